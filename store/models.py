@@ -1,0 +1,361 @@
+"""Every table of a Tandem project, in SQLAlchemy 2 typed style.
+
+Offsets (``Coding.start``/``end``, ``Segment``, ``PlaceMention``) are Python code
+points over ``Document.text`` (NFC, ``\\n`` line breaks), 0-based, end exclusive.
+``Document.text`` never changes once a coding points into it: a corrected text is
+imported as a new document and codings are re-anchored by quote.
+
+Units ("cities") are keyed by a string ``code``: the 6-digit adcode for Chinese
+cities, any identifier for other node sets (families, counties, countries).
+An undirected dyad is stored once with ``city_a < city_b`` (string order of codes,
+which is numeric order for equal-width adcodes).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def new_guid() -> str:
+    """A fresh GUID in Tandem's canonical form (lower case, no braces)."""
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ProjectInfo(Base):
+    """Key/value facts about the project (name, created, demo flag, data notes)."""
+
+    __tablename__ = "project_info"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<ProjectInfo {self.key}={self.value!r}>"
+
+
+class Document(Base):
+    """An imported source: interview, field note or policy document."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True, default=new_guid)
+    name: Mapped[str] = mapped_column(String(500), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="interview")  # interview | field note | policy
+    language: Mapped[str] = mapped_column(String(10), default="zh")  # zh | en | ...
+    source_filename: Mapped[Optional[str]] = mapped_column(String(1000))
+    source_sha256: Mapped[Optional[str]] = mapped_column(String(64))  # of the original bytes
+    encoding: Mapped[Optional[str]] = mapped_column(String(40))
+    text: Mapped[str] = deferred(mapped_column(Text))  # NFC, \n line breaks; immutable once coded
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    n_chars: Mapped[int] = mapped_column(Integer)  # code points
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    illustrative: Mapped[int] = mapped_column(Integer, default=0)  # 1 = written by the team for the demo
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    segments: Mapped[list["Segment"]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", passive_deletes=True
+    )
+    codings: Mapped[list["Coding"]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('interview', 'field note', 'policy')", name="kind"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} {self.name!r} {self.kind} {self.language}>"
+
+
+class Segment(Base):
+    """A paragraph or sentence of a document, from the segmenter (code points)."""
+
+    __tablename__ = "segments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # paragraph | sentence
+    idx: Mapped[int] = mapped_column(Integer)  # 1-based number within the document and kind
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    document: Mapped[Document] = relationship(back_populates="segments")
+
+    __table_args__ = (
+        UniqueConstraint("document_id", "kind", "idx", name="doc_kind_idx"),
+        Index("ix_segments_doc_kind_start", "document_id", "kind", "start"),
+        CheckConstraint("start >= 0 AND \"end\" > start", name="span"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Segment {self.kind} {self.idx} [{self.start},{self.end}) doc={self.document_id}>"
+
+
+class PlaceMention(Base):
+    """A city name found in a document's text by the place matcher."""
+
+    __tablename__ = "place_mentions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    city_code: Mapped[str] = mapped_column(ForeignKey("cities.code", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    surface: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_place_mentions_doc_start", "document_id", "start"),)
+
+    def __repr__(self) -> str:
+        return f"<PlaceMention {self.surface!r}->{self.city_code} [{self.start},{self.end})>"
+
+
+class Code(Base):
+    """A node of the codebook tree. ``codable=0`` marks a category (REFI isCodable=false)."""
+
+    __tablename__ = "codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True, default=new_guid)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("codes.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    inclusion: Mapped[str] = mapped_column(Text, default="")
+    exclusion: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[str] = mapped_column(Text, default="")
+    colour: Mapped[str] = mapped_column(String(7), default="#999999")
+    codable: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped[Optional["Code"]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Code"]] = relationship(back_populates="parent")
+
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name", name="parent_name"),
+        CheckConstraint("colour LIKE '#______'", name="colour"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Code {self.id} {self.name!r} parent={self.parent_id}>"
+
+
+class Coding(Base):
+    """One code applied to one span ``[start, end)`` (code points) of one document."""
+
+    __tablename__ = "codings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True, default=new_guid)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text)  # text[start:end] at coding time
+    prefix: Mapped[str] = mapped_column(String(200), default="")  # up to 32 code points before
+    suffix: Mapped[str] = mapped_column(String(200), default="")  # up to 32 code points after
+    coder: Mapped[str] = mapped_column(String(100), default="researcher")
+    memo: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="anchored")  # anchored | unanchored
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="codings")
+    code: Mapped[Code] = relationship()
+    links: Mapped[list["CodingLink"]] = relationship(
+        back_populates="coding", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        Index("ix_codings_doc_start", "document_id", "start"),
+        Index("ix_codings_code", "code_id"),
+        CheckConstraint("start >= 0 AND \"end\" > start", name="span"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Coding {self.id} code={self.code_id} doc={self.document_id} [{self.start},{self.end})>"
+
+
+class City(Base):
+    """A unit (node): a prefecture-level city keyed by adcode, or any other node."""
+
+    __tablename__ = "cities"
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # full name, e.g. 苏州市
+    short_name: Mapped[Optional[str]] = mapped_column(String(100))  # 苏州
+    pinyin: Mapped[Optional[str]] = mapped_column(String(100))  # Suzhou
+    province: Mapped[Optional[str]] = mapped_column(String(100))
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+
+    def __repr__(self) -> str:
+        return f"<City {self.code} {self.name}>"
+
+
+class CityAttribute(Base):
+    """A named attribute value of a city (numeric in ``value``, else in ``text``)."""
+
+    __tablename__ = "city_attributes"
+    city_code: Mapped[str] = mapped_column(ForeignKey("cities.code", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Optional[float]] = mapped_column(Float)
+    text: Mapped[Optional[str]] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<CityAttribute {self.city_code}.{self.name}={self.value if self.text is None else self.text!r}>"
+
+
+class Dyad(Base):
+    """An undirected pair of cities, stored once with ``city_a < city_b``."""
+
+    __tablename__ = "dyads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_a: Mapped[str] = mapped_column(ForeignKey("cities.code", ondelete="CASCADE"))
+    city_b: Mapped[str] = mapped_column(ForeignKey("cities.code", ondelete="CASCADE"))
+
+    __table_args__ = (
+        UniqueConstraint("city_a", "city_b", name="pair"),
+        CheckConstraint("city_a < city_b", name="ordered"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Dyad {self.id} {self.city_a}-{self.city_b}>"
+
+
+class DyadAttribute(Base):
+    """A named numeric attribute of a dyad (outcomes and covariates)."""
+
+    __tablename__ = "dyad_attributes"
+    dyad_id: Mapped[int] = mapped_column(ForeignKey("dyads.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Optional[float]] = mapped_column(Float)
+
+    def __repr__(self) -> str:
+        return f"<DyadAttribute {self.dyad_id}.{self.name}={self.value}>"
+
+
+class CodingLink(Base):
+    """Links a coding to the city or the dyad it speaks about (exactly one of the two)."""
+
+    __tablename__ = "coding_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coding_id: Mapped[int] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"))
+    city_code: Mapped[Optional[str]] = mapped_column(ForeignKey("cities.code", ondelete="CASCADE"))
+    dyad_id: Mapped[Optional[int]] = mapped_column(ForeignKey("dyads.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(String(20), default="manual")  # manual | suggestion
+    coding: Mapped[Coding] = relationship(back_populates="links")
+
+    __table_args__ = (
+        CheckConstraint(
+            "(city_code IS NOT NULL AND dyad_id IS NULL) OR (city_code IS NULL AND dyad_id IS NOT NULL)",
+            name="one_target",
+        ),
+        UniqueConstraint("coding_id", "city_code", "dyad_id", name="unique_link"),
+        Index("ix_coding_links_city", "city_code"),
+        Index("ix_coding_links_dyad", "dyad_id"),
+    )
+
+    def __repr__(self) -> str:
+        target = f"city={self.city_code}" if self.city_code else f"dyad={self.dyad_id}"
+        return f"<CodingLink coding={self.coding_id} {target}>"
+
+
+class Memo(Base):
+    """A memo on the project or on any object (``target_type`` + ``target_id``)."""
+
+    __tablename__ = "memos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True, default=new_guid)
+    target_type: Mapped[str] = mapped_column(String(20))  # project | document | code | coding | city | dyad
+    target_id: Mapped[Optional[str]] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(100), default="researcher")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "target_type IN ('project', 'document', 'code', 'coding', 'city', 'dyad')", name="target_type"
+        ),
+        Index("ix_memos_target", "target_type", "target_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Memo {self.id} on {self.target_type}:{self.target_id}>"
+
+
+class CodeVariableMap(Base):
+    """Maps a code to a model variable (a term of a formula) for the joint display."""
+
+    __tablename__ = "code_variable_map"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    variable: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("code_id", "variable", name="code_variable"),)
+
+    def __repr__(self) -> str:
+        return f"<CodeVariableMap code={self.code_id} -> {self.variable}>"
+
+
+class ModelSpec(Base):
+    """A named model specification saved in the project."""
+
+    __tablename__ = "model_specs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    dimension: Mapped[str] = mapped_column(String(20))  # breadth | connection | degree
+    model: Mapped[str] = mapped_column(String(20))  # logit | probit | nb | poisson | ztnb | ...
+    formula: Mapped[str] = mapped_column(Text)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ModelSpec {self.name!r} {self.dimension}/{self.model}: {self.formula}>"
+
+
+class Event(Base):
+    """The command log: one row per change, written in the same transaction.
+
+    ``document_id`` is deliberately not a foreign key, so history outlives a deleted
+    document. ``payload`` holds what undo/redo needs.
+    """
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    coder: Mapped[str] = mapped_column(String(100), default="researcher")
+    type: Mapped[str] = mapped_column(String(40))
+    document_id: Mapped[Optional[int]] = mapped_column(Integer)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    undone: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_events_coder_id", "coder", "id"),)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.type} by {self.coder}>"
