@@ -1,0 +1,52 @@
+"""Errors raised by ``quant``: each a ``ValueError`` subclass carrying one clear sentence.
+
+The CLI prints the message to stderr and exits non-zero; the UI shows it with ``st.error``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "QuantError",
+    "ModelError",
+    "DyadError",
+    "UnknownCityError",
+    "AmbiguousCityError",
+]
+
+
+class QuantError(ValueError):
+    """Bad input to a quantitative routine (the message names the value and the reason)."""
+
+
+class ModelError(QuantError):
+    """A model cannot be fitted or its result cannot be trusted.
+
+    Raised for non-convergence (the message says which optimizers were tried), perfect or
+    quasi-complete separation (naming the variable), too few events, a constant outcome,
+    a constant covariate, or infinite values in a variable.
+    """
+
+
+class DyadError(QuantError):
+    """Malformed dyad input: a self-pair, a duplicate pair, mismatched id columns."""
+
+
+class UnknownCityError(QuantError):
+    """A city name or code that matches no city of the project."""
+
+
+class AmbiguousCityError(QuantError):
+    """A city name that matches several cities; ``candidates`` lists them.
+
+    Parameters
+    ----------
+    message : str
+        One sentence naming the ambiguous value and listing the candidates.
+    candidates : sequence of str, optional
+        The matching cities (e.g. ``"320500 苏州市"``), in a stable order.
+    """
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidates: list[str] = list(candidates)
