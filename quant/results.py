@@ -1,0 +1,252 @@
+"""The result of one model fit: ``FitResult``, the contract between ``quant`` and its callers.
+
+A ``FitResult`` holds the estimates of one model for one collaboration dimension, every
+standard-error type computed for it (each with a label naming it), the units used (one row per
+city or dyad, with ids, outcome, fitted value and Pearson residual) and bookkeeping (rows used,
+nodes, log-likelihood, warnings). It is built once by ``quant.models`` and not changed after;
+a new covariance makes a new result.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from quant.errors import QuantError
+
+__all__ = ["FitResult", "DIMENSIONS", "MODELS", "SE_TYPES"]
+
+DIMENSIONS = ("breadth", "connection", "degree")
+MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos")
+SE_TYPES = ("model", "hc0", "dyadic")
+
+
+def _json_float(x: Any) -> float | None:
+    """A float for JSON: NaN and infinities become ``None``."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _json_value(v: Any) -> Any:
+    """Recursively turn numpy/pandas scalars and containers into JSON-able Python values."""
+    if isinstance(v, dict):
+        return {str(k): _json_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_value(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _json_value(v.tolist())
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return _json_float(v)
+    if v is None or isinstance(v, str):
+        return v
+    return str(v)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Estimates, standard errors and per-unit fit of one model.
+
+    Attributes
+    ----------
+    dimension : {"breadth", "connection", "degree"}
+        The collaboration dimension modelled.
+    model : {"logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos"}
+        The model family ("ztnb" = zero-truncated NB2, "nb_pos" = NB2 on positive dyads).
+    formula : str
+        The patsy formula as given.
+    params : pandas.Series, (k,)
+        Estimates indexed by term name (``"Intercept"``; ``"alpha"`` where estimated).
+    se : dict of str to pandas.Series
+        Standard errors keyed by type (``"model"``, ``"hc0"``, ``"dyadic"``; those computed),
+        each indexed like ``params``.
+    cov : dict of str to ndarray, (k, k)
+        The covariance matrix behind each entry of ``se``.
+    se_type : str
+        Key of ``se`` reported by default (``"dyadic"`` for dyad models, ``"model"`` for breadth).
+    se_labels : dict of str to str
+        A sentence naming each SE type, e.g. ``"dyadic-robust (Fafchamps & Gubert 2007),
+        HC0-type, N = 155 nodes, no clipping"``.
+    n : int
+        Rows (units) used in the fit.
+    n_nodes : int or None
+        Number of nodes (cities) behind the dyads; for breadth the number of cities.
+    llf, aic, bic : float
+        Log-likelihood at the estimate and the information criteria.
+    converged : bool
+        Whether the optimizer reported convergence.
+    warnings : list of str
+        Sentences about the fit (rows dropped for missing values, optimizer fallbacks, ...).
+    units : pandas.DataFrame
+        One row per unit used: id column ``city`` (breadth) or ``city_a``, ``city_b`` (dyads),
+        then ``y``, ``fitted`` (mean or probability) and ``pearson``.
+    meta : dict
+        Other settings (covariance options, optimizer, residual definition, outcome name).
+    """
+
+    dimension: str
+    model: str
+    formula: str
+    params: pd.Series
+    se: dict[str, pd.Series]
+    cov: dict[str, np.ndarray]
+    se_type: str
+    se_labels: dict[str, str]
+    n: int
+    n_nodes: int | None
+    llf: float
+    aic: float
+    bic: float
+    converged: bool
+    warnings: list[str] = field(default_factory=list)
+    units: pd.DataFrame = field(default_factory=pd.DataFrame)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.dimension not in DIMENSIONS:
+            raise QuantError(
+                f"dimension {self.dimension!r} is not one of {', '.join(DIMENSIONS)}."
+            )
+        if self.model not in MODELS:
+            raise QuantError(f"model {self.model!r} is not one of {', '.join(MODELS)}.")
+        if self.se_type not in self.se:
+            raise QuantError(
+                f"se_type {self.se_type!r} was not computed; available: {', '.join(self.se)}."
+            )
+
+    # ------------------------------------------------------------------ tables
+    def table(self, se_type: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+        """Coefficient table with normal-theory z, p and confidence limits.
+
+        Parameters
+        ----------
+        se_type : str, optional
+            Key of ``se`` to use; default ``self.se_type``.
+        alpha : float
+            1 − confidence level, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame, (k, 6)
+            Index ``term``; columns ``estimate``, ``se``, ``z``, ``p`` (two-sided, standard
+            normal), ``ci_low``, ``ci_high`` (estimate ∓ z_{1−α/2}·se).
+
+        Raises
+        ------
+        QuantError
+            If ``se_type`` was not computed or ``alpha`` is outside (0, 1).
+        """
+        key = self.se_type if se_type is None else se_type
+        if key not in self.se:
+            raise QuantError(
+                f"se_type {key!r} was not computed for this fit; available: {', '.join(self.se)}."
+            )
+        if not 0.0 < alpha < 1.0:
+            raise QuantError(f"alpha {alpha!r} must lie strictly between 0 and 1.")
+        est = self.params.astype(float)
+        se = self.se[key].reindex(est.index).astype(float)
+        z = est / se
+        p = 2.0 * stats.norm.sf(np.abs(z))
+        q = stats.norm.ppf(1.0 - alpha / 2.0)
+        out = pd.DataFrame(
+            {
+                "estimate": est,
+                "se": se,
+                "z": z,
+                "p": p,
+                "ci_low": est - q * se,
+                "ci_high": est + q * se,
+            }
+        )
+        out.index.name = "term"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able description of the fit (no units table).
+
+        Returns
+        -------
+        dict
+            Keys ``dimension``, ``model``, ``formula``, ``n``, ``n_nodes``, ``llf``, ``aic``,
+            ``bic``, ``converged``, ``warnings``, ``se_type``, ``se_labels``, ``terms`` (names in
+            order), ``params`` (term → ``{"estimate": x, "se": {type: se}}``), ``cov`` (type →
+            nested list, k × k) and ``meta`` (covariance settings and other options). NaN and
+            infinities become ``None``.
+        """
+        params = {}
+        for term, value in self.params.items():
+            params[str(term)] = {
+                "estimate": _json_float(value),
+                "se": {k: _json_float(s.get(term, np.nan)) for k, s in self.se.items()},
+            }
+        return {
+            "dimension": self.dimension,
+            "model": self.model,
+            "formula": self.formula,
+            "n": int(self.n),
+            "n_nodes": None if self.n_nodes is None else int(self.n_nodes),
+            "llf": _json_float(self.llf),
+            "aic": _json_float(self.aic),
+            "bic": _json_float(self.bic),
+            "converged": bool(self.converged),
+            "warnings": list(self.warnings),
+            "se_type": self.se_type,
+            "se_labels": dict(self.se_labels),
+            "terms": [str(t) for t in self.params.index],
+            "params": params,
+            "cov": {k: _json_value(np.asarray(v)) for k, v in self.cov.items()},
+            "meta": _json_value(self.meta),
+        }
+
+    def summary_text(self, se_type: str | None = None, alpha: float = 0.05) -> str:
+        """A plain-text summary: header, coefficient table, SE label and warnings.
+
+        Parameters
+        ----------
+        se_type : str, optional
+            SE type for the table; default ``self.se_type``.
+        alpha : float
+            1 − confidence level.
+
+        Returns
+        -------
+        str
+            Several lines, ending without a newline.
+        """
+        key = self.se_type if se_type is None else se_type
+        tab = self.table(key, alpha)
+        level = round(100 * (1 - alpha), 6)
+        lines = [
+            f"{self.dimension} · {self.model} · {self.formula}",
+            f"n = {self.n}"
+            + (f", nodes = {self.n_nodes}" if self.n_nodes is not None else "")
+            + f", log-likelihood = {self.llf:.6g}, AIC = {self.aic:.6g}, BIC = {self.bic:.6g}"
+            + ("" if self.converged else ", NOT CONVERGED"),
+            "",
+        ]
+        width = max(8, *(len(str(t)) for t in tab.index))
+        head = (
+            f"{'term':<{width}}  {'estimate':>11} {'se':>11} {'z':>8} {'p':>8}"
+            f"  {f'[{level:g}% CI]':>25}"
+        )
+        lines.append(head)
+        lines.append("-" * len(head))
+        for term, row in tab.iterrows():
+            lines.append(
+                f"{str(term):<{width}}  {row.estimate:>11.5g} {row.se:>11.5g} {row.z:>8.3f}"
+                f" {row.p:>8.4f}  {row.ci_low:>12.5g} {row.ci_high:>12.5g}"
+            )
+        lines.append("")
+        lines.append(f"SE: {self.se_labels.get(key, key)}")
+        for w in self.warnings:
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)
