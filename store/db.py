@@ -24,7 +24,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
 
 
-class ProjectError(Exception):
+class ProjectError(ValueError):
     """A project file cannot be opened or upgraded; the message says why."""
 
 

@@ -1,0 +1,123 @@
+"""Cities & dyads page: load city and dyad tables, build all dyads, look at the data."""
+import altair as alt
+import streamlit as st
+
+from quant import data as qdata
+from quant.agreements import fold_agreements
+from quant.cities import load_city_table, read_table
+from quant.dyads import build_dyads, read_dyad_table
+from ui import state
+
+st.title("Cities & dyads")
+
+cities = state.read(qdata.city_frame)
+dyads = state.read(qdata.dyad_frame)
+c1, c2, c3 = st.columns(3)
+c1.metric("Cities", f"{len(cities):,}")
+c2.metric("Dyads", f"{len(dyads):,}")
+if "connection" in dyads.columns:
+    c3.metric("Collaborating dyads", f"{int(dyads['connection'].fillna(0).sum()):,}")
+
+tab_cities, tab_dyads, tab_load, tab_build = st.tabs(["Cities", "Dyads", "Load tables", "Build dyads"])
+
+with tab_cities:
+    if cities.empty:
+        st.info("No cities yet: load a city table (Load tables).")
+    else:
+        st.dataframe(cities, hide_index=True, width="stretch")
+        if {"lat", "lon"} <= set(cities.columns):
+            size = "breadth:Q" if "breadth" in cities.columns else alt.value(40)
+            chart = alt.Chart(cities.dropna(subset=["lat", "lon"])).mark_circle(opacity=0.7).encode(
+                x=alt.X("lon:Q", scale=alt.Scale(zero=False), title="longitude"),
+                y=alt.Y("lat:Q", scale=alt.Scale(zero=False), title="latitude"),
+                color=alt.Color("province:N", legend=alt.Legend(columns=2)) if "province" in cities.columns else alt.value("steelblue"),
+                size=size,
+                tooltip=[c for c in ("code", "name", "province", "breadth") if c in cities.columns],
+            ).properties(height=420)
+            st.altair_chart(chart, width="stretch")
+
+with tab_dyads:
+    if dyads.empty:
+        st.info("No dyads yet: load a dyad table or build all dyads from the city table.")
+    else:
+        names = dict(zip(cities["code"], cities["name"])) if not cities.empty else {}
+        view = dyads.assign(name_a=dyads["city_a"].map(names), name_b=dyads["city_b"].map(names))
+        front = ["dyad_id", "city_a", "name_a", "city_b", "name_b"]
+        view = view[front + [c for c in view.columns if c not in front]]
+        only = st.checkbox("Only collaborating dyads", value="connection" in dyads.columns)
+        if only and "connection" in view.columns:
+            view = view[view["connection"] == 1]
+        st.dataframe(view.head(5000), hide_index=True, width="stretch")
+        st.caption(f"{len(view):,} rows" + (" (first 5,000 shown)" if len(view) > 5000 else ""))
+
+with tab_load:
+    st.markdown("**City (node) table** — CSV or XLSX keyed by adcode, by name / short name / pinyin, "
+                "or by any id column for other units.")
+    with st.form("load_cities"):
+        f = st.file_uploader("City table", type=["csv", "xlsx"], key="city_file")
+        id_col = st.text_input("Id column (optional; for non-city units)")
+        if st.form_submit_button("Load cities") and f is not None:
+            def _load(session):
+                resolver = qdata.city_resolver(session) if not cities.empty and not id_col.strip() else None
+                table = load_city_table(read_table(f.getvalue(), f.name), id_column=id_col.strip() or None,
+                                        resolver=resolver)
+                return qdata.save_cities(session, table)
+
+            n = state.write(_load)
+            if n is not None:
+                st.success(f"Loaded {n} cities from {f.name}.")
+    st.markdown("**Dyad table** — two city columns plus outcomes and covariates; or an agreement-events list "
+                "(parties may be districts or counties; they are folded into prefecture dyads).")
+    with st.form("load_dyads"):
+        f = st.file_uploader("Dyad table", type=["csv", "xlsx"], key="dyad_file")
+        c1, c2, c3 = st.columns(3)
+        col_a = c1.text_input("First city column")
+        col_b = c2.text_input("Second city column")
+        agg = c3.selectbox("Duplicate pairs", ["refuse", "sum", "max", "mean", "first"])
+        if st.form_submit_button("Load dyads") and f is not None:
+            def _load_dyads(session):
+                resolver = qdata.city_resolver(session)
+                raw = read_table(f.getvalue(), f.name)
+                if not col_a.strip() and {"party_a_unit", "party_b_unit"} <= set(raw.columns):
+                    folded, report = fold_agreements(raw, resolver)
+                    folded = folded.assign(connection=1)
+                    n = qdata.save_dyads(session, folded[["city_a", "city_b", "connection", "n_events", "n_items_max"]])
+                    return n, report
+                table = read_dyad_table(raw, col_a.strip(), col_b.strip(), resolver=resolver,
+                                        aggregate=None if agg == "refuse" else agg)
+                return qdata.save_dyads(session, table), None
+
+            out = state.write(_load_dyads)
+            if out is not None:
+                n, report = out
+                st.success(f"Loaded {n} dyads from {f.name}.")
+                if report is not None and len(report):
+                    st.caption("Rows set aside (not in the study set or not city-level):")
+                    st.dataframe(report, hide_index=True)
+
+with tab_build:
+    if cities.empty:
+        st.info("Load a city table first.")
+    else:
+        numeric = [c for c in cities.columns if c not in ("code", "lat", "lon")
+                   and str(cities[c].dtype) != "object" and cities[c].notna().any()]
+        st.caption(f"All {len(cities) * (len(cities) - 1) // 2:,} pairs of the {len(cities)} cities, with "
+                   "great-circle distance (km) and same province, plus the constructions you pick.")
+        ops = {}
+        cols = st.columns(4)
+        for i, op in enumerate(["sum", "absdiff", "min", "max", "product", "same", "both"]):
+            chosen = cols[i % 4].multiselect(op, numeric, key=f"op_{op}")
+            if chosen:
+                ops[op] = chosen
+        if st.button("Build dyads"):
+            def _build(session):
+                built = build_dyads(cities, id_col="code", ops=ops or None)
+                table, warnings = built if isinstance(built, tuple) else (built, [])
+                return qdata.save_dyads(session, table), warnings
+
+            out = state.write(_build)
+            if out is not None:
+                n, warnings = out
+                st.success(f"Built {n:,} dyads.")
+                for w in warnings:
+                    st.warning(w)

@@ -1,0 +1,82 @@
+"""Code page: select text and apply codes, code whole sentences or paragraphs, edit a coding,
+link it to cities or a dyad (accepting suggestions from place names)."""
+import streamlit as st
+
+import coding
+from ui import state
+from ui.coding_panel import coding_panel, unit_coder
+from ui.span_coder import span_coder
+
+st.title("Code")
+
+docs = state.read(coding.documents)
+if docs.empty:
+    st.info("No documents yet: import some on the Documents page.")
+    st.stop()
+book = state.read(coding.codebook)
+codable = book[book["codable"].astype(bool)]
+if codable.empty:
+    st.info("The codebook has no codable codes: add some on the Codebook page.")
+    st.stop()
+
+names = dict(zip(docs["id"], docs["name"]))
+doc_id = st.selectbox("Document", list(names), format_func=names.get, key="code_doc")
+paragraphs = state.read(coding.segments, doc_id, "paragraph")
+per_section = 30
+n_sections = max(1, -(-len(paragraphs) // per_section))
+c1, c2 = st.columns([1, 3])
+section = c1.number_input(f"Section of {n_sections}", 1, n_sections, 1, key=f"section_{doc_id}") if n_sections > 1 else 1
+chunk = paragraphs.iloc[(section - 1) * per_section: section * per_section]
+if chunk.empty:
+    st.info("This document has no paragraphs.")
+    st.stop()
+bounds = (int(chunk["start"].iloc[0]), int(chunk["end"].iloc[-1]))
+c2.caption(f"Paragraphs ¶ {chunk['idx'].iloc[0]}–{chunk['idx'].iloc[-1]} of {len(paragraphs)} "
+           f"(characters {bounds[0]:,}–{bounds[1]:,}).")
+
+text = state.read(coding.document_text, doc_id)
+codings = state.read(coding.codings_in_document, doc_id)
+code_list = [{"id": int(r.id), "name": r.name, "colour": r.colour} for r in codable.itertuples()]
+
+
+def _on_code(start: int, end: int, code_ids: list[int]) -> None:
+    ids = state.write(coding.add_coding, doc_id, start, end, code_ids, coder=state.coder())
+    if ids:
+        st.session_state["selected_coding"] = ids[0]
+
+
+def _on_select(coding_id: int) -> None:
+    st.session_state["selected_coding"] = int(coding_id)
+
+
+tab_select, tab_units, tab_list = st.tabs(["Select text", "By sentence or paragraph", "Codings in this document"])
+with tab_select:
+    left, right = st.columns([3, 2])
+    with left:
+        span_coder(
+            text,
+            [{"id": int(r.id), "start": int(r.start), "end": int(r.end), "code": r.code, "colour": r.colour}
+             for r in codings.itertuples()],
+            code_list, key=f"coder_{doc_id}", section=bounds, on_code=_on_code, on_select_coding=_on_select,
+        )
+    with right:
+        selected = st.session_state.get("selected_coding")
+        if selected is not None and selected in set(codings["id"]):
+            coding_panel(codings.set_index("id").loc[selected].to_dict() | {"id": selected}, code_list)
+        else:
+            st.caption("Select text on the left and press a code button (or keys 1–9) to code it; click a "
+                       "highlight to edit, link or delete that coding.")
+
+with tab_units:
+    unit_coder(doc_id, code_list)
+
+with tab_list:
+    if codings.empty:
+        st.info("No codings in this document yet.")
+    else:
+        view = codings[["id", "code", "start", "end", "quote", "coder", "memo"]]
+        event = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                             key=f"codings_table_{doc_id}")
+        rows = event.selection.rows if event and event.selection else []
+        if rows:
+            coding_panel(codings.iloc[rows[0]].to_dict(), code_list, key_prefix="list")

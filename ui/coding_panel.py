@@ -1,0 +1,118 @@
+"""Pieces of the Code page: the panel for one coding, and unit (sentence/paragraph) coding."""
+from __future__ import annotations
+
+import streamlit as st
+
+import coding
+from quant import data as qdata
+from ui import state
+
+
+def _city_options() -> dict[str, str]:
+    cities = state.read(qdata.city_frame)
+    if cities.empty:
+        return {}
+    return {c: f"{n} ({c})" for c, n in zip(cities["code"], cities["name"])}
+
+
+def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> None:
+    """Edit one coding: code, memo, span, links (with suggestions), delete."""
+    cid = int(row["id"])
+    k = f"{key_prefix}_{cid}"
+    with st.container(border=True):
+        st.markdown(f"**Coding {cid}** · {row['code']} · [{row['start']}, {row['end']})")
+        st.text(row["quote"])
+        names = {c["id"]: c["name"] for c in code_list}
+        current = next((c["id"] for c in code_list if c["name"] == row["code"]), None)
+        with st.form(f"edit_{k}"):
+            code_id = st.selectbox("Code", list(names), format_func=names.get,
+                                   index=list(names).index(current) if current in names else 0)
+            memo = st.text_area("Memo", row.get("memo") or "")
+            c1, c2 = st.columns(2)
+            start = c1.number_input("Start (code point)", 0, None, int(row["start"]))
+            end = c2.number_input("End (exclusive)", 1, None, int(row["end"]))
+            if st.form_submit_button("Save"):
+                if state.write(coding.update_coding, cid, start=int(start), end=int(end), code_id=int(code_id),
+                               memo=memo) is not None:
+                    st.rerun()
+
+        st.markdown("**Linked to**")
+        links = state.read(coding.links_of, cid)
+        if not links:
+            st.caption("No city or dyad yet.")
+        for link in links:
+            c1, c2 = st.columns([4, 1])
+            c1.write(link.get("label") or link)
+            if c2.button("Unlink", key=f"unlink_{k}_{link['id']}"):
+                state.write(coding.unlink, link["id"])
+                st.rerun()
+        suggestions = state.read(coding.suggest_links, cid)
+        if suggestions:
+            st.markdown("**Suggested from place names**")
+            for i, sug in enumerate(suggestions):
+                c1, c2 = st.columns([4, 1])
+                c1.write(f"{sug['kind']}: {sug['label']}")
+                if c2.button("Accept", key=f"accept_{k}_{i}"):
+                    state.write(coding.accept_suggestion, cid, sug)
+                    st.rerun()
+        cities = _city_options()
+        if cities:
+            with st.form(f"link_{k}"):
+                st.caption("Link by hand: one city, or two cities for a dyad.")
+                a = st.selectbox("City", [None] + list(cities), format_func=lambda c: "—" if c is None else cities[c])
+                b = st.selectbox("Second city (for a dyad)", [None] + list(cities),
+                                 format_func=lambda c: "—" if c is None else cities[c])
+                if st.form_submit_button("Link"):
+                    if a and b:
+                        ok = state.write(coding.link_dyad, cid, a, b)
+                    elif a:
+                        ok = state.write(coding.link_city, cid, a)
+                    else:
+                        st.error("Choose a city.")
+                        ok = None
+                    if ok is not None:
+                        st.rerun()
+        if st.button("Delete this coding", key=f"delete_{k}", type="secondary"):
+            if state.write(coding.delete_coding, cid) is not None:
+                st.session_state.pop("selected_coding", None)
+                st.rerun()
+
+
+def unit_coder(doc_id: int, code_list: list[dict]) -> None:
+    """Code whole sentences or paragraphs in a table with a multiselect column of codes."""
+    kind = st.radio("Unit", ["sentence", "paragraph"], horizontal=True, key=f"unit_kind_{doc_id}")
+    units = state.read(coding.segments, doc_id, kind)
+    if units.empty:
+        st.info(f"No {kind}s in this document.")
+        return
+    per_page = 50
+    n_pages = max(1, -(-len(units) // per_page))
+    page = st.number_input(f"Page of {n_pages}", 1, n_pages, 1, key=f"unit_page_{doc_id}_{kind}") if n_pages > 1 else 1
+    chunk = units.iloc[(page - 1) * per_page: page * per_page].reset_index(drop=True)
+    names = [c["name"] for c in code_list]
+    table = chunk[["idx", "text", "codes"]].copy()
+    table["codes"] = [[c for c in codes if c in names] for codes in table["codes"]]
+    edited = st.data_editor(
+        table, hide_index=True, width="stretch", disabled=["idx", "text"], key=f"unit_editor_{doc_id}_{kind}_{page}",
+        column_config={
+            "idx": st.column_config.NumberColumn("#", width="small"),
+            "text": st.column_config.TextColumn(kind, width="large"),
+            "codes": st.column_config.MultiselectColumn("codes", options=names),
+        },
+    )
+    if st.button("Save unit codes", key=f"save_units_{doc_id}_{kind}"):
+        by_name = {c["name"]: c["id"] for c in code_list}
+        changes = [
+            (int(idx), [by_name[n] for n in (new or []) if n in by_name])
+            for idx, old, new in zip(table["idx"], table["codes"], edited["codes"])
+            if sorted(old or []) != sorted(new or [])
+        ]
+        if not changes:
+            st.info("Nothing changed.")
+            return
+        done = state.write(
+            lambda s: [coding.set_segment_codes(s, doc_id, kind, idx, ids, coder=state.coder()) for idx, ids in changes]
+        )
+        if done is not None:
+            st.success(f"Saved codes of {len(changes)} {kind}(s).")
+            st.rerun()

@@ -1,0 +1,52 @@
+"""Project page: what is open, its contents, and opening or creating another project."""
+from pathlib import Path
+
+import streamlit as st
+
+from ui import state
+from store.summary import project_overview
+
+st.title("Project")
+
+overview = state.attempt(state.read, project_overview)
+if overview:
+    st.subheader(overview["name"])
+    st.caption(state.project_path())
+    if overview.get("simulated_outcomes"):
+        st.warning(f"Simulated outcomes — {overview['simulated_outcomes']}", icon=":material/science:")
+    cols = st.columns(5)
+    for col, (label, key) in zip(cols, [("Documents", "documents"), ("Codings", "codings"), ("Codes", "codes"),
+                                        ("Cities", "cities"), ("Dyads", "dyads")]):
+        col.metric(label, f"{overview[key]:,}")
+    st.markdown(
+        "**The research loop:** import and read **Documents** → **Code** passages and link them to cities or "
+        "dyads → load **Cities & dyads** → fit **Models** for breadth, connection and degree → see coefficients "
+        "beside coded evidence in the **Joint display** → pick fieldwork **Cases** from residuals → draft the "
+        "**Report**."
+    )
+
+st.divider()
+st.subheader("Open or create another project")
+with st.form("open_project"):
+    path = st.text_input("Project file (.sqlite) or database URL",
+                         placeholder=str(Path.home() / "tandem" / "my-study.sqlite"))
+    submitted = st.form_submit_button("Open (creates an empty project if the file is new)")
+if submitted:
+    if not path.strip():
+        st.error("Give a file path or a database URL.")
+    else:
+        def _open():
+            import coding
+
+            state.open_project(path.strip())
+            state.read(coding.ensure_default_codebook)
+
+        if state.attempt(_open) is None and state.PROJECT_KEY in st.session_state:
+            st.success(f"Opened {path.strip()}.")
+            st.rerun()
+
+if st.button("Back to the demo project"):
+    from data.demo.build import ensure_demo
+
+    state.attempt(state.open_project, str(ensure_demo()))
+    st.rerun()
