@@ -1,0 +1,25 @@
+"""Coding: the codebook, codings over code-point spans, links to cities and dyads, memos,
+retrieval queries, and the event log that records every change.
+
+Import the public API from here (``from coding import add_coding``); offsets are Python
+code points over the stored NFC text, ``[start, end)``, 0-based.
+"""
+from coding.codebook import (
+    DEFAULT_CODEBOOK, DEFAULT_VARIABLE_MAP, CodeSpec, add_code, code_id_by_name, codebook, delete_code,
+    descendants, ensure_default_codebook, move_code, rename_code, set_variable_map, update_code, variable_map,
+)
+from coding.codings import (
+    add_coding, code_segment, codings_in_document, delete_coding, document_text, documents, paragraph_of,
+    segments, update_coding,
+)
+from coding.errors import CodingError
+from coding.events import EventType, event_log, record
+from coding.links import accept_suggestion, link_city, link_dyad, links_of, suggest_links, unlink
+
+__all__ = [
+    "DEFAULT_CODEBOOK", "DEFAULT_VARIABLE_MAP", "CodeSpec", "CodingError", "EventType", "accept_suggestion",
+    "add_code", "add_coding", "code_id_by_name", "code_segment", "codebook", "codings_in_document",
+    "delete_code", "delete_coding", "descendants", "document_text", "documents", "ensure_default_codebook",
+    "event_log", "link_city", "link_dyad", "links_of", "move_code", "paragraph_of", "record", "rename_code",
+    "segments", "set_variable_map", "suggest_links", "unlink", "update_code", "update_coding", "variable_map",
+]

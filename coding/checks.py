@@ -1,0 +1,96 @@
+"""Input checks shared by the coding modules: ids, names, coders, and row look-ups.
+
+Each check raises :class:`coding.errors.CodingError` with one sentence naming the value.
+Nothing here writes.
+"""
+from __future__ import annotations
+
+import operator
+import unicodedata
+from typing import Any, Iterable
+
+from sqlalchemy.orm import Session
+
+import store
+from coding.errors import CodingError
+
+MAX_CODER = 100
+
+
+def as_id(value: Any, what: str) -> int:
+    """``value`` as an int id (numpy ints accepted; bools, floats and strings refused)."""
+    if isinstance(value, bool):
+        raise CodingError(f"{what} must be an integer id, got {value!r}.")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise CodingError(f"{what} must be an integer id, got {value!r}.") from None
+
+
+def as_ids(values: Any, what: str) -> list[int]:
+    """One id or an iterable of ids as a list without duplicates, order kept."""
+    if isinstance(values, (str, bytes)):
+        raise CodingError(f"{what} must be integer ids, got {values!r}.")
+    try:
+        items: Iterable[Any] = [values] if not hasattr(values, "__iter__") else list(values)
+    except TypeError:
+        raise CodingError(f"{what} must be integer ids, got {values!r}.") from None
+    out: list[int] = []
+    for item in items:
+        i = as_id(item, what)
+        if i not in out:
+            out.append(i)
+    if not out:
+        raise CodingError(f"{what} is empty; give at least one id.")
+    return out
+
+
+def as_text(value: Any, what: str) -> str:
+    """A string field (memo, definition, ...) in NFC; ``None`` is refused."""
+    if not isinstance(value, str):
+        raise CodingError(f"{what} must be a string, got {value!r}.")
+    return unicodedata.normalize("NFC", value)
+
+
+def as_coder(value: Any) -> str:
+    """A coder or author id: a non-empty string of at most 100 characters, stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise CodingError(f"Coder {value!r} is not valid; give a non-empty name.")
+    name = unicodedata.normalize("NFC", value.strip())
+    if len(name) > MAX_CODER:
+        raise CodingError(f"Coder {name[:20]!r}... is longer than {MAX_CODER} characters.")
+    return name
+
+
+def get_document(session: Session, document_id: Any) -> store.Document:
+    """The document with this id, or ``CodingError``."""
+    doc = session.get(store.Document, as_id(document_id, "Document id"))
+    if doc is None:
+        raise CodingError(f"Document {document_id!r} does not exist.")
+    return doc
+
+
+def get_code(session: Session, code_id: Any) -> store.Code:
+    """The code with this id, or ``CodingError``."""
+    code = session.get(store.Code, as_id(code_id, "Code id"))
+    if code is None:
+        raise CodingError(f"Code {code_id!r} does not exist.")
+    return code
+
+
+def get_coding(session: Session, coding_id: Any) -> store.Coding:
+    """The coding with this id, or ``CodingError``."""
+    coding = session.get(store.Coding, as_id(coding_id, "Coding id"))
+    if coding is None:
+        raise CodingError(f"Coding {coding_id!r} does not exist.")
+    return coding
+
+
+def get_city(session: Session, city_code: Any) -> store.City:
+    """The city with this code (exact string), or ``CodingError``."""
+    if not isinstance(city_code, str) or not city_code.strip():
+        raise CodingError(f"City code {city_code!r} is not valid; give a city code such as '320500'.")
+    city = session.get(store.City, city_code.strip())
+    if city is None:
+        raise CodingError(f"City {city_code!r} is not in the project.")
+    return city

@@ -1,0 +1,272 @@
+"""Codings: one code applied to one span ``[start, end)`` of one document's text.
+
+Offsets are Python code points over the stored NFC text (never UTF-16 units or bytes),
+0-based, end exclusive. Each coding keeps its quote ``text[start:end]`` and up to
+:data:`CONTEXT` code points of prefix and suffix, so that it can be re-anchored. A span
+is identified by (document, start, end, code, coder): adding the same one again returns
+the existing id. Every change writes one event (see :mod:`coding.events`).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+import store
+from coding.checks import as_coder, as_id, as_ids, as_text, get_code, get_coding, get_document
+from coding.documents import (
+    document_text, documents, get_segment, paragraph_of, segments,
+)
+from coding.errors import CodingError
+from coding.events import EventType, record, snapshot
+
+__all__ = [
+    "CONTEXT", "add_coding", "code_segment", "codings_in_document", "delete_coding", "document_text",
+    "documents", "paragraph_of", "segments", "update_coding",
+]
+
+CONTEXT = 32
+"""Code points of prefix and suffix stored with each coding."""
+
+CODING_COLUMNS = ["id", "start", "end", "code_id", "code", "colour", "quote", "memo", "coder"]
+
+
+def _check_span(doc: store.Document, text: str, start: Any, end: Any) -> tuple[int, int]:
+    s = as_id(start, "Start offset")
+    e = as_id(end, "End offset")
+    if s < 0 or e > len(text) or s >= e:
+        raise CodingError(f"Span [{s}, {e}) is not valid in document {doc.name!r}: it needs "
+                          f"0 <= start < end <= {len(text)} (code points).")
+    if not text[s:e].strip():
+        raise CodingError(f"Span [{s}, {e}) of document {doc.name!r} holds only whitespace.")
+    return s, e
+
+
+def _codable(session: Session, code_id: Any) -> store.Code:
+    code = get_code(session, code_id)
+    if not code.codable:
+        raise CodingError(f"Code {code.name!r} is a category and cannot be applied to text.")
+    return code
+
+
+def _anchor(text: str, start: int, end: int) -> dict[str, str]:
+    return {"quote": text[start:end], "prefix": text[max(0, start - CONTEXT):start],
+            "suffix": text[end:end + CONTEXT]}
+
+
+def add_coding(
+    session: Session,
+    document_id: int,
+    start: int,
+    end: int,
+    code_ids: int | Iterable[int],
+    *,
+    coder: str = "researcher",
+    memo: str = "",
+) -> list[int]:
+    """Apply one or several codes to the span ``[start, end)`` of a document.
+
+    Parameters
+    ----------
+    session : Session
+    document_id : int
+    start, end : int
+        Code-point offsets into the stored text, ``0 <= start < end <= n_chars``.
+    code_ids : int or iterable of int
+        Codable codes; one coding row is written per code.
+    coder : str
+        Who codes; part of a coding's identity (two coders may code the same span).
+    memo : str
+        A note stored on each new coding.
+
+    Returns
+    -------
+    list of int
+        One coding id per distinct code, in the order given. A coding that already
+        exists (same document, span, code and coder) is returned as is, without a new
+        row or event.
+
+    Raises
+    ------
+    CodingError
+        Unknown document or code, a category code, a span outside the text, empty or
+        holding only whitespace. Nothing is written then.
+    """
+    coder = as_coder(coder)
+    doc = get_document(session, document_id)
+    text = document_text(session, doc.id)
+    s, e = _check_span(doc, text, start, end)
+    codes = [_codable(session, cid) for cid in as_ids(code_ids, "Code ids")]
+    note = as_text(memo, "Memo")
+    existing = dict(session.execute(
+        select(store.Coding.code_id, store.Coding.id).where(
+            store.Coding.document_id == doc.id, store.Coding.start == s, store.Coding.end == e,
+            store.Coding.coder == coder, store.Coding.code_id.in_([c.id for c in codes]))
+    ).all())
+    anchor = _anchor(text, s, e)
+    rows: list[store.Coding | int] = []
+    created: list[store.Coding] = []
+    for code in codes:
+        if code.id in existing:
+            rows.append(existing[code.id])
+            continue
+        row = store.Coding(document_id=doc.id, code_id=code.id, start=s, end=e, coder=coder, memo=note,
+                           status="anchored", **anchor)
+        session.add(row)
+        created.append(row)
+        rows.append(row)
+    session.flush()
+    if created:
+        record(session, EventType.CODING_ADD, {"codings": [snapshot(c) for c in created]}, coder, doc.id)
+    return [r if isinstance(r, int) else r.id for r in rows]
+
+
+def code_segment(
+    session: Session,
+    document_id: int,
+    kind: str,
+    idx: int,
+    code_ids: int | Iterable[int],
+    *,
+    coder: str = "researcher",
+    memo: str = "",
+) -> list[int]:
+    """Apply codes to a whole sentence or paragraph (unit coding); same rows as :func:`add_coding`.
+
+    Parameters
+    ----------
+    kind : {"sentence", "paragraph"}
+    idx : int
+        1-based segment number.
+
+    Returns
+    -------
+    list of int
+        Coding ids, as :func:`add_coding`.
+
+    Raises
+    ------
+    CodingError
+        Unknown document, kind or segment number, and every error of :func:`add_coding`.
+    """
+    seg = get_segment(session, document_id, kind, idx)
+    return add_coding(session, seg.document_id, seg.start, seg.end, code_ids, coder=coder, memo=memo)
+
+
+def update_coding(
+    session: Session,
+    coding_id: int,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    code_id: int | None = None,
+    memo: str | None = None,
+    coder: str | None = None,
+) -> None:
+    """Move a coding's boundaries, change its code or its memo.
+
+    A new span re-takes the quote, prefix and suffix from the text.
+
+    Parameters
+    ----------
+    coding_id : int
+    start, end : int, optional
+        New code-point boundaries (either or both).
+    code_id : int, optional
+        Another codable code.
+    memo : str, optional
+    coder : str, optional
+        Who makes the change (event log); defaults to the coding's coder, which stays.
+
+    Raises
+    ------
+    CodingError
+        Unknown coding or code, a category code, an invalid or whitespace-only span, or a
+        change that would duplicate another coding of the same coder.
+    """
+    row = get_coding(session, coding_id)
+    actor = row.coder if coder is None else as_coder(coder)
+    doc = get_document(session, row.document_id)
+    new: dict[str, Any] = {}
+    if start is not None or end is not None:
+        text = document_text(session, doc.id)
+        s, e = _check_span(doc, text, row.start if start is None else start, row.end if end is None else end)
+        if (s, e) != (row.start, row.end):
+            new.update(start=s, end=e, **_anchor(text, s, e))
+    if code_id is not None:
+        code = _codable(session, code_id)
+        if code.id != row.code_id:
+            new["code_id"] = code.id
+    if memo is not None:
+        note = as_text(memo, "Memo")
+        if note != row.memo:
+            new["memo"] = note
+    if not new:
+        return
+    key = {k: new.get(k, getattr(row, k)) for k in ("start", "end", "code_id")}
+    clash = session.scalar(select(store.Coding.id).where(
+        store.Coding.document_id == row.document_id, store.Coding.coder == row.coder,
+        store.Coding.start == key["start"], store.Coding.end == key["end"],
+        store.Coding.code_id == key["code_id"], store.Coding.id != row.id))
+    if clash is not None:
+        raise CodingError(f"Coding {row.id} would then duplicate coding {clash} (same span, code and coder).")
+    before = {k: getattr(row, k) for k in new}
+    for k, v in new.items():
+        setattr(row, k, v)
+    session.flush()
+    record(session, EventType.CODING_UPDATE, {"coding_id": row.id, "before": before, "after": new}, actor, doc.id)
+
+
+def delete_coding(session: Session, coding_id: int, *, coder: str | None = None) -> None:
+    """Delete a coding with its links and the memos written on it (all kept in the event).
+
+    Parameters
+    ----------
+    coding_id : int
+    coder : str, optional
+        Who deletes (event log); defaults to the coding's coder.
+
+    Raises
+    ------
+    CodingError
+        Unknown coding.
+    """
+    row = get_coding(session, coding_id)
+    actor = row.coder if coder is None else as_coder(coder)
+    links = list(session.scalars(select(store.CodingLink).where(store.CodingLink.coding_id == row.id)))
+    memo_filter = (store.Memo.target_type == "coding") & (store.Memo.target_id == str(row.id))
+    memos = list(session.scalars(select(store.Memo).where(memo_filter)))
+    payload = {"coding": snapshot(row), "links": [snapshot(k) for k in links], "memos": [snapshot(m) for m in memos]}
+    doc_id = row.document_id
+    session.execute(delete(store.Memo).where(memo_filter), execution_options={"synchronize_session": "fetch"})
+    session.execute(delete(store.CodingLink).where(store.CodingLink.coding_id == row.id))
+    session.execute(delete(store.Coding).where(store.Coding.id == row.id))
+    session.flush()
+    record(session, EventType.CODING_DELETE, payload, actor, doc_id)
+
+
+def codings_in_document(session: Session, document_id: int) -> pd.DataFrame:
+    """Every coding of a document, by position.
+
+    Returns
+    -------
+    DataFrame
+        ``id, start, end, code_id, code, colour, quote, memo, coder``, sorted by start,
+        end, id; offsets in code points.
+
+    Raises
+    ------
+    CodingError
+        Unknown document.
+    """
+    doc = get_document(session, document_id)
+    rows = session.execute(
+        select(store.Coding.id, store.Coding.start, store.Coding.end, store.Coding.code_id, store.Code.name,
+               store.Code.colour, store.Coding.quote, store.Coding.memo, store.Coding.coder)
+        .join(store.Code, store.Code.id == store.Coding.code_id)
+        .where(store.Coding.document_id == doc.id)
+        .order_by(store.Coding.start, store.Coding.end, store.Coding.id)
+    ).all()
+    return pd.DataFrame(rows, columns=CODING_COLUMNS)

@@ -1,0 +1,146 @@
+"""Reading documents for coding: the list, the text, segments as coding units, and the
+paragraph number of an offset (for citations "document, ¶ n").
+
+Offsets are Python code points over the stored NFC text, ``[start, end)``, 0-based;
+paragraph and sentence numbers (``idx``) are 1-based, as the segmenter writes them.
+Nothing here writes; :mod:`coding.codings` re-exports these functions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import store
+from coding.checks import as_id, get_document
+from coding.errors import CodingError
+
+SEGMENT_KINDS = ("sentence", "paragraph")
+DOCUMENT_COLUMNS = ["id", "name", "kind", "language", "n_chars", "n_codings", "illustrative"]
+SEGMENT_COLUMNS = ["idx", "start", "end", "text", "codes", "code_ids"]
+
+
+def check_kind(kind: Any) -> str:
+    """``kind`` if it is ``"sentence"`` or ``"paragraph"``, else ``CodingError``."""
+    if kind not in SEGMENT_KINDS:
+        raise CodingError(f"Segment kind {kind!r} is unknown; use 'sentence' or 'paragraph'.")
+    return kind
+
+
+def documents(session: Session) -> pd.DataFrame:
+    """Every document, in import order.
+
+    Returns
+    -------
+    DataFrame
+        ``id, name, kind, language, n_chars, n_codings, illustrative``; ``n_chars`` in code
+        points, ``n_codings`` counts codings of all coders, ``illustrative`` is a bool
+        (True for texts written by the team for the demo).
+    """
+    n_sub = (select(store.Coding.document_id, func.count(store.Coding.id).label("n"))
+             .group_by(store.Coding.document_id).subquery())
+    rows = session.execute(
+        select(store.Document.id, store.Document.name, store.Document.kind, store.Document.language,
+               store.Document.n_chars, func.coalesce(n_sub.c.n, 0), store.Document.illustrative)
+        .outerjoin(n_sub, n_sub.c.document_id == store.Document.id)
+        .order_by(store.Document.id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
+    frame["illustrative"] = frame["illustrative"].astype(bool)
+    return frame
+
+
+def document_text(session: Session, document_id: int) -> str:
+    """The stored text of a document (NFC, ``\\n`` line breaks).
+
+    Raises
+    ------
+    CodingError
+        The document does not exist.
+    """
+    doc_id = as_id(document_id, "Document id")
+    text = session.scalar(select(store.Document.text).where(store.Document.id == doc_id))
+    if text is None:
+        raise CodingError(f"Document {document_id!r} does not exist.")
+    return text
+
+
+def get_segment(session: Session, document_id: int, kind: str, idx: int) -> store.Segment:
+    """The segment ``idx`` (1-based) of this kind, or ``CodingError``."""
+    doc = get_document(session, document_id)
+    check_kind(kind)
+    number = as_id(idx, "Segment number")
+    seg = session.scalar(select(store.Segment).where(
+        store.Segment.document_id == doc.id, store.Segment.kind == kind, store.Segment.idx == number))
+    if seg is None:
+        raise CodingError(f"Document {doc.name!r} has no {kind} number {number}.")
+    return seg
+
+
+def segments(session: Session, document_id: int, kind: str) -> pd.DataFrame:
+    """The sentences or paragraphs of a document as coding units.
+
+    Parameters
+    ----------
+    session : Session
+    document_id : int
+    kind : {"sentence", "paragraph"}
+
+    Returns
+    -------
+    DataFrame
+        One row per segment in order: ``idx`` (1-based), ``start``, ``end`` (code points),
+        ``text`` (``text[start:end]``), ``codes`` (names of the codes applied to exactly this
+        span, any coder, sorted by name) and ``code_ids`` (their ids, same order).
+
+    Raises
+    ------
+    CodingError
+        Unknown document or kind.
+    """
+    doc = get_document(session, document_id)
+    check_kind(kind)
+    text = document_text(session, doc.id)
+    segs = session.execute(
+        select(store.Segment.idx, store.Segment.start, store.Segment.end)
+        .where(store.Segment.document_id == doc.id, store.Segment.kind == kind)
+        .order_by(store.Segment.start, store.Segment.idx)
+    ).all()
+    coded: dict[tuple[int, int], dict[int, str]] = {}
+    stmt = (select(store.Coding.start, store.Coding.end, store.Code.id, store.Code.name)
+            .join(store.Code, store.Code.id == store.Coding.code_id)
+            .where(store.Coding.document_id == doc.id))
+    for start, end, cid, name in session.execute(stmt):
+        coded.setdefault((start, end), {})[cid] = name
+    rows = []
+    for idx, start, end in segs:
+        on = sorted(coded.get((start, end), {}).items(), key=lambda kv: (kv[1], kv[0]))
+        rows.append((idx, start, end, text[start:end], [n for _, n in on], [c for c, _ in on]))
+    return pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
+
+
+def paragraph_of(session: Session, document_id: int, offset: int) -> int:
+    """The 1-based number of the paragraph holding code point ``offset``.
+
+    An offset between two paragraphs (in the blank lines) gets the paragraph before it;
+    an offset before the first paragraph gets the first.
+
+    Raises
+    ------
+    CodingError
+        Unknown document, ``offset`` outside ``0..n_chars``, or a document without
+        paragraph segments.
+    """
+    doc = get_document(session, document_id)
+    pos = as_id(offset, "Offset")
+    if not 0 <= pos <= doc.n_chars:
+        raise CodingError(f"Offset {pos} is outside document {doc.name!r} (0 to {doc.n_chars} code points).")
+    base = select(store.Segment.idx).where(store.Segment.document_id == doc.id, store.Segment.kind == "paragraph")
+    idx = session.scalar(base.where(store.Segment.start <= pos).order_by(store.Segment.start.desc()).limit(1))
+    if idx is None:
+        idx = session.scalar(base.order_by(store.Segment.start).limit(1))
+    if idx is None:
+        raise CodingError(f"Document {doc.name!r} has no paragraph segments.")
+    return int(idx)
