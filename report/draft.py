@@ -1,0 +1,254 @@
+"""Report drafts: a plain context dict from the project and its fits, laid out by jinja2.
+
+``build_context`` gathers everything a draft shows (project facts, per-dimension methods,
+journal-style regression tables, joint displays, selected cases with their quotes), formatted as
+strings, so the templates in ``templates/`` (``report.md.j2``, ``report.html.j2``) only lay it
+out. ``render`` fills one of them. The HTML environment autoescapes every value, so quotes,
+document names, memos and code names cannot inject markup; Markdown output keeps user text
+literal (a draft for editing), except that ``|`` is escaped inside table cells.
+"""
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import store
+from mixed.cases import add_evidence, case_table
+from mixed.evidence import EvidenceIndex
+from mixed.joint import joint_display
+from report.errors import ReportError
+from report.sections import case_section, joint_section
+from report.tables import DEFAULT_STARS, regression_table, stars_note, to_markdown
+from store.summary import project_overview
+
+__all__ = ["TEMPLATES", "FORMATS", "build_context", "render"]
+
+#: Folder of the jinja2 templates.
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+#: Output format → template file.
+FORMATS = {"md": "report.md.j2", "html": "report.html.j2"}
+
+_MODEL_NAMES = {
+    "logit": "logit",
+    "probit": "probit",
+    "poisson": "Poisson regression",
+    "nb": "negative binomial regression (NB2)",
+    "binomial": "binomial GLM (partners out of the possible)",
+    "ztnb": "zero-truncated negative binomial regression (NB2)",
+    "nb_pos": "negative binomial regression (NB2) on collaborating dyads",
+}
+_UNITS = {"breadth": "cities", "connection": "dyads", "degree": "collaborating dyads"}
+_OUTCOMES = {
+    "breadth": "number of partner cities",
+    "connection": "whether the pair has an agreement (0/1)",
+    "degree": "number of service items the pair delivers jointly",
+}
+
+
+def _is_flag_set(value) -> bool:
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no")
+    if isinstance(value, (int, float)):
+        return value != 0
+    return True  # a dict or list describing the simulation
+
+
+def _project(session: Session) -> dict:
+    facts = project_overview(session)
+    info = facts["info"]
+    simulated = "simulated_outcomes" in info and _is_flag_set(info["simulated_outcomes"])
+    note = info.get("simulated_outcomes")
+    if isinstance(note, dict):
+        note = note.get("description") or note.get("note") or ""
+    note = note if isinstance(note, str) else ""
+    illustrative = session.scalar(
+        select(func.count()).select_from(store.Document).where(store.Document.illustrative == 1)
+    ) or 0
+    return {
+        "name": str(facts["name"]),
+        "n_documents": int(facts["documents"]),
+        "n_illustrative": int(illustrative),
+        "n_codings": int(facts["codings"]),
+        "n_codes": int(facts["codes"]),
+        "n_cities": int(facts["cities"]),
+        "n_dyads": int(facts["dyads"]),
+        "simulated": simulated,
+        "simulated_note": note,
+    }
+
+
+def _table_view(df: pd.DataFrame) -> dict:
+    return {
+        "columns": [str(c) for c in df.columns],
+        "rows": [[str(v) for v in row] for row in df.itertuples(index=False)],
+        "n_coef_rows": int(df.attrs["n_coef_rows"]),
+        "note": df.attrs["note"],
+        "markdown": to_markdown(df),
+    }
+
+
+def build_context(
+    session: Session,
+    results: dict,
+    *,
+    cases: dict[str, pd.DataFrame] | None = None,
+    se_type: str | None = None,
+    stars=DEFAULT_STARS,
+    alpha: float = 0.05,
+    digits: int = 3,
+    max_quotes: int = 2,
+    max_case_quotes: int = 2,
+    max_deviant: int = 10,
+    c: float = 2.0,
+    n_typical: int = 5,
+    title: str | None = None,
+    generated: str | None = None,
+) -> dict:
+    """Everything a report draft shows, as plain data (strings, numbers, lists, dicts).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    results : dict of str to quant.results.FitResult
+        Fits to report, keyed by a label (usually the dimension), in report order. May be empty.
+    cases : dict of str to pandas.DataFrame, optional
+        Selected cases per key of ``results`` (``mixed.cases.case_table`` output, or
+        ``quant.cases.select_cases`` output, which gets names and evidence added). Keys absent
+        here are selected with ``case_table(session, result, c=c, n_typical=n_typical)``.
+    se_type : str, optional
+        SE type to report where a fit has it; otherwise (and by default) each fit's own
+        ``se_type``. Every table and display names the type it shows.
+    stars : sequence of float
+        Significance levels for *, **, *** (strictly decreasing; default .05/.01/.001).
+    alpha : float
+        1 − confidence level of the joint displays' intervals.
+    digits : int
+        Decimals of estimates.
+    max_quotes, max_case_quotes : int
+        Quotes per term of a joint display, and per case.
+    max_deviant : int
+        Deviant cases shown per dimension (largest |Pearson residual|); typical cases are all shown.
+    c, n_typical : float, int
+        Case-selection settings when cases are selected here.
+    title : str, optional
+        Default ``"<project name>: mixed-methods report (draft)"``.
+    generated : str, optional
+        Date shown; default today (ISO).
+
+    Returns
+    -------
+    dict
+        ``title``, ``generated``, ``project`` (``name``, ``n_documents``, ``n_illustrative``,
+        ``n_codings``, ``n_codes``, ``n_cities``, ``n_dyads``, ``simulated`` (True when
+        ``ProjectInfo`` has a set ``simulated_outcomes`` key), ``simulated_note``),
+        ``stars_note`` and ``dimensions``: one dict per fit with ``key``, ``dimension``,
+        ``model``, ``model_name``, ``formula``, ``outcome``, ``unit``, ``n``, ``n_nodes``,
+        ``se_type``, ``se_label``, ``converged``, ``warnings``, ``table`` (``columns``, ``rows``,
+        ``n_coef_rows``, ``note``, ``markdown``; see ``report.tables.regression_table``),
+        ``joint`` (see ``report.sections.joint_section``) and ``cases`` (see
+        ``report.sections.case_section``).
+
+    Raises
+    ------
+    ReportError
+        If ``results`` is not a dict, ``cases`` has a key not in ``results``, or ``stars`` is
+        malformed.
+    """
+    if not isinstance(results, dict):
+        raise ReportError("results must be a dict of label → FitResult (e.g. {'connection': fit}).")
+    cases = dict(cases or {})
+    unknown = sorted(set(cases) - set(results))
+    if unknown:
+        raise ReportError(f"cases given for {', '.join(map(str, unknown))}, which has no fit in results.")
+    project = _project(session)
+    index = EvidenceIndex.from_session(session)
+    dims = []
+    for key, result in results.items():
+        se_key = se_type if se_type is not None and se_type in result.se else result.se_type
+        label = f"{str(key).capitalize()}: {_MODEL_NAMES.get(result.model, result.model)}"
+        table = regression_table([result], se_key, stars, digits=digits, labels=[label])
+        display = joint_display(session, result, se_type=se_key, max_quotes=max_quotes, alpha=alpha)
+        if key in cases:
+            chosen = cases[key]
+            if "n_passages" not in chosen.columns or "no_evidence" not in chosen.columns:
+                chosen = add_evidence(session, chosen, index=index)
+        else:
+            chosen = case_table(session, result, c=c, n_typical=n_typical, index=index)
+        dims.append(
+            {
+                "key": str(key),
+                "dimension": result.dimension,
+                "model": result.model,
+                "model_name": _MODEL_NAMES.get(result.model, result.model),
+                "formula": result.formula,
+                "outcome": _OUTCOMES.get(result.dimension, result.dimension),
+                "unit": _UNITS.get(result.dimension, "units"),
+                "n": int(result.n),
+                "n_nodes": None if result.n_nodes is None else int(result.n_nodes),
+                "se_type": se_key,
+                "se_label": result.se_labels.get(se_key, se_key),
+                "converged": bool(result.converged),
+                "warnings": [str(w) for w in result.warnings],
+                "table": _table_view(table),
+                "joint": joint_section(display, digits=digits, alpha=alpha),
+                "cases": case_section(
+                    chosen, index, max_deviant=max_deviant, max_quotes=max_case_quotes, digits=digits
+                ),
+            }
+        )
+    return {
+        "title": title or f"{project['name']}: mixed-methods report (draft)",
+        "generated": generated or date.today().isoformat(),
+        "project": project,
+        "stars_note": stars_note(stars),
+        "dimensions": dims,
+    }
+
+
+@lru_cache(maxsize=None)
+def _environment(fmt: str) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=(fmt == "html"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render(session: Session, results: dict, fmt: str = "md", **kw) -> str:
+    """A report draft as Markdown or HTML.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    results : dict of str to quant.results.FitResult
+        As for :func:`build_context`.
+    fmt : {"md", "html"}
+        Output format. HTML is a standalone page; its template environment autoescapes every
+        value.
+    **kw
+        Passed to :func:`build_context` (``cases``, ``se_type``, ``stars``, ``max_quotes``, ...).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ReportError
+        If ``fmt`` is not ``"md"`` or ``"html"``, or from :func:`build_context`.
+    """
+    if fmt not in FORMATS:
+        raise ReportError(f"fmt {fmt!r} is not one of {', '.join(FORMATS)}.")
+    context = build_context(session, results, **kw)
+    return _environment(fmt).get_template(FORMATS[fmt]).render(**context)

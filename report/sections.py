@@ -1,0 +1,171 @@
+"""Pieces of the report context: the joint display and the selected cases of one dimension.
+
+Each function turns library output (``mixed.joint_display``, ``mixed.case_table``) into plain
+dicts of display strings, plus a pre-rendered Markdown table, so templates only lay them out.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from mixed.evidence import EvidenceIndex, dyad_label
+from report.tables import fmt_num, to_markdown
+
+__all__ = ["case_section", "joint_section", "quote_view"]
+
+
+def quote_view(record: dict) -> dict:
+    """The fields of a quote record a report shows: ``quote``, ``cite``, ``code``, ``links``.
+
+    ``cite`` is ``"document, ¶ n"`` (see ``mixed.evidence.cite``); ``links`` joins the names of
+    the linked units with ``"; "``.
+    """
+    return {
+        "quote": record["quote"],
+        "cite": record["cite"],
+        "code": record["code"],
+        "document": record["document"],
+        "paragraph": record["paragraph"],
+        "coding_id": record["coding_id"],
+        "links": "; ".join(record.get("link_labels", [])),
+    }
+
+
+def joint_section(display: pd.DataFrame, *, digits: int = 3, alpha: float = 0.05) -> dict:
+    """Rows and a Markdown table for one side-by-side joint display.
+
+    Parameters
+    ----------
+    display : pandas.DataFrame
+        Output of ``mixed.joint.joint_display``.
+    digits : int
+        Decimals of estimates and interval limits.
+    alpha : float
+        1 − confidence level, for the column heading.
+
+    Returns
+    -------
+    dict
+        ``level`` (e.g. ``"95%"``), ``rows`` (list of dicts: ``term``, ``estimate_ci``
+        ``"0.123 [0.010, 0.236]"``, ``p`` (3 significant digits), ``codes`` (names joined by
+        ``"; "``, ``"—"`` when none), ``n_passages``, ``quotes`` (list of :func:`quote_view`),
+        ``meta_inference``) and ``markdown`` (the same as a pipe table, quotes as
+        ``“quote” (document, ¶ n)`` joined by ``" / "``).
+    """
+    level = f"{100 * (1 - alpha):g}%"
+    rows = []
+    for r in display.itertuples(index=False):
+        rows.append(
+            {
+                "term": r.term,
+                "estimate_ci": f"{fmt_num(r.estimate, digits)} [{fmt_num(r.ci_low, digits)}, "
+                f"{fmt_num(r.ci_high, digits)}]",
+                "p": "" if pd.isna(r.p) else f"{r.p:.3g}",
+                "codes": "; ".join(r.codes) if len(r.codes) else "—",
+                "n_passages": int(r.n_passages),
+                "quotes": [quote_view(q) for q in r.quotes],
+                "meta_inference": r.meta_inference or "",
+            }
+        )
+    table = pd.DataFrame(
+        [
+            [row["term"], row["estimate_ci"], row["p"], row["codes"], row["n_passages"],
+             " / ".join(f"“{q['quote']}” ({q['cite']})" for q in row["quotes"]),
+             row["meta_inference"]]
+            for row in rows
+        ],
+        columns=["Term", f"Estimate [{level} CI]", "p", "Codes", "Passages", "Quotes", "Meta-inference"],
+    )
+    return {"level": level, "rows": rows, "markdown": to_markdown(table)}
+
+
+def _is_typical(case_type) -> bool:
+    return "typical" in str(case_type).lower()
+
+
+def case_section(
+    cases: pd.DataFrame,
+    index: EvidenceIndex,
+    *,
+    max_deviant: int = 10,
+    max_quotes: int = 2,
+    digits: int = 3,
+) -> dict:
+    """Rows, a Markdown table and quotes for the selected cases of one dimension.
+
+    All typical cases are kept; of the other cases (deviant), the ``max_deviant`` with the largest
+    |Pearson residual| (ties by unit id). Cases keep the order typical first (smallest |r|),
+    then deviant (largest |r| first).
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        Output of ``mixed.cases.case_table`` (or ``select_cases`` passed through
+        ``mixed.cases.add_evidence``).
+    index : EvidenceIndex
+        The project's codings, for the quotes.
+    max_deviant, max_quotes : int
+        Caps on deviant cases shown and on quotes per case.
+    digits : int
+        Decimals of fitted values.
+
+    Returns
+    -------
+    dict
+        ``rule`` (the selection rule stated by quant, or ``""``), ``n_deviant`` (all deviant
+        cases), ``n_deviant_shown``, ``rows`` (dicts: ``unit``, ``label``, ``case_type``,
+        ``cell``, ``y``, ``fitted``, ``pearson``, ``n_passages``, ``no_evidence``, ``quotes``)
+        and ``markdown``.
+    """
+    df = cases.copy()
+    is_city = "city" in df.columns
+    df["_abs"] = df["pearson"].abs()
+    df["_id"] = df["city"].astype(str) if is_city else df["city_a"].astype(str) + "-" + df["city_b"].astype(str)
+    typical_mask = df["case_type"].map(_is_typical).to_numpy(dtype=bool)
+    typical = df[typical_mask].sort_values(["_abs", "_id"], kind="mergesort")
+    deviant = df[~typical_mask].sort_values(["_abs", "_id"], ascending=[False, True], kind="mergesort")
+    shown = pd.concat([typical, deviant.head(max(int(max_deviant), 0))])
+    rows = []
+    for r in shown.to_dict("records"):
+        if is_city:
+            unit = str(r["city"])
+            label = index.names.get(unit, unit)
+            direct, via = index.city(unit)
+            ids = direct + via
+        else:
+            a, b = str(r["city_a"]), str(r["city_b"])
+            unit = f"{a}-{b}"
+            label = dyad_label(a, b, index.names)
+            ids = index.dyad(a, b)
+        quotes = [quote_view(q) for q in index.records(ids, max_quotes)] if ids else []
+        rows.append(
+            {
+                "unit": unit,
+                "label": label,
+                "case_type": str(r["case_type"]),
+                "cell": "" if pd.isna(r.get("cell")) else str(r.get("cell", "")),
+                "y": f"{float(r['y']):g}",
+                "fitted": fmt_num(r["fitted"], digits),
+                "pearson": fmt_num(r["pearson"], 2),
+                "n_passages": int(r["n_passages"]),
+                "no_evidence": bool(r["no_evidence"]),
+                "quotes": quotes,
+            }
+        )
+    table = pd.DataFrame(
+        [
+            [row["label"], row["unit"], row["case_type"], row["cell"], row["y"], row["fitted"],
+             row["pearson"], row["n_passages"], "no evidence yet" if row["no_evidence"] else ""]
+            for row in rows
+        ],
+        columns=["Case", "Id", "Type", "Cell", "y", "Fitted", "Pearson r", "Passages", "Evidence"],
+    )
+    rule = ""
+    if "rule" in df.columns and len(df):
+        rule = str(df["rule"].iloc[0])
+    return {
+        "rule": rule,
+        "n_deviant": int(len(deviant)),
+        "n_deviant_shown": int(min(len(deviant), max(int(max_deviant), 0))),
+        "rows": rows,
+        "markdown": to_markdown(table),
+    }
