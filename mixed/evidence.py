@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
-from coding import queries
+from coding.queries import retrieve
 
 __all__ = [
     "EvidenceIndex",
@@ -208,7 +208,7 @@ class EvidenceIndex:
     @classmethod
     def from_session(cls, session: Session) -> "EvidenceIndex":
         """Read every coding (``coding.queries.retrieve(session)``), city names and dyads."""
-        frame = queries.retrieve(session)
+        frame = retrieve(session)
         names = city_names(session)
         keys = dyad_keys(session)
         direct: dict[str, set[int]] = defaultdict(set)

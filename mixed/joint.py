@@ -14,7 +14,9 @@ import math
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding import codebook, queries
+from coding.codebook import codebook as read_codebook
+from coding.codebook import variable_map
+from coding.queries import retrieve
 from mixed.errors import MixedError
 from mixed.evidence import (
     EvidenceIndex,
@@ -98,8 +100,8 @@ def joint_display(
     key = result.se_type if se_type is None else se_type
     tab = result.table(key, alpha)
     label = result.se_labels.get(key, key)
-    vmap = codebook.variable_map(session)
-    book = codebook.codebook(session)
+    vmap = variable_map(session)
+    book = read_codebook(session)
     code_names = {int(i): str(n) for i, n in zip(book["id"], book["name"])}
     names = city_names(session)
     keys = dyad_keys(session)
@@ -109,7 +111,7 @@ def joint_display(
             continue
         ids = codes_for_term(str(term), vmap)
         if ids:
-            frame = queries.retrieve(session, code_ids=ids, include_subcodes=True)
+            frame = retrieve(session, code_ids=ids, include_subcodes=True)
             frame = order_passages(frame.drop_duplicates("coding_id"))
         else:
             frame = None
