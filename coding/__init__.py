@@ -10,16 +10,20 @@ from coding.codebook import (
 )
 from coding.codings import (
     add_coding, code_segment, codings_in_document, delete_coding, document_text, documents, paragraph_of,
-    segments, update_coding,
+    segments, set_segment_codes, update_coding,
 )
 from coding.errors import CodingError
 from coding.events import EventType, event_log, record
 from coding.links import accept_suggestion, link_city, link_dyad, links_of, suggest_links, unlink
+from coding.memos import add_memo, delete_memo, list_memos, update_memo
+from coding.queries import counts_by_city, counts_by_dyad, retrieve
 
 __all__ = [
     "DEFAULT_CODEBOOK", "DEFAULT_VARIABLE_MAP", "CodeSpec", "CodingError", "EventType", "accept_suggestion",
-    "add_code", "add_coding", "code_id_by_name", "code_segment", "codebook", "codings_in_document",
-    "delete_code", "delete_coding", "descendants", "document_text", "documents", "ensure_default_codebook",
-    "event_log", "link_city", "link_dyad", "links_of", "move_code", "paragraph_of", "record", "rename_code",
-    "segments", "set_variable_map", "suggest_links", "unlink", "update_code", "update_coding", "variable_map",
+    "add_code", "add_coding", "add_memo", "code_id_by_name", "code_segment", "codebook", "codings_in_document",
+    "counts_by_city", "counts_by_dyad", "delete_code", "delete_coding", "delete_memo", "descendants",
+    "document_text", "documents", "ensure_default_codebook", "event_log", "link_city", "link_dyad", "links_of",
+    "list_memos", "move_code", "paragraph_of", "record", "rename_code", "retrieve", "segments",
+    "set_segment_codes", "set_variable_map", "suggest_links", "unlink", "update_code", "update_coding",
+    "update_memo", "variable_map",
 ]

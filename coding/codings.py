@@ -24,7 +24,7 @@ from coding.events import EventType, record, snapshot
 
 __all__ = [
     "CONTEXT", "add_coding", "code_segment", "codings_in_document", "delete_coding", "document_text",
-    "documents", "paragraph_of", "segments", "update_coding",
+    "documents", "paragraph_of", "segments", "set_segment_codes", "update_coding",
 ]
 
 CONTEXT = 32
@@ -153,6 +153,53 @@ def code_segment(
     """
     seg = get_segment(session, document_id, kind, idx)
     return add_coding(session, seg.document_id, seg.start, seg.end, code_ids, coder=coder, memo=memo)
+
+
+def set_segment_codes(
+    session: Session,
+    document_id: int,
+    kind: str,
+    idx: int,
+    code_ids: Iterable[int],
+    *,
+    coder: str = "researcher",
+) -> list[int]:
+    """Make one coder's codes on a whole sentence or paragraph exactly ``code_ids``.
+
+    Codings of this coder on exactly the segment's span are added or deleted (each with
+    its own event); other coders' codings and codings on other spans are left alone.
+
+    Parameters
+    ----------
+    kind : {"sentence", "paragraph"}
+    idx : int
+        1-based segment number.
+    code_ids : iterable of int
+        The codes wanted; empty removes them all.
+
+    Returns
+    -------
+    list of int
+        The coder's coding ids on the segment afterwards, in the order of ``code_ids``.
+
+    Raises
+    ------
+    CodingError
+        Unknown document, kind, segment or code, or a category code. Nothing is written then.
+    """
+    who = as_coder(coder)
+    seg = get_segment(session, document_id, kind, idx)
+    if isinstance(code_ids, (str, bytes)) or not hasattr(code_ids, "__iter__"):
+        raise CodingError(f"Code ids must be a list of integer ids, got {code_ids!r}.")
+    items = list(code_ids)
+    wanted = as_ids(items, "Code ids") if items else []
+    ids = add_coding(session, seg.document_id, seg.start, seg.end, wanted, coder=who) if wanted else []
+    stale = session.scalars(select(store.Coding.id).where(
+        store.Coding.document_id == seg.document_id, store.Coding.start == seg.start,
+        store.Coding.end == seg.end, store.Coding.coder == who, store.Coding.code_id.not_in(wanted))).all()
+    for cid in stale:
+        delete_coding(session, cid, coder=who)
+    return ids
 
 
 def update_coding(

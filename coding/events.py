@@ -17,6 +17,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 import store
+from coding.checks import as_coder
 from coding.errors import CodingError
 
 
@@ -101,8 +102,10 @@ def record(
     Raises
     ------
     CodingError
-        ``type`` is not an ``EventType`` value, or ``payload`` is not a dict.
+        ``type`` is not an ``EventType`` value, ``payload`` is not a dict, or ``coder``
+        is empty.
     """
+    who = as_coder(coder)
     try:
         kind = EventType(type)
     except ValueError:
@@ -113,7 +116,7 @@ def record(
     event = store.Event(
         type=kind.value,
         payload=json_safe(payload),
-        coder=coder,
+        coder=who,
         document_id=None if document_id is None else int(document_id),
     )
     session.add(event)

@@ -1,0 +1,86 @@
+"""Every change writes exactly one event of the right type, in the same transaction."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+import coding
+import store
+from coding import CodingError, EventType
+
+TEXT = "苏州与上海签署了跨城通办协议。"
+
+
+def _setup(s):
+    s.add_all([store.City(code="320500", name="苏州市"), store.City(code="310000", name="上海市")])
+    doc = store.Document(name="d", kind="interview", language="zh", text=TEXT, text_sha256="0" * 64,
+                         n_chars=len(TEXT))
+    s.add(doc)
+    s.flush()
+    s.add(store.Segment(document_id=doc.id, kind="sentence", idx=1, start=0, end=len(TEXT)))
+    s.flush()
+    return doc.id
+
+
+# Each step: (description, function of (session, state) -> None, expected event type)
+STEPS = [
+    ("seed", lambda s, st: coding.ensure_default_codebook(s), EventType.CODEBOOK_SEED),
+    ("add code", lambda s, st: st.update(code=coding.add_code(s, "Trust")), EventType.CODE_ADD),
+    ("rename", lambda s, st: coding.rename_code(s, st["code"], "Trust between bureaus"), EventType.CODE_RENAME),
+    ("update", lambda s, st: coding.update_code(s, st["code"], definition="d"), EventType.CODE_UPDATE),
+    ("move", lambda s, st: coding.move_code(s, st["code"], coding.code_id_by_name(s, "Supply")), EventType.CODE_MOVE),
+    ("vmap", lambda s, st: coding.set_variable_map(s, st["code"], ["same_province"]), EventType.VARIABLE_MAP_SET),
+    ("add coding", lambda s, st: st.update(coding=coding.add_coding(s, st["doc"], 0, 2, st["code"])[0]),
+     EventType.CODING_ADD),
+    ("unit coding", lambda s, st: coding.code_segment(s, st["doc"], "sentence", 1, st["code"]), EventType.CODING_ADD),
+    ("update coding", lambda s, st: coding.update_coding(s, st["coding"], end=5), EventType.CODING_UPDATE),
+    ("link city", lambda s, st: st.update(link=coding.link_city(s, st["coding"], "320500")), EventType.LINK_ADD),
+    ("link dyad", lambda s, st: coding.link_dyad(s, st["coding"], "320500", "310000"), EventType.LINK_ADD),
+    ("unlink", lambda s, st: coding.unlink(s, st["link"]), EventType.LINK_DELETE),
+    ("memo", lambda s, st: st.update(memo=coding.add_memo(s, "coding", st["coding"], "m")), EventType.MEMO_ADD),
+    ("edit memo", lambda s, st: coding.update_memo(s, st["memo"], text="m2"), EventType.MEMO_UPDATE),
+    ("drop memo", lambda s, st: coding.delete_memo(s, st["memo"]), EventType.MEMO_DELETE),
+    ("drop coding", lambda s, st: coding.delete_coding(s, st["coding"]), EventType.CODING_DELETE),
+    ("drop code", lambda s, st: coding.delete_code(s, st["code"], force=True), EventType.CODE_DELETE),
+]
+
+
+def test_events_every_change_writes_one_event(engine):
+    state = {}
+    with store.session_scope(engine) as s:
+        state["doc"] = _setup(s)
+    for name, step, expected in STEPS:
+        with store.session_scope(engine) as s:
+            last = s.scalar(select(func.max(store.Event.id))) or 0
+            step(s, state)
+        with store.session_scope(engine) as s:  # committed together with the change
+            new = s.scalars(select(store.Event).where(store.Event.id > last)).all()
+            assert [e.type for e in new] == [expected.value], name
+            assert new[0].coder == "researcher"
+    assert {t for _, _, t in STEPS} == set(EventType)
+
+
+def test_events_rolled_back_with_the_change(engine):
+    with store.session_scope(engine) as s:
+        _setup(s)
+    with pytest.raises(RuntimeError):
+        with store.session_scope(engine) as s:
+            coding.add_code(s, "Gone")
+            raise RuntimeError("abort")
+    with store.session_scope(engine) as s:
+        assert s.scalar(select(func.count(store.Event.id))) == 0
+        assert s.scalar(select(func.count(store.Code.id))) == 0
+
+
+def test_events_record_checks_type_and_log_lists(engine):
+    with store.session_scope(engine) as s:
+        with pytest.raises(CodingError, match="unknown"):
+            coding.record(s, "coding_teleport", {}, "r")
+        with pytest.raises(CodingError, match="dict"):
+            coding.record(s, EventType.CODE_ADD, ["x"], "r")
+        first = coding.record(s, "code_add", {"code": {"id": 1}}, "r", document_id=7)
+        second = coding.record(s, EventType.MEMO_ADD, {"memo": {}}, "w")
+        log = coding.event_log(s)
+        assert list(log["id"]) == [second, first]
+        assert list(coding.event_log(s, document_id=7)["id"]) == [first]
+        assert list(coding.event_log(s, coder="w", type=EventType.MEMO_ADD)["id"]) == [second]
