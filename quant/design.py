@@ -1,0 +1,249 @@
+"""Design matrices from a patsy formula, with the bookkeeping the models need.
+
+``build_design`` evaluates ``y ~ x1 + x2`` over a table and returns the outcome vector, the
+design matrix, the term names and the positions of the rows used, so that unit ids (cities or
+dyads) stay aligned with the rows a model saw. It counts the rows each referenced column loses
+to missing values (reported as a warning sentence) and refuses infinite values, naming the
+variable.
+"""
+from __future__ import annotations
+
+import ast
+import warnings as _warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import patsy
+
+from quant.errors import ModelError, QuantError
+
+__all__ = ["Design", "build_design", "formula_columns"]
+
+
+@dataclass(frozen=True)
+class Design:
+    """Outcome, design matrix and row bookkeeping of one formula over one table.
+
+    Attributes
+    ----------
+    y : ndarray, (n,)
+        Outcome of the rows used.
+    X : ndarray, (n, k)
+        Design matrix, C order, float64.
+    names : list of str, (k,)
+        Term names (``"Intercept"`` for the constant).
+    outcome : str
+        The outcome's name as written left of ``~``.
+    rows : ndarray of intp, (n,)
+        Positions (0-based, ``iloc``) in the input table of the rows used, in order.
+    n_input : int
+        Rows in the input table.
+    warnings : list of str
+        Sentences on rows dropped (missing values per column).
+    """
+
+    y: np.ndarray
+    X: np.ndarray
+    names: list[str]
+    outcome: str
+    rows: np.ndarray
+    n_input: int
+    warnings: list[str] = field(default_factory=list)
+
+    def subset(self, mask: np.ndarray) -> Design:
+        """The same design restricted to the rows where ``mask`` (length n) is True."""
+        mask = np.asarray(mask, dtype=bool)
+        return Design(
+            y=self.y[mask],
+            X=np.ascontiguousarray(self.X[mask]),
+            names=list(self.names),
+            outcome=self.outcome,
+            rows=self.rows[mask],
+            n_input=self.n_input,
+            warnings=list(self.warnings),
+        )
+
+
+def _names_in(code: str) -> set[str]:
+    """Identifiers and ``Q("...")`` strings used in one patsy factor's Python code."""
+    try:
+        tree = ast.parse(code.strip(), mode="eval")
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Q"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.add(node.args[0].value)
+    return found
+
+
+def formula_columns(formula: str, columns) -> tuple[list[str], list[str]]:
+    """Columns of a table that a patsy formula refers to.
+
+    Parameters
+    ----------
+    formula : str
+        A two-sided patsy formula, e.g. ``"tie ~ w_sum + np.log(pop)"``.
+    columns : iterable of str
+        The table's column names.
+
+    Returns
+    -------
+    lhs, rhs : list of str
+        Referenced columns left and right of ``~``, each in order of first appearance.
+
+    Raises
+    ------
+    QuantError
+        If the formula has no ``~`` or patsy cannot parse it.
+    """
+    if not isinstance(formula, str) or "~" not in formula:
+        raise QuantError(f"formula {formula!r} needs an outcome, '~' and predictors, e.g. 'y ~ x'.")
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError as exc:
+        raise QuantError(f"formula {formula!r} cannot be parsed: {exc.message}") from None
+    cols = set(map(str, columns))
+
+    def collect(termlist) -> list[str]:
+        out: list[str] = []
+        for term in termlist:
+            for factor in term.factors:
+                for name in sorted(_names_in(factor.code)):
+                    if name in cols and name not in out:
+                        out.append(name)
+        return out
+
+    return collect(desc.lhs_termlist), collect(desc.rhs_termlist)
+
+
+def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()) -> Design:
+    """Evaluate a patsy formula over a table, dropping rows with missing values.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, (n_input, ...)
+        The table (cities or dyads).
+    formula : str
+        Two-sided patsy formula; ``np`` is available (``np.log(x)``), as are patsy's ``C``,
+        ``I``, ``Q``, ``center``, ``standardize``.
+    id_cols : tuple of str
+        Unit id columns that must exist and be complete on the rows used.
+
+    Returns
+    -------
+    Design
+        With ``rows`` giving the ``iloc`` positions used; the warning lists how many rows each
+        referenced column dropped for missing values.
+
+    Raises
+    ------
+    QuantError
+        Not a DataFrame, unparseable formula, unknown variables, a non-numeric outcome, or a
+        missing id column.
+    ModelError
+        Infinite values in the outcome or a design column (named, with the row count), or no
+        complete rows.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise QuantError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    n_input = len(data)
+    for col in id_cols:
+        if col not in data.columns:
+            raise QuantError(f"id column {col!r} is not in the table (columns: {', '.join(map(str, data.columns))}).")
+    lhs, rhs = formula_columns(formula, data.columns)
+    referenced = list(dict.fromkeys(lhs + rhs))
+
+    # Missing values in referenced columns, counted per column before patsy sees the table.
+    missing_counts: dict[str, int] = {}
+    mask = np.zeros(n_input, dtype=bool)
+    for col in referenced:
+        isna = data[col].isna().to_numpy()
+        cnt = int(isna.sum())
+        if cnt:
+            missing_counts[col] = cnt
+            mask |= isna
+    keep = np.flatnonzero(~mask)
+    frame = data if not mask.any() else data.iloc[keep]
+
+    env = patsy.EvalEnvironment([{"np": np}])
+    try:
+        # NaN/inf made by transformations are detected and reported below, not warned about.
+        with np.errstate(all="ignore"), _warnings.catch_warnings():
+            _warnings.simplefilter("ignore", RuntimeWarning)
+            ymat, xmat = patsy.dmatrices(
+                formula,
+                frame,
+                eval_env=env,
+                NA_action=patsy.NAAction(NA_types=[]),
+                return_type="matrix",
+            )
+    except patsy.PatsyError as exc:
+        raise QuantError(f"formula {formula!r} cannot be evaluated on the table: {exc.message}") from None
+    except (NameError, KeyError, TypeError, ValueError) as exc:
+        raise QuantError(f"formula {formula!r} cannot be evaluated on the table: {exc}") from None
+    outcome = formula.split("~", 1)[0].strip()
+    if ymat.shape[1] != 1:
+        raise QuantError(
+            f"outcome {outcome!r} must be one numeric column; patsy made {ymat.shape[1]} "
+            f"({', '.join(ymat.design_info.column_names)}), so it is categorical."
+        )
+    names = list(xmat.design_info.column_names)
+    y = np.asarray(ymat, dtype=float)[:, 0]
+    X = np.ascontiguousarray(np.asarray(xmat, dtype=float))
+
+    if np.isinf(y).any():
+        raise ModelError(
+            f"outcome {outcome!r} has infinite values in {int(np.isinf(y).sum())} row(s); "
+            "fix or drop them before fitting."
+        )
+    col_inf = np.isinf(X).sum(axis=0)
+    if col_inf.any():
+        j = int(np.flatnonzero(col_inf)[0])
+        raise ModelError(
+            f"variable {names[j]!r} has infinite values in {int(col_inf[j])} row(s) "
+            "(e.g. the log of 0); fix or drop them before fitting."
+        )
+    warnings: list[str] = []
+    # NaN made by transformations (np.log of a negative value, ...): drop and name them.
+    bad = np.isnan(y) | np.isnan(X).any(axis=1)
+    if bad.any():
+        made = {outcome: int(np.isnan(y).sum())} if np.isnan(y).any() else {}
+        for j in np.flatnonzero(np.isnan(X).any(axis=0)):
+            made[names[j]] = int(np.isnan(X[:, j]).sum())
+        good = ~bad
+        y, X, keep = y[good], np.ascontiguousarray(X[good]), keep[good]
+        warnings.append(
+            f"{int(bad.sum()):,} row(s) dropped because a transformation gave NaN ("
+            + ", ".join(f"{k}: {v:,}" for k, v in made.items())
+            + ")."
+        )
+    if missing_counts:
+        warnings.insert(
+            0,
+            f"{int(mask.sum()):,} of {n_input:,} rows dropped for missing values ("
+            + ", ".join(f"{k}: {v:,}" for k, v in missing_counts.items())
+            + "; a row can miss several).",
+        )
+    if len(y) == 0:
+        raise ModelError(f"no complete rows remain for formula {formula!r} (of {n_input:,} rows).")
+    for col in id_cols:
+        ids = data[col].to_numpy()[keep]
+        if pd.isna(ids).any():
+            raise QuantError(
+                f"id column {col!r} is missing on {int(pd.isna(ids).sum())} row(s) used by the model."
+            )
+    return Design(
+        y=y, X=X, names=names, outcome=outcome, rows=keep.astype(np.intp),
+        n_input=n_input, warnings=warnings,
+    )

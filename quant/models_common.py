@@ -1,0 +1,305 @@
+"""Pieces shared by the model functions: SE options, guarded statsmodels fits, covariances.
+
+``run_fit`` calls a statsmodels model's ``fit`` under ``captured_warnings`` and tries a list of
+optimizer settings in turn, so that convergence warnings, separation warnings, Hessian
+inversion warnings and overflow become one ``ModelError`` sentence (or a note in the result's
+warnings) instead of leaking. ``covariances`` turns per-row scores and the Hessian into the
+"model", "hc0" and "dyadic" covariance matrices with their labels.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    HessianInversionWarning,
+    PerfectSeparationError,
+    PerfectSeparationWarning,
+)
+
+from quant.diagnostics import captured_warnings
+from quant.dyadic import dyadic_vcov, hc0_vcov
+from quant.errors import ModelError, QuantError
+
+__all__ = [
+    "Attempt",
+    "Covariances",
+    "check_se",
+    "run_fit",
+    "covariances",
+    "information_criteria",
+    "SE_LABELS",
+]
+
+SE_LABELS = {
+    "model": "model-based (inverse observed information)",
+    "hc0": "HC0 sandwich (Huber 1967; White 1980), rows treated as independent",
+}
+
+
+def check_se(se: Sequence[str] | str, allowed: tuple[str, ...], level: str) -> tuple[str, ...]:
+    """Validate the requested standard-error types.
+
+    Parameters
+    ----------
+    se : sequence of str or str
+        Requested types, e.g. ``("model", "hc0", "dyadic")``.
+    allowed : tuple of str
+        Types defined for this model.
+    level : str
+        "dyad" or "city", for the message.
+
+    Returns
+    -------
+    tuple of str
+        The types, de-duplicated, in the order given.
+
+    Raises
+    ------
+    QuantError
+        For HC1–HC3 (undefined for maximum-likelihood models; statsmodels silently returns
+        HC0 for them, quant.md pitfall 4), for unknown types and for an empty request.
+    """
+    if isinstance(se, str):
+        se = (se,)
+    out: list[str] = []
+    for s in se:
+        key = str(s).lower()
+        if key in ("hc1", "hc2", "hc3"):
+            raise QuantError(
+                f"standard-error type {s!r} is an OLS correction that maximum-likelihood models do "
+                "not have (statsmodels silently returns HC0 for it); use 'hc0' or 'dyadic'."
+            )
+        if key not in allowed:
+            raise QuantError(
+                f"standard-error type {s!r} is not available for {level}-level models; "
+                f"choose from {', '.join(allowed)}."
+            )
+        if key not in out:
+            out.append(key)
+    if not out:
+        raise QuantError("at least one standard-error type is needed.")
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One optimizer setting for ``run_fit``: a label for messages, method, start and options."""
+
+    label: str
+    method: str
+    start: np.ndarray | None = None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def _overflow_note(records) -> list[str]:
+    msgs = sorted({str(r.message) for r in records if issubclass(r.category, RuntimeWarning)})
+    if not msgs:
+        return []
+    return [
+        "numerical warnings occurred while fitting and were checked: the converged estimate is "
+        f"finite ({'; '.join(msgs)[:200]})."
+    ]
+
+
+def run_fit(
+    model,
+    attempts: Sequence[Attempt],
+    what: str,
+    check: Callable[[Any], str | None] | None = None,
+    on_separation: Callable[[], None] | None = None,
+):
+    """Fit a statsmodels model, trying each optimizer setting until one is acceptable.
+
+    Parameters
+    ----------
+    model : statsmodels LikelihoodModel
+        The model to fit (``fit(start_params=, method=, disp=0, ...)``).
+    attempts : sequence of Attempt
+        Settings tried in order.
+    what : str
+        Name of the model for messages, e.g. "zero-truncated NB".
+    check : callable, optional
+        ``check(res)`` returns a reason string when an otherwise converged result is not
+        acceptable (e.g. "alpha ≤ 0"), else None.
+    on_separation : callable, optional
+        Called when statsmodels reports perfect separation; should raise ``ModelError``
+        naming the variable. Without it a generic separation ``ModelError`` is raised.
+
+    Returns
+    -------
+    res : statsmodels results
+    used : str
+        Label of the accepted attempt.
+    notes : list of str
+        Sentences for the result's warnings (earlier attempts, checked numerical warnings).
+
+    Raises
+    ------
+    ModelError
+        When no attempt gives a converged, finite, acceptable result (the message lists what
+        was tried and why each failed), or on perfect separation.
+    """
+    tried: list[str] = []
+    for att in attempts:
+        separated = False
+        with captured_warnings() as records:
+            try:
+                res = model.fit(start_params=att.start, method=att.method, disp=0, **att.kwargs)
+            except PerfectSeparationError:
+                separated = True
+            except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError,
+                    ZeroDivisionError) as exc:
+                tried.append(f"{att.label} (failed: {str(exc)[:80]})")
+                continue
+        cats = [r.category for r in records]
+        if separated or any(issubclass(c, PerfectSeparationWarning) for c in cats):
+            if on_separation is not None:
+                on_separation()
+            raise ModelError(
+                f"the {what} shows perfect separation (fitted probabilities of exactly 0 or 1); "
+                "the maximum-likelihood estimate does not exist, so drop or recode the variable "
+                "responsible."
+            )
+        params = np.asarray(res.params, dtype=float)
+        retvals = getattr(res, "mle_retvals", None) or {}
+        converged = bool(retvals.get("converged", getattr(res, "converged", True)))
+        reason = None
+        if not converged or any(issubclass(c, ConvergenceWarning) for c in cats):
+            iters = retvals.get("iterations")
+            reason = "did not converge" + (f" in {iters} iterations" if iters is not None else "")
+        elif not np.all(np.isfinite(params)):
+            reason = "gave non-finite estimates"
+        elif check is not None and (why := check(res)) is not None:
+            reason = why
+        elif any(issubclass(c, HessianInversionWarning) for c in cats):
+            reason = "ended where the Hessian cannot be inverted"
+        if reason is not None:
+            tried.append(f"{att.label} ({reason})")
+            continue
+        notes = []
+        if tried:
+            notes.append(f"{what}: accepted {att.label} after " + "; ".join(tried) + ".")
+        notes += _overflow_note(records)
+        return res, att.label, notes
+    raise ModelError(
+        f"the {what} did not converge; tried " + "; ".join(tried)
+        + ". Simplify the formula, rescale covariates, or check for separation."
+    )
+
+
+@dataclass(frozen=True)
+class Covariances:
+    """Covariance matrices, SEs and labels of one fit (inputs to ``FitResult``)."""
+
+    cov: dict[str, np.ndarray]
+    se: dict[str, pd.Series]
+    labels: dict[str, str]
+    meta: dict[str, Any]
+    warnings: list[str]
+
+
+def covariances(
+    S: np.ndarray,
+    H: np.ndarray,
+    names: list[str],
+    se: tuple[str, ...],
+    *,
+    a: np.ndarray | None = None,
+    b: np.ndarray | None = None,
+    group: np.ndarray | None = None,
+    n_nodes: int | None = None,
+    small_sample: str = "none",
+    psd: str = "none",
+    conservative: bool = False,
+    model_label: str | None = None,
+) -> Covariances:
+    """Model-based, HC0 and dyadic-robust covariance matrices from scores and Hessian.
+
+    Parameters
+    ----------
+    S : ndarray, (n, k)
+        Per-row scores at the estimate.
+    H : ndarray, (k, k)
+        Hessian of the log-likelihood at the estimate (negative definite at a maximum).
+    names : list of str, (k,)
+        Parameter names.
+    se : tuple of {"model", "hc0", "dyadic"}
+        Types to compute.
+    a, b, group, n_nodes, small_sample, psd, conservative
+        Passed to ``quant.dyadic.dyadic_vcov`` for "dyadic".
+    model_label : str, optional
+        Label of the model-based covariance (default ``SE_LABELS["model"]``).
+
+    Returns
+    -------
+    Covariances
+
+    Raises
+    ------
+    ModelError
+        If H is singular or the model-based variances are not positive (not a maximum).
+    """
+    try:
+        Hinv = np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        raise ModelError(
+            "the Hessian is singular at the estimate; covariates may be collinear."
+        ) from None
+    if not np.all(np.isfinite(Hinv)):
+        raise ModelError("the Hessian cannot be inverted at the estimate (non-finite values).")
+    cov: dict[str, np.ndarray] = {}
+    labels: dict[str, str] = {}
+    meta: dict[str, Any] = {}
+    notes: list[str] = []
+    for key in se:
+        if key == "model":
+            V = -Hinv
+            V = (V + V.T) / 2.0
+            bad = np.diag(V) <= 0
+            if bad.any():
+                raise ModelError(
+                    f"the log-likelihood is not at a maximum for {names[int(np.flatnonzero(bad)[0])]!r} "
+                    "(non-positive model-based variance); the fit cannot be trusted."
+                )
+            cov[key], labels[key] = V, model_label or SE_LABELS["model"]
+        elif key == "hc0":
+            cov[key], labels[key] = hc0_vcov(S, Hinv), SE_LABELS["hc0"]
+        elif key == "dyadic":
+            if a is None or b is None:
+                raise QuantError("dyadic standard errors need the two node id columns.")
+            d = dyadic_vcov(
+                S, Hinv, a, b, group=group, n_nodes=n_nodes, small_sample=small_sample,
+                psd=psd, conservative=conservative,
+            )
+            cov[key], labels[key] = d.cov, d.description
+            meta = {
+                "small_sample": small_sample,
+                "psd": psd,
+                "conservative": bool(conservative),
+                "clipped": d.clipped,
+                "min_eigenvalue": d.min_eigenvalue,
+                "n_nodes": d.n_nodes,
+                "n_pairs": d.n_pairs,
+            }
+    ses: dict[str, pd.Series] = {}
+    for key, V in cov.items():
+        diag = np.diag(V)
+        neg = diag < 0
+        if neg.any():
+            notes.append(
+                f"the {key} variance of {', '.join(names[j] for j in np.flatnonzero(neg))} is "
+                "negative (the matrix is not positive semi-definite), so its SE is NaN; use "
+                "psd='clip' or conservative=True."
+            )
+        ses[key] = pd.Series(np.sqrt(np.where(neg, np.nan, diag)), index=names, dtype=float)
+    return Covariances(cov=cov, se=ses, labels=labels, meta=meta, warnings=notes)
+
+
+def information_criteria(llf: float, k: int, n: int) -> tuple[float, float]:
+    """AIC = 2k − 2ℓ (Akaike 1974) and BIC = k·ln n − 2ℓ (Schwarz 1978), k counting alpha."""
+    return 2.0 * k - 2.0 * llf, k * np.log(n) - 2.0 * llf
