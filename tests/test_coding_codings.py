@@ -256,3 +256,35 @@ def test_codings_documents_listing(engine):
         {"id": b, "name": "B", "kind": "interview", "language": "zh", "n_chars": 16, "n_codings": 0,
          "illustrative": True},
     ]
+
+
+def test_codings_real_policy_text_offsets_and_paragraphs(engine, shared):
+    path = shared("policy_docs", "05_上海市人大常委会关于进一步促进和保障一网通办改革的决定_2021.txt")
+    raw = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", raw)
+    # paragraphs = non-blank lines, found independently of Tandem
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    hits, at = [], text.find("通办")
+    while at != -1:
+        hits.append(at)
+        at = text.find("通办", at + 1)
+    assert len(hits) >= 20
+    with store.session_scope(engine) as s:
+        mark, _, _ = _codes(s)
+        doc = store.Document(name="上海一网通办决定", kind="policy", language="zh", text=text, text_sha256="0" * 64,
+                             n_chars=len(text))
+        s.add(doc)
+        s.flush()
+        s.add_all([store.Segment(document_id=doc.id, kind="paragraph", idx=i, start=a, end=b)
+                   for i, (a, b) in enumerate(spans, start=1)])
+        for at in hits:
+            coding.add_coding(s, doc.id, at - 2, at + 2, [mark])  # e.g. "一网通办"
+        frame = coding.retrieve(s, document_ids=[doc.id])
+    assert list(frame["start"]) == [a - 2 for a in hits]
+    assert all(q.endswith("通办") and q == text[a - 2:a + 2] for q, a in zip(frame["quote"], hits))
+    expected = [next(i for i, (a, b) in enumerate(spans, start=1) if a <= h - 2 < b) for h in hits]
+    assert list(frame["paragraph"]) == expected
