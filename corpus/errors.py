@@ -1,0 +1,18 @@
+"""Errors raised by ``corpus``: one clear sentence naming the file (or value) and the reason."""
+from __future__ import annotations
+
+
+class CorpusError(ValueError):
+    """Bad input to the corpus layer.
+
+    The message is one sentence that names the file, document or value and says why it
+    was refused, e.g. ``"P1.docx: not a valid .docx file (zip archive is corrupt)."``.
+    Nothing has been written to the project when it is raised.
+    """
+
+
+class OffsetError(CorpusError):
+    """An offset cannot be converted: out of range, or inside a multi-unit character.
+
+    The message names the offset, its unit and the length of the text.
+    """

@@ -1,0 +1,342 @@
+"""Importing a document into a project: text, segments and place mentions, atomically.
+
+Every function validates and computes everything (decoding, normalisation, language,
+segmentation, place matching) before the first write, then adds the ``Document``, its
+``Segment`` rows (paragraphs and sentences, ``idx`` 1-based per kind) and its
+``PlaceMention`` rows (unambiguous mentions only) inside the caller's transaction,
+without committing. On a ``CorpusError`` nothing has been added to the session.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+import store
+from corpus.errors import CorpusError
+from corpus.language import detect_language
+from corpus.places import Mention, PlaceMatcher
+from corpus.readers import ReadResult, read_bytes, read_file
+from corpus.segment import segment
+from corpus.text import normalise
+
+KINDS = ("interview", "field note", "policy")
+LANGUAGES = ("zh", "en")
+_NAME_MAX = 500  # store.Document.name is String(500)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import wrote.
+
+    Attributes
+    ----------
+    document_id : int
+        Primary key of the new ``store.Document``.
+    name : str
+        The document's (unique) name.
+    n_chars : int
+        Length of the stored text in code points.
+    encoding : str or None
+        Encoding the bytes were decoded with; None for text given as ``str``, .docx, .pdf.
+    language : str
+        ``"zh"`` or ``"en"`` (given or detected).
+    n_paragraphs, n_sentences : int
+        Segment rows written per kind.
+    n_mentions : int
+        ``PlaceMention`` rows written (unambiguous mentions).
+    warnings : list of str
+        Reader warnings, ambiguous place names (not stored) and normalisation notes.
+    """
+
+    document_id: int
+    name: str
+    n_chars: int
+    encoding: str | None
+    language: str
+    n_paragraphs: int
+    n_sentences: int
+    n_mentions: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_text(
+    session: Session,
+    text: str,
+    *,
+    name: str,
+    kind: str = "interview",
+    language: str | None = None,
+    source_filename: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    illustrative: bool = False,
+) -> ImportResult:
+    """Import a text given as a string (demo corpus, pasted text).
+
+    Parameters
+    ----------
+    session : Session
+        Open session; rows are added in its transaction (not committed).
+    text : str
+        The document text; it is normalised (BOM, CRLF/CR -> LF, NFC) before storing.
+    name : str
+        Unique document name (at most 500 characters).
+    kind : {"interview", "field note", "policy"}
+    language : {"zh", "en"} or None
+        None detects it from the script (``detect_language``).
+    source_filename : str, optional
+        Recorded on the document.
+    attributes : mapping, optional
+        JSON-serialisable document attributes (interviewee role, city, date, ...).
+    illustrative : bool
+        True for texts written by the team for the demo (stored as 1).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    CorpusError
+        Empty text, bad kind/language/attributes, or a name already in the project.
+    """
+    canonical = normalise(text)
+    notes = []
+    if canonical != text:
+        notes.append(f"{name}: the text was normalised (BOM, line breaks or Unicode NFC) before storing.")
+    return _import(
+        session, canonical, name=name, kind=kind, language=language, source_filename=source_filename,
+        source_sha256=None, encoding=None, attributes=attributes, illustrative=illustrative, warnings=notes,
+    )
+
+
+def import_bytes(
+    session: Session,
+    data: bytes,
+    filename: str,
+    *,
+    name: str | None = None,
+    kind: str = "interview",
+    language: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    encoding: str | None = None,
+    max_bytes: int | None = None,
+    illustrative: bool = False,
+) -> ImportResult:
+    """Import the bytes of an uploaded file (the UI's ``st.file_uploader``).
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    filename : str
+        Its name; the extension selects the reader; the stem is the default ``name``.
+    encoding : str, optional
+        Overrides encoding detection for .txt/.md/.html.
+    max_bytes : int, optional
+        Size limit (default: env ``TANDEM_MAX_IMPORT_MB`` or 50 MiB).
+    Other parameters as ``import_text``.
+
+    Raises
+    ------
+    CorpusError
+        Unreadable, empty or oversized file, unknown extension, or any ``import_text`` error.
+    """
+    result = read_bytes(data, filename, encoding=encoding, max_bytes=max_bytes)
+    return _import_read(session, result, name, kind, language, attributes, illustrative)
+
+
+def import_document(
+    session: Session,
+    path: str | Path,
+    *,
+    name: str | None = None,
+    kind: str = "interview",
+    language: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    encoding: str | None = None,
+    max_bytes: int | None = None,
+    illustrative: bool = False,
+) -> ImportResult:
+    """Import a file from disk (.txt .md .docx .pdf .html .htm).
+
+    Parameters as ``import_bytes``; ``name`` defaults to the file's stem.
+
+    Raises
+    ------
+    CorpusError
+        As ``import_bytes``, or the file does not exist.
+    """
+    result = read_file(path, encoding=encoding, max_bytes=max_bytes)
+    return _import_read(session, result, name, kind, language, attributes, illustrative)
+
+
+def import_files(
+    engine: Engine,
+    paths: Iterable[str | Path],
+    *,
+    kind: str = "interview",
+    language: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    encoding: str | None = None,
+    max_bytes: int | None = None,
+    illustrative: bool = False,
+) -> list[ImportResult]:
+    """Import several files, each in its own transaction, named after their stems.
+
+    Files are imported in the given order. When one fails, nothing of *that* file is
+    written and a ``CorpusError`` naming it is raised; the files before it stay
+    imported (committed) and the files after it are not attempted.
+
+    Returns
+    -------
+    list of ImportResult
+        One per file, in order.
+
+    Raises
+    ------
+    CorpusError
+        The first file that cannot be imported, by name, with the reason.
+    """
+    results = []
+    for path in paths:
+        path = Path(path)
+        try:
+            with store.session_scope(engine) as session:
+                results.append(
+                    import_document(
+                        session, path, kind=kind, language=language, attributes=attributes,
+                        encoding=encoding, max_bytes=max_bytes, illustrative=illustrative,
+                    )
+                )
+        except CorpusError:
+            raise
+        except Exception as exc:  # a database error while writing: still name the file
+            raise CorpusError(
+                f"{path.name}: could not be imported ({exc.__class__.__name__}: {exc}); "
+                f"{len(results)} earlier file(s) were imported."
+            ) from exc
+    return results
+
+
+def _import_read(session, result: ReadResult, name, kind, language, attributes, illustrative) -> ImportResult:
+    return _import(
+        session, result.text, name=name if name is not None else Path(result.filename).stem,
+        kind=kind, language=language, source_filename=result.filename, source_sha256=result.source_sha256,
+        encoding=result.encoding, attributes=attributes, illustrative=illustrative, warnings=list(result.warnings),
+    )
+
+
+def _validate(session, text, *, name, kind, language, attributes, label) -> tuple[str, str, dict]:
+    if not isinstance(name, str) or not name.strip():
+        raise CorpusError(f"{label}: the document needs a non-empty name.")
+    name = name.strip()
+    if len(name) > _NAME_MAX:
+        raise CorpusError(f"{label}: the document name is {len(name)} characters long; the limit is {_NAME_MAX}.")
+    if kind not in KINDS:
+        raise CorpusError(f"{label}: kind {kind!r} is not one of {', '.join(KINDS)}.")
+    if language is not None and language not in LANGUAGES:
+        raise CorpusError(f"{label}: language {language!r} is not supported (use 'zh', 'en' or None to detect).")
+    if attributes is None:
+        attrs: dict = {}
+    elif not isinstance(attributes, Mapping) or not all(isinstance(k, str) for k in attributes):
+        raise CorpusError(f"{label}: attributes must be a mapping with string keys.")
+    else:
+        attrs = dict(attributes)
+        try:
+            json.dumps(attrs, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise CorpusError(f"{label}: attributes cannot be stored as JSON ({exc}).") from exc
+    if not text.strip():
+        raise CorpusError(f"{label}: contains no text.")
+    if session.scalar(select(store.Document.id).where(store.Document.name == name)) is not None:
+        raise CorpusError(
+            f"{label}: a document named {name!r} is already in the project; import it under another name (name=...)."
+        )
+    return name, (language or detect_language(text)), attrs
+
+
+def _import(
+    session, text, *, name, kind, language, source_filename, source_sha256, encoding,
+    attributes, illustrative, warnings,
+) -> ImportResult:
+    label = source_filename or (name if isinstance(name, str) and name.strip() else "document")
+    name, language, attrs = _validate(
+        session, text, name=name, kind=kind, language=language, attributes=attributes, label=label
+    )
+    seg = segment(text, language)
+    matcher = matcher_for_session(session)
+    mentions = matcher.find(text) if matcher is not None else []
+    stored = [m for m in mentions if not m.ambiguous]
+    warnings = list(warnings) + _ambiguity_warnings(session, label, [m for m in mentions if m.ambiguous])
+
+    doc = store.Document(
+        name=name, kind=kind, language=language, source_filename=source_filename,
+        source_sha256=source_sha256, encoding=encoding, text=text,
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), n_chars=len(text),
+        attributes=attrs, illustrative=1 if illustrative else 0,
+    )
+    session.add(doc)
+    session.flush()
+    rows = [
+        {"document_id": doc.id, "kind": "paragraph", "idx": k, "start": a, "end": b}
+        for k, (a, b) in enumerate(seg.paragraphs, start=1)
+    ] + [
+        {"document_id": doc.id, "kind": "sentence", "idx": k, "start": a, "end": b}
+        for k, (a, b) in enumerate(seg.sentences, start=1)
+    ]
+    if rows:
+        session.execute(insert(store.Segment), rows)
+    if stored:
+        session.execute(
+            insert(store.PlaceMention),
+            [
+                {"document_id": doc.id, "city_code": m.codes[0], "start": m.start, "end": m.end, "surface": m.surface}
+                for m in stored
+            ],
+        )
+    return ImportResult(
+        document_id=doc.id, name=name, n_chars=len(text), encoding=encoding, language=language,
+        n_paragraphs=len(seg.paragraphs), n_sentences=len(seg.sentences), n_mentions=len(stored),
+        warnings=warnings,
+    )
+
+
+def _ambiguity_warnings(session, label: str, mentions: list[Mention]) -> list[str]:
+    if not mentions:
+        return []
+    groups: dict[tuple[str, tuple[str, ...]], int] = defaultdict(int)
+    for m in mentions:
+        groups[(m.surface, m.codes)] += 1
+    codes = {c for _, cs in groups for c in cs}
+    names = dict(session.execute(select(store.City.code, store.City.name).where(store.City.code.in_(codes))).all())
+    out = []
+    for (surface, cs), count in groups.items():
+        options = " or ".join(f"{names.get(c, c)} ({c})" for c in cs)
+        times = "once" if count == 1 else f"{count} times"
+        out.append(
+            f"{label}: {surface!r} ({times}) could be {options}; these mentions are not stored, link them by hand."
+        )
+    return out
+
+
+def matcher_for_session(session: Session) -> PlaceMatcher | None:
+    """A ``PlaceMatcher`` over the project's cities (cached per distinct city list); None if none."""
+    rows = session.execute(
+        select(store.City.code, store.City.name, store.City.short_name, store.City.pinyin).order_by(store.City.code)
+    ).all()
+    if not rows:
+        return None
+    return _cached_matcher(tuple(tuple(r) for r in rows))
+
+
+@lru_cache(maxsize=4)
+def _cached_matcher(rows: tuple[tuple, ...]) -> PlaceMatcher:
+    return PlaceMatcher({"code": c, "name": n, "short_name": s, "pinyin": p} for c, n, s, p in rows)

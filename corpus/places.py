@@ -1,0 +1,292 @@
+"""Finding the project's cities in a text: full names, short names and pinyin.
+
+How names are matched
+---------------------
+- **Chinese names** (any name containing a Han character: 苏州市, 苏州) are matched
+  with a spaCy ``PhraseMatcher`` over a *character-level* tokenisation
+  (``spacy.blank("zh")`` with ``segmenter: char``). Word segmenters do not respect
+  name boundaries (jieba may give 苏州/市政府 or 苏州市/政府), so matching over single
+  characters finds every occurrence wherever it sits.
+- **Latin names** (pinyin such as ``Suzhou``, or any Latin-script name of another node
+  set) are matched case-insensitively (``attr="LOWER"``) as whole tokens of a blank
+  English tokeniser that also splits at every character that is not a Latin letter,
+  digit or apostrophe, so ``Wuxi`` matches in "Wuxi-based" and "Wuxi(Jiangsu)" but not in
+  "Wuxing". For pinyin with an apostrophe (``Huai'an``) the forms with ’ and without
+  the apostrophe (``Huaian``) are matched too, except where dropping it leaves four
+  letters or fewer (``Jian``, ``Luan`` are common personal names).
+
+Overlaps and false positives
+----------------------------
+All candidate matches, including *blockers*, compete: the longest wins, then the
+earliest (so 苏州市 beats 苏州, and in 常州市武进区 the mention is 常州市). Blockers are
+words that contain a city name without meaning the city; a blocker that wins removes
+the overlapping city match and is itself not reported. ``DEFAULT_BLOCKERS`` holds
+
+- every province-level name, full and short (湖南 stops "湖南通过" yielding 南通, 浙江
+  stops "浙江门户" yielding 江门, 上海 stops "上海南通" yielding 海南 and hiding 南通);
+- a short list of common words built on a short name (孙中山, 中山大学, 三明治, 新乡村,
+  北海道, 各位来宾, 日照时 ...).
+
+Character-level matching cannot see every word boundary, so other such readings remain
+possible (e.g. 南京路, a street in Shanghai, is blocked but other streets named after
+cities are not). Place mentions are suggestions that the researcher confirms when
+linking codings; callers may add blockers with ``extra_blockers``.
+
+Ambiguity: a surface shared by several cities (pinyin Suzhou = 苏州 320500 and 宿州
+341300; Taizhou; Fuzhou) yields one ``Mention`` with all candidate codes and
+``ambiguous=True``, never a guess.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+from corpus.errors import CorpusError
+from corpus.text import HAN_RE
+
+PROVINCE_NAMES = (
+    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
+    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省",
+    "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
+    "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
+    "香港特别行政区", "澳门特别行政区",
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
+    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
+    "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+)
+COMMON_WORD_BLOCKERS = (
+    "孙中山", "中山大学", "中山路", "中山公园", "中山装", "中山陵", "三明治", "新乡村",
+    "北海道", "北海公园", "各位来宾", "来宾们", "来宾席", "日照时", "南京路", "南京东路", "南京西路",
+)
+DEFAULT_BLOCKERS = PROVINCE_NAMES + COMMON_WORD_BLOCKERS
+
+_LATIN_SPLIT = re.compile(r"[^A-Za-z0-9\u00c0-\u024f'’]")
+_HAN_LINE_CHUNK = 100_000
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A city name found in a text.
+
+    Attributes
+    ----------
+    start, end : int
+        Span ``[start, end)`` in code points of the searched text.
+    surface : str
+        ``text[start:end]`` as written (苏州市, 苏州, SUZHOU).
+    codes : tuple of str
+        Codes (adcodes) of every city this surface names, sorted.
+    ambiguous : bool
+        True when ``codes`` holds more than one city.
+    """
+
+    start: int
+    end: int
+    surface: str
+    codes: tuple[str, ...]
+    ambiguous: bool
+
+
+@lru_cache(maxsize=None)
+def _char_nlp():
+    import spacy
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+    nlp.max_length = 10**9
+    return nlp
+
+
+@lru_cache(maxsize=None)
+def _latin_nlp():
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.tokenizer.infix_finditer = _LATIN_SPLIT.finditer
+    nlp.max_length = 10**9
+    return nlp
+
+
+def _latin_variants(name: str) -> set[str]:
+    forms = {name}
+    if "'" in name or "’" in name:
+        forms |= {name.replace("'", "’"), name.replace("’", "'")}
+        bare = name.replace("'", "").replace("’", "")
+        if len(bare) > 4:
+            forms.add(bare)
+    return forms
+
+
+class PlaceMatcher:
+    """Finds the given cities' names in texts (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    cities : iterable of mapping
+        One mapping per city with keys ``code`` and ``name`` (required, non-empty
+        strings) and ``short_name``, ``pinyin`` (optional, may be None or empty).
+    extra_blockers : iterable of str, optional
+        Further words whose match should suppress overlapping city names.
+    blockers : iterable of str, optional
+        Replaces ``DEFAULT_BLOCKERS``. A blocker equal to a city's name is ignored.
+
+    Raises
+    ------
+    CorpusError
+        A city lacks a code or a name.
+    """
+
+    def __init__(
+        self,
+        cities: Iterable[Mapping],
+        *,
+        extra_blockers: Iterable[str] = (),
+        blockers: Iterable[str] = DEFAULT_BLOCKERS,
+    ) -> None:
+        from spacy.matcher import PhraseMatcher
+
+        han: dict[str, set[str]] = {}
+        latin: dict[str, set[str]] = {}  # lower-case form -> codes
+        n = 0
+        for k, city in enumerate(cities, start=1):
+            code = str(city.get("code") or "").strip()
+            name = str(city.get("name") or "").strip()
+            if not code or not name:
+                raise CorpusError(f"PlaceMatcher: city number {k} ({dict(city)!r}) has no code or no name.")
+            n += 1
+            for alias in (name, city.get("short_name"), city.get("pinyin")):
+                alias = str(alias or "").strip()
+                if not alias:
+                    continue
+                if HAN_RE.search(alias):
+                    han.setdefault(alias, set()).add(code)
+                else:
+                    for form in _latin_variants(alias):
+                        latin.setdefault(form.lower(), set()).add(code)
+        self.n_cities = n
+        self._han = {s: tuple(sorted(c)) for s, c in han.items()}
+        self._latin = {s: tuple(sorted(c)) for s, c in latin.items()}
+        block = {b.strip() for b in (*blockers, *extra_blockers) if b and b.strip()}
+        block -= set(self._han)
+        block = {b for b in block if b.lower() not in self._latin}
+        self._blockers = block
+
+        char_nlp, latin_nlp = _char_nlp(), _latin_nlp()
+        self._han_matcher = PhraseMatcher(char_nlp.vocab)
+        if self._han:
+            self._han_matcher.add("CITY", [char_nlp.make_doc(s) for s in self._han])
+        han_blockers = [b for b in block if HAN_RE.search(b)]
+        if han_blockers:
+            self._han_matcher.add("BLOCK", [char_nlp.make_doc(b) for b in han_blockers])
+        self._latin_matcher = PhraseMatcher(latin_nlp.vocab, attr="LOWER")
+        if self._latin:
+            self._latin_matcher.add("CITY", [latin_nlp.make_doc(s) for s in self._latin])
+        latin_blockers = [b for b in block if not HAN_RE.search(b)]
+        if latin_blockers:
+            self._latin_matcher.add("BLOCK", [latin_nlp.make_doc(b) for b in latin_blockers])
+        self._han_filter = _alternation(self._han, flags=0)
+        self._latin_filter = _alternation(self._latin, flags=re.IGNORECASE)
+        self._city_label = char_nlp.vocab.strings["CITY"]
+
+    @classmethod
+    def from_session(cls, session, **kwargs) -> "PlaceMatcher":
+        """A matcher over every ``store.City`` of the project open in ``session``."""
+        import store
+        from sqlalchemy import select
+
+        rows = session.execute(
+            select(store.City.code, store.City.name, store.City.short_name, store.City.pinyin)
+        ).all()
+        return cls(
+            ({"code": r.code, "name": r.name, "short_name": r.short_name, "pinyin": r.pinyin} for r in rows),
+            **kwargs,
+        )
+
+    @property
+    def codes(self) -> set[str]:
+        """Every city code the matcher can report."""
+        return {c for codes in (*self._han.values(), *self._latin.values()) for c in codes}
+
+    def find(self, text: str) -> list[Mention]:
+        """All city mentions in ``text``, in order, without overlaps.
+
+        Parameters
+        ----------
+        text : str
+            Canonical text. Names never span a line break.
+
+        Returns
+        -------
+        list of Mention
+            Sorted by ``start``; spans in code points of ``text``.
+        """
+        chosen: list[tuple[int, int]] = []
+        pos = 0
+        for line in text.split("\n"):
+            candidates: list[tuple[int, int, bool]] = []  # (start, end, is_city)
+            if self._han_filter is not None and self._han_filter.search(line):
+                for offset, chunk in _chunks(line, _HAN_LINE_CHUNK):
+                    candidates += self._match(self._han_matcher, _char_nlp(), chunk, pos + offset)
+            if self._latin_filter is not None and self._latin_filter.search(line):
+                candidates += self._match(self._latin_matcher, _latin_nlp(), line, pos)
+            chosen += _resolve(candidates)
+            pos += len(line) + 1
+        mentions = []
+        for start, end in chosen:
+            surface = text[start:end]
+            codes = self._han.get(surface) or self._latin.get(surface.lower())
+            if codes is None:  # a Latin form whose tokens matched in another spelling
+                codes = self._latin.get(_LATIN_SPLIT.sub("", surface).lower(), ())
+            mentions.append(Mention(start, end, surface, codes, len(codes) > 1))
+        return mentions
+
+    def _match(self, matcher, nlp, chunk: str, offset: int) -> list[tuple[int, int, bool]]:
+        doc = nlp.make_doc(chunk)
+        out = []
+        for label, s, e in matcher(doc):
+            span = doc[s:e]
+            out.append((offset + span.start_char, offset + span.end_char, label == self._city_label))
+        return out
+
+
+def _resolve(candidates: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
+    """Non-overlapping city spans: longest first, then earliest; blockers win and vanish."""
+    starts: list[int] = []  # taken spans never overlap, so sorting by start orders them fully
+    ends: list[int] = []
+    cities: list[tuple[int, int]] = []
+    for start, end, is_city in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
+        k = bisect.bisect_right(starts, start)
+        if (k > 0 and ends[k - 1] > start) or (k < len(starts) and starts[k] < end):
+            continue
+        starts.insert(k, start)
+        ends.insert(k, end)
+        if is_city:
+            cities.append((start, end))
+    return sorted(cities)
+
+
+def _alternation(surfaces: Mapping[str, tuple], flags: int) -> re.Pattern[str] | None:
+    """A regex matching any of ``surfaces`` anywhere (a cheap pre-filter for lines)."""
+    if not surfaces:
+        return None
+    alts = sorted(surfaces, key=len, reverse=True)
+    return re.compile("|".join(re.escape(s) for s in alts), flags)
+
+
+def _chunks(line: str, size: int):
+    """Pieces of a long line, cut only at non-Han characters (names are all Han)."""
+    if len(line) <= size:
+        yield 0, line
+        return
+    start = 0
+    while start < len(line):
+        end = min(start + size, len(line))
+        if end < len(line):
+            cut = end
+            while cut > start and HAN_RE.match(line[cut - 1]):
+                cut -= 1
+            end = cut if cut > start else end
+        yield start, line[start:end]
+        start = end

@@ -1,0 +1,115 @@
+"""Word .docx: the body's paragraphs and table cells, in document order.
+
+python-docx opens and checks the package; the text is then collected from the body XML
+so that nothing visible is missed: runs inside hyperlinks, tracked insertions, simple
+fields, smart tags and content controls count, deleted text (``w:delText``) and field
+codes (``w:instrText``) do not. Tabs become ``\\t``, line and carriage breaks ``\\n``.
+Each non-empty paragraph (including each paragraph of each table cell, row by row,
+nested tables in place) becomes a block separated by a blank line. Text boxes, headers,
+footers, footnotes and comments are not read; a warning says so when text boxes exist.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+
+from corpus.errors import CorpusError
+from corpus.text import RawText, normalise
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_P, _T, _TAB, _BR, _CR = W + "p", W + "t", W + "tab", W + "br", W + "cr"
+_NB_HYPHEN, _SOFT_HYPHEN, _DEL, _TXBX = W + "noBreakHyphen", W + "softHyphen", W + "del", W + "txbxContent"
+_CONTAINERS = {W + t for t in ("tbl", "tr", "tc", "sdt", "sdtContent", "customXml", "ins")}
+
+#: Refuse archives that would inflate beyond this (zip bombs).
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
+
+
+def read_docx(data: bytes, filename: str) -> RawText:
+    """Extract the text of a .docx file.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes.
+    filename : str
+        Named in messages.
+
+    Returns
+    -------
+    RawText
+        Canonical text, ``encoding=None``.
+
+    Raises
+    ------
+    CorpusError
+        Not a zip archive or a corrupt one, not a Word document, an archive that would
+        inflate beyond ``MAX_UNZIPPED_BYTES``.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            inflated = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        raise CorpusError(f"{filename}: not a valid .docx file (zip archive is corrupt).") from None
+    if inflated > MAX_UNZIPPED_BYTES:
+        raise CorpusError(f"{filename}: the .docx archive would inflate to {inflated // 2**20} MB; refused as unsafe.")
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        body = document.element.body
+    except (zipfile.BadZipFile, zlib.error, EOFError, PackageNotFoundError):
+        raise CorpusError(f"{filename}: not a valid .docx file (zip archive is corrupt).") from None
+    except KeyError as exc:
+        raise CorpusError(f"{filename}: not a valid .docx file (part {exc} is missing).") from None
+    except Exception as exc:  # python-docx raises ValueError/lxml errors for non-Word packages
+        raise CorpusError(f"{filename}: not a valid .docx file ({_reason(exc)}).") from None
+
+    state = {"textboxes": False}
+    paragraphs = [t for t in _blocks(body, state) if t.strip()]
+    warnings = []
+    if state["textboxes"]:
+        warnings.append(f"{filename}: text in text boxes was not imported; copy it into the body if it matters.")
+    return RawText(text=normalise("\n\n".join(paragraphs)), encoding=None, warnings=warnings)
+
+
+def _reason(exc: Exception) -> str:
+    msg = str(exc).strip().rstrip(".")
+    return msg[:200] if msg else exc.__class__.__name__
+
+
+def _blocks(element, state):
+    """Texts of the paragraphs under ``element`` in document order."""
+    for child in element:
+        tag = child.tag
+        if tag == _P:
+            yield _paragraph_text(child, state)
+        elif tag in _CONTAINERS:
+            yield from _blocks(child, state)
+
+
+def _paragraph_text(p, state) -> str:
+    out: list[str] = []
+
+    def walk(el):
+        for child in el:
+            tag = child.tag
+            if tag == _T:
+                out.append(child.text or "")
+            elif tag == _TAB:
+                out.append("\t")
+            elif tag in (_BR, _CR):
+                out.append("\n")
+            elif tag == _NB_HYPHEN:
+                out.append("\u2011")
+            elif tag == _TXBX:
+                state["textboxes"] = True
+            elif tag in (_DEL, _SOFT_HYPHEN):
+                continue
+            elif isinstance(tag, str):
+                walk(child)
+
+    walk(p)
+    return "".join(out)

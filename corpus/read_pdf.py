@@ -1,0 +1,106 @@
+"""PDF: the text layer of each page (pypdf), pages separated by a blank line.
+
+Hard-wrapped lines and page furniture stay as pypdf extracts them; ``corpus.segment``
+copes with them. Scanned PDFs have no text layer and are refused with a pointer to OCR.
+"""
+from __future__ import annotations
+
+import io
+import logging
+
+from corpus.errors import CorpusError
+from corpus.text import RawText, normalise
+
+
+def read_pdf(data: bytes, filename: str) -> RawText:
+    """Extract the text of a PDF file.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes.
+    filename : str
+        Named in messages.
+
+    Returns
+    -------
+    RawText
+        Canonical text (page texts joined by ``\\n\\n``), ``encoding=None``; a warning
+        lists pages without text when some pages have text.
+
+    Raises
+    ------
+    CorpusError
+        Not a PDF or a corrupt one; encrypted with a password (or with AES, which
+        needs the ``cryptography`` package); no text layer at all (needs OCR).
+    """
+    if b"%PDF" not in data[:1024]:
+        raise CorpusError(f"{filename}: not a valid PDF file (no %PDF header).")
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.ERROR)  # pypdf logs every repaired cross-reference table
+    try:
+        return _read(data, filename)
+    finally:
+        log.setLevel(level)
+
+
+def _read(data: bytes, filename: str) -> RawText:
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        encrypted = reader.is_encrypted
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise CorpusError(f"{filename}: not a valid PDF file ({_reason(exc)}).") from None
+    if encrypted:
+        try:
+            opened = reader.decrypt("")
+        except DependencyError:
+            raise CorpusError(
+                f"{filename}: is encrypted with AES; save an unencrypted copy and import that."
+            ) from None
+        except Exception as exc:
+            raise CorpusError(f"{filename}: is encrypted and cannot be opened ({_reason(exc)}).") from None
+        if opened == PasswordType.NOT_DECRYPTED:
+            raise CorpusError(f"{filename}: is password-protected; remove the password and import it again.")
+    try:
+        pages = list(reader.pages)
+    except Exception as exc:
+        raise CorpusError(f"{filename}: not a valid PDF file ({_reason(exc)}).") from None
+    if not pages:
+        raise CorpusError(f"{filename}: the PDF has no pages.")
+    texts, empty, failed = [], [], []
+    for number, page in enumerate(pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception:  # one damaged page should not sink the rest
+            failed.append(number)
+            continue
+        if text.strip():
+            texts.append(text.strip("\n"))
+        else:
+            empty.append(number)
+    if not texts:
+        if failed and not empty:
+            raise CorpusError(f"{filename}: not a valid PDF file (no page could be read).")
+        raise CorpusError(
+            f"{filename}: has no text layer (scanned pages?); run OCR on it first and import the result."
+        )
+    warnings = []
+    if empty:
+        warnings.append(f"{filename}: page(s) {_numbers(empty)} have no text layer and were skipped (scanned?).")
+    if failed:
+        warnings.append(f"{filename}: page(s) {_numbers(failed)} could not be read and were skipped.")
+    return RawText(text=normalise("\n\n".join(texts)), encoding=None, warnings=warnings)
+
+
+def _numbers(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10])
+    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def _reason(exc: Exception) -> str:
+    msg = str(exc).strip().rstrip(".")
+    return msg[:200] if msg else exc.__class__.__name__

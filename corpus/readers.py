@@ -1,0 +1,183 @@
+"""Reading a file (path or uploaded bytes) into canonical text, by extension.
+
+Supported: ``.txt`` and ``.md`` (plain text; Markdown is kept as written), ``.docx``,
+``.pdf``, ``.html``/``.htm``. Files are refused when empty, over the size limit, of
+another extension, or without any text.
+
+The size limit is ``max_bytes`` when given, else the environment variable
+``TANDEM_MAX_IMPORT_MB`` (megabytes of 2**20 bytes, may be fractional), else 50 MB.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from corpus.errors import CorpusError
+from corpus.read_docx import read_docx
+from corpus.read_html import read_html
+from corpus.read_pdf import read_pdf
+from corpus.read_txt import read_txt
+from corpus.text import RawText
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MAX_ENV = "TANDEM_MAX_IMPORT_MB"
+
+FORMATS: dict[str, str] = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+_ADVICE = {
+    ".doc": "legacy Word .doc files are not read; save it as .docx",
+    ".rtf": "save it as .docx or .txt",
+    ".odt": "save it as .docx or .txt",
+    ".wps": "save it as .docx or .txt",
+}
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A file read into canonical text.
+
+    Attributes
+    ----------
+    text : str
+        Canonical text (NFC, ``\\n`` line breaks, no BOM).
+    encoding : str or None
+        Codec used for text formats; None for .docx and .pdf.
+    source_sha256 : str
+        SHA-256 (hex) of the original bytes.
+    filename : str
+        The file's name (no folders).
+    fmt : str
+        ``"txt"``, ``"md"``, ``"docx"``, ``"pdf"`` or ``"html"``.
+    warnings : list of str
+        Reader warnings (see each reader).
+    """
+
+    text: str
+    encoding: str | None
+    source_sha256: str
+    filename: str
+    fmt: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def max_import_bytes(max_bytes: int | None = None) -> int:
+    """The size limit in bytes: ``max_bytes``, else ``TANDEM_MAX_IMPORT_MB``, else 50 MiB.
+
+    Raises
+    ------
+    CorpusError
+        The limit is not positive, or the environment variable is not a number.
+    """
+    if max_bytes is not None:
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
+            raise CorpusError(f"max_bytes must be a positive number of bytes, not {max_bytes!r}.")
+        return max_bytes
+    env = os.environ.get(MAX_ENV)
+    if env is None or not env.strip():
+        return DEFAULT_MAX_BYTES
+    try:
+        mb = float(env)
+    except ValueError:
+        raise CorpusError(f"{MAX_ENV}={env!r} is not a number of megabytes.") from None
+    if not mb > 0:
+        raise CorpusError(f"{MAX_ENV}={env!r} must be a positive number of megabytes.")
+    return int(mb * 1024 * 1024)
+
+
+def _format_of(filename: str) -> str:
+    ext = Path(filename).suffix.lower()
+    if ext in FORMATS:
+        return FORMATS[ext]
+    known = ", ".join(sorted(set(FORMATS)))
+    if ext in _ADVICE:
+        raise CorpusError(f"{filename}: {_ADVICE[ext]} (Tandem reads {known}).")
+    what = f"extension {ext}" if ext else "no extension"
+    raise CorpusError(f"{filename}: has {what}; Tandem reads {known}.")
+
+
+def _size_error(filename: str, size: int, limit: int) -> CorpusError:
+    return CorpusError(
+        f"{filename}: is {size / 2**20:.1f} MB, over the import limit of {limit / 2**20:.1f} MB "
+        f"(raise it with max_bytes or {MAX_ENV})."
+    )
+
+
+def read_bytes(
+    data: bytes, filename: str, *, encoding: str | None = None, max_bytes: int | None = None
+) -> ReadResult:
+    """Read an uploaded file's bytes.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    filename : str
+        Its name; the extension picks the reader; folders are dropped.
+    encoding : str, optional
+        Codec overriding detection (.txt, .md, .html only).
+    max_bytes : int, optional
+        Size limit (see ``max_import_bytes``).
+
+    Returns
+    -------
+    ReadResult
+
+    Raises
+    ------
+    CorpusError
+        Unsupported extension, empty file, file over the limit, unreadable content, or
+        a file without any text; the message names the file.
+    """
+    filename = Path(str(filename)).name or str(filename)
+    fmt = _format_of(filename)
+    limit = max_import_bytes(max_bytes)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise CorpusError(f"{filename}: expected the file's bytes, got {type(data).__name__}.")
+    data = bytes(data)
+    if not data:
+        raise CorpusError(f"{filename}: is empty.")
+    if len(data) > limit:
+        raise _size_error(filename, len(data), limit)
+    readers: dict[str, Callable[[], RawText]] = {
+        "txt": lambda: read_txt(data, filename, encoding),
+        "md": lambda: read_txt(data, filename, encoding),
+        "html": lambda: read_html(data, filename, encoding),
+        "docx": lambda: read_docx(data, filename),
+        "pdf": lambda: read_pdf(data, filename),
+    }
+    raw = readers[fmt]()
+    warnings = list(raw.warnings)
+    if encoding and fmt in ("docx", "pdf"):
+        warnings.append(f"{filename}: the encoding {encoding!r} was ignored; .{fmt} files carry their own.")
+    if not raw.text.strip():
+        raise CorpusError(f"{filename}: contains no text.")
+    return ReadResult(
+        text=raw.text, encoding=raw.encoding, source_sha256=hashlib.sha256(data).hexdigest(),
+        filename=filename, fmt=fmt, warnings=warnings,
+    )
+
+
+def read_file(path: str | Path, *, encoding: str | None = None, max_bytes: int | None = None) -> ReadResult:
+    """Read a file from disk (see ``read_bytes``); the size is checked before reading.
+
+    Raises
+    ------
+    CorpusError
+        As ``read_bytes``, or the path does not exist or is not a file.
+    """
+    path = Path(path)
+    _format_of(path.name)
+    if not path.is_file():
+        reason = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise CorpusError(f"{path.name}: {reason} ({path}).")
+    limit = max_import_bytes(max_bytes)
+    size = path.stat().st_size
+    if size > limit:
+        raise _size_error(path.name, size, limit)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+    return read_bytes(data, path.name, encoding=encoding, max_bytes=limit)

@@ -1,0 +1,223 @@
+"""Paragraphs and sentences of a canonical text, as code-point spans.
+
+Paragraph rule
+--------------
+Lines are split at ``\\n``; a line holding only whitespace is *blank*; a maximal run
+of non-blank lines is a *block*.
+
+- **Blank-line documents** (Markdown, policy texts, .docx/.html output, most typed
+  transcripts): when blank lines separate blocks at least twice and at least once per
+  ``LINES_PER_BLANK`` (20) non-blank lines, each block is one paragraph, so soft-wrapped
+  Markdown paragraphs stay whole.
+- **Line documents** (text extracted from PDF, one-line-per-paragraph files): otherwise
+  each line starts a new paragraph, except that a line *continues* into the next one when
+
+  * it is a *wrapped* line: at least ``WRAP_SHARE`` (75 %) of the document's wrap width
+    long and not ending in sentence-final punctuation or a colon (a closing quote or
+    bracket after the mark counts as ending). The wrap width is the 90th percentile of
+    the lengths of the document's lines of 20 or more code points (needs at least 5 such
+    lines; otherwise nothing is treated as wrapped); or
+  * it is a *speaker label* on its own line (``Dan:``, ``Participant:``, ``受访者：``:
+    at most 3 short words ending in a colon), which joins the turn that follows.
+
+  A page marker line (``1/5``, ``- 3 -``, ``第 2 页``, ``Page 2 of 5``) or a speaker
+  label never continues a previous paragraph: it starts its own.
+
+Spans never include leading or trailing whitespace.
+
+Sentence rule
+-------------
+Each paragraph is run through a cached spaCy pipeline: ``spacy.blank("zh")`` with the
+jieba segmenter plus a ``sentencizer`` whose punctuation is Chinese (。！？；…, full-width
+and half-width forms, and ``! ? ;``), or ``spacy.blank("en")`` plus the default
+sentencizer. Closing quotes and brackets after the mark stay in the sentence (spaCy's
+sentencizer keeps following punctuation tokens). The ASCII full stop is *not* a sentence
+end in Chinese text (it occurs in numbers, abbreviations and English names). Sentences
+never cross paragraph boundaries.
+
+Speed: jieba tokenisation dominates; ``bench/import_speed.py`` measures it (about 2-3 s
+per million Chinese characters on one core). Full jieba tokenisation is kept at every
+length because it keeps decimals ("3.5") and Latin words whole.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from corpus.errors import CorpusError
+
+LINES_PER_BLANK = 20
+WRAP_SHARE = 0.75
+_WRAP_MIN_LINE = 20
+_WRAP_MIN_LINES = 5
+
+ZH_PUNCT_CHARS = ["。", "！", "？", "；", "…", "!", "?", ";", "．", "｡", "﹒", "﹖", "﹗", "‼", "⁇", "⁈", "⁉"]
+
+_CLOSERS = "\"'”’」』）)］]】〕》〉"
+_ENDS_SENTENCE = re.compile(rf"[.!?。！？；;…:：][{re.escape(_CLOSERS)}]*$")
+_LABEL = re.compile(r"^\s*[^\s:：]{1,30}(?:[ \t][^\s:：]{1,30}){0,2}\s*[:：]\s*$")
+_PAGE_MARKER = re.compile(
+    r"^\s*(?:\d{1,4}\s*/\s*\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|[Pp]age\s+\d{1,4}(?:\s+of\s+\d{1,4})?)\s*$"
+)
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Paragraph and sentence spans ``[start, end)`` in code points, in text order.
+
+    Every sentence lies inside exactly one paragraph.
+    """
+
+    paragraphs: list[Span]
+    sentences: list[Span]
+
+
+def _strip_span(text: str, start: int, end: int) -> Span | None:
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    trail = len(piece) - len(piece.rstrip())
+    if lead == len(piece):
+        return None
+    return (start + lead, end - trail)
+
+
+def _lines(text: str) -> list[Span]:
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _wrap_width(lengths: list[int]) -> float:
+    long = [n for n in lengths if n >= _WRAP_MIN_LINE]
+    if len(long) < _WRAP_MIN_LINES:
+        return float("inf")
+    return float(np.percentile(long, 90))
+
+
+def paragraphs(text: str) -> list[Span]:
+    """Paragraph spans of ``text`` by the rule in the module docstring.
+
+    Parameters
+    ----------
+    text : str
+        Canonical text (``\\n`` line breaks).
+
+    Returns
+    -------
+    list of (start, end)
+        Code-point spans, stripped of surrounding whitespace, non-empty, in order.
+    """
+    lines = _lines(text)
+    stripped = [text[a:b].strip() for a, b in lines]
+    blank = [not s for s in stripped]
+    blocks: list[list[int]] = []
+    for k, is_blank in enumerate(blank):
+        if is_blank:
+            continue
+        if blocks and blocks[-1][-1] == k - 1:
+            blocks[-1].append(k)
+        else:
+            blocks.append([k])
+    if not blocks:
+        return []
+    n_nonblank = sum(len(b) for b in blocks)
+    n_separators = len(blocks) - 1
+    out: list[Span] = []
+    if n_separators >= 2 and n_separators * LINES_PER_BLANK >= n_nonblank:
+        for block in blocks:
+            span = _strip_span(text, lines[block[0]][0], lines[block[-1]][1])
+            if span:
+                out.append(span)
+        return out
+    width = _wrap_width([len(s) for s in stripped if s])
+    for block in blocks:
+        start_line = block[0]
+        for j, k in enumerate(block):
+            last = j == len(block) - 1
+            if last or not _continues(stripped[k], stripped[block[j + 1]], width):
+                span = _strip_span(text, lines[start_line][0], lines[k][1])
+                if span:
+                    out.append(span)
+                if not last:
+                    start_line = block[j + 1]
+    return out
+
+
+def _continues(line: str, following: str, width: float) -> bool:
+    """Whether ``line`` runs on into ``following`` within one paragraph (line documents)."""
+    if _PAGE_MARKER.match(following) or _LABEL.match(following):
+        return False
+    if _LABEL.match(line):
+        return True
+    if _PAGE_MARKER.match(line):
+        return False
+    return len(line) >= WRAP_SHARE * width and not _ENDS_SENTENCE.search(line)
+
+
+@lru_cache(maxsize=None)
+def _nlp(language: str):
+    """A blank spaCy pipeline with a sentencizer for ``language`` (cached per process)."""
+    import spacy
+
+    if language == "zh":
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        nlp.add_pipe("sentencizer", config={"punct_chars": ZH_PUNCT_CHARS})
+    elif language == "en":
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+    else:
+        raise CorpusError(f"Language {language!r} is not supported for segmentation (use 'zh' or 'en').")
+    nlp.max_length = 10**9
+    return nlp
+
+
+def sentences(text: str, language: str, paragraph_spans: list[Span]) -> list[Span]:
+    """Sentence spans inside each paragraph span (see ``segment``)."""
+    nlp = _nlp(language)
+    out: list[Span] = []
+    texts = (text[a:b] for a, b in paragraph_spans)
+    for (p_start, _p_end), doc in zip(paragraph_spans, nlp.pipe(texts, batch_size=256)):
+        for sent in doc.sents:
+            span = _strip_span(doc.text, sent.start_char, sent.end_char)
+            if span:
+                out.append((p_start + span[0], p_start + span[1]))
+    return out
+
+
+def segment(text: str, language: str) -> Segmentation:
+    """Paragraphs and sentences of a canonical text.
+
+    Parameters
+    ----------
+    text : str
+        Canonical text (NFC, ``\\n`` line breaks).
+    language : {"zh", "en"}
+        Selects the sentence pipeline.
+
+    Returns
+    -------
+    Segmentation
+        Spans ``[start, end)`` in code points; see the module docstring for the rules.
+
+    Raises
+    ------
+    CorpusError
+        ``language`` is not ``"zh"`` or ``"en"``.
+    """
+    nlp_language = language
+    _nlp(nlp_language)  # validate the language before any work
+    paras = paragraphs(text)
+    return Segmentation(paragraphs=paras, sentences=sentences(text, nlp_language, paras))

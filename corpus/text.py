@@ -1,0 +1,191 @@
+"""Canonical text: the one form every span in Tandem points into.
+
+The canonical form of a raw string (``docs/qda.md`` §1.1) is:
+
+1. a leading byte-order mark U+FEFF removed;
+2. every ``\\r\\n`` and every lone ``\\r`` turned into ``\\n``;
+3. Unicode Normalization Form C (NFC).
+
+``normalise`` does only that. ``normalise_with_map`` also returns where each raw
+position lands in the canonical text, so that offsets counted by another tool over
+the raw text (REFI vendors) can be carried over after they have been converted to code
+points (``corpus.offsets``).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+BOM = "\ufeff"
+
+#: Character class body (for ``re``) of the Han ideographs: CJK Unified Ideographs with
+#: Extension A, the compatibility ideographs, and Extensions B-I in planes 2 and 3.
+HAN_CLASS = (
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002fa1f\U00030000-\U0003134f"
+)
+HAN_RE = re.compile(f"[{HAN_CLASS}]+")
+
+
+@dataclass(frozen=True)
+class RawText:
+    """What a format reader returns.
+
+    Attributes
+    ----------
+    text : str
+        Canonical text (``normalise`` applied): NFC, ``\\n`` line breaks, no BOM.
+    encoding : str or None
+        The character encoding the bytes were decoded with (``"utf-8"``, ``"gb18030"``,
+        ...); ``None`` for container formats (.docx, .pdf) where it does not apply.
+    warnings : list of str
+        Sentences about risks the reader noticed (low-confidence encoding guess,
+        ignored text boxes, pages without text, ...). Empty when all went well.
+    """
+
+    text: str
+    encoding: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def normalise(raw: str) -> str:
+    """Canonical form of a string: no leading BOM, ``\\n`` line breaks, NFC.
+
+    Parameters
+    ----------
+    raw : str
+        Decoded text as read from a file or typed by a user.
+
+    Returns
+    -------
+    str
+        The canonical text. Idempotent: ``normalise(normalise(s)) == normalise(s)``.
+    """
+    if raw.startswith(BOM):
+        raw = raw[1:]
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if unicodedata.is_normalized("NFC", raw):
+        return raw
+    return unicodedata.normalize("NFC", raw)
+
+
+def normalise_with_map(raw: str) -> tuple[str, np.ndarray]:
+    """Canonical text plus a map from raw code-point positions to canonical positions.
+
+    Parameters
+    ----------
+    raw : str
+        Decoded text (positions in code points).
+
+    Returns
+    -------
+    text : str
+        ``normalise(raw)``.
+    map_array : numpy.ndarray of int64, shape ``(len(raw) + 1,)``
+        ``map_array[i]`` is the canonical position of the raw boundary ``i`` (the gap
+        before ``raw[i]``; ``i == len(raw)`` is the end). It is non-decreasing, starts at
+        0 and ends at ``len(text)``. Where several raw characters become fewer canonical
+        ones (``\\r\\n`` -> ``\\n``, a base letter plus combining marks -> one precomposed
+        letter, the dropped BOM), a raw boundary *inside* such a group maps to the start
+        of the group's canonical output (floor). A span ``[s, e)`` of the raw text maps
+        to ``[map_array[s], map_array[e])``.
+
+    Notes
+    -----
+    NFC is applied chunk by chunk between *stable boundaries*: the gap before a
+    character whose canonical combining class is 0 and whose NFC quick-check value is
+    Yes (Unicode Standard Annex #15, "Unicode Normalization Forms", section 9). NFC of
+    the whole string equals the concatenation of the NFC of its chunks, so only chunks
+    that change need to be mapped by group.
+    """
+    n = len(raw)
+    # Step 1: BOM and line breaks. Dropped characters: the BOM, and the \r of each \r\n.
+    keep = np.ones(n, dtype=bool)
+    s1 = raw
+    if raw.startswith(BOM):
+        keep[0] = False
+    if "\r" in raw:
+        for m in re.finditer("\r\n", raw):
+            keep[m.start()] = False
+    if not keep.all():
+        s1 = _take(raw, np.flatnonzero(keep))
+    s1 = s1.replace("\r", "\n")
+    map1 = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(keep, out=map1[1:])
+    # Step 2: NFC.
+    if unicodedata.is_normalized("NFC", s1):
+        return s1, map1
+    text, map2 = _nfc_with_map(s1)
+    return text, map2[map1]
+
+
+def _take(raw: str, idx: np.ndarray) -> str:
+    """The characters of ``raw`` at the sorted positions ``idx``, joined."""
+    codes = np.frombuffer(raw.encode("utf-32-le"), dtype=np.uint32)
+    return codes[idx].tobytes().decode("utf-32-le")
+
+
+def _nfc_with_map(s: str) -> tuple[str, np.ndarray]:
+    """NFC of ``s`` and the floor map of its positions (see ``normalise_with_map``)."""
+    pieces: list[str] = []
+    out_map = np.arange(len(s) + 1, dtype=np.int64)
+    shift = 0  # canonical length minus raw length, accumulated so far
+    prev = 0
+    for m in _unstable_chunk_re().finditer(s):
+        a, b = m.span()
+        chunk = m.group()
+        nfc = unicodedata.normalize("NFC", chunk)
+        if nfc == chunk:
+            continue
+        pieces.append(s[prev:a])
+        pieces.append(nfc)
+        out_map[prev : a + 1] += shift  # unchanged run, and the group's start
+        out_map[a + 1 : b] = a + shift  # inside the group: floor
+        shift += len(nfc) - (b - a)
+        prev = b
+    pieces.append(s[prev:])
+    out_map[prev:] += shift
+    return "".join(pieces), out_map
+
+
+@lru_cache(maxsize=1)
+def _unstable_chunk_re() -> re.Pattern[str]:
+    """Regex matching a chunk: an optional stable character followed by unstable ones.
+
+    A character is *unstable* (no stable boundary before it) when its combining class is
+    not 0, when NFC maps it to something else (NFC_QC=No), or when it can compose with
+    a preceding character (NFC_QC=Maybe: the second character of a primary composite,
+    including the Hangul medial vowels and final consonants).
+    """
+    unstable: set[int] = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for cp in range(0x30000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if unicodedata.combining(ch) or unicodedata.normalize("NFC", ch) != ch:
+            unstable.add(cp)
+        dec = unicodedata.decomposition(ch)
+        if dec and not dec.startswith("<"):
+            parts = dec.split()
+            if len(parts) == 2 and unicodedata.normalize("NFC", ch) == ch:
+                unstable.add(int(parts[1], 16))
+    ranges: list[tuple[int, int]] = []
+    for cp in sorted(unstable):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    body = "".join(
+        f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges
+    )
+    return re.compile(f"[^{body}]?[{body}]+")
+
+
+def han_count(text: str) -> int:
+    """Number of Han ideographs in ``text`` (see ``HAN_CLASS``)."""
+    return len(text) - len(HAN_RE.sub("", text)) if text else 0
