@@ -1,0 +1,215 @@
+// Tandem span coder (Streamlit components v2, mounted with isolate_styles=False).
+//
+// Offsets: every number sent to Python is a code point index into the document text
+// (Python's str index), never a UTF-16 unit. A piece's text node holds the piece text;
+// a DOM offset inside it is a UTF-16 unit count, turned into code points with
+// [...node.data.slice(0, offset)].length (spreading a string iterates code points).
+//
+// Safety: all user text (document text, code names) goes through textContent or a
+// property (title, style); nothing is ever parsed as HTML.
+//
+// Streamlit calls this function again with new data on each rerun, with the same
+// parentElement, so listeners are attached once and read the latest data from `st`.
+
+const cpLength = (s) => [...s].length;
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const root = parentElement.querySelector(".tdm-sc");
+  if (!root) return undefined;
+  let st = root.__tdmSpanCoder;
+  if (!st) {
+    st = { data: null, send: null, pieceOf: new WeakMap(), listeners: null };
+    root.__tdmSpanCoder = st;
+    attach(root, st);
+  }
+  st.data = normalise(data);
+  st.send = setTriggerValue;
+  render(root, st);
+  return () => {
+    if (!root.isConnected) detach(root, st);
+  };
+}
+
+function normalise(data) {
+  const d = data || {};
+  return {
+    pieces: Array.isArray(d.pieces) ? d.pieces : [],
+    codes: Array.isArray(d.codes) ? d.codes : [],
+    codings: d.codings && typeof d.codings === "object" ? d.codings : {},
+    section: Array.isArray(d.section) ? d.section : [0, 0],
+    selected: d.selected ?? null,
+  };
+}
+
+function parts(root) {
+  return {
+    bar: root.querySelector(".tdm-sc-bar"),
+    status: root.querySelector(".tdm-sc-status"),
+    text: root.querySelector(".tdm-sc-text"),
+  };
+}
+
+// ---------------------------------------------------------------- rendering
+
+function render(root, st) {
+  const { bar, text } = parts(root);
+  const { pieces, codes, codings, selected } = st.data;
+  const codeName = (codingId) => {
+    const coding = codings[String(codingId)];
+    return coding ? String(coding.name) : `coding ${codingId}`;
+  };
+
+  const buttons = document.createDocumentFragment();
+  codes.forEach((code, i) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "tdm-sc-code";
+    button.dataset.index = String(i);
+    const swatch = document.createElement("span");
+    swatch.className = "tdm-sc-swatch";
+    swatch.style.backgroundColor = code.colour;
+    const label = document.createElement("span");
+    label.textContent = i < 9 ? `${i + 1} · ${code.name}` : String(code.name);
+    button.title = i < 9 ? `Code the selection (key ${i + 1})` : "Code the selection";
+    button.append(swatch, label);
+    buttons.appendChild(button);
+  });
+  bar.replaceChildren(buttons);
+
+  const spans = document.createDocumentFragment();
+  for (const piece of pieces) {
+    const el = document.createElement("span");
+    el.className = "tdm-sc-piece";
+    el.dataset.start = String(piece.s);
+    el.textContent = piece.t;
+    if (piece.c && piece.c.length) {
+      el.classList.add("tdm-sc-coded");
+      el.dataset.codings = piece.c.join(" ");
+      el.style.backgroundColor = piece.bg || "";
+      el.title = piece.c.map(codeName).join("\n");
+      if (selected !== null && piece.c.includes(selected)) el.classList.add("tdm-sc-selected");
+    }
+    st.pieceOf.set(el, piece);
+    spans.appendChild(el);
+  }
+  text.replaceChildren(spans);
+  showStatus(root, st);
+}
+
+// ------------------------------------------------------- selection → code points
+
+// One DOM boundary point (node, offset) inside the text element → code point index
+// into the document.
+function toCodePoint(textEl, st, node, offset) {
+  if (node.nodeType === Node.TEXT_NODE) {
+    const piece = node.parentNode && st.pieceOf.get(node.parentNode);
+    if (piece) return piece.s + cpLength(node.data.slice(0, offset));
+  }
+  // An element boundary (offset counts child nodes) or a node we did not make: count
+  // the code points of all section text before the point.
+  const before = document.createRange();
+  before.setStart(textEl, 0);
+  before.setEnd(node, offset);
+  return st.data.section[0] + cpLength(before.toString());
+}
+
+// The current selection as {start, end} in document code points, clipped to this
+// component's text; null when nothing of it is selected.
+function selectionSpan(root, st) {
+  const sel = document.getSelection();
+  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+  const textEl = parts(root).text;
+  const range = sel.getRangeAt(0);
+  if (!range.intersectsNode(textEl)) return null;
+  const whole = document.createRange();
+  whole.selectNodeContents(textEl);
+  let [sc, so, ec, eo] = [range.startContainer, range.startOffset, range.endContainer, range.endOffset];
+  if (range.compareBoundaryPoints(Range.START_TO_START, whole) < 0) [sc, so] = [whole.startContainer, whole.startOffset];
+  if (range.compareBoundaryPoints(Range.END_TO_END, whole) > 0) [ec, eo] = [whole.endContainer, whole.endOffset];
+  const start = toCodePoint(textEl, st, sc, so);
+  const end = toCodePoint(textEl, st, ec, eo);
+  return end > start ? { start, end } : null;
+}
+
+function showStatus(root, st, message) {
+  const { status } = parts(root);
+  if (message) {
+    status.textContent = message;
+    return;
+  }
+  const span = selectionSpan(root, st);
+  status.textContent = span
+    ? `${span.end - span.start} characters selected: press a code button or its number key.`
+    : "Select text, then press a code button (or keys 1–9). Click a highlight to open its coding.";
+}
+
+// ---------------------------------------------------------------- actions
+
+function applyCodes(root, st, codeIds) {
+  const span = selectionSpan(root, st);
+  if (!span) {
+    showStatus(root, st, "Select some text first.");
+    return;
+  }
+  st.send("code", { start: span.start, end: span.end, code_ids: codeIds });
+  document.getSelection().removeAllRanges();
+}
+
+// Click on a highlight without a selection: select the shortest coding under the
+// pointer; clicking again cycles through the overlapping codings.
+function selectCoding(st, piece) {
+  const length = (id) => {
+    const c = st.data.codings[String(id)];
+    return c ? c.e - c.s : Number.MAX_SAFE_INTEGER;
+  };
+  const ids = [...piece.c].sort((a, b) => length(a) - length(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const next = ids[(ids.indexOf(st.data.selected) + 1) % ids.length];
+  st.send("select", { coding_id: next });
+}
+
+function attach(root, st) {
+  const { bar, text } = parts(root);
+  const onButtonDown = (e) => {
+    if (e.target.closest(".tdm-sc-code")) e.preventDefault(); // keep the selection alive
+  };
+  const onButtonClick = (e) => {
+    const button = e.target.closest(".tdm-sc-code");
+    const code = button && st.data.codes[Number(button.dataset.index)];
+    if (code) applyCodes(root, st, [code.id]);
+  };
+  const onTextClick = (e) => {
+    if (selectionSpan(root, st)) return; // a drag that ended here is a selection, not a click
+    const el = e.target.closest && e.target.closest(".tdm-sc-piece");
+    const piece = el && st.pieceOf.get(el);
+    if (piece && piece.c && piece.c.length) selectCoding(st, piece);
+  };
+  const onKey = (e) => {
+    if (!root.isConnected) return detach(root, st);
+    if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing || !/^[1-9]$/.test(e.key)) return;
+    const t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName || ""))) return;
+    const code = st.data.codes[Number(e.key) - 1];
+    if (!code || !selectionSpan(root, st)) return;
+    e.preventDefault();
+    applyCodes(root, st, [code.id]);
+  };
+  const onSelectionChange = () => {
+    if (!root.isConnected) return detach(root, st);
+    showStatus(root, st);
+  };
+  bar.addEventListener("mousedown", onButtonDown);
+  bar.addEventListener("click", onButtonClick);
+  text.addEventListener("click", onTextClick);
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("selectionchange", onSelectionChange);
+  st.listeners = { onKey, onSelectionChange };
+}
+
+function detach(root, st) {
+  if (!st.listeners) return;
+  document.removeEventListener("keydown", st.listeners.onKey);
+  document.removeEventListener("selectionchange", st.listeners.onSelectionChange);
+  st.listeners = null;
+  delete root.__tdmSpanCoder;
+}
