@@ -181,15 +181,41 @@ def run_fit(
         if reason is not None:
             tried.append(f"{att.label} ({reason})")
             continue
+        label = att.label
+        if att.method != "newton":
+            polished = _polish(model, res, check)
+            if polished is not None:
+                res, label = polished, f"{att.label}, polished by newton"
         notes = []
         if tried:
-            notes.append(f"{what}: accepted {att.label} after " + "; ".join(tried) + ".")
+            notes.append(f"{what}: accepted {label} after " + "; ".join(tried) + ".")
         notes += _overflow_note(records)
-        return res, att.label, notes
+        return res, label, notes
     raise ModelError(
         f"the {what} did not converge; tried " + "; ".join(tried)
         + ". Simplify the formula, rescale covariates, or check for separation."
     )
+
+
+def _polish(model, res, check):
+    """A few Newton steps from a quasi-Newton/simplex optimum, kept only if at least as good."""
+    with captured_warnings() as records:
+        try:
+            new = model.fit(start_params=np.asarray(res.params), method="newton", disp=0, maxiter=50)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError,
+                ZeroDivisionError, PerfectSeparationError):
+            return None
+    retvals = getattr(new, "mle_retvals", None) or {}
+    if (
+        not retvals.get("converged", False)
+        or any(issubclass(r.category, (ConvergenceWarning, HessianInversionWarning)) for r in records)
+        or not np.all(np.isfinite(np.asarray(new.params)))
+        or not np.isfinite(new.llf)
+        or new.llf < res.llf - 1e-9 * (1.0 + abs(res.llf))
+        or (check is not None and check(new) is not None)
+    ):
+        return None
+    return new
 
 
 @dataclass(frozen=True)
