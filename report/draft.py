@@ -106,7 +106,8 @@ def build_context(
     digits: int = 3,
     max_quotes: int = 2,
     max_case_quotes: int = 2,
-    max_deviant: int = 10,
+    max_deviant: int = 5,
+    max_evidence: int = 10,
     c: float = 2.0,
     n_typical: int = 5,
     title: str | None = None,
@@ -135,7 +136,11 @@ def build_context(
     max_quotes, max_case_quotes : int
         Quotes per term of a joint display, and per case.
     max_deviant : int
-        Deviant cases shown per dimension (largest |Pearson residual|); typical cases are all shown.
+        Deviant cases shown per dimension (largest |Pearson residual|; per cell for binary
+        models), plus up to ``max_evidence`` further deviant cases that have coded passages
+        (see ``report.sections.case_section``); typical cases are all shown.
+    max_evidence : int
+        See ``max_deviant``.
     c, n_typical : float, int
         Case-selection settings when cases are selected here.
     title : str, optional
@@ -200,7 +205,8 @@ def build_context(
                 "table": _table_view(table),
                 "joint": joint_section(display, digits=digits, alpha=alpha),
                 "cases": case_section(
-                    chosen, index, max_deviant=max_deviant, max_quotes=max_case_quotes, digits=digits
+                    chosen, index, max_deviant=max_deviant, max_evidence=max_evidence,
+                    max_quotes=max_case_quotes, digits=digits,
                 ),
             }
         )

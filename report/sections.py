@@ -86,15 +86,19 @@ def case_section(
     cases: pd.DataFrame,
     index: EvidenceIndex,
     *,
-    max_deviant: int = 10,
+    max_deviant: int = 5,
+    max_evidence: int = 10,
     max_quotes: int = 2,
     digits: int = 3,
 ) -> dict:
     """Rows, a Markdown table and quotes for the selected cases of one dimension.
 
-    All typical cases are kept; of the other cases (deviant), the ``max_deviant`` with the largest
-    |Pearson residual| (ties by unit id). Cases keep the order typical first (smallest |r|),
-    then deviant (largest |r| first).
+    All typical cases are kept. Of the deviant (all other) cases, per ``cell`` when the table has
+    one (binary models: deviant ties and deviant non-ties are capped separately), the
+    ``max_deviant`` with the largest |Pearson residual| are shown, plus up to ``max_evidence``
+    further deviant cases that already have coded passages (largest |r| first), so evidence is
+    not hidden by the cap alone. Typical cases come first (smallest |r|), then deviant ones
+    (largest |r| first); ties by unit id.
 
     Parameters
     ----------
@@ -103,8 +107,9 @@ def case_section(
         ``mixed.cases.add_evidence``).
     index : EvidenceIndex
         The project's codings, for the quotes.
-    max_deviant, max_quotes : int
-        Caps on deviant cases shown and on quotes per case.
+    max_deviant, max_evidence, max_quotes : int
+        Caps on deviant cases shown by |r| (per cell), on further deviant cases shown because
+        they have evidence, and on quotes per case.
     digits : int
         Decimals of fitted values.
 
@@ -112,18 +117,27 @@ def case_section(
     -------
     dict
         ``rule`` (the selection rule stated by quant, or ``""``), ``n_deviant`` (all deviant
-        cases), ``n_deviant_shown``, ``rows`` (dicts: ``unit``, ``label``, ``case_type``,
+        cases), ``n_deviant_shown``, ``n_extra_evidence`` (deviant cases shown beyond the cap
+        because they have evidence), ``rows`` (dicts: ``unit``, ``label``, ``case_type``,
         ``cell``, ``y``, ``fitted``, ``pearson``, ``n_passages``, ``no_evidence``, ``quotes``)
         and ``markdown``.
     """
-    df = cases.copy()
+    df = cases.reset_index(drop=True).copy()
     is_city = "city" in df.columns
     df["_abs"] = df["pearson"].abs()
     df["_id"] = df["city"].astype(str) if is_city else df["city_a"].astype(str) + "-" + df["city_b"].astype(str)
     typical_mask = df["case_type"].map(_is_typical).to_numpy(dtype=bool)
     typical = df[typical_mask].sort_values(["_abs", "_id"], kind="mergesort")
     deviant = df[~typical_mask].sort_values(["_abs", "_id"], ascending=[False, True], kind="mergesort")
-    shown = pd.concat([typical, deviant.head(max(int(max_deviant), 0))])
+    cap = max(int(max_deviant), 0)
+    if "cell" in deviant.columns and deviant["cell"].notna().any():
+        top = deviant.groupby(deviant["cell"].fillna(""), sort=False, group_keys=False).head(cap)
+    else:
+        top = deviant.head(cap)
+    rest = deviant.drop(index=top.index)
+    extra = rest[rest["n_passages"].to_numpy() > 0].head(max(int(max_evidence), 0))
+    chosen = deviant.loc[deviant.index.isin(top.index.union(extra.index))]
+    shown = pd.concat([typical, chosen])
     rows = []
     for r in shown.to_dict("records"):
         if is_city:
@@ -161,11 +175,12 @@ def case_section(
     )
     rule = ""
     if "rule" in df.columns and len(df):
-        rule = str(df["rule"].iloc[0])
+        rule = str(df["rule"].iloc[0]).rstrip(". ")
     return {
         "rule": rule,
         "n_deviant": int(len(deviant)),
-        "n_deviant_shown": int(min(len(deviant), max(int(max_deviant), 0))),
+        "n_extra_evidence": int(len(extra)),
+        "n_deviant_shown": int(len(chosen)),
         "rows": rows,
         "markdown": to_markdown(table),
     }
