@@ -89,3 +89,19 @@ def test_report_tables_to_html_escapes_cells_headers_and_note():
     assert "<script>" not in html and "<th><th>" not in html and "<i>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "a &amp; b" in html and "&#34;n&#34;" in html
+
+
+def test_report_tables_stars_on_a_real_fit_match_normal_p_values():
+    from mixed_report_project import simulate
+    from quant.models import fit_connection
+
+    _, data, _ = simulate(n_cities=16, seed=11)
+    res = fit_connection(data, "connection ~ log_gravity + same_province", model="logit")
+    df = regression_table([res], stars=(0.05, 0.01, 0.001), digits=4)
+    col = df.columns[1]
+    shown = dict(zip(df["term"][: df.attrs["n_coef_rows"]:2], df[col][: df.attrs["n_coef_rows"]:2]))
+    se = res.se[res.se_type]
+    assert set(shown) == set(res.params.index)
+    for term, est in res.params.items():
+        z = float(est) / float(se[term])
+        assert shown[term] == f"{float(est):.4f}{_expected_stars(z)}", term
