@@ -9,7 +9,10 @@ Decision order (``decode``):
    that decodes strictly without control characters is scored by the share of its Han
    characters that are among everyday characters (``_COMMON_HAN``); misreadings give
    rare characters. The best score of at least 0.1 wins (a tie goes to GB18030);
-5. otherwise charset-normalizer's best guess.
+5. otherwise charset-normalizer's best guess, except that when it guesses a Latin-script
+   single-byte code page, Windows-1252 is used if it decodes the bytes cleanly (Tandem's
+   non-Chinese sources are English; charset-normalizer often picks cp1250 or cp1257 for
+   French or English with accents). A warning lists the competing guesses.
 
 Refused (``CorpusError``): bytes no encoding fits, a decoding holding NUL or many
 control characters (binary data). Warned: a guess from little text, competing
@@ -45,6 +48,11 @@ _SHORT_SAMPLE = 50  # Han characters: a guess from fewer is flagged
 _MOJIBAKE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+_LATIN_CODE_PAGES = frozenset(
+    "cp1250 cp1252 cp1254 cp1257 cp775 cp437 cp850 cp858 latin_1 iso8859_2 iso8859_3 iso8859_4 "
+    "iso8859_9 iso8859_10 iso8859_13 iso8859_14 iso8859_15 iso8859_16 mac_latin2 mac_roman mac_iceland "
+    "mac_turkish".split()
 )
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -159,15 +167,22 @@ def _decode_auto(data: bytes, filename: str, warnings: list[str]) -> tuple[str, 
             f"{filename}: cannot be decoded: it is not UTF-8 (invalid bytes at byte offset {utf8_error}) "
             f"and no known text encoding fits; if it is text, import it with its encoding named."
         )
-    text = str(best)
-    others = [m.encoding for m in matches if m.encoding != best.encoding and str(m) != text][:3]
+    text, used = str(best), best.encoding
+    if used in _LATIN_CODE_PAGES:
+        try:
+            western = data.decode("cp1252")
+        except UnicodeDecodeError:
+            western = None
+        if western is not None and not _CONTROL.search(western):
+            text, used = western, "cp1252"  # English-language fieldwork: Windows-1252
+    others = [m.encoding for m in matches if m.encoding != used and str(m) != text][:3]
     if others or best.chaos > 0.1:
         also = f" (also plausible: {', '.join(others)})" if others else ""
         warnings.append(
-            f"{filename}: decoded as {best.encoding} with low confidence{also}; check accented and "
+            f"{filename}: decoded as {used} with low confidence{also}; check accented and "
             f"non-Latin letters, or import again with the right encoding."
         )
-    return text, best.encoding
+    return text, used
 
 
 def _check_binary(text: str, filename: str, encoding: str) -> None:

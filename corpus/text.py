@@ -89,19 +89,20 @@ def normalise_with_map(raw: str) -> tuple[str, np.ndarray]:
     map_array : numpy.ndarray of int64, shape ``(len(raw) + 1,)``
         ``map_array[i]`` is the canonical position of the raw boundary ``i`` (the gap
         before ``raw[i]``; ``i == len(raw)`` is the end). It is non-decreasing, starts at
-        0 and ends at ``len(text)``. Where several raw characters become fewer canonical
-        ones (``\\r\\n`` -> ``\\n``, a base letter plus combining marks -> one precomposed
-        letter, the dropped BOM), a raw boundary *inside* such a group maps to the start
-        of the group's canonical output (floor). A span ``[s, e)`` of the raw text maps
-        to ``[map_array[s], map_array[e])``.
+        0 and ends at ``len(text)``. Wherever the raw text can be cut at ``i`` without
+        changing the result (``normalise(raw[:i]) + normalise(raw[i:]) == text``),
+        ``map_array[i] == len(normalise(raw[:i]))``. A boundary *inside* a group that
+        normalisation merges (the ``\\r`` and ``\\n`` of a CRLF, a base letter and its
+        combining marks, the dropped BOM) maps to the position of the nearest such
+        clean cut before it (floor). A span ``[s, e)`` of the raw text maps to
+        ``[map_array[s], map_array[e])``.
 
     Notes
     -----
-    NFC is applied chunk by chunk between *stable boundaries*: the gap before a
-    character whose canonical combining class is 0 and whose NFC quick-check value is
-    Yes (Unicode Standard Annex #15, "Unicode Normalization Forms", section 9). NFC of
-    the whole string equals the concatenation of the NFC of its chunks, so only chunks
-    that change need to be mapped by group.
+    NFC is applied chunk by chunk between *stable boundaries* (after Unicode Standard
+    Annex #15, "Unicode Normalization Forms", section 9; see ``_unstable_chunk_re``).
+    NFC of the whole string equals the concatenation of the NFC of its chunks, so only
+    chunks that change need mapping inside.
     """
     n = len(raw)
     # Step 1: BOM and line breaks. Dropped characters: the BOM, and the \r of each \r\n.
@@ -144,8 +145,8 @@ def _nfc_with_map(s: str) -> tuple[str, np.ndarray]:
             continue
         pieces.append(s[prev:a])
         pieces.append(nfc)
-        out_map[prev : a + 1] += shift  # unchanged run, and the group's start
-        out_map[a + 1 : b] = a + shift  # inside the group: floor
+        out_map[prev : a + 1] += shift  # unchanged run, and the chunk's start
+        out_map[a + 1 : b] = [a + shift + j for j in _inner_map(chunk, nfc)]
         shift += len(nfc) - (b - a)
         prev = b
     pieces.append(s[prev:])
@@ -153,37 +154,74 @@ def _nfc_with_map(s: str) -> tuple[str, np.ndarray]:
     return "".join(pieces), out_map
 
 
+_REFINE_MAX = 32
+
+
+def _inner_map(chunk: str, nfc: str) -> list[int]:
+    """Canonical position (relative) of each interior boundary ``1..len(chunk)-1`` of a chunk.
+
+    A boundary ``j`` is *clean* when ``NFC(chunk[:j]) + NFC(chunk[j:]) == NFC(chunk)``;
+    it maps to ``len(NFC(chunk[:j]))``. Other boundaries take the value of the nearest
+    clean boundary before them (0 for the chunk's start). Chunks longer than
+    ``_REFINE_MAX`` (runs of dozens of combining marks) are not refined: all their
+    interior boundaries map to the chunk's start.
+    """
+    out, last = [], 0
+    refine = len(chunk) <= _REFINE_MAX
+    for j in range(1, len(chunk)):
+        if refine:
+            head = unicodedata.normalize("NFC", chunk[:j])
+            if head + unicodedata.normalize("NFC", chunk[j:]) == nfc:
+                last = len(head)
+        out.append(last)
+    return out
+
+
 @lru_cache(maxsize=1)
 def _unstable_chunk_re() -> re.Pattern[str]:
-    """Regex matching a chunk: an optional stable character followed by unstable ones.
+    """Regex matching the chunks NFC may change.
 
-    A character is *unstable* (no stable boundary before it) when its combining class is
-    not 0, when NFC maps it to something else (NFC_QC=No), or when it can compose with
-    a preceding character (NFC_QC=Maybe: the second character of a primary composite,
-    including the Hangul medial vowels and final consonants).
+    A chunk is an optional stable character followed by unstable ones, or a single
+    stable character that NFC replaces.
+
+    The gap before a character ``c`` is a stable boundary when the first character of
+    its canonical decomposition NFD(c) has combining class 0 and cannot compose with a
+    preceding character (is not the second character of any primary composite; the
+    Hangul medial vowels and final consonants count as such). Nothing before the gap
+    can then reorder or compose with anything after it. This is the NFC_QC=Yes rule
+    of UAX #15 widened to characters, such as the CJK compatibility ideographs, that
+    NFC replaces by a single stable starter. Other characters are *unstable*.
     """
-    unstable: set[int] = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    maybe: set[int] = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for cp in range(0x30000):
+        dec = unicodedata.decomposition(chr(cp)) if not 0xD800 <= cp <= 0xDFFF else ""
+        if dec and not dec.startswith("<"):
+            parts = dec.split()
+            if len(parts) == 2 and unicodedata.normalize("NFC", chr(cp)) == chr(cp):
+                maybe.add(int(parts[1], 16))
+    unstable: set[int] = set()
+    changing: set[int] = set()  # stable, but NFC replaces them (e.g. U+F900 -> U+8C48)
     for cp in range(0x30000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
-        ch = chr(cp)
-        if unicodedata.combining(ch) or unicodedata.normalize("NFC", ch) != ch:
+        first = unicodedata.normalize("NFD", chr(cp))[0]
+        if unicodedata.combining(first) or ord(first) in maybe or cp in maybe:
             unstable.add(cp)
-        dec = unicodedata.decomposition(ch)
-        if dec and not dec.startswith("<"):
-            parts = dec.split()
-            if len(parts) == 2 and unicodedata.normalize("NFC", ch) == ch:
-                unstable.add(int(parts[1], 16))
+        elif unicodedata.normalize("NFC", chr(cp)) != chr(cp):
+            changing.add(cp)
+    u, c = _char_class(unstable), _char_class(changing)
+    return re.compile(f"[^{u}]?[{u}]+|[{c}]")
+
+
+def _char_class(codepoints: set[int]) -> str:
+    """Body of a regex character class holding ``codepoints`` (as ranges)."""
     ranges: list[tuple[int, int]] = []
-    for cp in sorted(unstable):
+    for cp in sorted(codepoints):
         if ranges and cp == ranges[-1][1] + 1:
             ranges[-1] = (ranges[-1][0], cp)
         else:
             ranges.append((cp, cp))
-    body = "".join(
-        f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges
-    )
-    return re.compile(f"[^{body}]?[{body}]+")
+    return "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
 
 
 def han_count(text: str) -> int:
