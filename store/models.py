@@ -359,3 +359,73 @@ class Event(Base):
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.type} by {self.coder}>"
+
+
+class AutocodeRule(Base):
+    """An auto-coding rule of one code; running it writes ``Suggestion`` rows, never codings.
+
+    ``kind`` is ``keywords`` (``pattern`` = list of strings), ``regex`` (a Python regular
+    expression string) or ``spacy`` (a list of spaCy ``Matcher`` token patterns, each a
+    list of token dicts). ``unit`` widens each match to its sentence or paragraph.
+    """
+
+    __tablename__ = "autocode_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # keywords | regex | spacy
+    pattern: Mapped[Any] = mapped_column(JSON)
+    unit: Mapped[str] = mapped_column(String(10), default="match")  # match | sentence | paragraph
+    fold_traditional: Mapped[int] = mapped_column(Integer, default=1)  # match traditional as simplified
+    ignore_case: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(100), default="researcher")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('keywords', 'regex', 'spacy')", name="kind"),
+        CheckConstraint("unit IN ('match', 'sentence', 'paragraph')", name="unit"),
+        Index("ix_autocode_rules_code", "code_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<AutocodeRule {self.id} {self.kind} code={self.code_id} unit={self.unit}>"
+
+
+class Suggestion(Base):
+    """A suggested coding (from an ``AutocodeRule``) or link (from place names) awaiting review.
+
+    ``kind='coding'``: ``document_id, code_id, start, end, quote`` (code points) and
+    ``rule_id``. ``kind='city'`` / ``'dyad'``: ``coding_id`` and ``city_code`` or
+    ``city_a < city_b``. ``status`` is ``pending``, ``accepted`` (``result_id`` = the
+    coding or link made) or ``rejected`` (kept so that it is not proposed again).
+    """
+
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # coding | city | dyad
+    rule_id: Mapped[Optional[int]] = mapped_column(ForeignKey("autocode_rules.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    code_id: Mapped[Optional[int]] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    start: Mapped[Optional[int]] = mapped_column(Integer)
+    end: Mapped[Optional[int]] = mapped_column(Integer)
+    quote: Mapped[Optional[str]] = mapped_column(Text)
+    coding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"))
+    city_code: Mapped[Optional[str]] = mapped_column(ForeignKey("cities.code", ondelete="CASCADE"))
+    city_a: Mapped[Optional[str]] = mapped_column(ForeignKey("cities.code", ondelete="CASCADE"))
+    city_b: Mapped[Optional[str]] = mapped_column(ForeignKey("cities.code", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | accepted | rejected
+    result_id: Mapped[Optional[int]] = mapped_column(Integer)  # coding or link id made on acceptance
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[Optional[str]] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('coding', 'city', 'dyad')", name="kind"),
+        CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name="status"),
+        Index("ix_suggestions_status_rule", "status", "rule_id"),
+        Index("ix_suggestions_doc_start", "document_id", "start"),
+        Index("ix_suggestions_coding", "coding_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Suggestion {self.id} {self.kind} {self.status}>"
