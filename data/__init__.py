@@ -1,0 +1,1 @@
+"""Data shipped with Tandem (currently the embedded demo project, ``data.demo``)."""

