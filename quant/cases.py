@@ -95,7 +95,8 @@ def select_cases(
         ("deviant", "typical", "other"), ``cell`` (binary models: "deviant tie", "typical tie",
         "deviant non-tie", "typical non-tie" by the |r| > c rule; None otherwise) and ``rule``
         (text naming the residual and c). Rows: deviant cases by |r| descending, then typical
-        cases by |r| ascending, then others by |r| descending; ties broken by |r|, then id.
+        cases by |r| ascending, then others by |r| descending; ties broken by |r| (to 10
+        decimals), then id.
 
     Raises
     ------
@@ -121,12 +122,15 @@ def select_cases(
         )
     out["abs_r"] = out["pearson"].abs()
     idkeys = _id_sort_keys(out, ids)
+    # |r| compared to 10 decimals, so values equal up to floating-point noise tie and the id
+    # decides (the order then does not depend on row order or optimizer rounding).
+    value = np.round(out["abs_r"].to_numpy(), 10)
     # Global rank: |r| descending, ties by id ascending.
-    order_desc = np.lexsort(tuple(reversed(idkeys)) + (-out["abs_r"].to_numpy(),))
+    order_desc = np.lexsort(tuple(reversed(idkeys)) + (-value,))
     rank = np.empty(len(out), dtype=int)
     rank[order_desc] = np.arange(1, len(out) + 1)
     out["rank"] = rank
-    order_asc = np.lexsort(tuple(reversed(idkeys)) + (out["abs_r"].to_numpy(),))
+    order_asc = np.lexsort(tuple(reversed(idkeys)) + (value,))
 
     binary = result.model in _BINARY
     dev = (out["abs_r"] > c).to_numpy()

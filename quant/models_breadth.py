@@ -17,7 +17,7 @@ from statsmodels.discrete.discrete_model import NegativeBinomialP, Poisson
 from quant import diagnostics as dg
 from quant.design import build_design
 from quant.errors import ModelError, QuantError
-from quant.models_common import Attempt, check_se, covariances, information_criteria, run_fit
+from quant.models_common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
 from quant.residuals import pearson_binomial, pearson_nb2, pearson_poisson
 from quant.results import FitResult
 
@@ -28,7 +28,9 @@ _CITY_SE = ("model", "hc0")
 
 def _alpha_ok(res) -> str | None:
     alpha = float(np.asarray(res.params)[-1])
-    return None if alpha > 0 else f"ended at alpha = {alpha:.3g} ≤ 0 (no overdispersion: try poisson)"
+    if alpha > ALPHA_FLOOR:
+        return None
+    return f"ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion)"
 
 
 def fit_breadth(
@@ -129,7 +131,11 @@ def fit_breadth(
         attempts = [Attempt("newton", "newton", None, {"maxiter": 100}),
                     Attempt("bfgs", "bfgs", None, {"maxiter": 2000}),
                     Attempt("nelder-mead", "nm", None, {"maxiter": 20000})]
-        res, optimizer, notes = run_fit(m, attempts, "NB2 model", check=_alpha_ok)
+        res, optimizer, notes = run_fit(
+            m, attempts, "NB2 model", check=_alpha_ok,
+            hint="If breadth is not overdispersed, alpha sits at its bound 0: fit model='poisson' "
+            "or 'binomial' instead.",
+        )
         pnames = names + ["alpha"]
         params = np.asarray(res.params, float)
         fitted = np.exp(X @ params[:-1])
@@ -141,6 +147,7 @@ def fit_breadth(
         with dg.captured_warnings() as records:
             try:
                 res = m.fit(maxiter=200, tol=1e-12)
+                float(res.llf)  # evaluate (and cache) while warnings are captured
             except (np.linalg.LinAlgError, ValueError) as exc:
                 raise ModelError(f"the binomial GLM failed to fit ({exc}).") from None
         if not res.converged or not np.all(np.isfinite(res.params)):

@@ -33,7 +33,12 @@ __all__ = [
     "covariances",
     "information_criteria",
     "SE_LABELS",
+    "ALPHA_FLOOR",
 ]
+
+#: NB2 estimates of alpha at or below this are treated as the boundary alpha = 0 (no
+#: overdispersion), where the NB2 likelihood has no interior maximum.
+ALPHA_FLOOR = 1e-6
 
 SE_LABELS = {
     "model": "model-based (inverse observed information)",
@@ -112,6 +117,7 @@ def run_fit(
     what: str,
     check: Callable[[Any], str | None] | None = None,
     on_separation: Callable[[], None] | None = None,
+    hint: str = "Simplify the formula, rescale covariates, or check for separation.",
 ):
     """Fit a statsmodels model, trying each optimizer setting until one is acceptable.
 
@@ -129,6 +135,8 @@ def run_fit(
     on_separation : callable, optional
         Called when statsmodels reports perfect separation; should raise ``ModelError``
         naming the variable. Without it a generic separation ``ModelError`` is raised.
+    hint : str
+        Advice appended to the non-convergence message.
 
     Returns
     -------
@@ -150,6 +158,7 @@ def run_fit(
         with captured_warnings() as records:
             try:
                 res = model.fit(start_params=att.start, method=att.method, disp=0, **att.kwargs)
+                llf = float(res.llf)  # evaluated (and cached) here, where warnings are captured
             except PerfectSeparationError:
                 separated = True
             except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError,
@@ -172,7 +181,7 @@ def run_fit(
         if not converged or any(issubclass(c, ConvergenceWarning) for c in cats):
             iters = retvals.get("iterations")
             reason = "did not converge" + (f" in {iters} iterations" if iters is not None else "")
-        elif not np.all(np.isfinite(params)):
+        elif not np.all(np.isfinite(params)) or not np.isfinite(llf):
             reason = "gave non-finite estimates"
         elif check is not None and (why := check(res)) is not None:
             reason = why
@@ -192,8 +201,8 @@ def run_fit(
         notes += _overflow_note(records)
         return res, label, notes
     raise ModelError(
-        f"the {what} did not converge; tried " + "; ".join(tried)
-        + ". Simplify the formula, rescale covariates, or check for separation."
+        f"the {what} did not converge to an acceptable maximum; tried " + "; ".join(tried)
+        + f". {hint}"
     )
 
 
@@ -202,6 +211,7 @@ def _polish(model, res, check):
     with captured_warnings() as records:
         try:
             new = model.fit(start_params=np.asarray(res.params), method="newton", disp=0, maxiter=50)
+            new_llf = float(new.llf)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError,
                 ZeroDivisionError, PerfectSeparationError):
             return None
@@ -210,8 +220,8 @@ def _polish(model, res, check):
         not retvals.get("converged", False)
         or any(issubclass(r.category, (ConvergenceWarning, HessianInversionWarning)) for r in records)
         or not np.all(np.isfinite(np.asarray(new.params)))
-        or not np.isfinite(new.llf)
-        or new.llf < res.llf - 1e-9 * (1.0 + abs(res.llf))
+        or not np.isfinite(new_llf)
+        or new_llf < res.llf - 1e-9 * (1.0 + abs(res.llf))
         or (check is not None and check(new) is not None)
     ):
         return None

@@ -19,7 +19,7 @@ from quant.design import Design, build_design
 from quant.dyadic import node_index
 from quant.errors import DyadError, ModelError, QuantError
 from quant.logit_lean import fit_logit_newton
-from quant.models_common import Attempt, check_se, covariances, information_criteria, run_fit
+from quant.models_common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
 from quant.residuals import pearson_binary, pearson_nb2, pearson_ztnb
 from quant.results import FitResult
 
@@ -228,7 +228,9 @@ def fit_connection(
 
 def _alpha_ok(res) -> str | None:
     alpha = float(np.asarray(res.params)[-1])
-    return None if alpha > 0 else f"ended at alpha = {alpha:.3g} ≤ 0"
+    if alpha > ALPHA_FLOOR:
+        return None
+    return f"ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion)"
 
 
 def fit_degree(
@@ -357,7 +359,11 @@ def fit_degree(
             Attempt("nelder-mead from default start", "nm", None, {"maxiter": 20000}),
         ]
         what = "NB2 on collaborating dyads"
-    res, optimizer, notes = run_fit(m, attempts, what, check=_alpha_ok)
+    res, optimizer, notes = run_fit(
+        m, attempts, what, check=_alpha_ok,
+        hint="If the counts are not overdispersed, alpha sits at its bound 0 and NB2 has no "
+        "maximum; otherwise simplify the formula or rescale covariates.",
+    )
     warnings += notes
     params = np.asarray(res.params, float)
     alpha = float(params[-1])
