@@ -107,6 +107,8 @@ def import_text(
     CorpusError
         Empty text, bad kind/language/attributes, or a name already in the project.
     """
+    if not isinstance(text, str):
+        raise CorpusError(f"{source_filename or name}: the text must be a str, not {type(text).__name__}.")
     canonical = normalise(text)
     notes = []
     if canonical != text:

@@ -64,6 +64,7 @@ COMMON_WORD_BLOCKERS = (
 DEFAULT_BLOCKERS = PROVINCE_NAMES + COMMON_WORD_BLOCKERS
 
 _LATIN_SPLIT = re.compile(r"[^A-Za-z0-9\u00c0-\u024f'’]")
+_LATIN_WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+")
 _HAN_LINE_CHUNK = 100_000
 
 
@@ -173,22 +174,28 @@ class PlaceMatcher:
         block = {b for b in block if b.lower() not in self._latin}
         self._blockers = block
 
+        # One matcher key per surface form, so a match tells which cities it names;
+        # blockers share the key "BLOCK" (codes None).
+        self._codes_by_key: dict[int, tuple[str, ...] | None] = {}
         char_nlp, latin_nlp = _char_nlp(), _latin_nlp()
         self._han_matcher = PhraseMatcher(char_nlp.vocab)
-        if self._han:
-            self._han_matcher.add("CITY", [char_nlp.make_doc(s) for s in self._han])
-        han_blockers = [b for b in block if HAN_RE.search(b)]
-        if han_blockers:
-            self._han_matcher.add("BLOCK", [char_nlp.make_doc(b) for b in han_blockers])
         self._latin_matcher = PhraseMatcher(latin_nlp.vocab, attr="LOWER")
-        if self._latin:
-            self._latin_matcher.add("CITY", [latin_nlp.make_doc(s) for s in self._latin])
-        latin_blockers = [b for b in block if not HAN_RE.search(b)]
-        if latin_blockers:
-            self._latin_matcher.add("BLOCK", [latin_nlp.make_doc(b) for b in latin_blockers])
-        self._han_filter = _alternation(self._han, flags=0)
-        self._latin_filter = _alternation(self._latin, flags=re.IGNORECASE)
-        self._city_label = char_nlp.vocab.strings["CITY"]
+        for matcher, nlp, surfaces, is_han in (
+            (self._han_matcher, char_nlp, self._han, True),
+            (self._latin_matcher, latin_nlp, self._latin, False),
+        ):
+            for surface, codes in surfaces.items():
+                key = f"CITY {surface}"
+                matcher.add(key, [nlp.make_doc(surface)])
+                self._codes_by_key[nlp.vocab.strings[key]] = codes
+            own = [b for b in block if bool(HAN_RE.search(b)) == is_han]
+            if own:
+                matcher.add("BLOCK", [nlp.make_doc(b) for b in own])
+                self._codes_by_key[nlp.vocab.strings["BLOCK"]] = None
+        self._han_filter = _alternation(self._han)
+        # Latin pre-filter: the first word of every Latin form (a set lookup per word is
+        # far faster than a case-insensitive alternation of all names).
+        self._latin_first = {m.group() for s in self._latin for m in [_LATIN_WORD.search(s)] if m}
 
     @classmethod
     def from_session(cls, session, **kwargs) -> "PlaceMatcher":
@@ -222,57 +229,54 @@ class PlaceMatcher:
         list of Mention
             Sorted by ``start``; spans in code points of ``text``.
         """
-        chosen: list[tuple[int, int]] = []
+        chosen: list[tuple[int, int, tuple[str, ...]]] = []
         pos = 0
         for line in text.split("\n"):
-            candidates: list[tuple[int, int, bool]] = []  # (start, end, is_city)
+            candidates: list[tuple[int, int, tuple[str, ...] | None]] = []  # codes None: blocker
             if self._han_filter is not None and self._han_filter.search(line):
                 for offset, chunk in _chunks(line, _HAN_LINE_CHUNK):
                     candidates += self._match(self._han_matcher, _char_nlp(), chunk, pos + offset)
-            if self._latin_filter is not None and self._latin_filter.search(line):
+            if self._latin_first and any(w in self._latin_first for w in _LATIN_WORD.findall(line.lower())):
                 candidates += self._match(self._latin_matcher, _latin_nlp(), line, pos)
             chosen += _resolve(candidates)
             pos += len(line) + 1
-        mentions = []
-        for start, end in chosen:
-            surface = text[start:end]
-            codes = self._han.get(surface) or self._latin.get(surface.lower())
-            if codes is None:  # a Latin form whose tokens matched in another spelling
-                codes = self._latin.get(_LATIN_SPLIT.sub("", surface).lower(), ())
-            mentions.append(Mention(start, end, surface, codes, len(codes) > 1))
-        return mentions
+        return [Mention(a, b, text[a:b], codes, len(codes) > 1) for a, b, codes in chosen]
 
-    def _match(self, matcher, nlp, chunk: str, offset: int) -> list[tuple[int, int, bool]]:
+    def _match(self, matcher, nlp, chunk: str, offset: int) -> list[tuple[int, int, tuple[str, ...] | None]]:
         doc = nlp.make_doc(chunk)
         out = []
-        for label, s, e in matcher(doc):
+        for key, s, e in matcher(doc):
             span = doc[s:e]
-            out.append((offset + span.start_char, offset + span.end_char, label == self._city_label))
+            out.append((offset + span.start_char, offset + span.end_char, self._codes_by_key[key]))
         return out
 
 
-def _resolve(candidates: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
-    """Non-overlapping city spans: longest first, then earliest; blockers win and vanish."""
+def _resolve(candidates):
+    """Non-overlapping city spans: longest first, then earliest; blockers win and vanish.
+
+    ``candidates`` are ``(start, end, codes)`` with ``codes`` None for a blocker; returns
+    the surviving city candidates sorted by start.
+    """
     starts: list[int] = []  # taken spans never overlap, so sorting by start orders them fully
     ends: list[int] = []
-    cities: list[tuple[int, int]] = []
-    for start, end, is_city in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
+    cities = []
+    for start, end, codes in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
         k = bisect.bisect_right(starts, start)
         if (k > 0 and ends[k - 1] > start) or (k < len(starts) and starts[k] < end):
             continue
         starts.insert(k, start)
         ends.insert(k, end)
-        if is_city:
-            cities.append((start, end))
+        if codes is not None:
+            cities.append((start, end, codes))
     return sorted(cities)
 
 
-def _alternation(surfaces: Mapping[str, tuple], flags: int) -> re.Pattern[str] | None:
+def _alternation(surfaces: Mapping[str, tuple]) -> re.Pattern[str] | None:
     """A regex matching any of ``surfaces`` anywhere (a cheap pre-filter for lines)."""
     if not surfaces:
         return None
     alts = sorted(surfaces, key=len, reverse=True)
-    return re.compile("|".join(re.escape(s) for s in alts), flags)
+    return re.compile("|".join(re.escape(s) for s in alts))
 
 
 def _chunks(line: str, size: int):

@@ -1,6 +1,6 @@
 """HTML (.html, .htm): visible text, one paragraph per block element.
 
-Decoding: an explicit encoding wins; otherwise the encoding the document declares
+Decoding: an explicit encoding wins; then a byte-order mark; then the encoding the document declares
 (``<meta charset>``, ``http-equiv``, XML declaration; GB2312 and GBK widened to their
 superset GB18030, ASCII and Latin-1 to Windows-1252 as browsers do); otherwise the
 plain-text detection of ``corpus.read_txt``.
@@ -15,6 +15,7 @@ its lines. Paragraphs are separated by a blank line.
 """
 from __future__ import annotations
 
+import codecs
 import re
 
 from corpus.errors import CorpusError
@@ -30,10 +31,11 @@ _BLOCK = {
     "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1",
     "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "li", "main", "menu", "nav",
     "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-    "pre", "title",
+    "pre",
 }
 _WIDEN = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "ascii": "cp1252",
           "us-ascii": "cp1252", "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252"}
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _HAN_BREAK = re.compile(f"(?<=[{HAN_CLASS}])[^\\S\\n]*\\n\\s*(?=[{HAN_CLASS}])")
 _SPACE = re.compile(r"\s+")
 
@@ -63,18 +65,16 @@ def read_html(data: bytes, filename: str, encoding: str | None = None) -> RawTex
     from bs4 import BeautifulSoup
     from bs4.dammit import EncodingDetector
 
-    warnings: list[str] = []
-    if encoding is None:
+    declared = None
+    if encoding is None and not data.startswith(_BOMS):  # a byte-order mark outranks a declaration
         declared = EncodingDetector.find_declared_encoding(data, is_html=True, search_entire_document=False)
-        if declared:
-            codec = _WIDEN.get(declared.lower(), declared.lower())
-            try:
-                text, used = data.decode(codec), codec
-            except (LookupError, UnicodeDecodeError):
-                text, used, warnings = decode(data, filename)
-                warnings.insert(0, f"{filename}: declares the encoding {declared!r}, which does not fit; read as {used}.")
-        else:
+    if declared:
+        codec = _WIDEN.get(declared.lower(), declared.lower())
+        try:
+            text, used, warnings = decode(data, filename, codec)
+        except CorpusError:
             text, used, warnings = decode(data, filename)
+            warnings.insert(0, f"{filename}: declares the encoding {declared!r}, which does not fit; read as {used}.")
     else:
         text, used, warnings = decode(data, filename, encoding)
     soup = BeautifulSoup(text, "lxml")

@@ -43,3 +43,11 @@ def test_read_html_explicit_encoding_wins():
     body = "<p>蘇州</p>".encode("big5")
     raw = read_html(body, "x.html", encoding="big5")
     assert (raw.text, raw.encoding) == ("蘇州", "big5")
+
+
+def test_read_html_wrong_declaration_falls_back_to_detection_with_a_warning():
+    body = "<html><head><meta charset=\"ascii\"></head><body><p>苏州市政府召开跨城通办工作会议，部署政务服务事项。</p></body></html>"
+    raw = read_html(body.encode("utf-8"), "lie.html")  # ascii -> cp1252 cannot hold 0x81/0x8d...
+    assert raw.text == "苏州市政府召开跨城通办工作会议，部署政务服务事项。"
+    assert raw.encoding == "utf-8"
+    assert raw.warnings[0].startswith("lie.html: declares the encoding 'ascii', which does not fit; read as utf-8.")
