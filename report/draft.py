@@ -23,7 +23,7 @@ from mixed.cases import add_evidence, case_table
 from mixed.evidence import EvidenceIndex
 from mixed.joint import joint_display
 from report.errors import ReportError
-from report.sections import case_section, joint_section
+from report.sections import case_section, evidence_appendix, joint_section
 from report.tables import DEFAULT_STARS, regression_table, stars_note, to_markdown
 from store.summary import project_overview
 
@@ -112,6 +112,7 @@ def build_context(
     n_typical: int = 5,
     title: str | None = None,
     generated: str | None = None,
+    max_appendix: int = 400,
 ) -> dict:
     """Everything a report draft shows, as plain data (strings, numbers, lists, dicts).
 
@@ -147,6 +148,9 @@ def build_context(
         Default ``"<project name>: mixed-methods report (draft)"``.
     generated : str, optional
         Date shown; default today (ISO).
+    max_appendix : int
+        Passages listed at most in the evidence appendix (every coding linked to a city or
+        dyad; see ``report.sections.evidence_appendix``).
 
     Returns
     -------
@@ -159,7 +163,7 @@ def build_context(
         ``se_type``, ``se_label``, ``converged``, ``warnings``, ``table`` (``columns``, ``rows``,
         ``n_coef_rows``, ``note``, ``markdown``; see ``report.tables.regression_table``),
         ``joint`` (see ``report.sections.joint_section``) and ``cases`` (see
-        ``report.sections.case_section``).
+        ``report.sections.case_section``); ``evidence``: the appendix of linked passages.
 
     Raises
     ------
@@ -216,6 +220,7 @@ def build_context(
         "project": project,
         "stars_note": stars_note(stars),
         "dimensions": dims,
+        "evidence": evidence_appendix(session, max_rows=max_appendix),
     }
 
 

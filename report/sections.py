@@ -10,7 +10,7 @@ import pandas as pd
 from mixed.evidence import EvidenceIndex, dyad_label
 from report.tables import fmt_num, to_markdown
 
-__all__ = ["case_section", "joint_section", "quote_view"]
+__all__ = ["case_section", "evidence_appendix", "joint_section", "quote_view"]
 
 
 def quote_view(record: dict) -> dict:
@@ -183,4 +183,55 @@ def case_section(
         "n_deviant_shown": int(len(chosen)),
         "rows": rows,
         "markdown": to_markdown(table),
+    }
+
+
+def evidence_appendix(session, *, max_rows: int = 400) -> dict:
+    """Every coded passage linked to a city or a dyad, grouped by code, with its citation.
+
+    The appendix lets a reader find any linked passage in the draft, not only the few quoted
+    in the joint displays and case narratives.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    max_rows : int
+        At most this many passages are listed (most recent codings last); ``n_total`` and
+        ``truncated`` say when the list was cut.
+
+    Returns
+    -------
+    dict
+        ``groups`` (list of ``{"code", "passages": [{"quote", "cite", "links"}]}`` in codebook
+        order), ``n_total`` and ``truncated``.
+    """
+    from coding.queries import retrieve
+    from mixed.evidence import cite, city_names
+
+    frame = retrieve(session)
+    if frame.empty:
+        return {"groups": [], "n_total": 0, "truncated": False}
+    linked = frame[[bool(len(c)) or bool(len(d)) for c, d in zip(frame["cities"], frame["dyads"])]]
+    n_total = len(linked)
+    linked = linked.sort_values(["code", "document", "start"]).head(max_rows)
+    names = city_names(session)
+
+    def label(cities, dyads) -> str:
+        parts = [names.get(c, c) for c in cities]
+        for key in dyads:
+            a, _, b = str(key).partition("-")
+            parts.append(dyad_label(a, b, names))
+        return "; ".join(parts)
+
+    groups: dict[str, list[dict]] = {}
+    for row in linked.itertuples():
+        groups.setdefault(row.code, []).append({
+            "quote": row.quote,
+            "cite": cite(row.document, row.paragraph, row.start, row.end),
+            "links": label(row.cities, row.dyads),
+        })
+    return {
+        "groups": [{"code": code, "passages": items} for code, items in groups.items()],
+        "n_total": n_total,
+        "truncated": n_total > len(linked),
     }

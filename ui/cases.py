@@ -1,7 +1,8 @@
 """Cases page: typical and deviant cities and dyads from Pearson residuals, with their evidence."""
 import streamlit as st
 
-from mixed.cases import case_table
+from mixed.cases import add_evidence, advertised_not_implemented, case_table
+from quant import data as qdata
 from ui import fits, state
 
 st.title("Cases")
@@ -10,9 +11,10 @@ st.caption("Nested analysis (Lieberman 2005): typical cases (smallest |r|) for m
 
 dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
                                  key="cases_dimension") or "connection"
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns(3)
 c = c1.number_input("Deviance threshold c (|r| > c)", 0.5, 5.0, 2.0, 0.1)
 n_typical = c2.number_input("Typical cases to list", 1, 50, 5)
+only_evidence = c3.toggle("Only cases with coded passages", value=False)
 result = fits.current(dimension)
 if result is None:
     st.stop()
@@ -20,14 +22,45 @@ table = state.attempt(state.read, case_table, result, c=c, n_typical=int(n_typic
 if table is None:
     st.stop()
 
+rule = table["rule"].iloc[0] if len(table) else ""
 evidence = int((~table["no_evidence"]).sum()) if "no_evidence" in table.columns else 0
-st.caption(f"{len(table)} cases listed · {evidence} already have coded passages · rule: "
-           f"{table['rule'].iloc[0] if len(table) else ''}")
+st.caption(f"{len(table)} cases listed · {evidence} already have coded passages · rule: {rule}")
+columns = [col for col in table.columns if col not in ("rule",)]
+config = {"no_evidence": st.column_config.CheckboxColumn("no evidence yet"),
+          "n_passages": st.column_config.NumberColumn("passages")}
 for kind in ["deviant", "typical"]:
     part = table[table["case_type"].astype(str).str.contains(kind)]
+    if only_evidence:
+        part = part[~part["no_evidence"]]
     st.subheader(f"{kind.capitalize()} cases ({len(part)})")
     if part.empty:
-        st.info(f"No {kind} cases under this rule.")
+        st.info(f"No {kind} cases under this rule{' with coded passages' if only_evidence else ''}.")
     else:
-        st.dataframe(part, hide_index=True, width="stretch",
-                     column_config={"no_evidence": st.column_config.CheckboxColumn("no evidence yet")})
+        st.dataframe(part[columns], hide_index=True, width="stretch", column_config=config)
+
+st.subheader("Every unit with coded passages")
+st.caption("Where the units your passages speak about sit in the model: residual and case type under the rule above.")
+units = result.units.copy()
+units["abs_r"] = units["pearson"].abs()
+units["case_type"] = ["deviant" if r > c else "typical" for r in units["abs_r"]]
+with_ev = state.attempt(state.read, add_evidence, units)
+if with_ev is not None:
+    with_ev = with_ev[with_ev["n_passages"] > 0].sort_values("abs_r", ascending=False)
+    if with_ev.empty:
+        st.info("No coded passage is linked to a unit of this model yet.")
+    else:
+        st.dataframe(with_ev, hide_index=True, width="stretch", column_config=config)
+
+if dimension == "breadth":
+    st.subheader("Advertised partners, few services")
+    dyads = state.read(qdata.dyad_frame)
+    if {"connection", "degree"} <= set(dyads.columns):
+        adv = state.attempt(state.read, advertised_not_implemented, dyads)
+        if adv is not None:
+            if len(adv):
+                st.caption(str(adv["rule"].iloc[0]))
+                st.dataframe(adv.drop(columns=["rule"]), hide_index=True, width="stretch", column_config=config)
+            else:
+                st.info("No city meets the rule.")
+    else:
+        st.info("Needs dyad variables 'connection' and 'degree'.")

@@ -55,9 +55,10 @@ with tab_select:
     with left:
         span_coder(
             text,
-            [{"id": int(r.id), "start": int(r.start), "end": int(r.end), "code": r.code, "colour": r.colour}
+            [{"id": int(r.id), "start": int(r.start), "end": int(r.end), "code": int(r.code_id), "colour": r.colour}
              for r in codings.itertuples()],
             code_list, key=f"coder_{doc_id}", section=bounds, on_code=_on_code, on_select_coding=_on_select,
+            selected_coding=st.session_state.get("selected_coding"),
         )
     with right:
         selected = st.session_state.get("selected_coding")

@@ -28,7 +28,7 @@ with st.expander("Import documents", expanded=False):
                        f"{result.n_mentions} place mentions.")
                 st.success(msg)
                 for w in result.warnings:
-                    st.warning(f"{result.name}: {w}")
+                    st.warning(w)
 
 docs = state.read(coding.documents)
 if docs.empty:

@@ -15,7 +15,7 @@ result = fits.current(dimension)
 if result is None:
     st.stop()
 
-display = state.attempt(state.read, joint_display, result)
+display = state.attempt(state.read, joint_display, result, max_quotes=10_000)
 if display is None:
     st.stop()
 st.caption(f"{result.dimension} · {result.model} · {result.formula} · SE: "
@@ -29,9 +29,12 @@ for row in display.itertuples():
         left.caption(f"95% CI [{row.ci_low:.3f}, {row.ci_high:.3f}] · p = {row.p:.3g}")
         codes = ", ".join(row.codes) if len(row.codes) else "no code mapped"
         right.markdown(f"Codes: {codes} · {row.n_passages} passage(s)")
-        for q in row.quotes:
+        for q in row.quotes[:3]:
             right.text(q["quote"])
-            right.caption(f"— {q['document']}, ¶ {q['paragraph']} ({q['code']})")
+            right.caption(f"— {q['cite']} ({q['code']})")
+        if len(row.quotes) > 3:
+            with right.expander(f"All {len(row.quotes)} passages"):
+                st.dataframe(pd.DataFrame(row.quotes)[["quote", "cite", "code"]], hide_index=True, width="stretch")
 
 st.divider()
 st.subheader("One unit: observed vs predicted, with its passages")

@@ -1,0 +1,85 @@
+"""The command line, end to end on the demo project and on real inputs."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def demo_project(tmp_path_factory):
+    """The demo project built once for this module through `cli.py demo`."""
+    path = tmp_path_factory.mktemp("cli") / "demo.sqlite"
+    assert cli.main(["demo", "--project", str(path)]) == 0
+    return path
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_cli_new_then_refuses_existing(tmp_path, capsys):
+    path = tmp_path / "p.sqlite"
+    assert cli.main(["new", "--project", str(path)]) == 0
+    assert path.exists()
+    assert cli.main(["new", "--project", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "already exists" in err and err.count("\n") == 1
+
+
+def test_cli_missing_project_is_one_sentence(tmp_path):
+    proc = run("fit", "--project", str(tmp_path / "nope.sqlite"), "--dimension", "connection")
+    assert proc.returncode == 1
+    assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_fit_json_has_every_se_type(demo_project, capsys):
+    assert cli.main(["fit", "--project", str(demo_project), "--dimension", "connection", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    text = json.dumps(out)
+    for key in ("model", "hc0", "dyadic"):
+        assert f'"{key}"' in text
+    assert out["n"] == 11935
+
+
+def test_cli_fit_unknown_variable_is_clear(demo_project, capsys):
+    code = cli.main(["fit", "--project", str(demo_project), "--dimension", "connection",
+                     "--formula", "connection ~ no_such_variable"])
+    assert code == 1
+    assert "no_such_variable" in capsys.readouterr().err
+
+
+def test_cli_import_real_policy_document_and_report(shared, tmp_path, capsys):
+    doc = shared("policy_docs", "04_广东省优化营商环境条例_2022.txt")
+    project = tmp_path / "p.sqlite"
+    assert cli.main(["new", "--project", str(project)]) == 0
+    assert cli.main(["import", "--project", str(project), "--kind", "policy", str(doc)]) == 0
+    assert "zh" in capsys.readouterr().out
+    # the same file again is a duplicate name: refused, nothing written
+    assert cli.main(["import", "--project", str(project), "--kind", "policy", str(doc)]) == 1
+    assert "error:" in capsys.readouterr().err
+
+
+def test_cli_cities_and_agreements(shared, tmp_path, capsys):
+    project = tmp_path / "p.sqlite"
+    assert cli.main(["new", "--project", str(project)]) == 0
+    assert cli.main(["cities", "--project", str(project), str(shared("cities", "cities_southeast.csv"))]) == 0
+    assert "155 cities" in capsys.readouterr().out
+    events = shared("dyads", "tongban_agreement_events_from_news.csv")
+    assert cli.main(["dyads", "--project", str(project), str(events)]) == 0
+    assert "prefecture dyads" in capsys.readouterr().out
+
+
+def test_cli_report_html_escapes_and_cites(demo_project, tmp_path, capsys):
+    out = tmp_path / "draft.html"
+    assert cli.main(["report", "--project", str(demo_project), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "SIMULATED" in html.upper()
+    assert "¶" in html
