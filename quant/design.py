@@ -51,6 +51,14 @@ class Design:
     n_input: int
     warnings: list[str] = field(default_factory=list)
 
+    def without_matrix(self) -> Design:
+        """The same bookkeeping with an empty (0, k) X, to free memory once a model is fitted."""
+        return Design(
+            y=self.y, X=np.empty((0, self.X.shape[1])), names=list(self.names),
+            outcome=self.outcome, rows=self.rows, n_input=self.n_input,
+            warnings=list(self.warnings),
+        )
+
     def subset(self, mask: np.ndarray) -> Design:
         """The same design restricted to the rows where ``mask`` (length n) is True."""
         mask = np.asarray(mask, dtype=bool)
@@ -63,6 +71,17 @@ class Design:
             n_input=self.n_input,
             warnings=list(self.warnings),
         )
+
+
+class _KeepRows(patsy.NAAction):
+    """Let every row through patsy: missing inputs are dropped before, and NaN made by
+    transformations after, with counts (patsy's own "drop" copies every column once more)."""
+
+    def __init__(self) -> None:
+        super().__init__(on_NA="drop", NA_types=[])
+
+    def handle_NA(self, values, is_NAs, origins):
+        return values
 
 
 def _names_in(code: str) -> set[str]:
@@ -127,6 +146,42 @@ def formula_columns(formula: str, columns) -> tuple[list[str], list[str]]:
     return collect(desc.lhs_termlist), collect(desc.rhs_termlist)
 
 
+_CHUNK = 1 << 18  # rows per patsy evaluation
+
+#: Names a formula may use besides columns and patsy's built-ins (C, I, Q, center, ...).
+_FUNCTIONS = {"np": np, "log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt,
+              "abs": np.abs}
+
+
+def _evaluate(formula: str, frame: pd.DataFrame, env, outcome: str):
+    """patsy in row chunks: one pass learns the design (factor types, categorical levels,
+    stateful transforms, over all chunks as patsy requires), then each chunk is built and
+    copied into preallocated arrays, so no full-size per-factor temporaries exist at once."""
+    n = len(frame)
+
+    def chunks():
+        for s in range(0, n, _CHUNK):
+            yield frame.iloc[s : s + _CHUNK]
+
+    y_info, x_info = patsy.incr_dbuilders(formula, chunks, eval_env=env, NA_action=_KeepRows())
+    if len(y_info.column_names) != 1:
+        raise QuantError(
+            f"outcome {outcome!r} must be one numeric column; patsy made "
+            f"{len(y_info.column_names)} ({', '.join(y_info.column_names)}), so it is categorical."
+        )
+    names = list(x_info.column_names)
+    y = np.empty(n)
+    X = np.empty((n, len(names)))
+    for s in range(0, n, _CHUNK):
+        ym, xm = patsy.build_design_matrices(
+            [y_info, x_info], frame.iloc[s : s + _CHUNK], NA_action=_KeepRows(),
+            return_type="matrix",
+        )
+        y[s : s + _CHUNK] = np.asarray(ym, dtype=float)[:, 0]
+        X[s : s + _CHUNK] = np.asarray(xm, dtype=float)
+    return y, X, names
+
+
 def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()) -> Design:
     """Evaluate a patsy formula over a table, dropping rows with missing values.
 
@@ -135,8 +190,9 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
     data : pandas.DataFrame, (n_input, ...)
         The table (cities or dyads).
     formula : str
-        Two-sided patsy formula; ``np`` is available (``np.log(x)``), as are patsy's ``C``,
-        ``I``, ``Q``, ``center``, ``standardize``.
+        Two-sided patsy formula; ``np`` and ``log``, ``log1p``, ``exp``, ``sqrt``, ``abs`` are
+        available (``np.log(x)``, ``log(x)``), as are patsy's ``C``, ``I``, ``Q``, ``center``,
+        ``standardize``.
     id_cols : tuple of str
         Unit id columns that must exist and be complete on the rows used.
 
@@ -176,48 +232,40 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
     keep = np.flatnonzero(~mask)
     frame = data if not mask.any() else data.iloc[keep]
 
-    env = patsy.EvalEnvironment([{"np": np}])
+    if len(keep) == 0:
+        raise ModelError(f"no complete rows remain for formula {formula!r} (of {n_input:,} rows).")
+    env = patsy.EvalEnvironment([_FUNCTIONS])
+    outcome = formula.split("~", 1)[0].strip()
     try:
         # NaN/inf made by transformations are detected and reported below, not warned about.
         with np.errstate(all="ignore"), _warnings.catch_warnings():
             _warnings.simplefilter("ignore", RuntimeWarning)
-            ymat, xmat = patsy.dmatrices(
-                formula,
-                frame,
-                eval_env=env,
-                NA_action=patsy.NAAction(NA_types=[]),
-                return_type="matrix",
-            )
+            y, X, names = _evaluate(formula, frame, env, outcome)
     except patsy.PatsyError as exc:
         raise QuantError(f"formula {formula!r} cannot be evaluated on the table: {exc.message}") from None
     except (NameError, KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, QuantError):
+            raise
         raise QuantError(f"formula {formula!r} cannot be evaluated on the table: {exc}") from None
-    outcome = formula.split("~", 1)[0].strip()
-    if ymat.shape[1] != 1:
-        raise QuantError(
-            f"outcome {outcome!r} must be one numeric column; patsy made {ymat.shape[1]} "
-            f"({', '.join(ymat.design_info.column_names)}), so it is categorical."
-        )
-    names = list(xmat.design_info.column_names)
-    y = np.asarray(ymat, dtype=float)[:, 0]
-    X = np.ascontiguousarray(np.asarray(xmat, dtype=float))
 
-    if np.isinf(y).any():
-        raise ModelError(
-            f"outcome {outcome!r} has infinite values in {int(np.isinf(y).sum())} row(s); "
-            "fix or drop them before fitting."
-        )
-    col_inf = np.isinf(X).sum(axis=0)
-    if col_inf.any():
-        j = int(np.flatnonzero(col_inf)[0])
-        raise ModelError(
-            f"variable {names[j]!r} has infinite values in {int(col_inf[j])} row(s) "
-            "(e.g. the log of 0); fix or drop them before fitting."
-        )
     warnings: list[str] = []
-    # NaN made by transformations (np.log of a negative value, ...): drop and name them.
-    bad = np.isnan(y) | np.isnan(X).any(axis=1)
-    if bad.any():
+    # A finite total means every entry is finite (NaN and ±inf propagate); check in detail only
+    # otherwise (two cheap sums instead of full-size boolean masks on millions of rows).
+    if not (np.isfinite(y.sum()) and np.isfinite(X.sum())):
+        if np.isinf(y).any():
+            raise ModelError(
+                f"outcome {outcome!r} has infinite values in {int(np.isinf(y).sum())} row(s); "
+                "fix or drop them before fitting."
+            )
+        col_inf = np.isinf(X).sum(axis=0)
+        if col_inf.any():
+            j = int(np.flatnonzero(col_inf)[0])
+            raise ModelError(
+                f"variable {names[j]!r} has infinite values in {int(col_inf[j])} row(s) "
+                "(e.g. the log of 0); fix or drop them before fitting."
+            )
+        # NaN made by transformations (np.log of a negative value, ...): drop and name them.
+        bad = np.isnan(y) | np.isnan(X).any(axis=1)
         made = {outcome: int(np.isnan(y).sum())} if np.isnan(y).any() else {}
         for j in np.flatnonzero(np.isnan(X).any(axis=0)):
             made[names[j]] = int(np.isnan(X[:, j]).sum())
@@ -238,10 +286,10 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
     if len(y) == 0:
         raise ModelError(f"no complete rows remain for formula {formula!r} (of {n_input:,} rows).")
     for col in id_cols:
-        ids = data[col].to_numpy()[keep]
-        if pd.isna(ids).any():
+        missing_ids = int(data[col].isna().to_numpy()[keep].sum())
+        if missing_ids:
             raise QuantError(
-                f"id column {col!r} is missing on {int(pd.isna(ids).sum())} row(s) used by the model."
+                f"id column {col!r} is missing on {missing_ids} row(s) used by the model."
             )
     return Design(
         y=y, X=X, names=names, outcome=outcome, rows=keep.astype(np.intp),

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from quant._blas import single_blas_thread
 from quant.errors import DyadError, QuantError
 
 __all__ = ["DyadicVcov", "dyadic_vcov", "hc0_vcov", "node_index"]
@@ -81,12 +82,14 @@ def _check_scores(S: np.ndarray, Hinv: np.ndarray) -> tuple[np.ndarray, np.ndarr
         )
     if not np.all(np.isfinite(Hinv)):
         raise QuantError("Hinv contains NaN or infinite values; the Hessian is singular.")
-    if not np.all(np.isfinite(S)):
-        bad = int(np.flatnonzero(~np.all(np.isfinite(S), axis=1))[0])
-        raise QuantError(f"scores S contain NaN or infinite values (first at row {bad}).")
+    if not np.isfinite(S.sum()):  # NaN and inf propagate into the total; locate only then
+        bad = np.flatnonzero(~np.all(np.isfinite(S), axis=1))
+        if len(bad):
+            raise QuantError(f"scores S contain NaN or infinite values (first at row {int(bad[0])}).")
     return S, Hinv
 
 
+@single_blas_thread
 def hc0_vcov(S: np.ndarray, Hinv: np.ndarray) -> np.ndarray:
     """Heteroskedasticity-robust HC0 (Huber–White) sandwich, treating rows as independent.
 
@@ -112,13 +115,21 @@ def hc0_vcov(S: np.ndarray, Hinv: np.ndarray) -> np.ndarray:
     return (V + V.T) / 2.0
 
 
+def _as_column(x):
+    """A 1-d column: pandas objects are kept (fast factorize of Arrow strings), else ndarray."""
+    if isinstance(x, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+        return x
+    return np.asarray(x)
+
+
 def node_index(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Map the two node columns of a dyad table to integer node indices 0..M−1.
 
     Parameters
     ----------
-    a, b : array_like, (n,)
-        Node ids of each row (any hashable dtype; integers are fastest).
+    a, b : array_like or pandas.Series, (n,)
+        Node ids of each row (any hashable dtype; integers and pandas string columns are
+        fastest).
 
     Returns
     -------
@@ -130,16 +141,19 @@ def node_index(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Raises
     ------
     DyadError
-        If the columns differ in length or hold missing ids.
+        If the columns differ in length, are not 1-d, or hold missing ids.
     """
-    a = np.asarray(a)
-    b = np.asarray(b)
-    if a.ndim != 1 or b.ndim != 1 or len(a) != len(b):
+    a = _as_column(a)
+    b = _as_column(b)
+    if getattr(a, "ndim", 1) != 1 or getattr(b, "ndim", 1) != 1 or len(a) != len(b):
         raise DyadError(
-            f"the node columns must be 1-d and of equal length, got {a.shape} and {b.shape}."
+            f"the node columns must be 1-d and of equal length, got {len(a)} and {len(b)} rows."
         )
     n = len(a)
-    if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer) and n:
+    if (
+        isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+        and np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer) and n
+    ):
         lo = min(int(a.min()), int(b.min()))
         hi = max(int(a.max()), int(b.max()))
         if hi - lo <= max(4 * n, 1 << 20):
@@ -157,8 +171,9 @@ def node_index(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             raise DyadError(
                 f"the {name} node id is missing at row {row}; every dyad needs two node ids."
             )
-    # Merge the two label sets (small) and translate each column's codes.
-    merged, labels = pd.factorize(np.concatenate([np.asarray(ua), np.asarray(ub)]))
+    # Merge the two (small) label sets and translate each column's codes.
+    both = np.concatenate([np.asarray(ua, dtype=object), np.asarray(ub, dtype=object)])
+    merged, labels = pd.factorize(both)
     merged = merged.astype(np.intp, copy=False)
     ia = merged[: len(ua)][ca]
     ib = merged[len(ua):][cb]
@@ -199,6 +214,7 @@ def _group_sums(index: np.ndarray, S: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+@single_blas_thread
 def dyadic_vcov(
     S,
     Hinv,
@@ -290,9 +306,9 @@ def dyadic_vcov(
         raise DyadError(f"dyadic covariance needs at least 2 nodes, got {N}.")
 
     # Unordered pair key of each row, then the partition of rows into pairs.
-    lo = np.minimum(ia, ib).astype(np.int64)
-    hi = np.maximum(ia, ib).astype(np.int64)
-    key = lo * m + hi
+    key = np.minimum(ia, ib).astype(np.int64, copy=False)  # a new array (not the caller's)
+    key *= m
+    key += np.maximum(ia, ib)
     ks = np.sort(key)
     same = ks[1:] == ks[:-1]
     repeated = bool(np.any(same))

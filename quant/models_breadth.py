@@ -15,6 +15,7 @@ import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomialP, Poisson
 
 from quant import diagnostics as dg
+from quant._blas import single_blas_thread
 from quant.design import build_design
 from quant.errors import ModelError, QuantError
 from quant.models_common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
@@ -33,6 +34,7 @@ def _alpha_ok(res) -> str | None:
     return f"ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion)"
 
 
+@single_blas_thread
 def fit_breadth(
     data: pd.DataFrame,
     formula: str,
@@ -183,6 +185,7 @@ def fit_breadth(
     units = pd.DataFrame(
         {"city": city, "y": y, "fitted": fitted, "pearson": pearson},
         index=pd.Index(design.rows, name="row"),
+        copy=False,
     )
     return FitResult(
         dimension="breadth", model=model, formula=formula,

@@ -93,11 +93,14 @@ def check_se(se: Sequence[str] | str, allowed: tuple[str, ...], level: str) -> t
 
 @dataclass(frozen=True)
 class Attempt:
-    """One optimizer setting for ``run_fit``: a label for messages, method, start and options."""
+    """One optimizer setting for ``run_fit``: a label for messages, method, start and options.
+
+    ``start`` may be a callable returning the start values, evaluated only if the attempt runs.
+    """
 
     label: str
     method: str
-    start: np.ndarray | None = None
+    start: np.ndarray | Callable[[], np.ndarray] | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -157,7 +160,8 @@ def run_fit(
         separated = False
         with captured_warnings() as records:
             try:
-                res = model.fit(start_params=att.start, method=att.method, disp=0, **att.kwargs)
+                start = att.start() if callable(att.start) else att.start
+                res = model.fit(start_params=start, method=att.method, disp=0, **att.kwargs)
                 llf = float(res.llf)  # evaluated (and cached) here, where warnings are captured
             except PerfectSeparationError:
                 separated = True

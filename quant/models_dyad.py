@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomialP, Poisson
-from statsmodels.discrete.truncated_model import TruncatedLFNegativeBinomialP
 
 from quant import diagnostics as dg
+from quant._blas import single_blas_thread
 from quant.design import Design, build_design
 from quant.dyadic import node_index
 from quant.errors import DyadError, ModelError, QuantError
@@ -22,6 +22,7 @@ from quant.logit_lean import fit_logit_newton
 from quant.models_common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
 from quant.residuals import pearson_binary, pearson_nb2, pearson_ztnb
 from quant.results import FitResult
+from quant.ztnb import ZTNB2
 
 __all__ = ["fit_connection", "fit_degree", "LEAN_LOGIT_MIN_ROWS"]
 
@@ -32,28 +33,36 @@ _DYAD_SE = ("model", "hc0", "dyadic")
 
 
 class _Nodes:
-    """Integer node indices of the rows used, and the number of nodes in the input table."""
+    """Integer node indices of the rows used, and the number of nodes in the input table.
+
+    Works on the pandas columns themselves (no conversion of string ids to Python objects);
+    ``city_a``/``city_b`` keep the input dtype.
+    """
 
     def __init__(self, data: pd.DataFrame, a: str, b: str, rows: np.ndarray):
-        A_all = data[a].to_numpy()
-        B_all = data[b].to_numpy()
-        miss = pd.isna(A_all) | pd.isna(B_all)
+        A, B = data[a], data[b]
+        miss = A.isna().to_numpy() | B.isna().to_numpy()
+        every = len(rows) == len(data)  # rows are increasing positions: all rows, in order
         if miss.any():
-            ia_all, ib_all, labels = node_index(A_all[~miss], B_all[~miss])
-            self.ia, self.ib, self.labels = node_index(A_all[rows], B_all[rows])
+            keep = np.flatnonzero(~miss)
+            ia_all, ib_all, labels = node_index(A.iloc[keep], B.iloc[keep])
+            self.ia, self.ib, self.labels = node_index(A.iloc[rows], B.iloc[rows])
         else:
-            ia_all, ib_all, labels = node_index(A_all, B_all)
-            self.ia, self.ib, self.labels = ia_all[rows], ib_all[rows], labels
+            keep = None
+            ia_all, ib_all, labels = node_index(A, B)
+            self.ia, self.ib, self.labels = (
+                (ia_all, ib_all, labels) if every else (ia_all[rows], ib_all[rows], labels)
+            )
         selfp = np.flatnonzero(ia_all == ib_all)
         if len(selfp):
-            d = int(np.flatnonzero(~miss)[selfp[0]])
+            d = int(selfp[0] if keep is None else keep[selfp[0]])
             raise DyadError(
-                f"row {d} pairs city {A_all[d]!r} with itself; a dyad needs two different "
+                f"row {d} pairs city {A.iloc[d]!r} with itself; a dyad needs two different "
                 f"cities ({len(selfp)} self-pair row(s) in all)."
             )
         self.n_input_nodes = len(labels)
-        self.city_a = A_all[rows]
-        self.city_b = B_all[rows]
+        self.city_a = A.array if every else A.iloc[rows].array
+        self.city_b = B.array if every else B.iloc[rows].array
 
 
 def _common_checks(data, a: str, b: str, group: str | None):
@@ -87,6 +96,7 @@ def _finish(
         {"city_a": nodes.city_a, "city_b": nodes.city_b, "y": design.y, "fitted": fitted,
          "pearson": pearson},
         index=pd.Index(design.rows, name="row"),
+        copy=False,
     )
     meta = dict(meta)
     meta.update(
@@ -103,6 +113,7 @@ def _finish(
     )
 
 
+@single_blas_thread
 def fit_connection(
     data: pd.DataFrame,
     formula: str,
@@ -184,16 +195,19 @@ def fit_connection(
         engine == "lean" or (engine == "auto" and len(y) >= LEAN_LOGIT_MIN_ROWS)
     )
     if lean:
+        start = np.zeros(X.shape[1])
+        if "Intercept" in names:  # intercept at logit(mean y): fewer Newton steps, same MLE
+            ybar = float(y.mean())
+            start[names.index("Intercept")] = np.log(ybar / (1.0 - ybar))
         with dg.captured_warnings():
-            fit = fit_logit_newton(y, X)
+            fit = fit_logit_newton(y, X, start=start, scores=True)
         if not fit.converged:
             raise ModelError(
                 f"the logit did not converge in {fit.iterations} Newton iterations (lean engine); "
                 "this usually means quasi-complete separation: look for a variable that predicts "
                 f"{design.outcome!r} perfectly in some rows."
             )
-        params, llf, p, H = fit.params, fit.llf, fit.fitted, fit.hessian
-        S = X * (y - p)[:, None]
+        params, llf, p, H, S = fit.params, fit.llf, fit.fitted, fit.hessian, fit.scores
         engine_used, optimizer, converged = "tandem lean Newton logit", "newton", True
     else:
         cls = sm.Logit if model == "logit" else sm.Probit
@@ -215,6 +229,8 @@ def fit_connection(
             S = m.score_obs(params)
             H = m.hessian(params)
         engine_used, converged = f"statsmodels {cls.__name__}", True
+    design = design.without_matrix()  # X is no longer needed: free it before the covariances
+    del X
     group_vals = data[group].to_numpy()[design.rows] if group else None
     return _finish(
         dimension="connection", model=model, formula=formula, design=design, nodes=nodes,
@@ -233,6 +249,7 @@ def _alpha_ok(res) -> str | None:
     return f"ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion)"
 
 
+@single_blas_thread
 def fit_degree(
     data: pd.DataFrame,
     formula: str,
@@ -288,7 +305,8 @@ def fit_degree(
     -----
     ``TruncatedLFNegativeBinomialP`` silently drops rows with y ≤ 0 (quant.md pitfall 2), so
     this function selects the rows itself and checks that the model kept all of them; node ids
-    stay aligned. Start values: Poisson estimates with alpha = 0.5, optimizer Newton (pitfall
+    stay aligned. The ZTNB is ``quant.ztnb.ZTNB2``: statsmodels' class with an analytic
+    Hessian. Start values: Poisson estimates with alpha = 0.5, optimizer Newton (pitfall
     3); then BFGS, then Newton from NB2 estimates on the same dyads.
     """
     if model not in ("ztnb", "nb_pos"):
@@ -310,6 +328,8 @@ def fit_degree(
         keep = conn == 1
         rule = f"{connected} = 1"
     design = full.subset(keep)
+    n_complete = len(full.y)
+    del full
     y, X, names = design.y, design.X, design.names
     dg.check_count_outcome(y, design.outcome, min_events)
     if model == "ztnb" and (y < 1).any():
@@ -322,11 +342,11 @@ def fit_degree(
     warnings = list(design.warnings)
     warnings.append(
         f"degree is modelled on the {len(y):,} collaborating dyads ({rule}) of "
-        f"{len(full.y):,} complete rows; the others are excluded by design."
+        f"{n_complete:,} complete rows; the others are excluded by design."
     )
     pnames = names + ["alpha"]
     if model == "ztnb":
-        m = TruncatedLFNegativeBinomialP(y, X, truncation=0, p=2)
+        m = ZTNB2(y, X)  # TruncatedLFNegativeBinomialP(p=2, truncation=0), analytic Hessian
         if m.endog.shape[0] != len(y):  # pitfall 2: rows must not be dropped behind our back
             raise ModelError(
                 f"the truncated model kept {m.endog.shape[0]} of {len(y)} rows; ids would misalign."
@@ -336,19 +356,22 @@ def fit_degree(
                 pois = Poisson(y, X).fit(disp=0, method="newton", maxiter=100).params
             except (np.linalg.LinAlgError, ValueError):
                 pois = np.zeros(len(names))
-            try:
-                nbp = NegativeBinomialP(y, X, p=2).fit(disp=0, method="newton", maxiter=100).params
-            except (np.linalg.LinAlgError, ValueError):
-                nbp = np.append(pois, 0.5)
         if not np.all(np.isfinite(pois)):
             pois = np.zeros(len(names))
-        if not (np.all(np.isfinite(nbp)) and nbp[-1] > 0):
-            nbp = np.append(pois, 0.5)
         start = np.append(pois, 0.5)
+
+        def nb_start():
+            with dg.captured_warnings():
+                try:
+                    nbp = NegativeBinomialP(y, X, p=2).fit(disp=0, method="newton", maxiter=100).params
+                except (np.linalg.LinAlgError, ValueError):
+                    return start
+            return nbp if np.all(np.isfinite(nbp)) and nbp[-1] > 0 else start
+
         attempts = [
             Attempt("newton from Poisson start, alpha = 0.5", "newton", start, {"maxiter": 100}),
             Attempt("bfgs from Poisson start, alpha = 0.5", "bfgs", start, {"maxiter": 2000}),
-            Attempt("newton from NB2 start", "newton", nbp, {"maxiter": 200}),
+            Attempt("newton from NB2 start", "newton", nb_start, {"maxiter": 200}),
         ]
         what = "zero-truncated NB2"
     else:

@@ -140,7 +140,8 @@ def test_dyadic_ztnb_fit_equals_double_sum_and_model_function():
     V = _check_three_forms(S, Hinv, i[pos], j[pos])
     res = fit_degree(df, "items ~ x", n_nodes=N)
     np.testing.assert_allclose(res.params.to_numpy(), r.params, rtol=1e-6)
-    np.testing.assert_allclose(res.cov["dyadic"], V, rtol=1e-4)  # numerical Hessian at ~same params
+    # ours uses the analytic ZTNB Hessian, the oracle statsmodels' numerical one
+    np.testing.assert_allclose(res.cov["dyadic"], V, rtol=1e-4, atol=1e-4 * np.abs(V).max())
 
 
 # ---------------------------------------------------------------- options

@@ -331,3 +331,58 @@ def test_models_probit_agrees_with_statsmodels(flo):
     p = ref.predict()
     np.testing.assert_allclose(res.units["pearson"].to_numpy(),
                                (flo["tie"].to_numpy() - p) / np.sqrt(p * (1 - p)), rtol=1e-6)
+
+
+def test_models_ztnb_analytic_hessian_matches_numerical():
+    from statsmodels.tools.numdiff import approx_fprime
+
+    from quant.ztnb import ZTNB2
+
+    rng = np.random.default_rng(17)
+    X = sm.add_constant(rng.normal(size=(900, 2)))
+    mu = np.exp(X @ [0.5, 0.4, -0.3])
+    y = rng.negative_binomial(1 / 0.6, 1 / (1 + 0.6 * mu))
+    X, y = X[y > 0], y[y > 0]
+    ours = ZTNB2(y, X)
+    ref = TruncatedLFNegativeBinomialP(y, X, truncation=0, p=2)  # analytic score, numerical Hessian
+    for params in ([0.5, 0.4, -0.3, 0.6], [0.1, 0.2, 0.1, 2.0], [1.0, -0.2, 0.3, 0.05]):
+        params = np.array(params)
+        np.testing.assert_allclose(ours.score_obs(params), ref.score_obs(params), rtol=1e-9, atol=1e-12)
+        H = ours.hessian(params)
+        np.testing.assert_allclose(H, ref.hessian(params), rtol=1e-5, atol=1e-6 * np.abs(H).max())
+        np.testing.assert_allclose(H, approx_fprime(params, ours.score, centered=True),
+                                   rtol=1e-6, atol=1e-7 * np.abs(H).max())
+
+
+def test_models_transformation_nan_rows_are_dropped_and_named(flo):
+    df = flo.copy()
+    df["z"] = df["w_absdiff"] - 2.5  # below -1 in some rows: the log gives NaN there
+    res = fit_connection(df, "tie ~ w_sum + np.log(z + 1)", a="i", b="j")
+    bad = int(((df["z"] + 1) < 0).sum())
+    assert bad > 0 and res.n == 120 - bad
+    assert any(f"{bad} row(s) dropped because a transformation gave NaN (np.log(z + 1): {bad})" in w
+               for w in res.warnings)
+
+
+def test_models_formula_functions_and_categoricals(flo):
+    a = fit_connection(flo, "tie ~ log(w_sum)", a="i", b="j")
+    b = fit_connection(flo.assign(lw=np.log(flo["w_sum"])), "tie ~ lw", a="i", b="j")
+    np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=1e-10)
+    df = flo.assign(rich=pd.cut(flo["w_sum"], [0, 60, 120, 1000], labels=["low", "mid", "high"]).astype(str))
+    res = fit_connection(df, "tie ~ C(rich, Treatment('low'))", a="i", b="j")
+    ref = sm.Logit.from_formula("tie ~ C(rich, Treatment('low'))", df).fit(disp=0)
+    np.testing.assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), rtol=1e-7)
+    assert list(res.params.index) == list(ref.params.index)
+
+
+def test_models_chunked_design_equals_one_chunk(flo, monkeypatch):
+    import quant.design as design
+
+    df = flo.assign(band=(flo["w_sum"] // 50).astype(int).astype(str))
+    formula = "tie ~ C(band) + center(w_sum) + np.log(w_absdiff + 1)"
+    whole = design.build_design(df, formula)
+    monkeypatch.setattr(design, "_CHUNK", 7)  # 18 chunks; levels and the mean span chunks
+    chunked = design.build_design(df, formula)
+    assert chunked.names == whole.names
+    np.testing.assert_array_equal(chunked.X, whole.X)
+    np.testing.assert_array_equal(chunked.y, whole.y)
