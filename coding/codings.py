@@ -30,7 +30,7 @@ __all__ = [
 CONTEXT = 32
 """Code points of prefix and suffix stored with each coding."""
 
-CODING_COLUMNS = ["id", "start", "end", "code_id", "code", "colour", "quote", "memo", "coder"]
+CODING_COLUMNS = ["id", "start", "end", "code_id", "code", "colour", "quote", "memo", "coder", "status"]
 
 
 def _check_span(doc: store.Document, text: str, start: Any, end: Any) -> tuple[int, int]:
@@ -214,7 +214,9 @@ def update_coding(
 ) -> None:
     """Move a coding's boundaries, change its code or its memo.
 
-    A new span re-takes the quote, prefix and suffix from the text.
+    A new span re-takes the quote, prefix and suffix from the text. Giving ``start`` or
+    ``end`` for a coding whose ``status`` is ``review`` or ``unanchored`` (after
+    re-anchoring, :mod:`coding.reanchor`) places it there and marks it ``anchored``.
 
     Parameters
     ----------
@@ -240,8 +242,10 @@ def update_coding(
     if start is not None or end is not None:
         text = document_text(session, doc.id)
         s, e = _check_span(doc, text, row.start if start is None else start, row.end if end is None else end)
-        if (s, e) != (row.start, row.end):
+        if (s, e) != (row.start, row.end) or row.status != "anchored":
             new.update(start=s, end=e, **_anchor(text, s, e))
+            if row.status != "anchored":  # placed by hand after re-anchoring
+                new["status"] = "anchored"
     if code_id is not None:
         code = _codable(session, code_id)
         if code.id != row.code_id:
@@ -300,8 +304,10 @@ def codings_in_document(session: Session, document_id: int) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``id, start, end, code_id, code, colour, quote, memo, coder``, sorted by start,
-        end, id; offsets in code points.
+        ``id, start, end, code_id, code, colour, quote, memo, coder, status``, sorted by
+        start, end, id; offsets in code points. ``status`` is ``anchored``, ``review`` or
+        ``unanchored``; the offsets of an unanchored coding are those it had on the
+        superseded text, so do not highlight them (see :mod:`coding.reanchor`).
 
     Raises
     ------
@@ -311,7 +317,8 @@ def codings_in_document(session: Session, document_id: int) -> pd.DataFrame:
     doc = get_document(session, document_id)
     rows = session.execute(
         select(store.Coding.id, store.Coding.start, store.Coding.end, store.Coding.code_id, store.Code.name,
-               store.Code.colour, store.Coding.quote, store.Coding.memo, store.Coding.coder)
+               store.Code.colour, store.Coding.quote, store.Coding.memo, store.Coding.coder,
+               store.Coding.status)
         .join(store.Code, store.Code.id == store.Coding.code_id)
         .where(store.Coding.document_id == doc.id)
         .order_by(store.Coding.start, store.Coding.end, store.Coding.id)

@@ -18,7 +18,7 @@ from coding.checks import as_id, get_document
 from coding.errors import CodingError
 
 SEGMENT_KINDS = ("sentence", "paragraph")
-DOCUMENT_COLUMNS = ["id", "name", "kind", "language", "n_chars", "n_codings", "illustrative"]
+DOCUMENT_COLUMNS = ["id", "name", "kind", "language", "n_chars", "n_codings", "illustrative", "superseded_by"]
 SEGMENT_COLUMNS = ["idx", "start", "end", "text", "codes", "code_ids"]
 
 
@@ -35,20 +35,24 @@ def documents(session: Session) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``id, name, kind, language, n_chars, n_codings, illustrative``; ``n_chars`` in code
-        points, ``n_codings`` counts codings of all coders, ``illustrative`` is a bool
-        (True for texts written by the team for the demo).
+        ``id, name, kind, language, n_chars, n_codings, illustrative, superseded_by``;
+        ``n_chars`` in code points, ``n_codings`` counts codings of all coders,
+        ``illustrative`` is a bool (True for texts written by the team for the demo),
+        ``superseded_by`` the id of the corrected version that replaced the document
+        (``None`` for a current one; see :mod:`coding.reanchor`).
     """
     n_sub = (select(store.Coding.document_id, func.count(store.Coding.id).label("n"))
              .group_by(store.Coding.document_id).subquery())
     rows = session.execute(
         select(store.Document.id, store.Document.name, store.Document.kind, store.Document.language,
-               store.Document.n_chars, func.coalesce(n_sub.c.n, 0), store.Document.illustrative)
+               store.Document.n_chars, func.coalesce(n_sub.c.n, 0), store.Document.illustrative,
+               store.Document.superseded_by)
         .outerjoin(n_sub, n_sub.c.document_id == store.Document.id)
         .order_by(store.Document.id)
     ).all()
     frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
     frame["illustrative"] = frame["illustrative"].astype(bool)
+    frame["superseded_by"] = pd.Series([r[-1] for r in rows], dtype=object)
     return frame
 
 

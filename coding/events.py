@@ -4,6 +4,10 @@ Every function of ``coding`` that changes codes, codings, links or memos calls
 :func:`record` once with a payload that holds what an undo needs (full snapshots of
 deleted rows, before/after values of edited fields). Payloads are JSON: datetimes are
 ISO 8601 strings.
+
+``Event.undone`` is 0 for a change in force, 1 for a change undone that can be redone,
+and 2 for an undone change whose redo was cleared because its coder made a new change
+(see :mod:`coding.history`).
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 import store
@@ -39,6 +43,16 @@ class EventType(enum.StrEnum):
     MEMO_ADD = "memo_add"
     MEMO_UPDATE = "memo_update"
     MEMO_DELETE = "memo_delete"
+    CODE_MERGE = "code_merge"
+    CODE_SPLIT = "code_split"
+    DOCUMENT_IMPORT = "document_import"
+    DOCUMENT_VERSION = "document_version"
+    UNDO = "undo"
+    REDO = "redo"
+
+
+HISTORY_TYPES = frozenset({EventType.UNDO, EventType.REDO})
+"""Entries written by undo and redo themselves: never undone, and they keep the redo stack."""
 
 
 def _json_default(value: Any) -> Any:
@@ -104,6 +118,11 @@ def record(
     CodingError
         ``type`` is not an ``EventType`` value, ``payload`` is not a dict, or ``coder``
         is empty.
+
+    Notes
+    -----
+    Any type but ``undo``/``redo`` clears the coder's redo stack (their events with
+    ``undone=1`` become ``undone=2``).
     """
     who = as_coder(coder)
     try:
@@ -113,6 +132,9 @@ def record(
         raise CodingError(f"Event type {type!r} is unknown; use one of {allowed}.") from None
     if not isinstance(payload, dict):
         raise CodingError(f"Event payload must be a dict, got {payload.__class__.__name__}.")
+    if kind not in HISTORY_TYPES:  # a new change clears this coder's redo stack, as editors do
+        session.execute(update(store.Event).where(store.Event.coder == who, store.Event.undone == 1)
+                        .values(undone=2))
     event = store.Event(
         type=kind.value,
         payload=json_safe(payload),

@@ -154,11 +154,12 @@ def update_memo(session: Session, memo_id: int, *, text: str | None = None, titl
         return
     if not changed.get("text", memo.text).strip() and not changed.get("title", memo.title):
         raise CodingError(f"Memo {memo.id} would have neither title nor text.")
-    before = {k: getattr(memo, k) for k in changed}
+    before = {k: getattr(memo, k) for k in (*changed, "updated")}
     for k, v in changed.items():
         setattr(memo, k, v)
     session.flush()
-    record(session, EventType.MEMO_UPDATE, {"memo_id": memo.id, "before": before, "after": changed}, who,
+    after = {**changed, "updated": memo.updated}  # the stamp too, so that undo restores the row exactly
+    record(session, EventType.MEMO_UPDATE, {"memo_id": memo.id, "before": before, "after": after}, who,
            _doc_of(session, memo))
 
 

@@ -83,6 +83,8 @@ class Document(Base):
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     illustrative: Mapped[int] = mapped_column(Integer, default=0)  # 1 = written by the team for the demo
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the corrected version this document was replaced by (coding.reanchor); kept, never coded again
+    superseded_by: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
 
     segments: Mapped[list["Segment"]] = relationship(
         back_populates="document", cascade="all, delete-orphan", passive_deletes=True
@@ -93,6 +95,7 @@ class Document(Base):
 
     __table_args__ = (
         CheckConstraint("kind IN ('interview', 'field note', 'policy')", name="kind"),
+        {"sqlite_autoincrement": True},  # ids are never reused: undo/redo restore rows by id
     )
 
     def __repr__(self) -> str:
@@ -160,6 +163,7 @@ class Code(Base):
     __table_args__ = (
         UniqueConstraint("parent_id", "name", name="parent_name"),
         CheckConstraint("colour LIKE '#______'", name="colour"),
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:
@@ -167,7 +171,12 @@ class Code(Base):
 
 
 class Coding(Base):
-    """One code applied to one span ``[start, end)`` (code points) of one document."""
+    """One code applied to one span ``[start, end)`` (code points) of one document.
+
+    ``status`` is ``anchored``; ``review`` when re-anchoring onto a corrected version placed
+    it by a fuzzy match (to be checked); ``unanchored`` when it could not be placed: it then
+    sits on the new version with the offsets and quote it had on the superseded text.
+    """
 
     __tablename__ = "codings"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,7 +190,7 @@ class Coding(Base):
     suffix: Mapped[str] = mapped_column(String(200), default="")  # up to 32 code points after
     coder: Mapped[str] = mapped_column(String(100), default="researcher")
     memo: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="anchored")  # anchored | unanchored
+    status: Mapped[str] = mapped_column(String(12), default="anchored")  # anchored | review | unanchored
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="codings")
@@ -194,6 +203,7 @@ class Coding(Base):
         Index("ix_codings_doc_start", "document_id", "start"),
         Index("ix_codings_code", "code_id"),
         CheckConstraint("start >= 0 AND \"end\" > start", name="span"),
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:
@@ -240,6 +250,7 @@ class Dyad(Base):
     __table_args__ = (
         UniqueConstraint("city_a", "city_b", name="pair"),
         CheckConstraint("city_a < city_b", name="ordered"),
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:
@@ -277,6 +288,7 @@ class CodingLink(Base):
         UniqueConstraint("coding_id", "city_code", "dyad_id", name="unique_link"),
         Index("ix_coding_links_city", "city_code"),
         Index("ix_coding_links_dyad", "dyad_id"),
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:
@@ -303,6 +315,7 @@ class Memo(Base):
             "target_type IN ('project', 'document', 'code', 'coding', 'city', 'dyad')", name="target_type"
         ),
         Index("ix_memos_target", "target_type", "target_id"),
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:

@@ -252,9 +252,9 @@ def test_codings_documents_listing(engine):
             coding.document_text(s, 42)
     assert docs.to_dict("records") == [
         {"id": a, "name": "访谈A", "kind": "interview", "language": "zh", "n_chars": len(HARD), "n_codings": 2,
-         "illustrative": False},
+         "illustrative": False, "superseded_by": None},
         {"id": b, "name": "B", "kind": "interview", "language": "zh", "n_chars": 16, "n_codings": 0,
-         "illustrative": True},
+         "illustrative": True, "superseded_by": None},
     ]
 
 

@@ -42,6 +42,14 @@ STEPS = [
     ("drop memo", lambda s, st: coding.delete_memo(s, st["memo"]), EventType.MEMO_DELETE),
     ("drop coding", lambda s, st: coding.delete_coding(s, st["coding"]), EventType.CODING_DELETE),
     ("drop code", lambda s, st: coding.delete_code(s, st["code"], force=True), EventType.CODE_DELETE),
+    ("split", lambda s, st: st.update(kids=coding.split_code(s, coding.code_id_by_name(s, "Supply"), ["A", "B"])),
+     EventType.CODE_SPLIT),
+    ("merge", lambda s, st: coding.merge_codes(s, st["kids"][1], st["kids"][0]), EventType.CODE_MERGE),
+    ("import", lambda s, st: st.update(doc2=coding.import_source(s, "上海与杭州。", name="d2").document_id),
+     EventType.DOCUMENT_IMPORT),
+    ("version", lambda s, st: coding.import_new_version(s, st["doc2"], "上海与杭州合作。"), EventType.DOCUMENT_VERSION),
+    ("undo", lambda s, st: coding.undo(s, "researcher"), EventType.UNDO),
+    ("redo", lambda s, st: coding.redo(s, "researcher"), EventType.REDO),
 ]
 
 

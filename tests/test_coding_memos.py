@@ -87,7 +87,10 @@ def test_memos_update_and_delete(engine):
         kinds = [(e.type, e.coder, e.document_id) for e in s.scalars(select(store.Event).order_by(store.Event.id))]
         assert kinds[-3:] == [("memo_add", "li", doc), ("memo_update", "li", doc), ("memo_delete", "wang", doc)]
         upd = s.scalars(select(store.Event).where(store.Event.type == "memo_update")).one()
-        assert upd.payload == {"memo_id": mid, "before": {"text": "first"}, "after": {"text": "second"}}
+        assert upd.payload["memo_id"] == mid  # the "updated" stamps ride along, so undo restores them exactly
+        assert {k: v for k, v in upd.payload["before"].items() if k != "updated"} == {"text": "first"}
+        assert {k: v for k, v in upd.payload["after"].items() if k != "updated"} == {"text": "second"}
+        assert "updated" in upd.payload["before"] and "updated" in upd.payload["after"]
         deleted = s.scalars(select(store.Event).where(store.Event.type == "memo_delete")).one()
         assert deleted.payload["memo"]["text"] == "second" and deleted.payload["memo"]["title"] == "T"
         with pytest.raises(CodingError, match="does not exist"):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:45:05.448030
+Create Date: 2026-11-29 10:08:08.453343
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,7 +42,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['parent_id'], ['codes.id'], name=op.f('fk_codes_parent_id_codes'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_codes')),
     sa.UniqueConstraint('guid', name=op.f('uq_codes_guid')),
-    sa.UniqueConstraint('parent_id', 'name', name='parent_name')
+    sa.UniqueConstraint('parent_id', 'name', name='parent_name'),
+    sqlite_autoincrement=True
     )
     op.create_table('documents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -59,10 +60,13 @@ def upgrade() -> None:
     sa.Column('attributes', sa.JSON(), nullable=False),
     sa.Column('illustrative', sa.Integer(), nullable=False),
     sa.Column('created', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('superseded_by', sa.Integer(), nullable=True),
     sa.CheckConstraint("kind IN ('interview', 'field note', 'policy')", name=op.f('ck_documents_kind')),
+    sa.ForeignKeyConstraint(['superseded_by'], ['documents.id'], name=op.f('fk_documents_superseded_by_documents'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents')),
     sa.UniqueConstraint('guid', name=op.f('uq_documents_guid')),
-    sa.UniqueConstraint('name', name=op.f('uq_documents_name'))
+    sa.UniqueConstraint('name', name=op.f('uq_documents_name')),
+    sqlite_autoincrement=True
     )
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -89,7 +93,8 @@ def upgrade() -> None:
     sa.Column('updated', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("target_type IN ('project', 'document', 'code', 'coding', 'city', 'dyad')", name=op.f('ck_memos_target_type')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_memos')),
-    sa.UniqueConstraint('guid', name=op.f('uq_memos_guid'))
+    sa.UniqueConstraint('guid', name=op.f('uq_memos_guid')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('memos', schema=None) as batch_op:
         batch_op.create_index('ix_memos_target', ['target_type', 'target_id'], unique=False)
@@ -162,7 +167,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['code_id'], ['codes.id'], name=op.f('fk_codings_code_id_codes'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_codings_document_id_documents'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_codings')),
-    sa.UniqueConstraint('guid', name=op.f('uq_codings_guid'))
+    sa.UniqueConstraint('guid', name=op.f('uq_codings_guid')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('codings', schema=None) as batch_op:
         batch_op.create_index('ix_codings_code', ['code_id'], unique=False)
@@ -176,7 +182,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['city_a'], ['cities.code'], name=op.f('fk_dyads_city_a_cities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['city_b'], ['cities.code'], name=op.f('fk_dyads_city_b_cities'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dyads')),
-    sa.UniqueConstraint('city_a', 'city_b', name='pair')
+    sa.UniqueConstraint('city_a', 'city_b', name='pair'),
+    sqlite_autoincrement=True
     )
     op.create_table('place_mentions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -218,7 +225,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['coding_id'], ['codings.id'], name=op.f('fk_coding_links_coding_id_codings'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['dyad_id'], ['dyads.id'], name=op.f('fk_coding_links_dyad_id_dyads'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coding_links')),
-    sa.UniqueConstraint('coding_id', 'city_code', 'dyad_id', name='unique_link')
+    sa.UniqueConstraint('coding_id', 'city_code', 'dyad_id', name='unique_link'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('coding_links', schema=None) as batch_op:
         batch_op.create_index('ix_coding_links_city', ['city_code'], unique=False)

@@ -1,0 +1,389 @@
+"""Reversible row operations: the primitive commands that undo and redo are made of.
+
+An *op* is a JSON dict that can be stored in ``Event.payload``:
+
+- ``{"op": "insert", "table": t, "row": {...}}`` — the row exists (was added);
+- ``{"op": "delete", "table": t, "row": {...}}`` — the row is gone (full snapshot);
+- ``{"op": "update", "table": t, "id": i, "before": {...}, "after": {...}}``;
+- ``{"op": "vmap", "code_id": c, "before": [...], "after": [...]}`` — a code's model
+  variables, in order.
+
+:func:`execute` carries one op out against the database and returns the ops it actually
+did, *as they were done*: a removal captures the current full row and first removes
+what hangs on it (memos on the object, links and other rows that refer to it by a
+foreign key), an update captures the current values as ``before``. :func:`inverse`
+turns an op into the one that cancels it, so :func:`revert_ops` of what
+:func:`apply_ops` returned puts the database back, and reverting that result again
+re-applies it. Rows come back with the same id and GUID (the tables whose ids matter
+use SQLite ``AUTOINCREMENT``, so ids are never reused); segments, place mentions and
+variable-map rows, whose ids nothing refers to, get fresh ids.
+
+Everything is checked before a statement runs; a refused op raises
+:class:`~coding.errors.CodingError` naming the row and the reason, and
+:func:`apply_ops` then cancels the ops it had already done, so nothing is left
+half-written. Offsets inside rows are code points, as everywhere in ``coding``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import DateTime, Table, and_, exc, func, select
+from sqlalchemy.orm import Session
+
+import store
+from coding.errors import CodingError
+from coding.events import json_safe
+from coding.tree import descendants
+
+Op = dict[str, Any]
+
+NEW_ID_TABLES = frozenset({"segments", "place_mentions", "code_variable_map"})
+MEMO_TARGET = {"documents": "document", "codes": "code", "codings": "coding", "dyads": "dyad"}
+NOUN = {"documents": "Document", "segments": "Segment", "place_mentions": "Place mention", "codes": "Code",
+        "codings": "Coding", "coding_links": "Link", "memos": "Memo", "dyads": "Dyad"}
+_FK_NOUN = {"document_id": "document", "code_id": "code", "coding_id": "coding", "city_code": "city",
+            "dyad_id": "dyad", "parent_id": "parent code", "superseded_by": "newer version",
+            "city_a": "city", "city_b": "city", "rule_id": "auto-coding rule"}
+# foreign keys whose referencing rows are checked by hand, not captured generically
+_HANDLED = {("codes", "parent_id"), ("codings", "code_id"), ("codings", "document_id"),
+            ("code_variable_map", "code_id"), ("documents", "superseded_by"), ("coding_links", "dyad_id"),
+            ("dyad_attributes", "dyad_id")}
+
+
+def table(name: str) -> Table:
+    """The ``store`` table called ``name``, or ``CodingError``."""
+    found = store.Base.metadata.tables.get(name)
+    if found is None:
+        raise CodingError(f"Table {name!r} is not part of the project store.")
+    return found
+
+
+def fetch_row(session: Session, name: str, row_id: Any) -> dict[str, Any] | None:
+    """Every column of one row (by ``id``) as JSON-safe values, or ``None`` if it is absent."""
+    t = table(name)
+    row = session.execute(select(t).where(t.c.id == row_id)).mappings().first()
+    return None if row is None else json_safe(dict(row))
+
+
+def _label(name: str, row: dict[str, Any]) -> str:
+    noun = NOUN.get(name, f"Row of {name}")
+    number = "" if row.get("id") is None else f" ({row['id']})"
+    if name in ("codes", "documents") and row.get("name"):
+        return f"{noun} {row['name']!r}{number}"
+    return f"{noun}{number.replace('(', '').replace(')', '')}"
+
+
+def _decode(t: Table, values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in t.c:
+            continue
+        if isinstance(t.c[key].type, DateTime) and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        out[key] = value
+    return out
+
+
+def _exists(session: Session, column: Any, value: Any) -> bool:
+    return session.execute(select(column).where(column == value).limit(1)).first() is not None
+
+
+def _check_fks(session: Session, t: Table, values: dict[str, Any], label: str) -> None:
+    for fk in t.foreign_keys:
+        key = fk.parent.name
+        if key in values and values[key] is not None and not _exists(session, fk.column, values[key]):
+            noun = _FK_NOUN.get(key, key)
+            raise CodingError(f"{label} cannot be put back: its {noun} {values[key]!r} no longer exists.")
+
+
+def _check_sibling(session: Session, parent_id: Any, name: str, exclude: Any, label: str) -> None:
+    c = table("codes").c
+    where = c.parent_id.is_(None) if parent_id is None else c.parent_id == parent_id
+    for cid, other in session.execute(select(c.id, c.name).where(where)):
+        if cid != exclude and other.casefold() == name.casefold():
+            raise CodingError(f"{label} cannot be put back: code {other!r} ({cid}) now has that name "
+                              "at the same level.")
+
+
+def _check_memo_target(session: Session, kind: Any, target: Any, label: str) -> None:
+    tables = {"document": "documents", "code": "codes", "coding": "codings", "dyad": "dyads"}
+    if kind == "project" or target is None:
+        return
+    if kind == "city":
+        found = _exists(session, table("cities").c.code, target)
+    else:
+        found = str(target).isdigit() and _exists(session, table(tables[kind]).c.id, int(target))
+    if not found:
+        raise CodingError(f"{label} cannot be put back: the {kind} {target} it was written on no longer exists.")
+
+
+def _check_span(session: Session, values: dict[str, Any], label: str) -> None:
+    if values.get("status") == "unanchored":
+        return
+    n = session.scalar(select(table("documents").c.n_chars).where(table("documents").c.id == values["document_id"]))
+    if n is not None and values["end"] > n:
+        raise CodingError(f"{label} cannot be put back: [{values['start']}, {values['end']}) lies beyond the "
+                          f"{n} code points of document {values['document_id']}.")
+
+
+def _check_codable(session: Session, code_id: Any, label: str) -> None:
+    codable = session.scalar(select(table("codes").c.codable).where(table("codes").c.id == code_id))
+    if codable == 0:
+        raise CodingError(f"{label} cannot be put back: code {code_id} is now a category.")
+
+
+def _check_insert(session: Session, name: str, t: Table, values: dict[str, Any], label: str) -> None:
+    if "id" in values and _exists(session, t.c.id, values["id"]):
+        raise CodingError(f"{label} cannot be put back: a row with id {values['id']} already exists.")
+    if values.get("guid") and "guid" in t.c and _exists(session, t.c.guid, values["guid"]):
+        raise CodingError(f"{label} cannot be put back: its GUID {values['guid']} is already in use.")
+    _check_fks(session, t, values, label)
+    if name == "codes":
+        _check_sibling(session, values.get("parent_id"), values["name"], None, label)
+    elif name == "codings":
+        _check_codable(session, values["code_id"], label)
+        _check_span(session, values, label)
+    elif name == "coding_links":
+        c = t.c
+        same = and_(c.coding_id == values["coding_id"],
+                    c.city_code.is_(None) if values.get("city_code") is None else c.city_code == values["city_code"],
+                    c.dyad_id.is_(None) if values.get("dyad_id") is None else c.dyad_id == values["dyad_id"])
+        if session.execute(select(c.id).where(same)).first() is not None:
+            raise CodingError(f"{label} cannot be put back: coding {values['coding_id']} has that link again.")
+    elif name == "memos":
+        _check_memo_target(session, values.get("target_type"), values.get("target_id"), label)
+    elif name == "dyads":
+        c = t.c
+        if session.execute(select(c.id).where(c.city_a == values["city_a"], c.city_b == values["city_b"])).first():
+            raise CodingError(f"{label} cannot be put back: the pair {values['city_a']}–{values['city_b']} "
+                              "exists again under another id.")
+    elif name == "documents":
+        if _exists(session, t.c.name, values["name"]):
+            raise CodingError(f"{label} cannot be put back: another document is now named {values['name']!r}.")
+
+
+def _insert(session: Session, op: Op) -> list[Op]:
+    name = op["table"]
+    t = table(name)
+    values = _decode(t, op["row"])
+    if name in NEW_ID_TABLES:
+        values.pop("id", None)
+    label = _label(name, op["row"])
+    _check_insert(session, name, t, values, label)
+    result = session.execute(t.insert().values(**values))
+    row_id = values.get("id", result.inserted_primary_key[0])
+    row = fetch_row(session, name, row_id) or {}
+    if name == "documents":
+        row.pop("text", None)  # the removal captures the text again
+    return [{"op": "insert", "table": name, "row": row}]
+
+
+def _dyad_in_use(session: Session, dyad_id: int) -> bool:
+    links = table("coding_links").c
+    memos = table("memos").c
+    attrs = table("dyad_attributes").c
+    return (_exists(session, links.dyad_id, dyad_id) or _exists(session, attrs.dyad_id, dyad_id)
+            or session.execute(select(memos.id).where(memos.target_type == "dyad",
+                                                      memos.target_id == str(dyad_id))).first() is not None)
+
+
+def _refuse_dependents(session: Session, name: str, row: dict[str, Any], label: str) -> None:
+    if name == "codes":
+        n = session.scalar(select(func.count()).where(table("codings").c.code_id == row["id"]))
+        if n:
+            raise CodingError(f"{label} cannot be removed: it now has {n} coding(s); delete or move them first.")
+        n = session.scalar(select(func.count()).where(table("codes").c.parent_id == row["id"]))
+        if n:
+            raise CodingError(f"{label} cannot be removed: it now has {n} sub-code(s); move or delete them first.")
+    elif name == "documents":
+        n = session.scalar(select(func.count()).where(table("codings").c.document_id == row["id"]))
+        if n:
+            raise CodingError(f"{label} cannot be removed: it now has {n} coding(s); delete them first.")
+        newer = row.get("superseded_by")
+        older = session.scalar(select(table("documents").c.id).where(table("documents").c.superseded_by == row["id"]))
+        if newer is not None or older is not None:
+            other = newer if newer is not None else older
+            raise CodingError(f"{label} cannot be removed: it is one version of document {other}; undo that "
+                              "version first.")
+
+
+def referencing(name: str) -> Iterable[tuple[Table, str]]:
+    """``(table, column)`` of every foreign key to table ``name`` that no check here handles by hand.
+
+    These are rows that hang on a row (segments on a document, auto-coding rules on a
+    code, suggestions on a coding, ...): a removal captures them first.
+    """
+    for other in store.Base.metadata.sorted_tables:
+        for fk in other.foreign_keys:
+            if fk.column.table.name == name and (other.name, fk.parent.name) not in _HANDLED:
+                yield other, fk.parent.name
+
+
+def _delete(session: Session, op: Op) -> list[Op]:
+    name = op["table"]
+    t = table(name)
+    wanted = op["row"]
+    label = _label(name, wanted)
+    current = fetch_row(session, name, wanted.get("id"))
+    if current is None:
+        raise CodingError(f"{label} cannot be removed: it no longer exists.")
+    for key in ("guid", "coding_id", "city_code", "dyad_id", "city_a", "city_b"):
+        if key in wanted and key in current and wanted[key] != current[key]:
+            raise CodingError(f"{label} cannot be removed: it is no longer the same row ({key} changed).")
+    if name == "dyads" and _dyad_in_use(session, current["id"]):
+        return []  # a pair other links or memos still use stays; nothing to undo then
+    label = _label(name, current)
+    _refuse_dependents(session, name, current, label)
+    done: list[Op] = []
+    try:
+        _delete_dependents(session, name, current, label, done)
+    except CodingError:
+        for op in reversed(done):  # put back what this removal had already captured
+            execute(session, inverse(op))
+        raise
+    session.execute(t.delete().where(t.c.id == current["id"]))
+    return done + [{"op": "delete", "table": name, "row": current}]
+
+
+def _delete_dependents(session: Session, name: str, current: dict[str, Any], label: str, done: list[Op]) -> None:
+    """Remove (capturing them in ``done``) the memos, variables and rows that hang on a row."""
+    if name in MEMO_TARGET:
+        m = table("memos").c
+        ids = session.scalars(select(m.id).where(m.target_type == MEMO_TARGET[name],
+                                                 m.target_id == str(current["id"])).order_by(m.id)).all()
+        for memo_id in ids:
+            done += _delete(session, {"op": "delete", "table": "memos", "row": {"id": memo_id}})
+    if name == "codes":
+        done += _vmap(session, {"op": "vmap", "code_id": current["id"], "after": []})
+    for other, key in referencing(name):
+        if "id" not in other.c:
+            if _exists(session, other.c[key], current["id"]):
+                raise CodingError(f"{label} cannot be removed: rows of {other.name} refer to it.")
+            continue
+        refs = session.scalars(select(other.c.id).where(other.c[key] == current["id"]).order_by(other.c.id)).all()
+        for ref_id in refs:
+            done += _delete(session, {"op": "delete", "table": other.name, "row": {"id": ref_id}})
+
+
+def _check_update(session: Session, name: str, current: dict[str, Any], after: dict[str, Any], label: str) -> None:
+    t = table(name)
+    _check_fks(session, t, {k: v for k, v in after.items() if current.get(k) != v}, label)
+    merged = {**current, **after}
+    if name == "codes":
+        if "parent_id" in after and after["parent_id"] is not None and (
+                after["parent_id"] == current["id"] or after["parent_id"] in descendants(session, current["id"])):
+            raise CodingError(f"{label} cannot move under code {after['parent_id']}: that code now lies below it.")
+        if {"name", "parent_id"} & set(after):
+            _check_sibling(session, merged["parent_id"], merged["name"], current["id"], label)
+        if after.get("codable") == 0 and current["codable"]:
+            n = session.scalar(select(func.count()).where(table("codings").c.code_id == current["id"]))
+            if n:
+                raise CodingError(f"{label} cannot become a category again: it now has {n} coding(s).")
+    elif name == "codings":
+        if "code_id" in after:
+            _check_codable(session, after["code_id"], label)
+        if {"start", "end", "document_id", "status"} & set(after):
+            _check_span(session, merged, label)
+    elif name == "memos" and {"target_type", "target_id"} & set(after):
+        _check_memo_target(session, merged["target_type"], merged["target_id"], label)
+
+
+def _update(session: Session, op: Op) -> list[Op]:
+    name, row_id = op["table"], op["id"]
+    t = table(name)
+    current = fetch_row(session, name, row_id)
+    if current is None:
+        raise CodingError(f"{NOUN.get(name, name)} {row_id} cannot be changed: it no longer exists.")
+    after = {k: v for k, v in op["after"].items() if k in t.c}
+    _check_update(session, name, current, after, _label(name, current))
+    stamped = [c.name for c in t.c if c.onupdate is not None and c.name not in after]
+    session.execute(t.update().where(t.c.id == row_id).values(**_decode(t, after)))
+    if stamped:  # e.g. memos.updated: keep the stamp in the op, so that the inverse restores it exactly
+        new = fetch_row(session, name, row_id) or {}
+        after = {**after, **{k: new[k] for k in stamped}}
+    return [{"op": "update", "table": name, "id": row_id, "before": {k: current[k] for k in after}, "after": after}]
+
+
+def _vmap(session: Session, op: Op) -> list[Op]:
+    t = table("code_variable_map")
+    code_id, after = op["code_id"], list(op["after"])
+    current = list(session.scalars(select(t.c.variable).where(t.c.code_id == code_id).order_by(t.c.id)))
+    if current == after:
+        return []
+    if after and not _exists(session, table("codes").c.id, code_id):
+        raise CodingError(f"The model variables of code {code_id} cannot be put back: the code no longer exists.")
+    session.execute(t.delete().where(t.c.code_id == code_id))
+    for variable in after:
+        session.execute(t.insert().values(code_id=code_id, variable=variable))
+    return [{"op": "vmap", "code_id": code_id, "before": current, "after": after}]
+
+
+_EXECUTORS = {"insert": _insert, "delete": _delete, "update": _update, "vmap": _vmap}
+
+
+def execute(session: Session, op: Op) -> list[Op]:
+    """Carry out one op and return the ops done, as done (see the module notes).
+
+    Raises
+    ------
+    CodingError
+        The op is malformed or refused (a row is missing, an id or name is taken, a
+        row it needs no longer exists, a code would get a cycle, ...).
+    """
+    if not isinstance(op, dict) or op.get("op") not in _EXECUTORS:
+        raise CodingError(f"Operation {op!r} is not one of insert, delete, update, vmap.")
+    try:
+        return _EXECUTORS[op["op"]](session, op)
+    except exc.IntegrityError as err:
+        raise CodingError(f"The database refused {op['op']} on {op.get('table', 'code_variable_map')}: "
+                          f"{err.orig}.") from err
+
+
+def inverse(op: Op) -> Op:
+    """The op that cancels ``op`` (insert <-> delete; update and vmap swap before/after)."""
+    kind = op["op"]
+    if kind == "insert":
+        return {"op": "delete", "table": op["table"], "row": op["row"]}
+    if kind == "delete":
+        return {"op": "insert", "table": op["table"], "row": op["row"]}
+    if kind == "update":
+        return {"op": "update", "table": op["table"], "id": op["id"], "before": op["after"], "after": op["before"]}
+    if kind == "vmap":
+        return {"op": "vmap", "code_id": op["code_id"], "before": op["after"], "after": op["before"]}
+    raise CodingError(f"Operation {op!r} is not one of insert, delete, update, vmap.")
+
+
+def apply_ops(session: Session, ops: Iterable[Op]) -> list[Op]:
+    """Execute ops in order, all or nothing; return the ops done (input for :func:`revert_ops`).
+
+    Raises
+    ------
+    CodingError
+        One op is refused; the ops already done are cancelled first.
+    """
+    session.flush()
+    done: list[Op] = []
+    try:
+        for op in ops:
+            done.extend(execute(session, op))
+    except CodingError:
+        for op in reversed(done):
+            execute(session, inverse(op))
+        session.expire_all()
+        raise
+    session.expire_all()  # ORM objects loaded before now see the rows as they are
+    return done
+
+
+def revert_ops(session: Session, ops: Iterable[Op]) -> list[Op]:
+    """Cancel ops done earlier (last first), all or nothing; return the ops done in doing so.
+
+    Reverting the returned list re-applies the original change.
+
+    Raises
+    ------
+    CodingError
+        As :func:`apply_ops`.
+    """
+    return apply_ops(session, [inverse(op) for op in reversed(list(ops))])
