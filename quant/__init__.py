@@ -10,3 +10,7 @@ from quant.cities import CityResolver, load_city_table, read_table, standard_cit
 from quant.dyads import all_pairs, breadth_from_dyads, build_dyads, great_circle_km, read_dyad_table
 from quant.agreements import fold_agreements
 from quant.formula import prepare_dyad_formula
+from quant.results import FitResult
+from quant.dyadic import DyadicVcov, dyadic_vcov, hc0_vcov
+from quant.models import fit, fit_breadth, fit_connection, fit_degree
+from quant.cases import city_residual_from_dyads, select_cases

@@ -216,7 +216,9 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
     n_input = len(data)
     for col in id_cols:
         if col not in data.columns:
-            raise QuantError(f"id column {col!r} is not in the table (columns: {', '.join(map(str, data.columns))}).")
+            raise QuantError(
+                f"id column {col!r} is not in the table (columns: {', '.join(map(str, data.columns))})."
+            )
     lhs, rhs = formula_columns(formula, data.columns)
     referenced = list(dict.fromkeys(lhs + rhs))
 

@@ -14,7 +14,8 @@ import pandas as pd
 
 from quant.errors import QuantError
 from quant.models_breadth import fit_breadth
-from quant.models_dyad import LEAN_LOGIT_MIN_ROWS, fit_connection, fit_degree
+from quant.models_degree import fit_degree
+from quant.models_dyad import LEAN_LOGIT_MIN_ROWS, fit_connection
 from quant.results import FitResult
 
 __all__ = [

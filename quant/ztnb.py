@@ -72,7 +72,11 @@ def ztnb_derivatives(y, eta, alpha):
     l_ee = -mu * (1.0 + a * y) / am1**2
     l_a = A / a**2 + (y - mu) / (a * am1)
     l_ea = -(y - mu) * mu / am1**2
-    l_aa = (mu / am1 + dtri / a**2) / a**2 - 2.0 * A / a**3 - (y - mu) * (1.0 + 2.0 * a * mu) / (a**2 * am1**2)
+    l_aa = (
+        (mu / am1 + dtri / a**2) / a**2
+        - 2.0 * A / a**3
+        - (y - mu) * (1.0 + 2.0 * a * mu) / (a**2 * am1**2)
+    )
     # truncation part: -ln(1 - P0), P0 = exp(L)
     L = -lg / a
     q = -np.expm1(L)
