@@ -59,11 +59,16 @@ def cmd_demo(args) -> str:
 
 
 def cmd_import(args) -> str:
+    import coding
     import corpus
+    import store
 
     engine = _engine(args.project)
     lines = []
-    for result in corpus.import_files(engine, [Path(f) for f in args.files], kind=args.kind, language=args.language):
+    for path in [Path(f) for f in args.files]:
+        with store.session_scope(engine) as s:  # one transaction per file: all or nothing
+            result = corpus.import_document(s, path, kind=args.kind, language=args.language)
+            coding.record_import(s, result.document_id, coder=args.coder)
         lines.append(
             f"{result.name}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} paragraphs, "
             f"{result.n_sentences} sentences, {result.n_mentions} place mentions"
@@ -171,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import", cmd_import, "Import documents (.txt .md .docx .pdf .html).")
     p.add_argument("--kind", default="interview", choices=["interview", "field note", "policy"])
     p.add_argument("--language", default=None, choices=["zh", "en"], help="default: detected from the script")
+    p.add_argument("--coder", default="researcher", help="who imports (event log, undo)")
     p.add_argument("files", nargs="+")
     p = add("cities", cmd_cities, "Load a city (node) table: CSV or XLSX keyed by adcode, name or --id column.")
     p.add_argument("--id", default=None, help="column holding node ids (any units); default: adcode or names")

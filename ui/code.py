@@ -56,7 +56,7 @@ with tab_select:
         span_coder(
             text,
             [{"id": int(r.id), "start": int(r.start), "end": int(r.end), "code": int(r.code_id), "colour": r.colour}
-             for r in codings.itertuples()],
+             for r in codings.itertuples() if getattr(r, "status", "anchored") != "unanchored"],
             code_list, key=f"coder_{doc_id}", section=bounds, on_code=_on_code, on_select_coding=_on_select,
             selected_coding=st.session_state.get("selected_coding"),
         )

@@ -17,11 +17,15 @@ with st.expander("Import documents", expanded=False):
         encoding = c3.text_input("Encoding (optional override)", placeholder="detect")
         go = st.form_submit_button("Import")
     if go and files:
+        def _import(session, f):
+            result = corpus.import_bytes(session, f.getvalue(), f.name, kind=kind,
+                                         language=None if language == "detect" else language,
+                                         encoding=encoding.strip() or None)
+            coding.record_import(session, result.document_id, coder=state.coder())
+            return result
+
         for f in files:
-            result = state.write(
-                corpus.import_bytes, f.getvalue(), f.name, kind=kind,
-                language=None if language == "detect" else language, encoding=encoding.strip() or None,
-            )
+            result = state.write(_import, f)
             if result is not None:
                 msg = (f"{result.name}: {result.n_chars:,} characters ({result.language}), "
                        f"{result.n_paragraphs} paragraphs, {result.n_sentences} sentences, "
