@@ -28,13 +28,22 @@ __all__ = [
     "update_memo", "variable_map",
 ]
 
-# undo/redo and history, merge/split, document versions with re-anchoring, undoable imports
-from coding.history import history, peek, redo, undo  # noqa: E402
-from coding.imports import import_source, record_import  # noqa: E402
-from coding.merge import merge_codes, split_code  # noqa: E402
-from coding.reanchor import ReanchorReport, codings_to_review, import_new_version, versions  # noqa: E402
+# Search, auto-coding suggestions, matrices and codebook exchange (REFI .qdc, CSV).
+from coding.search import code_hits, search  # noqa: E402
+from coding.autocode import add_rule, delete_rule, preview_rule, rules, run_rules  # noqa: E402
+from coding.suggestions import (  # noqa: E402
+    accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule,
+)
+from coding.matrices import (  # noqa: E402
+    code_city_matrix, code_document_matrix, code_dyad_matrix, cooccurrence_matrix, cooccurrence_table, export_matrix,
+    matrix_cell_codings,
+)
+from coding.refi_codebook import export_codebook_qdc, import_codebook_qdc  # noqa: E402
+from coding.codebook_csv import export_codebook_csv, import_codebook_csv  # noqa: E402
 
 __all__ += [
-    "ReanchorReport", "codings_to_review", "history", "import_new_version", "import_source", "merge_codes",
-    "peek", "record_import", "redo", "split_code", "undo", "versions",
+    "accept", "accept_rule", "add_rule", "code_city_matrix", "code_document_matrix", "code_dyad_matrix", "code_hits",
+    "cooccurrence_matrix", "cooccurrence_table", "delete_rule", "export_codebook_csv", "export_codebook_qdc",
+    "export_matrix", "import_codebook_csv", "import_codebook_qdc", "matrix_cell_codings", "pending",
+    "place_link_suggestions", "preview_rule", "reject", "reject_rule", "revert_rule", "rules", "run_rules", "search",
 ]

@@ -1,0 +1,257 @@
+"""Text search across the corpus (keyword in context) and bulk coding of reviewed hits.
+
+A pattern is matched against each document's stored text, optionally *folded* from
+traditional to simplified Chinese first (:mod:`coding.folding`; the folded copy has the
+same length, so every span is exact on the original text). Literal patterns match any
+substring: Chinese has no spaces between words, so no word boundary is assumed.
+Regular expressions use Python's :mod:`re` syntax.
+
+All offsets are Python code points over the stored NFC text, ``[start, end)``, 0-based.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from typing import Any, Iterable
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import store
+from coding.checks import as_coder, as_id, as_ids, get_code
+from coding.codings import add_coding
+from coding.errors import CodingError
+from coding.folding import fold, folded_text
+
+__all__ = ["HIT_COLUMNS", "code_hits", "compile_pattern", "find_spans", "paragraph_starts", "search"]
+
+HIT_COLUMNS = ["document_id", "document", "start", "end", "match", "before", "after", "paragraph"]
+
+
+def compile_pattern(pattern: Any, *, regex: bool = False, fold_traditional: bool = True,
+                    ignore_case: bool = True) -> re.Pattern[str]:
+    """The compiled form of a search pattern, ready to run over (folded) text.
+
+    Parameters
+    ----------
+    pattern : str
+        Literal text, or a regular expression when ``regex``; normalised to NFC, and folded
+        to simplified Chinese when ``fold_traditional`` (Han characters are never regex
+        syntax, so folding a regular expression is safe).
+    regex : bool
+    fold_traditional : bool
+    ignore_case : bool
+        Case-insensitive matching (``re.IGNORECASE``, which never changes lengths).
+
+    Returns
+    -------
+    re.Pattern
+
+    Raises
+    ------
+    CodingError
+        The pattern is not a non-empty string, or the regular expression is invalid.
+    """
+    if not isinstance(pattern, str) or not pattern:
+        raise CodingError(f"Search pattern {pattern!r} is not valid; give a non-empty string.")
+    text = unicodedata.normalize("NFC", pattern)
+    if fold_traditional:
+        text = fold(text)
+    source = text if regex else re.escape(text)
+    try:
+        return re.compile(source, re.IGNORECASE if ignore_case else 0)
+    except re.error as exc:
+        where = "" if exc.pos is None else f" at position {exc.pos}"
+        raise CodingError(f"Regular expression {pattern!r} is not valid: {exc.msg}{where}.") from None
+
+
+def find_spans(text: str, compiled: re.Pattern[str], fold_traditional: bool = True) -> list[tuple[int, int]]:
+    """Non-empty, non-overlapping matches of ``compiled`` in ``text``, left to right.
+
+    Parameters
+    ----------
+    text : str
+        The stored (original) text.
+    compiled : re.Pattern
+        From :func:`compile_pattern` with the same ``fold_traditional``.
+    fold_traditional : bool
+        Match against the folded copy of ``text``.
+
+    Returns
+    -------
+    list of (start, end)
+        Code-point spans over ``text``; zero-length matches are dropped.
+    """
+    hay = folded_text(text) if fold_traditional else text
+    return [m.span() for m in compiled.finditer(hay) if m.end() > m.start()]
+
+
+def paragraph_starts(session: Session, document_id: int) -> tuple[list[int], list[int]]:
+    """Sorted paragraph starts (code points) of a document and their 1-based numbers."""
+    rows = session.execute(
+        select(store.Segment.start, store.Segment.idx)
+        .where(store.Segment.document_id == document_id, store.Segment.kind == "paragraph")
+        .order_by(store.Segment.start)
+    ).all()
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def _paragraph(starts: list[int], numbers: list[int], offset: int) -> int | None:
+    """The paragraph holding ``offset`` (the one before a gap; the first before any)."""
+    if not starts:
+        return None
+    k = bisect.bisect_right(starts, offset) - 1
+    return numbers[max(k, 0)]
+
+
+def check_document_ids(session: Session, document_ids: Any) -> list[int]:
+    if document_ids is None:
+        return list(session.scalars(select(store.Document.id).order_by(store.Document.id)))
+    wanted = as_ids(document_ids, "Document ids")
+    known = set(session.scalars(select(store.Document.id).where(store.Document.id.in_(wanted))))
+    missing = [d for d in wanted if d not in known]
+    if missing:
+        raise CodingError(f"Document {missing[0]} does not exist.")
+    return wanted
+
+
+def search(
+    session: Session,
+    pattern: str,
+    *,
+    regex: bool = False,
+    document_ids: int | Iterable[int] | None = None,
+    fold_traditional: bool = True,
+    ignore_case: bool = True,
+    context: int = 30,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Keyword in context: every occurrence of ``pattern`` in the corpus.
+
+    Parameters
+    ----------
+    session : Session
+    pattern : str
+        Literal text (any substring, no word boundaries) or, with ``regex=True``, a Python
+        regular expression.
+    regex : bool
+    document_ids : int or iterable of int, optional
+        Search only these documents (default: all, in import order).
+    fold_traditional : bool
+        Fold traditional to simplified Chinese on both sides, so 通办 finds 通辦.
+    ignore_case : bool
+    context : int
+        Code points of text returned before and after each match.
+    limit : int, optional
+        Stop after this many hits.
+
+    Returns
+    -------
+    DataFrame
+        One row per hit, by document then position: ``document_id, document, start, end,
+        match, before, after, paragraph``. ``start``/``end`` are code points over the
+        stored text and ``match == text[start:end]`` as stored (traditional characters
+        stay traditional); ``paragraph`` is the 1-based paragraph holding ``start``
+        (nullable ``Int64``; missing when the document has no paragraph segments).
+
+    Raises
+    ------
+    CodingError
+        Empty pattern, invalid regular expression, unknown document, or a negative
+        ``context`` or ``limit``.
+    """
+    span = as_id(context, "Context")
+    cap = None if limit is None else as_id(limit, "Limit")
+    if span < 0 or (cap is not None and cap < 0):
+        raise CodingError(f"Context {span} and limit {limit} must be 0 or more.")
+    compiled = compile_pattern(pattern, regex=regex, fold_traditional=fold_traditional, ignore_case=ignore_case)
+    rows: list[tuple] = []
+    for doc_id in check_document_ids(session, document_ids):
+        if cap is not None and len(rows) >= cap:
+            break
+        name, text = session.execute(
+            select(store.Document.name, store.Document.text).where(store.Document.id == doc_id)).one()
+        spans = find_spans(text, compiled, fold_traditional)
+        if not spans:
+            continue
+        starts, numbers = paragraph_starts(session, doc_id)
+        for s, e in spans:
+            rows.append((doc_id, name, s, e, text[s:e], text[max(0, s - span):s], text[e:e + span],
+                         _paragraph(starts, numbers, s)))
+            if cap is not None and len(rows) >= cap:
+                break
+    frame = pd.DataFrame(rows, columns=HIT_COLUMNS)
+    frame["paragraph"] = frame["paragraph"].astype("Int64")
+    return frame.astype({"document_id": "int64", "start": "int64", "end": "int64"})
+
+
+def code_hits(
+    session: Session,
+    hits: pd.DataFrame,
+    code_ids: int | Iterable[int],
+    coder: str = "researcher",
+    *,
+    memo: str = "",
+) -> list[int]:
+    """Code reviewed search hits in bulk (one :func:`coding.add_coding` per distinct span).
+
+    Every hit is checked before anything is written: its document exists, its span lies
+    in the text and holds more than whitespace, and (when the frame has a ``match``
+    column) the text there still reads ``match``.
+
+    Parameters
+    ----------
+    session : Session
+    hits : DataFrame
+        Rows of :func:`search` (perhaps filtered by the researcher); needs
+        ``document_id, start, end`` (code points).
+    code_ids : int or iterable of int
+        Codable codes applied to every hit.
+    coder : str
+    memo : str
+        Stored on each new coding.
+
+    Returns
+    -------
+    list of int
+        Coding ids (new or already existing), hit by hit and code by code, without
+        duplicates.
+
+    Raises
+    ------
+    CodingError
+        Missing columns, an unknown document or code, a category code, or a hit that
+        does not fit the text. Nothing is written then.
+    """
+    who = as_coder(coder)
+    if not isinstance(hits, pd.DataFrame) or not {"document_id", "start", "end"} <= set(hits.columns):
+        raise CodingError("Hits must be a DataFrame with document_id, start and end columns (from search).")
+    codes = as_ids(code_ids, "Code ids")
+    for cid in codes:
+        code = get_code(session, cid)
+        if not code.codable:
+            raise CodingError(f"Code {code.name!r} is a category and cannot be applied to text.")
+    spans: dict[tuple[int, int, int], None] = {}
+    texts: dict[int, str] = {}
+    for k, row in enumerate(hits.itertuples(index=False)):
+        doc_id, s, e = (as_id(getattr(row, f), f"Hit {k + 1} {f}") for f in ("document_id", "start", "end"))
+        if doc_id not in texts:
+            found = session.scalar(select(store.Document.text).where(store.Document.id == doc_id))
+            if found is None:
+                raise CodingError(f"Hit {k + 1}: document {doc_id} does not exist.")
+            texts[doc_id] = found
+        text = texts[doc_id]
+        if not 0 <= s < e <= len(text) or not text[s:e].strip():
+            raise CodingError(f"Hit {k + 1}: span [{s}, {e}) is empty, blank or outside document {doc_id}.")
+        if "match" in hits.columns and text[s:e] != getattr(row, "match"):
+            raise CodingError(f"Hit {k + 1}: the text at [{s}, {e}) of document {doc_id} no longer reads "
+                              f"{getattr(row, 'match')!r}.")
+        spans[(doc_id, s, e)] = None
+    out: list[int] = []
+    for doc_id, s, e in spans:
+        for cid in add_coding(session, doc_id, s, e, codes, coder=who, memo=memo):
+            if cid not in out:
+                out.append(cid)
+    return out
