@@ -28,6 +28,17 @@ __all__ = [
     "update_memo", "variable_map",
 ]
 
+# undo/redo and history, merge/split, document versions with re-anchoring, undoable imports
+from coding.history import history, peek, redo, undo  # noqa: E402
+from coding.imports import import_source, record_import  # noqa: E402
+from coding.merge import merge_codes, split_code  # noqa: E402
+from coding.reanchor import ReanchorReport, codings_to_review, import_new_version, versions  # noqa: E402
+
+__all__ += [
+    "ReanchorReport", "codings_to_review", "history", "import_new_version", "import_source", "merge_codes",
+    "peek", "record_import", "redo", "split_code", "undo", "versions",
+]
+
 # Search, auto-coding suggestions, matrices and codebook exchange (REFI .qdc, CSV).
 from coding.search import code_hits, search  # noqa: E402
 from coding.autocode import add_rule, delete_rule, preview_rule, rules, run_rules  # noqa: E402
