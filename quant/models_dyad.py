@@ -22,7 +22,7 @@ from quant.logit_lean import fit_logit_newton
 from quant.models_common import Attempt, check_se, covariances, information_criteria, run_fit
 from quant.residuals import pearson_binary
 from quant.results import FitResult
-from quant.separation import check_separation
+from quant.separation import LP_MAX_CELLS, check_separation
 
 __all__ = ["fit_connection", "LEAN_LOGIT_MIN_ROWS"]
 
@@ -213,8 +213,8 @@ def fit_connection(
         cls = sm.Logit if model == "logit" else sm.Probit
         m = cls(y, X)
 
-        def on_sep():
-            check_separation(X, y, names, design.outcome, max_cells=np.inf)
+        def on_sep():  # name the variables if the linear program stays affordable
+            check_separation(X, y, names, design.outcome, max_cells=4 * LP_MAX_CELLS)
 
         res, optimizer, notes = run_fit(
             m,

@@ -252,3 +252,30 @@ def test_dyadic_node_index_integer_and_string_paths_agree():
     assert np.array_equal(labels[ia], a) and np.array_equal(labels[ib], b)
     sa, sb, slabels = node_index(a.astype(str).astype(object), b.astype(str).astype(object))
     assert np.array_equal(slabels[sa], a.astype(str)) and np.array_equal(slabels[sb], b.astype(str))
+
+
+def test_dyadic_panel_rows_grouped_by_pair_in_fit_connection():
+    rng = np.random.default_rng(13)
+    N = 20
+    i, j = np.triu_indices(N, 1)
+    rows = []
+    for year in (2021, 2022, 2023):
+        x = rng.normal(size=len(i))
+        y = (rng.random(len(i)) < 1 / (1 + np.exp(-(-1.0 + 0.8 * x)))).astype(int)
+        rows.append(pd.DataFrame({"city_a": i, "city_b": j, "year": year, "x": x, "y": y}))
+    df = pd.concat(rows, ignore_index=True)
+    df["pair"] = df["city_a"].astype(str) + "-" + df["city_b"].astype(str)
+    res = fit_connection(df, "y ~ x", group="pair", psd="clip", conservative=False)
+    m = sm.Logit(df["y"].to_numpy(float), sm.add_constant(df["x"].to_numpy()))
+    r = m.fit(disp=0, tol=1e-12)
+    S, Hinv = m.score_obs(r.params), np.linalg.inv(m.hessian(r.params))
+    oracle = Hinv @ brute_meat(S, df["city_a"].to_numpy(), df["city_b"].to_numpy()) @ Hinv
+    np.testing.assert_allclose(res.cov["dyadic"], oracle, rtol=1e-7)
+    cov_meta = res.meta["covariance"]
+    assert cov_meta["n_pairs"] == len(i) and cov_meta["psd"] == "clip" and not cov_meta["clipped"]
+    assert any("treated as one cluster" in w for w in res.warnings)
+    cons = fit_connection(df, "y ~ x", group="pair", conservative=True)
+    assert "Graham" in cons.se_labels["dyadic"]
+    bad = df.assign(pair=df["pair"] + "-" + df["year"].astype(str))  # splits each pair in three
+    with pytest.raises(DyadError, match="group"):
+        fit_connection(bad, "y ~ x", group="pair")
