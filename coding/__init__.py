@@ -58,3 +58,4 @@ __all__ += [
     "export_matrix", "import_codebook_csv", "import_codebook_qdc", "matrix_cell_codings", "pending",
     "place_link_suggestions", "preview_rule", "reject", "reject_rule", "revert_rule", "rules", "run_rules", "search",
 ]
+from coding.documents import segment_spans  # noqa: E402

@@ -83,6 +83,29 @@ def get_segment(session: Session, document_id: int, kind: str, idx: int) -> stor
     return seg
 
 
+def segment_spans(session: Session, document_id: int, kind: str) -> pd.DataFrame:
+    """Only the spans of a document's sentences or paragraphs (no text, no codes): cheap.
+
+    Returns
+    -------
+    DataFrame
+        ``idx`` (1-based), ``start``, ``end`` (code points), in text order.
+
+    Raises
+    ------
+    CodingError
+        Unknown document or kind.
+    """
+    doc = get_document(session, document_id)
+    check_kind(kind)
+    rows = session.execute(
+        select(store.Segment.idx, store.Segment.start, store.Segment.end)
+        .where(store.Segment.document_id == doc.id, store.Segment.kind == kind)
+        .order_by(store.Segment.start, store.Segment.idx)
+    ).all()
+    return pd.DataFrame(rows, columns=["idx", "start", "end"])
+
+
 def segments(session: Session, document_id: int, kind: str) -> pd.DataFrame:
     """The sentences or paragraphs of a document as coding units.
 

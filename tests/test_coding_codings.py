@@ -288,3 +288,20 @@ def test_codings_real_policy_text_offsets_and_paragraphs(engine, shared):
     assert all(q.endswith("通办") and q == text[a - 2:a + 2] for q, a in zip(frame["quote"], hits))
     expected = [next(i for i, (a, b) in enumerate(spans, start=1) if a <= h - 2 < b) for h in hits]
     assert list(frame["paragraph"]) == expected
+
+
+def test_codings_segment_spans_match_segments_without_text(engine):
+    with store.session_scope(engine) as s:
+        doc_id = _doc(s, HARD)
+        spans = coding.segment_spans(s, doc_id, "paragraph")
+        full = coding.segments(s, doc_id, "paragraph")
+        # the three paragraphs of HARD, split at blank lines, in code points
+        first = HARD.split("\n\n")[0]
+        assert spans[["idx", "start", "end"]].values.tolist() == [
+            [1, 0, len(first)],
+            [2, len(first) + 2, len(first) + 2 + len("第二段：宿州的窗口人员不足。")],
+            [3, len(HARD) - len("第三段：湖州。"), len(HARD)],
+        ]
+        assert spans.equals(full[["idx", "start", "end"]])
+        with pytest.raises(CodingError):
+            coding.segment_spans(s, doc_id, "page")

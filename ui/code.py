@@ -21,7 +21,7 @@ if codable.empty:
 
 names = dict(zip(docs["id"], docs["name"]))
 doc_id = st.selectbox("Document", list(names), format_func=names.get, key="code_doc")
-paragraphs = state.read(coding.segments, doc_id, "paragraph")
+paragraphs = state.read(coding.segment_spans, doc_id, "paragraph")
 per_section = 30
 n_sections = max(1, -(-len(paragraphs) // per_section))
 c1, c2 = st.columns([1, 3])
