@@ -5,6 +5,8 @@
     python cli.py import  --project P [--kind K] [--language L] FILE...
     python cli.py cities  --project P [--id COLUMN] FILE
     python cli.py dyads   --project P [--a COLUMN --b COLUMN] [--aggregate HOW] FILE
+    python cli.py dyads   --project P FILE_OF_AGREEMENTS [--outcome NAME] [--replace]
+    python cli.py dyads   --project P --build [--op sum:VARIABLE ...]
     python cli.py fit     --project P [--dimension D] [--model M] [--formula F] [--se T] [--json]
     python cli.py report  --project P --out FILE.{md,html}
 
@@ -94,30 +96,55 @@ def cmd_cities(args) -> str:
     return f"Loaded {n} cities with {table.shape[1] - 1} columns from {args.file}."
 
 
+def _parse_ops(values: list[str] | None) -> dict[str, list[str]]:
+    ops: dict[str, list[str]] = {}
+    for item in values or []:
+        op, sep, var = item.partition(":")
+        if not sep or not var:
+            raise CliError(f"--op '{item}' is not OP:VARIABLE (e.g. sum:pop_2020).")
+        ops.setdefault(op, []).append(var)
+    return ops
+
+
 def cmd_dyads(args) -> str:
     import store
     from quant import data as qdata
     from quant.agreements import fold_agreements
     from quant.cities import read_table
-    from quant.dyads import read_dyad_table
+    from quant.dyads import build_dyads, read_dyad_table
+    from quant.outcomes import save_agreement_outcome
 
     engine = _engine(args.project)
     with store.session_scope(engine) as s:
-        resolver = qdata.city_resolver(s)
-        raw = read_table(Path(args.file))
-        if args.a is None and {"party_a_unit", "party_b_unit"} <= set(raw.columns):
-            dyads, report = fold_agreements(raw, resolver)
-            dyads = dyads.assign(connection=1)
-            n = qdata.save_dyads(s, dyads[["city_a", "city_b", "connection", "n_events", "n_items_max"]])
-            msg = f"Folded {len(raw)} agreement rows into {n} prefecture dyads; {len(report)} rows were set aside:"
-            msg += "".join(f"\n  {r.get('event_id', '')}: {r.get('reason', '')}" for r in report.to_dict("records"))
+        if args.build:
+            if args.file:
+                raise CliError("--build makes every pair from the city table; give no FILE with it.")
+            cities = qdata.city_frame(s)
+            if cities.empty:
+                raise CliError("The project has no cities; load a city table first.")
+            table = build_dyads(cities, id_col="code", ops=_parse_ops(args.op) or None)
+            n = qdata.save_dyads(s, table)
+            notes = table.attrs.get("warnings", [])
+            msg = f"Built {n:,} dyads from {len(cities)} cities with {table.shape[1] - 2} covariates."
+            msg += "".join(f"\n  warning: {w}" for w in notes)
+        elif not args.file:
+            raise CliError("Give a dyad table FILE, or --build to make every pair from the city table.")
         else:
-            if args.a is None or args.b is None:
-                raise CliError("Name the two city columns with --a and --b.")
-            dyads = read_dyad_table(raw, args.a, args.b, resolver=resolver if args.ids == "names" else None,
-                                    aggregate=args.aggregate)
-            n = qdata.save_dyads(s, dyads)
-            msg = f"Loaded {n} dyads from {args.file}."
+            resolver = qdata.city_resolver(s) if args.ids == "names" else None
+            raw = read_table(Path(args.file))
+            if args.a is None and {"party_a_unit", "party_b_unit"} <= set(raw.columns):
+                folded, report = fold_agreements(raw, resolver)
+                out = save_agreement_outcome(s, folded, outcome=args.outcome, replace=args.replace)
+                msg = (f"Folded {len(raw)} agreement rows into {out['n_connected']} prefecture dyads; "
+                       f"'{args.outcome}' is 1 for them and 0 for the other {out['n_pairs'] - out['n_connected']:,} "
+                       f"pairs; {len(report)} rows were set aside:")
+                msg += "".join(f"\n  {r.get('event_id', '')}: {r.get('reason', '')}" for r in report.to_dict("records"))
+            else:
+                if args.a is None or args.b is None:
+                    raise CliError("Name the two city columns with --a and --b.")
+                dyads = read_dyad_table(raw, args.a, args.b, resolver=resolver, aggregate=args.aggregate)
+                n = qdata.save_dyads(s, dyads)
+                msg = f"Loaded {n} dyads from {args.file}."
     engine.dispose()
     return msg
 
@@ -181,14 +208,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("cities", cmd_cities, "Load a city (node) table: CSV or XLSX keyed by adcode, name or --id column.")
     p.add_argument("--id", default=None, help="column holding node ids (any units); default: adcode or names")
     p.add_argument("file")
-    p = add("dyads", cmd_dyads, "Load a dyad table (two city columns) or an agreement-events list.")
+    p = add("dyads", cmd_dyads, "Load a dyad table (two city columns) or an agreement-events list, "
+            "or --build every pair from the city table.")
+    p.add_argument("--build", action="store_true", help="make all pairs of the project's cities with covariates")
+    p.add_argument("--op", action="append", metavar="OP:VARIABLE",
+                   help="with --build: a node-attribute construction (sum, absdiff, min, max, product, same, "
+                        "both), e.g. --op sum:pop_2020; repeatable")
+    p.add_argument("--outcome", default="connection",
+                   help="for an agreement list: the 0/1 dyad variable to write (default: connection)")
+    p.add_argument("--replace", action="store_true", help="overwrite dyad variables of the same name")
     p.add_argument("--a", default=None, help="column of the first city")
     p.add_argument("--b", default=None, help="column of the second city")
     p.add_argument("--ids", default="names", choices=["names", "raw"],
                    help="resolve city columns as names/adcodes (default) or keep raw ids")
     p.add_argument("--aggregate", default=None, choices=["sum", "max", "mean", "first"],
                    help="how to combine duplicate pairs (default: refuse them)")
-    p.add_argument("file")
+    p.add_argument("file", nargs="?")
     p = add("fit", cmd_fit, "Fit the model of one collaboration dimension and print the table.")
     p.add_argument("--dimension", default="connection", choices=["breadth", "connection", "degree"])
     p.add_argument("--model", default=None,

@@ -55,8 +55,11 @@ def _identifiers(formula: str) -> set[str]:
     return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
 
 
-def default_spec(dimension: str, columns: list[str] | set[str], model: str | None = None) -> Spec:
-    """The default specification for ``dimension`` given the available columns.
+def default_spec(dimension: str, columns, model: str | None = None) -> Spec:
+    """The default specification for ``dimension`` given the available columns (names or a DataFrame).
+
+    The Needs–Supply proxies of ``DEFAULT_TERMS`` that exist are used; if none exists, every
+    numeric variable that is not an id or an outcome (``fallback_terms``).
 
     Raises
     ------
@@ -64,7 +67,7 @@ def default_spec(dimension: str, columns: list[str] | set[str], model: str | Non
         Unknown dimension or model, or the outcome or every default term is missing.
     """
     check_dimension(dimension, model)
-    cols = set(columns)
+    cols = set(columns.columns) if hasattr(columns, "columns") else set(columns)
     outcome = OUTCOME[dimension]
     if outcome not in cols:
         raise QuantError(
@@ -73,11 +76,29 @@ def default_spec(dimension: str, columns: list[str] | set[str], model: str | Non
         )
     terms = [t for t in DEFAULT_TERMS[dimension] if t in cols]
     if not terms:
+        terms = fallback_terms(dimension, columns)
+    if not terms:
         raise QuantError(
-            f"None of the default {dimension} predictors ({', '.join(DEFAULT_TERMS[dimension])}) "
-            "are in the project; give a formula."
+            f"The project has no numeric {('city' if dimension == 'breadth' else 'dyad')} variable to use as a "
+            f"predictor of {dimension}; load attributes or build dyad covariates, or give a formula."
         )
     return Spec(dimension, model or DEFAULT_MODEL[dimension], f"{outcome} ~ " + " + ".join(terms))
+
+
+# Columns that are never default predictors: ids, outcomes and bookkeeping.
+NOT_PREDICTORS = {"code", "dyad_id", "city_a", "city_b", "lat", "lon", "breadth", "connection", "degree",
+                  "n_events", "n_items_max", "distance_km"}
+
+
+def fallback_terms(dimension: str, columns) -> list[str]:
+    """Default predictors when none of the Needs–Supply proxies exist: every numeric variable
+    of the table that is not an id, an outcome or bookkeeping (raw ``distance_km`` gives way to
+    ``log_distance``). ``columns`` may be a DataFrame (numeric dtypes checked) or names."""
+    if hasattr(columns, "dtypes"):
+        names = [c for c in columns.columns if pd.api.types.is_numeric_dtype(columns[c])]
+    else:
+        names = list(columns)
+    return [c for c in names if c not in NOT_PREDICTORS and not str(c).startswith(("connection_", "degree_"))]
 
 
 def check_dimension(dimension: str, model: str | None = None) -> None:
@@ -150,7 +171,7 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
 
     check_dimension(dimension, model)
     data = dimension_data(session, dimension)
-    spec = default_spec(dimension, data.columns, model) if formula is None else Spec(
+    spec = default_spec(dimension, data, model) if formula is None else Spec(
         dimension, model or DEFAULT_MODEL[dimension], formula)
     unknown = sorted(
         name for name in _identifiers(spec.formula.split("~", 1)[-1])
@@ -171,7 +192,10 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
         if spec.model == "binomial":
             kwargs["n_possible"] = len(data) - 1
         return models.fit_breadth(data, spec.formula, model=spec.model, **kwargs)
-    n_nodes = len(set(data["city_a"]) | set(data["city_b"]))
+    # every city of the project counts as a node (isolated ones too: quant.md §1.5)
+    from quant import data as qdata
+
+    n_nodes = max(len(set(data["city_a"]) | set(data["city_b"])), qdata.project_summary(session)["n_cities"])
     kwargs.update(n_nodes=n_nodes, small_sample=small_sample)
     if dimension == "connection":
         return models.fit_connection(data, spec.formula, model=spec.model, **kwargs)

@@ -270,7 +270,8 @@ def build_dyads(
     -------
     DataFrame
         n(n−1)/2 rows sorted by (city_a, city_b), city_a < city_b (str), then
-        distance_km, same_province, then ``<op>_<variable>`` columns in request order
+        distance_km, log_distance (natural log of km), same_province, then ``<op>_<variable>``
+        columns in request order
         (float64, NaN where a node value is missing; see :func:`node_covariates`).
         ``.attrs["warnings"]`` holds any collinearity sentences, which are also issued
         with ``warnings.warn`` (category :class:`CollinearityWarning`).
@@ -298,6 +299,8 @@ def build_dyads(
         phi = np.radians(pd.to_numeric(table["lat"], errors="coerce").to_numpy(dtype="float64"))
         lam = np.radians(pd.to_numeric(table["lon"], errors="coerce").to_numpy(dtype="float64"))
         columns["distance_km"] = _haversine_rad(phi, lam, np.cos(phi), i, j)
+        with np.errstate(divide="ignore"):
+            columns["log_distance"] = np.log(columns["distance_km"])
     if distance and "province" in table.columns:
         columns["same_province"] = node_covariates(table, i, j, [("same", "province")])["same_province"]
     columns.update(node_covariates(table, i, j, requests))

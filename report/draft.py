@@ -4,11 +4,13 @@
 journal-style regression tables, joint displays, selected cases with their quotes), formatted as
 strings, so the templates in ``templates/`` (``report.md.j2``, ``report.html.j2``) only lay it
 out. ``render`` fills one of them. The HTML environment autoescapes every value, so quotes,
-document names, memos and code names cannot inject markup; Markdown output keeps user text
-literal (a draft for editing), except that ``|`` is escaped inside table cells.
+document names, memos and code names cannot inject markup; in Markdown output a ``<`` that could
+open a tag becomes ``&lt;`` (it still reads literally once rendered) and ``|`` is escaped inside
+table cells.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -224,11 +226,27 @@ def build_context(
     }
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _markdown_safe(value):
+    """Neutralise HTML in Markdown output: a ``<`` that could open a tag becomes ``&lt;``.
+
+    Markdown renderers pass raw HTML (``<`` followed by a letter, ``/``, ``!`` or ``?``)
+    through, so a quote such as ``<script>`` would become markup once the draft is rendered;
+    as an entity it still reads literally in any renderer. Other text (``p < 0.05``) is kept.
+    """
+    if isinstance(value, str):
+        return _TAG_START.sub("&lt;", value)
+    return value
+
+
 @lru_cache(maxsize=None)
 def _environment(fmt: str) -> Environment:
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=(fmt == "html"),
+        finalize=None if fmt == "html" else _markdown_safe,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -72,9 +72,19 @@ def test_cli_cities_and_agreements(shared, tmp_path, capsys):
     assert cli.main(["new", "--project", str(project)]) == 0
     assert cli.main(["cities", "--project", str(project), str(shared("cities", "cities_southeast.csv"))]) == 0
     assert "155 cities" in capsys.readouterr().out
+    assert cli.main(["dyads", "--project", str(project), "--build", "--op", "absdiff:lat"]) == 0
+    assert "Built 11,935 dyads" in capsys.readouterr().out
     events = shared("dyads", "tongban_agreement_events_from_news.csv")
     assert cli.main(["dyads", "--project", str(project), str(events)]) == 0
-    assert "prefecture dyads" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "into 13 prefecture dyads" in out and "0 for the other 11,922 pairs" in out
+    # loading it again would overwrite 'connection': refused, with the count
+    assert cli.main(["dyads", "--project", str(project), str(events)]) == 1
+    assert "already has 'connection' (11,935 dyads)" in capsys.readouterr().err
+    # a model fits on the real agreement outcome with the built covariates (the fallback spec)
+    assert cli.main(["fit", "--project", str(project), "--dimension", "connection", "--json"]) == 0
+    fitted = json.loads(capsys.readouterr().out)
+    assert fitted["n"] == 11935
 
 
 def test_cli_report_html_escapes_and_cites(demo_project, tmp_path, capsys):

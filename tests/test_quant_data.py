@@ -65,7 +65,7 @@ def test_data_dyads_round_trip(engine, city_table, dyad_table):
         back = data.dyad_frame(s)
         assert _count(s, store.Dyad) == 11935
         assert _count(s, store.DyadAttribute) == 11935 * (dyad_table.shape[1] - 2)
-    assert dyad_table.shape[1] - 2 == 12
+    assert dyad_table.shape[1] - 2 == 13
     assert back["dyad_id"].is_unique and back["dyad_id"].dtype == "int64"
     expected = dyad_table.astype({c: "float64" for c in dyad_table.columns[2:]})
     pd.testing.assert_frame_equal(back.drop(columns="dyad_id"), expected[["city_a", "city_b"] + sorted(expected.columns[2:])])

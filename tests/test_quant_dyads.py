@@ -66,7 +66,8 @@ def test_dyads_nanjing_suzhou_distance_matches_hand_haversine(shared, cities):
 def test_dyads_build_155_cities_gives_11935_pairs_once(cities):
     dyads = build_dyads(cities)
     assert len(dyads) == 155 * 154 // 2 == 11935
-    assert list(dyads.columns) == ["city_a", "city_b", "distance_km", "same_province"]
+    assert list(dyads.columns) == ["city_a", "city_b", "distance_km", "log_distance", "same_province"]
+    assert np.allclose(np.exp(dyads["log_distance"]), dyads["distance_km"])
     assert (dyads["city_a"] < dyads["city_b"]).all()
     pairs = set(zip(dyads["city_a"], dyads["city_b"]))
     assert pairs == {tuple(sorted(p)) for p in itertools.combinations(cities["code"], 2)}

@@ -46,7 +46,8 @@ def test_report_draft_html_escapes_user_text(engine, project):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<script>" not in page and "<img" not in page
     assert htmllib.unescape(page).count(XSS) >= 1
-    assert XSS in md  # Markdown keeps the text literal
+    assert XSS not in md and "<script>" not in md  # no raw HTML reaches a Markdown renderer
+    assert XSS in htmllib.unescape(md)  # entities: the text still reads literally once rendered
     banner = soup.find(class_="banner")
     assert banner is not None and "OUTCOMES ARE SIMULATED" in banner.get_text()
 

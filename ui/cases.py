@@ -10,7 +10,7 @@ st.caption("Nested analysis (Lieberman 2005): typical cases (smallest |r|) for m
            "cases (|r| > c) for model-building. r is the Pearson residual of the chosen model.")
 
 dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
-                                 key="cases_dimension") or "connection"
+                                 key="cases_dimension", required=True) or "connection"
 c1, c2, c3 = st.columns(3)
 c = c1.number_input("Deviance threshold c (|r| > c)", 0.5, 5.0, 2.0, 0.1)
 n_typical = c2.number_input("Typical cases to list", 1, 50, 5)

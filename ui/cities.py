@@ -6,6 +6,7 @@ from quant import data as qdata
 from quant.agreements import fold_agreements
 from quant.cities import load_city_table, read_table
 from quant.dyads import build_dyads, read_dyad_table
+from quant.outcomes import save_agreement_outcome
 from ui import state
 
 st.title("Cities & dyads")
@@ -65,24 +66,28 @@ with tab_load:
 
             n = state.write(_load)
             if n is not None:
-                st.success(f"Loaded {n} cities from {f.name}.")
+                st.toast(f"Loaded {n} cities from {f.name}.")
+                st.rerun()
     st.markdown("**Dyad table** — two city columns plus outcomes and covariates; or an agreement-events list "
                 "(parties may be districts or counties; they are folded into prefecture dyads).")
     with st.form("load_dyads"):
         f = st.file_uploader("Dyad table", type=["csv", "xlsx"], key="dyad_file")
         c1, c2, c3 = st.columns(3)
-        col_a = c1.text_input("First city column")
+        col_a = c1.text_input("First city column", help="Leave empty for an agreement-events list.")
         col_b = c2.text_input("Second city column")
         agg = c3.selectbox("Duplicate pairs", ["refuse", "sum", "max", "mean", "first"])
+        c4, c5 = st.columns(2)
+        outcome = c4.text_input("Agreement list: outcome variable", "connection",
+                                help="1 for the listed pairs, 0 for every other pair of the project's cities.")
+        replace = c5.checkbox("Replace variables of the same name", value=False)
         if st.form_submit_button("Load dyads") and f is not None:
             def _load_dyads(session):
                 resolver = qdata.city_resolver(session)
                 raw = read_table(f.getvalue(), f.name)
                 if not col_a.strip() and {"party_a_unit", "party_b_unit"} <= set(raw.columns):
                     folded, report = fold_agreements(raw, resolver)
-                    folded = folded.assign(connection=1)
-                    n = qdata.save_dyads(session, folded[["city_a", "city_b", "connection", "n_events", "n_items_max"]])
-                    return n, report
+                    out = save_agreement_outcome(session, folded, outcome=outcome, replace=replace)
+                    return out["n_connected"], report
                 table = read_dyad_table(raw, col_a.strip(), col_b.strip(), resolver=resolver,
                                         aggregate=None if agg == "refuse" else agg)
                 return qdata.save_dyads(session, table), None
@@ -90,10 +95,15 @@ with tab_load:
             out = state.write(_load_dyads)
             if out is not None:
                 n, report = out
-                st.success(f"Loaded {n} dyads from {f.name}.")
-                if report is not None and len(report):
-                    st.caption("Rows set aside (not in the study set or not city-level):")
-                    st.dataframe(report, hide_index=True)
+                st.session_state["dyads_loaded"] = (n, f.name, report)
+                st.rerun()
+    if "dyads_loaded" in st.session_state:
+        n, name, report = st.session_state.pop("dyads_loaded")
+        st.success(f"Loaded {n} dyads from {name}." if report is None else
+                   f"{name}: {n} prefecture dyads with an agreement (1); every other pair 0.")
+        if report is not None and len(report):
+            st.caption("Rows set aside (not in the study set or not city-level):")
+            st.dataframe(report, hide_index=True)
 
 with tab_build:
     if cities.empty:
@@ -111,13 +121,14 @@ with tab_build:
                 ops[op] = chosen
         if st.button("Build dyads"):
             def _build(session):
-                built = build_dyads(cities, id_col="code", ops=ops or None)
-                table, warnings = built if isinstance(built, tuple) else (built, [])
-                return qdata.save_dyads(session, table), warnings
+                table = build_dyads(cities, id_col="code", ops=ops or None)
+                return qdata.save_dyads(session, table), table.attrs.get("warnings", [])
 
             out = state.write(_build)
             if out is not None:
                 n, warnings = out
-                st.success(f"Built {n:,} dyads.")
-                for w in warnings:
-                    st.warning(w)
+                st.toast(f"Built {n:,} dyads.")
+                st.session_state["build_warnings"] = warnings
+                st.rerun()
+        for w in st.session_state.pop("build_warnings", []):
+            st.warning(w)

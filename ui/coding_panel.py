@@ -12,7 +12,8 @@ def _city_options() -> dict[str, str]:
     cities = state.read(qdata.city_frame)
     if cities.empty:
         return {}
-    return {c: f"{n} ({c})" for c, n in zip(cities["code"], cities["name"])}
+    pinyin = cities["pinyin"] if "pinyin" in cities.columns else [""] * len(cities)
+    return {c: f"{n} {p or ''} ({c})".replace("  ", " ") for c, n, p in zip(cities["code"], cities["name"], pinyin)}
 
 
 def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> None:

@@ -12,6 +12,8 @@ def fit(dimension: str, **spec):
     result = state.attempt(state.read, fit_dimension, dimension, **spec)
     if result is not None:
         st.session_state[f"fit_{dimension}"] = result
+    else:  # never leave an older fit on screen under a failed specification
+        st.session_state.pop(f"fit_{dimension}", None)
     return result
 
 

@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from mixed.evidence import city_names
 from mixed.joint import joint_display, unit_evidence
 from ui import fits, state
 
@@ -10,7 +11,7 @@ st.caption("Side-by-side joint display (Guetterman, Fetters & Creswell 2015): ea
            "estimate and the passages coded with a code mapped to it (Codebook → Code ↔ variable).")
 
 dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
-                                 key="joint_dimension") or "connection"
+                                 key="joint_dimension", required=True) or "connection"
 result = fits.current(dimension)
 if result is None:
     st.stop()
@@ -34,18 +35,23 @@ for row in display.itertuples():
             right.caption(f"— {q['cite']} ({q['code']})")
         if len(row.quotes) > 3:
             with right.expander(f"All {len(row.quotes)} passages"):
-                st.dataframe(pd.DataFrame(row.quotes)[["quote", "cite", "code"]], hide_index=True, width="stretch")
+                st.dataframe(pd.DataFrame(row.quotes)[["cite", "code", "quote"]], hide_index=True, width="stretch",
+                             column_config={"quote": st.column_config.TextColumn("quote", width="large")})
 
 st.divider()
 st.subheader("One unit: observed vs predicted, with its passages")
 units = result.units
+names = state.read(city_names)
 if "city" in units.columns:
     options = list(units["city"])
+    label = lambda u: f"{names.get(u, u)} ({u})"  # noqa: E731
 else:
     options = [f"{a}-{b}" for a, b in zip(units["city_a"], units["city_b"])]
+    label = lambda u: f"{names.get(u.split('-')[0], '')} – {names.get(u.split('-')[1], '')} ({u})"  # noqa: E731
 order = units["pearson"].abs().to_numpy().argsort()[::-1]
 options = [options[i] for i in order]
-choice = st.selectbox("City or dyad (largest |Pearson residual| first)", options, key="unit_pick")
+choice = st.selectbox("City or dyad (largest |Pearson residual| first; type a name to search)", options,
+                      format_func=label, key="unit_pick")
 if choice:
     unit = choice if "city" in units.columns else tuple(choice.split("-"))
     ev = state.attempt(state.read, unit_evidence, result, unit)

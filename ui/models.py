@@ -12,7 +12,7 @@ st.caption("breadth: partners per city (count) · connection: does a pair collab
            "degree: service items of a collaborating pair (count, zero-truncated)")
 
 dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
-                                 key="model_dimension") or "connection"
+                                 key="model_dimension", required=True) or "connection"
 data = state.attempt(state.read, dimension_data, dimension)
 if data is None:
     st.stop()
@@ -20,7 +20,7 @@ if data is None:
 model = st.selectbox("Model", MODELS[dimension], index=MODELS[dimension].index(DEFAULT_MODEL[dimension]),
                      key=f"model_{dimension}")
 try:
-    default_formula = default_spec(dimension, data.columns, model).formula
+    default_formula = default_spec(dimension, data, model).formula
 except ValueError as exc:
     default_formula = ""
     st.info(str(exc))

@@ -41,12 +41,11 @@ if submitted:
             state.open_project(path.strip())
             state.read(coding.ensure_default_codebook)
 
-        if state.attempt(_open) is None and state.PROJECT_KEY in st.session_state:
-            st.success(f"Opened {path.strip()}.")
+        if state.attempt(_open) is not None:
             st.rerun()
 
 if st.button("Back to the demo project"):
     from data.demo.build import ensure_demo
 
-    state.attempt(state.open_project, str(ensure_demo()))
-    st.rerun()
+    if state.attempt(state.open_project, str(ensure_demo())) is not None:
+        st.rerun()

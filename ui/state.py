@@ -23,12 +23,33 @@ def _engine_for(url: str):
     return store.connect(url)
 
 
+def _last_project_file() -> Path:
+    from data.demo.build import user_data_dir
+
+    return user_data_dir() / "last_project.txt"
+
+
+def _remembered() -> str | None:
+    """The project opened last on this machine, if it still exists."""
+    try:
+        path = _last_project_file().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not path or ("://" not in path and not Path(path).exists()):
+        return None
+    return path
+
+
 def project_path() -> str:
-    """The open project: session choice, else ``TANDEM_PROJECT``, else the demo (built on first use)."""
+    """The open project: ``TANDEM_PROJECT``, else the session's choice, else the project opened
+    last on this machine, else the demo (built on first use)."""
+    env = os.environ.get("TANDEM_PROJECT")
+    if env:
+        return env
     if PROJECT_KEY not in st.session_state:
-        env = os.environ.get("TANDEM_PROJECT")
-        if env:
-            st.session_state[PROJECT_KEY] = env
+        remembered = _remembered()
+        if remembered:
+            st.session_state[PROJECT_KEY] = remembered
         else:
             from data.demo.build import ensure_demo
 
@@ -38,9 +59,16 @@ def project_path() -> str:
 
 
 def open_project(path: str) -> None:
-    """Switch the workbench to another project file (created if new)."""
+    """Switch the workbench to another project file (created if new) and remember it."""
+    if os.environ.get("TANDEM_PROJECT"):
+        raise ValueError("This workbench was started with TANDEM_PROJECT set; restart without it to switch projects.")
     store.connect(path).dispose()
     st.session_state[PROJECT_KEY] = path
+    try:
+        _last_project_file().parent.mkdir(parents=True, exist_ok=True)
+        _last_project_file().write_text(path, encoding="utf-8")
+    except OSError:
+        pass  # remembering is a convenience; the project is open either way
     for key in [k for k in st.session_state if str(k).startswith("fit_")]:
         del st.session_state[key]
     bump()

@@ -1,0 +1,132 @@
+"""Retrieve page: coded passages filtered by code, document, document kind and attributes,
+city, dyad and coder, with surrounding context; open a passage in its document."""
+import pandas as pd
+import streamlit as st
+
+import coding
+from coding.documents import document_attributes, documents_where
+from coding.queries import coders
+from quant import data as qdata
+from ui import state
+
+st.title("Retrieve")
+st.caption("Coded passages that match every filter, in document order. Select a row to read it in context, "
+           "open it in its document or write a memo on it.")
+
+book = state.read(coding.codebook)
+docs = state.read(document_attributes)
+if book.empty or docs.empty:
+    st.info("Nothing coded yet: import documents and code them first.")
+    st.stop()
+
+paths = dict(zip(book["id"], book["path"]))
+doc_names = dict(zip(docs["id"], docs["name"]))
+cities = state.read(qdata.city_frame)
+city_names = dict(zip(cities["code"], cities["name"])) if not cities.empty else {}
+by_city = state.read(coding.counts_by_city)
+coded_cities = list(by_city.loc[by_city["n_total"] > 0, "city_code"])
+by_dyad = state.read(coding.counts_by_dyad)
+dyad_pairs = [(a, b) for a, b in zip(by_dyad["city_a"], by_dyad["city_b"])]
+attribute_keys = [c for c in docs.columns if c not in ("id", "name", "kind", "language", "superseded_by")]
+
+
+def _city(code):
+    return f"{city_names.get(code, code)} ({code})"
+
+
+def _dyad(pair):
+    return f"{city_names.get(pair[0], pair[0])}–{city_names.get(pair[1], pair[1])}"
+
+
+with st.container(border=True):
+    c1, c2, c3 = st.columns(3)
+    code_ids = c1.multiselect("Codes", list(paths), format_func=paths.get, key="ret_codes",
+                              placeholder="Any code")
+    subcodes = c1.checkbox("Include sub-codes", value=True, key="ret_subcodes",
+                           help="A code also retrieves the passages of every code below it.")
+    doc_ids = c2.multiselect("Documents", list(doc_names), format_func=doc_names.get, key="ret_docs",
+                             placeholder="Any document")
+    kinds = c2.multiselect("Document kinds", sorted(docs["kind"].unique()), key="ret_kinds", placeholder="Any kind")
+    attr = c3.selectbox("Document attribute", [None] + attribute_keys, key="ret_attr",
+                        format_func=lambda k: "(any)" if k is None else k)
+    values = sorted(docs[attr].dropna().unique()) if attr else []
+    attr_values = c3.multiselect("Attribute value", values, key="ret_attr_values", disabled=not attr,
+                                 placeholder="Any value")
+    c4, c5, c6, c7 = st.columns([2, 2, 2, 1])
+    city = c4.selectbox("City", [None] + coded_cities, key="ret_city",
+                        format_func=lambda c: "(any)" if c is None else _city(c),
+                        help="Passages linked to the city, or to a dyad that contains it.")
+    dyad = c5.selectbox("Dyad", [None] + dyad_pairs, key="ret_dyad",
+                        format_func=lambda d: "(any)" if d is None else _dyad(d))
+    who = c6.multiselect("Coders", state.read(coders), key="ret_coders", placeholder="Any coder")
+    context = c7.number_input("Context", 0, 500, 60, step=20, key="ret_context",
+                              help="Characters shown before and after each passage.")
+
+document_filter = None
+if doc_ids or kinds or (attr and attr_values):
+    allowed = state.read(documents_where, kinds=kinds or None,
+                         attributes={attr: attr_values} if attr and attr_values else None)
+    document_filter = [d for d in allowed if not doc_ids or d in doc_ids]
+
+if document_filter == []:
+    st.info("No document matches these document filters.")
+    st.stop()
+found = state.attempt(state.read, coding.retrieve, code_ids=code_ids or None, include_subcodes=subcodes,
+                      document_ids=document_filter, city=city, dyad=dyad, coder=who or None, context=int(context))
+if found is None:
+    st.stop()
+if found.empty:
+    st.info("No coded passage matches these filters.")
+    st.stop()
+
+view = found.assign(
+    code=[paths.get(c, n) for c, n in zip(found["code_id"], found["code"])],
+    cities=[", ".join(city_names.get(c, c) for c in cs) for cs in found["cities"]],
+    dyads=[", ".join(_dyad(d.split("-")) for d in ds) for ds in found["dyads"]],
+    before=found["context_before"] if "context_before" in found else "",
+    after=found["context_after"] if "context_after" in found else "",
+)
+columns = ["document", "paragraph", "code", "before", "quote", "after", "coder", "cities", "dyads"]
+head, download = st.columns([4, 1])
+head.markdown(f"**{len(view)} passage(s)** in {view['document_id'].nunique()} document(s)")
+download.download_button("Download CSV", view[["coding_id", "document_id", *columns, "memo"]].to_csv(index=False)
+                         .encode("utf-8-sig"), "passages.csv", "text/csv", key="ret_download", width="stretch")
+event = st.dataframe(
+    view[columns], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    key="ret_table",
+    column_config={"paragraph": st.column_config.NumberColumn("¶", width="small"),
+                   "before": st.column_config.TextColumn("…before", width="small"),
+                   "quote": st.column_config.TextColumn("passage", width="large"),
+                   "after": st.column_config.TextColumn("after…", width="small")},
+)
+rows = list(event.selection.rows) if event and event.selection else []
+if not rows:
+    st.caption("Select a row to read the passage in context.")
+    st.stop()
+
+row = view.iloc[rows[0]]
+cid, doc_id = int(row["coding_id"]), int(row["document_id"])
+with st.container(border=True):
+    para = "" if pd.isna(row["paragraph"]) else f" · ¶ {row['paragraph']}"
+    st.markdown(f"**{row['code']}** · coding {cid} · by {row['coder']}")
+    st.caption(f"{row['document']}{para} · characters {row['start']:,}–{row['end']:,}")
+    if row["before"]:
+        st.caption("…" + row["before"])
+    st.text(row["quote"])
+    if row["after"]:
+        st.caption(row["after"] + "…")
+    links = [x for x in (row["cities"], row["dyads"]) if x]
+    st.caption("Linked to: " + ("; ".join(links) if links else "no city or dyad"))
+    if row["memo"]:
+        st.caption("Coding memo:")
+        st.text(row["memo"])
+    if st.button("Open in the document", icon=":material/open_in_new:", key="ret_open"):
+        st.session_state["code_doc"] = doc_id
+        st.session_state["selected_coding"] = cid
+        st.switch_page("ui/code.py")
+    with st.form("ret_memo_form", clear_on_submit=True):
+        title = st.text_input("Memo title", key="ret_memo_title")
+        text = st.text_area("Memo on this passage", key="ret_memo_text")
+        if st.form_submit_button("Add memo"):
+            state.write(coding.add_memo, "coding", cid, text, title=title, author=state.coder(),
+                        success="Memo added (see the Memos page).")
