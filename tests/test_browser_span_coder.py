@@ -173,7 +173,7 @@ def _code_id(app, name: str) -> int:
     return _db(app, "SELECT id FROM codes WHERE name = ?", name)[0][0]
 
 
-def _wait_for_coding(app, page, code_id: int, quote: str, timeout: float = 10.0) -> tuple:
+def _wait_for_coding(app, page, code_id: int, quote: str, timeout: float = 30.0) -> tuple:
     """Poll the SQLite file for a coding with this code and quote, then wait for the rerun."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
