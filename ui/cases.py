@@ -18,6 +18,7 @@ only_evidence = c3.toggle("Only cases with coded passages", value=False)
 result = fits.current(dimension)
 if result is None:
     st.stop()
+state.simulated_banner()
 table = state.attempt(state.read, case_table, result, c=c, n_typical=int(n_typical))
 if table is None:
     st.stop()

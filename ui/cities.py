@@ -19,6 +19,7 @@ c2.metric("Dyads", f"{len(dyads):,}")
 if "connection" in dyads.columns:
     c3.metric("Collaborating dyads", f"{int(dyads['connection'].fillna(0).sum()):,}")
 
+state.simulated_banner()
 tab_cities, tab_dyads, tab_load, tab_build = st.tabs(["Cities", "Dyads", "Load tables", "Build dyads"])
 
 with tab_cities:

@@ -3,7 +3,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from store.summary import project_overview
 from quant.analysis import DEFAULT_MODEL, MODELS, default_spec, dimension_data
 from ui import fits, state
 
@@ -44,9 +43,7 @@ result = fits.current(dimension, fit_default=False)
 if result is None:
     st.stop()
 
-simulated = state.read(project_overview).get("simulated_outcomes")
-if simulated:
-    st.warning(f"Outcomes in this project are SIMULATED: {simulated}", icon=":material/science:")
+state.simulated_banner()
 
 st.subheader(f"{result.dimension}: {result.model}")
 st.code(result.formula, language=None)

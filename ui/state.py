@@ -140,3 +140,12 @@ def read(func: Callable[..., Any], *args, **kwargs) -> Any:
 def project_label() -> str:
     path = project_path()
     return Path(path).name if "://" not in path else path.split("@")[-1]
+
+
+def simulated_banner() -> None:
+    """Say, where outcomes are shown, that the project's outcomes are simulated (the demo)."""
+    from store.summary import project_overview
+
+    note = attempt(read, project_overview)
+    if note and note.get("simulated_outcomes"):
+        st.warning(f"Outcomes in this project are SIMULATED: {note['simulated_outcomes']}", icon=":material/science:")
