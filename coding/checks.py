@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import operator
 import unicodedata
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,8 @@ import store
 from coding.errors import CodingError
 
 MAX_CODER = 100
+
+T = TypeVar("T")
 
 
 def as_id(value: Any, what: str) -> int:
@@ -62,28 +64,31 @@ def as_coder(value: Any) -> str:
     return name
 
 
+def get_row(session: Session, model: type[T], row_id: Any, noun: str, *, id_what: str | None = None) -> T:
+    """The ``model`` row with primary key ``row_id``, or ``CodingError``.
+
+    ``row_id`` is checked with :func:`as_id` (named ``id_what``, default ``"<noun> id"``);
+    a missing row raises ``"<noun> <row_id!r> does not exist."``.
+    """
+    row = session.get(model, as_id(row_id, id_what or f"{noun} id"))
+    if row is None:
+        raise CodingError(f"{noun} {row_id!r} does not exist.")
+    return row
+
+
 def get_document(session: Session, document_id: Any) -> store.Document:
     """The document with this id, or ``CodingError``."""
-    doc = session.get(store.Document, as_id(document_id, "Document id"))
-    if doc is None:
-        raise CodingError(f"Document {document_id!r} does not exist.")
-    return doc
+    return get_row(session, store.Document, document_id, "Document")
 
 
 def get_code(session: Session, code_id: Any) -> store.Code:
     """The code with this id, or ``CodingError``."""
-    code = session.get(store.Code, as_id(code_id, "Code id"))
-    if code is None:
-        raise CodingError(f"Code {code_id!r} does not exist.")
-    return code
+    return get_row(session, store.Code, code_id, "Code")
 
 
 def get_coding(session: Session, coding_id: Any) -> store.Coding:
     """The coding with this id, or ``CodingError``."""
-    coding = session.get(store.Coding, as_id(coding_id, "Coding id"))
-    if coding is None:
-        raise CodingError(f"Coding {coding_id!r} does not exist.")
-    return coding
+    return get_row(session, store.Coding, coding_id, "Coding")
 
 
 def get_city(session: Session, city_code: Any) -> store.City:

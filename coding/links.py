@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import store
-from coding.checks import as_coder, as_id, get_city, get_coding
+from coding.checks import as_coder, get_city, get_coding, get_row
 from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
 
@@ -147,9 +147,7 @@ def unlink(session: Session, link_id: int, *, coder: str | None = None) -> None:
     CodingError
         Unknown link.
     """
-    link = session.get(store.CodingLink, as_id(link_id, "Link id"))
-    if link is None:
-        raise CodingError(f"Link {link_id!r} does not exist.")
+    link = get_row(session, store.CodingLink, link_id, "Link")
     coding = get_coding(session, link.coding_id)
     actor = coding.coder if coder is None else as_coder(coder)
     payload = {"link": snapshot(link)}

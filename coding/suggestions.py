@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
-from coding.checks import as_coder, as_id, as_ids, get_code, get_coding
+from coding.checks import as_coder, as_id, as_ids, get_code, get_coding, get_row
 from coding.codings import add_coding, delete_coding
 from coding.errors import CodingError
 from coding.links import DASH, link_city, link_dyad, suggest_links
@@ -32,19 +32,14 @@ KINDS = ("coding", "city", "dyad")
 
 
 def _get(session: Session, suggestion_id: Any) -> SuggestionModel:
-    row = session.get(SuggestionModel, as_id(suggestion_id, "Suggestion id"))
-    if row is None:
-        raise CodingError(f"Suggestion {suggestion_id!r} does not exist.")
+    row = get_row(session, SuggestionModel, suggestion_id, "Suggestion")
     if row.status != "pending":
         raise CodingError(f"Suggestion {row.id} was already {row.status}.")
     return row
 
 
 def _rule(session: Session, rule_id: Any) -> AutocodeRule:
-    rule = session.get(AutocodeRule, as_id(rule_id, "Rule id"))
-    if rule is None:
-        raise CodingError(f"Auto-coding rule {rule_id!r} does not exist.")
-    return rule
+    return get_row(session, AutocodeRule, rule_id, "Auto-coding rule", id_what="Rule id")
 
 
 def pending(
