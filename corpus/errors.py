@@ -16,3 +16,13 @@ class OffsetError(CorpusError):
 
     The message names the offset, its unit and the length of the text.
     """
+
+
+def exception_reason(exc: BaseException) -> str:
+    """A short reason for a library's exception, for a message's parentheses.
+
+    The exception's text without a trailing full stop, cut to 200 characters; the
+    exception's class name when it has no text (``KeyError()`` -> ``"KeyError"``).
+    """
+    msg = str(exc).strip().rstrip(".")
+    return msg[:200] if msg else exc.__class__.__name__

@@ -14,7 +14,7 @@ import io
 import zipfile
 import zlib
 
-from corpus.errors import CorpusError
+from corpus.errors import CorpusError, exception_reason
 from corpus.text import RawText, normalise
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -65,7 +65,7 @@ def read_docx(data: bytes, filename: str) -> RawText:
     except KeyError as exc:
         raise CorpusError(f"{filename}: not a valid .docx file (part {exc} is missing).") from None
     except Exception as exc:  # python-docx raises ValueError/lxml errors for non-Word packages
-        raise CorpusError(f"{filename}: not a valid .docx file ({_reason(exc)}).") from None
+        raise CorpusError(f"{filename}: not a valid .docx file ({exception_reason(exc)}).") from None
 
     state = {"textboxes": False}
     paragraphs = [t for t in _blocks(body, state) if t.strip()]
@@ -73,11 +73,6 @@ def read_docx(data: bytes, filename: str) -> RawText:
     if state["textboxes"]:
         warnings.append(f"{filename}: text in text boxes was not imported; copy it into the body if it matters.")
     return RawText(text=normalise("\n\n".join(paragraphs)), encoding=None, warnings=warnings)
-
-
-def _reason(exc: Exception) -> str:
-    msg = str(exc).strip().rstrip(".")
-    return msg[:200] if msg else exc.__class__.__name__
 
 
 def _blocks(element, state):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import logging
 
-from corpus.errors import CorpusError
+from corpus.errors import CorpusError, exception_reason
 from corpus.text import RawText, normalise
 
 
@@ -53,7 +53,7 @@ def _read(data: bytes, filename: str) -> RawText:
         reader = PdfReader(io.BytesIO(data), strict=False)
         encrypted = reader.is_encrypted
     except Exception as exc:  # pypdf raises many types for damaged files
-        raise CorpusError(f"{filename}: not a valid PDF file ({_reason(exc)}).") from None
+        raise CorpusError(f"{filename}: not a valid PDF file ({exception_reason(exc)}).") from None
     if encrypted:
         try:
             opened = reader.decrypt("")
@@ -62,13 +62,13 @@ def _read(data: bytes, filename: str) -> RawText:
                 f"{filename}: is encrypted with AES; save an unencrypted copy and import that."
             ) from None
         except Exception as exc:
-            raise CorpusError(f"{filename}: is encrypted and cannot be opened ({_reason(exc)}).") from None
+            raise CorpusError(f"{filename}: is encrypted and cannot be opened ({exception_reason(exc)}).") from None
         if opened == PasswordType.NOT_DECRYPTED:
             raise CorpusError(f"{filename}: is password-protected; remove the password and import it again.")
     try:
         pages = list(reader.pages)
     except Exception as exc:
-        raise CorpusError(f"{filename}: not a valid PDF file ({_reason(exc)}).") from None
+        raise CorpusError(f"{filename}: not a valid PDF file ({exception_reason(exc)}).") from None
     if not pages:
         raise CorpusError(f"{filename}: the PDF has no pages.")
     texts, empty, failed = [], [], []
@@ -99,8 +99,3 @@ def _read(data: bytes, filename: str) -> RawText:
 def _numbers(numbers: list[int]) -> str:
     shown = ", ".join(str(n) for n in numbers[:10])
     return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
-
-
-def _reason(exc: Exception) -> str:
-    msg = str(exc).strip().rstrip(".")
-    return msg[:200] if msg else exc.__class__.__name__
