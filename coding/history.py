@@ -23,7 +23,7 @@ another coder, a name is now taken, ...); nothing is written then.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 from sqlalchemy import select, update
@@ -229,6 +229,25 @@ def _summary(event: store.Event, log_id: int) -> dict[str, Any]:
             "summary": describe(event.type, event.payload), "log_id": log_id}
 
 
+def _revert_and_log(session: Session, who: str, event: store.Event, ops: Callable[[], list[Op]], *,
+                    log_type: EventType, undone: int, verb: str) -> dict[str, Any]:
+    """Revert ``ops()`` for ``event``, set its ``undone`` flag and log the reverting ops.
+
+    The shared body of :func:`undo` and :func:`redo`: ``ops`` is called inside the guard,
+    so a ``CodingError`` from building or reverting the ops is re-raised as "Event N
+    (...) cannot be <verb>: ..." before the flag or the log is written. Returns :func:`_summary`.
+    """
+    try:
+        done = revert_ops(session, ops())
+    except CodingError as err:
+        raise CodingError(f"Event {event.id} ({describe(event.type, event.payload)}) cannot be {verb}: {err}") from err
+    session.execute(update(store.Event).where(store.Event.id == event.id).values(undone=undone))
+    log_id = record(session, log_type, {"event_id": event.id, "event_type": event.type, "ops": done},
+                    who, event.document_id)
+    session.refresh(event)
+    return _summary(event, log_id)
+
+
 def undo(session: Session, coder: str) -> dict[str, Any] | None:
     """Revert this coder's most recent change that is in force.
 
@@ -255,15 +274,10 @@ def undo(session: Session, coder: str) -> dict[str, Any] | None:
     if event is None:
         return None
     fwd = _last_ops(session, EventType.REDO, event.id)
-    try:
-        back = revert_ops(session, forward_ops(event.type, event.payload, session) if fwd is None else fwd)
-    except CodingError as err:
-        raise CodingError(f"Event {event.id} ({describe(event.type, event.payload)}) cannot be undone: {err}") from err
-    session.execute(update(store.Event).where(store.Event.id == event.id).values(undone=1))
-    log_id = record(session, EventType.UNDO, {"event_id": event.id, "event_type": event.type, "ops": back},
-                    who, event.document_id)
-    session.refresh(event)
-    return _summary(event, log_id)
+    return _revert_and_log(
+        session, who, event, lambda: forward_ops(event.type, event.payload, session) if fwd is None else fwd,
+        log_type=EventType.UNDO, undone=1, verb="undone",
+    )
 
 
 def redo(session: Session, coder: str) -> dict[str, Any] | None:
@@ -288,15 +302,7 @@ def redo(session: Session, coder: str) -> dict[str, Any] | None:
     back = _last_ops(session, EventType.UNDO, event.id)
     if back is None:
         raise CodingError(f"Event {event.id} is marked undone but has no undo record, so it cannot be redone.")
-    try:
-        fwd = revert_ops(session, back)
-    except CodingError as err:
-        raise CodingError(f"Event {event.id} ({describe(event.type, event.payload)}) cannot be redone: {err}") from err
-    session.execute(update(store.Event).where(store.Event.id == event.id).values(undone=0))
-    log_id = record(session, EventType.REDO, {"event_id": event.id, "event_type": event.type, "ops": fwd},
-                    who, event.document_id)
-    session.refresh(event)
-    return _summary(event, log_id)
+    return _revert_and_log(session, who, event, lambda: back, log_type=EventType.REDO, undone=0, verb="redone")
 
 
 def peek(session: Session, coder: str) -> dict[str, dict[str, Any] | None]:
