@@ -68,6 +68,21 @@ def _origin(origin: Any) -> str:
     return origin
 
 
+def _add_link(session: Session, coding: store.Coding, actor: str, origin: str, *,
+              created_dyad: store.Dyad | None = None, **target: Any) -> int:
+    """Write one new link of ``coding`` (``city_code=`` or ``dyad_id=``) and its ``link_add`` event.
+
+    ``created_dyad`` is the dyad row made for this link, if any; the event keeps it so
+    that undo can remove it. Returns the new link's id.
+    """
+    link = store.CodingLink(coding_id=coding.id, origin=origin, **target)
+    session.add(link)
+    session.flush()
+    payload = {"link": snapshot(link), "created_dyad": snapshot(created_dyad) if created_dyad is not None else None}
+    record(session, EventType.LINK_ADD, payload, actor, coding.document_id)
+    return link.id
+
+
 def link_city(session: Session, coding_id: int, city_code: str, origin: str = "manual", *,
               coder: str | None = None) -> int:
     """Link a coding to a city.
@@ -99,11 +114,7 @@ def link_city(session: Session, coding_id: int, city_code: str, origin: str = "m
         store.CodingLink.coding_id == coding.id, store.CodingLink.city_code == city.code))
     if existing is not None:
         return existing
-    link = store.CodingLink(coding_id=coding.id, city_code=city.code, origin=how)
-    session.add(link)
-    session.flush()
-    record(session, EventType.LINK_ADD, {"link": snapshot(link), "created_dyad": None}, actor, coding.document_id)
-    return link.id
+    return _add_link(session, coding, actor, how, city_code=city.code)
 
 
 def link_dyad(session: Session, coding_id: int, city_a: str, city_b: str, origin: str = "manual", *,
@@ -131,12 +142,7 @@ def link_dyad(session: Session, coding_id: int, city_a: str, city_b: str, origin
         store.CodingLink.coding_id == coding.id, store.CodingLink.dyad_id == dyad.id))
     if existing is not None:
         return existing
-    link = store.CodingLink(coding_id=coding.id, dyad_id=dyad.id, origin=how)
-    session.add(link)
-    session.flush()
-    payload = {"link": snapshot(link), "created_dyad": snapshot(dyad) if created else None}
-    record(session, EventType.LINK_ADD, payload, actor, coding.document_id)
-    return link.id
+    return _add_link(session, coding, actor, how, created_dyad=dyad if created else None, dyad_id=dyad.id)
 
 
 def unlink(session: Session, link_id: int, *, coder: str | None = None) -> None:
