@@ -175,16 +175,10 @@ class OffsetIndex:
     def from_utf16(self, units: Iterable[int]) -> np.ndarray:
         """Code-point indices of UTF-16 offsets; ``OffsetError`` inside a surrogate pair."""
         arr = self._ints(units, self.utf16_length, "UTF-16 code units")
-        # k = number of astral characters starting strictly before u.
-        k = np.searchsorted(self._astral_u16, arr, side="left")
-        inside = (k > 0) & (arr == self._astral_u16[np.maximum(k - 1, 0)] + 1)
-        if inside.any():
-            v = int(arr[inside][0])
-            raise OffsetError(
-                f"UTF-16 offset {v} falls between the two halves of a surrogate pair "
-                f"(inside one character above U+FFFF)."
-            )
-        return arr - k
+        return _from_two_unit(
+            arr, self._astral_u16,
+            "UTF-16 offset {} falls between the two halves of a surrogate pair (inside one character above U+FFFF).",
+        )
 
     def to_utf8_bytes(self, idx: Iterable[int]) -> np.ndarray:
         """UTF-8 byte offsets of code-point indices ``idx``."""
@@ -209,9 +203,21 @@ class OffsetIndex:
     def from_crlf(self, offsets: Iterable[int]) -> np.ndarray:
         """Code-point indices of CRLF-rendering offsets; ``OffsetError`` inside a CRLF."""
         arr = self._ints(offsets, self.n + len(self._newlines), "code points with CRLF")
-        k = np.searchsorted(self._newlines_crlf, arr, side="left")
-        inside = (k > 0) & (arr == self._newlines_crlf[np.maximum(k - 1, 0)] + 1)
-        if inside.any():
-            v = int(arr[inside][0])
-            raise OffsetError(f"CRLF offset {v} falls between the \\r and the \\n of a line break.")
-        return arr - k
+        return _from_two_unit(
+            arr, self._newlines_crlf, "CRLF offset {} falls between the \\r and the \\n of a line break.",
+        )
+
+
+def _from_two_unit(arr: np.ndarray, starts: np.ndarray, message: str) -> np.ndarray:
+    """Code-point indices of offsets over a rendering where some characters take two units.
+
+    ``starts`` are the sorted offsets, in that rendering, of those two-unit characters
+    (surrogate pairs in UTF-16, ``\\r\\n`` in CRLF); each one before an offset shifts it by
+    one. An offset between the two units of one character raises ``OffsetError`` with
+    ``message.format(offset)`` (the first such offset).
+    """
+    k = np.searchsorted(starts, arr, side="left")  # two-unit characters starting before each offset
+    inside = (k > 0) & (arr == starts[np.maximum(k - 1, 0)] + 1)
+    if inside.any():
+        raise OffsetError(message.format(int(arr[inside][0])))
+    return arr - k
