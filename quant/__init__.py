@@ -2,8 +2,14 @@
 
 Data side: ``quant.cities`` (tables, name resolution), ``quant.dyads`` (pairs, covariates,
 dyad tables), ``quant.agreements`` (agreement lists to prefecture dyads), ``quant.formula``
-(node-attribute operators in formulas), ``quant.data`` (the store; the only module that
-imports ``store``).
+(node-attribute operators in formulas), ``quant.data`` (the store).
+
+Models: ``quant.models`` (breadth, connection, degree, the two-part hurdle), ``quant.analysis``
+(fitting from a project), ``quant.specs`` (saved specifications), ``quant.quantitize``
+(variables from codings). Inference: ``quant.margins`` (average marginal effects),
+``quant.inference`` (VIF, standardised coefficients, Wald and LR tests), ``quant.influence``
+(delete-a-city influence). Only ``data``, ``analysis``, ``outcomes``, ``specs`` and
+``quantitize`` touch ``store``.
 """
 from quant.errors import AmbiguousCityError, DyadError, ModelError, QuantError, UnknownCityError
 from quant.cities import CityResolver, load_city_table, read_table, standard_cities
@@ -12,5 +18,8 @@ from quant.agreements import fold_agreements
 from quant.formula import prepare_dyad_formula
 from quant.results import FitResult
 from quant.dyadic import DyadicVcov, dyadic_vcov, hc0_vcov
-from quant.models import fit, fit_breadth, fit_connection, fit_degree
+from quant.models import fit, fit_breadth, fit_connection, fit_degree, fit_hurdle
 from quant.cases import city_residual_from_dyads, select_cases
+from quant.margins import average_marginal_effects
+from quant.inference import lr_test, standardized, vif, wald_nested, wald_test
+from quant.influence import city_influence

@@ -1,24 +1,29 @@
 """Fitting a collaboration dimension from what a project holds.
 
 This is the glue between the store (via ``quant.data``) and the model functions: it
-assembles the city or dyad table, chooses the default model and formula for a
-dimension, and fits. The UI and the command line both call ``fit_dimension``.
+assembles the city or dyad table, builds the dyad columns that node-attribute operators
+(``sum(x)``, ``absdiff(x)``, ``min(x)``, ``max(x)``, ``product(x)``, ``same(x)``,
+``both(x)``) ask for from the city table (``quant.formula.prepare_dyad_formula``), chooses
+the default model and formula for a dimension, and fits. The UI and the command line both
+call ``fit_dimension``; ``model_data`` gives the prepared table that the inference
+functions (``quant.margins``, ``quant.inference``, ``quant.influence``) need.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from quant.errors import QuantError
+from quant.errors import ModelError, QuantError
 
 DIMENSIONS = ("breadth", "connection", "degree")
 
 MODELS = {
     "breadth": ("nb", "poisson", "binomial"),
     "connection": ("logit", "probit"),
-    "degree": ("ztnb", "nb_pos"),
+    "degree": ("ztnb", "nb_pos", "hurdle"),
 }
 
 DEFAULT_MODEL = {"breadth": "nb", "connection": "logit", "degree": "ztnb"}
@@ -140,8 +145,192 @@ def dimension_data(session, dimension: str) -> pd.DataFrame:
     return dyads
 
 
+#: VIF above which ``fit_dimension`` adds a near-collinearity warning (Kutner et al. 2005, §10.5).
+VIF_WARN = 10.0
+#: Largest rows × columns for which ``fit_dimension`` computes VIFs after the fit.
+VIF_MAX_CELLS = 5_000_000
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """The table a specification is fitted on, with its formulas rewritten to columns.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        City table (breadth) or dyad table with the operator columns added.
+    spec : Spec
+        Dimension, model and the formula as the researcher wrote it.
+    design_formula : str
+        ``spec.formula`` with each ``op(x)`` replaced by its column ``op_x``.
+    zero_formula : str or None
+        The hurdle zero part as written (right-hand side), if any.
+    zero_design_formula : str or None
+        Its rewritten right-hand side.
+    warnings : list of str
+        Collinearity sentences about the operators.
+    n_nodes : int or None
+        Cities of the project (dyad models), isolated ones included.
+    operators : list of (str, str)
+        The (operator, attribute) pairs used.
+    """
+
+    data: pd.DataFrame
+    spec: Spec
+    design_formula: str
+    zero_formula: str | None = None
+    zero_design_formula: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    n_nodes: int | None = None
+    operators: list = field(default_factory=list)
+
+
+def _check_names(formula: str, columns, dimension: str, city_columns=()) -> None:
+    from quant.formula import unknown_names
+
+    unknown = unknown_names(formula, columns)
+    if unknown:
+        hint = [u for u in unknown if u in set(city_columns)]
+        level = "city" if dimension == "breadth" else "dyad"
+        raise QuantError(
+            f"Unknown variable(s) in the formula: {', '.join(unknown)} (not {level} variables of the project"
+            + (f"; {', '.join(hint)} is a city attribute: use sum(), absdiff(), min(), max(), product(), "
+               "same() or both() to make a dyad covariate of it" if hint else "")
+            + ")."
+        )
+
+
+def model_data(session, dimension: str, *, model: str | None = None, formula: str | None = None,
+               zero_formula: str | None = None) -> ModelData:
+    """Assemble, check and prepare the table one specification is fitted on.
+
+    Parameters
+    ----------
+    session : Session
+    dimension : {"breadth", "connection", "degree"}
+    model : str, optional
+        One of ``MODELS[dimension]``.
+    formula : str, optional
+        Patsy formula over the table's columns and, for dyad dimensions, node-attribute
+        operators over city attributes; any outcome column may stand left of ``~``.
+        Default: ``default_spec``.
+    zero_formula : str, optional
+        Right-hand side of the hurdle's zero part (model "hurdle" only).
+
+    Returns
+    -------
+    ModelData
+
+    Raises
+    ------
+    QuantError
+        Unknown dimension or model, a formula without ``~``, an outcome or variable that
+        the project does not have (each named, in one sentence), operators in a breadth
+        formula, or a hurdle zero formula with another model.
+    UnknownCityError
+        A dyad names a city missing from the city table.
+    """
+    from quant import data as qdata
+    from quant.formula import find_operator_terms, prepare_dyad_formula
+
+    check_dimension(dimension, model)
+    data = dimension_data(session, dimension)
+    spec = default_spec(dimension, data, model) if not formula else Spec(
+        dimension, model or DEFAULT_MODEL[dimension], formula.strip())
+    if "~" not in spec.formula:
+        raise QuantError(f"The formula '{spec.formula}' has no '~' separating outcome and predictors.")
+    if zero_formula and spec.model != "hurdle":
+        raise QuantError("A zero-part formula belongs to the hurdle model only; choose model 'hurdle' or leave it empty.")
+    outcome = spec.formula.split("~", 1)[0].strip()
+    lhs_names = set(_identifiers(outcome)) - {"np", "log", "log1p", "sqrt", "exp", "abs", "I", "Q"}
+    if not outcome or not lhs_names or any(n not in data.columns for n in lhs_names):
+        missing = ", ".join(sorted(n for n in lhs_names if n not in data.columns)) or outcome or "(none)"
+        raise QuantError(f"The outcome '{missing}' is not a variable of the {dimension} table.")
+    if dimension == "breadth":
+        ops = find_operator_terms(spec.formula)
+        if ops:
+            raise QuantError(
+                f"{ops[0][0]}({ops[0][1]}) builds a dyad covariate, but breadth is modelled on cities; "
+                f"use the city attribute {ops[0][1]} itself."
+            )
+        _check_names(spec.formula.split("~", 1)[1], data.columns, dimension)
+        return ModelData(data=data, spec=spec, design_formula=spec.formula)
+    cities = qdata.city_frame(session)
+    design_formula, prepared, notes = prepare_dyad_formula(spec.formula, data, cities)
+    operators = find_operator_terms(spec.formula)
+    zero_design = None
+    if spec.model == "hurdle" and zero_formula and zero_formula.strip():
+        rhs = zero_formula.split("~", 1)[-1].strip()
+        if not rhs:
+            raise QuantError(f"The zero-part formula {zero_formula!r} has no terms.")
+        zdf, prepared, znotes = prepare_dyad_formula(f"{outcome} ~ {rhs}", prepared, cities)
+        zero_design = zdf.split("~", 1)[1].strip()
+        notes = notes + [n for n in znotes if n not in notes]
+        operators += [t for t in find_operator_terms(rhs) if t not in operators]
+        _check_names(zero_design, prepared.columns, dimension, cities.columns)
+    _check_names(design_formula.split("~", 1)[1], prepared.columns, dimension, cities.columns)
+    n_nodes = max(len(set(data["city_a"]) | set(data["city_b"])), qdata.project_summary(session)["n_cities"])
+    return ModelData(data=prepared, spec=spec, design_formula=design_formula,
+                     zero_formula=zero_formula.strip() if zero_formula and zero_formula.strip() else None,
+                     zero_design_formula=zero_design, warnings=notes, n_nodes=n_nodes, operators=operators)
+
+
+def fit_prepared(md: ModelData, *, se: tuple[str, ...] | None = None, small_sample: str = "none",
+                 psd: str = "none", conservative: bool = False, pvalues: str = "normal"):
+    """Fit a prepared specification (``model_data``); see ``fit_dimension`` for the options."""
+    from quant import models
+
+    if pvalues not in ("normal", "t"):
+        raise QuantError(f"p-values {pvalues!r} must come from 'normal' or 't' (N - 1 df).")
+    spec = md.spec
+    if md.warnings:  # a collinear operator set cannot be estimated: say why in one sentence
+        raise ModelError(md.warnings[0])
+    kwargs: dict = {}
+    if se is not None:
+        kwargs["se"] = tuple(se)
+    if spec.dimension == "breadth":
+        if spec.model == "binomial":
+            kwargs["n_possible"] = len(md.data) - 1
+        result = models.fit_breadth(md.data, md.design_formula, model=spec.model, **kwargs)
+    else:
+        kwargs.update(n_nodes=md.n_nodes, small_sample=small_sample, psd=psd, conservative=conservative)
+        if spec.model == "hurdle":
+            result = models.fit_hurdle(md.data, md.design_formula, zero_formula=md.zero_design_formula, **kwargs)
+        elif spec.dimension == "connection":
+            result = models.fit_connection(md.data, md.design_formula, model=spec.model, **kwargs)
+        else:
+            result = models.fit_degree(md.data, md.design_formula, model=spec.model, **kwargs)
+    meta = dict(result.meta)
+    meta.update(design_formula=md.design_formula, pvalues=pvalues,
+                operators=[f"{op}({var})" for op, var in md.operators])
+    if md.zero_formula:
+        meta["zero_formula"] = md.zero_formula
+        meta["parts"]["zero"]["written"] = md.zero_formula
+    warnings = list(result.warnings) + _vif_warnings(result, md.data)
+    return dataclasses.replace(result, formula=spec.formula, meta=meta, warnings=warnings, p_dist=pvalues)
+
+
+def _vif_warnings(result, data) -> list[str]:
+    from quant.inference import vif
+
+    k = len(result.params)
+    if result.n * k > VIF_MAX_CELLS or k < 3:
+        return []
+    try:
+        table = vif(result, data)
+    except (QuantError, ValueError, IndexError):
+        return []
+    high = table[table["vif"] > VIF_WARN]
+    if high.empty:
+        return []
+    listed = ", ".join(f"{t} ({v:.3g})" for t, v in high["vif"].items())
+    return [f"near-collinear covariates: variance inflation factor above {VIF_WARN:g} for {listed}; "
+            "their coefficients are imprecise and hard to separate."]
+
+
 def fit_dimension(session, dimension: str, *, model: str | None = None, formula: str | None = None,
-                  se: tuple[str, ...] | None = None, small_sample: str = "none"):
+                  se: tuple[str, ...] | None = None, small_sample: str = "none", psd: str = "none",
+                  conservative: bool = False, pvalues: str = "normal", zero_formula: str | None = None):
     """Fit the model of one collaboration dimension on the project's data.
 
     Parameters
@@ -149,54 +338,39 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
     session : Session
     dimension : {"breadth", "connection", "degree"}
     model : str, optional
-        One of ``MODELS[dimension]``; default ``DEFAULT_MODEL[dimension]``.
+        One of ``MODELS[dimension]``; default ``DEFAULT_MODEL[dimension]``. Degree also takes
+        "hurdle" (logit on all dyads + ZTNB on collaborating ones, joint covariance).
     formula : str, optional
-        A patsy formula over the dimension's table; default ``default_spec``.
+        A patsy formula over the dimension's table; any outcome column may stand left of
+        ``~``. Dyad formulas may use node-attribute operators over city attributes:
+        ``sum(x)``, ``absdiff(x)``, ``min(x)``, ``max(x)``, ``product(x)``, ``same(x)``,
+        ``both(x)`` (quant.md §3). Default ``default_spec``.
     se : tuple of {"model", "hc0", "dyadic"}, optional
         Standard-error types to compute (dyad models default to all three).
     small_sample : {"none", "nodes"}
         The N/(N−1) option for the dyadic-robust covariance.
+    psd : {"none", "clip"}
+        Clip negative eigenvalues of the dyadic-robust covariance.
+    conservative : bool
+        Graham's always-PSD dyadic form (V̂ + V̂_HC0).
+    pvalues : {"normal", "t"}
+        Reference distribution of p-values and intervals (t: N − 1 df, N = cities).
+    zero_formula : str, optional
+        Right-hand side of the hurdle's zero part (default: the count part's).
 
     Returns
     -------
     quant.results.FitResult
+        ``formula`` as written; ``meta["design_formula"]`` the rewritten one; ``warnings``
+        include VIFs above 10.
 
     Raises
     ------
     QuantError
         Unknown dimension/model, missing data or variables; ``ModelError`` when the fit
-        fails (non-convergence, separation), with one sentence saying why.
+        fails (non-convergence, separation, collinear operator sets), with one sentence
+        saying why.
     """
-    from quant import models
-
-    check_dimension(dimension, model)
-    data = dimension_data(session, dimension)
-    spec = default_spec(dimension, data, model) if formula is None else Spec(
-        dimension, model or DEFAULT_MODEL[dimension], formula)
-    unknown = sorted(
-        name for name in _identifiers(spec.formula.split("~", 1)[-1])
-        if name not in data.columns and name not in {"np", "log", "log1p", "exp", "sqrt", "C", "I", "center",
-                                                     "standardize", "scale", "Q"}
-    )
-    if "~" not in spec.formula:
-        raise QuantError(f"The formula '{spec.formula}' has no '~' separating outcome and predictors.")
-    outcome = spec.formula.split("~", 1)[0].strip()
-    if outcome not in data.columns:
-        raise QuantError(f"The outcome '{outcome}' is not a variable of the {dimension} table.")
-    if unknown:
-        raise QuantError(f"Unknown variable(s) in the formula: {', '.join(unknown)}.")
-    kwargs = {}
-    if se is not None:
-        kwargs["se"] = tuple(se)
-    if dimension == "breadth":
-        if spec.model == "binomial":
-            kwargs["n_possible"] = len(data) - 1
-        return models.fit_breadth(data, spec.formula, model=spec.model, **kwargs)
-    # every city of the project counts as a node (isolated ones too: quant.md §1.5)
-    from quant import data as qdata
-
-    n_nodes = max(len(set(data["city_a"]) | set(data["city_b"])), qdata.project_summary(session)["n_cities"])
-    kwargs.update(n_nodes=n_nodes, small_sample=small_sample)
-    if dimension == "connection":
-        return models.fit_connection(data, spec.formula, model=spec.model, **kwargs)
-    return models.fit_degree(data, spec.formula, model=spec.model, **kwargs)
+    md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula)
+    return fit_prepared(md, se=se, small_sample=small_sample, psd=psd, conservative=conservative,
+                        pvalues=pvalues)

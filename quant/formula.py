@@ -21,7 +21,7 @@ from quant.dyads import OPERATORS, collinearity_warnings, node_covariates
 from quant.errors import DyadError, QuantError, UnknownCityError
 from quant.tables import normalise_code
 
-__all__ = ["FORMULA_FUNCTIONS", "find_operator_terms", "prepare_dyad_formula"]
+__all__ = ["FORMULA_FUNCTIONS", "find_operator_terms", "prepare_dyad_formula", "unknown_names"]
 
 _OPERATOR_CALL = re.compile(
     r"(?<![\w.])(" + "|".join(OPERATORS) + r")\(\s*([A-Za-z_\u4e00-\u9fff][\w]*)\s*\)"
@@ -56,6 +56,34 @@ def find_operator_terms(formula: str) -> list[tuple[str, str]]:
         if term not in out:
             out.append(term)
     return out
+
+
+def unknown_names(formula: str, columns) -> list[str]:
+    """Plain names in a formula that are neither columns nor known functions.
+
+    Parameters
+    ----------
+    formula : str
+        A patsy formula (operators already rewritten, or none used).
+    columns : iterable of str
+        The table's column names.
+
+    Returns
+    -------
+    list of str
+        In order of first appearance; quoted strings, Python keywords, names followed by
+        ``(`` or ``.`` and ``FORMULA_FUNCTIONS`` are ignored.
+    """
+    cols = set(map(str, columns))
+    stray: list[str] = []
+    bare = _STRING.sub(" ", formula)
+    for match in _IDENTIFIER.finditer(bare):
+        name, after = match.group(1), bare[match.end():].lstrip()
+        if after.startswith(("(", ".")) or keyword.iskeyword(name) or name in FORMULA_FUNCTIONS:
+            continue
+        if name not in cols and name not in stray:
+            stray.append(name)
+    return stray
 
 
 def prepare_dyad_formula(
@@ -129,14 +157,7 @@ def prepare_dyad_formula(
         for name, values in built.items():
             data[name] = np.asarray(values, dtype="float64")
     rewritten = _OPERATOR_CALL.sub(lambda m: f"{m.group(1)}_{m.group(2)}", formula)
-    stray = []
-    bare = _STRING.sub(" ", rewritten)
-    for match in _IDENTIFIER.finditer(bare):
-        name, after = match.group(1), bare[match.end():].lstrip()
-        if after.startswith(("(", ".")) or keyword.iskeyword(name) or name in FORMULA_FUNCTIONS:
-            continue
-        if name not in data.columns and name not in stray:
-            stray.append(name)
+    stray = unknown_names(rewritten, data.columns)
     if stray:
         hint = [s for s in stray if s in nodes.columns]
         raise QuantError(

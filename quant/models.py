@@ -6,6 +6,7 @@ dimension      unit                   models                                  de
 breadth        city                   nb (default), poisson, binomial         model
 connection     dyad (all pairs)       logit (default), probit                 dyadic
 degree         collaborating dyad     ztnb (default), nb_pos                  dyadic
+degree         all dyads (two parts)  hurdle: logit + ztnb, joint covariance  dyadic
 =============  =====================  ======================================  ===========
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from quant.errors import QuantError
 from quant.models_breadth import fit_breadth
 from quant.models_degree import fit_degree
+from quant.models_hurdle import fit_hurdle
 from quant.models_dyad import LEAN_LOGIT_MIN_ROWS, fit_connection
 from quant.results import FitResult
 
@@ -23,6 +25,7 @@ __all__ = [
     "fit_breadth",
     "fit_connection",
     "fit_degree",
+    "fit_hurdle",
     "DEFAULT_MODELS",
     "MODELS_BY_DIMENSION",
     "LEAN_LOGIT_MIN_ROWS",
@@ -32,7 +35,7 @@ DEFAULT_MODELS = {"breadth": "nb", "connection": "logit", "degree": "ztnb"}
 MODELS_BY_DIMENSION = {
     "breadth": ("nb", "poisson", "binomial"),
     "connection": ("logit", "probit"),
-    "degree": ("ztnb", "nb_pos"),
+    "degree": ("ztnb", "nb_pos", "hurdle"),
 }
 _FITTERS = {"breadth": fit_breadth, "connection": fit_connection, "degree": fit_degree}
 
@@ -56,7 +59,8 @@ def fit(
     formula : str
         Patsy formula (required).
     **kw
-        Passed to ``fit_breadth``, ``fit_connection`` or ``fit_degree``.
+        Passed to ``fit_breadth``, ``fit_connection``, ``fit_degree`` or (model "hurdle")
+        ``fit_hurdle``.
 
     Returns
     -------
@@ -79,4 +83,6 @@ def fit(
         )
     if not formula:
         raise QuantError(f"a formula is needed to fit the {dimension} model, e.g. 'y ~ x'.")
+    if model == "hurdle":
+        return fit_hurdle(data, formula, **kw)
     return _FITTERS[dimension](data, formula, model=model, **kw)

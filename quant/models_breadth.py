@@ -69,7 +69,7 @@ def fit_breadth(
     -------
     FitResult
         ``dimension="breadth"``; ``units`` has ``city``, ``y``, ``fitted`` (expected count:
-        μ, or m·p for binomial) and ``pearson`` (quant.md §4.3).
+        μ, or m·p for binomial) and ``pearson`` (quant.md §4.3); binomial fits add ``trials``.
 
     Raises
     ------
@@ -187,6 +187,8 @@ def fit_breadth(
         index=pd.Index(design.rows, name="row"),
         copy=False,
     )
+    if trials is not None:
+        units["trials"] = trials
     return FitResult(
         dimension="breadth", model=model, formula=formula,
         params=pd.Series(params, index=pnames), se=cov.se, cov=cov.cov,

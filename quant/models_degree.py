@@ -20,7 +20,7 @@ from quant.residuals import pearson_nb2, pearson_ztnb
 from quant.results import FitResult
 from quant.ztnb import ZTNB2
 
-__all__ = ["fit_degree"]
+__all__ = ["fit_degree", "fit_ztnb"]
 
 
 def _alpha_ok(res) -> str | None:
@@ -28,6 +28,68 @@ def _alpha_ok(res) -> str | None:
     if alpha > ALPHA_FLOOR:
         return None
     return f"ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion)"
+
+_ALPHA_HINT = ("If the counts are not overdispersed, alpha sits at its bound 0 and NB2 has no "
+               "maximum; otherwise simplify the formula or rescale covariates.")
+
+
+def fit_ztnb(y: np.ndarray, X: np.ndarray, names: list[str]):
+    """Fit the zero-truncated NB2 (``quant.ztnb.ZTNB2``) with the start values and optimizer
+    fallbacks of quant.md pitfall 3.
+
+    Parameters
+    ----------
+    y : ndarray, (n,)
+        Positive counts.
+    X : ndarray, (n, k)
+        Design matrix.
+    names : list of str, (k,)
+        Column names (for messages).
+
+    Returns
+    -------
+    res : statsmodels results
+        Parameters (β, α), α > 0.
+    model : ZTNB2
+    optimizer : str
+        Label of the accepted attempt.
+    notes : list of str
+        Sentences for the fit's warnings.
+
+    Raises
+    ------
+    ModelError
+        Rows dropped by the truncated model, or no acceptable optimum (all attempts named).
+    """
+    m = ZTNB2(y, X)  # TruncatedLFNegativeBinomialP(p=2, truncation=0), analytic Hessian
+    if m.endog.shape[0] != len(y):  # pitfall 2: rows must not be dropped behind our back
+        raise ModelError(
+            f"the truncated model kept {m.endog.shape[0]} of {len(y)} rows; ids would misalign."
+        )
+    with dg.captured_warnings():
+        try:
+            pois = Poisson(y, X).fit(disp=0, method="newton", maxiter=100).params
+        except (np.linalg.LinAlgError, ValueError):
+            pois = np.zeros(len(names))
+    if not np.all(np.isfinite(pois)):
+        pois = np.zeros(len(names))
+    start = np.append(pois, 0.5)
+
+    def nb_start():
+        with dg.captured_warnings():
+            try:
+                nbp = NegativeBinomialP(y, X, p=2).fit(disp=0, method="newton", maxiter=100).params
+            except (np.linalg.LinAlgError, ValueError):
+                return start
+        return nbp if np.all(np.isfinite(nbp)) and nbp[-1] > 0 else start
+
+    attempts = [
+        Attempt("newton from Poisson start, alpha = 0.5", "newton", start, {"maxiter": 100}),
+        Attempt("bfgs from Poisson start, alpha = 0.5", "bfgs", start, {"maxiter": 2000}),
+        Attempt("newton from NB2 start", "newton", nb_start, {"maxiter": 200}),
+    ]
+    res, optimizer, notes = run_fit(m, attempts, "zero-truncated NB2", check=_alpha_ok, hint=_ALPHA_HINT)
+    return res, m, optimizer, notes
 
 
 @single_blas_thread
@@ -127,33 +189,7 @@ def fit_degree(
     )
     pnames = names + ["alpha"]
     if model == "ztnb":
-        m = ZTNB2(y, X)  # TruncatedLFNegativeBinomialP(p=2, truncation=0), analytic Hessian
-        if m.endog.shape[0] != len(y):  # pitfall 2: rows must not be dropped behind our back
-            raise ModelError(
-                f"the truncated model kept {m.endog.shape[0]} of {len(y)} rows; ids would misalign."
-            )
-        with dg.captured_warnings():
-            try:
-                pois = Poisson(y, X).fit(disp=0, method="newton", maxiter=100).params
-            except (np.linalg.LinAlgError, ValueError):
-                pois = np.zeros(len(names))
-        if not np.all(np.isfinite(pois)):
-            pois = np.zeros(len(names))
-        start = np.append(pois, 0.5)
-
-        def nb_start():
-            with dg.captured_warnings():
-                try:
-                    nbp = NegativeBinomialP(y, X, p=2).fit(disp=0, method="newton", maxiter=100).params
-                except (np.linalg.LinAlgError, ValueError):
-                    return start
-            return nbp if np.all(np.isfinite(nbp)) and nbp[-1] > 0 else start
-
-        attempts = [
-            Attempt("newton from Poisson start, alpha = 0.5", "newton", start, {"maxiter": 100}),
-            Attempt("bfgs from Poisson start, alpha = 0.5", "bfgs", start, {"maxiter": 2000}),
-            Attempt("newton from NB2 start", "newton", nb_start, {"maxiter": 200}),
-        ]
+        res, m, optimizer, notes = fit_ztnb(y, X, names)
         what = "zero-truncated NB2"
     else:
         m = NegativeBinomialP(y, X, p=2)
@@ -163,11 +199,7 @@ def fit_degree(
             Attempt("nelder-mead from default start", "nm", None, {"maxiter": 20000}),
         ]
         what = "NB2 on collaborating dyads"
-    res, optimizer, notes = run_fit(
-        m, attempts, what, check=_alpha_ok,
-        hint="If the counts are not overdispersed, alpha sits at its bound 0 and NB2 has no "
-        "maximum; otherwise simplify the formula or rescale covariates.",
-    )
+        res, optimizer, notes = run_fit(m, attempts, what, check=_alpha_ok, hint=_ALPHA_HINT)
     warnings += notes
     params = np.asarray(res.params, float)
     alpha = float(params[-1])

@@ -18,10 +18,11 @@ from scipy import stats
 
 from quant.errors import QuantError
 
-__all__ = ["FitResult", "DIMENSIONS", "MODELS", "SE_TYPES"]
+__all__ = ["FitResult", "DIMENSIONS", "MODELS", "P_DISTS", "SE_TYPES"]
 
 DIMENSIONS = ("breadth", "connection", "degree")
-MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos")
+MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle")
+P_DISTS = ("normal", "t")
 SE_TYPES = ("model", "hc0", "dyadic")
 
 
@@ -60,8 +61,10 @@ class FitResult:
     ----------
     dimension : {"breadth", "connection", "degree"}
         The collaboration dimension modelled.
-    model : {"logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos"}
-        The model family ("ztnb" = zero-truncated NB2, "nb_pos" = NB2 on positive dyads).
+    model : {"logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle"}
+        The model family ("ztnb" = zero-truncated NB2, "nb_pos" = NB2 on positive dyads,
+        "hurdle" = logit on all dyads + ZTNB2 on the positive ones, parameters prefixed
+        ``zero:`` and ``count:``).
     formula : str
         The patsy formula as given.
     params : pandas.Series, (k,)
@@ -90,7 +93,12 @@ class FitResult:
         One row per unit used: id column ``city`` (breadth) or ``city_a``, ``city_b`` (dyads),
         then ``y``, ``fitted`` (mean or probability) and ``pearson``.
     meta : dict
-        Other settings (covariance options, optimizer, residual definition, outcome name).
+        Other settings (covariance options, optimizer, residual definition, outcome name;
+        ``design_formula`` when node-attribute operators were rewritten to columns).
+    p_dist : {"normal", "t"}
+        Reference distribution of z = estimate/SE for p-values and intervals: the standard
+        normal (default) or Student t with N − 1 degrees of freedom, N = ``n_nodes`` (the
+        analogue of G − 1 in one-way clustering; quant.md §1.6).
     """
 
     dimension: str
@@ -110,6 +118,7 @@ class FitResult:
     warnings: list[str] = field(default_factory=list)
     units: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, Any] = field(default_factory=dict)
+    p_dist: str = "normal"
 
     def __post_init__(self) -> None:
         if self.dimension not in DIMENSIONS:
@@ -122,10 +131,24 @@ class FitResult:
             raise QuantError(
                 f"se_type {self.se_type!r} was not computed; available: {', '.join(self.se)}."
             )
+        if self.p_dist not in P_DISTS:
+            raise QuantError(f"p_dist {self.p_dist!r} is not one of {', '.join(P_DISTS)}.")
+
+    @property
+    def df(self) -> int | None:
+        """Degrees of freedom of the t reference (N − 1, N = nodes), or None for the normal."""
+        if self.p_dist != "t":
+            return None
+        nodes = self.n_nodes if self.n_nodes is not None else self.n
+        return max(int(nodes) - 1, 1)
+
+    def p_label(self) -> str:
+        """How p-values are computed, e.g. ``"t with N − 1 = 154 df"`` or ``"standard normal"``."""
+        return "standard normal" if self.p_dist == "normal" else f"t with N - 1 = {self.df} df"
 
     # ------------------------------------------------------------------ tables
     def table(self, se_type: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
-        """Coefficient table with normal-theory z, p and confidence limits.
+        """Coefficient table with z, p and confidence limits (normal, or t when ``p_dist="t"``).
 
         Parameters
         ----------
@@ -137,8 +160,9 @@ class FitResult:
         Returns
         -------
         pandas.DataFrame, (k, 6)
-            Index ``term``; columns ``estimate``, ``se``, ``z``, ``p`` (two-sided, standard
-            normal), ``ci_low``, ``ci_high`` (estimate ∓ z_{1−α/2}·se).
+            Index ``term``; columns ``estimate``, ``se``, ``z``, ``p`` (two-sided, from the
+            standard normal, or from t with N − 1 df when ``p_dist="t"``), ``ci_low``,
+            ``ci_high`` (estimate ∓ q_{1−α/2}·se with the same reference distribution).
 
         Raises
         ------
@@ -155,8 +179,9 @@ class FitResult:
         est = self.params.astype(float)
         se = self.se[key].reindex(est.index).astype(float)
         z = est / se
-        p = 2.0 * stats.norm.sf(np.abs(z))
-        q = stats.norm.ppf(1.0 - alpha / 2.0)
+        ref = stats.norm if self.p_dist == "normal" else stats.t(self.df)
+        p = 2.0 * ref.sf(np.abs(z))
+        q = ref.ppf(1.0 - alpha / 2.0)
         out = pd.DataFrame(
             {
                 "estimate": est,
@@ -177,16 +202,19 @@ class FitResult:
         -------
         dict
             Keys ``dimension``, ``model``, ``formula``, ``n``, ``n_nodes``, ``llf``, ``aic``,
-            ``bic``, ``converged``, ``warnings``, ``se_type``, ``se_labels``, ``terms`` (names in
-            order), ``params`` (term → ``{"estimate": x, "se": {type: se}}``), ``cov`` (type →
-            nested list, k × k) and ``meta`` (covariance settings and other options). NaN and
-            infinities become ``None``.
+            ``bic``, ``converged``, ``warnings``, ``se_type``, ``se_labels``, ``p_dist``, ``df``
+            (None for the normal), ``terms`` (names in order), ``params`` (term →
+            ``{"estimate": x, "se": {type: se}, "p": {type: p}}``), ``cov`` (type → nested list,
+            k × k) and ``meta`` (covariance settings and other options). NaN and infinities
+            become ``None``.
         """
+        pvals = {k: self.table(k)["p"] for k in self.se}
         params = {}
         for term, value in self.params.items():
             params[str(term)] = {
                 "estimate": _json_float(value),
                 "se": {k: _json_float(s.get(term, np.nan)) for k, s in self.se.items()},
+                "p": {k: _json_float(p.get(term, np.nan)) for k, p in pvals.items()},
             }
         return {
             "dimension": self.dimension,
@@ -201,6 +229,8 @@ class FitResult:
             "warnings": list(self.warnings),
             "se_type": self.se_type,
             "se_labels": dict(self.se_labels),
+            "p_dist": self.p_dist,
+            "df": self.df,
             "terms": [str(t) for t in self.params.index],
             "params": params,
             "cov": {k: _json_value(np.asarray(v)) for k, v in self.cov.items()},
@@ -246,7 +276,7 @@ class FitResult:
                 f" {row.p:>8.4f}  {row.ci_low:>12.5g} {row.ci_high:>12.5g}"
             )
         lines.append("")
-        lines.append(f"SE: {self.se_labels.get(key, key)}")
+        lines.append(f"SE: {self.se_labels.get(key, key)}; p and CI: {self.p_label()}")
         for w in self.warnings:
             lines.append(f"warning: {w}")
         return "\n".join(lines)

@@ -1,14 +1,19 @@
-"""Models page: fit breadth, connection and degree; estimates with every SE type; coefficient plot."""
+"""Models page: specify (node operators, hurdle, saved specifications), fit, read the estimates with
+every SE type, then marginal effects, standardised coefficients, VIF, city influence, the city
+residuals implied by the dyad model, several saved specifications side by side, and quantitized
+codes as covariates."""
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from quant.analysis import DEFAULT_MODEL, MODELS, default_spec, dimension_data
-from ui import fits, state
+from quant.specs import list_specs
+from ui import fits, models_panels as panels, state
 
 st.title("Models")
 st.caption("breadth: partners per city (count) · connection: does a pair collaborate (binary, all dyads) · "
-           "degree: service items of a collaborating pair (count, zero-truncated)")
+           "degree: service items of a collaborating pair (count: zero-truncated, NB on collaborating pairs, or "
+           "the two-part hurdle)")
 
 dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
                                  key="model_dimension", required=True) or "connection"
@@ -16,58 +21,117 @@ data = state.attempt(state.read, dimension_data, dimension)
 if data is None:
     st.stop()
 
-model = st.selectbox("Model", MODELS[dimension], index=MODELS[dimension].index(DEFAULT_MODEL[dimension]),
-                     key=f"model_{dimension}")
-try:
-    default_formula = default_spec(dimension, data, model).formula
-except ValueError as exc:
-    default_formula = ""
-    st.info(str(exc))
-formula = st.text_input("Formula (patsy)", default_formula, key=f"formula_{dimension}")
-se_choices = ["model"] if dimension == "breadth" else ["model", "hc0", "dyadic"]
-c1, c2 = st.columns([3, 1])
-se = c1.multiselect("Standard errors", se_choices, default=se_choices, key=f"se_{dimension}")
-nn = c2.checkbox("N/(N−1) correction", value=False, disabled=dimension == "breadth",
-                 help="Multiply the dyadic-robust covariance by N/(N−1), N = number of cities.")
-with st.expander("Variables available"):
-    st.write(", ".join(c for c in data.columns if c not in ("dyad_id",)))
+saved = state.attempt(state.read, list_specs)
+saved = saved if isinstance(saved, pd.DataFrame) else pd.DataFrame(columns=["name", "dimension"])
+mine = saved[saved["dimension"] == dimension]
+if len(mine):
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    pick = c1.selectbox("Saved specification", mine["name"].tolist(), key=f"pick_spec_{dimension}",
+                        help="Load a specification saved in this project into the fields below and fit it.")
+    c2.button("Load and fit", on_click=panels.load_spec_into_widgets, args=(pick,), key=f"load_spec_{dimension}")
 
-if st.button("Fit", type="primary") or f"fit_{dimension}" not in st.session_state:
-    spec = dict(model=model, formula=formula or None, se=tuple(se) or None)
+model_key, formula_key, zero_key = f"model_{dimension}", f"formula_{dimension}", f"zero_{dimension}"
+if model_key not in st.session_state:
+    st.session_state[model_key] = DEFAULT_MODEL[dimension]
+model = st.selectbox("Model", MODELS[dimension], key=model_key,
+                     help="hurdle = logit on all dyads + zero-truncated NB on collaborating ones, with a joint "
+                          "dyadic-robust covariance." if dimension == "degree" else None)
+if formula_key not in st.session_state:
+    try:
+        st.session_state[formula_key] = default_spec(dimension, data, model).formula
+    except ValueError as exc:
+        st.session_state[formula_key] = ""
+        st.info(str(exc))
+operators_help = ("Any outcome left of ~. Dyad formulas may build covariates from city attributes: sum(x), "
+                  "absdiff(x), min(x), max(x), product(x), same(x), both(x); never sum, absdiff, min and max "
+                  "of one variable together.")
+formula = st.text_input("Formula (patsy)", key=formula_key,
+                        help=operators_help if dimension != "breadth" else "Any outcome left of ~; city variables.")
+zero = ""
+if model == "hurdle":
+    zero = st.text_input("Zero part (logit) right-hand side", key=zero_key, placeholder="~ log_gravity + same_strategy",
+                         help="Covariates of whether a pair collaborates; empty = those of the count part.")
+se_choices = ["model", "hc0"] if dimension == "breadth" else ["model", "hc0", "dyadic"]
+if f"se_{dimension}" not in st.session_state:
+    st.session_state[f"se_{dimension}"] = se_choices
+c1, c2, c3 = st.columns([3, 1, 1])
+se = c1.multiselect("Standard errors", se_choices, key=f"se_{dimension}")
+nn = c2.checkbox("N/(N−1) correction", key=f"nn_{dimension}", disabled=dimension == "breadth",
+                 help="Multiply the dyadic-robust covariance by N/(N−1), N = number of cities.")
+pv = c3.radio("p-values", ["normal", "t"], key=f"pv_{dimension}", horizontal=True,
+              help="t: Student t with N − 1 degrees of freedom, N = number of cities (quant.md §1.6).")
+with st.expander("Variables available"):
+    st.write("**" + ("City" if dimension == "breadth" else "Dyad") + " variables:** "
+             + ", ".join(c for c in data.columns if c not in ("dyad_id",)))
     if dimension != "breadth":
-        spec["small_sample"] = "nodes" if nn else "none"
+        cities = state.attempt(state.read, panels.city_attributes)
+        if cities:
+            st.write("**City attributes (use with sum(), absdiff(), min(), max(), product(), same(), both()):** "
+                     + ", ".join(cities))
+
+spec = dict(model=model, formula=formula or None, se=tuple(se) or None, pvalues=pv)
+if dimension != "breadth":
+    spec["small_sample"] = "nodes" if nn else "none"
+if model == "hurdle" and zero.strip():
+    spec["zero_formula"] = zero
+b1, b2 = st.columns([1, 4])
+fit_now = b1.button("Fit", type="primary") or st.session_state.pop("_models_fit_now", False)
+with b2.popover("Save this specification"):
+    name = st.text_input("Name", key=f"spec_name_{dimension}", placeholder="e.g. needs only")
+    replace = st.checkbox("Replace a saved one of that name", key=f"spec_replace_{dimension}")
+    if st.button("Save", key=f"spec_save_{dimension}"):
+        panels.save_current(name, dimension, spec, replace)
+if fit_now or f"fit_{dimension}" not in st.session_state:
     with st.spinner("Fitting…"):
         fits.fit(dimension, **spec)
 
 result = fits.current(dimension, fit_default=False)
-if result is None:
-    st.stop()
+if result is not None:
+    state.simulated_banner()
+    st.subheader(f"{result.dimension}: {result.model}")
+    st.code(result.formula + (f"\nzero part: {result.meta['zero_formula']}" if result.meta.get("zero_formula") else ""),
+            language=None)
+    m1, m2, m3, m4, m5 = st.columns(5)
+    m1.metric("n", f"{result.n:,}")
+    m2.metric("log-likelihood", f"{result.llf:,.2f}")
+    m3.metric("AIC", f"{result.aic:,.1f}")
+    m4.metric("BIC", f"{result.bic:,.1f}")
+    m5.metric("nodes", f"{result.n_nodes:,}" if result.n_nodes else "—")
+    for w in result.warnings:
+        st.warning(w)
 
-state.simulated_banner()
+    se_type = st.radio("Report standard errors", list(result.se), index=list(result.se).index(result.se_type),
+                       horizontal=True, key=f"show_se_{dimension}")
+    st.caption(f"{result.se_labels.get(se_type, se_type)}; p-values and 95% intervals from the {result.p_label()}.")
+    table = result.table(se_type)
+    wide = table.copy()
+    for key, series in result.se.items():
+        wide[f"se ({key})"] = series
+    st.dataframe(wide.style.format(precision=4), width="stretch")
 
-st.subheader(f"{result.dimension}: {result.model}")
-st.code(result.formula, language=None)
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("n", f"{result.n:,}")
-m2.metric("log-likelihood", f"{result.llf:,.2f}")
-m3.metric("AIC", f"{result.aic:,.1f}")
-m4.metric("nodes", f"{result.n_nodes:,}" if result.n_nodes else "—")
-for w in result.warnings:
-    st.warning(w)
+    plot = table.drop(index=[t for t in table.index if t.split(":")[-1] in ("Intercept", "alpha")]).reset_index(names="term")
+    if not plot.empty:
+        base = alt.Chart(plot).encode(y=alt.Y("term:N", sort=None, title=None))
+        chart = (base.mark_rule().encode(x=alt.X("ci_low:Q", title=f"estimate with 95% CI ({se_type} SE)"), x2="ci_high:Q")
+                 + base.mark_point(filled=True, size=60).encode(x="estimate:Q", tooltip=["term", "estimate", "se", "p"])
+                 + alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="x:Q"))
+        st.altair_chart(chart.properties(height=40 * len(plot) + 40), width="stretch")
 
-se_type = st.radio("Report standard errors", list(result.se), index=list(result.se).index(result.se_type),
-                   horizontal=True, key=f"show_se_{dimension}")
-st.caption(result.se_labels.get(se_type, se_type))
-table = result.table(se_type)
-wide = table.copy()
-for key, series in result.se.items():
-    wide[f"se ({key})"] = series
-st.dataframe(wide.style.format(precision=4), width="stretch")
+    tabs = ["Marginal effects", "Standardised & VIF", "City influence"]
+    if result.dimension == "connection":
+        tabs.append("City residuals")
+    shown = st.tabs(tabs)
+    with shown[0]:
+        panels.marginal_effects(result, se_type)
+    with shown[1]:
+        panels.standardised_and_vif(result, se_type)
+    with shown[2]:
+        panels.influence(result, se_type)
+    if result.dimension == "connection":
+        with shown[3]:
+            panels.city_residuals(result)
 
-plot = table.drop(index=[t for t in table.index if t in ("Intercept", "alpha")]).reset_index(names="term")
-if not plot.empty:
-    base = alt.Chart(plot).encode(y=alt.Y("term:N", sort=None, title=None))
-    chart = (base.mark_rule().encode(x=alt.X("ci_low:Q", title=f"estimate with 95% CI ({se_type} SE)"), x2="ci_high:Q")
-             + base.mark_point(filled=True, size=60).encode(x="estimate:Q", tooltip=["term", "estimate", "se", "p"])
-             + alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="x:Q"))
-    st.altair_chart(chart.properties(height=40 * len(plot) + 40), width="stretch")
+st.divider()
+panels.compare_specs(saved, result, dimension)
+st.divider()
+panels.quantitized_codes()

@@ -1,0 +1,202 @@
+"""Named model specifications saved in the project (``store.ModelSpec``), so that a researcher
+can keep several specifications of one dimension and compare them side by side.
+
+A specification is a name, a dimension, a model, a formula (as written, node-attribute
+operators included) and options: ``se`` (SE types), ``small_sample``, ``psd``,
+``conservative``, ``pvalues`` and, for the hurdle, ``zero_formula``. When a formula uses a
+quantitized code (``quant.quantitize``), the construction of that variable at the time of
+saving is copied into ``options["quantitized"]``, so the record says what the variable meant
+even if it is rebuilt later.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import store
+from quant.errors import QuantError
+
+__all__ = ["OPTION_KEYS", "save_spec", "list_specs", "load_spec", "delete_spec", "fit_spec", "spec_fit_kwargs"]
+
+#: Options a saved specification may carry (passed to ``quant.analysis.fit_dimension``).
+OPTION_KEYS = ("se", "small_sample", "psd", "conservative", "pvalues", "zero_formula")
+#: Informational options kept as they are (not passed to the fit).
+INFO_KEYS = ("quantitized", "simulated", "note")
+_NAME_LIMIT = 200
+
+
+def _clean_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise QuantError("A saved specification needs a name (some text).")
+    name = " ".join(name.split())
+    if len(name) > _NAME_LIMIT:
+        raise QuantError(f"The specification name is longer than {_NAME_LIMIT} characters.")
+    return name
+
+
+def _clean_options(options: dict | None, model: str) -> dict:
+    options = dict(options or {})
+    unknown = sorted(k for k in options if k not in OPTION_KEYS and k not in INFO_KEYS)
+    if unknown:
+        raise QuantError(f"Unknown specification option(s) {', '.join(unknown)}; use {', '.join(OPTION_KEYS)}.")
+    if "se" in options and options["se"] is not None:
+        se = options["se"]
+        options["se"] = [se] if isinstance(se, str) else [str(s) for s in se]
+    if options.get("zero_formula") and model != "hurdle":
+        raise QuantError("A zero-part formula belongs to the hurdle model only.")
+    return {k: v for k, v in options.items() if v is not None and v != ""}
+
+
+def save_spec(session: Session, name: str, dimension: str, model: str | None, formula: str,
+              options: dict | None = None, *, replace: bool = False, check: bool = True) -> dict:
+    """Save (or with ``replace`` overwrite) a named specification.
+
+    Parameters
+    ----------
+    session : Session
+    name : str
+        Unique within the project (≤ 200 characters; runs of white space become one space).
+    dimension : {"breadth", "connection", "degree"}
+    model : str or None
+        One of ``quant.analysis.MODELS[dimension]``; None = the dimension's default.
+    formula : str
+        As written (operators allowed).
+    options : dict, optional
+        Keys of ``OPTION_KEYS`` (passed to the fit) and ``INFO_KEYS`` (kept as notes).
+    replace : bool
+        Overwrite a specification of the same name.
+    check : bool
+        Check that the project has every variable the formula names (``model_data``), so a
+        broken specification is refused when saved, not when fitted.
+
+    Returns
+    -------
+    dict
+        The saved specification (``load_spec`` form).
+
+    Raises
+    ------
+    QuantError
+        Empty or too long name, a name in use without ``replace``, unknown dimension, model,
+        option or variable.
+    """
+    from quant.analysis import DEFAULT_MODEL, check_dimension, model_data
+
+    name = _clean_name(name)
+    check_dimension(dimension, model)
+    model = model or DEFAULT_MODEL[dimension]
+    if not isinstance(formula, str) or "~" not in formula:
+        raise QuantError(f"The formula {formula!r} needs an outcome, '~' and predictors.")
+    formula = formula.strip()
+    options = _clean_options(options, model)
+    if check:
+        md = model_data(session, dimension, model=model, formula=formula, zero_formula=options.get("zero_formula"))
+        used = set(md.data.columns) & _formula_words(md.design_formula + " " + (md.zero_design_formula or ""))
+        _record_quantitized(session, options, used, md.operators)
+    row = session.scalar(select(store.ModelSpec).where(store.ModelSpec.name == name))
+    if row is not None and not replace:
+        raise QuantError(f"A specification named {name!r} exists already; choose another name or replace it.")
+    if row is None:
+        row = store.ModelSpec(name=name)
+        session.add(row)
+    row.dimension, row.model, row.formula, row.options = dimension, model, formula, options
+    session.flush()
+    return _as_dict(row)
+
+
+def _formula_words(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"[A-Za-z_]\w*", text))
+
+
+def _record_quantitized(session: Session, options: dict, used: set[str], operators) -> None:
+    from quant.quantitize import constructions
+
+    made = constructions(session)
+    names = set(used) | {var for _, var in operators}
+    found = {n: made[n] for n in sorted(names) if n in made}
+    if found:
+        options["quantitized"] = found
+    else:
+        options.pop("quantitized", None)
+
+
+def _as_dict(row: store.ModelSpec) -> dict:
+    return {"name": row.name, "dimension": row.dimension, "model": row.model, "formula": row.formula,
+            "options": dict(row.options or {}),
+            "created": row.created.isoformat() if row.created is not None else None}
+
+
+def list_specs(session: Session, dimension: str | None = None) -> pd.DataFrame:
+    """Saved specifications, oldest first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name, dimension, model, formula, options`` (dict), ``created`` (ISO text);
+        only ``dimension`` when given.
+    """
+    stmt = select(store.ModelSpec).order_by(store.ModelSpec.created, store.ModelSpec.id)
+    if dimension is not None:
+        stmt = stmt.where(store.ModelSpec.dimension == dimension)
+    rows = [_as_dict(r) for r in session.scalars(stmt)]
+    return pd.DataFrame(rows, columns=["name", "dimension", "model", "formula", "options", "created"])
+
+
+def load_spec(session: Session, name: str) -> dict:
+    """One saved specification as a dict (``name, dimension, model, formula, options, created``).
+
+    Raises
+    ------
+    QuantError
+        No specification has that name (the saved names are listed).
+    """
+    row = session.scalar(select(store.ModelSpec).where(store.ModelSpec.name == str(name).strip()))
+    if row is None:
+        names = list(session.scalars(select(store.ModelSpec.name).order_by(store.ModelSpec.name)))
+        raise QuantError(f"No saved specification is named {name!r}"
+                         + (f"; saved: {', '.join(names[:20])}." if names else "; none is saved yet."))
+    return _as_dict(row)
+
+
+def delete_spec(session: Session, name: str) -> None:
+    """Delete a saved specification.
+
+    Raises
+    ------
+    QuantError
+        No specification has that name.
+    """
+    load_spec(session, name)
+    row = session.scalar(select(store.ModelSpec).where(store.ModelSpec.name == str(name).strip()))
+    session.delete(row)
+    session.flush()
+
+
+def spec_fit_kwargs(spec: dict) -> dict:
+    """Keyword arguments of ``quant.analysis.fit_dimension`` for a saved specification."""
+    opts = {k: v for k, v in (spec.get("options") or {}).items() if k in OPTION_KEYS and v is not None}
+    if "se" in opts:
+        opts["se"] = (opts["se"],) if isinstance(opts["se"], str) else tuple(opts["se"])
+    return {"model": spec["model"], "formula": spec["formula"], **opts}
+
+
+def fit_spec(session: Session, name: str):
+    """Fit a saved specification on the project's current data (``fit_dimension``).
+
+    Returns
+    -------
+    quant.results.FitResult
+        With ``meta["spec_name"]`` set to ``name``.
+    """
+    import dataclasses
+
+    from quant.analysis import fit_dimension
+
+    spec = load_spec(session, name)
+    result = fit_dimension(session, spec["dimension"], **spec_fit_kwargs(spec))
+    return dataclasses.replace(result, meta={**result.meta, "spec_name": spec["name"]})
