@@ -17,6 +17,11 @@ PAGES = {
         st.Page("ui/documents.py", title="Documents", icon=":material/description:"),
         st.Page("ui/code.py", title="Code", icon=":material/ink_highlighter:"),
         st.Page("ui/codebook.py", title="Codebook", icon=":material/account_tree:"),
+        st.Page("ui/retrieve.py", title="Retrieve", icon=":material/format_quote:"),
+        st.Page("ui/search.py", title="Search", icon=":material/search:"),
+        st.Page("ui/suggestions.py", title="Suggestions", icon=":material/auto_fix_high:"),
+        st.Page("ui/matrices.py", title="Matrices", icon=":material/grid_on:"),
+        st.Page("ui/memos.py", title="Memos", icon=":material/sticky_note_2:"),
     ],
     "Quantitative": [
         st.Page("ui/cities.py", title="Cities & dyads", icon=":material/hub:"),

@@ -44,8 +44,8 @@ from coding.suggestions import (
 from store.models import AutocodeRule
 
 __all__ = [
-    "RULE_KINDS", "UNITS", "accept", "accept_rule", "add_rule", "delete_rule", "pending", "place_link_suggestions",
-    "preview_rule", "reject", "reject_rule", "revert_rule", "rules", "run_rules",
+    "RULE_KINDS", "UNITS", "accept", "accept_rule", "add_rule", "delete_rule", "parse_rule_pattern", "pending",
+    "place_link_suggestions", "preview_rule", "reject", "reject_rule", "revert_rule", "rules", "run_rules",
 ]
 
 RULE_COLUMNS = ["id", "code_id", "code", "kind", "pattern", "unit", "fold_traditional", "ignore_case",
@@ -54,6 +54,32 @@ PREVIEW_COLUMNS = ["document_id", "document", "start", "end", "quote", "matched"
 
 
 # --- rules ----------------------------------------------------------------------------------
+
+def parse_rule_pattern(kind: str, text: str) -> str | list:
+    """A rule pattern typed in a text box, in the form :func:`add_rule` takes.
+
+    Keywords: one per line, and/or separated by ``|`` (a list of words); regex: the text
+    as it is; spacy: JSON, one token pattern (``[{"LOWER": "hukou"}]``) or a list of them.
+
+    Raises
+    ------
+    CodingError
+        Unknown kind, empty text, or spaCy JSON that does not parse.
+    """
+    if kind not in RULE_KINDS:
+        raise CodingError(f"Rule kind {kind!r} is unknown; use one of {', '.join(RULE_KINDS)}.")
+    if not isinstance(text, str) or not text.strip():
+        raise CodingError(f"The {kind} pattern is empty; type at least one word or pattern.")
+    if kind == "keywords":
+        return [w.strip() for line in text.splitlines() for w in line.split("|") if w.strip()]
+    if kind == "regex":
+        return text.strip("\n")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CodingError(f"The spaCy pattern is not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                          f"{exc.colno}).") from None
+
 
 def _get_rule(session: Session, rule_id: Any) -> AutocodeRule:
     rule = session.get(AutocodeRule, as_id(rule_id, "Rule id"))

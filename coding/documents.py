@@ -171,3 +171,69 @@ def paragraph_of(session: Session, document_id: int, offset: int) -> int:
     if idx is None:
         raise CodingError(f"Document {doc.name!r} has no paragraph segments.")
     return int(idx)
+
+
+def document_attributes(session: Session) -> pd.DataFrame:
+    """Every document with its kind and attributes, one column per attribute (for filters).
+
+    Returns
+    -------
+    DataFrame
+        ``id, name, kind, language, superseded_by``, then one column per attribute key
+        found on any document (other than those five names), in alphabetical order, holding the value as text
+        (``str(value)``; ``None`` where a document lacks the attribute).
+    """
+    rows = session.execute(
+        select(store.Document.id, store.Document.name, store.Document.kind, store.Document.language,
+               store.Document.superseded_by, store.Document.attributes).order_by(store.Document.id)).all()
+    base = ["id", "name", "kind", "language", "superseded_by"]
+    keys = sorted({str(k) for r in rows for k in (r[-1] or {})} - set(base))  # an attribute never hides a column
+    data = [[*r[:-1], *(None if (r[-1] or {}).get(k) is None else str(r[-1][k]) for k in keys)] for r in rows]
+    frame = pd.DataFrame(data, columns=[*base, *keys])
+    frame["superseded_by"] = pd.Series([r[4] for r in rows], dtype=object)
+    return frame
+
+
+def documents_where(session: Session, *, kinds: Any = None, attributes: dict[str, Any] | None = None,
+                    current_only: bool = False) -> list[int]:
+    """Ids of the documents of these kinds whose attributes have the given values.
+
+    Parameters
+    ----------
+    kinds : str or iterable of str, optional
+        ``"interview"``, ``"field note"``, ``"policy"``; default any.
+    attributes : dict, optional
+        ``{key: value}``: keep documents whose attribute ``key`` reads ``value`` (compared
+        as text, as :func:`document_attributes` shows it); a value may also be a list of
+        accepted values.
+    current_only : bool
+        Leave out documents replaced by a corrected version (``superseded_by`` set).
+
+    Returns
+    -------
+    list of int
+        In import order (possibly empty).
+
+    Raises
+    ------
+    CodingError
+        Attributes that are not a mapping.
+    """
+    if attributes is not None and not isinstance(attributes, dict):
+        raise CodingError(f"Document attributes {attributes!r} must be a mapping of key to value.")
+    wanted = None if kinds is None else ({kinds} if isinstance(kinds, str) else set(kinds))
+    frame = document_attributes(session)
+    keep = []
+    for row in frame.to_dict("records"):
+        if wanted is not None and row["kind"] not in wanted:
+            continue
+        if current_only and row["superseded_by"] is not None:
+            continue
+        ok = True
+        for key, value in (attributes or {}).items():
+            accepted = {str(v) for v in value} if isinstance(value, (list, tuple, set)) else {str(value)}
+            if row.get(str(key)) not in accepted:
+                ok = False
+        if ok:
+            keep.append(int(row["id"]))
+    return keep

@@ -16,9 +16,10 @@ import store
 from coding.checks import as_coder, as_id, as_text, get_city, get_code, get_coding, get_document
 from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
-from coding.links import dyad_for, find_dyad
+from coding.links import DASH, dyad_for, find_dyad
+from coding.tree import codebook
 
-__all__ = ["TARGET_TYPES", "add_memo", "delete_memo", "list_memos", "update_memo"]
+__all__ = ["TARGET_TYPES", "add_memo", "delete_memo", "list_memos", "memo_target_labels", "update_memo"]
 
 TARGET_TYPES = ("project", "document", "code", "coding", "city", "dyad")
 MEMO_COLUMNS = ["id", "target_type", "target_id", "title", "text", "author", "created", "updated"]
@@ -226,3 +227,38 @@ def list_memos(session: Session, target_type: str | None = None, target_id: Any 
         stmt = stmt.where(or_(store.Memo.title.ilike(pattern, escape="\\"),
                               store.Memo.text.ilike(pattern, escape="\\")))
     return pd.DataFrame(session.execute(stmt).all(), columns=MEMO_COLUMNS)
+
+
+def memo_target_labels(session: Session, memos: pd.DataFrame) -> list[str]:
+    """A readable label for the target of each memo row (of :func:`list_memos`).
+
+    ``"Project"``, ``"Document: <name>"``, ``"Code: <path>"``, ``"Coding <id>: <code> in
+    <document>"``, ``"City: <name> (<code>)"``, ``"Dyad: <name>–<name>"``; a target that no
+    longer exists reads ``"<Type> <id> (deleted)"``.
+    """
+    docs = dict(session.execute(select(store.Document.id, store.Document.name)).all())
+    book = codebook(session)
+    paths = dict(zip(book["id"], book["path"]))
+    cities = dict(session.execute(select(store.City.code, store.City.name)).all())
+    out = []
+    for kind, target in zip(memos["target_type"], memos["target_id"]):
+        label = None
+        if kind == "project":
+            label = "Project"
+        elif kind == "document" and int(target) in docs:
+            label = f"Document: {docs[int(target)]}"
+        elif kind == "code" and int(target) in paths:
+            label = f"Code: {paths[int(target)]}"
+        elif kind == "coding":
+            row = session.execute(select(store.Coding.code_id, store.Coding.document_id)
+                                  .where(store.Coding.id == int(target))).first()
+            if row is not None:
+                label = f"Coding {target}: {paths.get(row[0], row[0])} in {docs.get(row[1], row[1])}"
+        elif kind == "city" and target in cities:
+            label = f"City: {cities[target]} ({target})"
+        elif kind == "dyad":
+            dyad = session.get(store.Dyad, int(target))
+            if dyad is not None:
+                label = f"Dyad: {cities.get(dyad.city_a, dyad.city_a)}{DASH}{cities.get(dyad.city_b, dyad.city_b)}"
+        out.append(label or f"{str(kind).capitalize()} {target} (deleted)")
+    return out

@@ -19,7 +19,7 @@ from coding.errors import CodingError
 from coding.links import find_dyad
 from coding.tree import descendants
 
-__all__ = ["counts_by_city", "counts_by_dyad", "retrieve", "expand_codes"]
+__all__ = ["coders", "counts_by_city", "counts_by_dyad", "retrieve", "expand_codes"]
 
 RETRIEVE_COLUMNS = [
     "coding_id", "document_id", "document", "kind", "code_id", "code", "start", "end", "quote", "paragraph",
@@ -70,8 +70,11 @@ def _codings_of_city(city: str, via_dyads: bool) -> Select:
 
 
 def _conditions(session: Session, *, code_ids: Any, include_subcodes: bool, document_ids: Any, city: Any,
-                dyad: Any, coder: Any, via_dyads: bool) -> list[ColumnElement[bool]]:
+                dyad: Any, coder: Any, via_dyads: bool, coding_ids: Any = None) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
+    if coding_ids is not None:
+        empty = isinstance(coding_ids, (list, tuple, set, frozenset)) and not coding_ids
+        conds.append(false() if empty else store.Coding.id.in_(as_ids(coding_ids, "Coding ids")))
     if code_ids is not None:
         conds.append(store.Coding.code_id.in_(expand_codes(session, code_ids, include_subcodes)))
     if document_ids is not None:
@@ -110,6 +113,7 @@ def retrieve(
     coder: str | Iterable[str] | None = None,
     context: int = 0,
     via_dyads: bool = True,
+    coding_ids: int | Iterable[int] | None = None,
 ) -> pd.DataFrame:
     """Coded passages matching every filter given, in document and text order.
 
@@ -130,6 +134,9 @@ def retrieve(
         Code points of text to return before and after each quote (0 = none).
     via_dyads : bool
         See ``city``.
+    coding_ids : int or iterable of int, optional
+        Only these codings (e.g. the cell of a matrix, :func:`coding.matrix_cell_codings`);
+        an empty list gives an empty frame. Unknown ids are simply not found.
 
     Returns
     -------
@@ -150,7 +157,7 @@ def retrieve(
     if span < 0:
         raise CodingError(f"Context {span} must be 0 or more code points.")
     conds = _conditions(session, code_ids=code_ids, include_subcodes=include_subcodes, document_ids=document_ids,
-                        city=city, dyad=dyad, coder=coder, via_dyads=via_dyads)
+                        city=city, dyad=dyad, coder=coder, via_dyads=via_dyads, coding_ids=coding_ids)
     c = store.Coding
     stmt = (
         select(c.id, c.document_id, store.Document.name, store.Document.kind, c.code_id, store.Code.name, c.start,
@@ -263,3 +270,8 @@ def counts_by_dyad(session: Session, code_ids: int | Iterable[int] | None = None
             .order_by(dyad.city_a, dyad.city_b))
     frame = pd.DataFrame(session.execute(stmt).all(), columns=["city_a", "city_b", "n_codings"])
     return frame.astype({"n_codings": "int64"})
+
+
+def coders(session: Session) -> list[str]:
+    """Every coder who has at least one coding, sorted (for coder filters)."""
+    return list(session.scalars(select(store.Coding.coder).distinct().order_by(store.Coding.coder)))

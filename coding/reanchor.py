@@ -134,6 +134,8 @@ def _default_name(session: Session, doc: store.Document) -> str:
 
 def _read(doc: store.Document, source: Any, encoding: str | None) -> tuple[str, Any, list[str]]:
     """The normalised new text, the reader's result (``None`` for a string) and notes."""
+    if isinstance(source, corpus.ReadResult):  # an uploaded file already read (corpus.read_bytes)
+        return corpus.normalise(source.text), source, list(source.warnings)
     if isinstance(source, os.PathLike):
         try:
             result = corpus.read_file(Path(source), encoding=encoding)
@@ -174,7 +176,7 @@ def _placements(session: Session, old_text: str, new_text: str, doc_id: int, new
 def import_new_version(
     session: Session,
     document_id: int,
-    new_text_or_path: str | os.PathLike,
+    new_text_or_path: "str | os.PathLike | corpus.ReadResult",
     *,
     name: str | None = None,
     coder: str = "researcher",
@@ -189,9 +191,10 @@ def import_new_version(
     session : Session
     document_id : int
         The document to replace; it must not be superseded already.
-    new_text_or_path : str or os.PathLike
-        The corrected text as a ``str``, or a ``pathlib.Path`` to a file any reader of
-        :mod:`corpus` handles (a plain ``str`` is always taken as text).
+    new_text_or_path : str, os.PathLike or corpus.ReadResult
+        The corrected text as a ``str``, a ``pathlib.Path`` to a file any reader of
+        :mod:`corpus` handles (a plain ``str`` is always taken as text), or an uploaded
+        file already read by :func:`corpus.read_bytes`.
     name : str, optional
         The new document's name; default ``"<old name> (vN)"``.
     coder : str

@@ -1,4 +1,7 @@
-"""Codebook page: the code tree with definitions; add, edit, move, delete; code ↔ variable map."""
+"""Codebook page: the code tree with definitions; add, edit, move, merge, split, delete;
+code ↔ variable map; import and export (CSV, REFI-QDA .qdc)."""
+import io
+
 import streamlit as st
 
 import coding
@@ -6,7 +9,69 @@ from ui import state
 
 st.title("Codebook")
 
+if flash := st.session_state.pop("cb_flash", None):
+    st.success(flash)
+
+
+def _done(message: str) -> None:
+    st.session_state["cb_flash"] = message
+    st.rerun()
+
+
+def _import_report(report: dict) -> str:
+    parts = [f"{len(report['created'])} code(s) created",
+             f"{len(report['matched_guid']) + len(report['matched_name'])} matched existing codes"]
+    if report.get("updated"):
+        parts.append(f"{len(report['updated'])} updated")
+    if report.get("renamed"):
+        parts.append(f"{len(report['renamed'])} renamed to fit")
+    return "Imported: " + ", ".join(parts) + "."
+
+
+with st.expander("Import and export (CSV, REFI-QDA .qdc)"):
+    exchange = st.container()
+
 book = state.read(coding.codebook)
+with exchange:
+    c_in, c_out = st.columns(2)
+    with c_in.form("cb_import_form", clear_on_submit=True):
+        st.markdown("**Import**")
+        upload = st.file_uploader("Codebook file (.csv, .qdc, .qde or .qdpx)", type=["csv", "qdc", "qde", "qdpx"],
+                                  key="cb_import_file")
+        update = st.checkbox("Update matching codes (texts, colours, names)", key="cb_import_update",
+                             help="Codes are matched by GUID, then by path; new codes are added either way.")
+        if st.form_submit_button("Import codebook", key="cb_import_go"):
+            if upload is None:
+                st.error("Choose a codebook file first.")
+            else:
+                reader = coding.import_codebook_csv if upload.name.lower().endswith(".csv") \
+                    else coding.import_codebook_qdc
+                report = state.write(reader, upload.getvalue(), update_existing=update, coder=state.coder())
+                if report is not None:
+                    st.session_state["cb_import_warnings"] = report.get("warnings", [])
+                    _done(_import_report(report))
+    for warning in st.session_state.pop("cb_import_warnings", []):
+        c_in.warning(warning)
+    with c_out:
+        st.markdown("**Export**")
+        if book.empty:
+            st.caption("The codebook is empty.")
+        else:
+            csv = io.BytesIO()
+            state.read(coding.export_codebook_csv, csv)
+            st.download_button("Download CSV", csv.getvalue(), "codebook.csv", "text/csv", key="cb_export_csv",
+                               icon=":material/download:", help="One row per code: path, name, definition, "
+                               "inclusion, exclusion, example, colour, codable, GUID (UTF-8 for Excel).")
+            qdc = io.BytesIO()
+            checked = state.attempt(state.read, coding.export_codebook_qdc, qdc)
+            if checked is not None:
+                st.download_button("Download REFI-QDA .qdc", qdc.getvalue(), "codebook.qdc", "application/xml",
+                                   key="cb_export_qdc", icon=":material/download:",
+                                   help="For QualCoder, MAXQDA, ATLAS.ti, NVivo and other REFI-QDA tools.")
+                how = ("Valid against the REFI-QDA Codebook schema" if checked["validation"] == "xsd"
+                       else "Checked against the schema's rules (the XSD file was not found)")
+                st.caption(f"{how}: {checked['codes']} code(s); {checked['note']}.")
+
 if book.empty:
     if st.button("Create the default codebook (Mark, Hole, Needs–Supply, dimensions)"):
         state.write(coding.ensure_default_codebook)
@@ -22,7 +87,8 @@ st.dataframe(
 )
 
 labels = dict(zip(book["id"], book["path"]))
-tab_add, tab_edit, tab_move, tab_delete, tab_map = st.tabs(["Add", "Edit", "Move", "Delete", "Code ↔ variable"])
+tab_add, tab_edit, tab_move, tab_merge, tab_split, tab_delete, tab_map = st.tabs(
+    ["Add", "Edit", "Move", "Merge", "Split", "Delete", "Code ↔ variable"], key="cb_tab", on_change="rerun")
 
 with tab_add:
     with st.form("add_code", clear_on_submit=True):
@@ -65,6 +131,32 @@ with tab_move:
     if st.button("Move"):
         if state.write(coding.move_code, code_id, parent) is not None:
             st.rerun()
+
+with tab_merge:
+    st.caption("Merge one code into another: its codings, memos, sub-codes, rules and variables move to the "
+               "target, its definition is appended to the target's, and it is deleted. Undo restores it exactly.")
+    c1, c2 = st.columns(2)
+    source = c1.selectbox("Merge this code", list(labels), format_func=labels.get, key="merge_source")
+    below = set(state.read(coding.descendants, source))
+    target = c2.selectbox("into", [i for i in labels if i != source and i not in below], format_func=labels.get,
+                          key="merge_target", help="Codes below the merged one are not offered: they move with it.")
+    if st.button("Merge", key="merge_go", type="primary", disabled=target is None):
+        done = state.write(coding.merge_codes, source, target, coder=state.coder())
+        if done is not None:
+            _done(f"Merged {labels[source]} into {labels[target]}: {done['moved']} coding(s) moved, "
+                  f"{done['collapsed']} duplicate(s) collapsed, {done['children']} sub-code(s) and "
+                  f"{done['memos']} memo(s) moved.")
+
+with tab_split:
+    st.caption("Split a code into new sub-codes. The code keeps its passages; recode them into the new "
+               "sub-codes on the Code page (retrieval with sub-codes still finds every passage).")
+    code_id = st.selectbox("Code to split", list(labels), format_func=labels.get, key="split_code")
+    names = st.text_area("New sub-codes (one name per line)", key="split_names", height=110)
+    if st.button("Split", key="split_go", type="primary"):
+        new = [n.strip() for n in names.splitlines() if n.strip()]
+        made = state.write(coding.split_code, code_id, new, coder=state.coder())
+        if made is not None:
+            _done(f"{labels[code_id]} now has {len(made)} new sub-code(s): {', '.join(new)}.")
 
 with tab_delete:
     code_id = st.selectbox("Code to delete", list(labels), format_func=labels.get, key="delete_code")

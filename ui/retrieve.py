@@ -1,5 +1,7 @@
 """Retrieve page: coded passages filtered by code, document, document kind and attributes,
 city, dyad and coder, with surrounding context; open a passage in its document."""
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -86,47 +88,80 @@ view = found.assign(
     before=found["context_before"] if "context_before" in found else "",
     after=found["context_after"] if "context_after" in found else "",
 )
-columns = ["document", "paragraph", "code", "before", "quote", "after", "coder", "cities", "dyads"]
-head, download = st.columns([4, 1])
+view = view.assign(linked=["; ".join(x for x in pair if x) for pair in zip(view["cities"], view["dyads"])])
+columns = ["document", "paragraph", "code", "quote", "coder", "linked"]
+
+
+def _md(text: str) -> str:
+    """Text shown literally in a caption (which reads Markdown): escape its syntax characters."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+def _open(doc_id: int, coding_id: int) -> None:
+    st.session_state["code_doc"] = int(doc_id)
+    st.session_state["selected_coding"] = int(coding_id)
+    st.switch_page("ui/code.py")
+
+
+def _passage(row, key: str) -> None:
+    """One passage with its context, where it is, and a button to open it in its document."""
+    para = "" if pd.isna(row["paragraph"]) else f" · ¶ {row['paragraph']}"
+    st.markdown(f"**{_md(row['code'])}** · {_md(row['coder'])}")
+    st.caption(f"{_md(row['document'])}{para} · coding {row['coding_id']} · "
+               f"characters {row['start']:,}–{row['end']:,} · linked to {_md(row['linked'] or 'no city or dyad')}")
+    if row["before"]:
+        st.caption("…" + _md(row["before"]))
+    st.text(row["quote"])
+    if row["after"]:
+        st.caption(_md(row["after"]) + "…")
+    if st.button("Open in the document", icon=":material/open_in_new:", key=key):
+        _open(row["document_id"], row["coding_id"])
+
+
+head, mode_col, download = st.columns([3, 2, 1], vertical_alignment="bottom")
 head.markdown(f"**{len(view)} passage(s)** in {view['document_id'].nunique()} document(s)")
-download.download_button("Download CSV", view[["coding_id", "document_id", *columns, "memo"]].to_csv(index=False)
-                         .encode("utf-8-sig"), "passages.csv", "text/csv", key="ret_download", width="stretch")
+mode = mode_col.segmented_control("View", ["table", "read"], default="table", key="ret_view",
+                                  format_func={"table": "Table", "read": "Read in context"}.get) or "table"
+download.download_button("Download CSV", view[["coding_id", "document_id", "document", "paragraph", "code", "before",
+                                               "quote", "after", "coder", "linked", "memo"]]
+                         .to_csv(index=False).encode("utf-8-sig"), "passages.csv", "text/csv", key="ret_download",
+                         width="stretch")
+if mode == "read":
+    per_page = 20
+    n_pages = max(1, -(-len(view) // per_page))
+    page = st.columns([1, 4])[0].number_input(f"Page of {n_pages}", 1, n_pages, 1, key="ret_page") \
+        if n_pages > 1 else 1
+    for _, row in view.iloc[(page - 1) * per_page: page * per_page].iterrows():
+        with st.container(border=True):
+            _passage(row, f"ret_open_{row['coding_id']}")
+    st.stop()
+
 event = st.dataframe(
-    view[columns], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    view[columns], hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
     key="ret_table",
-    column_config={"paragraph": st.column_config.NumberColumn("¶", width="small"),
-                   "before": st.column_config.TextColumn("…before", width="small"),
-                   "quote": st.column_config.TextColumn("passage", width="large"),
-                   "after": st.column_config.TextColumn("after…", width="small")},
+    column_config={"document": st.column_config.TextColumn("document", width=120),
+                   "paragraph": st.column_config.NumberColumn("¶", width=40),
+                   "code": st.column_config.TextColumn("code", width=150),
+                   "quote": st.column_config.TextColumn("passage", width=400),
+                   "coder": st.column_config.TextColumn("coder", width=70),
+                   "linked": st.column_config.TextColumn("linked to", width=110)},
 )
 rows = list(event.selection.rows) if event and event.selection else []
 if not rows:
-    st.caption("Select a row to read the passage in context.")
+    st.caption("Select a row to read the passage in its context, open it in its document or write a memo on it. "
+               "“Read in context” lists every passage with its context.")
     st.stop()
-
 row = view.iloc[rows[0]]
-cid, doc_id = int(row["coding_id"]), int(row["document_id"])
-with st.container(border=True):
-    para = "" if pd.isna(row["paragraph"]) else f" · ¶ {row['paragraph']}"
-    st.markdown(f"**{row['code']}** · coding {cid} · by {row['coder']}")
-    st.caption(f"{row['document']}{para} · characters {row['start']:,}–{row['end']:,}")
-    if row["before"]:
-        st.caption("…" + row["before"])
-    st.text(row["quote"])
-    if row["after"]:
-        st.caption(row["after"] + "…")
-    links = [x for x in (row["cities"], row["dyads"]) if x]
-    st.caption("Linked to: " + ("; ".join(links) if links else "no city or dyad"))
+cid = int(row["coding_id"])
+left, right = st.columns([3, 2])
+with left.container(border=True):
+    _passage(row, "ret_open")
     if row["memo"]:
         st.caption("Coding memo:")
         st.text(row["memo"])
-    if st.button("Open in the document", icon=":material/open_in_new:", key="ret_open"):
-        st.session_state["code_doc"] = doc_id
-        st.session_state["selected_coding"] = cid
-        st.switch_page("ui/code.py")
-    with st.form("ret_memo_form", clear_on_submit=True):
-        title = st.text_input("Memo title", key="ret_memo_title")
-        text = st.text_area("Memo on this passage", key="ret_memo_text")
-        if st.form_submit_button("Add memo"):
-            state.write(coding.add_memo, "coding", cid, text, title=title, author=state.coder(),
-                        success="Memo added (see the Memos page).")
+with right.form("ret_memo_form", clear_on_submit=True):
+    title = st.text_input("Memo title", key="ret_memo_title")
+    text = st.text_area("Memo on this passage", key="ret_memo_text")
+    if st.form_submit_button("Add memo", key="ret_memo_go"):
+        state.write(coding.add_memo, "coding", cid, text, title=title, author=state.coder(),
+                    success="Memo added (see the Memos page).")

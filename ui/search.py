@@ -23,7 +23,7 @@ names = dict(zip(current["id"], current["name"]))
 with st.form("search_form"):
     c1, c2 = st.columns([4, 1])
     pattern = c1.text_input("Search for", key="search_pattern", placeholder="e.g. 通办, 异地, cross-city")
-    context = c2.number_input("Context (characters)", 0, 300, 40, step=10, key="search_context")
+    context = c2.number_input("Context (characters)", 0, 300, 20, step=5, key="search_context")
     c3, c4, c5, c6 = st.columns(4)
     regex = c3.checkbox("Regular expression", key="search_regex",
                         help="Python syntax, e.g. 跨(省|市|城) or \\d{4}年")
@@ -32,7 +32,7 @@ with st.form("search_form"):
     limit = c6.number_input("At most (hits)", 10, 20000, 1000, step=100, key="search_limit")
     doc_ids = st.multiselect("Documents", list(names), format_func=names.get, key="search_docs",
                              placeholder="All current documents")
-    st.form_submit_button("Search", icon=":material/search:", type="primary")
+    st.form_submit_button("Search", icon=":material/search:", type="primary", key="search_go")
 
 if not pattern.strip():
     st.caption("Type a word or pattern and press Search.")
@@ -47,7 +47,7 @@ if st.session_state.get("search_signature") != signature:  # a new search starts
     st.session_state["search_signature"] = signature
     st.session_state.pop("search_hits", None)
 if hits.empty:
-    st.info(f"No occurrence of {pattern!r} in the chosen documents.")
+    st.info("No occurrence in the chosen documents.")
     st.stop()
 
 capped = " (the limit: raise it to see more)" if len(hits) >= int(limit) else ""
@@ -55,10 +55,11 @@ st.markdown(f"**{len(hits)} hit(s)**{capped} in {hits['document_id'].nunique()} 
 event = st.dataframe(
     hits[["document", "paragraph", "before", "match", "after"]], hide_index=True, width="stretch",
     on_select="rerun", selection_mode="multi-row", key="search_hits",
-    column_config={"paragraph": st.column_config.NumberColumn("¶", width="small"),
-                   "before": st.column_config.TextColumn("…before", width="medium"),
-                   "match": st.column_config.TextColumn("match", width="small"),
-                   "after": st.column_config.TextColumn("after…", width="medium")},
+    column_config={"document": st.column_config.TextColumn("document", width=150),
+                   "paragraph": st.column_config.NumberColumn("¶", width=40),
+                   "before": st.column_config.TextColumn("…before", width=300, alignment="right"),
+                   "match": st.column_config.TextColumn("match", width=110, alignment="center"),
+                   "after": st.column_config.TextColumn("after…", width=300)},
 )
 rows = list(event.selection.rows) if event and event.selection else []
 
