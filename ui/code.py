@@ -22,10 +22,21 @@ if codable.empty:
 names = dict(zip(docs["id"], docs["name"]))
 doc_id = st.selectbox("Document", list(names), format_func=names.get, key="code_doc")
 paragraphs = state.read(coding.segment_spans, doc_id, "paragraph")
+codings = state.read(coding.codings_in_document, doc_id)
 per_section = 30
 n_sections = max(1, -(-len(paragraphs) // per_section))
+
+# Arriving with a coding to show (from Retrieve, Search, Matrices): turn to its section once.
+wanted = st.session_state.get("selected_coding")
+if wanted is not None and st.session_state.get("_turned_to") != wanted and wanted in set(codings["id"]) and n_sections > 1:
+    start_of = int(codings.set_index("id").loc[wanted, "start"])
+    position = int((paragraphs["start"] <= start_of).sum()) - 1
+    st.session_state[f"section_{doc_id}"] = max(0, position) // per_section + 1
+    st.session_state["_turned_to"] = wanted
+
 c1, c2 = st.columns([1, 3])
-section = c1.number_input(f"Section of {n_sections}", 1, n_sections, 1, key=f"section_{doc_id}") if n_sections > 1 else 1
+section = (c1.number_input(f"Section (of {n_sections}; {per_section} paragraphs each)", min_value=1,
+                           max_value=n_sections, key=f"section_{doc_id}") if n_sections > 1 else 1)
 chunk = paragraphs.iloc[(section - 1) * per_section: section * per_section]
 if chunk.empty:
     st.info("This document has no paragraphs.")
@@ -35,7 +46,6 @@ c2.caption(f"Paragraphs ¶ {chunk['idx'].iloc[0]}–{chunk['idx'].iloc[-1]} of {
            f"(characters {bounds[0]:,}–{bounds[1]:,}).")
 
 text = state.read(coding.document_text, doc_id)
-codings = state.read(coding.codings_in_document, doc_id)
 code_list = [{"id": int(r.id), "name": r.name, "colour": r.colour} for r in codable.itertuples()]
 
 
