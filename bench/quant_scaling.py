@@ -14,6 +14,15 @@ first-touch memory):
 - ``ztnb``: ``fit_degree`` (zero-truncated NB2 on the collaborating dyads, three SE types);
 - ``pipeline``: build + connection + ztnb.
 
+Inference and the two-part model run in a second fresh process per size (so the pipeline's peak
+memory above stays its own), on the same simulated dyads:
+
+- ``hurdle``: ``fit_hurdle`` (logit on all dyads + ZTNB on ties, joint covariances, 3 SE types);
+- ``ame``: ``quant.margins.average_marginal_effects`` of the connection logit, dyadic SEs;
+- ``ame_hurdle``: the same for the hurdle's E[y] (two parts);
+- ``influence``: ``quant.influence.city_influence`` one-step for every city, exact refit of the
+  top one.
+
 Targets at 2,846 cities on 2 cores: logit + dyadic < 3 s, pipeline < 6 s, peak < 1.5 GB.
 Outcomes are simulated (seeded): connection from a logit in log distance, same province and
 the attribute sums (about 3 % of dyads connected), items from an NB2 truncated at zero.
@@ -53,16 +62,9 @@ def _timed(fn, repeat: int = REPEAT):
     return times[0], min(times), out
 
 
-def run_one(n_cities: int) -> dict:
-    import warnings
-
+def _nodes(n_cities: int):
     import numpy as np
     import pandas as pd
-
-    from quant.design import build_design
-    from quant.dyadic import dyadic_vcov
-    from quant.dyads import build_dyads
-    from quant.models import fit_connection, fit_degree
 
     rng = np.random.default_rng(2846)
     nodes = pd.DataFrame({
@@ -71,18 +73,23 @@ def run_one(n_cities: int) -> dict:
         "province": rng.choice([f"p{k:02d}" for k in range(11)], n_cities),
         "log_pop": rng.normal(0, 1, n_cities), "gdp": rng.normal(0, 1, n_cities),
     })
-    out: dict = {"cities": n_cities, "load": os.getloadavg()[0]}
+    return nodes, rng
 
-    def build():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return build_dyads(nodes, ops={"sum": ["log_pop", "gdp"], "absdiff": ["log_pop", "gdp"]})
 
-    out["build_first"], out["build"], dyads = _timed(build)
-    out["dyads"] = len(dyads)
-    out["rss_build"] = _peak_mb()
+def _build(nodes):
+    import warnings
 
-    # simulated outcomes (not timed)
+    from quant.dyads import build_dyads
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_dyads(nodes, ops={"sum": ["log_pop", "gdp"], "absdiff": ["log_pop", "gdp"]})
+
+
+def _outcomes(dyads, rng) -> None:
+    """Simulated connection (logit) and items (NB2 truncated at zero on ties), in place."""
+    import numpy as np
+
     eta = (2.0 - 0.9 * np.log(dyads["distance_km"].to_numpy()) + 0.8 * dyads["same_province"].to_numpy()
            + 0.4 * dyads["sum_log_pop"].to_numpy() + 0.2 * dyads["sum_gdp"].to_numpy())
     y = (rng.random(len(dyads)) < 1 / (1 + np.exp(-eta))).astype(np.int8)
@@ -96,8 +103,20 @@ def run_one(n_cities: int) -> dict:
         items[redo] = rng.negative_binomial(1 / alpha, 1 / (1 + alpha * mu[redo]))
     dyads["connection"] = y
     dyads["items"] = np.where(y == 1, items, 0)
-    out["ties"] = int(y.sum())
-    del eta, y, mu, items, redo
+
+
+def run_one(n_cities: int) -> dict:
+    from quant.design import build_design
+    from quant.dyadic import dyadic_vcov
+    from quant.models import fit_connection, fit_degree
+
+    nodes, rng = _nodes(n_cities)
+    out: dict = {"cities": n_cities, "load": os.getloadavg()[0]}
+    out["build_first"], out["build"], dyads = _timed(lambda: _build(nodes))
+    out["dyads"] = len(dyads)
+    out["rss_build"] = _peak_mb()
+    _outcomes(dyads, rng)  # not timed
+    out["ties"] = int(dyads["connection"].sum())
 
     out["logit_first"], out["logit"], res = _timed(
         lambda: fit_connection(dyads, "connection ~ " + FORMULA, se=("model",)))
@@ -127,9 +146,34 @@ def run_one(n_cities: int) -> dict:
     return out
 
 
+def run_extras(n_cities: int) -> dict:
+    from quant.influence import city_influence
+    from quant.margins import average_marginal_effects
+    from quant.models import fit_connection, fit_hurdle
+
+    nodes, rng = _nodes(n_cities)
+    dyads = _build(nodes)
+    _outcomes(dyads, rng)
+    out: dict = {"load": os.getloadavg()[0], "rss_data": _peak_mb()}
+    out["hurdle_first"], out["hurdle"], h = _timed(lambda: fit_hurdle(dyads, "items ~ " + FORMULA))
+    out["hurdle_optimizer"] = h.meta["optimizer"]
+    out["rss_hurdle"] = _peak_mb()
+    out["ame_hurdle_first"], out["ame_hurdle"], _ = _timed(lambda: average_marginal_effects(h, dyads))
+    del h
+    res = fit_connection(dyads, "connection ~ " + FORMULA)
+    out["ame_first"], out["ame"], _ = _timed(lambda: average_marginal_effects(res, dyads))
+    out["influence_first"], out["influence"], inf = _timed(lambda: city_influence(res, dyads, n_exact=1), repeat=1)
+    out["influence_top"] = str(inf.table["city"].iloc[0])
+    out["peak_mb"] = _peak_mb()
+    return out
+
+
 def main(argv: list[str]) -> None:
     if len(argv) >= 2 and argv[0] == "--one":
         print(json.dumps(run_one(int(argv[1]))))
+        return
+    if len(argv) >= 2 and argv[0] == "--extras":
+        print(json.dumps(run_extras(int(argv[1]))))
         return
     sizes = [int(s) for s in argv] or [155, 1000, 2846]
     print(f"quant scaling ({os.cpu_count()} CPUs visible); seconds best of {REPEAT} [first run]; "
@@ -150,6 +194,16 @@ def main(argv: list[str]) -> None:
         print(f"  peak RSS {r['peak_mb']:.0f} MB (after build {r['rss_build']:.0f}, logit "
               f"{r['rss_logit']:.0f}, connection {r['rss_connection']:.0f})")
         print(f"  logit engine: {r['engine']}; ZTNB on {r['positive']:,} dyads: {r['ztnb_optimizer']}")
+        proc = subprocess.run([sys.executable, __file__, "--extras", str(n)], capture_output=True,
+                              text=True, check=True)
+        e = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"  -- inference, fresh process (load average {e['load']:.2f}) --")
+        for key, label in [("hurdle", "hurdle (logit + ZTNB, joint cov)"), ("ame", "AME connection, dyadic SE"),
+                           ("ame_hurdle", "AME hurdle E[y], dyadic SE"),
+                           ("influence", "city influence (one-step all, 1 exact)")]:
+            print(f"  {label:<38} {e[key]:7.2f} s  [{e[key + '_first']:.2f}]")
+        print(f"  peak RSS {e['peak_mb']:.0f} MB (data {e['rss_data']:.0f}, after hurdle {e['rss_hurdle']:.0f}); "
+              f"hurdle optimizer: {e['hurdle_optimizer']}")
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def _rows_of(design, index: np.ndarray, formula: str) -> np.ndarray:
     return pos
 
 
-def _zero_design(data: pd.DataFrame, rhs: str, y: np.ndarray, index: np.ndarray):
+def _zero_design(data: pd.DataFrame, rhs: str, index: np.ndarray):
     from quant.models_hurdle import ZERO_OUTCOME
 
     _, cols = formula_columns("y ~ " + rhs, data.columns)
@@ -112,8 +112,9 @@ def model_parts(result: FitResult, data: pd.DataFrame) -> list[Part]:
     y = result.units["y"].to_numpy(float)
     formula = result.meta.get("design_formula", result.formula)
     design = build_design(data, formula)
-    X = design.X[_rows_of(design, index, formula)]
-    if not np.allclose(design.y[_rows_of(design, index, formula)], y, equal_nan=False):
+    at = _rows_of(design, index, formula)
+    X = design.X if len(at) == len(design.rows) and np.array_equal(at, np.arange(len(at))) else design.X[at]
+    if not np.allclose(design.y[at], y, equal_nan=False):
         raise QuantError("the outcome in the table given differs from the one the model was fitted on.")
     names = list(design.names)
     params = list(result.params.index)
@@ -126,7 +127,10 @@ def model_parts(result: FitResult, data: pd.DataFrame) -> list[Part]:
                      np.ones(len(y), bool), y, trials)]
     parts_meta = result.meta["parts"]
     zrhs = parts_meta["zero"].get("design_rhs", parts_meta["zero"]["rhs"])
-    Xz, znames = _zero_design(data, zrhs, y, index)
+    if " ".join(zrhs.split()) == " ".join(formula.split("~", 1)[1].split()):
+        Xz, znames = X, names  # same right-hand side: one matrix serves both parts
+    else:
+        Xz, znames = _zero_design(data, zrhs, index)
     pos = result.units["positive"].to_numpy().astype(bool)
     pz = [f"zero:{t}" for t in znames]
     pc = [f"count:{t}" for t in names]

@@ -25,8 +25,12 @@ import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomialP, Poisson
 
 from quant import diagnostics as dg
+from quant.dyadic import node_index
 from quant.errors import ModelError, QuantError
 from quant.inference import Part, model_parts
+from quant.logit_lean import _pass as logit_pass
+from quant.logit_lean import fit_logit_newton
+from quant.models_dyad import LEAN_LOGIT_MIN_ROWS
 from quant.models_common import Attempt, run_fit
 from quant.results import FitResult
 from quant.ztnb import ZTNB2
@@ -65,6 +69,21 @@ def _model(result: FitResult, part: Part, rows: np.ndarray):
     return NegativeBinomialP(y, X, p=2)
 
 
+def _rows_by_node(ia: np.ndarray, ib: np.ndarray, m: int) -> list[np.ndarray]:
+    """For each node 0..m−1 the sorted positions of the rows touching it (a row with ia = ib,
+    breadth's one row per city, is listed once)."""
+    n = len(ia)
+    node = np.concatenate([ia, ib])
+    row = np.concatenate([np.arange(n), np.arange(n)])
+    order = np.lexsort((row, node))
+    node, row = node[order], row[order]
+    keep = np.ones(len(row), bool)
+    keep[1:] = (node[1:] != node[:-1]) | (row[1:] != row[:-1])
+    node, row = node[keep], row[keep]
+    bounds = np.searchsorted(node, np.arange(m + 1))
+    return [row[bounds[c]:bounds[c + 1]] for c in range(m)]
+
+
 def _param_index(part: Part) -> np.ndarray:
     return np.append(part.beta, part.alpha) if part.alpha is not None else part.beta
 
@@ -98,8 +117,14 @@ class CityInfluence:
 
 
 def _refit(result, part, keep, start):
-    model = _model(result, part, keep)
     what = f"refit without the city ({part.prefix or result.model})"
+    if part.kind == "logit" and len(keep) >= LEAN_LOGIT_MIN_ROWS:  # blocked Newton: no copies of X
+        with dg.captured_warnings():
+            fit = fit_logit_newton(part.y[keep], part.X[keep], start=start)
+        if not fit.converged:
+            raise ModelError(f"the {what} did not converge.")
+        return fit.params
+    model = _model(result, part, keep)
     with dg.captured_warnings():
         if part.kind == "binomial":
             res = model.fit(start_params=start)
@@ -148,31 +173,39 @@ def city_influence(
     parts = model_parts(result, data)
     units = result.units
     if "city" in units.columns:
-        ca = cb = units["city"].astype(str).to_numpy()
+        ia, _, cities = node_index(units["city"].astype(str), units["city"].astype(str))
+        ib = ia
     else:
-        ca, cb = units["city_a"].astype(str).to_numpy(), units["city_b"].astype(str).to_numpy()
-    cities = np.unique(np.concatenate([ca, cb]))
+        ia, ib, cities = node_index(units["city_a"].astype(str), units["city_b"].astype(str))
+    cities = np.asarray(cities, dtype=str)
+    rows_of = _rows_by_node(ia, ib, len(cities))
     theta = result.params.to_numpy(float)
     terms = [str(t) for t in result.params.index]
     k = len(theta)
     steps = np.zeros((len(cities), k))
-    n_rows = np.zeros(len(cities), dtype=int)
+    n_rows = np.array([len(r) for r in rows_of])
     for part in parts:
         idx = _param_index(part)
         th = theta[idx]
         used = np.flatnonzero(part.used)
-        with dg.captured_warnings():
-            H = _model(result, part, used).hessian(th)
-        for c, city in enumerate(cities):
-            touch = used[(ca[used] == city) | (cb[used] == city)]
-            n_rows[c] = max(n_rows[c], len(touch))
+        if part.kind == "logit" and len(used) >= LEAN_LOGIT_MIN_ROWS:  # blocked pass, no copies of X
+            S = np.empty((len(used), len(idx)))
+            _, _, H = logit_pass(part.y[used], part.X[used] if len(used) < len(part.used) else part.X, th, scores=S)
+        else:
+            model = _model(result, part, used)
+            with dg.captured_warnings():
+                H, S = model.hessian(th), np.asarray(model.score_obs(th))
+            del model
+        pos = np.full(len(part.used), -1)
+        pos[used] = np.arange(len(used))  # unit row -> row of the part's model
+        for c, rows in enumerate(rows_of):
+            touch = rows[part.used[rows]]
             if not len(touch):
                 continue
-            sub = _model(result, part, touch)
             with dg.captured_warnings():
-                Hi, Ui = sub.hessian(th), sub.score_obs(th).sum(axis=0)
+                Hi = _model(result, part, touch).hessian(th)
             try:
-                steps[c, idx] = np.linalg.solve(H - Hi, Ui)
+                steps[c, idx] = np.linalg.solve(H - Hi, S[pos[touch]].sum(axis=0))
             except np.linalg.LinAlgError:
                 steps[c, idx] = np.nan
     se = result.se[key].to_numpy(float)
@@ -186,8 +219,9 @@ def city_influence(
     for c in chosen:
         for part in parts:
             idx = _param_index(part)
-            used = np.flatnonzero(part.used)
-            keep = used[(ca[used] != cities[c]) & (cb[used] != cities[c])]
+            drop = np.zeros(len(part.used), bool)
+            drop[rows_of[c]] = True
+            keep = np.flatnonzero(part.used & ~drop)
             try:
                 dg.check_covariates(part.X[keep], part.names)
                 exact[c, idx] = _refit(result, part, keep, theta[idx]) - theta[idx]

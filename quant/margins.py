@@ -149,24 +149,29 @@ def _derivative(parts, theta, v_in, n):
 
 
 def _discrete(parts, theta, v_in, n):
-    """AME (0→1 change) of column v and its gradient."""
+    """AME (0→1 change) of column v and its gradient. The design is not copied: with x_v set to
+    s, η^s = η + β_v(s − x_v), and Σ_d x^s_dk w_d is Xᵀw with entry v replaced by s·Σ_d w_d."""
     grad = np.zeros(len(theta))
     value = 0.0
+    base = [p.X @ theta[p.beta] for p in parts]
     for level, sign in ((1.0, 1.0), (0.0, -1.0)):
-        Xs = []
+        etas = []
         for p, part in enumerate(parts):
-            X = part.X
+            eta = base[p]
             if p in v_in:
-                X = X.copy()
-                X[:, v_in[p]] = level
-            Xs.append(X)
-        etas = [X @ theta[p.beta] for X, p in zip(Xs, parts)]
+                j = v_in[p]
+                eta = eta + theta[part.beta[j]] * (level - part.X[:, j])
+            etas.append(eta)
         pcs = _pieces(parts, theta, etas)
         F = [pc[0] for pc in pcs]
         value += sign * float(np.mean(_prod_except(F, set(), n)))
         for p, part in enumerate(parts):
             rest = _prod_except(F, {p}, n)
-            grad[part.beta] += sign * (Xs[p].T @ (pcs[p][1] * rest)) / n
+            w = pcs[p][1] * rest
+            g = part.X.T @ w
+            if p in v_in:
+                g[v_in[p]] = level * w.sum()
+            grad[part.beta] += sign * g / n
             if part.alpha is not None:
                 grad[part.alpha] += sign * np.mean(pcs[p][3] * rest)
     return value, grad

@@ -31,11 +31,12 @@ import statsmodels.api as sm
 
 from quant import diagnostics as dg
 from quant._blas import single_blas_thread
-from quant.design import build_design, formula_columns
+from quant.design import Design, build_design, formula_columns
 from quant.errors import ModelError, QuantError
 from quant.models_common import Attempt, check_se, run_fit
 from quant.models_degree import fit_ztnb
-from quant.models_dyad import _DYAD_SE, _common_checks, _finish, _Nodes
+from quant.logit_lean import fit_logit_newton
+from quant.models_dyad import _DYAD_SE, LEAN_LOGIT_MIN_ROWS, _common_checks, _finish, _Nodes
 from quant.residuals import ztnb_moments
 from quant.separation import check_separation
 
@@ -56,9 +57,22 @@ def hurdle_rhs(zero_formula: str | None, formula: str) -> str:
 
 
 def _logit_part(y, X, names):
-    """Logit of the zero part: (params, llf, p, S, H, optimizer, notes)."""
+    """Logit of the zero part: (params, llf, p, S, H, optimizer, notes). From
+    ``LEAN_LOGIT_MIN_ROWS`` rows the blocked Newton logit of ``quant.logit_lean`` (same MLE,
+    no statsmodels copies of X)."""
     dg.check_covariates(X, names)
     check_separation(X, y, names, "collaborates (y > 0)")
+    if len(y) >= LEAN_LOGIT_MIN_ROWS:
+        start = np.zeros(X.shape[1])
+        if "Intercept" in names:
+            ybar = float(y.mean())
+            start[names.index("Intercept")] = np.log(ybar / (1.0 - ybar))
+        with dg.captured_warnings():
+            fit = fit_logit_newton(y, X, start=start, scores=True)
+        if not fit.converged:
+            raise ModelError(f"the hurdle zero part (logit) did not converge in {fit.iterations} Newton "
+                             "iterations; look for a variable that separates collaborating dyads.")
+        return fit.params, fit.llf, fit.fitted, fit.scores, fit.hessian, "tandem lean Newton logit", []
     m = sm.Logit(y, X)
     res, optimizer, notes = run_fit(
         m, [Attempt("newton", "newton", None, {"maxiter": 100}),
@@ -68,6 +82,18 @@ def _logit_part(y, X, names):
     with dg.captured_warnings():
         S, H = m.score_obs(params), m.hessian(params)
     return params, float(res.llf), np.asarray(m.predict(params)), S, H, optimizer, notes
+
+
+def _zero_design(data: pd.DataFrame, rhs: str, count, count_rhs: str):
+    """The zero part's design: the count part's own when the right-hand sides agree (no second
+    matrix), else built on a narrow frame of the columns it names (no copy of the table)."""
+    if " ".join(rhs.split()) == " ".join(count_rhs.split()):
+        return Design(y=np.zeros(len(count.y)), X=count.X, names=list(count.names), outcome=ZERO_OUTCOME,
+                      rows=count.rows, n_input=count.n_input, warnings=[])
+    _, zcols = formula_columns("y ~ " + rhs, data.columns)
+    zframe = data[list(dict.fromkeys(zcols))].copy() if zcols else pd.DataFrame(index=data.index)
+    zframe[ZERO_OUTCOME] = 0.0
+    return build_design(zframe, f"{ZERO_OUTCOME} ~ {rhs}")
 
 
 @single_blas_thread
@@ -132,15 +158,13 @@ def fit_hurdle(
         raise QuantError(f"column {connected!r} (connected) is not in the dyad table.")
     rhs = hurdle_rhs(zero_formula, formula)
     count = build_design(data, formula, id_cols=ids)
-    # The zero part's own design, on a narrow frame (no copy of the whole table).
-    _, zcols = formula_columns("y ~ " + rhs, data.columns)
-    zframe = data[list(dict.fromkeys(zcols))].copy() if zcols else pd.DataFrame(index=data.index)
-    zframe[ZERO_OUTCOME] = 0.0
-    zero = build_design(zframe, f"{ZERO_OUTCOME} ~ {rhs}")
-    rows = np.intersect1d(count.rows, zero.rows, assume_unique=True)
+    zero = _zero_design(data, rhs, count, formula.split("~", 1)[1])
+    rows = count.rows if zero.rows is count.rows else np.intersect1d(count.rows, zero.rows, assume_unique=True)
     dropped = len(count.rows) - len(rows)
-    count = count.subset(np.isin(count.rows, rows, assume_unique=True))
-    zero = zero.subset(np.isin(zero.rows, rows, assume_unique=True))
+    if dropped:
+        count = count.subset(np.isin(count.rows, rows, assume_unique=True))
+    if len(zero.rows) != len(rows):
+        zero = zero.subset(np.isin(zero.rows, rows, assume_unique=True))
     y = count.y
     if connected is None:
         if (y < 0).any():
@@ -166,6 +190,8 @@ def fit_hurdle(
         warnings.append(f"{dropped:,} row(s) complete for the count part were dropped for missing "
                         "values of the zero part's variables.")
     gz, llf_z, p, Sz, Hz, opt_z, notes_z = _logit_part(z, zero.X, zero.names)
+    znames = list(zero.names)
+    del zero
     cpart = count.subset(pos)
     dg.check_covariates(cpart.X, cpart.names)
     res, _, opt_c, notes_c = fit_ztnb(cpart.y, cpart.X, cpart.names)
@@ -183,9 +209,13 @@ def fit_hurdle(
     S[pos, kz:] = Sc_pos
     H = np.zeros((kz + kc, kz + kc))
     H[:kz, :kz], H[kz:, kz:] = Hz, Hc
-    names = [f"zero:{t}" for t in zero.names] + [f"count:{t}" for t in cpart.names] + ["count:alpha"]
+    cnames = list(cpart.names)
+    names = [f"zero:{t}" for t in znames] + [f"count:{t}" for t in cnames] + ["count:alpha"]
     alpha = float(bc[-1])
     mu = np.exp(count.X @ bc[:-1])
+    del Sz, Sc_pos, cpart, mc
+    design = count.without_matrix()
+    del count
     m_t, v_t = ztnb_moments(mu, alpha)
     mean = p * m_t
     var = p * (v_t + m_t**2) - mean**2
@@ -195,7 +225,6 @@ def fit_hurdle(
                     f"{int(pos.sum()):,} collaborating ones ({rule}).")
     nodes = _Nodes(data, a, b, rows)
     group_vals = data[group].to_numpy()[rows] if group else None
-    design = count.without_matrix()
     out = _finish(
         dimension="degree", model="hurdle", formula=formula, design=design, nodes=nodes,
         params=np.concatenate([gz, bc]), names=names, S=S, H=H, llf=llf_z + float(res.llf),
@@ -203,14 +232,15 @@ def fit_hurdle(
         small_sample=small_sample, psd=psd, conservative=conservative, converged=True,
         warnings=warnings,
         meta={
-            "engine": "statsmodels Logit + Tandem ZTNB2 (TruncatedLFNegativeBinomialP, p = 2)",
+            "engine": f"zero: {'statsmodels Logit' if opt_z != 'tandem lean Newton logit' else opt_z}; count: "
+                      "Tandem ZTNB2 (TruncatedLFNegativeBinomialP, p = 2, analytic Hessian)",
             "optimizer": f"zero: {opt_z}; count: {opt_c}",
             "residual": "Pearson (y - E[y])/sqrt(Var y) of the hurdle: E[y] = P(y>0) E[y|y>0]",
             "selection": rule,
             "parts": {
-                "zero": {"formula": f"{ZERO_OUTCOME} ~ {rhs}", "rhs": rhs, "terms": list(zero.names),
+                "zero": {"formula": f"{ZERO_OUTCOME} ~ {rhs}", "rhs": rhs, "terms": znames,
                          "n": len(rows), "llf": llf_z},
-                "count": {"formula": formula, "terms": list(cpart.names) + ["alpha"],
+                "count": {"formula": formula, "terms": cnames + ["alpha"],
                           "n": int(pos.sum()), "llf": float(res.llf)},
             },
         },

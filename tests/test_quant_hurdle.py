@@ -130,6 +130,28 @@ def test_hurdle_fitted_mean_and_pearson_from_the_pmf(small, hurdle):
     assert set(u["positive"]) == {0, 1} and int(u["positive"].sum()) == int((small["degree"] > 0).sum())
 
 
+def test_hurdle_lean_zero_part_equals_statsmodels(small, hurdle, monkeypatch):
+    import quant.influence
+    import quant.models_hurdle
+
+    monkeypatch.setattr(quant.models_hurdle, "LEAN_LOGIT_MIN_ROWS", 0)  # the path used from 200,000 dyads
+    lean = fit_hurdle(small, COUNT, zero_formula=ZERO + " + sum_log_pop", n_nodes=30)
+    assert lean.meta["optimizer"].startswith("zero: tandem lean Newton logit")
+    np.testing.assert_allclose(lean.params, hurdle.params, rtol=1e-8)
+    for key in ("model", "hc0", "dyadic"):
+        np.testing.assert_allclose(lean.cov[key], hurdle.cov[key], rtol=1e-6, atol=1e-14)
+    assert lean.llf == pytest.approx(hurdle.llf, abs=1e-8)
+    from quant.influence import city_influence
+
+    monkeypatch.setattr(quant.influence, "LEAN_LOGIT_MIN_ROWS", 0)
+    a = city_influence(lean, small, n_exact=2).table
+    monkeypatch.setattr(quant.influence, "LEAN_LOGIT_MIN_ROWS", 10**9)
+    b = city_influence(lean, small, n_exact=2).table
+    cols = [c for c in a.columns if c.startswith(("exact:zero:", "step:"))]
+    np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-6, atol=1e-10)
+    assert a["exact:zero:Intercept"].notna().sum() == 2
+
+
 def test_hurdle_default_zero_part_and_dispatch(small):
     r = fit(small, "degree", "hurdle", COUNT, n_nodes=30)
     assert [t for t in r.params.index if t.startswith("zero:")] == ["zero:Intercept", "zero:shared_border",

@@ -26,7 +26,8 @@ def app(tmp_path, monkeypatch):
         n = len(frame)
         qdata.save_dyads(s, frame[["city_a", "city_b"]].assign(
             flat=1.0, inf_x=np.where(np.arange(n) == 4, np.inf, 0.0) + frame["log_distance"],
-            gappy=np.where(np.arange(n) < 6, np.nan, frame["log_distance"])))
+            gappy=np.where(np.arange(n) < 6, np.nan, frame["log_distance"]), const=2.0,
+            sep=frame["connection"] * 2 + (frame["log_distance"] > 0), rare=(np.arange(n) < 3).astype(float)))
     engine.dispose()
     monkeypatch.setenv("TANDEM_PROJECT", str(path))
     at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=180)
@@ -55,6 +56,9 @@ def test_models_page_diagnostics_are_one_message_each(app):
         ("connection ~ inf_x", "infinite values in 1 row(s)"),
         ("connection ~ log_pop", "city attribute"),
         ("connection ~ sum(log_pop) + absdiff(log_pop) + max(log_pop)", "exactly collinear"),
+        ("connection ~ sep", "separation of 'connection' by 'sep'"),
+        ("rare ~ log_distance", "only 3 ones among 435 rows"),
+        ("connection ~ log_distance + const", "covariate 'const' is constant"),
     ]
     for formula, words in cases:
         _fit(at, formula)
@@ -66,6 +70,12 @@ def test_models_page_diagnostics_are_one_message_each(app):
     assert any("6 of 435 rows dropped for missing values (gappy: 6" in w.value for w in at.warning)
     assert at.tabs[0].label == "Marginal effects" and len(at.tabs) == 4
     assert any("sum_log_pop" in str(df.value.index.tolist()) for df in at.dataframe)
+    # non-convergence: breadth in this project is not overdispersed, so NB2 has no interior maximum
+    at.segmented_control(key="model_dimension").set_value("breadth")
+    at.run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "did not converge to an acceptable maximum" in errors[0]
+    assert "fit model='poisson' or 'binomial' instead" in errors[0]
 
 
 def test_models_page_saves_loads_and_compares_specifications(app):
