@@ -74,7 +74,7 @@ if dimension != "breadth":
     spec["small_sample"] = "nodes" if nn else "none"
 if model == "hurdle" and zero.strip():
     spec["zero_formula"] = zero
-b1, b2 = st.columns([1, 4])
+b1, b2, _ = st.columns([1, 2, 5])
 fit_now = b1.button("Fit", type="primary") or st.session_state.pop("_models_fit_now", False)
 with b2.popover("Save this specification"):
     name = st.text_input("Name", key=f"spec_name_{dimension}", placeholder="e.g. needs only")
@@ -90,7 +90,7 @@ if result is not None:
     state.simulated_banner()
     st.subheader(f"{result.dimension}: {result.model}")
     st.code(result.formula + (f"\nzero part: {result.meta['zero_formula']}" if result.meta.get("zero_formula") else ""),
-            language=None)
+            language=None, wrap_lines=True)
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric("n", f"{result.n:,}")
     m2.metric("log-likelihood", f"{result.llf:,.2f}")

@@ -2,6 +2,7 @@
 side by side with downloads, quantitized codes. Thin: every number comes from ``quant``/``report``."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -98,12 +99,15 @@ def influence(result, se_type: str) -> None:
     md = prepared(result)
     if md is None:
         return
-    n_exact = st.number_input("Exact refits for the most influential cities", 0, 50, 5, key="inf_exact")
+    n_cities = int(result.n_nodes or 1000)
+    n_exact = st.number_input("Exact refits for the most influential cities", 0, n_cities, min(5, n_cities),
+                              key="inf_exact", help=f"{n_cities} refits every city and adds the node-jackknife SEs.")
     if result.n > _INFLUENCE_AUTO_ROWS and not st.button("Compute city influence"):
         st.info(f"{result.n:,} rows: press the button to compute (one Hessian per city, then refits).")
         return
     with st.spinner("Deleting one city at a time…"):
-        inf = state.attempt(city_influence, result, md.data, n_exact=int(n_exact), se_type=se_type)
+        inf = state.attempt(city_influence, result, md.data, se_type=se_type,
+                            n_exact=-1 if int(n_exact) >= n_cities else int(n_exact))
     if inf is None:
         return
     st.caption("Δ = estimate without the city − estimate with it. step: one Newton step (H − H_i)⁻¹U_i "
@@ -112,7 +116,14 @@ def influence(result, se_type: str) -> None:
     names = state.attempt(state.read, _city_names) or {}
     table = inf.table.copy()
     table.insert(1, "name", table["city"].map(names))
-    st.dataframe(table.head(25), hide_index=True, width="stretch")
+    order = ["rank", "city", "name", "score", "exact_score"]
+    order += [c for t in inf.terms for c in (f"step:{t}", f"exact:{t}")] + ["n_rows"]
+    st.dataframe(table[order].head(25), hide_index=True, width="stretch",
+                 column_config={"exact_score": st.column_config.NumberColumn("exact score", format="%.4f"),
+                                "score": st.column_config.NumberColumn("score (one-step)", format="%.4f")})
+    if inf.jackknife_cov is not None:
+        st.caption("Node-jackknife SEs (every city refitted): "
+                   + ", ".join(f"{t} {v:.4g}" for t, v in zip(inf.terms, np.sqrt(np.diag(inf.jackknife_cov)))))
     for note in inf.notes:
         st.warning(note)
 
@@ -187,7 +198,7 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
     table = state.attempt(regression_table, results, se_key, stars, labels=labels, stats=rows)
     if table is None:
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 1400))
     st.caption(table.attrs["note"])
     cols = st.columns(len(EXPORT_FORMATS))
     for col, fmt in zip(cols, EXPORT_FORMATS):
