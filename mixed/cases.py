@@ -94,7 +94,9 @@ def case_table(
     pandas.DataFrame
         ``quant.cases.select_cases(result, c=c, n_typical=n_typical)`` (unit ids, ``y``,
         ``fitted``, ``pearson``, ``abs_r``, ``case_type``, ``cell``, ``rule``) plus the columns
-        of :func:`add_evidence` (names, ``n_passages``, ``no_evidence``).
+        of :func:`add_evidence` (names, ``n_passages``, ``no_evidence``). ``df.attrs`` holds
+        ``c``, ``n_typical``, ``dimension`` and ``model`` (read by
+        ``mixed.comparison.case_comparison``).
 
     Raises
     ------
@@ -102,7 +104,9 @@ def case_table(
         From ``select_cases`` for a bad ``c`` or ``n_typical``.
     """
     selected = quant_cases.select_cases(result, c=c, n_typical=n_typical)
-    return add_evidence(session, selected, index=index)
+    out = add_evidence(session, selected, index=index)
+    out.attrs.update(c=float(c), n_typical=int(n_typical), dimension=result.dimension, model=result.model)
+    return out
 
 
 def advertised_not_implemented(

@@ -2,9 +2,10 @@
 
 The side-by-side joint display (Guetterman, Fetters & Creswell 2015) puts, for one collaboration
 dimension, each model term's estimate and confidence interval next to the codes mapped to that
-term and a few of their passages, leaving a ``meta_inference`` cell for the researcher
-(confirmation / expansion / discordance; Fetters, Curry & Creswell 2013). Every display can be
-flattened into the tidy long table ``display_type, row_key, column, value, provenance`` from
+term and a few of their passages, with the researcher's ``meta_inference`` (confirmation /
+expansion / discordance; Fetters, Curry & Creswell 2013) and note as stored by ``mixed.meta``.
+The statistics-by-themes and case-comparison displays live in ``mixed.themes`` and
+``mixed.comparison``. Every display can be flattened into the tidy long table ``display_type, row_key, column, value, provenance`` from
 which all renderings are made (docs: quant.md §6).
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mixed.evidence import (
     order_passages,
     quote_records,
 )
+from mixed.meta import meta_lookup
 from mixed.terms import NON_TERMS, codes_for_term
 from mixed.units import normalize_unit, unit_level, unit_row
 
@@ -34,7 +36,8 @@ __all__ = ["JOINT_COLUMNS", "LONG_COLUMNS", "META_INFERENCES", "joint_display", 
 #: Columns of :func:`joint_display`, in order.
 JOINT_COLUMNS = [
     "term", "estimate", "se", "ci_low", "ci_high", "p", "se_label", "model", "codes",
-    "n_passages", "quotes", "meta_inference", "dimension", "code_ids",
+    "n_passages", "quotes", "meta_inference", "dimension", "code_ids", "note", "meta_author",
+    "meta_updated",
 ]
 #: Columns of :func:`joint_long`.
 LONG_COLUMNS = ["display_type", "row_key", "column", "value", "provenance"]
@@ -72,14 +75,18 @@ def joint_display(
 
     Returns
     -------
-    pandas.DataFrame, (terms, 14)
+    pandas.DataFrame, (terms, 17)
         One row per term of ``result.params`` except ``Intercept``/``const``/``alpha``, in model
         order, with columns ``JOINT_COLUMNS``: ``term``; ``estimate``, ``se``, ``ci_low``,
-        ``ci_high``, ``p`` (floats, from ``result.table``: normal-theory z); ``se_label`` (the
+        ``ci_high``, ``p`` (floats, from ``result.table``: z against the standard normal, or t with
+        N − 1 df for fits with ``p_dist="t"``); ``se_label`` (the
         sentence naming the SE type); ``model``; ``codes`` (list of the names of codes mapped to
         the term, by the rule of ``mixed.terms``); ``n_passages`` (codings of those codes and
         their subcodes); ``quotes`` (list of quote records, see ``mixed.evidence``);
-        ``meta_inference`` (``""``, for the researcher); ``dimension``; ``code_ids``.
+        ``meta_inference`` (the stored label, see ``mixed.meta``; ``""`` until the researcher
+        judges the row); ``dimension``; ``code_ids``; ``note`` (the researcher's note, ``""``
+        if none); ``meta_author`` and ``meta_updated`` (who judged and when, UTC; ``""`` and
+        None/NaT if not judged).
         ``df.attrs`` holds ``dimension``, ``model``, ``formula``, ``se_type``, ``se_label``,
         ``alpha``, ``n``.
 
@@ -105,6 +112,7 @@ def joint_display(
     code_names = {int(i): str(n) for i, n in zip(book["id"], book["name"])}
     names = city_names(session)
     keys = dyad_keys(session)
+    judged = meta_lookup(session, "side-by-side", result.dimension)
     rows = []
     for term, t in tab.iterrows():
         if str(term) in NON_TERMS:
@@ -115,6 +123,7 @@ def joint_display(
             frame = order_passages(frame.drop_duplicates("coding_id"))
         else:
             frame = None
+        meta = judged.get(str(term).strip(), {})
         rows.append(
             {
                 "term": str(term),
@@ -128,9 +137,12 @@ def joint_display(
                 "codes": [code_names.get(i, str(i)) for i in ids],
                 "n_passages": 0 if frame is None else int(len(frame)),
                 "quotes": [] if frame is None else quote_records(frame, names, keys, max_quotes),
-                "meta_inference": "",
+                "meta_inference": meta.get("label", ""),
                 "dimension": result.dimension,
                 "code_ids": ids,
+                "note": meta.get("note", ""),
+                "meta_author": meta.get("author", ""),
+                "meta_updated": meta.get("updated"),
             }
         )
     df = pd.DataFrame(rows, columns=JOINT_COLUMNS)
@@ -157,7 +169,8 @@ def joint_long(df: pd.DataFrame) -> pd.DataFrame:
         ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p`` (provenance: dimension, model,
         formula and the SE sentence), ``codes`` (names joined by ``"; "``), ``n_passages``, one
         ``quote`` row per quote (provenance: its citation, span ``[start, end)`` in code points,
-        coding id and code) and ``meta_inference`` (provenance ``"researcher"``).
+        coding id and code), ``meta_inference`` and ``note`` (provenance: ``"researcher"``, or
+        ``"researcher <author>, <UTC time>"`` once judged).
 
     Raises
     ------
@@ -190,7 +203,15 @@ def joint_long(df: pd.DataFrame) -> pd.DataFrame:
         for q in r.quotes:
             prov = f"{q['cite']} · [{q['start']}, {q['end']}) · coding {q['coding_id']} · code {q['code']}"
             out.append(("side-by-side", key, "quote", q["quote"], prov))
-        out.append(("side-by-side", key, "meta_inference", meta, "researcher"))
+        note = getattr(r, "note", "")
+        note = "" if note is None or (isinstance(note, float) and pd.isna(note)) else str(note)
+        who = getattr(r, "meta_author", "") or ""
+        when = getattr(r, "meta_updated", None)
+        prov = "researcher" + (f" {who}" if who else "")
+        if when is not None and not pd.isna(when):
+            prov += f", {pd.Timestamp(when):%Y-%m-%d %H:%M} UTC"
+        out.append(("side-by-side", key, "meta_inference", meta, prov))
+        out.append(("side-by-side", key, "note", note, prov))
     return pd.DataFrame(out, columns=LONG_COLUMNS)
 
 

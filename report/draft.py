@@ -1,12 +1,15 @@
-"""Report drafts: a plain context dict from the project and its fits, laid out by jinja2.
+"""Report drafts: a plain context dict from the project and its fits, laid out as MD, HTML or DOCX.
 
 ``build_context`` gathers everything a draft shows (project facts, per-dimension methods,
-journal-style regression tables, joint displays, selected cases with their quotes), formatted as
-strings, so the templates in ``templates/`` (``report.md.j2``, ``report.html.j2``) only lay it
-out. ``render`` fills one of them. The HTML environment autoescapes every value, so quotes,
-document names, memos and code names cannot inject markup; in Markdown output a ``<`` that could
-open a tag becomes ``&lt;`` (it still reads literally once rendered) and ``|`` is escaped inside
-table cells.
+journal-style regression tables, the three joint displays of quant.md §6 — side-by-side,
+statistics-by-themes, case comparison — with the researcher's meta-inferences, selected cases
+with their quotes, the evidence appendix), formatted as strings, so the templates in
+``templates/`` (``report.md.j2``, ``report.html.j2``) and ``report.docx`` only lay it out.
+``render`` / ``render_context`` produce one format; ``write`` saves a file by its extension.
+The HTML environment autoescapes every value, so quotes, document names, memos and code names
+cannot inject markup; in Markdown output a ``<`` that could open a tag becomes ``&lt;`` (it still
+reads literally once rendered) and ``|`` is escaped inside table cells; in DOCX user text is only
+ever the text of a run.
 """
 from __future__ import annotations
 
@@ -22,19 +25,28 @@ from sqlalchemy.orm import Session
 
 import store
 from mixed.cases import add_evidence, case_table
+from mixed.comparison import case_comparison
 from mixed.evidence import EvidenceIndex
 from mixed.joint import joint_display
+from mixed.themes import themes_display
+from report.displays import comparison_section, themes_section
 from report.errors import ReportError
-from report.sections import case_section, evidence_appendix, joint_section
+from report.sections import META_COLOURS, case_section, evidence_appendix, joint_section
 from report.tables import DEFAULT_STARS, regression_table, stars_note, to_markdown
 from store.summary import project_overview
 
-__all__ = ["TEMPLATES", "FORMATS", "build_context", "render"]
+__all__ = ["TEMPLATES", "FORMATS", "MIME_TYPES", "build_context", "render", "render_context", "write"]
 
 #: Folder of the jinja2 templates.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-#: Output format → template file.
-FORMATS = {"md": "report.md.j2", "html": "report.html.j2"}
+#: Output format → template file (``docx`` is written by ``report.docx``).
+FORMATS = {"md": "report.md.j2", "html": "report.html.j2", "docx": None}
+#: Output format → MIME type, for downloads.
+MIME_TYPES = {
+    "md": "text/markdown", "html": "text/html",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 _MODEL_NAMES = {
     "logit": "logit",
@@ -115,6 +127,10 @@ def build_context(
     title: str | None = None,
     generated: str | None = None,
     max_appendix: int = 400,
+    themes_grouping: str = "case_type",
+    themes_base: str = "evidence",
+    max_comparison: int = 20,
+    colour_rows: bool = True,
 ) -> dict:
     """Everything a report draft shows, as plain data (strings, numbers, lists, dicts).
 
@@ -153,6 +169,16 @@ def build_context(
     max_appendix : int
         Passages listed at most in the evidence appendix (every coding linked to a city or
         dyad; see ``report.sections.evidence_appendix``).
+    themes_grouping : {"case_type", "outcome", "tercile"}
+        Groups of the statistics-by-themes display (``mixed.themes.themes_display``; the
+        case-type grouping uses ``c``).
+    themes_base : {"evidence", "all"}
+        Units over which that display's median and tercile cut points are taken.
+    max_comparison : int
+        Cases at most in the case comparison: the selected cases that have coded passages or a
+        stored meta-inference, in the order of the case table.
+    colour_rows : bool
+        Colour joint-display and case-comparison rows by their meta-inference (HTML, DOCX).
 
     Returns
     -------
@@ -164,8 +190,12 @@ def build_context(
         ``model``, ``model_name``, ``formula``, ``outcome``, ``unit``, ``n``, ``n_nodes``,
         ``se_type``, ``se_label``, ``converged``, ``warnings``, ``table`` (``columns``, ``rows``,
         ``n_coef_rows``, ``note``, ``markdown``; see ``report.tables.regression_table``),
-        ``joint`` (see ``report.sections.joint_section``) and ``cases`` (see
-        ``report.sections.case_section``); ``evidence``: the appendix of linked passages.
+        ``joint`` (see ``report.sections.joint_section``), ``themes`` (see
+        ``report.displays.themes_section``), ``comparison`` (see
+        ``report.displays.comparison_section``, plus ``n_candidates``: selected cases before the
+        filter) and ``cases`` (see ``report.sections.case_section``); ``evidence``: the appendix
+        of linked passages; ``meta_colours``: row colour per meta-inference label (empty, and
+        no row colour set, when ``colour_rows`` is false).
 
     Raises
     ------
@@ -193,6 +223,15 @@ def build_context(
                 chosen = add_evidence(session, chosen, index=index)
         else:
             chosen = case_table(session, result, c=c, n_typical=n_typical, index=index)
+        themes = themes_display(session, result, grouping=themes_grouping, c=c, base=themes_base, index=index)
+        compared = case_comparison(
+            session, result, chosen, index=index,
+            c=None if key in cases else c, n_typical=None if key in cases else n_typical,
+        )
+        studied = (compared["n_passages"] > 0) | (compared["meta_inference"] != "") | (compared["note"] != "")
+        comparison = comparison_section(compared[studied.to_numpy()].head(max(int(max_comparison), 0)),
+                                        digits=digits)
+        comparison["n_candidates"] = int(len(compared))
         dims.append(
             {
                 "key": str(key),
@@ -210,12 +249,18 @@ def build_context(
                 "warnings": [str(w) for w in result.warnings],
                 "table": _table_view(table),
                 "joint": joint_section(display, digits=digits, alpha=alpha),
+                "themes": themes_section(themes),
+                "comparison": comparison,
                 "cases": case_section(
                     chosen, index, max_deviant=max_deviant, max_evidence=max_evidence,
                     max_quotes=max_case_quotes, digits=digits,
                 ),
             }
         )
+    if not colour_rows:
+        for d in dims:
+            for row in d["joint"]["rows"] + d["comparison"]["rows"]:
+                row["meta_class"] = row["meta_colour"] = ""
     return {
         "title": title or f"{project['name']}: mixed-methods report (draft)",
         "generated": generated or date.today().isoformat(),
@@ -223,6 +268,7 @@ def build_context(
         "stars_note": stars_note(stars),
         "dimensions": dims,
         "evidence": evidence_appendix(session, max_rows=max_appendix),
+        "meta_colours": dict(META_COLOURS) if colour_rows else {},
     }
 
 
@@ -254,30 +300,87 @@ def _environment(fmt: str) -> Environment:
     )
 
 
-def render(session: Session, results: dict, fmt: str = "md", **kw) -> str:
-    """A report draft as Markdown or HTML.
+def render_context(context: dict, fmt: str = "md") -> str | bytes:
+    """Lay out a context of :func:`build_context` as Markdown, HTML (``str``) or DOCX (``bytes``).
+
+    Raises
+    ------
+    ReportError
+        If ``fmt`` is not one of :data:`FORMATS`.
+    """
+    if fmt not in FORMATS:
+        raise ReportError(f"fmt {fmt!r} is not one of {', '.join(FORMATS)}.")
+    if fmt == "docx":
+        from report.docx import render_docx
+
+        return render_docx(context)
+    return _environment(fmt).get_template(FORMATS[fmt]).render(**context)
+
+
+def render(session: Session, results: dict, fmt: str = "md", **kw) -> str | bytes:
+    """A report draft as Markdown, HTML or DOCX.
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
     results : dict of str to quant.results.FitResult
         As for :func:`build_context`.
-    fmt : {"md", "html"}
+    fmt : {"md", "html", "docx"}
         Output format. HTML is a standalone page; its template environment autoescapes every
-        value.
+        value. DOCX is a Word document (python-docx) with the same sections, user text set
+        as runs, CJK text with an East Asian font (``report.docx``).
     **kw
-        Passed to :func:`build_context` (``cases``, ``se_type``, ``stars``, ``max_quotes``, ...).
+        Passed to :func:`build_context` (``cases``, ``se_type``, ``stars``, ``max_quotes``,
+        ``themes_grouping``, ...).
 
     Returns
     -------
-    str
+    str or bytes
+        Text for ``md`` and ``html``; the ``.docx`` file's bytes for ``docx``.
 
     Raises
     ------
     ReportError
-        If ``fmt`` is not ``"md"`` or ``"html"``, or from :func:`build_context`.
+        If ``fmt`` is not one of :data:`FORMATS`, or from :func:`build_context`.
     """
     if fmt not in FORMATS:
         raise ReportError(f"fmt {fmt!r} is not one of {', '.join(FORMATS)}.")
-    context = build_context(session, results, **kw)
-    return _environment(fmt).get_template(FORMATS[fmt]).render(**context)
+    return render_context(build_context(session, results, **kw), fmt)
+
+
+def write(session: Session, results: dict, path, **kw) -> Path:
+    """Write a report draft to ``path``, the format chosen by its extension.
+
+    ``.md``/``.markdown`` → Markdown, ``.html``/``.htm`` → HTML (UTF-8 text), ``.docx`` →
+    Word. This is what ``cli.py report --out FILE`` calls.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+    results : dict of str to quant.results.FitResult
+    path : str or Path
+    **kw
+        Passed to :func:`build_context`.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ReportError
+        If the extension is not one of the above, or from :func:`build_context`.
+    """
+    target = Path(path)
+    fmt = _SUFFIXES.get(target.suffix.lower())
+    if fmt is None:
+        raise ReportError(
+            f"{target.name}: the report format is chosen by the extension; use .md, .html or .docx."
+        )
+    out = render(session, results, fmt=fmt, **kw)
+    if isinstance(out, bytes):
+        target.write_bytes(out)
+    else:
+        target.write_text(out, encoding="utf-8")
+    return target

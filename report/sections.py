@@ -10,7 +10,27 @@ import pandas as pd
 from mixed.evidence import EvidenceIndex, dyad_label
 from report.tables import fmt_num, to_markdown
 
-__all__ = ["case_section", "evidence_appendix", "joint_section", "quote_view"]
+__all__ = ["META_COLOURS", "case_section", "evidence_appendix", "joint_section", "meta_view", "quote_view"]
+
+#: Row colours by meta-inference (light green, blue, red), shared by the HTML and DOCX drafts.
+META_COLOURS = {"confirmation": "#E3F2E1", "expansion": "#E3ECFA", "discordance": "#FBE3E1"}
+
+
+def meta_view(label, note="", author="", updated=None) -> dict:
+    """The meta-inference fields a report shows: ``meta_inference``, ``note``, ``judged``
+    (``"author, YYYY-MM-DD"`` or ``""``), ``meta_class`` (``"mi-<label>"`` or ``""``) and
+    ``meta_colour`` (from :data:`META_COLOURS`, ``""`` when not judged)."""
+    label = "" if label is None or (isinstance(label, float) and pd.isna(label)) else str(label)
+    note = "" if note is None or (isinstance(note, float) and pd.isna(note)) else str(note)
+    when = "" if updated is None or pd.isna(updated) else f"{pd.Timestamp(updated):%Y-%m-%d}"
+    judged = ", ".join(x for x in (str(author or ""), when) if x)
+    return {
+        "meta_inference": label,
+        "note": note,
+        "judged": judged,
+        "meta_class": f"mi-{label}" if label in META_COLOURS else "",
+        "meta_colour": META_COLOURS.get(label, ""),
+    }
 
 
 def quote_view(record: dict) -> dict:
@@ -48,8 +68,8 @@ def joint_section(display: pd.DataFrame, *, digits: int = 3, alpha: float = 0.05
         ``level`` (e.g. ``"95%"``), ``rows`` (list of dicts: ``term``, ``estimate_ci``
         ``"0.123 [0.010, 0.236]"``, ``p`` (3 significant digits), ``codes`` (names joined by
         ``"; "``, ``"—"`` when none), ``n_passages``, ``quotes`` (list of :func:`quote_view`),
-        ``meta_inference``) and ``markdown`` (the same as a pipe table, quotes as
-        ``“quote” (document, ¶ n)`` joined by ``" / "``).
+        and the fields of :func:`meta_view`) and ``markdown`` (the same as a pipe table, quotes
+        as ``“quote” (document, ¶ n)`` joined by ``" / "``), ``n_judged`` (rows with a label).
     """
     level = f"{100 * (1 - alpha):g}%"
     rows = []
@@ -63,19 +83,21 @@ def joint_section(display: pd.DataFrame, *, digits: int = 3, alpha: float = 0.05
                 "codes": "; ".join(r.codes) if len(r.codes) else "—",
                 "n_passages": int(r.n_passages),
                 "quotes": [quote_view(q) for q in r.quotes],
-                "meta_inference": r.meta_inference or "",
+                **meta_view(r.meta_inference, getattr(r, "note", ""), getattr(r, "meta_author", ""),
+                            getattr(r, "meta_updated", None)),
             }
         )
     table = pd.DataFrame(
         [
             [row["term"], row["estimate_ci"], row["p"], row["codes"], row["n_passages"],
              " / ".join(f"“{q['quote']}” ({q['cite']})" for q in row["quotes"]),
-             row["meta_inference"]]
+             row["meta_inference"], row["note"]]
             for row in rows
         ],
-        columns=["Term", f"Estimate [{level} CI]", "p", "Codes", "Passages", "Quotes", "Meta-inference"],
+        columns=["Term", f"Estimate [{level} CI]", "p", "Codes", "Passages", "Quotes", "Meta-inference", "Note"],
     )
-    return {"level": level, "rows": rows, "markdown": to_markdown(table)}
+    n_judged = sum(1 for row in rows if row["meta_inference"])
+    return {"level": level, "rows": rows, "markdown": to_markdown(table), "n_judged": n_judged}
 
 
 def _is_typical(case_type) -> bool:

@@ -442,3 +442,37 @@ class Suggestion(Base):
 
     def __repr__(self) -> str:
         return f"<Suggestion {self.id} {self.kind} {self.status}>"
+
+
+class MetaInference(Base):
+    """The researcher's meta-inference on one row of a joint display (quant.md §6).
+
+    ``display`` is ``side-by-side`` (``row_key`` = a model term, e.g. ``log_gravity``) or
+    ``case`` (``row_key`` = a city code or a dyad ``"a-b"`` with ``a < b``), within one
+    collaboration ``dimension``. ``label`` is ``confirmation``, ``expansion`` or
+    ``discordance`` (Fetters, Curry & Creswell 2013), or ``""`` while only a note is kept.
+    ``formula`` is the model formula the judgement was made against.
+    """
+
+    __tablename__ = "meta_inferences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display: Mapped[str] = mapped_column(String(20))  # side-by-side | case
+    dimension: Mapped[str] = mapped_column(String(20))  # breadth | connection | degree
+    row_key: Mapped[str] = mapped_column(String(300))
+    label: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(100), default="researcher")
+    formula: Mapped[Optional[str]] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("display", "dimension", "row_key", name="display_row"),
+        CheckConstraint("display IN ('side-by-side', 'case')", name="display"),
+        CheckConstraint("dimension IN ('breadth', 'connection', 'degree')", name="dimension"),
+        CheckConstraint("label IN ('', 'confirmation', 'expansion', 'discordance')", name="label"),
+        {"sqlite_autoincrement": True},
+    )
+
+    def __repr__(self) -> str:
+        return f"<MetaInference {self.display} {self.dimension}:{self.row_key} {self.label!r}>"

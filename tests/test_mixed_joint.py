@@ -71,7 +71,7 @@ def test_joint_long_tidy_rows_and_provenance(engine, project):
     assert list(long.columns) == ["display_type", "row_key", "column", "value", "provenance"]
     assert set(long["display_type"]) == {"side-by-side"}
     n_quotes = sum(len(q) for q in jd["quotes"])
-    assert len(long) == 8 * len(jd) + n_quotes
+    assert len(long) == 9 * len(jd) + n_quotes  # 5 numbers, codes, n_passages, meta_inference, note
     est = long[(long.row_key == "connection:log_gravity") & (long.column == "estimate")].iloc[0]
     assert est.value == pytest.approx(float(project.result.params["log_gravity"]))
     assert project.result.se_labels[project.result.se_type] in est.provenance and "logit" in est.provenance

@@ -7,9 +7,11 @@ from sqlalchemy import delete
 
 import store
 from mixed.cases import case_table
+from mixed.meta import set_meta_inference
 from mixed_report_project import XSS, build
 from report.draft import build_context, render
 from report.errors import ReportError
+from report.sections import META_COLOURS
 
 
 @pytest.fixture
@@ -81,7 +83,7 @@ def test_report_draft_no_banner_without_simulation_and_bad_input(engine, project
         md = render(s, {"connection": project.result}, fmt="md")
         page = render(s, {}, fmt="html")
         with pytest.raises(ReportError, match="fmt"):
-            render(s, {"connection": project.result}, fmt="docx")
+            render(s, {"connection": project.result}, fmt="pdf")
         with pytest.raises(ReportError, match="no fit"):
             build_context(s, {"connection": project.result}, cases={"degree": None})
     assert "SIMULATED" not in md
@@ -103,3 +105,34 @@ def test_report_draft_deviant_cap_keeps_cases_with_evidence(engine, project):
     assert (full.loc[(full.city_a == da) & (full.city_b == db), "case_type"] == "deviant").all()
     assert f"{da}-{db}" in [r["unit"] for r in shown]
     assert cases["n_deviant"] == len(deviant_all) and cases["n_deviant_shown"] == len(with_evidence)
+
+
+def test_report_draft_themes_comparison_and_meta_inferences(engine, project):
+    a, b = project.deviant_dyad
+    with store.session_scope(engine) as s:
+        set_meta_inference(s, "connection", "log_gravity", "confirmation", "flows <b>matter</b> | both", author="ann")
+        set_meta_inference(s, "connection", (b, a), "discordance", "signed for show", display="case", author="ann")
+        md = render(s, {"connection": project.result}, fmt="md")
+        page = render(s, {"connection": project.result}, fmt="html")
+        ctx = build_context(s, {"connection": project.result}, themes_grouping="outcome")
+    # Markdown: the note in the joint display (HTML neutralised, pipe escaped), the two new displays
+    assert "| confirmation | flows &lt;b>matter&lt;/b> \\| both |" in md
+    assert "1 of 2 term(s) carry a meta-inference." in md
+    assert "#### Statistics by themes: connection" in md and "Units with coded evidence: 2 of 190 dyads" in md
+    assert "| Social needs | " in md and "All (N = 2)" in md
+    assert "#### Case comparison: connection" in md
+    assert f"| {a}-{b} | deviant tie | \\|r\\| = " in md and "| Mark | discordance | signed for show |" in md
+    # HTML: rows carry the label's class, whose colour the stylesheet sets; the note is escaped
+    soup = BeautifulSoup(page, "html.parser")
+    joint_row = next(tr for tr in soup.select("table.joint tr") if tr.td and tr.td.get_text() == "log_gravity")
+    assert joint_row["class"] == ["mi-confirmation"]
+    assert f"tr.mi-confirmation td {{ background: {META_COLOURS['confirmation']}; }}" in page
+    assert "flows <b>matter</b> | both" in joint_row.get_text() and soup.find("b") is None
+    comp_row = next(tr for tr in soup.select("table.comparison tr") if f"{a}-{b}" in tr.get_text())
+    assert comp_row["class"] == ["mi-discordance"] and "Mark" in comp_row.get_text()
+    assert len(soup.select("table.themes")) == 1
+    d = ctx["dimensions"][0]
+    assert d["themes"]["grouping"] == "outcome" and d["themes"]["columns"][0] == "Theme"
+    assert [r["case_id"] for r in d["comparison"]["rows"]][0] == f"{a}-{b}"  # deviant first
+    assert d["comparison"]["rows"][0]["meta_colour"] == META_COLOURS["discordance"]
+    assert d["joint"]["rows"][0]["judged"].startswith("ann, ")

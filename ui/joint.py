@@ -1,67 +1,210 @@
-"""Joint display page: each predictor's estimate beside the coded passages that speak to it."""
+"""Joint display page: side-by-side, statistics-by-themes and case-comparison displays, with the
+researcher's meta-inference (confirmation / expansion / discordance) stored per row."""
 import pandas as pd
 import streamlit as st
 
+from mixed.cases import case_table
+from mixed.comparison import case_comparison
 from mixed.evidence import city_names
-from mixed.joint import joint_display, unit_evidence
+from mixed.joint import joint_display, joint_long, unit_evidence
+from mixed.meta import LABELS, set_meta_inference
+from mixed.themes import GROUPINGS, themes_display, themes_long
+from report.displays import format_x
 from ui import fits, state
 
+OPTIONS = ["", *LABELS]
+BADGE = {"confirmation": "green", "expansion": "blue", "discordance": "red"}
+GROUPING_NAMES = {"case_type": "typical vs deviant (|r| > c)", "outcome": "observed outcome",
+                  "tercile": "terciles of the fitted value"}
+
+
+def md(text) -> str:
+    """User text made literal for st.markdown (Markdown, LaTeX and directive characters escaped)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|~<>$:" else ch for ch in str(text))
+
+
+def badge(label: str) -> str:
+    return f":{BADGE[label]}-badge[{label}]" if label in BADGE else ":gray-badge[not judged]"
+
+
+def meta_editor(box, display: str, dimension: str, key: str, current: dict, formula: str) -> None:
+    """Label + note for one row, saved with a button (errors shown as messages)."""
+    wkey = f"mi|{display}|{dimension}|{key}"
+    flash = st.session_state.get("joint_flash")
+    if flash and flash[0] == wkey:
+        box.success(flash[1])
+        del st.session_state["joint_flash"]
+    label = current.get("label") or ""
+    note = current.get("note") or ""
+    choice = box.selectbox("Meta-inference", OPTIONS, index=OPTIONS.index(label) if label in OPTIONS else 0,
+                           format_func=lambda x: x or "— not judged —", key=f"{wkey}|label",
+                           help="Fetters, Curry & Creswell (2013): confirmation (the strands agree), expansion "
+                                "(they differ in scope and complement each other), discordance (they contradict).")
+    text = box.text_area("Note", value=note, key=f"{wkey}|note", height=80,
+                         placeholder="Why: which passages, which estimate, what the other strand adds…")
+    if box.button("Save judgement", key=f"{wkey}|save"):
+        saved = state.write(set_meta_inference, dimension, key, choice, text, display=display,
+                            author=state.coder(), formula=formula)
+        if saved is not None:  # redraw with the stored value (badges, counts, report)
+            message = ("Judgement removed (no label and no note)." if saved is True
+                       else f"Saved: {saved['label'] or 'note only'}.")
+            st.session_state["joint_flash"] = (wkey, message)
+            st.rerun()
+        return
+    author, when = current.get("author") or "", current.get("updated")
+    if author:
+        stamp = "" if when is None or pd.isna(when) else f", {pd.Timestamp(when):%Y-%m-%d %H:%M} UTC"
+        box.caption(f"Judged by {md(author)}{stamp}.")
+        if current.get("formula") and current["formula"] != formula:
+            box.warning(f"Made against another formula: {current['formula']}", icon=":material/history:")
+
+
 st.title("Joint display")
-st.caption("Side-by-side joint display (Guetterman, Fetters & Creswell 2015): each model term with its "
-           "estimate and the passages coded with a code mapped to it (Codebook → Code ↔ variable).")
+st.caption("Three joint displays (Guetterman, Fetters & Creswell 2015): each model term beside the passages "
+           "coded with a code mapped to it (Codebook → Code ↔ variable); themes counted in groups of the "
+           "units with coded evidence; selected cases side by side. Record your meta-inference per row.")
 
 dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
                                  key="joint_dimension", required=True) or "connection"
 result = fits.current(dimension)
 if result is None:
     st.stop()
-
-display = state.attempt(state.read, joint_display, result, max_quotes=10_000)
-if display is None:
-    st.stop()
+state.simulated_banner()
 st.caption(f"{result.dimension} · {result.model} · {result.formula} · SE: "
            f"{result.se_labels.get(result.se_type, result.se_type)}")
 
-for row in display.itertuples():
-    with st.container(border=True):
-        left, right = st.columns([2, 3])
-        left.markdown(f"**{row.term}**")
-        left.metric("estimate", f"{row.estimate:.3f}", help="95% CI and p under the reported SE type")
-        left.caption(f"95% CI [{row.ci_low:.3f}, {row.ci_high:.3f}] · p = {row.p:.3g}")
-        codes = ", ".join(row.codes) if len(row.codes) else "no code mapped"
-        right.markdown(f"Codes: {codes} · {row.n_passages} passage(s)")
-        for q in row.quotes[:3]:
-            right.text(q["quote"])
-            right.caption(f"— {q['cite']} ({q['code']})")
-        if len(row.quotes) > 3:
-            with right.expander(f"All {len(row.quotes)} passages"):
-                st.dataframe(pd.DataFrame(row.quotes)[["cite", "code", "quote"]], hide_index=True, width="stretch",
-                             column_config={"quote": st.column_config.TextColumn("quote", width="large")})
+side, themes_tab, cases_tab = st.tabs(["Side-by-side", "Statistics by themes", "Case comparison"])
 
-st.divider()
-st.subheader("One unit: observed vs predicted, with its passages")
-units = result.units
-names = state.read(city_names)
-if "city" in units.columns:
-    options = list(units["city"])
-    label = lambda u: f"{names.get(u, u)} ({u})"  # noqa: E731
-else:
-    options = [f"{a}-{b}" for a, b in zip(units["city_a"], units["city_b"])]
-    label = lambda u: f"{names.get(u.split('-')[0], '')} – {names.get(u.split('-')[1], '')} ({u})"  # noqa: E731
-order = units["pearson"].abs().to_numpy().argsort()[::-1]
-options = [options[i] for i in order]
-choice = st.selectbox("City or dyad (largest |Pearson residual| first; type a name to search)", options,
-                      format_func=label, key="unit_pick")
-if choice:
-    unit = choice if "city" in units.columns else tuple(choice.split("-"))
-    ev = state.attempt(state.read, unit_evidence, result, unit)
-    if ev:
-        c1, c2, c3 = st.columns(3)
-        c1.metric("observed", f"{ev['y']:g}")
-        c2.metric("predicted", f"{ev['fitted']:.3f}")
-        c3.metric("Pearson residual", f"{ev['pearson']:.2f}")
-        passages = pd.DataFrame(ev.get("passages", []))
-        if passages.empty:
-            st.info("No coded passages for this unit yet.")
+with side:
+    display = state.attempt(state.read, joint_display, result, max_quotes=10_000)
+    if display is not None:
+        judged = int((display["meta_inference"] != "").sum())
+        st.caption(f"{judged} of {len(display)} terms judged.")
+        for row in display.itertuples():
+            with st.container(border=True):
+                left, mid, right = st.columns([2, 4, 3])
+                left.markdown(f"**{md(row.term)}** {badge(row.meta_inference)}")
+                left.metric("estimate", f"{row.estimate:.3f}", help="95% CI and p under the reported SE type")
+                left.caption(f"95% CI [{row.ci_low:.3f}, {row.ci_high:.3f}] · p = {row.p:.3g}")
+                codes = ", ".join(row.codes) if len(row.codes) else "no code mapped"
+                mid.markdown(f"Codes: {md(codes)} · {row.n_passages} passage(s)")
+                for q in row.quotes[:3]:
+                    mid.text(q["quote"])
+                    mid.caption(f"— {q['cite']} ({q['code']})")
+                if len(row.quotes) > 3:
+                    with mid.expander(f"All {len(row.quotes)} passages"):
+                        st.dataframe(pd.DataFrame(row.quotes)[["cite", "code", "quote"]], hide_index=True,
+                                     width="stretch",
+                                     column_config={"quote": st.column_config.TextColumn("quote", width="large")})
+                current = {"label": row.meta_inference, "note": row.note, "author": row.meta_author,
+                           "updated": row.meta_updated}
+                meta_editor(right, "side-by-side", dimension, row.term, current, result.formula)
+        long = state.attempt(joint_long, display)
+        if long is not None:
+            st.download_button("Download the tidy long table (CSV)", long.to_csv(index=False).encode("utf-8"),
+                               file_name=f"joint-side-by-side-{dimension}.csv", mime="text/csv")
+
+    st.divider()
+    st.subheader("One unit: observed vs predicted, with its passages")
+    units = result.units
+    names = state.read(city_names)
+    if "city" in units.columns:
+        options = list(units["city"])
+        label = lambda u: f"{names.get(u, u)} ({u})"  # noqa: E731
+    else:
+        options = [f"{a}-{b}" for a, b in zip(units["city_a"], units["city_b"])]
+        label = lambda u: f"{names.get(u.split('-')[0], '')} – {names.get(u.split('-')[1], '')} ({u})"  # noqa: E731
+    order = units["pearson"].abs().to_numpy().argsort()[::-1]
+    options = [options[i] for i in order]
+    choice = st.selectbox("City or dyad (largest |Pearson residual| first; type a name to search)", options,
+                          format_func=label, key="unit_pick")
+    if choice:
+        unit = choice if "city" in units.columns else tuple(choice.split("-"))
+        ev = state.attempt(state.read, unit_evidence, result, unit)
+        if ev:
+            c1, c2, c3 = st.columns(3)
+            c1.metric("observed", f"{ev['y']:g}")
+            c2.metric("predicted", f"{ev['fitted']:.3f}")
+            c3.metric("Pearson residual", f"{ev['pearson']:.2f}")
+            passages = pd.DataFrame(ev.get("passages", []))
+            if passages.empty:
+                st.info("No coded passages for this unit yet.")
+            else:
+                st.dataframe(passages, hide_index=True, width="stretch")
+
+with themes_tab:
+    g1, g2 = st.columns([3, 1])
+    grouping = g1.radio("Groups", GROUPINGS, format_func=GROUPING_NAMES.get, horizontal=True, key="themes_grouping")
+    c_themes = g2.number_input("c (deviant iff |r| > c)", 0.5, 5.0, 2.0, 0.1, key="themes_c",
+                               disabled=grouping != "case_type")
+    over_all = g1.toggle("Cut points (median, terciles) over all units of the fit", value=False, key="themes_base",
+                         disabled=grouping == "case_type",
+                         help="Off: over the units with coded evidence (the cases you have). On: over every unit "
+                              "of the model, so a group is a fixed part of the model's range.")
+    table = state.attempt(state.read, themes_display, result, grouping=grouping, c=float(c_themes),
+                          base="all" if over_all else "evidence")
+    if table is not None:
+        a = table.attrs
+        unit_word = "cities" if a["level"] == "city" else "dyads"
+        st.caption(f"Rows: codes (a subcode's passages count for its parent). Columns: the {a['n_units']} of "
+                   f"{a['n_fit_units']} {unit_word} with coded evidence, grouped by {a['rule']}. "
+                   "Cells: n (%) of the group's units with the theme.")
+        if table.empty:
+            st.info(f"None of the {unit_word} of this model has coded evidence yet: link codings to "
+                    f"{unit_word} on the Code page.")
         else:
-            st.dataframe(passages, hide_index=True, width="stretch")
+            shown = table.assign(theme=["\u00a0\u00a0" * d + t for d, t in zip(table["depth"], table["theme"])])
+            headers = {g: f"{g} (N = {a['sizes'][g]})" for g in a["groups"]}
+            headers["all"] = f"All (N = {a['sizes']['all']})"
+            shown = shown[["theme", *a["groups"], "all"]].rename(columns=headers)
+            shown.attrs = {}
+            st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3)
+            st.download_button("Download the tidy long table (CSV)",
+                               themes_long(table).to_csv(index=False).encode("utf-8"),
+                               file_name=f"joint-themes-{dimension}-{grouping}.csv", mime="text/csv")
+
+with cases_tab:
+    k1, k2 = st.columns(2)
+    c_cases = k1.number_input("c (deviant iff |r| > c)", 0.5, 5.0, 2.0, 0.1, key="compare_c")
+    n_typical = k2.number_input("Typical cases to list", 1, 50, 5, key="compare_typical")
+    cases = state.attempt(state.read, case_table, result, c=float(c_cases), n_typical=int(n_typical))
+    if cases is not None and len(cases):
+        ids = (cases["city"].astype(str) if "city" in cases.columns
+               else cases["city_a"].astype(str) + "-" + cases["city_b"].astype(str)).tolist()
+        names_of = (cases["name"].tolist() if "name" in cases.columns
+                    else [f"{x} – {y}" for x, y in zip(cases["name_a"], cases["name_b"])])
+        kinds = cases["cell"].where(cases["cell"].notna(), cases["case_type"]).astype(str).tolist()
+        labels = {i: f"{n} ({i}) · {k} · {p} passage(s)" for i, n, k, p in zip(ids, names_of, kinds, cases["n_passages"])}
+        default = [i for i, p in zip(ids, cases["n_passages"]) if p > 0] or ids[:3]
+        picked = st.multiselect("Cases to compare (those with coded passages first chosen)", ids, default=default,
+                                format_func=labels.get, key=f"compare_pick_{dimension}")
+        if picked:
+            chosen = cases[[i in set(picked) for i in ids]]
+            comp = state.attempt(state.read, case_comparison, result, chosen)
+            if comp is not None:
+                view = comp.assign(key_x=[format_x(x) for x in comp["key_x"]],
+                                   qual_themes=["; ".join(t) for t in comp["qual_themes"]])
+                view.attrs = {}
+                order = ["label", "selection_rule", "y", "fitted", "residual", "qual_themes", "meta_inference", "note",
+                         "key_x", "rule_parameters", "residual_type", "n_passages", "case_id"]
+                st.dataframe(view[order], hide_index=True, width="stretch",
+                             column_config={"y": st.column_config.NumberColumn(format="%g"),
+                                            "fitted": st.column_config.NumberColumn(format="%.3f"),
+                                            "residual": st.column_config.NumberColumn(format="%.2f")})
+                if comp.attrs.get("x_note"):
+                    st.caption(comp.attrs["x_note"])
+                for r in comp.to_dict("records"):
+                    with st.container(border=True):
+                        left, right = st.columns([3, 2])
+                        left.markdown(f"**{md(r['label'])}** ({md(r['case_id'])}) {badge(r['meta_inference'])}")
+                        left.text(f"{r['selection_rule']} · {r['rule_parameters']} · y = {r['y']:g}, "
+                                  f"fitted {r['fitted']:.3f}, {r['residual_type']} = {r['residual']:.2f}")
+                        left.text("Themes: " + ("; ".join(r["qual_themes"]) or "none yet") +
+                                  f" · {r['n_passages']} passage(s)")
+                        if r["key_x"]:
+                            left.text("Key X: " + format_x(r["key_x"]))
+                        current = {"label": r["meta_inference"], "note": r["note"], "author": r["meta_author"],
+                                   "updated": r["meta_updated"]}
+                        meta_editor(right, "case", dimension, r["case_id"], current, result.formula)
+    elif cases is not None:
+        st.info("No case was selected under this rule.")

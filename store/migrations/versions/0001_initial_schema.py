@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 10:08:08.453343
+Create Date: 2026-11-29 10:50:01.013121
 """
 from alembic import op
 import sqlalchemy as sa
@@ -99,6 +99,24 @@ def upgrade() -> None:
     with op.batch_alter_table('memos', schema=None) as batch_op:
         batch_op.create_index('ix_memos_target', ['target_type', 'target_id'], unique=False)
 
+    op.create_table('meta_inferences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('display', sa.String(length=20), nullable=False),
+    sa.Column('dimension', sa.String(length=20), nullable=False),
+    sa.Column('row_key', sa.String(length=300), nullable=False),
+    sa.Column('label', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('author', sa.String(length=100), nullable=False),
+    sa.Column('formula', sa.Text(), nullable=True),
+    sa.Column('created', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("dimension IN ('breadth', 'connection', 'degree')", name=op.f('ck_meta_inferences_dimension')),
+    sa.CheckConstraint("display IN ('side-by-side', 'case')", name=op.f('ck_meta_inferences_display')),
+    sa.CheckConstraint("label IN ('', 'confirmation', 'expansion', 'discordance')", name=op.f('ck_meta_inferences_label')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meta_inferences')),
+    sa.UniqueConstraint('display', 'dimension', 'row_key', name='display_row'),
+    sqlite_autoincrement=True
+    )
     op.create_table('model_specs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -313,6 +331,7 @@ def downgrade() -> None:
     op.drop_table('autocode_rules')
     op.drop_table('project_info')
     op.drop_table('model_specs')
+    op.drop_table('meta_inferences')
     with op.batch_alter_table('memos', schema=None) as batch_op:
         batch_op.drop_index('ix_memos_target')
 
