@@ -11,7 +11,7 @@
                           [--zero-formula F] [--small-sample nodes] [--pvalues t] [--spec NAME]
                           [--save-spec NAME] [--ame] [--standardized] [--vif] [--influence K]
                           [--compare NAME]
-    python cli.py report  --project P --out FILE.{md,html}
+    python cli.py report  --project P --out FILE.{md,html,docx}
 
 Errors go to stderr as one sentence, with exit status 1 (2 for usage errors).
 """
@@ -266,12 +266,11 @@ def cmd_report(args) -> str:
     import store
     from quant.analysis import DIMENSIONS, fit_dimension
     from quant.errors import QuantError
-    from report.draft import render
+    from report.draft import write
 
     out = Path(args.out)
-    fmt = {".md": "md", ".html": "html", ".htm": "html"}.get(out.suffix.lower())
-    if fmt is None:
-        raise CliError(f"{out.name}: the report is written as .md or .html.")
+    if out.suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".docx"):
+        raise CliError(f"{out.name}: the report is written as .md, .html or .docx.")
     engine = _engine(args.project)
     results, skipped = {}, []
     with store.session_scope(engine) as s:
@@ -280,11 +279,10 @@ def cmd_report(args) -> str:
                 results[dim] = fit_dimension(s, dim)
             except QuantError as exc:
                 skipped.append(f"{dim}: {exc}")
-        text = render(s, results, fmt=fmt)
+        written = write(s, results, out)
     engine.dispose()
-    out.write_text(text, encoding="utf-8")
     note = "".join(f"\n  skipped {line}" for line in skipped)
-    return f"Wrote {out} ({len(text):,} characters, {len(results)} dimensions).{note}"
+    return f"Wrote {written} ({written.stat().st_size:,} bytes, {len(results)} dimensions).{note}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -353,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="likelihood-ratio and Wald tests against a saved nested specification")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p = add("report", cmd_report, "Fit the three dimensions and write a report draft.")
-    p.add_argument("--out", required=True, help="FILE.md or FILE.html")
+    p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx")
     return parser
 
 

@@ -93,3 +93,25 @@ def test_cli_report_html_escapes_and_cites(demo_project, tmp_path, capsys):
     html = out.read_text(encoding="utf-8")
     assert "SIMULATED" in html.upper()
     assert "¶" in html
+
+
+def test_cli_report_docx_quotes_a_coded_passage(demo_project, tmp_path):
+    import docx
+
+    import coding
+    import store
+
+    out = tmp_path / "draft.docx"
+    assert cli.main(["report", "--project", str(demo_project), "--out", str(out)]) == 0
+    text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
+    engine = store.connect(demo_project)
+    with store.session_scope(engine) as s:
+        quotes = set(coding.retrieve(s)["quote"])
+    engine.dispose()
+    assert "SIMULATED" in text.upper()
+    assert any(q in text for q in quotes)
+
+
+def test_cli_report_refuses_unknown_extension(demo_project, tmp_path, capsys):
+    assert cli.main(["report", "--project", str(demo_project), "--out", str(tmp_path / "draft.pdf")]) == 1
+    assert ".docx" in capsys.readouterr().err
