@@ -28,12 +28,11 @@ from quant import diagnostics as dg
 from quant.dyadic import node_index
 from quant.errors import ModelError, QuantError
 from quant.inference import Part, model_parts
-from quant.logit_lean import _pass as logit_pass
 from quant.logit_lean import fit_logit_newton
 from quant.models_dyad import LEAN_LOGIT_MIN_ROWS
 from quant.models_common import Attempt, run_fit
 from quant.results import FitResult
-from quant.ztnb import ZTNB2
+from quant.ztnb import ZTNB2, nb2_derivatives, ztnb_derivatives
 
 __all__ = ["CityInfluence", "city_influence"]
 
@@ -67,6 +66,57 @@ def _model(result: FitResult, part: Part, rows: np.ndarray):
     if result.model == "poisson":
         return Poisson(y, X)
     return NegativeBinomialP(y, X, p=2)
+
+
+def _index_derivatives(result: FitResult, part: Part, used: np.ndarray, theta: np.ndarray):
+    """Per-row derivatives of the log-likelihood through η = xᵀβ (and α), over the rows used.
+
+    Every model here is single-index: ℓ_d depends on β only through η_d, so the score is
+    (g_η,d x_d, g_α,d) and the Hessian Σ_d [[h_ηη x xᵀ, h_ηα x], [h_ηα xᵀ, h_αα]].
+
+    Returns
+    -------
+    g_e, g_a, h_ee, h_ea, h_aa : ndarray, (n_used,) or None (no α)
+        logit: g = y − p, h = −p(1 − p); probit (q = 2y − 1, λ = qφ(qη)/Φ(qη)): g = λ,
+        h = −λ(λ + η); Poisson: g = y − μ, h = −μ; binomial of m: g = y − mp, h = −mp(1 − p);
+        NB2 and ZTNB2: ``quant.ztnb.nb2_derivatives`` / ``ztnb_derivatives``.
+    """
+    from scipy.special import expit, log_ndtr
+
+    y = part.y[used]
+    X = part.X[used] if len(used) < len(part.used) else part.X
+    k = len(part.beta)
+    eta = X @ theta[:k]
+    if part.kind in ("logit", "binomial"):
+        p = expit(eta)
+        m = 1.0 if part.kind == "logit" else part.trials[used]
+        return y - m * p, None, -m * p * (1.0 - p), None, None
+    if part.kind == "probit":
+        q = 2.0 * y - 1.0
+        lam = q * np.exp(-0.5 * eta**2 - 0.5 * np.log(2 * np.pi) - log_ndtr(q * eta))
+        return lam, None, -lam * (lam + eta), None, None
+    if part.kind == "ztnb":
+        return ztnb_derivatives(y, eta, theta[k])
+    if result.model == "poisson":
+        mu = np.exp(eta)
+        return y - mu, None, -mu, None, None
+    return nb2_derivatives(y, eta, theta[k])
+
+
+def _hessian(X, h_ee, h_ea, h_aa) -> np.ndarray:
+    """Σ_d of the per-row Hessians of a single-index model, (k(+1), k(+1)), in row blocks."""
+    k = X.shape[1]
+    top = np.zeros((k, k))
+    for s in range(0, len(X), 1 << 16):
+        Xb = X[s:s + (1 << 16)]
+        top += Xb.T @ (Xb * h_ee[s:s + (1 << 16), None])
+    if h_ea is None:
+        return (top + top.T) / 2.0
+    H = np.empty((k + 1, k + 1))
+    H[:k, :k] = (top + top.T) / 2.0
+    H[:k, k] = H[k, :k] = X.T @ h_ea
+    H[k, k] = h_aa.sum()
+    return H
 
 
 def _rows_by_node(ia: np.ndarray, ib: np.ndarray, m: int) -> list[np.ndarray]:
@@ -188,24 +238,23 @@ def city_influence(
         idx = _param_index(part)
         th = theta[idx]
         used = np.flatnonzero(part.used)
-        if part.kind == "logit" and len(used) >= LEAN_LOGIT_MIN_ROWS:  # blocked pass, no copies of X
-            S = np.empty((len(used), len(idx)))
-            _, _, H = logit_pass(part.y[used], part.X[used] if len(used) < len(part.used) else part.X, th, scores=S)
-        else:
-            model = _model(result, part, used)
-            with dg.captured_warnings():
-                H, S = model.hessian(th), np.asarray(model.score_obs(th))
-            del model
+        g_e, g_a, h_ee, h_ea, h_aa = _index_derivatives(result, part, used, th)
+        Xu = part.X[used] if len(used) < len(part.used) else part.X
+        H = _hessian(Xu, h_ee, h_ea, h_aa)
         pos = np.full(len(part.used), -1)
-        pos[used] = np.arange(len(used))  # unit row -> row of the part's model
+        pos[used] = np.arange(len(used))  # unit row -> row of the part's fit
         for c, rows in enumerate(rows_of):
-            touch = rows[part.used[rows]]
+            touch = pos[rows[part.used[rows]]]
             if not len(touch):
                 continue
-            with dg.captured_warnings():
-                Hi = _model(result, part, touch).hessian(th)
+            Xt = Xu[touch]
+            Ui = Xt.T @ g_e[touch]
+            if g_a is not None:
+                Ui = np.append(Ui, g_a[touch].sum())
+            Hi = _hessian(Xt, h_ee[touch], None if h_ea is None else h_ea[touch],
+                          None if h_aa is None else h_aa[touch])
             try:
-                steps[c, idx] = np.linalg.solve(H - Hi, S[pos[touch]].sum(axis=0))
+                steps[c, idx] = np.linalg.solve(H - Hi, Ui)
             except np.linalg.LinAlgError:
                 steps[c, idx] = np.nan
     se = result.se[key].to_numpy(float)

@@ -39,7 +39,44 @@ import numpy as np
 from scipy.special import digamma, polygamma
 from statsmodels.discrete.truncated_model import TruncatedLFNegativeBinomialP
 
-__all__ = ["ZTNB2", "ztnb_derivatives"]
+__all__ = ["ZTNB2", "nb2_derivatives", "ztnb_derivatives"]
+
+
+def nb2_derivatives(y, eta, alpha):
+    """First and second derivatives of the (untruncated) NB2 log-likelihood per observation.
+
+    Parameters
+    ----------
+    y : ndarray, (n,)
+        Counts ≥ 0.
+    eta : ndarray, (n,)
+        Linear predictor xᵀβ (log of the mean).
+    alpha : float
+        NB2 dispersion, > 0 (``NegativeBinomialP(p=2)``'s last parameter).
+
+    Returns
+    -------
+    l_eta, l_alpha, l_eta_eta, l_eta_alpha, l_alpha_alpha : ndarray, (n,)
+        ℓ_η, ℓ_α, ℓ_ηη, ℓ_ηα, ℓ_αα (formulas in the module docstring).
+    """
+    y = np.asarray(y, dtype=float)
+    mu = np.exp(eta)
+    a = float(alpha)
+    r = 1.0 / a
+    am1 = 1.0 + a * mu
+    lg = np.log1p(a * mu)
+    A = lg - (digamma(y + r) - digamma(r))
+    dtri = polygamma(1, y + r) - polygamma(1, r)
+    l_e = (y - mu) / am1
+    l_ee = -mu * (1.0 + a * y) / am1**2
+    l_a = A / a**2 + (y - mu) / (a * am1)
+    l_ea = -(y - mu) * mu / am1**2
+    l_aa = (
+        (mu / am1 + dtri / a**2) / a**2
+        - 2.0 * A / a**3
+        - (y - mu) * (1.0 + 2.0 * a * mu) / (a**2 * am1**2)
+    )
+    return l_e, l_a, l_ee, l_ea, l_aa
 
 
 def ztnb_derivatives(y, eta, alpha):
@@ -59,24 +96,11 @@ def ztnb_derivatives(y, eta, alpha):
     f_eta, f_alpha, f_eta_eta, f_eta_alpha, f_alpha_alpha : ndarray, (n,)
         ∂f/∂η, ∂f/∂α, ∂²f/∂η², ∂²f/∂η∂α, ∂²f/∂α² (formulas in the module docstring).
     """
-    y = np.asarray(y, dtype=float)
+    l_e, l_a, l_ee, l_ea, l_aa = nb2_derivatives(y, eta, alpha)
     mu = np.exp(eta)
     a = float(alpha)
-    r = 1.0 / a
     am1 = 1.0 + a * mu
     lg = np.log1p(a * mu)
-    A = lg - (digamma(y + r) - digamma(r))
-    dtri = polygamma(1, y + r) - polygamma(1, r)
-    # untruncated NB2 part
-    l_e = (y - mu) / am1
-    l_ee = -mu * (1.0 + a * y) / am1**2
-    l_a = A / a**2 + (y - mu) / (a * am1)
-    l_ea = -(y - mu) * mu / am1**2
-    l_aa = (
-        (mu / am1 + dtri / a**2) / a**2
-        - 2.0 * A / a**3
-        - (y - mu) * (1.0 + 2.0 * a * mu) / (a**2 * am1**2)
-    )
     # truncation part: -ln(1 - P0), P0 = exp(L)
     L = -lg / a
     q = -np.expm1(L)
