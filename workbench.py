@@ -34,6 +34,6 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, expanded=True)
 sidebar.render()
 page.run()
