@@ -56,6 +56,7 @@ _MODEL_NAMES = {
     "binomial": "binomial GLM (partners out of the possible)",
     "ztnb": "zero-truncated negative binomial regression (NB2)",
     "nb_pos": "negative binomial regression (NB2) on collaborating dyads",
+    "hurdle": "two-part hurdle model (logit for any collaboration, zero-truncated NB2 for the count)",
 }
 _UNITS = {"breadth": "cities", "connection": "dyads", "degree": "collaborating dyads"}
 _OUTCOMES = {
