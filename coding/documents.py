@@ -128,13 +128,9 @@ def segments(session: Session, document_id: int, kind: str) -> pd.DataFrame:
         Unknown document or kind.
     """
     doc = get_document(session, document_id)
-    check_kind(kind)
+    spans = segment_spans(session, doc.id, kind)
+    segs = spans.itertuples(index=False, name=None)
     text = document_text(session, doc.id)
-    segs = session.execute(
-        select(store.Segment.idx, store.Segment.start, store.Segment.end)
-        .where(store.Segment.document_id == doc.id, store.Segment.kind == kind)
-        .order_by(store.Segment.start, store.Segment.idx)
-    ).all()
     coded: dict[tuple[int, int], dict[int, str]] = {}
     stmt = (select(store.Coding.start, store.Coding.end, store.Code.id, store.Code.name)
             .join(store.Code, store.Code.id == store.Coding.code_id)
