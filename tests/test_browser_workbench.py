@@ -182,7 +182,7 @@ def _new_tab(chromium):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.errors = errors
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(60_000)  # generous: CI machines are shared and the first run loads spaCy
     return page
 
 

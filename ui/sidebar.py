@@ -8,6 +8,9 @@ from ui import state
 
 
 def _undo_redo() -> None:
+    message = st.session_state.pop("_history_toast", None)
+    if message:  # shown after the rerun that redraws the page without the undone change
+        st.toast(message)
     who = state.coder()
     top = state.attempt(state.read, coding.peek, who)
     if not top:
@@ -18,12 +21,12 @@ def _undo_redo() -> None:
     if c1.button("Undo", icon=":material/undo:", disabled=not top.get("undo"), help=undo_help, width="stretch"):
         done = state.write(coding.undo, who)
         if done:
-            st.toast(f"Undone: {done['summary']}")
+            st.session_state["_history_toast"] = f"Undone: {done['summary']}"
             st.rerun()
     if c2.button("Redo", icon=":material/redo:", disabled=not top.get("redo"), help=redo_help, width="stretch"):
         done = state.write(coding.redo, who)
         if done:
-            st.toast(f"Redone: {done['summary']}")
+            st.session_state["_history_toast"] = f"Redone: {done['summary']}"
             st.rerun()
 
 
