@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -367,7 +368,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
         return EXIT_ERROR
     if message:
-        print(message)
+        try:
+            print(message)
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. `... --json | head`: the reader left; not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

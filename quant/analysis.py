@@ -106,6 +106,19 @@ def fallback_terms(dimension: str, columns) -> list[str]:
     return [c for c in names if c not in NOT_PREDICTORS and not str(c).startswith(("connection_", "degree_"))]
 
 
+def _sparse_outcome_note(data: pd.DataFrame, formula: str) -> str:
+    """A sentence on how sparse a count outcome is, added to fit errors (empty if not sparse)."""
+    outcome = formula.split("~", 1)[0].strip()
+    if outcome not in data.columns:
+        return ""
+    y = pd.to_numeric(data[outcome], errors="coerce")
+    zeros, n = int((y == 0).sum()), int(y.notna().sum())
+    if n and zeros / n >= 0.8:
+        return (f"Note: '{outcome}' is 0 for {zeros} of {n} units, too few partners to estimate this model; "
+                "load a fuller agreement list or dyad table.")
+    return ""
+
+
 def check_dimension(dimension: str, model: str | None = None) -> None:
     """Raise ``QuantError`` unless ``dimension`` (and ``model`` if given) are known."""
     if dimension not in DIMENSIONS:
@@ -291,7 +304,10 @@ def fit_prepared(md: ModelData, *, se: tuple[str, ...] | None = None, small_samp
     if spec.dimension == "breadth":
         if spec.model == "binomial":
             kwargs["n_possible"] = len(md.data) - 1
-        result = models.fit_breadth(md.data, md.design_formula, model=spec.model, **kwargs)
+        try:
+            result = models.fit_breadth(md.data, md.design_formula, model=spec.model, **kwargs)
+        except ModelError as exc:
+            raise ModelError(f"{exc} {_sparse_outcome_note(md.data, spec.formula)}".strip()) from exc
     else:
         kwargs.update(n_nodes=md.n_nodes, small_sample=small_sample, psd=psd, conservative=conservative)
         if spec.model == "hurdle":

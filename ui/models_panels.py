@@ -210,12 +210,15 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
         lines = []
         for a in range(len(results)):
             for b in range(a + 1, len(results)):
-                small, big = sorted((results[a], results[b]), key=lambda r: len(r.params))
+                if results[a].dimension != results[b].dimension:
+                    continue  # models of different dimensions are never nested
+                (i_small, small), (i_big, big) = sorted(((a, results[a]), (b, results[b])),
+                                                        key=lambda pair: len(pair[1].params))
                 try:
                     tests = [lr_test(small, big), wald_nested(small, big, se_key)]
                 except ValueError:
                     continue
-                la, lb = labels[results.index(small)], labels[results.index(big)]
+                la, lb = labels[i_small], labels[i_big]
                 lines += [f"{la} within {lb}: {t.sentence()}" for t in tests]
         if lines:
             st.markdown("**Nested tests**\n\n" + "\n".join(f"- {x}" for x in lines))
