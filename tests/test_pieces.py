@@ -260,3 +260,10 @@ def test_select_event_needs_a_coding_that_is_shown():
     for event in ({"coding_id": 6}, {}, {"coding_id": None}, {"coding_id": True}, "5"):
         with pytest.raises(SelectionError):
             handle_select_event(event, [1, 4, 5])
+
+
+def test_pieces_payload_keeps_only_offered_chosen_codes_in_order():
+    codes = [{"id": 1, "name": "Mark", "colour": "#ff0000"}, {"id": 2, "name": "Hole", "colour": "#00ff00"}]
+    payload = build_payload("跨城通办", [], codes, chosen_codes=[2, 9, 1, 2])
+    assert payload["chosen"] == [2, 1]
+    assert build_payload("跨城通办", [], codes)["chosen"] == []

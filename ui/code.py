@@ -63,12 +63,15 @@ tab_select, tab_units, tab_list = st.tabs(["Select text", "By sentence or paragr
 with tab_select:
     left, right = st.columns([3, 2])
     with left:
+        by_id = {c["id"]: c["name"] for c in code_list}
+        chosen = st.multiselect("Several codes at once (searchable; then select text and press “Apply chosen”)",
+                                list(by_id), format_func=by_id.get, key=f"chosen_codes_{doc_id}")
         span_coder(
             text,
             [{"id": int(r.id), "start": int(r.start), "end": int(r.end), "code": int(r.code_id), "colour": r.colour}
              for r in codings.itertuples() if getattr(r, "status", "anchored") != "unanchored"],
             code_list, key=f"coder_{doc_id}", section=bounds, on_code=_on_code, on_select_coding=_on_select,
-            selected_coding=st.session_state.get("selected_coding"),
+            selected_coding=st.session_state.get("selected_coding"), chosen_codes=chosen,
         )
     with right:
         selected = st.session_state.get("selected_coding")

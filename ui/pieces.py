@@ -147,8 +147,12 @@ def build_payload(
     codes: Sequence[Mapping[str, Any]],
     section: tuple[int, int] | None = None,
     selected_coding: Any = None,
+    chosen_codes: Sequence[Any] = (),
 ) -> dict:
     """The JSON sent to the browser for one section: only that section's text and codings.
+
+    ``chosen_codes`` (ids among ``codes``, chosen in a searchable list on the page) are applied
+    together by the component's "Apply chosen" button; ids not offered are dropped.
 
     ``codings`` are mappings with ``id``, ``start``, ``end`` (code points), ``code`` (the
     code id; a value that is no offered code's id is shown as the code's name) and
@@ -173,6 +177,7 @@ def build_payload(
         "codings": {str(c["id"]): {"name": _code_name(c, names), "s": int(c["start"]), "e": int(c["end"])} for c in visible},
         "codes": [{"id": c["id"], "name": str(c["name"]), "colour": valid_colour(c.get("colour"))} for c in codes],
         "selected": selected_coding,
+        "chosen": [i for i in dict.fromkeys(chosen_codes) if i in names],
     }
 
 

@@ -39,6 +39,7 @@ function normalise(data) {
     codings: d.codings && typeof d.codings === "object" ? d.codings : {},
     section: Array.isArray(d.section) ? d.section : [0, 0],
     selected: d.selected ?? null,
+    chosen: Array.isArray(d.chosen) ? d.chosen : [],
   };
 }
 
@@ -75,6 +76,15 @@ function render(root, st) {
     button.append(swatch, label);
     buttons.appendChild(button);
   });
+  if (st.data.chosen.length) {
+    const apply = document.createElement("button");
+    apply.type = "button";
+    apply.className = "tdm-sc-code tdm-sc-apply";
+    apply.dataset.chosen = "1";
+    apply.textContent = `Apply chosen (${st.data.chosen.length})`;
+    apply.title = "Apply every code chosen in the list above to the selection";
+    buttons.appendChild(apply);
+  }
   bar.replaceChildren(buttons);
 
   const spans = document.createDocumentFragment();
@@ -175,6 +185,10 @@ function attach(root, st) {
   };
   const onButtonClick = (e) => {
     const button = e.target.closest(".tdm-sc-code");
+    if (button && button.dataset.chosen) {
+      if (st.data.chosen.length) applyCodes(root, st, st.data.chosen.slice());
+      return;
+    }
     const code = button && st.data.codes[Number(button.dataset.index)];
     if (code) applyCodes(root, st, [code.id]);
   };

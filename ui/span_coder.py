@@ -62,6 +62,7 @@ def span_coder(
     on_code: Callable[[int, int, list], None] | None = None,
     on_select_coding: Callable[[Any], None] | None = None,
     selected_coding: Any = None,
+    chosen_codes: Sequence[Any] = (),
 ) -> None:
     """Show ``text[section[0]:section[1]]`` with its codings highlighted, and code buttons.
 
@@ -87,11 +88,14 @@ def span_coder(
         coding), so the page can show its memo, links and delete button.
     selected_coding : coding id, optional
         Outlined in the text.
+    chosen_codes : sequence of code ids, optional
+        Codes picked in a searchable list on the page; an "Apply chosen" button applies them
+        all to the selection at once (one ``on_code`` call with every id).
 
     A ``ValueError`` raised by a handler (or by the checks of the event) is shown with
     ``st.warning`` above the coder on the next run.
     """
-    payload = build_payload(text, codings, codes, section, selected_coding)
+    payload = build_payload(text, codings, codes, section, selected_coding, chosen_codes)
     start, end = payload["section"]
     code_ids = [c["id"] for c in codes]
     coding_ids = [c["id"] for c in codings]
