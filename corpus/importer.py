@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 import store
 from corpus.errors import CorpusError
 from corpus.language import detect_language
-from corpus.places import Mention, PlaceMatcher
+from corpus.places import Mention, PlaceMatcher, city_rows
 from corpus.readers import ReadResult, read_bytes, read_file
 from corpus.segment import segment
 from corpus.text import normalise
@@ -331,14 +331,10 @@ def _ambiguity_warnings(session, label: str, mentions: list[Mention]) -> list[st
 
 def matcher_for_session(session: Session) -> PlaceMatcher | None:
     """A ``PlaceMatcher`` over the project's cities (cached per distinct city list); None if none."""
-    rows = session.execute(
-        select(store.City.code, store.City.name, store.City.short_name, store.City.pinyin).order_by(store.City.code)
-    ).all()
-    if not rows:
-        return None
-    return _cached_matcher(tuple(tuple(r) for r in rows))
+    rows = city_rows(session)
+    return _cached_matcher(rows) if rows else None
 
 
 @lru_cache(maxsize=4)
 def _cached_matcher(rows: tuple[tuple, ...]) -> PlaceMatcher:
-    return PlaceMatcher({"code": c, "name": n, "short_name": s, "pinyin": p} for c, n, s, p in rows)
+    return PlaceMatcher.from_rows(rows)

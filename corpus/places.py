@@ -68,6 +68,18 @@ _LATIN_WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+")
 _HAN_LINE_CHUNK = 100_000
 
 
+_CITY_FIELDS = ("code", "name", "short_name", "pinyin")
+
+
+def city_rows(session) -> tuple[tuple, ...]:
+    """``(code, name, short_name, pinyin)`` of every ``store.City`` in ``session``, ordered by code."""
+    import store
+    from sqlalchemy import select
+
+    columns = [getattr(store.City, f) for f in _CITY_FIELDS]
+    return tuple(tuple(r) for r in session.execute(select(*columns).order_by(store.City.code)))
+
+
 @dataclass(frozen=True)
 class Mention:
     """A city name found in a text.
@@ -200,16 +212,12 @@ class PlaceMatcher:
     @classmethod
     def from_session(cls, session, **kwargs) -> "PlaceMatcher":
         """A matcher over every ``store.City`` of the project open in ``session``."""
-        import store
-        from sqlalchemy import select
+        return cls.from_rows(city_rows(session), **kwargs)
 
-        rows = session.execute(
-            select(store.City.code, store.City.name, store.City.short_name, store.City.pinyin)
-        ).all()
-        return cls(
-            ({"code": r.code, "name": r.name, "short_name": r.short_name, "pinyin": r.pinyin} for r in rows),
-            **kwargs,
-        )
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple], **kwargs) -> "PlaceMatcher":
+        """A matcher over ``(code, name, short_name, pinyin)`` rows (as ``city_rows`` gives)."""
+        return cls((dict(zip(_CITY_FIELDS, row)) for row in rows), **kwargs)
 
     @property
     def codes(self) -> set[str]:

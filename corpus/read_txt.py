@@ -97,8 +97,9 @@ def decode(data: bytes, filename: str, encoding: str | None = None) -> tuple[str
         text, used = _decode_explicit(data, filename, encoding), encoding
     else:
         text, used = _decode_auto(data, filename, warnings)
-    _check_binary(text, filename, used)
-    warnings += _risk_warnings(text, filename, used)
+    n_control = len(_CONTROL.findall(text))
+    _check_binary(text, filename, used, n_control)
+    warnings += _risk_warnings(text, filename, used, n_control)
     return text, used, warnings
 
 
@@ -185,17 +186,16 @@ def _decode_auto(data: bytes, filename: str, warnings: list[str]) -> tuple[str, 
     return text, used
 
 
-def _check_binary(text: str, filename: str, encoding: str) -> None:
+def _check_binary(text: str, filename: str, encoding: str, n_control: int) -> None:
     if "\x00" in text:
         raise CorpusError(f"{filename}: contains NUL characters when read as {encoding}; it looks like binary data, not text.")
-    n_control = len(_CONTROL.findall(text))
     if n_control > max(3, len(text) // 200):
         raise CorpusError(
             f"{filename}: has {n_control} control characters when read as {encoding}; it looks like binary data, not text."
         )
 
 
-def _risk_warnings(text: str, filename: str, encoding: str) -> list[str]:
+def _risk_warnings(text: str, filename: str, encoding: str, n_control: int) -> list[str]:
     out = []
     n_fffd = text.count("\ufffd")
     if n_fffd:
@@ -209,7 +209,6 @@ def _risk_warnings(text: str, filename: str, encoding: str) -> list[str]:
             f"{filename}: looks like mojibake ({hits} sequences such as 'Ã©' or 'è·¨'): UTF-8 text that was "
             f"once read as a Western code page; repair the source file before coding it."
         )
-    n_control = len(_CONTROL.findall(text))
     if n_control:
         out.append(f"{filename}: contains {n_control} stray control character(s) when read as {encoding}.")
     return out
