@@ -86,26 +86,14 @@ def cmd_import(args) -> str:
 
 def cmd_cities(args) -> str:
     import store
-    from quant import data as qdata
-    from quant.cities import load_city_table
+    from quant.loading import load_cities
 
     engine = _engine(args.project)
-    note = ""
     with store.session_scope(engine) as s:
-        known = qdata.city_frame(s)
-        resolver = None
-        if args.id is None and known.shape[0]:
-            resolver = qdata.city_resolver(s)
-        table = load_city_table(Path(args.file), id_column=args.id, resolver=resolver)
-        if args.id is not None and "name" not in table.columns:
-            # any units (counties, families): a node without a name is named by its id
-            names = dict(zip(known["code"], known["name"]))
-            table.insert(1, "name", [names.get(c, c) for c in table["code"]])
-            note = " (no name column: ids used as names)"
-        n = qdata.save_cities(s, table)
+        loaded = load_cities(s, Path(args.file), id_column=args.id)
     engine.dispose()
-    columns = [c for c in table.columns if c not in ("code", "name")] if note else list(table.columns[1:])
-    return f"Loaded {n} cities with {len(columns)} columns from {args.file}{note}."
+    note = " (no name column: ids used as names)" if loaded.named_by_id else ""
+    return f"Loaded {loaded.n} cities with {loaded.n_columns} columns from {args.file}{note}."
 
 
 def _parse_ops(values: list[str] | None) -> dict[str, list[str]]:
@@ -120,44 +108,34 @@ def _parse_ops(values: list[str] | None) -> dict[str, list[str]]:
 
 def cmd_dyads(args) -> str:
     import store
-    from quant import data as qdata
-    from quant.agreements import fold_agreements
     from quant.cities import read_table
-    from quant.dyads import build_dyads, read_dyad_table
-    from quant.outcomes import save_agreement_outcome
+    from quant.loading import build_all_dyads, is_agreement_list, load_dyads
 
+    if args.build and args.file:
+        raise CliError("--build makes every pair from the city table; give no FILE with it.")
+    if not args.build and not args.file:
+        raise CliError("Give a dyad table FILE, or --build to make every pair from the city table.")
+    raw = None if args.build else read_table(Path(args.file))
+    if raw is not None and not is_agreement_list(raw) and (args.a is None or args.b is None):
+        raise CliError("Name the two city columns with --a and --b.")
     engine = _engine(args.project)
     with store.session_scope(engine) as s:
         if args.build:
-            if args.file:
-                raise CliError("--build makes every pair from the city table; give no FILE with it.")
-            cities = qdata.city_frame(s)
-            if cities.empty:
-                raise CliError("The project has no cities; load a city table first.")
-            table = build_dyads(cities, id_col="code", ops=_parse_ops(args.op) or None)
-            n = qdata.save_dyads(s, table)
-            notes = table.attrs.get("warnings", [])
-            msg = f"Built {n:,} dyads from {len(cities)} cities with {table.shape[1] - 2} covariates."
-            msg += "".join(f"\n  warning: {w}" for w in notes)
-        elif not args.file:
-            raise CliError("Give a dyad table FILE, or --build to make every pair from the city table.")
+            out = build_all_dyads(s, _parse_ops(args.op))
         else:
-            resolver = qdata.city_resolver(s) if args.ids == "names" else None
-            raw = read_table(Path(args.file))
-            if args.a is None and {"party_a_unit", "party_b_unit"} <= set(raw.columns):
-                folded, report = fold_agreements(raw, resolver)
-                out = save_agreement_outcome(s, folded, outcome=args.outcome, replace=args.replace)
-                msg = (f"Folded {len(raw)} agreement rows into {out['n_connected']} prefecture dyads; "
-                       f"'{args.outcome}' is 1 for them and 0 for the other {out['n_pairs'] - out['n_connected']:,} "
-                       f"pairs; {len(report)} rows were set aside:")
-                msg += "".join(f"\n  {r.get('event_id', '')}: {r.get('reason', '')}" for r in report.to_dict("records"))
-            else:
-                if args.a is None or args.b is None:
-                    raise CliError("Name the two city columns with --a and --b.")
-                dyads = read_dyad_table(raw, args.a, args.b, resolver=resolver, aggregate=args.aggregate)
-                n = qdata.save_dyads(s, dyads)
-                msg = f"Loaded {n} dyads from {args.file}."
+            out = load_dyads(s, raw, a=args.a, b=args.b, resolve=args.ids == "names",
+                             aggregate=args.aggregate, outcome=args.outcome, replace=args.replace)
     engine.dispose()
+    if out.kind == "built":
+        msg = f"Built {out.n:,} dyads from {out.n_cities} cities with {out.n_covariates} covariates."
+        msg += "".join(f"\n  warning: {w}" for w in out.warnings)
+    elif out.kind == "agreements":
+        msg = (f"Folded {len(raw)} agreement rows into {out.n} prefecture dyads; "
+               f"'{args.outcome}' is 1 for them and 0 for the other {out.n_pairs - out.n:,} "
+               f"pairs; {len(out.report)} rows were set aside:")
+        msg += "".join(f"\n  {r.get('event_id', '')}: {r.get('reason', '')}" for r in out.report.to_dict("records"))
+    else:
+        msg = f"Loaded {out.n} dyads from {args.file}."
     return msg
 
 

@@ -1,8 +1,9 @@
 """Cases page: typical and deviant cities and dyads from Pearson residuals, with their evidence."""
 import streamlit as st
 
-from mixed.cases import add_evidence, advertised_not_implemented, case_table
+from mixed.cases import add_evidence, advertised_not_implemented
 from quant import data as qdata
+from quant.cases import select_cases
 from ui import fits, state
 
 st.title("Cases")
@@ -19,18 +20,21 @@ result = fits.current(dimension)
 if result is None:
     st.stop()
 state.simulated_banner()
-table = state.attempt(state.read, case_table, result, c=c, n_typical=int(n_typical))
-if table is None:
+# every unit classified once (typical / deviant / other), with its evidence counted once
+selected = state.attempt(select_cases, result, c=c, n_typical=int(n_typical), include_other=True)
+every = None if selected is None else state.attempt(state.read, add_evidence, selected)
+if every is None:
     st.stop()
+table = every[every["case_type"] != "other"]
 
 rule = table["rule"].iloc[0] if len(table) else ""
-evidence = int((~table["no_evidence"]).sum()) if "no_evidence" in table.columns else 0
+evidence = int((~table["no_evidence"]).sum())
 st.caption(f"{len(table)} cases listed · {evidence} already have coded passages · rule: {rule}")
 columns = [col for col in table.columns if col not in ("rule",)]
 config = {"no_evidence": st.column_config.CheckboxColumn("no evidence yet"),
           "n_passages": st.column_config.NumberColumn("passages")}
 for kind in ["deviant", "typical"]:
-    part = table[table["case_type"].astype(str).str.contains(kind)]
+    part = table[table["case_type"] == kind]
     if only_evidence:
         part = part[~part["no_evidence"]]
     st.subheader(f"{kind.capitalize()} cases ({len(part)})")
@@ -41,16 +45,11 @@ for kind in ["deviant", "typical"]:
 
 st.subheader("Every unit with coded passages")
 st.caption("Where the units your passages speak about sit in the model: residual and case type under the rule above.")
-units = result.units.copy()
-units["abs_r"] = units["pearson"].abs()
-units["case_type"] = ["deviant" if r > c else "typical" for r in units["abs_r"]]
-with_ev = state.attempt(state.read, add_evidence, units)
-if with_ev is not None:
-    with_ev = with_ev[with_ev["n_passages"] > 0].sort_values("abs_r", ascending=False)
-    if with_ev.empty:
-        st.info("No coded passage is linked to a unit of this model yet.")
-    else:
-        st.dataframe(with_ev, hide_index=True, width="stretch", column_config=config)
+with_ev = every[every["n_passages"] > 0].sort_values("abs_r", ascending=False)
+if with_ev.empty:
+    st.info("No coded passage is linked to a unit of this model yet.")
+else:
+    st.dataframe(with_ev[columns], hide_index=True, width="stretch", column_config=config)
 
 if dimension == "breadth":
     st.subheader("Advertised partners, few services")

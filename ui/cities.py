@@ -3,10 +3,8 @@ import altair as alt
 import streamlit as st
 
 from quant import data as qdata
-from quant.agreements import fold_agreements
-from quant.cities import load_city_table, read_table
-from quant.dyads import build_dyads, read_dyad_table
-from quant.outcomes import save_agreement_outcome
+from quant.cities import read_table
+from quant.loading import build_all_dyads, load_cities, load_dyads
 from ui import state
 
 st.title("Cities & dyads")
@@ -59,15 +57,10 @@ with tab_load:
         f = st.file_uploader("City table", type=["csv", "xlsx"], key="city_file")
         id_col = st.text_input("Id column (optional; for non-city units)")
         if st.form_submit_button("Load cities") and f is not None:
-            def _load(session):
-                resolver = qdata.city_resolver(session) if not cities.empty and not id_col.strip() else None
-                table = load_city_table(read_table(f.getvalue(), f.name), id_column=id_col.strip() or None,
-                                        resolver=resolver)
-                return qdata.save_cities(session, table)
-
-            n = state.write(_load)
-            if n is not None:
-                st.toast(f"Loaded {n} cities from {f.name}.")
+            table = state.attempt(read_table, f.getvalue(), f.name)
+            loaded = None if table is None else state.write(load_cities, table, id_column=id_col.strip() or None)
+            if loaded is not None:
+                st.toast(f"Loaded {loaded.n} cities from {f.name}.")
                 st.rerun()
     st.markdown("**Dyad table** — two city columns plus outcomes and covariates; or an agreement-events list "
                 "(parties may be districts or counties; they are folded into prefecture dyads).")
@@ -82,21 +75,12 @@ with tab_load:
                                 help="1 for the listed pairs, 0 for every other pair of the project's cities.")
         replace = c5.checkbox("Replace variables of the same name", value=False)
         if st.form_submit_button("Load dyads") and f is not None:
-            def _load_dyads(session):
-                resolver = qdata.city_resolver(session)
-                raw = read_table(f.getvalue(), f.name)
-                if not col_a.strip() and {"party_a_unit", "party_b_unit"} <= set(raw.columns):
-                    folded, report = fold_agreements(raw, resolver)
-                    out = save_agreement_outcome(session, folded, outcome=outcome, replace=replace)
-                    return out["n_connected"], report
-                table = read_dyad_table(raw, col_a.strip(), col_b.strip(), resolver=resolver,
-                                        aggregate=None if agg == "refuse" else agg)
-                return qdata.save_dyads(session, table), None
-
-            out = state.write(_load_dyads)
+            raw = state.attempt(read_table, f.getvalue(), f.name)
+            out = None if raw is None else state.write(
+                load_dyads, raw, a=col_a.strip() or None, b=col_b.strip() or None,
+                aggregate=None if agg == "refuse" else agg, outcome=outcome, replace=replace)
             if out is not None:
-                n, report = out
-                st.session_state["dyads_loaded"] = (n, f.name, report)
+                st.session_state["dyads_loaded"] = (out.n, f.name, out.report)
                 st.rerun()
     if "dyads_loaded" in st.session_state:
         n, name, report = st.session_state.pop("dyads_loaded")
@@ -121,15 +105,10 @@ with tab_build:
             if chosen:
                 ops[op] = chosen
         if st.button("Build dyads"):
-            def _build(session):
-                table = build_dyads(cities, id_col="code", ops=ops or None)
-                return qdata.save_dyads(session, table), table.attrs.get("warnings", [])
-
-            out = state.write(_build)
+            out = state.write(build_all_dyads, ops)
             if out is not None:
-                n, warnings = out
-                st.toast(f"Built {n:,} dyads.")
-                st.session_state["build_warnings"] = warnings
+                st.toast(f"Built {out.n:,} dyads.")
+                st.session_state["build_warnings"] = out.warnings
                 st.rerun()
         for w in st.session_state.pop("build_warnings", []):
             st.warning(w)
