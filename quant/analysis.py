@@ -198,18 +198,15 @@ class ModelData:
     operators: list = field(default_factory=list)
 
 
-def _check_names(formula: str, columns, dimension: str, city_columns=()) -> None:
+def _check_city_names(rhs: str, columns) -> None:
+    """Refuse names in a breadth right-hand side that are not city variables (dyad formulas
+    are checked by ``prepare_dyad_formula``)."""
     from quant.formula import unknown_names
 
-    unknown = unknown_names(formula, columns)
+    unknown = unknown_names(rhs, columns)
     if unknown:
-        hint = [u for u in unknown if u in set(city_columns)]
-        level = "city" if dimension == "breadth" else "dyad"
         raise QuantError(
-            f"Unknown variable(s) in the formula: {', '.join(unknown)} (not {level} variables of the project"
-            + (f"; {', '.join(hint)} is a city attribute: use sum(), absdiff(), min(), max(), product(), "
-               "same() or both() to make a dyad covariate of it" if hint else "")
-            + ")."
+            f"Unknown variable(s) in the formula: {', '.join(unknown)} (not city variables of the project)."
         )
 
 
@@ -266,7 +263,7 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
                 f"{ops[0][0]}({ops[0][1]}) builds a dyad covariate, but breadth is modelled on cities; "
                 f"use the city attribute {ops[0][1]} itself."
             )
-        _check_names(spec.formula.split("~", 1)[1], data.columns, dimension)
+        _check_city_names(spec.formula.split("~", 1)[1], data.columns)
         return ModelData(data=data, spec=spec, design_formula=spec.formula)
     cities = qdata.city_frame(session)
     design_formula, prepared, notes = prepare_dyad_formula(spec.formula, data, cities)
@@ -280,9 +277,8 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
         zero_design = zdf.split("~", 1)[1].strip()
         notes = notes + [n for n in znotes if n not in notes]
         operators += [t for t in find_operator_terms(rhs) if t not in operators]
-        _check_names(zero_design, prepared.columns, dimension, cities.columns)
-    _check_names(design_formula.split("~", 1)[1], prepared.columns, dimension, cities.columns)
-    n_nodes = max(len(set(data["city_a"]) | set(data["city_b"])), qdata.project_summary(session)["n_cities"])
+    # prepare_dyad_formula has refused names that are not columns; the city table holds every city.
+    n_nodes = max(len(set(data["city_a"]) | set(data["city_b"])), len(cities))
     return ModelData(data=prepared, spec=spec, design_formula=design_formula,
                      zero_formula=zero_formula.strip() if zero_formula and zero_formula.strip() else None,
                      zero_design_formula=zero_design, warnings=notes, n_nodes=n_nodes, operators=operators)
