@@ -213,13 +213,16 @@ def quantitized_status(session: Session) -> pd.DataFrame:
         deleted).
     """
     rows = []
+    city_table = None  # read once, on the first city-level variable
     for name, rec in constructions(session).items():
         try:
             now = quantitized_values(session, rec["code_id"], level=rec["level"], measure=rec["measure"],
                                      via_dyads=bool(rec.get("via_dyads", True)),
                                      include_subcodes=bool(rec.get("include_subcodes", True)))
             if rec["level"] == "city":
-                stored = qdata.city_frame(session)[["code", name]].rename(columns={name: "stored"})
+                if city_table is None:
+                    city_table = qdata.city_frame(session)
+                stored = city_table[["code", name]].rename(columns={name: "stored"})
                 merged = now.merge(stored, on="code", how="left")
             else:
                 stored = qdata.dyad_frame(session, columns=[name])[["city_a", "city_b", name]]
