@@ -30,7 +30,9 @@ from coding.queries import counts_by_city, counts_by_dyad, retrieve
 from coding.reanchor import ReanchorReport, codings_to_review, import_new_version, versions
 from coding.refi_codebook import export_codebook_qdc, import_codebook_qdc
 from coding.search import code_hits, search
-from coding.suggestions import accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule
+from coding.suggestions import (
+    accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule,
+)
 
 __all__ = [
     "DEFAULT_CODEBOOK", "DEFAULT_VARIABLE_MAP", "CodeSpec", "CodingError", "EventType", "ReanchorReport", "accept",

@@ -38,8 +38,8 @@ from coding.checks import as_coder, as_id, as_ids, get_code
 from coding.errors import CodingError
 from coding.rule_match import RULE_KINDS, UNITS, CompiledRule, check_pattern, check_unit, rule_matches
 from coding.search import check_document_ids
-from coding.suggestions import (
-    SuggestionModel, accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule,
+from coding.suggestions import (  # _rule: the rule with this id, or CodingError
+    SuggestionModel, _rule, accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule,
 )
 from store.models import AutocodeRule
 
@@ -79,13 +79,6 @@ def parse_rule_pattern(kind: str, text: str) -> str | list:
     except json.JSONDecodeError as exc:
         raise CodingError(f"The spaCy pattern is not valid JSON: {exc.msg} (line {exc.lineno}, column "
                           f"{exc.colno}).") from None
-
-
-def _get_rule(session: Session, rule_id: Any) -> AutocodeRule:
-    rule = session.get(AutocodeRule, as_id(rule_id, "Rule id"))
-    if rule is None:
-        raise CodingError(f"Auto-coding rule {rule_id!r} does not exist.")
-    return rule
 
 
 def add_rule(
@@ -148,7 +141,7 @@ def delete_rule(session: Session, rule_id: int) -> None:
     CodingError
         Unknown rule.
     """
-    rule = _get_rule(session, rule_id)
+    rule = _rule(session, rule_id)
     session.delete(rule)
     session.flush()
 
@@ -254,7 +247,7 @@ def run_rules(
     if rule_ids is None:
         chosen = list(session.scalars(select(AutocodeRule).order_by(AutocodeRule.id)))
     else:
-        chosen = [_get_rule(session, r) for r in as_ids(rule_ids, "Rule ids")]
+        chosen = [_rule(session, r) for r in as_ids(rule_ids, "Rule ids")]
     for rule in chosen:
         code = get_code(session, rule.code_id)
         if not code.codable:

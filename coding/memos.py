@@ -13,7 +13,7 @@ from sqlalchemy import delete, false, or_, select
 from sqlalchemy.orm import Session
 
 import store
-from coding.checks import as_coder, as_id, as_text, get_city, get_code, get_coding, get_document
+from coding.checks import as_coder, as_id, as_text, get_city, get_code, get_coding, get_document, get_row
 from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
 from coding.links import DASH, dyad_for, find_dyad
@@ -58,10 +58,7 @@ def _resolve(session: Session, target_type: str, target_id: Any, create: bool) -
             return (None if found is None else str(found)), None, None
         dyad, created = dyad_for(session, *target_id)
         return str(dyad.id), None, dyad if created else None
-    dyad = session.get(store.Dyad, as_id(target_id, "Dyad id"))
-    if dyad is None:
-        raise CodingError(f"Dyad {target_id!r} does not exist.")
-    return str(dyad.id), None, None
+    return str(get_row(session, store.Dyad, target_id, "Dyad").id), None, None
 
 
 def add_memo(
@@ -113,10 +110,7 @@ def add_memo(
 
 
 def _get_memo(session: Session, memo_id: Any) -> store.Memo:
-    memo = session.get(store.Memo, as_id(memo_id, "Memo id"))
-    if memo is None:
-        raise CodingError(f"Memo {memo_id!r} does not exist.")
-    return memo
+    return get_row(session, store.Memo, memo_id, "Memo")
 
 
 def _doc_of(session: Session, memo: store.Memo) -> int | None:
