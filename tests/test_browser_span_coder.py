@@ -9,141 +9,45 @@ Without Chromium (or the playwright package) these tests skip, and fail under
 """
 from __future__ import annotations
 
-import os
-import socket
-import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from browser_support import (
+    IDLE, ROOT, app_env, idle, launched_chromium, new_page, require_browser, select_js, streamlit_app,
+)
+from browser_support import db as _db
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 HARNESS = "tests/harness/span_coder_app.py"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PHRASE = "跨城通办"
 TRANSFER = 'Transfer <img src=x onerror="window.__pwned=2">'  # the second code's name in the harness
 
-# Select the first occurrence of a phrase inside the coder's text with a DOM Range, the
-# way a mouse drag would, and report the selected string and whether the range starts
-# and ends in different text nodes (pieces). Offsets here are the DOM's UTF-16 units.
-SELECT_JS = """(phrase) => {
-  const root = document.querySelector('.tdm-sc-text');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const nodes = [];
-  let all = '';
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) { nodes.push([n, all.length]); all += n.data; }
-  const at = all.indexOf(phrase);
-  if (at < 0) return null;
-  const locate = (u, isEnd) => {
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      const [node, from] = nodes[i];
-      if (from < u || (from === u && !isEnd)) return [node, u - from];
-    }
-    return [nodes[0][0], 0];
-  };
-  const [sn, so] = locate(at, false);
-  const [en, eo] = locate(at + phrase.length, true);
-  const range = document.createRange();
-  range.setStart(sn, so);
-  range.setEnd(en, eo);
-  const sel = getSelection();
-  sel.removeAllRanges();
-  sel.addRange(range);
-  return { text: sel.toString(), pieces: sn === en ? 1 : 2 };
-}"""
-
-
-def _browser_missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} is absent (apt-get install -y chromium fonts-noto-cjk)"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# The DOM-Range selection (browser_support.select_js), reporting the selected string and
+# whether the range starts and ends in different text nodes (pieces).
+SELECT_JS = select_js("{ text: sel.toString(), pieces: sn === en ? 1 : 2 }")
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """The harness app served by ``streamlit run`` on a free port, with a fresh project."""
-    reason = _browser_missing()
-    if reason:
-        if os.environ.get("TANDEM_REQUIRE_SHARED") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_browser()
     folder = tmp_path_factory.mktemp("span_coder")
-    project, log_path = folder / "project.sqlite", folder / "streamlit.log"
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TANDEM_PROJECT": str(project),
-        "PYTHONPATH": str(ROOT),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", HARNESS, "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-    ]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited early:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.25)
-        yield SimpleNamespace(url=url, project=project, log=log_path)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    project = folder / "project.sqlite"
+    with streamlit_app(HARNESS, folder, project, app_env(project)) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def chromium(app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def tab(chromium):
-    page = chromium.new_page(viewport={"width": 1100, "height": 800})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
+    page = new_page(chromium, 1100, 800)
     yield page
     page.close()
 
@@ -151,18 +55,10 @@ def tab(chromium):
 def _open(page, app, query: str = "") -> None:
     page.goto(f"{app.url}/{query}")
     page.wait_for_selector(".tdm-sc-text .tdm-sc-piece, [data-testid='stException']", timeout=20_000)
-    page.wait_for_selector(IDLE, timeout=20_000)
+    idle(page, 20_000)
     failure = page.locator("[data-testid='stException']")
     if failure.count():
         pytest.fail(f"the harness raised:\n{failure.first.inner_text()}")
-
-
-def _db(app, sql: str, *args):
-    con = sqlite3.connect(f"file:{app.project}?mode=ro", uri=True)  # never create the file
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def _document_text(app) -> str:
@@ -179,7 +75,7 @@ def _wait_for_coding(app, page, code_id: int, quote: str, timeout: float = 30.0)
     while time.monotonic() < deadline:
         rows = _db(app, "SELECT id, start, \"end\", quote FROM codings WHERE code_id = ? AND quote = ?", code_id, quote)
         if rows:
-            page.wait_for_selector(IDLE, timeout=20_000)
+            idle(page, 20_000)
             return rows[0]
         time.sleep(0.1)
     stored = _db(app, "SELECT code_id, start, \"end\", quote FROM codings ORDER BY id")

@@ -16,28 +16,22 @@ Without Chromium (or the playwright package) these tests skip, and fail under
 """
 from __future__ import annotations
 
-import os
-import socket
-import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from browser_support import (
+    ROOT, app_env, launched_chromium, new_page, require_browser, select_js, streamlit_app,
+)
+from browser_support import db as _db
+from browser_support import idle as _idle
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "screenshots"  # gitignored; for a person to look at
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 MAIN = "[data-testid='stMain']"
 SIDEBAR = "[data-testid='stSidebar']"
 
@@ -55,32 +49,8 @@ TRANSCRIPT = (
 CODE = "Social needs"
 KIND = "interview"  # the default: the dropdown is not what these tests are about
 
-# Select the first occurrence of a phrase inside the span coder's text with a DOM Range
-# (as a mouse drag would) and return the selected string. Offsets are UTF-16 units.
-SELECT_JS = """(phrase) => {
-  const root = document.querySelector('.tdm-sc-text');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const nodes = [];
-  let all = '';
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) { nodes.push([n, all.length]); all += n.data; }
-  const at = all.indexOf(phrase);
-  if (at < 0) return null;
-  const locate = (u, isEnd) => {
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      const [node, from] = nodes[i];
-      if (from < u || (from === u && !isEnd)) return [node, u - from];
-    }
-    return [nodes[0][0], 0];
-  };
-  const [sn, so] = locate(at, false);
-  const [en, eo] = locate(at + phrase.length, true);
-  const range = document.createRange();
-  range.setStart(sn, so);
-  range.setEnd(en, eo);
-  getSelection().removeAllRanges();
-  getSelection().addRange(range);
-  return getSelection().toString();
-}"""
+# The DOM-Range selection (browser_support.select_js), returning the selected string.
+SELECT_JS = select_js("sel.toString()")
 
 # What the untrusted lines turned into, within a root element and in the whole document.
 INJECTION_JS = """(rootSelector) => {
@@ -97,91 +67,30 @@ INJECTION_JS = """(rootSelector) => {
 }"""
 
 
-def _browser_missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} is absent (apt-get install -y chromium fonts-noto-cjk)"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """``streamlit run workbench.py`` on a free port over a new empty project (``cli.py new``)."""
-    reason = _browser_missing()
-    if reason:
-        if os.environ.get("TANDEM_REQUIRE_SHARED") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_browser()
     folder = tmp_path_factory.mktemp("workbench")
-    project, log_path, home = folder / "p.sqlite", folder / "streamlit.log", folder / "home"
+    project, home = folder / "p.sqlite", folder / "home"
     home.mkdir()
     made = subprocess.run([sys.executable, "cli.py", "new", "--project", str(project)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TANDEM_PROJECT": str(project),
-        "TANDEM_HOME": str(home),
-        "PYTHONPATH": str(ROOT),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-    }
+    env = app_env(project, TANDEM_HOME=str(home))
     env.pop("TANDEM_CODER", None)  # the default coder, "researcher"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "workbench.py", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-    ]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited early:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.25)
-        yield SimpleNamespace(url=url, project=project, log=log_path, folder=folder)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with streamlit_app("workbench.py", folder, project, env) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def chromium(app):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _new_tab(chromium):
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
+    page = new_page(chromium, 1280, 900)
     page.set_default_timeout(60_000)  # generous: CI machines are shared and the first run loads spaCy
     return page
 
@@ -191,18 +100,6 @@ def tab(chromium):
     page = _new_tab(chromium)
     yield page
     page.close()
-
-
-def _db(app, sql: str, *args):
-    con = sqlite3.connect(f"file:{app.project}?mode=ro", uri=True)  # never create the file
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
-def _idle(page) -> None:
-    page.wait_for_selector(IDLE)
 
 
 def _no_exception(app, page, where: str) -> None:
