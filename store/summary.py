@@ -29,3 +29,12 @@ def project_overview(session) -> dict:
         "dyads": count(Dyad),
         "info": info,
     }
+
+
+def simulated_note(session) -> str | None:
+    """The project's "simulated outcomes" sentence (``ProjectInfo['simulated_outcomes']``), if any.
+
+    One primary-key read: pages that show outcomes call it on every rerun.
+    """
+    row = session.get(ProjectInfo, "simulated_outcomes")
+    return None if row is None or not row.value else str(row.value)

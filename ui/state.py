@@ -144,8 +144,8 @@ def project_label() -> str:
 
 def simulated_banner() -> None:
     """Say, where outcomes are shown, that the project's outcomes are simulated (the demo)."""
-    from store.summary import project_overview
+    from store.summary import simulated_note
 
-    note = attempt(read, project_overview)
-    if note and note.get("simulated_outcomes"):
-        st.warning(f"Outcomes in this project are SIMULATED: {note['simulated_outcomes']}", icon=":material/science:")
+    note = read(simulated_note)
+    if note:
+        st.warning(f"Outcomes in this project are SIMULATED: {note}", icon=":material/science:")
