@@ -56,6 +56,7 @@ def joint_display(
     se_type: str | None = None,
     max_quotes: int = 3,
     alpha: float = 0.05,
+    index: EvidenceIndex | None = None,
 ) -> pd.DataFrame:
     """The side-by-side joint display for one fitted dimension.
 
@@ -72,6 +73,8 @@ def joint_display(
         passages linked to a city or dyad first, spread across documents.
     alpha : float
         1 − confidence level of ``ci_low``/``ci_high``.
+    index : EvidenceIndex, optional
+        A prebuilt index; its city names and dyad keys are used instead of re-reading them.
 
     Returns
     -------
@@ -110,8 +113,10 @@ def joint_display(
     vmap = variable_map(session)
     book = read_codebook(session)
     code_names = {int(i): str(n) for i, n in zip(book["id"], book["name"])}
-    names = city_names(session)
-    keys = dyad_keys(session)
+    if index is not None:
+        names, keys = index.names, index.dyad_keys
+    else:
+        names, keys = city_names(session), dyad_keys(session)
     judged = meta_lookup(session, "side-by-side", result.dimension)
     rows = []
     for term, t in tab.iterrows():

@@ -217,7 +217,7 @@ def build_context(
         se_key = se_type if se_type is not None and se_type in result.se else result.se_type
         label = f"{str(key).capitalize()}: {_MODEL_NAMES.get(result.model, result.model)}"
         table = regression_table([result], se_key, stars, digits=digits, labels=[label])
-        display = joint_display(session, result, se_type=se_key, max_quotes=max_quotes, alpha=alpha)
+        display = joint_display(session, result, se_type=se_key, max_quotes=max_quotes, alpha=alpha, index=index)
         if key in cases:
             chosen = cases[key]
             if "n_passages" not in chosen.columns or "no_evidence" not in chosen.columns:
@@ -268,7 +268,7 @@ def build_context(
         "project": project,
         "stars_note": stars_note(stars),
         "dimensions": dims,
-        "evidence": evidence_appendix(session, max_rows=max_appendix),
+        "evidence": evidence_appendix(session, max_rows=max_appendix, index=index),
         "meta_colours": dict(META_COLOURS) if colour_rows else {},
     }
 

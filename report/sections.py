@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mixed.evidence import EvidenceIndex, dyad_label
+from mixed.evidence import EvidenceIndex, dyad_label, quote_records
 from report.tables import fmt_num, to_markdown
 
 __all__ = ["META_COLOURS", "case_section", "evidence_appendix", "joint_section", "meta_view", "quote_view"]
@@ -208,7 +208,7 @@ def case_section(
     }
 
 
-def evidence_appendix(session, *, max_rows: int = 400) -> dict:
+def evidence_appendix(session, *, max_rows: int = 400, index: EvidenceIndex | None = None) -> dict:
     """Every coded passage linked to a city or a dyad, grouped by code, with its citation.
 
     The appendix lets a reader find any linked passage in the draft, not only the few quoted
@@ -220,6 +220,8 @@ def evidence_appendix(session, *, max_rows: int = 400) -> dict:
     max_rows : int
         At most this many passages are listed (most recent codings last); ``n_total`` and
         ``truncated`` say when the list was cut.
+    index : EvidenceIndex, optional
+        A prebuilt index of the project's codings (read from ``session`` otherwise).
 
     Returns
     -------
@@ -227,31 +229,17 @@ def evidence_appendix(session, *, max_rows: int = 400) -> dict:
         ``groups`` (list of ``{"code", "passages": [{"quote", "cite", "links"}]}`` in codebook
         order), ``n_total`` and ``truncated``.
     """
-    from coding.queries import retrieve
-    from mixed.evidence import cite, city_names
-
-    frame = retrieve(session)
+    idx = index if index is not None else EvidenceIndex.from_session(session)
+    frame = idx.frame.reset_index(drop=True)
     if frame.empty:
         return {"groups": [], "n_total": 0, "truncated": False}
     linked = frame[[bool(len(c)) or bool(len(d)) for c, d in zip(frame["cities"], frame["dyads"])]]
     n_total = len(linked)
     linked = linked.sort_values(["code", "document", "start"]).head(max_rows)
-    names = city_names(session)
-
-    def label(cities, dyads) -> str:
-        parts = [names.get(c, c) for c in cities]
-        for key in dyads:
-            a, _, b = str(key).partition("-")
-            parts.append(dyad_label(a, b, names))
-        return "; ".join(parts)
-
     groups: dict[str, list[dict]] = {}
-    for row in linked.itertuples():
-        groups.setdefault(row.code, []).append({
-            "quote": row.quote,
-            "cite": cite(row.document, row.paragraph, row.start, row.end),
-            "links": label(row.cities, row.dyads),
-        })
+    for record in quote_records(linked, idx.names, idx.dyad_keys):
+        view = quote_view(record)
+        groups.setdefault(record["code"], []).append({k: view[k] for k in ("quote", "cite", "links")})
     return {
         "groups": [{"code": code, "passages": items} for code, items in groups.items()],
         "n_total": n_total,
