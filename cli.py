@@ -21,6 +21,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_ERROR = 1
@@ -30,12 +32,27 @@ class CliError(Exception):
     """An error the user can fix; printed as one sentence."""
 
 
-def _engine(project: str, *, must_exist: bool = True):
+@contextmanager
+def _project(project: str, *, must_exist: bool = True) -> Iterator:
+    """The project's engine for one command, disposed however the command ends."""
     import store
 
     if must_exist and "://" not in project and not Path(project).exists():
         raise CliError(f"Project file {project} does not exist; create it with `python cli.py new --project {project}`.")
-    return store.connect(project, create=not must_exist)
+    engine = store.connect(project, create=not must_exist)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+    
+
+@contextmanager
+def _session(project: str, *, must_exist: bool = True) -> Iterator:
+    """One transaction on the project (committed when the block ends normally)."""
+    import store
+
+    with _project(project, must_exist=must_exist) as engine, store.session_scope(engine) as session:
+        yield session
 
 
 def cmd_new(args) -> str:
@@ -45,11 +62,9 @@ def cmd_new(args) -> str:
     import coding
     import store
 
-    engine = _engine(args.project, must_exist=False)
-    with store.session_scope(engine) as s:
+    with _session(args.project, must_exist=False) as s:
         s.add(store.ProjectInfo(key="name", value=path.stem))
         coding.ensure_default_codebook(s)
-    engine.dispose()
     return f"Created empty project {path} with the default codebook."
 
 
@@ -69,29 +84,25 @@ def cmd_import(args) -> str:
     import corpus
     import store
 
-    engine = _engine(args.project)
     lines = []
-    for path in [Path(f) for f in args.files]:
-        with store.session_scope(engine) as s:  # one transaction per file: all or nothing
-            result = corpus.import_document(s, path, kind=args.kind, language=args.language)
-            coding.record_import(s, result.document_id, coder=args.coder)
-        lines.append(
-            f"{result.name}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} paragraphs, "
-            f"{result.n_sentences} sentences, {result.n_mentions} place mentions"
-            + (f" (warnings: {'; '.join(result.warnings)})" if result.warnings else "")
-        )
-    engine.dispose()
+    with _project(args.project) as engine:
+        for path in [Path(f) for f in args.files]:
+            with store.session_scope(engine) as s:  # one transaction per file: all or nothing
+                result = corpus.import_document(s, path, kind=args.kind, language=args.language)
+                coding.record_import(s, result.document_id, coder=args.coder)
+            lines.append(
+                f"{result.name}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} paragraphs, "
+                f"{result.n_sentences} sentences, {result.n_mentions} place mentions"
+                + (f" (warnings: {'; '.join(result.warnings)})" if result.warnings else "")
+            )
     return "\n".join(lines)
 
 
 def cmd_cities(args) -> str:
-    import store
     from quant.loading import load_cities
 
-    engine = _engine(args.project)
-    with store.session_scope(engine) as s:
+    with _session(args.project) as s:
         loaded = load_cities(s, Path(args.file), id_column=args.id)
-    engine.dispose()
     note = " (no name column: ids used as names)" if loaded.named_by_id else ""
     return f"Loaded {loaded.n} cities with {loaded.n_columns} columns from {args.file}{note}."
 
@@ -107,7 +118,6 @@ def _parse_ops(values: list[str] | None) -> dict[str, list[str]]:
 
 
 def cmd_dyads(args) -> str:
-    import store
     from quant.cities import read_table
     from quant.loading import build_all_dyads, is_agreement_list, load_dyads
 
@@ -118,14 +128,12 @@ def cmd_dyads(args) -> str:
     raw = None if args.build else read_table(Path(args.file))
     if raw is not None and not is_agreement_list(raw) and (args.a is None or args.b is None):
         raise CliError("Name the two city columns with --a and --b.")
-    engine = _engine(args.project)
-    with store.session_scope(engine) as s:
+    with _session(args.project) as s:
         if args.build:
             out = build_all_dyads(s, _parse_ops(args.op))
         else:
             out = load_dyads(s, raw, a=args.a, b=args.b, resolve=args.ids == "names",
                              aggregate=args.aggregate, outcome=args.outcome, replace=args.replace)
-    engine.dispose()
     if out.kind == "built":
         msg = f"Built {out.n:,} dyads from {out.n_cities} cities with {out.n_covariates} covariates."
         msg += "".join(f"\n  warning: {w}" for w in out.warnings)
@@ -197,15 +205,13 @@ def _extras_text(extras: dict) -> str:
 
 
 def cmd_fit(args) -> str:
-    import store
     from quant.analysis import fit_prepared, model_data
     from quant.results import _json_value
     from quant.specs import load_spec, save_spec, spec_fit_kwargs
 
-    engine = _engine(args.project)
     options = {"se": tuple(args.se) if args.se else None, "small_sample": args.small_sample, "psd": args.psd,
                "conservative": args.conservative, "pvalues": args.pvalues}
-    with store.session_scope(engine) as s:
+    with _session(args.project) as s:
         if args.spec:
             if args.formula or args.model or args.zero_formula or args.dimension:
                 raise CliError("--spec fits a saved specification as saved; give no --dimension, --model or formula with it.")
@@ -229,7 +235,6 @@ def cmd_fit(args) -> str:
                 opts["zero_formula"] = md.zero_formula
             saved = save_spec(s, args.save_spec, dimension, md.spec.model, md.spec.formula, opts,
                               replace=args.replace_spec)
-    engine.dispose()
     if args.json:
         out = result.to_dict()
         out["covariance_settings"] = out["meta"].get("covariance", {})
@@ -242,7 +247,6 @@ def cmd_fit(args) -> str:
 
 
 def cmd_report(args) -> str:
-    import store
     from quant.analysis import DIMENSIONS, fit_dimension
     from quant.errors import QuantError
     from report.draft import write
@@ -250,16 +254,14 @@ def cmd_report(args) -> str:
     out = Path(args.out)
     if out.suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".docx"):
         raise CliError(f"{out.name}: the report is written as .md, .html or .docx.")
-    engine = _engine(args.project)
     results, skipped = {}, []
-    with store.session_scope(engine) as s:
+    with _session(args.project) as s:
         for dim in DIMENSIONS:
             try:
                 results[dim] = fit_dimension(s, dim)
             except QuantError as exc:
                 skipped.append(f"{dim}: {exc}")
         written = write(s, results, out)
-    engine.dispose()
     note = "".join(f"\n  skipped {line}" for line in skipped)
     return f"Wrote {written} ({written.stat().st_size:,} bytes, {len(results)} dimensions).{note}"
 
