@@ -17,16 +17,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from quant.errors import ModelError, QuantError
-
-DIMENSIONS = ("breadth", "connection", "degree")
-
-MODELS = {
-    "breadth": ("nb", "poisson", "binomial"),
-    "connection": ("logit", "probit"),
-    "degree": ("ztnb", "nb_pos", "hurdle"),
-}
-
-DEFAULT_MODEL = {"breadth": "nb", "connection": "logit", "degree": "ztnb"}
+from quant.models import DEFAULT_MODELS as DEFAULT_MODEL, MODELS_BY_DIMENSION as MODELS
+from quant.results import DIMENSIONS
 
 # Default right-hand sides (Needs–Supply proxies, see data/demo/README.md). Terms
 # missing from the project are dropped; an empty right-hand side is an error.
