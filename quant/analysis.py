@@ -36,8 +36,6 @@ DEFAULT_TERMS = {
 
 OUTCOME = {"breadth": "breadth", "connection": "connection", "degree": "degree"}
 
-SE_LABEL = {"model": "model-based", "hc0": "HC0 (heteroskedasticity-robust)", "dyadic": "dyadic-robust"}
-
 
 @dataclass(frozen=True)
 class Spec:
