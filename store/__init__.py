@@ -16,17 +16,19 @@ from store.models import (
     Dyad,
     DyadAttribute,
     Event,
+    LoginAttempt,
     Memo,
     ModelSpec,
     PlaceMention,
     ProjectInfo,
     Segment,
+    User,
     new_guid,
     utcnow,
 )
 
 __all__ = [
     "Base", "City", "CityAttribute", "Code", "CodeVariableMap", "Coding", "CodingLink", "Document",
-    "Dyad", "DyadAttribute", "Event", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo",
-    "Segment", "connect", "database_url", "new_guid", "session_factory", "session_scope", "utcnow",
+    "Dyad", "DyadAttribute", "Event", "LoginAttempt", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo",
+    "Segment", "User", "connect", "database_url", "new_guid", "session_factory", "session_scope", "utcnow",
 ]

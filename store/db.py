@@ -123,11 +123,33 @@ def connect(target: str | Path, create: bool = True) -> Engine:
         )
     if current is not None and path is not None:
         shutil.copy2(path, path.with_name(f"{path.name}.bak-{current}"))
-    cfg = alembic_config(url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _upgrade(engine, url)
     return engine
+
+
+def _upgrade(engine: Engine, url: str) -> None:
+    """Run the migrations to head in one transaction.
+
+    On SQLite, foreign keys are switched off for the migration: a batch ALTER rebuilds a
+    table by dropping it, which would otherwise cascade deletes into its children. The
+    keys are checked (``PRAGMA foreign_key_check``) before the transaction commits.
+    """
+    cfg = alembic_config(url)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise ProjectError("Upgrading the project would break links between its rows; it was left as it was.")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -203,6 +203,9 @@ class Coding(Base):
         Index("ix_codings_doc_start", "document_id", "start"),
         Index("ix_codings_code", "code_id"),
         CheckConstraint("start >= 0 AND \"end\" > start", name="span"),
+        # One coder applies one code to one span once: two tabs or processes racing to
+        # store the same coding meet this constraint and the loser returns the existing row.
+        Index("ux_codings_one_span", "document_id", "code_id", "start", "end", "coder", unique=True),
         {"sqlite_autoincrement": True},
     )
 
@@ -476,3 +479,45 @@ class MetaInference(Base):
 
     def __repr__(self) -> str:
         return f"<MetaInference {self.display} {self.dimension}:{self.row_key} {self.label!r}>"
+
+
+class User(Base):
+    """A person who may log in to a team workbench (team mode only).
+
+    ``role`` is ``owner`` (manage users, codebook, project settings), ``coder`` (code,
+    memo, link, fit) or ``viewer`` (read, export). ``password_hash`` is an argon2id hash
+    in PHC string form; the clear password is never stored. ``name`` is what codings and
+    events record as their coder.
+    """
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'coder', 'viewer')", name="role"),
+        {"sqlite_autoincrement": True},
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.name!r} {self.role}>"
+
+
+class LoginAttempt(Base):
+    """One login attempt (the log behind rate limiting): who was named, when, whether it
+    succeeded, and from where (the client address when known, else ``""``)."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    name: Mapped[str] = mapped_column(String(100))
+    ok: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(100), default="")
+
+    __table_args__ = (Index("ix_login_attempts_name_ts", "name", "ts"),)
+
+    def __repr__(self) -> str:
+        return f"<LoginAttempt {self.name!r} ok={self.ok} at {self.ts}>"
