@@ -3,7 +3,9 @@
 Columns: ``path, name, definition, inclusion, exclusion, example, colour, codable, guid``.
 ``path`` joins the names from the top with ``/`` (``Needs/Social needs``); ``codable`` is
 ``true`` or ``false`` (categories); ``guid`` is the persisted GUID (canonical form). The file
-is UTF-8 with a byte-order mark so that spreadsheet programs read Chinese names.
+is UTF-8 with a byte-order mark so that spreadsheet programs read Chinese names, and a cell a
+spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) starts with ``'``
+(:mod:`coding.spreadsheet`); the import drops that quote again, so export → import is exact.
 
 On import only ``path`` (or ``name`` for top-level codes) is required. Rows may come in
 any order; a parent that has no row of its own is created as a category. Codes are
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 import store
 from coding.codebook_merge import CodeNode, merge_code_tree
 from coding.errors import CodingError
+from coding.spreadsheet import restore, to_csv_bytes, to_csv_text, write_csv
 from coding.tree import codebook
 
 __all__ = ["CSV_COLUMNS", "export_codebook_csv", "import_codebook_csv"]
@@ -55,11 +58,11 @@ def export_codebook_csv(session: Session, path_or_buffer: str | Path | io.IOBase
         "guid": [guids[i] for i in book["id"]],
     }, columns=CSV_COLUMNS)
     if isinstance(path_or_buffer, (str, Path)):
-        frame.to_csv(path_or_buffer, index=False, encoding="utf-8-sig")
+        write_csv(frame, path_or_buffer)
     elif isinstance(path_or_buffer, io.TextIOBase):
-        path_or_buffer.write(frame.to_csv(index=False))
+        path_or_buffer.write(to_csv_text(frame))
     else:
-        path_or_buffer.write(frame.to_csv(index=False).encode("utf-8-sig"))
+        path_or_buffer.write(to_csv_bytes(frame))
     return len(frame)
 
 
@@ -67,7 +70,8 @@ def _read(source: Any) -> pd.DataFrame:
     try:
         if isinstance(source, (bytes, bytearray)):
             source = io.BytesIO(bytes(source))
-        return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return frame.map(restore)  # undo the export's formula quote (coding.spreadsheet)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise CodingError(f"Codebook CSV {source if isinstance(source, (str, Path)) else ''} cannot be read: "
                           f"{exc}.".replace("  ", " ")) from None

@@ -30,6 +30,7 @@ from coding.cooccurrence import cooccurrence_cell, cooccurrence_matrix, cooccurr
 from coding.errors import CodingError
 from coding.matrix_axes import code_rows, coding_filters, resolve_code, resolve_column, roll_up
 from coding.search import check_document_ids
+from coding.spreadsheet import to_csv_bytes, to_csv_text, to_xlsx_bytes, write_bytes_atomic
 from coding.tree import descendants
 
 __all__ = [
@@ -269,7 +270,9 @@ def export_matrix(df: pd.DataFrame, path_or_buffer: str | Path | io.IOBase, fmt:
         text buffer.
     fmt : {"csv", "xlsx"}
         CSV is UTF-8 with a byte-order mark (so Excel reads Chinese labels); XLSX has one
-        sheet named after the matrix kind.
+        sheet named after the matrix kind. Both go through :mod:`coding.spreadsheet`: a code
+        or column label a spreadsheet would run as a formula starts with ``'``, XLSX text is
+        never a formula, and a file is written atomically.
 
     Raises
     ------
@@ -284,12 +287,14 @@ def export_matrix(df: pd.DataFrame, path_or_buffer: str | Path | io.IOBase, fmt:
     if fmt == "xlsx":
         if is_text:
             raise CodingError("An XLSX file needs a path or a binary buffer, not a text buffer.")
-        sheet = str(df.attrs.get("kind", "matrix"))[:31] or "matrix"
-        df.to_excel(path_or_buffer, sheet_name=sheet, engine="openpyxl")
-    elif isinstance(path_or_buffer, (str, Path)):
-        df.to_csv(path_or_buffer, encoding="utf-8-sig")
+        data = to_xlsx_bytes(df, index=True, sheet=str(df.attrs.get("kind", "matrix")) or "matrix")
     elif is_text:
-        path_or_buffer.write(df.to_csv())
+        path_or_buffer.write(to_csv_text(df, index=True))
+        return
     else:
-        path_or_buffer.write(df.to_csv().encode("utf-8-sig"))
+        data = to_csv_bytes(df, index=True)
+    if isinstance(path_or_buffer, (str, Path)):
+        write_bytes_atomic(path_or_buffer, data)
+    else:
+        path_or_buffer.write(data)
 

@@ -179,7 +179,7 @@ def test_export_csv_and_xlsx_read_back(world, tmp_path):
     assert sheet.loc["Cat/X", "Y"] == pytest.approx(2 / 3) and math.isnan(sheet.loc["Z", "Z"])
     text = io.StringIO()
     coding.export_matrix(frame, text)
-    assert text.getvalue().splitlines()[0] == f"code,{A},{B},{C}"
+    assert text.getvalue().splitlines()[0] == f'\ufeff"code","{A}","{B}","{C}"'  # BOM, text quoted
     with pytest.raises(CodingError, match="format"):
         coding.export_matrix(frame, tmp_path / "m.ods", fmt="ods")
     with pytest.raises(CodingError, match="binary"):

@@ -194,7 +194,7 @@ def test_codebook_csv_round_trip_and_checks(engine, tmp_path):
         assert coding.export_codebook_csv(s, tmp_path / "cb.csv") == 16
     data = (tmp_path / "cb.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and data[3:].split(b"\r\n" if b"\r\n" in data else b"\n")[0] == (
-        b"path,name,definition,inclusion,exclusion,example,colour,codable,guid")
+        b'"path","name","definition","inclusion","exclusion","example","colour","codable","guid"')
     other = _fresh(tmp_path, "csv")
     with store.session_scope(other) as s:
         report = coding.import_codebook_csv(s, tmp_path / "cb.csv")
