@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import pandas as pd
 from markupsafe import Markup, escape
 
+from coding.spreadsheet import to_csv_text
 from report.errors import ReportError
 
 __all__ = [
@@ -287,14 +288,18 @@ def to_html(df: pd.DataFrame, *, index: bool = False, caption: str | None = None
 
 
 def to_csv(df: pd.DataFrame, *, note: str | None = None) -> str:
-    """The table as CSV text (UTF-8, LF line ends); the note, if any, as a last one-cell row."""
-    buf = io.StringIO()
+    """The table as CSV text; the note, if any, as a last one-cell row.
+
+    Written by :func:`coding.spreadsheet.to_csv_text`: starts with the byte-order mark
+    ``\ufeff`` (encode as UTF-8 for Excel), LF line ends, text quoted, and a cell a
+    spreadsheet would run as a formula gets a leading ``'`` (``-0.345**`` becomes
+    ``'-0.345**``; a bare number such as ``-0.345`` stays as it is).
+    """
     frame = df.copy()
     if note:
         extra = pd.DataFrame([[note] + [""] * (frame.shape[1] - 1)], columns=frame.columns)
         frame = pd.concat([frame, extra], ignore_index=True)
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
+    return to_csv_text(frame)
 
 
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -404,7 +409,7 @@ def export_table(df: pd.DataFrame, fmt: str, *, caption: str | None = None) -> b
     Returns
     -------
     bytes
-        UTF-8 text (md, html, csv, tex) or a .docx file.
+        UTF-8 text (md, html, tex; csv with a byte-order mark, see ``to_csv``) or a .docx file.
 
     Raises
     ------

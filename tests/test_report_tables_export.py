@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from coding.spreadsheet import restore
 from quant.models import fit_connection, fit_degree
 from quant_small_project import tables
 from report.errors import ReportError
@@ -43,7 +44,14 @@ def test_markdown_html_csv_carry_cells_and_note(table):
     assert md.startswith("**Table 1**") and note in md and "| (1) base | (2) + border |" in md
     html = export_table(df, "html").decode("utf-8")
     assert "<tfoot>" in html and "dyadic-robust" in html and html.count("<tr>") == len(df) + 2
-    back = pd.read_csv(io.BytesIO(export_table(df, "csv")), dtype=str, keep_default_na=False)
+    raw = export_table(df, "csv")
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the text as UTF-8
+    quoted = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    # cells a spreadsheet would evaluate ("-0.345**") carry the formula quote; bare numbers do not
+    cells = [v for v in df.iloc[:, 1:].to_numpy().ravel() if v]
+    risky = [v for v in cells if v[0] in "-+=@" and not v.replace(".", "", 1).lstrip("+-").isdigit()]
+    assert risky and all("'" + v in set(quoted.to_numpy().ravel()) for v in risky)
+    back = quoted.map(restore)
     pd.testing.assert_frame_equal(back.iloc[:-1].reset_index(drop=True), df.reset_index(drop=True), check_dtype=False)
     assert back.iloc[-1, 0] == note and (back.iloc[-1, 1:] == "").all()
     with pytest.raises(ReportError, match="unknown table format"):

@@ -1,6 +1,7 @@
 """Cases page: typical and deviant cities and dyads from Pearson residuals, with their evidence."""
 import streamlit as st
 
+from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from mixed.cases import add_evidence, advertised_not_implemented
 from quant import data as qdata
 from quant.cases import select_cases
@@ -31,6 +32,13 @@ rule = table["rule"].iloc[0] if len(table) else ""
 evidence = int((~table["no_evidence"]).sum())
 st.caption(f"{len(table)} cases listed · {evidence} already have coded passages · rule: {rule}")
 columns = [col for col in table.columns if col not in ("rule",)]
+d1, d2, _ = st.columns([1, 1, 3])
+d1.download_button("Download CSV", to_csv_bytes(table), f"cases-{dimension}.csv", "text/csv", key="cases_csv",
+                   icon=":material/download:", help="Every listed case with its rule; UTF-8 for Excel, and a cell "
+                   "that a spreadsheet would run as a formula starts with '.")
+d2.download_button("Download XLSX", to_xlsx_bytes(table, sheet=f"cases {dimension}"), f"cases-{dimension}.xlsx",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cases_xlsx",
+                   icon=":material/download:")
 config = {"no_evidence": st.column_config.CheckboxColumn("no evidence yet"),
           "n_passages": st.column_config.NumberColumn("passages")}
 for kind in ["deviant", "typical"]:

@@ -3,6 +3,7 @@ researcher's meta-inference (confirmation / expansion / discordance) stored per 
 import pandas as pd
 import streamlit as st
 
+from coding.spreadsheet import to_csv_bytes
 from mixed.cases import case_table
 from mixed.comparison import case_comparison
 from mixed.evidence import city_names
@@ -101,7 +102,7 @@ with side:
                 meta_editor(right, "side-by-side", dimension, row.term, current, result.formula)
         long = state.attempt(joint_long, display)
         if long is not None:
-            st.download_button("Download the tidy long table (CSV)", long.to_csv(index=False).encode("utf-8"),
+            st.download_button("Download the tidy long table (CSV)", to_csv_bytes(long),
                                file_name=f"joint-side-by-side-{dimension}.csv", mime="text/csv")
 
     st.divider()
@@ -160,7 +161,7 @@ with themes_tab:
             shown.attrs = {}
             st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3)
             st.download_button("Download the tidy long table (CSV)",
-                               themes_long(table).to_csv(index=False).encode("utf-8"),
+                               to_csv_bytes(themes_long(table)),
                                file_name=f"joint-themes-{dimension}-{grouping}.csv", mime="text/csv")
 
 with cases_tab:
@@ -193,6 +194,9 @@ with cases_tab:
                                             "residual": st.column_config.NumberColumn(format="%.2f")})
                 if comp.attrs.get("x_note"):
                     st.caption(comp.attrs["x_note"])
+                st.download_button("Download the case comparison (CSV)", to_csv_bytes(view[order]),
+                                   file_name=f"case-comparison-{dimension}.csv", mime="text/csv",
+                                   key=f"compare_csv_{dimension}")
                 for r in comp.to_dict("records"):
                     with st.container(border=True):
                         left, right = st.columns([3, 2])

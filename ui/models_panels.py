@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from coding.spreadsheet import to_csv_bytes
 from quant import data as qdata
 from quant.analysis import model_data
 from quant.cases import city_residual_from_dyads
@@ -146,7 +147,7 @@ def city_residuals(result) -> None:
     st.caption("(partners − Σ p̂)/√Σ p̂(1 − p̂): how far each city's breadth is from what the dyad model implies "
                "(quant.md §2.2); large positive = more partners than expected.")
     st.dataframe(res, hide_index=True, width="stretch")
-    st.download_button("Download CSV", res.to_csv(index=False).encode("utf-8"), "city_residuals.csv", "text/csv",
+    st.download_button("Download CSV", to_csv_bytes(res), "city_residuals.csv", "text/csv",
                        key="cityres_csv")
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 import coding
 from coding.documents import document_attributes, documents_where
 from coding.queries import coders
+from coding.spreadsheet import to_csv_bytes
 from quant import data as qdata
 from ui import state
 
@@ -122,10 +123,10 @@ head, mode_col, download = st.columns([3, 2, 1], vertical_alignment="bottom")
 head.markdown(f"**{len(view)} passage(s)** in {view['document_id'].nunique()} document(s)")
 mode = mode_col.segmented_control("View", ["table", "read"], default="table", key="ret_view",
                                   format_func={"table": "Table", "read": "Read in context"}.get) or "table"
-download.download_button("Download CSV", view[["coding_id", "document_id", "document", "paragraph", "code", "before",
-                                               "quote", "after", "coder", "linked", "memo"]]
-                         .to_csv(index=False).encode("utf-8-sig"), "passages.csv", "text/csv", key="ret_download",
-                         width="stretch")
+download.download_button("Download CSV", to_csv_bytes(view[["coding_id", "document_id", "document", "paragraph", "code",
+                                                            "before", "quote", "after", "coder", "linked", "memo"]]),
+                         "passages.csv", "text/csv", key="ret_download", width="stretch",
+                         help="UTF-8 for Excel; a cell that a spreadsheet would run as a formula starts with '.")
 if mode == "read":
     per_page = 20
     n_pages = max(1, -(-len(view) // per_page))
