@@ -1,0 +1,10 @@
+"""Errors of the team package: one sentence each, ``ValueError`` subclasses like the rest of Tandem."""
+from __future__ import annotations
+
+
+class TeamError(ValueError):
+    """Bad input about users, passwords, logins or the team-mode setting (one sentence)."""
+
+
+class AccessDenied(TeamError):
+    """The logged-in person's role does not allow the action (one sentence naming role and action)."""
