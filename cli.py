@@ -12,6 +12,8 @@
                           [--save-spec NAME] [--ame] [--standardized] [--vif] [--influence K]
                           [--compare NAME]
     python cli.py report  --project P --out FILE.{md,html,docx}
+    python cli.py users   list|add|passwd|role|remove --project P [--name N] [--role R] [--password-stdin]
+    python cli.py users   mode on|off --project P
 
 Errors go to stderr as one sentence, with exit status 1 (2 for usage errors).
 """
@@ -266,6 +268,13 @@ def cmd_report(args) -> str:
     return f"Wrote {written} ({written.stat().st_size:,} bytes, {len(results)} dimensions).{note}"
 
 
+def cmd_users(args) -> str:
+    from team.cli import run
+
+    with _session(args.project) as s:
+        return run(s, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python cli.py", description="Tandem: mixed-methods workbench for dyads.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -333,6 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p = add("report", cmd_report, "Fit the three dimensions and write a report draft.")
     p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx")
+    p = add("users", cmd_users, "Manage who may log in to a team workbench: list, add, passwd, role, remove; "
+            "`mode on|off` sets the project's own team mode. Passwords are typed (never given as arguments).")
+    from team.cli import add_arguments as users_arguments
+
+    users_arguments(p)
     return parser
 
 
