@@ -12,7 +12,11 @@ Matching
   match anywhere: no whitespace word boundary is assumed. A keyword that begins or ends
   with a Latin letter or digit must not touch another Latin letter or digit on that side
   (``act`` does not fire inside ``impact``).
-- ``regex``: a Python regular expression.
+- ``regex``: a Python regular expression (at most ``coding.search.MAX_PATTERN`` code
+  points, checked when the rule is saved), run with a time limit of
+  ``coding.search.REGEX_TIMEOUT`` seconds per document: a pattern that backtracks
+  catastrophically stops the preview or the run with one sentence naming it and the
+  document, and nothing is queued.
 - ``spacy``: ``spacy.matcher.Matcher`` token patterns run on the tokens of the
   document's language pipeline (``corpus.segment``: jieba words for ``zh``); documents in
   another language are skipped by such rules.
@@ -206,7 +210,7 @@ def preview_rule(
     for doc_id in check_document_ids(session, document_ids):
         doc = session.get(store.Document, doc_id)
         seen: set[tuple[int, int]] = set()
-        for us, ue, ms, me in rule_matches(session, compiled, unit, doc_id, doc.text, doc.language):
+        for us, ue, ms, me in rule_matches(session, compiled, unit, doc_id, doc.text, doc.language, doc.name):
             if (us, ue) not in seen:
                 seen.add((us, ue))
                 rows.append((doc_id, doc.name, us, ue, doc.text[us:ue], doc.text[ms:me],
@@ -268,7 +272,8 @@ def run_rules(
                     SuggestionModel.code_id == rule.code_id, SuggestionModel.status.in_(("pending", "rejected")))).all()
                 blocked[rule.code_id] = {tuple(r) for r in (*coded, *queued)}
             taken = blocked[rule.code_id]
-            for us, ue, ms, me in rule_matches(session, compiled[rule.id], rule.unit, doc_id, text, doc.language):
+            for us, ue, ms, me in rule_matches(session, compiled[rule.id], rule.unit, doc_id, text, doc.language,
+                                               doc.name):
                 if (us, ue) in taken:
                     continue
                 taken.add((us, ue))

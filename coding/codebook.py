@@ -10,7 +10,6 @@ here.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -21,7 +20,9 @@ from coding.checks import as_coder, as_text, get_code
 from coding.default_codebook import AUTO_COLOURS, DEFAULT_CODEBOOK, DEFAULT_VARIABLE_MAP, CodeSpec
 from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
-from coding.tree import code_id_by_name, codebook, descendants
+from coding.tree import MAX_DEPTH, code_id_by_name, codebook, depth_of, descendants
+from corpus.name_keys import name_key
+from corpus.names import BadNameError, clean_name
 from coding.variables import set_variable_map, variable_map
 
 __all__ = [
@@ -34,14 +35,23 @@ _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _TEXT_FIELDS = ("definition", "inclusion", "exclusion", "example")
 _FIELDS = ("name", "colour", "codable", *_TEXT_FIELDS)
 MAX_NAME = 200
+_SOLIDUS = "\ue000"  # private-use stand-in for ／ while NFKC runs (NFKC leaves it alone)
 
 
 # --- checks -------------------------------------------------------------------------------
 
 def _clean_name(name: Any) -> str:
+    """``corpus.names.clean_name`` (NFKC, invisible characters removed, controls and bidi
+    overrides refused), then no ``/`` and at most ``MAX_NAME`` code points.
+
+    The full-width solidus ``／`` is kept as it is (NFKC would make it ``/``): it is how a
+    slash is written inside a code name (imports turn ``/`` into it)."""
     if not isinstance(name, str) or not name.strip():
         raise CodingError(f"Code name {name!r} is not valid; give a non-empty name.")
-    clean = unicodedata.normalize("NFC", " ".join(name.split()))
+    try:
+        clean = clean_name(name.replace("／", _SOLIDUS), "code name", max_len=10 * MAX_NAME).replace(_SOLIDUS, "／")
+    except BadNameError as exc:
+        raise CodingError(str(exc).replace(_SOLIDUS, "／")) from None
     if "/" in clean:
         raise CodingError(f"Code name {clean!r} contains '/', which separates levels of a code path.")
     if len(clean) > MAX_NAME:
@@ -59,8 +69,9 @@ def _check_sibling_name(session: Session, parent_id: int | None, name: str, excl
     stmt = select(store.Code.id, store.Code.name).where(
         store.Code.parent_id.is_(None) if parent_id is None else store.Code.parent_id == parent_id
     )
+    key = name_key(name)
     for cid, other in session.execute(stmt):
-        if cid != exclude_id and other.casefold() == name.casefold():
+        if cid != exclude_id and name_key(other) == key:
             where = "at the top of the codebook" if parent_id is None else f"under code {parent_id}"
             raise CodingError(f"A code named {other!r} already exists {where} (id {cid}); names must "
                               "be unique among siblings.")
@@ -136,11 +147,15 @@ def add_code(
     Raises
     ------
     CodingError
-        Empty or clashing name, unknown parent, bad colour or coder.
+        Empty or clashing name (clashes are judged on ``corpus.names.name_key``, so
+        "Ｍａｒｋ" and "Mark\u200b" clash with "Mark"), a name with a line break, control
+        or bidi override, unknown parent, a tree deeper than ``MAX_DEPTH``, bad colour or coder.
     """
     coder = as_coder(coder)
     clean = _clean_name(name)
     parent = None if parent_id is None else get_code(session, parent_id).id
+    if depth_of(session, parent) + 1 > MAX_DEPTH:
+        raise CodingError(f"Code {clean[:40]!r} would lie more than {MAX_DEPTH} levels deep in the codebook.")
     texts = {f: as_text(v, f"Code {f}") for f, v in zip(_TEXT_FIELDS, (definition, inclusion, exclusion, example))}
     chosen = _auto_colour(session) if colour is None else _clean_colour(colour)
     _check_sibling_name(session, parent, clean, None)
@@ -265,6 +280,11 @@ def move_code(session: Session, code_id: int, new_parent_id: int | None, *, code
                           "lies below it, which would make a cycle.")
     if parent == code.parent_id:
         return
+    below = descendants(session, code.id)
+    height = max((depth_of(session, c) for c in below), default=depth_of(session, code.id)) - depth_of(session, code.id)
+    if depth_of(session, parent) + 1 + height > MAX_DEPTH:
+        raise CodingError(f"Code {code.name!r} cannot move under code {parent}: its sub-codes would lie more than "
+                          f"{MAX_DEPTH} levels deep.")
     _check_sibling_name(session, parent, code.name, code.id)
     before = {"parent_id": code.parent_id, "position": code.position}
     code.parent_id = parent

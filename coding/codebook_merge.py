@@ -21,7 +21,11 @@ from sqlalchemy.orm import Session
 import store
 from coding.checks import as_coder
 from coding.codebook import add_code, update_code
+from coding.errors import CodingError
 from coding.events import EventType, record
+from coding.tree import MAX_DEPTH
+from corpus.name_keys import name_key
+from corpus.names import BIDI_CONTROLS
 
 __all__ = ["CodeNode", "canonical_guid", "merge_code_tree"]
 
@@ -67,9 +71,31 @@ def _clean_colour(value: Any) -> str | None:
 
 
 def _clean_name(value: Any) -> str:
+    """A file's code name repaired (never refused): NFKC, control, invisible and bidi
+    characters removed (``corpus.names``), spaces collapsed, ``/`` written ``／``."""
     text = value if isinstance(value, str) else ""
-    text = unicodedata.normalize("NFC", " ".join(text.split())).replace("/", "／")
+    text = unicodedata.normalize("NFKC", text.replace("／", "/"))
+    text = "".join(c for c in text if c not in BIDI_CONTROLS and unicodedata.category(c) not in ("Cf", "Cc")
+                   or c in "\t\n\r")
+    text = " ".join(text.split()).replace("/", "／")
     return text[:MAX_NAME].rstrip() or "Unnamed code"
+
+
+def check_depth(nodes: list[CodeNode]) -> None:
+    """Refuse a tree deeper than ``coding.tree.MAX_DEPTH`` (walked iteratively).
+
+    Raises
+    ------
+    CodingError
+        One sentence naming where the tree gets too deep.
+    """
+    stack = [(node, 0) for node in nodes]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CodingError(f"{node.where or 'The codebook'}: the code tree is more than {MAX_DEPTH} levels deep; "
+                              "refused.")
+        stack.extend((child, depth + 1) for child in node.children)
 
 
 def _clean(nodes: list[CodeNode], report: dict, seen_guids: set[str], path: str = "") -> None:
@@ -80,12 +106,12 @@ def _clean(nodes: list[CodeNode], report: dict, seen_guids: set[str], path: str 
         if name != node.name:
             report["renamed"].append({"from": node.name, "to": name, "where": node.where})
         base, k = name, 2
-        while name.casefold() in taken:
+        while name_key(name) in taken:
             name = f"{base} ({k})"
             k += 1
         if name != base:
             report["warnings"].append(f"{node.where}: a sibling is also named {base!r}; imported as {name!r}.")
-        taken.add(name.casefold())
+        taken.add(name_key(name))
         node.name = name
         colour = _clean_colour(node.colour)
         if colour is None:
@@ -110,8 +136,9 @@ def _clean(nodes: list[CodeNode], report: dict, seen_guids: set[str], path: str 
 def _sibling(session: Session, parent_id: int | None, name: str) -> store.Code | None:
     stmt = select(store.Code).where(
         store.Code.parent_id.is_(None) if parent_id is None else store.Code.parent_id == parent_id)
+    key = name_key(name)
     for code in session.scalars(stmt):
-        if code.name.casefold() == name.casefold():
+        if name_key(code.name) == key:
             return code
     return None
 
@@ -196,11 +223,13 @@ def merge_code_tree(session: Session, nodes: list[CodeNode], *, update_existing:
     Raises
     ------
     CodingError
-        Only for a bad coder; file problems are repaired and reported.
+        A bad coder, or a tree deeper than ``coding.tree.MAX_DEPTH``; other file problems
+        are repaired and reported.
     """
     who = as_coder(coder)
     report: dict[str, Any] = {"created": [], "matched_guid": [], "matched_name": [], "updated": [],
                               "guid_remaps": {}, "renamed": [], "warnings": []}
+    check_depth(nodes)
     _clean(nodes, report, set())
     _write(session, nodes, None, report, who, update_existing)
     return report

@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 import store
 from coding.codebook_merge import CodeNode, canonical_guid, merge_code_tree
 from coding.errors import CodingError
-from coding.tree import codebook
+from coding.tree import MAX_DEPTH, codebook
+from corpus.archive import ArchiveError, open_zip, read_member
 
 __all__ = ["NS", "codebook_xml", "default_xsd_path", "export_codebook_qdc", "import_codebook_qdc",
            "read_codebook_qdc", "validate_codebook_xml"]
@@ -274,14 +275,17 @@ def _read_bytes(source: Any) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def _codes_element(data: bytes) -> tuple[ET.Element, int]:
+def _codes_element(data: bytes, label: str = "The .qdpx archive") -> tuple[ET.Element, int]:
     """The ``Codes`` element of a .qdc/.qde/.qdpx and the number of ``Set`` elements."""
-    if zipfile.is_zipfile(io.BytesIO(data)):
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            qde = [n for n in zf.namelist() if "/" not in n and n.lower().endswith(".qde")]
-            if len(qde) != 1:
-                raise CodingError(f"The .qdpx archive holds {len(qde)} .qde files at its root; expected one.")
-            data = zf.read(qde[0])
+    if data[:2] == b"PK" or zipfile.is_zipfile(io.BytesIO(data)):
+        try:  # entries, names and sizes capped; the .qde is inflated streamed with a running count
+            with open_zip(data, label) as zf:
+                qde = [n for n in zf.namelist() if "/" not in n and n.lower().endswith(".qde")]
+                if len(qde) != 1:
+                    raise CodingError(f"The .qdpx archive holds {len(qde)} .qde files at its root; expected one.")
+                data = read_member(zf, qde[0], label)
+        except ArchiveError as exc:
+            raise CodingError(str(exc)) from None
     try:
         root = fromstring(data)
     except (ET.ParseError, DefusedXmlException) as exc:
@@ -297,13 +301,16 @@ def _codes_element(data: bytes) -> tuple[ET.Element, int]:
     return codes, n_sets
 
 
-def _node(el: ET.Element, where: str) -> CodeNode:
+def _node(el: ET.Element, where: str, depth: int = 0) -> CodeNode:
+    if depth > MAX_DEPTH:
+        raise CodingError(f"The codebook file nests codes more than {MAX_DEPTH} levels deep (under "
+                          f"{where[:60]!r}); refused.")
     desc = next((c for c in el if _local(c.tag) == "Description"), None)
     fields = split_description(desc.text or "") if desc is not None else {}
     codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
     name = el.get("name")
     here = f"{where}/{name}" if where else str(name)
-    children = [_node(c, here) for c in el if _local(c.tag) == "Code"]
+    children = [_node(c, here, depth + 1) for c in el if _local(c.tag) == "Code"]
     return CodeNode(name=name, guid=el.get("guid"), codable=codable, colour=el.get("color"), children=children,
                     where=f"code {here!r}", **fields)
 
@@ -319,9 +326,12 @@ def read_codebook_qdc(source: str | Path | bytes | io.IOBase) -> tuple[list[Code
     Raises
     ------
     CodingError
-        Unreadable file or XML, no CodeBook, or no codes.
+        Unreadable file or XML, no CodeBook, no codes, codes nested more than
+        ``coding.tree.MAX_DEPTH`` deep, or a .qdpx refused by ``corpus.archive`` (too many
+        entries, unsafe names, inflating past 200 MB).
     """
-    codes, n_sets = _codes_element(_read_bytes(source))
+    label = Path(source).name if isinstance(source, (str, Path)) else "The .qdpx archive"
+    codes, n_sets = _codes_element(_read_bytes(source), label)
     return [_node(c, "") for c in codes if _local(c.tag) == "Code"], n_sets
 
 

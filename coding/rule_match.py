@@ -15,6 +15,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+import regex as _regex
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,15 +56,16 @@ def _keywords(pattern: Any) -> list[str]:
     return out
 
 
-def keyword_regex(keywords: list[str], *, fold_traditional: bool, ignore_case: bool) -> re.Pattern[str]:
-    """One alternation of ``keywords`` (longest first) with Latin-edge boundaries only."""
+def keyword_regex(keywords: list[str], *, fold_traditional: bool, ignore_case: bool) -> _regex.Pattern:
+    """One alternation of ``keywords`` (longest first) with Latin-edge boundaries only
+    (``regex.V0``, run by :func:`coding.search.find_spans` under its time limit)."""
     parts = []
     for word in sorted(keywords, key=len, reverse=True):
         w = fold(word) if fold_traditional else word
         head = f"(?<![{_LATIN}])" if _LATIN_CHAR.match(w[0]) else ""
         tail = f"(?![{_LATIN}])" if _LATIN_CHAR.match(w[-1]) else ""
         parts.append(head + re.escape(w) + tail)
-    return re.compile("|".join(parts), re.IGNORECASE if ignore_case else 0)
+    return _regex.compile("|".join(parts), _regex.V0 | (_regex.IGNORECASE if ignore_case else 0))
 
 
 def _pipeline(language: str):
@@ -129,9 +132,10 @@ class CompiledRule:
             self._matchers[language] = matcher
         return self._matchers[language]
 
-    def spans(self, text: str, language: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, language: str, where: str = "a document") -> list[tuple[int, int]]:
+        """Spans of the rule in ``text``; ``PatternTimeoutError`` (names ``where``) past the time limit."""
         if self.kind != "spacy":
-            return find_spans(text, self.regex, self.fold)
+            return find_spans(text, self.regex, self.fold, where=where)
         matcher = self._matcher(language)
         if matcher is None:
             return []
@@ -188,8 +192,16 @@ def widen(spans: list[tuple[int, int]], segs: list[tuple[int, int]]) -> list[tup
 
 
 def rule_matches(session: Session, compiled: CompiledRule, unit: str, doc_id: int, text: str,
-             language: str) -> list[tuple[int, int, int, int]]:
-    spans = [(s, e) for s, e in compiled.spans(text, language) if text[s:e].strip()]
+                 language: str, where: str = "a document") -> list[tuple[int, int, int, int]]:
+    """``(unit_start, unit_end, match_start, match_end)`` of a rule in one document.
+
+    Raises
+    ------
+    coding.search.PatternTimeoutError
+        A keyword or regex rule ran past ``coding.search.REGEX_TIMEOUT`` on the document
+        (named by ``where``).
+    """
+    spans = [(s, e) for s, e in compiled.spans(text, language, where) if text[s:e].strip()]
     if unit == "match" or not spans:
         return [(s, e, s, e) for s, e in spans]
     segs = [tuple(r) for r in session.execute(

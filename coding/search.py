@@ -4,7 +4,11 @@ A pattern is matched against each document's stored text, optionally *folded* fr
 traditional to simplified Chinese first (:mod:`coding.folding`; the folded copy has the
 same length, so every span is exact on the original text). Literal patterns match any
 substring: Chinese has no spaces between words, so no word boundary is assumed.
-Regular expressions use Python's :mod:`re` syntax.
+Regular expressions use Python's :mod:`re` syntax, run by the ``regex`` package in its
+``V0`` (re-compatible) mode so that every match has a time limit: a pattern that takes
+longer than ``REGEX_TIMEOUT`` seconds on one document (catastrophic backtracking such as
+``(a+)+$``) stops with one sentence naming the pattern and the document. Patterns longer
+than ``MAX_PATTERN`` code points are refused.
 
 All offsets are Python code points over the stored NFC text, ``[start, end)``, 0-based.
 """
@@ -16,6 +20,7 @@ import unicodedata
 from typing import Any, Iterable
 
 import pandas as pd
+import regex as _regex
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,13 +30,23 @@ from coding.codings import add_coding
 from coding.errors import CodingError
 from coding.folding import fold, folded_text
 
-__all__ = ["HIT_COLUMNS", "code_hits", "compile_pattern", "find_spans", "paragraph_starts", "search"]
+__all__ = ["HIT_COLUMNS", "MAX_PATTERN", "REGEX_TIMEOUT", "PatternTimeoutError", "code_hits", "compile_pattern",
+           "find_spans", "paragraph_starts", "search"]
+
+#: Seconds one pattern may run over one document before it is stopped.
+REGEX_TIMEOUT = 2.0
+#: Longest pattern accepted, in code points.
+MAX_PATTERN = 1000
+
+
+class PatternTimeoutError(CodingError):
+    """A regular expression ran past ``REGEX_TIMEOUT`` on a document (message names both)."""
 
 HIT_COLUMNS = ["document_id", "document", "start", "end", "match", "before", "after", "paragraph"]
 
 
 def compile_pattern(pattern: Any, *, regex: bool = False, fold_traditional: bool = True,
-                    ignore_case: bool = True) -> re.Pattern[str]:
+                    ignore_case: bool = True) -> _regex.Pattern:
     """The compiled form of a search pattern, ready to run over (folded) text.
 
     Parameters
@@ -43,49 +58,85 @@ def compile_pattern(pattern: Any, *, regex: bool = False, fold_traditional: bool
     regex : bool
     fold_traditional : bool
     ignore_case : bool
-        Case-insensitive matching (``re.IGNORECASE``, which never changes lengths).
+        Case-insensitive matching (``IGNORECASE`` with simple case folding, as in :mod:`re`,
+        which never changes lengths).
 
     Returns
     -------
-    re.Pattern
+    regex.Pattern
+        Compiled with ``regex.V0`` (the :mod:`re`-compatible behaviour); run it with
+        :func:`find_spans`, which applies the time limit.
 
     Raises
     ------
     CodingError
-        The pattern is not a non-empty string, or the regular expression is invalid.
+        The pattern is not a non-empty string, is longer than ``MAX_PATTERN`` code points,
+        or the regular expression is invalid.
     """
     if not isinstance(pattern, str) or not pattern:
         raise CodingError(f"Search pattern {pattern!r} is not valid; give a non-empty string.")
+    if len(pattern) > MAX_PATTERN:
+        raise CodingError(f"Search pattern {pattern[:30]!r}… is {len(pattern)} characters long; at most "
+                          f"{MAX_PATTERN} are allowed.")
     text = unicodedata.normalize("NFC", pattern)
     if fold_traditional:
         text = fold(text)
     source = text if regex else re.escape(text)
+    if regex:  # Python's own parser judges validity, so the errors users know stay the same
+        try:
+            re.compile(source, re.IGNORECASE if ignore_case else 0)
+        except re.error as exc:
+            where = "" if exc.pos is None else f" at position {exc.pos}"
+            raise CodingError(f"Regular expression {pattern!r} is not valid: {exc.msg}{where}.") from None
+        except (OverflowError, RecursionError, MemoryError):
+            raise CodingError(f"Regular expression {pattern[:60]!r} is too complex to compile.") from None
     try:
-        return re.compile(source, re.IGNORECASE if ignore_case else 0)
-    except re.error as exc:
-        where = "" if exc.pos is None else f" at position {exc.pos}"
+        return _regex.compile(source, _regex.V0 | (_regex.IGNORECASE if ignore_case else 0))
+    except _regex.error as exc:
+        where = "" if getattr(exc, "pos", None) is None else f" at position {exc.pos}"
         raise CodingError(f"Regular expression {pattern!r} is not valid: {exc.msg}{where}.") from None
+    except (OverflowError, RecursionError, MemoryError):
+        raise CodingError(f"Regular expression {pattern[:60]!r} is too complex to compile.") from None
 
 
-def find_spans(text: str, compiled: re.Pattern[str], fold_traditional: bool = True) -> list[tuple[int, int]]:
-    """Non-empty, non-overlapping matches of ``compiled`` in ``text``, left to right.
+def find_spans(text: str, compiled: Any, fold_traditional: bool = True, *, where: str = "a document",
+               timeout: float | None = None) -> list[tuple[int, int]]:
+    """Non-empty, non-overlapping matches of ``compiled`` in ``text``, left to right, within
+    a time limit.
 
     Parameters
     ----------
     text : str
         The stored (original) text.
-    compiled : re.Pattern
-        From :func:`compile_pattern` with the same ``fold_traditional``.
+    compiled : regex.Pattern
+        From :func:`compile_pattern` with the same ``fold_traditional`` (a ``re.Pattern``
+        is accepted too and runs without a limit).
     fold_traditional : bool
         Match against the folded copy of ``text``.
+    where : str
+        The document's name, for the message.
+    timeout : float, optional
+        Seconds for the whole scan of ``text``; default ``REGEX_TIMEOUT``.
 
     Returns
     -------
     list of (start, end)
         Code-point spans over ``text``; zero-length matches are dropped.
+
+    Raises
+    ------
+    PatternTimeoutError
+        The scan took longer than ``timeout`` seconds.
     """
     hay = folded_text(text) if fold_traditional else text
-    return [m.span() for m in compiled.finditer(hay) if m.end() > m.start()]
+    if not isinstance(compiled, _regex.Pattern):
+        return [m.span() for m in compiled.finditer(hay) if m.end() > m.start()]
+    limit = REGEX_TIMEOUT if timeout is None else timeout
+    try:
+        return [m.span() for m in compiled.finditer(hay, timeout=limit) if m.end() > m.start()]
+    except TimeoutError:
+        raise PatternTimeoutError(f"The pattern {compiled.pattern[:80]} took longer than {limit:g} s on {where}; "
+                                  "simplify it.") from None
 
 
 def paragraph_starts(session: Session, document_id: int) -> tuple[list[int], list[int]]:
@@ -159,8 +210,9 @@ def search(
     Raises
     ------
     CodingError
-        Empty pattern, invalid regular expression, unknown document, or a negative
-        ``context`` or ``limit``.
+        Empty, overlong or invalid pattern, unknown document, a negative ``context`` or
+        ``limit``; ``PatternTimeoutError`` when the pattern runs past ``REGEX_TIMEOUT``
+        seconds on one document.
     """
     span = as_id(context, "Context")
     cap = None if limit is None else as_id(limit, "Limit")
@@ -173,7 +225,7 @@ def search(
             break
         name, text = session.execute(
             select(store.Document.name, store.Document.text).where(store.Document.id == doc_id)).one()
-        spans = find_spans(text, compiled, fold_traditional)
+        spans = find_spans(text, compiled, fold_traditional, where=name)
         if not spans:
             continue
         starts, numbers = paragraph_starts(session, doc_id)

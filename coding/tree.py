@@ -15,6 +15,10 @@ import store
 from coding.checks import get_code
 from coding.errors import CodingError
 
+#: Deepest code tree accepted (0 is the top level): deeper trees, from a file, a path typed
+#: by hand or a tampered project, are refused with one sentence instead of recursing.
+MAX_DEPTH = 100
+
 CODEBOOK_COLUMNS = [
     "id", "parent_id", "name", "path", "depth", "definition", "inclusion", "exclusion", "example",
     "colour", "codable", "n_codings",
@@ -25,22 +29,49 @@ def _parents(session: Session) -> dict[int, int | None]:
     return dict(session.execute(select(store.Code.id, store.Code.parent_id)).all())
 
 
+def depth_of(session: Session, code_id: int | None) -> int:
+    """Depth of a code (0 at the top; -1 for ``None``, the level above the top).
+
+    Raises
+    ------
+    CodingError
+        The parent chain loops (a tampered project) or is deeper than ``MAX_DEPTH``.
+    """
+    if code_id is None:
+        return -1
+    parents = _parents(session)
+    depth, cid, seen = 0, code_id, {code_id}
+    while parents.get(cid) is not None:
+        cid = parents[cid]
+        if cid in seen:
+            raise CodingError(f"The codebook's parent links loop through code {cid}; repair the project.")
+        seen.add(cid)
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise CodingError(f"Code {code_id} lies more than {MAX_DEPTH} levels deep in the codebook.")
+    return depth
+
+
 def descendants(session: Session, code_id: int) -> list[int]:
     """Ids of every code below ``code_id`` (not itself), parents before children.
 
     Raises
     ------
     CodingError
-        ``code_id`` does not exist.
+        ``code_id`` does not exist, or the parent links loop (a tampered project).
     """
     root = get_code(session, code_id).id
     children: dict[int | None, list[int]] = {}
     for cid, parent in _parents(session).items():
         children.setdefault(parent, []).append(cid)
     out: list[int] = []
+    seen = {root}
     stack = sorted(children.get(root, []), reverse=True)
     while stack:
         cid = stack.pop()
+        if cid in seen:
+            raise CodingError(f"The codebook's parent links loop through code {cid}; repair the project.")
+        seen.add(cid)
         out.append(cid)
         stack.extend(sorted(children.get(cid, []), reverse=True))
     return out
@@ -69,19 +100,23 @@ def codebook(session: Session) -> pd.DataFrame:
     for code, n in rows:
         children.setdefault(code.parent_id, []).append((code, n))
     out: list[dict[str, Any]] = []
-
-    def walk(parent: int | None, prefix: str, depth: int) -> None:
-        for code, n in children.get(parent, []):
-            path = f"{prefix}/{code.name}" if prefix else code.name
-            out.append({
-                "id": code.id, "parent_id": code.parent_id, "name": code.name, "path": path, "depth": depth,
-                "definition": code.definition, "inclusion": code.inclusion, "exclusion": code.exclusion,
-                "example": code.example, "colour": code.colour, "codable": bool(code.codable),
-                "n_codings": int(n),
-            })
-            walk(code.id, path, depth + 1)
-
-    walk(None, "", 0)
+    stack = [(code, n, "", 0) for code, n in reversed(children.get(None, []))]
+    while stack:  # depth first, siblings by position; iterative, so no RecursionError
+        code, n, prefix, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CodingError(f"The codebook is more than {MAX_DEPTH} levels deep (at code {code.name[:40]!r}); "
+                              "repair the project.")
+        path = f"{prefix}/{code.name}" if prefix else code.name
+        out.append({
+            "id": code.id, "parent_id": code.parent_id, "name": code.name, "path": path, "depth": depth,
+            "definition": code.definition, "inclusion": code.inclusion, "exclusion": code.exclusion,
+            "example": code.example, "colour": code.colour, "codable": bool(code.codable),
+            "n_codings": int(n),
+        })
+        stack.extend((c, k, path, depth + 1) for c, k in reversed(children.get(code.id, [])))
+    if len(out) < len(rows):
+        lost = sorted({code.id for code, _ in rows} - {row["id"] for row in out})
+        raise CodingError(f"The codebook's parent links loop through code {lost[0]}; repair the project.")
     frame = pd.DataFrame(out, columns=CODEBOOK_COLUMNS)
     frame["parent_id"] = pd.Series([row["parent_id"] for row in out], dtype=object)
     return frame

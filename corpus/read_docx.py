@@ -14,6 +14,7 @@ import io
 import zipfile
 import zlib
 
+from corpus.archive import DEFAULT_LIMITS, CorruptArchiveError, ZipLimits, check_zip
 from corpus.errors import CorpusError, exception_reason
 from corpus.text import RawText, normalise
 
@@ -22,11 +23,11 @@ _P, _T, _TAB, _BR, _CR = W + "p", W + "t", W + "tab", W + "br", W + "cr"
 _NB_HYPHEN, _SOFT_HYPHEN, _DEL, _TXBX = W + "noBreakHyphen", W + "softHyphen", W + "del", W + "txbxContent"
 _CONTAINERS = {W + t for t in ("tbl", "tr", "tc", "sdt", "sdtContent", "customXml", "ins")}
 
-#: Refuse archives that would inflate beyond this (zip bombs).
-MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
+#: Caps on the archive (``corpus.archive``): 200 MB inflated in all, 10,000 entries.
+DOCX_LIMITS = DEFAULT_LIMITS
 
 
-def read_docx(data: bytes, filename: str) -> RawText:
+def read_docx(data: bytes, filename: str, limits: ZipLimits = DOCX_LIMITS) -> RawText:
     """Extract the text of a .docx file.
 
     Parameters
@@ -35,6 +36,8 @@ def read_docx(data: bytes, filename: str) -> RawText:
         The file's bytes.
     filename : str
         Named in messages.
+    limits : ZipLimits
+        Caps checked (declared and streamed) before python-docx opens the package.
 
     Returns
     -------
@@ -44,16 +47,14 @@ def read_docx(data: bytes, filename: str) -> RawText:
     Raises
     ------
     CorpusError
-        Not a zip archive or a corrupt one, not a Word document, an archive that would
-        inflate beyond ``MAX_UNZIPPED_BYTES``.
+        Not a zip archive or a corrupt one, not a Word document, an archive refused by
+        ``corpus.archive.check_zip`` (``ArchiveError``: too many entries, unsafe names,
+        inflating past ``limits``), or XML nested too deeply.
     """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            inflated = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        check_zip(data, filename, limits)  # entries, names, declared AND streamed inflated sizes
+    except CorruptArchiveError:
         raise CorpusError(f"{filename}: not a valid .docx file (zip archive is corrupt).") from None
-    if inflated > MAX_UNZIPPED_BYTES:
-        raise CorpusError(f"{filename}: the .docx archive would inflate to {inflated // 2**20} MB; refused as unsafe.")
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 

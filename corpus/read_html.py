@@ -38,6 +38,8 @@ _WIDEN = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "ascii": "c
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _HAN_BREAK = re.compile(f"(?<=[{HAN_CLASS}])[^\\S\\n]*\\n\\s*(?=[{HAN_CLASS}])")
 _SPACE = re.compile(r"\s+")
+#: Deepest element nesting read (libxml2 refuses XML deeper than 256; browsers cap HTML at 512).
+MAX_DEPTH = 256
 
 
 def read_html(data: bytes, filename: str, encoding: str | None = None) -> RawText:
@@ -60,7 +62,8 @@ def read_html(data: bytes, filename: str, encoding: str | None = None) -> RawTex
     Raises
     ------
     CorpusError
-        The bytes cannot be decoded (see ``corpus.read_txt``).
+        The bytes cannot be decoded (see ``corpus.read_txt``), or elements nest more than
+        ``MAX_DEPTH`` levels deep (checked while walking, so never a ``RecursionError``).
     """
     from bs4 import BeautifulSoup
     from bs4.dammit import EncodingDetector
@@ -79,15 +82,16 @@ def read_html(data: bytes, filename: str, encoding: str | None = None) -> RawTex
         text, used, warnings = decode(data, filename, encoding)
     soup = BeautifulSoup(text, "lxml")
     paragraphs: list[str] = []
-    _Extractor(paragraphs).run(soup)
+    _Extractor(paragraphs, filename).run(soup)
     return RawText(text=normalise("\n\n".join(paragraphs)), encoding=used, warnings=warnings)
 
 
 class _Extractor:
     """Walks the parse tree, collecting paragraphs of collapsed text."""
 
-    def __init__(self, paragraphs: list[str]) -> None:
+    def __init__(self, paragraphs: list[str], filename: str = "HTML") -> None:
         self.paragraphs = paragraphs
+        self.filename = filename
         self.pieces: list[str | None] = []  # text pieces; None marks a <br>
 
     def run(self, soup) -> None:
@@ -108,9 +112,11 @@ class _Extractor:
         if text:
             self.paragraphs.append(text)
 
-    def walk(self, node) -> None:
+    def walk(self, node, depth: int = 0) -> None:
         from bs4 import NavigableString, Tag
 
+        if depth > MAX_DEPTH:
+            raise CorpusError(f"{self.filename}: refused, its HTML nests elements more than {MAX_DEPTH} levels deep.")
         for child in node.children:
             if isinstance(child, Tag):
                 name = child.name.lower() if child.name else ""
@@ -125,9 +131,9 @@ class _Extractor:
                         self.paragraphs.append(block)
                 elif name in _BLOCK:
                     self.flush()
-                    self.walk(child)
+                    self.walk(child, depth + 1)
                     self.flush()
                 else:
-                    self.walk(child)
+                    self.walk(child, depth + 1)
             elif type(child) is NavigableString:
                 self.pieces.append(str(child))

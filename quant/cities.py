@@ -51,6 +51,13 @@ _SIX_DIGITS = re.compile(r"^\d{6}$")
 _ADMIN_SUFFIXES = ("市", "州", "盟", "地区")  # full names usable as a prefix of a unit name
 
 
+def _label(value: Any) -> str:
+    """A city name or alias as readers see it: NFKC (full-width -> ASCII), invisible format
+    and control characters removed (``苏州\u200b`` is ``苏州``), spaces collapsed, trimmed."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return " ".join("".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc") or c.isspace()).split())
+
+
 def _pinyin_key(text: str) -> str:
     """Case-, space-, apostrophe- and hyphen-insensitive key (``"Huai'an"`` -> ``"huaian"``)."""
     return re.sub(r"[\s'’\-_·]", "", unicodedata.normalize("NFKC", text)).casefold()
@@ -102,7 +109,7 @@ class CityResolver:
         columns = {c: cities[c].tolist() for c in ("name", "short_name", "pinyin", "province") if c in cities.columns}
         for pos, code in enumerate(codes):
             name = columns["name"][pos]
-            name = "" if is_missing(name) else unicodedata.normalize("NFKC", str(name)).strip()
+            name = "" if is_missing(name) else _label(name)
             self._names[code] = name
             if name:
                 self._add_alias(name, code)
@@ -110,13 +117,13 @@ class CityResolver:
                     self._full_names[name] = code
             short = columns.get("short_name", [None] * len(codes))[pos]
             if not is_missing(short):
-                self._add_alias(unicodedata.normalize("NFKC", str(short)).strip(), code)
+                self._add_alias(_label(short), code)
             pinyin = columns.get("pinyin", [None] * len(codes))[pos]
             if not is_missing(pinyin):
                 self._add_alias(_pinyin_key(str(pinyin)), code)
             province = columns.get("province", [None] * len(codes))[pos]
             if not is_missing(province):
-                self._provinces.add(unicodedata.normalize("NFKC", str(province)).strip())
+                self._provinces.add(_label(province))
         # Longest names first, so 南通市海门区 never stops at a shorter prefix.
         self._prefix_order = sorted(self._full_names, key=len, reverse=True)
 
@@ -149,7 +156,7 @@ class CityResolver:
             except QuantError:
                 return []
             return self._match_text(code)
-        return self._match_text(unicodedata.normalize("NFKC", str(value)).strip())
+        return self._match_text(_label(value))
 
     def _match_text(self, text: str) -> list[str]:
         if text in self._code_set:

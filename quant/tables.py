@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
+from corpus.archive import ArchiveError, check_zip
 from quant.errors import QuantError
 
 __all__ = ["is_missing", "normalise_code", "read_table", "numeric_where_possible"]
@@ -25,6 +26,15 @@ __all__ = ["is_missing", "normalise_code", "read_table", "numeric_where_possible
 _INTEGRAL_TEXT = re.compile(r"^[+-]?\d+\.0*$")
 _TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".tab")
 _EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
+
+
+def _header(value: Any) -> str:
+    """A column name as readers see it: NFKC (full-width ``Ｐｏｐ`` -> ``Pop``), invisible
+    format and control characters removed, spaces collapsed, trimmed; so ``pop\u200b`` and
+    ``pop`` are the same column (and a header holding both is refused as a repeat)."""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc") or c in "\t\n\r")
+    return " ".join(text.split())
 
 
 def is_missing(value: Any) -> bool:
@@ -146,6 +156,10 @@ def read_table(path_or_bytes: str | Path | bytes, filename: str | None = None, *
         raise QuantError(f"{label} is empty.")
     dtype = str if as_text else None
     if suffix in _EXCEL_EXTENSIONS or (suffix not in _TEXT_EXTENSIONS and data[:2] == b"PK"):
+        try:  # entries, names, declared AND streamed inflated sizes, before openpyxl opens it
+            check_zip(data, Path(label).name)
+        except ArchiveError as exc:
+            raise QuantError(str(exc)) from None
         try:
             frame = pd.read_excel(io.BytesIO(data), engine="openpyxl", dtype=dtype)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
@@ -162,7 +176,7 @@ def read_table(path_or_bytes: str | Path | bytes, filename: str | None = None, *
             raise QuantError(f"{label} is not a well-formed CSV table ({exc}).".replace("\n", " ")) from exc
     else:
         raise QuantError(f"{label} has an unsupported type {suffix!r}: use .csv or .xlsx.")
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [_header(c) for c in frame.columns]
     unnamed = [c for c in frame.columns if c.startswith("Unnamed:")]
     if unnamed and frame[unnamed].isna().all().all():
         frame = frame.drop(columns=unnamed)
