@@ -11,7 +11,7 @@
                           [--zero-formula F] [--small-sample nodes] [--pvalues t] [--spec NAME]
                           [--save-spec NAME] [--ame] [--standardized] [--vif] [--influence K]
                           [--compare NAME]
-    python cli.py report  --project P --out FILE.{md,html,docx}
+    python cli.py report  --project P --out FILE.{md,html,docx} [--force]
     python cli.py users   list|add|passwd|role|remove --project P [--name N] [--role R] [--password-stdin]
     python cli.py users   mode on|off --project P
 
@@ -71,14 +71,14 @@ def cmd_new(args) -> str:
 
 
 def cmd_demo(args) -> str:
+    """Atomic: a file is built beside the target and moved into place when complete; a server
+    database is filled in one transaction (data.demo.build.build_demo)."""
+    import store
     from data.demo.build import build_demo
 
-    path = Path(args.project)
-    if path.exists():
-        raise CliError(f"{path} already exists; the demo is built into a new file.")
-    summary = build_demo(path)
+    summary = build_demo(args.project)
     parts = ", ".join(f"{v} {k}" for k, v in summary.items() if isinstance(v, int))
-    return f"Built the demo project into {path}: {parts}."
+    return f"Built the demo project into {store.mask_url(args.project)}: {parts}."
 
 
 def cmd_import(args) -> str:
@@ -86,18 +86,28 @@ def cmd_import(args) -> str:
     import corpus
     import store
 
-    lines = []
+    refused = []
     with _project(args.project) as engine:
         for path in [Path(f) for f in args.files]:
-            with store.session_scope(engine) as s:  # one transaction per file: all or nothing
-                result = corpus.import_document(s, path, kind=args.kind, language=args.language)
-                coding.record_import(s, result.document_id, coder=args.coder)
-            lines.append(
-                f"{result.name}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} paragraphs, "
-                f"{result.n_sentences} sentences, {result.n_mentions} place mentions"
-                + (f" (warnings: {'; '.join(result.warnings)})" if result.warnings else "")
-            )
-    return "\n".join(lines)
+            try:
+                with store.session_scope(engine) as s:  # one transaction per file: all or nothing
+                    result = corpus.import_document(s, path, kind=args.kind, language=args.language)
+                    coding.record_import(s, result.document_id, coder=args.coder)
+            except Exception as exc:  # noqa: BLE001 - reported per file; the batch goes on
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+                if not isinstance(exc, (ValueError, OSError)):
+                    reason = f"{exc.__class__.__name__}: {reason}"
+                refused.append(path.name)
+                print(store.mask_secrets(f"refused {path}: {reason}"), file=sys.stderr, flush=True)
+                continue
+            print(f"imported {path}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} "
+                  f"paragraphs, {result.n_sentences} sentences, {result.n_mentions} place mentions"
+                  + (f" (warnings: {'; '.join(result.warnings)})" if result.warnings else ""), flush=True)
+    n = len(args.files)
+    if refused:
+        raise CliError(f"{len(refused)} of {n} file(s) refused ({', '.join(refused)}); "
+                       f"the other {n - len(refused)} were imported.")
+    return f"Imported {n} file(s)."
 
 
 def cmd_cities(args) -> str:
@@ -256,6 +266,7 @@ def cmd_report(args) -> str:
     out = Path(args.out)
     if out.suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".docx"):
         raise CliError(f"{out.name}: the report is written as .md, .html or .docx.")
+    _check_out(out, args.force)
     results, skipped = {}, []
     with _session(args.project) as s:
         for dim in DIMENSIONS:
@@ -263,9 +274,35 @@ def cmd_report(args) -> str:
                 results[dim] = fit_dimension(s, dim)
             except QuantError as exc:
                 skipped.append(f"{dim}: {exc}")
-        written = write(s, results, out)
+        with _atomic_out(out, args.force) as tmp:
+            write(s, results, tmp)
     note = "".join(f"\n  skipped {line}" for line in skipped)
-    return f"Wrote {written} ({written.stat().st_size:,} bytes, {len(results)} dimensions).{note}"
+    return f"Wrote {out} ({out.stat().st_size:,} bytes, {len(results)} dimensions).{note}"
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """Refuse an output path that cannot be written, or that exists without --force (one sentence)."""
+    if out.is_dir():
+        raise CliError(f"{out} is a folder; give a file name for the output.")
+    if not out.parent.is_dir():
+        raise CliError(f"The folder {out.parent} does not exist; create it first.")
+    if out.exists() and not force:
+        raise CliError(f"{out} already exists; pass --force to replace it.")
+
+
+@contextmanager
+def _atomic_out(out: Path, force: bool) -> Iterator[Path]:
+    """A temporary path beside ``out`` (same suffix) to write to; moved onto ``out`` when the block
+    ends normally, removed otherwise, so an error half way leaves no half-written file."""
+    import secrets
+
+    tmp = out.parent / f".{out.stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp{out.suffix}"
+    try:
+        yield tmp
+        _check_out(out, force)  # it may have appeared while the report was drafted
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def cmd_users(args) -> str:
@@ -286,8 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("new", cmd_new, "Create an empty project file with the default codebook.")
-    add("demo", cmd_demo, "Build the demo project (simulated outcomes, illustrative corpus) into a new file.")
-    p = add("import", cmd_import, "Import documents (.txt .md .docx .pdf .html).")
+    add("demo", cmd_demo, "Build the demo project (simulated outcomes, illustrative corpus) into a new file or an "
+        "empty database; all or nothing, and an interrupted build leaves nothing behind.")
+    p = add("import", cmd_import, "Import documents (.txt .md .docx .pdf .html). Each file is imported on its own, "
+            "all or nothing: a refused file is reported with the reason and leaves no trace, the other files are "
+            "still imported, and the exit status is 1 if any file was refused.")
     p.add_argument("--kind", default="interview", choices=["interview", "field note", "policy"])
     p.add_argument("--language", default=None, choices=["zh", "en"], help="default: detected from the script")
     p.add_argument("--coder", default="researcher", help="who imports (event log, undo)")
@@ -341,7 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="likelihood-ratio and Wald tests against a saved nested specification")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p = add("report", cmd_report, "Fit the three dimensions and write a report draft.")
-    p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx")
+    p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx; written completely or not at "
+                   "all, and an existing file is never replaced without --force")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p = add("users", cmd_users, "Manage who may log in to a team workbench: list, add, passwd, role, remove; "
             "`mode on|off` sets the project's own team mode. Passwords are typed (never given as arguments).")
     from team.cli import add_arguments as users_arguments

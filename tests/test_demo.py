@@ -327,7 +327,7 @@ def test_ensure_demo_builds_once_into_place(demo_path):
     stamp = demo_path.stat().st_mtime_ns
     assert demo_build.ensure_demo(demo_path) == demo_path
     assert demo_path.stat().st_mtime_ns == stamp
-    leftovers = [p.name for p in demo_path.parent.iterdir() if p.name.startswith(".demo-")]
+    leftovers = [p.name for p in demo_path.parent.iterdir() if p.name.startswith(".demo.sqlite.")]
     assert leftovers == []  # the temporary build file was renamed, not left behind
 
 
@@ -374,7 +374,7 @@ def test_ensure_demo_leaves_nothing_when_the_build_fails(tmp_path, monkeypatch):
         Path(target).write_bytes(b"half a project")
         raise RuntimeError("interrupted")
 
-    monkeypatch.setattr(demo_build, "build_demo", broken)
+    monkeypatch.setattr(demo_build, "_build_in_place", broken)
     with pytest.raises(RuntimeError, match="interrupted"):
         demo_build.ensure_demo(tmp_path / "demo.sqlite")
     assert list(tmp_path.iterdir()) == []

@@ -1,14 +1,14 @@
 """Building the demo project: facts, SIMULATED outcomes, the illustrative corpus, codings.
 
-``build_demo(target)`` writes everything in one transaction into an empty project;
-``ensure_demo()`` builds ``default_demo_path()`` once (atomically, through a temporary
-file in the same folder) and returns its path on every later call.
+``build_demo(target)`` writes everything in one transaction into an empty project; a new
+file is built into a temporary file beside it and moved into place at the end
+(:mod:`data.demo.atomic`), a server database is cleaned up if the build fails.
+``ensure_demo()`` builds ``default_demo_path()`` once and returns its path on every later call.
 """
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 import store
+from data.demo import atomic
 from data.demo.covariates import CITY_VARIABLES, dyad_covariates
 from data.demo.facts import load_borders, load_cities
 from data.demo.qualitative import (
@@ -194,12 +195,19 @@ def _populate(session) -> dict:
 
 
 def build_demo(target: str | Path | Engine) -> dict:
-    """Build the demo project into an empty project (one transaction).
+    """Build the demo project; an interrupted build leaves nothing behind.
 
     Parameters
     ----------
     target : str, Path or Engine
-        A project file path or database URL (created if missing), or an open engine.
+        - a project file path (or ``sqlite:///`` URL) that does not exist yet: the demo is
+          built into a temporary file beside it (:mod:`data.demo.atomic`) and moved into
+          place only when complete, never replacing a file that appeared meanwhile;
+        - an open engine on an empty project: built in place, in one transaction;
+        - a server URL (``postgresql+psycopg://…``): the schema is created if the database
+          is empty, then the demo is written in one transaction; if that fails, the tables
+          this call created are dropped again. A database with Tandem's schema but no data
+          (e.g. after a killed build, whose transaction the server rolled back) is filled.
 
     Returns
     -------
@@ -210,38 +218,82 @@ def build_demo(target: str | Path | Engine) -> dict:
     Raises
     ------
     DemoBuildError
-        The project already holds data (nothing is written).
+        The file exists already (or appeared during the build), its folder is missing, or
+        the database or engine already holds data; nothing is written.
     store.ProjectError
         The target cannot be opened as a project.
     DemoDataError, CodingError, QuantError, CorpusError
-        The demo files are inconsistent; the transaction is rolled back and a file created
-        by this call is removed.
+        The demo files are inconsistent; nothing is left at the target.
     """
     began = time.perf_counter()
-    own_engine = not isinstance(target, Engine)
-    path = None
-    if own_engine and "://" not in str(target):
-        path = Path(target).expanduser().resolve()
-    created = path is not None and not path.exists()
-    engine = store.connect(target) if own_engine else target
-    try:
-        with store.session_scope(engine) as session:
-            summary = _populate(session)
-    except BaseException:
-        if own_engine:
-            engine.dispose()
-            if created:
-                _remove_sqlite(path)
-        raise
-    if own_engine:
-        engine.dispose()
+    if isinstance(target, Engine):
+        summary = _build_into(target)
+    elif store.is_url(target) and not str(target).lower().startswith("sqlite"):
+        summary = _build_on_server(str(target))
+    else:
+        summary = _build_into_new_file(_sqlite_target(target))
     summary["seconds"] = round(time.perf_counter() - began, 2)
     return summary
 
 
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+def _sqlite_target(target: str | Path) -> Path:
+    if store.is_url(target):
+        from sqlalchemy.engine import make_url
+
+        return Path(make_url(store.database_url(target)).database or "").expanduser().resolve()
+    return Path(target).expanduser().resolve()
+
+
+def _build_into(engine: Engine) -> dict:
+    with store.session_scope(engine) as session:
+        return _populate(session)
+
+
+def _build_in_place(path: Path) -> dict:
+    engine = store.connect(path)
+    try:
+        return _build_into(engine)
+    finally:
+        engine.dispose()
+
+
+def _build_into_new_file(final: Path) -> dict:
+    if final.exists():
+        raise DemoBuildError(f"{final} already exists; the demo is built into a new file.")
+    if not final.parent.is_dir():
+        raise DemoBuildError(f"The folder {final.parent} does not exist; create it first.")
+    atomic.sweep_stale(final)
+    tmp = atomic.temp_path(final)
+    try:
+        summary = _build_in_place(tmp)
+        atomic.checkpoint(tmp)
+        if not atomic.publish(tmp, final):
+            raise DemoBuildError(f"{final} appeared while the demo was being built; it was left as it is.")
+    finally:
+        atomic.remove_sqlite(tmp)
+    return summary
+
+
+def _build_on_server(url: str) -> dict:
+    was_empty = store.is_empty(url)
+    engine = store.connect(url)
+    try:
+        return _build_into(engine)
+    except BaseException:
+        if was_empty:
+            _drop_everything(engine)
+        raise
+    finally:
+        engine.dispose()
+
+
+def _drop_everything(engine: Engine) -> None:
+    """Drop every table of a database that was empty before this build (its schema and Alembic's)."""
+    from sqlalchemy import MetaData
+
+    meta = MetaData()
+    meta.reflect(engine)
+    meta.drop_all(engine)
 
 
 def user_data_dir() -> Path:
@@ -270,8 +322,11 @@ def default_demo_path() -> Path:
 def ensure_demo(path: str | Path | None = None) -> Path:
     """The demo project's path, building it first if the file does not exist.
 
-    The build goes into a temporary file in the same folder, which is renamed into place
-    only when complete, so an interrupted build never leaves a half-built demo.
+    The build goes into a temporary file in the same folder, which is moved into place
+    only when complete, so an interrupted build never leaves a half-built demo; temporary
+    files of an earlier start that crashed are removed first (:func:`atomic.sweep_stale`).
+    When several sessions start at once, the first finished build wins and the others
+    return its file.
 
     Parameters
     ----------
@@ -291,26 +346,10 @@ def ensure_demo(path: str | Path | None = None) -> Path:
     if final.exists():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".demo-", suffix=".sqlite.tmp", dir=final.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
     try:
-        build_demo(tmp)
-        _checkpoint(tmp)
-        if final.exists():  # another process finished first; keep its file
+        _build_into_new_file(final.resolve())
+    except DemoBuildError:
+        if final.exists():  # another session finished first; keep its file
             return final
-        os.replace(tmp, final)
-    finally:
-        _remove_sqlite(tmp)
+        raise
     return final
-
-
-def _checkpoint(path: Path) -> None:
-    """Fold the WAL into the main file so that renaming the file alone moves everything."""
-    import sqlite3
-
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode=DELETE")
-    conn.close()
