@@ -2,7 +2,8 @@
 
 Data side: ``quant.cities`` (tables, name resolution), ``quant.dyads`` (pairs, covariates,
 dyad tables), ``quant.agreements`` (agreement lists to prefecture dyads), ``quant.formula``
-(node-attribute operators in formulas), ``quant.data`` (the store).
+(node-attribute operators in formulas), ``quant.formula_guard`` (every formula checked
+before patsy sees it: formulas are data, never code), ``quant.data`` (the store).
 
 Models: ``quant.models`` (breadth, connection, degree, the two-part hurdle), ``quant.analysis``
 (fitting from a project), ``quant.specs`` (saved specifications), ``quant.quantitize``
@@ -11,11 +12,12 @@ Models: ``quant.models`` (breadth, connection, degree, the two-part hurdle), ``q
 (delete-a-city influence). Only ``data``, ``analysis``, ``outcomes``, ``specs`` and
 ``quantitize`` touch ``store``.
 """
-from quant.errors import AmbiguousCityError, DyadError, ModelError, QuantError, UnknownCityError
+from quant.errors import AmbiguousCityError, DyadError, FormulaError, ModelError, QuantError, UnknownCityError
 from quant.cities import CityResolver, load_city_table, read_table, standard_cities
 from quant.dyads import all_pairs, breadth_from_dyads, build_dyads, great_circle_km, read_dyad_table
 from quant.agreements import fold_agreements
 from quant.formula import prepare_dyad_formula
+from quant.formula_guard import check_formula
 from quant.results import FitResult
 from quant.dyadic import DyadicVcov, dyadic_vcov, hc0_vcov
 from quant.models import fit, fit_breadth, fit_connection, fit_degree, fit_hurdle

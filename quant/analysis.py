@@ -223,17 +223,26 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
 
     Raises
     ------
+    FormulaError
+        The formula or the zero-part formula is outside Tandem's formula language
+        (``quant.formula_guard``: checked before anything else reads it), or has no ``~``.
     QuantError
-        Unknown dimension or model, a formula without ``~``, an outcome or variable that
-        the project does not have (each named, in one sentence), operators in a breadth
-        formula, or a hurdle zero formula with another model.
+        Unknown dimension or model, an outcome or variable that the project does not have
+        (each named, in one sentence), operators in a breadth formula, or a hurdle zero
+        formula with another model.
     UnknownCityError
         A dyad names a city missing from the city table.
     """
     from quant import data as qdata
     from quant.formula import find_operator_terms, prepare_dyad_formula
+    from quant.formula_guard import check_formula
 
     check_dimension(dimension, model)
+    if formula:
+        formula = check_formula(formula, operators=True)
+    if zero_formula and str(zero_formula).strip():
+        zero_formula = check_formula(zero_formula, outcome="optional", operators=True,
+                                     what="The zero-part formula")
     data = dimension_data(session, dimension)
     spec = default_spec(dimension, data, model) if not formula else Spec(
         dimension, model or DEFAULT_MODEL[dimension], formula.strip())

@@ -5,6 +5,10 @@ design matrix, the term names and the positions of the rows used, so that unit i
 dyads) stay aligned with the rows a model saw. It counts the rows each referenced column loses
 to missing values (reported as a warning sentence) and refuses infinite values, naming the
 variable.
+
+Every formula is checked by ``quant.formula_guard.check_formula`` before patsy parses or
+evaluates it, and patsy evaluates in ``quant.formula_guard.safe_environment()`` (the allowed
+functions only, no Python builtins): formulas are data, never code.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import pandas as pd
 import patsy
 
 from quant.errors import ModelError, QuantError
+from quant.formula_guard import check_formula, safe_environment
 
 __all__ = ["Design", "build_design", "formula_columns"]
 
@@ -123,11 +128,13 @@ def formula_columns(formula: str, columns) -> tuple[list[str], list[str]]:
 
     Raises
     ------
+    FormulaError
+        The formula is outside Tandem's formula language (``quant.formula_guard``), has no
+        ``~`` or uses a node operator (``sum(x)``…, rewritten by ``quant.formula`` first).
     QuantError
-        If the formula has no ``~`` or patsy cannot parse it.
+        If patsy cannot parse it.
     """
-    if not isinstance(formula, str) or "~" not in formula:
-        raise QuantError(f"formula {formula!r} needs an outcome, '~' and predictors, e.g. 'y ~ x'.")
+    formula = check_formula(formula)
     try:
         desc = patsy.ModelDesc.from_formula(formula)
     except patsy.PatsyError as exc:
@@ -147,10 +154,8 @@ def formula_columns(formula: str, columns) -> tuple[list[str], list[str]]:
 
 
 _CHUNK = 1 << 18  # rows per patsy evaluation
-
-#: Names a formula may use besides columns and patsy's built-ins (C, I, Q, center, ...).
-_FUNCTIONS = {"np": np, "log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt,
-              "abs": np.abs}
+#: Most design columns a formula may make (``C(x)`` of a variable with many values makes one each).
+MAX_COLUMNS = 5_000
 
 
 def _evaluate(formula: str, frame: pd.DataFrame, env, outcome: str):
@@ -170,6 +175,11 @@ def _evaluate(formula: str, frame: pd.DataFrame, env, outcome: str):
             f"{len(y_info.column_names)} ({', '.join(y_info.column_names)}), so it is categorical."
         )
     names = list(x_info.column_names)
+    if len(names) > MAX_COLUMNS:
+        raise ModelError(
+            f"formula {formula!r} makes {len(names):,} design columns (at most {MAX_COLUMNS:,}); "
+            "a C() of a variable with many distinct values?"
+        )
     y = np.empty(n)
     X = np.empty((n, len(names)))
     for s in range(0, n, _CHUNK):
@@ -190,9 +200,10 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
     data : pandas.DataFrame, (n_input, ...)
         The table (cities or dyads).
     formula : str
-        Two-sided patsy formula; ``np`` and ``log``, ``log1p``, ``exp``, ``sqrt``, ``abs`` are
-        available (``np.log(x)``, ``log(x)``), as are patsy's ``C``, ``I``, ``Q``, ``center``,
-        ``standardize``.
+        Two-sided patsy formula in Tandem's formula language (``quant.formula_guard``):
+        columns, numbers, ``+ - * / ** : ( )``, ``I``, ``C`` (with ``Treatment``), ``Q``,
+        ``log``, ``log1p``, ``exp``, ``sqrt``, ``abs`` (also ``np.log`` …), ``center``,
+        ``standardize``, ``scale``; node operators must have been rewritten to columns.
     id_cols : tuple of str
         Unit id columns that must exist and be complete on the rows used.
 
@@ -204,15 +215,18 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
 
     Raises
     ------
+    FormulaError
+        The formula is outside Tandem's formula language (refused before patsy sees it).
     QuantError
         Not a DataFrame, unparseable formula, unknown variables, a non-numeric outcome, or a
         missing id column.
     ModelError
-        Infinite values in the outcome or a design column (named, with the row count), or no
-        complete rows.
+        Infinite values in the outcome or a design column (named, with the row count), no
+        complete rows, or more than ``MAX_COLUMNS`` design columns.
     """
     if not isinstance(data, pd.DataFrame):
         raise QuantError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    formula = check_formula(formula)  # before anything else reads it; a plain str from here on
     n_input = len(data)
     for col in id_cols:
         if col not in data.columns:
@@ -236,7 +250,7 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
 
     if len(keep) == 0:
         raise ModelError(f"no complete rows remain for formula {formula!r} (of {n_input:,} rows).")
-    env = patsy.EvalEnvironment([_FUNCTIONS])
+    env = safe_environment()
     outcome = formula.split("~", 1)[0].strip()
     try:
         # NaN/inf made by transformations are detected and reported below, not warned about.

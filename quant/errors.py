@@ -9,6 +9,7 @@ from collections.abc import Sequence
 __all__ = [
     "QuantError",
     "ModelError",
+    "FormulaError",
     "DyadError",
     "UnknownCityError",
     "AmbiguousCityError",
@@ -25,6 +26,15 @@ class ModelError(QuantError):
     Raised for non-convergence (the message says which optimizers were tried), perfect or
     quasi-complete separation (naming the variable), too few events, a constant outcome,
     a constant covariate, or infinite values in a variable.
+    """
+
+
+class FormulaError(QuantError):
+    """A model formula uses something other than the formula language Tandem allows.
+
+    Raised by ``quant.formula_guard.check_formula`` before patsy sees the text: a name, call,
+    attribute, string or construct outside the allowlist (the message names the piece), or a
+    formula too long, too deeply nested or expanding to too many terms.
     """
 
 

@@ -7,7 +7,9 @@ A dyad formula may use ``sum(x)``, ``absdiff(x)``, ``min(x)``, ``max(x)``, ``pro
 
 ``prepare_dyad_formula`` builds those dyad columns from the node table (quant.md §3) and
 rewrites the formula to plain column names (``sum_log_pop``, ``absdiff_urban_share``), so
-any patsy/statsmodels formula interface can fit it.
+any patsy/statsmodels formula interface can fit it. The formula is checked by
+``quant.formula_guard.check_formula`` (operators allowed) before anything reads it, and the
+rewritten one is checked again (operators no longer allowed) by ``quant.design``.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import pandas as pd
 
 from quant.dyads import OPERATORS, collinearity_warnings, node_covariates
 from quant.errors import DyadError, QuantError, UnknownCityError
+from quant.formula_guard import FUNCTIONS, check_formula
 from quant.tables import normalise_code
 
 __all__ = ["FORMULA_FUNCTIONS", "find_operator_terms", "prepare_dyad_formula", "unknown_names"]
@@ -29,11 +32,8 @@ _OPERATOR_CALL = re.compile(
 _IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_][\w]*)(?![\w])")
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
 
-#: Names a formula may use without being columns (patsy built-ins and common transforms).
-FORMULA_FUNCTIONS = frozenset({
-    "np", "C", "I", "Q", "center", "standardize", "scale", "log", "log1p", "exp", "sqrt", "abs",
-    "Treatment", "Sum", "Diff", "Poly", "Helmert", "bs", "cr", "cc", "te",
-})
+#: Names a formula may use without being columns (``quant.formula_guard.FUNCTIONS`` and ``np``).
+FORMULA_FUNCTIONS = frozenset({"np", *FUNCTIONS})
 
 
 def find_operator_terms(formula: str) -> list[tuple[str, str]]:
@@ -116,16 +116,18 @@ def prepare_dyad_formula(
 
     Raises
     ------
+    FormulaError
+        The formula is outside Tandem's formula language (``quant.formula_guard``), or has
+        no ``~``.
     QuantError
-        The formula has no ``~``, an operator names a variable that is not a node
-        attribute, or a plain name is neither a dyad column nor a known function.
+        An operator names a variable that is not a node attribute, or a plain name is
+        neither a dyad column nor a known function.
     UnknownCityError
         A dyad names a city missing from the node table (all such cities listed).
     DyadError
         The dyad table lacks city_a/city_b or the node table lacks ``id_col`` or repeats an id.
     """
-    if "~" not in formula:
-        raise QuantError(f"The formula {formula!r} has no '~' separating the outcome from the terms.")
+    formula = check_formula(formula, operators=True)
     terms = find_operator_terms(formula)
     unknown = list(dict.fromkeys(var for _, var in terms if var not in nodes.columns))
     if unknown:

@@ -33,6 +33,7 @@ from quant import diagnostics as dg
 from quant._blas import single_blas_thread
 from quant.design import Design, build_design, formula_columns
 from quant.errors import ModelError, QuantError
+from quant.formula_guard import check_formula
 from quant.models_common import Attempt, check_se, run_fit
 from quant.models_degree import fit_ztnb
 from quant.logit_lean import fit_logit_newton
@@ -42,14 +43,26 @@ from quant.separation import check_separation
 
 __all__ = ["fit_hurdle", "ZERO_OUTCOME", "hurdle_rhs"]
 
-#: Name of the 0/1 outcome of the zero part inside the hurdle's formulas.
-ZERO_OUTCOME = "_tandem_positive"
+#: Name of the 0/1 outcome of the zero part inside the hurdle's formulas (a plain identifier,
+#: since formulas may not use names starting with "_"; ``quant.formula_guard``).
+ZERO_OUTCOME = "tandem_collaborates"
 
 
 def hurdle_rhs(zero_formula: str | None, formula: str) -> str:
     """The right-hand side of the zero part: ``zero_formula`` ("~ x + z", "x + z" or
-    "y ~ x + z", the outcome ignored) or, when None, the count formula's right-hand side."""
-    text = formula if zero_formula is None or not str(zero_formula).strip() else str(zero_formula)
+    "y ~ x + z", the outcome ignored) or, when None, the count formula's right-hand side.
+
+    Raises
+    ------
+    FormulaError
+        Either formula is outside Tandem's formula language (``quant.formula_guard``).
+    QuantError
+        The zero part has no terms.
+    """
+    if zero_formula is None or not str(zero_formula).strip():
+        text = check_formula(formula)
+    else:
+        text = check_formula(zero_formula, outcome="optional", what="The zero-part formula")
     rhs = text.split("~", 1)[-1].strip()
     if not rhs:
         raise QuantError(f"the zero-part formula {zero_formula!r} has no terms after '~'.")
@@ -145,6 +158,8 @@ def fit_hurdle(
 
     Raises
     ------
+    FormulaError
+        Either formula is outside Tandem's formula language (``quant.formula_guard``).
     QuantError, DyadError
         Bad options, unknown columns, self-pairs.
     ModelError
@@ -152,6 +167,7 @@ def fit_hurdle(
         and ``fit_degree`` for the count part (zero counts on connected dyads, alpha ≤ 0,
         non-convergence).
     """
+    formula = check_formula(formula)
     se = check_se(se, _DYAD_SE, "dyad")
     ids = _common_checks(data, a, b, group)
     if connected is not None and connected not in data.columns:

@@ -43,8 +43,10 @@ LEVELS = ("city", "dyad")
 MEASURES = ("count", "presence")
 #: ``ProjectInfo`` key holding the constructions.
 INFO_KEY = "quantitized"
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
-_RESERVED = {"code", "name", "short_name", "pinyin", "province", "lat", "lon", "city_a", "city_b", "dyad_id"}
+# A plain identifier a formula can name (quant.formula_guard refuses names starting with "_").
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+_RESERVED = {"code", "name", "short_name", "pinyin", "province", "lat", "lon", "city_a", "city_b", "dyad_id",
+             "np", "I", "C", "Q", "Treatment"}
 
 
 def _code(session: Session, code: Any) -> tuple[int, str]:
@@ -143,8 +145,9 @@ def quantitize(session: Session, code: Any, *, level: str = "city", measure: str
     code, level, measure, via_dyads, include_subcodes
         As ``quantitized_values``.
     name : str, optional
-        Variable name (ASCII letters, digits, ``_``; not starting with a digit; ≤ 100
-        characters). Default ``q_<code name>_<measure>`` (``q<id>_<measure>`` for non-Latin
+        Variable name (ASCII letters, digits, ``_``; starting with a letter, so that a formula
+        may name it; ≤ 100 characters; not an id column or ``np``, ``I``, ``C``, ``Q``,
+        ``Treatment``). Default ``q_<code name>_<measure>`` (``q<id>_<measure>`` for non-Latin
         names).
     replace : bool
         Rebuild an existing quantitized variable of that name. A loaded (not quantitized)
@@ -170,8 +173,8 @@ def quantitize(session: Session, code: Any, *, level: str = "city", measure: str
     code_id, path = _code(session, code)
     name = _default_name(path, code_id, measure) if name is None or not str(name).strip() else str(name).strip()
     if not _NAME.match(name) or name in _RESERVED:
-        raise QuantError(f"{name!r} cannot name a variable; use ASCII letters, digits and '_' (not first), "
-                         "at most 100 characters, and not an id column.")
+        raise QuantError(f"{name!r} cannot name a variable; use ASCII letters, digits and '_' (a letter first), "
+                         "at most 100 characters, and not an id column or a formula function.")
     made = constructions(session)
     if name in _stored_names(session, level) or name in made:
         if name not in made:

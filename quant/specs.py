@@ -7,6 +7,12 @@ operators included) and options: ``se`` (SE types), ``small_sample``, ``psd``,
 quantitized code (``quant.quantitize``), the construction of that variable at the time of
 saving is copied into ``options["quantitized"]``, so the record says what the variable meant
 even if it is rebuilt later.
+
+Formulas are data, never code: the formula and the zero-part formula are checked by
+``quant.formula_guard.check_formula`` when a specification is saved and again whenever one is
+loaded (``load_spec``, hence ``fit_spec``), so a row altered in the project file behind
+Tandem's back (raw SQL) is refused with a sentence naming the specification, before patsy sees
+it.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from sqlalchemy.orm import Session
 
 import store
 from quant.errors import QuantError
+from quant.formula_guard import check_formula
 
 __all__ = ["OPTION_KEYS", "save_spec", "list_specs", "load_spec", "delete_spec", "fit_spec", "spec_fit_kwargs"]
 
@@ -79,6 +86,8 @@ def save_spec(session: Session, name: str, dimension: str, model: str | None, fo
 
     Raises
     ------
+    FormulaError
+        The formula or zero-part formula is outside Tandem's formula language.
     QuantError
         Empty or too long name, a name in use without ``replace``, unknown dimension, model,
         option or variable.
@@ -88,10 +97,9 @@ def save_spec(session: Session, name: str, dimension: str, model: str | None, fo
     name = _clean_name(name)
     check_dimension(dimension, model)
     model = model or DEFAULT_MODEL[dimension]
-    if not isinstance(formula, str) or "~" not in formula:
-        raise QuantError(f"The formula {formula!r} needs an outcome, '~' and predictors.")
-    formula = formula.strip()
+    formula = check_formula(formula, operators=True, what=f"The formula of the specification {name!r}")
     options = _clean_options(options, model)
+    _check_zero(name, options)
     if check:
         md = model_data(session, dimension, model=model, formula=formula, zero_formula=options.get("zero_formula"))
         used = set(md.data.columns) & _formula_words(md.design_formula + " " + (md.zero_design_formula or ""))
@@ -105,6 +113,28 @@ def save_spec(session: Session, name: str, dimension: str, model: str | None, fo
     row.dimension, row.model, row.formula, row.options = dimension, model, formula, options
     session.flush()
     return _as_dict(row)
+
+
+def _check_zero(name: str, options: dict) -> None:
+    zero = options.get("zero_formula")
+    if zero is not None:
+        options["zero_formula"] = check_formula(
+            zero, outcome="optional", operators=True, what=f"The zero-part formula of the specification {name!r}")
+
+
+def _checked(spec: dict) -> dict:
+    """``spec`` (``_as_dict`` form) once its formulas pass ``check_formula`` (FormulaError if not)."""
+    name = spec["name"]
+    spec["formula"] = check_formula(spec["formula"], operators=True,
+                                    what=f"The formula of the saved specification {name!r}")
+    options = spec["options"]
+    if not isinstance(options, dict):
+        raise QuantError(f"The options of the saved specification {name!r} are not a mapping.")
+    if options.get("zero_formula") is not None:
+        options["zero_formula"] = check_formula(
+            options["zero_formula"], outcome="optional", operators=True,
+            what=f"The zero-part formula of the saved specification {name!r}")
+    return spec
 
 
 def _formula_words(text: str) -> set[str]:
@@ -126,13 +156,15 @@ def _record_quantitized(session: Session, options: dict, used: set[str], operato
 
 
 def _as_dict(row: store.ModelSpec) -> dict:
+    options = {} if row.options is None else dict(row.options) if isinstance(row.options, dict) else row.options
     return {"name": row.name, "dimension": row.dimension, "model": row.model, "formula": row.formula,
-            "options": dict(row.options or {}),
+            "options": options,
             "created": row.created.isoformat() if row.created is not None else None}
 
 
 def list_specs(session: Session, dimension: str | None = None) -> pd.DataFrame:
-    """Saved specifications, oldest first.
+    """Saved specifications, oldest first, as stored (for display: formulas are not checked here;
+    ``load_spec``/``fit_spec`` check them before any use).
 
     Returns
     -------
@@ -150,30 +182,39 @@ def list_specs(session: Session, dimension: str | None = None) -> pd.DataFrame:
 def load_spec(session: Session, name: str) -> dict:
     """One saved specification as a dict (``name, dimension, model, formula, options, created``).
 
+    The formula and zero-part formula are checked again (``quant.formula_guard``), as the
+    project file may have been altered since they were saved.
+
     Raises
     ------
+    FormulaError
+        The stored formula or zero-part formula is outside Tandem's formula language (the
+        message names the specification and the offending piece).
     QuantError
-        No specification has that name (the saved names are listed).
+        No specification has that name (the saved names are listed), or its options are not a
+        mapping.
     """
+    return _checked(_as_dict(_row(session, name)))
+
+
+def _row(session: Session, name: str) -> store.ModelSpec:
     row = session.scalar(select(store.ModelSpec).where(store.ModelSpec.name == str(name).strip()))
     if row is None:
         names = list(session.scalars(select(store.ModelSpec.name).order_by(store.ModelSpec.name)))
         raise QuantError(f"No saved specification is named {name!r}"
                          + (f"; saved: {', '.join(names[:20])}." if names else "; none is saved yet."))
-    return _as_dict(row)
+    return row
 
 
 def delete_spec(session: Session, name: str) -> None:
-    """Delete a saved specification.
+    """Delete a saved specification (also one whose stored formula no longer passes the check).
 
     Raises
     ------
     QuantError
         No specification has that name.
     """
-    load_spec(session, name)
-    row = session.scalar(select(store.ModelSpec).where(store.ModelSpec.name == str(name).strip()))
-    session.delete(row)
+    session.delete(_row(session, name))
     session.flush()
 
 
@@ -192,6 +233,13 @@ def fit_spec(session: Session, name: str):
     -------
     quant.results.FitResult
         With ``meta["spec_name"]`` set to ``name``.
+
+    Raises
+    ------
+    FormulaError
+        The stored formula no longer passes ``quant.formula_guard`` (``load_spec``).
+    QuantError
+        As ``load_spec`` and ``quant.analysis.fit_dimension``.
     """
     import dataclasses
 

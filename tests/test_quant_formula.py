@@ -85,12 +85,16 @@ def test_formula_unknown_variable_is_named(nodes, dyads):
 
 
 def test_formula_leaves_other_functions_alone(nodes, dyads):
-    text = "connection ~ np.log(distance_km) + I(distance_km ** 2) + C(same(province), Treatment('x')) + np.max(distance_km)"
+    text = "connection ~ np.log(distance_km) + I(distance_km ** 2) + C(same(province), Treatment('x')) + np.sqrt(distance_km)"
     assert find_operator_terms(text) == [("same", "province")]
+    assert find_operator_terms("connection ~ np.max(distance_km)") == []  # module prefix: not an operator
     formula, data, _ = prepare_dyad_formula(text, dyads, nodes)
     assert formula == ("connection ~ np.log(distance_km) + I(distance_km ** 2) + C(same_province, Treatment('x'))"
-                       " + np.max(distance_km)")
+                       " + np.sqrt(distance_km)")
     assert "same_province" in data.columns
+    # numpy functions outside the allowlist are refused before anything is built (quant.formula_guard)
+    with pytest.raises(QuantError, match=r"`np\.max`"):
+        prepare_dyad_formula("connection ~ np.max(distance_km)", dyads, nodes)
 
 
 def test_formula_dyads_naming_unknown_cities(nodes, dyads):

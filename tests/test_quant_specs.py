@@ -141,7 +141,7 @@ def test_saved_specifications_round_trip_and_fit(project):
     (("", "connection", "logit", "connection ~ log_distance"), "needs a name"),
     (("x", "network", "logit", "connection ~ log_distance"), "Unknown dimension"),
     (("x", "connection", "ztnb", "connection ~ log_distance"), "does not fit the connection"),
-    (("x", "connection", "logit", "connection log_distance"), "needs an outcome"),
+    (("x", "connection", "logit", "connection log_distance"), "no '~' separating the outcome"),
     (("x", "connection", "logit", "connection ~ nope"), "nope"),
 ])
 def test_saving_a_broken_specification_is_refused(project, args, words):
