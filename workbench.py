@@ -2,10 +2,16 @@
 
 Opens the project named by TANDEM_PROJECT, or the embedded demo project (built on first
 start into the user data folder). Pages live in ui/ and call the library.
+
+Team mode (TANDEM_TEAM=1, or the project's own setting): until someone logs in, the
+navigation holds only the login page and nothing else runs (no sidebar, no project data);
+after a login the pages are those the user's role may use (viewers get no Code or
+Suggestions page, owners also get Users), and every session is guarded by the role
+(ui/state.py).
 """
 import streamlit as st
 
-from ui import sidebar
+from ui import sidebar, state
 
 st.set_page_config(page_title="Tandem", page_icon=":material/join_inner:", layout="wide")
 
@@ -33,7 +39,33 @@ PAGES = {
         st.Page("ui/report.py", title="Report", icon=":material/article:"),
     ],
 }
+CODING_ONLY = {"code", "suggestions"}  # url paths of pages that exist to change codings
 
-page = st.navigation(PAGES, expanded=True)
+
+def _team_pages() -> dict:
+    """The navigation of the logged-in user: no coding pages without the right to code; Users for owners."""
+    pages = {section: [p for p in items if state.can("code") or p.url_path not in CODING_ONLY]
+             for section, items in PAGES.items()}
+    if state.can("manage_users"):
+        pages["Team"] = [st.Page("ui/users.py", title="Users", icon=":material/group:")]
+    return pages
+
+
+try:
+    auth = state.refresh_auth()
+except ValueError as exc:  # a bad TANDEM_TEAM, or the team's project cannot be read: nothing is shown
+    st.error(str(exc))
+    st.stop()
+
+if auth["team"] and auth["role"] is None:
+    st.navigation([st.Page("ui/login.py", title="Log in", icon=":material/login:", default=True)],
+                  position="hidden").run()
+    st.stop()
+
+if auth["error"]:  # single-user, unreadable project: only the Project page, to open another one
+    st.error(f"Cannot open the project: {auth['error']}")
+    page = st.navigation([PAGES["Project"][0]], position="hidden")
+else:
+    page = st.navigation(_team_pages() if auth["team"] else PAGES, expanded=True)
 sidebar.render()
 page.run()

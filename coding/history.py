@@ -248,7 +248,7 @@ def _revert_and_log(session: Session, who: str, event: store.Event, ops: Callabl
     return _summary(event, log_id)
 
 
-def undo(session: Session, coder: str) -> dict[str, Any] | None:
+def undo(session: Session, coder: str, *, by: str | None = None) -> dict[str, Any] | None:
     """Revert this coder's most recent change that is in force.
 
     Parameters
@@ -256,6 +256,10 @@ def undo(session: Session, coder: str) -> dict[str, Any] | None:
     session : Session
     coder : str
         Whose change; other coders' changes are never undone by it.
+    by : str, optional
+        Who is undoing it, recorded on the ``undo`` event (default ``coder``). Whether
+        ``by`` may act on ``coder``'s changes is the caller's rule (in team mode only an
+        owner may; see ``team.roles``, action ``undo_others``).
 
     Returns
     -------
@@ -275,13 +279,13 @@ def undo(session: Session, coder: str) -> dict[str, Any] | None:
         return None
     fwd = _last_ops(session, EventType.REDO, event.id)
     return _revert_and_log(
-        session, who, event, lambda: forward_ops(event.type, event.payload, session) if fwd is None else fwd,
+        session, who if by is None else as_coder(by), event, lambda: forward_ops(event.type, event.payload, session) if fwd is None else fwd,
         log_type=EventType.UNDO, undone=1, verb="undone",
     )
 
 
-def redo(session: Session, coder: str) -> dict[str, Any] | None:
-    """Re-apply this coder's most recently undone change.
+def redo(session: Session, coder: str, *, by: str | None = None) -> dict[str, Any] | None:
+    """Re-apply this coder's most recently undone change (``by``: who does it, as in :func:`undo`).
 
     Returns
     -------
@@ -302,7 +306,8 @@ def redo(session: Session, coder: str) -> dict[str, Any] | None:
     back = _last_ops(session, EventType.UNDO, event.id)
     if back is None:
         raise CodingError(f"Event {event.id} is marked undone but has no undo record, so it cannot be redone.")
-    return _revert_and_log(session, who, event, lambda: back, log_type=EventType.REDO, undone=0, verb="redone")
+    return _revert_and_log(session, who if by is None else as_coder(by), event, lambda: back,
+                           log_type=EventType.REDO, undone=0, verb="redone")
 
 
 def peek(session: Session, coder: str) -> dict[str, dict[str, Any] | None]:

@@ -1,4 +1,4 @@
-"""Project page: what is open, its contents, and opening or creating another project."""
+"""Project page: what is open, its contents, and (single-user mode only) opening or creating another project."""
 from pathlib import Path
 
 import streamlit as st
@@ -11,7 +11,9 @@ st.title("Project")
 overview = state.attempt(state.read, project_overview)
 if overview:
     st.subheader(overview["name"])
-    st.caption(state.project_path())
+    path = state.project_path()
+    # a server URL may carry a password, and a team need not see the server's folders
+    st.caption(state.project_label() if state.team_mode() or "://" in path else path)
     if overview.get("simulated_outcomes"):
         st.warning(f"Simulated outcomes — {overview['simulated_outcomes']}", icon=":material/science:")
     cols = st.columns(5)
@@ -26,9 +28,14 @@ if overview:
     )
 
 st.divider()
+if state.team_mode():
+    st.caption("This workbench is shared by a team: the server's configuration sets the project, "
+               "so it cannot be switched here.")
+    st.stop()
+
 st.subheader("Open or create another project")
 with st.form("open_project"):
-    path = st.text_input("Project file (.sqlite) or database URL",
+    path = st.text_input("Project file (.sqlite or .tandem, in an existing folder) or a postgresql:// URL",
                          placeholder=str(Path.home() / "tandem" / "my-study.sqlite"))
     submitted = st.form_submit_button("Open (creates an empty project if the file is new)")
 if submitted:

@@ -1,7 +1,16 @@
-"""Shared page state: which project is open, its engine, sessions, and safe calls.
+"""Shared page state: which project is open, its engine, sessions, safe calls, and who is logged in.
 
 One SQLAlchemy engine per database URL (cached as a resource); never cache sessions or
 ORM objects. Every write bumps ``revision`` so cached plain data can be keyed on it.
+
+Team mode (``TANDEM_TEAM=1`` or the project's ``team_mode`` setting; see :mod:`team.mode`):
+:func:`refresh_auth`, called first on every run by workbench.py, says whether it is on and who
+is logged in (re-read from the project each run, so a removed or demoted user loses access at
+once). Then :func:`db` refuses to open a session before a login, and guards every session with
+the user's role (:func:`team.protect`), so every page's reads and writes are covered, not only
+the controls a page hides; :func:`coder` is the logged-in name; :func:`open_project` is refused.
+Single-user mode (no login) works as before, except that :func:`open_project` takes only
+``.sqlite``/``.tandem`` files in existing folders or a PostgreSQL URL (:func:`team.project_target`).
 """
 from __future__ import annotations
 
@@ -13,9 +22,12 @@ from typing import Any, Callable, Iterator
 import streamlit as st
 
 import store
+import team
 
 PROJECT_KEY = "tandem_project"
 CODER_KEY = "tandem_coder"
+USER_KEY = "tandem_user"  # the logged-in user's name (team mode)
+AUTH_KEY = "_tandem_auth"  # this run's {"team", "name", "role", "error"} (refresh_auth)
 
 
 @st.cache_resource(on_release=lambda e: e.dispose(), show_spinner=False)
@@ -37,7 +49,10 @@ def _remembered() -> str | None:
         return None
     if not path or ("://" not in path and not Path(path).exists()):
         return None
-    return path
+    try:
+        return team.project_target(path)
+    except ValueError:  # remembered before the rules (another suffix): not reopened silently
+        return None
 
 
 def project_path() -> str:
@@ -59,9 +74,25 @@ def project_path() -> str:
 
 
 def open_project(path: str) -> None:
-    """Switch the workbench to another project file (created if new) and remember it."""
+    """Switch the workbench to another project file (created if new) and remember it.
+
+    Raises
+    ------
+    team.AccessDenied
+        In team mode: the server's configuration fixes the project.
+    team.TeamError
+        Not a ``.sqlite``/``.tandem`` file in an existing folder, nor a PostgreSQL URL.
+    ValueError
+        The workbench was started with ``TANDEM_PROJECT``.
+    store.ProjectError
+        The file exists and is not a Tandem project.
+    """
+    if team_mode():
+        raise team.AccessDenied("In team mode the server's configuration (TANDEM_PROJECT) sets the project; "
+                                "it cannot be changed here.")
     if os.environ.get("TANDEM_PROJECT"):
         raise ValueError("This workbench was started with TANDEM_PROJECT set; restart without it to switch projects.")
+    path = team.project_target(path)
     store.connect(path).dispose()
     st.session_state[PROJECT_KEY] = path
     try:
@@ -81,9 +112,126 @@ def engine():
 
 @contextmanager
 def db() -> Iterator[Any]:
-    """One transaction on the open project (commit on success, roll back on error)."""
+    """One transaction on the open project (commit on success, roll back on error).
+
+    In team mode the session refuses, statement by statement, what the logged-in user's role
+    may not do (:func:`team.protect`); before a login no session is opened at all.
+
+    Raises
+    ------
+    team.AccessDenied
+        Team mode and nobody logged in (or, later, a statement the role may not run).
+    """
+    auth = _auth()
+    if auth["team"] and auth["role"] is None:
+        raise team.AccessDenied("Log in first.")
     with store.session_scope(engine()) as session:
+        if auth["team"]:
+            team.protect(session, auth["role"])
         yield session
+
+
+def _reset_session() -> None:
+    """Forget everything this browser session held (fits, selections, flashes), keeping the project."""
+    project = st.session_state.get(PROJECT_KEY)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if project is not None:
+        st.session_state[PROJECT_KEY] = project
+
+
+def refresh_auth() -> dict[str, Any]:
+    """Decide, for this run, whether team mode is on and who is logged in; remember it for the run.
+
+    Returns
+    -------
+    dict
+        ``{"team": bool, "name": str or None, "role": str or None, "error": str or None}``;
+        ``error`` is set when the project could not be read to tell (single-user pages then
+        show only the Project page, where another project can be opened).
+
+    Raises
+    ------
+    team.TeamError
+        ``TANDEM_TEAM`` holds a value that is neither on nor off, or team mode is asked for
+        by the environment without ``TANDEM_PROJECT``.
+    """
+    on = team.env_team_mode()
+    if on and not os.environ.get("TANDEM_PROJECT"):
+        raise team.TeamError("Team mode (TANDEM_TEAM=1) needs TANDEM_PROJECT, the project the server serves.")
+    name = st.session_state.get(USER_KEY)
+    user, error = None, None
+    try:
+        with store.session_scope(engine()) as session:
+            on = on or team.project_team_mode(session)
+            if on and name:
+                user = team.get_user(session, name)
+    except Exception as exc:  # a broken or unreadable project: say so, show no data
+        if on:
+            raise
+        error = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    if name and user is None:  # removed since, or team mode was switched off
+        _reset_session()
+    auth = {"team": bool(on), "name": user["name"] if user else None, "role": user["role"] if user else None,
+            "error": error}
+    st.session_state[AUTH_KEY] = auth
+    return auth
+
+
+def _auth() -> dict[str, Any]:
+    auth = st.session_state.get(AUTH_KEY)
+    return auth if isinstance(auth, dict) else refresh_auth()
+
+
+def team_mode() -> bool:
+    """Whether this workbench runs in team mode (login and roles)."""
+    return bool(_auth()["team"])
+
+
+def user() -> dict[str, str] | None:
+    """``{"name", "role"}`` of the logged-in user in team mode; None otherwise."""
+    auth = _auth()
+    return {"name": auth["name"], "role": auth["role"]} if auth["team"] and auth["name"] else None
+
+
+def can(action: str) -> bool:
+    """Whether the person at this workbench may do ``action`` (always, in single-user mode)."""
+    auth = _auth()
+    if not auth["team"]:
+        return True
+    return auth["role"] is not None and team.allowed(auth["role"], action)
+
+
+def require(action: str) -> None:
+    """Return if :func:`can` ``action``; else raise :class:`team.AccessDenied` with one sentence."""
+    if team_mode():
+        team.require(_auth()["role"], action)
+
+
+def client_address() -> str:
+    """The browser's address as the server sees it ("" when unknown)."""
+    try:
+        return str(st.context.ip_address or "")
+    except Exception:
+        return ""
+
+
+def login(name: str, password: str) -> team.LoginResult:
+    """Check a login (logged and rate-limited by :func:`team.attempt_login`); on success start a
+    fresh session for the user. Returns the result; its message is one sentence."""
+    with store.session_scope(engine()) as session:
+        result = team.attempt_login(session, name, password, client_address())
+    if result.ok:
+        _reset_session()
+        st.session_state[USER_KEY] = result.name
+        refresh_auth()
+    return result
+
+
+def logout() -> None:
+    """Forget the login and everything the session held."""
+    _reset_session()
+    refresh_auth()
 
 
 def revision() -> int:
@@ -96,7 +244,45 @@ def bump() -> None:
 
 
 def coder() -> str:
+    """Who is coding: the logged-in user in team mode; else the sidebar's coder box, ``TANDEM_CODER``
+    or ``researcher``.
+
+    Raises
+    ------
+    team.AccessDenied
+        Team mode and nobody logged in.
+    """
+    if team_mode():
+        name = _auth()["name"]
+        if not name:
+            raise team.AccessDenied("Log in first.")
+        return name
     return st.session_state.get(CODER_KEY) or os.environ.get("TANDEM_CODER", "researcher")
+
+
+def _history_call(func_name: str, whose: str | None) -> Any:
+    import coding
+
+    me = coder()
+    who = me if whose is None else whose
+    if who != me and not (team_mode() and can("undo_others")):
+        st.error("Undo and redo act on your own changes only; in team mode an owner may act on anyone's.")
+        return None
+    return write(getattr(coding, func_name), who, by=me)
+
+
+def undo(whose: str | None = None) -> Any:
+    """Undo the latest change of ``whose`` (default: the current coder) as :func:`write` does.
+
+    Only an owner in team mode may act on another person's changes; anyone else gets one
+    sentence (:class:`team.AccessDenied`), shown by :func:`attempt` when called through it.
+    """
+    return _history_call("undo", whose)
+
+
+def redo(whose: str | None = None) -> Any:
+    """Redo the latest undone change of ``whose`` (default: the current coder); rules as :func:`undo`."""
+    return _history_call("redo", whose)
 
 
 def attempt(func: Callable[..., Any], *args, success: str | None = None, **kwargs) -> Any:
@@ -120,7 +306,15 @@ def attempt(func: Callable[..., Any], *args, success: str | None = None, **kwarg
 
 
 def write(func: Callable[..., Any], *args, success: str | None = None, **kwargs) -> Any:
-    """Run ``func(session, *args, **kwargs)`` in a transaction and bump the revision."""
+    """Run ``func(session, *args, **kwargs)`` in a transaction and bump the revision.
+
+    In team mode a viewer's write is refused at once with one sentence, and any other role's
+    session refuses the statements the role may not run (see :func:`db`).
+    """
+    if team_mode() and not any(can(a) for a in team.ACTIONS if a not in ("read", "export")):
+        st.error(f"A {_auth()['role'] or 'visitor'} may only read and export; ask an owner for the coder role.")
+        return None
+
     def run():
         with db() as session:
             return func(session, *args, **kwargs)

@@ -1,0 +1,25 @@
+"""Log in (team mode): the only page a browser gets before a login; it shows nothing of the project."""
+import streamlit as st
+
+from ui import state
+
+st.title("Tandem")
+st.caption("This workbench is shared by a team. Log in to continue.")
+
+with st.form("login", clear_on_submit=True):  # the password does not stay in the session
+    name = st.text_input("Name", autocomplete="username")
+    password = st.text_input("Password", type="password", autocomplete="current-password")
+    submitted = st.form_submit_button("Log in", type="primary")
+
+if submitted:
+    if not name.strip() or not password:
+        st.error("Give your name and your password.")
+    else:
+        result = state.attempt(state.login, name, password)
+        if result is not None and result.ok:
+            st.rerun()
+        elif result is not None:
+            st.error(result.message)
+
+st.caption("No account yet? The team's owner adds people on the Users page, or on the server with "
+           "`python cli.py users add --project P --name NAME --role coder`.")
