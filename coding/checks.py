@@ -55,10 +55,18 @@ def as_text(value: Any, what: str) -> str:
 
 
 def as_coder(value: Any) -> str:
-    """A coder or author id: a non-empty string of at most 100 characters, stripped."""
+    """A coder or author id: a non-empty string of at most 100 characters in the canonical
+    form of ``corpus.names.clean_name`` (NFKC, invisible characters removed, spaces
+    collapsed), so "Ｍａｒｋ" and "Mark\\u200b" are the coder "Mark"; a line break, control
+    character or bidi override is refused with ``CodingError``."""
     if not isinstance(value, str) or not value.strip():
         raise CodingError(f"Coder {value!r} is not valid; give a non-empty name.")
-    name = unicodedata.normalize("NFC", value.strip())
+    from corpus.names import BadNameError, clean_name
+
+    try:
+        name = clean_name(value, "coder name", max_len=10 * MAX_CODER)
+    except BadNameError as exc:
+        raise CodingError(str(exc)) from None
     if len(name) > MAX_CODER:
         raise CodingError(f"Coder {name[:20]!r}... is longer than {MAX_CODER} characters.")
     return name

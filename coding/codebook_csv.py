@@ -26,7 +26,8 @@ import store
 from coding.codebook_merge import CodeNode, merge_code_tree
 from coding.errors import CodingError
 from coding.spreadsheet import restore, to_csv_bytes, to_csv_text, write_csv
-from coding.tree import codebook
+from coding.tree import MAX_DEPTH, codebook
+from corpus.name_keys import name_key
 
 __all__ = ["CSV_COLUMNS", "export_codebook_csv", "import_codebook_csv"]
 
@@ -103,7 +104,9 @@ def read_codebook_csv(source: str | Path | bytes | io.IOBase) -> list[CodeNode]:
     ------
     CodingError
         Unreadable file, no ``path``/``name`` column, a row without a path, a name that
-        contradicts its path, a repeated path, a bad ``codable`` or ``colour`` value.
+        contradicts its path, a repeated path (compared by ``corpus.name_keys.name_key``,
+        so full-width and zero-width variants repeat), a path deeper than
+        ``coding.tree.MAX_DEPTH``, a bad ``codable`` or ``colour`` value.
     """
     frame = _read(source)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
@@ -114,7 +117,10 @@ def read_codebook_csv(source: str | Path | bytes | io.IOBase) -> list[CodeNode]:
     explicit: set[tuple[str, ...]] = set()
     for k, row in enumerate(frame.to_dict("records"), start=2):  # row 1 is the header
         parts = _parts(row, k)
-        key = tuple(p.casefold() for p in parts)
+        if len(parts) > MAX_DEPTH + 1:
+            raise CodingError(f"Codebook CSV row {k}: the path is {len(parts)} levels deep; at most "
+                              f"{MAX_DEPTH + 1} are allowed.")
+        key = tuple(name_key(p) for p in parts)
         if key in explicit:
             raise CodingError(f"Codebook CSV row {k}: path {'/'.join(parts)!r} appears twice.")
         explicit.add(key)

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 import store
 from corpus.errors import CorpusError
 from corpus.language import detect_language
+from corpus.name_keys import name_key
+from corpus.names import BadNameError, clean_name
 from corpus.places import Mention, PlaceMatcher, city_rows
 from corpus.readers import ReadResult, read_bytes, read_file
 from corpus.segment import segment
@@ -105,7 +107,10 @@ def import_text(
     Raises
     ------
     CorpusError
-        Empty text, bad kind/language/attributes, or a name already in the project.
+        Empty text, bad kind/language/attributes, a name holding a line break, control
+        character or bidi override, or a name already in the project (compared by
+        ``corpus.name_keys.name_key``: "Ｐ1" and "P1\u200b" are "P1"). The name is stored in
+        the form of ``corpus.names.clean_name``; the text itself is never changed by it.
     """
     if not isinstance(text, str):
         raise CorpusError(f"{source_filename or name}: the text must be a str, not {type(text).__name__}.")
@@ -239,7 +244,10 @@ def _import_read(session, result: ReadResult, name, kind, language, attributes, 
 def _validate(session, text, *, name, kind, language, attributes, label) -> tuple[str, str, dict]:
     if not isinstance(name, str) or not name.strip():
         raise CorpusError(f"{label}: the document needs a non-empty name.")
-    name = name.strip()
+    try:  # NFKC, invisible characters removed; line breaks, controls and bidi overrides refused
+        name = clean_name(name, "document name", max_len=10 * _NAME_MAX)
+    except BadNameError as exc:
+        raise CorpusError(f"{label}: {exc}") from None
     if len(name) > _NAME_MAX:
         raise CorpusError(f"{label}: the document name is {len(name)} characters long; the limit is {_NAME_MAX}.")
     if kind not in KINDS:
@@ -258,7 +266,8 @@ def _validate(session, text, *, name, kind, language, attributes, label) -> tupl
             raise CorpusError(f"{label}: attributes cannot be stored as JSON ({exc}).") from exc
     if not text.strip():
         raise CorpusError(f"{label}: contains no text.")
-    if session.scalar(select(store.Document.id).where(store.Document.name == name)) is not None:
+    key = name_key(name)
+    if any(name_key(other) == key for other in session.scalars(select(store.Document.name))):
         raise CorpusError(
             f"{label}: a document named {name!r} is already in the project; import it under another name (name=...)."
         )

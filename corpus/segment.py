@@ -35,6 +35,18 @@ sentencizer keeps following punctuation tokens). The ASCII full stop is *not* a 
 end in Chinese text (it occurs in numbers, abbreviations and English names). Sentences
 never cross paragraph boundaries.
 
+Long paragraphs: a paragraph is handed to spaCy in pieces of at most ``MAX_PIECE``
+(5,000) code points, so the work stays linear in the text length (spaCy's jieba tokenizer
+re-aligns words with a slice per word, quadratic in the length of what it is given: a
+200,000-character line without punctuation took minutes). A paragraph longer than that is
+cut after the last sentence end (a mark of the sentence rule, then any punctuation and
+white space; English also needs white space after it) that leaves a piece of at most
+``MAX_PIECE``; with no sentence end in reach it is cut at ``MAX_PIECE`` code points (at the
+last white space of the piece's second half if there is one, never before a combining
+mark or joiner), and that cut also ends a sentence. Paragraphs up to ``MAX_PIECE`` (every
+ordinary paragraph) are segmented exactly as before. Offsets stay exact: each piece's
+sentences are shifted by the piece's start.
+
 Speed (``bench/import_speed.py``, one core): segmenting 1,000,000 code points takes about
 3 s for Chinese (jieba tokenisation dominates) and under 1 s for English; loading the
 Chinese pipeline once costs about 1.5 s. Full jieba tokenisation is kept at every length:
@@ -45,6 +57,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,6 +70,9 @@ WRAP_SHARE = 0.75
 _WRAP_MIN_LINE = 20
 _WRAP_MIN_LINES = 5
 
+#: Longest piece of a paragraph handed to spaCy at once (code points).
+MAX_PIECE = 5_000
+
 ZH_PUNCT_CHARS = ["。", "！", "？", "；", "…", "!", "?", ";", "．", "｡", "﹒", "﹖", "﹗", "‼", "⁇", "⁈", "⁉"]
 
 _CLOSERS = "\"'”’」』）)］]】〕》〉"
@@ -68,6 +84,8 @@ _PAGE_MARKER = re.compile(
 )
 
 Span = tuple[int, int]
+
+_SENTENCE_MARKS = {"zh": frozenset(ZH_PUNCT_CHARS), "en": frozenset(".!?")}
 
 
 @dataclass(frozen=True)
@@ -186,12 +204,72 @@ def _nlp(language: str):
     return nlp
 
 
+def _gap(ch: str) -> bool:
+    """Punctuation or white space: what may sit between a sentence mark and the next sentence."""
+    return ch.isspace() or unicodedata.category(ch)[0] == "P"
+
+
+def _sentence_cut(text: str, start: int, limit: int, marks: frozenset, language: str) -> int | None:
+    """The last position ``q`` in ``(start, limit)`` that starts a sentence: ``text[q]`` is
+    neither punctuation nor space and the run of punctuation/space before it holds a mark
+    (in English, followed by white space). Each character is looked at most twice."""
+    k = limit - 1
+    while k > start:
+        if _gap(text[k]) or not _gap(text[k - 1]):
+            k -= 1
+            continue
+        j, ok, spaced = k - 1, False, False
+        while j >= start and _gap(text[j]):
+            if text[j] in marks and (language != "en" or spaced):
+                ok = True
+            spaced = spaced or text[j].isspace()
+            j -= 1
+        if ok and j >= start:
+            return k
+        k = j
+    return None
+
+
+def _hard_cut(text: str, start: int, limit: int) -> int:
+    """A character boundary at or before ``limit``: the last white space of the second half
+    of ``[start, limit)`` if any, else ``limit``, moved back before combining marks and joiners."""
+    space = max(text.rfind(" ", start + (limit - start) // 2, limit), text.rfind("\n", start + (limit - start) // 2,
+                                                                                   limit))
+    cut = space + 1 if space > start else limit
+    while cut > start + 1 and (unicodedata.combining(text[cut]) or unicodedata.category(text[cut]) in ("Mn", "Me", "Mc")
+                               or text[cut] in "\u200d\u200c\ufe0e\ufe0f"):
+        cut -= 1
+    return cut
+
+
+def pieces(text: str, start: int, end: int, language: str, size: int = MAX_PIECE) -> list[Span]:
+    """``[start, end)`` cut into consecutive pieces of at most ``size`` code points.
+
+    Cuts fall after the last sentence end in reach, else at a character boundary (see the
+    module docstring). The pieces tile ``[start, end)`` exactly. Linear in ``end - start``.
+    """
+    marks = _SENTENCE_MARKS.get(language, _SENTENCE_MARKS["en"])
+    out: list[Span] = []
+    a = start
+    while end - a > size:
+        limit = a + size
+        cut = _sentence_cut(text, a, limit, marks, language)
+        if cut is None or cut <= a:
+            cut = _hard_cut(text, a, limit)
+        out.append((a, cut))
+        a = cut
+    out.append((a, end))
+    return out
+
+
 def sentences(text: str, language: str, paragraph_spans: list[Span]) -> list[Span]:
-    """Sentence spans inside each paragraph span (see ``segment``)."""
+    """Sentence spans inside each paragraph span (see ``segment``); paragraphs longer than
+    ``MAX_PIECE`` go to spaCy in pieces (``pieces``)."""
     nlp = _nlp(language)
     out: list[Span] = []
-    texts = (text[a:b] for a, b in paragraph_spans)
-    for (p_start, _p_end), doc in zip(paragraph_spans, nlp.pipe(texts, batch_size=256)):
+    chunks = [piece for a, b in paragraph_spans for piece in pieces(text, a, b, language)]
+    texts = (text[a:b] for a, b in chunks)
+    for (p_start, _p_end), doc in zip(chunks, nlp.pipe(texts, batch_size=256)):
         for sent in doc.sents:
             span = _strip_span(doc.text, sent.start_char, sent.end_char)
             if span:
