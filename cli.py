@@ -98,15 +98,16 @@ def cmd_import(args) -> str:
                 if not isinstance(exc, (ValueError, OSError)):
                     reason = f"{exc.__class__.__name__}: {reason}"
                 refused.append(path.name)
-                print(store.mask_secrets(f"refused {path}: {reason}"), file=sys.stderr, flush=True)
+                line = f"refused {reason}" if reason.startswith(f"{path.name}:") else f"refused {path}: {reason}"
+                print(store.mask_secrets(line), file=sys.stderr, flush=True)
                 continue
             print(f"imported {path}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} "
                   f"paragraphs, {result.n_sentences} sentences, {result.n_mentions} place mentions"
                   + (f" (warnings: {'; '.join(result.warnings)})" if result.warnings else ""), flush=True)
     n = len(args.files)
     if refused:
-        raise CliError(f"{len(refused)} of {n} file(s) refused ({', '.join(refused)}); "
-                       f"the other {n - len(refused)} were imported.")
+        raise CliError(f"{len(refused)} of {n} file(s) refused ({', '.join(refused)}), "
+                       f"{n - len(refused)} imported.")
     return f"Imported {n} file(s)."
 
 
