@@ -39,6 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--role", default=None, choices=ROLES, help="owner, coder or viewer (add, role)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input instead of the terminal")
+    p.add_argument("--password", default=None, help=argparse.SUPPRESS)  # refused in run(), never echoed
 
 
 def read_password(name: str, from_stdin: bool, *, stdin: TextIO | None = None,
@@ -81,6 +82,9 @@ def run(session: Session, args: argparse.Namespace, *, stdin: TextIO | None = No
         Missing options, a refused name, role or password, the last owner, an unknown user.
     """
     action = args.action
+    if getattr(args, "password", None) is not None:
+        raise TeamError("Passwords are never taken from the command line, where others can read them; "
+                        "type it when asked, or pipe it with --password-stdin.")
     if action != "mode" and args.value is not None:
         raise TeamError(f"`users {action}` takes no {args.value!r}; only `users mode` takes on or off.")
     if action == "list":
