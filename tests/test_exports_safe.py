@@ -260,3 +260,27 @@ def test_regression_table_csv_is_safe(world):
     assert coef and all(_PLAIN_NUMBER.fullmatch(c[1:].rstrip("*")) for c in coef)  # "-0.345**" behind a quote
     plain = [c for row in rows[1:] for c in row[1:] if _PLAIN_NUMBER.fullmatch(c)]
     assert plain  # bare numbers stay as they are
+
+
+def test_no_export_bypasses_coding_spreadsheet():
+    """Every CSV/XLSX writer in the application goes through coding.spreadsheet (a new export that calls
+    pandas or openpyxl directly fails here). Development scripts that write the demo's own source
+    tables (data/demo/make_facts.py) and benchmarks are not exports."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    writer = re.compile(r"\.to_csv\(|\.to_excel\(|csv\.writer\(|csv\.DictWriter\(|Workbook\(|ExcelWriter\(")
+    offenders = []
+    tops = [p for p in root.iterdir() if not p.name.startswith(".") and p.name not in ("tests", "bench")
+            and "venv" not in p.name]
+    files = [p for top in tops for p in ([top] if top.suffix == ".py" else sorted(top.rglob("*.py")) if top.is_dir()
+                                         else [])]
+    assert {"cli.py", "workbench.py"} <= {p.name for p in files}
+    for path in files:
+        rel = path.relative_to(root).as_posix()
+        if rel in ("coding/spreadsheet.py", "data/demo/make_facts.py"):
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if writer.search(line):
+                offenders.append(f"{rel}:{n}: {line.strip()}")
+    assert offenders == []
