@@ -72,14 +72,15 @@ def unknown_names(formula: str, columns) -> list[str]:
     -------
     list of str
         In order of first appearance; quoted strings, Python keywords, names followed by
-        ``(`` or ``.`` and ``FORMULA_FUNCTIONS`` are ignored.
+        ``(``, ``.`` or ``=`` (a keyword argument) and ``FORMULA_FUNCTIONS`` are ignored.
     """
     cols = set(map(str, columns))
     stray: list[str] = []
     bare = _STRING.sub(" ", formula)
     for match in _IDENTIFIER.finditer(bare):
         name, after = match.group(1), bare[match.end():].lstrip()
-        if after.startswith(("(", ".")) or keyword.iskeyword(name) or name in FORMULA_FUNCTIONS:
+        keyword_arg = after.startswith("=") and not after.startswith("==")  # Treatment(reference=...)
+        if after.startswith(("(", ".")) or keyword_arg or keyword.iskeyword(name) or name in FORMULA_FUNCTIONS:
             continue
         if name not in cols and name not in stray:
             stray.append(name)

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import sys
 import types
 import unicodedata
 
@@ -430,9 +431,20 @@ class _Refused:
         return f"<refused {self._name}>"
 
 
+def _q(name):
+    """patsy's ``Q("name")`` without its reach into the evaluating frame's globals (which hold
+    ``__builtins__``): the name is looked up among the columns and the allowed names only."""
+    if not isinstance(name, str) or name.startswith("_"):
+        raise FormulaError(f"Q() takes one quoted column name not starting with '_', not {_short(repr(name))}.")
+    try:
+        return sys._getframe(1).f_locals[name]  # patsy's lookup dict: the table, then this namespace
+    except KeyError:
+        raise NameError(f"no data named {name!r} found") from None
+
+
 _NP = types.SimpleNamespace(**{name: getattr(np, name) for name in NP_FUNCTIONS})
 _NAMESPACE = {name: _Refused(name) for name in [*dir(builtins), "__builtins__"]}
-_NAMESPACE.update({name: getattr(np, name) for name in NP_FUNCTIONS}, np=_NP)
+_NAMESPACE.update({name: getattr(np, name) for name in NP_FUNCTIONS}, np=_NP, Q=_q)
 
 
 def safe_environment() -> patsy.EvalEnvironment:
@@ -442,8 +454,9 @@ def safe_environment() -> patsy.EvalEnvironment:
     -------
     patsy.EvalEnvironment
         One namespace: ``log, log1p, exp, sqrt, abs`` (numpy's), ``np`` (a namespace of those
-        five only) and every Python builtin name plus ``__builtins__`` bound to a stub that
-        raises ``FormulaError`` when called, indexed or read. patsy adds its own ``I, C, Q,
+        five only), ``Q`` (patsy's, minus its lookup in the frame's globals, where Python keeps
+        ``__builtins__``) and every Python builtin name plus ``__builtins__`` bound to a stub
+        that raises ``FormulaError`` when called, indexed or read. patsy adds its own ``I, C,
         center, standardize, scale, Treatment`` … behind it; the table's columns come first.
     """
     return patsy.EvalEnvironment([_NAMESPACE])
