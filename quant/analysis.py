@@ -88,12 +88,15 @@ NOT_PREDICTORS = {"code", "dyad_id", "city_a", "city_b", "lat", "lon", "breadth"
 def fallback_terms(dimension: str, columns) -> list[str]:
     """Default predictors when none of the Needs–Supply proxies exist: every numeric variable
     of the table that is not an id, an outcome or bookkeeping (raw ``distance_km`` gives way to
-    ``log_distance``). ``columns`` may be a DataFrame (numeric dtypes checked) or names."""
+    ``log_distance``). ``columns`` may be a DataFrame (numeric dtypes checked) or names. Only
+    names a formula can hold bare are used (identifiers not starting with ``_``; others need
+    ``Q("…")``, ``quant.formula_guard``)."""
     if hasattr(columns, "dtypes"):
         names = [c for c in columns.columns if pd.api.types.is_numeric_dtype(columns[c])]
     else:
         names = list(columns)
-    return [c for c in names if c not in NOT_PREDICTORS and not str(c).startswith(("connection_", "degree_"))]
+    return [c for c in names if c not in NOT_PREDICTORS and not str(c).startswith(("connection_", "degree_"))
+            and str(c).isidentifier() and not str(c).startswith("_")]
 
 
 def _sparse_outcome_note(data: pd.DataFrame, formula: str) -> str:
