@@ -42,11 +42,15 @@ if formula_key not in st.session_state:
     except ValueError as exc:
         st.session_state[formula_key] = ""
         st.info(str(exc))
+language_help = (" Formulas are data, never code: column names, numbers, + - * / ** : ( ), I(), C() (with "
+                 "Treatment('level')), Q(\"column name\"), log, log1p, exp, sqrt, abs (also np.log …), center, "
+                 "standardize, scale; anything else is refused before it runs.")
 operators_help = ("Any outcome left of ~. Dyad formulas may build covariates from city attributes: sum(x), "
                   "absdiff(x), min(x), max(x), product(x), same(x), both(x); never sum, absdiff, min and max "
-                  "of one variable together.")
+                  "of one variable together." + language_help)
 formula = st.text_input("Formula (patsy)", key=formula_key,
-                        help=operators_help if dimension != "breadth" else "Any outcome left of ~; city variables.")
+                        help=operators_help if dimension != "breadth"
+                        else "Any outcome left of ~; city variables." + language_help)
 zero = ""
 if model == "hurdle":
     zero = st.text_input("Zero part (logit) right-hand side", key=zero_key, placeholder="~ log_gravity + same_strategy",
