@@ -115,7 +115,7 @@ def _cell(value: Any) -> Any:
 
 def _label(value: Any) -> Any:
     if isinstance(value, tuple):  # a MultiIndex column: one header cell
-        value = " / ".join("" if v is None else str(v) for v in value)
+        value = " / ".join(str(v) for v in value if v is not None and str(v) != "")
     return _cell("" if value is None else value)
 
 

@@ -284,3 +284,17 @@ def test_no_export_bypasses_coding_spreadsheet():
             if writer.search(line):
                 offenders.append(f"{rel}:{n}: {line.strip()}")
     assert offenders == []
+
+
+def test_shapes_and_xlsx_limits():
+    """Index and MultiIndex headers are neutralised too; XLSX replaces what XML cannot hold and keeps
+    Excel's 32,767-character cell limit; empty frames still carry the BOM and the header."""
+    m = pd.DataFrame([[1, -2.5]], columns=pd.MultiIndex.from_tuples([("=a", "x"), ("b", "y")]),
+                     index=pd.Index(["@r"], name=None))
+    assert csv_cells(to_csv_bytes(m, index=True)) == [["", "'=a / x", "b / y"], ["'@r", "1", "-2.5"]]
+    long = pd.DataFrame({"t": ["=" + "长" * 40_000, "a\x01b"]})
+    cells = xlsx_cells(to_xlsx_bytes(long))
+    assert [len(c.value) for c in cells] == [1, 32_767, 3] and cells[1].value.startswith("'=长") \
+        and cells[1].value.endswith("…") and cells[2].value == "a\ufffdb"
+    assert csv_cells(to_csv_bytes(long))[1][0] == "'=" + "长" * 40_000  # CSV keeps everything
+    assert to_csv_bytes(pd.DataFrame({"a": pd.Series([], dtype=object)})) == BOM + b'"a"\n'
