@@ -7,7 +7,7 @@ to missing values (reported as a warning sentence) and refuses infinite values, 
 variable.
 
 Every formula is checked by ``quant.formula_guard.check_formula`` before patsy parses or
-evaluates it, and patsy evaluates in ``quant.formula_guard.safe_environment()`` (the allowed
+evaluates it, and patsy evaluates in ``quant.formula_env.safe_environment()`` (the allowed
 functions only, no Python builtins): formulas are data, never code.
 """
 from __future__ import annotations
@@ -21,7 +21,8 @@ import pandas as pd
 import patsy
 
 from quant.errors import ModelError, QuantError
-from quant.formula_guard import check_formula, safe_environment
+from quant.formula_env import safe_environment
+from quant.formula_guard import check_formula
 
 __all__ = ["Design", "build_design", "formula_columns"]
 

@@ -38,31 +38,22 @@ How the check works, and why it is sound
    (PEP 3131), so ``ｅｖａｌ`` *is* ``eval`` to ``eval``: the AST holds the normalised name, and
    that is what is checked; a name written in another form than its normalised one is refused
    too, so lookalikes never hide a name.
-5. **Defence in depth** (:func:`safe_environment`): the namespace patsy evaluates in holds only
-   the allowed functions; ``np`` is a namespace of the five allowed numpy functions, and every
-   Python builtin name (and ``__builtins__``) is shadowed by a stub that refuses to be used, so
-   even a formula that slipped past the check could not reach ``__import__``, ``open`` or
-   ``eval``.
+5. **Defence in depth** (``quant.formula_env.safe_environment``): the namespace patsy evaluates
+   in holds only the allowed functions and no Python builtin, so even a formula that slipped
+   past this check could not reach ``__import__``, ``open`` or ``eval``.
 """
 from __future__ import annotations
 
 import ast
-import builtins
-import sys
-import types
 import unicodedata
 
-import numpy as np
 import patsy
 from patsy.parse_formula import parse_formula
 
 from quant.dyads import OPERATORS
 from quant.errors import FormulaError
 
-__all__ = [
-    "MAX_LENGTH", "MAX_NESTING", "MAX_DEPTH", "MAX_TERMS", "FUNCTIONS", "NP_FUNCTIONS",
-    "check_formula", "safe_environment",
-]
+__all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_DEPTH", "MAX_TERMS", "FUNCTIONS", "NP_FUNCTIONS", "check_formula"]
 
 #: Longest formula accepted, in code points.
 MAX_LENGTH = 2_000
@@ -409,54 +400,3 @@ def check_formula(formula, *, outcome: str = "required", operators: bool = False
     for code in check.tree(text, outcome):
         check.python(code)
     return text
-
-
-class _Refused:
-    """Stands for a Python builtin inside patsy's namespace: any use raises FormulaError."""
-
-    __slots__ = ("_name",)
-
-    def __init__(self, name: str) -> None:
-        object.__setattr__(self, "_name", name)
-
-    def _refuse(self, *args, **kwargs):
-        raise FormulaError(f"`{self._name}` is not a column or an allowed function in a formula.")
-
-    __call__ = _refuse
-    __getattr__ = _refuse
-    __getitem__ = _refuse
-    __iter__ = _refuse
-
-    def __repr__(self) -> str:
-        return f"<refused {self._name}>"
-
-
-def _q(name):
-    """patsy's ``Q("name")`` without its reach into the evaluating frame's globals (which hold
-    ``__builtins__``): the name is looked up among the columns and the allowed names only."""
-    if not isinstance(name, str) or name.startswith("_"):
-        raise FormulaError(f"Q() takes one quoted column name not starting with '_', not {_short(repr(name))}.")
-    try:
-        return sys._getframe(1).f_locals[name]  # patsy's lookup dict: the table, then this namespace
-    except KeyError:
-        raise NameError(f"no data named {name!r} found") from None
-
-
-_NP = types.SimpleNamespace(**{name: getattr(np, name) for name in NP_FUNCTIONS})
-_NAMESPACE = {name: _Refused(name) for name in [*dir(builtins), "__builtins__"]}
-_NAMESPACE.update({name: getattr(np, name) for name in NP_FUNCTIONS}, np=_NP, Q=_q)
-
-
-def safe_environment() -> patsy.EvalEnvironment:
-    """The evaluation environment for patsy: exactly the allowed functions.
-
-    Returns
-    -------
-    patsy.EvalEnvironment
-        One namespace: ``log, log1p, exp, sqrt, abs`` (numpy's), ``np`` (a namespace of those
-        five only), ``Q`` (patsy's, minus its lookup in the frame's globals, where Python keeps
-        ``__builtins__``) and every Python builtin name plus ``__builtins__`` bound to a stub
-        that raises ``FormulaError`` when called, indexed or read. patsy adds its own ``I, C,
-        center, standardize, scale, Treatment`` … behind it; the table's columns come first.
-    """
-    return patsy.EvalEnvironment([_NAMESPACE])

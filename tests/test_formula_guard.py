@@ -27,7 +27,8 @@ from quant import check_formula
 from quant.analysis import fit_dimension, model_data
 from quant.design import build_design
 from quant.errors import FormulaError, QuantError
-from quant.formula_guard import MAX_DEPTH, MAX_LENGTH, MAX_NESTING, MAX_TERMS, safe_environment
+from quant.formula_env import safe_environment
+from quant.formula_guard import MAX_DEPTH, MAX_LENGTH, MAX_NESTING, MAX_TERMS
 from quant.models_hurdle import fit_hurdle
 from quant.specs import delete_spec, fit_spec, list_specs, load_spec, save_spec
 from quant_small_project import build, tables, with_operators
