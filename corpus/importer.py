@@ -246,8 +246,8 @@ def _validate(session, text, *, name, kind, language, attributes, label) -> tupl
         raise CorpusError(f"{label}: the document needs a non-empty name.")
     try:  # NFKC, invisible characters removed; line breaks, controls and bidi overrides refused
         name = clean_name(name, "document name", max_len=10 * _NAME_MAX)
-    except BadNameError as exc:
-        raise CorpusError(f"{label}: {exc}") from None
+    except BadNameError as exc:  # the label is the refused name itself unless a file is named
+        raise CorpusError(str(exc) if label == name else f"{label}: {exc}") from None
     if len(name) > _NAME_MAX:
         raise CorpusError(f"{label}: the document name is {len(name)} characters long; the limit is {_NAME_MAX}.")
     if kind not in KINDS:
@@ -267,9 +267,10 @@ def _validate(session, text, *, name, kind, language, attributes, label) -> tupl
     if not text.strip():
         raise CorpusError(f"{label}: contains no text.")
     key = name_key(name)
-    if any(name_key(other) == key for other in session.scalars(select(store.Document.name))):
+    taken = next((other for other in session.scalars(select(store.Document.name)) if name_key(other) == key), None)
+    if taken is not None:
         raise CorpusError(
-            f"{label}: a document named {name!r} is already in the project; import it under another name (name=...)."
+            f"{label}: a document named {taken!r} is already in the project; import it under another name (name=...)."
         )
     return name, (language or detect_language(text)), attrs
 

@@ -66,6 +66,8 @@ def read_docx(data: bytes, filename: str, limits: ZipLimits = DOCX_LIMITS) -> Ra
     except KeyError as exc:
         raise CorpusError(f"{filename}: not a valid .docx file (part {exc} is missing).") from None
     except Exception as exc:  # python-docx raises ValueError/lxml errors for non-Word packages
+        if "excessive depth" in str(exc).lower():  # libxml2 stops at 256 levels (no XML_PARSE_HUGE)
+            raise CorpusError(f"{filename}: refused, its XML nests elements more than 256 levels deep.") from None
         raise CorpusError(f"{filename}: not a valid .docx file ({exception_reason(exc)}).") from None
 
     state = {"textboxes": False}
