@@ -209,9 +209,18 @@ def require(action: str) -> None:
 
 
 def client_address() -> str:
-    """The browser's address as the server sees it ("" when unknown)."""
+    """The browser's address for rate limiting ("" when unknown).
+
+    Streamlit gives the TCP peer, and None for a loopback peer. Behind a reverse proxy on the
+    same machine (the README's team set-up) the peer is the proxy, so the last
+    ``X-Forwarded-For`` entry (the one the proxy itself appended) is used; without one, "".
+    """
     try:
-        return str(st.context.ip_address or "")
+        peer = st.context.ip_address
+        if peer:
+            return str(peer)
+        forwarded = st.context.headers.get("X-Forwarded-For") or ""
+        return forwarded.split(",")[-1].strip()[:100]
     except Exception:
         return ""
 
