@@ -103,6 +103,41 @@ def test_demo_killed_mid_build_leaves_nothing_and_the_next_start_sweeps(tmp_path
     assert _count(target, store.City) == 155 and _count(target, store.Document) > 0
 
 
+def test_demo_killed_mid_transaction_on_postgresql_leaves_no_data_and_a_rerun_works(pg_server, capsys):
+    """SIGKILL while the demo's rows are being inserted into a server database: the server rolls the
+    transaction back, so no demo data is there; `demo` into the same database then works."""
+    url = pg_server.fresh(migrated=False)
+    probe = create_engine(store.database_url(url))
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "demo", "--project", url], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    writing = ("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+               "WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+               "AND c.relname = 'dyads' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()")
+    deadline = time.monotonic() + 180
+    try:
+        while True:  # wait until the build inserts dyads inside its one transaction
+            with probe.connect() as conn:
+                if conn.exec_driver_sql(writing).scalar():
+                    break
+            assert proc.poll() is None, f"the build ended before it could be interrupted: {proc.stderr.read()!r}"
+            assert time.monotonic() < deadline, "the build never reached its main transaction"
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+        probe.dispose()
+    assert proc.returncode == -signal.SIGKILL
+    assert _count(url, store.City) == 0 and _count(url, store.Dyad) == 0 and _count(url, store.ProjectInfo) == 0
+    assert cli.main(["demo", "--project", url]) == 0
+    assert "155 cities" in capsys.readouterr().out
+    assert _count(url, store.City) == 155 and _count(url, store.Dyad) == 11935
+    pg_server.drop(url)
+
+
 def test_sweep_stale_removes_only_builds_whose_process_is_gone(tmp_path):
     final = tmp_path / "demo.sqlite"
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
