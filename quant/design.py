@@ -157,6 +157,8 @@ def formula_columns(formula: str, columns) -> tuple[list[str], list[str]]:
 _CHUNK = 1 << 18  # rows per patsy evaluation
 #: Most design columns a formula may make (``C(x)`` of a variable with many values makes one each).
 MAX_COLUMNS = 5_000
+#: Most cells (rows × columns, float64: 8 bytes each, so 2 GB) of a design matrix.
+MAX_CELLS = 250_000_000
 
 
 def _evaluate(formula: str, frame: pd.DataFrame, env, outcome: str):
@@ -176,10 +178,10 @@ def _evaluate(formula: str, frame: pd.DataFrame, env, outcome: str):
             f"{len(y_info.column_names)} ({', '.join(y_info.column_names)}), so it is categorical."
         )
     names = list(x_info.column_names)
-    if len(names) > MAX_COLUMNS:
+    if len(names) > MAX_COLUMNS or n * len(names) > MAX_CELLS:
         raise ModelError(
-            f"formula {formula!r} makes {len(names):,} design columns (at most {MAX_COLUMNS:,}); "
-            "a C() of a variable with many distinct values?"
+            f"formula {formula!r} makes {len(names):,} design columns over {n:,} rows (at most "
+            f"{MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells); a C() of a variable with many distinct values?"
         )
     y = np.empty(n)
     X = np.empty((n, len(names)))
@@ -223,7 +225,7 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
         missing id column.
     ModelError
         Infinite values in the outcome or a design column (named, with the row count), no
-        complete rows, or more than ``MAX_COLUMNS`` design columns.
+        complete rows, or more than ``MAX_COLUMNS`` design columns or ``MAX_CELLS`` cells.
     """
     if not isinstance(data, pd.DataFrame):
         raise QuantError(f"data must be a pandas DataFrame, got {type(data).__name__}.")

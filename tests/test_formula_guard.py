@@ -490,3 +490,21 @@ def test_models_page_shows_the_refusal_and_runs_nothing(tmp_path, monkeypatch):
                and "\n" not in e for e in errors), errors
     assert "connection: logit" not in [s.value for s in at.subheader]
     assert not sentinel.exists()
+
+
+def test_a_design_too_wide_is_refused_before_it_is_built(monkeypatch):
+    """C() of a continuous variable makes one column per distinct value: the width is checked
+    once patsy has learnt the levels, before any matrix is allocated."""
+    import quant.design as design
+
+    _, dyads = tables()
+    width = 1 + dyads["log_distance"].nunique() - 1  # intercept + treatment dummies
+    monkeypatch.setattr(design, "MAX_COLUMNS", width - 1)
+    with pytest.raises(QuantError, match=f"makes {width:,} design columns over {len(dyads):,} rows"):
+        build_design(dyads, "connection ~ C(log_distance)")
+    monkeypatch.setattr(design, "MAX_COLUMNS", width)
+    monkeypatch.setattr(design, "MAX_CELLS", width * len(dyads) - 1)
+    with pytest.raises(QuantError, match="cells"):
+        build_design(dyads, "connection ~ C(log_distance)")
+    monkeypatch.setattr(design, "MAX_CELLS", width * len(dyads))
+    assert build_design(dyads, "connection ~ C(log_distance)").X.shape == (len(dyads), width)
