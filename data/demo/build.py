@@ -288,11 +288,12 @@ def _build_on_server(url: str) -> dict:
 
 
 def _drop_everything(engine: Engine) -> None:
-    """Drop every table of a database that was empty before this build (its schema and Alembic's)."""
+    """Drop Tandem's tables and Alembic's from a database that had no tables before this build."""
     from sqlalchemy import MetaData
 
+    ours = set(store.Base.metadata.tables) | {"alembic_version"}
     meta = MetaData()
-    meta.reflect(engine)
+    meta.reflect(engine, only=lambda name, _meta: name in ours)
     meta.drop_all(engine)
 
 
