@@ -250,6 +250,12 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
             mask |= isna
     keep = np.flatnonzero(~mask)
     frame = data if not mask.any() else data.iloc[keep]
+    # Text columns go to patsy as pandas Categoricals: patsy reads them as categorical either way
+    # (same sorted levels), but arithmetic on them fails at once instead of `I(province * 10**9)`
+    # repeating every string a billion times.
+    text = [c for c in referenced if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+    if text:
+        frame = frame.assign(**{c: pd.Categorical(frame[c]) for c in text})
 
     if len(keep) == 0:
         raise ModelError(f"no complete rows remain for formula {formula!r} (of {n_input:,} rows).")

@@ -535,3 +535,18 @@ def test_a_design_too_wide_is_refused_before_it_is_built(monkeypatch):
         build_design(dyads, "connection ~ C(log_distance)")
     monkeypatch.setattr(design, "MAX_CELLS", width * len(dyads))
     assert build_design(dyads, "connection ~ C(log_distance)").X.shape == (len(dyads), width)
+
+
+def test_arithmetic_on_a_text_column_fails_at_once():
+    """`I(province * 10**8)` would repeat every province name a hundred million times; text columns
+    reach patsy as Categoricals, so the product is refused, while C(province) keeps its levels."""
+    cities, _ = tables()
+    with pytest.raises(QuantError, match="unsupported operand"):
+        build_design(cities.assign(y=1.0), "y ~ I(province * 100000000)")
+    design = build_design(cities.assign(y=np.arange(len(cities), dtype=float)),
+                          "y ~ C(province, Treatment('P2')) + province:log_pop")
+    levels = sorted(cities["province"].unique())  # patsy sorts the levels of text data
+    assert design.names == (["Intercept"] + [f"C(province, Treatment('P2'))[T.{p}]" for p in levels if p != "P2"]
+                            + [f"province[{p}]:log_pop" for p in levels])
+    col = design.names.index("province[P3]:log_pop")
+    np.testing.assert_array_equal(design.X[:, col], np.where(cities["province"] == "P3", cities["log_pop"], 0.0))
