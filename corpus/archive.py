@@ -15,7 +15,11 @@ file, when
 - and, whatever the headers say, the *actual* inflated bytes, counted while each member
   is streamed in 64 KiB pieces (never held whole), pass ``max_member`` for one member or
   ``max_total`` for all, or a member larger than ``ratio_floor`` inflates more than
-  ``max_ratio`` times its compressed size.
+  ``max_ratio`` times its compressed size;
+- a markup member (``.xml``, ``.rels``, ``.qde``), which a parser holds whole in memory,
+  declares or inflates past ``max_markup`` (64 MB: about 30 million characters of text,
+  far more than any interview or policy document; a 190 MB ``document.xml`` took 1.1 GB
+  to read).
 
 Libraries that open the zip themselves (python-docx, openpyxl) are handed the bytes only
 after ``check_zip`` passed: the streamed count bounds what they can inflate. Members that
@@ -52,6 +56,12 @@ class ZipLimits:
     max_member: int = 200 * MB
     max_ratio: float = 100.0
     ratio_floor: int = 1 * MB
+    #: Cap for one markup member (``.xml``, ``.rels``, ``.qde``): these are parsed whole into
+    #: memory (lxml, openpyxl, ElementTree), several times their size.
+    max_markup: int = 64 * MB
+
+
+MARKUP_SUFFIXES = (".xml", ".rels", ".qde")
 
 
 DEFAULT_LIMITS = ZipLimits()
@@ -82,6 +92,11 @@ def _check_name(name: str, label: str) -> None:
             or "\x00" in name or "\\" in name):
         raise ArchiveError(f"{label}: refused, it holds an unsafe member name {name[:80]!r} "
                            "(absolute, '..', backslash or NUL).")
+
+
+def _markup(label: str, name: str, limit: int) -> ArchiveError:
+    return ArchiveError(f"{label}: refused, its part {name!r} would inflate past {limit / MB:g} MB, more markup "
+                        "than Tandem reads from one file.")
 
 
 def _bomb(label: str, limit: int) -> ArchiveError:
@@ -120,6 +135,9 @@ def open_zip(data: bytes, label: str, limits: ZipLimits = DEFAULT_LIMITS) -> zip
             zf.close()
             raise _bomb(label, min(limits.max_member, limits.max_total)
                         if info.file_size > limits.max_member else limits.max_total)
+        if info.filename.lower().endswith(MARKUP_SUFFIXES) and info.file_size > limits.max_markup:
+            zf.close()
+            raise _markup(label, info.filename, limits.max_markup)
     return zf
 
 
@@ -128,6 +146,7 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: ZipL
     """Inflate one member piece by piece; return its size; refuse as soon as a cap is passed."""
     n = 0
     ratio_cap = max(limits.ratio_floor, limits.max_ratio * max(info.compress_size, 1))
+    markup_cap = limits.max_markup if info.filename.lower().endswith(MARKUP_SUFFIXES) else None
     try:
         with zf.open(info) as fh:
             while True:
@@ -137,6 +156,8 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: ZipL
                 n += len(piece)
                 if n > limits.max_member:
                     raise _bomb(label, limits.max_member)
+                if markup_cap is not None and n > markup_cap:
+                    raise _markup(label, info.filename, markup_cap)
                 if used + n > limits.max_total:
                     raise _bomb(label, limits.max_total)
                 if n > ratio_cap:

@@ -507,3 +507,26 @@ def test_real_inputs_still_import(tmp_path, shared):
     assert [r.name for r in results] == [p.stem for p in paths]
     assert all(r.n_sentences > 0 for r in results) and report["created"]
     engine.dispose()
+
+
+def test_markup_part_past_64_mb_is_refused_even_when_it_compresses_modestly(tmp_path):
+    """A 100 MB document.xml (under the 200 MB bomb cap, ratio under 100) would take over 1 GB
+    to parse: refused by the markup cap, by its declared size and, with lying headers, streamed."""
+    block = b"".join(b"<w:p><w:r><w:t>%d</w:t></w:r></w:p>" % k for k in range(40_000))  # ~1.3 MB, varied
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", _CT)
+        with zf.open("word/document.xml", "w", force_zip64=True) as fh:
+            for _ in range(100 * MB // len(block) + 1):
+                fh.write(block)
+    data = buf.getvalue()
+    want = ("big.docx: refused, its part 'word/document.xml' would inflate past 64 MB, more markup than Tandem "
+            "reads from one file.")
+    with pytest.raises(CorpusError) as err:
+        import_bytes(None, data, "big.docx")
+    assert str(err.value) == want
+    # the streamed count catches it too when the declared size is not looked at
+    with open_zip(data, "big.docx", ZipLimits(max_markup=10**12)) as zf:
+        with pytest.raises(ArchiveError, match=r"^big\.docx: refused, its part 'word/document\.xml' would inflate "
+                                               r"past 64 MB"):
+            read_member(zf, "word/document.xml", "big.docx")
