@@ -216,7 +216,7 @@ def test_the_evaluation_environment_holds_no_builtins(tmp_path):
 # -- saved specifications altered behind Tandem's back ---------------------------------------------
 
 @pytest.fixture
-def spec_project(engine, tmp_path):
+def spec_project(engine):
     build(engine)
     with store.session_scope(engine) as s:
         import coding
@@ -229,7 +229,8 @@ def spec_project(engine, tmp_path):
         save_spec(s, "two parts", "degree", "hurdle", "degree ~ shared_border",
                   {"zero_formula": "~ log_distance + sum(log_pop)"})
     assert load_spec_options(engine, "with codes")["quantitized"]["q_mark"]["level"] == "city"
-    return engine, str(tmp_path / "project.sqlite")
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    return engine, engine.url.database if sqlite else engine.url.render_as_string(hide_password=False)
 
 
 def load_spec_options(engine, name):
@@ -260,10 +261,11 @@ def test_a_specification_altered_with_raw_sql_is_refused_on_load(spec_project, t
         if field == "formula":
             conn.execute(text("UPDATE model_specs SET formula = :f WHERE name = :n"), {"f": payload, "n": name})
         else:
-            opts = json.loads(conn.execute(text("SELECT options FROM model_specs WHERE name = :n"),
-                                           {"n": name}).scalar_one())
+            raw = conn.execute(text("SELECT options FROM model_specs WHERE name = :n"), {"n": name}).scalar_one()
+            opts = raw if isinstance(raw, dict) else json.loads(raw)
             opts["zero_formula"] = payload
-            conn.execute(text("UPDATE model_specs SET options = :o WHERE name = :n"),
+            value = ":o" if engine.url.get_backend_name() == "sqlite" else "CAST(:o AS JSON)"
+            conn.execute(text(f"UPDATE model_specs SET options = {value} WHERE name = :n"),
                          {"o": json.dumps(opts), "n": name})
     with store.session_scope(engine) as s:
         for call in (load_spec, fit_spec):
