@@ -39,8 +39,10 @@ def _project(project: str, *, must_exist: bool = True) -> Iterator:
     """The project's engine for one command, disposed however the command ends."""
     import store
 
-    if must_exist and "://" not in project and not Path(project).exists():
-        raise CliError(f"Project file {project} does not exist; create it with `python cli.py new --project {project}`.")
+    if must_exist and store.is_empty(project):
+        shown = store.mask_url(project)
+        what = f"The database {shown} holds no project yet" if store.is_url(project) else f"Project file {shown} does not exist"
+        raise CliError(f"{what}; create it with `python cli.py new --project {shown}`.")
     engine = store.connect(project, create=not must_exist)
     try:
         yield engine
@@ -58,16 +60,19 @@ def _session(project: str, *, must_exist: bool = True) -> Iterator:
 
 
 def cmd_new(args) -> str:
-    path = Path(args.project)
-    if path.exists():
-        raise CliError(f"{path} already exists; choose another file name.")
     import coding
     import store
 
+    shown = store.mask_url(args.project)
+    if not store.is_empty(args.project):
+        raise CliError(f"The database {shown} already holds tables; a new project needs an empty database."
+                       if store.is_url(args.project) else f"{shown} already exists; choose another file name.")
+    url = store.is_url(args.project)
+    name = store.display_name(args.project).rpartition("/")[2] if url else Path(args.project).stem
     with _session(args.project, must_exist=False) as s:
-        s.add(store.ProjectInfo(key="name", value=path.stem))
+        s.add(store.ProjectInfo(key="name", value=name))
         coding.ensure_default_codebook(s)
-    return f"Created empty project {path} with the default codebook."
+    return f"Created empty project {shown} with the default codebook."
 
 
 def cmd_demo(args) -> str:
@@ -395,18 +400,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from store.urls import mask_secrets  # never print a password, whatever the error quotes
+
     try:
         message = args.func(args)
     except (CliError, ValueError, OSError) as exc:
         text = str(exc).strip() or exc.__class__.__name__
-        print(f"error: {text}", file=sys.stderr)
+        print(f"error: {mask_secrets(text)}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # store/SQL errors: still one sentence, never a traceback
-        print(f"error: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+        first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), "")
+        print(f"error: {mask_secrets(f'{orig.__class__.__name__}: {first}'.rstrip(': '))}", file=sys.stderr)
         return EXIT_ERROR
     if message:
         try:
-            print(message)
+            print(mask_secrets(message))
             sys.stdout.flush()
         except BrokenPipeError:  # e.g. `... --json | head`: the reader left; not an error of ours
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -4,7 +4,10 @@ Offsets are Python code points over the stored NFC text (never UTF-16 units or b
 0-based, end exclusive. Each coding keeps its quote ``text[start:end]`` and up to
 :data:`CONTEXT` code points of prefix and suffix, so that it can be re-anchored. A span
 is identified by (document, start, end, code, coder): adding the same one again returns
-the existing id. Every change writes one event (see :mod:`coding.events`).
+the existing id, also when two tabs or processes add it at the same moment (the unique
+index ``ux_codings_one_span`` refuses the second row inside a savepoint, and the
+existing coding is returned, with no second event). Every change writes one event
+(see :mod:`coding.events`).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import store
@@ -49,6 +53,13 @@ def _codable(session: Session, code_id: Any) -> store.Code:
     if not code.codable:
         raise CodingError(f"Code {code.name!r} is a category and cannot be applied to text.")
     return code
+
+
+def _same_span(session: Session, document_id: int, code_id: int, start: int, end: int, coder: str) -> int | None:
+    """Id of the coding with this identity (document, code, span, coder), if any."""
+    return session.scalar(select(store.Coding.id).where(
+        store.Coding.document_id == document_id, store.Coding.code_id == code_id, store.Coding.start == start,
+        store.Coding.end == end, store.Coding.coder == coder))
 
 
 def _anchor(text: str, start: int, end: int) -> dict[str, str]:
@@ -114,10 +125,19 @@ def add_coding(
             continue
         row = store.Coding(document_id=doc.id, code_id=code.id, start=s, end=e, coder=coder, memo=note,
                            status="anchored", **anchor)
-        session.add(row)
+        try:
+            with store.savepoint(session):
+                session.add(row)
+        except IntegrityError:
+            # Another tab or process stored the same coding since the look-up above: the unique
+            # index ux_codings_one_span refused ours, and theirs (now committed) is the one.
+            found = _same_span(session, doc.id, code.id, s, e, coder)
+            if found is None:
+                raise
+            rows.append(found)
+            continue
         created.append(row)
         rows.append(row)
-    session.flush()
     if created:
         record(session, EventType.CODING_ADD, {"codings": [snapshot(c) for c in created]}, coder, doc.id)
     return [r if isinstance(r, int) else r.id for r in rows]
@@ -264,9 +284,14 @@ def update_coding(
     if clash is not None:
         raise CodingError(f"Coding {row.id} would then duplicate coding {clash} (same span, code and coder).")
     before = {k: getattr(row, k) for k in new}
-    for k, v in new.items():
-        setattr(row, k, v)
-    session.flush()
+    try:
+        with store.savepoint(session):
+            for k, v in new.items():
+                setattr(row, k, v)
+    except IntegrityError:  # a concurrent writer made the same coding since the check above
+        session.refresh(row)
+        clash = _same_span(session, row.document_id, key["code_id"], key["start"], key["end"], row.coder)
+        raise CodingError(f"Coding {row.id} would then duplicate coding {clash} (same span, code and coder).") from None
     record(session, EventType.CODING_UPDATE, {"coding_id": row.id, "before": before, "after": new}, actor, doc.id)
 
 

@@ -15,8 +15,13 @@ foreign key), an update captures the current values as ``before``. :func:`invers
 turns an op into the one that cancels it, so :func:`revert_ops` of what
 :func:`apply_ops` returned puts the database back, and reverting that result again
 re-applies it. Rows come back with the same id and GUID (the tables whose ids matter
-use SQLite ``AUTOINCREMENT``, so ids are never reused); segments, place mentions and
-variable-map rows, whose ids nothing refers to, get fresh ids.
+use SQLite ``AUTOINCREMENT``, and PostgreSQL sequences only grow, so ids are never
+reused: a restored id was handed out by the sequence before, and an explicit id does not
+move the sequence); segments, place mentions and variable-map rows, whose ids nothing
+refers to, get fresh ids. A coding is not put back where the same code now sits on the
+same span for the same coder (the unique index ``ux_codings_one_span``). Each op runs
+inside a savepoint (:func:`store.savepoint`), so a statement the database refuses
+leaves the transaction usable on PostgreSQL too.
 
 Everything is checked before a statement runs; a refused op raises
 :class:`~coding.errors.CodingError` naming the row and the reason, and
@@ -127,6 +132,20 @@ def _check_span(session: Session, values: dict[str, Any], label: str) -> None:
                           f"{n} code points of document {values['document_id']}.")
 
 
+ONE_SPAN = ("document_id", "code_id", "start", "end", "coder")
+"""A coding's identity: the columns of the unique index ``ux_codings_one_span``."""
+
+
+def _check_one_span(session: Session, values: dict[str, Any], exclude: Any, label: str) -> None:
+    c = table("codings").c
+    if any(values.get(k) is None for k in ONE_SPAN):
+        return
+    same = session.scalar(select(c.id).where(*(c[k] == values[k] for k in ONE_SPAN), c.id != (exclude or -1)))
+    if same is not None:
+        raise CodingError(f"{label} cannot be put back: coding {same} now holds the same code on the same span "
+                          "for the same coder.")
+
+
 def _check_codable(session: Session, code_id: Any, label: str) -> None:
     codable = session.scalar(select(table("codes").c.codable).where(table("codes").c.id == code_id))
     if codable == 0:
@@ -144,6 +163,7 @@ def _check_insert(session: Session, name: str, t: Table, values: dict[str, Any],
     elif name == "codings":
         _check_codable(session, values["code_id"], label)
         _check_span(session, values, label)
+        _check_one_span(session, values, None, label)
     elif name == "coding_links":
         c = t.c
         same = and_(c.coding_id == values["coding_id"],
@@ -285,6 +305,8 @@ def _check_update(session: Session, name: str, current: dict[str, Any], after: d
             _check_codable(session, after["code_id"], label)
         if {"start", "end", "document_id", "status"} & set(after):
             _check_span(session, merged, label)
+        if set(ONE_SPAN) & set(after):
+            _check_one_span(session, merged, current["id"], label)
     elif name == "memos" and {"target_type", "target_id"} & set(after):
         _check_memo_target(session, merged["target_type"], merged["target_id"], label)
 
@@ -334,10 +356,12 @@ def execute(session: Session, op: Op) -> list[Op]:
     if not isinstance(op, dict) or op.get("op") not in _EXECUTORS:
         raise CodingError(f"Operation {op!r} is not one of insert, delete, update, vmap.")
     try:
-        return _EXECUTORS[op["op"]](session, op)
-    except exc.IntegrityError as err:
+        with store.savepoint(session):  # on PostgreSQL a refused statement must not abort the transaction
+            return _EXECUTORS[op["op"]](session, op)
+    except exc.IntegrityError as err:  # a concurrent writer got there between the checks and the statement
+        first = str(err.orig).strip().splitlines()[0] if str(err.orig).strip() else "a constraint"
         raise CodingError(f"The database refused {op['op']} on {op.get('table', 'code_variable_map')}: "
-                          f"{err.orig}.") from err
+                          f"{first.rstrip('.')}.") from err
 
 
 def inverse(op: Op) -> Op:

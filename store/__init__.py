@@ -1,9 +1,12 @@
 """Project store: every table (``store.models``) and connecting (``store.db``).
 
-Callers write ``store.Document`` and ``store.connect(path)``; store imports nothing
-else from Tandem.
+Callers write ``store.Document`` and ``store.connect(path_or_url)``; store imports nothing
+else from Tandem. ``store.urls`` tells paths from URLs and masks passwords;
+``store.textcheck`` refuses text no database can store (``store.TextError``).
 """
-from store.db import ProjectError, connect, database_url, session_factory, session_scope
+from store.db import connect, is_empty, savepoint, session_factory, session_scope
+from store.errors import ProjectError, TextError
+from store.urls import TargetError, database_url, display_name, is_url, mask_secrets, mask_url
 from store.models import (
     Base,
     City,
@@ -30,5 +33,6 @@ from store.models import (
 __all__ = [
     "Base", "City", "CityAttribute", "Code", "CodeVariableMap", "Coding", "CodingLink", "Document",
     "Dyad", "DyadAttribute", "Event", "LoginAttempt", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo",
-    "Segment", "User", "connect", "database_url", "new_guid", "session_factory", "session_scope", "utcnow",
+    "Segment", "TargetError", "TextError", "User", "connect", "database_url", "display_name", "is_empty", "is_url",
+    "mask_secrets", "mask_url", "new_guid", "savepoint", "session_factory", "session_scope", "utcnow",
 ]

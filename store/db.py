@@ -1,14 +1,30 @@
 """Connecting to a project database: one SQLite file by default, PostgreSQL for a team.
 
 ``connect(target)`` returns a SQLAlchemy ``Engine`` whose schema is at the newest
-Alembic revision: a new database is created from the migrations; an older SQLite file
-is copied to ``<file>.bak-<rev>`` and upgraded; a server database that is behind is
-never migrated silently (``ProjectError`` says what to run).
+Alembic revision:
+
+- an empty database (a new SQLite file, an empty server database) is created from the
+  migrations;
+- an older SQLite project is backed up to ``<file>.bak-<revision>`` (one per revision,
+  replaced if it exists; made only when an upgrade actually runs, and removed again if
+  the upgrade fails) and upgraded in one transaction;
+- a server database that is behind is never migrated silently (``ProjectError`` says
+  what to run);
+- anything else gets one sentence (:class:`ProjectError`) and is left untouched: a
+  missing file (``create=False``) or folder (folders are never created here), a
+  read-only file or folder, a file that is not a Tandem project (not SQLite, or SQLite
+  with other tables), a project made by a newer Tandem (unknown revision), a server that
+  cannot be reached.
+
+Targets and URLs are explained in :mod:`store.urls`; every message names a URL with its
+password masked. Every engine refuses text a database cannot store (:mod:`store.textcheck`).
 """
 from __future__ import annotations
 
-import shutil
+import os
+import sqlite3
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -16,24 +32,21 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from alembic.util import CommandError
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from store import textcheck
+from store.errors import ProjectError
+from store.urls import database_url, is_url, mask_secrets, mask_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
-
-
-class ProjectError(ValueError):
-    """A project file cannot be opened or upgraded; the message says why."""
-
-
-def database_url(target: str | Path) -> str:
-    """Turn a file path or a URL into a SQLAlchemy URL (paths become ``sqlite:///``)."""
-    text = str(target)
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Tables every Tandem project has had since revision 0001 (tell "newer Tandem" from "another program").
+_TANDEM_TABLES = frozenset({"project_info", "documents", "codes", "codings", "events"})
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -53,24 +66,138 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def _current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
-
-
-def _has_tables(engine: Engine) -> bool:
-    from sqlalchemy import inspect
-
-    return bool(inspect(engine).get_table_names())
+@lru_cache(maxsize=1)
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with Tandem's connection settings (no schema work)."""
+    """An engine with Tandem's connection settings (no schema work).
+
+    SQLite: foreign keys on, WAL, 10 s busy timeout. PostgreSQL: psycopg 3, connections
+    checked before use. Both: text with NUL or unpaired surrogates is refused
+    (:mod:`store.textcheck`).
+
+    Raises
+    ------
+    ProjectError
+        The PostgreSQL driver is not installed.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+                               json_serializer=textcheck.json_serializer)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True, json_serializer=textcheck.json_serializer)
+        except ModuleNotFoundError as exc:
+            raise ProjectError(f"Opening {mask_url(url)} needs the {exc.name} package; install Tandem's "
+                               "requirements (python -m pip install -r requirements.txt).") from None
+    event.listen(engine, "before_cursor_execute", textcheck.before_cursor_execute)
+    return engine
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
+    return mask_secrets(lines[0] if lines else exc.__class__.__name__).rstrip(".")
+
+
+# --- SQLite files: checked with read-only access before anything writes to them ----------------------
+
+
+def _sqlite_path(url: str) -> Path | None:
+    db = make_url(url).database
+    return Path(db) if db and db != ":memory:" and not db.startswith("file:") else None
+
+
+def _inspect_sqlite(path: Path) -> tuple[set[str], str | None]:
+    """Tables and Alembic revision of an SQLite file, read without writing to it."""
+    uri = f"{path.as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise ProjectError(f"Project file {path} cannot be opened ({exc}).") from None
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = None
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return tables - {"alembic_version", "sqlite_sequence"}, revision
+    except sqlite3.DatabaseError as exc:
+        raise ProjectError(f"{path} is not a Tandem project: it is not an SQLite database ({exc}).") from None
+    finally:
+        conn.close()
+
+
+def _check_sqlite_file(path: Path, create: bool) -> None:
+    """One sentence for a missing, unreadable, read-only or non-SQLite file or folder."""
+    if path.is_dir():
+        raise ProjectError(f"{path} is a folder; give a project file inside it, e.g. {path / 'study.sqlite'}.")
+    if not path.exists():
+        if not create:
+            raise ProjectError(f"Project file {path} does not exist.")
+        if not path.parent.is_dir():
+            raise ProjectError(f"Folder {path.parent} does not exist; create it first (Tandem does not create "
+                               "folders).")
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise ProjectError(f"Folder {path.parent} is read-only, so project file {path.name} cannot be created "
+                               "there.")
+        return
+    if not os.access(path, os.R_OK):
+        raise ProjectError(f"Project file {path} cannot be read (permission denied).")
+    with open(path, "rb") as fh:
+        header = fh.read(len(SQLITE_HEADER))
+    if header and header != SQLITE_HEADER:
+        raise ProjectError(f"{path} is not a Tandem project: it is not an SQLite database.")
+    if not os.access(path, os.W_OK):
+        raise ProjectError(f"Project file {path} is read-only; Tandem writes to its project (copy it to a folder "
+                           "you can write to, or change its permissions).")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ProjectError(f"Project file {path} lies in a read-only folder; Tandem needs to write its journal "
+                           f"files beside it (copy the project to a folder you can write to).")
+
+
+def _backup_sqlite(path: Path, revision: str) -> Path:
+    """A consistent copy (SQLite backup API, WAL included) at ``<file>.bak-<revision>``, replacing an older one."""
+    target = path.with_name(f"{path.name}.bak-{revision}")
+    tmp = path.with_name(f".{path.name}.bak-{revision}.tmp")
+    src = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        src.close()
+    os.replace(tmp, target)
+    return target
+
+
+# --- revision checks shared by both backends -------------------------------------------------------
+
+
+def _check_revision(label: str, tables: set[str], current: str | None, head: str) -> None:
+    """Refuse a database that is not a Tandem project or comes from a newer Tandem."""
+    if current is None:
+        if tables:
+            raise ProjectError(f"{label} is not a Tandem project: it holds other tables "
+                               f"({', '.join(sorted(tables)[:5])}{', ...' if len(tables) > 5 else ''}).")
+        return
+    try:
+        known = _script().get_revision(current) is not None
+    except CommandError:
+        known = False
+    if not known:
+        if _TANDEM_TABLES <= tables:
+            raise ProjectError(f"{label} was saved by a newer version of Tandem (schema revision {current!r}, this "
+                               f"version knows up to {head!r}); update Tandem to open it.")
+        raise ProjectError(f"{label} is not a Tandem project: its schema revision {current!r} is not one of Tandem's.")
 
 
 def connect(target: str | Path, create: bool = True) -> Engine:
@@ -79,9 +206,10 @@ def connect(target: str | Path, create: bool = True) -> Engine:
     Parameters
     ----------
     target : str or Path
-        A SQLite file path or any SQLAlchemy URL (``postgresql+psycopg://...``).
+        A SQLite file path or a database URL (``postgresql+psycopg://user:pw@host/db``;
+        see :mod:`store.urls`).
     create : bool
-        Create a new SQLite file when it does not exist (else raise).
+        Create a new SQLite file when it does not exist (else raise). Its folder must exist.
 
     Returns
     -------
@@ -90,40 +218,55 @@ def connect(target: str | Path, create: bool = True) -> Engine:
     Raises
     ------
     ProjectError
-        The file is missing (``create=False``), is not a Tandem project, or is a server
-        database behind the newest revision.
+        One sentence, the target untouched: a bad URL, a missing file (``create=False``) or
+        folder, a read-only file or folder, not a Tandem project, a newer Tandem's project,
+        a server that cannot be reached, or a server database behind the newest revision.
     """
     url = database_url(target)
     is_sqlite = url.startswith("sqlite")
-    path = None
-    if is_sqlite:
-        db = make_url(url).database
-        path = Path(db) if db and db != ":memory:" else None
-        if path is not None:
-            if not path.exists() and not create:
-                raise ProjectError(f"Project file {path} does not exist.")
-            path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    try:
-        current = _current_revision(engine)
-    except Exception as exc:  # not a database at all
-        engine.dispose()
-        raise ProjectError(f"{target} is not a readable project database ({exc.__class__.__name__}).") from exc
+    label = mask_url(target)
+    head = _script().get_current_head()
+    path = _sqlite_path(url) if is_sqlite else None
+    backup = None
+    if path is not None:
+        _check_sqlite_file(path, create)
+        tables, current = _inspect_sqlite(path) if path.exists() else (set(), None)
+        _check_revision(f"Project file {path}", tables, current, head)
+        engine = make_engine(url)
+        if current not in (None, head):
+            backup = _backup_sqlite(path, current)
+    else:
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                tables = set(inspect(conn).get_table_names()) - {"alembic_version"}
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise ProjectError(f"Cannot open the database {label}: {_first_line(exc)}.") from None
+        try:
+            _check_revision(f"The database {label}", tables, current, head)
+        except ProjectError:
+            engine.dispose()
+            raise
+        if current not in (None, head):
+            engine.dispose()
+            raise ProjectError(f"The database {label} is at schema revision {current}, Tandem needs {head}; back it "
+                               "up, then run `alembic upgrade head` with store/migrations.")
     if current == head:
         return engine
-    if current is None and _has_tables(engine):
+    try:
+        _upgrade(engine, url)
+    except BaseException as exc:
         engine.dispose()
-        raise ProjectError(f"{target} holds tables but is not a Tandem project.")
-    if current is not None and not is_sqlite:
-        engine.dispose()
-        raise ProjectError(
-            f"Database is at revision {current}, Tandem needs {head}; back it up, then run "
-            "`alembic upgrade head` with store/migrations."
-        )
-    if current is not None and path is not None:
-        shutil.copy2(path, path.with_name(f"{path.name}.bak-{current}"))
-    _upgrade(engine, url)
+        if backup is not None:
+            backup.unlink(missing_ok=True)  # the upgrade rolled back: the file is as it was
+        if isinstance(exc, ProjectError):
+            raise
+        if isinstance(exc, SQLAlchemyError):
+            raise ProjectError(f"{label} could not be {'upgraded' if current else 'created'}: "
+                               f"{_first_line(exc)}.") from None
+        raise
     return engine
 
 
@@ -152,6 +295,30 @@ def _upgrade(engine: Engine, url: str) -> None:
                 conn.commit()
 
 
+def is_empty(target: str | Path) -> bool:
+    """True when no project is there yet: a missing or zero-byte file, or a server database without tables.
+
+    Writes nothing. Used by ``cli.py new`` and ``demo`` to refuse overwriting a project.
+
+    Raises
+    ------
+    ProjectError
+        A bad URL, or a server that cannot be reached (message with the password masked).
+    """
+    url = database_url(target)
+    if url.startswith("sqlite"):
+        path = _sqlite_path(url)
+        return path is None or not path.exists() or (path.is_file() and path.stat().st_size == 0)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return not inspect(conn).get_table_names()
+    except SQLAlchemyError as exc:
+        raise ProjectError(f"Cannot open the database {mask_url(target)}: {_first_line(exc)}.") from None
+    finally:
+        engine.dispose()
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A ``sessionmaker`` bound to ``engine`` (objects stay usable after commit)."""
     return sessionmaker(engine, expire_on_commit=False)
@@ -163,3 +330,25 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     with session_factory(engine)() as session:
         with session.begin():
             yield session
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT around statements that may fail while the transaction must go on.
+
+    On PostgreSQL a failed statement (a unique index met by a concurrent writer) aborts
+    the whole transaction unless it ran inside a savepoint; rolling back to the savepoint
+    keeps everything before it. On SQLite, Python's sqlite3 module does not begin a
+    transaction before a SAVEPOINT, so a savepoint opened first would commit on release;
+    here ``BEGIN IMMEDIATE`` is issued first when no transaction is open (it waits, up to
+    the busy timeout, for the write lock), and the savepoint nests inside it.
+
+    An exception inside the block rolls back to the savepoint and propagates.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested():
+        yield

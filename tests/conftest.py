@@ -31,11 +31,62 @@ def shared():
     return require_shared
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL test server (``TANDEM_TEST_PG_URL``, see ``tests/pg_support.py``).
+
+    Skips with the reason when the variable is unset; under CI (``CI=true``) or
+    ``TANDEM_REQUIRE_SHARED=1`` it fails instead, so CI cannot pass without PostgreSQL.
+    """
+    from pg_support import ENV, PgServer, pg_required
+
+    url = os.environ.get(ENV)
+    if not url:
+        reason = f"{ENV} is not set: no PostgreSQL server to test against (.ci/run starts one)"
+        if pg_required():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = PgServer(url)
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """``"sqlite"`` or ``"postgresql"``: every test using it (or ``engine``/``project_url``) runs on both."""
+    if request.param == "postgresql":
+        request.getfixturevalue("pg_server")
+    return request.param
+
+
 @pytest.fixture
-def engine(tmp_path):
-    """A fresh, empty project database (SQLite file in a temporary folder)."""
+def project_url(backend, tmp_path, request):
+    """Where a new project goes: a SQLite path that does not exist yet, or an empty PostgreSQL database's URL."""
+    if backend == "sqlite":
+        yield str(tmp_path / "project.sqlite")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.fresh(migrated=False)
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture
+def engine(backend, tmp_path, request):
+    """A fresh, empty project database: a SQLite file in a temporary folder, or a PostgreSQL database."""
     import store
 
-    eng = store.connect(tmp_path / "project.sqlite")
+    if backend == "sqlite":
+        eng = store.connect(tmp_path / "project.sqlite")
+        yield eng
+        eng.dispose()
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.fresh(migrated=True)
+    eng = store.connect(url)
     yield eng
     eng.dispose()
+    server.drop(url)

@@ -183,11 +183,11 @@ def test_queries_stay_fast_with_50000_codings(engine):
         s.execute(insert(store.Segment), [{"document_id": doc, "kind": "paragraph", "idx": i + 1, "start": i * 100,
                                            "end": i * 100 + 100} for i in range(200)])
         rows = [{"document_id": doc, "code_id": mark, "start": (i * 7) % 19_000, "end": (i * 7) % 19_000 + 4,
-                 "quote": "x", "guid": f"g{i}"} for i in range(n)]
+                 "quote": "x", "guid": f"g{i}", "coder": f"coder{i // 19_000}"} for i in range(n)]  # one per span and coder
         s.execute(insert(store.Coding), rows)
         s.execute(insert(store.CodingLink), [
-            {"coding_id": i + 1, "city_code": cities[i % 155]} if i % 2
-            else {"coding_id": i + 1, "dyad_id": i % 154 + 1} for i in range(n)])
+            {"coding_id": i + 1, "city_code": cities[i % 155], "dyad_id": None} if i % 2  # same keys: one batch
+            else {"coding_id": i + 1, "city_code": None, "dyad_id": i % 154 + 1} for i in range(n)])
     with store.session_scope(engine) as s:
         t0 = time.perf_counter()
         by_city = coding.counts_by_city(s)

@@ -1,0 +1,10 @@
+"""Errors of the project store; each message is one sentence a user can act on."""
+from __future__ import annotations
+
+
+class ProjectError(ValueError):
+    """A project cannot be opened, created or upgraded; the message says why."""
+
+
+class TextError(ValueError):
+    """A text holds a character no project database can store (NUL, an unpaired surrogate)."""

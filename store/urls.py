@@ -1,0 +1,119 @@
+"""Where a project lives: a SQLite file path or a PostgreSQL URL, and how to name it safely.
+
+A *target* is what a user types: a file path (``study.sqlite``) or a URL. Supported URLs:
+
+- ``sqlite:///absolute/path.sqlite`` (same as the bare path);
+- ``postgresql+psycopg://user:password@host:port/database`` (psycopg 3, in
+  requirements.txt); ``postgresql://`` and ``postgres://`` without a driver are taken to
+  mean psycopg. Any other driver or database is refused with one sentence.
+
+Passwords never leave this module in clear: :func:`mask_url` and :func:`mask_secrets`
+replace them by ``***`` in anything shown to a user (messages, errors, logs, labels).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from store.errors import ProjectError
+
+PG_DRIVER = "postgresql+psycopg"
+
+# user:password@ inside any scheme://...; password=... in a query string or a libpq DSN
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^\s'\"]*)(?P<at>@)")
+_KEY_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\"[^\"]*\"|[^&\s'\"]+)", re.IGNORECASE)
+
+
+class TargetError(ProjectError):
+    """A project target is neither a file path nor a supported database URL."""
+
+
+def is_url(target: str | Path) -> bool:
+    """True when ``target`` is a database URL (``scheme://...``), False for a file path.
+
+    A ``pathlib.Path`` is always a path (a ``Path`` cannot hold ``//`` anyway).
+    """
+    return not isinstance(target, Path) and "://" in str(target)
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every password in it replaced by ``***``.
+
+    Covers ``scheme://user:password@host`` anywhere in the text and ``password=...`` as
+    written in URL query strings and libpq connection strings. Used on every message
+    that may quote a URL (SQLAlchemy and psycopg errors sometimes do).
+    """
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", str(text))
+    return _KEY_PASSWORD.sub(lambda m: f"{m['head']}***", text)
+
+
+def mask_url(target: str | Path) -> str:
+    """How to show a target to a user: a path as given, a URL with its password as ``***``.
+
+    >>> mask_url("postgresql+psycopg://tandem:s3cret@db.example.org:5432/study")
+    'postgresql+psycopg://tandem:***@db.example.org:5432/study'
+    """
+    if not is_url(target):
+        return str(target)
+    try:
+        url = make_url(str(target))
+    except (ArgumentError, ValueError):
+        return mask_secrets(str(target))
+    return mask_secrets(url.render_as_string(hide_password=True))
+
+
+def database_url(target: str | Path) -> str:
+    """A SQLAlchemy URL for a target (a path becomes ``sqlite:///<absolute path>``).
+
+    Returns
+    -------
+    str
+        The URL with its password in clear (for the engine only; show :func:`mask_url`).
+
+    Raises
+    ------
+    TargetError
+        The URL cannot be parsed, names a database other than SQLite or PostgreSQL, or a
+        PostgreSQL driver other than psycopg (the one Tandem installs).
+    """
+    text = str(target)
+    if not is_url(target):
+        return f"sqlite:///{Path(text).expanduser().resolve()}"
+    shown = mask_url(text)
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError):
+        raise TargetError(f"{shown} is not a valid database URL; write postgresql+psycopg://user:password@host/database "
+                          "or give a project file path.") from None
+    backend, driver = url.get_backend_name(), url.drivername.partition("+")[2]
+    if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            raise TargetError(f"{shown} names the SQLite driver {driver!r}; Tandem opens SQLite files with Python's "
+                              "own sqlite3 (write sqlite:///path or just the path).")
+        return url.render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        if driver not in ("", "psycopg"):
+            raise TargetError(f"{shown} names the PostgreSQL driver {driver!r}; Tandem talks to PostgreSQL through "
+                              f"psycopg 3: write {PG_DRIVER}://user:password@host/database.")
+        if not url.database:
+            raise TargetError(f"{shown} names no database; add it after the host, e.g. {PG_DRIVER}://user@host/tandem.")
+        return url.set(drivername=PG_DRIVER).render_as_string(hide_password=False)
+    raise TargetError(f"{shown} is a {backend} URL; a Tandem project is a SQLite file or a PostgreSQL database "
+                      f"({PG_DRIVER}://user:password@host/database).")
+
+
+def display_name(target: str | Path) -> str:
+    """A short label for a target: a file's name, or ``host/database`` of a URL (no user, no password)."""
+    if not is_url(target):
+        return Path(str(target)).name
+    try:
+        url = make_url(str(target))
+    except (ArgumentError, ValueError):
+        return mask_url(target)
+    if url.get_backend_name() == "sqlite":
+        return Path(url.database or "").name or mask_url(target)
+    host = url.host or "localhost"
+    return f"{host}{':' + str(url.port) if url.port else ''}/{url.database or ''}"
