@@ -291,3 +291,32 @@ def test_single_user_project_page_opens_only_project_files_in_existing_folders(p
     assert new.is_file() and at.session_state["tandem_project"] == str(new)
     assert (home / "last_project.txt").read_text(encoding="utf-8") == str(new)
     assert len(read(new, coding.codebook)) > 0  # a new project gets the default codebook
+
+
+def test_an_owner_undoes_a_coders_change_from_the_sidebar_and_the_history_says_who(project, monkeypatch):
+    def bo_codes(s):
+        doc_id = int(coding.documents(s)["id"].iloc[0])
+        text = coding.document_text(s, doc_id)
+        code_id = int(coding.codebook(s).query("codable")["id"].iloc[0])
+        return coding.add_coding(s, doc_id, 0, min(4, len(text)), [code_id], coder="Bo")[0]
+
+    cid = read(project, bo_codes)
+    at = log_in(app(project, monkeypatch), "Olga")
+    whose = next(s for s in at.sidebar.selectbox if s.label == "Undo and redo changes of")
+    assert whose.options == ["Olga", "Bo", "Vic"] and whose.value == "Olga"
+    whose.set_value("Bo")
+    at.run()
+    undo = next(b for b in at.sidebar.button if b.label == "Undo")
+    assert not undo.disabled
+    undo.click()
+    at.run()
+    assert not at.error, [e.value for e in at.error]
+    assert read(project, lambda s: s.get(store.Coding, cid)) is None
+    last = read(project, lambda s: s.execute(select(store.Event.type, store.Event.coder)
+                                             .order_by(store.Event.id.desc()).limit(1)).one())
+    assert tuple(last) == ("undo", "Olga")
+
+
+def test_a_coder_has_no_choice_of_whose_changes_to_undo(project, monkeypatch):
+    at = log_in(app(project, monkeypatch), "Bo", PASSWORDS["Bo"])
+    assert not [s for s in at.sidebar.selectbox if s.label == "Undo and redo changes of"]
