@@ -9,8 +9,11 @@ after a login the pages are those the user's role may use (viewers get no Code o
 Suggestions page, owners also get Users), and every session is guarded by the role
 (ui/state.py).
 """
+import sys
+
 import streamlit as st
 
+import team
 from ui import sidebar, state
 
 st.set_page_config(page_title="Tandem", page_icon=":material/join_inner:", layout="wide")
@@ -53,8 +56,12 @@ def _team_pages() -> dict:
 
 try:
     auth = state.refresh_auth()
-except ValueError as exc:  # a bad TANDEM_TEAM, or the team's project cannot be read: nothing is shown
+except team.TeamError as exc:  # a bad TANDEM_TEAM, or team mode without TANDEM_PROJECT
     st.error(str(exc))
+    st.stop()
+except Exception as exc:  # the team's project cannot be read: the reason goes to the server's log only
+    print(f"tandem: cannot open the team project: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+    st.error("The team's project cannot be opened now; the server's log says why.")
     st.stop()
 
 if auth["team"] and auth["role"] is None:
@@ -62,8 +69,7 @@ if auth["team"] and auth["role"] is None:
                   position="hidden").run()
     st.stop()
 
-if auth["error"]:  # single-user, unreadable project: only the Project page, to open another one
-    st.error(f"Cannot open the project: {auth['error']}")
+if auth["error"]:  # single-user, unreadable project: only the Project page (the sidebar says why), to open another
     page = st.navigation([PAGES["Project"][0]], position="hidden")
 else:
     page = st.navigation(_team_pages() if auth["team"] else PAGES, expanded=True)

@@ -320,3 +320,15 @@ def test_an_owner_undoes_a_coders_change_from_the_sidebar_and_the_history_says_w
 def test_a_coder_has_no_choice_of_whose_changes_to_undo(project, monkeypatch):
     at = log_in(app(project, monkeypatch), "Bo", PASSWORDS["Bo"])
     assert not [s for s in at.sidebar.selectbox if s.label == "Undo and redo changes of"]
+
+
+def test_an_unreadable_team_project_tells_the_visitor_nothing_but_that(tmp_path, monkeypatch):
+    bad = tmp_path / "secret-study.sqlite"
+    bad.write_text("not a database " * 100, encoding="utf-8")
+    monkeypatch.setenv("TANDEM_PROJECT", str(bad))
+    monkeypatch.setenv("TANDEM_TEAM", "1")
+    at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["The team's project cannot be opened now; the server's log says why."]
+    assert "secret-study" not in shown(at) and not at.text_input
