@@ -22,7 +22,7 @@ from coding.rowops import Op, apply_ops, referencing
 from coding.tree import descendants
 from coding.variables import variable_map
 
-__all__ = ["merge_codes", "split_code"]
+__all__ = ["fold_coding_ops", "merge_codes", "split_code"]
 
 TEXT_FIELDS = ("definition", "inclusion", "exclusion", "example")
 
@@ -66,24 +66,37 @@ def _coding_ops(session: Session, src: store.Code, tgt: store.Code) -> tuple[lis
             moved += 1
             continue
         collapsed += 1
-        held = {(k.city_code, k.dyad_id) for k in session.scalars(
-            select(store.CodingLink).where(store.CodingLink.coding_id == keep.id))}
-        for link in session.scalars(select(store.CodingLink).where(store.CodingLink.coding_id == c.id)
-                                    .order_by(store.CodingLink.id)):
-            if (link.city_code, link.dyad_id) in held:
-                ops.append({"op": "delete", "table": "coding_links", "row": {"id": link.id}})
-            else:
-                ops.append(_upd("coding_links", link.id, {"coding_id": keep.id}))
-                held.add((link.city_code, link.dyad_id))
-        for memo_id in session.scalars(select(store.Memo.id).where(
-                store.Memo.target_type == "coding", store.Memo.target_id == str(c.id)).order_by(store.Memo.id)):
-            ops.append(_upd("memos", memo_id, {"target_id": str(keep.id)}))
-        so_far = memo_text.get(keep.id, keep.memo)
-        if c.memo.strip() and c.memo.strip() not in so_far:
-            memo_text[keep.id] = _join(so_far, c.memo)
-            ops.append(_upd("codings", keep.id, {"memo": memo_text[keep.id]}))
-        ops.append({"op": "delete", "table": "codings", "row": {"id": c.id, "guid": c.guid}})
+        ops += fold_coding_ops(session, c, keep, memo_text)
     return ops, moved, collapsed
+
+
+def fold_coding_ops(session: Session, dup: store.Coding, keep: store.Coding, memo_text: dict[int, str]) -> list[Op]:
+    """Ops folding coding ``dup`` into ``keep`` (one code on one span for one coder: ``ux_codings_one_span``).
+
+    ``dup``'s links move to ``keep`` (a link ``keep`` already has is dropped), memos written
+    on it are re-targeted, its memo text is appended to ``keep``'s (``memo_text`` carries
+    ``keep``'s text across several folds), and ``dup`` is deleted. Used by merging codes and
+    by re-anchoring codings onto a corrected document version.
+    """
+    ops: list[Op] = []
+    held = {(k.city_code, k.dyad_id) for k in session.scalars(
+        select(store.CodingLink).where(store.CodingLink.coding_id == keep.id))}
+    for link in session.scalars(select(store.CodingLink).where(store.CodingLink.coding_id == dup.id)
+                                .order_by(store.CodingLink.id)):
+        if (link.city_code, link.dyad_id) in held:
+            ops.append({"op": "delete", "table": "coding_links", "row": {"id": link.id}})
+        else:
+            ops.append(_upd("coding_links", link.id, {"coding_id": keep.id}))
+            held.add((link.city_code, link.dyad_id))
+    for memo_id in session.scalars(select(store.Memo.id).where(
+            store.Memo.target_type == "coding", store.Memo.target_id == str(dup.id)).order_by(store.Memo.id)):
+        ops.append(_upd("memos", memo_id, {"target_id": str(keep.id)}))
+    so_far = memo_text.get(keep.id, keep.memo)
+    if dup.memo.strip() and dup.memo.strip() not in so_far:
+        memo_text[keep.id] = _join(so_far, dup.memo)
+        ops.append(_upd("codings", keep.id, {"memo": memo_text[keep.id]}))
+    ops.append({"op": "delete", "table": "codings", "row": {"id": dup.id, "guid": dup.guid}})
+    return ops
 
 
 def merge_codes(session: Session, source_id: int, target_id: int, *, coder: str = "researcher") -> dict[str, int]:

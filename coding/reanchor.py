@@ -14,6 +14,11 @@ coding, so they travel with it). Each coding is placed by the rules of
   quote, prefix and suffix it had on the old text; status ``unanchored``.
 
 A coding that was already ``review`` or ``unanchored`` comes out ``review`` when placed.
+Two codings of the same code and coder that land on the same span (a passage coded
+twice that the correction made one) become one, as the unique index
+``ux_codings_one_span`` requires: the later is **folded** into the first (links, memos
+and memo text move to it; status ``folded`` in the report, with a warning); undo
+restores both.
 The researcher fixes a placement with :func:`coding.update_coding` (new ``start``/``end``),
 which marks it ``anchored``.
 
@@ -43,6 +48,7 @@ from coding.codings import CONTEXT
 from coding.documents import document_text
 from coding.errors import CodingError
 from coding.events import EventType, record
+from coding.merge import fold_coding_ops
 from coding.rowops import apply_ops
 
 __all__ = ["REVIEW_COLUMNS", "ReanchorReport", "codings_to_review", "import_new_version", "versions"]
@@ -67,7 +73,7 @@ class ReanchorReport:
     codings : list of dict
         One per coding of the old document, by old position: ``coding_id, code_id,
         coder, method`` (``same_offsets | context | nearest_quote | fuzzy |
-        unanchored``), ``status``, ``score`` (1.0 exact, the ratio for fuzzy, None if
+        unanchored``), ``status`` (``anchored | review | unanchored | folded``), ``score`` (1.0 exact, the ratio for fuzzy, None if
         unanchored), ``old_start, old_end, start, end`` (code points; ``start``/``end``
         equal the old ones when unanchored), ``quote`` (old) and ``new_quote``.
     warnings : list of str
@@ -152,9 +158,11 @@ def _read(doc: store.Document, source: Any, encoding: str | None) -> tuple[str, 
 
 
 def _placements(session: Session, old_text: str, new_text: str, doc_id: int, new_id: int,
-                threshold: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                threshold: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     offsets = OffsetMap(old_text, new_text)
-    ops, rows = [], []
+    ops, rows, notes = [], [], []
+    taken: dict[tuple[int, int, int, str], store.Coding] = {}  # (code, start, end, coder) on the new version
+    memo_text: dict[int, str] = {}
     for c in session.scalars(select(store.Coding).where(store.Coding.document_id == doc_id)
                              .order_by(store.Coding.start, store.Coding.end, store.Coding.id)):
         spot = place(new_text, c.start, c.end, c.quote, c.prefix, c.suffix, offsets, threshold)
@@ -166,11 +174,19 @@ def _placements(session: Session, old_text: str, new_text: str, doc_id: int, new
             status = "review" if spot.review or c.status != "anchored" else "anchored"
             after = {"document_id": new_id, "start": s, "end": e, "quote": new_text[s:e],
                      "prefix": new_text[max(0, s - CONTEXT):s], "suffix": new_text[e:e + CONTEXT], "status": status}
-        ops.append({"op": "update", "table": "codings", "id": c.id, "before": {}, "after": after})
+        keep = taken.get((c.code_id, s, e, c.coder))
+        if keep is None:
+            taken[(c.code_id, s, e, c.coder)] = c
+            ops.append({"op": "update", "table": "codings", "id": c.id, "before": {}, "after": after})
+        else:  # placed where the same coder's same code already landed: one coding per span (ux_codings_one_span)
+            status = "folded"
+            ops += fold_coding_ops(session, c, keep, memo_text)
+            notes.append(f"Coding {c.id} landed on the span [{s}, {e}) where coding {keep.id} of the same code and "
+                         "coder already sits, so it was folded into it (its links and memos moved there).")
         rows.append({"coding_id": c.id, "code_id": c.code_id, "coder": c.coder, "method": method, "status": status,
                      "score": score, "old_start": c.start, "old_end": c.end, "start": s, "end": e, "quote": c.quote,
                      "new_quote": after.get("quote", c.quote)})
-    return ops, rows
+    return ops, rows, notes
 
 
 def import_new_version(
@@ -242,7 +258,7 @@ def import_new_version(
         new.source_sha256, new.encoding = read.source_sha256, read.encoding
     session.flush()
     stored = document_text(session, new.id)
-    ops, rows = _placements(session, old_text, stored, old.id, new.id, float(threshold))
+    ops, rows, folded = _placements(session, old_text, stored, old.id, new.id, float(threshold))
     made = {"op": "insert", "table": "documents", "row": {"id": new.id, "guid": new.guid, "name": new.name}}
     try:
         done = apply_ops(session, [*ops, {"op": "update", "table": "documents", "id": old.id, "before": {},
@@ -256,7 +272,7 @@ def import_new_version(
     payload = {"old_document_id": old.id, "new_document_id": result.document_id, "new_name": result.name,
                "threshold": float(threshold), "methods": report_counts, "ops": [made, *done]}
     event_id = record(session, EventType.DOCUMENT_VERSION, payload, who, result.document_id)
-    warnings = notes + list(result.warnings)
+    warnings = notes + list(result.warnings) + folded
     return ReanchorReport(old.id, result.document_id, result.name, event_id, float(threshold), rows, warnings)
 
 

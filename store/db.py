@@ -200,6 +200,32 @@ def _check_revision(label: str, tables: set[str], current: str | None, head: str
         raise ProjectError(f"{label} is not a Tandem project: its schema revision {current!r} is not one of Tandem's.")
 
 
+#: Strings in Python's (code point) order; a database must compare them the same way.
+_CODE_POINT_ORDER = ("B", "a", "z", "é", "中", "𠀀")
+
+
+def _check_text_order(engine: Engine, label: str) -> None:
+    """Refuse a server database whose default collation does not sort text by code point.
+
+    Tandem orders dyads ``city_a < city_b`` in Python (code point order) and the table
+    checks the same comparison; SQLite compares code points too. A linguistic collation
+    (``en_US.UTF-8``, ICU) orders ``"B"`` after ``"a"`` and would refuse such pairs.
+    """
+    pairs = list(zip(_CODE_POINT_ORDER, _CODE_POINT_ORDER[1:]))
+    sql = " AND ".join(f"(%(a{i})s::text < %(b{i})s::text)" for i in range(len(pairs)))
+    params = {k: v for i, (a, b) in enumerate(pairs) for k, v in ((f"a{i}", a), (f"b{i}", b))}
+    with engine.connect() as conn:
+        ok = conn.exec_driver_sql(f"SELECT {sql}", params).scalar()
+        row = conn.exec_driver_sql("SELECT to_jsonb(d) FROM pg_database d WHERE datname = current_database()").scalar()
+    if not ok:
+        row = row if isinstance(row, dict) else {}
+        icu = row.get("datlocprovider") not in (None, "c")
+        collation = (row.get("datlocale") or row.get("daticulocale")) if icu else row.get("datcollate")
+        raise ProjectError(f"The database {label} sorts text by a language's rules (collation {collation!r}); Tandem "
+                           "needs code-point order: create it with CREATE DATABASE ... TEMPLATE template0 LOCALE_PROVIDER libc "
+                           "LOCALE 'C.UTF-8'.")
+
+
 def connect(target: str | Path, create: bool = True) -> Engine:
     """Open (and if needed create or upgrade) a project database.
 
@@ -246,6 +272,7 @@ def connect(target: str | Path, create: bool = True) -> Engine:
             raise ProjectError(f"Cannot open the database {label}: {_first_line(exc)}.") from None
         try:
             _check_revision(f"The database {label}", tables, current, head)
+            _check_text_order(engine, label)
         except ProjectError:
             engine.dispose()
             raise
