@@ -10,10 +10,13 @@ from team.login import LoginResult, attempt_login, locked_for
 from team.mode import env_team_mode, is_team, project_team_mode, set_team_mode
 from team.paths import project_target
 from team.roles import ACTIONS, ROLES, allowed, require
-from team.users import add_user, clean_user_name, get_user, list_users, remove_user, set_password, set_role
+from team.users import (
+    add_user, clean_user_name, get_user, list_users, remove_user, session_stamp, set_password, set_role,
+)
 
 __all__ = [
     "ACTIONS", "AccessDenied", "LoginResult", "ROLES", "TeamError", "add_user", "allowed", "attempt_login",
     "clean_user_name", "env_team_mode", "get_user", "is_team", "list_users", "locked_for", "project_target",
-    "project_team_mode", "protect", "remove_user", "require", "set_password", "set_role", "set_team_mode",
+    "project_team_mode", "protect", "remove_user", "require", "session_stamp", "set_password", "set_role",
+    "set_team_mode",
 ]

@@ -14,6 +14,7 @@ Nothing here returns or logs a password or a hash: the functions return
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,7 +27,7 @@ from team.passwords import hash_password
 from team.roles import check_role
 
 __all__ = ["MAX_NAME", "add_user", "clean_user_name", "count_owners", "find_user", "get_user", "list_users", "remove_user",
-           "set_password", "set_role"]
+           "session_stamp", "set_password", "set_role"]
 
 MAX_NAME = 100  # users.name is String(100)
 
@@ -65,6 +66,18 @@ def _existing(session: Session, name: str) -> store.User:
     if user is None:
         raise TeamError(f"There is no user named {clean_user_name(name)!r}.")
     return user
+
+
+def session_stamp(session: Session, name: str) -> str | None:
+    """A fingerprint of the user's name, role and current password hash (SHA-256 hex), or None
+    when there is no such user. A workbench keeps it with the login and compares it on each run,
+    so a password reset, a role change or a removal ends the sessions opened before it. It is a
+    one-way digest of the (salted) hash and stays on the server; it cannot be turned back into
+    either the hash or the password."""
+    user = find_user(session, name)
+    if user is None:
+        return None
+    return hashlib.sha256("\x1f".join([user.name, user.role, user.password_hash]).encode("utf-8")).hexdigest()
 
 
 def get_user(session: Session, name: str) -> dict[str, Any] | None:

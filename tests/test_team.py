@@ -514,3 +514,25 @@ def test_cli_run_in_process_refuses_a_value_on_other_actions(engine):
             run(s, Namespace(action="list", value="on", name=None, role=None, password_stdin=False))
         with pytest.raises(team.TeamError, match="`users mode` needs on or off"):
             run(s, Namespace(action="mode", value=None, name=None, role=None, password_stdin=False))
+
+
+def test_session_stamp_changes_with_the_password_and_the_role_only(engine, cheap_hashing):
+    import hashlib
+
+    with store.session_scope(engine) as s:
+        team.add_user(s, "Olga", OWNER_PW, "owner")
+        team.add_user(s, "Bo", CODER_PW, "coder")
+    with store.session_scope(engine) as s:
+        first = team.session_stamp(s, "bo")
+        stored = _raw_hash(s, "Bo")
+        assert first == hashlib.sha256(f"Bo\x1fcoder\x1f{stored}".encode()).hexdigest()  # by hand
+        assert stored not in first and CODER_PW not in first
+        team.list_users(s)
+        team.attempt_login(s, "Bo", CODER_PW)
+        assert team.session_stamp(s, "Bo") == first  # reading and logging in change nothing
+        team.set_role(s, "Bo", "viewer")
+        second = team.session_stamp(s, "Bo")
+        team.set_password(s, "Bo", "bo-new-pass-1234")
+        third = team.session_stamp(s, "Bo")
+        assert len({first, second, third}) == 3
+        assert team.session_stamp(s, "Nobody") is None

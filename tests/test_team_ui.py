@@ -332,3 +332,24 @@ def test_an_unreadable_team_project_tells_the_visitor_nothing_but_that(tmp_path,
     assert not at.exception
     assert [e.value for e in at.error] == ["The team's project cannot be opened now; the server's log says why."]
     assert "secret-study" not in shown(at) and not at.text_input
+
+
+def test_a_password_reset_ends_the_users_open_session_but_not_ones_own(project, monkeypatch):
+    bo = log_in(app(project, monkeypatch), "Bo", PASSWORDS["Bo"])
+    olga = log_in(app(project, monkeypatch), "Olga")
+    olga.switch_page("ui/users.py")
+    olga.run()
+    for who, new in (("Bo", "bo-new-pass-1234"), ("Olga", "olga-new-pass-1234")):
+        next(s for s in olga.selectbox if s.key == "users_passwd_who").set_value(who)
+        fields = {t.label: t for t in olga.text_input}
+        fields["New password"].set_value(new)
+        fields["Repeat the new password"].set_value(new)
+        next(b for b in olga.button if b.label == "Set password").click()
+        olga.run()
+        assert not olga.error, [e.value for e in olga.error]
+    assert [s.value for s in olga.success] == ["Changed the password of Olga."]
+    assert [t.value for t in olga.sidebar.text] == ["Olga (owner)"]  # still logged in
+    bo.run()
+    assert [t.value for t in bo.title] == ["Tandem"]  # Bo's session ended with the reset
+    log_in(bo, "Bo", "bo-new-pass-1234")
+    assert [t.value for t in bo.sidebar.text] == ["Bo (coder)"]

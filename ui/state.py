@@ -5,8 +5,8 @@ ORM objects. Every write bumps ``revision`` so cached plain data can be keyed on
 
 Team mode (``TANDEM_TEAM=1`` or the project's ``team_mode`` setting; see :mod:`team.mode`):
 :func:`refresh_auth`, called first on every run by workbench.py, says whether it is on and who
-is logged in (re-read from the project each run, so a removed or demoted user loses access at
-once). Then :func:`db` refuses to open a session before a login, and guards every session with
+is logged in (re-read from the project each run: a removal, a role change or a password reset
+ends the sessions opened before it, see :func:`team.session_stamp`). Then :func:`db` refuses to open a session before a login, and guards every session with
 the user's role (:func:`team.protect`), so every page's reads and writes are covered, not only
 the controls a page hides; :func:`coder` is the logged-in name; :func:`open_project` is refused.
 Single-user mode (no login) works as before, except that :func:`open_project` takes only
@@ -27,6 +27,7 @@ import team
 PROJECT_KEY = "tandem_project"
 CODER_KEY = "tandem_coder"
 USER_KEY = "tandem_user"  # the logged-in user's name (team mode)
+STAMP_KEY = "_tandem_stamp"  # team.session_stamp at login: a password reset or role change ends the session
 AUTH_KEY = "_tandem_auth"  # this run's {"team", "name", "role", "error"} (refresh_auth)
 
 
@@ -166,6 +167,8 @@ def refresh_auth() -> dict[str, Any]:
             on = on or team.project_team_mode(session)
             if on and name:
                 user = team.get_user(session, name)
+                if user is not None and team.session_stamp(session, name) != st.session_state.get(STAMP_KEY):
+                    user = None  # the password or the role changed since this login
     except Exception as exc:  # a broken or unreadable project: say so, show no data
         if on:
             raise
@@ -231,10 +234,21 @@ def login(name: str, password: str) -> team.LoginResult:
     with store.session_scope(engine()) as session:
         result = team.attempt_login(session, name, password, client_address())
     if result.ok:
+        with store.session_scope(engine()) as session:
+            stamp = team.session_stamp(session, result.name)
         _reset_session()
         st.session_state[USER_KEY] = result.name
+        st.session_state[STAMP_KEY] = stamp
         refresh_auth()
     return result
+
+
+def renew_stamp() -> None:
+    """Keep this session after the logged-in user changed their own password or role."""
+    name = st.session_state.get(USER_KEY)
+    if name and team_mode():
+        with store.session_scope(engine()) as session:
+            st.session_state[STAMP_KEY] = team.session_stamp(session, name)
 
 
 def logout() -> None:

@@ -54,7 +54,9 @@ with st.expander("Reset a password"):
         second = st.text_input("Repeat the new password", type="password", autocomplete="new-password")
         if st.form_submit_button("Set password") and who and _same(first, second):
             if state.write(team.set_password, who, first) is not None:
-                _done(f"Changed the password of {who}.")
+                if who == me:  # one's own new password does not end one's own session
+                    state.renew_stamp()
+                _done(f"Changed the password of {who}." + ("" if who == me else " Their open sessions end now."))
 
 with st.expander("Change a role"):
     with st.form("user_role"):
