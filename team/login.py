@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 import store
 from corpus.names import BIDI_CONTROLS
-from team.passwords import hash_password, needs_rehash, verify, verify_dummy
+from team.passwords import MAX_LENGTH, hash_password, needs_rehash, verify, verify_dummy
 from team.users import MAX_NAME, clean_user_name, find_user
 
 __all__ = ["MAX_FAILURES_PER_NAME", "MAX_FAILURES_PER_SOURCE", "WINDOW", "LoginResult", "attempt_login",
@@ -130,8 +130,8 @@ def attempt_login(session: Session, name: object, password: object, source: str 
         minutes = max(1, ceil(wait.total_seconds() / 60))
         return LoginResult(False, message=f"Too many failed logins; try again in {minutes} minute"
                                           f"{'' if minutes == 1 else 's'}.")
-    if user is None:
-        verify_dummy(password)
+    if user is None or not isinstance(password, str) or len(password) > MAX_LENGTH:
+        verify_dummy("")  # no user, or no password that could be right: the time of one verification
         good = False
     else:
         good = verify(user.password_hash, password)

@@ -536,3 +536,14 @@ def test_session_stamp_changes_with_the_password_and_the_role_only(engine, cheap
         third = team.session_stamp(s, "Bo")
         assert len({first, second, third}) == 3
         assert team.session_stamp(s, "Nobody") is None
+
+
+def test_hostile_login_inputs_get_the_same_sentence_and_are_logged_safely(users):
+    t0 = store.utcnow()
+    for name, password in [("x" * 10_000, OWNER_PW), ("Mark", "p" * 1_000_000), ("Mark\n", OWNER_PW),
+                           ("Mark", None), (None, OWNER_PW), ("'; DROP TABLE users; --", OWNER_PW)]:
+        assert _login(users, name, password, t0) == (False, None, None, WRONG), repr(name)[:40]
+    with store.session_scope(users) as s:
+        logged = _attempts(s)
+        assert len(logged) == 6 and all(len(n) <= 100 and "\n" not in n for n, _, _ in logged)
+        assert [u["name"] for u in team.list_users(s)] == ["Mark", "Bo"]  # the users table is still there

@@ -7,8 +7,8 @@ st.title("Tandem")
 st.caption("This workbench is shared by a team. Log in to continue.")
 
 with st.form("login", clear_on_submit=True):  # the password does not stay in the session
-    name = st.text_input("Name", autocomplete="username")
-    password = st.text_input("Password", type="password", autocomplete="current-password")
+    name = st.text_input("Name", autocomplete="username", max_chars=100)
+    password = st.text_input("Password", type="password", autocomplete="current-password", max_chars=1024)
     submitted = st.form_submit_button("Log in", type="primary")
 
 if submitted:
