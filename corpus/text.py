@@ -4,7 +4,13 @@ The canonical form of a raw string (``docs/qda.md`` §1.1) is:
 
 1. a leading byte-order mark U+FEFF removed;
 2. every ``\\r\\n`` and every lone ``\\r`` turned into ``\\n``;
-3. Unicode Normalization Form C (NFC).
+3. every NUL (U+0000) and every unpaired surrogate (U+D800..U+DFFF) replaced by U+FFFD,
+   one code point for one (so offsets are unchanged): no project database can store
+   them (PostgreSQL refuses NUL in text, and no UTF-8 encoder takes a lone surrogate),
+   and a document must read the same on SQLite and PostgreSQL. Plain-text files holding
+   NUL are refused before this as binary data (``corpus.read_txt``); this step catches
+   what other readers (PDF text extraction) or pasted text bring;
+4. Unicode Normalization Form C (NFC).
 
 ``normalise`` does only that. ``normalise_with_map`` also returns where each raw
 position lands in the canonical text, so that offsets counted by another tool over
@@ -21,6 +27,9 @@ from functools import lru_cache
 import numpy as np
 
 BOM = "\ufeff"
+REPLACEMENT = "\ufffd"
+#: Characters no project database stores: NUL and unpaired surrogates (same class as store.textcheck).
+UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 
 #: Character class body (for ``re``) of the Han ideographs: CJK Unified Ideographs with
 #: Extension A, the compatibility ideographs, and Extensions B-I in planes 2 and 3.
@@ -53,7 +62,7 @@ class RawText:
 
 
 def normalise(raw: str) -> str:
-    """Canonical form of a string: no leading BOM, ``\\n`` line breaks, NFC.
+    """Canonical form of a string: no leading BOM, ``\\n`` line breaks, no NUL or lone surrogate, NFC.
 
     Parameters
     ----------
@@ -69,9 +78,20 @@ def normalise(raw: str) -> str:
         raw = raw[1:]
     if "\r" in raw:
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    raw = replace_unstorable(raw)
     if unicodedata.is_normalized("NFC", raw):
         return raw
     return unicodedata.normalize("NFC", raw)
+
+
+def replace_unstorable(text: str) -> str:
+    """``text`` with each NUL and each unpaired surrogate replaced by U+FFFD (same length)."""
+    return UNSTORABLE_RE.sub(REPLACEMENT, text) if UNSTORABLE_RE.search(text) else text
+
+
+def count_unstorable(text: str) -> int:
+    """How many NUL characters and unpaired surrogates ``text`` holds (what ``normalise`` replaces)."""
+    return len(UNSTORABLE_RE.findall(text))
 
 
 def normalise_with_map(raw: str) -> tuple[str, np.ndarray]:
@@ -104,6 +124,7 @@ def normalise_with_map(raw: str) -> tuple[str, np.ndarray]:
     NFC of the whole string equals the concatenation of the NFC of its chunks, so only
     chunks that change need mapping inside.
     """
+    raw = replace_unstorable(raw)  # one code point for one: positions are unchanged
     n = len(raw)
     # Step 1: BOM and line breaks. Dropped characters: the BOM, and the \r of each \r\n.
     keep = np.ones(n, dtype=bool)

@@ -94,6 +94,7 @@ def make_engine(url: str) -> Engine:
             raise ProjectError(f"Opening {mask_url(url)} needs the {exc.name} package; install Tandem's "
                                "requirements (python -m pip install -r requirements.txt).") from None
     event.listen(engine, "before_cursor_execute", textcheck.before_cursor_execute)
+    event.listen(engine, "handle_error", textcheck.handle_error)
     return engine
 
 

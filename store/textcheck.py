@@ -113,6 +113,13 @@ def _check_params(params: Any, context: Any) -> None:
                 check_text(value, _where(context, i))
 
 
+def handle_error(context) -> BaseException | None:
+    """Engine event: a :class:`TextError` from the JSON serialiser is raised as itself, not wrapped
+    in SQLAlchemy's ``StatementError`` (whose text would quote the statement and its parameters)."""
+    original = context.original_exception
+    return original if isinstance(original, TextError) else None
+
+
 def before_cursor_execute(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ARG001
     """Engine event: refuse any bound string that holds NUL or an unpaired surrogate (:class:`TextError`)."""
     if not parameters:
