@@ -318,10 +318,11 @@ def attempt(func: Callable[..., Any], *args, success: str | None = None, **kwarg
     try:
         result = func(*args, **kwargs)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(store.mask_secrets(str(exc)))
         return None
-    except Exception as exc:  # a page must never show a traceback
-        st.error(f"Something went wrong ({exc.__class__.__name__}): {str(exc).splitlines()[0] if str(exc) else ''}")
+    except Exception as exc:  # a page must never show a traceback (nor a password a driver error quotes)
+        st.error(store.mask_secrets(f"Something went wrong ({exc.__class__.__name__}): "
+                                    f"{str(exc).splitlines()[0] if str(exc) else ''}"))
         return None
     if success:
         st.success(success)
@@ -355,8 +356,8 @@ def read(func: Callable[..., Any], *args, **kwargs) -> Any:
 
 
 def project_label() -> str:
-    path = project_path()
-    return Path(path).name if "://" not in path else path.split("@")[-1]
+    """The open project for display: its file name, or ``host:port/database`` (never user or password)."""
+    return store.display_name(project_path())
 
 
 def simulated_banner() -> None:
