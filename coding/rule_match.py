@@ -24,6 +24,7 @@ import store
 from coding.errors import CodingError
 from coding.folding import fold, folded_text
 from coding.search import compile_pattern, find_spans
+from corpus.longruns import tame
 
 __all__ = ["RULE_KINDS", "UNITS", "CompiledRule", "check_pattern", "check_unit", "keyword_regex", "rule_matches",
            "widen"]
@@ -159,6 +160,8 @@ def _tokenized(language: str, text: str) -> tuple[tuple[int, Any], ...]:
     nlp = _pipeline(language)
     out = []
     for offset, chunk in _line_chunks(text, _CHUNK):
+        if language == "en":  # same length; runs of 100+ brackets/quotes/... are broken
+            chunk = tame(chunk)  # (spaCy's English affix rules are quadratic in them)
         doc = nlp.make_doc(chunk)
         if doc.text == chunk:
             out.append((offset, doc))

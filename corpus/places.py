@@ -32,6 +32,11 @@ possible (e.g. 南京路, a street in Shanghai, is blocked but other streets nam
 cities are not). Place mentions are suggestions that the researcher confirms when
 linking codings; callers may add blockers with ``extra_blockers``.
 
+Hostile lines: the English tokenizer is quadratic in a run without spaces (20,000 ``(``
+took 78 s), so for Latin matching a run of more than 100 punctuation or symbol characters is
+shown to it with every 101st made a space (``corpus.longruns``; same length, offsets exact).
+Prose is matched exactly as before.
+
 Ambiguity: a surface shared by several cities (pinyin Suzhou = 苏州 320500 and 宿州
 341300; Taizhou; Fuzhou) yields one ``Mention`` with all candidate codes and
 ``ambiguous=True``, never a guess.
@@ -45,6 +50,7 @@ from functools import lru_cache
 from typing import Iterable, Mapping
 
 from corpus.errors import CorpusError
+from corpus.longruns import tame
 from corpus.text import HAN_RE
 
 PROVINCE_NAMES = (
@@ -245,7 +251,8 @@ class PlaceMatcher:
                 for offset, chunk in _chunks(line, _HAN_LINE_CHUNK):
                     candidates += self._match(self._han_matcher, _char_nlp(), chunk, pos + offset)
             if self._latin_first and any(w in self._latin_first for w in _LATIN_WORD.findall(line.lower())):
-                candidates += self._match(self._latin_matcher, _latin_nlp(), line, pos)
+                # same length: a run of 100+ brackets/quotes/... is broken for the tokenizer
+                candidates += self._match(self._latin_matcher, _latin_nlp(), tame(line), pos)
             chosen += _resolve(candidates)
             pos += len(line) + 1
         return [Mention(a, b, text[a:b], codes, len(codes) > 1) for a, b, codes in chosen]

@@ -43,7 +43,9 @@ cut after the last sentence end (a mark of the sentence rule, then any punctuati
 white space; English also needs white space after it) that leaves a piece of at most
 ``MAX_PIECE``; with no sentence end in reach it is cut at ``MAX_PIECE`` code points (at the
 last white space of the piece's second half if there is one, never before a combining
-mark or joiner), and that cut also ends a sentence. Paragraphs up to ``MAX_PIECE`` (every
+mark or joiner), and that cut also ends a sentence. In English, a run of more than 100
+punctuation or symbol characters (never prose; a line of brackets is quadratic for spaCy's
+affix rules) is shown to the tokenizer with every 101st made a space (``corpus.longruns``). Paragraphs up to ``MAX_PIECE`` (every
 ordinary paragraph) are segmented exactly as before. Offsets stay exact: each piece's
 sentences are shifted by the piece's start.
 
@@ -64,6 +66,7 @@ from functools import lru_cache
 import numpy as np
 
 from corpus.errors import CorpusError
+from corpus.longruns import tame
 
 LINES_PER_BLANK = 20
 WRAP_SHARE = 0.75
@@ -268,10 +271,13 @@ def sentences(text: str, language: str, paragraph_spans: list[Span]) -> list[Spa
     nlp = _nlp(language)
     out: list[Span] = []
     chunks = [piece for a, b in paragraph_spans for piece in pieces(text, a, b, language)]
-    texts = (text[a:b] for a, b in chunks)
-    for (p_start, _p_end), doc in zip(chunks, nlp.pipe(texts, batch_size=256)):
+    # English: spaCy's affix rules are quadratic in a run of brackets/quotes; ``tame`` breaks
+    # runs over 100 of them (same length, so offsets hold; prose is passed unchanged).
+    prepare = tame if language == "en" else (lambda piece: piece)
+    texts = (prepare(text[a:b]) for a, b in chunks)
+    for (p_start, p_end), doc in zip(chunks, nlp.pipe(texts, batch_size=256)):
         for sent in doc.sents:
-            span = _strip_span(doc.text, sent.start_char, sent.end_char)
+            span = _strip_span(text[p_start:p_end], sent.start_char, sent.end_char)
             if span:
                 out.append((p_start + span[0], p_start + span[1]))
     return out

@@ -355,6 +355,9 @@ def test_normal_documents_segment_exactly_as_without_pieces(shared, monkeypatch)
     texts += [(shared("transcripts", "pdpilot", f"P{k}.txt").read_text(encoding="utf-8"), "en") for k in (1, 2)]
     from corpus.text import normalise
 
+    from corpus.longruns import tame
+
+    assert all(tame(normalise(t)) == normalise(t) for t, _ in texts)  # prose is never tamed
     chunked = [segment(normalise(t), lang) for t, lang in texts]
     monkeypatch.setattr(seg, "pieces", lambda text, a, b, language, size=None: [(a, b)])  # whole paragraphs
     whole = [segment(normalise(t), lang) for t, lang in texts]
@@ -530,3 +533,42 @@ def test_markup_part_past_64_mb_is_refused_even_when_it_compresses_modestly(tmp_
         with pytest.raises(ArchiveError, match=r"^big\.docx: refused, its part 'word/document\.xml' would inflate "
                                                r"past 64 MB"):
             read_member(zf, "word/document.xml", "big.docx")
+
+
+def test_english_line_of_brackets_imports_in_seconds(tmp_path, shared, project):
+    """spaCy's English affix rules are quadratic in a run without spaces (20,000 '(' took 78 s
+    in the place matcher): 200,000 of them, with two city names around, import in seconds."""
+    import csv as _csv
+
+    engine = store.connect(project)
+    with open(shared("cities", "cities_southeast.csv"), encoding="utf-8") as fh, store.session_scope(engine) as s:
+        for r in _csv.DictReader(fh):
+            s.add(store.City(code=r["adcode"], name=r["name_zh"], short_name=r["name_short_zh"],
+                             pinyin=r["name_pinyin"], province=r["province_zh"]))
+    engine.dispose()
+    line = "Officials from Wuxi said " + "(" * 100_000 + "'" * 100_000 + " Wuxi."
+    path = tmp_path / "brackets.txt"
+    path.write_text(line, encoding="utf-8")
+    out = _child(project, textwrap.dedent(f"""
+        from corpus.importer import import_document
+        r = import_document(session, {str(path)!r}, language="en")
+        out['mentions'] = [[m.start, m.end, m.surface] for m in session.scalars(
+            select(store.PlaceMention).where(store.PlaceMention.document_id == r.document_id)
+            .order_by(store.PlaceMention.start))]
+        out['sentences'] = r.n_sentences
+    """).strip())
+    assert "error" not in out, out.get("error")
+    end = len(line) - len("Wuxi.")
+    assert out["mentions"] == [[15, 19, "Wuxi"], [end, end + 4, "Wuxi"]]
+    assert out["seconds"] < 30 and out["peak_kb"] < PEAK_LIMIT_KB
+
+
+def test_tame_keeps_length_and_prose():
+    from corpus.longruns import LONG_RUN, tame
+
+    prose = "See https://www.gov.cn/zhengce/2019-04/30/content_5387831.htm (Suzhou, Wuxi) for details. " + "通办" * 80
+    assert tame(prose) is prose
+    hostile = "ab " + "(" * 250 + "x'y" * 50 + "'" * 101
+    out = tame(hostile)
+    assert len(out) == len(hostile) and out[:3] == "ab " and out[253:403] == "x'y" * 50
+    assert [k for k, c in enumerate(out) if c != hostile[k]] == [3 + LONG_RUN, 3 + 2 * LONG_RUN + 1, 403 + LONG_RUN]
