@@ -572,3 +572,14 @@ def test_tame_keeps_length_and_prose():
     out = tame(hostile)
     assert len(out) == len(hostile) and out[:3] == "ab " and out[253:403] == "x'y" * 50
     assert [k for k, c in enumerate(out) if c != hostile[k]] == [3 + LONG_RUN, 3 + 2 * LONG_RUN + 1, 403 + LONG_RUN]
+
+
+def test_entity_expansion_in_a_codebook_is_refused_without_expanding():
+    lol = ('<?xml version="1.0"?><!DOCTYPE CodeBook [<!ENTITY a "aaaaaaaaaa">'
+           + "".join(f'<!ENTITY {chr(98 + k)} "{("&" + chr(97 + k) + ";") * 10}">' for k in range(9))
+           + ']><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code name="&j;" isCodable="true"/></Codes>'
+           "</CodeBook>").encode()
+    t0 = time.perf_counter()
+    with pytest.raises(CodingError, match=r"^The codebook file is not readable XML: EntitiesForbidden"):
+        coding.refi_codebook.read_codebook_qdc(lol)
+    assert time.perf_counter() - t0 < 5

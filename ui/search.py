@@ -26,7 +26,8 @@ with st.form("search_form"):
     context = c2.number_input("Context (characters)", 0, 300, 20, step=5, key="search_context")
     c3, c4, c5, c6 = st.columns(4)
     regex = c3.checkbox("Regular expression", key="search_regex",
-                        help="Python syntax, e.g. 跨(省|市|城) or \\d{4}年")
+                        help="Python syntax, e.g. 跨(省|市|城) or \\d{4}年. A pattern that runs longer than "
+                             "2 s on one document is stopped with a message (simplify it).")
     fold = c4.checkbox("Fold traditional → simplified", value=True, key="search_fold")
     ignore_case = c5.checkbox("Ignore case", value=True, key="search_case")
     limit = c6.number_input("At most (hits)", 10, 20000, 1000, step=100, key="search_limit")

@@ -86,6 +86,8 @@ with tab_rules:
                             format_func={"match": "the match", "sentence": "its sentence",
                                          "paragraph": "its paragraph"}.get)
         text = st.text_area("Pattern", key="sug_new_pattern", height=90,
+                            help="At most 1,000 characters. A regular expression that runs longer than 2 s on one "
+                                 "document stops the preview or run with a message, and nothing is queued.",
                             placeholder="Keywords: one per line or a|b|c (通办|跨省通办).  Regex: 跨(省|市)通办.  "
                                         'spaCy (JSON): [{"LOWER": "hukou"}, {"LOWER": "transfer"}]')
         c4, c5, c6 = st.columns(3)
