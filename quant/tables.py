@@ -133,13 +133,16 @@ def read_table(path_or_bytes: str | Path | bytes, filename: str | None = None, *
         One row per data row. CSV: encoding detected (UTF-8 with or without BOM, GB18030,
         UTF-16 with BOM, else charset-normalizer); leading ``#`` comment lines and blank
         lines skipped; tab-separated when the header has tabs and no commas. XLSX: the
-        first sheet, via openpyxl.
+        first sheet, via openpyxl. Column names are shown as readers see them (NFKC,
+        invisible characters removed, spaces collapsed).
 
     Raises
     ------
     QuantError
         The file is missing, empty, of an unsupported type, not decodable, or malformed;
-        the message names the file.
+        an XLSX refused by ``corpus.archive.check_zip`` before openpyxl opens it (over
+        10,000 entries, unsafe member names, inflating past 200 MB or 64 MB for one sheet,
+        compression ratio over 100); the message names the file.
     """
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         if not filename:
