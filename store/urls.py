@@ -24,7 +24,8 @@ PG_DRIVER = "postgresql+psycopg"
 
 # user:password@ inside any scheme://...; password=... in a query string or a libpq DSN
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^\s'\"]*)(?P<at>@)")
-_KEY_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\"[^\"]*\"|[^&\s'\"]+)", re.IGNORECASE)
+_KEY_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?!\*\*\*)(?P<pw>'[^']*'|\"[^\"]*\"|[^&\s'\"]+)",
+                           re.IGNORECASE)
 
 
 class TargetError(ProjectError):
@@ -62,7 +63,9 @@ def mask_url(target: str | Path) -> str:
         url = make_url(str(target))
     except (ArgumentError, ValueError):
         return mask_secrets(str(target))
-    return mask_secrets(url.render_as_string(hide_password=True))
+    if "password" in url.query:
+        url = url.update_query_dict({"password": "***"})
+    return mask_secrets(url.render_as_string(hide_password=True)).replace("%2A%2A%2A", "***")
 
 
 def database_url(target: str | Path) -> str:
@@ -86,7 +89,7 @@ def database_url(target: str | Path) -> str:
     try:
         url = make_url(text)
     except (ArgumentError, ValueError):
-        raise TargetError(f"{shown} is not a valid database URL; write postgresql+psycopg://user:password@host/database "
+        raise TargetError(f"{shown} is not a valid database URL; write postgresql+psycopg://user@host/database "
                           "or give a project file path.") from None
     backend, driver = url.get_backend_name(), url.drivername.partition("+")[2]
     if backend == "sqlite":
@@ -97,12 +100,12 @@ def database_url(target: str | Path) -> str:
     if backend in ("postgresql", "postgres"):
         if driver not in ("", "psycopg"):
             raise TargetError(f"{shown} names the PostgreSQL driver {driver!r}; Tandem talks to PostgreSQL through "
-                              f"psycopg 3: write {PG_DRIVER}://user:password@host/database.")
+                              f"psycopg 3: write {PG_DRIVER}://user@host/database.")
         if not url.database:
             raise TargetError(f"{shown} names no database; add it after the host, e.g. {PG_DRIVER}://user@host/tandem.")
         return url.set(drivername=PG_DRIVER).render_as_string(hide_password=False)
     raise TargetError(f"{shown} is a {backend} URL; a Tandem project is a SQLite file or a PostgreSQL database "
-                      f"({PG_DRIVER}://user:password@host/database).")
+                      f"({PG_DRIVER}://user@host/database).")
 
 
 def display_name(target: str | Path) -> str:
