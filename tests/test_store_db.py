@@ -240,6 +240,8 @@ def test_driverless_postgres_urls_mean_psycopg():
     assert store.mask_secrets("failed: host=h password='x y' user=u; see postgresql://u:pw@h/d") == \
         "failed: host=h password=*** user=u; see postgresql://u:***@h/d"
     assert store.display_name("postgresql+psycopg://u:pw@db.example.org:5433/study") == "db.example.org:5433/study"
+    assert store.mask_url("postgresql://u@h/db?password=s3cret&sslmode=require") == \
+        "postgresql://u@h/db?password=***&sslmode=require"
 
 
 def test_unreachable_server_is_one_sentence_without_the_password():
