@@ -56,15 +56,17 @@ def as_text(value: Any, what: str) -> str:
 
 def as_coder(value: Any) -> str:
     """A coder or author id: a non-empty string of at most 100 characters in the canonical
-    form of ``corpus.names.clean_name`` (NFKC, invisible characters removed, spaces
-    collapsed), so "Ｍａｒｋ" and "Mark\\u200b" are the coder "Mark"; a line break, control
-    character or bidi override is refused with ``CodingError``."""
+    form of ``corpus.name_keys.clean_label`` (NFKC with full-width punctuation kept,
+    invisible characters removed, spaces collapsed), so "Ｍａｒｋ" and "Mark\\u200b" are the
+    coder "Mark"; a line break, control character or bidi override is refused with
+    ``CodingError``."""
     if not isinstance(value, str) or not value.strip():
         raise CodingError(f"Coder {value!r} is not valid; give a non-empty name.")
-    from corpus.names import BadNameError, clean_name
+    from corpus.name_keys import clean_label
+    from corpus.names import BadNameError
 
     try:
-        name = clean_name(value, "coder name", max_len=10 * MAX_CODER)
+        name = clean_label(value, "coder name", max_len=10 * MAX_CODER)
     except BadNameError as exc:
         raise CodingError(str(exc)) from None
     if len(name) > MAX_CODER:

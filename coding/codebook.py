@@ -21,8 +21,8 @@ from coding.default_codebook import AUTO_COLOURS, DEFAULT_CODEBOOK, DEFAULT_VARI
 from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
 from coding.tree import MAX_DEPTH, code_id_by_name, codebook, depth_of, descendants
-from corpus.name_keys import name_key
-from corpus.names import BadNameError, clean_name
+from corpus.name_keys import clean_label, name_key
+from corpus.names import BadNameError
 from coding.variables import set_variable_map, variable_map
 
 __all__ = [
@@ -35,23 +35,20 @@ _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _TEXT_FIELDS = ("definition", "inclusion", "exclusion", "example")
 _FIELDS = ("name", "colour", "codable", *_TEXT_FIELDS)
 MAX_NAME = 200
-_SOLIDUS = "\ue000"  # private-use stand-in for ／ while NFKC runs (NFKC leaves it alone)
 
 
 # --- checks -------------------------------------------------------------------------------
 
 def _clean_name(name: Any) -> str:
-    """``corpus.names.clean_name`` (NFKC, invisible characters removed, controls and bidi
-    overrides refused), then no ``/`` and at most ``MAX_NAME`` code points.
-
-    The full-width solidus ``／`` is kept as it is (NFKC would make it ``/``): it is how a
-    slash is written inside a code name (imports turn ``/`` into it)."""
+    """``corpus.name_keys.clean_label`` (NFKC but full-width punctuation such as ``（：／`` kept,
+    invisible characters removed; controls and bidi overrides refused), then no ``/`` and at
+    most ``MAX_NAME`` code points."""
     if not isinstance(name, str) or not name.strip():
         raise CodingError(f"Code name {name!r} is not valid; give a non-empty name.")
     try:
-        clean = clean_name(name.replace("／", _SOLIDUS), "code name", max_len=10 * MAX_NAME).replace(_SOLIDUS, "／")
+        clean = clean_label(name, "code name", max_len=10 * MAX_NAME)
     except BadNameError as exc:
-        raise CodingError(str(exc).replace(_SOLIDUS, "／")) from None
+        raise CodingError(str(exc)) from None
     if "/" in clean:
         raise CodingError(f"Code name {clean!r} contains '/', which separates levels of a code path.")
     if len(clean) > MAX_NAME:

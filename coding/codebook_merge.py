@@ -24,7 +24,7 @@ from coding.codebook import add_code, update_code
 from coding.errors import CodingError
 from coding.events import EventType, record
 from coding.tree import MAX_DEPTH
-from corpus.name_keys import name_key
+from corpus.name_keys import label_form, name_key
 from corpus.names import BIDI_CONTROLS
 
 __all__ = ["CodeNode", "canonical_guid", "merge_code_tree"]
@@ -71,13 +71,13 @@ def _clean_colour(value: Any) -> str | None:
 
 
 def _clean_name(value: Any) -> str:
-    """A file's code name repaired (never refused): NFKC, control, invisible and bidi
-    characters removed (``corpus.names``), spaces collapsed, ``/`` written ``／``."""
+    """A file's code name repaired (never refused): control and bidi characters removed, then
+    ``corpus.name_keys.label_form`` (NFKC but full-width punctuation kept, invisible
+    characters removed, spaces collapsed), ``/`` written ``／``."""
     text = value if isinstance(value, str) else ""
-    text = unicodedata.normalize("NFKC", text.replace("／", "/"))
-    text = "".join(c for c in text if c not in BIDI_CONTROLS and unicodedata.category(c) not in ("Cf", "Cc")
-                   or c in "\t\n\r")
-    text = " ".join(text.split()).replace("/", "／")
+    text = "".join(" " if c in "\t\n\r" else c for c in text
+                   if c in "\t\n\r" or (c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc"))
+    text = label_form(text).replace("/", "／")
     return text[:MAX_NAME].rstrip() or "Unnamed code"
 
 

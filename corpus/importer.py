@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 import store
 from corpus.errors import CorpusError
 from corpus.language import detect_language
-from corpus.name_keys import name_key
-from corpus.names import BadNameError, clean_name
+from corpus.name_keys import clean_label, name_key
+from corpus.names import BadNameError
 from corpus.places import Mention, PlaceMatcher, city_rows
 from corpus.readers import ReadResult, read_bytes, read_file
 from corpus.segment import segment
@@ -110,7 +110,7 @@ def import_text(
         Empty text, bad kind/language/attributes, a name holding a line break, control
         character or bidi override, or a name already in the project (compared by
         ``corpus.name_keys.name_key``: "Ｐ1" and "P1\u200b" are "P1"). The name is stored in
-        the form of ``corpus.names.clean_name``; the text itself is never changed by it.
+        the form of ``corpus.name_keys.clean_label``; the text itself is never changed by it.
     """
     if not isinstance(text, str):
         raise CorpusError(f"{source_filename or name}: the text must be a str, not {type(text).__name__}.")
@@ -244,8 +244,8 @@ def _import_read(session, result: ReadResult, name, kind, language, attributes, 
 def _validate(session, text, *, name, kind, language, attributes, label) -> tuple[str, str, dict]:
     if not isinstance(name, str) or not name.strip():
         raise CorpusError(f"{label}: the document needs a non-empty name.")
-    try:  # NFKC, invisible characters removed; line breaks, controls and bidi overrides refused
-        name = clean_name(name, "document name", max_len=10 * _NAME_MAX)
+    try:  # NFKC (full-width punctuation kept), invisible characters removed; controls and bidi refused
+        name = clean_label(name, "document name", max_len=10 * _NAME_MAX)
     except BadNameError as exc:  # the label is the refused name itself unless a file is named
         raise CorpusError(str(exc) if label == name else f"{label}: {exc}") from None
     if len(name) > _NAME_MAX:

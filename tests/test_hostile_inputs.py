@@ -461,6 +461,10 @@ def test_lookalike_document_names_clash_and_text_is_kept(project):
         for twin in ("P1", "p1", "P\u200b1"):
             with pytest.raises(CorpusError, match=r": a document named 'P1' is already in the project"):
                 import_text(s, "x", name=twin)
+        cn = import_text(s, "正文", name="访谈：盐城市（示例）")  # Chinese full-width punctuation is kept
+        assert cn.name == "访谈：盐城市（示例）"
+        with pytest.raises(CorpusError, match=r"a document named '访谈：盐城市（示例）' is already"):
+            import_text(s, "x", name="访谈:盐城市(示例)")
         with pytest.raises(CorpusError, match=r"^The document name 'eviltxt\.exe' holds the invisible character "
                                               r"U\+202E \(right-to-left override\); type it on one line without it\.$"):
             import_text(s, "x", name="evil\u202etxt.exe")
