@@ -18,7 +18,6 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from sqlalchemy import func, select, text
 
