@@ -7,7 +7,8 @@ substring: Chinese has no spaces between words, so no word boundary is assumed.
 Regular expressions use Python's :mod:`re` syntax, run by the ``regex`` package in its
 ``V0`` (re-compatible) mode so that every match has a time limit: a pattern that takes
 longer than ``REGEX_TIMEOUT`` seconds on one document (catastrophic backtracking such as
-``(a+)+$``) stops with one sentence naming the pattern and the document. Patterns longer
+``(a+)+$``) stops with one sentence naming the pattern and the document, and a search stops
+after ``SEARCH_BUDGET`` seconds of matching over all documents. Patterns longer
 than ``MAX_PATTERN`` code points are refused.
 
 All offsets are Python code points over the stored NFC text, ``[start, end)``, 0-based.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import time
 import unicodedata
 from typing import Any, Iterable
 
@@ -30,11 +32,13 @@ from coding.codings import add_coding
 from coding.errors import CodingError
 from coding.folding import fold, folded_text
 
-__all__ = ["HIT_COLUMNS", "MAX_PATTERN", "REGEX_TIMEOUT", "PatternTimeoutError", "code_hits", "compile_pattern",
-           "find_spans", "paragraph_starts", "search"]
+__all__ = ["HIT_COLUMNS", "MAX_PATTERN", "REGEX_TIMEOUT", "SEARCH_BUDGET", "PatternTimeoutError", "code_hits",
+           "compile_pattern", "find_spans", "paragraph_starts", "search"]
 
 #: Seconds one pattern may run over one document before it is stopped.
 REGEX_TIMEOUT = 2.0
+#: Seconds one search may spend matching over all documents together.
+SEARCH_BUDGET = 30.0
 #: Longest pattern accepted, in code points.
 MAX_PATTERN = 1000
 
@@ -212,7 +216,7 @@ def search(
     CodingError
         Empty, overlong or invalid pattern, unknown document, a negative ``context`` or
         ``limit``; ``PatternTimeoutError`` when the pattern runs past ``REGEX_TIMEOUT``
-        seconds on one document.
+        seconds on one document or ``SEARCH_BUDGET`` seconds over all of them.
     """
     span = as_id(context, "Context")
     cap = None if limit is None else as_id(limit, "Limit")
@@ -220,12 +224,21 @@ def search(
         raise CodingError(f"Context {span} and limit {limit} must be 0 or more.")
     compiled = compile_pattern(pattern, regex=regex, fold_traditional=fold_traditional, ignore_case=ignore_case)
     rows: list[tuple] = []
+    deadline = time.monotonic() + SEARCH_BUDGET
     for doc_id in check_document_ids(session, document_ids):
         if cap is not None and len(rows) >= cap:
             break
         name, text = session.execute(
             select(store.Document.name, store.Document.text).where(store.Document.id == doc_id)).one()
-        spans = find_spans(text, compiled, fold_traditional, where=name)
+        left = deadline - time.monotonic()
+        try:
+            limit = max(min(REGEX_TIMEOUT, left), 0.01)
+            spans = find_spans(text, compiled, fold_traditional, where=name, timeout=limit)
+        except PatternTimeoutError:
+            if left > REGEX_TIMEOUT:
+                raise
+            raise PatternTimeoutError(f"The pattern {compiled.pattern[:80]} took longer than {SEARCH_BUDGET:g} s over "
+                                      f"the corpus (stopped at {name}); simplify it.") from None
         if not spans:
             continue
         starts, numbers = paragraph_starts(session, doc_id)

@@ -260,12 +260,25 @@ def test_catastrophic_search_pattern_stops_with_a_sentence(session_with_text):
     assert list(coding.search(session_with_text, "訪談")["start"]) == [5002]  # folded, same offsets
 
 
+def test_search_has_a_budget_over_the_whole_corpus(session_with_text, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("coding.search")  # coding re-exports the function search
+    monkeypatch.setattr(module, "SEARCH_BUDGET", 1.0)
+    import_text(session_with_text, "a" * 3000 + "c", name="访谈B", language="zh")
+    with pytest.raises(CodingError) as err:
+        coding.search(session_with_text, "(a|aa)+$", regex=True)
+    assert str(err.value) == ("The pattern (a|aa)+$ took longer than 1 s over the corpus (stopped at 访谈A); "
+                              "simplify it.")
+
+
 def test_autocode_rule_with_catastrophic_pattern_queues_nothing(session_with_text):
     s = session_with_text
     code = int(coding.codebook(s).query("codable").iloc[0]["id"])
     rule = coding.add_rule(s, code, "regex", "(a|aa)+$")  # valid: it compiles, only running it explodes
     before = s.scalar(select(func.count()).select_from(store.models.Suggestion))
-    with pytest.raises(CodingError, match=r"^The pattern \(a\|aa\)\+\$ took longer than 2 s on 访谈A; simplify it\.$"):
+    with pytest.raises(CodingError, match=r"^The pattern \(a\|aa\)\+\$ took longer than 2 s on 访谈A; "
+                                          r"simplify it\.$"):
         coding.run_rules(s, rule)
     with pytest.raises(CodingError, match="took longer than 2 s on 访谈A"):
         coding.preview_rule(s, "regex", "(a|aa)+$")
