@@ -27,7 +27,7 @@ from corpus.names import BadNameError
 from corpus.places import Mention, PlaceMatcher, city_rows
 from corpus.readers import ReadResult, read_bytes, read_file
 from corpus.segment import segment
-from corpus.text import normalise
+from corpus.text import max_text_chars, normalise, too_long_message
 
 KINDS = ("interview", "field note", "policy")
 LANGUAGES = ("zh", "en")
@@ -280,6 +280,9 @@ def _import(
     attributes, illustrative, warnings,
 ) -> ImportResult:
     label = source_filename or (name if isinstance(name, str) and name.strip() else "document")
+    limit = max_text_chars()
+    if isinstance(text, str) and len(text) > limit:
+        raise CorpusError(too_long_message(label, len(text), limit))
     name, language, attrs = _validate(
         session, text, name=name, kind=kind, language=language, attributes=attributes, label=label
     )

@@ -9,7 +9,7 @@ import io
 import logging
 
 from corpus.errors import CorpusError, exception_reason
-from corpus.text import RawText, normalise
+from corpus.text import RawText, max_text_chars, normalise, too_long_message
 
 
 def read_pdf(data: bytes, filename: str) -> RawText:
@@ -72,6 +72,7 @@ def _read(data: bytes, filename: str) -> RawText:
     if not pages:
         raise CorpusError(f"{filename}: the PDF has no pages.")
     texts, empty, failed = [], [], []
+    limit, total = max_text_chars(), 0
     for number, page in enumerate(pages, start=1):
         try:
             text = page.extract_text() or ""
@@ -80,6 +81,9 @@ def _read(data: bytes, filename: str) -> RawText:
             continue
         if text.strip():
             texts.append(text.strip("\n"))
+            total += len(texts[-1]) + 2
+            if total > limit:  # stop reading pages: the import would be refused anyway
+                raise CorpusError(too_long_message(filename, total, limit, at_least=True))
         else:
             empty.append(number)
     if not texts:

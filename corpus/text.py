@@ -61,6 +61,39 @@ class RawText:
     warnings: list[str] = field(default_factory=list)
 
 
+#: Longest document text accepted at import, in code points (``TANDEM_MAX_IMPORT_CHARS``
+#: overrides): segmentation and place matching are linear, but a text of tens of millions of
+#: characters (a 50 MB file whose archive or PDF streams inflate) would still take many minutes.
+DEFAULT_MAX_CHARS = 2_000_000
+MAX_CHARS_ENV = "TANDEM_MAX_IMPORT_CHARS"
+
+
+def max_text_chars() -> int:
+    """The import limit on a document's text, in code points (see ``DEFAULT_MAX_CHARS``).
+
+    Raises
+    ------
+    ValueError
+        ``TANDEM_MAX_IMPORT_CHARS`` is set but is not a positive whole number.
+    """
+    import os
+
+    env = os.environ.get(MAX_CHARS_ENV, "").strip()
+    if not env:
+        return DEFAULT_MAX_CHARS
+    if not env.isdigit() or int(env) <= 0:
+        raise ValueError(f"{MAX_CHARS_ENV}={env!r} must be a positive whole number of characters.")
+    return int(env)
+
+
+def too_long_message(label: str, n_chars: int, limit: int, *, at_least: bool = False) -> str:
+    """One sentence refusing a text of ``n_chars`` code points (``at_least``: counted so far)
+    over ``limit``."""
+    more = "more than " if at_least else ""
+    return (f"{label}: its text is {more}{n_chars:,} characters long, over the import limit of {limit:,}; "
+            f"split it into parts (or raise {MAX_CHARS_ENV}).")
+
+
 def normalise(raw: str) -> str:
     """Canonical form of a string: no leading BOM, ``\\n`` line breaks, no NUL or lone surrogate, NFC.
 

@@ -599,3 +599,25 @@ def test_entity_expansion_in_a_codebook_is_refused_without_expanding():
     with pytest.raises(CodingError, match=r"^The codebook file is not readable XML: EntitiesForbidden"):
         coding.refi_codebook.read_codebook_qdc(lol)
     assert time.perf_counter() - t0 < 5
+
+
+def test_overlong_text_is_refused_before_segmentation(tmp_path, monkeypatch):
+    """A text over the import limit (TANDEM_MAX_IMPORT_CHARS) is refused with one sentence
+    naming the file and both counts, and nothing is written."""
+    import corpus
+    import store
+
+    monkeypatch.setenv("TANDEM_MAX_IMPORT_CHARS", "1000")
+    engine = store.connect(tmp_path / "p.sqlite")
+    path = tmp_path / "长文.txt"
+    path.write_text("跨城通办" * 251, encoding="utf-8")  # 1,004 code points
+    with store.session_scope(engine) as s, pytest.raises(corpus.CorpusError) as err:
+        corpus.import_document(s, path)
+    assert str(err.value) == ("长文.txt: its text is 1,004 characters long, over the import limit of 1,000; "
+                              "split it into parts (or raise TANDEM_MAX_IMPORT_CHARS).")
+    with store.session_scope(engine) as s:
+        assert s.query(store.Document).count() == 0
+    path.write_text("跨城通办" * 250, encoding="utf-8")  # exactly at the limit: accepted
+    with store.session_scope(engine) as s:
+        assert corpus.import_document(s, path).n_chars == 1000
+    engine.dispose()
