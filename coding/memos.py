@@ -18,6 +18,8 @@ from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
 from coding.links import DASH, dyad_for, find_dyad
 from coding.tree import codebook
+from corpus.name_keys import clean_label
+from corpus.names import BadNameError
 
 __all__ = ["TARGET_TYPES", "add_memo", "delete_memo", "list_memos", "memo_target_labels", "update_memo"]
 
@@ -61,6 +63,18 @@ def _resolve(session: Session, target_type: str, target_id: Any, create: bool) -
     return str(get_row(session, store.Dyad, target_id, "Dyad").id), None, None
 
 
+def _title(title: Any) -> str:
+    """A memo title as stored: ``""``, or a name cleaned by ``corpus.name_keys.clean_label``
+    (no line breaks, controls or bidi overrides; lookalike forms made plain)."""
+    text = as_text(title, "Memo title")
+    if not text.strip():
+        return ""
+    try:
+        return clean_label(text, "memo title", max_len=10 * MAX_TITLE)
+    except BadNameError as exc:
+        raise CodingError(str(exc)) from None
+
+
 def add_memo(
     session: Session,
     target_type: str,
@@ -95,7 +109,7 @@ def add_memo(
     """
     who = as_coder(author)
     kind = _check_type(target_type)
-    body, head = as_text(text, "Memo text"), as_text(title, "Memo title").strip()
+    body, head = as_text(text, "Memo text"), _title(title)
     if not body.strip() and not head:
         raise CodingError("A memo needs a title or some text; both are empty.")
     if len(head) > MAX_TITLE:
@@ -141,7 +155,7 @@ def update_memo(session: Session, memo_id: int, *, text: str | None = None, titl
     if text is not None:
         new["text"] = as_text(text, "Memo text")
     if title is not None:
-        new["title"] = as_text(title, "Memo title").strip()
+        new["title"] = _title(title)
         if len(new["title"]) > MAX_TITLE:
             raise CodingError(f"Memo title {new['title'][:30]!r}... is longer than {MAX_TITLE} characters.")
     changed = {k: v for k, v in new.items() if getattr(memo, k) != v}
