@@ -51,64 +51,70 @@ with tab_dyads:
         st.caption(f"{len(view):,} rows" + (" (first 5,000 shown)" if len(view) > 5000 else ""))
 
 with tab_load:
-    st.markdown("**City (node) table** — CSV or XLSX keyed by adcode, by name / short name / pinyin, "
-                "or by any id column for other units.")
-    with st.form("load_cities"):
-        f = st.file_uploader("City table", type=["csv", "xlsx"], key="city_file")
-        id_col = st.text_input("Id column (optional; for non-city units)")
-        if st.form_submit_button("Load cities") and f is not None:
-            table = state.attempt(read_table, f.getvalue(), f.name)
-            loaded = None if table is None else state.write(load_cities, table, id_column=id_col.strip() or None)
-            if loaded is not None:
-                st.toast(f"Loaded {loaded.n} cities from {f.name}.")
-                st.rerun()
-    st.markdown("**Dyad table** — two city columns plus outcomes and covariates; or an agreement-events list "
-                "(parties may be districts or counties; they are folded into prefecture dyads).")
-    with st.form("load_dyads"):
-        f = st.file_uploader("Dyad table", type=["csv", "xlsx"], key="dyad_file")
-        c1, c2, c3 = st.columns(3)
-        col_a = c1.text_input("First city column", help="Leave empty for an agreement-events list.")
-        col_b = c2.text_input("Second city column")
-        agg = c3.selectbox("Duplicate pairs", ["refuse", "sum", "max", "mean", "first"])
-        c4, c5 = st.columns(2)
-        outcome = c4.text_input("Agreement list: outcome variable", "connection",
-                                help="1 for the listed pairs, 0 for every other pair of the project's cities.")
-        replace = c5.checkbox("Replace variables of the same name", value=False)
-        if st.form_submit_button("Load dyads") and f is not None:
-            raw = state.attempt(read_table, f.getvalue(), f.name)
-            out = None if raw is None else state.write(
-                load_dyads, raw, a=col_a.strip() or None, b=col_b.strip() or None,
-                aggregate=None if agg == "refuse" else agg, outcome=outcome, replace=replace)
-            if out is not None:
-                st.session_state["dyads_loaded"] = (out.n, f.name, out.report)
-                st.rerun()
-    if "dyads_loaded" in st.session_state:
-        n, name, report = st.session_state.pop("dyads_loaded")
-        st.success(f"Loaded {n} dyads from {name}." if report is None else
-                   f"{name}: {n} prefecture dyads with an agreement (1); every other pair 0.")
-        if report is not None and len(report):
-            st.caption("Rows set aside (not in the study set or not city-level):")
-            st.dataframe(report, hide_index=True)
+    if state.can("project"):
+        st.markdown("**City (node) table** — CSV or XLSX keyed by adcode, by name / short name / pinyin, "
+                    "or by any id column for other units.")
+        with st.form("load_cities"):
+            f = st.file_uploader("City table", type=["csv", "xlsx"], key="city_file")
+            id_col = st.text_input("Id column (optional; for non-city units)")
+            if st.form_submit_button("Load cities") and f is not None:
+                table = state.attempt(read_table, f.getvalue(), f.name)
+                loaded = None if table is None else state.write(load_cities, table, id_column=id_col.strip() or None)
+                if loaded is not None:
+                    st.toast(f"Loaded {loaded.n} cities from {f.name}.")
+                    st.rerun()
+        st.markdown("**Dyad table** — two city columns plus outcomes and covariates; or an agreement-events list "
+                    "(parties may be districts or counties; they are folded into prefecture dyads).")
+        with st.form("load_dyads"):
+            f = st.file_uploader("Dyad table", type=["csv", "xlsx"], key="dyad_file")
+            c1, c2, c3 = st.columns(3)
+            col_a = c1.text_input("First city column", help="Leave empty for an agreement-events list.")
+            col_b = c2.text_input("Second city column")
+            agg = c3.selectbox("Duplicate pairs", ["refuse", "sum", "max", "mean", "first"])
+            c4, c5 = st.columns(2)
+            outcome = c4.text_input("Agreement list: outcome variable", "connection",
+                                    help="1 for the listed pairs, 0 for every other pair of the project's cities.")
+            replace = c5.checkbox("Replace variables of the same name", value=False)
+            if st.form_submit_button("Load dyads") and f is not None:
+                raw = state.attempt(read_table, f.getvalue(), f.name)
+                out = None if raw is None else state.write(
+                    load_dyads, raw, a=col_a.strip() or None, b=col_b.strip() or None,
+                    aggregate=None if agg == "refuse" else agg, outcome=outcome, replace=replace)
+                if out is not None:
+                    st.session_state["dyads_loaded"] = (out.n, f.name, out.report)
+                    st.rerun()
+        if "dyads_loaded" in st.session_state:
+            n, name, report = st.session_state.pop("dyads_loaded")
+            st.success(f"Loaded {n} dyads from {name}." if report is None else
+                       f"{name}: {n} prefecture dyads with an agreement (1); every other pair 0.")
+            if report is not None and len(report):
+                st.caption("Rows set aside (not in the study set or not city-level):")
+                st.dataframe(report, hide_index=True)
+    else:
+        st.caption(f"Your role ({state.role_label()}) may read and export here; loading and changing data is for owners.")
 
 with tab_build:
-    if cities.empty:
-        st.info("Load a city table first.")
+    if state.can("link"):
+        if cities.empty:
+            st.info("Load a city table first.")
+        else:
+            numeric = [c for c in cities.columns if c not in ("code", "lat", "lon")
+                       and str(cities[c].dtype) != "object" and cities[c].notna().any()]
+            st.caption(f"All {len(cities) * (len(cities) - 1) // 2:,} pairs of the {len(cities)} cities, with "
+                       "great-circle distance (km) and same province, plus the constructions you pick.")
+            ops = {}
+            cols = st.columns(4)
+            for i, op in enumerate(["sum", "absdiff", "min", "max", "product", "same", "both"]):
+                chosen = cols[i % 4].multiselect(op, numeric, key=f"op_{op}")
+                if chosen:
+                    ops[op] = chosen
+            if st.button("Build dyads"):
+                out = state.write(build_all_dyads, ops)
+                if out is not None:
+                    st.toast(f"Built {out.n:,} dyads.")
+                    st.session_state["build_warnings"] = out.warnings
+                    st.rerun()
+            for w in st.session_state.pop("build_warnings", []):
+                st.warning(w)
     else:
-        numeric = [c for c in cities.columns if c not in ("code", "lat", "lon")
-                   and str(cities[c].dtype) != "object" and cities[c].notna().any()]
-        st.caption(f"All {len(cities) * (len(cities) - 1) // 2:,} pairs of the {len(cities)} cities, with "
-                   "great-circle distance (km) and same province, plus the constructions you pick.")
-        ops = {}
-        cols = st.columns(4)
-        for i, op in enumerate(["sum", "absdiff", "min", "max", "product", "same", "both"]):
-            chosen = cols[i % 4].multiselect(op, numeric, key=f"op_{op}")
-            if chosen:
-                ops[op] = chosen
-        if st.button("Build dyads"):
-            out = state.write(build_all_dyads, ops)
-            if out is not None:
-                st.toast(f"Built {out.n:,} dyads.")
-                st.session_state["build_warnings"] = out.warnings
-                st.rerun()
-        for w in st.session_state.pop("build_warnings", []):
-            st.warning(w)
+        st.caption(f"Your role ({state.role_label()}) may read and export here; loading and changing data is for coders and owners.")

@@ -86,6 +86,10 @@ st.dataframe(
                    "n_codings": st.column_config.NumberColumn("codings")},
 )
 
+if not state.can("codebook"):
+    st.caption(f"Your role ({state.role_label()}) may read and export the codebook; changing it is for owners.")
+    st.stop()
+
 labels = dict(zip(book["id"], book["path"]))
 tab_add, tab_edit, tab_move, tab_merge, tab_split, tab_delete, tab_map = st.tabs(
     ["Add", "Edit", "Move", "Merge", "Split", "Delete", "Code ↔ variable"], key="cb_tab", on_change="rerun")

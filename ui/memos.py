@@ -80,6 +80,9 @@ with tab_list:
                         _done(f"Memo {memo_id} deleted (Undo in the sidebar brings it back).")
 
 with tab_add:
+    if not state.can("memo"):
+        st.caption(f"Your role ({state.role_label()}) may read memos; writing them is for coders and owners.")
+        st.stop()
     kind = st.selectbox("About", list(TYPES), format_func=TYPES.get, key="memo_new_type")
     target = None
     if kind == "document":

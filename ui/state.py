@@ -197,6 +197,11 @@ def user() -> dict[str, str] | None:
     return {"name": auth["name"], "role": auth["role"]} if auth["team"] and auth["name"] else None
 
 
+def role_label() -> str:
+    """The logged-in user's role for messages (``"viewer"``), or ``"visitor"``."""
+    return _auth()["role"] or "visitor"
+
+
 def can(action: str) -> bool:
     """Whether the person at this workbench may do ``action`` (always, in single-user mode)."""
     auth = _auth()
