@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("TANDEM_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -87,6 +88,14 @@ def engine(backend, tmp_path, request):
     server = request.getfixturevalue("pg_server")
     url = server.fresh(migrated=True)
     eng = store.connect(url)
+    eng.dispose()  # connections made from now on carry the time limit below
+
+    @event.listens_for(eng, "connect")
+    def _limit(dbapi_conn, _record):  # a runaway plan fails its test instead of stalling the whole run
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET statement_timeout = '180s'")
+        dbapi_conn.commit()
+
     yield eng
     eng.dispose()
     server.drop(url)
