@@ -99,14 +99,14 @@ def cmd_import(args) -> str:
                     result = corpus.import_document(s, path, kind=args.kind, language=args.language)
                     coding.record_import(s, result.document_id, coder=args.coder)
             except Exception as exc:  # noqa: BLE001 - reported per file; the batch goes on
-                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+                reason = str(exc).strip() or exc.__class__.__name__
                 if not isinstance(exc, (ValueError, OSError)):
-                    reason = f"{exc.__class__.__name__}: {reason}"
-                refused.append(path.name)
+                    reason = f"{exc.__class__.__name__}: {reason.splitlines()[0]}"
+                refused.append(_shown(path.name))
                 line = f"refused {reason}" if reason.startswith(f"{path.name}:") else f"refused {path}: {reason}"
-                print(store.mask_secrets(line), file=sys.stderr, flush=True)
+                print(_shown(store.mask_secrets(line)), file=sys.stderr, flush=True)
                 continue
-            print(f"imported {path}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} "
+            print(f"imported {_shown(str(path))}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} "
                   f"paragraphs, {result.n_sentences} sentences, {result.n_mentions} place mentions"
                   + (f" (warnings: {'; '.join(result.warnings)})" if result.warnings else ""), flush=True)
     n = len(args.files)
@@ -395,18 +395,46 @@ def build_parser() -> argparse.ArgumentParser:
     from team.cli import add_arguments as users_arguments
 
     users_arguments(p)
+    p.allow_abbrev = False  # `--pass=…` must not be guessed at, nor echoed in an "ambiguous" error
+    p.error = _quiet_error(p)
     return parser
 
 
+def _shown(text: str) -> str:
+    """``text`` safe for one terminal line: line breaks, other control characters, invisible
+    format characters and bidi overrides (which a file name may hold to fake output) are shown
+    as escapes such as ``\\n`` or ``\\u202e``."""
+    import unicodedata
+
+    return "".join(ch.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+
+
+def _quiet_error(parser: argparse.ArgumentParser):
+    """A usage error that names no argument value: in `users`, a stray argument may be a password."""
+    def error(message: str):
+        if "argument" in message and ("unrecognized" in message or "ambiguous" in message
+                                      or "expected" in message):
+            message = ("unrecognized or misplaced arguments (not shown: they may hold a password); passwords are "
+                       "typed when asked, or piped with --password-stdin")
+        parser.print_usage(sys.stderr)
+        parser.exit(2, f"{parser.prog}: error: {message}\n")
+    return error
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given[:1] == ["users"]:  # extra arguments are reported by the top-level parser
+        parser.error = _quiet_error(parser)
+    args = parser.parse_args(argv)
     from store.urls import mask_secrets  # never print a password, whatever the error quotes
 
     try:
         message = args.func(args)
     except (CliError, ValueError, OSError) as exc:
         text = str(exc).strip() or exc.__class__.__name__
-        print(f"error: {mask_secrets(text)}", file=sys.stderr)
+        print(f"error: {_shown(mask_secrets(text))}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # store/SQL errors: still one sentence, never a traceback
         orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from quant.errors import ModelError, QuantError
-from quant.formula_env import safe_environment
+from quant.errors import FormulaError, ModelError, QuantError
+from quant.formula_env import check_levels, safe_environment
 from quant.formula_guard import check_formula
 
 __all__ = ["Design", "build_design", "formula_columns"]
@@ -256,6 +256,8 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
     text = [c for c in referenced if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
     if text:
         frame = frame.assign(**{c: pd.Categorical(frame[c]) for c in text})
+        for c in text:  # patsy makes a contrast matrix of levels² cells for each
+            check_levels(len(frame[c].cat.categories), f"The text column {c!r}")
 
     if len(keep) == 0:
         raise ModelError(f"no complete rows remain for formula {formula!r} (of {n_input:,} rows).")
@@ -267,6 +269,9 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
             _warnings.simplefilter("ignore", RuntimeWarning)
             y, X, names = _evaluate(formula, frame, env, outcome)
     except patsy.PatsyError as exc:
+        inner = exc.__cause__ or exc.__context__
+        if isinstance(inner, FormulaError):  # our own refusal inside a factor: its sentence as it is
+            raise inner from None
         raise QuantError(f"formula {formula!r} cannot be evaluated on the table: {exc.message}") from None
     except (NameError, KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, QuantError):

@@ -15,12 +15,27 @@ import sys
 import types
 
 import numpy as np
+import pandas as pd
 import patsy
+import patsy.builtins
 
 from quant.errors import FormulaError
 from quant.formula_guard import NP_FUNCTIONS
 
-__all__ = ["safe_environment"]
+__all__ = ["MAX_LEVELS", "check_levels", "safe_environment"]
+
+#: Most distinct values a categorical factor may have: patsy builds a levels × (levels - 1)
+#: contrast matrix for it before any design column exists (3,000 levels: 72 MB).
+MAX_LEVELS = 3_000
+
+
+def check_levels(n_levels: int, what: str) -> None:
+    """Raise ``FormulaError`` (one sentence naming ``what``) when ``n_levels > MAX_LEVELS``."""
+    if n_levels > MAX_LEVELS:
+        raise FormulaError(
+            f"{what} has {n_levels:,} distinct values, too many for a categorical factor (at most "
+            f"{MAX_LEVELS:,}); use it as a number, or group its values first."
+        )
 
 
 class _Refused:
@@ -54,9 +69,22 @@ def _q(name):
         raise NameError(f"no data named {name!r} found") from None
 
 
+def _c(data, contrast=None, levels=None):
+    """patsy's ``C()``, refusing a factor with more than ``MAX_LEVELS`` levels before patsy
+    builds its contrast matrix (whose size grows with the square of the levels)."""
+    if levels is not None:
+        n = len(levels)
+    elif isinstance(getattr(data, "dtype", None), pd.CategoricalDtype):
+        n = len(data.cat.categories if hasattr(data, "cat") else data.categories)
+    else:
+        n = int(pd.Series(np.asarray(data).ravel()).nunique())
+    check_levels(n, "A C() factor")
+    return patsy.builtins.C(data, contrast, levels)
+
+
 _NP = types.SimpleNamespace(**{name: getattr(np, name) for name in NP_FUNCTIONS})
 _NAMESPACE = {name: _Refused(name) for name in [*dir(builtins), "__builtins__"]}
-_NAMESPACE.update({name: getattr(np, name) for name in NP_FUNCTIONS}, np=_NP, Q=_q)
+_NAMESPACE.update({name: getattr(np, name) for name in NP_FUNCTIONS}, np=_NP, Q=_q, C=_c)
 
 
 def safe_environment() -> patsy.EvalEnvironment:
@@ -67,7 +95,7 @@ def safe_environment() -> patsy.EvalEnvironment:
     patsy.EvalEnvironment
         One namespace: ``log, log1p, exp, sqrt, abs`` (numpy's), ``np`` (a namespace of those
         five only), ``Q`` (patsy's, minus its lookup in the frame's globals, where Python keeps
-        ``__builtins__``) and every Python builtin name plus ``__builtins__`` bound to a stub
+        ``__builtins__``), ``C`` (patsy's, refusing more than ``MAX_LEVELS`` levels) and every Python builtin name plus ``__builtins__`` bound to a stub
         that raises ``FormulaError`` when called, indexed or read. patsy adds its own ``I, C,
         center, standardize, scale, Treatment`` … behind it; the table's columns come first.
     """

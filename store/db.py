@@ -146,6 +146,8 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
             raise ProjectError(f"Folder {path.parent} is read-only, so project file {path.name} cannot be created "
                                "there.")
         return
+    if not path.is_file():  # a FIFO, socket or device: opening it could block for ever
+        raise ProjectError(f"{path} is not a regular file, so it cannot be a project file.")
     if not os.access(path, os.R_OK):
         raise ProjectError(f"Project file {path} cannot be read (permission denied).")
     with open(path, "rb") as fh:

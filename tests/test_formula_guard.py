@@ -552,3 +552,25 @@ def test_arithmetic_on_a_text_column_fails_at_once():
                             + [f"province[{p}]:log_pop" for p in levels])
     col = design.names.index("province[P3]:log_pop")
     np.testing.assert_array_equal(design.X[:, col], np.where(cities["province"] == "P3", cities["log_pop"], 0.0))
+
+
+@pytest.mark.parametrize("formula, column", [
+    ("y ~ C(x)", "x"),                 # a numeric column with 3,001 values made categorical
+    ("y ~ C(x) * C(Q('x'))", "x"),     # the interaction the attacker tried: refused at its first factor
+    ("y ~ t", "t"),                    # a text column is categorical by itself
+])
+def test_a_categorical_with_too_many_levels_is_refused_before_patsy_builds_its_contrasts(formula, column):
+    """patsy's contrast matrix has levels × (levels - 1) cells: 11,935 levels took 2.4 GB before
+    the design-width cap could speak; now the factor is refused at 3,001 levels with one sentence."""
+    from quant.design import build_design
+    from quant.errors import FormulaError
+
+    n = 3_001
+    frame = pd.DataFrame({"y": np.arange(n) % 2, "x": np.arange(n, dtype=float), "t": [f"c{i}" for i in range(n)]})
+    with pytest.raises(FormulaError, match=r"has 3,001 distinct values, too many for a categorical factor "
+                                           r"\(at most 3,000\)"):
+        build_design(frame, formula)
+    small = frame.assign(x=np.arange(n) % 3, t=[f"c{i % 4}" for i in range(n)])
+    design = build_design(small, formula.replace("* C(Q('x'))", ""))
+    # treatment coding: intercept + (levels - 1) columns, counted by hand: 3 levels of x, 4 of t
+    assert design.X.shape[1] == (1 + 2 if column == "x" else 1 + 3)

@@ -309,3 +309,14 @@ def test_server_database_must_sort_by_code_point(pg_server):
                                       "code-point order")
     finally:
         _admin(pg_server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_a_fifo_is_refused_at_once_instead_of_blocking(tmp_path):
+    """Opening a named pipe as SQLite would wait for a writer for ever; it is refused by its kind."""
+    import os
+
+    fifo = tmp_path / "pipe.sqlite"
+    os.mkfifo(fifo)
+    with pytest.raises(store.ProjectError) as err:
+        store.connect(fifo, create=False)
+    assert str(err.value) == f"{fifo} is not a regular file, so it cannot be a project file."
