@@ -166,3 +166,13 @@ def db(app, sql: str, *args):
 def idle(page, timeout: float | None = None) -> None:
     """Wait until the Streamlit script is not running (``timeout`` None: the page's default)."""
     page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def fail_on_exception(app, page, where: str, *, errors: bool = False) -> None:
+    """Fail the test, with the server log, when the page shows an exception (``errors``: or an
+    error message)."""
+    selector = "[data-testid='stException']" + (", [data-testid='stAlertContentError']" if errors else "")
+    failure = page.locator(selector)
+    if failure.count():
+        pytest.fail(f"{where} shows {'an error' if errors else 'an exception'}:\n{failure.first.inner_text()}\n"
+                    f"server log:\n{app.log.read_text(errors='replace')}")

@@ -20,7 +20,9 @@ import sys
 
 import pytest
 
-from browser_support import ROOT, app_env, launched_chromium, new_page, require_browser, select_js, streamlit_app
+from browser_support import (
+    ROOT, app_env, fail_on_exception, launched_chromium, new_page, require_browser, select_js, streamlit_app,
+)
 from browser_support import db as _db
 from browser_support import idle as _idle
 
@@ -81,10 +83,7 @@ def tab(chromium):
 
 
 def _no_exception(app, page, where: str) -> None:
-    failure = page.locator("[data-testid='stException']")
-    if failure.count():
-        pytest.fail(f"{where} shows an exception:\n{failure.first.inner_text()}\n"
-                    f"server log:\n{app.log.read_text(errors='replace')}")
+    fail_on_exception(app, page, where)
 
 
 def _private(app) -> tuple[list[str], list[str]]:

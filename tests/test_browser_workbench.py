@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 
 from browser_support import (
-    ROOT, app_env, launched_chromium, new_page, require_browser, select_js, streamlit_app,
+    ROOT, app_env, fail_on_exception, launched_chromium, new_page, require_browser, select_js, streamlit_app,
 )
 from browser_support import db as _db
 from browser_support import idle as _idle
@@ -103,10 +103,7 @@ def tab(chromium):
 
 
 def _no_exception(app, page, where: str) -> None:
-    failure = page.locator("[data-testid='stException'], [data-testid='stAlertContentError']")
-    if failure.count():
-        pytest.fail(f"the {where} page shows an error:\n{failure.first.inner_text()}\n"
-                    f"server log:\n{app.log.read_text(errors='replace')}")
+    fail_on_exception(app, page, f"the {where} page", errors=True)
 
 
 def _open(page, app, path: str, ready: str) -> None:
