@@ -205,6 +205,8 @@ def describe(event_type: str, payload: dict[str, Any]) -> str:
         counts = ", ".join(f"{v} {k}" for k, v in sorted(p.get("methods", {}).items()))
         return (f"imported “{_short(p.get('new_name'), 40)}” as the new version of document "
                 f"{p.get('old_document_id')} ({counts or 'no codings'})")
+    if p.get("description"):  # runs, worklist and dimension maps describe themselves
+        return str(p["description"])
     return str(t)
 
 

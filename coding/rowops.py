@@ -33,7 +33,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import DateTime, Table, and_, exc, func, select
+from sqlalchemy import DateTime, LargeBinary, Table, and_, exc, func, select
 from sqlalchemy.orm import Session
 
 import store
@@ -65,9 +65,12 @@ def table(name: str) -> Table:
 
 
 def fetch_row(session: Session, name: str, row_id: Any) -> dict[str, Any] | None:
-    """Every column of one row (by ``id``) as JSON-safe values, or ``None`` if it is absent."""
+    """Every column of one row (by ``id``) as JSON-safe values, or ``None`` if it is absent.
+
+    Binary columns (a run's stored units table) are left out: no op ever changes them."""
     t = table(name)
-    row = session.execute(select(t).where(t.c.id == row_id)).mappings().first()
+    cols = [c for c in t.c if not isinstance(c.type, LargeBinary)]
+    row = session.execute(select(*cols).where(t.c.id == row_id)).mappings().first()
     return None if row is None else json_safe(dict(row))
 
 

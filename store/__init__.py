@@ -12,6 +12,7 @@ from store.models import (
     City,
     CityAttribute,
     Code,
+    CodeDimensionMap,
     CodeVariableMap,
     Coding,
     CodingLink,
@@ -24,15 +25,17 @@ from store.models import (
     ModelSpec,
     PlaceMention,
     ProjectInfo,
+    Run,
     Segment,
     User,
+    WorklistCase,
     new_guid,
     utcnow,
 )
 
 __all__ = [
-    "Base", "City", "CityAttribute", "Code", "CodeVariableMap", "Coding", "CodingLink", "Document",
-    "Dyad", "DyadAttribute", "Event", "LoginAttempt", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo",
-    "Segment", "TargetError", "TextError", "User", "connect", "database_url", "display_name", "is_empty", "is_url",
+    "Base", "City", "CityAttribute", "Code", "CodeDimensionMap", "CodeVariableMap", "Coding", "CodingLink", "Document",
+    "Dyad", "DyadAttribute", "Event", "LoginAttempt", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo", "Run",
+    "Segment", "TargetError", "TextError", "User", "WorklistCase", "connect", "database_url", "display_name", "is_empty", "is_url",
     "mask_secrets", "mask_url", "new_guid", "savepoint", "session_factory", "session_scope", "utcnow",
 ]

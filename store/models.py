@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -521,3 +522,95 @@ class LoginAttempt(Base):
 
     def __repr__(self) -> str:
         return f"<LoginAttempt {self.name!r} ok={self.ok} at {self.ts}>"
+
+
+class CodeDimensionMap(Base):
+    """Maps a code to a collaboration dimension (breadth, connection, degree): the code's passages
+    are evidence for that dimension's runs, shown across the run's case groups in the joint display
+    even when the code speaks to no single model term."""
+
+    __tablename__ = "code_dimension_map"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    dimension: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (
+        UniqueConstraint("code_id", "dimension", name="code_dimension"),
+        CheckConstraint("dimension IN ('breadth', 'connection', 'degree')", name="dimension"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<CodeDimensionMap code={self.code_id} -> {self.dimension}>"
+
+
+class Run(Base):
+    """A saved analysis: one fit the researcher keeps, with everything needed to show, compare and
+    report it without refitting.
+
+    ``result`` is ``FitResult.to_dict()`` (estimates, every SE type with its full covariance matrix,
+    labels, fit statistics, warnings, meta); ``units`` the per-unit table (ids, observed ``y``,
+    ``fitted``, ``pearson`` and the design columns), zlib-compressed JSON (``quant.runs``);
+    ``fingerprint`` the SHA-256 of the data the run was fitted on (unit ids, outcome, every
+    covariate, quantitized codes included), compared with the project's current data to say
+    whether the run is stale. ``deleted`` is set when the run is deleted (undoable); a deleted
+    run is listed nowhere but can be restored.
+    """
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    dimension: Mapped[str] = mapped_column(String(20))
+    model: Mapped[str] = mapped_column(String(20))
+    formula: Mapped[str] = mapped_column(Text)
+    zero_formula: Mapped[Optional[str]] = mapped_column(Text)
+    se_type: Mapped[str] = mapped_column(String(20))
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    n: Mapped[int] = mapped_column(Integer)
+    n_nodes: Mapped[Optional[int]] = mapped_column(Integer)
+    result: Mapped[dict] = deferred(mapped_column(JSON))
+    units: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="researcher")
+    tandem_version: Mapped[str] = mapped_column(String(40), default="")
+    deleted: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("dimension IN ('breadth', 'connection', 'degree')", name="dimension"),
+        Index("ix_runs_dimension_created", "dimension", "created"),
+        {"sqlite_autoincrement": True},
+    )
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id} {self.name!r} {self.dimension}/{self.model}>"
+
+
+class WorklistCase(Base):
+    """A case the researcher ticked for fieldwork: a city (``level`` = ``city``, ``unit_key`` = its
+    code) or a dyad (``level`` = ``dyad``, ``unit_key`` = ``"a|b"`` with ``a < b``), the run and
+    rule that chose it, the values shown when it was ticked, and the researcher's memo."""
+
+    __tablename__ = "worklist_cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    unit_key: Mapped[str] = mapped_column(String(300))
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    rule: Mapped[str] = mapped_column(String(40), default="")
+    case_type: Mapped[str] = mapped_column(String(200), default="")
+    observed: Mapped[Optional[float]] = mapped_column(Float)
+    predicted: Mapped[Optional[float]] = mapped_column(Float)
+    residual: Mapped[Optional[float]] = mapped_column(Float)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    added_by: Mapped[str] = mapped_column(String(100), default="researcher")
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("level", "unit_key", name="level_unit"),
+        CheckConstraint("level IN ('city', 'dyad')", name="level"),
+        {"sqlite_autoincrement": True},
+    )
+
+    def __repr__(self) -> str:
+        return f"<WorklistCase {self.id} {self.level}:{self.unit_key}>"

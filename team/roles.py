@@ -28,7 +28,7 @@ ACTIONS = {
     "code": "code",
     "memo": "write memos",
     "link": "link codings to cities and dyads",
-    "fit": "save model specifications or covariates",
+    "fit": "save model specifications, runs or covariates",
     "read": "read",
     "export": "export",
 }
@@ -42,10 +42,10 @@ PERMISSIONS = {"owner": frozenset(ACTIONS), "coder": frozenset(_CODE), "viewer":
 #: the codebook, documents, cities, settings and users need an owner's.
 _TABLES = {
     "codings": "code", "events": "code", "suggestions": "code", "autocode_rules": "code",
-    "memos": "memo", "meta_inferences": "memo",
+    "memos": "memo", "meta_inferences": "memo", "worklist_cases": "memo",
     "coding_links": "link", "dyads": "link",
-    "model_specs": "fit", "city_attributes": "fit", "dyad_attributes": "fit",
-    "codes": "codebook", "code_variable_map": "codebook",
+    "model_specs": "fit", "runs": "fit", "city_attributes": "fit", "dyad_attributes": "fit",
+    "codes": "codebook", "code_variable_map": "codebook", "code_dimension_map": "codebook",
     "documents": "project", "segments": "project", "place_mentions": "project", "cities": "project",
     "project_info": "project",
     "users": "manage_users", "login_attempts": "manage_users",
