@@ -23,40 +23,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-EXIT_ERROR = 1
-
-
-class CliError(Exception):
-    """An error the user can fix; printed as one sentence."""
-
-
-@contextmanager
-def _project(project: str, *, must_exist: bool = True) -> Iterator:
-    """The project's engine for one command, disposed however the command ends."""
-    import store
-
-    if must_exist and store.is_empty(project):
-        shown = store.mask_url(project)
-        what = f"The database {shown} holds no project yet" if store.is_url(project) else f"Project file {shown} does not exist"
-        raise CliError(f"{what}; create it with `python cli.py new --project {shown}`.")
-    engine = store.connect(project, create=not must_exist)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-    
-
-@contextmanager
-def _session(project: str, *, must_exist: bool = True) -> Iterator:
-    """One transaction on the project (committed when the block ends normally)."""
-    import store
-
-    with _project(project, must_exist=must_exist) as engine, store.session_scope(engine) as session:
-        yield session
+from commands.common import EXIT_ERROR, CliError, atomic_out as _atomic_out, check_out as _check_out
+from commands.common import project as _project, session as _session
 
 
 def cmd_new(args) -> str:
@@ -286,31 +256,6 @@ def cmd_report(args) -> str:
     return f"Wrote {out} ({out.stat().st_size:,} bytes, {len(results)} dimensions).{note}"
 
 
-def _check_out(out: Path, force: bool) -> None:
-    """Refuse an output path that cannot be written, or that exists without --force (one sentence)."""
-    if out.is_dir():
-        raise CliError(f"{out} is a folder; give a file name for the output.")
-    if not out.parent.is_dir():
-        raise CliError(f"The folder {out.parent} does not exist; create it first.")
-    if out.exists() and not force:
-        raise CliError(f"{out} already exists; pass --force to replace it.")
-
-
-@contextmanager
-def _atomic_out(out: Path, force: bool) -> Iterator[Path]:
-    """A temporary path beside ``out`` (same suffix) to write to; moved onto ``out`` when the block
-    ends normally, removed otherwise, so an error half way leaves no half-written file."""
-    import secrets
-
-    tmp = out.parent / f".{out.stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp{out.suffix}"
-    try:
-        yield tmp
-        _check_out(out, force)  # it may have appeared while the report was drafted
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def cmd_users(args) -> str:
     from team.cli import run
 
@@ -390,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx; written completely or not at "
                    "all, and an existing file is never replaced without --force")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    from commands import register_all
+
+    register_all(add)
     p = add("users", cmd_users, "Manage who may log in to a team workbench: list, add, passwd, role, remove; "
             "`mode on|off` sets the project's own team mode. Passwords are typed (never given as arguments).")
     from team.cli import add_arguments as users_arguments

@@ -1,0 +1,68 @@
+"""What every command shares: the one-sentence error, the project for one command, and
+writing an output file completely or not at all."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["EXIT_ERROR", "CliError", "project", "session", "check_out", "atomic_out"]
+
+EXIT_ERROR = 1
+
+
+class CliError(Exception):
+    """An error the user can fix; printed as one sentence."""
+
+
+@contextmanager
+def project(project: str, *, must_exist: bool = True) -> Iterator:
+    """The project's engine for one command, disposed however the command ends."""
+    import store
+
+    if must_exist and store.is_empty(project):
+        shown = store.mask_url(project)
+        what = f"The database {shown} holds no project yet" if store.is_url(project) else f"Project file {shown} does not exist"
+        raise CliError(f"{what}; create it with `python cli.py new --project {shown}`.")
+    engine = store.connect(project, create=not must_exist)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+    
+
+@contextmanager
+def session(project_: str, *, must_exist: bool = True) -> Iterator:
+    """One transaction on the project (committed when the block ends normally)."""
+    import store
+
+    with project(project_, must_exist=must_exist) as engine, store.session_scope(engine) as s:
+        yield s
+
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse an output path that cannot be written, or that exists without --force (one sentence)."""
+    if out.is_dir():
+        raise CliError(f"{out} is a folder; give a file name for the output.")
+    if not out.parent.is_dir():
+        raise CliError(f"The folder {out.parent} does not exist; create it first.")
+    if out.exists() and not force:
+        raise CliError(f"{out} already exists; pass --force to replace it.")
+
+
+@contextmanager
+def atomic_out(out: Path, force: bool) -> Iterator[Path]:
+    """A temporary path beside ``out`` (same suffix) to write to; moved onto ``out`` when the block
+    ends normally, removed otherwise, so an error half way leaves no half-written file."""
+    import secrets
+
+    tmp = out.parent / f".{out.stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp{out.suffix}"
+    try:
+        yield tmp
+        check_out(out, force)  # it may have appeared while the report was drafted
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
