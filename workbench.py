@@ -35,10 +35,14 @@ PAGES = {
     "Quantitative": [
         st.Page("ui/cities.py", title="Cities & dyads", icon=":material/hub:"),
         st.Page("ui/models.py", title="Models", icon=":material/functions:"),
+        st.Page("ui/runs.py", title="Runs", icon=":material/inventory_2:"),
+        st.Page("ui/map.py", title="Map", icon=":material/map:"),
+        st.Page("ui/network.py", title="Network", icon=":material/share:"),
     ],
     "Mixed methods": [
         st.Page("ui/joint.py", title="Joint display", icon=":material/join_inner:"),
         st.Page("ui/cases.py", title="Cases", icon=":material/person_search:"),
+        st.Page("ui/worklist.py", title="Worklist", icon=":material/checklist:"),
         st.Page("ui/report.py", title="Report", icon=":material/article:"),
     ],
 }
