@@ -351,7 +351,10 @@ def dyadic_vcov(
 
     parts = [
         "dyadic-robust (Fafchamps & Gubert 2007)",
-        "Graham DR conservative (V + V_HC0)" if conservative else "HC0-type",
+        # Graham's conservative form adds back the diagonal term that the DR form subtracts: the
+        # HC0 meat when every pair has one row, the per-pair (clustered) meat V_D when pairs repeat
+        ("Graham DR conservative (V + V_D, pairs repeated)" if repeated else "Graham DR conservative (V + V_HC0)")
+        if conservative else "HC0-type",
         f"N = {N} nodes",
     ]
     if small_sample == "nodes":

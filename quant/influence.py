@@ -17,6 +17,7 @@ For the hurdle both parts are handled separately (their Hessian is block diagona
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -276,8 +277,10 @@ def city_influence(
                 exact[c, idx] = _refit(result, part, keep, theta[idx]) - theta[idx]
             except (ModelError, QuantError, ValueError, np.linalg.LinAlgError) as exc:
                 notes.append(f"refit without {cities[c]} ({part.prefix or result.model}) failed: {exc}")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        exact_score = np.max(np.abs(exact[:, substantive]) / se[substantive], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # cities not refitted: an all-NaN row
+        # nanmax: one parameter with an undefined SE must not hide a city's shift in the others
+        exact_score = np.nanmax(np.abs(exact[:, substantive]) / se[substantive], axis=1)
     jack = None
     if n_exact == -1 and np.all(np.isfinite(exact)):
         est = theta + exact
