@@ -225,6 +225,7 @@ def dyadic_vcov(
     small_sample: str = "none",
     psd: str = "none",
     conservative: bool = False,
+    blocks: list[slice] | None = None,
 ) -> DyadicVcov:
     """Dyadic-robust covariance of an M-estimator, in O(n·k²).
 
@@ -253,7 +254,12 @@ def dyadic_vcov(
         (Cameron, Gelbach & Miller 2011, section 2.6).
     conservative : bool
         If True return Graham's (2017) "DR" form H⁻¹(Σ_i U_iU_iᵀ)H⁻¹, always PSD; it equals
-        V̂ + V̂_HC0 when each pair has one row.
+        V̂ + V̂_HC0 when each pair has one row, and V̂ + V̂_D (the pair-clustered meat) when pairs
+        repeat.
+    blocks : list of slice, optional
+        Parameter blocks (e.g. the zero and count parts of a hurdle). With ``psd="clip"`` each
+        diagonal block is clipped on its own, only if it is not PSD, and the cross-block
+        covariances are kept, so a part whose block is fine keeps its SEs exactly.
 
     Returns
     -------
@@ -345,9 +351,18 @@ def dyadic_vcov(
     min_eig = float(eig.min())
     clipped = False
     if psd == "clip" and min_eig < 0:
-        V = (vec * np.clip(eig, 0.0, None)) @ vec.T
-        V = (V + V.T) / 2.0
-        clipped = True
+        if blocks:  # e.g. the hurdle's two parts: a part whose block is PSD keeps its SEs
+            V = V.copy()
+            for blk in blocks:
+                e_b, v_b = np.linalg.eigh(V[blk, blk])
+                if e_b.min() < 0:
+                    V[blk, blk] = (v_b * np.clip(e_b, 0.0, None)) @ v_b.T
+                    clipped = True
+            V = (V + V.T) / 2.0
+        else:
+            V = (vec * np.clip(eig, 0.0, None)) @ vec.T
+            V = (V + V.T) / 2.0
+            clipped = True
 
     parts = [
         "dyadic-robust (Fafchamps & Gubert 2007)",
@@ -359,7 +374,11 @@ def dyadic_vcov(
     ]
     if small_sample == "nodes":
         parts.append("N/(N-1) correction")
-    if clipped:
+    if clipped and blocks:
+        parts.append(f"negative eigenvalues clipped within each part's block (joint min {min_eig:.3g})")
+    elif blocks and psd == "clip" and min_eig < 0:
+        parts.append(f"each part's block PSD, no clipping; the joint matrix is not PSD (min {min_eig:.3g})")
+    elif clipped:
         parts.append(f"negative eigenvalues clipped (min {min_eig:.3g})")
     elif psd == "clip":
         parts.append("PSD, no clipping needed")

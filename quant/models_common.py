@@ -257,6 +257,7 @@ def covariances(
     psd: str = "none",
     conservative: bool = False,
     model_label: str | None = None,
+    blocks: list[slice] | None = None,
 ) -> Covariances:
     """Model-based, HC0 and dyadic-robust covariance matrices from scores and Hessian.
 
@@ -270,7 +271,7 @@ def covariances(
         Parameter names.
     se : tuple of {"model", "hc0", "dyadic"}
         Types to compute.
-    a, b, group, n_nodes, small_sample, psd, conservative
+    a, b, group, n_nodes, small_sample, psd, conservative, blocks
         Passed to ``quant.dyadic.dyadic_vcov`` for "dyadic".
     model_label : str, optional
         Label of the model-based covariance (default ``SE_LABELS["model"]``).
@@ -314,7 +315,7 @@ def covariances(
                 raise QuantError("dyadic standard errors need the two node id columns.")
             d = dyadic_vcov(
                 S, Hinv, a, b, group=group, n_nodes=n_nodes, small_sample=small_sample,
-                psd=psd, conservative=conservative,
+                psd=psd, conservative=conservative, blocks=blocks,
             )
             cov[key], labels[key] = d.cov, d.description
             meta = {

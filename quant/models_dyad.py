@@ -77,12 +77,12 @@ def _common_checks(data, a: str, b: str, group: str | None):
 def _finish(
     *, dimension, model, formula, design: Design, nodes: _Nodes, params, names, S, H, llf,
     fitted, pearson, se, group_vals, n_nodes, small_sample, psd, conservative, converged,
-    warnings, meta,
+    warnings, meta, blocks=None,
 ) -> FitResult:
     N = nodes.n_input_nodes if n_nodes is None else int(n_nodes)
     cov = covariances(
         S, H, names, se, a=nodes.ia, b=nodes.ib, group=group_vals, n_nodes=N,
-        small_sample=small_sample, psd=psd, conservative=conservative,
+        small_sample=small_sample, psd=psd, conservative=conservative, blocks=blocks,
     )
     warnings = list(warnings) + cov.warnings
     n_pairs = cov.meta.get("n_pairs")

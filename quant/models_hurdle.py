@@ -246,7 +246,7 @@ def fit_hurdle(
         params=np.concatenate([gz, bc]), names=names, S=S, H=H, llf=llf_z + float(res.llf),
         fitted=mean, pearson=pearson, se=se, group_vals=group_vals, n_nodes=n_nodes,
         small_sample=small_sample, psd=psd, conservative=conservative, converged=True,
-        warnings=warnings,
+        warnings=warnings, blocks=[slice(0, kz), slice(kz, kz + kc)],
         meta={
             "engine": f"zero: {'statsmodels Logit' if opt_z != 'tandem lean Newton logit' else opt_z}; count: "
                       "Tandem ZTNB2 (TruncatedLFNegativeBinomialP, p = 2, analytic Hessian)",

@@ -51,3 +51,20 @@ def test_conservative_label_names_the_pair_meat_when_pairs_repeat():
     np.testing.assert_allclose(out.cov, dr + vd, atol=1e-12)
     single = dyadic_vcov(S[::2], Hinv, a[::2], b[::2], conservative=True)
     assert "V + V_HC0" in single.description
+
+
+def test_hurdle_clip_leaves_a_psd_part_alone():
+    """--psd clip clipped the hurdle's joint matrix and moved the zero part's SEs although its
+    block was PSD; now each part's block is clipped on its own, only when it needs it."""
+    _, dyads = tables(1)  # this draw: zero block PSD, count block not, joint not PSD
+    kw = dict(zero_formula="~ log_distance + shared_border")
+    raw = models.fit_hurdle(dyads, "degree ~ shared_border + log_distance", **kw)
+    clip = models.fit_hurdle(dyads, "degree ~ shared_border + log_distance", psd="clip", **kw)
+    V = raw.cov["dyadic"]
+    kz = 3
+    assert np.linalg.eigvalsh(V[:kz, :kz]).min() > 0 > np.linalg.eigvalsh(V[kz:, kz:]).min()
+    np.testing.assert_array_equal(clip.cov["dyadic"][:kz, :kz], V[:kz, :kz])
+    np.testing.assert_array_equal(clip.cov["dyadic"][:kz, kz:], V[:kz, kz:])
+    e, v = np.linalg.eigh(V[kz:, kz:])  # by hand: the count block with its negative eigenvalue set to 0
+    np.testing.assert_allclose(clip.cov["dyadic"][kz:, kz:], (v * np.clip(e, 0, None)) @ v.T, atol=1e-15)
+    assert "within each part's block" in clip.se_labels["dyadic"]
