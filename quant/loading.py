@@ -5,6 +5,8 @@ Each function reads or takes a table, decides how its ids are resolved, and writ
 """
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,8 +103,12 @@ def load_dyads(session: Session, raw: pd.DataFrame, *, a: str | None = None, b: 
     if not a or not b:
         raise QuantError("Name the two city columns of the dyad table (first and second city).")
     dyads = read_dyad_table(raw, a, b, resolver=resolver, aggregate=aggregate)
-    n = qdata.save_dyads(session, dyads)
-    return DyadLoad(kind="table", n=n, n_pairs=n)
+    with warnings.catch_warnings(record=True) as caught:  # said in one sentence, never a raw warning
+        warnings.simplefilter("always", UserWarning)
+        n = qdata.save_dyads(session, dyads)
+    notes = [str(w.message) + " Dyad attributes are numbers; recode a category as 0/1 columns to use it in a "
+             "formula." for w in caught if issubclass(w.category, UserWarning)]
+    return DyadLoad(kind="table", n=n, n_pairs=n, warnings=notes)
 
 
 def build_all_dyads(session: Session, ops: dict[str, list[str]] | None = None) -> DyadLoad:

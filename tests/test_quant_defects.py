@@ -68,3 +68,26 @@ def test_hurdle_clip_leaves_a_psd_part_alone():
     e, v = np.linalg.eigh(V[kz:, kz:])  # by hand: the count block with its negative eigenvalue set to 0
     np.testing.assert_allclose(clip.cov["dyadic"][kz:, kz:], (v * np.clip(e, 0, None)) @ v.T, atol=1e-15)
     assert "within each part's block" in clip.se_labels["dyadic"]
+
+
+def test_dyad_table_text_columns_are_one_sentence_not_a_warning(tmp_path, recwarn):
+    """A dyad CSV with a text column leaked a raw UserWarning; it is now one sentence in the
+    load's warnings, and the numeric columns are stored."""
+    import store
+    from quant import data as qdata
+    from quant.loading import load_dyads
+    from tests.quant_small_project import build
+
+    engine = store.connect(tmp_path / "p.sqlite", create=True)
+    build(engine)
+    raw = pd.DataFrame({"from": ["100", "101"], "to": ["102", "103"], "items": [3.0, 5.0],
+                        "kind": ["health", "tax"]})
+    with store.session_scope(engine) as s:
+        out = load_dyads(s, raw, a="from", b="to", resolve=False)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    assert len(out.warnings) == 1 and "kind" in out.warnings[0] and "0/1" in out.warnings[0]
+    with store.session_scope(engine) as s:
+        dy = qdata.dyad_frame(s)
+    got = dy.set_index(["city_a", "city_b"])["items"]
+    assert got[("100", "102")] == 3.0 and got[("101", "103")] == 5.0 and "kind" not in dy.columns
+    engine.dispose()

@@ -81,15 +81,17 @@ with tab_load:
                     load_dyads, raw, a=col_a.strip() or None, b=col_b.strip() or None,
                     aggregate=None if agg == "refuse" else agg, outcome=outcome, replace=replace)
                 if out is not None:
-                    st.session_state["dyads_loaded"] = (out.n, f.name, out.report)
+                    st.session_state["dyads_loaded"] = (out.n, f.name, out.report, out.warnings)
                     st.rerun()
         if "dyads_loaded" in st.session_state:
-            n, name, report = st.session_state.pop("dyads_loaded")
+            n, name, report, notes = st.session_state.pop("dyads_loaded")
             st.success(f"Loaded {n} dyads from {name}." if report is None else
                        f"{name}: {n} prefecture dyads with an agreement (1); every other pair 0.")
             if report is not None and len(report):
                 st.caption("Rows set aside (not in the study set or not city-level):")
                 st.dataframe(report, hide_index=True)
+            for note in notes:
+                st.warning(note)
     else:
         st.caption(f"Your role ({state.role_label()}) may read and export here; loading and changing data is for owners.")
 
