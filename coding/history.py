@@ -35,7 +35,8 @@ from coding.errors import CodingError
 from coding.events import HISTORY_TYPES, EventType, record
 from coding.rowops import Op, revert_ops
 
-__all__ = ["HISTORY_COLUMNS", "describe", "forward_ops", "history", "peek", "redo", "undo"]
+__all__ = ["HISTORY_COLUMNS", "describe", "forward_ops", "history", "peek", "redo", "redo_effect", "undo",
+           "undo_effect"]
 
 HISTORY_COLUMNS = ["id", "ts", "coder", "type", "document_id", "summary", "state", "target_event"]
 _STATE = {0: "done", 1: "undone", 2: "discarded"}
@@ -117,6 +118,7 @@ def forward_ops(event_type: str, payload: dict[str, Any], session: Session | Non
             return ([_del("memos", m) for m in p["memos"]] + [_del("coding_links", k) for k in p["links"]]
                     + [_del("codings", c) for c in p["codings"]]
                     + [{"op": "vmap", "code_id": c, "before": v, "after": []} for c, v in variables.items()]
+                    + [_del("code_dimension_map", r) for r in p.get("dimension_map", [])]
                     + [_del("codes", c) for c in reversed(_parents_first(p["codes"]))])
         if kind is EventType.VARIABLE_MAP_SET:
             return [{"op": "vmap", "code_id": p["code_id"], "before": p["before"], "after": p["after"]}]
@@ -368,3 +370,20 @@ def history(session: Session, coder: str | None = None, limit: int = 200) -> pd.
     frame["target_event"] = frame["target_event"].astype("Int64")
     frame["document_id"] = frame["document_id"].astype("Int64")
     return frame
+
+
+def undo_effect(session: Session, coder: str) -> dict[str, Any]:
+    """What :func:`undo` would remove for ``coder`` now, computed from the event's ops without
+    changing anything: documents by name, numbers of codings, memos and links, whether to ask
+    first, the question to ask, and the reason the undo would be refused (if it would).
+    See :func:`coding.undo_effect.effect_of` for the keys."""
+    from coding import history_effect as effect
+
+    return effect.undo_effect(session, coder)
+
+
+def redo_effect(session: Session, coder: str) -> dict[str, Any]:
+    """What :func:`redo` would remove for ``coder`` now (as :func:`undo_effect`)."""
+    from coding import history_effect as effect
+
+    return effect.redo_effect(session, coder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 import coding
-from ui import state
+from ui import state, words
 
 WHOSE_KEY = "tandem_undo_whose"
 
@@ -24,6 +24,56 @@ def _whose() -> str | None:
     return None if chosen == me else chosen
 
 
+PENDING_KEY = "_history_pending"
+
+
+def _perform(action: str, whose: str | None) -> None:
+    done = state.undo(whose) if action == "undo" else state.redo(whose)
+    if done:
+        verb = "Undone" if action == "undo" else "Redone"
+        st.session_state["_history_toast"] = f"{verb}: {done['summary']}"
+        st.rerun()
+
+
+def _ask_or_perform(action: str, whose: str | None, who: str) -> None:
+    """Undo or redo at once, unless it would remove a document or more than a few codings: then
+    keep the question (naming them) for the confirmation shown on the next run."""
+    from coding.history import redo_effect, undo_effect
+
+    effect = state.attempt(state.read, undo_effect if action == "undo" else redo_effect, who)
+    if effect is None:
+        return
+    if effect["confirm"]:
+        st.session_state[PENDING_KEY] = {"action": action, "whose": whose, "who": who,
+                                         "event_id": effect["event_id"], "question": effect["question"],
+                                         "refused": effect["refused"]}
+        st.rerun()
+    _perform(action, whose)
+
+
+def _confirmation(pending: dict) -> None:
+    """The pending question with Confirm and Cancel; Confirm acts only if the change is still the next one."""
+    with st.container(border=True):
+        st.warning(pending["question"], icon=":material/warning:")
+        if pending.get("refused"):
+            st.caption(f"It cannot be done now: {pending['refused']}")
+        c1, c2 = st.columns(2)
+        confirm = c1.button("Confirm", key="history_confirm", type="primary", width="stretch",
+                            disabled=bool(pending.get("refused")))
+        cancel = c2.button("Cancel", key="history_cancel", width="stretch")
+    if cancel:
+        st.session_state.pop(PENDING_KEY, None)
+        st.rerun()
+    if confirm:
+        st.session_state.pop(PENDING_KEY, None)
+        top = state.attempt(state.read, coding.peek, pending["who"]) or {}
+        nxt = top.get(pending["action"]) or {}
+        if nxt.get("event_id") != pending["event_id"]:
+            st.error("The latest change is now another one: press Undo or Redo again to see what it removes.")
+            return
+        _perform(pending["action"], pending["whose"])
+
+
 def _undo_redo() -> None:
     message = st.session_state.pop("_history_toast", None)
     if message:  # shown after the rerun that redraws the page without the undone change
@@ -38,16 +88,18 @@ def _undo_redo() -> None:
     c1, c2 = st.columns(2)
     undo_help = top["undo"]["summary"] if top.get("undo") else "Nothing to undo"
     redo_help = top["redo"]["summary"] if top.get("redo") else "Nothing to redo"
-    if c1.button("Undo", icon=":material/undo:", disabled=not top.get("undo"), help=undo_help, width="stretch"):
-        done = state.undo(whose)
-        if done:
-            st.session_state["_history_toast"] = f"Undone: {done['summary']}"
-            st.rerun()
-    if c2.button("Redo", icon=":material/redo:", disabled=not top.get("redo"), help=redo_help, width="stretch"):
-        done = state.redo(whose)
-        if done:
-            st.session_state["_history_toast"] = f"Redone: {done['summary']}"
-            st.rerun()
+    if c1.button("Undo", icon=":material/undo:", disabled=not top.get("undo"), help=undo_help, width="stretch",
+                 key="history_undo"):
+        _ask_or_perform("undo", whose, who)
+    if c2.button("Redo", icon=":material/redo:", disabled=not top.get("redo"), help=redo_help, width="stretch",
+                 key="history_redo"):
+        _ask_or_perform("redo", whose, who)
+    pending = st.session_state.get(PENDING_KEY)
+    if pending:
+        if pending.get("who") != who:  # the coder changed since: the question no longer applies
+            st.session_state.pop(PENDING_KEY, None)
+        else:
+            _confirmation(pending)
 
 
 def _who() -> None:
@@ -79,6 +131,10 @@ def render() -> None:
         with st.expander("History"):
             log = state.attempt(state.read, coding.history, None, 50)
             if log is not None and len(log):
-                st.dataframe(log[["ts", "coder", "summary", "state"]], hide_index=True, width="stretch")
+                shown = log[["ts", "coder", "summary", "state"]].rename(
+                    columns={"ts": "When", "coder": "Who", "summary": "Change", "state": "State"})
+                shown["Change"] = [words.humanize(t) for t in shown["Change"]]
+                st.dataframe(shown, hide_index=True, width="stretch",
+                             column_config={"When": st.column_config.DatetimeColumn("When", format="MMM D, HH:mm")})
             else:
                 st.caption("No changes yet.")
