@@ -31,6 +31,7 @@ PAGES = {
         st.Page("ui/suggestions.py", title="Suggestions", icon=":material/auto_fix_high:"),
         st.Page("ui/matrices.py", title="Matrices", icon=":material/grid_on:"),
         st.Page("ui/memos.py", title="Memos", icon=":material/sticky_note_2:"),
+        st.Page("ui/agreement.py", title="Agreement", icon=":material/compare_arrows:"),
     ],
     "Quantitative": [
         st.Page("ui/cities.py", title="Cities & dyads", icon=":material/hub:"),

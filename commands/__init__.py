@@ -1,6 +1,6 @@
 """Command-line commands beyond the core ones in ``cli.py``, one module per group:
 ``runs`` (saved analyses), ``mixed`` (joint display, decoupling), ``cases`` (case selection and
-the fieldwork worklist) and ``drafts`` (report drafts). Each module has ``register(add)``,
+the fieldwork worklist), ``drafts`` (report drafts) and ``agreement`` (intercoder agreement). Each module has ``register(add)``,
 where ``add(name, func, help)`` returns the sub-parser (with ``--project``) to add arguments to;
 ``func(args)`` returns the text to print or raises ``commands.common.CliError``/``ValueError``.
 """
@@ -11,7 +11,7 @@ __all__ = ["register_all"]
 
 def register_all(add) -> None:
     """Add every command group's sub-commands to the parser through ``add``."""
-    from commands import cases, drafts, mixed, runs
+    from commands import agreement, cases, drafts, mixed, runs
 
-    for module in (runs, mixed, cases, drafts):
+    for module in (runs, mixed, cases, drafts, agreement):
         module.register(add)
