@@ -217,6 +217,8 @@ def _from_two_unit(arr: np.ndarray, starts: np.ndarray, message: str) -> np.ndar
     ``message.format(offset)`` (the first such offset).
     """
     k = np.searchsorted(starts, arr, side="left")  # two-unit characters starting before each offset
+    if not len(starts):  # no surrogate pair / no line break: offsets are already code points
+        return arr.copy()
     inside = (k > 0) & (arr == starts[np.maximum(k - 1, 0)] + 1)
     if inside.any():
         raise OffsetError(message.format(int(arr[inside][0])))

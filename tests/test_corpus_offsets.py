@@ -92,3 +92,17 @@ def test_offsets_index_agrees_with_encoders_on_random_text():
     assert index.to_crlf(positions).tolist() == crlf
     assert index.from_crlf(crlf).tolist() == positions
     assert index.utf16_length == len(text.encode("utf-16-le")) // 2
+
+
+def test_conversions_on_text_without_two_unit_characters():
+    """from_utf16 on text with no character above U+FFFF, and from_crlf on text with no line
+    break, raised IndexError; both are the identity there (checked by hand)."""
+    from corpus.offsets import OffsetIndex, from_crlf_offset, from_utf16
+
+    for text in ("plain ASCII", "中文没有换行也没有增补字符", ""):
+        n = len(text)
+        assert [from_utf16(text, u) for u in range(n + 1)] == list(range(n + 1))
+        assert [from_crlf_offset(text, j) for j in range(n + 1)] == list(range(n + 1))
+        table = OffsetIndex(text)
+        assert table.from_utf16(range(n + 1)).tolist() == list(range(n + 1))
+        assert table.from_crlf(range(n + 1)).tolist() == list(range(n + 1))
