@@ -1,7 +1,7 @@
 """The embedded demo project: real facts, SIMULATED outcomes, an illustrative corpus.
 
 - ``facts``: the 155 cities (names, adcodes, coordinates, 2020 census, strategy flags) and
-  shared borders, from committed CSV files written by ``make_facts.py``;
+  shared borders (from boundary polygons), from committed CSV files written by ``make_facts.py``;
 - ``covariates``: dyad covariates derived from the facts (names are a contract);
 - ``simulate``: the seeded data-generating process of connection, degree and breadth
   (truth in ``truth.json``, explained in ``SIMULATION.md``);

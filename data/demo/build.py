@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 import store
 from data.demo import atomic
 from data.demo.covariates import CITY_VARIABLES, dyad_covariates
-from data.demo.facts import load_borders, load_cities
+from data.demo.facts import load_borders, load_boundaries, load_cities
 from data.demo.qualitative import (
     ILLUSTRATIVE_NOTE, DemoDataError, load_codings, load_documents, locate,
 )
@@ -182,6 +182,7 @@ def _populate(session) -> dict:
     cities, dyads, sim = demo_tables()
     _write_info(session, sim, truth)
     save_cities(session, cities)
+    save_cities(session, load_boundaries())  # city text attribute boundary_wkt (quant.boundaries)
     save_dyads(session, dyads)
     n_codes = coding.ensure_default_codebook(session, coder="Tandem team")
     documents = _import_corpus(session)

@@ -8,7 +8,7 @@ default model terms. Definitions (README.md repeats them):
 distance_km         great-circle distance between the city seats, km
 log_distance        ln(distance_km)
 same_province       1 if both cities are in one province
-shared_border       1 if the two city polygons share a border (borders.csv)
+shared_border       1 if the two city polygons share a border (facts.load_borders)
 log_gravity         ln(P_i·P_j / D²) with P in millions of persons (2020 census) and D =
                     distance_km / 100: social needs (proxy for migrant flows). Not centred:
                     0 means two cities of one million people 100 km apart

@@ -1,11 +1,13 @@
 """The demo's fact tables, read from the committed CSV files beside this module.
 
-``cities.csv`` and ``borders.csv`` are written by ``make_facts.py`` from ``../shared/data``
-(facts only: names, adcodes, coordinates, 2020 census figures, strategy memberships;
-sources in ``README.md``). Reading them needs nothing outside the repository.
+``cities.csv`` and ``boundaries.csv`` are written by ``make_facts.py`` from ``../shared/data``
+(facts only: names, adcodes, coordinates, 2020 census figures, strategy memberships, boundary
+polygons simplified with shapely; sources in ``README.md``). Reading them needs nothing outside
+the repository. Shared borders are computed from the polygons (``quant.geometry.contiguity``).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ import pandas as pd
 
 DEMO_DIR = Path(__file__).resolve().parent
 CITIES_CSV = DEMO_DIR / "cities.csv"
-BORDERS_CSV = DEMO_DIR / "borders.csv"
+BOUNDARIES_CSV = DEMO_DIR / "boundaries.csv"
 
 #: Regional strategies with a 0/1 membership column in cities.csv (see README.md).
 STRATEGY_COLUMNS = ("yrd", "gba", "wuhan_circle", "cztan", "beibu_gulf", "west_strait")
@@ -53,15 +55,39 @@ def load_cities(path: Path | str = CITIES_CSV) -> pd.DataFrame:
     return cities
 
 
-def load_borders(path: Path | str = BORDERS_CSV) -> pd.DataFrame:
-    """Pairs of cities sharing a land border: columns city_a, city_b (adcodes, city_a < city_b).
+def load_boundaries(path: Path | str = BOUNDARIES_CSV) -> pd.DataFrame:
+    """The 155 simplified city boundaries: columns code (adcode), boundary_wkt (WKT, lon lat).
 
     Raises
     ------
     ValueError
-        A row is not an ordered pair of two different codes.
+        The file lacks those columns or repeats a code.
     """
-    borders = pd.read_csv(path, dtype=str)
-    if list(borders.columns) != ["city_a", "city_b"] or not (borders["city_a"] < borders["city_b"]).all():
-        raise ValueError(f"{path} must have columns city_a, city_b with city_a < city_b in every row.")
-    return borders
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(table.columns) != ["code", "boundary_wkt"] or table["code"].duplicated().any():
+        raise ValueError(f"{path} must have columns code, boundary_wkt with one row per city.")
+    return table.sort_values("code", kind="stable").reset_index(drop=True)
+
+
+@lru_cache(maxsize=2)
+def _borders(path: str) -> pd.DataFrame:
+    from quant.geometry import contiguity
+
+    table = load_boundaries(path)
+    return contiguity(dict(zip(table["code"], table["boundary_wkt"])))[["city_a", "city_b"]]
+
+
+def load_borders(path: Path | str = BOUNDARIES_CSV) -> pd.DataFrame:
+    """Pairs of cities sharing a land border: columns city_a, city_b (adcodes, city_a < city_b).
+
+    Computed from the boundary polygons in ``path`` with ``quant.geometry.contiguity``: the two
+    polygons intersect and their outlines share a line of positive length (a corner touch does
+    not count). The simplification keeps shared borders shared, so the pairs equal those of the
+    full-resolution polygons (399 pairs; only the island city 舟山 has none).
+
+    Raises
+    ------
+    ValueError
+        The file is not a boundary table; quant.geometry.GeometryError for a bad polygon.
+    """
+    return _borders(str(path)).copy()

@@ -5,17 +5,15 @@ Writes two committed files beside this script, so the demo builds without ``../s
 - ``cities.csv``: the 155 prefecture-level units (adcode, names, pinyin, province, city-seat
   coordinates), their 2020 census figures, and fact flags (``capital`` and membership of
   real regional strategies; sources in ``README.md``);
-- ``borders.csv``: the undirected pairs of cities whose boundary polygons share an edge
-  (``city_a < city_b``), derived from ``city_boundaries_wkt_southeast.csv``.
+- ``boundaries.csv``: each city's boundary polygon from ``city_boundaries_wkt_southeast.csv``,
+  simplified together with ``quant.geometry.simplify`` (shared borders stay shared), as WKT.
+  The ``shared_border`` covariate is computed from it by ``facts.load_borders``.
 
 Run ``python -m data.demo.make_facts [SHARED_DATA_DIR]``. Only facts are carried over.
 """
 from __future__ import annotations
 
-import itertools
-import re
 import sys
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import pandas as pd
@@ -132,29 +130,37 @@ def _urban_share(census: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return share.round(6).to_numpy(), imputed.astype(int).to_numpy()
 
 
-def _vertices(wkt: str) -> set[tuple[float, float]]:
-    nums = re.findall(r"(-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)", wkt)
-    return {(round(float(x), 5), round(float(y), 5)) for x, y in nums}
+def _boundary_geometries(shared: Path) -> dict[str, object]:
+    """``{adcode: shapely polygon}`` from ``city_boundaries_wkt_southeast.csv`` (full resolution)."""
+    from quant.geometry import parse_wkt
 
-
-def make_borders(shared: Path, min_shared_vertices: int = 2) -> pd.DataFrame:
-    """Pairs of cities whose boundary polygons share at least ``min_shared_vertices`` vertices.
-
-    The polygons come from one digitisation, so neighbours share their border vertices
-    exactly; a single shared point (a corner touch) does not count as a border.
-    Returns a DataFrame with columns city_a, city_b (adcodes, city_a < city_b).
-    """
     b = pd.read_csv(shared / "cities" / "city_boundaries_wkt_southeast.csv", dtype={"city_code": str})
-    owners: dict[tuple[float, float], set[str]] = defaultdict(set)
-    for code, wkt in zip(b["city_code"], b["coord_wkt"]):
-        for point in _vertices(wkt):
-            owners[point].add(code)
-    counts: Counter[tuple[str, str]] = Counter()
-    for codes in owners.values():
-        for pair in itertools.combinations(sorted(codes), 2):
-            counts[pair] += 1
-    pairs = sorted(p for p, n in counts.items() if n >= min_shared_vertices)
-    return pd.DataFrame(pairs, columns=["city_a", "city_b"])
+    return {code: parse_wkt(wkt, f"{name} {code}") for code, name, wkt in zip(b["city_code"], b["city"], b["coord_wkt"])}
+
+
+def make_borders(shared: Path) -> pd.DataFrame:
+    """Pairs of cities whose full-resolution boundary polygons share a border of positive length.
+
+    Computed with ``quant.geometry.contiguity`` (polygons intersect and their boundaries share a
+    line, so a corner touch does not count). Returns a DataFrame with columns city_a, city_b
+    (adcodes, city_a < city_b).
+    """
+    from quant.geometry import contiguity
+
+    return contiguity(_boundary_geometries(shared))[["city_a", "city_b"]]
+
+
+def make_boundaries(shared: Path, tolerance: float | None = None) -> pd.DataFrame:
+    """The 155 boundaries simplified together (``quant.geometry.simplify``, coverage-preserving).
+
+    Returns a DataFrame with columns code, boundary_wkt (WKT, lon lat, 4 decimals), sorted by code.
+    """
+    from quant.geometry import DEFAULT_TOLERANCE, simplify, to_wkt
+
+    geoms = _boundary_geometries(shared)
+    codes = sorted(geoms)
+    simple = simplify([geoms[c] for c in codes], DEFAULT_TOLERANCE if tolerance is None else tolerance)
+    return pd.DataFrame({"code": codes, "boundary_wkt": [to_wkt(g, label=c) for c, g in zip(codes, simple)]})
 
 
 def main(argv: list[str]) -> int:
@@ -163,10 +169,10 @@ def main(argv: list[str]) -> int:
         print(f"{shared} does not hold cities/cities_southeast.csv.", file=sys.stderr)
         return 1
     cities = make_cities(shared)
-    borders = make_borders(shared)
+    boundaries = make_boundaries(shared)
     cities.to_csv(HERE / "cities.csv", index=False)
-    borders.to_csv(HERE / "borders.csv", index=False)
-    print(f"wrote {len(cities)} cities and {len(borders)} shared borders to {HERE}")
+    boundaries.to_csv(HERE / "boundaries.csv", index=False)
+    print(f"wrote {len(cities)} cities and {len(boundaries)} simplified boundaries to {HERE}")
     return 0
 
 
