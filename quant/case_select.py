@@ -1,0 +1,238 @@
+"""Case selection for a saved run (quant.md §4): one entry point over the rules of
+``quant.case_rules`` and ``quant.case_rules_more``.
+
+``select_run_cases(session, run, rule, ...)`` returns the selected cities or dyads of a run,
+ranked, with city names, one label per case (:func:`case_label`) and the rule, its parameters,
+the run and the residual type recorded in ``frame.attrs``. Tandem's models are GLMs, so the
+residual ranked is the run's Pearson residual (quant.md §4.3); the linear-model rules of
+MMRcaseselection (``residstd``, ``predint``) are in ``quant.case_rules`` for linear fits.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from quant import case_rules as cr
+from quant.case_rules import case_label
+from quant.errors import QuantError
+
+__all__ = ["RULES", "select_run_cases", "case_label", "DEFAULT_C", "RULE_TITLES"]
+
+#: Every rule ``select_run_cases`` knows, in the order the views list them.
+RULES = ("typical", "deviant", "extreme_x", "extreme_y", "overpredicted", "underpredicted",
+         "influential", "pathway", "similar", "different")
+
+#: Short descriptions for menus.
+RULE_TITLES = {
+    "typical": "Typical cases (smallest |Pearson residual|)",
+    "deviant": "Deviant cases (|Pearson residual| > c)",
+    "extreme_x": "Extreme on an explanatory variable (|x − mean|)",
+    "extreme_y": "Extreme on the outcome (|y − mean|)",
+    "overpredicted": "Most over-predicted (most negative residual)",
+    "underpredicted": "Most under-predicted (most positive residual)",
+    "influential": "Influential cases (Cook's distance; delete-a-city for dyad models)",
+    "pathway": "Pathway cases (full vs reduced model without a variable)",
+    "similar": "Most-similar pairs (close on controls, differ on outcome or key variable)",
+    "different": "Most-different pairs (differ on controls, same outcome)",
+}
+
+#: Default cut-off c for |Pearson residual| (quant.md §4.3: c = 2 gives p̂ < 0.2 / p̂ > 0.8 for ties).
+DEFAULT_C = 2.0
+
+_BINARY = ("logit", "probit")
+
+
+def _load(session, run):
+    from quant import runs
+
+    if isinstance(run, runs.Run):
+        return run
+    if isinstance(run, (str, int)) and not isinstance(run, bool):
+        return runs.load_run(session, run)
+    raise QuantError(f"run must be a saved run or its name, got {type(run).__name__}.")
+
+
+def _id_columns(units: pd.DataFrame) -> list[str]:
+    if "city" in units.columns:
+        return ["city"]
+    if {"city_a", "city_b"} <= set(units.columns):
+        return ["city_a", "city_b"]
+    raise QuantError("the run's units have neither a 'city' column nor 'city_a' and 'city_b' columns.")
+
+
+def is_binary(run) -> bool:
+    """Whether the run's outcome is a tie/non-tie (connection logit or probit)."""
+    return run.info.model in _BINARY
+
+
+def run_case_table(run) -> pd.DataFrame:
+    """The run's case table (``quant.case_rules.case_table``): ids, y, fitted, Pearson residual."""
+    units = run.units
+    ids = _id_columns(units)
+    rtype = str(run.result.meta.get("residual") or "Pearson residual")
+    return cr.case_table(units[ids], units["y"], units["fitted"], units["pearson"], rtype)
+
+
+def covariate_choices(run) -> list[str]:
+    """Names ``variable``/``controls`` accept: the run's covariate columns (operator terms as
+    written, e.g. ``sum(log_pop)``, and as columns, ``sum_log_pop``)."""
+    cols = [c for c in run.covariates().columns if c not in ("city", "city_a", "city_b")]
+    return cols
+
+
+def resolve_variable(run, variable, *, what: str = "variable") -> str:
+    """The covariate column ``variable`` names (``op(x)`` → ``op_x``); QuantError listing the
+    valid choices otherwise."""
+    cols = covariate_choices(run)
+    if isinstance(variable, str):
+        v = variable.strip()
+        if v in cols:
+            return v
+        m = re.fullmatch(r"\s*(\w+)\s*\(\s*(\w+)\s*\)\s*", v)
+        if m and f"{m.group(1)}_{m.group(2)}" in cols:
+            return f"{m.group(1)}_{m.group(2)}"
+    if not cols:
+        raise QuantError(f"The run '{run.info.name}' has no explanatory variables to choose as {what}.")
+    raise QuantError(f"Unknown {what} {variable!r} for the run '{run.info.name}'; choose one of: {', '.join(cols)}.")
+
+
+def _names(session, codes) -> dict[str, str]:
+    import store
+
+    codes = sorted({str(c) for c in codes})
+    if not codes:
+        return {}
+    rows = session.execute(select(store.City.code, store.City.name)).all()
+    return {str(c): (str(n) if n is not None and str(n).strip() else str(c)) for c, n in rows}
+
+
+def _add_names(session, frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    codes = set()
+    for c in ids + [k for k in ("partner_a", "partner_b", "partner") if k in frame.columns]:
+        codes |= set(frame[c].astype(str))
+    names = _names(session, codes)
+    if ids == ["city"]:
+        frame.insert(1, "name", frame["city"].astype(str).map(lambda c: names.get(c, c)))
+        frame.insert(2, "case", frame["name"])
+    else:
+        frame.insert(2, "name_a", frame["city_a"].astype(str).map(lambda c: names.get(c, c)))
+        frame.insert(3, "name_b", frame["city_b"].astype(str).map(lambda c: names.get(c, c)))
+        frame.insert(4, "case", frame["name_a"] + "–" + frame["name_b"])
+    return frame
+
+
+def _threshold(threshold, default: float, what: str) -> float:
+    if threshold is None:
+        return default
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(threshold)) or float(threshold) <= 0:
+        raise QuantError(f"the {what} {threshold!r} must be a positive number.")
+    return float(threshold)
+
+
+def select_run_cases(session, run, rule: str, *, variable: str | None = None, reduced: str | None = None,
+                     threshold: float | None = None, n: int | None = 10, controls=None,
+                     outcome: str | None = None) -> pd.DataFrame:
+    """Select cases of a saved run by one rule.
+
+    Parameters
+    ----------
+    session : Session
+    run : quant.runs.Run or str
+        The run (or its name).
+    rule : str
+        One of :data:`RULES`.
+    variable : str, optional
+        extreme_x: the covariate (required); pathway: the variable dropped from the reduced
+        model; similar/different: the key explanatory variable (similar then ranks pairs that
+        differ on it, Seawright & Gerring's estimating use).
+    reduced : str, optional
+        pathway: the reduced model's formula instead of dropping ``variable``.
+    threshold : float, optional
+        typical/deviant: c in |r| ≤ c / |r| > c (default 2).
+    n : int or None
+        Cases (pairs for similar/different) to return; None = all eligible.
+    controls : list of str, optional
+        similar/different: the control covariates (default: every covariate but ``variable``).
+    outcome : {"tie", "non-tie"}, optional
+        Binary runs only: keep ties or non-ties (e.g. typical ties).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rule's frame (``quant.case_rules``): id columns, ``name``/``name_a``, ``name_b``,
+        ``case`` (city names, e.g. 广州市–佛山市), ``observed``, ``predicted``, ``residual``,
+        ``residual_type``, ``score``, ``rank``, the rule's columns and ``label``
+        (:func:`case_label`). ``attrs``: ``rule``, ``parameters``, ``run``, ``run_id``,
+        ``dimension``, ``model``, ``binary``, ``residual_type``, ``stale`` and ``notes``
+        where the rule refits (influential, pathway).
+
+    Raises
+    ------
+    QuantError
+        Unknown rule or variable (one sentence listing the valid choices), bad threshold or n.
+    """
+    if rule not in RULES:
+        raise QuantError(f"Unknown case-selection rule {rule!r}; choose one of: {', '.join(RULES)}.")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0):
+        raise QuantError(f"n = {n!r} must be a whole number ≥ 0, or None for every case.")
+    if outcome not in (None, "tie", "non-tie"):
+        raise QuantError(f"outcome {outcome!r} must be 'tie', 'non-tie' or None.")
+    run = _load(session, run)
+    binary = is_binary(run)
+    if outcome is not None and not binary:
+        raise QuantError("Choosing ties or non-ties needs a connection (logit/probit) run.")
+    table = run_case_table(run)
+    ids = table.attrs["id_columns"]
+    params: dict = {"n": n}
+    attrs: dict = {}
+    keep = None
+    if outcome is not None:
+        keep = (table["observed"].to_numpy() >= 0.5) == (outcome == "tie")
+        params["outcome"] = outcome
+    sub = table if keep is None else _subset(table, keep)
+    if rule in ("typical", "deviant"):
+        c = _threshold(threshold, DEFAULT_C, "cut-off c")
+        params["c"] = c
+        frame = (cr.typical if rule == "typical" else cr.deviant)(sub, c=c, n=n)
+    elif rule == "overpredicted":
+        frame = cr.overpredicted(sub, n=n)
+    elif rule == "underpredicted":
+        frame = cr.underpredicted(sub, n=n)
+    elif rule == "extreme_x":
+        if variable is None:
+            raise QuantError(f"extreme_x needs a variable; choose one of: {', '.join(covariate_choices(run)) or '(none)'}.")
+        col = resolve_variable(run, variable)
+        values = run.covariates()[col].to_numpy(float)
+        if keep is not None:
+            values = values[keep]
+        params["variable"] = col
+        frame = cr.extreme_x(sub, values, col, n=n)
+    elif rule == "extreme_y":
+        name = str(run.result.meta.get("outcome") or run.info.dimension)
+        frame = cr.extreme_y(sub, variable=name, n=n)
+    else:
+        from quant import case_select_more as more
+
+        frame, extra_params, attrs = more.select(session, run, rule, sub, keep, variable=variable,
+                                                 reduced=reduced, n=n, controls=controls)
+        params.update(extra_params)
+    frame = _add_names(session, frame, ids)
+    frame["label"] = [case_label(r, rule, binary) for r in frame.to_dict("records")] if len(frame) else []
+    frame.attrs = {
+        "rule": rule, "parameters": params, "run": run.info.name, "run_id": run.info.id,
+        "dimension": run.info.dimension, "model": run.info.model, "binary": binary,
+        "residual_type": frame.attrs.get("residual_type", table.attrs["residual_type"]),
+        "id_columns": ids, "stale": None, "notes": [], **attrs,
+    }
+    return frame
+
+
+def _subset(table: pd.DataFrame, keep) -> pd.DataFrame:
+    out = table[np.asarray(keep, bool)].reset_index(drop=True)
+    out.attrs = dict(table.attrs)
+    return out
