@@ -197,6 +197,8 @@ def cmd_fit(args) -> str:
     from quant.results import _json_value
     from quant.specs import load_spec, save_spec, spec_fit_kwargs
 
+    if args.replace_run and not args.save:
+        raise CliError("--replace-run goes with --save NAME.")
     options = {"se": tuple(args.se) if args.se else None, "small_sample": args.small_sample, "psd": args.psd,
                "conservative": args.conservative, "pvalues": args.pvalues}
     with _session(args.project) as s:
@@ -223,15 +225,26 @@ def cmd_fit(args) -> str:
                 opts["zero_formula"] = md.zero_formula
             saved = save_spec(s, args.save_spec, dimension, md.spec.model, md.spec.formula, opts,
                               replace=args.replace_spec)
+        run = None
+        if args.save:
+            from quant.runs import save_run
+
+            settings = {k: v for k, v in options.items() if v is not None}
+            if args.spec:
+                settings["spec"] = args.spec
+            run = save_run(s, args.save, result, md, settings=settings, by=args.coder, replace=args.replace_run)
     if args.json:
         out = result.to_dict()
         out["covariance_settings"] = out["meta"].get("covariance", {})
         out.update(_json_value(extras))
         if saved:
             out["saved_spec"] = saved["name"]
+        if run:
+            out["run"] = {"name": run.name, "id": run.id, "fingerprint": run.fingerprint}
         return json.dumps(out, ensure_ascii=False, indent=2)
     text = result.summary_text() + _extras_text(extras)
-    return text + (f"\nSaved the specification as '{saved['name']}'." if saved else "")
+    text += f"\nSaved the specification as '{saved['name']}'." if saved else ""
+    return text + (f"\nSaved the fit as the run '{run.name}'." if run else "")
 
 
 def cmd_report(args) -> str:
@@ -323,6 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", default=None, metavar="NAME", help="fit a specification saved in the project")
     p.add_argument("--save-spec", default=None, metavar="NAME", help="save this specification under NAME")
     p.add_argument("--replace-spec", action="store_true", help="with --save-spec: overwrite a saved one")
+    p.add_argument("--save", default=None, metavar="NAME",
+                   help="save this fit as a run (estimates, covariances, per-unit fit, data fingerprint)")
+    p.add_argument("--replace-run", action="store_true",
+                   help="with --save: replace a run of that name (the old one stays restorable by undo)")
+    p.add_argument("--coder", default="researcher", help="who saves the run (event log, undo)")
     p.add_argument("--ame", action="store_true", help="average marginal effects (delta-method SEs)")
     p.add_argument("--standardized", action="store_true", help="coefficients per SD of each covariate")
     p.add_argument("--vif", action="store_true", help="variance inflation factors")

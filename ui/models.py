@@ -103,6 +103,7 @@ if result is not None:
     m5.metric("nodes", f"{result.n_nodes:,}" if result.n_nodes else "—")
     for w in result.warnings:
         st.warning(w)
+    panels.save_run_form(result, dimension)
 
     se_type = st.radio("Report standard errors", list(result.se), index=list(result.se).index(result.se_type),
                        horizontal=True, key=f"show_se_{dimension}")

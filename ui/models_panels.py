@@ -45,6 +45,38 @@ def load_spec_into_widgets(name: str) -> None:
     st.session_state["_models_fit_now"] = True
 
 
+def save_run_form(result, dimension: str) -> None:
+    """The "Save as run" form under a fit: name prefilled "<dimension> <model> <time>", replace box.
+
+    A saved run is what the Joint display, Cases and Report pages read; viewers see why not.
+    """
+    from datetime import datetime, timezone
+
+    if not state.can("fit"):
+        st.caption(f"A {state.role_label()} may not save runs; ask an owner for the coder role.")
+        return
+    flash = st.session_state.pop(f"_run_saved_{dimension}", None)
+    if flash:
+        st.success(flash)
+    key = f"run_name_{dimension}"
+    if not st.session_state.get(key):
+        st.session_state[key] = f"{dimension} {result.model} {datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
+    with st.form(f"save_run_{dimension}", border=True):
+        st.markdown("**Save as run** — keep this fit (estimates, covariances, per-unit fit) in the project for "
+                    "the Joint display, Cases and Report pages.")
+        c1, c2 = st.columns([4, 2], vertical_alignment="bottom")
+        name = c1.text_input("Run name", key=key, max_chars=200)
+        replace = c2.checkbox("Replace a run of that name", key=f"run_replace_{dimension}",
+                              help="The replaced run stays restorable by undo.")
+        if st.form_submit_button("Save as run", type="primary"):
+            info = fits.save_as_run(dimension, name, replace=replace)
+            if info is not None:
+                st.session_state[f"_run_saved_{dimension}"] = (f"Saved the run “{info.name}”; the Runs page lists, "
+                                                               "compares and refits runs.")
+                del st.session_state[key]
+                st.rerun()
+
+
 def save_current(name: str, dimension: str, spec: dict, replace: bool) -> None:
     """Save the specification on screen under ``name``."""
     options = {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.items()
