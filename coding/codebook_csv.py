@@ -68,14 +68,27 @@ def export_codebook_csv(session: Session, path_or_buffer: str | Path | io.IOBase
 
 
 def _read(source: Any) -> pd.DataFrame:
+    from corpus.errors import CorpusError
+    from corpus.read_txt import decode
+
+    label = f"Codebook CSV {Path(source).name}" if isinstance(source, (str, Path)) else "The codebook CSV"
     try:
-        if isinstance(source, (bytes, bytearray)):
-            source = io.BytesIO(bytes(source))
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if isinstance(source, (str, Path)):
+            data = Path(source).read_bytes()
+        elif isinstance(source, (bytes, bytearray)):
+            data = bytes(source)
+        else:
+            data = source.read()
+        if isinstance(data, str):
+            text = data
+        else:  # the one reader of text files: UTF-8, BOMs, GB18030, Big5, ... (corpus.read_txt)
+            text, _, _ = decode(data, label)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         return frame.map(restore)  # undo the export's formula quote (coding.spreadsheet)
+    except CorpusError as exc:
+        raise CodingError(str(exc)) from None
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise CodingError(f"Codebook CSV {source if isinstance(source, (str, Path)) else ''} cannot be read: "
-                          f"{exc}.".replace("  ", " ")) from None
+        raise CodingError(f"{label} cannot be read: {str(exc).rstrip('.')}.") from None
 
 
 def _parts(row: dict[str, str], k: int) -> list[str]:

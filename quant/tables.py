@@ -83,26 +83,17 @@ def normalise_code(value: Any) -> str | None:
 
 
 def _decode(data: bytes, label: str) -> str:
-    """Text of a CSV file: BOM, then UTF-8, then GB18030, then charset-normalizer's guess."""
-    boms = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-    for bom, encoding in boms:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise QuantError(f"{label} starts with a {encoding} byte-order mark but is not valid {encoding} "
-                                 f"(byte {exc.start}).") from exc
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
+    """Text of a CSV file, decoded by the one reader every text file goes through
+    (``corpus.read_txt.decode``: BOM, UTF-8, then GB18030 or Big5 chosen by how common the
+    Chinese characters they give are, then charset-normalizer's guess)."""
+    from corpus.errors import CorpusError
+    from corpus.read_txt import decode
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise QuantError(f"{label} is not readable text in UTF-8, GB18030 or another known encoding.")
-    return str(best)
+    try:
+        text, _, _ = decode(data, label)
+    except CorpusError as exc:
+        raise QuantError(str(exc)) from None
+    return text
 
 
 def _strip_comments(text: str) -> str:
