@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 import store
 from coding.checks import as_coder, as_text, get_code
-from coding.default_codebook import AUTO_COLOURS, DEFAULT_CODEBOOK, DEFAULT_VARIABLE_MAP, CodeSpec
+from coding.default_codebook import (AUTO_COLOURS, DEFAULT_CODEBOOK, DEFAULT_DIMENSION_MAP, DEFAULT_VARIABLE_MAP,
+                                     CodeSpec)
 from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
 from coding.tree import MAX_DEPTH, code_id_by_name, codebook, depth_of, descendants
@@ -172,7 +173,12 @@ def _create_spec(session: Session, spec: CodeSpec, parent_id: int | None, out: d
 
 
 def ensure_default_codebook(session: Session, *, coder: str = "researcher") -> int:
-    """Create :data:`DEFAULT_CODEBOOK` and :data:`DEFAULT_VARIABLE_MAP` if there are no codes yet.
+    """Create :data:`DEFAULT_CODEBOOK`, :data:`DEFAULT_VARIABLE_MAP` and
+    :data:`DEFAULT_DIMENSION_MAP` if there are no codes yet.
+
+    One ``codebook_seed`` event records it; its payload holds ``code_ids``, ``variable_map`` and
+    ``dimension_map`` (code id as text -> list). Undoing it removes the codes, which takes their
+    variable and dimension rows with them (``coding.rowops``), and redo puts all back.
 
     Idempotent: a project that has any code is left alone.
 
@@ -192,8 +198,14 @@ def ensure_default_codebook(session: Session, *, coder: str = "researcher") -> i
         for variable in variables:
             session.add(store.CodeVariableMap(code_id=ids[name], variable=variable))
         mapping[str(ids[name])] = list(variables)
+    dims: dict[str, list[str]] = {}
+    for name, dimensions in DEFAULT_DIMENSION_MAP.items():
+        for dim in dimensions:
+            session.add(store.CodeDimensionMap(code_id=ids[name], dimension=dim))
+        dims[str(ids[name])] = list(dimensions)
     session.flush()
-    record(session, EventType.CODEBOOK_SEED, {"code_ids": sorted(ids.values()), "variable_map": mapping}, coder)
+    record(session, EventType.CODEBOOK_SEED,
+           {"code_ids": sorted(ids.values()), "variable_map": mapping, "dimension_map": dims}, coder)
     return len(ids)
 
 
@@ -332,11 +344,15 @@ def delete_code(session: Session, code_id: int, force: bool = False, *, coder: s
         "links": [snapshot(k) for k in links],
         "memos": [snapshot(m) for m in memos],
         "variable_map": [[cid, var] for cid, var in vmap],
+        "dimension_map": [{"id": i, "code_id": cid, "dimension": d} for i, cid, d in session.execute(
+            select(store.CodeDimensionMap.id, store.CodeDimensionMap.code_id, store.CodeDimensionMap.dimension)
+            .where(store.CodeDimensionMap.code_id.in_(ids)).order_by(store.CodeDimensionMap.id))],
     }
     session.execute(delete(store.Memo).where(memo_filter), execution_options={"synchronize_session": "fetch"})
     session.execute(delete(store.CodingLink).where(store.CodingLink.coding_id.in_(coding_ids)))
     session.execute(delete(store.Coding).where(store.Coding.id.in_(coding_ids)))
     session.execute(delete(store.CodeVariableMap).where(store.CodeVariableMap.code_id.in_(ids)))
+    session.execute(delete(store.CodeDimensionMap).where(store.CodeDimensionMap.code_id.in_(ids)))
     for cid in reversed(ids):  # children before parents (parent_id is RESTRICT)
         session.execute(delete(store.Code).where(store.Code.id == cid))
     session.flush()

@@ -213,6 +213,30 @@ DEFAULT_VARIABLE_MAP: dict[str, list[str]] = {
 """Code name -> model variables (regression terms) the code speaks to, as in the demo data."""
 
 
+_ALL_DIMENSIONS = ["breadth", "connection", "degree"]
+
+DEFAULT_DIMENSION_MAP: dict[str, list[str]] = {
+    "Mark": list(_ALL_DIMENSIONS),
+    "Hole": list(_ALL_DIMENSIONS),
+    "Social needs": list(_ALL_DIMENSIONS),
+    "Regional needs": list(_ALL_DIMENSIONS),
+    "Organizational needs": list(_ALL_DIMENSIONS),
+    "Financial supply": list(_ALL_DIMENSIONS),
+    "Administrative supply": list(_ALL_DIMENSIONS),
+    "Personal-relationship supply": list(_ALL_DIMENSIONS),
+    "Breadth": ["breadth"],
+    "Connection": ["connection"],
+    "Degree": ["degree"],
+}
+"""Code name -> collaboration dimensions its passages are evidence for (``coding.dimensions``).
+
+Mark and Hole speak to no single model term but to every dimension (the study's argument is that
+the signal of task completion and the upper level's tolerance of it act differently on breadth,
+connection and degree). Each Needs–Supply factor is measured for every dimension's model, so
+its passages are evidence for all three (which factor *matters* where is the decoupling table's
+question, not the map's). Each dimension code is evidence for its own dimension (domain.md)."""
+
+
 AUTO_COLOURS: tuple[str, ...] = (
     "#FFCFA8", "#B3E5FC", "#D7F5B0", "#F5C2D9", "#FFE8A3", "#C5CAF7", "#B2EFE0", "#F0D0B8",
     "#E1C9F5", "#D0F0F7", "#F7DDB5", "#C8E6C9", "#FAD4D4", "#DDE3A8", "#C9DDF0", "#EBD3EA",

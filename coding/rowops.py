@@ -43,7 +43,7 @@ from coding.tree import descendants
 
 Op = dict[str, Any]
 
-NEW_ID_TABLES = frozenset({"segments", "place_mentions", "code_variable_map"})
+NEW_ID_TABLES = frozenset({"segments", "place_mentions", "code_variable_map", "code_dimension_map"})
 MEMO_TARGET = {"documents": "document", "codes": "code", "codings": "coding", "dyads": "dyad"}
 NOUN = {"documents": "Document", "segments": "Segment", "place_mentions": "Place mention", "codes": "Code",
         "codings": "Coding", "coding_links": "Link", "memos": "Memo", "dyads": "Dyad"}
