@@ -1,6 +1,114 @@
-"""Commands of the agreement group (see commands/__init__.py)."""
+"""Commands of the agreement group: ``agreement`` (intercoder agreement per code and pooled,
+``coding.agreement``).
+
+``python cli.py agreement --project P --coders A B [C ...] [--codes ...] [--documents ...]
+[--unit character|sentence|paragraph|document|segment] [--overlap 0.9] [--exclusive] [--bootstrap N]
+[--seed S] [--json]``. ``--json`` prints stable keys: ``unit, coders, documents, overlap, exclusive,
+bootstrap, seed, convention, rows`` (one object per code, then the pooled row; NaN as null) and, for segments,
+``unmatched``.
+"""
 from __future__ import annotations
+
+import json
+import math
+
+from commands.common import CliError, session
+
+__all__ = ["register", "cmd_agreement"]
+
+LABELS = {"units": "units", "pct_agreement": "agree %", "cohen_kappa": "Cohen κ", "fleiss_kappa": "Fleiss κ",
+          "alpha": "Kripp. α", "gwet_ac1": "Gwet AC1", "brennan_prediger": "Br.–Pred.",
+          "segments": "segments", "matched": "matched", "unmatched": "unmatched"}
 
 
 def register(add) -> None:
-    """Add this group's sub-commands (none yet)."""
+    """Add the ``agreement`` command."""
+    from coding.agreement import DEFAULT_OVERLAP, UNITS
+
+    p = add("agreement", cmd_agreement, "Intercoder agreement per code and pooled: percent agreement, Cohen's and "
+            "Fleiss' kappa, Krippendorff's alpha, Gwet's AC1, Brennan–Prediger, with bootstrap 95% intervals.")
+    p.add_argument("--coders", nargs="+", required=True, metavar="CODER", help="two or more coders to compare")
+    p.add_argument("--codes", nargs="+", default=None, metavar="CODE",
+                   help="code names or paths (default: every code the coders applied)")
+    p.add_argument("--documents", nargs="+", default=None, metavar="DOCUMENT",
+                   help="document names (default: every document each coder coded)")
+    p.add_argument("--unit", choices=UNITS, default="character",
+                   help="character (NVivo), sentence, paragraph or document (presence), segment (MAXQDA overlap)")
+    p.add_argument("--overlap", type=float, default=DEFAULT_OVERLAP,
+                   help=f"segment unit: minimum overlap share for two segments to match (default {DEFAULT_OVERLAP}, "
+                        "MAXQDA's default)")
+    p.add_argument("--exclusive", action="store_true",
+                   help="sentence, paragraph or document unit: take the chosen codes as one variable (mutually "
+                        "exclusive codes; a unit a coder left uncoded is missing) and report one row")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates for the 95%% intervals (0: none)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the bootstrap (same seed, same intervals)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _clean(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def _fmt(value, key: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if key in ("units", "segments", "matched", "unmatched"):
+        return f"{int(value):,}"
+    if key == "pct_agreement":
+        return f"{100 * value:.1f}%"
+    return f"{value:.3f}"
+
+
+def _text(table) -> str:
+    a = table.attrs
+    segment = a["unit"] == "segment"
+    keys = ["segments", "matched", "unmatched", "pct_agreement"] if segment else \
+        ["units", "pct_agreement", "cohen_kappa", "fleiss_kappa", "alpha", "gwet_ac1", "brennan_prediger"]
+    if not segment and len(a["coders"]) > 2:
+        keys.remove("cohen_kappa")
+    lines = [f"Agreement of {', '.join(a['coders'])} on {len(a['documents'])} document(s), unit: {a['unit']}"
+             + (f" (minimum overlap {a['overlap']:.0%})" if segment else "") + ".", a["convention"], ""]
+    width = max(len(str(c)) for c in table["code"]) + 2
+    lines.append("code".ljust(width) + "".join(LABELS[k].rjust(11) for k in keys))
+    for row in table.to_dict(orient="records"):
+        lines.append(str(row["code"]).ljust(width) + "".join(_fmt(row[k], k).rjust(11) for k in keys))
+    if a["bootstrap"]:
+        lines.append("")
+        lines.append(f"95% bootstrap intervals ({a['bootstrap']} replicates, seed {a['seed']}):")
+        which = [("pct_agreement", "agree %")] if segment else \
+            [(k, LABELS[k]) for k in ("cohen_kappa", "fleiss_kappa", "alpha") if k in keys]
+        for row in table.to_dict(orient="records"):
+            parts = [f"{label} [{_fmt(row[f'{k}_low'], k)}, {_fmt(row[f'{k}_high'], k)}]" for k, label in which]
+            lines.append(f"  {row['code']}: " + "; ".join(parts))
+    if segment:
+        miss = a.get("unmatched", [])
+        lines += ["", f"Unmatched segments: {len(miss)}"]
+        for m in miss:
+            quote = m["quote"] if len(m["quote"]) <= 40 else m["quote"][:39] + "…"
+            lines.append(f"  {m['document']} · {m['code']} · {m['coder']} · [{m['start']}, {m['end']}) · {quote}")
+    return "\n".join(lines)
+
+
+def cmd_agreement(args) -> str:
+    """Compute the agreement table and print it (text or ``--json``)."""
+    from coding.agreement import agreement
+
+    if args.bootstrap < 0:
+        raise CliError(f"--bootstrap {args.bootstrap} is negative; give 0 for no intervals or a number of replicates.")
+    with session(args.project) as s:
+        table = agreement(s, args.coders, codes=args.codes, documents=args.documents, unit=args.unit,
+                          overlap=args.overlap, bootstrap=args.bootstrap, seed=args.seed,
+                          exclusive=args.exclusive)
+    if not args.json:
+        return _text(table)
+    a = table.attrs
+    out = {"unit": a["unit"], "coders": a["coders"], "documents": a["documents"], "overlap": a["overlap"],
+           "exclusive": a["exclusive"], "bootstrap": a["bootstrap"], "seed": a["seed"], "convention": a["convention"],
+           "rows": [{k: _clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")]}
+    if a["unit"] == "segment":
+        out["unmatched"] = a.get("unmatched", [])
+    return json.dumps(out, ensure_ascii=False, indent=2)

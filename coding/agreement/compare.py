@@ -1,0 +1,81 @@
+"""One document, two coders, side by side: where each coder applied each code and where they
+disagree (offsets in code points over the stored text, ``[start, end)``)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from coding.agreement.data import select_codings
+from coding.documents import document_text
+
+__all__ = ["COMPARE_COLUMNS", "compare_coders", "coder_codings"]
+
+COMPARE_COLUMNS = ["code", "start", "end", "quote", "first", "second", "status"]
+
+
+def compare_coders(session: Session, document: Any, coders: Any, *, codes: Any = None) -> pd.DataFrame:
+    """The stretches of one document that either of two coders coded, per code, marked by who coded them.
+
+    The text is cut at every start and end of the two coders' codings of a code; each stretch
+    covered by at least one of them is a row. ``status`` is ``"both"`` (agreement) or
+    ``"only <coder>"`` (a disagreement).
+
+    Parameters
+    ----------
+    session : Session
+    document : str or int
+        The document's name or id.
+    coders : two str
+    codes : names, paths or ids, optional
+        Default: every code either coder applied in the document.
+
+    Returns
+    -------
+    DataFrame
+        :data:`COMPARE_COLUMNS`, in code then text order; ``first``/``second`` are booleans (the
+        first and second coder coded the stretch); ``attrs`` holds ``coders``, ``document`` (its
+        name) and ``text`` (the whole stored text).
+
+    Raises
+    ------
+    CodingError
+        Not exactly two coders, a coder without codings, an unknown document or code.
+    """
+    if isinstance(coders, str) or len(list(coders)) != 2:
+        from coding.errors import CodingError
+
+        raise CodingError("The side-by-side view compares exactly two coders; choose two.")
+    sel, frame = select_codings(session, coders, codes, [document])
+    (doc_id, (doc_name, n)), = sel.documents.items()
+    text = document_text(session, doc_id)
+    first, second = sel.coders
+    rows = []
+    for cid, name in sel.codes.items():
+        g = frame[frame["code_id"] == cid]
+        if g.empty:
+            continue
+        cover = np.zeros((2, n + 1), dtype=bool)
+        for who, s, e in zip(g["coder"], g["start"], g["end"]):
+            cover[0 if who == first else 1, int(s):int(e)] = True
+        state = cover[0].astype(int) + 2 * cover[1].astype(int)
+        cuts = np.flatnonzero(np.diff(state)) + 1
+        bounds = [0, *cuts.tolist(), n]
+        for s, e in zip(bounds[:-1], bounds[1:]):
+            k = state[s]
+            if k == 0 or e <= s:
+                continue
+            rows.append((name, s, e, text[s:e], bool(k & 1), bool(k & 2),
+                         "both" if k == 3 else f"only {first if k == 1 else second}"))
+    out = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+    out.attrs.update({"coders": [first, second], "document": doc_name, "text": text})
+    return out
+
+
+def coder_codings(session: Session, document: Any, coders: Any, *, codes: Any = None) -> pd.DataFrame:
+    """The two coders' own codings of one document: ``coder, code, start, end, quote`` (text order)."""
+    sel, frame = select_codings(session, coders, codes, [document])
+    out = frame.assign(code=frame["code_id"].map(sel.codes))
+    return out[["coder", "code", "start", "end", "quote"]].sort_values(["coder", "start", "end"]).reset_index(drop=True)

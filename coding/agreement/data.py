@@ -1,0 +1,287 @@
+"""Intercoder agreement from the project: choose coders, codes, documents and the unit, get
+one row per code and a pooled row (names, not ids).
+
+Units (see the module of each): ``character`` (NVivo's coding comparison,
+``coding.agreement.character``), ``sentence``/``paragraph``/``document`` (presence of the code in
+the unit, ``coding.agreement.units``), ``segment`` (MAXQDA's segment overlap,
+``coding.agreement.segments``). Codings that could not be re-anchored on a corrected document
+(status ``unanchored``) and superseded documents are left out.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import store
+from coding.agreement.character import character_counts
+from coding.agreement.segments import DEFAULT_OVERLAP, check_overlap, match_segments, segment_table
+from coding.agreement.table import POOLED, agreement_table
+from coding.agreement.units import as_one_variable, pattern_counts, presence
+from coding.checks import as_coder
+from coding.errors import CodingError
+from coding.queries import coders as all_coders
+from coding.tree import code_id_by_name, codebook
+
+__all__ = ["UNITS", "Selection", "agreement", "codings_frame", "select_codings"]
+
+UNITS = ("character", "sentence", "paragraph", "document", "segment")
+CONVENTIONS = {
+    "character": "Each character of each chosen document, per code, is a unit coded or not by each coder "
+                 "(NVivo's coding comparison); bootstrap intervals resample documents.",
+    "sentence": "A sentence is coded by a coder when one of their codings with the code overlaps it by at least "
+                "one character; a coder with no coding in a document is missing there; intervals resample sentences.",
+    "paragraph": "A paragraph is coded by a coder when one of their codings with the code overlaps it by at least "
+                 "one character; a coder with no coding in a document is missing there; intervals resample "
+                 "paragraphs.",
+    "document": "A document is coded by a coder when they applied the code anywhere in it; a coder with no coding "
+                "in a document is missing there; intervals resample documents.",
+    "segment": "Coded segments of both coders; a segment agrees when the other coder applied the same code to a "
+               "segment overlapping it by at least the chosen share (MAXQDA); intervals resample segments.",
+}
+
+
+class Selection:
+    """The resolved choice: coders, documents (id -> name, length) and codes (id -> name)."""
+
+    def __init__(self, coders: list[str], documents: dict[int, tuple[str, int]], codes: dict[int, str]):
+        self.coders, self.documents, self.codes = coders, documents, codes
+
+
+def codings_frame(session: Session, coders: Sequence[str], document_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """The anchored codings of these coders: ``id, document_id, code_id, coder, start, end, quote``."""
+    c = store.Coding
+    stmt = select(c.id, c.document_id, c.code_id, c.coder, c.start, c.end, c.quote).where(
+        c.coder.in_(list(coders)), c.status != "unanchored")
+    if document_ids is not None:
+        stmt = stmt.where(c.document_id.in_(list(document_ids)))
+    rows = session.execute(stmt.order_by(c.document_id, c.start, c.id)).all()
+    return pd.DataFrame(rows, columns=["id", "document_id", "code_id", "coder", "start", "end", "quote"])
+
+
+def _coders(session: Session, coders: Any) -> list[str]:
+    if isinstance(coders, str) or coders is None:
+        raise CodingError("Choose at least two coders to compare.")
+    chosen: list[str] = []
+    for value in coders:
+        name = as_coder(value)
+        if name not in chosen:
+            chosen.append(name)
+    if len(chosen) < 2:
+        raise CodingError("Choose at least two different coders to compare.")
+    known = all_coders(session)
+    for name in chosen:
+        if name not in known:
+            listed = ", ".join(known) if known else "none yet"
+            raise CodingError(f"Coder {name!r} has no codings; coders with codings: {listed}.")
+    return chosen
+
+
+def _documents(session: Session, documents: Any, coders: list[str]) -> dict[int, tuple[str, int]]:
+    d = store.Document
+    rows = session.execute(select(d.id, d.name, d.n_chars).where(d.superseded_by.is_(None)).order_by(d.name)).all()
+    by_id = {i: (n, k) for i, n, k in rows}
+    if documents is None:
+        c = store.Coding
+        pairs = session.execute(select(c.document_id, c.coder).where(c.coder.in_(coders), c.status != "unanchored")
+                                .distinct()).all()
+        seen: dict[int, set[str]] = {}
+        for doc, coder in pairs:
+            seen.setdefault(doc, set()).add(coder)
+        out = {i: v for i, v in by_id.items() if seen.get(i, set()) >= set(coders)}
+        if not out:
+            raise CodingError(f"No document is coded by all of {', '.join(coders)}; choose the documents to compare.")
+        return out
+    if isinstance(documents, (str, int)):
+        documents = [documents]
+    by_name = {n: i for i, (n, _) in by_id.items()}
+    out = {}
+    for value in documents:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            if int(value) not in by_id:
+                raise CodingError(f"Document {value!r} does not exist.")
+            out[int(value)] = by_id[int(value)]
+        elif isinstance(value, str) and value in by_name:
+            out[by_name[value]] = by_id[by_name[value]]
+        else:
+            raise CodingError(f"No current document is named {value!r}.")
+    if not out:
+        raise CodingError("Choose at least one document.")
+    return out
+
+
+def _codes(session: Session, codes: Any, used: set[int]) -> dict[int, str]:
+    book = codebook(session)
+    names = dict(zip(book["id"], book["name"]))
+    paths = dict(zip(book["id"], book["path"]))
+    if codes is None:
+        ids = [i for i in book["id"] if i in used]
+        if not ids:
+            raise CodingError("The chosen coders applied no code in the chosen documents.")
+    else:
+        if isinstance(codes, (str, int)):
+            codes = [codes]
+        ids = []
+        for value in codes:
+            if isinstance(value, str):
+                cid = code_id_by_name(session, value)
+            elif isinstance(value, (int, np.integer)) and not isinstance(value, bool) and int(value) in names:
+                cid = int(value)
+            else:
+                raise CodingError(f"Code {value!r} does not exist.")
+            if cid not in ids:
+                ids.append(cid)
+    shown = [names[i] for i in ids]
+    return {i: (paths[i] if shown.count(names[i]) > 1 else names[i]) for i in ids}
+
+
+def select_codings(session: Session, coders: Any, codes: Any = None, documents: Any = None
+                   ) -> tuple[Selection, pd.DataFrame]:
+    """Resolve the choice and load the chosen coders' codings of the chosen codes and documents.
+
+    Raises
+    ------
+    CodingError
+        Fewer than two coders, a coder without codings (the message lists those with codings),
+        an unknown document or code, or nothing to compare.
+    """
+    who = _coders(session, coders)
+    docs = _documents(session, documents, who)
+    frame = codings_frame(session, who, list(docs))
+    chosen = _codes(session, codes, set(frame["code_id"]))
+    frame = frame[frame["code_id"].isin(list(chosen))].reset_index(drop=True)
+    return Selection(who, docs, chosen), frame
+
+
+def _units(session: Session, unit: str, docs: dict[int, tuple[str, int]]) -> pd.DataFrame:
+    if unit == "document":
+        return pd.DataFrame([(i, 0, n) for i, (_, n) in docs.items()], columns=["document_id", "start", "end"])
+    s = store.Segment
+    rows = session.execute(select(s.document_id, s.start, s.end).where(
+        s.kind == unit, s.document_id.in_(list(docs))).order_by(s.document_id, s.start)).all()
+    if not rows:
+        raise CodingError(f"The chosen documents have no {unit}s stored; segment them first or choose another unit.")
+    return pd.DataFrame(rows, columns=["document_id", "start", "end"])
+
+
+def _package_alpha(values: np.ndarray, domain: tuple = (0, 1)) -> float:
+    """Nominal alpha through the ``krippendorff`` package (NaN where it is undefined)."""
+    import krippendorff
+
+    data = values.T  # coders x units
+    present = data[~np.isnan(data)]
+    if len(np.unique(present)) < 2:
+        return float("nan")
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal",
+                                    value_domain=[float(v) for v in domain]))
+
+
+ONE_VARIABLE = "(codes as one variable)"
+
+
+def _presence_table(session: Session, unit: str, sel: Selection, frame: pd.DataFrame, exclusive: bool,
+                    replicates: int, seed: int) -> pd.DataFrame:
+    ids, names = list(sel.codes), list(sel.codes.values())
+    units = _units(session, unit, sel.documents)
+    everything = codings_frame(session, sel.coders, list(sel.documents))  # any code counts as "coded the document"
+    coded = {c: set(everything.loc[everything["coder"] == c, "document_id"]) for c in sel.coders}
+    values = presence(units, frame, sel.coders, ids, coded)
+    if exclusive:
+        if len(ids) < 2:
+            raise CodingError("Codes as one variable need at least two codes; choose the codes of the set.")
+        values, clash = as_one_variable(values)
+        if len(clash):
+            u = units.iloc[int(clash[0])]
+            raise CodingError(
+                f"{len(clash)} {unit}(s) carry two or more codes of the set from one coder, e.g. "
+                f"[{int(u['start'])}, {int(u['end'])}) of {sel.documents[int(u['document_id'])][0]!r}; "
+                "the codes are not mutually exclusive there.")
+        domain = tuple(range(len(ids)))
+        patterns, counts = pattern_counts(values, base=len(ids))
+        return agreement_table(patterns, counts, [ONE_VARIABLE], replicates=replicates, seed=seed,
+                               alphas=[_package_alpha(values[:, 0, :], domain)], categories=domain, pooled=False)
+    patterns, counts = pattern_counts(values)
+    alphas = [_package_alpha(values[:, j, :]) for j in range(len(ids))]
+    pooled = _package_alpha(values.reshape(-1, len(sel.coders))) if ids else None
+    return agreement_table(patterns, counts, names, replicates=replicates, seed=seed, alphas=alphas,
+                           pooled_alpha=pooled)
+
+
+def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, documents: Any = None,
+              unit: str = "character", overlap: float = DEFAULT_OVERLAP, bootstrap: int = 1000,
+              seed: int = 1, exclusive: bool = False) -> pd.DataFrame:
+    """Intercoder agreement per code and pooled over codes.
+
+    Parameters
+    ----------
+    session : Session
+    coders : sequence of str
+        Two or more coders (as stored on their codings).
+    codes : names, paths or ids, optional
+        Default: every code the coders applied in the documents.
+    documents : names or ids, optional
+        Default: every current document in which each coder has at least one coding.
+    unit : {"character", "sentence", "paragraph", "document", "segment"}
+    overlap : float
+        Segment unit only: minimum overlap share for two segments to match (MAXQDA's default 0.9).
+    bootstrap : int
+        Bootstrap replicates for the 95% intervals (0: none).
+    seed : int
+        Seed of the bootstrap; the same seed gives the same intervals.
+    exclusive : bool
+        Sentence, paragraph or document unit only: take the chosen codes as one nominal variable
+        (mutually exclusive codes; uncoded = missing; see ``coding.agreement.units.as_one_variable``)
+        and return one row instead of per-code presence.
+
+    Returns
+    -------
+    DataFrame
+        For character and the presence units, ``coding.agreement.table.TABLE_COLUMNS``; for
+        ``segment``, ``coding.agreement.segments.SEGMENT_COLUMNS``. One row per code (by name)
+        then the pooled row. ``attrs`` holds ``unit``, ``coders``, ``documents`` (names),
+        ``overlap``, ``bootstrap``, ``seed``, ``convention`` (one sentence) and, for segments,
+        ``unmatched`` (records: document, code, coder, start, end, quote, best_overlap).
+
+    Raises
+    ------
+    CodingError
+        Bad coders, codes, documents, unit, overlap or bootstrap settings, or codes that are not
+        exclusive where ``exclusive`` (one sentence).
+    """
+    if unit not in UNITS:
+        raise CodingError(f"Unit {unit!r} is not one of {', '.join(UNITS)}.")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or not 0 <= bootstrap <= 100_000:
+        raise CodingError(f"Bootstrap replicates {bootstrap!r} must be a whole number from 0 to 100000.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise CodingError(f"Seed {seed!r} must be a whole number of 0 or more.")
+    share = check_overlap(overlap)
+    if exclusive and unit in ("character", "segment"):
+        raise CodingError(f"Codes as one variable work on sentences, paragraphs or documents, not on the {unit} unit.")
+    sel, frame = select_codings(session, coders, codes, documents)
+    ids, names = list(sel.codes), list(sel.codes.values())
+    attrs = {"unit": unit, "coders": sel.coders, "documents": [n for n, _ in sel.documents.values()],
+             "overlap": share if unit == "segment" else None, "bootstrap": int(bootstrap), "seed": int(seed),
+             "convention": CONVENTIONS[unit], "exclusive": bool(exclusive)}
+    if unit == "segment":
+        matched = match_segments(frame, sel.coders, share)
+        table = segment_table(matched, ids, names, replicates=int(bootstrap), seed=int(seed), pooled=POOLED)
+        miss = matched[~matched["matched"]]
+        attrs["unmatched"] = [
+            {"document": sel.documents[d][0], "code": sel.codes[c], "coder": who, "start": int(s), "end": int(e),
+             "quote": q, "best_overlap": round(float(b), 4)}
+            for d, c, who, s, e, q, b in zip(miss["document_id"], miss["code_id"], miss["coder"], miss["start"],
+                                             miss["end"], miss["quote"], miss["best_overlap"])]
+    elif unit == "character":
+        patterns, counts, _ = character_counts({i: n for i, (_, n) in sel.documents.items()}, frame, sel.coders, ids)
+        table = agreement_table(patterns, counts, names, replicates=int(bootstrap), seed=int(seed))
+    else:
+        table = _presence_table(session, unit, sel, frame, bool(exclusive), int(bootstrap), int(seed))
+        if exclusive:
+            attrs["convention"] += (" The chosen codes are taken as one nominal variable: a coder's value for a unit "
+                                    "is the code of the set they applied; a unit without any is missing.")
+    table.attrs.update(attrs)
+    return table
