@@ -267,3 +267,43 @@ def test_pieces_payload_keeps_only_offered_chosen_codes_in_order():
     payload = build_payload("跨城通办", [], codes, chosen_codes=[2, 9, 1, 2])
     assert payload["chosen"] == [2, 1]
     assert build_payload("跨城通办", [], codes)["chosen"] == []
+
+
+def test_paragraph_cuts_split_pieces_and_marks_list_codes_per_paragraph():
+    # three paragraphs, 😀 and 𠀀 one code point each
+    text = "甲😀乙丙\n\n丁𠀀戊\n\n己庚"
+    p1, p2, p3 = (0, 4), (6, 9), (11, 13)
+    codings = [
+        {"id": 10, "start": 2, "end": 8, "code": 1, "colour": "#ff0000"},  # ¶1 into ¶2
+        {"id": 11, "start": 7, "end": 8, "code": 2, "colour": "#00ff00"},  # inside ¶2
+        {"id": 12, "start": 11, "end": 12, "code": 1, "colour": "#ff0000"},  # ¶3
+    ]
+    codes = [{"id": 1, "name": "Mark", "colour": "#ff0000"}, {"id": 2, "name": "Hole", "colour": "#00ff00"}]
+    payload = build_payload(text, codings, codes, paragraphs=[p3, p1, p2], scroll_to=7)
+    pieces = payload["pieces"]
+    # the pieces still cover the text exactly, and none crosses a paragraph boundary
+    assert "".join(p["t"] for p in pieces) == text
+    for p in pieces:
+        end = p["s"] + len(p["t"])
+        for a, b in (p1, p2, p3):
+            assert end <= a or p["s"] >= b or (a <= p["s"] and end <= b), (p, (a, b))
+    # by hand: 甲😀 | 乙丙 (10) | \n\n (10) | 丁 (10) | 𠀀 (10, 11) | 戊 | \n\n | 己 (12) | 庚
+    assert [(p["t"], p["c"]) for p in pieces] == [
+        ("甲😀", []), ("乙丙", [10]), ("\n\n", [10]), ("丁", [10]), ("𠀀", [10, 11]), ("戊", []), ("\n\n", []),
+        ("己", [12]), ("庚", [])]
+    assert payload["paras"] == [[0, 4, [1]], [6, 9, [1, 2]], [11, 13, [1]]]
+    assert payload["scroll"] == 7
+    assert build_payload(text, codings, codes, section=(11, 13), scroll_to=7)["scroll"] is None
+    assert build_payload(text, codings, codes)["paras"] == []
+
+
+def test_wire_is_compact_utf8_json_half_the_size_of_ascii_json():
+    from ui.pieces import wire
+
+    text = "广州与佛山的窗口合作，信任是基础。" * 200
+    payload = build_payload(text, [], [{"id": 1, "name": "跨域合作", "colour": "#1f77b4"}])
+    data = wire(payload)
+    assert json.loads(data.decode("utf-8")) == payload
+    ascii_json = json.dumps(payload)  # what Streamlit sends for a dict
+    assert len(ascii_json) > 1.9 * len(data)
+    assert len(data) < 3 * len(text) + 400  # three bytes a character, plus a little structure

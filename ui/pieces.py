@@ -24,7 +24,8 @@ class SelectionError(ValueError):
 
 
 def build_pieces(
-    text: str, codings: Iterable[Mapping[str, Any]], start: int = 0, end: int | None = None
+    text: str, codings: Iterable[Mapping[str, Any]], start: int = 0, end: int | None = None,
+    cuts: Iterable[int] = (),
 ) -> list[dict]:
     """Split ``text[start:end]`` at every coding boundary with one sorted sweep.
 
@@ -37,6 +38,9 @@ def build_pieces(
         codings crossing its edges are clipped to it; empty or inverted spans are ignored.
     start, end : int
         The window (a section), in code points; ``end=None`` means ``len(text)``.
+    cuts : iterable of int
+        Further positions (code points) where a piece must end, such as paragraph
+        boundaries, so that no piece runs from one paragraph into the next.
 
     Returns
     -------
@@ -60,6 +64,9 @@ def build_pieces(
         if s < e:
             events.append((s, 1, s, coding["id"]))
             events.append((e, 0, s, coding["id"]))
+    for cut in cuts:
+        if start < cut < end:
+            events.append((int(cut), 2, 0, None))  # a boundary only: no coding opens or closes
     events.sort(key=lambda ev: (ev[0], ev[1], ev[2], _sortable(ev[3])))
     pieces: list[dict] = []
     active: dict[Any, None] = {}  # insertion-ordered set: the order codings began
@@ -68,9 +75,9 @@ def build_pieces(
         if pos > cursor:
             pieces.append({"s": cursor, "t": text[cursor:pos], "c": list(active)})
             cursor = pos
-        if kind:
+        if kind == 1:
             active[cid] = None
-        else:
+        elif kind == 0:
             active.pop(cid, None)
     if cursor < end:
         pieces.append({"s": cursor, "t": text[cursor:end], "c": list(active)})
@@ -148,6 +155,8 @@ def build_payload(
     section: tuple[int, int] | None = None,
     selected_coding: Any = None,
     chosen_codes: Sequence[Any] = (),
+    paragraphs: Sequence[Sequence[int]] | None = None,
+    scroll_to: int | None = None,
 ) -> dict:
     """The JSON sent to the browser for one section: only that section's text and codings.
 
@@ -161,13 +170,22 @@ def build_payload(
     string, JSON keys being strings) to ``{"name", "s", "e"}`` (code name for the hover
     title, span in code points) for the codings that touch the section; ``codes`` keep
     their order (the first nine get the number keys 1–9).
+
+    ``paragraphs`` (``(start, end)`` code-point spans, any order) cut the pieces at
+    paragraph boundaries and give ``paras``: ``[start, end, [code ids]]`` for each
+    paragraph inside the section, listing the codes of the codings that touch it (in the
+    order they begin), for the margin marks; ``[]`` when not given. ``scroll`` is
+    ``scroll_to`` (a code point the browser brings into view) when it lies in the section,
+    else ``None``.
     """
     start, end = section if section is not None else (0, len(text))
     start, end = max(0, int(start)), min(len(text), int(end))
     visible = [c for c in codings if int(c["start"]) < end and int(c["end"]) > start and int(c["start"]) < int(c["end"])]
     colour_of = {c["id"]: valid_colour(c.get("colour")) for c in visible}
     names = {c["id"]: str(c["name"]) for c in codes}
-    pieces = build_pieces(text, visible, start, end)
+    spans = sorted((max(start, int(a)), min(end, int(b))) for a, b in (paragraphs or ()) if int(a) < end and int(b) > start)
+    cuts = sorted({p for span in spans for p in span})
+    pieces = build_pieces(text, visible, start, end, cuts=cuts)
     for piece in pieces:
         if piece["c"]:
             piece["bg"] = blend_colours([colour_of[cid] for cid in piece["c"]])
@@ -178,7 +196,41 @@ def build_payload(
         "codes": [{"id": c["id"], "name": str(c["name"]), "colour": valid_colour(c.get("colour"))} for c in codes],
         "selected": selected_coding,
         "chosen": [i for i in dict.fromkeys(chosen_codes) if i in names],
+        "paras": paragraph_marks(spans, visible),
+        "scroll": int(scroll_to) if scroll_to is not None and start <= int(scroll_to) < max(start + 1, end) else None,
     }
+
+
+def paragraph_marks(spans: Sequence[Sequence[int]], codings: Sequence[Mapping[str, Any]]) -> list[list]:
+    """``[start, end, [code ids]]`` per paragraph span: the codes of the codings touching it.
+
+    Codes are listed once, in the order their first coding begins (ties by code id as
+    given). One sweep over spans and codings both sorted by start: O((p + m) log m).
+    """
+    order = sorted(codings, key=lambda c: (int(c["start"]), int(c["end"])))
+    out: list[list] = []
+    k = 0
+    open_: list[Mapping[str, Any]] = []  # codings begun before the paragraph's end, not yet ended
+    for s, e in spans:
+        while k < len(order) and int(order[k]["start"]) < e:
+            open_.append(order[k])
+            k += 1
+        open_ = [c for c in open_ if int(c["end"]) > s]
+        codes = list(dict.fromkeys(c.get("code") for c in open_ if int(c["start"]) < e))
+        out.append([s, e, codes])
+    return out
+
+
+def wire(payload: Mapping[str, Any]) -> bytes:
+    """The payload as compact UTF-8 JSON bytes, as sent to the browser.
+
+    Streamlit sends a ``dict`` as ASCII JSON, where each Chinese character costs six bytes
+    (``\\uXXXX``) and one outside the BMP twelve; as UTF-8 bytes it costs three (four), and
+    the separators lose their spaces. The component's JavaScript decodes the bytes.
+    """
+    import json
+
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _code_name(coding: Mapping[str, Any], names: Mapping[Any, str]) -> str:

@@ -23,12 +23,33 @@ export default function (component) {
     root.__tdmSpanCoder = st;
     attach(root, st);
   }
-  st.data = normalise(data);
+  st.data = normalise(decode(data));
   st.send = setTriggerValue;
   render(root, st);
   return () => {
     if (!root.isConnected) detach(root, st);
   };
+}
+
+// Python sends the payload as UTF-8 JSON bytes (half the size of Streamlit's ASCII JSON
+// for Chinese text); accept a plain object too.
+function decode(data) {
+  if (data instanceof ArrayBuffer) data = new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) {
+    try {
+      return JSON.parse(new TextDecoder("utf-8").decode(data));
+    } catch (e) {
+      return {};
+    }
+  }
+  if (typeof data === "string") {
+    try {
+      return JSON.parse(data);
+    } catch (e) {
+      return {};
+    }
+  }
+  return data;
 }
 
 function normalise(data) {
@@ -40,6 +61,8 @@ function normalise(data) {
     section: Array.isArray(d.section) ? d.section : [0, 0],
     selected: d.selected ?? null,
     chosen: Array.isArray(d.chosen) ? d.chosen : [],
+    paras: Array.isArray(d.paras) ? d.paras : [],
+    scroll: typeof d.scroll === "number" ? d.scroll : null,
   };
 }
 
@@ -48,25 +71,37 @@ function parts(root) {
     bar: root.querySelector(".tdm-sc-bar"),
     status: root.querySelector(".tdm-sc-status"),
     text: root.querySelector(".tdm-sc-text"),
+    filter: root.querySelector(".tdm-sc-filter"),
   };
 }
 
 // ---------------------------------------------------------------- rendering
 
 function render(root, st) {
-  const { bar, text } = parts(root);
-  const { pieces, codes, codings, selected } = st.data;
-  const codeName = (codingId) => {
-    const coding = codings[String(codingId)];
-    return coding ? String(coding.name) : `coding ${codingId}`;
-  };
+  renderButtons(root, st);
+  renderText(root, st);
+  showStatus(root, st);
+  scrollToTarget(root, st);
+}
 
+// The codes shown on the buttons: those whose name contains the filter text (all when
+// it is empty). The first nine shown answer to keys 1–9.
+function shownCodes(root, st) {
+  const { filter } = parts(root);
+  const q = filter ? filter.value.trim().toLowerCase() : "";
+  const all = st.data.codes.map((code, index) => ({ code, index }));
+  return q ? all.filter(({ code }) => String(code.name).toLowerCase().includes(q)) : all;
+}
+
+function renderButtons(root, st) {
+  const { bar } = parts(root);
   const buttons = document.createDocumentFragment();
-  codes.forEach((code, i) => {
+  const shown = shownCodes(root, st);
+  shown.forEach(({ code, index }, i) => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "tdm-sc-code";
-    button.dataset.index = String(i);
+    button.dataset.index = String(index);
     const swatch = document.createElement("span");
     swatch.className = "tdm-sc-swatch";
     swatch.style.backgroundColor = code.colour;
@@ -76,6 +111,12 @@ function render(root, st) {
     button.append(swatch, label);
     buttons.appendChild(button);
   });
+  if (!shown.length) {
+    const none = document.createElement("span");
+    none.className = "tdm-sc-none";
+    none.textContent = "No code matches the filter.";
+    buttons.appendChild(none);
+  }
   if (st.data.chosen.length) {
     const apply = document.createElement("button");
     apply.type = "button";
@@ -86,25 +127,91 @@ function render(root, st) {
     buttons.appendChild(apply);
   }
   bar.replaceChildren(buttons);
+}
 
-  const spans = document.createDocumentFragment();
-  for (const piece of pieces) {
-    const el = document.createElement("span");
-    el.className = "tdm-sc-piece";
-    el.dataset.start = String(piece.s);
-    el.textContent = piece.t;
-    if (piece.c && piece.c.length) {
-      el.classList.add("tdm-sc-coded");
-      el.dataset.codings = piece.c.join(" ");
-      el.style.backgroundColor = piece.bg || "";
-      el.title = piece.c.map(codeName).join("\n");
-      if (selected !== null && piece.c.includes(selected)) el.classList.add("tdm-sc-selected");
-    }
-    st.pieceOf.set(el, piece);
-    spans.appendChild(el);
+function pieceElement(st, piece, codeName) {
+  const { selected } = st.data;
+  const el = document.createElement("span");
+  el.className = "tdm-sc-piece";
+  el.dataset.start = String(piece.s);
+  el.textContent = piece.t;
+  if (piece.c && piece.c.length) {
+    el.classList.add("tdm-sc-coded");
+    el.dataset.codings = piece.c.join(" ");
+    el.style.backgroundColor = piece.bg || "";
+    el.title = piece.c.map(codeName).join("\n");
+    if (selected !== null && piece.c.includes(selected)) el.classList.add("tdm-sc-selected");
   }
-  text.replaceChildren(spans);
-  showStatus(root, st);
+  st.pieceOf.set(el, piece);
+  return el;
+}
+
+// The text, paragraph by paragraph when paragraph spans came along: each paragraph a
+// block with a margin stripe per code touching it. Text between paragraphs (blank lines)
+// stays in the DOM, hidden, so DOM text order is document order and offsets stay exact.
+function renderText(root, st) {
+  const { text } = parts(root);
+  const { pieces, codes, codings, paras } = st.data;
+  const codeName = (codingId) => {
+    const coding = codings[String(codingId)];
+    return coding ? String(coding.name) : `coding ${codingId}`;
+  };
+  const codeById = new Map(codes.map((c) => [c.id, c]));
+  const out = document.createDocumentFragment();
+  let p = 0;
+  let block = null;
+  for (const piece of pieces) {
+    while (p < paras.length && piece.s >= paras[p][1]) {
+      p += 1;
+      block = null;
+    }
+    const inside = p < paras.length && piece.s >= paras[p][0];
+    if (!inside) {
+      const el = pieceElement(st, piece, codeName);
+      if (paras.length && !piece.t.trim()) el.classList.add("tdm-sc-gap");
+      out.appendChild(el);
+      continue;
+    }
+    if (!block) {
+      const para = document.createElement("div");
+      para.className = "tdm-sc-para";
+      para.dataset.start = String(paras[p][0]);
+      const marks = document.createElement("div");
+      marks.className = "tdm-sc-marks";
+      marks.setAttribute("aria-hidden", "true");
+      for (const id of paras[p][2] || []) {
+        const code = codeById.get(id);
+        const mark = document.createElement("span");
+        mark.className = "tdm-sc-mark";
+        mark.style.backgroundColor = code ? code.colour : "#999999";
+        mark.title = code ? String(code.name) : "a code not offered here";
+        marks.appendChild(mark);
+      }
+      block = document.createElement("div");
+      block.className = "tdm-sc-ptext";
+      para.append(marks, block);
+      out.appendChild(para);
+    }
+    block.appendChild(pieceElement(st, piece, codeName));
+  }
+  text.replaceChildren(out);
+}
+
+// Bring the scroll target (a code point) into view when it changed since the last render.
+function scrollToTarget(root, st) {
+  const target = st.data.scroll;
+  if (target === null || target === st.lastScroll) return;
+  st.lastScroll = target;
+  const { text } = parts(root);
+  let found = null;
+  for (const el of text.querySelectorAll(".tdm-sc-piece")) {
+    const piece = st.pieceOf.get(el);
+    if (piece && piece.s <= target && target < piece.s + cpLength(piece.t)) {
+      found = el.closest(".tdm-sc-para") || el;
+      break;
+    }
+  }
+  if (found) requestAnimationFrame(() => found.scrollIntoView({ block: "center" }));
 }
 
 // ------------------------------------------------------- selection → code points
@@ -148,21 +255,24 @@ function showStatus(root, st, message) {
     status.textContent = message;
     return;
   }
-  const span = selectionSpan(root, st);
+  const span = selectionSpan(root, st) || (document.activeElement === parts(root).filter ? st.savedSpan : null);
   status.textContent = span
     ? `${span.end - span.start} characters selected: press a code button or its number key.`
-    : "Select text, then press a code button (or keys 1–9). Click a highlight to open its coding.";
+    : "Select text, then press a code button (or keys 1–9, or type a code's name above and Enter). " +
+      "Click a highlight to open its coding.";
 }
 
 // ---------------------------------------------------------------- actions
 
 function applyCodes(root, st, codeIds) {
-  const span = selectionSpan(root, st);
+  const { filter } = parts(root);
+  const span = selectionSpan(root, st) || (document.activeElement === filter ? st.savedSpan : null);
   if (!span) {
     showStatus(root, st, "Select some text first.");
     return;
   }
   st.send("code", { start: span.start, end: span.end, code_ids: codeIds });
+  st.savedSpan = null;
   document.getSelection().removeAllRanges();
 }
 
@@ -203,15 +313,35 @@ function attach(root, st) {
     if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing || !/^[1-9]$/.test(e.key)) return;
     const t = e.target;
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName || ""))) return;
-    const code = st.data.codes[Number(e.key) - 1];
+    const shown = shownCodes(root, st)[Number(e.key) - 1];
+    const code = shown && shown.code;
     if (!code || !selectionSpan(root, st)) return;
     e.preventDefault();
     applyCodes(root, st, [code.id]);
   };
   const onSelectionChange = () => {
     if (!root.isConnected) return detach(root, st);
+    const span = selectionSpan(root, st);
+    if (span) st.savedSpan = span; // kept while the filter box has the focus
     showStatus(root, st);
   };
+  const { filter } = parts(root);
+  const onFilterInput = () => renderButtons(root, st);
+  const onFilterKey = (e) => {
+    if (e.key === "Escape") {
+      filter.value = "";
+      renderButtons(root, st);
+      return;
+    }
+    if (e.key !== "Enter" || e.isComposing) return; // an IME composing Chinese uses Enter itself
+    e.preventDefault();
+    const first = shownCodes(root, st)[0];
+    if (first) applyCodes(root, st, [first.code.id]);
+  };
+  if (filter) {
+    filter.addEventListener("input", onFilterInput);
+    filter.addEventListener("keydown", onFilterKey);
+  }
   bar.addEventListener("mousedown", onButtonDown);
   bar.addEventListener("click", onButtonClick);
   text.addEventListener("click", onTextClick);

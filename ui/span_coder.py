@@ -23,13 +23,18 @@ from ui.pieces import (
     handle_select_event,
     handle_selection_event,
     selected_code_ids,
+    wire,
 )
 
 _HERE = Path(__file__).resolve().parent
 _HTML = (
     '<div class="tdm-sc">'
+    '<div class="tdm-sc-tools" data-testid="tdm-span-tools">'
+    '<input class="tdm-sc-filter" type="search" placeholder="Find a code… (Enter applies the first)" '
+    'aria-label="Find a code" autocomplete="off">'
     '<div class="tdm-sc-bar" role="toolbar" aria-label="Codes"></div>'
     '<div class="tdm-sc-status" aria-live="polite"></div>'
+    "</div>"
     '<div class="tdm-sc-text" data-testid="tdm-span-text"></div>'
     "</div>"
 )
@@ -63,6 +68,8 @@ def span_coder(
     on_select_coding: Callable[[Any], None] | None = None,
     selected_coding: Any = None,
     chosen_codes: Sequence[Any] = (),
+    paragraphs: Sequence[Sequence[int]] | None = None,
+    scroll_to: int | None = None,
 ) -> None:
     """Show ``text[section[0]:section[1]]`` with its codings highlighted, and code buttons.
 
@@ -91,11 +98,21 @@ def span_coder(
     chosen_codes : sequence of code ids, optional
         Codes picked in a searchable list on the page; an "Apply chosen" button applies them
         all to the selection at once (one ``on_code`` call with every id).
+    paragraphs : sequence of (start, end), optional
+        Paragraph spans (code points): the text is shown paragraph by paragraph with a
+        margin stripe per code that touches it.
+    scroll_to : int, optional
+        A code point brought into view when it changes (the selected coding, a paragraph).
+
+    The toolbar (code buttons, a type-ahead filter, the status line) stays at the top of
+    the window while the text scrolls; the first nine buttons shown answer to keys 1–9.
+    The payload goes as compact UTF-8 JSON bytes (``ui.pieces.wire``).
 
     A ``ValueError`` raised by a handler (or by the checks of the event) is shown with
     ``st.warning`` above the coder on the next run.
     """
-    payload = build_payload(text, codings, codes, section, selected_coding, chosen_codes)
+    payload = build_payload(text, codings, codes, section, selected_coding, chosen_codes,
+                            paragraphs=paragraphs, scroll_to=scroll_to)
     start, end = payload["section"]
     code_ids = [c["id"] for c in codes]
     coding_ids = [c["id"] for c in codings]
@@ -127,4 +144,4 @@ def span_coder(
     message = st.session_state.pop(error_key, None)
     if message:
         st.warning(message)
-    _mount(key=key, data=payload, on_code_change=_on_code, on_select_change=_on_select)
+    _mount(key=key, data=wire(payload), on_code_change=_on_code, on_select_change=_on_select)
