@@ -158,21 +158,22 @@ def standardize(C, *, metric: str = "mahalanobis") -> np.ndarray:
     return Z @ V[:, ok] / np.sqrt(lam[ok])
 
 
-def _pairs_frame(i, j):
+def _pairs_frame(i, j, n):
     i, j = np.minimum(i, j), np.maximum(i, j)
     keep = i != j
-    pairs = np.unique(np.column_stack([i[keep], j[keep]]), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    code = np.unique(i[keep].astype(np.int64) * n + j[keep])
+    return code // n, code % n
 
 
 def pair_candidates(W: np.ndarray, *, kind: str, groups=None, k: int = 10, m: int = 300):
     """Candidate pairs (i < j) to score.
 
-    Up to :data:`EXACT_PAIRS_MAX` units: every pair. Above it, for ``kind="similar"`` each unit's
-    ``k`` nearest neighbours in W (within each other group when ``groups`` is given, so pairs
-    that differ on a discrete outcome are found), and for ``kind="different"`` every pair among
-    the ``m`` units farthest from the centre (per group when given). The search is a heuristic
-    for large n: the best pair is found when it is among these candidates.
+    Up to :data:`EXACT_PAIRS_MAX` units: every pair. Above it, for ``kind="similar"`` each
+    unit's ``k`` nearest neighbours in W; with ``groups`` (a discrete key), for every two
+    groups each unit of the smaller one and its ``k`` nearest units of the larger one, which
+    contains the ``k`` closest pairs across the two groups exactly (a pair among the k closest
+    has its partner among the unit's k nearest). For ``kind="different"``: every pair among the
+    ``m`` units farthest from the centre (per group when given), a heuristic.
     """
     n = len(W)
     if n <= EXACT_PAIRS_MAX:
@@ -183,41 +184,57 @@ def pair_candidates(W: np.ndarray, *, kind: str, groups=None, k: int = 10, m: in
         sets = [np.arange(n)] if groups is None else [np.flatnonzero(groups == g) for g in np.unique(groups)]
         ii, jj = [], []
         for s in sets:
-            top = s[np.argsort(-norm[s], kind="stable")[:m]]
+            top = np.sort(s[np.argsort(-norm[s], kind="stable")[:m]])
             a, b = np.triu_indices(len(top), 1)
             ii.append(top[a])
             jj.append(top[b])
-        return _pairs_frame(np.concatenate(ii), np.concatenate(jj))
+        return np.concatenate(ii), np.concatenate(jj)  # i < j, no repeats (the sets are disjoint)
     if groups is None:
         tree = cKDTree(W)
         _, nb = tree.query(W, k=min(k + 1, n))
         i = np.repeat(np.arange(n), nb.shape[1])
-        return _pairs_frame(i, nb.reshape(-1))
+        return _pairs_frame(i, nb.reshape(-1), n)
     ii, jj = [], []
-    labels = np.unique(groups)
-    for g in labels:
-        src = np.flatnonzero(groups == g)
-        dst = np.flatnonzero(groups != g)
-        if not len(dst):
-            continue
-        tree = cKDTree(W[dst])
-        kk = min(k, len(dst))
-        _, nb = tree.query(W[src], k=kk)
-        nb = nb.reshape(len(src), kk)
-        ii.append(np.repeat(src, kk))
-        jj.append(dst[nb.reshape(-1)])
+    members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
+    for a in range(len(members)):
+        for b in range(a + 1, len(members)):
+            src, dst = sorted((members[a], members[b]), key=len)
+            kk = min(k, len(dst))
+            _, nb = cKDTree(W[dst]).query(W[src], k=kk)
+            nb = np.asarray(nb).reshape(len(src), kk)
+            ii.append(np.repeat(src, kk))
+            jj.append(dst[nb.reshape(-1)])
     if not ii:
         return np.array([], int), np.array([], int)
-    return _pairs_frame(np.concatenate(ii), np.concatenate(jj))
+    return _pairs_frame(np.concatenate(ii), np.concatenate(jj), n)
+
+
+def _keys(frame: pd.DataFrame, ids: list[str]) -> np.ndarray:
+    """Unit keys as text: the city code, or "a|b" for a dyad (as quant.runs.unit_key)."""
+    out = frame[ids[0]].astype(str)
+    for c in ids[1:]:
+        out = out + "|" + frame[c].astype(str)
+    return out.to_numpy()
 
 
 def _pair_output(table, i, j, dist, delta, score, n, kind, key_name):
     ids = _ids(table)
+    score = np.asarray(score, float)
+    if n is not None and len(score) > 4 * max(n, 1):
+        # Only pairs scoring at least the n-th best (to 10 decimals) can be selected.
+        r = np.round(score, 10)
+        keep = r >= np.partition(r, len(r) - max(n, 1))[len(r) - max(n, 1)]
+        i, j, dist, delta, score = i[keep], j[keep], dist[keep], delta[keep], score[keep]
+    # Ties broken by the ids of the member with the smaller id, then of the other one.
+    key = _keys(table, ids)
+    swap = key[i] > key[j]
+    i, j = np.where(swap, j, i), np.where(swap, i, j)
     cand = pd.DataFrame({"pi": i, "pj": j, "distance": dist, "delta": delta})
-    # Ties broken by the ids of the first member (the pair's lower row), then of the second.
     for col in ids:
         cand[col] = table[col].astype(str).to_numpy()[i]
-    cand.attrs["id_columns"] = ids
+    for col in ids:
+        cand[col + "_2"] = table[col].astype(str).to_numpy()[j]
+    cand.attrs["id_columns"] = ids + [c + "_2" for c in ids]
     ranked = order_by(cand, score, descending=True, n=n)
     a = ranked["pi"].to_numpy(int)
     b = ranked["pj"].to_numpy(int)
@@ -228,8 +245,7 @@ def _pair_output(table, i, j, dist, delta, score, n, kind, key_name):
     out["pair"] = ranked["rank"].to_numpy()[rep]
     out["member"] = np.tile([1, 2], len(ranked))
     partner = table.iloc[v].reset_index(drop=True)
-    out["partner"] = (partner[ids].astype(str).agg("|".join, axis=1).to_numpy() if len(ids) > 1
-                      else partner[ids[0]].astype(str).to_numpy()) if len(u) else []
+    out["partner"] = _keys(partner, ids) if len(u) else []
     out["distance"] = ranked["distance"].to_numpy()[rep]
     out["delta"] = ranked["delta"].to_numpy()[rep]
     out["key"] = key_name
@@ -258,7 +274,7 @@ def similar_pairs(table: pd.DataFrame, controls, key, *, key_name: str, metric: 
     key = np.asarray(key, dtype=float)
     if discrete is None:
         discrete = len(np.unique(key)) <= 10
-    i, j = pair_candidates(W, kind="similar", groups=key if discrete else None)
+    i, j = pair_candidates(W, kind="similar", groups=key if discrete else None, k=max(10, n or 0))
     dist = np.sqrt(np.einsum("ij,ij->i", W[i] - W[j], W[i] - W[j]))
     delta = np.abs(key[i] - key[j])
     keep = delta > 0

@@ -111,17 +111,22 @@ def _names(session, codes) -> dict[str, str]:
 
 
 def _add_names(session, frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
-    codes = set()
-    for c in ids + [k for k in ("partner_a", "partner_b", "partner") if k in frame.columns]:
-        codes |= set(frame[c].astype(str))
-    names = _names(session, codes)
+    """Insert city names after the ids: ``name`` (cities) or ``name_a``, ``name_b`` (dyads), and
+    ``case`` (e.g. 广州市–佛山市); pair rules also get ``partner_case``."""
+    names = _names(session, set().union(*(set(frame[c].astype(str)) for c in ids)) if len(frame) else set())
+
+    def show(code: str) -> str:
+        return names.get(code, code)
+
     if ids == ["city"]:
-        frame.insert(1, "name", frame["city"].astype(str).map(lambda c: names.get(c, c)))
+        frame.insert(1, "name", frame["city"].astype(str).map(show))
         frame.insert(2, "case", frame["name"])
     else:
-        frame.insert(2, "name_a", frame["city_a"].astype(str).map(lambda c: names.get(c, c)))
-        frame.insert(3, "name_b", frame["city_b"].astype(str).map(lambda c: names.get(c, c)))
+        frame.insert(2, "name_a", frame["city_a"].astype(str).map(show))
+        frame.insert(3, "name_b", frame["city_b"].astype(str).map(show))
         frame.insert(4, "case", frame["name_a"] + "–" + frame["name_b"])
+    if "partner" in frame.columns:
+        frame["partner_case"] = frame["partner"].astype(str).map(lambda k: "–".join(show(c) for c in k.split("|")))
     return frame
 
 
@@ -219,15 +224,18 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         from quant import case_select_more as more
 
         frame, extra_params, attrs = more.select(session, run, rule, sub, keep, variable=variable,
-                                                 reduced=reduced, n=n, controls=controls)
+                                                 reduced=reduced, n=n, controls=controls, outcome=outcome)
         params.update(extra_params)
-    frame = _add_names(session, frame, ids)
-    frame["label"] = [case_label(r, rule, binary) for r in frame.to_dict("records")] if len(frame) else []
+    ids = list(attrs.get("id_columns") or ids)
+    rtype = frame.attrs.get("residual_type", table.attrs["residual_type"])
+    frame = _add_names(session, frame.reset_index(drop=True), ids)
+    # A city of a dyad model (influential) is not a tie or a non-tie.
+    as_binary = binary and ids != ["city"]
+    frame["label"] = [case_label(r, rule, as_binary) for r in frame.to_dict("records")] if len(frame) else []
     frame.attrs = {
         "rule": rule, "parameters": params, "run": run.info.name, "run_id": run.info.id,
         "dimension": run.info.dimension, "model": run.info.model, "binary": binary,
-        "residual_type": frame.attrs.get("residual_type", table.attrs["residual_type"]),
-        "id_columns": ids, "stale": None, "notes": [], **attrs,
+        "residual_type": rtype, "stale": None, "notes": [], **attrs, "id_columns": ids,
     }
     return frame
 
