@@ -226,6 +226,9 @@ def decoupling_table(session: Session, runs: dict | None = None, alpha: float = 
         part = long[long["dimension"] == d].set_index("row")[list(_CELL)].reindex(order)
         blocks.append(part.rename(columns={c: f"{d} {c}" for c in _CELL}))
     wide = pd.concat(blocks, axis=1)
+    for d in dims:  # "not in the model" keeps None as its term, not NaN
+        col = wide[f"{d} term"].astype(object)
+        wide[f"{d} term"] = col.where(col.notna(), None)
     wide.index.name = "row"
     first = long.drop_duplicates("dimension").set_index("dimension")
     wide.attrs.update(alpha=long.attrs.get("alpha", alpha), runs=dict(long.attrs.get("runs", {})),
@@ -252,7 +255,7 @@ def decoupling_text(wide: pd.DataFrame) -> str:
     for label, r in wide.iterrows():
         cells = [str(label), str(int(r["n_passages"]))]
         for d in dims:
-            if r[f"{d} term"] is None or (isinstance(r[f"{d} term"], float) and pd.isna(r[f"{d} term"])):
+            if r[f"{d} term"] is None:
                 cells.append("—")
             else:
                 cells.append(f"{_fmt(r[f'{d} estimate'])}{r[f'{d} mark']} "
