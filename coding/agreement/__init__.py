@@ -6,10 +6,10 @@ Gwet's AC1 and Brennan–Prediger, with cluster-bootstrap intervals.
 view of one document. See ``coding.agreement.coefficients`` for the formulas and their sources.
 """
 from coding.agreement.coefficients import coefficients
-from coding.agreement.compare import coder_codings, compare_coders
+from coding.agreement.compare import coder_codings, compare_coders, highlight_html, legend_html
 from coding.agreement.data import UNITS, agreement
 from coding.agreement.segments import DEFAULT_OVERLAP, overlap_share
-from coding.agreement.table import POOLED
+from coding.agreement.table import POOLED, readable
 
 __all__ = ["DEFAULT_OVERLAP", "POOLED", "UNITS", "agreement", "coder_codings", "coefficients", "compare_coders",
-           "overlap_share"]
+           "highlight_html", "legend_html", "overlap_share", "readable"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import html
+
 import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -11,7 +13,9 @@ from sqlalchemy.orm import Session
 from coding.agreement.data import select_codings
 from coding.documents import document_text
 
-__all__ = ["COMPARE_COLUMNS", "compare_coders", "coder_codings"]
+__all__ = ["COLOURS", "COMPARE_COLUMNS", "coder_codings", "compare_coders", "highlight_html", "legend_html"]
+
+COLOURS = {"both": "#c8e6c9", "first": "#ffe0b2", "second": "#bbdefb"}
 
 COMPARE_COLUMNS = ["code", "start", "end", "quote", "first", "second", "status"]
 
@@ -79,3 +83,49 @@ def coder_codings(session: Session, document: Any, coders: Any, *, codes: Any = 
     sel, frame = select_codings(session, coders, codes, [document])
     out = frame.assign(code=frame["code_id"].map(sel.codes))
     return out[["coder", "code", "start", "end", "quote"]].sort_values(["coder", "start", "end"]).reset_index(drop=True)
+
+
+def highlight_html(comparison: pd.DataFrame, code: str) -> str:
+    """The document's text as HTML with one code's stretches highlighted by who coded them.
+
+    Green (``COLOURS["both"]``): both coders; orange: the first coder only; blue: the second
+    only. Every piece of text is HTML-escaped and line breaks become ``<br>``; each highlighted
+    stretch carries a ``title`` naming who coded it and its offsets (code points).
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        The result of :func:`compare_coders` (its ``attrs["text"]`` is the text).
+    code : str
+        The code's name as shown in the comparison's ``code`` column.
+
+    Returns
+    -------
+    str
+        A ``<div>`` holding the whole text.
+    """
+    text = comparison.attrs.get("text", "")
+    rows = comparison[comparison["code"] == code].sort_values("start")
+
+    def esc(piece: str) -> str:
+        return html.escape(piece).replace("\n", "<br>")
+
+    out, pos = [], 0
+    for start, end, first, second, status in zip(rows["start"], rows["end"], rows["first"], rows["second"],
+                                                 rows["status"]):
+        out.append(esc(text[pos:start]))
+        colour = COLOURS["both" if first and second else "first" if first else "second"]
+        title = html.escape(f"{status} [{start}, {end})", quote=True)
+        out.append(f'<span style="background:{colour}" title="{title}">{esc(text[start:end])}</span>')
+        pos = end
+    out.append(esc(text[pos:]))
+    return '<div style="white-space:normal;line-height:1.8">' + "".join(out) + "</div>"
+
+
+def legend_html(coders) -> str:
+    """A one-line legend of :func:`highlight_html`'s colours naming the two coders (escaped)."""
+    first, second = (html.escape(str(c)) for c in coders)
+    return ('<div style="margin-bottom:.5rem">'
+            f'<span style="background:{COLOURS["both"]};padding:0 .3rem">both coded</span> · '
+            f'<span style="background:{COLOURS["first"]};padding:0 .3rem">only {first}</span> · '
+            f'<span style="background:{COLOURS["second"]};padding:0 .3rem">only {second}</span></div>')

@@ -14,7 +14,7 @@ import pandas as pd
 from coding.agreement.bootstrap import percentile_interval
 from coding.agreement.coefficients import COEFFICIENTS, coefficients_batch
 
-__all__ = ["POOLED", "TABLE_COLUMNS", "agreement_table"]
+__all__ = ["HEADERS", "POOLED", "TABLE_COLUMNS", "agreement_table", "readable"]
 
 POOLED = "(all codes, pooled)"
 CI_OF = ("cohen_kappa", "fleiss_kappa", "alpha")
@@ -71,3 +71,60 @@ def agreement_table(patterns: np.ndarray, counts: np.ndarray, code_names: Sequen
     if pooled and len(code_names) > 0:
         rows.append(_row(POOLED, patterns, counts.sum(axis=1), replicates, seed, pooled_alpha, categories))
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+HEADERS = {"code": "Code", "units": "Units", "segments": "Segments", "matched": "Matched", "unmatched": "Unmatched",
+           "both": "Both coded", "only_first": "First only", "only_second": "Second only", "neither": "Neither",
+           "pct_agreement": "Agreement", "cohen_kappa": "Cohen's κ", "fleiss_kappa": "Fleiss' κ",
+           "alpha": "Krippendorff's α", "gwet_ac1": "Gwet's AC1", "brennan_prediger": "Brennan–Prediger"}
+
+
+def _num(x: float, pct: bool = False) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "—"
+    return f"{100 * x:.1f}%" if pct else f"{x:.3f}"
+
+
+def readable(table: pd.DataFrame, *, text: bool = True) -> pd.DataFrame:
+    """The agreement table for people: named columns, the 95% interval beside each coefficient.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From ``coding.agreement.agreement``.
+    text : bool
+        True: formatted strings (agreement in %, coefficients to 3 decimals, ``[low, high]``
+        intervals, "—" where undefined) for display. False: numbers under the same headings plus
+        ``… low``/``… high`` columns, for CSV/XLSX.
+
+    Returns
+    -------
+    DataFrame
+        Columns only for what applies (Cohen's kappa and the 2x2 cells only with two coders).
+    """
+    two = len(table.attrs.get("coders", [])) == 2
+    segment = "segments" in table.columns
+    keys = ["code", "segments", "matched", "unmatched", "pct_agreement"] if segment else \
+        ["code", "units", *(["both", "only_first", "only_second", "neither"] if two else []), "pct_agreement",
+         *(["cohen_kappa"] if two else []), "fleiss_kappa", "alpha", "gwet_ac1", "brennan_prediger"]
+    with_ci = {"pct_agreement"} if segment else {"cohen_kappa", "fleiss_kappa", "alpha"}
+    out = {}
+    for k in keys:
+        col = table[k]
+        if not text:
+            out[HEADERS[k]] = col
+            if k in with_ci:
+                out[f"{HEADERS[k]} 95% low"] = table[f"{k}_low"]
+                out[f"{HEADERS[k]} 95% high"] = table[f"{k}_high"]
+        elif k == "code":
+            out[HEADERS[k]] = col
+        elif k in ("units", "segments", "matched", "unmatched", "both", "only_first", "only_second", "neither"):
+            out[HEADERS[k]] = [("—" if np.isnan(v) else f"{int(v):,}") for v in col.astype(float)]
+        else:
+            pct = k == "pct_agreement"
+            out[HEADERS[k]] = [_num(v, pct) for v in col]
+            if k in with_ci:
+                out[f"{HEADERS[k]} 95% CI"] = [
+                    "—" if np.isnan(lo) else f"[{_num(lo, pct)}, {_num(hi, pct)}]"
+                    for lo, hi in zip(table[f"{k}_low"], table[f"{k}_high"])]
+    return pd.DataFrame(out)
