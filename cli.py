@@ -11,7 +11,7 @@
                           [--zero-formula F] [--small-sample nodes] [--pvalues t] [--spec NAME]
                           [--save-spec NAME] [--ame] [--standardized] [--vif] [--influence K]
                           [--compare NAME]
-    python cli.py report  --project P --out FILE.{md,html,docx} [--force]
+    python cli.py report  --project P [--runs A,B,C] --out FILE.{md,html,docx} [--force]   (commands/drafts.py)
     python cli.py users   list|add|passwd|role|remove --project P [--name N] [--role R] [--password-stdin]
     python cli.py users   mode on|off --project P
 
@@ -247,28 +247,6 @@ def cmd_fit(args) -> str:
     return text + (f"\nSaved the fit as the run '{run.name}'." if run else "")
 
 
-def cmd_report(args) -> str:
-    from quant.analysis import DIMENSIONS, fit_dimension
-    from quant.errors import QuantError
-    from report.draft import write
-
-    out = Path(args.out)
-    if out.suffix.lower() not in (".md", ".markdown", ".html", ".htm", ".docx"):
-        raise CliError(f"{out.name}: the report is written as .md, .html or .docx.")
-    _check_out(out, args.force)
-    results, skipped = {}, []
-    with _session(args.project) as s:
-        for dim in DIMENSIONS:
-            try:
-                results[dim] = fit_dimension(s, dim)
-            except QuantError as exc:
-                skipped.append(f"{dim}: {exc}")
-        with _atomic_out(out, args.force) as tmp:
-            write(s, results, tmp)
-    note = "".join(f"\n  skipped {line}" for line in skipped)
-    return f"Wrote {out} ({out.stat().st_size:,} bytes, {len(results)} dimensions).{note}"
-
-
 def cmd_users(args) -> str:
     from team.cli import run
 
@@ -349,10 +327,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", default=None, metavar="NAME",
                    help="likelihood-ratio and Wald tests against a saved nested specification")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p = add("report", cmd_report, "Fit the three dimensions and write a report draft.")
-    p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx; written completely or not at "
-                   "all, and an existing file is never replaced without --force")
-    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     from commands import register_all
 
     register_all(add)

@@ -1,6 +1,72 @@
-"""Commands of the drafts group (see commands/__init__.py)."""
+"""Commands of the drafts group: ``report`` writes a report draft from saved runs.
+
+``report --project P [--runs A,B,C] --out FILE.{md,html,docx} [--force]`` drafts from the named
+runs (one per dimension), or by default the latest run of each dimension; a dimension without a
+run is skipped with one line saying how to save one. Nothing is refitted: the estimates in the
+draft are the saved run's, and a run whose data changed since it was fitted is flagged in the
+draft and on the terminal. The file is written completely or not at all (``atomic_out``), and an
+existing file is only replaced with ``--force``.
+"""
 from __future__ import annotations
+
+from pathlib import Path
+
+from commands.common import CliError, atomic_out, check_out, session
+
+__all__ = ["register", "cmd_report", "parse_run_names"]
+
+_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".docx")
 
 
 def register(add) -> None:
-    """Add this group's sub-commands (none yet)."""
+    """Add the ``report`` command."""
+    p = add("report", cmd_report, "Write a report draft from saved runs (default: the latest run of each "
+            "dimension); never refits a model.")
+    p.add_argument("--runs", default=None, metavar="A,B,C",
+                   help="names of the runs to report, one per dimension, separated by commas "
+                        "(default: the latest run of each dimension)")
+    p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx; written completely or not at "
+                   "all, and an existing file is never replaced without --force")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+
+def parse_run_names(text: str | None) -> list[str] | None:
+    """``"A, B,C"`` → ``["A", "B", "C"]``; None stays None (the latest runs).
+
+    Raises
+    ------
+    CliError
+        An empty list or an empty name.
+    """
+    if text is None:
+        return None
+    names = [part.strip() for part in text.split(",")]
+    if not names or any(not n for n in names):
+        raise CliError(f"--runs '{text}' is not a list of run names separated by commas (e.g. --runs A,B,C).")
+    return names
+
+
+def cmd_report(args) -> str:
+    import report.draft  # looked up at call time, so a test can replace report.draft.write
+    from report.run_sections import load_runset
+
+    out = Path(args.out)
+    if out.suffix.lower() not in _SUFFIXES:
+        raise CliError(f"{out.name}: the report is written as .md, .html or .docx.")
+    check_out(out, args.force)
+    names = parse_run_names(args.runs)
+    with session(args.project) as s:
+        runset = load_runset(s, names)
+        with atomic_out(out, args.force) as tmp:
+            report.draft.write(s, runset, tmp)
+        from quant import runs as qruns
+
+        lines = []
+        for dim, run in runset.runs.items():
+            status = qruns.run_status(s, run.info.id)
+            lines.append(f"  {dim}: run '{run.info.name}' ({run.info.model}, n = {run.info.n:,}, fingerprint "
+                         f"{run.info.fingerprint[:12]}, saved {run.info.created:%Y-%m-%d %H:%M} UTC)"
+                         + (f"\n    stale: {status['message']}" if status["stale"] else ""))
+    lines += [f"  skipped {line.replace('--project P', '--project ' + args.project)}" for line in runset.skipped]
+    head = f"Wrote {out} ({out.stat().st_size:,} bytes) from {len(runset)} saved run(s)."
+    return "\n".join([head] + lines)

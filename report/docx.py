@@ -1,12 +1,14 @@
 """The report draft as a Word document (python-docx), with the sections of the MD/HTML drafts.
 
 ``render_docx`` lays out a context of ``report.draft.build_context``: title, the simulated-
-outcomes banner, data and methods, per dimension a regression table in the journal layout
+outcomes banner, data and methods (each saved run named with its fingerprint and date, stale runs
+flagged), the runs side by side (decoupling table), per dimension a regression table in the journal layout
 (rules above and below the header and the table, a rule above N / Nodes / log-likelihood, no
 vertical rules), the side-by-side joint display, the statistics-by-themes display and the case
 comparison (Guetterman, Fetters & Creswell 2015) with rows coloured by meta-inference
 (confirmation / expansion / discordance; Fetters, Curry & Creswell 2013), the selected cases
-with their quotes cited "document, ¶ n", and the evidence appendix. Results are set in a
+with their quotes cited "document, ¶ n", the codes mapped to the dimension, the fieldwork
+worklist with memos and quotes, and the evidence appendix. Results are set in a
 landscape section so that the wide displays stay readable.
 
 Every piece of user text (quotes, document and code names, notes, formulas) is the text of a run
@@ -48,7 +50,71 @@ def _para(doc, *parts, style: str | None = None, font: str = EAST_ASIA_FONT, siz
     return par
 
 
-def _regression(doc, table: dict, font: str) -> None:
+def _methods(doc, d: dict, font: str) -> None:
+    """One bullet per run: which run, its model, sample, formula, SE type; stale runs flagged."""
+    run = d.get("run") or {"saved": False, "stale": False, "zero_formula": ""}
+    nodes = f" ({d['n_nodes']} cities)" if d["n_nodes"] and d["unit"] != "cities" else ""
+    par = _para(doc, (d["key"].capitalize(), {"bold": True}), f" ({d['outcome']})", style="List Bullet", font=font)
+    if run["saved"]:
+        add_run(par, f", run “{run['name']}” (saved {run['created']} by {run['created_by']}; data fingerprint ",
+                east_asia=font)
+        add_run(par, run["fingerprint"], mono=True, east_asia=font)
+        add_run(par, ")", east_asia=font)
+    else:
+        add_run(par, ", a fit not saved as a run", east_asia=font)
+    add_run(par, f": {d['model_name']} on {d['n']} {d['unit']}{nodes}; formula ", east_asia=font)
+    add_run(par, d["formula"], mono=True, east_asia=font)
+    if run.get("zero_formula"):
+        add_run(par, ", zero part ", east_asia=font)
+        add_run(par, run["zero_formula"], mono=True, east_asia=font)
+    add_run(par, f". Standard errors: {d['se_label']} ({d['se_type']}).", east_asia=font)
+    if not d["converged"]:
+        add_run(par, " The optimizer did not report convergence.", bold=True, east_asia=font)
+    if run["stale"]:
+        stale = _para(doc, ("Stale run. ", {"bold": True, "colour": "#8E0000"}), run["status"],
+                      style="List Bullet 2", font=font)
+        paragraph_box(stale, "#FFF4E5", "#E65100")
+    for w in d["warnings"]:
+        _para(doc, f"Warning: {w}", style="List Bullet 2", font=font)
+
+
+def _quotes(doc, quotes: list[dict], font: str) -> None:
+    for q in quotes:
+        _para(doc, q["quote"], style="Quote", font=font)
+        cite = _para(doc, f"— {q['cite']}" + (f" [{q['code']}]" if q.get("code") else ""), font=font, size=9)
+        cite.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _mapped(doc, d: dict, font: str) -> None:
+    m = d.get("mapped") or {"codes": [], "message": "", "unmapped": []}
+    if not m["codes"]:
+        _para(doc, m["message"] or f"No code is mapped to {d['key']} yet.", font=font)
+    else:
+        add_table(doc, ["Code", *m["groups"], "Quotes"],
+                  [[e["code"], *e["counts"], str(len(e["quotes"]))] for e in m["codes"]], size=8)
+        for e in m["codes"]:
+            if e["quotes"]:
+                _para(doc, (e["code"], {"bold": True}), font=font)
+                _quotes(doc, e["quotes"], font)
+    if m.get("unmapped"):
+        _para(doc, f"Codes with passages mapped neither to a term of this run nor to {d['key']} (map them on the "
+              "Codebook page): " + "; ".join(m["unmapped"]) + ".", font=font, size=9)
+
+
+def _worklist(doc, w: dict, font: str) -> None:
+    if not w["rows"]:
+        _para(doc, w["message"], font=font)
+        return
+    add_table(doc, ["Case", "Type", "Run", "Observed", "Predicted", "Residual", "Memo"],
+              [[r["name"], r["case_type"], r["run"], r["observed"], r["predicted"], r["residual"], r["memo"]]
+               for r in w["rows"]], size=8)
+    for r in w["rows"]:
+        if r["quotes"]:
+            _para(doc, (r["name"], {"bold": True}), font=font)
+            _quotes(doc, r["quotes"], font)
+
+
+def _regression(doc, table: dict, font: str, extra: str = "") -> None:
     cols, rows, n_coef = table["columns"], table["rows"], table["n_coef_rows"]
     t = doc.add_table(rows=1, cols=len(cols))
     table_rules(t, top=12, bottom=12)
@@ -66,7 +132,7 @@ def _regression(doc, table: dict, font: str) -> None:
             if i == n_coef:
                 cell_rules(cells[j], top=6)
     set_widths(t, [5.0] + [4.5] * (len(cols) - 1))
-    _para(doc, ("Note. ", {"italic": True}), table["note"], font=font, size=9)
+    _para(doc, ("Note. ", {"italic": True}), table["note"] + extra, font=font, size=9)
 
 
 def _shade_rows(table, rows: list[dict]) -> None:
@@ -204,18 +270,11 @@ def render_docx(context: dict, *, east_asia_font: str = EAST_ASIA_FONT) -> bytes
 
     _heading(doc, "Data and methods", 1, font)
     if not context["dimensions"]:
-        _para(doc, "No model has been fitted yet.", font=font)
+        _para(doc, "No saved run is reported; the draft reads saved runs and never fits a model itself.", font=font)
+    for line in context.get("skipped", []):
+        _para(doc, f"Skipped {line}", style="List Bullet", font=font)
     for d in context["dimensions"]:
-        nodes = f" ({d['n_nodes']} cities)" if d["n_nodes"] and d["unit"] != "cities" else ""
-        par = _para(doc, (d["key"].capitalize(), {"bold": True}),
-                    f" ({d['outcome']}): {d['model_name']} on {d['n']} {d['unit']}{nodes}; formula ",
-                    style="List Bullet", font=font)
-        add_run(par, d["formula"], mono=True, east_asia=font)
-        add_run(par, f". Standard errors: {d['se_label']}.", east_asia=font)
-        if not d["converged"]:
-            add_run(par, " The optimizer did not report convergence.", bold=True, east_asia=font)
-        for w in d["warnings"]:
-            _para(doc, f"Warning: {w}", style="List Bullet 2", font=font)
+        _methods(doc, d, font)
     par = _para(doc, "Three joint displays integrate the strands (Guetterman, Fetters & Creswell 2015): the "
                 "side-by-side display sets each coefficient beside the passages coded with codes mapped to its "
                 "variable; the statistics-by-themes display counts, for each code, the cities or dyads with coded "
@@ -232,12 +291,24 @@ def render_docx(context: dict, *, east_asia_font: str = EAST_ASIA_FONT) -> bytes
 
     if context["dimensions"]:
         _landscape(doc, True)
+    decoupling = context.get("decoupling") or {}
+    if decoupling.get("table"):
+        _heading(doc, "The dimensions side by side (decoupling)", 1, font)
+        _regression(doc, decoupling["table"], font, extra=" Each column is one saved run, named in its heading.")
+        if decoupling.get("pattern"):
+            pat = decoupling["pattern"]
+            add_table(doc, pat["columns"], pat["rows"], size=8)
+        if decoupling.get("pattern_note"):
+            _para(doc, decoupling["pattern_note"], font=font, size=9)
+    if context["dimensions"]:
         _heading(doc, "Results", 1, font)
     for d in context["dimensions"]:
         _heading(doc, d["key"].capitalize(), 2, font)
         _regression(doc, d["table"], font)
         _heading(doc, f"Joint display: {d['key']}", 3, font)
         _joint(doc, d, font)
+        _heading(doc, f"Codes mapped to {d['key']}", 3, font)
+        _mapped(doc, d, font)
         _heading(doc, f"Statistics by themes: {d['key']}", 3, font)
         _themes(doc, d, font)
         _heading(doc, f"Case comparison: {d['key']}", 3, font)
@@ -247,6 +318,8 @@ def render_docx(context: dict, *, east_asia_font: str = EAST_ASIA_FONT) -> bytes
     if context["dimensions"]:
         _landscape(doc, False)
 
+    _heading(doc, "Fieldwork worklist", 1, font)
+    _worklist(doc, context.get("worklist") or {"rows": [], "message": "No worklist yet."}, font)
     _heading(doc, "Appendix: coded evidence linked to cities and dyads", 1, font)
     ev = context["evidence"]
     if ev["n_total"] == 0:

@@ -1,9 +1,13 @@
-"""Report drafts: a plain context dict from the project and its fits, laid out as MD, HTML or DOCX.
+"""Report drafts: a plain context dict from the project and its saved runs, laid out as MD, HTML or DOCX.
 
-``build_context`` gathers everything a draft shows (project facts, per-dimension methods,
+Drafts read saved runs (``quant.runs``) and never refit: ``report.run_sections.load_runset`` picks
+the runs (named, or the latest of each dimension). ``build_context`` gathers everything a draft
+shows (project facts, the runs named with fingerprint and date and flagged when stale, the
+decoupling table of the runs side by side, per-dimension methods,
 journal-style regression tables, the three joint displays of quant.md §6 — side-by-side,
 statistics-by-themes, case comparison — with the researcher's meta-inferences, selected cases
-with their quotes, the evidence appendix), formatted as strings, so the templates in
+with their quotes, the codes mapped to each dimension, the fieldwork worklist with memos and
+quotes, the evidence appendix), formatted as strings, so the templates in
 ``templates/`` (``report.md.j2``, ``report.html.j2``) and ``report.docx`` only lay it out.
 ``render`` / ``render_context`` produce one format; ``write`` saves a file by its extension.
 The HTML environment autoescapes every value, so quotes, document names, memos and code names
@@ -31,11 +35,15 @@ from mixed.joint import joint_display
 from mixed.themes import themes_display
 from report.displays import comparison_section, themes_section
 from report.errors import ReportError
+from report.options import ReportOptions, options_from
+from report.run_sections import RunSet, decoupling_section, mapped_section, result_of, run_facts, run_joint_of
+from report.run_sections import worklist_section
 from report.sections import META_COLOURS, case_section, evidence_appendix, joint_section
-from report.tables import DEFAULT_STARS, regression_table, stars_note, to_markdown
+from report.tables import regression_table, stars_note, to_markdown
 from store.summary import project_overview
 
-__all__ = ["TEMPLATES", "FORMATS", "MIME_TYPES", "build_context", "render", "render_context", "write"]
+__all__ = ["TEMPLATES", "FORMATS", "MIME_TYPES", "ReportOptions", "RunSet", "build_context", "render", "render_context",
+           "write"]
 
 #: Folder of the jinja2 templates.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -110,166 +118,149 @@ def _table_view(df: pd.DataFrame) -> dict:
     }
 
 
+#: Columns of a joint-display row (``mixed.joint.joint_display`` / ``mixed.run_joint`` terms).
+_TERM_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "p", "codes", "n_passages", "quotes",
+                 "meta_inference", "note"]
+
+
+def _dimension(session: Session, key: str, item, chosen, opts: ReportOptions, index: EvidenceIndex) -> dict:
+    """The sections of one dimension: its run, table, joint displays and cases."""
+    result = result_of(item)
+    run = item if item is not result else None
+    se_key = opts.se_type if opts.se_type is not None and opts.se_type in result.se else result.se_type
+    facts = run_facts(session, key, item, se_type=se_key)
+    label = f"{str(key).capitalize()}: {facts['name']}" if facts["saved"] else \
+        f"{str(key).capitalize()}: {_MODEL_NAMES.get(result.model, result.model)}"
+    table = regression_table([result], se_key, opts.stars, digits=opts.digits, labels=[label])
+    joint = run_joint_of(session, item, c=opts.c, max_quotes=opts.max_quotes, alpha=opts.alpha, index=index)
+    if joint is not None and se_key == result.se_type and joint.get("terms") is not None:
+        display = pd.DataFrame(joint["terms"])  # the run's own SE type: estimates as saved
+        display = display.reindex(columns=list(dict.fromkeys(_TERM_COLUMNS + list(display.columns))))
+    else:
+        display = joint_display(session, result, se_type=se_key, max_quotes=opts.max_quotes, alpha=opts.alpha,
+                                index=index)
+    given = chosen is not None
+    if given:
+        if "n_passages" not in chosen.columns or "no_evidence" not in chosen.columns:
+            chosen = add_evidence(session, chosen, index=index)
+    else:
+        chosen = case_table(session, result, c=opts.c, n_typical=opts.n_typical, index=index)
+    themes = themes_display(session, result, grouping=opts.themes_grouping, c=opts.c, base=opts.themes_base,
+                            index=index)
+    compared = case_comparison(  # key X from the run's own covariates: the saved data, not today's
+        session, result, chosen, index=index, data=run.covariates() if run is not None else None,
+        c=None if given else opts.c, n_typical=None if given else opts.n_typical,
+    )
+    studied = (compared["n_passages"] > 0) | (compared["meta_inference"] != "") | (compared["note"] != "")
+    comparison = comparison_section(compared[studied.to_numpy()].head(max(int(opts.max_comparison), 0)),
+                                    digits=opts.digits)
+    comparison["n_candidates"] = int(len(compared))
+    return {
+        "key": str(key),
+        "run": facts,
+        "dimension": result.dimension,
+        "model": result.model,
+        "model_name": _MODEL_NAMES.get(result.model, result.model),
+        "formula": result.formula,
+        "outcome": _OUTCOMES.get(result.dimension, result.dimension),
+        "unit": _UNITS.get(result.dimension, "units"),
+        "n": int(result.n),
+        "n_nodes": None if result.n_nodes is None else int(result.n_nodes),
+        "se_type": se_key,
+        "se_label": result.se_labels.get(se_key, se_key),
+        "converged": bool(result.converged),
+        "warnings": [str(w) for w in result.warnings],
+        "table": _table_view(table),
+        "joint": joint_section(display, digits=opts.digits, alpha=opts.alpha),
+        "mapped": mapped_section(joint, item, max_quotes=opts.max_quotes),
+        "themes": themes_section(themes),
+        "comparison": comparison,
+        "cases": case_section(chosen, index, max_deviant=opts.max_deviant, max_evidence=opts.max_evidence,
+                              max_quotes=opts.max_case_quotes, digits=opts.digits),
+    }
+
+
 def build_context(
     session: Session,
-    results: dict,
+    runs,
     *,
     cases: dict[str, pd.DataFrame] | None = None,
-    se_type: str | None = None,
-    stars=DEFAULT_STARS,
-    alpha: float = 0.05,
-    digits: int = 3,
-    max_quotes: int = 2,
-    max_case_quotes: int = 2,
-    max_deviant: int = 5,
-    max_evidence: int = 10,
-    c: float = 2.0,
-    n_typical: int = 5,
-    title: str | None = None,
-    generated: str | None = None,
-    max_appendix: int = 400,
-    themes_grouping: str = "case_type",
-    themes_base: str = "evidence",
-    max_comparison: int = 20,
-    colour_rows: bool = True,
+    options: ReportOptions | None = None,
+    **overrides,
 ) -> dict:
     """Everything a report draft shows, as plain data (strings, numbers, lists, dicts).
+
+    Nothing is refitted: estimates, SEs, fitted values and residuals come from the saved runs
+    (``quant.runs``), and a run whose data changed since it was fitted is flagged.
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    results : dict of str to quant.results.FitResult
-        Fits to report, keyed by a label (usually the dimension), in report order. May be empty.
+    runs : report.run_sections.RunSet or dict of str to quant.runs.Run
+        Runs to report keyed by dimension, in report order (``load_runset`` picks the latest run
+        of each dimension). A ``quant.results.FitResult`` value is accepted too (a fit never
+        saved: the draft says so). May be empty.
     cases : dict of str to pandas.DataFrame, optional
-        Selected cases per key of ``results`` (``mixed.cases.case_table`` output, or
-        ``quant.cases.select_cases`` output, which gets names and evidence added). Keys absent
-        here are selected with ``case_table(session, result, c=c, n_typical=n_typical)``.
-    se_type : str, optional
-        SE type to report where a fit has it; otherwise (and by default) each fit's own
-        ``se_type``. Every table and display names the type it shows.
-    stars : sequence of float
-        Significance levels for *, **, *** (strictly decreasing; default .05/.01/.001).
-    alpha : float
-        1 − confidence level of the joint displays' intervals.
-    digits : int
-        Decimals of estimates.
-    max_quotes, max_case_quotes : int
-        Quotes per term of a joint display, and per case.
-    max_deviant : int
-        Deviant cases shown per dimension (largest |Pearson residual|; per cell for binary
-        models), plus up to ``max_evidence`` further deviant cases that have coded passages
-        (see ``report.sections.case_section``); typical cases are all shown.
-    max_evidence : int
-        See ``max_deviant``.
-    c, n_typical : float, int
-        Case-selection settings when cases are selected here.
-    title : str, optional
-        Default ``"<project name>: mixed-methods report (draft)"``.
-    generated : str, optional
-        Date shown; default today (ISO).
-    max_appendix : int
-        Passages listed at most in the evidence appendix (every coding linked to a city or
-        dyad; see ``report.sections.evidence_appendix``).
-    themes_grouping : {"case_type", "outcome", "tercile"}
-        Groups of the statistics-by-themes display (``mixed.themes.themes_display``; the
-        case-type grouping uses ``c``).
-    themes_base : {"evidence", "all"}
-        Units over which that display's median and tercile cut points are taken.
-    max_comparison : int
-        Cases at most in the case comparison: the selected cases that have coded passages or a
-        stored meta-inference, in the order of the case table.
-    colour_rows : bool
-        Colour joint-display and case-comparison rows by their meta-inference (HTML, DOCX).
+        Selected cases per key of ``runs`` (``mixed.cases.case_table`` or
+        ``quant.cases.select_cases`` output); other keys are selected with ``options.c`` and
+        ``options.n_typical``.
+    options : report.options.ReportOptions, optional
+        Layout settings (SE type, stars, digits, quotes, case caps, themes grouping, row
+        colours, title, date); ``**overrides`` replace single fields of it.
 
     Returns
     -------
     dict
         ``title``, ``generated``, ``project`` (``name``, ``n_documents``, ``n_illustrative``,
-        ``n_codings``, ``n_codes``, ``n_cities``, ``n_dyads``, ``simulated`` (True when
-        ``ProjectInfo`` has a set ``simulated_outcomes`` key), ``simulated_note``),
-        ``stars_note`` and ``dimensions``: one dict per fit with ``key``, ``dimension``,
-        ``model``, ``model_name``, ``formula``, ``outcome``, ``unit``, ``n``, ``n_nodes``,
-        ``se_type``, ``se_label``, ``converged``, ``warnings``, ``table`` (``columns``, ``rows``,
-        ``n_coef_rows``, ``note``, ``markdown``; see ``report.tables.regression_table``),
-        ``joint`` (see ``report.sections.joint_section``), ``themes`` (see
-        ``report.displays.themes_section``), ``comparison`` (see
-        ``report.displays.comparison_section``, plus ``n_candidates``: selected cases before the
-        filter) and ``cases`` (see ``report.sections.case_section``); ``evidence``: the appendix
-        of linked passages; ``meta_colours``: row colour per meta-inference label (empty, and
-        no row colour set, when ``colour_rows`` is false).
+        ``n_codings``, ``n_codes``, ``n_cities``, ``n_dyads``, ``simulated``,
+        ``simulated_note``), ``stars_note``, ``runs`` (one ``report.run_sections.run_facts``
+        dict per dimension), ``skipped`` (sentences for dimensions without a run),
+        ``decoupling`` (``report.run_sections.decoupling_section``), ``worklist``
+        (``report.run_sections.worklist_section``) and ``dimensions``: one dict per run with
+        ``key``, ``run`` (its facts), ``dimension``, ``model``, ``model_name``, ``formula``,
+        ``outcome``, ``unit``, ``n``, ``n_nodes``, ``se_type``, ``se_label``, ``converged``,
+        ``warnings``, ``table`` (``report.tables.regression_table`` as ``columns``, ``rows``,
+        ``n_coef_rows``, ``note``, ``markdown``), ``joint`` (``report.sections.joint_section``),
+        ``mapped`` (``report.run_sections.mapped_section``), ``themes``, ``comparison`` (plus
+        ``n_candidates``) and ``cases``; ``evidence`` (the appendix of linked passages) and
+        ``meta_colours`` (empty when ``colour_rows`` is false).
 
     Raises
     ------
     ReportError
-        If ``results`` is not a dict, ``cases`` has a key not in ``results``, or ``stars`` is
-        malformed.
+        If ``runs`` is not a dict or RunSet, ``cases`` has a key not in ``runs``, an override is
+        not a report setting, or ``stars`` is malformed.
     """
-    if not isinstance(results, dict):
-        raise ReportError("results must be a dict of label → FitResult (e.g. {'connection': fit}).")
+    skipped: tuple = ()
+    if isinstance(runs, RunSet):
+        runs, skipped = runs.runs, runs.skipped
+    if not isinstance(runs, dict):
+        raise ReportError("runs must be a dict of dimension → saved run (e.g. {'connection': run}).")
+    opts = options_from(options, **overrides)
     cases = dict(cases or {})
-    unknown = sorted(set(cases) - set(results))
+    unknown = sorted(set(cases) - set(runs))
     if unknown:
-        raise ReportError(f"cases given for {', '.join(map(str, unknown))}, which has no fit in results.")
+        raise ReportError(f"cases given for {', '.join(map(str, unknown))}, which has no run in runs.")
     project = _project(session)
     index = EvidenceIndex.from_session(session)
-    dims = []
-    for key, result in results.items():
-        se_key = se_type if se_type is not None and se_type in result.se else result.se_type
-        label = f"{str(key).capitalize()}: {_MODEL_NAMES.get(result.model, result.model)}"
-        table = regression_table([result], se_key, stars, digits=digits, labels=[label])
-        display = joint_display(session, result, se_type=se_key, max_quotes=max_quotes, alpha=alpha, index=index)
-        if key in cases:
-            chosen = cases[key]
-            if "n_passages" not in chosen.columns or "no_evidence" not in chosen.columns:
-                chosen = add_evidence(session, chosen, index=index)
-        else:
-            chosen = case_table(session, result, c=c, n_typical=n_typical, index=index)
-        themes = themes_display(session, result, grouping=themes_grouping, c=c, base=themes_base, index=index)
-        compared = case_comparison(
-            session, result, chosen, index=index,
-            c=None if key in cases else c, n_typical=None if key in cases else n_typical,
-        )
-        studied = (compared["n_passages"] > 0) | (compared["meta_inference"] != "") | (compared["note"] != "")
-        comparison = comparison_section(compared[studied.to_numpy()].head(max(int(max_comparison), 0)),
-                                        digits=digits)
-        comparison["n_candidates"] = int(len(compared))
-        dims.append(
-            {
-                "key": str(key),
-                "dimension": result.dimension,
-                "model": result.model,
-                "model_name": _MODEL_NAMES.get(result.model, result.model),
-                "formula": result.formula,
-                "outcome": _OUTCOMES.get(result.dimension, result.dimension),
-                "unit": _UNITS.get(result.dimension, "units"),
-                "n": int(result.n),
-                "n_nodes": None if result.n_nodes is None else int(result.n_nodes),
-                "se_type": se_key,
-                "se_label": result.se_labels.get(se_key, se_key),
-                "converged": bool(result.converged),
-                "warnings": [str(w) for w in result.warnings],
-                "table": _table_view(table),
-                "joint": joint_section(display, digits=digits, alpha=alpha),
-                "themes": themes_section(themes),
-                "comparison": comparison,
-                "cases": case_section(
-                    chosen, index, max_deviant=max_deviant, max_evidence=max_evidence,
-                    max_quotes=max_case_quotes, digits=digits,
-                ),
-            }
-        )
-    if not colour_rows:
+    dims = [_dimension(session, str(key), item, cases.get(key), opts, index) for key, item in runs.items()]
+    if not opts.colour_rows:
         for d in dims:
             for row in d["joint"]["rows"] + d["comparison"]["rows"]:
                 row["meta_class"] = row["meta_colour"] = ""
     return {
-        "title": title or f"{project['name']}: mixed-methods report (draft)",
-        "generated": generated or date.today().isoformat(),
+        "title": opts.title or f"{project['name']}: mixed-methods report (draft)",
+        "generated": opts.generated or date.today().isoformat(),
         "project": project,
-        "stars_note": stars_note(stars),
+        "stars_note": stars_note(opts.stars),
+        "runs": [d["run"] for d in dims],
+        "skipped": list(skipped),
+        "decoupling": decoupling_section(session, runs, se_type=opts.se_type, stars=opts.stars, digits=opts.digits,
+                                         alpha=opts.alpha),
+        "worklist": worklist_section(session, max_quotes=opts.max_case_quotes, index=index),
         "dimensions": dims,
-        "evidence": evidence_appendix(session, max_rows=max_appendix, index=index),
-        "meta_colours": dict(META_COLOURS) if colour_rows else {},
+        "evidence": evidence_appendix(session, max_rows=opts.max_appendix, index=index),
+        "meta_colours": dict(META_COLOURS) if opts.colour_rows else {},
     }
 
 
@@ -318,21 +309,21 @@ def render_context(context: dict, fmt: str = "md") -> str | bytes:
     return _environment(fmt).get_template(FORMATS[fmt]).render(**context)
 
 
-def render(session: Session, results: dict, fmt: str = "md", **kw) -> str | bytes:
+def render(session: Session, runs, fmt: str = "md", **kw) -> str | bytes:
     """A report draft as Markdown, HTML or DOCX.
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    results : dict of str to quant.results.FitResult
+    runs : RunSet or dict of str to quant.runs.Run
         As for :func:`build_context`.
     fmt : {"md", "html", "docx"}
         Output format. HTML is a standalone page; its template environment autoescapes every
         value. DOCX is a Word document (python-docx) with the same sections, user text set
         as runs, CJK text with an East Asian font (``report.docx``).
     **kw
-        Passed to :func:`build_context` (``cases``, ``se_type``, ``stars``, ``max_quotes``,
-        ``themes_grouping``, ...).
+        Passed to :func:`build_context` (``cases``, ``options`` or single settings such as
+        ``se_type``, ``stars``, ``max_quotes``, ``themes_grouping``).
 
     Returns
     -------
@@ -346,10 +337,10 @@ def render(session: Session, results: dict, fmt: str = "md", **kw) -> str | byte
     """
     if fmt not in FORMATS:
         raise ReportError(f"fmt {fmt!r} is not one of {', '.join(FORMATS)}.")
-    return render_context(build_context(session, results, **kw), fmt)
+    return render_context(build_context(session, runs, **kw), fmt)
 
 
-def write(session: Session, results: dict, path, **kw) -> Path:
+def write(session: Session, runs, path, **kw) -> Path:
     """Write a report draft to ``path``, the format chosen by its extension.
 
     ``.md``/``.markdown`` → Markdown, ``.html``/``.htm`` → HTML (UTF-8 text), ``.docx`` →
@@ -358,7 +349,7 @@ def write(session: Session, results: dict, path, **kw) -> Path:
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    results : dict of str to quant.results.FitResult
+    runs : RunSet or dict of str to quant.runs.Run
     path : str or Path
     **kw
         Passed to :func:`build_context`.
@@ -379,7 +370,7 @@ def write(session: Session, results: dict, path, **kw) -> Path:
         raise ReportError(
             f"{target.name}: the report format is chosen by the extension; use .md, .html or .docx."
         )
-    out = render(session, results, fmt=fmt, **kw)
+    out = render(session, runs, fmt=fmt, **kw)
     if isinstance(out, bytes):
         target.write_bytes(out)
     else:

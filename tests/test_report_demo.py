@@ -1,4 +1,4 @@
-"""Both report templates rendered with the demo project (three fitted dimensions)."""
+"""Both report templates rendered with the demo project (three saved runs, one per dimension)."""
 import re
 
 import pytest
@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 import store
 from data.demo.build import build_demo
-from quant.analysis import fit_dimension
+from quant import runs
 from report.draft import render
+from report.run_sections import load_runset
 
 QUOTE = re.compile(r"^> (?P<quote>.+)\n>\n> — (?P<doc>.+), ¶ (?P<para>\d+) \[(?P<code>[^\]]+)\]$", re.M)
 
@@ -19,7 +20,10 @@ def demo(tmp_path_factory):
     build_demo(path)
     engine = store.connect(path, create=False)
     with store.session_scope(engine) as s:
-        results = {d: fit_dimension(s, d) for d in ("breadth", "connection", "degree")}
+        for d in ("breadth", "connection", "degree"):
+            runs.fit_and_save(s, f"{d} demo", d)
+    with store.session_scope(engine) as s:
+        results = load_runset(s).runs
         md = render(s, results, fmt="md", generated="2026-01-01")
         page = render(s, results, fmt="html", generated="2026-01-01")
     yield engine, results, md, page
@@ -48,7 +52,8 @@ def test_report_demo_html_is_one_escaped_page(demo):
     _, results, md, page = demo
     soup = BeautifulSoup(page, "html.parser")
     assert soup.find("script") is None
-    assert len(soup.find_all("table", class_="regression")) == len(results)
+    assert len(soup.select("table.regression:not(.decoupling)")) == len(results)
+    assert len(soup.select("table.decoupling")) == 1
     assert len(soup.find_all("table", class_="joint")) == len(results)
     assert soup.find(class_="banner") is not None
     # every quote of the Markdown draft is shown in the HTML page too

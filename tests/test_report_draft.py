@@ -84,10 +84,12 @@ def test_report_draft_no_banner_without_simulation_and_bad_input(engine, project
         page = render(s, {}, fmt="html")
         with pytest.raises(ReportError, match="fmt"):
             render(s, {"connection": project.result}, fmt="pdf")
-        with pytest.raises(ReportError, match="no fit"):
+        with pytest.raises(ReportError, match="no run"):
             build_context(s, {"connection": project.result}, cases={"degree": None})
+        with pytest.raises(ReportError, match="Unknown report setting"):
+            build_context(s, {"connection": project.result}, max_quote=3)
     assert "SIMULATED" not in md
-    assert "No model has been fitted yet." in page
+    assert "No saved run is reported" in page
 
 
 def test_report_draft_deviant_cap_keeps_cases_with_evidence(engine, project):

@@ -1,0 +1,83 @@
+"""Settings of a report draft: one frozen dataclass instead of a long list of keyword arguments."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from report.errors import ReportError
+from report.tables import DEFAULT_STARS
+
+__all__ = ["ReportOptions", "options_from"]
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How a draft is laid out; the defaults are what the CLI and the Report page use.
+
+    Attributes
+    ----------
+    se_type : str or None
+        SE type reported where a run has it; default each run's own (every table names it).
+    stars : tuple of float
+        Significance levels of *, **, *** (strictly decreasing; default .05/.01/.001).
+    alpha : float
+        1 − confidence level of the joint displays' intervals.
+    digits : int
+        Decimals of estimates.
+    max_quotes, max_case_quotes : int
+        Quotes per term of a joint display (and per mapped code), and per case.
+    max_deviant, max_evidence : int
+        Deviant cases shown per dimension (largest |Pearson residual|; per cell for binary
+        models), plus up to ``max_evidence`` further deviant cases with coded passages.
+    c, n_typical : float, int
+        Case selection: deviant iff |r| > c (Lieberman 2005); typical cases kept.
+    max_appendix : int
+        Passages listed at most in the evidence appendix.
+    themes_grouping : {"case_type", "outcome", "tercile"}
+        Groups of the statistics-by-themes display.
+    themes_base : {"evidence", "all"}
+        Units over which that display's cut points are taken.
+    max_comparison : int
+        Cases at most in the case comparison.
+    colour_rows : bool
+        Colour joint-display and case-comparison rows by their meta-inference (HTML, DOCX).
+    title, generated : str or None
+        Title (default ``"<project>: mixed-methods report (draft)"``) and date shown (default today).
+    """
+
+    se_type: str | None = None
+    stars: tuple = DEFAULT_STARS
+    alpha: float = 0.05
+    digits: int = 3
+    max_quotes: int = 2
+    max_case_quotes: int = 2
+    max_deviant: int = 5
+    max_evidence: int = 10
+    c: float = 2.0
+    n_typical: int = 5
+    max_appendix: int = 400
+    themes_grouping: str = "case_type"
+    themes_base: str = "evidence"
+    max_comparison: int = 20
+    colour_rows: bool = True
+    title: str | None = None
+    generated: str | None = None
+
+
+_FIELDS = {f.name for f in dataclasses.fields(ReportOptions)}
+
+
+def options_from(options: ReportOptions | None = None, **overrides) -> ReportOptions:
+    """``options`` (default :class:`ReportOptions()`) with ``overrides`` replaced.
+
+    Raises
+    ------
+    ReportError
+        An override that is not a field of :class:`ReportOptions`.
+    """
+    if options is not None and not isinstance(options, ReportOptions):
+        raise ReportError("options must be a report.options.ReportOptions.")
+    unknown = sorted(set(overrides) - _FIELDS)
+    if unknown:
+        raise ReportError(f"Unknown report setting(s) {', '.join(unknown)}; use {', '.join(sorted(_FIELDS))}.")
+    return dataclasses.replace(options or ReportOptions(), **overrides)

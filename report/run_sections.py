@@ -1,0 +1,318 @@
+"""Report sections that read saved runs (``quant.runs``): which runs, the decoupling table, the
+codes mapped to each dimension, the fieldwork worklist. Nothing here refits a model.
+
+``load_runset`` picks the runs a draft reports (named ones, or the latest of each dimension);
+``run_facts`` states a run for the methods paragraph (name, model, formula, SE type, n, data
+fingerprint, date, and whether the data changed since: ``quant.runs.run_status``);
+``decoupling_section`` sets the runs side by side in the journal layout of
+``report.tables.regression_table`` (one column per run, estimates with stars, SEs below) with the
+per-term pattern of ``mixed.decoupling.decoupling_table`` when that module is present;
+``mapped_section`` reads ``mixed.run_joint.run_joint`` (codes mapped to a dimension, counted by
+case group, with quotes) and ``worklist_section`` the cases ticked for fieldwork
+(``mixed.worklist``). The last two degrade to one sentence when their module is not installed
+yet, so a draft never fails for a missing view.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from quant.results import DIMENSIONS, FitResult
+from report.errors import ReportError
+from report.tables import DEFAULT_STARS, fmt_num, regression_table, to_markdown
+
+__all__ = ["RunSet", "load_runset", "result_of", "run_facts", "decoupling_section", "run_joint_of",
+           "mapped_section", "worklist_section", "optional_module"]
+
+#: Digits of a data fingerprint shown in a draft.
+FP_DIGITS = 12
+
+
+def optional_module(name: str):
+    """``importlib.import_module(name)``, or None when that module (or one it needs) is absent."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class RunSet:
+    """The runs a draft reports, keyed by dimension in report order, and the sentences saying
+    which dimensions were skipped (no run saved) and how to save one."""
+
+    runs: dict
+    skipped: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+
+def load_runset(session: Session, names=None) -> RunSet:
+    """The runs to report: ``names`` (run names or ids, one per dimension), or the latest run of
+    each dimension (``quant.runs.latest_runs``).
+
+    Returns
+    -------
+    RunSet
+        ``runs`` maps dimension → ``quant.runs.Run`` (breadth, connection, degree order);
+        ``skipped`` has one sentence per dimension without a run (only when ``names`` is None).
+
+    Raises
+    ------
+    ReportError
+        Two named runs of the same dimension; QuantError (a ValueError) for an unknown run.
+    """
+    from quant import runs as qruns
+
+    chosen: dict = {}
+    skipped: list[str] = []
+    if names is None:
+        latest = qruns.latest_runs(session)
+        for dim in DIMENSIONS:
+            if dim in latest:
+                chosen[dim] = qruns.load_run(session, latest[dim])
+            else:
+                skipped.append(f"{dim}: no run is saved; save one with `python cli.py fit --project P --dimension "
+                               f"{dim} --save NAME` (or on the Models page), then draft again.")
+    else:
+        for name in names:
+            run = qruns.load_run(session, name)
+            dim = run.info.dimension
+            if dim in chosen:
+                raise ReportError(f"Two runs of {dim} were given ('{chosen[dim].info.name}' and '{run.info.name}'); "
+                                  "a draft reports one run per dimension.")
+            chosen[dim] = run
+    ordered = {d: chosen[d] for d in DIMENSIONS if d in chosen}
+    return RunSet(runs=ordered, skipped=tuple(skipped))
+
+
+def _is_run(item) -> bool:
+    return hasattr(item, "info") and hasattr(item, "result")
+
+
+def result_of(item) -> FitResult:
+    """The ``FitResult`` of a run (or the item itself when it is a fit)."""
+    return item.result if _is_run(item) else item
+
+
+def run_facts(session: Session, key: str, item, *, se_type: str | None = None) -> dict:
+    """What the methods paragraph states about the run behind one dimension.
+
+    Parameters
+    ----------
+    session : Session
+    key : str
+        The dimension label in the draft.
+    item : quant.runs.Run or quant.results.FitResult
+        A saved run, or (older callers, tests) a fit never saved as a run.
+    se_type : str, optional
+        SE type reported; default the run's own.
+
+    Returns
+    -------
+    dict
+        ``saved`` (bool), ``name``, ``id``, ``fingerprint`` (first 12 hex digits), ``created``
+        (``"YYYY-MM-DD HH:MM UTC"``), ``created_by``, ``tandem_version``, ``se_type``,
+        ``se_label``, ``n``, ``stale`` (bool) and ``status`` (one sentence; for a stale run it
+        says that the data changed since the run was fitted).
+    """
+    result = result_of(item)
+    se_key = se_type if se_type is not None and se_type in result.se else result.se_type
+    facts = {"key": str(key), "se_type": se_key, "se_label": result.se_labels.get(se_key, se_key),
+             "n": int(result.n), "model": result.model, "formula": result.formula}
+    if not _is_run(item):
+        return facts | {"saved": False, "name": "unsaved fit", "id": None, "fingerprint": "", "created": "",
+                        "created_by": "", "tandem_version": "", "zero_formula": "", "stale": False,
+                        "status": "This fit was not saved as a run; save it to cite it by name."}
+    from quant import runs as qruns
+
+    info = item.info
+    status = qruns.run_status(session, info.id)
+    return facts | {
+        "saved": True, "name": info.name, "id": int(info.id), "fingerprint": str(info.fingerprint)[:FP_DIGITS],
+        "created": f"{info.created:%Y-%m-%d %H:%M} UTC", "created_by": info.created_by,
+        "tandem_version": info.tandem_version, "zero_formula": info.zero_formula or "",
+        "stale": bool(status["stale"]), "status": status["message"],
+    }
+
+
+def _cell(value, digits: int) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return fmt_num(value, digits)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def decoupling_section(session: Session, items: dict, *, se_type: str | None = None, stars=DEFAULT_STARS,
+                       digits: int = 3, alpha: float = 0.05) -> dict:
+    """The runs side by side: one journal-layout column per run, and the decoupling pattern.
+
+    Parameters
+    ----------
+    session : Session
+    items : dict of str to Run or FitResult
+        Dimension → run, in report order.
+    se_type : str, optional
+        SE type of every column where the run has it, else each run's own.
+    stars : sequence of float
+        Significance levels of the marks (explained in the note).
+    digits : int
+        Decimals of estimates and SEs.
+    alpha : float
+        Level passed to ``mixed.decoupling.decoupling_table``.
+
+    Returns
+    -------
+    dict
+        ``table`` (``columns``, ``rows``, ``n_coef_rows``, ``note``, ``markdown``: see
+        ``report.tables.regression_table``; None when no run is given), ``pattern`` (``columns``,
+        ``rows``, ``markdown`` of ``decoupling_table``; None when that module is absent or no
+        run is saved) and ``pattern_note`` (a sentence when the pattern is not shown).
+    """
+    if not items:
+        return {"table": None, "pattern": None, "pattern_note": "No run is reported, so there is nothing to set side by side."}
+    results = [result_of(v) for v in items.values()]
+    labels = []
+    for key, item in items.items():
+        name = item.info.name if _is_run(item) else "unsaved fit"
+        labels.append(f"{str(key).capitalize()}: {name}")
+    keys = [se_type if se_type is not None and se_type in r.se else r.se_type for r in results]
+    if len(set(keys)) == 1:
+        table = regression_table(results, keys[0], stars, digits=digits, labels=labels)
+    else:  # each column under its own SE type (regression_table's default)
+        table = regression_table(results, None, stars, digits=digits, labels=labels)
+    view = {"columns": [str(c) for c in table.columns], "rows": [[str(v) for v in r] for r in table.itertuples(index=False)],
+            "n_coef_rows": int(table.attrs["n_coef_rows"]), "note": table.attrs["note"], "markdown": to_markdown(table)}
+    pattern, note = None, ""
+    module = optional_module("mixed.decoupling")
+    saved = {k: v for k, v in items.items() if _is_run(v)}
+    if module is None:
+        note = "The decoupling pattern per term is not available in this installation (mixed.decoupling)."
+    elif not saved:
+        note = "The decoupling pattern is drawn for saved runs only."
+    else:
+        frame = module.decoupling_table(session, saved, alpha=alpha)
+        if isinstance(frame, pd.DataFrame) and not frame.empty:
+            frame = frame.reset_index(drop=not any(n is not None for n in frame.index.names))
+            rows = [[_cell(v, digits) for v in r] for r in frame.itertuples(index=False)]
+            shown = pd.DataFrame(rows, columns=[str(c) for c in frame.columns])
+            pattern = {"columns": list(shown.columns), "rows": rows, "markdown": to_markdown(shown)}
+            note = str(frame.attrs.get("note", "")) if hasattr(frame, "attrs") else ""
+        else:
+            note = "No term is shared by the runs, so there is no decoupling pattern to show."
+    return {"table": view, "pattern": pattern, "pattern_note": note}
+
+
+def _quote_view(q, group: str = "") -> dict:
+    if isinstance(q, str):
+        return {"quote": q, "cite": "", "code": "", "group": group}
+    return {"quote": str(q.get("quote", "")), "cite": str(q.get("cite", "")), "code": str(q.get("code", "")),
+            "group": group}
+
+
+def run_joint_of(session: Session, item, *, c: float = 2.0, max_quotes: int = 2, alpha: float = 0.05,
+                 index=None) -> dict | None:
+    """``mixed.run_joint.run_joint(...).to_dict()`` for a saved run; None for a fit never saved or
+    when that module is not installed."""
+    module = optional_module("mixed.run_joint")
+    if module is None or not _is_run(item):
+        return None
+    return module.run_joint(session, item, c=c, max_quotes=max_quotes, alpha=alpha, index=index).to_dict()
+
+
+def mapped_section(joint: dict | None, item, *, max_quotes: int = 2) -> dict:
+    """Codes mapped to the run's dimension: passages per case group, quotes, and the codes left
+    unmapped (from :func:`run_joint_of`).
+
+    Counts are ``mixed.run_joint``'s: distinct passages with at least one unit in the group
+    (typical/deviant after Lieberman 2005, over/under-predicted, tie/non-tie), so a row may add
+    up to more than the code's passages; ``Not linked`` counts passages linked to no unit of
+    the run.
+
+    Returns
+    -------
+    dict
+        ``available`` (bool), ``message`` (a sentence when not available), ``groups`` (column
+        labels), ``codes`` (dicts ``code``, ``counts`` (one string per group), ``quotes`` (dicts
+        ``quote``, ``cite``, ``code``, ``group``)), ``markdown`` (the counts as a table) and
+        ``unmapped`` (``"code (n passages)"`` strings).
+    """
+    empty = {"available": False, "groups": [], "codes": [], "markdown": "", "unmapped": []}
+    if joint is None:
+        if not _is_run(item):
+            return empty | {"message": "Codes mapped to a dimension are shown for saved runs only."}
+        return empty | {"message": "Codes mapped to this dimension are not shown: mixed.run_joint is not installed."}
+    sizes = joint.get("group_sizes") or {}
+    facets = [(f, v) for f in ("fit_group", "direction", "tie") for v in (sizes.get(f) or {})]
+    groups = [f"{v} (n = {sizes[f][v]:,})" for f, v in facets] + ["Not linked"]
+    codes = []
+    for entry in joint.get("codes") or []:
+        counts = entry.get("counts") or {}
+        row = [str((counts.get(f) or {}).get(v, 0)) for f, v in facets] + [str(entry.get("n_not_linked", 0))]
+        quotes, seen = [], set()
+        for group, records in (entry.get("quotes") or {}).items():
+            for q in records:
+                key = q.get("coding_id", id(q)) if isinstance(q, dict) else q
+                if key not in seen and len(quotes) < max(int(max_quotes), 0):
+                    seen.add(key)
+                    quotes.append(_quote_view(q, str(group)))
+        codes.append({"code": str(entry.get("code", "")), "counts": row, "quotes": quotes,
+                      "n_passages": int(entry.get("n_passages", 0))})
+    table = pd.DataFrame([[e["code"], e["n_passages"], *e["counts"]] for e in codes],
+                         columns=["Code", "Passages", *groups])
+    unmapped = [f"{u.get('code', '')} ({int(u.get('n_passages', 0))} passage(s))" for u in joint.get("unmapped") or []]
+    message = "" if codes else "No code is mapped to this dimension yet (Codebook page)."
+    return {"available": True, "groups": ["Passages", *groups],
+            "codes": [e | {"counts": [str(e["n_passages"]), *e["counts"]]} for e in codes],
+            "markdown": to_markdown(table) if codes else "", "unmapped": unmapped, "message": message}
+
+
+def worklist_section(session: Session, *, max_quotes: int = 2, index=None) -> dict:
+    """The cases ticked for fieldwork (``mixed.worklist.worklist_cases``), with memos and quotes.
+
+    Returns
+    -------
+    dict
+        ``available`` (bool), ``message`` (a sentence when there is nothing to show), ``rows``
+        (dicts ``name`` (the unit's name, e.g. 广州市–佛山市), ``level``, ``case_type``, ``run``,
+        ``observed``, ``predicted``, ``residual``, ``memo``, ``quotes``) and ``markdown`` (the
+        table without quotes).
+    """
+    module = optional_module("mixed.worklist")
+    if module is None:
+        return {"available": False, "rows": [], "markdown": "", "message": "No worklist yet."}
+    frame = module.worklist_cases(session, max_quotes=max(int(max_quotes), 0), index=index)
+    rows = [_worklist_row(c) for c in frame.to_dict("records")]
+    if not rows:
+        return {"available": True, "rows": [], "markdown": "",
+                "message": "No worklist yet: no case has been ticked for fieldwork (Cases page)."}
+    table = pd.DataFrame([[r["name"], r["case_type"], r["run"], r["observed"], r["predicted"], r["residual"],
+                           r["memo"]] for r in rows],
+                         columns=["Case", "Type", "Run", "Observed", "Predicted", "Residual", "Memo"])
+    return {"available": True, "rows": rows, "markdown": to_markdown(table), "message": ""}
+
+
+def _worklist_row(case: dict) -> dict:
+    def num(key, digits):
+        v = case.get(key)
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else fmt_num(v, digits)
+
+    observed = case.get("observed")
+    return {
+        "name": str(case.get("case") or case.get("unit_key") or ""),
+        "level": str(case.get("level", "")),
+        "case_type": str(case.get("case_type") or ""),
+        "run": str(case.get("run") or ""),
+        "observed": "" if observed is None or pd.isna(observed) else f"{float(observed):g}",
+        "predicted": num("predicted", 3),
+        "residual": num("residual", 2),
+        "memo": str(case.get("memo") or ""),
+        "quotes": [_quote_view(q) for q in (case.get("quotes") or [])],
+    }
