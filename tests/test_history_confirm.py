@@ -193,3 +193,24 @@ def test_a_small_undo_is_done_at_once(tmp_path, monkeypatch):
         assert _n(s, select(func.count()).select_from(store.Coding)) == 0
         assert s.get(store.Document, doc) is not None
     engine.dispose()
+
+
+def test_history_lines_name_cities_pairs_and_codes(tmp_path, monkeypatch):
+    """The sidebar's history says 广州市 – 佛山市 where the event log says "dyad <id>"."""
+    path = tmp_path / "p.sqlite"
+    engine = store.connect(path)
+    with store.session_scope(engine) as s:
+        doc = _import_and_code(s, 2)
+        dyad, a, b = s.execute(select(store.Dyad.id, store.Dyad.city_a, store.Dyad.city_b)).one()
+        names = dict(s.execute(select(store.City.code, store.City.name)).all())
+        cid = s.scalar(select(store.Coding.id).order_by(store.Coding.id.desc()))
+        coding.link_city(s, cid, "330100", coder="B")
+    at = _app(path, monkeypatch)
+    table = next(d for d in at.sidebar.dataframe)
+    assert list(table.value.columns) == ["When", "Who", "Change", "State"]
+    changes = " | ".join(table.value["Change"])
+    assert f"to dyad {dyad}" not in changes and f"pair {names[a]} – {names[b]}" in changes
+    assert "city 330100" not in changes and "杭州市" in changes
+    assert "(0 code points)" not in changes and f"imported document “{NAME}”" in changes
+    assert doc
+    engine.dispose()

@@ -13,7 +13,8 @@ def _city_options() -> dict[str, str]:
     if cities.empty:
         return {}
     pinyin = cities["pinyin"] if "pinyin" in cities.columns else [""] * len(cities)
-    return {c: f"{n} {p or ''} ({c})".replace("  ", " ") for c, n, p in zip(cities["code"], cities["name"], pinyin)}
+    # the name first, its pinyin to type-search by; the adcode is not shown (it is the option's value)
+    return {c: f"{n} {p or ''}".strip() for c, n, p in zip(cities["code"], cities["name"], pinyin)}
 
 
 def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> None:
@@ -21,7 +22,8 @@ def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> 
     cid = int(row["id"])
     k = f"{key_prefix}_{cid}"
     with st.container(border=True):
-        st.markdown(f"**Coding {cid}** · {row['code']} · [{row['start']}, {row['end']})")
+        st.markdown(f"**Coding {cid}** · {row['code']} · characters {int(row['start']):,}–{int(row['end']):,}"
+                    + (f" · coded by {row['coder']}" if row.get("coder") else ""))
         st.text(row["quote"])
         names = {c["id"]: c["name"] for c in code_list}
         current = next((c["id"] for c in code_list if c["name"] == row["code"]), None)
@@ -30,8 +32,10 @@ def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> 
                                    index=list(names).index(current) if current in names else 0)
             memo = st.text_area("Memo", row.get("memo") or "")
             c1, c2 = st.columns(2)
-            start = c1.number_input("Start (code point)", 0, None, int(row["start"]))
-            end = c2.number_input("End (exclusive)", 1, None, int(row["end"]))
+            start = c1.number_input("From character", 0, None, int(row["start"]),
+                                    help="Position of the first character (counting from 0)")
+            end = c2.number_input("To character", 1, None, int(row["end"]),
+                                  help="Position just after the last character")
             if st.form_submit_button("Save"):
                 if state.write(coding.update_coding, cid, start=int(start), end=int(end), code_id=int(code_id),
                                memo=memo) is not None:
@@ -40,10 +44,11 @@ def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> 
         st.markdown("**Linked to**")
         links = state.read(coding.links_of, cid)
         if not links:
-            st.caption("No city or dyad yet.")
+            st.caption("No city or pair of cities yet: accept a suggestion below or link one by hand.")
         for link in links:
             c1, c2 = st.columns([4, 1])
-            c1.write(link.get("label") or link)
+            noun = "Pair" if link.get("kind") == "dyad" else "City"
+            c1.write(f"{noun}: {link.get('label') or '(unnamed)'}")
             if c2.button("Unlink", key=f"unlink_{k}_{link['id']}"):
                 state.write(coding.unlink, link["id"])
                 st.rerun()
@@ -52,16 +57,16 @@ def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> 
             st.markdown("**Suggested from place names**")
             for i, sug in enumerate(suggestions):
                 c1, c2 = st.columns([4, 1])
-                c1.write(f"{sug['kind']}: {sug['label']}")
+                c1.write(f"{'Pair' if sug['kind'] == 'dyad' else 'City'}: {sug['label']}")
                 if c2.button("Accept", key=f"accept_{k}_{i}"):
                     state.write(coding.accept_suggestion, cid, sug)
                     st.rerun()
         cities = _city_options()
         if cities:
             with st.form(f"link_{k}"):
-                st.caption("Link by hand: one city, or two cities for a dyad.")
+                st.caption("Link by hand: one city, or two cities for a pair.")
                 a = st.selectbox("City", [None] + list(cities), format_func=lambda c: "—" if c is None else cities[c])
-                b = st.selectbox("Second city (for a dyad)", [None] + list(cities),
+                b = st.selectbox("Second city (for a pair)", [None] + list(cities),
                                  format_func=lambda c: "—" if c is None else cities[c])
                 if st.form_submit_button("Link"):
                     if a and b:
@@ -69,7 +74,7 @@ def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> 
                     elif a:
                         ok = state.write(coding.link_city, cid, a)
                     else:
-                        st.error("Choose a city.")
+                        st.error("Choose a city first (and a second one to link the pair).")
                         ok = None
                     if ok is not None:
                         st.rerun()
@@ -84,7 +89,7 @@ def unit_coder(doc_id: int, code_list: list[dict]) -> None:
     kind = st.radio("Unit", ["sentence", "paragraph"], horizontal=True, key=f"unit_kind_{doc_id}")
     units = state.read(coding.segments, doc_id, kind)
     if units.empty:
-        st.info(f"No {kind}s in this document.")
+        st.info(f"No {kind}s in this document: it may be empty; import it again on the Documents page.")
         return
     per_page = 50
     n_pages = max(1, -(-len(units) // per_page))
@@ -97,8 +102,8 @@ def unit_coder(doc_id: int, code_list: list[dict]) -> None:
         table, hide_index=True, width="stretch", disabled=["idx", "text"], key=f"unit_editor_{doc_id}_{kind}_{page}",
         column_config={
             "idx": st.column_config.NumberColumn("#", width="small"),
-            "text": st.column_config.TextColumn(kind, width="large"),
-            "codes": st.column_config.MultiselectColumn("codes", options=names),
+            "text": st.column_config.TextColumn(kind.capitalize(), width="large"),
+            "codes": st.column_config.MultiselectColumn("Codes", options=names),
         },
     )
     if st.button("Save unit codes", key=f"save_units_{doc_id}_{kind}"):
@@ -109,7 +114,7 @@ def unit_coder(doc_id: int, code_list: list[dict]) -> None:
             if sorted(old or []) != sorted(new or [])
         ]
         if not changes:
-            st.info("Nothing changed.")
+            st.info("Nothing changed: pick codes in the Codes column first.")
             return
         done = state.write(
             lambda s: [coding.set_segment_codes(s, doc_id, kind, idx, ids, coder=state.coder()) for idx, ids in changes]

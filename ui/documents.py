@@ -8,6 +8,49 @@ from ui import state
 
 st.title("Documents")
 
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _import_files(files, kind: str, language, encoding) -> None:
+    """Import uploaded files one by one, showing for each what is being done (reading, then
+    segmenting and finding place names) and the progress over the files."""
+    n = len(files)
+    bar = st.progress(0.0, text=f"0 of {n} file(s) imported")
+    imported, failed = 0, []
+    with st.status(f"Importing {n} file(s)…", expanded=True) as status:
+        for i, f in enumerate(files, 1):
+            status.update(label=f"File {i} of {n}: reading “{f.name}”…")
+            read = state.attempt(corpus.read_bytes, f.getvalue(), f.name, encoding=encoding)
+            if read is None:
+                failed.append(f.name)
+                continue
+            status.update(label=f"File {i} of {n}: segmenting “{f.name}” ({len(read.text):,} characters) into "
+                                f"paragraphs and sentences, finding place names…")
+
+            def _import(session, upload=f):
+                result = corpus.import_bytes(session, upload.getvalue(), upload.name, kind=kind, language=language,
+                                             encoding=encoding)
+                coding.record_import(session, result.document_id, coder=state.coder())
+                return result
+
+            result = state.write(_import)
+            bar.progress(i / n, text=f"{i} of {n} file(s) done")
+            if result is None:
+                failed.append(f.name)
+                continue
+            imported += 1
+            st.success(f"{result.name}: {_n(result.n_chars, 'character')} ({result.language}), "
+                       f"{_n(result.n_paragraphs, 'paragraph')}, {_n(result.n_sentences, 'sentence')}, "
+                       f"{_n(result.n_mentions, 'place mention')}.")
+            for w in result.warnings:
+                st.warning(w)
+        status.update(label=f"Imported {imported} of {n} file(s)" + (f"; not imported: {', '.join(failed)} "
+                                                                      "(the reason is shown above)" if failed else "."),
+                      state="error" if failed else "complete", expanded=True)
+
+
 if state.can("project"):
     with st.expander("Import documents", expanded=False):
         with st.form("import_form", clear_on_submit=True):
@@ -19,22 +62,7 @@ if state.can("project"):
             encoding = c3.text_input("Encoding (optional override)", placeholder="detect")
             go = st.form_submit_button("Import")
         if go and files:
-            def _import(session, f):
-                result = corpus.import_bytes(session, f.getvalue(), f.name, kind=kind,
-                                             language=None if language == "detect" else language,
-                                             encoding=encoding.strip() or None)
-                coding.record_import(session, result.document_id, coder=state.coder())
-                return result
-
-            for f in files:
-                result = state.write(_import, f)
-                if result is not None:
-                    msg = (f"{result.name}: {result.n_chars:,} characters ({result.language}), "
-                           f"{result.n_paragraphs} paragraphs, {result.n_sentences} sentences, "
-                           f"{result.n_mentions} place mentions.")
-                    st.success(msg)
-                    for w in result.warnings:
-                        st.warning(w)
+            _import_files(files, kind, None if language == "detect" else language, encoding.strip() or None)
 
 docs = state.read(coding.documents)
 if docs.empty:
@@ -93,14 +121,19 @@ if state.can("project"):
                            "Code page, which marks them anchored):")
                 book = state.read(coding.codebook)
                 paths = dict(zip(book["id"], book["path"]))
-                st.dataframe(doubtful.assign(code=doubtful["code_id"].map(paths))[
-                                 ["coding_id", "code", "method", "status", "score", "quote", "new_quote", "coder"]],
+                st.dataframe(doubtful.assign(code=doubtful["code_id"].map(paths),
+                                             method=doubtful["method"].astype(str).str.replace("_", " "))[
+                                 ["code", "quote", "new_quote", "method", "status", "score", "coder", "coding_id"]],
                              hide_index=True, width="stretch", key="version_doubtful",
-                             column_config={"coding_id": st.column_config.NumberColumn("coding", width=60),
-                                            "code": st.column_config.TextColumn("code", width=150),
-                                            "score": st.column_config.NumberColumn("score", format="%.2f", width=60),
-                                            "quote": st.column_config.TextColumn("old quote", width=230),
-                                            "new_quote": st.column_config.TextColumn("placed on", width=230)})
+                             column_config={"coding_id": st.column_config.NumberColumn("Coding", width=60),
+                                            "code": st.column_config.TextColumn("Code", width=150),
+                                            "method": st.column_config.TextColumn("Placed by"),
+                                            "status": st.column_config.TextColumn("Status"),
+                                            "coder": st.column_config.TextColumn("Coder"),
+                                            "score": st.column_config.NumberColumn("Similarity", format="%.2f",
+                                                                                   width=60),
+                                            "quote": st.column_config.TextColumn("Old passage", width=230),
+                                            "new_quote": st.column_config.TextColumn("Placed on", width=230)})
             if st.button("Close the report", key="version_close"):
                 st.session_state.pop("doc_version_report", None)
                 st.rerun()
@@ -108,9 +141,12 @@ if state.can("project"):
 review = state.read(coding.codings_to_review)
 if not review.empty:
     with st.expander(f"Codings to review after a new version ({len(review)})"):
-        picked = st.dataframe(review[["id", "document", "code", "coder", "status", "start", "end", "quote"]],
+        picked = st.dataframe(review[["document", "code", "quote", "status", "coder", "start", "end"]],
                               hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                              key="review_table")
+                              key="review_table",
+                              column_config={"document": "Document", "code": "Code", "coder": "Coder",
+                                             "status": "Status", "start": "From", "end": "To",
+                                             "quote": st.column_config.TextColumn("Passage", width=300)})
         rows = list(picked.selection.rows) if picked and picked.selection else []
         if rows and st.button("Open in the document", key="review_open", icon=":material/open_in_new:"):
             st.session_state["code_doc"] = int(review["document_id"].iloc[rows[0]])
@@ -121,10 +157,13 @@ listing = docs.assign(version=[f"superseded by {names.get(s, s)}" if s is not No
                                for s in docs["superseded_by"]])
 st.dataframe(listing[["name", "version", "kind", "language", "n_chars", "n_codings", "illustrative"]],
              hide_index=True, width="stretch", key="doc_table",
-             column_config={"name": st.column_config.TextColumn("name", width=330),
-                            "version": st.column_config.TextColumn("version", width=250),
-                            "n_chars": st.column_config.NumberColumn("characters", format="%d"),
-                            "n_codings": st.column_config.NumberColumn("codings")})
+             column_config={"name": st.column_config.TextColumn("Document", width=330),
+                            "version": st.column_config.TextColumn("Version", width=250),
+                            "kind": "Kind", "language": "Language",
+                            "n_chars": st.column_config.NumberColumn("Characters", format="%d"),
+                            "n_codings": st.column_config.NumberColumn("Codings"),
+                            "illustrative": st.column_config.CheckboxColumn(
+                                "Written for the demo", help="Texts the team wrote to illustrate the demo")})
 doc_id = st.selectbox("Read a document", list(names), format_func=lambda i: names[i], key="read_doc")
 newer = docs.set_index("id").loc[doc_id, "superseded_by"]
 if newer is not None:

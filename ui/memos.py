@@ -19,13 +19,13 @@ def _done(message: str) -> None:
 
 
 TYPES = {"project": "Project", "document": "Document", "code": "Code", "coding": "Coding", "city": "City",
-         "dyad": "Dyad"}
+         "dyad": "Pair of cities"}
 docs = state.read(coding.documents)
 doc_names = dict(zip(docs["id"], docs["name"]))
 book = state.read(coding.codebook)
 paths = dict(zip(book["id"], book["path"]))
 cities = state.read(qdata.city_frame)
-city_names = {c: f"{n} ({c})" for c, n in zip(cities["code"], cities["name"])} if not cities.empty else {}
+city_names = {c: str(n) for c, n in zip(cities["code"], cities["name"])} if not cities.empty else {}
 
 c1, c2 = st.columns([1, 2])
 type_filter = c1.selectbox("About", [None, *TYPES], key="memo_filter_type",
@@ -48,12 +48,12 @@ with tab_list:
         event = st.dataframe(
             memos[["id", "about", "title", "text", "author", "updated"]], hide_index=True, width="stretch",
             on_select="rerun", selection_mode="single-row", key="memo_table",
-            column_config={"id": st.column_config.NumberColumn("memo", width=50),
-                           "about": st.column_config.TextColumn("about", width=190),
-                           "title": st.column_config.TextColumn("title", width=190),
-                           "text": st.column_config.TextColumn("text", width=290),
-                           "author": st.column_config.TextColumn("by", width=70),
-                           "updated": st.column_config.DatetimeColumn("updated", format="YYYY-MM-DD HH:mm",
+            column_config={"id": st.column_config.NumberColumn("Memo", width=50),
+                           "about": st.column_config.TextColumn("About", width=190),
+                           "title": st.column_config.TextColumn("Title", width=190),
+                           "text": st.column_config.TextColumn("Text", width=290),
+                           "author": st.column_config.TextColumn("By", width=70),
+                           "updated": st.column_config.DatetimeColumn("Updated", format="YYYY-MM-DD HH:mm",
                                                                       width=120)},
         )
         rows = list(event.selection.rows) if event and event.selection else []
@@ -95,7 +95,8 @@ with tab_add:
                                           "passage straight from the Retrieve page."))
         found = state.read(coding.retrieve, coding_ids=[target])
         if found.empty:
-            st.caption(f"There is no coding {target}.")
+            st.caption(f"There is no coding {target}: find its number on the Retrieve or Code page, or write the "
+                       "memo from the passage on the Retrieve page.")
         else:
             st.caption(f"{found['code'].iloc[0]} in {found['document'].iloc[0]}:")
             st.text(found["quote"].iloc[0])
@@ -112,7 +113,7 @@ with tab_add:
         text = st.text_area("Text", height=200, key="memo_new_text")
         if st.form_submit_button("Add memo", type="primary", key="memo_new_go"):
             if kind != "project" and target is None:
-                st.error(f"Choose the {TYPES[kind].lower()} this memo is about.")
+                st.error(f"Choose the {TYPES[kind].lower()} this memo is about, above the form.")
             elif state.write(coding.add_memo, kind, target, text, title=title, author=state.coder()) is not None:
                 st.session_state["memo_show_list"] = True
                 _done(f"Memo added on {TYPES[kind].lower()}.")

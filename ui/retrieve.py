@@ -34,7 +34,7 @@ attribute_keys = [c for c in docs.columns if c not in ("id", "name", "kind", "la
 
 
 def _city(code):
-    return f"{city_names.get(code, code)} ({code})"
+    return city_names.get(code, code)
 
 
 def _dyad(pair):
@@ -58,8 +58,8 @@ with st.container(border=True):
     c4, c5, c6, c7 = st.columns([2, 2, 2, 1])
     city = c4.selectbox("City", [None] + coded_cities, key="ret_city",
                         format_func=lambda c: "(any)" if c is None else _city(c),
-                        help="Passages linked to the city, or to a dyad that contains it.")
-    dyad = c5.selectbox("Dyad", [None] + dyad_pairs, key="ret_dyad",
+                        help="Passages linked to the city, or to a pair of cities that contains it.")
+    dyad = c5.selectbox("Pair of cities", [None] + dyad_pairs, key="ret_dyad",
                         format_func=lambda d: "(any)" if d is None else _dyad(d))
     who = c6.multiselect("Coders", state.read(coders), key="ret_coders", placeholder="Any coder")
     context = c7.number_input("Context", 0, 500, 60, step=20, key="ret_context",
@@ -72,14 +72,14 @@ if doc_ids or kinds or (attr and attr_values):
     document_filter = [d for d in allowed if not doc_ids or d in doc_ids]
 
 if document_filter == []:
-    st.info("No document matches these document filters.")
+    st.info("No document matches these document filters: widen the documents, kinds or attribute values.")
     st.stop()
 found = state.attempt(state.read, coding.retrieve, code_ids=code_ids or None, include_subcodes=subcodes,
                       document_ids=document_filter, city=city, dyad=dyad, coder=who or None, context=int(context))
 if found is None:
     st.stop()
 if found.empty:
-    st.info("No coded passage matches these filters.")
+    st.info("No coded passage matches these filters: remove a filter, or tick “Include sub-codes”.")
     st.stop()
 
 view = found.assign(
@@ -91,6 +91,11 @@ view = found.assign(
 )
 view = view.assign(linked=["; ".join(x for x in pair if x) for pair in zip(view["cities"], view["dyads"])])
 columns = ["document", "paragraph", "code", "quote", "coder", "linked"]
+
+
+CSV_COLUMNS = {"coding_id": "coding", "document_id": "document id", "document": "document", "paragraph": "paragraph",
+               "code": "code", "before": "context before", "quote": "passage", "after": "context after",
+               "coder": "coder", "linked": "linked to", "memo": "memo"}
 
 
 def _md(text: str) -> str:
@@ -109,7 +114,7 @@ def _passage(row, key: str) -> None:
     para = "" if pd.isna(row["paragraph"]) else f" · ¶ {row['paragraph']}"
     st.markdown(f"**{_md(row['code'])}** · {_md(row['coder'])}")
     st.caption(f"{_md(row['document'])}{para} · coding {row['coding_id']} · "
-               f"characters {row['start']:,}–{row['end']:,} · linked to {_md(row['linked'] or 'no city or dyad')}")
+               f"characters {row['start']:,}–{row['end']:,} · linked to {_md(row['linked'] or 'no city or pair')}")
     if row["before"]:
         st.caption("…" + _md(row["before"]))
     st.text(row["quote"])
@@ -124,7 +129,8 @@ head.markdown(f"**{len(view)} passage(s)** in {view['document_id'].nunique()} do
 mode = mode_col.segmented_control("View", ["table", "read"], default="table", key="ret_view",
                                   format_func={"table": "Table", "read": "Read in context"}.get) or "table"
 download.download_button("Download CSV", to_csv_bytes(view[["coding_id", "document_id", "document", "paragraph", "code",
-                                                            "before", "quote", "after", "coder", "linked", "memo"]]),
+                                                            "before", "quote", "after", "coder", "linked", "memo"]]
+                                                      .rename(columns=CSV_COLUMNS)),
                          "passages.csv", "text/csv", key="ret_download", width="stretch",
                          help="UTF-8 for Excel; a cell that a spreadsheet would run as a formula starts with '.")
 if mode == "read":
@@ -140,12 +146,12 @@ if mode == "read":
 event = st.dataframe(
     view[columns], hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
     key="ret_table",
-    column_config={"document": st.column_config.TextColumn("document", width=120),
+    column_config={"document": st.column_config.TextColumn("Document", width=120),
                    "paragraph": st.column_config.NumberColumn("¶", width=40),
-                   "code": st.column_config.TextColumn("code", width=150),
-                   "quote": st.column_config.TextColumn("passage", width=400),
-                   "coder": st.column_config.TextColumn("coder", width=70),
-                   "linked": st.column_config.TextColumn("linked to", width=110)},
+                   "code": st.column_config.TextColumn("Code", width=150),
+                   "quote": st.column_config.TextColumn("Passage", width=400),
+                   "coder": st.column_config.TextColumn("Coder", width=70),
+                   "linked": st.column_config.TextColumn("Linked to", width=110)},
 )
 rows = list(event.selection.rows) if event and event.selection else []
 if not rows:

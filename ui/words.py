@@ -62,9 +62,8 @@ def pair(dyad_id: Any) -> str:
 
 
 def humanize(text: str) -> str:
-    """``text`` with "city 440100", "dyad 1925", "code 12", "document 3" replaced by names.
-
-    Unknown numbers are left as they are."""
+    """``text`` with "city 440100", "dyad 1925", "code 12", "document 3" replaced by names, and
+    "(n code points)" said as characters. Unknown numbers are left as they are."""
     names = lookups()
 
     def sub(pattern: re.Pattern, kind: str, fmt: str, key=int) -> None:
@@ -85,7 +84,7 @@ def humanize(text: str) -> str:
     sub(_DYAD, "dyad", "pair {}")
     sub(_CODE, "code", "code “{}”")
     sub(_DOCUMENT, "document", "document “{}”")
-    return text
+    return text.replace(" code points)", " characters)")
 
 
 def p_value(p: Any) -> str:
