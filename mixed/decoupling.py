@@ -118,7 +118,7 @@ def decoupling_long(session: Session, runs: dict | None = None, alpha: float = 0
         ``result.table(run's se_type, alpha)``; NaN when absent), ``mark`` (see
         :func:`significance_mark`), ``significant`` ("significant at 5%", "not significant at 5%"
         or "not in the model"), ``se_type``, ``se_label``. ``attrs``: ``alpha``, ``runs``
-        ({dimension: run name}).
+        ({dimension: run name}), ``se_labels`` ({dimension: SE sentence}).
 
     Raises
     ------
@@ -186,7 +186,9 @@ def decoupling_long(session: Session, runs: dict | None = None, alpha: float = 0
                            significant=f"significant at {level}" if p < alpha else f"not significant at {level}")
             out.append(rec)
     df = pd.DataFrame(out, columns=LONG_COLUMNS)
-    df.attrs.update(alpha=alpha, runs={d: runs[d].info.name for d in dims})
+    df.attrs.update(alpha=alpha, runs={d: runs[d].info.name for d in dims},
+                    se_labels={d: runs[d].result.se_labels.get(runs[d].result.se_type, runs[d].result.se_type)
+                               for d in dims})
     return df
 
 
@@ -218,7 +220,8 @@ def decoupling_table(session: Session, runs: dict | None = None, alpha: float = 
     As :func:`decoupling_long`.
     """
     long = decoupling_long(session, runs, alpha) if long is None else long
-    dims = [d for d in DIMENSIONS if d in set(long["dimension"])]
+    present = set(long.attrs.get("runs", {})) | set(long["dimension"])
+    dims = [d for d in DIMENSIONS if d in present]
     order = list(dict.fromkeys(long["row"]))
     base = long.drop_duplicates("row").set_index("row")[["factor", "kind", "n_passages"]].reindex(order)
     blocks = [base]
@@ -230,9 +233,9 @@ def decoupling_table(session: Session, runs: dict | None = None, alpha: float = 
         col = wide[f"{d} term"].astype(object)
         wide[f"{d} term"] = col.where(col.notna(), None)
     wide.index.name = "row"
-    first = long.drop_duplicates("dimension").set_index("dimension")
+    labels = long.attrs.get("se_labels") or dict(zip(long["dimension"], long["se_label"]))
     wide.attrs.update(alpha=long.attrs.get("alpha", alpha), runs=dict(long.attrs.get("runs", {})),
-                      se_labels={d: str(first.loc[d, "se_label"]) for d in dims})
+                      se_labels={d: str(labels.get(d, "")) for d in dims})
     return wide
 
 

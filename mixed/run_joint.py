@@ -77,7 +77,8 @@ class RunJoint:
         (the ``tie`` facet is empty for city-level runs).
     terms : list of dict
         One per term (Intercept/alpha left out), keys ``term, estimate, se, ci_low, ci_high, p,
-        codes, code_ids, n_passages, quotes, meta_inference, note``.
+        codes, code_ids, n_passages, quotes, meta_inference, note, meta_author, meta_updated``
+        (the researcher's stored judgement, ``mixed.meta``; ``""``/None until judged).
     codes : list of dict
         One per code mapped to the dimension, keys ``code_id, code, n_passages, n_linked,
         n_not_linked, counts`` (``{facet: {value: n passages}}``, every value listed, zeros
@@ -210,7 +211,7 @@ def _term_rows(session: Session, result, quotes: _Quotes, by_code: dict[int, lis
             "ci_low": float(t["ci_low"]), "ci_high": float(t["ci_high"]), "p": float(t["p"]),
             "codes": [names.get(i, str(i)) for i in ids], "code_ids": ids, "n_passages": len(codings),
             "quotes": quotes.take(codings, max_quotes), "meta_inference": meta.get("label", ""),
-            "note": meta.get("note", ""),
+            "note": meta.get("note", ""), "meta_author": meta.get("author", ""), "meta_updated": meta.get("updated"),
         })
     return rows
 

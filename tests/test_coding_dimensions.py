@@ -114,3 +114,38 @@ def test_bad_input_is_refused(engine):
             set_dimension_map(s, 99999, ["degree"])
         with pytest.raises(CodingError):
             codes_for_dimension(s, "size")
+
+
+def test_codebook_page_maps_a_code_to_dimensions(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path / "p.sqlite"
+    engine = store.connect(path)
+    with store.session_scope(engine) as s:
+        coding.ensure_default_codebook(s, coder="tester")
+        ids = _ids(s)
+    monkeypatch.setenv("TANDEM_PROJECT", str(path))
+    monkeypatch.setenv("TANDEM_CODER", "tester")
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "workbench.py"), default_timeout=120)
+    at.run()
+    at.switch_page("ui/codebook.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    overview = next(df.value for df in at.dataframe if "dimensions" in df.value.columns)
+    row = overview[overview["path"] == "Behaviour/Mark"].iloc[0]
+    assert row["dimensions"] == "breadth, connection, degree"
+    at.selectbox(key="map_code").set_value(ids["Mark"])
+    at.run()
+    at.multiselect(key=f"dim_map_{ids['Mark']}").set_value(["degree"])
+    next(b for b in at.button if b.label == "Save dimensions").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("evidence for degree" in m.value for m in at.success)
+    with store.session_scope(engine) as s:
+        assert dimension_map(s)[ids["Mark"]] == ["degree"]
+        coding.undo(s, "tester")
+    with store.session_scope(engine) as s:
+        assert dimension_map(s)[ids["Mark"]] == ["breadth", "connection", "degree"]
+    engine.dispose()

@@ -1,4 +1,5 @@
-"""The Joint display page (AppTest): meta-inferences saved per term and per case, the three tabs."""
+"""The Joint display page (AppTest): it reads a saved run (never fits); meta-inferences saved per term and per
+case; codes across case groups; the decoupling tab; themes and case comparison."""
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 import store
 from mixed.meta import meta_lookup
+from quant import runs
+from quant.analysis import ModelData, Spec
 from mixed_report_project import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,10 +21,12 @@ def page(tmp_path, monkeypatch):
     engine = store.connect(path)
     with store.session_scope(engine) as s:
         proj = build(s)
+        md = ModelData(data=proj.data, spec=Spec("connection", "logit", proj.result.formula),
+                       design_formula=proj.result.formula)
+        runs.save_run(s, "连接 1", proj.result, md, by="ann")
     monkeypatch.setenv("TANDEM_PROJECT", str(path))
     monkeypatch.setenv("TANDEM_CODER", "ann")
     at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
-    at.session_state["fit_connection"] = proj.result  # the test project stores no covariates to fit from
     at.run()
     at.switch_page("ui/joint.py")
     at.run()
@@ -65,7 +70,8 @@ def test_joint_page_shows_a_failed_save_as_a_message(page):
 
 def test_joint_page_themes_and_case_comparison_tabs(page):
     at, engine, proj = page
-    assert [t.label for t in at.tabs] == ["Side-by-side", "Statistics by themes", "Case comparison"]
+    assert [t.label for t in at.tabs] == ["Side-by-side", "Codes × case groups", "Decoupling",
+                                          "Statistics by themes", "Case comparison"]
     assert any("2 of 190 dyads with coded evidence" in c.value for c in at.caption)
     frames = [df.value for df in at.dataframe]
     themes = next(f for f in frames if "theme" in f.columns)
@@ -86,3 +92,35 @@ def test_joint_page_themes_and_case_comparison_tabs(page):
     comparison = next(df.value for df in at.dataframe if "selection_rule" in df.value.columns)
     row = comparison[comparison["case_id"] == f"{da}-{db}"].iloc[0]
     assert row["meta_inference"] == "discordance" and row["qual_themes"] == "Mark"
+
+
+def test_joint_page_codes_across_case_groups_and_decoupling(page):
+    at, engine, proj = page
+    import numpy as np
+
+    from coding.dimensions import set_dimension_map
+
+    assert any("No code is mapped to connection yet" in m.value for m in at.info)
+    with store.session_scope(engine) as s:
+        mark = s.execute(text("SELECT id FROM codes WHERE name = 'Mark'")).scalar_one()
+        set_dimension_map(s, mark, ["connection"], coder="ann")
+        pairs = s.execute(text(
+            "SELECT l.coding_id, d.city_a, d.city_b FROM coding_links l JOIN dyads d ON d.id = l.dyad_id "
+            "JOIN codings k ON k.id = l.coding_id WHERE k.code_id = :m"), {"m": mark}).all()
+    u = proj.result.units
+    deviant = {frozenset((str(a), str(b))) for a, b, r in zip(u["city_a"], u["city_b"], u["pearson"]) if abs(r) > 2}
+    want = len({cid for cid, a, b in pairs if frozenset((a, b)) in deviant})
+    assert want >= 1
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("**Mark**" in m.value for m in at.markdown)
+    counts = next(df.value for df in at.dataframe if "facet" in df.value.columns)
+    got = counts[(counts["facet"] == "fit") & (counts["group"] == "deviant")]["passages"].iloc[0]
+    assert got == want
+    assert int(counts[counts["group"] == "deviant"]["pairs in the run"].iloc[0]) == int(
+        (np.abs(u["pearson"].to_numpy()) > 2).sum())
+    assert any(e.label.startswith("deviant · ") for e in at.expander)
+    assert not at.error, [e.value for e in at.error]
+    decoupling = next(df.value for df in at.dataframe if "connection: significant?" in df.value.columns)
+    assert "connection: 连接 1" in decoupling.columns
+    assert any("No Needs–Supply factor is mapped" in m.value for m in at.info)  # no Needs/Supply category here

@@ -1,10 +1,11 @@
 """Codebook page: the code tree with definitions; add, edit, move, merge, split, delete;
-code ↔ variable map; import and export (CSV, REFI-QDA .qdc)."""
+code ↔ variable and code ↔ dimension maps; import and export (CSV, REFI-QDA .qdc)."""
 import io
 
 import streamlit as st
 
 import coding
+from coding.dimensions import DIMENSIONS, dimension_map, set_dimension_map
 from ui import state
 
 st.title("Codebook")
@@ -92,7 +93,7 @@ if not state.can("codebook"):
 
 labels = dict(zip(book["id"], book["path"]))
 tab_add, tab_edit, tab_move, tab_merge, tab_split, tab_delete, tab_map = st.tabs(
-    ["Add", "Edit", "Move", "Merge", "Split", "Delete", "Code ↔ variable"], key="cb_tab", on_change="rerun")
+    ["Add", "Edit", "Move", "Merge", "Split", "Delete", "Code ↔ variable / dimension"], key="cb_tab", on_change="rerun")
 
 with tab_add:
     with st.form("add_code", clear_on_submit=True):
@@ -183,3 +184,16 @@ with tab_map:
             variables = [v.strip() for v in text.split(",") if v.strip()]
             if state.write(coding.set_variable_map, code_id, variables) is not None:
                 st.rerun()
+    st.caption("Which collaboration dimensions the code is evidence for. The joint display of a run of "
+               "that dimension shows how the code's passages fall across the run's typical and deviant "
+               "cases, even when the code speaks to no single variable (Mark, Hole).")
+    dmap = state.read(dimension_map)
+    with st.form("dim_map_form"):
+        dims = st.multiselect("Dimensions", list(DIMENSIONS), default=dmap.get(code_id, []), key=f"dim_map_{code_id}")
+        if st.form_submit_button("Save dimensions"):
+            if state.write(set_dimension_map, code_id, dims, coder=state.coder()) is not None:
+                _done(f"{labels[code_id]}: evidence for {', '.join(dims) if dims else 'no dimension'}.")
+    overview = codable.assign(variables=[", ".join(vmap.get(i, [])) for i in codable["id"]],
+                              dimensions=[", ".join(dmap.get(i, [])) for i in codable["id"]])
+    st.dataframe(overview[["path", "variables", "dimensions", "n_codings"]], hide_index=True, width="stretch",
+                 column_config={"path": "code", "n_codings": st.column_config.NumberColumn("codings")})

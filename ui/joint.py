@@ -1,17 +1,22 @@
-"""Joint display page: side-by-side, statistics-by-themes and case-comparison displays, with the
-researcher's meta-inference (confirmation / expansion / discordance) stored per row."""
+"""Joint display page for a saved run: terms beside their passages, the dimension's codes across the
+run's case groups, the decoupling table over the three dimensions, statistics by themes and case
+comparison, with the researcher's meta-inference (confirmation / expansion / discordance) per row.
+Everything is read from saved runs (ui/run_picker); nothing is refitted here."""
 import pandas as pd
 import streamlit as st
 
 from coding.spreadsheet import to_csv_bytes
 from mixed.cases import case_table
 from mixed.comparison import case_comparison
+from mixed.decoupling import decoupling_long, decoupling_table
 from mixed.evidence import city_names
-from mixed.joint import joint_display, joint_long, unit_evidence
+from mixed.joint import JOINT_COLUMNS, joint_long, unit_evidence
 from mixed.meta import LABELS, set_meta_inference
+from mixed.run_joint import NOT_LINKED, run_joint
 from mixed.themes import GROUPINGS, themes_display, themes_long
 from report.displays import format_x
-from ui import fits, state
+from ui import state
+from ui.run_picker import pick_run, pick_runs
 
 OPTIONS = ["", *LABELS]
 BADGE = {"confirmation": "green", "expansion": "blue", "discordance": "red"}
@@ -61,37 +66,48 @@ def meta_editor(box, display: str, dimension: str, key: str, current: dict, form
 
 
 st.title("Joint display")
-st.caption("Three joint displays (Guetterman, Fetters & Creswell 2015): each model term beside the passages "
-           "coded with a code mapped to it (Codebook → Code ↔ variable); themes counted in groups of the "
-           "units with coded evidence; selected cases side by side. Record your meta-inference per row.")
+st.caption("Joint displays of a saved run (Guetterman, Fetters & Creswell 2015): each model term beside the "
+           "passages coded with a code mapped to it (Codebook → Code ↔ variable / dimension); the passages of the "
+           "dimension's codes (Mark, Hole, …) across the run's typical and deviant cases; which Needs–Supply "
+           "factors matter for which dimension; themes counted in groups of units; selected cases side by side. "
+           "Record your meta-inference per row.")
 
 dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
                                  key="joint_dimension", required=True) or "connection"
-result = fits.current(dimension)
-if result is None:
+run = pick_run(dimension, key=f"joint_run_{dimension}")
+if run is None:
     st.stop()
+result = run.result
 state.simulated_banner()
-st.caption(f"{result.dimension} · {result.model} · {result.formula} · SE: "
-           f"{result.se_labels.get(result.se_type, result.se_type)}")
+st.caption(f"Run “{md(run.info.name)}” · {result.dimension} · {result.model} · {md(result.formula)} · SE: "
+           f"{md(result.se_labels.get(result.se_type, result.se_type))}")
 
-side, themes_tab, cases_tab = st.tabs(["Side-by-side", "Statistics by themes", "Case comparison"])
+side, groups_tab, decoupling_tab, themes_tab, cases_tab = st.tabs(
+    ["Side-by-side", "Codes × case groups", "Decoupling", "Statistics by themes", "Case comparison"])
+
+with groups_tab:
+    c_groups = st.number_input("c (deviant iff |Pearson residual| > c)", 0.5, 5.0, 2.0, 0.1, key="joint_groups_c")
+joint = state.attempt(state.read, run_joint, run, c=float(c_groups), max_quotes=200)
 
 with side:
-    display = state.attempt(state.read, joint_display, result, max_quotes=10_000)
-    if display is not None:
+    if joint is not None:
+        display = pd.DataFrame(joint.terms).assign(se_label=joint.se_label, model=result.model,
+                                                   dimension=result.dimension)
+        display = display.reindex(columns=JOINT_COLUMNS)
+        display.attrs.update(formula=result.formula)
         judged = int((display["meta_inference"] != "").sum())
         st.caption(f"{judged} of {len(display)} terms judged.")
         for row in display.itertuples():
             with st.container(border=True):
                 left, mid, right = st.columns([2, 4, 3])
                 left.markdown(f"**{md(row.term)}** {badge(row.meta_inference)}")
-                left.metric("estimate", f"{row.estimate:.3f}", help="95% CI and p under the reported SE type")
+                left.metric("estimate", f"{row.estimate:.3f}", help="95% CI and p under the run's SE type")
                 left.caption(f"95% CI [{row.ci_low:.3f}, {row.ci_high:.3f}] · p = {row.p:.3g}")
                 codes = ", ".join(row.codes) if len(row.codes) else "no code mapped"
                 mid.markdown(f"Codes: {md(codes)} · {row.n_passages} passage(s)")
                 for q in row.quotes[:3]:
                     mid.text(q["quote"])
-                    mid.caption(f"— {q['cite']} ({q['code']})")
+                    mid.caption(f"— {md(q['cite'])} ({md(q['code'])})")
                 if len(row.quotes) > 3:
                     with mid.expander(f"All {len(row.quotes)} passages"):
                         st.dataframe(pd.DataFrame(row.quotes)[["cite", "code", "quote"]], hide_index=True,
@@ -104,7 +120,12 @@ with side:
         if long is not None:
             st.download_button("Download the tidy long table (CSV)", to_csv_bytes(long),
                                file_name=f"joint-side-by-side-{dimension}.csv", mime="text/csv")
+        if joint.unmapped:
+            st.info("Not shown beside any term: " + "; ".join(
+                f"{md(u['code'])} ({u['n_passages']} passage(s))" for u in joint.unmapped)
+                + ". Map each to a term or to this dimension on the Codebook page.", icon=":material/link_off:")
 
+with side:
     st.divider()
     st.subheader("One unit: observed vs predicted, with its passages")
     units = result.units
@@ -132,6 +153,78 @@ with side:
                 st.info("No coded passages for this unit yet.")
             else:
                 st.dataframe(passages, hide_index=True, width="stretch")
+
+with groups_tab:
+    if joint is not None:
+        unit_word = "cities" if joint.level == "city" else "pairs"
+        sizes = joint.group_sizes
+        rule = (f"A passage counts for a {'city' if joint.level == 'city' else 'pair'} when its coding is linked to it"
+                + (" or to a pair that contains it" if joint.level == "city" else "")
+                + "; it is counted once in every group one of its units falls in.")
+        st.caption(f"Codes mapped to {dimension} (Codebook → Code ↔ variable / dimension) against the run's "
+                   f"{sum(sizes['fit_group'].values()):,} {unit_word}: typical iff |Pearson residual| ≤ {joint.c:g}, "
+                   f"deviant otherwise (Lieberman 2005). {rule}")
+        if not joint.codes:
+            st.info(f"No code is mapped to {dimension} yet: map Mark, Hole or your own codes to it on the "
+                    "Codebook page.")
+        for code in joint.codes:
+            with st.container(border=True):
+                st.markdown(f"**{md(code['code'])}** · {code['n_passages']} passage(s): {code['n_linked']} linked to "
+                            f"the run's {unit_word}, {code['n_not_linked']} {NOT_LINKED}")
+                rows = []
+                for facet, title in (("fit_group", "fit"), ("direction", "direction"), ("tie", "tie")):
+                    for value, n in code["counts"][facet].items():
+                        rows.append({"facet": title, "group": value, "passages": n,
+                                     f"{unit_word} in the run": sizes[facet][value]})
+                st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+                for group, n in code["counts"]["group"].items():
+                    if not n:
+                        continue
+                    with st.expander(f"{group}: {n} passage(s), {sizes['group'][group]:,} {unit_word}"):
+                        st.caption("Units with passages: " + md(", ".join(code["units"][group])))
+                        for q in code["quotes"][group]:
+                            st.text(q["quote"])
+                            st.caption(f"— {md(q['cite'])} · {md(', '.join(q['link_labels']))}")
+                if code["n_not_linked"]:
+                    with st.expander(f"{NOT_LINKED}: {code['n_not_linked']} passage(s)"):
+                        for q in code["quotes"][NOT_LINKED]:
+                            st.text(q["quote"])
+                            st.caption(f"— {md(q['cite'])}" + (f" · {md(', '.join(q['link_labels']))}"
+                                                                if q["link_labels"] else ""))
+        if joint.unmapped:
+            st.subheader("Codes this display cannot place")
+            st.dataframe(pd.DataFrame(joint.unmapped)[["code", "n_passages", "hint"]], hide_index=True,
+                         width="stretch")
+
+with decoupling_tab:
+    st.caption("Which Needs–Supply factors matter for which dimension: one saved run per dimension, each "
+               "cell under that run's own SE type. The dimensions decouple when different factors are "
+               "significant for breadth, connection and degree.")
+    chosen = pick_runs("joint_decoupling")
+    if chosen:
+        long_d = state.attempt(state.read, decoupling_long, chosen)
+        if long_d is not None:
+            wide = decoupling_table(None, long=long_d)
+            dims = [d for d in ("breadth", "connection", "degree") if f"{d} estimate" in wide.columns]
+            shown = pd.DataFrame({"factor": list(wide.index), "passages": wide["n_passages"].astype(int).tolist()})
+            for d in dims:
+                cell = []
+                for _, r in wide.iterrows():
+                    if r[f"{d} term"] is None:
+                        cell.append("— not in the model")
+                    else:
+                        cell.append(f"{r[f'{d} estimate']:.3f}{r[f'{d} mark']} "
+                                    f"[{r[f'{d} ci_low']:.3f}, {r[f'{d} ci_high']:.3f}] ({r[f'{d} term']})")
+                shown[f"{d}: {wide.attrs['runs'][d]}"] = cell
+                shown[f"{d}: significant?"] = wide[f"{d} significant"].tolist()
+            if wide.empty:
+                st.info("No Needs–Supply factor is mapped to a term of these runs: map the codes under Needs and "
+                        "Supply to model variables on the Codebook page.")
+            st.dataframe(shown, hide_index=True, width="stretch")
+            st.caption("* p < 0.05, ** p < 0.01, *** p < 0.001; 95% CI. SE: " + "; ".join(
+                f"{d}: {md(wide.attrs['se_labels'][d])}" for d in dims))
+            st.download_button("Download the decoupling table (CSV)", to_csv_bytes(long_d),
+                               file_name="decoupling.csv", mime="text/csv", key="decoupling_csv")
 
 with themes_tab:
     g1, g2 = st.columns([3, 1])
