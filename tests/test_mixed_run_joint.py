@@ -165,3 +165,30 @@ def test_cli_joint_json_and_errors(demo):
     assert "map it to a term or to this dimension" in text_out.stdout
     bad = subprocess.run(cmd[:-1] + ["no such run"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert bad.returncode != 0 and bad.stderr.startswith("error: There is no run called") and "Traceback" not in bad.stderr
+
+
+def test_joint_page_on_the_demo_shows_mark_and_the_decoupling(demo, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    engine, path = demo
+    monkeypatch.setenv("TANDEM_PROJECT", str(path))
+    monkeypatch.setenv("TANDEM_CODER", "tester")
+    at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
+    at.run()
+    at.switch_page("ui/joint.py")
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.exception] + [e.value for e in at.error]
+    assert at.selectbox(key="joint_run_connection").value == RUN_NAMES["connection"]
+    assert any(m.value.startswith("**Mark** · 10 passage(s)") for m in at.markdown)
+    with store.session_scope(engine) as s:
+        run = runs.load_run(s, RUN_NAMES["connection"])
+        want = _independent_counts(s, run, "Mark", 2.0)
+    mark_counts = [df.value for df in at.dataframe if "facet" in df.value.columns][0]  # Mark is the first code
+    got = {g: int(n) for g, n in zip(mark_counts["group"], mark_counts["passages"]) if n}
+    assert got == want["counts"]
+    table = next(df.value for df in at.dataframe if "degree: significant?" in df.value.columns)
+    row = table[table["factor"] == "Organizational needs"].iloc[0]
+    assert row["degree: significant?"] == "significant at 5%"
+    with store.session_scope(engine) as s:
+        est = runs.load_run(s, RUN_NAMES["degree"]).result.params["capital_any"]
+    assert row[f"degree: {RUN_NAMES['degree']}"].startswith(f"{est:.3f}")
