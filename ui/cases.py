@@ -1,74 +1,117 @@
-"""Cases page: typical and deviant cities and dyads from Pearson residuals, with their evidence."""
+"""Cases page: the cases one rule selects from a saved run, with names, one case type each, coded
+passages and quotes; tick cases into the fieldwork worklist. Library: ``mixed.case_views``,
+``mixed.worklist``; statistics: ``quant.case_select``."""
 import streamlit as st
 
 from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
-from mixed.cases import add_evidence, advertised_not_implemented
-from quant import data as qdata
-from quant.cases import select_cases
-from ui import fits, state
+from mixed.case_views import ADVERTISED_RULE, VIEW_RULES, VIEW_TITLES, case_view
+from mixed.worklist import add_cases
+from ui import state
+from ui.run_picker import pick_run
 
 st.title("Cases")
-st.caption("Nested analysis (Lieberman 2005): typical cases (smallest |r|) for model-testing fieldwork, deviant "
-           "cases (|r| > c) for model-building. r is the Pearson residual of the chosen model.")
+st.caption("Case selection from a saved run (Seawright & Gerring 2008; Lieberman 2005's nested analysis): "
+           "typical cases test the model in the field, deviant cases build it. r is the run's Pearson residual. "
+           "Tick cases to put them on the fieldwork worklist.")
 
-dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
-                                 key="cases_dimension", required=True) or "connection"
-c1, c2, c3 = st.columns(3)
-c = c1.number_input("Deviance threshold c (|r| > c)", 0.5, 5.0, 2.0, 0.1)
-n_typical = c2.number_input("Typical cases to list", 1, 50, 5)
-only_evidence = c3.toggle("Only cases with coded passages", value=False)
-result = fits.current(dimension)
-if result is None:
+rule = st.selectbox("Rule", VIEW_RULES, index=VIEW_RULES.index("deviant") if "deviant" in VIEW_RULES else 0,
+                    format_func=lambda r: VIEW_TITLES.get(r, r), key="cases_rule")
+if rule == ADVERTISED_RULE:
+    dimension = "breadth"
+    st.caption("Cities with many agreements (breadth in the top quartile) but few services per partner (mean "
+               "degree in the bottom quartile), with their passages coded Mark first. A breadth run, if saved, "
+               "adds predicted values.")
+else:
+    dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
+                                     key="cases_dimension", required=True) or "connection"
+run = pick_run(dimension, key=f"cases_run_{dimension}")
+if run is None and rule != ADVERTISED_RULE:
     st.stop()
 state.simulated_banner()
-# every unit classified once (typical / deviant / other), with its evidence counted once
-selected = state.attempt(select_cases, result, c=c, n_typical=int(n_typical), include_other=True)
-every = None if selected is None else state.attempt(state.read, add_evidence, selected)
-if every is None:
-    st.stop()
-table = every[every["case_type"] != "other"]
 
-rule = table["rule"].iloc[0] if len(table) else ""
-evidence = int((~table["no_evidence"]).sum())
-st.caption(f"{len(table)} cases listed · {evidence} already have coded passages · rule: {rule}")
-columns = [col for col in table.columns if col not in ("rule",)]
+params: dict = {}
+if run is not None and rule != ADVERTISED_RULE:
+    from quant.case_select import covariate_choices
+
+    choices = covariate_choices(run)
+    c1, c2, c3 = st.columns(3)
+    n_all = c1.toggle("Every eligible case", value=False, key="cases_all")
+    params["n"] = None if n_all else int(c1.number_input("Cases to list", 1, 500, 10, key="cases_n"))
+    if rule in ("typical", "deviant"):
+        params["threshold"] = float(c2.number_input("Cut-off c (deviant iff |r| > c)", 0.1, 10.0, 2.0, 0.1,
+                                                    key="cases_c"))
+    if rule in ("extreme_x", "pathway", "similar", "different"):
+        if not choices:
+            st.info("This run has no explanatory variables to choose from.")
+            st.stop()
+        label = {"extreme_x": "Variable", "pathway": "Variable dropped from the reduced model"}.get(rule, "Key variable")
+        params["variable"] = c2.selectbox(label, choices, key=f"cases_var_{rule}")
+    if rule == "pathway":
+        reduced = c3.text_input("Or the reduced model's formula", "", key="cases_reduced",
+                                help="Leave empty to drop the variable above from the run's formula.").strip()
+        params["reduced"] = reduced or None
+    if rule in ("similar", "different"):
+        rest = [c for c in choices if c != params.get("variable")]
+        params["controls"] = c3.multiselect("Controls", rest, default=rest, key=f"cases_controls_{rule}") or None
+    if run.info.model in ("logit", "probit"):
+        pick = st.segmented_control("Units", ["all", "ties", "non-ties"], default="all", key="cases_outcome") or "all"
+        params["outcome"] = {"ties": "tie", "non-ties": "non-tie"}.get(pick)
+
+view = state.attempt(state.read, case_view, run, rule, **params)
+if view is None:
+    st.stop()
+for note in view.attrs.get("notes") or []:
+    st.caption(str(note))
+shown = view.attrs.get("shown") or ["case", "case_type", "observed", "predicted", "residual", "n_passages"]
+evidence = int((~view["no_evidence"]).sum()) if len(view) else 0
+st.caption(f"{len(view)} cases listed · {evidence} have coded passages · "
+           f"{int(view['on_worklist'].sum()) if len(view) else 0} already on the worklist")
+if view.empty:
+    st.info("No case meets this rule.")
+    st.stop()
+
+table = view[shown].copy()
+table.insert(0, "tick", view["on_worklist"].to_numpy())
+config = {
+    "tick": st.column_config.CheckboxColumn("worklist", help="Tick to put the case on the fieldwork worklist."),
+    "case": st.column_config.TextColumn("case"),
+    "case_type": st.column_config.TextColumn("case type"),
+    "observed": st.column_config.NumberColumn("observed", format="%.3g"),
+    "predicted": st.column_config.NumberColumn("predicted", format="%.3g"),
+    "residual": st.column_config.NumberColumn("Pearson residual", format="%.2f"),
+    "mean_degree": st.column_config.NumberColumn("mean degree", format="%.1f"),
+    "total_items": st.column_config.NumberColumn("service items", format="%d"),
+    "n_passages": st.column_config.NumberColumn("coded passages"),
+    "n_mark": st.column_config.NumberColumn("Mark passages"),
+    "no_evidence": st.column_config.CheckboxColumn("no evidence yet"),
+    "quote_text": st.column_config.TextColumn("top quotes", width="large"),
+    "on_worklist": st.column_config.CheckboxColumn("on worklist"),
+}
+edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config,
+                        disabled=[c for c in table.columns if c != "tick"], key=f"cases_editor_{rule}_{dimension}")
+new = view[edited["tick"].to_numpy() & ~view["on_worklist"].to_numpy()]
+if st.button(f"Add {len(new)} ticked case(s) to the worklist", disabled=new.empty or not state.can("memo"),
+             type="primary", key="cases_add", help="Unticking a case here does not remove it; use the Worklist page."):
+    new.attrs = dict(view.attrs)
+    done = state.write(add_cases, new, run=view.attrs.get("run_id"), rule=rule, by=state.coder())
+    if isinstance(done, list):
+        for d in done:
+            (st.success if d["added"] else st.info)(d["message"])
+
+with_quotes = view[view["n_passages"] > 0]
+if len(with_quotes):
+    st.subheader("Quotes")
+    for row in with_quotes.itertuples(index=False):
+        with st.expander(f"{row.case} — {row.case_type} · {row.n_passages} coded passage(s)"):
+            for q in row.quotes:
+                st.text(q["quote"])  # literal: a quote is data, never markup
+                st.caption(f"{q['cite']} · {q['code']}")
+
 d1, d2, _ = st.columns([1, 1, 3])
-d1.download_button("Download CSV", to_csv_bytes(table), f"cases-{dimension}.csv", "text/csv", key="cases_csv",
-                   icon=":material/download:", help="Every listed case with its rule; UTF-8 for Excel, and a cell "
-                   "that a spreadsheet would run as a formula starts with '.")
-d2.download_button("Download XLSX", to_xlsx_bytes(table, sheet=f"cases {dimension}"), f"cases-{dimension}.xlsx",
+export = view[shown]
+d1.download_button("Download CSV", to_csv_bytes(export), f"cases-{rule}.csv", "text/csv", key="cases_csv",
+                   icon=":material/download:", help="UTF-8 for Excel; a cell a spreadsheet would run as a formula "
+                   "starts with '.")
+d2.download_button("Download XLSX", to_xlsx_bytes(export, sheet=f"cases {rule}"), f"cases-{rule}.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cases_xlsx",
                    icon=":material/download:")
-config = {"no_evidence": st.column_config.CheckboxColumn("no evidence yet"),
-          "n_passages": st.column_config.NumberColumn("passages")}
-for kind in ["deviant", "typical"]:
-    part = table[table["case_type"] == kind]
-    if only_evidence:
-        part = part[~part["no_evidence"]]
-    st.subheader(f"{kind.capitalize()} cases ({len(part)})")
-    if part.empty:
-        st.info(f"No {kind} cases under this rule{' with coded passages' if only_evidence else ''}.")
-    else:
-        st.dataframe(part[columns], hide_index=True, width="stretch", column_config=config)
-
-st.subheader("Every unit with coded passages")
-st.caption("Where the units your passages speak about sit in the model: residual and case type under the rule above.")
-with_ev = every[every["n_passages"] > 0].sort_values("abs_r", ascending=False)
-if with_ev.empty:
-    st.info("No coded passage is linked to a unit of this model yet.")
-else:
-    st.dataframe(with_ev[columns], hide_index=True, width="stretch", column_config=config)
-
-if dimension == "breadth":
-    st.subheader("Advertised partners, few services")
-    dyads = state.read(qdata.dyad_frame)
-    if {"connection", "degree"} <= set(dyads.columns):
-        adv = state.attempt(state.read, advertised_not_implemented, dyads)
-        if adv is not None:
-            if len(adv):
-                st.caption(str(adv["rule"].iloc[0]))
-                st.dataframe(adv.drop(columns=["rule"]), hide_index=True, width="stretch", column_config=config)
-            else:
-                st.info("No city meets the rule.")
-    else:
-        st.info("Needs dyad variables 'connection' and 'degree'.")
