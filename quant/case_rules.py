@@ -35,7 +35,7 @@ from scipy import stats
 from quant.errors import QuantError
 
 __all__ = ["case_table", "order_by", "typical", "deviant", "deviant_residstd", "deviant_predint",
-           "overpredicted", "underpredicted", "extreme_x", "extreme_y", "case_label", "leverage"]
+           "overpredicted", "underpredicted", "extreme_x", "extreme_y", "case_label", "case_labels", "leverage"]
 
 BASE = ("observed", "predicted", "residual")
 
@@ -344,3 +344,42 @@ def case_label(row, rule: str, binary: bool) -> str:
         kind = "most-similar" if rule == "similar" else "most-different"
         return f"{kind} pair {int(get('pair', get('rank', 0)) or 0)}"
     raise QuantError(f"unknown case-selection rule {rule!r}.")
+
+
+def case_labels(frame: pd.DataFrame, rule: str, binary: bool) -> list[str]:
+    """:func:`case_label` for every row of a rule's frame, vectorized where it matters (rules
+    whose label depends only on the outcome class, the status and the sign of the residual);
+    identical to calling :func:`case_label` row by row."""
+    if not len(frame):
+        return []
+    if rule in ("typical", "deviant", "overpredicted", "underpredicted"):
+        tie = frame["observed"].to_numpy(float) >= 0.5 if binary else np.zeros(len(frame), bool)
+        pos = frame["residual"].to_numpy(float) > 0
+        if rule in ("typical", "deviant"):
+            st = frame["status"].to_numpy(object) if "status" in frame.columns else np.full(len(frame), rule, object)
+            st = np.where(np.isin(st, ["typical", "deviant"]), st, rule)
+            dev = st == "deviant"
+            if binary:
+                out = np.where(dev, np.where(tie, "deviant tie (unexpected collaboration)",
+                                             "deviant non-tie (missing expected collaboration)"),
+                               np.where(tie, "typical tie", "typical non-tie"))
+            else:
+                out = np.where(dev, np.where(pos, "deviant (under-predicted)", "deviant (over-predicted)"), "typical")
+        elif rule == "overpredicted":
+            out = np.where(binary & ~tie, "over-predicted non-tie (missing expected collaboration)", "over-predicted")
+        else:
+            out = np.where(binary & tie, "under-predicted tie (unexpected collaboration)", "under-predicted")
+        return [str(x) for x in out]
+    if rule in ("extreme_x", "extreme_y"):
+        var = frame["variable"].astype(str).to_numpy() if "variable" in frame.columns else \
+            np.full(len(frame), "the outcome" if rule == "extreme_y" else "x")
+        sdu = frame["sd_units"].to_numpy(float) if "sd_units" in frame.columns else np.full(len(frame), np.nan)
+        # Format each distinct (variable, SD) once: the same strings case_label builds.
+        keys = pd.DataFrame({"v": var, "z": sdu})
+        uniq = keys.drop_duplicates()
+        text = {(v, z if np.isfinite(z) else "nan"): (
+            f"extreme on {v}" if not np.isfinite(z) else
+            f"extreme on {v} ({z:+.1f} SD {'above' if z >= 0 else 'below'} the mean)")
+            for v, z in zip(uniq["v"], uniq["z"])}
+        return [text[(v, z if np.isfinite(z) else "nan")] for v, z in zip(var, sdu)]
+    return [case_label(r, rule, binary) for r in frame.to_dict("records")]

@@ -274,7 +274,7 @@ def similar_pairs(table: pd.DataFrame, controls, key, *, key_name: str, metric: 
     key = np.asarray(key, dtype=float)
     if discrete is None:
         discrete = len(np.unique(key)) <= 10
-    i, j = pair_candidates(W, kind="similar", groups=key if discrete else None, k=max(10, n or 0))
+    i, j = pair_candidates(W, kind="similar", groups=key if discrete else None, k=max(10, min(n or 0, 50)))
     dist = np.sqrt(np.einsum("ij,ij->i", W[i] - W[j], W[i] - W[j]))
     delta = np.abs(key[i] - key[j])
     keep = delta > 0

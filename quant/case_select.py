@@ -20,7 +20,11 @@ from quant import case_rules as cr
 from quant.case_rules import case_label
 from quant.errors import QuantError
 
-__all__ = ["RULES", "select_run_cases", "case_label", "DEFAULT_C", "RULE_TITLES"]
+__all__ = ["RULES", "select_run_cases", "case_label", "DEFAULT_C", "RULE_TITLES", "MAX_PAIRS",
+           "covariate_choices", "resolve_variable", "variable_label"]
+
+#: Pairs returned by similar/different when n is None.
+MAX_PAIRS = 500
 
 #: Every rule ``select_run_cases`` knows, in the order the views list them.
 RULES = ("typical", "deviant", "extreme_x", "extreme_y", "overpredicted", "underpredicted",
@@ -100,6 +104,16 @@ def resolve_variable(run, variable, *, what: str = "variable") -> str:
     raise QuantError(f"Unknown {what} {variable!r} for the run '{run.info.name}'; choose one of: {', '.join(cols)}.")
 
 
+def variable_label(run, column: str) -> str:
+    """How the researcher wrote a covariate column in the formula: ``sum_log_pop`` → ``sum(log_pop)``
+    for a node-attribute operator term; other columns as they are."""
+    for term in run.result.meta.get("operators") or []:
+        m = re.fullmatch(r"\s*(\w+)\s*\(\s*(\w+)\s*\)\s*", str(term))
+        if m and f"{m.group(1)}_{m.group(2)}" == column:
+            return f"{m.group(1)}({m.group(2)})"
+    return column
+
+
 def _names(session, codes) -> dict[str, str]:
     import store
 
@@ -113,17 +127,21 @@ def _names(session, codes) -> dict[str, str]:
 def _add_names(session, frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     """Insert city names after the ids: ``name`` (cities) or ``name_a``, ``name_b`` (dyads), and
     ``case`` (e.g. 广州市–佛山市); pair rules also get ``partner_case``."""
-    names = _names(session, set().union(*(set(frame[c].astype(str)) for c in ids)) if len(frame) else set())
+    names = _names(session, {str(c) for col in ids for c in pd.unique(frame[col])} if len(frame) else set())
 
     def show(code: str) -> str:
         return names.get(code, code)
 
+    def column(col: str) -> pd.Series:
+        codes = frame[col].astype(str)
+        return codes.map(names).fillna(codes).astype(object)
+
     if ids == ["city"]:
-        frame.insert(1, "name", frame["city"].astype(str).map(show))
+        frame.insert(1, "name", column("city"))
         frame.insert(2, "case", frame["name"])
     else:
-        frame.insert(2, "name_a", frame["city_a"].astype(str).map(show))
-        frame.insert(3, "name_b", frame["city_b"].astype(str).map(show))
+        frame.insert(2, "name_a", column("city_a"))
+        frame.insert(3, "name_b", column("city_b"))
         frame.insert(4, "case", frame["name_a"] + "–" + frame["name_b"])
     if "partner" in frame.columns:
         frame["partner_case"] = frame["partner"].astype(str).map(lambda k: "–".join(show(c) for c in k.split("|")))
@@ -165,6 +183,24 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         similar/different: the control covariates (default: every covariate but ``variable``).
     outcome : {"tie", "non-tie"}, optional
         Binary runs only: keep ties or non-ties (e.g. typical ties).
+
+    Notes
+    -----
+    Rules: typical = smallest |r| with |r| ≤ c; deviant = |r| > c, largest first (Lieberman
+    2005; Tandem's GLM form of Rohlfing & Starke 2013); over-/under-predicted = most negative /
+    most positive r; extreme_x / extreme_y = |x − x̄| / |y − ȳ| (Seawright 2016), with the
+    signed difference and its size in SDs; influential = Cook's distance (breadth GLMs, expected
+    information, Williams 1987) or exact delete-a-city refits ranked by max_k |Δβ_k|/SE_k (dyad
+    models, quant.md §4.4); pathway = Weller & Barnes |e_red| − |e_full| and Gerring
+    |e_red − e_full| with type "yes" iff |e_red| > |e_full| (MMRcaseselection), on Pearson
+    residuals, ranked by the Weller & Barnes value.
+    Most-similar (Seawright & Gerring 2008): pairs close on the controls and different on the
+    key: D = Mahalanobis distance between the standardized controls (inverse correlation
+    matrix), Δ = |key_i − key_j| with key the outcome (exploratory) or ``variable``
+    (estimating); score Δ/(1 + D), Δ > 0. Most-different: far apart on the controls and alike on
+    the outcome: score D/(1 + ΔY); with a discrete outcome only pairs with equal outcomes. Above
+    ``quant.case_rules_more.EXACT_PAIRS_MAX`` units the candidate pairs are searched (nearest
+    neighbours; the most outlying units), and ``attrs["notes"]`` says so.
 
     Returns
     -------
@@ -216,7 +252,7 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         if keep is not None:
             values = values[keep]
         params["variable"] = col
-        frame = cr.extreme_x(sub, values, col, n=n)
+        frame = cr.extreme_x(sub, values, variable_label(run, col), n=n)
     elif rule == "extreme_y":
         name = str(run.result.meta.get("outcome") or run.info.dimension)
         frame = cr.extreme_y(sub, variable=name, n=n)
@@ -231,7 +267,7 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
     frame = _add_names(session, frame.reset_index(drop=True), ids)
     # A city of a dyad model (influential) is not a tie or a non-tie.
     as_binary = binary and ids != ["city"]
-    frame["label"] = [case_label(r, rule, as_binary) for r in frame.to_dict("records")] if len(frame) else []
+    frame["label"] = cr.case_labels(frame, rule, as_binary)
     frame.attrs = {
         "rule": rule, "parameters": params, "run": run.info.name, "run_id": run.info.id,
         "dimension": run.info.dimension, "model": run.info.model, "binary": binary,

@@ -29,35 +29,37 @@ from quant.errors import QuantError
 __all__ = ["select", "reduced_formula"]
 
 
-def _status(session, run) -> dict:
-    from quant import runs
-
-    return runs.run_status(session, run.info.name)
-
-
-def _fit(md, run, *, full_options: bool):
+def _fit(md, run, *, se=None):
     from quant.analysis import fit_prepared
     from quant.runs import FIT_OPTIONS
 
     opts = {k: v for k, v in (run.info.settings or {}).items() if k in FIT_OPTIONS and v is not None}
-    if "se" in opts and isinstance(opts["se"], list):
+    if isinstance(opts.get("se"), list):
         opts["se"] = tuple(opts["se"])
-    if not full_options:
-        opts.pop("se", None)
+    if se is not None:
+        opts["se"] = se
     return fit_prepared(md, **opts)
+
+
+def _current(session, run) -> tuple:
+    """(md, stale, notes): the run's specification on the current data, and whether that data
+    differs from the data the run was fitted on (its fingerprint, as ``quant.runs.run_status``)."""
+    from quant import runs
+    from quant.run_data import fingerprint
+
+    md = runs.run_model_data(session, run.info)
+    stale = fingerprint(md) != run.info.fingerprint
+    notes = []
+    if stale:
+        notes.append(f"The data changed since the run '{run.info.name}' was fitted; the cases below come from "
+                     "a refit on the current data.")
+    return md, stale, notes
 
 
 def _current_fit(session, run) -> tuple:
     """(result, md, stale, notes): the run's specification fitted on the current data."""
-    from quant import runs
-
-    status = _status(session, run)
-    md = runs.run_model_data(session, run.info)
-    result = _fit(md, run, full_options=True)
-    notes = []
-    if status.get("stale"):
-        notes.append(f"{status['message']} The cases below come from a refit on the current data.")
-    return result, md, bool(status.get("stale")), notes
+    md, stale, notes = _current(session, run)
+    return _fit(md, run), md, stale, notes
 
 
 # ------------------------------------------------------------------ pathway
@@ -107,6 +109,27 @@ def reduced_formula(formula: str, variable: str) -> str:
     return f"{lhs.strip()} ~ {' + '.join(kept) if kept else '1'}"
 
 
+def _reduced_data(md, info, variable):
+    """The run's ModelData with ``variable``'s terms dropped from the written and the rewritten
+    formula (and the hurdle zero part), so the operator columns are not built again."""
+    import dataclasses
+
+    from quant.analysis import Spec
+
+    written = reduced_formula(info.formula, variable)
+    design = reduced_formula(md.design_formula, variable)
+    zero_w, zero_d = md.zero_formula, md.zero_design_formula
+    if zero_d:
+        try:
+            zero_d = reduced_formula("y ~ " + zero_d, variable).split("~", 1)[1].strip()
+            zero_w = reduced_formula("y ~ " + zero_w.split("~", 1)[-1], variable).split("~", 1)[1].strip()
+        except QuantError:
+            pass
+    ops = [(op, v) for op, v in md.operators if _norm(f"{op}({v})") != _norm(variable)]
+    return written, dataclasses.replace(md, spec=Spec(md.spec.dimension, md.spec.model, written), design_formula=design,
+                                        zero_formula=zero_w, zero_design_formula=zero_d, operators=ops)
+
+
 def _pathway(session, run, sub, outcome, *, variable, reduced, n):
     from quant.analysis import model_data
 
@@ -114,33 +137,28 @@ def _pathway(session, run, sub, outcome, *, variable, reduced, n):
     if reduced is None and variable is None:
         terms = [t for t in _split_terms(info.formula.split("~", 1)[1]) if t not in ("1", "0")]
         raise QuantError(f"pathway needs the variable to drop or a reduced formula; choose one of: {', '.join(terms)}.")
+    md, stale, notes = _current(session, run)
     if reduced is not None:
         red = str(reduced).strip()
         if "~" not in red:
             red = f"{info.formula.split('~', 1)[0].strip()} ~ {red}"
         label = variable or "the dropped terms"
-        zero_red = info.zero_formula
+        md_red = model_data(session, info.dimension, model=info.model, formula=red, zero_formula=info.zero_formula)
     else:
-        red = reduced_formula(info.formula, variable)
+        red, md_red = _reduced_data(md, info, variable)
         label = variable
-        zero_red = info.zero_formula
-        if info.zero_formula:
-            try:
-                zero_red = reduced_formula("y ~ " + info.zero_formula.split("~", 1)[-1], variable).split("~", 1)[1].strip()
-            except QuantError:
-                pass
-    full, md, stale, notes = _current_fit(session, run)
-    md_red = model_data(session, info.dimension, model=info.model, formula=red, zero_formula=zero_red)
-    red_res = _fit(md_red, run, full_options=True)
     ids = sub.attrs["id_columns"]
-    fu = full.units[ids + ["y", "fitted", "pearson"]].copy()
+    # The full model: the run itself, unless the data changed (then refitted like the reduced one).
+    full_units = _fit(md, run, se=("model",)).units if stale else run.units
+    red_res = _fit(md_red, run, se=("model",))
+    fu = full_units[ids + ["y", "fitted", "pearson"]].copy()
     ru = red_res.units[ids + ["pearson"]].rename(columns={"pearson": "reduced"})
     for c in ids:
         fu[c], ru[c] = fu[c].astype(str), ru[c].astype(str)
     both = fu.merge(ru, on=ids, how="inner")
     if len(both) < len(fu):
         notes.append(f"{len(fu) - len(both)} unit(s) of the full model are missing from the reduced one and are left out.")
-    rtype = str(full.meta.get("residual") or "Pearson residual")
+    rtype = str(run.result.meta.get("residual") or "Pearson residual")
     table = cr.case_table(both[ids], both["y"], both["fitted"], both["pearson"], rtype)
     if outcome is not None:  # tie / non-tie, on the current data
         mask = (table["observed"].to_numpy() >= 0.5) == (outcome == "tie")
@@ -242,6 +260,12 @@ def _matching(run, sub, keep, rule, *, variable, controls, n):
     if not ctrl:
         raise QuantError("Matching needs at least one numeric control variable; the run has none besides the key variable.")
     C = np.column_stack([cov[c].to_numpy(float) for c in ctrl])
+    notes = []
+    if n is None:
+        from quant.case_select import MAX_PAIRS
+
+        n = MAX_PAIRS
+        notes.append(f"At most {MAX_PAIRS} pairs are listed.")
     outcome_name = str(run.result.meta.get("outcome") or run.info.dimension)
     if rule == "similar":
         if key_col is not None:
@@ -251,10 +275,12 @@ def _matching(run, sub, keep, rule, *, variable, controls, n):
             frame = crm.similar_pairs(sub, C, key, key_name=key_col, n=n)
         else:
             frame = crm.similar_pairs(sub, C, sub["observed"].to_numpy(float), key_name=outcome_name, n=n)
+            notes.append("These pairs differ on the outcome, which suits exploratory work (finding causes); to "
+                         "estimate a variable's effect choose pairs that differ on that variable instead "
+                         "(Seawright & Gerring 2008).")
     else:
         frame = crm.different_pairs(sub, C, sub["observed"].to_numpy(float), key_name=outcome_name, n=n)
     params = {"controls": ctrl, "metric": "mahalanobis", "key": key_col or outcome_name}
-    notes = []
     if len(sub) > crm.EXACT_PAIRS_MAX:
         notes.append(f"With {len(sub)} cases not every pair is scored: candidates are each case's nearest "
                      "neighbours (most-similar) or the most outlying cases (most-different).")

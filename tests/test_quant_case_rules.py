@@ -248,6 +248,20 @@ def test_glm_cooks_distance_matches_statsmodels(family):
     np.testing.assert_allclose(got["cooks"], res.resid_pearson**2 * h / (3 * (1 - h) ** 2), rtol=1e-6)
 
 
+def test_binomial_with_trials_cooks_distance_matches_statsmodels():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(11)
+    X = np.column_stack([np.ones(60), rng.normal(size=60)])
+    m = np.full(60, 29.0)
+    y = rng.binomial(29, 1 / (1 + np.exp(-(-1.0 + 0.5 * X[:, 1])))).astype(float)
+    res = sm.GLM(np.column_stack([y, m - y]), X, family=sm.families.Binomial()).fit()
+    infl = res.get_influence()
+    got = crm.glm_influence(X, y, m * res.fittedvalues, family="binomial", trials=m)
+    np.testing.assert_allclose(got["leverage"], infl.hat_matrix_diag, rtol=1e-7)
+    np.testing.assert_allclose(got["cooks"], infl.cooks_distance[0], rtol=1e-6)
+
+
 def test_similar_and_different_pairs_by_hand():
     # Five units, one control; unit ids a..e.
     ids = pd.DataFrame({"city": list("abcde")})

@@ -110,7 +110,7 @@ def test_extreme_on_x_and_y(project):
     assert list(zip(got["city_a"], got["city_b"])) == list(zip(d["city_a"].to_numpy()[order], d["city_b"].to_numpy()[order]))
     sd_units = (x[order[0]] - x.mean()) / x.std(ddof=1)
     where = "above" if sd_units > 0 else "below"
-    assert got["label"].iloc[0] == f"extreme on sum_log_pop ({sd_units:+.1f} SD {where} the mean)"
+    assert got["label"].iloc[0] == f"extreme on sum(log_pop) ({sd_units:+.1f} SD {where} the mean)"
     assert got.attrs["parameters"]["variable"] == "sum_log_pop"
     # Breadth: |y − ȳ| with y the number of partner cities, counted here from the dyads.
     conn = d[d["connection"] == 1]
@@ -239,7 +239,15 @@ def test_stale_run_says_so_for_refitting_rules(tmp_path):
     eng.dispose()
 
 
-def test_case_label_from_run_rows(project):
-    dev = _select(project, _run(project, "conn"), "deviant", n=None)
-    for row in dev.to_dict("records"):
-        assert case_label(row, "deviant", True) == row["label"]
+@pytest.mark.parametrize("rule", ["typical", "deviant", "overpredicted", "underpredicted", "extreme_x", "extreme_y"])
+def test_case_label_from_run_rows(project, rule):
+    """The vectorized labels of select_run_cases equal case_label row by row, one per case."""
+    for name, binary in (("conn", True), ("breadth", False)):
+        run = _run(project, name)
+        kw = {"variable": run.covariates().columns[-1]} if rule == "extreme_x" else {}
+        got = _select(project, run, rule, n=None, threshold=1.0 if rule in ("typical", "deviant") else None, **kw)
+        assert len(got)
+        for row in got.to_dict("records"):
+            assert case_label(row, rule, binary) == row["label"]
+        if binary and rule == "typical":
+            assert set(got["label"]) == {"typical tie", "typical non-tie"}
