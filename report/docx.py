@@ -2,7 +2,8 @@
 
 ``render_docx`` lays out a context of ``report.draft.build_context``: title, the simulated-
 outcomes banner, data and methods (each saved run named with its fingerprint and date, stale runs
-flagged), the runs side by side (decoupling table), per dimension a regression table in the journal layout
+flagged), the runs side by side (the decoupling table of Needs–Supply factors, and every estimate), per
+dimension a regression table in the journal layout
 (rules above and below the header and the table, a rule above N / Nodes / log-likelihood, no
 vertical rules), the side-by-side joint display, the statistics-by-themes display and the case
 comparison (Guetterman, Fetters & Creswell 2015) with rows coloured by meta-inference
@@ -114,13 +115,14 @@ def _worklist(doc, w: dict, font: str) -> None:
             _quotes(doc, r["quotes"], font)
 
 
-def _regression(doc, table: dict, font: str, extra: str = "") -> None:
+def _regression(doc, table: dict, font: str, header_first: bool = False) -> None:
     cols, rows, n_coef = table["columns"], table["rows"], table["n_coef_rows"]
     t = doc.add_table(rows=1, cols=len(cols))
     table_rules(t, top=12, bottom=12)
     for j, name in enumerate(cols):
         cell = t.rows[0].cells[j]
-        add_run(cell.paragraphs[0], "" if j == 0 else name, bold=True, size=9, east_asia=font)
+        add_run(cell.paragraphs[0], name if j == 0 and header_first else "" if j == 0 else name, bold=True, size=9,
+                east_asia=font)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
         cell_rules(cell, bottom=6)
     for i, values in enumerate(rows):
@@ -132,7 +134,7 @@ def _regression(doc, table: dict, font: str, extra: str = "") -> None:
             if i == n_coef:
                 cell_rules(cells[j], top=6)
     set_widths(t, [5.0] + [4.5] * (len(cols) - 1))
-    _para(doc, ("Note. ", {"italic": True}), table["note"] + extra, font=font, size=9)
+    _para(doc, ("Note. ", {"italic": True}), table["note"], font=font, size=9)
 
 
 def _shade_rows(table, rows: list[dict]) -> None:
@@ -294,12 +296,12 @@ def render_docx(context: dict, *, east_asia_font: str = EAST_ASIA_FONT) -> bytes
     decoupling = context.get("decoupling") or {}
     if decoupling.get("table"):
         _heading(doc, "The dimensions side by side (decoupling)", 1, font)
-        _regression(doc, decoupling["table"], font, extra=" Each column is one saved run, named in its heading.")
-        if decoupling.get("pattern"):
-            pat = decoupling["pattern"]
-            add_table(doc, pat["columns"], pat["rows"], size=8)
-        if decoupling.get("pattern_note"):
-            _para(doc, decoupling["pattern_note"], font=font, size=9)
+        if decoupling.get("factors"):
+            _regression(doc, decoupling["factors"], font, header_first=True)
+        else:
+            _para(doc, decoupling["factors_note"], font=font)
+        _para(doc, "Every estimate of the runs:", font=font)
+        _regression(doc, decoupling["table"], font)
     if context["dimensions"]:
         _heading(doc, "Results", 1, font)
     for d in context["dimensions"]:

@@ -36,7 +36,8 @@ from mixed.themes import themes_display
 from report.displays import comparison_section, themes_section
 from report.errors import ReportError
 from report.options import ReportOptions, options_from
-from report.run_sections import RunSet, decoupling_section, mapped_section, result_of, run_facts, run_joint_of
+from report.decoupling import decoupling_section
+from report.run_sections import RunSet, mapped_section, result_of, run_facts, run_joint_of
 from report.run_sections import worklist_section
 from report.sections import META_COLOURS, case_section, evidence_appendix, joint_section
 from report.tables import regression_table, stars_note, to_markdown
@@ -215,7 +216,7 @@ def build_context(
         ``n_codings``, ``n_codes``, ``n_cities``, ``n_dyads``, ``simulated``,
         ``simulated_note``), ``stars_note``, ``runs`` (one ``report.run_sections.run_facts``
         dict per dimension), ``skipped`` (sentences for dimensions without a run),
-        ``decoupling`` (``report.run_sections.decoupling_section``), ``worklist``
+        ``decoupling`` (``report.decoupling.decoupling_section``), ``worklist``
         (``report.run_sections.worklist_section``) and ``dimensions``: one dict per run with
         ``key``, ``run`` (its facts), ``dimension``, ``model``, ``model_name``, ``formula``,
         ``outcome``, ``unit``, ``n``, ``n_nodes``, ``se_type``, ``se_label``, ``converged``,

@@ -1,12 +1,9 @@
-"""Report sections that read saved runs (``quant.runs``): which runs, the decoupling table, the
+"""Report sections that read saved runs (``quant.runs``): which runs, the
 codes mapped to each dimension, the fieldwork worklist. Nothing here refits a model.
 
 ``load_runset`` picks the runs a draft reports (named ones, or the latest of each dimension);
 ``run_facts`` states a run for the methods paragraph (name, model, formula, SE type, n, data
 fingerprint, date, and whether the data changed since: ``quant.runs.run_status``);
-``decoupling_section`` sets the runs side by side in the journal layout of
-``report.tables.regression_table`` (one column per run, estimates with stars, SEs below) with the
-per-term pattern of ``mixed.decoupling.decoupling_table`` when that module is present;
 ``mapped_section`` reads ``mixed.run_joint.run_joint`` (codes mapped to a dimension, counted by
 case group, with quotes) and ``worklist_section`` the cases ticked for fieldwork
 (``mixed.worklist``). The last two degrade to one sentence when their module is not installed
@@ -22,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from quant.results import DIMENSIONS, FitResult
 from report.errors import ReportError
-from report.tables import DEFAULT_STARS, fmt_num, regression_table, to_markdown
+from report.tables import fmt_num, to_markdown
 
-__all__ = ["RunSet", "load_runset", "result_of", "run_facts", "decoupling_section", "run_joint_of",
-           "mapped_section", "worklist_section", "optional_module"]
+__all__ = ["RunSet", "load_runset", "result_of", "run_facts", "run_joint_of", "mapped_section", "worklist_section",
+           "optional_module", "is_run"]
 
 #: Digits of a data fingerprint shown in a draft.
 FP_DIGITS = 12
@@ -90,13 +87,14 @@ def load_runset(session: Session, names=None) -> RunSet:
     return RunSet(runs=ordered, skipped=tuple(skipped))
 
 
-def _is_run(item) -> bool:
+def is_run(item) -> bool:
+    """Whether ``item`` is a saved run (``quant.runs.Run``) rather than a bare fit."""
     return hasattr(item, "info") and hasattr(item, "result")
 
 
 def result_of(item) -> FitResult:
     """The ``FitResult`` of a run (or the item itself when it is a fit)."""
-    return item.result if _is_run(item) else item
+    return item.result if is_run(item) else item
 
 
 def run_facts(session: Session, key: str, item, *, se_type: str | None = None) -> dict:
@@ -124,7 +122,7 @@ def run_facts(session: Session, key: str, item, *, se_type: str | None = None) -
     se_key = se_type if se_type is not None and se_type in result.se else result.se_type
     facts = {"key": str(key), "se_type": se_key, "se_label": result.se_labels.get(se_key, se_key),
              "n": int(result.n), "model": result.model, "formula": result.formula}
-    if not _is_run(item):
+    if not is_run(item):
         return facts | {"saved": False, "name": "unsaved fit", "id": None, "fingerprint": "", "created": "",
                         "created_by": "", "tandem_version": "", "zero_formula": "", "stale": False,
                         "status": "This fit was not saved as a run; save it to cite it by name."}
@@ -140,76 +138,6 @@ def run_facts(session: Session, key: str, item, *, se_type: str | None = None) -
     }
 
 
-def _cell(value, digits: int) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return fmt_num(value, digits)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value)
-
-
-def decoupling_section(session: Session, items: dict, *, se_type: str | None = None, stars=DEFAULT_STARS,
-                       digits: int = 3, alpha: float = 0.05) -> dict:
-    """The runs side by side: one journal-layout column per run, and the decoupling pattern.
-
-    Parameters
-    ----------
-    session : Session
-    items : dict of str to Run or FitResult
-        Dimension → run, in report order.
-    se_type : str, optional
-        SE type of every column where the run has it, else each run's own.
-    stars : sequence of float
-        Significance levels of the marks (explained in the note).
-    digits : int
-        Decimals of estimates and SEs.
-    alpha : float
-        Level passed to ``mixed.decoupling.decoupling_table``.
-
-    Returns
-    -------
-    dict
-        ``table`` (``columns``, ``rows``, ``n_coef_rows``, ``note``, ``markdown``: see
-        ``report.tables.regression_table``; None when no run is given), ``pattern`` (``columns``,
-        ``rows``, ``markdown`` of ``decoupling_table``; None when that module is absent or no
-        run is saved) and ``pattern_note`` (a sentence when the pattern is not shown).
-    """
-    if not items:
-        return {"table": None, "pattern": None, "pattern_note": "No run is reported, so there is nothing to set side by side."}
-    results = [result_of(v) for v in items.values()]
-    labels = []
-    for key, item in items.items():
-        name = item.info.name if _is_run(item) else "unsaved fit"
-        labels.append(f"{str(key).capitalize()}: {name}")
-    keys = [se_type if se_type is not None and se_type in r.se else r.se_type for r in results]
-    if len(set(keys)) == 1:
-        table = regression_table(results, keys[0], stars, digits=digits, labels=labels)
-    else:  # each column under its own SE type (regression_table's default)
-        table = regression_table(results, None, stars, digits=digits, labels=labels)
-    view = {"columns": [str(c) for c in table.columns], "rows": [[str(v) for v in r] for r in table.itertuples(index=False)],
-            "n_coef_rows": int(table.attrs["n_coef_rows"]), "note": table.attrs["note"], "markdown": to_markdown(table)}
-    pattern, note = None, ""
-    module = optional_module("mixed.decoupling")
-    saved = {k: v for k, v in items.items() if _is_run(v)}
-    if module is None:
-        note = "The decoupling pattern per term is not available in this installation (mixed.decoupling)."
-    elif not saved:
-        note = "The decoupling pattern is drawn for saved runs only."
-    else:
-        frame = module.decoupling_table(session, saved, alpha=alpha)
-        if isinstance(frame, pd.DataFrame) and not frame.empty:
-            frame = frame.reset_index(drop=not any(n is not None for n in frame.index.names))
-            rows = [[_cell(v, digits) for v in r] for r in frame.itertuples(index=False)]
-            shown = pd.DataFrame(rows, columns=[str(c) for c in frame.columns])
-            pattern = {"columns": list(shown.columns), "rows": rows, "markdown": to_markdown(shown)}
-            note = str(frame.attrs.get("note", "")) if hasattr(frame, "attrs") else ""
-        else:
-            note = "No term is shared by the runs, so there is no decoupling pattern to show."
-    return {"table": view, "pattern": pattern, "pattern_note": note}
-
-
 def _quote_view(q, group: str = "") -> dict:
     if isinstance(q, str):
         return {"quote": q, "cite": "", "code": "", "group": group}
@@ -222,7 +150,7 @@ def run_joint_of(session: Session, item, *, c: float = 2.0, max_quotes: int = 2,
     """``mixed.run_joint.run_joint(...).to_dict()`` for a saved run; None for a fit never saved or
     when that module is not installed."""
     module = optional_module("mixed.run_joint")
-    if module is None or not _is_run(item):
+    if module is None or not is_run(item):
         return None
     return module.run_joint(session, item, c=c, max_quotes=max_quotes, alpha=alpha, index=index).to_dict()
 
@@ -246,7 +174,7 @@ def mapped_section(joint: dict | None, item, *, max_quotes: int = 2) -> dict:
     """
     empty = {"available": False, "groups": [], "codes": [], "markdown": "", "unmapped": []}
     if joint is None:
-        if not _is_run(item):
+        if not is_run(item):
             return empty | {"message": "Codes mapped to a dimension are shown for saved runs only."}
         return empty | {"message": "Codes mapped to this dimension are not shown: mixed.run_joint is not installed."}
     sizes = joint.get("group_sizes") or {}

@@ -103,7 +103,7 @@ def _docx_text(data: bytes) -> tuple[str, list[list[list[str]]]]:
 
 
 def _check_table(rows: list[list[str]], runs: dict) -> None:
-    """Each run's column holds its estimate row and SE row for each of its terms."""
+    """Every estimate, journal layout: each run's column holds its estimate row and SE row per term."""
     header = rows[0]
     for dim, run in runs.items():
         col = next(j for j, h in enumerate(header) if run.info.name in h)
@@ -113,22 +113,55 @@ def _check_table(rows: list[list[str]], runs: dict) -> None:
             assert rows[i + 1][col] == se, (dim, term, rows[i + 1][col], se)
 
 
+def _check_factors(rows: list[list[str]], runs: dict) -> None:
+    """The decoupling table: per factor three rows (estimate with marks, 95% CI, term) per run;
+    each shown estimate and interval equals the run's saved estimate ± 1.959964·SE (stored
+    covariance) at three decimals."""
+    header = rows[0]
+    assert header[:2] == ["Factor", "Passages"]
+    z = stats.norm.ppf(0.975)
+    body = rows[1:]
+    n_checked = {dim: 0 for dim in runs}
+    for k in range(0, len(body) - 1, 3):
+        est_row, ci_row, term_row = body[k:k + 3]
+        for dim, run in runs.items():
+            col = next(j for j, h in enumerate(header) if run.info.name in h)
+            if est_row[col] == "—":
+                continue
+            term = term_row[col]
+            coef, _ = _expected_cells(run)[term]
+            assert est_row[col] == coef, (dim, term, est_row[col], coef)
+            res = run.result
+            i = list(res.params.index).index(term)
+            est, se = float(res.params.iloc[i]), math.sqrt(np.asarray(res.cov[res.se_type])[i, i])
+            assert ci_row[col] == f"[{est - z * se:.3f}, {est + z * se:.3f}]".replace("[-0.000", "[0.000")
+            n_checked[dim] += 1
+    assert all(n >= 3 for n in n_checked.values()), n_checked  # the demo maps several factors per run
+    assert body[-1][0] == "N" and [body[-1][next(j for j, h in enumerate(header) if r.info.name in h)]
+                                    for r in runs.values()] == [f"{r.result.n:,}" for r in runs.values()]
+
+
+def _html_rows(table) -> list[list[str]]:
+    return [[td.get_text() for td in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+
+
 def test_html_draft_holds_the_decoupling_table_of_the_saved_runs(demo):
     soup = BeautifulSoup(demo["html"], "html.parser")
-    table = soup.find("table", class_="decoupling")
-    assert table is not None
-    rows = [[td.get_text() for td in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
-    _check_table(rows[:-1], demo["runs"])  # the last row is the note
-    note = rows[-1][0]
-    assert "* p < 0.05, ** p < 0.01, *** p < 0.001" in note  # the marks are explained
-    assert all(run.result.se_labels[run.result.se_type] in note for run in demo["runs"].values())
+    factors = _html_rows(soup.find("table", class_="decoupling"))
+    _check_factors(factors[:-1], demo["runs"])  # the last row is the note
+    every = _html_rows(soup.find("table", class_="side-by-side"))
+    _check_table(every[:-1], demo["runs"])
+    for note in (factors[-1][0], every[-1][0]):
+        assert "* p < 0.05, ** p < 0.01, *** p < 0.001" in note  # the marks are explained
+        assert all(run.result.se_labels[run.result.se_type] in note for run in demo["runs"].values())
 
 
 def test_docx_draft_holds_the_decoupling_table_of_the_saved_runs(demo):
     text, tables = _docx_text(demo["docx"])
     names = [run.info.name for run in demo["runs"].values()]
-    table = next(t for t in tables if all(any(n in h for h in t[0]) for n in names))
-    _check_table(table, demo["runs"])
+    with_runs = [t for t in tables if all(any(n in h for h in t[0]) for n in names)]
+    _check_factors(next(t for t in with_runs if t[0][0] == "Factor"), demo["runs"])
+    _check_table(next(t for t in with_runs if t[0][0] == ""), demo["runs"])
     assert "* p < 0.05, ** p < 0.01, *** p < 0.001" in text
 
 
@@ -212,8 +245,8 @@ def test_cli_report_reads_saved_runs_and_never_refits(demo, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "stale: The data changed since the run 'breadth 第一轮'" in proc.stdout
     soup = BeautifulSoup(out.read_text(encoding="utf-8"), "html.parser")
-    rows = [[td.get_text() for td in tr.find_all(["td", "th"])] for tr in soup.find("table", class_="decoupling").find_all("tr")]
-    _check_table(rows[:-1], {"breadth": run})
+    _check_factors(_html_rows(soup.find("table", class_="decoupling"))[:-1], {"breadth": run})
+    _check_table(_html_rows(soup.find("table", class_="side-by-side"))[:-1], {"breadth": run})
     engine = store.connect(path, create=False)
     try:
         with store.session_scope(engine) as s:
