@@ -101,7 +101,8 @@ def resolve_variable(run, variable, *, what: str = "variable") -> str:
             return f"{m.group(1)}_{m.group(2)}"
     if not cols:
         raise QuantError(f"The run '{run.info.name}' has no explanatory variables to choose as {what}.")
-    raise QuantError(f"Unknown {what} {variable!r} for the run '{run.info.name}'; choose one of: {', '.join(cols)}.")
+    shown = ", ".join(variable_label(run, c) for c in cols)
+    raise QuantError(f"Unknown {what} {variable!r} for the run '{run.info.name}'; choose one of: {shown}.")
 
 
 def variable_label(run, column: str) -> str:
@@ -246,7 +247,8 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         frame = cr.underpredicted(sub, n=n)
     elif rule == "extreme_x":
         if variable is None:
-            raise QuantError(f"extreme_x needs a variable; choose one of: {', '.join(covariate_choices(run)) or '(none)'}.")
+            shown = ", ".join(variable_label(run, c) for c in covariate_choices(run)) or "(none)"
+            raise QuantError(f"extreme_x needs a variable; choose one of: {shown}.")
         col = resolve_variable(run, variable)
         values = run.covariates()[col].to_numpy(float)
         if keep is not None:

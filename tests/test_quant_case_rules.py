@@ -332,3 +332,16 @@ def test_bad_input_is_one_sentence():
         cr.typical(t, c=-1)
     with pytest.raises(QuantError, match="degrees of freedom"):
         cr.deviant_residstd(t, k=2)
+
+
+def test_order_does_not_depend_on_row_order(mt):
+    t = mt["table"]
+    shuffled = t.sample(frac=1.0, random_state=4).reset_index(drop=True)
+    shuffled.attrs = dict(t.attrs)
+    for rule in (cr.typical, cr.deviant):
+        a = rule(t, c=2.0 if rule is cr.typical else 0.5, n=None)
+        b = rule(shuffled, c=2.0 if rule is cr.typical else 0.5, n=None)
+        assert a["car"].tolist() == b["car"].tolist()
+    y1 = cr.extreme_y(t, n=None)["car"].tolist()
+    y2 = cr.extreme_y(shuffled, n=None)["car"].tolist()
+    assert y1 == y2

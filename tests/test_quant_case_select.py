@@ -54,10 +54,16 @@ def test_rules_tuple_and_errors(project):
     run = _run(project, "conn")
     with pytest.raises(QuantError, match="choose one of: typical, deviant"):
         _select(project, run, "wild")
-    with pytest.raises(QuantError, match="choose one of: log_distance, same_province, sum_log_pop"):
+    with pytest.raises(QuantError, match=r"choose one of: log_distance, same\(province\), sum\(log_pop\)"):
         _select(project, run, "extreme_x", variable="log_gdp")
     with pytest.raises(QuantError, match="choose one of"):
         _select(project, run, "pathway", variable="log_gdp")
+    with pytest.raises(QuantError, match="extreme_x needs a variable"):
+        _select(project, run, "extreme_x")
+    # Both spellings of an operator term name the same column.
+    a = _select(project, run, "extreme_x", variable="same(province)", n=3)
+    b = _select(project, run, "extreme_x", variable="same_province", n=3)
+    pd.testing.assert_frame_equal(a, b)
     with pytest.raises(QuantError, match="positive"):
         _select(project, run, "deviant", threshold=-1)
     with pytest.raises(QuantError, match="connection"):
