@@ -242,3 +242,81 @@ def test_cjk_font_is_installed():
     if not status["available"]:
         pytest.skip("Noto Sans CJK SC is not installed here (.ci/run installs fonts-noto-cjk)")
     assert status["font"] == "Noto Sans CJK SC"
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+def _page(demo, monkeypatch, page):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("TANDEM_PROJECT", str(demo.url.database))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "workbench.py"), default_timeout=240)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_map_page_filters_and_renders_downloads(demo, monkeypatch):
+    at = _page(demo, monkeypatch, "ui/map.py")
+    assert "155 cities" in " ".join(c.value for c in at.caption)
+    at.radio(key="map_source").set_value("a saved run").run()
+    at.selectbox(key="map_pairs").set_value("deviant").run()
+    at.selectbox(key="map_colour").set_value("pearson").run()
+    at.multiselect(key="map_provinces").set_value([GUANGDONG]).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "21 cities" in " ".join(c.value for c in at.caption)
+    at.button(key="map__render").click().run()
+    assert not at.exception and not at.error
+    assert len(at.get("download_button")) == 2
+
+
+def test_network_page_runs_in_both_layouts(demo, monkeypatch):
+    ties = len(_sql(demo, _TIES))
+    at = _page(demo, monkeypatch, "ui/network.py")
+    assert f"{ties} ties" in " ".join(c.value for c in at.caption)
+    at.selectbox(key="net_layout").set_value("spring").run()
+    at.radio(key="net_source").set_value("a saved run").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def _selection_app():
+    import os
+
+    import store as _store
+    from mixed.evidence import EvidenceIndex as _Index
+    from ui import chart_panels
+
+    engine = _store.connect(os.environ["CHARTS_DEMO"], create=False)
+    with _store.session_scope(engine) as s:
+        index = _Index.from_session(s)
+    event = {"selection": {"city": [{"code": os.environ["CHARTS_CITY"]}], "pair": [{"pair": os.environ["CHARTS_PAIR"]}]}}
+    chart_panels.show_selection(event, index)
+
+
+def test_clicked_city_and_pair_show_their_passages(demo, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    city, name = _sql(demo, """SELECT l.city_code, c.name FROM coding_links l JOIN cities c ON c.code = l.city_code
+                               GROUP BY l.city_code, c.name ORDER BY COUNT(DISTINCT l.coding_id) DESC, l.city_code LIMIT 1""")[0]
+    direct = {i for (i,) in _sql(demo, "SELECT coding_id FROM coding_links WHERE city_code = :c", c=city)}
+    pair = _sql(demo, """SELECT d.city_a, d.city_b, COUNT(DISTINCT l.coding_id) AS n FROM coding_links l
+                         JOIN dyads d ON d.id = l.dyad_id GROUP BY d.city_a, d.city_b ORDER BY n DESC, d.city_a LIMIT 1""")[0]
+    monkeypatch.setenv("CHARTS_DEMO", str(demo.url.database))
+    monkeypatch.setenv("CHARTS_PAIR", f"{pair[0]}-{pair[1]}")
+    monkeypatch.setenv("CHARTS_CITY", city)
+    at = AppTest.from_function(_selection_app, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    heads = [m.value for m in at.markdown if "coded passage(s)" in m.value]
+    assert heads[0].startswith(f"**{name}\\: passages linked to the city**") and f"· {len(direct)} coded" in heads[0]
+    assert len(direct) >= 2
+    assert any(f"· {pair[2]} coded" in h and "–" in h for h in heads)
+    quotes = {t.value for t in at.text}
+    expected = {q for (q,) in _sql(demo, "SELECT k.quote FROM codings k JOIN coding_links l ON l.coding_id = k.id "
+                                         "WHERE l.city_code = :c", c=city)}
+    assert expected <= quotes

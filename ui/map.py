@@ -1,7 +1,70 @@
-"""The map page (being built)."""
+"""Map page: city polygons and pairs (ties, deviant pairs of a run, pairs with coded passages),
+coloured by tie, degree, Pearson residual or coded-passage count; click a city or a pair to read
+its coded passages; PNG/SVG downloads; load a boundary file. Library: ``report.charts.map``,
+``quant.boundaries``, ``mixed.evidence``."""
+import tempfile
+from pathlib import Path
+
 import streamlit as st
 
-from ui import state
+from quant import data as qdata
+from quant.boundaries import load_boundaries
+from report.charts import map as cmap
+from ui import chart_panels, state
+from ui.run_picker import pick_run
 
-state.page_header("Map") if hasattr(state, "page_header") else st.title("Map")
-st.info("This page is being built.")
+st.title("Map")
+st.caption("Cities drawn from their stored boundaries (no map tiles, nothing fetched from the internet); pairs "
+           "as lines between city centroids. Click a city or a line to read its coded passages.")
+state.simulated_banner()
+
+with st.expander("Load city boundaries (GeoJSON, CSV with WKT, or .wkt)"):
+    st.caption("Each feature or row names a city by adcode or name; polygons in longitude/latitude degrees. "
+               "They are simplified together (shared borders stay shared) and stored with each city.")
+    upload = st.file_uploader("Boundary file", type=["geojson", "json", "csv", "wkt", "txt"], key="map_boundary_file")
+    if upload is not None and st.button("Store these boundaries", key="map_boundary_store"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            summary = state.write(load_boundaries, path)
+        if summary is not None:
+            st.success(f"Stored {summary['stored']} boundaries.")
+            if summary["skipped"]:
+                st.warning(f"{len(summary['skipped'])} rows named no city of the project: "
+                           f"{', '.join(summary['skipped'][:10])}")
+
+source = st.radio("Pairs from", ["project data", "a saved run"], horizontal=True, key="map_source")
+run = None
+if source == "a saved run":
+    dimension = st.selectbox("Dimension", ["connection", "degree", "breadth"], key="map_dimension")
+    run = pick_run(dimension, key="map_run")
+    if run is None:
+        st.stop()
+cities = state.attempt(state.read, qdata.city_frame)
+if cities is None:
+    st.stop()
+c1, c2, c3 = st.columns(3)
+pair_sets = list(cmap.PAIR_SETS) if run is not None and run.info.dimension != "breadth" else ["ties", "evidence"]
+pairs = c1.selectbox("Pairs drawn", pair_sets, format_func=cmap.PAIR_SETS.get, key="map_pairs")
+colours = list(cmap.PAIR_COLOURS) if run is not None and run.info.dimension != "breadth" else ["tie", "degree", "evidence"]
+colour = c2.selectbox("Colour pairs by", colours, format_func=cmap.PAIR_COLOURS.get, key="map_colour")
+c = c3.number_input("Deviant cut-off c (|Pearson| > c)", min_value=0.1, max_value=20.0, value=2.0, step=0.5,
+                    key="map_c", disabled=pairs != "deviant")
+f1, f2 = st.columns(2)
+provinces = f1.multiselect("Provinces", sorted(cities["province"].dropna().unique()), key="map_provinces")
+strategies = cmap.strategy_columns(cities)
+strategy = f2.selectbox("Only members of", ["", *strategies], format_func=lambda s: s or "— all cities —",
+                        key="map_strategy")
+
+index = chart_panels.evidence_index()
+run_key = None if run is None else (run.info.id, run.info.fingerprint)
+choice = (run_key, colour, pairs, tuple(provinces), strategy, float(c))
+tables = chart_panels.cached_read("map_tables", choice, cmap.map_data, run=run, colour=colour, pairs=pairs,
+                                  provinces=provinces or None, strategy=strategy or None, c=float(c), index=index)
+if tables is None:
+    st.stop()
+st.caption(f"{len(tables.polygons)} cities · {len(tables.pairs)} pairs")
+chart = cmap.city_map(tables, title="")
+event = st.altair_chart(chart, on_select="rerun", key="map_chart")
+chart_panels.show_selection(event, index)
+chart_panels.downloads(chart, "tandem-map", key="map")

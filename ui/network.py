@@ -1,7 +1,39 @@
-"""The network page (being built)."""
+"""Network page: the collaboration network of the project's data or of a saved run (node size =
+breadth, edge width = degree), geographic or force layout; click a city to read its coded passages;
+PNG/SVG downloads. Library: ``report.charts.network``."""
 import streamlit as st
 
-from ui import state
+from quant import data as qdata
+from report.charts import network
+from ui import chart_panels, state
+from ui.run_picker import pick_run
 
-state.page_header("Network") if hasattr(state, "page_header") else st.title("Network")
-st.info("This page is being built.")
+st.title("Network")
+st.caption("Cities sized by breadth (number of partners in the network drawn), ties as wide as their degree "
+           "(service items). Click a city to read its coded passages.")
+state.simulated_banner()
+
+source = st.radio("Network of", ["project data", "a saved run"], horizontal=True, key="net_source")
+c1, c2 = st.columns(2)
+layout = c1.selectbox("Layout", list(network.LAYOUTS), format_func=network.LAYOUTS.get, key="net_layout")
+seed = c2.number_input("Layout seed", min_value=0, max_value=10_000, value=1, step=1, key="net_seed",
+                       disabled=layout != "spring")
+if source == "a saved run":
+    dimension = st.selectbox("Dimension", ["connection", "degree"], key="net_dimension")
+    run = pick_run(dimension, key="net_run")
+    if run is None:
+        st.stop()
+    edges = state.attempt(network.edges_from_run, run)
+else:
+    edges = state.attempt(state.read, network.edges_from_outcome)
+cities = state.attempt(state.read, qdata.city_frame)
+if edges is None or cities is None:
+    st.stop()
+tables = state.attempt(network.network_tables, cities, edges, layout=layout, seed=int(seed))
+if tables is None:
+    st.stop()
+st.caption(f"{int((tables.nodes['breadth'] > 0).sum())} cities with ties · {len(tables.edges)} ties")
+chart = network.network_chart(tables)
+event = st.altair_chart(chart, on_select="rerun", key="net_chart")
+chart_panels.show_selection(event, chart_panels.evidence_index())
+chart_panels.downloads(chart, "tandem-network", key="net")
