@@ -2,10 +2,10 @@
 ``coding.agreement``).
 
 ``python cli.py agreement --project P --coders A B [C ...] [--codes ...] [--documents ...]
-[--unit character|sentence|paragraph|document|segment] [--overlap 0.9] [--exclusive] [--bootstrap N]
-[--seed S] [--json]``. ``--json`` prints stable keys: ``unit, coders, documents, overlap, exclusive,
-bootstrap, seed, convention, rows`` (one object per code, then the pooled row; NaN as null) and, for segments,
-``unmatched``.
+[--unit character|sentence|paragraph|document|segment] [--overlap 0.9] [--coded-only] [--exclusive]
+[--bootstrap N] [--seed S] [--json]``. ``--json`` prints stable keys: ``unit, coders, documents,
+overlap, exclusive, coded_only, bootstrap, seed, convention, rows`` (one object per code, then the
+pooled row; NaN as null) and, for segments, ``unmatched``.
 """
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def register(add) -> None:
     p.add_argument("--overlap", type=float, default=DEFAULT_OVERLAP,
                    help=f"segment unit: minimum overlap share for two segments to match (default {DEFAULT_OVERLAP}, "
                         "MAXQDA's default)")
+    p.add_argument("--coded-only", action="store_true",
+                   help="character unit: count only characters at least one coder coded (not NVivo's figure)")
     p.add_argument("--exclusive", action="store_true",
                    help="sentence, paragraph or document unit: take the chosen codes as one variable (mutually "
                         "exclusive codes; a unit a coder left uncoded is missing) and report one row")
@@ -102,12 +104,13 @@ def cmd_agreement(args) -> str:
     with session(args.project) as s:
         table = agreement(s, args.coders, codes=args.codes, documents=args.documents, unit=args.unit,
                           overlap=args.overlap, bootstrap=args.bootstrap, seed=args.seed,
-                          exclusive=args.exclusive)
+                          exclusive=args.exclusive, coded_only=args.coded_only)
     if not args.json:
         return _text(table)
     a = table.attrs
     out = {"unit": a["unit"], "coders": a["coders"], "documents": a["documents"], "overlap": a["overlap"],
-           "exclusive": a["exclusive"], "bootstrap": a["bootstrap"], "seed": a["seed"], "convention": a["convention"],
+           "exclusive": a["exclusive"], "coded_only": a["coded_only"], "bootstrap": a["bootstrap"],
+           "seed": a["seed"], "convention": a["convention"],
            "rows": [{k: _clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")]}
     if a["unit"] == "segment":
         out["unmatched"] = a.get("unmatched", [])

@@ -69,6 +69,20 @@ def test_character_level_gives_nvivos_documented_kappa(engine):
     assert "NVivo" in t.attrs["convention"]
 
 
+def test_coded_only_variant_drops_text_nobody_coded(engine):
+    """The same example over the 200 characters someone coded: P_o = 50/200, p_A = 0.75, p_B = 0.5."""
+    _nvivo_project(engine)
+    with store.session_scope(engine) as s:
+        t = agreement(s, ["甲", "乙"], unit="character", coded_only=True, bootstrap=0)
+        with pytest.raises(CodingError, match="variant of the character unit"):
+            agreement(s, ["甲", "乙"], unit="segment", coded_only=True)
+    row = t.iloc[0]
+    assert (row["units"], row["neither"]) == (200, 0)
+    po, pe = 50 / 200, 0.75 * 0.5 + 0.25 * 0.5
+    assert row["cohen_kappa"] == pytest.approx((po - pe) / (1 - pe))  # -0.5
+    assert "not NVivo" in t.attrs["convention"]
+
+
 def test_character_alpha_matches_the_krippendorff_package_on_expanded_characters():
     import krippendorff
 
@@ -306,3 +320,33 @@ def test_compare_coders_side_by_side(engine):
                    (400, 420, "only 乙")]
     assert cmp["quote"].iloc[0] == text[0:5] and cmp.attrs["text"] == text
     assert set(cmp["code"]) == {"跨城通办"}
+
+
+def test_three_coders_fleiss_kappa_through_the_sentence_path(engine):
+    """Three coders, six sentences: presence written out by hand; Fleiss' kappa from statsmodels on the
+    count table built from that hand matrix, alpha from the krippendorff package."""
+    hand = [  # sentence x coder (甲, 乙, 丙): 1 = applied the code
+        [1, 1, 1], [1, 1, 0], [0, 0, 0], [0, 1, 0], [1, 1, 1], [0, 0, 1],
+    ]
+    sentences = [(6 * i, 6 * i + 5) for i in range(6)]
+    text = "".join(LETTERS[i] * 5 + "。" for i in range(6))
+    with store.session_scope(engine) as s:
+        d = _doc(s, "三人", text, sentences)
+        c = _code(s, "信任")
+        other = _code(s, "其他")
+        for k, who in enumerate(["甲", "乙", "丙"]):
+            coding.add_coding(s, d, 5, 6, other, coder=who)  # everyone coded the document (the full stop only)
+            for (start, end), row in zip(sentences, hand):
+                if row[k]:
+                    coding.add_coding(s, d, start + 1, start + 3, c, coder=who)
+        t = agreement(s, ["甲", "乙", "丙"], codes=["信任"], unit="sentence", bootstrap=100)
+    from statsmodels.stats.inter_rater import fleiss_kappa
+    import krippendorff
+
+    counts = np.array([[3 - sum(r), sum(r)] for r in hand])
+    row = t.iloc[0]
+    assert row["fleiss_kappa"] == pytest.approx(fleiss_kappa(counts))
+    assert row["alpha"] == pytest.approx(krippendorff.alpha(reliability_data=np.array(hand).T,
+                                                            level_of_measurement="nominal"))
+    assert math.isnan(row["cohen_kappa"]) and math.isnan(row["both"])
+    assert row["fleiss_kappa_low"] <= row["fleiss_kappa"] <= row["fleiss_kappa_high"]

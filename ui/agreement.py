@@ -33,8 +33,12 @@ codes = c3.multiselect("Codes (none: every code the coders applied)", code_paths
 documents = c4.multiselect("Documents (none: every document each coder coded)", list(docs["name"]), key="agr_docs")
 c5, c6, c7 = st.columns(3)
 overlap = 0.9
-exclusive = False
-if unit == "segment":
+exclusive = coded_only = False
+if unit == "character":
+    coded_only = c5.checkbox("Only characters someone coded", key="agr_coded_only",
+                             help="Leave out text no coder coded with the code (NVivo counts it, which makes "
+                                  "percent agreement high on sparsely coded text).")
+elif unit == "segment":
     overlap = c5.slider("Minimum overlap", 0.05, 1.0, ag.DEFAULT_OVERLAP, 0.05, key="agr_overlap",
                         help="Share of the span two segments cover together that both cover (MAXQDA's default 90%).")
 elif unit in ("sentence", "paragraph", "document"):
@@ -49,7 +53,8 @@ if len(chosen) < 2:
     st.stop()
 
 table = state.attempt(state.read, ag.agreement, chosen, codes=codes or None, documents=documents or None, unit=unit,
-                      overlap=overlap, bootstrap=replicates, seed=seed, exclusive=exclusive)
+                      overlap=overlap, bootstrap=replicates, seed=seed, exclusive=exclusive,
+                      coded_only=coded_only)
 if table is None:
     st.stop()
 

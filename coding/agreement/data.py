@@ -213,7 +213,7 @@ def _presence_table(session: Session, unit: str, sel: Selection, frame: pd.DataF
 
 def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, documents: Any = None,
               unit: str = "character", overlap: float = DEFAULT_OVERLAP, bootstrap: int = 1000,
-              seed: int = 1, exclusive: bool = False) -> pd.DataFrame:
+              seed: int = 1, exclusive: bool = False, coded_only: bool = False) -> pd.DataFrame:
     """Intercoder agreement per code and pooled over codes.
 
     Parameters
@@ -236,6 +236,9 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
         Sentence, paragraph or document unit only: take the chosen codes as one nominal variable
         (mutually exclusive codes; uncoded = missing; see ``coding.agreement.units.as_one_variable``)
         and return one row instead of per-code presence.
+    coded_only : bool
+        Character unit only: count only the characters at least one coder coded with the code
+        (the variant that is not dominated by text nobody coded; NOT NVivo's figure).
 
     Returns
     -------
@@ -259,13 +262,16 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise CodingError(f"Seed {seed!r} must be a whole number of 0 or more.")
     share = check_overlap(overlap)
+    if coded_only and unit != "character":
+        raise CodingError(f"Only characters coded by someone is a variant of the character unit, not of the {unit} unit.")
     if exclusive and unit in ("character", "segment"):
         raise CodingError(f"Codes as one variable work on sentences, paragraphs or documents, not on the {unit} unit.")
     sel, frame = select_codings(session, coders, codes, documents)
     ids, names = list(sel.codes), list(sel.codes.values())
     attrs = {"unit": unit, "coders": sel.coders, "documents": [n for n, _ in sel.documents.values()],
              "overlap": share if unit == "segment" else None, "bootstrap": int(bootstrap), "seed": int(seed),
-             "convention": CONVENTIONS[unit], "exclusive": bool(exclusive)}
+             "convention": CONVENTIONS[unit], "exclusive": bool(exclusive),
+             "coded_only": bool(coded_only)}
     if unit == "segment":
         matched = match_segments(frame, sel.coders, share)
         table = segment_table(matched, ids, names, replicates=int(bootstrap), seed=int(seed), pooled=POOLED)
@@ -277,6 +283,10 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
                                              miss["end"], miss["quote"], miss["best_overlap"])]
     elif unit == "character":
         patterns, counts, _ = character_counts({i: n for i, (_, n) in sel.documents.items()}, frame, sel.coders, ids)
+        if coded_only:
+            counts = counts * (patterns.sum(axis=1) > 0)[None, None, :]  # drop "coded by nobody"
+            attrs["convention"] = ("Only the characters at least one coder coded with the code are units (not "
+                                   "NVivo's figure, which also counts text nobody coded); intervals resample documents.")
         table = agreement_table(patterns, counts, names, replicates=int(bootstrap), seed=int(seed))
     else:
         table = _presence_table(session, unit, sel, frame, bool(exclusive), int(bootstrap), int(seed))

@@ -6,9 +6,11 @@ other coder applied the same code, in the same document, to a segment overlappin
 least ``overlap`` (a share between 0 and 1). The overlap share of two segments is the length of
 their intersection divided by the length of the span both cover together
 (``|s ∩ t| / |s ∪ t|``, code points), so two segments match at 0.9 only when 90% of the text
-either of them covers is covered by both. MAXQDA's documented default for the minimum rate is
-90% (MAXQDA Manual, "Intercoder Agreement": "Min. code intersection rate at segment level",
-default 90%); Tandem's default is the same.
+either of them covers is covered by both (MAXQDA relates the overlap to the area both segments
+cover together). MAXQDA's intercoder-agreement dialog sets the minimum overlap at segment level
+to 90% by default (MAXQDA Manual, "Intercoder Agreement",
+https://www.maxqda.com/help-mx24/coding/problem-intercoder-agreement-qualitative-research);
+Tandem's default is the same, :data:`DEFAULT_OVERLAP` = 0.9.
 
 Agreement = matched / (matched + unmatched), counted over the segments of both coders, per
 code and pooled. Exactly two coders.
