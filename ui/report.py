@@ -1,44 +1,50 @@
-"""Report page: draft the mixed-methods report once and download it as Markdown, HTML or Word."""
+"""Report page: choose the saved runs, choose a format, draft and download. Nothing is refitted:
+the draft reads the runs (report.draft), and a run whose data changed is flagged in it."""
 import streamlit as st
 
 from mixed.themes import GROUPINGS
 from report.draft import MIME_TYPES, build_context, render_context
-from ui import fits, state
+from report.options import ReportOptions
+from ui import state
+from ui.run_picker import pick_runs
 
+FORMATS = {"html": "HTML", "docx": "Word (DOCX)", "md": "Markdown"}
 GROUPING_NAMES = {"case_type": "typical vs deviant (|r| > c)", "outcome": "observed outcome",
                   "tercile": "terciles of the fitted value"}
 
 st.title("Report")
-st.caption("A draft: data and methods, a results table per dimension, the joint displays (side-by-side, "
-           "statistics by themes, case comparison) with your meta-inferences, and the selected cases with "
-           "quotes cited as document and paragraph.")
+st.caption("A draft from saved runs: each run named with its data fingerprint and date, the decoupling table "
+           "of the three dimensions, per run the results table, the joint displays with your meta-inferences "
+           "and the codes mapped to the dimension, the selected cases and the fieldwork worklist with quotes "
+           "cited as document and paragraph. Nothing is refitted.")
 
-dims = st.multiselect("Dimensions", ["breadth", "connection", "degree"], default=["breadth", "connection", "degree"])
-left, right = st.columns([3, 2])
-grouping = left.radio("Statistics-by-themes groups", GROUPINGS, format_func=GROUPING_NAMES.get, horizontal=True,
-                      key="report_grouping")
+chosen = pick_runs("report_runs")
+left, mid, right = st.columns([2, 3, 2])
+fmt = left.radio("Format", list(FORMATS), format_func=FORMATS.get, key="report_format")
+grouping = mid.radio("Statistics-by-themes groups", GROUPINGS, format_func=GROUPING_NAMES.get,
+                     key="report_grouping")
 colour = right.toggle("Colour rows by meta-inference", value=True, key="report_colour",
                       help="HTML and Word: confirmation green, expansion blue, discordance red.")
-if st.button("Draft the report", type="primary") or "report_md" in st.session_state:
-    results = {}
-    for d in dims:
-        r = fits.current(d)
-        if r is not None:
-            results[d] = r
-    context = state.attempt(state.read, build_context, results, themes_grouping=grouping, colour_rows=colour)
-    files = {}
-    if context:
-        for fmt in ("md", "html", "docx"):
+signature = (tuple((d, r.info.id) for d, r in chosen.items()), fmt, grouping, colour, state.revision())
+
+if st.button("Draft the report", type="primary", key="report_draft", disabled=not chosen,
+             help=None if chosen else "Save a run first (Models page)."):
+    options = ReportOptions(themes_grouping=grouping, colour_rows=colour)
+    with st.spinner("Drafting from the saved runs…"):
+        context = state.attempt(state.read, build_context, chosen, options=options)
+        if context:
             out = state.attempt(render_context, context, fmt)
+            preview = out if fmt == "md" else state.attempt(render_context, context, "md")
             if out is not None:
-                files[fmt] = out
-    if "md" in files:
-        st.session_state["report_md"] = True
-        columns = st.columns(3)
-        names = {"md": "Markdown", "html": "HTML", "docx": "Word (DOCX)"}
-        for col, fmt in zip(columns, ("md", "html", "docx")):
-            if fmt in files:
-                col.download_button(f"Download {names[fmt]}", files[fmt], file_name=f"tandem-report.{fmt}",
-                                    mime=MIME_TYPES[fmt], key=f"report_download_{fmt}")
-        with st.container(border=True):
-            st.markdown(files["md"])
+                st.session_state["report_file"] = {"signature": signature, "fmt": fmt, "data": out,
+                                                   "preview": preview or ""}
+
+drafted = st.session_state.get("report_file")
+if drafted and drafted["signature"] == signature:
+    st.download_button(f"Download {FORMATS[drafted['fmt']]}", drafted["data"],
+                       file_name=f"tandem-report.{drafted['fmt']}", mime=MIME_TYPES[drafted["fmt"]],
+                       key="report_download", type="primary")
+    with st.container(border=True):
+        st.markdown(drafted["preview"])
+elif drafted:
+    st.info("The runs, format or settings changed since the last draft; draft again to download.")
