@@ -19,7 +19,8 @@ from quant.case_rules import _ids, order_by
 from quant.errors import QuantError
 
 __all__ = ["pathway", "glm_influence", "influential", "standardize", "pair_candidates",
-           "similar_pairs", "different_pairs", "EXACT_PAIRS_MAX"]
+           "similar_pairs", "different_pairs", "EXACT_PAIRS_MAX", "count_interval", "ztnb_mu_from_mean",
+           "interval_status"]
 
 #: Up to this many units every pair is scored; above it the candidate pairs are searched
 #: (nearest neighbours for similar, the most outlying units for different).
@@ -54,6 +55,88 @@ def pathway(table: pd.DataFrame, reduced_residual, *, variable: str, n: int | No
     t["pathway_gtype"] = np.where(np.abs(red) > np.abs(full), "yes", "no")
     t["variable"] = variable
     return order_by(t, t["pathway_wb"].to_numpy(), descending=True, n=n)
+
+
+# ------------------------------------------------------------------ count prediction interval
+def ztnb_mu_from_mean(mean, alpha: float) -> np.ndarray:
+    """The NB2 mean μ whose zero-truncated mean μ/(1 − (1 + αμ)^(−1/α)) equals ``mean`` (> 1),
+    by bisection on log μ (the truncated mean increases with μ, from 1 at μ → 0)."""
+    m = np.asarray(mean, dtype=float)
+    if np.any(m <= 1) or alpha <= 0:
+        raise QuantError("a zero-truncated mean must exceed 1 and alpha must be positive.")
+    lo = np.full(m.shape, -30.0)
+    hi = np.log(m) + 1.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        mu = np.exp(mid)
+        tm = mu / -np.expm1(-np.log1p(alpha * mu) / alpha)
+        big = tm > m
+        hi = np.where(big, mid, hi)
+        lo = np.where(big, lo, mid)
+    return np.exp((lo + hi) / 2)
+
+
+def count_interval(mu, *, family: str, piwidth: float = 0.95, alpha: float | None = None, trials=None,
+                   truncated: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Central ``piwidth`` interval [q_{(1−w)/2}, q_{(1+w)/2}] of each unit's fitted count
+    distribution (quant.md §4.3, the count analogue of MMRcaseselection's ``predint``); q_p is
+    the smallest k with F(k) ≥ p. Parameter uncertainty is ignored.
+
+    Parameters
+    ----------
+    mu : array_like, (n,)
+        Untruncated mean (binomial: the mean count m·p).
+    family : {"poisson", "nb", "binomial"}
+    alpha : float
+        NB2 dispersion (Var = μ + αμ²).
+    trials : array_like, (n,)
+        Binomial trials.
+    truncated : bool
+        Zero-truncated distribution (F_T(k) = (F(k) − F(0))/(1 − F(0)), k ≥ 1).
+    """
+    from scipy import stats
+
+    w = float(piwidth)
+    if not 0 < w < 1:
+        raise QuantError(f"piwidth = {piwidth!r} must lie strictly between 0 and 1.")
+    mu = np.asarray(mu, dtype=float)
+    if family == "poisson":
+        dist = stats.poisson(mu)
+    elif family == "nb":
+        if alpha is None or alpha <= 0:
+            raise QuantError("the NB2 interval needs a positive alpha.")
+        dist = stats.nbinom(1.0 / alpha, 1.0 / (1.0 + alpha * mu))
+    elif family == "binomial":
+        m = np.asarray(trials, dtype=float)
+        dist = stats.binom(m, mu / m)
+    else:
+        raise QuantError(f"family {family!r} is not one of poisson, nb, binomial.")
+    qs = np.array([(1 - w) / 2, (1 + w) / 2])
+    if truncated:
+        f0 = dist.cdf(0)
+        out = [np.maximum(dist.ppf(f0 + q * (1 - f0)), 1) for q in qs]
+    else:
+        out = [dist.ppf(q) for q in qs]
+    return out[0], out[1]
+
+
+def interval_status(table: pd.DataFrame, lower, upper, *, piwidth: float, deviant: bool,
+                    n: int | None = 10) -> pd.DataFrame:
+    """Typical iff lower ≤ y ≤ upper, deviant otherwise (the boundary is typical, as in
+    ``predint``). ``deviant=True`` lists deviant cases by |r| descending, else typical ones by
+    |r| ascending; columns ``lower``, ``upper``, ``abs_residual``, ``status``, ``threshold``
+    (= piwidth)."""
+    y = table["observed"].to_numpy(float)
+    lo, hi = np.asarray(lower, float), np.asarray(upper, float)
+    dev = (y < lo) | (y > hi)
+    a = np.abs(table["residual"].to_numpy(float))
+    t = table.copy()
+    t["lower"], t["upper"], t["abs_residual"] = lo, hi, a
+    t["status"] = np.where(dev, "deviant", "typical")
+    t["threshold"] = float(piwidth)
+    if deviant:
+        return order_by(t, a, descending=True, keep=dev, n=n)
+    return order_by(t, a, descending=False, keep=~dev, n=n)
 
 
 # ------------------------------------------------------------------ influence

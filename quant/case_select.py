@@ -160,7 +160,7 @@ def _threshold(threshold, default: float, what: str) -> float:
 
 def select_run_cases(session, run, rule: str, *, variable: str | None = None, reduced: str | None = None,
                      threshold: float | None = None, n: int | None = 10, controls=None,
-                     outcome: str | None = None) -> pd.DataFrame:
+                     outcome: str | None = None, method: str = "residual") -> pd.DataFrame:
     """Select cases of a saved run by one rule.
 
     Parameters
@@ -184,6 +184,11 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         similar/different: the control covariates (default: every covariate but ``variable``).
     outcome : {"tie", "non-tie"}, optional
         Binary runs only: keep ties or non-ties (e.g. typical ties).
+    method : {"residual", "interval"}
+        typical/deviant: by |Pearson residual| against c (default), or, for count models
+        (poisson, nb, binomial, nb_pos, ztnb), by whether y lies in the central ``threshold``
+        (default 0.95) interval of the unit's fitted distribution (quant.md §4.3; parameter
+        uncertainty ignored).
 
     Notes
     -----
@@ -237,7 +242,14 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         keep = (table["observed"].to_numpy() >= 0.5) == (outcome == "tie")
         params["outcome"] = outcome
     sub = table if keep is None else _subset(table, keep)
-    if rule in ("typical", "deviant"):
+    if method not in ("residual", "interval"):
+        raise QuantError(f"method {method!r} must be 'residual' (|Pearson residual| > c) or 'interval' "
+                         "(outside the fitted count distribution's central interval).")
+    if rule in ("typical", "deviant") and method == "interval":
+        w = _threshold(threshold, 0.95, "interval width")
+        frame = _interval(run, sub, rule, w, n, keep)
+        params.update(method="interval", piwidth=w)
+    elif rule in ("typical", "deviant"):
         c = _threshold(threshold, DEFAULT_C, "cut-off c")
         params["c"] = c
         frame = (cr.typical if rule == "typical" else cr.deviant)(sub, c=c, n=n)
@@ -276,6 +288,30 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         "residual_type": rtype, "stale": None, "notes": [], **attrs, "id_columns": ids,
     }
     return frame
+
+
+_INTERVAL_FAMILY = {"poisson": ("poisson", False), "nb": ("nb", False), "binomial": ("binomial", False),
+                    "nb_pos": ("nb", False), "ztnb": ("nb", True)}
+
+
+def _interval(run, sub: pd.DataFrame, rule: str, w: float, n, keep) -> pd.DataFrame:
+    from quant import case_rules_more as crm
+
+    model = run.info.model
+    if model not in _INTERVAL_FAMILY:
+        raise QuantError(f"Prediction intervals need a count model (poisson, nb, binomial, nb_pos, ztnb); the run "
+                         f"'{run.info.name}' is {model}: use method 'residual'.")
+    if w >= 1:
+        raise QuantError(f"the interval width {w:g} must lie strictly between 0 and 1.")
+    family, truncated = _INTERVAL_FAMILY[model]
+    units = run.units if keep is None else run.units[np.asarray(keep, bool)].reset_index(drop=True)
+    alpha = float(run.result.params["alpha"]) if "alpha" in run.result.params.index else None
+    mu = units["fitted"].to_numpy(float)
+    if truncated:  # the stored fitted value is E[y | y > 0]; the interval needs the NB2 mean
+        mu = crm.ztnb_mu_from_mean(mu, alpha)
+    trials = units["trials"].to_numpy(float) if "trials" in units.columns else None
+    lo, hi = crm.count_interval(mu, family=family, piwidth=w, alpha=alpha, trials=trials, truncated=truncated)
+    return crm.interval_status(sub, lo, hi, piwidth=w, deviant=rule == "deviant", n=n)
 
 
 def _subset(table: pd.DataFrame, keep) -> pd.DataFrame:

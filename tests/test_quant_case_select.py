@@ -257,3 +257,60 @@ def test_case_label_from_run_rows(project, rule):
             assert case_label(row, rule, binary) == row["label"]
         if binary and rule == "typical":
             assert set(got["label"]) == {"typical tie", "typical non-tie"}
+
+
+def _quantile_by_pmf(pmf, q):
+    """Smallest k with Σ_{j≤k} pmf(j) ≥ q, by summing the pmf."""
+    total, k = 0.0, 0
+    while True:
+        total += pmf(k)
+        if total >= q - 1e-12:
+            return k
+        k += 1
+
+
+def test_count_interval_rule_for_poisson_breadth(project):
+    from math import exp, lgamma, log
+
+    run = _run(project, "breadth")
+    u = run.units
+    dev = _select(project, run, "deviant", method="interval", threshold=0.9, n=None)
+    expected = []
+    for city, y, mu in zip(u["city"], u["y"], u["fitted"]):
+        pmf = lambda k, mu=mu: exp(k * log(mu) - mu - lgamma(k + 1))  # noqa: E731
+        lo, hi = _quantile_by_pmf(pmf, 0.05), _quantile_by_pmf(pmf, 0.95)
+        if y < lo or y > hi:
+            expected.append(city)
+    assert sorted(dev["city"]) == sorted(expected) and len(expected) > 0
+    assert (dev["status"] == "deviant").all() and dev.attrs["parameters"]["piwidth"] == 0.9
+    typ = _select(project, run, "typical", method="interval", threshold=0.9, n=None)
+    assert len(typ) + len(dev) == len(u)
+    with pytest.raises(QuantError, match="count model"):
+        _select(project, _run(project, "conn"), "deviant", method="interval")
+
+
+def test_count_interval_rule_for_zero_truncated_nb(project):
+    from math import exp, lgamma, log
+
+    from scipy.optimize import brentq
+
+    run = _run(project, "deg")
+    u = run.units
+    a = float(run.result.params["alpha"])
+    r = 1 / a
+    got = _select(project, run, "deviant", method="interval", threshold=0.8, n=None)
+    expected = []
+    for city_a, city_b, y, m in zip(u["city_a"], u["city_b"], u["y"], u["fitted"]):
+        # μ of the untruncated NB2 from the truncated mean, by Brent's method.
+        mu = brentq(lambda x: x / (1 - (1 + a * x) ** (-r)) - m, 1e-9, 10 * m)
+        p0 = (1 + a * mu) ** (-r)
+
+        def pmf(k, mu=mu, p0=p0):
+            if k == 0:
+                return 0.0
+            lp = lgamma(k + r) - lgamma(r) - lgamma(k + 1) + r * log(r / (r + mu)) + k * log(mu / (r + mu))
+            return exp(lp) / (1 - p0)
+        lo, hi = _quantile_by_pmf(pmf, 0.1), _quantile_by_pmf(pmf, 0.9)
+        if y < lo or y > hi:
+            expected.append((city_a, city_b))
+    assert sorted(zip(got["city_a"], got["city_b"])) == sorted(expected) and len(expected) > 0
