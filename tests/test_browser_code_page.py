@@ -1,6 +1,7 @@
 """The Code page of the workbench in a real browser: the code toolbar stays in view while the
 text scrolls, paragraphs carry margin stripes for their codes, a selection across two
-paragraphs is stored with exact code points, and the URL keeps the place.
+paragraphs is stored with exact code points, the coding panel stays beside the text, the
+type-ahead filter codes with Enter, and the URL keeps the place.
 
 Skips without Chromium/playwright (fails under ``TANDEM_REQUIRE_SHARED=1``).
 """
@@ -92,6 +93,32 @@ def test_toolbar_stays_in_view_and_a_cross_paragraph_selection_is_exact(app):
         assert "coding=" in page.url and f"doc={app.doc}" in page.url
         if os.environ.get("TANDEM_SCREENSHOTS"):
             page.screenshot(path=os.path.join(os.environ["TANDEM_SCREENSHOTS"], "code_page_coded.png"))
+        # the coding panel stays beside the text, mostly in view, while the text is scrolled down (near
+        # the end of the section the end of the column pushes it up a little, as sticky boxes go)
+        panel = page.locator(".st-key-tdm_code_panel").bounding_box()
+        visible = min(800, panel["y"] + panel["height"]) - max(0, panel["y"])
+        assert visible >= 0.75 * min(panel["height"], 800), panel
+        assert panel["x"] > text_box["x"] + text_box["width"] - 5, panel
+
+        # type-ahead: the filter leaves one button, numbered 1; Enter in the filter codes the selection
+        # made before the filter took the focus
+        phrase2 = "第49段：广州与佛山"
+        page.locator(".tdm-sc-para >> nth=49").scroll_into_view_if_needed()
+        page.locator(".tdm-sc-filter").fill("hol")
+        assert page.locator(".tdm-sc-code").all_inner_texts() == ["1 · Hole"]
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        assert page.evaluate(SELECT_JS, phrase2) is not None
+        page.locator(".tdm-sc-filter").focus()
+        page.keyboard.press("Enter")
+        rows = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not rows:
+            rows = db(app, 'SELECT c.start, c."end" FROM codings c JOIN codes k ON k.id = c.code_id '
+                           'WHERE k.name = ? AND c.quote = ?', "Hole", phrase2)
+            time.sleep(0.2)
+        assert rows == [(TEXT.index(phrase2), TEXT.index(phrase2) + len(phrase2))]
+        idle(page, 30_000)
+
         page.reload()
         page.wait_for_selector(".tdm-sc-selected", timeout=60_000)
         assert page.errors == []
