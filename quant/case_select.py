@@ -188,7 +188,8 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         typical/deviant: by |Pearson residual| against c (default), or, for count models
         (poisson, nb, binomial, nb_pos, ztnb), by whether y lies in the central ``threshold``
         (default 0.95) interval of the unit's fitted distribution (quant.md §4.3; parameter
-        uncertainty ignored).
+        uncertainty ignored). influential on a dyad run: "cooks" ranks dyads by Cook's distance
+        (logit and nb_pos runs) instead of the delete-a-city measure.
 
     Notes
     -----
@@ -236,15 +237,18 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
     table = run_case_table(run)
     ids = table.attrs["id_columns"]
     params: dict = {"n": n}
+    if method != "residual":
+        params["method"] = method
     attrs: dict = {}
     keep = None
     if outcome is not None:
         keep = (table["observed"].to_numpy() >= 0.5) == (outcome == "tie")
         params["outcome"] = outcome
     sub = table if keep is None else _subset(table, keep)
-    if method not in ("residual", "interval"):
-        raise QuantError(f"method {method!r} must be 'residual' (|Pearson residual| > c) or 'interval' "
-                         "(outside the fitted count distribution's central interval).")
+    if method not in ("residual", "interval", "cooks"):
+        raise QuantError(f"method {method!r} must be 'residual' (|Pearson residual| > c), 'interval' "
+                         "(outside the fitted count distribution's central interval) or 'cooks' "
+                         "(influential dyads by Cook's distance).")
     if rule in ("typical", "deviant") and method == "interval":
         w = _threshold(threshold, 0.95, "interval width")
         frame = _interval(run, sub, rule, w, n, keep)
@@ -274,7 +278,8 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         from quant import case_select_more as more
 
         frame, extra_params, attrs = more.select(session, run, rule, sub, keep, variable=variable,
-                                                 reduced=reduced, n=n, controls=controls, outcome=outcome)
+                                                 reduced=reduced, n=n, controls=controls, outcome=outcome,
+                                                 method=method)
         params.update(extra_params)
     ids = list(attrs.get("id_columns") or ids)
     rtype = frame.attrs.get("residual_type", table.attrs["residual_type"])

@@ -174,14 +174,22 @@ def _pathway(session, run, sub, outcome, *, variable, reduced, n):
 _FAMILY = {"poisson": "poisson", "nb": "nb", "binomial": "binomial"}
 
 
-def _influential(session, run, sub, keep, *, n):
+#: Dyad models with a GLM form for dyad-level Cook's distance (``method="cooks"``).
+_DYAD_FAMILY = {"logit": "logit", "nb_pos": "nb"}
+
+
+def _influential(session, run, sub, keep, *, n, method="residual", outcome=None):
     from quant.inference import model_parts
     from quant.influence import city_influence
 
-    result, md, stale, notes = _current_fit(session, run)
     ids = sub.attrs["id_columns"]
-    if ids == ["city"]:
-        family = _FAMILY.get(result.model)
+    dyad_cooks = ids != ["city"] and method == "cooks"
+    if dyad_cooks and run.info.model not in _DYAD_FAMILY:
+        raise QuantError(f"Dyad-level Cook's distance needs a logit or nb_pos run; the run '{run.info.name}' is "
+                         f"{run.info.model}: use the delete-a-city measure (method 'residual').")
+    result, md, stale, notes = _current_fit(session, run)
+    if ids == ["city"] or dyad_cooks:
+        family = (_DYAD_FAMILY if dyad_cooks else _FAMILY).get(result.model)
         if family is None:
             raise QuantError(f"Cook's distance is not available for the {result.model} model.")
         part = model_parts(result, md.data)[0]
@@ -190,8 +198,14 @@ def _influential(session, run, sub, keep, *, n):
         got = crm.glm_influence(part.X, u["y"].to_numpy(float), u["fitted"].to_numpy(float), family=family,
                                 alpha=alpha, trials=u["trials"].to_numpy(float) if "trials" in u else None)
         rtype = str(result.meta.get("residual") or "Pearson residual")
-        table = cr.case_table(u[["city"]].astype(str), u["y"], u["fitted"], u["pearson"], rtype)
-        frame = crm.influential(table, got["cooks"], got["leverage"], n=n)
+        table = cr.case_table(u[ids].astype(str), u["y"], u["fitted"], u["pearson"], rtype)
+        cooks, lev = got["cooks"], got["leverage"]
+        if outcome is not None:  # tie / non-tie, on the current data
+            mask = (table["observed"].to_numpy() >= 0.5) == (outcome == "tie")
+            table = table[mask].reset_index(drop=True)
+            table.attrs.update(id_columns=ids, residual_type=rtype)
+            cooks, lev = cooks[mask], lev[mask]
+        frame = crm.influential(table, cooks, lev, n=n)
         return frame, {"measure": "Cook's distance"}, {"stale": stale, "notes": notes}
     n_exact = -1 if n is None else int(n)
     infl = city_influence(result, md.data, n_exact=n_exact)
@@ -287,12 +301,12 @@ def _matching(run, sub, keep, rule, *, variable, controls, n):
     return frame, params, {"notes": notes, "metric": "Mahalanobis distance on standardized controls"}
 
 
-def select(session, run, rule, sub, keep, *, variable, reduced, n, controls, outcome=None):
+def select(session, run, rule, sub, keep, *, variable, reduced, n, controls, outcome=None, method="residual"):
     """Dispatch for ``select_run_cases``: (frame, parameters, attrs)."""
     if rule == "pathway":
         return _pathway(session, run, sub, outcome, variable=variable, reduced=reduced, n=n)
     if rule == "influential":
-        return _influential(session, run, sub, keep, n=n)
+        return _influential(session, run, sub, keep, n=n, method=method, outcome=outcome)
     if rule in ("similar", "different"):
         return _matching(run, sub, keep, rule, variable=variable, controls=controls, n=n)
     raise QuantError(f"Unknown case-selection rule {rule!r}.")

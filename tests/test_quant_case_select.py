@@ -314,3 +314,17 @@ def test_count_interval_rule_for_zero_truncated_nb(project):
         if y < lo or y > hi:
             expected.append((city_a, city_b))
     assert sorted(zip(got["city_a"], got["city_b"])) == sorted(expected) and len(expected) > 0
+
+
+def test_dyad_cooks_distance_matches_statsmodels(project):
+    d = project["dyads"]
+    cols = ["sum_log_pop", "log_distance", "same_province"]
+    res = sm.GLM(d["connection"], sm.add_constant(d[cols]), family=sm.families.Binomial()).fit()
+    cooks = res.get_influence().cooks_distance[0]
+    got = _select(project, _run(project, "conn"), "influential", method="cooks", n=5)
+    order = np.argsort(-cooks)[:5]
+    assert list(zip(got["city_a"], got["city_b"])) == list(zip(d["city_a"].to_numpy()[order], d["city_b"].to_numpy()[order]))
+    np.testing.assert_allclose(got["cooks_distance"], cooks[order], rtol=1e-4)
+    assert got["label"].iloc[0].startswith("influential (Cook's distance")
+    with pytest.raises(QuantError, match="logit or nb_pos"):
+        _select(project, _run(project, "deg"), "influential", method="cooks")
