@@ -121,5 +121,10 @@ def test_toolbar_stays_in_view_and_a_cross_paragraph_selection_is_exact(app):
 
         page.reload()
         page.wait_for_selector(".tdm-sc-selected", timeout=60_000)
+        idle(page, 30_000)
+        time.sleep(0.5)
+        # the reload scrolled the selected coding (¶ 49 of 50) into view
+        box = page.locator(".tdm-sc-selected").first.bounding_box()
+        assert box and 0 <= box["y"] <= 800 - box["height"], box
         assert page.errors == []
         page.close()
