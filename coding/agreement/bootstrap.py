@@ -36,17 +36,17 @@ def replicate_counts(n_clusters: int, replicates: int, seed: int) -> Iterator[np
 
 def percentile_interval(stat: Callable[[np.ndarray], dict[str, np.ndarray]], counts: np.ndarray,
                         names: tuple[str, ...], replicates: int, seed: int,
-                        level: float = 0.95) -> dict[str, tuple[float, float]]:
+                        level: float = 0.95) -> dict[str, tuple]:
     """Percentile intervals of the statistics ``names`` over cluster-bootstrap replicates.
 
     Parameters
     ----------
     stat : callable
-        Takes the pattern weights of ``b`` replicates, an array ``(b, k)``, and returns a dict of
-        arrays ``(b,)`` holding at least ``names``.
-    counts : array (G, k)
-        Pattern weights of each of the ``G`` clusters; a replicate's weights are
-        ``draws @ counts``.
+        Takes the weights of ``b`` replicates, an array ``(b, *rest)``, and returns a dict of arrays
+        ``(b,)`` or ``(b, C)`` holding at least ``names``.
+    counts : array (G, *rest)
+        Weights of each of the ``G`` clusters (e.g. ``(G, k)`` pattern weights, or ``(G, C, k)``
+        for ``C`` codes at once); a replicate's weights are ``draws @ counts``.
     replicates : int
         Number of bootstrap replicates (0 or fewer clusters than 2: NaN intervals).
     seed : int
@@ -56,21 +56,35 @@ def percentile_interval(stat: Callable[[np.ndarray], dict[str, np.ndarray]], cou
     Returns
     -------
     dict of str to (low, high)
-        NaN bounds when fewer than two clusters, no replicates, or every replicate undefined.
+        Floats when ``stat`` gives ``(b,)`` arrays, arrays ``(C,)`` when it gives ``(b, C)``; NaN
+        bounds when fewer than two clusters, no replicates, or every replicate undefined.
     """
     counts = np.asarray(counts, dtype=float)
-    nan = {name: (float("nan"), float("nan")) for name in names}
-    if replicates <= 0 or counts.shape[0] < 2:
-        return nan
+    g, rest = counts.shape[0], counts.shape[1:]
+    flat = counts.reshape(g, -1)
     draws: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    for chunk in replicate_counts(counts.shape[0], replicates, seed):
-        values = stat(chunk @ counts)
-        for name in names:
-            draws[name].append(values[name])
-    out = {}
+    if replicates > 0 and g >= 2:
+        for chunk in replicate_counts(g, replicates, seed):
+            values = stat((chunk @ flat).reshape((len(chunk), *rest)))
+            for name in names:
+                draws[name].append(np.asarray(values[name], dtype=float))
     tail = (1.0 - level) / 2.0 * 100.0
+    out = {}
     for name in names:
-        x = np.concatenate(draws[name])
-        x = x[~np.isnan(x)]
-        out[name] = (float(np.percentile(x, tail)), float(np.percentile(x, 100.0 - tail))) if len(x) else nan[name]
+        if not draws[name]:
+            shape = rest[:-1]
+            nan = np.full(shape, np.nan) if shape else float("nan")
+            out[name] = (nan, nan)
+            continue
+        x = np.concatenate(draws[name], axis=0)
+        low, high = np.full(x.shape[1:], np.nan), np.full(x.shape[1:], np.nan)
+        ok = (~np.isnan(x)).any(axis=0)
+        if np.any(ok):
+            with np.errstate(all="ignore"):
+                lo, hi = np.nanpercentile(x[:, ok] if x.ndim > 1 else x, [tail, 100.0 - tail], axis=0)
+            if x.ndim > 1:
+                low[ok], high[ok] = lo, hi
+            else:
+                low, high = lo, hi
+        out[name] = (float(low), float(high)) if x.ndim == 1 else (low, high)
     return out

@@ -23,17 +23,27 @@ TABLE_COLUMNS = ["code", "units", "both", "only_first", "only_second", "neither"
                  "fleiss_kappa_high", "alpha", "alpha_low", "alpha_high", "gwet_ac1", "brennan_prediger"]
 
 
-def _row(name: str, patterns: np.ndarray, counts: np.ndarray, replicates: int, seed: int,
-         alpha: float | None, categories: tuple) -> dict:
-    point = {k: float(v[0]) for k, v in coefficients_batch(patterns, counts.sum(axis=0)[None, :], categories).items()}
-    if alpha is not None:
-        point["alpha"] = alpha
-    ci = percentile_interval(lambda w: coefficients_batch(patterns, w, categories), counts, CI_OF, replicates, seed)
-    row = {"code": name, **{k: point.get(k, np.nan) for k in ("units", "both", "only_first", "only_second",
-                                                            "neither", *COEFFICIENTS)}}
-    for k in CI_OF:
-        row[f"{k}_low"], row[f"{k}_high"] = ci[k]
-    return row
+def _rows(names: Sequence[str], patterns: np.ndarray, counts: np.ndarray, replicates: int, seed: int,
+          alphas: Sequence[float | None], categories: tuple) -> list[dict]:
+    """Rows for ``counts`` (G, R, k): R tables sharing the patterns, bootstrapped on the same draws."""
+    g, r, k = counts.shape
+
+    def stat(w: np.ndarray) -> dict[str, np.ndarray]:  # w: (b, R, k) -> arrays (b, R)
+        out = coefficients_batch(patterns, w.reshape(-1, k), categories)
+        return {name: out[name].reshape(w.shape[0], r) for name in CI_OF}
+
+    point = coefficients_batch(patterns, counts.sum(axis=0), categories)
+    ci = percentile_interval(stat, counts, CI_OF, replicates, seed)
+    rows = []
+    for j, name in enumerate(names):
+        row = {"code": name, **{key: float(point[key][j]) if key in point else np.nan
+                                for key in ("units", "both", "only_first", "only_second", "neither", *COEFFICIENTS)}}
+        if alphas[j] is not None:
+            row["alpha"] = alphas[j]
+        for key in CI_OF:
+            row[f"{key}_low"], row[f"{key}_high"] = float(ci[key][0][j]), float(ci[key][1][j])
+        rows.append(row)
+    return rows
 
 
 def agreement_table(patterns: np.ndarray, counts: np.ndarray, code_names: Sequence[str], *, replicates: int,
@@ -66,10 +76,14 @@ def agreement_table(patterns: np.ndarray, counts: np.ndarray, code_names: Sequen
         ``both``/``only_first``/``only_second``/``neither`` are the 2x2 cells with two coders
         (NaN otherwise); ``*_low``/``*_high`` bound the 95% interval.
     """
-    rows = [_row(name, patterns, counts[:, j, :], replicates, seed, None if alphas is None else alphas[j], categories)
-            for j, name in enumerate(code_names)]
-    if pooled and len(code_names) > 0:
-        rows.append(_row(POOLED, patterns, counts.sum(axis=1), replicates, seed, pooled_alpha, categories))
+    names = list(code_names)
+    given = list(alphas) if alphas is not None else [None] * len(names)
+    counts = np.asarray(counts, dtype=float)
+    if pooled and names:
+        counts = np.concatenate([counts, counts.sum(axis=1, keepdims=True)], axis=1)
+        names.append(POOLED)
+        given.append(pooled_alpha)
+    rows = _rows(names, patterns, counts, replicates, seed, given, categories) if names else []
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
