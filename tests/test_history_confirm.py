@@ -214,3 +214,10 @@ def test_history_lines_name_cities_pairs_and_codes(tmp_path, monkeypatch):
     assert "(0 code points)" not in changes and f"imported document “{NAME}”" in changes
     assert doc
     engine.dispose()
+
+
+def test_p_values_read_as_people_write_them():
+    from ui.words import p_value
+
+    assert [p_value(v) for v in (0.0004, 0.001, 0.01234, 0.5, float("nan"), None, "x")] == \
+        ["<0.001", "0.001", "0.012", "0.500", "–", "–", "–"]

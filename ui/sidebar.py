@@ -31,7 +31,7 @@ def _perform(action: str, whose: str | None) -> None:
     done = state.undo(whose) if action == "undo" else state.redo(whose)
     if done:
         verb = "Undone" if action == "undo" else "Redone"
-        st.session_state["_history_toast"] = f"{verb}: {done['summary']}"
+        st.session_state["_history_toast"] = f"{verb}: {words.humanize(done['summary'])}"
         st.rerun()
 
 
@@ -54,7 +54,7 @@ def _ask_or_perform(action: str, whose: str | None, who: str) -> None:
 def _confirmation(pending: dict) -> None:
     """The pending question with Confirm and Cancel; Confirm acts only if the change is still the next one."""
     with st.container(border=True):
-        st.warning(pending["question"], icon=":material/warning:")
+        st.warning(words.humanize(pending["question"]), icon=":material/warning:")
         if pending.get("refused"):
             st.caption(f"It cannot be done now: {pending['refused']}")
         c1, c2 = st.columns(2)
@@ -86,8 +86,8 @@ def _undo_redo() -> None:
     if not top:
         return
     c1, c2 = st.columns(2)
-    undo_help = top["undo"]["summary"] if top.get("undo") else "Nothing to undo"
-    redo_help = top["redo"]["summary"] if top.get("redo") else "Nothing to redo"
+    undo_help = words.humanize(top["undo"]["summary"]) if top.get("undo") else "Nothing to undo"
+    redo_help = words.humanize(top["redo"]["summary"]) if top.get("redo") else "Nothing to redo"
     if c1.button("Undo", icon=":material/undo:", disabled=not top.get("undo"), help=undo_help, width="stretch",
                  key="history_undo"):
         _ask_or_perform("undo", whose, who)
