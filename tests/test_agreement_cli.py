@@ -42,8 +42,11 @@ def test_json_character_level(project):
     r = run("agreement", "--project", project, "--coders", "甲", "乙", "--bootstrap", "50", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert {"unit", "coders", "documents", "overlap", "exclusive", "bootstrap", "seed", "convention", "rows"} <= set(out)
-    assert out["coders"] == ["甲", "乙"] and out["documents"] == ["访谈：广州市–佛山市"] and out["unit"] == "character"
+    keys = {"unit", "coders", "documents", "overlap", "exclusive", "coded_only", "bootstrap", "seed", "convention",
+            "rows"}
+    assert keys <= set(out)
+    assert out["coders"] == ["甲", "乙"] and out["documents"] == ["访谈：广州市–佛山市"]
+    assert out["unit"] == "character" and out["coded_only"] is False
     row = out["rows"][0]
     assert row["code"] == "协议动因"
     assert round(row["cohen_kappa"], 3) == 0.318 and row["pct_agreement"] == pytest.approx(0.85)

@@ -263,7 +263,8 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
         raise CodingError(f"Seed {seed!r} must be a whole number of 0 or more.")
     share = check_overlap(overlap)
     if coded_only and unit != "character":
-        raise CodingError(f"Only characters coded by someone is a variant of the character unit, not of the {unit} unit.")
+        raise CodingError("Only characters coded by someone is a variant of the character unit, "
+                          f"not of the {unit} unit.")
     if exclusive and unit in ("character", "segment"):
         raise CodingError(f"Codes as one variable work on sentences, paragraphs or documents, not on the {unit} unit.")
     sel, frame = select_codings(session, coders, codes, documents)
@@ -286,7 +287,8 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
         if coded_only:
             counts = counts * (patterns.sum(axis=1) > 0)[None, None, :]  # drop "coded by nobody"
             attrs["convention"] = ("Only the characters at least one coder coded with the code are units (not "
-                                   "NVivo's figure, which also counts text nobody coded); intervals resample documents.")
+                                   "NVivo's figure, which also counts text nobody coded); intervals resample "
+                                   "documents.")
         table = agreement_table(patterns, counts, names, replicates=int(bootstrap), seed=int(seed))
     else:
         table = _presence_table(session, unit, sel, frame, bool(exclusive), int(bootstrap), int(seed))
