@@ -69,6 +69,8 @@ def load_decoupling_runs(session: Session, names=None) -> dict:
     for name in names:
         run = qruns.load_run(session, name)
         dim = run.info.dimension
+        if dim in out and out[dim].info.id == run.info.id:
+            raise MixedError(f"Run “{run.info.name}” is named twice; give each run once.")
         if dim in out:
             raise MixedError(f"Runs “{out[dim].info.name}” and “{run.info.name}” are both {dim} runs; "
                              "give at most one run per dimension.")

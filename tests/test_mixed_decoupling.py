@@ -104,8 +104,12 @@ def test_long_form_and_bad_runs(demo):
         assert set(long["dimension"]) == {"breadth", "degree"}
         assert (long.groupby("row").size() == 2).all()
         assert long["significant"].str.contains("10%|not in the model").all()
-        with pytest.raises(MixedError, match="both breadth runs"):
+        with pytest.raises(MixedError, match="named twice"):
             load_decoupling_runs(s, [RUN_NAMES["breadth"], RUN_NAMES["breadth"]])
+        other = runs.fit_and_save(s, "breadth poisson", "breadth", model="poisson")[0]
+        with pytest.raises(MixedError, match="both breadth runs"):
+            load_decoupling_runs(s, [RUN_NAMES["breadth"], other.name])
+        s.rollback()
         with pytest.raises(MixedError, match="cannot stand in"):
             decoupling_long(s, {"degree": chosen["breadth"]})
 
