@@ -285,6 +285,26 @@ def test_segment_agreement_on_hand_made_spans(engine):
     u = next(u for u in strict.attrs["unmatched"] if u["start"] == 400)
     assert u["document"] == "访谈·片段" and u["code"] == "跨城通办" and u["quote"] == text[400:420]
     assert loose.iloc[0]["matched"] == 4
+    with store.session_scope(engine) as s:
+        boot = agreement(s, ["甲", "乙"], unit="segment", bootstrap=300, seed=5)
+    r = boot.iloc[0]
+    assert 0 <= r["pct_agreement_low"] <= r["pct_agreement"] <= r["pct_agreement_high"] <= 1
+    assert r["pct_agreement_low"] < r["pct_agreement_high"]
+
+
+def test_readable_table_and_its_csv(engine):
+    from coding.agreement import readable
+    from coding.spreadsheet import to_csv_bytes
+
+    _nvivo_project(engine)
+    with store.session_scope(engine) as s:
+        t = agreement(s, ["甲", "乙"], unit="character", bootstrap=0)
+    shown = readable(t)
+    assert shown.loc[0, "Code"] == "协议动因" and shown.loc[0, "Agreement"] == "85.0%"
+    assert shown.loc[0, "Cohen's κ"] == "0.318" and shown.loc[0, "Cohen's κ 95% CI"] == "—"
+    assert shown.loc[0, "Neither"] == "800"
+    csv = to_csv_bytes(readable(t, text=False)).decode("utf-8-sig")
+    assert "协议动因" in csv and "Cohen's κ 95% low" in csv
 
 
 def test_segment_agreement_needs_two_coders_and_a_share(engine):
