@@ -245,6 +245,8 @@ def shown_columns(rule: str, frame: pd.DataFrame) -> list[str]:
     """The columns of a case view meant for people (no ids, no internal columns), in order."""
     cols = ["case", "case_type", "observed", "predicted", "residual", "n_passages", "no_evidence", "quote_text",
             "on_worklist"]
+    if "partner_case" in frame.columns:  # most-similar / most-different pairs: the other member
+        cols.insert(2, "partner_case")
     if rule == ADVERTISED_RULE:
         cols[3:3] = ["mean_degree", "total_items"]
         cols.insert(cols.index("n_passages") + 1, "n_mark")

@@ -32,7 +32,7 @@ MAX_MEMO = 20_000
 TABLE = "worklist_cases"
 
 #: Columns of :func:`worklist_cases`, in order.
-WORKLIST_COLUMNS = ["id", "position", "case", "level", "unit_key", "case_type", "run", "run_id", "rule", "observed",
+WORKLIST_COLUMNS = ["id", "position", "case", "name", "level", "unit_key", "case_type", "run", "run_id", "rule", "observed",
                     "predicted", "residual", "memo", "n_passages", "no_evidence", "quotes", "quote_text", "added_by",
                     "created", "updated"]
 
@@ -262,7 +262,8 @@ def worklist_cases(session: Session, *, max_quotes: int = 3, index: EvidenceInde
     Returns
     -------
     pandas.DataFrame
-        :data:`WORKLIST_COLUMNS`: ``case`` is the unit's name (广州市–佛山市), ``run`` the run's
+        :data:`WORKLIST_COLUMNS`: ``case`` (and its copy ``name``, read by report drafts) is the
+        unit's name (广州市–佛山市), ``run`` the run's
         name ("" once the run is gone), ``n_passages`` the coded passages linked to the unit
         (city: to the city or one of its dyads), ``quotes`` up to ``max_quotes`` dicts ``quote,
         cite, code, coding_id``; ``quote_text`` the same as one text cell.
@@ -281,6 +282,7 @@ def worklist_cases(session: Session, *, max_quotes: int = 3, index: EvidenceInde
         n, quotes = _evidence(idx, w.level, w.unit_key, max(int(max_quotes), 0))
         records.append({
             "id": w.id, "position": w.position, "case": unit_name(w.level, w.unit_key, idx.names), "level": w.level,
+            "name": unit_name(w.level, w.unit_key, idx.names),
             "unit_key": w.unit_key, "case_type": w.case_type, "run": run_name or "", "run_id": w.run_id,
             "rule": w.rule, "observed": w.observed, "predicted": w.predicted, "residual": w.residual,
             "memo": w.memo or "", "n_passages": n, "no_evidence": n == 0, "quotes": quotes,

@@ -70,12 +70,13 @@ if view.empty:
     st.info("No case meets this rule.")
     st.stop()
 
-table = view[shown].copy()
+table = view[[c for c in shown if c != "on_worklist"]].copy()  # the tick column shows it
 table.insert(0, "tick", view["on_worklist"].to_numpy())
 config = {
     "tick": st.column_config.CheckboxColumn("worklist", help="Tick to put the case on the fieldwork worklist."),
     "case": st.column_config.TextColumn("case"),
     "case_type": st.column_config.TextColumn("case type"),
+    "partner_case": st.column_config.TextColumn("paired with"),
     "observed": st.column_config.NumberColumn("observed", format="%.3g"),
     "predicted": st.column_config.NumberColumn("predicted", format="%.3g"),
     "residual": st.column_config.NumberColumn("Pearson residual", format="%.2f"),
@@ -85,7 +86,6 @@ config = {
     "n_mark": st.column_config.NumberColumn("Mark passages"),
     "no_evidence": st.column_config.CheckboxColumn("no evidence yet"),
     "quote_text": st.column_config.TextColumn("top quotes", width="large"),
-    "on_worklist": st.column_config.CheckboxColumn("on worklist"),
 }
 edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config,
                         disabled=[c for c in table.columns if c != "tick"], key=f"cases_editor_{rule}_{dimension}")
@@ -95,8 +95,10 @@ if st.button(f"Add {len(new)} ticked case(s) to the worklist", disabled=new.empt
     new.attrs = dict(view.attrs)
     done = state.write(add_cases, new, run=view.attrs.get("run_id"), rule=rule, by=state.coder())
     if isinstance(done, list):
-        for d in done:
-            (st.success if d["added"] else st.info)(d["message"])
+        st.session_state["cases_flash"] = [d["message"] for d in done]
+        st.rerun()
+for msg in st.session_state.get("cases_flash", []):  # kept until the next add (a rerun must not hide it)
+    st.success(msg)
 
 with_quotes = view[view["n_passages"] > 0]
 if len(with_quotes):
