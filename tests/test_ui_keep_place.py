@@ -124,3 +124,14 @@ def test_place_helpers():
     assert code_place.section_of(35, list(range(0, 100, 10)), 2) == 2
     assert code_place.section_of(0, [0, 10], 2) == 1
     assert code_place.to_params({"doc": 1, "section": 2, "coding": None}) == {"doc": "1", "section": "2"}
+
+
+def test_each_document_keeps_its_paragraphs_in_view_when_the_section_length_changes(project):
+    at = _code_page({"doc": str(project["long"]), "section": "3", "per": "30"})  # ¶ 61–90
+    at.selectbox(key="code_doc").set_value(project["short"]).run()
+    at.selectbox(key="code_per").set_value(10).run()
+    at.selectbox(key="code_doc").set_value(project["long"]).run()
+    assert not at.exception
+    # back on the long document: paragraph 61 still first, now in section 7 of 10 paragraphs each
+    assert at.number_input(key=f"section_{project['long']}").value == 7
+    assert any("¶ 61–70" in c.value for c in at.caption)

@@ -12,7 +12,7 @@ from ui import code_place, state
 from ui.coding_panel import coding_panel, unit_coder
 from ui.span_coder import span_coder
 
-PLACE = "tandem_code_place"  # {"doc", "per", "sections": {doc: n}, "coding", "p"}
+PLACE = "tandem_code_place"  # {"doc", "per", "firsts": {doc: first paragraph shown, 0-based}, "coding", "p"}
 
 st.title("Code")
 
@@ -54,7 +54,7 @@ coding_ids = [int(i) for i in codings["id"]]
 n_sections = max(1, -(-len(paragraphs) // per_section))
 starts = [int(s) for s in paragraphs["start"]]
 section_key = f"section_{doc_id}"
-sections = dict(saved.get("sections") or {})
+firsts = dict(saved.get("firsts") or {})
 
 # Section: as the selected coding; else the widget; else the URL or the place kept (re-counted when
 # the number of paragraphs per section changed, so the same paragraphs stay in view).
@@ -62,7 +62,8 @@ if section_key not in st.session_state:
     if url["doc"] == doc_id and url["section"] is not None and saved.get("doc") != doc_id:
         wanted, per_then = url["section"], (url["per"] or per_section)
     else:
-        wanted, per_then = sections.get(str(doc_id)), saved.get("per", per_section)
+        first = firsts.get(str(doc_id))
+        wanted, per_then = (None if first is None else int(first) // per_section + 1), per_section
     if wanted is not None and per_then != per_section:
         wanted = ((int(wanted) - 1) * int(per_then)) // per_section + 1
     section, notice = code_place.choose_section(wanted, n_sections)
@@ -130,8 +131,8 @@ if scroll_to is not None and not bounds[0] <= scroll_to < bounds[1]:
     scroll_to, scroll_para = None, None
 
 # Keep the place: in the session (page switches) and in the URL (reloads, links).
-sections[str(doc_id)] = int(section)
-place = {"doc": int(doc_id), "per": int(per_section), "sections": sections, "coding": selected,
+firsts[str(doc_id)] = (int(section) - 1) * per_section
+place = {"doc": int(doc_id), "per": int(per_section), "firsts": firsts, "coding": selected,
          "p": int(scroll_para) if scroll_para is not None else None}
 st.session_state[PLACE] = place
 wanted_params = code_place.to_params({**place, "section": int(section)})

@@ -52,7 +52,15 @@ if submitted:
             st.rerun()
 
 if st.button("Back to the demo project"):
-    from data.demo.build import ensure_demo
+    from data.demo.build import default_demo_path, ensure_demo
 
-    if state.attempt(state.open_project, str(ensure_demo())) is not None:
+    building = not default_demo_path().exists()
+    with st.status("Building the demo project: importing the interviews, segmenting them, finding places, coding "
+                   "and loading the cities (first use only, about 15 s)…" if building else "Opening the demo project…",
+                   expanded=False) as status:
+        path = state.attempt(ensure_demo)
+        opened = path is not None and state.attempt(state.open_project, str(path)) is not None
+        status.update(label="Demo project ready." if opened else "The demo project could not be opened (see above).",
+                      state="complete" if opened else "error")
+    if opened:
         st.rerun()
