@@ -273,6 +273,10 @@ def test_map_page_filters_and_renders_downloads(demo, monkeypatch):
     at.button(key="map__render").click().run()
     assert not at.exception and not at.error
     assert len(at.get("download_button")) == 2
+    at.button(key="map_border_store").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("399 pairs share a border" in m.value for m in at.success)
+    assert _sql(demo, "SELECT SUM(value) FROM dyad_attributes WHERE name = 'shared_border'")[0][0] == 399
 
 
 def test_network_page_runs_in_both_layouts(demo, monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from quant import data as qdata
-from quant.boundaries import load_boundaries
+from quant.boundaries import load_boundaries, save_shared_border
 from report.charts import map as cmap
 from ui import chart_panels, state
 from ui.run_picker import pick_run
@@ -32,6 +32,12 @@ with st.expander("Load city boundaries (GeoJSON, CSV with WKT, or .wkt)"):
             if summary["skipped"]:
                 st.warning(f"{len(summary['skipped'])} rows named no city of the project: "
                            f"{', '.join(summary['skipped'][:10])}")
+    st.caption("Shared border: the two polygons intersect and their outlines share a line of positive length "
+               "(a corner touch does not count). Cities without a boundary get no value.")
+    if st.button("Store the shared_border dyad covariate from the stored boundaries", key="map_border_store"):
+        n = state.write(save_shared_border)
+        if n is not None:
+            st.success(f"Stored shared_border for every pair: {n} pairs share a border.")
 
 source = st.radio("Pairs from", ["project data", "a saved run"], horizontal=True, key="map_source")
 run = None
