@@ -221,8 +221,13 @@ with decoupling_tab:
                 st.info("No Needs–Supply factor is mapped to a term of these runs: map the codes under Needs and "
                         "Supply to model variables on the Codebook page.")
             st.dataframe(shown, hide_index=True, width="stretch")
-            st.caption("* p < 0.05, ** p < 0.01, *** p < 0.001; 95% CI. SE: " + "; ".join(
-                f"{d}: {md(wide.attrs['se_labels'][d])}" for d in dims))
+            st.caption(md("* p < 0.05, ** p < 0.01, *** p < 0.001; 95% CI. SE: " + "; ".join(
+                f"{d}: {wide.attrs['se_labels'][d]}" for d in dims)))
+            for d in dims:
+                sig = [str(i) for i, r in wide.iterrows()
+                       if r["kind"] == "factor" and str(r[f"{d} significant"]).startswith("significant")]
+                st.markdown(f"**{d}** ({md(wide.attrs['runs'][d])}), significant at 5%: " + (md(", ".join(sig)) if sig else
+                                                                          "no factor"))
             st.download_button("Download the decoupling table (CSV)", to_csv_bytes(long_d),
                                file_name="decoupling.csv", mime="text/csv", key="decoupling_csv")
 
