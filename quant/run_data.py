@@ -89,6 +89,8 @@ def fingerprint(md) -> str:
 
 
 def pack_units(result: FitResult, md) -> bytes:
+    """The per-unit table (ids, ``y``, ``fitted``, ``pearson``, ``x:<column>`` raw covariates) as
+    zlib-compressed JSON ``{"columns": [...], "data": [[...], ...]}``, floats exact, NaN as null."""
     units = result.units.copy()
     if md is not None and not units.empty:
         data_ids = _id_columns(md.data)
@@ -102,8 +104,19 @@ def pack_units(result: FitResult, md) -> bytes:
                 units[c] = units[c].astype(str)
             xs = xs.drop_duplicates(subset=unit_ids)
             units = units.merge(xs, on=unit_ids, how="left")
-    text = units.to_json(orient="split", index=False, double_precision=15, force_ascii=False)
+    # json.dumps writes floats with repr (shortest round-trip form): every float64 comes back
+    # bit for bit, where DataFrame.to_json stops at 15 significant digits
+    rows = units.astype(object).where(units.notna(), None).to_numpy().tolist()
+    text = json.dumps({"columns": [str(c) for c in units.columns], "data": rows}, ensure_ascii=False,
+                      allow_nan=False, default=_plain)
     return zlib.compress(text.encode("utf-8"), 6)
+
+
+def _plain(value):
+    """numpy scalars (and anything else with ``item()``) as Python numbers for ``json.dumps``."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} cannot be stored in a run's units table")
 
 
 def unpack_units(blob: bytes) -> pd.DataFrame:

@@ -127,3 +127,35 @@ def test_picker_offers_the_default_fit_then_warns_when_stale_and_refits_as_new(p
     assert now.startswith("connection refit ") and now != saved
     assert len(at.selectbox(key="pick").options) == 2  # the stale run is kept, not refitted in place
     assert not at.warning
+
+
+def test_a_viewer_reads_and_compares_runs_but_sees_no_save_delete_or_refit(project, monkeypatch):
+    import team
+
+    _save(project, "c1")
+    _save(project, "c2", formula="connection ~ log_distance")
+    engine = store.connect(project)
+    with store.session_scope(engine) as s:
+        team.add_user(s, "Vic", "viewer-pass-789", "viewer")
+    engine.dispose()
+    monkeypatch.setenv("TANDEM_TEAM", "1")
+    at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
+    at.run()
+    fields = {t.label: t for t in at.text_input}
+    fields["Name"].set_value("Vic")
+    fields["Password"].set_value("viewer-pass-789")
+    next(b for b in at.button if b.label == "Log in").click()
+    at.run()
+    at.switch_page("ui/runs.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert set(at.dataframe[0].value["run"]) == {"c1", "c2"}
+    assert len(at.dataframe) >= 2  # the comparison is open to a viewer
+    keys = {b.key for b in at.button}
+    assert not keys & {"runs_delete", "runs_restore"} and not at.get("form")
+    assert any("may read and compare runs but not change them" in c.value for c in at.caption)
+    at.switch_page("ui/models.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [t for t in at.text_input if t.key == "run_name_connection"]
+    assert any("may not save runs" in c.value for c in at.caption)
