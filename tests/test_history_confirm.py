@@ -61,7 +61,8 @@ def test_undo_effect_of_an_import_names_the_document_and_counts_its_codings(engi
     assert effect["documents"] == [{"id": doc, "name": NAME, "codings": 12}]
     assert (effect["codings"], effect["links"], effect["memos"]) == (12, 2, 1)
     assert effect["confirm"] is True
-    assert effect["question"] == f"Undo the import of “{NAME}”? It removes the document, its 12 codings, 1 memo and 2 links."
+    assert effect["question"] == (f"Undo the import of “{NAME}”? "
+                                  "It removes the document, its 12 codings, 1 memo and 2 links.")
     # the codings are B's, so the library refuses to remove the document under them; the effect says so
     assert effect["refused"] and "12 codings" in effect["refused"]
     with store.session_scope(engine) as s:

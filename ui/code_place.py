@@ -49,7 +49,7 @@ def choose_document(wanted: Any, doc_ids: Sequence[int], names: Mapping[int, str
     first = doc_ids[0]
     if wanted is None:
         return first, None
-    label = (names or {}).get(first, f"the first document")
+    label = (names or {}).get(first, "the first document")
     return first, (f"Document {wanted} is not in this project (deleted, or a link from another project): "
                    f"showing “{label}” instead.")
 
@@ -68,7 +68,8 @@ def choose_section(wanted: Any, n_sections: int) -> tuple[int, str | None]:
         return 1, None
     if 1 <= want <= n:
         return want, None
-    return (n if want > n else 1), f"Section {want} does not exist (the document has {n}): showing section {n if want > n else 1}."
+    shown = n if want > n else 1
+    return shown, f"Section {want} does not exist (the document has {n}): showing section {shown}."
 
 
 def choose_coding(wanted: Any, coding_ids: Sequence[int]) -> tuple[int | None, str | None]:

@@ -183,7 +183,8 @@ def build_payload(
     visible = [c for c in codings if int(c["start"]) < end and int(c["end"]) > start and int(c["start"]) < int(c["end"])]
     colour_of = {c["id"]: valid_colour(c.get("colour")) for c in visible}
     names = {c["id"]: str(c["name"]) for c in codes}
-    spans = sorted((max(start, int(a)), min(end, int(b))) for a, b in (paragraphs or ()) if int(a) < end and int(b) > start)
+    spans = sorted((max(start, int(a)), min(end, int(b)))
+                   for a, b in (paragraphs or ()) if int(a) < end and int(b) > start)
     cuts = sorted({p for span in spans for p in span})
     pieces = build_pieces(text, visible, start, end, cuts=cuts)
     for piece in pieces:

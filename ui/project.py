@@ -56,7 +56,8 @@ if st.button("Back to the demo project"):
 
     building = not default_demo_path().exists()
     with st.status("Building the demo project: importing the interviews, segmenting them, finding places, coding "
-                   "and loading the cities (first use only, about 15 s)…" if building else "Opening the demo project…",
+                   "and loading the cities (first use only, about 15 s)…"
+                   if building else "Opening the demo project…",
                    expanded=False) as status:
         path = state.attempt(ensure_demo)
         opened = path is not None and state.attempt(state.open_project, str(path)) is not None

@@ -33,7 +33,8 @@ def _lookups(project: str, revision: int) -> dict[str, dict]:
     docs = state.read(coding.documents)
     return {
         "city": cities,
-        "dyad": {int(i): dyad_label(a, b, cities) for i, a, b in zip(dyads["dyad_id"], dyads["city_a"], dyads["city_b"])},
+        "dyad": {int(i): dyad_label(a, b, cities)
+                 for i, a, b in zip(dyads["dyad_id"], dyads["city_a"], dyads["city_b"])},
         "code": {int(i): str(n) for i, n in zip(book["id"], book["name"])} if not book.empty else {},
         "document": {int(i): str(n) for i, n in zip(docs["id"], docs["name"])} if not docs.empty else {},
     }
