@@ -324,3 +324,31 @@ def test_clicked_city_and_pair_show_their_passages(demo, monkeypatch):
     expected = {q for (q,) in _sql(demo, "SELECT k.quote FROM codings k JOIN coding_links l ON l.coding_id = k.id "
                                          "WHERE l.city_code = :c", c=city)}
     assert expected <= quotes
+
+
+def test_map_and_network_on_both_backends(engine, tmp_path):
+    """A hand-made project: four cities, three with squares; ties 甲–乙 (degree 4) and 乙–丁 (degree 2)."""
+    from quant.boundaries import load_boundaries
+
+    squares = {"甲市": "POLYGON((0 0,1 0,1 1,0 1,0 0))", "乙市": "POLYGON((1 0,2 0,2 1,1 1,1 0))",
+               "丙市": "POLYGON((2 1,3 1,3 2,2 2,2 1))"}
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"name": list(squares), "wkt": list(squares.values())}).to_csv(path, index=False)
+    with store.session_scope(engine) as s:
+        qdata.save_cities(s, pd.DataFrame({"code": ["1", "2", "3", "4"], "name": ["甲市", "乙市", "丙市", "丁市"],
+                                           "province": ["甲省", "甲省", "乙省", "乙省"],
+                                           "lat": [0.5, 0.5, 1.5, 5.0], "lon": [0.5, 1.5, 2.5, 5.0]}))
+        qdata.save_dyads(s, pd.DataFrame({"city_a": ["1", "1", "1", "2", "2", "3"], "city_b": ["2", "3", "4", "3", "4", "4"],
+                                          "connection": [1, 0, 0, 0, 1, 0], "degree": [4, 0, 0, 0, 2, 0]}))
+        load_boundaries(s, path)
+        t = cmap.map_data(s, colour="degree", pairs="ties")
+        one = cmap.map_data(s, colour="tie", pairs="ties", provinces=["甲省"])
+        net = network.network_tables(qdata.city_frame(s), network.edges_from_outcome(s))
+    assert sorted(t.polygons["code"]) == ["1", "2", "3"]
+    assert dict(zip(t.pairs["label"], t.pairs["value"])) == {"甲市 – 乙市": 4.0, "乙市 – 丁市": 2.0}
+    # 丁市 has no polygon: its line ends at its city-seat coordinates; 乙市's starts at the square's centroid
+    row = t.pairs.set_index("label").loc["乙市 – 丁市"]
+    assert (row["lon"], row["lat"], row["lon2"], row["lat2"]) == (1.5, 0.5, 5.0, 5.0)
+    assert one.pairs["label"].tolist() == ["甲市 – 乙市"] and len(one.polygons) == 2
+    assert dict(zip(net.nodes["name"], net.nodes["breadth"])) == {"甲市": 1, "乙市": 2, "丙市": 0, "丁市": 1}
+    assert dict(zip(net.edges["label"], net.edges["degree"])) == {"甲市 – 乙市": 4.0, "乙市 – 丁市": 2.0}
