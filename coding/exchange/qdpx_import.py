@@ -1,0 +1,402 @@
+"""Importing a whole REFI-QDA project (``.qdpx``) into a Tandem project, all or nothing.
+
+Everything is written in the caller's transaction (the CLI's ``commands.common.session``
+commits only when the import finished; any error rolls all of it back):
+
+- users become coders; their GUIDs are kept in ``ProjectInfo["refi_users"]`` (name -> GUID)
+  so an export writes them back;
+- the codebook through :func:`coding.codebook_merge.merge_code_tree` (GUIDs kept, matched by
+  GUID then name); code sets in ``ProjectInfo["refi_sets"]`` (Tandem has no set table);
+- text sources (and PDF sources carrying a plain-text ``Representation``) through
+  :func:`corpus.import_text` + :func:`coding.imports.record_import` (undoable), keeping the
+  source's GUID; a source whose GUID and text are already in the project is merged, not
+  imported twice;
+- codings through :func:`coding.codings.add_coding` (events recorded), with the coder
+  named by ``Coding@creatingUser`` (else the selection's or the project's creating user),
+  the selection's ``Description`` as the coding memo, and the foreign coding GUID kept;
+  offsets per :mod:`coding.exchange.qdpx_place`;
+- each note as one memo (:func:`coding.memos.add_memo`) on the most specific object that
+  points at it (``NoteRef`` or a ``Link`` from the note): a coding, a code, a document,
+  else the project; the note's GUID is kept;
+- cases: variables become attributes of the case's documents (``Document.attributes``), or
+  city attributes when the case's name resolves to a project city (``resolve_city``, e.g.
+  ``quant.data.city_resolver(session).resolve``); cases and variables (with GUIDs and types)
+  are kept in ``ProjectInfo["refi_cases"]`` / ``["refi_variables"]`` for export.
+
+The report (a dict, stable keys) counts placed / moved / not placed codings, lists every
+coding not placed exactly (with source, code and text), and counts every element not
+brought in (``skipped``).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import corpus
+import store
+from coding.checks import as_coder
+from coding.codebook_merge import merge_code_tree
+from coding.codings import add_coding
+from coding.errors import CodingError
+from coding.events import EventType, snapshot
+from coding.exchange.qdpx_place import SourceText, choose_convention, place
+from coding.exchange.qdpx_read import QdpxProject, read_qdpx
+from coding.imports import record_import
+from coding.memos import add_memo
+from corpus.name_keys import name_key
+
+__all__ = ["import_qdpx", "import_project", "get_info", "set_info"]
+
+
+def get_info(session: Session, key: str, default: Any) -> Any:
+    row = session.get(store.ProjectInfo, key)
+    return default if row is None or row.value is None else row.value
+
+
+def set_info(session: Session, key: str, value: Any) -> None:
+    row = session.get(store.ProjectInfo, key)
+    if row is None:
+        session.add(store.ProjectInfo(key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+def _coders(session: Session, p: QdpxProject, fallback: str, report: dict) -> dict[str, str]:
+    """User GUID -> coder name; names made valid and unique; GUIDs stored."""
+    known = dict(get_info(session, "refi_users", {}))
+    by_guid = {g: n for n, g in known.items()}
+    out: dict[str, str] = {}
+    for guid, raw in p.users.items():
+        if guid in by_guid:
+            out[guid] = by_guid[guid]
+            continue
+        try:
+            name = as_coder(raw or f"user {guid[:8]}")
+        except CodingError:
+            name = as_coder(f"user {guid[:8]}")
+        base, k = name, 2
+        while name in known and known[name] != guid:
+            name = f"{base} ({k})"
+            k += 1
+        known[name] = guid
+        out[guid] = name
+    set_info(session, "refi_users", known)
+    report["users"] = len(p.users)
+    return out
+
+
+def _code_ids(session: Session, p: QdpxProject, report: dict, who: str) -> dict[str, int]:
+    if not p.codes:
+        return {}
+    merged = merge_code_tree(session, p.codes, coder=who)
+    report["codes"] = {"created": len(merged["created"]), "matched": len(merged["matched_guid"]) +
+                       len(merged["matched_name"])}
+    report["warnings"] += merged["warnings"]
+    remap = merged["guid_remaps"]
+    ids = {g.lower(): i for g, i in session.execute(select(store.Code.guid, store.Code.id)).all()}
+    out = {}
+    for node_guid in _all_guids(p.codes):
+        target = remap.get(node_guid, node_guid)
+        if target in ids:
+            out[node_guid] = ids[target]
+    return out
+
+
+def _all_guids(nodes) -> list[str]:
+    out, stack = [], list(nodes)
+    while stack:
+        node = stack.pop()
+        if node.guid:
+            out.append(node.guid)
+        stack.extend(node.children)
+    return out
+
+
+def _unique_name(session: Session, name: str) -> str:
+    taken = {name_key(n) for n in session.scalars(select(store.Document.name))}
+    base, k, out = name, 2, name
+    while name_key(out) in taken:
+        out = f"{base} ({k})"
+        k += 1
+    return out
+
+
+def _document(session: Session, src, text: str, who: str, report: dict) -> int:
+    """The id of the document for a source: an existing one (same GUID and text) or a new one."""
+    if src.guid:
+        doc = session.scalar(select(store.Document).where(func.lower(store.Document.guid) == src.guid))
+        if doc is not None and doc.text_sha256 == corpus_sha(text):
+            report["sources"]["merged"] += 1
+            return doc.id
+    name = _unique_name(session, (src.name or "source").strip()[:480] or "source")
+    try:
+        result = corpus.import_text(session, text, name=name, source_filename=src.name or None)
+    except corpus.CorpusError as err:
+        raise CodingError(str(err)) from err
+    doc = session.get(store.Document, result.document_id)
+    if src.guid and session.scalar(select(store.Document.id).where(func.lower(store.Document.guid) == src.guid)) is None:
+        doc.guid = src.guid
+        session.flush()
+    record_import(session, doc.id, coder=who)
+    report["sources"]["imported"] += 1
+    return doc.id
+
+
+def corpus_sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _keep_guid(session: Session, coding_id: int, guid: str | None) -> None:
+    """Give a new coding the file's GUID (and fix its ``coding_add`` event) when it is free."""
+    if not guid or session.scalar(select(store.Coding.id).where(func.lower(store.Coding.guid) == guid)):
+        return
+    row = session.get(store.Coding, coding_id)
+    row.guid = guid
+    session.flush()
+    event = session.scalar(select(store.Event).where(store.Event.type == EventType.CODING_ADD.value)
+                           .order_by(store.Event.id.desc()).limit(1))
+    if event is not None:
+        payload = dict(event.payload)
+        payload["codings"] = [snapshot(row) if c.get("id") == coding_id else c for c in payload.get("codings", [])]
+        event.payload = payload
+        session.flush()
+
+
+def import_project(session: Session, p: QdpxProject, *, convention: str = "auto", coder: str = "researcher",
+                   resolve_city: Callable[[str], str] | None = None, label: str = "") -> dict[str, Any]:
+    """Write a parsed project into the session (see the module docstring for what goes where).
+
+    Parameters
+    ----------
+    convention : {"auto", "codepoints", "utf16", "utf16_crlf", "codepoints_crlf"}
+    coder : str
+        Who imports (events), and the coder of codings whose file names no user.
+    resolve_city : callable, optional
+        Case name -> city code (raises ``ValueError`` when it is no city).
+
+    Raises
+    ------
+    CodingError
+        Bad coder or convention, a source text refused by ``corpus`` (too long, ...).
+    """
+    who = as_coder(coder)
+    report: dict[str, Any] = {
+        "file": label, "project": p.name, "origin": p.origin, "convention": {},
+        "sources": {"imported": 0, "merged": 0, "missing": []}, "codes": {"created": 0, "matched": 0},
+        "codings": {"in_file": 0, "placed": 0, "moved": 0, "not_placed": 0, "duplicates": 0},
+        "memos": 0, "cases": 0, "variables": len(p.variables), "users": 0, "sets": len(p.sets),
+        "skipped": Counter(p.skipped), "items": [], "warnings": list(p.warnings)}
+    users = _coders(session, p, who, report)
+    codes = _code_ids(session, p, report, who)
+    code_names = {g: n for g, n in session.execute(select(store.Code.guid, store.Code.name)).all()}
+    texts = {id(src): SourceText(src.raw) for src in p.sources if src.raw is not None and src.raw.strip()}
+    items = [(texts[id(src)], sel) for src in p.sources if id(src) in texts for sel in src.selections
+             if sel.kind == "text"]
+    try:
+        conv = choose_convention(items, p.origin, convention)
+    except ValueError as err:
+        raise CodingError(str(err)) from None
+    report["convention"] = {k: conv[k] for k in ("chosen", "how", "reason", "names_are_quotes", "scores")}
+    docs: dict[str, int] = {}
+    targets: dict[str, tuple[str, Any]] = {}  # object GUID -> memo target
+    for src in p.sources:
+        n_cod = sum(len(s.codings) for s in src.selections) + len(src.codings)
+        if id(src) not in texts:
+            report["sources"]["missing"].append({"source": src.name, "reason": src.missing or "its text is empty"})
+            report["skipped"]["sources without text"] += 1
+            report["skipped"]["codings of sources without text"] += n_cod
+            report["codings"]["in_file"] += n_cod
+            continue
+        st = texts[id(src)]
+        doc_id = _document(session, src, st.canonical, who, report)
+        if src.guid:
+            docs[src.guid] = doc_id
+            targets[src.guid] = ("document", doc_id)
+        whole = [(None, c) for c in src.codings]
+        for sel in src.selections:
+            where = place(st, sel, conv["chosen"], conv["names_are_quotes"])
+            first_coding = None
+            for c in sel.codings:
+                report["codings"]["in_file"] += 1
+                cid = _one_coding(session, report, users, codes, code_names, p, src, sel, c, where, doc_id, st, who)
+                first_coding = first_coding or cid
+            if sel.guid:
+                targets[sel.guid] = ("coding", first_coding) if first_coding else ("document", doc_id)
+        for _, c in whole:
+            report["codings"]["in_file"] += 1
+            full = type("Whole", (), {"status": "placed", "start": 0, "end": len(st.canonical), "reason": ""})()
+            _one_coding(session, report, users, codes, code_names, p, src, None, c, full, doc_id, st, who)
+    for g, cid in report.pop("_coding_targets", {}).items():
+        targets[g] = ("coding", cid)
+    for g, code_id in codes.items():
+        targets.setdefault(g, ("code", code_id))
+    _memos(session, p, targets, users, who, report)
+    _cases(session, p, docs, resolve_city, report)
+    _sets(session, p, report)
+    report["skipped"] = dict(report["skipped"])
+    return report
+
+
+def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where, doc_id, st, who) -> int | None:
+    name = users.get(c.user or "") or users.get((sel.user if sel else None) or "") or users.get(
+        p.creating_user or "") or who
+    code_id = codes.get(c.code_guid or "")
+    quote = (sel.name if sel is not None else "") or ""
+    item = {"source": src.name, "code": code_names.get(c.code_guid or "", c.code_guid), "coder": name,
+            "start": None if sel is None else sel.start, "end": None if sel is None else sel.end}
+    if code_id is None or where.status == "not placed":
+        reason = where.reason if code_id is not None else f"its code {c.code_guid} is not in the codebook"
+        report["codings"]["not_placed"] += 1
+        report["items"].append({**item, "status": "not placed", "text": quote, "reason": reason})
+        return None
+    code = session.get(store.Code, code_id)
+    if not code.codable:
+        report["codings"]["not_placed"] += 1
+        report["items"].append({**item, "status": "not placed", "text": quote,
+                                "reason": f"code {code.name!r} is a category (not codable)"})
+        return None
+    before = session.scalar(select(func.count(store.Coding.id)))
+    try:
+        ids = add_coding(session, doc_id, where.start, where.end, [code_id], coder=name,
+                         memo=(sel.description if sel is not None else "") or "")
+    except CodingError as err:
+        report["codings"]["not_placed"] += 1
+        report["items"].append({**item, "status": "not placed", "text": quote, "reason": str(err)})
+        return None
+    if session.scalar(select(func.count(store.Coding.id))) == before:
+        report["codings"]["duplicates"] += 1
+    else:
+        _keep_guid(session, ids[0], c.guid)
+    report["codings"]["placed" if where.status == "placed" else "moved"] += 1
+    if where.status == "moved":
+        report["items"].append({**item, "status": "moved", "text": st.canonical[where.start:where.end],
+                                "reason": where.reason})
+    if c.guid:
+        report.setdefault("_coding_targets", {})[c.guid] = ids[0]
+    return ids[0]
+
+
+_RANK = {"coding": 0, "code": 1, "document": 2}
+
+
+def _memos(session, p: QdpxProject, targets, users, who, report) -> None:
+    pointing: dict[str, list[str]] = {}
+    for src in p.sources:
+        for g in src.note_refs:
+            pointing.setdefault(g, []).append(src.guid)
+        for sel in src.selections:
+            for g in sel.note_refs:
+                pointing.setdefault(g, []).append(sel.guid)
+            for c in sel.codings:
+                for g in c.note_refs:
+                    pointing.setdefault(g, []).append(c.guid)
+    for code_guid, notes in p.code_notes.items():
+        for g in notes:
+            pointing.setdefault(g, []).append(code_guid)
+    for a, b, _name in p.links:
+        if a in p.notes:
+            pointing.setdefault(a, []).append(b)
+        elif b in p.notes:
+            pointing.setdefault(b, []).append(a)
+        else:
+            report["skipped"]["links between objects other than notes"] += 1
+    for key, note in p.notes.items():
+        found = [targets[g] for g in pointing.get(key, []) if g in targets and targets[g][1] is not None]
+        kind, target = min(found, key=lambda t: _RANK[t[0]]) if found else ("project", None)
+        author = users.get(note.user or "") or who
+        text, title = note.text or "", (note.name or "").strip()[:300]
+        if not text.strip() and not title:
+            title = "Note"
+        memo_id = add_memo(session, kind, target, text, title=title, author=author)
+        if note.guid and not session.scalar(select(store.Memo.id).where(func.lower(store.Memo.guid) == note.guid)):
+            session.get(store.Memo, memo_id).guid = note.guid
+            session.flush()
+        report["memos"] += 1
+
+
+def _cases(session, p: QdpxProject, docs: dict[str, int], resolve_city, report) -> None:
+    variables = dict(get_info(session, "refi_variables", {}))
+    for v in p.variables.values():
+        variables.setdefault(v.name, {"guid": v.guid, "type": v.type, "description": v.description})
+    set_info(session, "refi_variables", variables)
+    name_of = {v.guid: v.name for v in p.variables.values()}
+    sel_doc = {sel.guid: src.guid for src in p.sources for sel in src.selections if sel.guid}
+    for src in p.sources:  # variables given on the source itself (MAXQDA style)
+        if src.guid in docs and src.variables:
+            _set_doc_attrs(session, docs[src.guid], {name_of.get(g, g): v for g, v in src.variables})
+    kept = [c for c in get_info(session, "refi_cases", []) if c.get("guid") not in {k.guid for k in p.cases}]
+    for case in p.cases:
+        values = {name_of.get(g, g): v for g, v in case.variables}
+        city = None
+        if resolve_city is not None and case.name:
+            try:
+                city = resolve_city(case.name)
+            except ValueError:
+                city = None
+        members = list(dict.fromkeys(case.source_refs + [sel_doc[s] for s in case.selection_refs if s in sel_doc]))
+        if city is not None:
+            for key, value in values.items():
+                row = session.get(store.CityAttribute, (city, key)) or store.CityAttribute(city_code=city, name=key)
+                numeric = isinstance(value, (int, float)) and not isinstance(value, str)
+                row.value, row.text = (float(value), None) if numeric else (None, str(value))
+                session.add(row)
+        else:
+            for g in members:
+                if g in docs:
+                    _set_doc_attrs(session, docs[g], values)
+        kept.append({"guid": case.guid, "name": case.name, "description": case.description, "city": city,
+                     "sources": [g for g in members if g in docs], "variables": list(values)})
+        if case.code_refs:
+            report["skipped"]["code references of cases"] += len(case.code_refs)
+        report["cases"] += 1
+    set_info(session, "refi_cases", kept)
+    session.flush()
+
+
+def _set_doc_attrs(session, doc_id: int, values: dict) -> None:
+    doc = session.get(store.Document, doc_id)
+    doc.attributes = {**(doc.attributes or {}), **values}
+    session.flush()
+
+
+def _sets(session, p: QdpxProject, report) -> None:
+    kept = {s.get("guid"): s for s in get_info(session, "refi_sets", [])}
+    for s in p.sets:
+        kept[s.guid] = {"guid": s.guid, "name": s.name, "description": s.description, "codes": s.member_codes,
+                        "sources": s.member_sources, "notes": s.member_notes}
+    set_info(session, "refi_sets", list(kept.values()))
+
+
+def import_qdpx(session: Session, source: str | Path | bytes, *, convention: str = "auto",
+                coder: str = "researcher", resolve_city: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """Read and import a ``.qdpx`` (path or bytes) into the session's project.
+
+    Returns
+    -------
+    dict
+        The import report (see the module docstring).
+
+    Raises
+    ------
+    CodingError
+        The file cannot be read or is refused (one sentence), a bad convention or coder.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CodingError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+        label = path.name
+    else:
+        data, label = bytes(source), "The .qdpx archive"
+    project = read_qdpx(data, label)
+    return import_project(session, project, convention=convention, coder=coder, resolve_city=resolve_city,
+                          label=label)

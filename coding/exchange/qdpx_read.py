@@ -1,0 +1,407 @@
+"""Reading a REFI-QDA project (``.qdpx``, QDA-XML project 1.0) into plain data, tolerantly.
+
+The archive is checked by :func:`corpus.archive.check_zip` (entries, names, inflated sizes)
+before anything is read, and the ``project.qde`` (or the single ``*.qde`` at the root, as
+ATLAS.ti names it) is parsed with ``defusedxml`` (no DTD, no entity expansion: a "billion
+laughs" file is refused). Nothing here touches the project database.
+
+What is read (``docs/qda.md`` §2): users, the codebook (``CodeNode`` trees, as
+:mod:`coding.refi_codebook`), code sets, variables, cases, text sources (``plainTextPath``
+inside the zip, matched case-insensitively under ``sources/``, or inline
+``PlainTextContent``), PDF sources that carry a plain-text ``Representation``, their
+selections with codings, notes, links and every ``NoteRef``. Everything else (pictures,
+audio, video, transcripts, graphs, sources whose file is missing...) is *counted* in
+``QdpxProject.skipped`` so the import report can say what did not come in.
+
+GUIDs are kept in canonical form (lower case, no braces; :func:`canonical_guid`).
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from coding.codebook_merge import CodeNode, canonical_guid
+from coding.errors import CodingError
+from coding.refi_codebook import split_description
+from coding.tree import MAX_DEPTH
+from corpus.archive import ArchiveError, check_zip, open_zip, read_member
+
+__all__ = ["RCoding", "RSelection", "RSource", "RNote", "RCase", "RVariable", "RSet", "QdpxProject",
+           "read_qdpx", "parse_qde"]
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _kids(el: ET.Element, name: str) -> list[ET.Element]:
+    return [c for c in el if _local(c.tag) == name]
+
+
+def _kid(el: ET.Element, name: str) -> ET.Element | None:
+    return next((c for c in el if _local(c.tag) == name), None)
+
+
+def _text(el: ET.Element | None) -> str:
+    return "" if el is None else (el.text or "")
+
+
+def _under(root: ET.Element, wrapper: str, name: str | None = None) -> list[ET.Element]:
+    """Children (named ``name``, or all) of the wrapper element ``wrapper`` of ``root``."""
+    w = _kid(root, wrapper)
+    return [] if w is None else [c for c in w if name is None or _local(c.tag) == name]
+
+
+def _refs(el: ET.Element, name: str) -> list[str]:
+    out = []
+    for ref in _kids(el, name):
+        g = canonical_guid(ref.get("targetGUID") or ref.get("guid"))
+        if g:
+            out.append(g)
+    return out
+
+
+@dataclass
+class RCoding:
+    """One ``Coding``: its GUID, the code's GUID, the creating user's GUID, its notes."""
+
+    guid: str | None
+    code_guid: str | None
+    user: str | None
+    note_refs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RSelection:
+    """A ``PlainTextSelection`` (offsets as written in the file, unit unknown) or a
+    ``PDFSelection`` (``kind="pdf"``, no offsets; ``quote`` from its ``Representation``)."""
+
+    guid: str | None
+    name: str
+    start: int | None
+    end: int | None
+    description: str
+    user: str | None
+    codings: list[RCoding] = field(default_factory=list)
+    note_refs: list[str] = field(default_factory=list)
+    kind: str = "text"
+    quote: str | None = None
+
+
+@dataclass
+class RSource:
+    """A text (or PDF-with-text) source: ``raw`` is the text as found (BOM and line breaks
+    untouched), ``None`` when the file is missing (``missing`` says why)."""
+
+    guid: str | None
+    name: str
+    kind: str  # text | pdf
+    raw: str | None
+    missing: str = ""
+    description: str = ""
+    user: str | None = None
+    selections: list[RSelection] = field(default_factory=list)
+    codings: list[RCoding] = field(default_factory=list)  # whole-source codings
+    note_refs: list[str] = field(default_factory=list)
+    variables: list[tuple[str, Any]] = field(default_factory=list)  # (variable GUID, value)
+
+
+@dataclass
+class RNote:
+    guid: str | None
+    name: str
+    text: str
+    user: str | None
+
+
+@dataclass
+class RVariable:
+    guid: str
+    name: str
+    type: str
+    description: str = ""
+
+
+@dataclass
+class RCase:
+    guid: str | None
+    name: str
+    description: str
+    code_refs: list[str]
+    variables: list[tuple[str, Any]]
+    source_refs: list[str]
+    selection_refs: list[str]
+
+
+@dataclass
+class RSet:
+    guid: str | None
+    name: str
+    description: str
+    member_codes: list[str]
+    member_sources: list[str]
+    member_notes: list[str]
+
+
+@dataclass
+class QdpxProject:
+    """Everything the importer uses, plus counts of what it does not (``skipped``)."""
+
+    name: str
+    origin: str
+    creating_user: str | None
+    users: dict[str, str]  # GUID -> name ("" when unnamed)
+    codes: list[CodeNode]
+    code_notes: dict[str, list[str]]  # code GUID -> note GUIDs
+    variables: dict[str, RVariable]
+    cases: list[RCase]
+    sources: list[RSource]
+    notes: dict[str, RNote]
+    sets: list[RSet]
+    links: list[tuple[str, str, str]]  # (origin GUID, target GUID, name)
+    project_notes: list[str]
+    skipped: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _value(vv: ET.Element) -> tuple[str | None, Any]:
+    """(variable GUID, typed value) of a ``VariableValue``."""
+    ref = _kid(vv, "VariableRef")
+    guid = canonical_guid(ref.get("targetGUID")) if ref is not None else None
+    for el in vv:
+        kind, raw = _local(el.tag), (el.text or "").strip()
+        if kind == "VariableRef":
+            continue
+        try:
+            if kind == "BooleanValue":
+                return guid, raw.lower() in ("true", "1")
+            if kind == "IntegerValue":
+                return guid, int(raw)
+            if kind == "FloatValue":
+                return guid, float(raw)
+        except ValueError:
+            return guid, raw
+        return guid, el.text or ""
+    return guid, None
+
+
+def _coding(el: ET.Element) -> RCoding:
+    ref = _kid(el, "CodeRef")
+    return RCoding(canonical_guid(el.get("guid")), canonical_guid(ref.get("targetGUID")) if ref is not None else None,
+                   canonical_guid(el.get("creatingUser")), _refs(el, "NoteRef"))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _code_node(el: ET.Element, where: str, notes: dict[str, list[str]], depth: int = 0) -> CodeNode:
+    if depth > MAX_DEPTH:
+        raise CodingError(f"The project nests codes more than {MAX_DEPTH} levels deep; refused.")
+    fields = split_description(_text(_kid(el, "Description")))
+    name = el.get("name")
+    here = f"{where}/{name}" if where else str(name)
+    guid = canonical_guid(el.get("guid"))
+    if guid and _refs(el, "NoteRef"):
+        notes[guid] = _refs(el, "NoteRef")
+    codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
+    children = [_code_node(c, here, notes, depth + 1) for c in _kids(el, "Code")]
+    return CodeNode(name=name, guid=el.get("guid"), codable=codable, colour=el.get("color"), children=children,
+                    where=f"code {here!r}", **fields)
+
+
+class _Files:
+    """Members of the archive, found by ``internal://`` name, bare path, case-insensitively."""
+
+    def __init__(self, zf, label: str) -> None:
+        self.zf, self.label = zf, label
+        self.by_lower = {n.lower(): n for n in zf.namelist()}
+
+    def text(self, path: str | None) -> tuple[str | None, str]:
+        if not path:
+            return None, "it has no plainTextPath"
+        if path.startswith(("relative://", "absolute://")):
+            return None, f"its file {path!r} lies outside the archive (not read)"
+        name = path[len("internal://"):] if path.startswith("internal://") else path
+        name = name.lstrip("/")
+        member = (self.by_lower.get(f"sources/{name}".lower()) or self.by_lower.get(name.lower())
+                  or self.by_lower.get(f"sources/{PurePosixPath(name).name}".lower()))
+        if member is None:
+            return None, f"its file {name!r} is missing from the archive"
+        data = read_member(self.zf, member, self.label)
+        for enc in ("utf-8-sig", "utf-16"):
+            if enc == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+                continue
+            try:
+                return data.decode(enc), ""
+            except UnicodeDecodeError:
+                continue
+        return data.decode("utf-8", "replace"), "its file is not UTF-8; undecodable bytes became U+FFFD"
+
+
+def _text_source(el: ET.Element, files: _Files, kind: str = "text") -> tuple[str | None, str]:
+    inline = _kid(el, "PlainTextContent")
+    if inline is not None:
+        return inline.text or "", ""
+    return files.text(el.get("plainTextPath"))
+
+
+def _selection(el: ET.Element) -> RSelection:
+    return RSelection(canonical_guid(el.get("guid")), el.get("name") or "", _int(el.get("startPosition")),
+                      _int(el.get("endPosition")), _text(_kid(el, "Description")),
+                      canonical_guid(el.get("creatingUser")), [_coding(c) for c in _kids(el, "Coding")],
+                      _refs(el, "NoteRef"))
+
+
+_MEDIA = {"PictureSource": ("picture", "PictureSelection"), "AudioSource": ("audio", "AudioSelection"),
+          "VideoSource": ("video", "VideoSelection")}
+
+
+def _skip_media(el: ET.Element, skipped: Counter) -> None:
+    kind, sel_tag = _MEDIA[_local(el.tag)]
+    skipped[f"{kind} sources"] += 1
+    for sel in el.iter():
+        tag = _local(sel.tag)
+        if tag == sel_tag:
+            skipped[f"{kind} selections"] += 1
+            skipped[f"codings of {kind} selections"] += len(_kids(sel, "Coding"))
+        elif tag == "Transcript":
+            skipped["transcripts"] += 1
+        elif tag == "TranscriptSelection":
+            skipped["transcript selections"] += 1
+            skipped["codings of transcript selections"] += len(_kids(sel, "Coding"))
+    if _kids(el, "Coding"):
+        skipped[f"whole-source codings of {kind} sources"] += len(_kids(el, "Coding"))
+
+
+def _source(el: ET.Element, files: _Files, p: QdpxProject) -> None:
+    tag = _local(el.tag)
+    if tag in _MEDIA:
+        _skip_media(el, p.skipped)
+        return
+    guid, name = canonical_guid(el.get("guid")), el.get("name") or ""
+    if tag == "TextSource":
+        raw, missing = _text_source(el, files)
+        src = RSource(guid, name or PurePosixPath(el.get("plainTextPath") or "source").name, "text", raw, missing,
+                      _text(_kid(el, "Description")), canonical_guid(el.get("creatingUser")))
+        src.selections = [_selection(s) for s in _kids(el, "PlainTextSelection")]
+    elif tag == "PDFSource":
+        rep = _kid(el, "Representation")
+        raw, missing = _text_source(rep, files) if rep is not None else (None, "it carries no plain-text Representation")
+        src = RSource(guid, name or "document.pdf", "pdf", raw, missing, _text(_kid(el, "Description")),
+                      canonical_guid(el.get("creatingUser")))
+        for s in _kids(el, "PDFSelection"):
+            quote = _text(_kid(_kid(s, "Representation"), "PlainTextContent")) if _kid(s, "Representation") is not None else ""
+            src.selections.append(RSelection(
+                canonical_guid(s.get("guid")), s.get("name") or "", None, None, _text(_kid(s, "Description")),
+                canonical_guid(s.get("creatingUser")), [_coding(c) for c in _kids(s, "Coding")],
+                _refs(s, "NoteRef"), kind="pdf", quote=quote or None))
+    else:
+        p.skipped[f"{tag} elements"] += 1
+        return
+    src.codings = [_coding(c) for c in _kids(el, "Coding")]
+    src.note_refs = _refs(el, "NoteRef")
+    src.variables = [v for v in (_value(vv) for vv in _kids(el, "VariableValue")) if v[0]]
+    p.sources.append(src)
+
+
+def parse_qde(xml: bytes, files: Any = None) -> QdpxProject:
+    """Parse ``project.qde`` bytes (``files``: an object with ``text(path)``; ``None`` for none).
+
+    Raises
+    ------
+    CodingError
+        Not XML, a DTD or entity declaration (refused by defusedxml), or a root other than
+        ``Project``.
+    """
+    try:
+        root = fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise CodingError(f"The project file is refused: it declares a DTD or entities "
+                          f"({exc.__class__.__name__}), which a REFI-QDA project never needs.") from None
+    except ET.ParseError as exc:
+        raise CodingError(f"The project file is not readable XML: {exc}.") from None
+    if _local(root.tag) != "Project":
+        raise CodingError(f"The project file's root element is {_local(root.tag)!r}; expected Project.")
+    files = files or _NoFiles()
+    p = QdpxProject(root.get("name") or "", root.get("origin") or "", canonical_guid(root.get("creatingUserGUID")),
+                    {}, [], {}, {}, [], [], {}, [], [], _refs(root, "NoteRef"))
+    for user in _under(root, "Users", "User"):
+        g = canonical_guid(user.get("guid"))
+        if g:
+            p.users[g] = (user.get("name") or user.get("id") or "").strip()
+    book = _kid(root, "CodeBook")
+    codes = _kid(book, "Codes") if book is not None else None
+    if codes is not None:
+        p.codes = [_code_node(c, "", p.code_notes) for c in _kids(codes, "Code")]
+    for var in _under(root, "Variables", "Variable"):
+        g = canonical_guid(var.get("guid"))
+        if g:
+            p.variables[g] = RVariable(g, (var.get("name") or "").strip() or g[:8], var.get("typeOfVariable") or "Text",
+                                       _text(_kid(var, "Description")))
+    for case in _under(root, "Cases", "Case"):
+        p.cases.append(RCase(canonical_guid(case.get("guid")), (case.get("name") or "").strip(),
+                             _text(_kid(case, "Description")), _refs(case, "CodeRef"),
+                             [v for v in (_value(vv) for vv in _kids(case, "VariableValue")) if v[0]],
+                             _refs(case, "SourceRef"), _refs(case, "SelectionRef")))
+    for el in _under(root, "Sources"):
+        _source(el, files, p)
+    for note in _under(root, "Notes", "Note"):
+        raw, _missing = _text_source(note, files)
+        p.notes[canonical_guid(note.get("guid")) or f"note-{len(p.notes)}"] = RNote(
+            canonical_guid(note.get("guid")), note.get("name") or "", raw or _text(_kid(note, "Description")),
+            canonical_guid(note.get("creatingUser")))
+        n_sel = len(_kids(note, "PlainTextSelection"))
+        if n_sel:
+            p.skipped["selections inside notes"] += n_sel
+    for link in _under(root, "Links", "Link"):
+        a, b = canonical_guid(link.get("originGUID")), canonical_guid(link.get("targetGUID"))
+        if a and b:
+            p.links.append((a, b, link.get("name") or ""))
+        else:
+            p.skipped["links without both ends"] += 1
+    for s in _under(root, "Sets", "Set"):
+        p.sets.append(RSet(canonical_guid(s.get("guid")), s.get("name") or "", _text(_kid(s, "Description")),
+                           _refs(s, "MemberCode"), _refs(s, "MemberSource"), _refs(s, "MemberNote")))
+    graphs = _kid(root, "Graphs")
+    if graphs is not None:
+        p.skipped["graphs"] += len(_kids(graphs, "Graph"))
+    return p
+
+
+class _NoFiles:
+    def text(self, path):
+        return None, "the project file was given without its archive"
+
+
+def read_qdpx(data: bytes, label: str = "The .qdpx archive") -> QdpxProject:
+    """Check and read a ``.qdpx`` archive's bytes (or a bare ``.qde``'s XML).
+
+    Raises
+    ------
+    CodingError
+        The archive is refused by :mod:`corpus.archive` (one sentence: too many entries,
+        an unsafe member name, inflating past the caps, corrupt), holds no single ``*.qde``
+        at its root, or the XML is refused (see :func:`parse_qde`).
+    """
+    if not data.startswith(b"PK"):
+        return parse_qde(data)
+    try:
+        check_zip(data, label)
+        with open_zip(data, label) as zf:
+            qde = [n for n in zf.namelist() if "/" not in n and n.lower().endswith(".qde")]
+            if len(qde) != 1:
+                raise CodingError(f"{label} holds {len(qde)} .qde files at its root; expected one.")
+            project = parse_qde(read_member(zf, qde[0], label), _Files(zf, label))
+    except ArchiveError as exc:
+        raise CodingError(str(exc)) from None
+    return project
