@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
@@ -24,6 +25,7 @@ from report.run_sections import load_runset
 ROOT = Path(__file__).resolve().parent.parent
 DIMS = ("breadth", "connection", "degree")
 MEMO = "先访谈两市的协作办公室 <b>not bold</b>"
+XSS_NAME = "<img src=x onerror=alert(1)> 连接"
 
 
 def _expected_cells(run, digits=3):
@@ -196,6 +198,10 @@ def test_worklist_case_quotes_and_memo_are_in_every_format(demo):
     assert sum(q in shown for q in quotes) >= min(2, len(quotes))
     assert sum(q in text for q in quotes) >= min(2, len(quotes))
     assert any(names[a] in row[0] and names[b] in row[0] and MEMO in row[-1] for t in tables for row in t)
+    document = docx.Document(io.BytesIO(demo["docx"]))  # Chinese text names an East Asian font
+    memo_runs = [r for t in document.tables for row in t.rows for c in row.cells for par in c.paragraphs
+                 for r in par.runs if MEMO in r.text]
+    assert memo_runs and all(r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in memo_runs)
     worklist_md = demo["md"].split("## Fieldwork worklist", 1)[1].split("## Appendix", 1)[0]
     assert names[a] in worklist_md and any(q in worklist_md for q in quotes)
     assert "<b>" not in worklist_md and "&lt;b>not bold&lt;/b>" in worklist_md
@@ -262,8 +268,13 @@ def test_cli_report_skips_a_dimension_without_a_run_and_names_runs(demo, tmp_pat
     try:
         with store.session_scope(engine) as s:
             qruns.delete_run(s, demo["runs"]["degree"].info.name)
+            qruns.rename_run(s, demo["runs"]["connection"].info.name, XSS_NAME)
+        with store.session_scope(engine) as s:
+            page = render(s, load_runset(s), fmt="html")
     finally:
         engine.dispose()
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find("img") is None and XSS_NAME in soup.get_text()
     out = tmp_path / "draft.md"
     proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "report", "--project", str(path), "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
@@ -273,7 +284,8 @@ def test_cli_report_skips_a_dimension_without_a_run_and_names_runs(demo, tmp_pat
         in proc.stdout
     text = out.read_text(encoding="utf-8")
     assert "Skipped degree: no run is saved" in text and "degree 第一轮" not in text
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)> 连接" in text
     bad = subprocess.run([sys.executable, str(ROOT / "cli.py"), "report", "--project", str(path), "--runs",
-                          "breadth 第一轮,connection 第一轮,connection 第一轮", "--out", str(tmp_path / "x.md")],
+                          f"breadth 第一轮,{XSS_NAME},{XSS_NAME}", "--out", str(tmp_path / "x.md")],
                          capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert bad.returncode == 1 and "Two runs of connection" in bad.stderr and not (tmp_path / "x.md").exists()
