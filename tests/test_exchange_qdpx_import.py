@@ -1,0 +1,203 @@
+"""REFI-QDA project import (coding.exchange): counts, offsets per vendor, hostile files.
+
+Expected values are computed here independently of the importer: counts with lxml over the
+file's own XML, selected text by slicing the source text with the file's offsets (code points
+for the hand-authored fixture; UTF-16 units over a CRLF rendering, computed with Python's
+UTF-16 codec, for the NVivo-style file built here).
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from lxml import etree
+from sqlalchemy import func, select
+
+import store
+from coding import CodingError
+from coding.exchange.qdpx_import import import_qdpx
+
+Q = {"q": "urn:QDA-XML:project:1.0"}
+
+
+def _zip(qde: str | bytes, members: dict[str, bytes] | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("project.qde", qde if isinstance(qde, bytes) else qde.encode("utf-8"))
+        for name, data in (members or {}).items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_hand_authored_counts_and_offsets(engine, shared):
+    path = shared("refi", "qdpx_toolkit_hand_authored.qdpx")
+    with zipfile.ZipFile(path) as zf:
+        root = etree.fromstring(zf.read("project.qde"))
+        txt = zf.read("sources/11111111-1111-1111-1111-111111111111.txt").decode("utf-8")
+    n_notes = len(root.findall(".//q:Notes/q:Note", Q))
+    n_cases = len(root.findall(".//q:Cases/q:Case", Q))
+    variables = {v.get("guid"): v.get("name") for v in root.findall(".//q:Variables/q:Variable", Q)}
+    text_sel = root.findall(".//q:TextSource/q:PlainTextSelection", Q)
+    pdf_sel = [s for s in root.findall(".//q:PDFSelection", Q) if s.find("q:Representation", Q) is not None]
+    n_text_codings = sum(len(s.findall("q:Coding", Q)) for s in text_sel + pdf_sel)
+    n_all_codings = len(root.findall(".//q:Coding", Q))
+    expected = {(txt[int(s.get("startPosition")):int(s.get("endPosition"))],
+                 s.find("q:Coding/q:CodeRef", Q).get("targetGUID")) for s in text_sel}
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, path)
+    with store.session_scope(engine) as s:
+        codings = s.execute(select(store.Coding.quote, store.Code.guid, store.Coding.coder, store.Document.name)
+                            .join(store.Code, store.Code.id == store.Coding.code_id)
+                            .join(store.Document, store.Document.id == store.Coding.document_id)).all()
+        assert len(codings) == n_text_codings == 3
+        # nothing silently dropped: every other Coding element is counted as skipped
+        skipped_codings = sum(n for k, n in report["skipped"].items() if "codings" in k)
+        assert len(codings) + skipped_codings == n_all_codings
+        assert {(q, g) for q, g, _c, doc in codings if doc == "Interview 1.txt"} == expected
+        assert {c for _q, _g, c, _d in codings} == {"Researcher A"}
+        assert s.scalar(select(func.count(store.Memo.id))) == n_notes == report["memos"]
+        memo = s.scalars(select(store.Memo)).one()
+        assert memo.guid == "a0000000-0000-0000-0000-000000000001" and memo.target_type == "coding"
+        doc = s.scalars(select(store.Document).where(store.Document.name == "Interview 1.txt")).one()
+        assert doc.guid == "40000000-0000-0000-0000-000000000001"
+        assert doc.attributes == {variables["30000000-0000-0000-0000-000000000001"]: 34,
+                                  variables["30000000-0000-0000-0000-000000000002"]: True}
+        assert report["cases"] == n_cases and report["variables"] == len(variables)
+        users = s.get(store.ProjectInfo, "refi_users").value
+        assert users == {"Researcher A": "10000000-0000-0000-0000-000000000001"}
+        sets = s.get(store.ProjectInfo, "refi_sets").value
+        assert sets[0]["codes"] == ["20000000-0000-0000-0000-000000000003"]
+    assert report["codings"]["placed"] == 2 and report["codings"]["moved"] == 1
+    assert report["skipped"]["picture sources"] == 1 and report["skipped"]["graphs"] == 1
+
+
+TEXT_NVIVO = ("Opening 😀 remarks about the 𠀀 archive.\r\nSecond line: cafe\u0301 culture in 广州市 and"
+              " 佛山市.\r\n\r\nThird 😀😀 paragraph mentions transport corridors.\r\nLast line.")
+
+
+def _nvivo_file(targets, extra_sel="", origin="NVivo 12"):
+    """A .qdpx with NVivo's conventions: BOM + CRLF .txt, UTF-16 offsets over it, names not quotes."""
+    sels = []
+    for k, word in enumerate(targets):
+        i = TEXT_NVIVO.index(word)
+        start = len(TEXT_NVIVO[:i].encode("utf-16-le")) // 2
+        end = len(TEXT_NVIVO[:i + len(word)].encode("utf-16-le")) // 2
+        sels.append(f'<PlainTextSelection guid="50000000-0000-0000-0000-00000000000{k}" name="Reference {k}" '
+                    f'startPosition="{start}" endPosition="{end}">'
+                    f'<Coding guid="60000000-0000-0000-0000-00000000000{k}" creatingUser="10000000-0000-0000-0000-00000000000{k % 2}">'
+                    f'<CodeRef targetGUID="20000000-0000-0000-0000-00000000000{k % 2}"/></Coding></PlainTextSelection>')
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="nv" origin="{origin}">
+<Users><User guid="10000000-0000-0000-0000-000000000000" name="Ann"/><User guid="10000000-0000-0000-0000-000000000001" name="Bo"/></Users>
+<CodeBook><Codes><Code guid="20000000-0000-0000-0000-000000000000" name="Place" isCodable="true"/>
+<Code guid="20000000-0000-0000-0000-000000000001" name="Topic" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="nvivo doc" plainTextPath="internal://abc.txt">
+{''.join(sels)}{extra_sel}</TextSource></Sources></Project>"""
+    return _zip(qde, {"Sources/abc.txt": b"\xef\xbb\xbf" + TEXT_NVIVO.encode("utf-8")})
+
+
+TARGETS = ["remarks", "archive", "cafe\u0301 culture", "广州市", "Third", "paragraph mentions", "corridors", "Last"]
+
+
+def test_nvivo_utf16_crlf_detected_and_exact(engine):
+    bad = ('<PlainTextSelection guid="50000000-0000-0000-0000-0000000000ff" name="lost one" startPosition="5000" '
+           'endPosition="5004"><Coding guid="60000000-0000-0000-0000-0000000000ff">'
+           '<CodeRef targetGUID="20000000-0000-0000-0000-000000000000"/></Coding></PlainTextSelection>')
+    data = _nvivo_file(TARGETS, bad, origin="unknown tool")  # no producer hint: detection alone
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, data)
+    assert report["convention"]["chosen"] == "utf16_crlf", report["convention"]
+    assert report["codings"] == {"in_file": 9, "placed": 8, "moved": 0, "not_placed": 1, "duplicates": 0}
+    lost = [i for i in report["items"] if i["status"] == "not placed"]
+    assert lost[0]["text"] == "lost one" and lost[0]["code"] == "Place"
+    with store.session_scope(engine) as s:
+        rows = s.execute(select(store.Coding.quote, store.Coding.coder, store.Coding.guid)
+                         .order_by(store.Coding.start)).all()
+        text = s.scalars(select(store.Document.text)).one()
+    import unicodedata
+    want = [unicodedata.normalize("NFC", w) for w in TARGETS]
+    assert [r.quote for r in rows] == want  # stored text is NFC, LF: é composed
+    assert [r.coder for r in rows] == ["Ann" if k % 2 == 0 else "Bo" for k in range(len(TARGETS))]
+    assert "\r" not in text and "café" in text
+
+
+def test_given_convention_is_used(engine):
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, _nvivo_file(TARGETS), convention="codepoints")
+    assert report["convention"]["how"] == "given"
+    with store.session_scope(engine) as s:
+        quotes = s.scalars(select(store.Coding.quote)).all()
+    assert "corridors" not in quotes  # read in the wrong unit, the spans drift
+
+
+def test_qualcoder_names_are_quotes_moved(engine):
+    text = "第一句 about 😀 emoji.\nQuoted passage here.\nAnd again passage here."
+    i = text.index("Quoted passage")
+    j = text.index("passage here", i)
+    sel = lambda g, a, b, name: (f'<PlainTextSelection guid="{g}" name="{name}" startPosition="{a}" endPosition="{b}">'
+                                 f'<Description>memo {g[-1]}</Description><Coding guid="6{g[1:]}">'
+                                 '<CodeRef targetGUID="20000000-0000-0000-0000-000000000000"/></Coding></PlainTextSelection>')
+    qde = f"""<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="qc" origin="QualCoder 3.5">
+<CodeBook><Codes><Code guid="20000000-0000-0000-0000-000000000000" name="C" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="qc doc"><PlainTextContent>{text}</PlainTextContent>
+{sel("50000000-0000-0000-0000-000000000001", i, i + 6, "Quoted")}
+{sel("50000000-0000-0000-0000-000000000002", j, j + 12, "passage here")}
+{sel("50000000-0000-0000-0000-000000000003", 0, 3, "第一句")}
+{sel("50000000-0000-0000-0000-000000000004", 3, 9, "emoji.")}
+{sel("50000000-0000-0000-0000-000000000005", 4, 9, "about")}
+{sel("50000000-0000-0000-0000-000000000006", text.index("again"), text.index("again") + 5, "again")}
+</TextSource></Sources></Project>"""
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, _zip(qde))
+    assert report["convention"]["chosen"] == "codepoints" and report["convention"]["names_are_quotes"]
+    assert report["codings"]["placed"] == 5 and report["codings"]["moved"] == 1
+    with store.session_scope(engine) as s:
+        rows = s.execute(select(store.Coding.quote, store.Coding.start, store.Coding.memo)
+                         .order_by(store.Coding.start)).all()
+    assert [r.quote for r in rows] == ["第一句", "about", "emoji.", "Quoted", "passage here", "again"]
+    assert rows[2].start == text.index("emoji.") and rows[2].memo == "memo 4"
+
+
+def _count_docs(engine):
+    with store.session_scope(engine) as s:
+        return s.scalar(select(func.count(store.Document.id)))
+
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<Project xmlns="urn:QDA-XML:project:1.0" name="&lol3;"/>"""
+
+
+def _traversal() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("project.qde", "<Project xmlns='urn:QDA-XML:project:1.0' name='x'/>")
+        zf.writestr("../../evil.txt", "x")
+    return buf.getvalue()
+
+
+def _bomb() -> bytes:
+    return _zip("<Project xmlns='urn:QDA-XML:project:1.0' name='x'/>", {"sources/big.txt": b"\0" * (8 * 2**20)})
+
+
+@pytest.mark.parametrize("make, words", [(lambda: _zip(LAUGHS), "DTD or entities"), (_traversal, "unsafe member name"),
+                                         (_bomb, "inflates more than")])
+def test_hostile_files_refused(engine, make, words):
+    with pytest.raises(CodingError) as err, store.session_scope(engine) as s:
+        import_qdpx(s, make())
+    message = str(err.value)
+    assert words in message and message.count(". ") == 0 and message.endswith(".")
+    assert _count_docs(engine) == 0
+
+
+def test_all_or_nothing(engine, monkeypatch):
+    monkeypatch.setenv("TANDEM_MAX_IMPORT_CHARS", "60")
+    qde = """<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>
+<TextSource guid="40000000-0000-0000-0000-000000000001" name="short"><PlainTextContent>short text</PlainTextContent></TextSource>
+<TextSource guid="40000000-0000-0000-0000-000000000002" name="long"><PlainTextContent>""" + "long " * 40 + """</PlainTextContent></TextSource>
+</Sources></Project>"""
+    with pytest.raises(CodingError), store.session_scope(engine) as s:
+        import_qdpx(s, _zip(qde))
+    assert _count_docs(engine) == 0
