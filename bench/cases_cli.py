@@ -50,7 +50,8 @@ def main(argv: list[str]) -> None:
         engine.dispose()
         run = "conn"
     cmd = [sys.executable, "cli.py", "cases", "--project", str(project), "--run", run, "--rule", "deviant", "--json"]
-    print(f"cli.py cases (subprocess):       {_best(lambda: subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)):.2f} s")
+    whole = _best(lambda: subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True))
+    print(f"cli.py cases (subprocess):       {whole:.2f} s")
     imp = [sys.executable, "-c", "import mixed.case_views, quant.case_select, quant.runs"]
     print(f"imports alone (subprocess):      {_best(lambda: subprocess.run(imp, cwd=ROOT, check=True)):.2f} s")
     from mixed.case_views import case_view

@@ -234,7 +234,8 @@ def case_view(session: Session, run, rule: str, *, variable: str | None = None, 
     first = ["case", "case_type", "observed", "predicted", "residual", "score", "rank", "n_passages",
              "no_evidence", "quotes", "quote_text", "on_worklist", "level", "unit_key"]
     ids = [c for c in ("city", "city_a", "city_b") if c in out.columns]
-    rest = [c for c in out.columns if c not in first and c not in ids and c not in ("label", "name", "name_a", "name_b")]
+    dropped = {"label", "name", "name_a", "name_b"}
+    rest = [c for c in out.columns if c not in first and c not in ids and c not in dropped]
     out = out[first + ids + rest]
     attrs["shown"] = shown_columns(rule, out)
     out.attrs = attrs

@@ -32,7 +32,8 @@ MAX_MEMO = 20_000
 TABLE = "worklist_cases"
 
 #: Columns of :func:`worklist_cases`, in order.
-WORKLIST_COLUMNS = ["id", "position", "case", "name", "level", "unit_key", "case_type", "run", "run_id", "rule", "observed",
+WORKLIST_COLUMNS = ["id", "position", "case", "name", "level", "unit_key", "case_type", "run", "run_id", "rule",
+                    "observed",
                     "predicted", "residual", "memo", "n_passages", "no_evidence", "quotes", "quote_text", "added_by",
                     "created", "updated"]
 

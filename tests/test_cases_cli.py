@@ -42,7 +42,8 @@ def test_cases_json_lists_deviant_dyads_by_name(project):
     path, units = project
     out = json.loads(_cli("cases", "--project", str(path), "--run", "conn", "--rule", "deviant", "--n", "all",
                           "--json").stdout)
-    expect = units[units["pearson"].abs() > 2.0].assign(a=lambda d: d["pearson"].abs()).sort_values("a", ascending=False)
+    expect = units[units["pearson"].abs() > 2.0].assign(a=lambda d: d["pearson"].abs())
+    expect = expect.sort_values("a", ascending=False)
     assert out["run"]["name"] == "conn" and out["rule"] == "deviant" and out["parameters"]["c"] == 2.0
     assert [(c["city_a"], c["city_b"]) for c in out["cases"]] == list(zip(expect["city_a"], expect["city_b"]))
     first = out["cases"][0]
@@ -58,7 +59,8 @@ def test_cases_text_with_dimension_and_quotes(project):
     out = _cli("cases", "--project", str(path), "--dimension", "breadth", "--rule", "typical", "--threshold",
                "1000000", "--n", "all").stdout
     assert "typical cases of run “breadth”: 30 listed" in out
-    assert "“答：我们和邻市签了协议，两地人口流动很大。” (访谈：测试（示例）, ¶ 2)" in out
+    quote = "“答：我们和邻市签了协议，两地人口流动很大。”"
+    assert f"{quote} (访谈：测试（示例）, ¶ 2)" in out
 
 
 def test_cases_errors_are_one_sentence(project):

@@ -76,7 +76,8 @@ def test_add_memo_reorder_remove_with_undo_and_redo(project):
         coding.undo(s, "researcher")  # the two dyads
         assert _rows(s) == []
         hist = coding.history(s)
-        assert any(t.startswith("added 城0") and t.endswith(" to the worklist") and "、" in t for t in hist["summary"])
+        assert any(t.startswith("added 城0") and t.endswith(" to the worklist") and "、" in t
+                   for t in hist["summary"])
 
 
 def test_bad_inputs_are_one_sentence(project):

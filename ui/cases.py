@@ -44,7 +44,8 @@ if run is not None and rule != ADVERTISED_RULE:
         if not choices:
             st.info("This run has no explanatory variables to choose from.")
             st.stop()
-        label = {"extreme_x": "Variable", "pathway": "Variable dropped from the reduced model"}.get(rule, "Key variable")
+        label = {"extreme_x": "Variable",
+                 "pathway": "Variable dropped from the reduced model"}.get(rule, "Key variable")
         params["variable"] = c2.selectbox(label, choices, key=f"cases_var_{rule}")
     if rule == "pathway":
         reduced = c3.text_input("Or the reduced model's formula", "", key="cases_reduced",

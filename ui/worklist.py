@@ -22,7 +22,8 @@ if cases.empty:
 
 state.simulated_banner()
 st.caption(f"{len(cases)} case(s) · {int((~cases['no_evidence']).sum())} with coded passages")
-table = cases[["position", "case", "memo", "case_type", "run", "observed", "predicted", "residual", "n_passages"]].copy()
+table = cases[["position", "case", "memo", "case_type", "run", "observed", "predicted", "residual",
+               "n_passages"]].copy()
 table.insert(3, "remove", False)
 config = {
     "position": st.column_config.NumberColumn("order", min_value=1, step=1,
