@@ -82,7 +82,8 @@ def _methods(doc, d: dict, font: str) -> None:
 def _quotes(doc, quotes: list[dict], font: str) -> None:
     for q in quotes:
         _para(doc, q["quote"], style="Quote", font=font)
-        cite = _para(doc, f"— {q['cite']}" + (f" [{q['code']}]" if q.get("code") else ""), font=font, size=9)
+        cite = _para(doc, f"— {q['cite']}" + (f" [{q['code']}]" if q.get("code") else "")
+                     + (f"; {q['group']}" if q.get("group") else ""), font=font, size=9)
         cite.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 

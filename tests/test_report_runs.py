@@ -289,3 +289,24 @@ def test_cli_report_skips_a_dimension_without_a_run_and_names_runs(demo, tmp_pat
                           f"breadth 第一轮,{XSS_NAME},{XSS_NAME}", "--out", str(tmp_path / "x.md")],
                          capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert bad.returncode == 1 and "Two runs of connection" in bad.stderr and not (tmp_path / "x.md").exists()
+
+
+def test_codes_mapped_to_a_dimension_are_counted_and_quoted(demo):
+    """The demo maps Mark to every dimension: its row counts all Mark passages (counted here from
+    the codings table) and quotes a Mark passage."""
+    from coding.dimensions import dimension_map
+
+    with store.session_scope(demo["engine"]) as s:
+        mark = s.scalars(select(store.Code).where(store.Code.name == "Mark")).one()
+        assert "connection" in dimension_map(s).get(mark.id, [])
+        children = [c.id for c in s.scalars(select(store.Code).where(store.Code.parent_id == mark.id))]
+        texts = [c.quote for c in s.scalars(select(store.Coding).where(store.Coding.code_id.in_([mark.id, *children])))]
+    soup = BeautifulSoup(demo["html"], "html.parser")
+    heading = next(h for h in soup.find_all("h4") if h.get_text() == "Codes mapped to connection")
+    table = heading.find_next("table")
+    assert "mapped" in table["class"]
+    row = next(tr for tr in table.find_all("tr") if tr.find("td") and tr.find("td").get_text() == "Mark")
+    cells = [td.get_text() for td in row.find_all("td")]
+    assert cells[1] == str(len(texts))
+    quotes = [q.get_text() for q in row.find_all(class_="quote")]
+    assert quotes and all(q in texts for q in quotes)
