@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from coding.errors import CodingError
-from coding.exchange.qdpx_import import get_info
+from coding.exchange.qdpx_info import get_info
 from coding.exchange.qdpx_write import project_qde, validate_project_xml
 
 __all__ = ["export_qdpx", "qdpx_bytes"]

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 import store
 from coding.codebook_merge import canonical_guid
 from coding.errors import CodingError
-from coding.exchange.qdpx_import import get_info
+from coding.exchange.qdpx_info import get_info
 from coding.refi_codebook import describe
 from coding.tree import codebook
 
