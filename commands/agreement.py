@@ -21,12 +21,16 @@ LABELS = {"units": "units", "pct_agreement": "agree %", "cohen_kappa": "Cohen κ
           "segments": "segments", "matched": "matched", "unmatched": "unmatched"}
 
 
+#: ``coding.agreement.UNITS`` and ``DEFAULT_OVERLAP``, repeated here so that building the parser
+#: for any command does not import the coding package (tests/test_agreement_cli.py checks they agree).
+UNITS = ("character", "sentence", "paragraph", "document", "segment")
+DEFAULT_OVERLAP = 0.9
+
+
 def register(add) -> None:
     """Add the ``agreement`` command."""
-    from coding.agreement import DEFAULT_OVERLAP, UNITS
-
     p = add("agreement", cmd_agreement, "Intercoder agreement per code and pooled: percent agreement, Cohen's and "
-            "Fleiss' kappa, Krippendorff's alpha, Gwet's AC1, Brennan–Prediger, with bootstrap 95% intervals.")
+            "Fleiss' kappa, Krippendorff's alpha, Gwet's AC1, Brennan–Prediger, with bootstrap 95%% intervals.")
     p.add_argument("--coders", nargs="+", required=True, metavar="CODER", help="two or more coders to compare")
     p.add_argument("--codes", nargs="+", default=None, metavar="CODE",
                    help="code names or paths (default: every code the coders applied)")

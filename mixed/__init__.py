@@ -8,14 +8,35 @@ meta-inferences (``mixed.meta``), the term↔variable matching rule (``mixed.ter
 shared quote records (``mixed.evidence``). Imports ``store``, ``coding`` and ``quant``; never
 Streamlit.
 """
-from mixed.cases import ADVERTISED, add_evidence, advertised_not_implemented, case_table
-from mixed.comparison import COMPARISON_COLUMNS, case_comparison
+# Names are imported on first use (PEP 562), so `import mixed` and a command that needs
+# one module do not load statsmodels, scipy and spaCy for every other.
+import importlib
+
 from mixed.errors import MixedError
-from mixed.evidence import EvidenceIndex, cite
-from mixed.joint import joint_display, joint_long, unit_evidence
-from mixed.meta import LABELS, case_key, clear_meta_inference, meta_inferences, set_meta_inference
-from mixed.terms import codes_for_term, term_matches
-from mixed.themes import GROUPINGS, themes_display, themes_long
+
+_LAZY = {
+    'ADVERTISED': 'mixed.cases',
+    'COMPARISON_COLUMNS': 'mixed.comparison',
+    'EvidenceIndex': 'mixed.evidence',
+    'GROUPINGS': 'mixed.themes',
+    'LABELS': 'mixed.meta',
+    'add_evidence': 'mixed.cases',
+    'advertised_not_implemented': 'mixed.cases',
+    'case_comparison': 'mixed.comparison',
+    'case_key': 'mixed.meta',
+    'case_table': 'mixed.cases',
+    'cite': 'mixed.evidence',
+    'clear_meta_inference': 'mixed.meta',
+    'codes_for_term': 'mixed.terms',
+    'joint_display': 'mixed.joint',
+    'joint_long': 'mixed.joint',
+    'meta_inferences': 'mixed.meta',
+    'set_meta_inference': 'mixed.meta',
+    'term_matches': 'mixed.terms',
+    'themes_display': 'mixed.themes',
+    'themes_long': 'mixed.themes',
+    'unit_evidence': 'mixed.joint',
+}
 
 __all__ = [
     "ADVERTISED", "COMPARISON_COLUMNS", "EvidenceIndex", "GROUPINGS", "LABELS", "MixedError", "add_evidence",
@@ -23,3 +44,21 @@ __all__ = [
     "codes_for_term", "joint_display", "joint_long", "meta_inferences", "set_meta_inference", "term_matches",
     "themes_display", "themes_long", "unit_evidence",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:  # a submodule (``quant.models``) reached as an attribute
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -12,16 +12,68 @@ Models: ``quant.models`` (breadth, connection, degree, the two-part hurdle), ``q
 (delete-a-city influence). Only ``data``, ``analysis``, ``outcomes``, ``specs`` and
 ``quantitize`` touch ``store``.
 """
+# Names are imported on first use (PEP 562), so `import quant` and a command that needs
+# one module do not load statsmodels, scipy and spaCy for every other.
+import importlib
+
 from quant.errors import AmbiguousCityError, DyadError, FormulaError, ModelError, QuantError, UnknownCityError
-from quant.cities import CityResolver, load_city_table, read_table, standard_cities
-from quant.dyads import all_pairs, breadth_from_dyads, build_dyads, great_circle_km, read_dyad_table
-from quant.agreements import fold_agreements
-from quant.formula import prepare_dyad_formula
-from quant.formula_guard import check_formula
-from quant.results import FitResult
-from quant.dyadic import DyadicVcov, dyadic_vcov, hc0_vcov
-from quant.models import fit, fit_breadth, fit_connection, fit_degree, fit_hurdle
-from quant.cases import city_residual_from_dyads, select_cases
-from quant.margins import average_marginal_effects
-from quant.inference import lr_test, standardized, vif, wald_nested, wald_test
-from quant.influence import city_influence
+
+_LAZY = {
+    'CityResolver': 'quant.cities',
+    'DyadicVcov': 'quant.dyadic',
+    'FitResult': 'quant.results',
+    'all_pairs': 'quant.dyads',
+    'average_marginal_effects': 'quant.margins',
+    'breadth_from_dyads': 'quant.dyads',
+    'build_dyads': 'quant.dyads',
+    'check_formula': 'quant.formula_guard',
+    'city_influence': 'quant.influence',
+    'city_residual_from_dyads': 'quant.cases',
+    'dyadic_vcov': 'quant.dyadic',
+    'fit': 'quant.models',
+    'fit_breadth': 'quant.models',
+    'fit_connection': 'quant.models',
+    'fit_degree': 'quant.models',
+    'fit_hurdle': 'quant.models',
+    'fold_agreements': 'quant.agreements',
+    'great_circle_km': 'quant.dyads',
+    'hc0_vcov': 'quant.dyadic',
+    'load_city_table': 'quant.cities',
+    'lr_test': 'quant.inference',
+    'prepare_dyad_formula': 'quant.formula',
+    'read_dyad_table': 'quant.dyads',
+    'read_table': 'quant.cities',
+    'select_cases': 'quant.cases',
+    'standard_cities': 'quant.cities',
+    'standardized': 'quant.inference',
+    'vif': 'quant.inference',
+    'wald_nested': 'quant.inference',
+    'wald_test': 'quant.inference',
+}
+
+__all__ = [
+    "AmbiguousCityError", "CityResolver", "DyadError", "DyadicVcov", "FitResult", "FormulaError",
+    "ModelError", "QuantError", "UnknownCityError", "all_pairs", "average_marginal_effects",
+    "breadth_from_dyads", "build_dyads", "check_formula", "city_influence", "city_residual_from_dyads",
+    "dyadic_vcov", "fit", "fit_breadth", "fit_connection", "fit_degree", "fit_hurdle", "fold_agreements",
+    "great_circle_km", "hc0_vcov", "load_city_table", "lr_test", "prepare_dyad_formula", "read_dyad_table",
+    "read_table", "select_cases", "standard_cities", "standardized", "vif", "wald_nested", "wald_test",
+]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:  # a submodule (``quant.models``) reached as an attribute
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -83,3 +83,10 @@ def test_unknown_coder_is_one_sentence(project):
 def test_bad_unit_for_exclusive(project):
     r = run("agreement", "--project", project, "--coders", "甲", "乙", "--exclusive")
     assert r.returncode == 1 and "not on the character unit" in r.stderr
+
+
+def test_parser_choices_agree_with_the_library():
+    import commands.agreement as cmd
+    from coding.agreement import DEFAULT_OVERLAP, UNITS
+
+    assert cmd.UNITS == UNITS and cmd.DEFAULT_OVERLAP == DEFAULT_OVERLAP
