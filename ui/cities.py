@@ -24,7 +24,10 @@ with tab_cities:
     if cities.empty:
         st.info("No cities yet: load a city table (Load tables).")
     else:
-        st.dataframe(cities, hide_index=True, width="stretch")
+        shown = cities.drop(columns=[c for c in ("boundary_wkt",) if c in cities.columns])
+        if len(shown.columns) < len(cities.columns):
+            st.caption("City boundaries are stored; see them on the Map page.")
+        st.dataframe(shown, hide_index=True, width="stretch")
         if {"lat", "lon"} <= set(cities.columns):
             size = "breadth:Q" if "breadth" in cities.columns else alt.value(40)
             chart = alt.Chart(cities.dropna(subset=["lat", "lon"])).mark_circle(opacity=0.7).encode(
