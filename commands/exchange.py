@@ -42,13 +42,15 @@ def report_text(r: dict) -> str:
     lines = [f"{r['file']}: {r['sources']['imported']} source(s) imported, {r['sources']['merged']} merged; "
              f"{r['codes']['created']} code(s) created, {r['codes']['matched']} matched.",
              f"Offsets: {conv.get('reason', '')}.",
-             f"Codings of text: {c['in_file']} in the file; {c['placed']} placed exactly, {c['moved']} moved to their text, "
-             f"{c['not_placed']} not placed" + (f" ({c['duplicates']} duplicate span(s) merged)" if c["duplicates"]
-                                                else "") + ".",
-             f"Memos: {r['memos']}; cases: {r['cases']}; variables: {r['variables']}; users: {r['users']}; "
+             f"Codings of text: {c['in_file']} in the file; {c['placed']} placed exactly, {c['moved']} moved to "
+             f"their text, {c['not_placed']} not placed, {c['duplicates']} already in the project (same GUID, or same code, "
+             "span and coder).",
+             f"Memos: {r['memos']} (and {r['memos_already_present']} already present); descriptions kept as "
+             f"memos: {r['descriptions']}; cases: {r['cases']}; variables: {r['variables']}; users: {r['users']}; "
              f"sets: {r['sets']}."]
     for item in r["items"]:
-        lines.append(f"  {item['status']}: {item['source']} / {item['code']}: {item['text'][:60]!r} — {item['reason']}")
+        lines.append(f"  {item['status']}: {item['source']} / {item['code']}: {item['text'][:60]!r} — "
+                     f"{item['reason']}")
     for m in r["sources"]["missing"]:
         lines.append(f"  source not imported: {m['source']} — {m['reason']}")
     if r["skipped"]:

@@ -34,6 +34,8 @@ def test_cli_import_export(project_url, shared, tmp_path, capsys):
     assert cli.main(["qdpx-import", "--project", project_url, str(qdpx)]) == 0
     text = capsys.readouterr().out
     assert "0 source(s) imported, 2 merged" in text and "Not brought in:" in text
+    assert "0 placed exactly, 0 moved to their text, 0 not placed, 3 already in the project" in text
+    assert "Memos: 0 (and 1 already present)" in text
 
 
 def test_cli_hostile_import_one_sentence(project_url, tmp_path, capsys):

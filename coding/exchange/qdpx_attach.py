@@ -48,11 +48,25 @@ def memos(session, p: QdpxProject, targets, users, who, report) -> None:
         text, title = note.text or "", (note.name or "").strip()[:300]
         if not text.strip() and not title:
             title = "Note"
+        if note.guid and session.scalar(select(store.Memo.id).where(func.lower(store.Memo.guid) == note.guid)):
+            report["memos_already_present"] += 1  # the same note came in before (same GUID)
+            continue
         memo_id = add_memo(session, kind, target, text, title=title, author=author)
-        if note.guid and not session.scalar(select(store.Memo.id).where(func.lower(store.Memo.guid) == note.guid)):
+        if note.guid:
             session.get(store.Memo, memo_id).guid = note.guid
             session.flush()
         report["memos"] += 1
+    described = [("project", None, "Project description", p.description)] + [
+        ("document", targets[src.guid][1], "Source description", src.description) for src in p.sources
+        if src.description.strip() and src.guid in targets and targets[src.guid][0] == "document"]
+    for kind, target, title, text in described:
+        if text.strip():
+            same = session.scalar(select(store.Memo.id).where(
+                store.Memo.target_type == kind, store.Memo.title == title, store.Memo.text == text,
+                store.Memo.target_id.is_(None) if target is None else store.Memo.target_id == str(target)))
+            if same is None:
+                add_memo(session, kind, target, text, title=title, author=who)
+                report["descriptions"] += 1
 
 
 def cases(session, p: QdpxProject, docs: dict[str, int], resolve_city, report) -> None:

@@ -178,7 +178,7 @@ def import_project(session: Session, p: QdpxProject, *, convention: str = "auto"
         "file": label, "project": p.name, "origin": p.origin, "convention": {},
         "sources": {"imported": 0, "merged": 0, "missing": []}, "codes": {"created": 0, "matched": 0},
         "codings": {"in_file": 0, "placed": 0, "moved": 0, "not_placed": 0, "duplicates": 0},
-        "memos": 0, "cases": 0, "variables": len(p.variables), "users": 0, "sets": len(p.sets),
+        "memos": 0, "memos_already_present": 0, "descriptions": 0, "cases": 0, "variables": len(p.variables), "users": 0, "sets": len(p.sets),
         "skipped": Counter(p.skipped), "items": [], "warnings": list(p.warnings)}
     users = _coders(session, p, who, report)
     codes = _code_ids(session, p, report, who)
@@ -243,6 +243,9 @@ def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where
         report["codings"]["not_placed"] += 1
         report["items"].append({**item, "status": "not placed", "text": quote, "reason": reason})
         return None
+    if c.guid and session.scalar(select(store.Coding.id).where(func.lower(store.Coding.guid) == c.guid)):
+        report["codings"]["duplicates"] += 1  # this very coding (same GUID) is already in the project
+        return session.scalar(select(store.Coding.id).where(func.lower(store.Coding.guid) == c.guid))
     code = session.get(store.Code, code_id)
     if not code.codable:
         report["codings"]["not_placed"] += 1
@@ -258,9 +261,10 @@ def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where
         report["items"].append({**item, "status": "not placed", "text": quote, "reason": str(err)})
         return None
     if session.scalar(select(func.count(store.Coding.id))) == before:
+        # same code, span and coder as a coding already there (NVivo writes one selection per coding)
         report["codings"]["duplicates"] += 1
-    else:
-        _keep_guid(session, ids[0], c.guid)
+        return ids[0]
+    _keep_guid(session, ids[0], c.guid)
     report["codings"]["placed" if where.status == "placed" else "moved"] += 1
     if where.status == "moved":
         report["items"].append({**item, "status": "moved", "text": st.canonical[where.start:where.end],

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -27,10 +26,12 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from coding.codebook_merge import CodeNode, canonical_guid
+from coding.exchange.qdpx_model import (QdpxProject, RCase, RCoding, RNote, RSelection, RSet, RSource,
+                                        RVariable)
 from coding.errors import CodingError
 from coding.refi_codebook import split_description
 from coding.tree import MAX_DEPTH
-from corpus.archive import ArchiveError, check_zip, open_zip, read_member
+from corpus.archive import DEFAULT_LIMITS, ArchiveError, check_zip, open_zip, read_member
 
 __all__ = ["RCoding", "RSelection", "RSource", "RNote", "RCase", "RVariable", "RSet", "QdpxProject",
            "read_qdpx", "parse_qde"]
@@ -65,109 +66,6 @@ def _refs(el: ET.Element, name: str) -> list[str]:
         if g:
             out.append(g)
     return out
-
-
-@dataclass
-class RCoding:
-    """One ``Coding``: its GUID, the code's GUID, the creating user's GUID, its notes."""
-
-    guid: str | None
-    code_guid: str | None
-    user: str | None
-    note_refs: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RSelection:
-    """A ``PlainTextSelection`` (offsets as written in the file, unit unknown) or a
-    ``PDFSelection`` (``kind="pdf"``, no offsets; ``quote`` from its ``Representation``)."""
-
-    guid: str | None
-    name: str
-    start: int | None
-    end: int | None
-    description: str
-    user: str | None
-    codings: list[RCoding] = field(default_factory=list)
-    note_refs: list[str] = field(default_factory=list)
-    kind: str = "text"
-    quote: str | None = None
-
-
-@dataclass
-class RSource:
-    """A text (or PDF-with-text) source: ``raw`` is the text as found (BOM and line breaks
-    untouched), ``None`` when the file is missing (``missing`` says why)."""
-
-    guid: str | None
-    name: str
-    kind: str  # text | pdf
-    raw: str | None
-    missing: str = ""
-    description: str = ""
-    user: str | None = None
-    selections: list[RSelection] = field(default_factory=list)
-    codings: list[RCoding] = field(default_factory=list)  # whole-source codings
-    note_refs: list[str] = field(default_factory=list)
-    variables: list[tuple[str, Any]] = field(default_factory=list)  # (variable GUID, value)
-
-
-@dataclass
-class RNote:
-    guid: str | None
-    name: str
-    text: str
-    user: str | None
-
-
-@dataclass
-class RVariable:
-    guid: str
-    name: str
-    type: str
-    description: str = ""
-
-
-@dataclass
-class RCase:
-    guid: str | None
-    name: str
-    description: str
-    code_refs: list[str]
-    variables: list[tuple[str, Any]]
-    source_refs: list[str]
-    selection_refs: list[str]
-
-
-@dataclass
-class RSet:
-    guid: str | None
-    name: str
-    description: str
-    member_codes: list[str]
-    member_sources: list[str]
-    member_notes: list[str]
-
-
-@dataclass
-class QdpxProject:
-    """Everything the importer uses, plus counts of what it does not (``skipped``)."""
-
-    name: str
-    origin: str
-    creating_user: str | None
-    users: dict[str, str]  # GUID -> name ("" when unnamed)
-    codes: list[CodeNode]
-    code_notes: dict[str, list[str]]  # code GUID -> note GUIDs
-    variables: dict[str, RVariable]
-    cases: list[RCase]
-    sources: list[RSource]
-    notes: dict[str, RNote]
-    sets: list[RSet]
-    links: list[tuple[str, str, str]]  # (origin GUID, target GUID, name)
-    project_notes: list[str]
-    skipped: Counter = field(default_factory=Counter)
-    warnings: list[str] = field(default_factory=list)
 
 
 def _value(vv: ET.Element) -> tuple[str | None, Any]:
@@ -372,6 +270,7 @@ def parse_qde(xml: bytes, files: Any = None) -> QdpxProject:
     for s in _under(root, "Sets", "Set"):
         p.sets.append(RSet(canonical_guid(s.get("guid")), s.get("name") or "", _text(_kid(s, "Description")),
                            _refs(s, "MemberCode"), _refs(s, "MemberSource"), _refs(s, "MemberNote")))
+    p.description = _text(_kid(root, "Description"))
     graphs = _kid(root, "Graphs")
     if graphs is not None:
         p.skipped["graphs"] += len(_kids(graphs, "Graph"))
@@ -394,6 +293,9 @@ def read_qdpx(data: bytes, label: str = "The .qdpx archive") -> QdpxProject:
         at its root, or the XML is refused (see :func:`parse_qde`).
     """
     if not data.startswith(b"PK"):
+        if len(data) > DEFAULT_LIMITS.max_markup:
+            raise CodingError(f"{label}: refused, the project file is larger than "
+                              f"{DEFAULT_LIMITS.max_markup // 2**20} MB of markup.")
         return parse_qde(data)
     try:
         check_zip(data, label)
