@@ -92,4 +92,6 @@ def cmd_qdpx_export(args) -> str:
     return (f"{out}: {report['sources']} source(s), {report['codes']} code(s), {report['codings']} coding(s) in "
             f"{report['selections']} selection(s), {report['notes']} note(s), {report['cases']} case(s), "
             f"{report['variables']} variable(s); valid against {Path(report['schema']).name}; offsets are "
-            f"{report['offsets']}.")
+            f"{report['offsets']}."
+            + (f" {report['codings_not_exported']} unanchored coding(s) have no place in the text and were left out."
+               if report["codings_not_exported"] else ""))

@@ -201,3 +201,39 @@ def test_all_or_nothing(engine, monkeypatch):
     with pytest.raises(CodingError), store.session_scope(engine) as s:
         import_qdpx(s, _zip(qde))
     assert _count_docs(engine) == 0
+
+
+def test_case_naming_a_city_gives_city_attributes(engine, tmp_path):
+    from quant.data import city_resolver
+
+    from coding.exchange.qdpx_export import export_qdpx
+
+    qde = """<Project xmlns="urn:QDA-XML:project:1.0" name="c">
+<Variables><Variable guid="30000000-0000-0000-0000-000000000001" name="hukou_share" typeOfVariable="Float"/>
+<Variable guid="30000000-0000-0000-0000-000000000002" name="pilot" typeOfVariable="Boolean"/>
+<Variable guid="30000000-0000-0000-0000-000000000003" name="note" typeOfVariable="Text"/></Variables>
+<Cases><Case guid="d0000000-0000-0000-0000-000000000001" name="广州">
+<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000001"/><FloatValue>0.25</FloatValue></VariableValue>
+<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000002"/><BooleanValue>1</BooleanValue></VariableValue>
+<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000003"/><TextValue>省会</TextValue></VariableValue>
+</Case><Case guid="d0000000-0000-0000-0000-000000000002" name="Respondent 7">
+<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000003"/><TextValue>teacher</TextValue></VariableValue>
+<SourceRef targetGUID="40000000-0000-0000-0000-000000000001"/></Case></Cases>
+<Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="r7"><PlainTextContent>Some words.</PlainTextContent>
+</TextSource></Sources></Project>"""
+    with store.session_scope(engine) as s:
+        s.add(store.City(code="440100", name="广州市", short_name="广州", pinyin="Guangzhou", province="广东省"))
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, _zip(qde), resolve_city=city_resolver(s).resolve)
+    assert report["cases"] == 2
+    with store.session_scope(engine) as s:
+        attrs = {(a.city_code, a.name): (a.value, a.text) for a in s.scalars(select(store.CityAttribute))}
+        assert attrs == {("440100", "hukou_share"): (0.25, None), ("440100", "pilot"): (1.0, None),
+                         ("440100", "note"): (None, "省会")}
+        assert s.scalars(select(store.Document.attributes)).one() == {"note": "teacher"}
+        export_qdpx(s, tmp_path / "c.qdpx")
+    with zipfile.ZipFile(tmp_path / "c.qdpx") as zf:
+        root = etree.fromstring(zf.read("project.qde"))
+    city_case = root.find(".//q:Case[@name='广州']", Q)
+    values = [el.text for vv in city_case.iterfind("q:VariableValue", Q) for el in vv if el.text]
+    assert sorted(values) == ["0.25", "true", "省会"]  # typed as the file's variables

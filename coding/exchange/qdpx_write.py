@@ -14,6 +14,8 @@
   with a ``Coding`` per code and coder (stored coding GUIDs). **Offsets are Unicode code points
   over that .txt** (0-based, end exclusive; a line break counts one), the selection ``name``
   holds the selected text (as QualCoder does), and its ``Description`` the codings' memos;
+  codings left *unanchored* by a corrected version (``coding.reanchor``) have no place in the
+  text and are left out, counted in ``codings_not_exported``;
 - ``Notes``: every memo (GUID kept), pointed at by ``NoteRef`` from its object (project,
   document, code, coding; city and dyad memos hang on the project);
 - ``Sets`` kept from an import. Empty wrappers are omitted.
@@ -153,6 +155,10 @@ def project_qde(session: Session, *, name: str = "Tandem project",
     codings = session.scalars(select(store.Coding).where(store.Coding.document_id.in_([d.id for d in docs]))
                               .order_by(store.Coding.document_id, store.Coding.start, store.Coding.end,
                                         store.Coding.id)).all()
+    length = {d.id: d.n_chars for d in docs}
+    unanchored = [c for c in codings if c.status == "unanchored" or c.end > length[c.document_id]]
+    left_out = {c.id for c in unanchored}
+    codings = [c for c in codings if c.id not in left_out]
     memos = session.scalars(select(store.Memo).order_by(store.Memo.id)).all()
     names = sorted({c.coder for c in codings} | {m.author for m in memos} | set(known_users))
     users = {n: user_guid(n, known_users) for n in names}
@@ -189,6 +195,16 @@ def project_qde(session: Session, *, name: str = "Tandem project",
     for d in docs:
         for k, v in (d.attributes or {}).items():
             values[k].append(v)
+    cases = [c for c in get_info(session, "refi_cases", []) if canonical_guid(c.get("guid"))]
+    city_values: dict[str, dict[str, Any]] = {}
+    for c in cases:
+        if c.get("city"):
+            rows = session.scalars(select(store.CityAttribute).where(
+                store.CityAttribute.city_code == c["city"], store.CityAttribute.name.in_(c.get("variables", [])))).all()
+            city_values[c["guid"]] = {r.name: r.text if r.text is not None else _number(
+                r.value, (known_vars.get(r.name) or {}).get("type")) for r in rows}
+            for k, v in city_values[c["guid"]].items():
+                values[k].append(v)
     var_guid = {k: canonical_guid((known_vars.get(k) or {}).get("guid")) or _derived("variable", k) for k in values}
     var_type = {k: _var_type([v for v in vs if v is not None]) for k, vs in values.items()}
     if values:
@@ -200,7 +216,6 @@ def project_qde(session: Session, *, name: str = "Tandem project",
                 _el(var, "Description", text=desc)
     doc_guid = {d.id: _guid(d.guid, "document") for d in docs}
     guid_doc = {g: d for d, g in doc_guid.items()}
-    cases = [c for c in get_info(session, "refi_cases", []) if canonical_guid(c.get("guid"))]
     if cases:
         wrap = _el(root, "Cases")
         by_id = {d.id: d for d in docs}
@@ -209,7 +224,7 @@ def project_qde(session: Session, *, name: str = "Tandem project",
             if c.get("description"):
                 _el(case, "Description", text=c["description"])
             members = [g for g in c.get("sources", []) if g in guid_doc]
-            attrs = by_id[guid_doc[members[0]]].attributes if members else {}
+            attrs = city_values.get(c["guid"]) or (by_id[guid_doc[members[0]]].attributes if members else {})
             for k in c.get("variables", []):
                 if k in var_guid and k in (attrs or {}) and attrs[k] is not None:
                     _value(case, var_guid[k], var_type[k], attrs[k])
@@ -254,6 +269,7 @@ def project_qde(session: Session, *, name: str = "Tandem project",
             _el(note, "PlainTextContent", text=m.text or "")
     sets = [s for s in get_info(session, "refi_sets", []) if canonical_guid(s.get("guid"))]
     live_codes = {g.lower() for g in code_guid.values()}
+    live_notes = {m.guid.lower() for m in memos}
     if sets:
         wrap = _el(root, "Sets")
         for s in sets:
@@ -266,13 +282,26 @@ def project_qde(session: Session, *, name: str = "Tandem project",
             for g in s.get("sources", []):
                 if g in guid_doc:
                     _el(el, "MemberSource", {"targetGUID": g})
+            for g in s.get("notes", []):
+                if g in live_notes:
+                    _el(el, "MemberNote", {"targetGUID": g})
     for g in notes_on.get(("project", ""), []):
         _el(root, "NoteRef", {"targetGUID": g})
     data = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     counts = {"sources": len(docs), "codes": 0 if book.empty else len(book), "selections": n_sel,
               "codings": len(codings), "notes": len(memos), "users": len(users), "variables": len(values),
-              "cases": len(cases), "sets": len(sets)}
+              "cases": len(cases), "sets": len(sets), "codings_not_exported": len(unanchored)}
     return data, files, counts
+
+
+def _number(value: float | None, vtype: str | None) -> float | int | bool | None:
+    """A stored city attribute (always a float) in its REFI type: a Boolean as ``bool``, a whole
+    number as ``int`` unless the variable is a Float."""
+    if value is None:
+        return None
+    if vtype == "Boolean":
+        return bool(value)
+    return int(value) if vtype != "Float" and float(value).is_integer() else value
 
 
 def _guid(value: str, what: str) -> str:
