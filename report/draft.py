@@ -119,6 +119,17 @@ def _table_view(df: pd.DataFrame) -> dict:
     }
 
 
+def _chosen_covariates(run, chosen: pd.DataFrame) -> pd.DataFrame:
+    """The run's saved covariates of the chosen cases only (the case comparison's key X)."""
+    cov = run.covariates()
+    ids = ["city"] if "city" in cov.columns else ["city_a", "city_b"]
+    if any(c not in chosen.columns for c in ids):
+        return cov
+    keys = set(map(tuple, chosen[ids].astype(str).to_numpy().tolist()))
+    mask = [k in keys for k in map(tuple, cov[ids].astype(str).to_numpy().tolist())]
+    return cov[mask]
+
+
 #: Columns of a joint-display row (``mixed.joint.joint_display`` / ``mixed.run_joint`` terms).
 _TERM_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "p", "codes", "n_passages", "quotes",
                  "meta_inference", "note"]
@@ -149,7 +160,7 @@ def _dimension(session: Session, key: str, item, chosen, opts: ReportOptions, in
     themes = themes_display(session, result, grouping=opts.themes_grouping, c=opts.c, base=opts.themes_base,
                             index=index)
     compared = case_comparison(  # key X from the run's own covariates: the saved data, not today's
-        session, result, chosen, index=index, data=run.covariates() if run is not None else None,
+        session, result, chosen, index=index, data=_chosen_covariates(run, chosen) if run is not None else None,
         c=None if given else opts.c, n_typical=None if given else opts.n_typical,
     )
     studied = (compared["n_passages"] > 0) | (compared["meta_inference"] != "") | (compared["note"] != "")
