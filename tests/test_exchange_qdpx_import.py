@@ -237,3 +237,25 @@ def test_case_naming_a_city_gives_city_attributes(engine, tmp_path):
     city_case = root.find(".//q:Case[@name='广州']", Q)
     values = [el.text for vv in city_case.iterfind("q:VariableValue", Q) for el in vv if el.text]
     assert sorted(values) == ["0.25", "true", "省会"]  # typed as the file's variables
+
+
+def test_rich_text_only_source_is_read(engine):
+    import docx
+
+    buf = io.BytesIO()
+    d = docx.Document()
+    d.add_paragraph("First paragraph of the transcript.")
+    d.add_paragraph("第二段 text.")
+    d.save(buf)
+    qde = """<Project xmlns="urn:QDA-XML:project:1.0" name="r">
+<CodeBook><Codes><Code guid="20000000-0000-0000-0000-000000000000" name="C" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="t.docx" richTextPath="internal://t.docx">
+<PlainTextSelection guid="50000000-0000-0000-0000-000000000001" name="transcript" startPosition="23" endPosition="33">
+<Coding guid="60000000-0000-0000-0000-000000000001"><CodeRef targetGUID="20000000-0000-0000-0000-000000000000"/></Coding>
+</PlainTextSelection></TextSource></Sources></Project>"""
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, _zip(qde, {"sources/t.docx": buf.getvalue()}))
+    assert report["sources"]["imported"] == 1 and any("rich-text" in w for w in report["warnings"])
+    with store.session_scope(engine) as s:
+        assert s.scalars(select(store.Document.text)).one() == "First paragraph of the transcript.\n\n第二段 text."
+        assert s.scalars(select(store.Coding.quote)).one() == "transcript"

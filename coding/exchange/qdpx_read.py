@@ -124,17 +124,19 @@ class _Files:
         self.zf, self.label = zf, label
         self.by_lower = {n.lower(): n for n in zf.namelist()}
 
+    def _member(self, path: str) -> str | None:
+        name = (path[len("internal://"):] if path.startswith("internal://") else path).lstrip("/")
+        return (self.by_lower.get(f"sources/{name}".lower()) or self.by_lower.get(name.lower())
+                or self.by_lower.get(f"sources/{PurePosixPath(name).name}".lower()))
+
     def text(self, path: str | None) -> tuple[str | None, str]:
         if not path:
             return None, "it has no plainTextPath"
         if path.startswith(("relative://", "absolute://")):
             return None, f"its file {path!r} lies outside the archive (not read)"
-        name = path[len("internal://"):] if path.startswith("internal://") else path
-        name = name.lstrip("/")
-        member = (self.by_lower.get(f"sources/{name}".lower()) or self.by_lower.get(name.lower())
-                  or self.by_lower.get(f"sources/{PurePosixPath(name).name}".lower()))
+        member = self._member(path)
         if member is None:
-            return None, f"its file {name!r} is missing from the archive"
+            return None, f"its file {path.removeprefix('internal://')!r} is missing from the archive"
         data = read_member(self.zf, member, self.label)
         for enc in ("utf-8-sig", "utf-16"):
             if enc == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -145,11 +147,30 @@ class _Files:
                 continue
         return data.decode("utf-8", "replace"), "its file is not UTF-8; undecodable bytes became U+FFFD"
 
+    def rich(self, path: str) -> tuple[str | None, str]:
+        """The text of a source given only as rich text (.docx, ...), read by ``corpus.readers``
+        (which checks the inner archive in turn); its selections are then placed by their text
+        where the export gives it, since the vendor's offsets count over its own plain text."""
+        from corpus.errors import CorpusError
+        from corpus.readers import read_bytes
+
+        if path.startswith(("relative://", "absolute://")):
+            return None, f"its file {path!r} lies outside the archive (not read)"
+        member = self._member(path)
+        if member is None:
+            return None, f"its rich-text file {path!r} is missing from the archive"
+        try:
+            return read_bytes(read_member(self.zf, member, self.label), PurePosixPath(member).name).text, ""
+        except CorpusError as exc:
+            return None, f"its rich-text file cannot be read ({exc})"
+
 
 def _text_source(el: ET.Element, files: _Files, kind: str = "text") -> tuple[str | None, str]:
     inline = _kid(el, "PlainTextContent")
     if inline is not None:
         return inline.text or "", ""
+    if not el.get("plainTextPath") and el.get("richTextPath") and hasattr(files, "rich"):
+        return files.rich(el.get("richTextPath"))
     return files.text(el.get("plainTextPath"))
 
 
@@ -192,6 +213,9 @@ def _source(el: ET.Element, files: _Files, p: QdpxProject) -> None:
         src = RSource(guid, name or PurePosixPath(el.get("plainTextPath") or "source").name, "text", raw, missing,
                       _text(_kid(el, "Description")), canonical_guid(el.get("creatingUser")))
         src.selections = [_selection(s) for s in _kids(el, "PlainTextSelection")]
+        if raw is not None and not el.get("plainTextPath") and _kid(el, "PlainTextContent") is None:
+            p.warnings.append(f"{src.name}: read from its rich-text file (no plain text in the export); the "
+                              "producer's offsets count over its own plain text, so check its codings.")
     elif tag == "PDFSource":
         rep = _kid(el, "Representation")
         raw, missing = _text_source(rep, files) if rep is not None else (None, "it carries no plain-text Representation")
