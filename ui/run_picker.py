@@ -70,6 +70,13 @@ def _refit(name: str, dimension: str, key: str) -> None:
         st.rerun()
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _load(project: str, run_id: int, name: str, fingerprint: str, created: str):
+    """A run read back, cached: what a run stores under its id never changes (name, fingerprint and
+    time are part of the key: a rename changes the name, a rebuilt project reuses ids)."""
+    return state.read(runs.load_run, run_id)
+
+
 def _models_link(box) -> None:
     try:
         box.page_link("ui/models.py", label="Specify and save a model on the Models page",
@@ -129,7 +136,9 @@ def pick_run(dimension: str, *, key: str, container=None):
                           help="Fit the same specification on the current data and save it under a new "
                                "name; this run stays as it is."):
                 _refit(name, dimension, key)
-    run = state.attempt(state.read, runs.load_run, name)
+    row = table.loc[table["name"] == name].iloc[0]
+    run = state.attempt(_load, state.project_path(), int(row["id"]), name, str(row["fingerprint"]),
+                        str(row["created"]))
     return run if isinstance(run, runs.Run) else None
 
 
