@@ -259,3 +259,28 @@ def test_rich_text_only_source_is_read(engine):
     with store.session_scope(engine) as s:
         assert s.scalars(select(store.Document.text)).one() == "First paragraph of the transcript.\n\n第二段 text."
         assert s.scalars(select(store.Coding.quote)).one() == "transcript"
+
+
+def test_tolerant_reader_non_guid_ids_bare_paths(engine):
+    """Identifiers that are not GUIDs, a bare plainTextPath, upper-case braced GUIDs, offsets into a PDF's
+    text: each still meets its references."""
+    qde = """<Project xmlns="urn:QDA-XML:project:1.0" name="t" origin="someone's script">
+<CodeBook><Codes><Code guid="code-1" name="Theme A" color="#f00"/>
+<Code guid="{AAAAAAAA-0000-0000-0000-00000000000B}" name="Theme B"/></Codes></CodeBook>
+<Sources><TextSource guid="doc-1" name="interview.txt" plainTextPath="interview.txt">
+<PlainTextSelection guid="sel-1" startPosition="0" endPosition="11"><Coding guid="c-1"><CodeRef targetGUID="code-1"/></Coding>
+<Coding guid="c-2"><CodeRef targetGUID="aaaaaaaa-0000-0000-0000-00000000000b"/></Coding></PlainTextSelection></TextSource>
+<PDFSource guid="pdf-1" name="small.pdf" path="internal://pdf-1.pdf">
+<PlainTextSelection guid="sel-2" startPosition="6" endPosition="11"><Coding guid="c-3"><CodeRef targetGUID="code-1"/></Coding>
+</PlainTextSelection><Representation guid="rep-1"><PlainTextContent>Hello world of PDFs.</PlainTextContent></Representation>
+</PDFSource></Sources></Project>"""
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, _zip(qde, {"interview.txt": b"Interview one, about things."}))
+    assert report["codings"]["placed"] == 3 and report["codings"]["not_placed"] == 0
+    with store.session_scope(engine) as s:
+        rows = s.execute(select(store.Coding.quote, store.Code.name).join(store.Code)
+                         .order_by(store.Coding.id)).all()
+        assert [tuple(r) for r in rows] == [("Interview o", "Theme A"), ("Interview o", "Theme B"),
+                                           ("world", "Theme A")]
+        assert s.scalar(select(store.Code.guid).where(store.Code.name == "Theme B")) == \
+            "aaaaaaaa-0000-0000-0000-00000000000b"

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import Counter
+import uuid
 from pathlib import PurePosixPath
 from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from coding.codebook_merge import CodeNode, canonical_guid
+from coding.codebook_merge import CodeNode, canonical_guid as _canonical
 from coding.exchange.qdpx_model import (QdpxProject, RCase, RCoding, RNote, RSelection, RSet, RSource,
                                         RVariable)
 from coding.errors import CodingError
@@ -35,6 +36,19 @@ from corpus.archive import DEFAULT_LIMITS, ArchiveError, check_zip, open_zip, re
 
 __all__ = ["RCoding", "RSelection", "RSource", "RNote", "RCase", "RVariable", "RSet", "QdpxProject",
            "read_qdpx", "parse_qde"]
+
+
+_FOREIGN = uuid.UUID("0b7d8a8e-3f4b-5c1e-8a9e-2d6f4c1b7a55")
+
+
+def canonical_guid(value: Any) -> str | None:
+    """A GUID in canonical form; an identifier that is not a GUID (some exporters write
+    ``"s1"`` or ``"code-1"``) becomes ``uuid5(_FOREIGN, identifier)``, the same wherever it
+    is referenced, so references still meet; ``None`` for a missing or empty one."""
+    g = _canonical(value)
+    if g is not None or not isinstance(value, str) or not value.strip():
+        return g
+    return str(uuid.uuid5(_FOREIGN, value.strip()))
 
 
 def _local(tag: Any) -> str:
@@ -113,7 +127,7 @@ def _code_node(el: ET.Element, where: str, notes: dict[str, list[str]], depth: i
         notes[guid] = _refs(el, "NoteRef")
     codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
     children = [_code_node(c, here, notes, depth + 1) for c in _kids(el, "Code")]
-    return CodeNode(name=name, guid=el.get("guid"), codable=codable, colour=el.get("color"), children=children,
+    return CodeNode(name=name, guid=guid, codable=codable, colour=el.get("color"), children=children,
                     where=f"code {here!r}", **fields)
 
 
@@ -221,6 +235,9 @@ def _source(el: ET.Element, files: _Files, p: QdpxProject) -> None:
         raw, missing = _text_source(rep, files) if rep is not None else (None, "it carries no plain-text Representation")
         src = RSource(guid, name or "document.pdf", "pdf", raw, missing, _text(_kid(el, "Description")),
                       canonical_guid(el.get("creatingUser")))
+        # tolerated: offsets into the Representation's text, given directly or inside it
+        src.selections = [_selection(s) for s in _kids(el, "PlainTextSelection")
+                          + (_kids(rep, "PlainTextSelection") if rep is not None else [])]
         for s in _kids(el, "PDFSelection"):
             quote = _text(_kid(_kid(s, "Representation"), "PlainTextContent")) if _kid(s, "Representation") is not None else ""
             src.selections.append(RSelection(
