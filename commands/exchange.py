@@ -46,7 +46,7 @@ def report_text(r: dict) -> str:
              f"their text, {c['not_placed']} not placed, {c['duplicates']} already in the project (same GUID, or same code, "
              "span and coder).",
              f"Memos: {r['memos']} (and {r['memos_already_present']} already present); descriptions kept as "
-             f"memos: {r['descriptions']}; cases: {r['cases']}; variables: {r['variables']}; users: {r['users']}; "
+             f"memos: {r['descriptions']}; annotations kept as memos: {r['annotations']}; cases: {r['cases']}; variables: {r['variables']}; users: {r['users']}; "
              f"sets: {r['sets']}."]
     for item in r["items"]:
         lines.append(f"  {item['status']}: {item['source']} / {item['code']}: {item['text'][:60]!r} — "

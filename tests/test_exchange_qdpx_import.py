@@ -269,7 +269,9 @@ def test_tolerant_reader_non_guid_ids_bare_paths(engine):
 <Code guid="{AAAAAAAA-0000-0000-0000-00000000000B}" name="Theme B"/></Codes></CodeBook>
 <Sources><TextSource guid="doc-1" name="interview.txt" plainTextPath="interview.txt">
 <PlainTextSelection guid="sel-1" startPosition="0" endPosition="11"><Coding guid="c-1"><CodeRef targetGUID="code-1"/></Coding>
-<Coding guid="c-2"><CodeRef targetGUID="aaaaaaaa-0000-0000-0000-00000000000b"/></Coding></PlainTextSelection></TextSource>
+<Coding guid="c-2"><CodeRef targetGUID="aaaaaaaa-0000-0000-0000-00000000000b"/></Coding></PlainTextSelection>
+<PlainTextSelection guid="sel-9" startPosition="15" endPosition="20"><Description>look here</Description></PlainTextSelection>
+<PlainTextSelection guid="sel-8" startPosition="21" endPosition="27"/></TextSource>
 <PDFSource guid="pdf-1" name="small.pdf" path="internal://pdf-1.pdf">
 <PlainTextSelection guid="sel-2" startPosition="6" endPosition="11"><Coding guid="c-3"><CodeRef targetGUID="code-1"/></Coding>
 </PlainTextSelection><Representation guid="rep-1"><PlainTextContent>Hello world of PDFs.</PlainTextContent></Representation>
@@ -284,3 +286,6 @@ def test_tolerant_reader_non_guid_ids_bare_paths(engine):
                                            ("world", "Theme A")]
         assert s.scalar(select(store.Code.guid).where(store.Code.name == "Theme B")) == \
             "aaaaaaaa-0000-0000-0000-00000000000b"
+        memo = s.scalars(select(store.Memo)).one()  # MAXQDA-style annotation: a selection without codings
+        assert memo.target_type == "document" and memo.text == "look here\n\n» [15–20] about"
+    assert report["annotations"] == 1 and report["skipped"]["selections without codings or text"] == 1

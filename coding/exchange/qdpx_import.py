@@ -48,6 +48,7 @@ from coding.exchange.qdpx_attach import cases as _cases, code_sets as _sets, mem
 from coding.exchange.qdpx_info import get_info, set_info
 from coding.exchange.qdpx_read import QdpxProject, read_qdpx
 from coding.imports import record_import
+from coding.memos import add_memo
 from corpus.name_keys import name_key
 
 __all__ = ["import_qdpx", "import_project", "get_info", "set_info"]
@@ -178,7 +179,7 @@ def import_project(session: Session, p: QdpxProject, *, convention: str = "auto"
         "file": label, "project": p.name, "origin": p.origin, "convention": {},
         "sources": {"imported": 0, "merged": 0, "missing": []}, "codes": {"created": 0, "matched": 0},
         "codings": {"in_file": 0, "placed": 0, "moved": 0, "not_placed": 0, "duplicates": 0},
-        "memos": 0, "memos_already_present": 0, "descriptions": 0, "cases": 0, "variables": len(p.variables), "users": 0, "sets": len(p.sets),
+        "memos": 0, "memos_already_present": 0, "descriptions": 0, "annotations": 0, "cases": 0, "variables": len(p.variables), "users": 0, "sets": len(p.sets),
         "skipped": Counter(p.skipped), "items": [], "warnings": list(p.warnings)}
     users = _coders(session, p, who, report)
     codes = _code_ids(session, p, report, who)
@@ -216,6 +217,8 @@ def import_project(session: Session, p: QdpxProject, *, convention: str = "auto"
                 first_coding = first_coding or cid
             if sel.guid:
                 targets[sel.guid] = ("coding", first_coding) if first_coding else ("document", doc_id)
+            if not sel.codings:
+                _annotation(session, report, src, sel, where, st, doc_id, users.get(sel.user or "") or who)
         for _, c in whole:
             report["codings"]["in_file"] += 1
             full = type("Whole", (), {"status": "placed", "start": 0, "end": len(st.canonical), "reason": ""})()
@@ -229,6 +232,21 @@ def import_project(session: Session, p: QdpxProject, *, convention: str = "auto"
     _sets(session, p, report)
     report["skipped"] = dict(report["skipped"])
     return report
+
+
+def _annotation(session, report, src, sel, where, st, doc_id: int, author: str) -> None:
+    """A selection without codings: its ``Description`` (MAXQDA's annotation) becomes a document
+    memo quoting the passage; an empty one is counted as skipped."""
+    if not sel.description.strip():
+        report["skipped"]["selections without codings or text"] += 1
+        return
+    passage = st.canonical[where.start:where.end] if where.start is not None else (sel.name or "")
+    if where.start is not None:
+        passage = f"[{where.start}–{where.end}] {passage}"
+    title = f"Annotation: {passage[:60]}" if passage else "Annotation"
+    text = f"{sel.description}\n\n» {passage}" if passage else sel.description
+    add_memo(session, "document", doc_id, text, title=title[:300], author=author)
+    report["annotations"] += 1
 
 
 def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where, doc_id, st, who) -> int | None:
