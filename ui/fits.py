@@ -12,7 +12,7 @@ from quant.analysis import fit_prepared, model_data
 from quant.runs import FIT_OPTIONS, save_run
 from ui import state
 
-_FIT, _DATA, _OPTS = "fit_{}", "fitdata_{}", "fitopts_{}"
+_FIT, _DATA, _OPTS = "fit_{}", "fit_data_{}", "fit_opts_{}"  # all cleared by state.open_project
 
 
 def _fit(session, dimension: str, model=None, formula=None, zero_formula=None, **options):
