@@ -194,8 +194,9 @@ def choose_convention(items: list[tuple[SourceText, object]], origin: str = "",
                       + (f", the convention of {origin!r}" if hint == chosen else ""))
         else:
             reason = (f"{chosen} chosen: {sc['quotes']} of {sc['n']} selections match their own text, "
-                      f"{sc['boundaries']} start and end on word boundaries, {sc['valid']} convert "
-                      f"(best of {', '.join(CONVENTIONS)})")
+                      f"{sc['boundaries']} start and end on word boundaries, {sc['valid']} convert (others: "
+                      + ", ".join(f"{c} {scores[c]['quotes']}/{scores[c]['boundaries']}/{scores[c]['valid']}"
+                                  for c in CONVENTIONS if c != chosen) + " as quotes/boundaries/convert)")
         how = "detected"
     else:
         chosen, how = convention, "given"
