@@ -52,8 +52,8 @@ def test_report_demo_html_is_one_escaped_page(demo):
     _, results, md, page = demo
     soup = BeautifulSoup(page, "html.parser")
     assert soup.find("script") is None
-    assert len(soup.select("table.regression:not(.decoupling)")) == len(results)
-    assert len(soup.select("table.decoupling")) == 1
+    assert len(soup.select("table.regression:not(.decoupling):not(.side-by-side)")) == len(results)
+    assert len(soup.select("table.decoupling")) == len(soup.select("table.side-by-side")) == 1
     assert len(soup.find_all("table", class_="joint")) == len(results)
     assert soup.find(class_="banner") is not None
     # every quote of the Markdown draft is shown in the HTML page too
