@@ -9,8 +9,8 @@ from quant import runs
 from quant.run_compare import compare_records, compare_wide, format_p
 from ui import state
 
-COLUMNS = {"name": "run", "dimension": "dimension", "model": "model", "formula": "formula", "se_type": "SE type",
-           "n": "n", "created": "created (UTC)", "created_by": "by", "state": "status"}
+COLUMNS = {"name": "run", "state": "status", "dimension": "dimension", "model": "model", "se_type": "SE type",
+           "n": "n", "created": "created (UTC)", "created_by": "by", "formula": "formula"}
 
 st.title("Runs")
 st.caption("A run is a fit saved in the project: its estimates, every covariance, the per-unit fit and a "
