@@ -58,6 +58,11 @@ def _selections(data: bytes):
     return sorted(out), root
 
 
+def _without_name(root):
+    root.attrib.pop("name", None)
+    return root
+
+
 def test_export_valid_and_round_trip(engine, shared, tmp_path):
     xsd = xmlschema.XMLSchema(str(shared("refi", "Project-mrt2019.xsd")))
     with store.session_scope(engine) as s:
@@ -94,6 +99,10 @@ def test_export_valid_and_round_trip(engine, shared, tmp_path):
             export_qdpx(s, tmp_path / "b.qdpx")
         sels_b, _ = _selections((tmp_path / "b.qdpx").read_bytes())
         assert sels_b == sels
+        with zipfile.ZipFile(tmp_path / "b.qdpx") as zf:
+            qde_b = zf.read("project.qde")
+        strip = lambda b: etree.tostring(_without_name(etree.fromstring(b)))
+        assert strip(qde_b) == strip(qde)  # the whole project.qde again: GUIDs, offsets, times, notes
     finally:
         other.dispose()
 

@@ -52,9 +52,12 @@ def memos(session, p: QdpxProject, targets, users, who, report) -> None:
             report["memos_already_present"] += 1  # the same note came in before (same GUID)
             continue
         memo_id = add_memo(session, kind, target, text, title=title, author=author)
+        memo = session.get(store.Memo, memo_id)
         if note.guid:
-            session.get(store.Memo, memo_id).guid = note.guid
-            session.flush()
+            memo.guid = note.guid
+        if note.created is not None:
+            memo.created = note.created
+        session.flush()
         report["memos"] += 1
     described = [("project", None, "Project description", p.description)] + [
         ("document", targets[src.guid][1], "Source description", src.description) for src in p.sources

@@ -127,6 +127,8 @@ def _document(session: Session, src, text: str, who: str, report: dict) -> int:
     except corpus.CorpusError as err:
         raise CodingError(str(err)) from err
     doc = session.get(store.Document, result.document_id)
+    if src.created is not None:
+        doc.created = src.created
     if src.guid and session.scalar(select(store.Document.id).where(func.lower(store.Document.guid) == src.guid)) is None:
         doc.guid = src.guid
         session.flush()
@@ -142,11 +144,11 @@ def corpus_sha(text: str) -> str:
 
 
 def _keep_guid(session: Session, coding_id: int, guid: str | None) -> None:
-    """Give a new coding the file's GUID (and fix its ``coding_add`` event) when it is free."""
-    if not guid or session.scalar(select(store.Coding.id).where(func.lower(store.Coding.guid) == guid)):
-        return
+    """Give a new coding the file's GUID when it is free, and write the row as it now is (GUID,
+    creation time) into its ``coding_add`` event, so undo/redo restore it so."""
     row = session.get(store.Coding, coding_id)
-    row.guid = guid
+    if guid and not session.scalar(select(store.Coding.id).where(func.lower(store.Coding.guid) == guid)):
+        row.guid = guid
     session.flush()
     event = session.scalar(select(store.Event).where(store.Event.type == EventType.CODING_ADD.value)
                            .order_by(store.Event.id.desc()).limit(1))
@@ -282,6 +284,8 @@ def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where
         # same code, span and coder as a coding already there (NVivo writes one selection per coding)
         report["codings"]["duplicates"] += 1
         return ids[0]
+    if c.created is not None:
+        session.get(store.Coding, ids[0]).created = c.created
     _keep_guid(session, ids[0], c.guid)
     report["codings"]["placed" if where.status == "placed" else "moved"] += 1
     if where.status == "moved":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from coding.codebook_merge import CodeNode
@@ -22,6 +23,7 @@ class RCoding:
     code_guid: str | None
     user: str | None
     note_refs: list[str] = field(default_factory=list)
+    created: datetime | None = None
 
 
 @dataclass
@@ -57,6 +59,7 @@ class RSource:
     codings: list[RCoding] = field(default_factory=list)  # whole-source codings
     note_refs: list[str] = field(default_factory=list)
     variables: list[tuple[str, Any]] = field(default_factory=list)  # (variable GUID, value)
+    created: datetime | None = None
 
 
 @dataclass
@@ -65,6 +68,7 @@ class RNote:
     name: str
     text: str
     user: str | None
+    created: datetime | None = None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import Counter
 import uuid
+from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -103,10 +104,19 @@ def _value(vv: ET.Element) -> tuple[str | None, Any]:
     return guid, None
 
 
+def _when(value: str | None) -> datetime | None:
+    """An ``xsd:dateTime`` as an aware datetime (UTC when no zone is given), else ``None``."""
+    try:
+        when = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def _coding(el: ET.Element) -> RCoding:
     ref = _kid(el, "CodeRef")
     return RCoding(canonical_guid(el.get("guid")), canonical_guid(ref.get("targetGUID")) if ref is not None else None,
-                   canonical_guid(el.get("creatingUser")), _refs(el, "NoteRef"))
+                   canonical_guid(el.get("creatingUser")), _refs(el, "NoteRef"), _when(el.get("creationDateTime")))
 
 
 def _int(value: Any) -> int | None:
@@ -227,6 +237,7 @@ def _source(el: ET.Element, files: _Files, p: QdpxProject) -> None:
         src = RSource(guid, name or PurePosixPath(el.get("plainTextPath") or "source").name, "text", raw, missing,
                       _text(_kid(el, "Description")), canonical_guid(el.get("creatingUser")))
         src.selections = [_selection(s) for s in _kids(el, "PlainTextSelection")]
+        src.created = _when(el.get("creationDateTime"))
         if raw is not None and not el.get("plainTextPath") and _kid(el, "PlainTextContent") is None:
             p.warnings.append(f"{src.name}: read from its rich-text file (no plain text in the export); the "
                               "producer's offsets count over its own plain text, so check its codings.")
@@ -298,7 +309,7 @@ def parse_qde(xml: bytes, files: Any = None) -> QdpxProject:
         raw, _missing = _text_source(note, files)
         p.notes[canonical_guid(note.get("guid")) or f"note-{len(p.notes)}"] = RNote(
             canonical_guid(note.get("guid")), note.get("name") or "", raw or _text(_kid(note, "Description")),
-            canonical_guid(note.get("creatingUser")))
+            canonical_guid(note.get("creatingUser")), _when(note.get("creationDateTime")))
         n_sel = len(_kids(note, "PlainTextSelection"))
         if n_sel:
             p.skipped["selections inside notes"] += n_sel
