@@ -43,11 +43,11 @@ def report_text(r: dict) -> str:
              f"{r['codes']['created']} code(s) created, {r['codes']['matched']} matched.",
              f"Offsets: {conv.get('reason', '')}.",
              f"Codings of text: {c['in_file']} in the file; {c['placed']} placed exactly, {c['moved']} moved to "
-             f"their text, {c['not_placed']} not placed, {c['duplicates']} already in the project (same GUID, or same code, "
-             "span and coder).",
+             f"their text, {c['not_placed']} not placed, {c['duplicates']} already in the project (same GUID, "
+             "or same code, span and coder).",
              f"Memos: {r['memos']} (and {r['memos_already_present']} already present); descriptions kept as "
-             f"memos: {r['descriptions']}; annotations kept as memos: {r['annotations']}; cases: {r['cases']}; variables: {r['variables']}; users: {r['users']}; "
-             f"sets: {r['sets']}."]
+             f"memos: {r['descriptions']}; annotations kept as memos: {r['annotations']}; cases: {r['cases']}; "
+             f"variables: {r['variables']}; users: {r['users']}; sets: {r['sets']}."]
     for item in r["items"]:
         lines.append(f"  {item['status']}: {item['source']} / {item['code']}: {item['text'][:60]!r} — "
                      f"{item['reason']}")

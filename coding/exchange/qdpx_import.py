@@ -129,9 +129,13 @@ def _document(session: Session, src, text: str, who: str, report: dict) -> int:
     doc = session.get(store.Document, result.document_id)
     if src.created is not None:
         doc.created = src.created
-    if src.guid and session.scalar(select(store.Document.id).where(func.lower(store.Document.guid) == src.guid)) is None:
+    taken = src.guid and session.scalar(select(store.Document.id).where(func.lower(store.Document.guid) == src.guid))
+    if src.guid and not taken:
         doc.guid = src.guid
         session.flush()
+    elif taken:
+        report["warnings"].append(f"{src.name}: a document with this source's GUID but another text is already in "
+                                  f"the project; imported as the new document {name!r}.")
     record_import(session, doc.id, coder=who)
     report["sources"]["imported"] += 1
     return doc.id
@@ -181,7 +185,8 @@ def import_project(session: Session, p: QdpxProject, *, convention: str = "auto"
         "file": label, "project": p.name, "origin": p.origin, "convention": {},
         "sources": {"imported": 0, "merged": 0, "missing": []}, "codes": {"created": 0, "matched": 0},
         "codings": {"in_file": 0, "placed": 0, "moved": 0, "not_placed": 0, "duplicates": 0},
-        "memos": 0, "memos_already_present": 0, "descriptions": 0, "annotations": 0, "cases": 0, "variables": len(p.variables), "users": 0, "sets": len(p.sets),
+        "memos": 0, "memos_already_present": 0, "descriptions": 0, "annotations": 0, "cases": 0,
+        "variables": len(p.variables), "users": 0, "sets": len(p.sets),
         "skipped": Counter(p.skipped), "items": [], "warnings": list(p.warnings)}
     users = _coders(session, p, who, report)
     codes = _code_ids(session, p, report, who)

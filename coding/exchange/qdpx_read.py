@@ -243,14 +243,16 @@ def _source(el: ET.Element, files: _Files, p: QdpxProject) -> None:
                               "producer's offsets count over its own plain text, so check its codings.")
     elif tag == "PDFSource":
         rep = _kid(el, "Representation")
-        raw, missing = _text_source(rep, files) if rep is not None else (None, "it carries no plain-text Representation")
+        raw, missing = (_text_source(rep, files) if rep is not None
+                        else (None, "it carries no plain-text Representation"))
         src = RSource(guid, name or "document.pdf", "pdf", raw, missing, _text(_kid(el, "Description")),
                       canonical_guid(el.get("creatingUser")))
         # tolerated: offsets into the Representation's text, given directly or inside it
         src.selections = [_selection(s) for s in _kids(el, "PlainTextSelection")
                           + (_kids(rep, "PlainTextSelection") if rep is not None else [])]
         for s in _kids(el, "PDFSelection"):
-            quote = _text(_kid(_kid(s, "Representation"), "PlainTextContent")) if _kid(s, "Representation") is not None else ""
+            srep = _kid(s, "Representation")
+            quote = _text(_kid(srep, "PlainTextContent")) if srep is not None else ""
             src.selections.append(RSelection(
                 canonical_guid(s.get("guid")), s.get("name") or "", None, None, _text(_kid(s, "Description")),
                 canonical_guid(s.get("creatingUser")), [_coding(c) for c in _kids(s, "Coding")],

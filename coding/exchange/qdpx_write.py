@@ -180,7 +180,8 @@ def project_qde(session: Session, *, name: str = "Tandem project",
         codes_el = _el(_el(root, "CodeBook"), "Codes")
         element: dict[int, Any] = {}
         for row in book.itertuples(index=False):
-            parent = codes_el if row.parent_id is None or row.parent_id != row.parent_id else element[int(row.parent_id)]
+            top = row.parent_id is None or row.parent_id != row.parent_id  # None or NaN
+            parent = codes_el if top else element[int(row.parent_id)]
             node = _el(parent, "Code", {"guid": _guid(code_guid[row.id], "code"), "name": row.name,
                                         "isCodable": "true" if row.codable else "false", "color": row.colour})
             text = describe(row.definition, row.inclusion, row.exclusion, row.example)
