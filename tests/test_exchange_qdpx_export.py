@@ -23,12 +23,14 @@ TEXT = "开头 😀 emoji and 𠀀 rare.\nSecond line with café and 广州市�
 
 
 def _seed(session):
-    doc = coding.import_source(session, TEXT, name="访谈 1", attributes={"age": 41, "urban": True, "role": "官员"}).document_id
+    attributes = {"age": 41, "urban": True, "role": "官员"}
+    doc = coding.import_source(session, TEXT, name="访谈 1", attributes=attributes).document_id
     coding.import_source(session, "Plain second document.\nWith two lines.", name="doc two")
     topic = coding.add_code(session, "Topic", codable=False)
     a = coding.add_code(session, "Rare", parent_id=topic)
     b = coding.add_code(session, "Place")
-    spans = [("𠀀 rare", a, "Ann"), ("广州市–佛山市", b, "Bo"), ("广州市–佛山市", a, "Ann"), ("Last 😀 line", b, "Ann")]
+    spans = [("𠀀 rare", a, "Ann"), ("广州市–佛山市", b, "Bo"), ("广州市–佛山市", a, "Ann"),
+             ("Last 😀 line", b, "Ann")]
     for quote, code, who in spans:
         i = TEXT.index(quote)
         coding.add_coding(session, doc, i, i + len(quote), [code], coder=who, memo="why" if who == "Bo" else "")

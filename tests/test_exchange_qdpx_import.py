@@ -85,11 +85,13 @@ def _nvivo_file(targets, extra_sel="", origin="NVivo 12"):
         end = len(TEXT_NVIVO[:i + len(word)].encode("utf-16-le")) // 2
         sels.append(f'<PlainTextSelection guid="50000000-0000-0000-0000-00000000000{k}" name="Reference {k}" '
                     f'startPosition="{start}" endPosition="{end}">'
-                    f'<Coding guid="60000000-0000-0000-0000-00000000000{k}" creatingUser="10000000-0000-0000-0000-00000000000{k % 2}">'
+                    f'<Coding guid="60000000-0000-0000-0000-00000000000{k}" '
+                    f'creatingUser="10000000-0000-0000-0000-00000000000{k % 2}">'
                     f'<CodeRef targetGUID="20000000-0000-0000-0000-00000000000{k % 2}"/></Coding></PlainTextSelection>')
     qde = f"""<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="nv" origin="{origin}">
-<Users><User guid="10000000-0000-0000-0000-000000000000" name="Ann"/><User guid="10000000-0000-0000-0000-000000000001" name="Bo"/></Users>
+<Users><User guid="10000000-0000-0000-0000-000000000000" name="Ann"/>
+<User guid="10000000-0000-0000-0000-000000000001" name="Bo"/></Users>
 <CodeBook><Codes><Code guid="20000000-0000-0000-0000-000000000000" name="Place" isCodable="true"/>
 <Code guid="20000000-0000-0000-0000-000000000001" name="Topic" isCodable="true"/></Codes></CodeBook>
 <Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="nvivo doc" plainTextPath="internal://abc.txt">
@@ -137,10 +139,13 @@ def test_qualcoder_names_are_quotes_moved(engine):
     j = text.index("passage here", i)
     sel = lambda g, a, b, name: (f'<PlainTextSelection guid="{g}" name="{name}" startPosition="{a}" endPosition="{b}">'
                                  f'<Description>memo {g[-1]}</Description><Coding guid="6{g[1:]}">'
-                                 '<CodeRef targetGUID="20000000-0000-0000-0000-000000000000"/></Coding></PlainTextSelection>')
-    qde = f"""<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="qc" origin="QualCoder 3.5">
+                                 '<CodeRef targetGUID="20000000-0000-0000-0000-000000000000"/></Coding>'
+                                 '</PlainTextSelection>')
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="qc" origin="QualCoder 3.5">
 <CodeBook><Codes><Code guid="20000000-0000-0000-0000-000000000000" name="C" isCodable="true"/></Codes></CodeBook>
-<Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="qc doc"><PlainTextContent>{text}</PlainTextContent>
+<Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="qc doc">
+<PlainTextContent>{text}</PlainTextContent>
 {sel("50000000-0000-0000-0000-000000000001", i, i + 6, "Quoted")}
 {sel("50000000-0000-0000-0000-000000000002", j, j + 12, "passage here")}
 {sel("50000000-0000-0000-0000-000000000003", 0, 3, "第一句")}
@@ -195,8 +200,10 @@ def test_hostile_files_refused(engine, make, words):
 def test_all_or_nothing(engine, monkeypatch):
     monkeypatch.setenv("TANDEM_MAX_IMPORT_CHARS", "60")
     qde = """<Project xmlns="urn:QDA-XML:project:1.0" name="x"><Sources>
-<TextSource guid="40000000-0000-0000-0000-000000000001" name="short"><PlainTextContent>short text</PlainTextContent></TextSource>
-<TextSource guid="40000000-0000-0000-0000-000000000002" name="long"><PlainTextContent>""" + "long " * 40 + """</PlainTextContent></TextSource>
+<TextSource guid="40000000-0000-0000-0000-000000000001" name="short"><PlainTextContent>short text</PlainTextContent>
+</TextSource>
+<TextSource guid="40000000-0000-0000-0000-000000000002" name="long">
+<PlainTextContent>""" + "long " * 40 + """</PlainTextContent></TextSource>
 </Sources></Project>"""
     with pytest.raises(CodingError), store.session_scope(engine) as s:
         import_qdpx(s, _zip(qde))
@@ -213,16 +220,21 @@ def test_case_naming_a_city_gives_city_attributes(engine, tmp_path):
 <Variable guid="30000000-0000-0000-0000-000000000002" name="pilot" typeOfVariable="Boolean"/>
 <Variable guid="30000000-0000-0000-0000-000000000003" name="note" typeOfVariable="Text"/></Variables>
 <Cases><Case guid="d0000000-0000-0000-0000-000000000001" name="广州">
-<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000001"/><FloatValue>0.25</FloatValue></VariableValue>
-<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000002"/><BooleanValue>1</BooleanValue></VariableValue>
+<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000001"/><FloatValue>0.25</FloatValue>
+</VariableValue>
+<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000002"/><BooleanValue>1</BooleanValue>
+</VariableValue>
 <VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000003"/><TextValue>省会</TextValue></VariableValue>
 </Case><Case guid="d0000000-0000-0000-0000-000000000002" name="Respondent 7">
-<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000003"/><TextValue>teacher</TextValue></VariableValue>
+<VariableValue><VariableRef targetGUID="30000000-0000-0000-0000-000000000003"/><TextValue>teacher</TextValue>
+</VariableValue>
 <SourceRef targetGUID="40000000-0000-0000-0000-000000000001"/></Case></Cases>
-<Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="r7"><PlainTextContent>Some words.</PlainTextContent>
+<Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="r7">
+<PlainTextContent>Some words.</PlainTextContent>
 </TextSource></Sources></Project>"""
     with store.session_scope(engine) as s:
-        s.add(store.City(code="440100", name="广州市", short_name="广州", pinyin="Guangzhou", province="广东省"))
+        s.add(store.City(code="440100", name="广州市", short_name="广州", pinyin="Guangzhou",
+                         province="广东省"))
     with store.session_scope(engine) as s:
         report = import_qdpx(s, _zip(qde), resolve_city=city_resolver(s).resolve)
     assert report["cases"] == 2
@@ -251,7 +263,8 @@ def test_rich_text_only_source_is_read(engine):
 <CodeBook><Codes><Code guid="20000000-0000-0000-0000-000000000000" name="C" isCodable="true"/></Codes></CodeBook>
 <Sources><TextSource guid="40000000-0000-0000-0000-000000000001" name="t.docx" richTextPath="internal://t.docx">
 <PlainTextSelection guid="50000000-0000-0000-0000-000000000001" name="transcript" startPosition="23" endPosition="33">
-<Coding guid="60000000-0000-0000-0000-000000000001"><CodeRef targetGUID="20000000-0000-0000-0000-000000000000"/></Coding>
+<Coding guid="60000000-0000-0000-0000-000000000001"><CodeRef targetGUID="20000000-0000-0000-0000-000000000000"/>
+</Coding>
 </PlainTextSelection></TextSource></Sources></Project>"""
     with store.session_scope(engine) as s:
         report = import_qdpx(s, _zip(qde, {"sources/t.docx": buf.getvalue()}))
@@ -268,13 +281,17 @@ def test_tolerant_reader_non_guid_ids_bare_paths(engine):
 <CodeBook><Codes><Code guid="code-1" name="Theme A" color="#f00"/>
 <Code guid="{AAAAAAAA-0000-0000-0000-00000000000B}" name="Theme B"/></Codes></CodeBook>
 <Sources><TextSource guid="doc-1" name="interview.txt" plainTextPath="interview.txt">
-<PlainTextSelection guid="sel-1" startPosition="0" endPosition="11"><Coding guid="c-1"><CodeRef targetGUID="code-1"/></Coding>
+<PlainTextSelection guid="sel-1" startPosition="0" endPosition="11"><Coding guid="c-1"><CodeRef targetGUID="code-1"/>
+</Coding>
 <Coding guid="c-2"><CodeRef targetGUID="aaaaaaaa-0000-0000-0000-00000000000b"/></Coding></PlainTextSelection>
-<PlainTextSelection guid="sel-9" startPosition="15" endPosition="20"><Description>look here</Description></PlainTextSelection>
+<PlainTextSelection guid="sel-9" startPosition="15" endPosition="20"><Description>look here</Description>
+</PlainTextSelection>
 <PlainTextSelection guid="sel-8" startPosition="21" endPosition="27"/></TextSource>
 <PDFSource guid="pdf-1" name="small.pdf" path="internal://pdf-1.pdf">
-<PlainTextSelection guid="sel-2" startPosition="6" endPosition="11"><Coding guid="c-3"><CodeRef targetGUID="code-1"/></Coding>
-</PlainTextSelection><Representation guid="rep-1"><PlainTextContent>Hello world of PDFs.</PlainTextContent></Representation>
+<PlainTextSelection guid="sel-2" startPosition="6" endPosition="11"><Coding guid="c-3"><CodeRef targetGUID="code-1"/>
+</Coding>
+</PlainTextSelection><Representation guid="rep-1"><PlainTextContent>Hello world of PDFs.</PlainTextContent>
+</Representation>
 </PDFSource></Sources></Project>"""
     with store.session_scope(engine) as s:
         report = import_qdpx(s, _zip(qde, {"interview.txt": b"Interview one, about things."}))
