@@ -25,7 +25,7 @@ import os
 import sys
 from pathlib import Path
 
-from commands.common import EXIT_ERROR, CliError, atomic_out as _atomic_out, check_out as _check_out
+from commands.common import EXIT_ERROR, CliError
 from commands.common import project as _project, session as _session
 
 
