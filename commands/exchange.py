@@ -48,7 +48,7 @@ def report_text(r: dict) -> str:
              f"Memos: {r['memos']} (and {r['memos_already_present']} already present); descriptions kept as "
              f"memos: {r['descriptions']}; annotations kept as memos: {r['annotations']}; cases: {r['cases']}; "
              f"variables: {r['variables']}; users: {r['users']}; sets: {r['sets']}."]
-    for item in r["items"]:
+    for item in (i for i in r["items"] if i["status"] in ("moved", "not placed")):
         lines.append(f"  {item['status']}: {item['source']} / {item['code']}: {item['text'][:60]!r} — "
                      f"{item['reason']}")
     for m in r["sources"]["missing"]:

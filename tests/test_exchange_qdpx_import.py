@@ -111,6 +111,7 @@ def test_nvivo_utf16_crlf_detected_and_exact(engine):
         report = import_qdpx(s, data)
     assert report["convention"]["chosen"] == "utf16_crlf", report["convention"]
     assert report["codings"] == {"in_file": 9, "placed": 8, "moved": 0, "not_placed": 1, "duplicates": 0}
+    assert len(report["items"]) == 9 and {i["status"] for i in report["items"]} == {"placed", "not placed"}
     lost = [i for i in report["items"] if i["status"] == "not placed"]
     assert lost[0]["text"] == "lost one" and lost[0]["code"] == "Place"
     with store.session_scope(engine) as s:

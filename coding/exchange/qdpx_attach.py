@@ -92,6 +92,9 @@ def cases(session, p: QdpxProject, docs: dict[str, int], resolve_city, report) -
             except ValueError:
                 city = None
         members = list(dict.fromkeys(case.source_refs + [sel_doc[s] for s in case.selection_refs if s in sel_doc]))
+        dangling = [g for g in members if g not in docs]
+        if dangling:
+            report["skipped"]["case references to sources not imported"] += len(dangling)
         if city is not None:
             for key, value in values.items():
                 row = session.get(store.CityAttribute, (city, key)) or store.CityAttribute(city_code=city, name=key)

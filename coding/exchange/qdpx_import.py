@@ -23,9 +23,10 @@ commits only when the import finished; any error rolls all of it back):
   ``quant.data.city_resolver(session).resolve``); cases and variables (with GUIDs and types)
   are kept in ``ProjectInfo["refi_cases"]`` / ``["refi_variables"]`` for export.
 
-The report (a dict, stable keys) counts placed / moved / not placed codings, lists every
-coding not placed exactly (with source, code and text), and counts every element not
-brought in (``skipped``).
+The report (a dict, stable keys) counts placed / moved / not placed / already present
+codings, lists every coding of text (``items``: ``status``, ``source``, ``code``, ``coder``,
+the file's ``start``/``end``, the ``stored_start``/``stored_end`` code points, ``text``,
+``reason``), and counts every element not brought in (``skipped``).
 """
 from __future__ import annotations
 
@@ -270,6 +271,7 @@ def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where
         return None
     if c.guid and session.scalar(select(store.Coding.id).where(func.lower(store.Coding.guid) == c.guid)):
         report["codings"]["duplicates"] += 1  # this very coding (same GUID) is already in the project
+        report["items"].append({**item, "status": "already present", "text": quote, "reason": "same GUID"})
         return session.scalar(select(store.Coding.id).where(func.lower(store.Coding.guid) == c.guid))
     code = session.get(store.Code, code_id)
     if not code.codable:
@@ -288,14 +290,15 @@ def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where
     if session.scalar(select(func.count(store.Coding.id))) == before:
         # same code, span and coder as a coding already there (NVivo writes one selection per coding)
         report["codings"]["duplicates"] += 1
+        report["items"].append({**item, "status": "already present", "text": st.canonical[where.start:where.end],
+                                "reason": "same code, span and coder as a coding already there"})
         return ids[0]
     if c.created is not None:
         session.get(store.Coding, ids[0]).created = c.created
     _keep_guid(session, ids[0], c.guid)
     report["codings"]["placed" if where.status == "placed" else "moved"] += 1
-    if where.status == "moved":
-        report["items"].append({**item, "status": "moved", "text": st.canonical[where.start:where.end],
-                                "reason": where.reason})
+    report["items"].append({**item, "status": where.status, "text": st.canonical[where.start:where.end],
+                            "stored_start": where.start, "stored_end": where.end, "reason": where.reason})
     if c.guid:
         report.setdefault("_coding_targets", {})[c.guid] = ids[0]
     return ids[0]
