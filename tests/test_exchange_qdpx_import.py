@@ -307,3 +307,24 @@ def test_tolerant_reader_non_guid_ids_bare_paths(engine):
         memo = s.scalars(select(store.Memo)).one()  # MAXQDA-style annotation: a selection without codings
         assert memo.target_type == "document" and memo.text == "look here\n\n» [15–20] about"
     assert report["annotations"] == 1 and report["skipped"]["selections without codings or text"] == 1
+
+
+def test_nvivo_one_selection_per_coding_and_coding_user(engine):
+    """NVivo writes one selection per coding (identical spans repeat) and names the coder on the Coding,
+    not on the selection (docs/qda.md §2.4)."""
+    i = TEXT_NVIVO.index("archive")
+    a, b = (len(TEXT_NVIVO[:k].encode("utf-16-le")) // 2 for k in (i, i + len("archive")))
+    sel = lambda n, code, user: (
+        f'<PlainTextSelection guid="5000000{n}-0000-0000-0000-000000000000" startPosition="{a}" endPosition="{b}" '
+        f'creatingUser="10000000-0000-0000-0000-000000000001"><Coding guid="6000000{n}-0000-0000-0000-000000000000" '
+        f'creatingUser="10000000-0000-0000-0000-00000000000{user}">'
+        f'<CodeRef targetGUID="20000000-0000-0000-0000-00000000000{code}"/></Coding></PlainTextSelection>')
+    data = _nvivo_file([], sel(1, 0, 0) + sel(2, 0, 0) + sel(3, 1, 0) + sel(4, 0, 1))
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, data, convention="utf16_crlf")
+    assert report["codings"] == {"in_file": 4, "placed": 3, "moved": 0, "not_placed": 0, "duplicates": 1}
+    with store.session_scope(engine) as s:
+        rows = s.execute(select(store.Coding.quote, store.Code.name, store.Coding.coder).join(store.Code)
+                         .order_by(store.Coding.id)).all()
+    assert [tuple(r) for r in rows] == [("archive", "Place", "Ann"), ("archive", "Topic", "Ann"),
+                                        ("archive", "Place", "Bo")]
