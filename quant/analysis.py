@@ -204,7 +204,7 @@ def _check_city_names(rhs: str, columns) -> None:
 
 
 def model_data(session, dimension: str, *, model: str | None = None, formula: str | None = None,
-               zero_formula: str | None = None) -> ModelData:
+               zero_formula: str | None = None, data: pd.DataFrame | None = None) -> ModelData:
     """Assemble, check and prepare the table one specification is fitted on.
 
     Parameters
@@ -219,6 +219,9 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
         Default: ``default_spec``.
     zero_formula : str, optional
         Right-hand side of the hurdle's zero part (model "hurdle" only).
+    data : pandas.DataFrame, optional
+        The dimension's table as ``dimension_data`` returned it for the current data (a caller
+        that reads it once for several specifications); default: read it now.
 
     Returns
     -------
@@ -246,7 +249,7 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     if zero_formula and str(zero_formula).strip():
         zero_formula = check_formula(zero_formula, outcome="optional", operators=True,
                                      what="The zero-part formula")
-    data = dimension_data(session, dimension)
+    data = dimension_data(session, dimension) if data is None else data
     spec = default_spec(dimension, data, model) if not formula else Spec(
         dimension, model or DEFAULT_MODEL[dimension], formula.strip())
     if "~" not in spec.formula:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
@@ -231,7 +231,7 @@ def save_run(session: Session, name: str, result: FitResult, md, *, settings: di
                 "before": {"deleted": _now().isoformat(), "name": f"{clean} (undone {row.id})"[:200]},
                 "after": {"deleted": None, "name": clean}})
     _event(session, EventType.RUN_SAVE, ops, f"saved run “{clean}” ({result.dimension}, {result.model})", by)
-    _STATUS_CACHE.pop(row.id, None)
+    forget_status(row.id)
     return _info(row)
 
 
@@ -365,65 +365,6 @@ def deleted_runs(session: Session) -> pd.DataFrame:
     return pd.DataFrame(session.execute(stmt).all(), columns=["id", "name", "dimension", "deleted"])
 
 
-# ------------------------------------------------------------------ staleness
-_STATUS_CACHE: dict[int, tuple[tuple, dict]] = {}
-
-
-def _data_stamp(session: Session) -> tuple:
-    """A cheap summary of every table a fit reads; equal stamps mean the data did not change."""
-    def agg(*columns):
-        return tuple(session.execute(select(func.count(), *(func.sum(c) for c in columns))).one())
-
-    return (
-        str(session.get_bind().url),
-        session.scalar(select(func.count(store.City.code))),
-        session.scalar(select(func.count(store.Dyad.id))),
-        session.scalar(select(func.max(store.Dyad.id))),
-        agg(store.CityAttribute.value, func.length(store.CityAttribute.text)),
-        agg(store.DyadAttribute.value),
-        session.scalar(select(func.max(store.Event.id))),
-    )
-
-
-def run_model_data(session: Session, info: RunInfo):
-    """``quant.analysis.model_data`` for the run's specification on the project's current data."""
-    from quant.analysis import model_data
-
-    return model_data(session, info.dimension, model=info.model, formula=info.formula,
-                      zero_formula=info.zero_formula)
-
-
-def run_status(session: Session, name) -> dict[str, Any]:
-    """Whether a run still describes the project's data.
-
-    Returns
-    -------
-    dict
-        ``stale`` (bool), ``message`` (one sentence for the views) and ``fingerprint`` (the
-        current data's, or None when the run's specification no longer fits the data at all).
-        The answer is cached per run until any city, dyad or attribute value or the event log
-        changes.
-    """
-    row = _row(session, name)
-    stamp = _data_stamp(session)
-    cached = _STATUS_CACHE.get(row.id)
-    if cached is not None and cached[0] == stamp and cached[1].get("_fp") == row.fingerprint:
-        return {k: v for k, v in cached[1].items() if not k.startswith("_")}
-    try:
-        current = fingerprint(run_model_data(session, _info(row)))
-    except QuantError as exc:
-        out = {"stale": True, "fingerprint": None,
-               "message": f"The run '{row.name}' no longer fits the project's data ({exc}); refit or delete it."}
-    else:
-        stale = current != row.fingerprint
-        out = {"stale": stale, "fingerprint": current,
-               "message": (f"The data changed since the run '{row.name}' was fitted; its estimates describe the "
-                           "earlier data. Refit it to update." if stale else
-                           f"The run '{row.name}' describes the project's current data.")}
-    _STATUS_CACHE[row.id] = (stamp, {**out, "_fp": row.fingerprint})
-    return out
-
-
 def refit_run(session: Session, name, *, new_name: str | None = None, by: str = "researcher") -> RunInfo:
     """Fit a run's specification again on the current data and save it — under ``new_name``, or
     replacing the run itself (the old one stays restorable by undo)."""
@@ -458,3 +399,7 @@ def compare_runs(session: Session, names, *, alpha: float = 0.05) -> pd.DataFram
                          "p": r.p, "ci_low": r.ci_low, "ci_high": r.ci_high})
     return pd.DataFrame(rows, columns=["run", "dimension", "model", "se_type", "term", "estimate", "se", "p",
                                        "ci_low", "ci_high"])
+
+
+# run_status and run_model_data live in quant/run_status.py (which reads runs through this module)
+from quant.run_status import forget_status, run_model_data, run_status  # noqa: E402
