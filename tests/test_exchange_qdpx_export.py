@@ -127,3 +127,36 @@ def test_invalid_export_refused(engine, tmp_path, monkeypatch):
     with pytest.raises(CodingError, match="not valid"), store.session_scope(engine) as s:
         export_qdpx(s, tmp_path / "x.qdpx")
     assert not (tmp_path / "x.qdpx").exists()
+
+
+def test_round_trip_into_new_project_with_default_codebook(tmp_path):
+    """A new project starts with the default codebook (its own random GUIDs): codes matched by name take
+    the file's GUIDs until the project has itself been exported."""
+    a, b = store.connect(tmp_path / "a.sqlite"), store.connect(tmp_path / "b.sqlite")
+    try:
+        for eng in (a, b):
+            with store.session_scope(eng) as s:
+                coding.ensure_default_codebook(s)
+        with store.session_scope(a) as s:
+            doc = coding.import_source(s, TEXT, name="访谈 1").document_id
+            mark = coding.code_id_by_name(s, "Mark")
+            coding.add_coding(s, doc, 0, 2, [mark], coder="Ann")
+            export_qdpx(s, tmp_path / "a.qdpx")
+        with store.session_scope(b) as s:
+            report = import_qdpx(s, tmp_path / "a.qdpx")
+            assert report["codes"]["created"] == 0 and report["codes"]["guids_adopted"] == report["codes"]["matched"]
+            export_qdpx(s, tmp_path / "b.qdpx")
+        qde = [etree.tostring(_without_name(etree.fromstring(zipfile.ZipFile(tmp_path / f).read("project.qde"))))
+               for f in ("a.qdpx", "b.qdpx")]
+        assert qde[0] == qde[1]
+        with store.session_scope(a) as s:  # a has been exported: b's GUIDs are not adopted back
+            coding.add_code(s, "Only in a")
+        with store.session_scope(b) as s:
+            coding.add_code(s, "Only in a")
+            export_qdpx(s, tmp_path / "b2.qdpx")
+        with store.session_scope(a) as s:
+            report = import_qdpx(s, tmp_path / "b2.qdpx")
+            assert report["codes"]["guids_adopted"] == 0 and report["codes"]["matched"] >= 1
+    finally:
+        a.dispose()
+        b.dispose()

@@ -2,7 +2,9 @@
 
 The XML from :func:`coding.exchange.qdpx_write.project_qde` is validated against the
 REFI-QDA Project XSD *before* the zip is built; an invalid project is refused and nothing is
-written. A path target is written atomically (temporary file beside it, then rename).
+written. A path target is written atomically (temporary file beside it, then rename). The
+first export sets ``ProjectInfo["refi_exported"]``: from then on an import never gives the
+project's codes another tool's GUIDs (see :mod:`coding.exchange.qdpx_import`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from coding.errors import CodingError
-from coding.exchange.qdpx_info import get_info
+from coding.exchange.qdpx_info import get_info, set_info
 from coding.exchange.qdpx_write import project_qde, validate_project_xml
 
 __all__ = ["export_qdpx", "qdpx_bytes"]
@@ -33,6 +35,8 @@ def qdpx_bytes(session: Session, *, xsd_path: str | Path | None = None,
     name = get_info(session, "name", None)
     data, files, counts = project_qde(session, name=str(name) if name else "Tandem project", origin=origin)
     schema = validate_project_xml(data, xsd_path)
+    if not get_info(session, "refi_exported", False):
+        set_info(session, "refi_exported", True)  # GUIDs are now known outside: never adopt others' again
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("project.qde", data)

@@ -6,7 +6,9 @@ commits only when the import finished; any error rolls all of it back):
 - users become coders; their GUIDs are kept in ``ProjectInfo["refi_users"]`` (name -> GUID)
   so an export writes them back;
 - the codebook through :func:`coding.codebook_merge.merge_code_tree` (GUIDs kept, matched by
-  GUID then name); code sets in ``ProjectInfo["refi_sets"]`` (Tandem has no set table);
+  GUID then name; while the project has never been exported, a code matched by name takes the
+  file's GUID, so a round trip through a new project with the default codebook keeps GUIDs);
+  code sets in ``ProjectInfo["refi_sets"]`` (Tandem has no set table);
 - text sources (and PDF sources carrying a plain-text ``Representation``) through
   :func:`corpus.import_text` + :func:`coding.imports.record_import` (undoable), keeping the
   source's GUID; a source whose GUID and text are already in the project is merged, not
@@ -43,7 +45,7 @@ from coding.checks import as_coder
 from coding.codebook_merge import merge_code_tree
 from coding.codings import add_coding
 from coding.errors import CodingError
-from coding.events import EventType, snapshot
+from coding.events import EventType, record, snapshot
 from coding.exchange.qdpx_place import SourceText, choose_convention, place
 from coding.exchange.qdpx_attach import cases as _cases, code_sets as _sets, memos as _memos
 from coding.exchange.qdpx_info import get_info, set_info
@@ -86,7 +88,21 @@ def _code_ids(session: Session, p: QdpxProject, report: dict, who: str) -> dict[
     report["codes"] = {"created": len(merged["created"]), "matched": len(merged["matched_guid"]) +
                        len(merged["matched_name"])}
     report["warnings"] += merged["warnings"]
-    remap = merged["guid_remaps"]
+    remap = dict(merged["guid_remaps"])
+    report["codes"]["guids_adopted"] = 0
+    if not get_info(session, "refi_exported", False):
+        # Nothing has left this project yet, so its codes' GUIDs are known nowhere else: a code matched
+        # by name takes the file's GUID, and a round trip through a new project keeps every GUID.
+        for foreign, own in list(remap.items()):
+            code = session.scalar(select(store.Code).where(func.lower(store.Code.guid) == own))
+            if code is None or session.scalar(select(store.Code.id).where(func.lower(store.Code.guid) == foreign)):
+                continue
+            code.guid = foreign
+            session.flush()
+            record(session, EventType.CODE_UPDATE, {"code_id": code.id, "before": {"guid": own},
+                                                    "after": {"guid": foreign}}, who)
+            del remap[foreign]
+            report["codes"]["guids_adopted"] += 1
     ids = {g.lower(): i for g, i in session.execute(select(store.Code.guid, store.Code.id)).all()}
     out = {}
     for node_guid in _all_guids(p.codes):
@@ -184,7 +200,8 @@ def import_project(session: Session, p: QdpxProject, *, convention: str = "auto"
     who = as_coder(coder)
     report: dict[str, Any] = {
         "file": label, "project": p.name, "origin": p.origin, "convention": {},
-        "sources": {"imported": 0, "merged": 0, "missing": []}, "codes": {"created": 0, "matched": 0},
+        "sources": {"imported": 0, "merged": 0, "missing": []}, "codes": {"created": 0, "matched": 0,
+                                                                   "guids_adopted": 0},
         "codings": {"in_file": 0, "placed": 0, "moved": 0, "not_placed": 0, "duplicates": 0},
         "memos": 0, "memos_already_present": 0, "descriptions": 0, "annotations": 0, "cases": 0,
         "variables": len(p.variables), "users": 0, "sets": len(p.sets),
