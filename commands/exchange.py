@@ -40,7 +40,9 @@ def report_text(r: dict) -> str:
     """The import report as lines a person reads."""
     c, conv = r["codings"], r["convention"]
     lines = [f"{r['file']}: {r['sources']['imported']} source(s) imported, {r['sources']['merged']} merged; "
-             f"{r['codes']['created']} code(s) created, {r['codes']['matched']} matched.",
+             f"{r['codes']['created']} code(s) created, {r['codes']['matched']} matched"
+             + (f" ({r['codes']['guids_adopted']} took the file's GUIDs)" if r["codes"].get("guids_adopted") else "")
+             + ".",
              f"Offsets: {conv.get('reason', '')}.",
              f"Codings of text: {c['in_file']} in the file; {c['placed']} placed exactly, {c['moved']} moved to "
              f"their text, {c['not_placed']} not placed, {c['duplicates']} already in the project (same GUID, "
