@@ -76,13 +76,21 @@ TEXT_NVIVO = ("Opening 😀 remarks about the 𠀀 archive.\r\nSecond line: cafe
               " 佛山市.\r\n\r\nThird 😀😀 paragraph mentions transport corridors.\r\nLast line.")
 
 
-def _nvivo_file(targets, extra_sel="", origin="NVivo 12"):
-    """A .qdpx with NVivo's conventions: BOM + CRLF .txt, UTF-16 offsets over it, names not quotes."""
+def _offset(i: int, unit: str) -> int:
+    """Offset of CRLF-text index ``i`` in a vendor's unit, computed with Python's codecs."""
+    text = TEXT_NVIVO[:i]
+    if not unit.endswith("_crlf"):
+        text = text.replace("\r\n", "\n")
+    return len(text.encode("utf-16-le")) // 2 if unit.startswith("utf16") else len(text)
+
+
+def _nvivo_file(targets, extra_sel="", origin="NVivo 12", unit="utf16_crlf"):
+    """A .qdpx with NVivo's conventions: BOM + CRLF .txt, UTF-16 offsets over it (or ``unit``), names not
+    quotes."""
     sels = []
     for k, word in enumerate(targets):
         i = TEXT_NVIVO.index(word)
-        start = len(TEXT_NVIVO[:i].encode("utf-16-le")) // 2
-        end = len(TEXT_NVIVO[:i + len(word)].encode("utf-16-le")) // 2
+        start, end = _offset(i, unit), _offset(i + len(word), unit)
         sels.append(f'<PlainTextSelection guid="50000000-0000-0000-0000-00000000000{k}" name="Reference {k}" '
                     f'startPosition="{start}" endPosition="{end}">'
                     f'<Coding guid="60000000-0000-0000-0000-00000000000{k}" '
@@ -328,3 +336,15 @@ def test_nvivo_one_selection_per_coding_and_coding_user(engine):
                          .order_by(store.Coding.id)).all()
     assert [tuple(r) for r in rows] == [("archive", "Place", "Ann"), ("archive", "Topic", "Ann"),
                                         ("archive", "Place", "Bo")]
+
+
+@pytest.mark.parametrize("unit", ["codepoints", "utf16", "codepoints_crlf"])
+def test_other_conventions_detected(engine, unit):
+    """ATLAS.ti-style UTF-16 with CRLF = 1, code points, and code points with CRLF = 2 are told apart too."""
+    with store.session_scope(engine) as s:
+        report = import_qdpx(s, _nvivo_file(TARGETS, origin="unknown", unit=unit))
+    assert report["convention"]["chosen"] == unit, report["convention"]["reason"]
+    with store.session_scope(engine) as s:
+        quotes = s.scalars(select(store.Coding.quote).order_by(store.Coding.start)).all()
+    import unicodedata
+    assert quotes == [unicodedata.normalize("NFC", w) for w in TARGETS]
