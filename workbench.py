@@ -1,7 +1,7 @@
 """Tandem workbench: `python -m streamlit run workbench.py`.
 
 Opens the project named by TANDEM_PROJECT, or the embedded demo project (built on first
-start into the user data folder). Pages live in ui/ and call the library.
+start into the user data folder, in the background while ui/first_start.py shows its progress). Pages live in ui/ and call the library.
 
 Team mode (TANDEM_TEAM=1, or the project's own setting): until someone logs in, the
 navigation holds only the login page and nothing else runs (no sidebar, no project data);
@@ -58,6 +58,12 @@ def _team_pages() -> dict:
         pages["Team"] = [st.Page("ui/users.py", title="Users", icon=":material/group:")]
     return pages
 
+
+if state.demo_pending():  # first start on this computer: a first page at once, the demo builds behind it
+    from ui import first_start
+
+    first_start.render_waiting()
+    st.stop()
 
 try:
     auth = state.refresh_auth()

