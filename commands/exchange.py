@@ -16,7 +16,7 @@ from pathlib import Path
 
 from commands.common import CliError, atomic_out, check_out, session
 
-__all__ = ["register", "cmd_qdpx_import", "cmd_qdpx_export", "report_text"]
+__all__ = ["register", "cmd_qdpx_import", "cmd_qdpx_export"]
 
 
 def register(add) -> None:
@@ -36,31 +36,6 @@ def register(add) -> None:
     q.add_argument("--force", action="store_true", help="replace an existing file")
 
 
-def report_text(r: dict) -> str:
-    """The import report as lines a person reads."""
-    c, conv = r["codings"], r["convention"]
-    lines = [f"{r['file']}: {r['sources']['imported']} source(s) imported, {r['sources']['merged']} merged; "
-             f"{r['codes']['created']} code(s) created, {r['codes']['matched']} matched"
-             + (f" ({r['codes']['guids_adopted']} took the file's GUIDs)" if r["codes"].get("guids_adopted") else "")
-             + ".",
-             f"Offsets: {conv.get('reason', '')}.",
-             f"Codings of text: {c['in_file']} in the file; {c['placed']} placed exactly, {c['moved']} moved to "
-             f"their text, {c['not_placed']} not placed, {c['duplicates']} already in the project (same GUID, "
-             "or same code, span and coder).",
-             f"Memos: {r['memos']} (and {r['memos_already_present']} already present); descriptions kept as "
-             f"memos: {r['descriptions']}; annotations kept as memos: {r['annotations']}; cases: {r['cases']}; "
-             f"variables: {r['variables']}; users: {r['users']}; sets: {r['sets']}."]
-    for item in (i for i in r["items"] if i["status"] in ("moved", "not placed")):
-        lines.append(f"  {item['status']}: {item['source']} / {item['code']}: {item['text'][:60]!r} — "
-                     f"{item['reason']}")
-    for m in r["sources"]["missing"]:
-        lines.append(f"  source not imported: {m['source']} — {m['reason']}")
-    if r["skipped"]:
-        lines.append("Not brought in: " + "; ".join(f"{n} {what}" for what, n in r["skipped"].items()) + ".")
-    lines += [f"  note: {w}" for w in r["warnings"]]
-    return "\n".join(lines)
-
-
 def cmd_qdpx_import(args) -> str:
     """Import the file in one transaction (nothing is kept if anything fails)."""
     from coding.exchange.qdpx_import import import_qdpx
@@ -78,6 +53,8 @@ def cmd_qdpx_import(args) -> str:
         report = import_qdpx(s, args.file, convention=args.convention, coder=args.coder, resolve_city=resolve)
     if args.json:
         return json.dumps(report, ensure_ascii=False, indent=1, default=str)
+    from coding.exchange.qdpx_report import report_text
+
     return report_text(report)
 
 

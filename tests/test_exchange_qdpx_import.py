@@ -122,6 +122,11 @@ def test_nvivo_utf16_crlf_detected_and_exact(engine):
     assert len(report["items"]) == 9 and {i["status"] for i in report["items"]} == {"placed", "not placed"}
     lost = [i for i in report["items"] if i["status"] == "not placed"]
     assert lost[0]["text"] == "lost one" and lost[0]["code"] == "Place"
+    from coding.exchange import report_table
+
+    table = report_table(report, only_problems=True)
+    assert table[["Status", "Code", "Text"]].values.tolist() == [["not placed", "Place", "lost one"]]
+    assert len(report_table(report)) == 9
     with store.session_scope(engine) as s:
         rows = s.execute(select(store.Coding.quote, store.Coding.coder, store.Coding.guid)
                          .order_by(store.Coding.start)).all()
