@@ -18,10 +18,13 @@ from commands.common import CliError, atomic_out, check_out, session
 
 __all__ = ["register", "cmd_qdpx_import", "cmd_qdpx_export"]
 
+#: ``coding.exchange.qdpx_place.CONVENTIONS``, repeated so that building the parser for any command
+#: does not import the coding package (tests/test_exchange_cli.py checks they agree).
+CONVENTIONS = ("codepoints", "utf16", "utf16_crlf", "codepoints_crlf")
+
 
 def register(add) -> None:
     """Add the ``qdpx-import`` and ``qdpx-export`` commands."""
-    from coding.exchange.qdpx_place import CONVENTIONS
 
     p = add("qdpx-import", cmd_qdpx_import, "Import a whole REFI-QDA project (.qdpx): sources, codebook, codings, "
             "notes, cases and variables, with a report of what was placed, moved, not placed or skipped.")

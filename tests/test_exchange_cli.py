@@ -50,3 +50,10 @@ def test_cli_hostile_import_one_sentence(project_url, tmp_path, capsys):
     assert cli.main(["qdpx-import", "--project", project_url, str(bad)]) == 1
     err = capsys.readouterr().err.strip()
     assert "unsafe member name" in err and "\n" not in err
+
+
+def test_parser_conventions_agree_with_the_library():
+    import commands.exchange as cmd
+    from coding.exchange.qdpx_place import CONVENTIONS
+
+    assert cmd.CONVENTIONS == CONVENTIONS
