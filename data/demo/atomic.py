@@ -115,22 +115,20 @@ def publish(tmp: Path, final: Path) -> bool:
     return True
 
 
-def lock_path(final: Path) -> Path:
-    """The lock file of builds of ``final``: ``.<name>.lock`` beside it (left in place, empty)."""
-    return final.parent / f".{final.name}.lock"
-
-
 @contextmanager
 def build_lock(final: Path) -> Iterator[None]:
-    """Hold an exclusive lock on :func:`lock_path` ``(final)`` for the block; wait while another
-    process holds it. The operating system releases it when the holder exits, even on ``SIGKILL``.
+    """Hold an exclusive lock for building ``final`` for the block; wait while another process
+    holds it. The operating system releases it when the holder exits, even on ``SIGKILL``.
 
-    POSIX ``flock``; on Windows ``msvcrt.locking`` on the file's first byte (retried each second).
+    POSIX: ``flock`` on the target's folder itself (so no lock file is left beside the project;
+    builds of other files in the same folder take turns too). Windows: ``msvcrt.locking`` on
+    ``.<name>-build.lock`` beside the target (left in place; removing it while another process
+    waits on it would let a third build at the same time).
     """
-    with open(lock_path(final), "a+b") as handle:
-        if sys.platform == "win32":
-            import msvcrt
+    if sys.platform == "win32":
+        import msvcrt
 
+        with open(final.parent / f".{final.name}-build.lock", "a+b") as handle:
             while True:
                 try:
                     handle.seek(0)
@@ -143,11 +141,15 @@ def build_lock(final: Path) -> Iterator[None]:
             finally:
                 handle.seek(0)
                 msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
+        return
+    import fcntl
 
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

