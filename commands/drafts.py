@@ -5,7 +5,8 @@ runs (one per dimension), or by default the latest run of each dimension; a dime
 run is skipped with one line saying how to save one. Nothing is refitted: the estimates in the
 draft are the saved run's, and a run whose data changed since it was fitted is flagged in the
 draft and on the terminal. The file is written completely or not at all (``atomic_out``), and an
-existing file is only replaced with ``--force``.
+existing file is only replaced with ``--force``. Figures are embedded (HTML, DOCX) or written
+as PNG files into ``FILE_files/`` beside a Markdown draft; ``--no-figures`` leaves them out.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def register(add) -> None:
     p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx; written completely or not at "
                    "all, and an existing file is never replaced without --force")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.add_argument("--no-figures", action="store_true",
+                   help="leave out the figures (coefficient plot, residual plots, maps of deviant pairs), "
+                        "which take seconds to render; a .md draft otherwise writes them into FILE_files/")
 
 
 def parse_run_names(text: str | None) -> list[str] | None:
@@ -58,7 +62,8 @@ def cmd_report(args) -> str:
     with session(args.project) as s:
         runset = load_runset(s, names)
         with atomic_out(out, args.force) as tmp:
-            report.draft.write(s, runset, tmp)
+            report.draft.write(s, runset, tmp, assets=f"{out.stem}_files",
+                               figures=not getattr(args, "no_figures", False))
         from quant import runs as qruns
 
         lines = []

@@ -9,7 +9,8 @@ vertical rules), the side-by-side joint display, the statistics-by-themes displa
 comparison (Guetterman, Fetters & Creswell 2015) with rows coloured by meta-inference
 (confirmation / expansion / discordance; Fetters, Curry & Creswell 2013), the selected cases
 with their quotes cited "document, ¶ n", the codes mapped to the dimension, the fieldwork
-worklist with memos and quotes, and the evidence appendix. Results are set in a
+worklist with memos and quotes, and the evidence appendix. Figures (``report.figures``) are inline
+pictures with their alt text and a "Figure n." caption below. Results are set in a
 landscape section so that the wide displays stay readable.
 
 Every piece of user text (quotes, document and code names, notes, formulas) is the text of a run
@@ -25,7 +26,8 @@ from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 
-from report.docx_parts import EAST_ASIA_FONT, add_run, add_table, cell_rules, paragraph_box, set_defaults, set_widths
+from report.docx_parts import EAST_ASIA_FONT, add_figure, add_run, add_table, cell_rules, paragraph_box, set_defaults
+from report.docx_parts import set_widths
 from report.docx_parts import shade, table_rules
 
 __all__ = ["BANNER", "render_docx"]
@@ -49,6 +51,11 @@ def _para(doc, *parts, style: str | None = None, font: str = EAST_ASIA_FONT, siz
         text, opts = (part, {}) if isinstance(part, str) else part
         add_run(par, text, east_asia=font, size=size, **opts)
     return par
+
+
+def _figure(doc, fig: dict, font: str) -> None:
+    """A figure of ``report.figures``: inline picture, alt text, ``Figure n. …`` caption below."""
+    add_figure(doc, fig["png"], fig["caption"], fig["alt"], east_asia=font)
 
 
 def _methods(doc, d: dict, font: str) -> None:
@@ -303,11 +310,18 @@ def render_docx(context: dict, *, east_asia_font: str = EAST_ASIA_FONT) -> bytes
             _para(doc, decoupling["factors_note"], font=font)
         _para(doc, "Every estimate of the runs:", font=font)
         _regression(doc, decoupling["table"], font)
+    figures = context.get("figures") or {}
+    if figures.get("coefficients"):
+        _figure(doc, figures["coefficients"], font)
+    for note in figures.get("notes", []):
+        _para(doc, (note, {"italic": True, "colour": _GREY}), font=font)
     if context["dimensions"]:
         _heading(doc, "Results", 1, font)
     for d in context["dimensions"]:
         _heading(doc, d["key"].capitalize(), 2, font)
         _regression(doc, d["table"], font)
+        for fig in d.get("figures", []):
+            _figure(doc, fig, font)
         _heading(doc, f"Joint display: {d['key']}", 3, font)
         _joint(doc, d, font)
         _heading(doc, f"Codes mapped to {d['key']}", 3, font)

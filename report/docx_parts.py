@@ -9,7 +9,9 @@ carries ``w:lang/@w:eastAsia="zh-CN"``.
 """
 from __future__ import annotations
 
+import io
 import re
+import struct
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -17,7 +19,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 __all__ = [
-    "EAST_ASIA_FONT", "add_run", "add_table", "cell_rules", "clean", "paragraph_box", "set_defaults", "set_widths",
+    "EAST_ASIA_FONT", "add_figure", "add_run", "add_table", "cell_rules", "clean", "paragraph_box", "set_defaults",
+    "set_widths",
     "shade", "table_rules",
 ]
 
@@ -234,3 +237,30 @@ def add_table(document, columns, rows, *, size: float = 9, style: str | None = "
     if widths is not None:
         set_widths(table, widths)
     return table
+
+
+def add_figure(document, png: bytes, caption: str, alt: str, *, east_asia: str = EAST_ASIA_FONT,
+               max_width_cm: float = 16.0, max_height_cm: float = 13.0):
+    """An inline picture (centred paragraph) with its alt text (``wp:docPr/@descr``, what screen
+    readers read) and its caption in the paragraph below (style Caption when the template has it,
+    the caption's runs naming the East Asian font so Chinese run names render).
+
+    The picture is scaled to fit ``max_width_cm`` × ``max_height_cm`` keeping its aspect ratio
+    (pixel size read from the PNG IHDR chunk).
+
+    Returns
+    -------
+    docx.shape.InlineShape
+    """
+    w_px, h_px = struct.unpack(">II", png[16:24]) if png[:8] == b"\x89PNG\r\n\x1a\n" else (4, 3)
+    width = min(max_width_cm, max_height_cm * w_px / max(h_px, 1))
+    par = document.add_paragraph()
+    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    shape = par.add_run().add_picture(io.BytesIO(png), width=Cm(width))
+    shape._inline.docPr.set("descr", clean(alt))
+    try:
+        cap = document.add_paragraph(style="Caption")
+    except KeyError:
+        cap = document.add_paragraph()
+    add_run(cap, caption, italic=True, size=9, east_asia=east_asia)
+    return shape

@@ -35,6 +35,7 @@ from mixed.joint import joint_display
 from mixed.themes import themes_display
 from report.displays import comparison_section, themes_section
 from report.errors import ReportError
+from report.figures import build_figures, figure_src
 from report.options import ReportOptions, options_from
 from report.decoupling import decoupling_section
 from report.run_sections import RunSet, mapped_section, result_of, run_facts, run_joint_of
@@ -44,7 +45,7 @@ from report.tables import regression_table, stars_note, to_markdown
 from store.summary import project_overview
 
 __all__ = ["TEMPLATES", "FORMATS", "MIME_TYPES", "ReportOptions", "RunSet", "build_context", "render", "render_context",
-           "write"]
+           "write", "write_context"]
 
 #: Folder of the jinja2 templates.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -235,7 +236,9 @@ def build_context(
         ``n_coef_rows``, ``note``, ``markdown``), ``joint`` (``report.sections.joint_section``),
         ``mapped`` (``report.run_sections.mapped_section``), ``themes``, ``comparison`` (plus
         ``n_candidates``) and ``cases``; ``evidence`` (the appendix of linked passages) and
-        ``meta_colours`` (empty when ``colour_rows`` is false).
+        ``meta_colours`` (empty when ``colour_rows`` is false); ``figures``
+        (``report.figures.build_figures``: ``coefficients``, ``by_key``, ``all``, ``notes``; empty
+        when ``figures`` is false), each dimension also listing its own as ``figures``.
 
     Raises
     ------
@@ -256,6 +259,10 @@ def build_context(
     project = _project(session)
     index = EvidenceIndex.from_session(session)
     dims = [_dimension(session, str(key), item, cases.get(key), opts, index) for key, item in runs.items()]
+    figures = (build_figures(session, runs, c=opts.c, index=index) if opts.figures
+               else {"coefficients": None, "by_key": {}, "all": [], "notes": []})
+    for d in dims:
+        d["figures"] = figures["by_key"].get(d["key"], [])
     if not opts.colour_rows:
         for d in dims:
             for row in d["joint"]["rows"] + d["comparison"]["rows"]:
@@ -273,6 +280,7 @@ def build_context(
         "dimensions": dims,
         "evidence": evidence_appendix(session, max_rows=opts.max_appendix, index=index),
         "meta_colours": dict(META_COLOURS) if opts.colour_rows else {},
+        "figures": figures,
     }
 
 
@@ -304,8 +312,13 @@ def _environment(fmt: str) -> Environment:
     )
 
 
-def render_context(context: dict, fmt: str = "md") -> str | bytes:
+def render_context(context: dict, fmt: str = "md", *, assets: str | None = None) -> str | bytes:
     """Lay out a context of :func:`build_context` as Markdown, HTML (``str``) or DOCX (``bytes``).
+
+    Figures: HTML embeds each as ``<img src="data:image/png;base64,…">`` (one self-contained
+    file), DOCX as an inline picture. Markdown links ``assets/figure-n.png`` when ``assets`` (a
+    folder name relative to the ``.md`` file; :func:`write` creates it) is given, else embeds the
+    PNG as a data URI so the text alone is the whole draft (the Report page's download).
 
     Raises
     ------
@@ -318,6 +331,7 @@ def render_context(context: dict, fmt: str = "md") -> str | bytes:
         from report.docx import render_docx
 
         return render_docx(context)
+    figure_src(context, assets if fmt == "md" else None)
     return _environment(fmt).get_template(FORMATS[fmt]).render(**context)
 
 
@@ -352,17 +366,21 @@ def render(session: Session, runs, fmt: str = "md", **kw) -> str | bytes:
     return render_context(build_context(session, runs, **kw), fmt)
 
 
-def write(session: Session, runs, path, **kw) -> Path:
+def write(session: Session, runs, path, *, assets: str | None = None, **kw) -> Path:
     """Write a report draft to ``path``, the format chosen by its extension.
 
     ``.md``/``.markdown`` → Markdown, ``.html``/``.htm`` → HTML (UTF-8 text), ``.docx`` →
-    Word. This is what ``cli.py report --out FILE`` calls.
+    Word. This is what ``cli.py report --out FILE`` calls. A Markdown draft's figures are
+    written as PNG files into the folder ``assets`` beside it (default ``<stem>_files``, e.g.
+    ``F_files/figure-1.png``) and linked relatively; HTML and DOCX carry theirs inside.
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
     runs : RunSet or dict of str to quant.runs.Run
     path : str or Path
+    assets : str, optional
+        Folder name (beside ``path``) of a Markdown draft's figure files.
     **kw
         Passed to :func:`build_context`.
 
@@ -382,7 +400,32 @@ def write(session: Session, runs, path, **kw) -> Path:
         raise ReportError(
             f"{target.name}: the report format is chosen by the extension; use .md, .html or .docx."
         )
-    out = render(session, runs, fmt=fmt, **kw)
+    return write_context(build_context(session, runs, **kw), target, assets=assets)
+
+
+def write_context(context: dict, path, *, assets: str | None = None) -> Path:
+    """Write a context of :func:`build_context` to ``path`` as :func:`write` does (format by
+    extension; a Markdown draft's figures as ``assets/figure-n.png`` beside it, ``assets``
+    defaulting to ``<stem>_files``).
+
+    Raises
+    ------
+    ReportError
+        If the extension is not .md, .markdown, .html, .htm or .docx.
+    """
+    target = Path(path)
+    fmt = _SUFFIXES.get(target.suffix.lower())
+    if fmt is None:
+        raise ReportError(
+            f"{target.name}: the report format is chosen by the extension; use .md, .html or .docx."
+        )
+    folder = assets or f"{target.stem}_files"
+    out = render_context(context, fmt, assets=folder)
+    figures = (context.get("figures") or {}).get("all", [])
+    if fmt == "md" and figures:
+        (target.parent / folder).mkdir(parents=True, exist_ok=True)
+        for fig in figures:
+            (target.parent / folder / fig["file"]).write_bytes(fig["png"])
     if isinstance(out, bytes):
         target.write_bytes(out)
     else:

@@ -41,6 +41,10 @@ class ReportOptions:
         Cases at most in the case comparison.
     colour_rows : bool
         Colour joint-display and case-comparison rows by their meta-inference (HTML, DOCX).
+    figures : bool
+        Embed the figures (coefficient plot, each run's residual plot, the map of a dyad run's
+        deviant pairs; ``report.figures``). Rendering takes seconds (the maps most), so a quick
+        draft can leave them out.
     title, generated : str or None
         Title (default ``"<project>: mixed-methods report (draft)"``) and date shown (default today).
     """
@@ -60,6 +64,7 @@ class ReportOptions:
     themes_base: str = "evidence"
     max_comparison: int = 20
     colour_rows: bool = True
+    figures: bool = True
     title: str | None = None
     generated: str | None = None
 

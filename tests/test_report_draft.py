@@ -37,7 +37,8 @@ def test_report_draft_markdown_quotes_dyad_coding_with_citation(engine, project)
 
 def test_report_draft_html_escapes_user_text(engine, project):
     with store.session_scope(engine) as s:
-        page = render(s, {"connection": project.result, "breadth": project.breadth_result}, fmt="html")
+        page = render(s, {"connection": project.result, "breadth": project.breadth_result}, fmt="html",
+                      figures=False)  # figures are <img> data URIs (tests/test_report_figures.py)
         md = render(s, {"connection": project.result}, fmt="md")
     soup = BeautifulSoup(page, "html.parser")
     assert soup.find("script") is None and soup.find("img") is None

@@ -25,16 +25,21 @@ grouping = mid.radio("Statistics-by-themes groups", GROUPINGS, format_func=GROUP
                      key="report_grouping")
 colour = right.toggle("Colour rows by meta-inference", value=True, key="report_colour",
                       help="HTML and Word: confirmation green, expansion blue, discordance red.")
-signature = (tuple((d, r.info.id) for d, r in chosen.items()), fmt, grouping, colour, state.revision())
+figures = right.toggle("Figures", value=True, key="report_figures",
+                       help="Coefficient plot, residual plots and maps of deviant pairs; rendering takes "
+                            "seconds (the maps most). Markdown carries them as embedded images.")
+signature = (tuple((d, r.info.id) for d, r in chosen.items()), fmt, grouping, colour, figures, state.revision())
 
 if st.button("Draft the report", type="primary", key="report_draft", disabled=not chosen,
              help=None if chosen else "Save a run first (Models page)."):
-    options = ReportOptions(themes_grouping=grouping, colour_rows=colour)
+    options = ReportOptions(themes_grouping=grouping, colour_rows=colour, figures=figures)
     with st.spinner("Drafting from the saved runs…"):
         context = state.attempt(state.read, build_context, chosen, options=options)
         if context:
             out = state.attempt(render_context, context, fmt)
-            preview = out if fmt == "md" else state.attempt(render_context, context, "md")
+            light = {**context, "figures": {**context["figures"], "all": [], "coefficients": None},
+                     "dimensions": [{**d, "figures": []} for d in context["dimensions"]]}
+            preview = state.attempt(render_context, light, "md")  # the preview without images
             if out is not None:
                 st.session_state["report_file"] = {"signature": signature, "fmt": fmt, "data": out,
                                                    "preview": preview or ""}
