@@ -243,3 +243,41 @@ def test_figure_text_is_escaped(drafted):
     line = next(ln for ln in md.splitlines() if ln.startswith("![run "))
     assert "<script>" not in line and "\\]" in line
     assert re.fullmatch(r"!\[(?:[^\]\\]|\\.)*\]\(data:image/png;base64,[A-Za-z0-9+/=]+\)", line)
+
+
+def test_report_page_figures_toggle(tmp_path, monkeypatch):
+    """The Report page's "Figures" toggle decides whether the draft renders figures."""
+    from streamlit.testing.v1 import AppTest
+
+    import report.draft as draft
+    from tests import quant_small_project as small
+
+    path = tmp_path / "small.sqlite"
+    engine = store.connect(path)
+    small.build(engine)
+    with store.session_scope(engine) as s:
+        qruns.fit_and_save(s, "连接 1", "connection", formula="connection ~ log_distance")
+    engine.dispose()
+    calls = []
+
+    def counted(session, runs, **kw):
+        calls.append(sorted(runs))
+        return {"coefficients": None, "by_key": {}, "all": [], "notes": []}
+
+    monkeypatch.setattr(draft, "build_figures", counted)
+    monkeypatch.setenv("TANDEM_PROJECT", str(path))
+    monkeypatch.delenv("TANDEM_TEAM", raising=False)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "workbench.py"), default_timeout=120)
+    at.run()
+    at.switch_page("ui/report.py")
+    at.run()
+    assert at.toggle(key="report_figures").value is True
+    at.toggle(key="report_figures").set_value(False)
+    at.button(key="report_draft").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert calls == [] and len(at.get("download_button")) == 1
+    at.toggle(key="report_figures").set_value(True)
+    at.button(key="report_draft").click()
+    at.run()
+    assert not at.exception and calls == [["connection"]]
