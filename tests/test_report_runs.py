@@ -274,7 +274,9 @@ def test_cli_report_skips_a_dimension_without_a_run_and_names_runs(demo, tmp_pat
     finally:
         engine.dispose()
     soup = BeautifulSoup(page, "html.parser")
-    assert soup.find("img") is None and XSS_NAME in soup.get_text()
+    figures = soup.find_all("img")  # only the draft's own figures (report.figures), no injected <img>
+    assert len(figures) == 4 and all(i["src"].startswith("data:image/png;base64,") for i in figures)
+    assert XSS_NAME in soup.get_text() and any(XSS_NAME in i["alt"] for i in figures)
     out = tmp_path / "draft.md"
     proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "report", "--project", str(path), "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
