@@ -17,7 +17,15 @@ st.caption("breadth: partners per city (count) · connection: does a pair collab
 
 dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
                                  key="model_dimension", required=True) or "connection"
-data = state.attempt(state.read, dimension_data, dimension)
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def _dimension_data(project: str, revision: int, dimension: str) -> pd.DataFrame:
+    """The dimension's model data, read once per project, data revision and dimension (1-2 s on the demo)."""
+    return state.read(dimension_data, dimension)
+
+
+data = state.attempt(_dimension_data, state.project_path(), state.revision(), dimension)
 if data is None:
     st.stop()
 
