@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 import coding
 import store
 from coding import CodingError, EventType
+from coding.dimensions import set_dimension_map
 
 TEXT = "苏州与上海签署了跨城通办协议。"
 
@@ -30,6 +31,8 @@ STEPS = [
     ("update", lambda s, st: coding.update_code(s, st["code"], definition="d"), EventType.CODE_UPDATE),
     ("move", lambda s, st: coding.move_code(s, st["code"], coding.code_id_by_name(s, "Supply")), EventType.CODE_MOVE),
     ("vmap", lambda s, st: coding.set_variable_map(s, st["code"], ["same_province"]), EventType.VARIABLE_MAP_SET),
+    ("dimensions", lambda s, st: set_dimension_map(s, st["code"], ["connection", "degree"]),
+     EventType.DIMENSION_MAP_SET),
     ("add coding", lambda s, st: st.update(coding=coding.add_coding(s, st["doc"], 0, 2, st["code"])[0]),
      EventType.CODING_ADD),
     ("unit coding", lambda s, st: coding.code_segment(s, st["doc"], "sentence", 1, st["code"]), EventType.CODING_ADD),
@@ -65,7 +68,40 @@ def test_events_every_change_writes_one_event(engine):
             new = s.scalars(select(store.Event).where(store.Event.id > last)).all()
             assert [e.type for e in new] == [expected.value], name
             assert new[0].coder == "researcher"
-    assert {t for _, _, t in STEPS} == set(EventType)
+    assert {t for _, _, t in STEPS} | set(RUN_STEPS_TYPES) == set(EventType)
+
+
+RUN_STEPS_TYPES = [EventType.RUN_SAVE, EventType.RUN_RENAME, EventType.RUN_DELETE, EventType.RUN_RESTORE,
+                   EventType.WORKLIST_ADD, EventType.WORKLIST_UPDATE, EventType.WORKLIST_REMOVE]
+
+
+def test_events_runs_and_worklist_write_one_event_each(tmp_path):
+    """Saved runs and the fieldwork worklist write one event per change, like coding does."""
+    from mixed import worklist
+    from quant import runs
+    from tests.quant_small_project import build
+
+    engine = store.connect(tmp_path / "runs.sqlite", create=True)
+    build(engine)
+    steps = [
+        (lambda s: runs.fit_and_save(s, "c1", "connection", formula="connection ~ log_distance"), EventType.RUN_SAVE),
+        (lambda s: runs.rename_run(s, "c1", "c2"), EventType.RUN_RENAME),
+        (lambda s: runs.delete_run(s, "c2"), EventType.RUN_DELETE),
+        (lambda s: runs.restore_run(s, "c2"), EventType.RUN_RESTORE),
+        (lambda s: worklist.add_case(s, {"city_a": "100", "city_b": "101", "case_type": "typical"}, run="c2"),
+         EventType.WORKLIST_ADD),
+        (lambda s: worklist.update_memo(s, ("dyad", "100|101"), "visit both bureaus"), EventType.WORKLIST_UPDATE),
+        (lambda s: worklist.remove_case(s, ("dyad", "100|101")), EventType.WORKLIST_REMOVE),
+    ]
+    assert [t for _, t in steps] == RUN_STEPS_TYPES
+    for step, expected in steps:
+        with store.session_scope(engine) as s:
+            last = s.scalar(select(func.max(store.Event.id))) or 0
+            step(s)
+        with store.session_scope(engine) as s:
+            new = s.scalars(select(store.Event).where(store.Event.id > last)).all()
+            assert [e.type for e in new] == [expected.value]
+    engine.dispose()
 
 
 def test_events_rolled_back_with_the_change(engine):
