@@ -88,7 +88,8 @@ def _steps_markdown(snap: dict) -> str:
     current = STEPS.index(snap["step"]) if snap["step"] in STEPS else -1
     lines = []
     for i, step in enumerate(STEPS):
-        mark = "✅" if i < current or snap["done"] else ("⏳" if i == current else "▫️")
+        mark = (":material/check_circle:" if i < current or snap["done"]
+                else ":material/hourglass_top:" if i == current else ":material/radio_button_unchecked:")
         extra = f" — {snap['detail']}" if i == current and step == "segmenting" and not snap["done"] else ""
         lines.append(f"{mark} {STEP_LABELS[step]}{extra}")
     return "  \n".join(lines)
