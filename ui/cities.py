@@ -9,8 +9,15 @@ from ui import state
 
 st.title("Cities & dyads")
 
-cities = state.read(qdata.city_frame)
-dyads = state.read(qdata.dyad_frame)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _frames(project: str, revision: int):
+    """The city and dyad tables, read once per project and data revision (the dyads take about 1 s)."""
+    return state.read(qdata.city_frame), state.read(qdata.dyad_frame)
+
+
+cities, dyads = _frames(state.project_path(), state.revision())
 c1, c2, c3 = st.columns(3)
 c1.metric("Cities", f"{len(cities):,}")
 c2.metric("Dyads", f"{len(dyads):,}")
