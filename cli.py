@@ -138,6 +138,8 @@ def cmd_dyads(args) -> str:
 def _fit_extras(args, md, result) -> dict:
     """The inference the user asked for (AME, standardised coefficients, VIF, influence)."""
     from quant.inference import standardized, vif
+    import numpy as np
+
     from quant.influence import city_influence
     from quant.margins import average_marginal_effects
 
@@ -154,6 +156,11 @@ def _fit_extras(args, md, result) -> dict:
         inf = city_influence(result, md.data, n_exact=args.influence)
         extras["influence"] = {"se_type": inf.se_type, "notes": inf.notes,
                                "top": inf.table.head(max(args.influence, 10)).to_dict("records")}
+        if args.influence == -1:  # every city refitted: the node-jackknife covariance and its SEs
+            jack = inf.jackknife_cov
+            extras["influence"]["jackknife"] = None if jack is None else {
+                "terms": list(inf.terms), "cov": jack.tolist(),
+                "se": dict(zip(inf.terms, np.sqrt(np.clip(np.diag(jack), 0, None)).tolist()))}
     return extras
 
 
@@ -186,6 +193,13 @@ def _extras_text(extras: dict) -> str:
         lines += ["", f"Delete-a-city influence (one-step, exact refits for the top cities; SE: {extras['influence']['se_type']})",
                   top.to_string(index=False, float_format=lambda v: f"{v:.4g}")]
         lines += [f"note: {n}" for n in extras["influence"]["notes"]]
+        if "jackknife" in extras["influence"]:
+            jack = extras["influence"]["jackknife"]
+            if jack is None:
+                lines += ["No node-jackknife covariance: some refits failed (see the notes)."]
+            else:
+                lines += ["", "Node-jackknife standard errors (every city left out once; (N-1)/N scaling)"]
+                lines += [f"  {t:<24} {se:.5g}" for t, se in jack["se"].items()]
     if "compare" in extras:
         lines += ["", f"Nested tests against '{extras['compare']['against']}':"]
         lines += [f"  {t['sentence']}" for t in extras["compare"]["tests"]]
@@ -197,7 +211,7 @@ def cmd_fit(args) -> str:
     from quant.results import _json_value
     from quant.specs import load_spec, save_spec, spec_fit_kwargs
 
-    if args.replace_run and not args.save:
+    if args.replace_run and args.save is None:
         raise CliError("--replace-run goes with --save NAME.")
     options = {"se": tuple(args.se) if args.se else None, "small_sample": args.small_sample, "psd": args.psd,
                "conservative": args.conservative, "pvalues": args.pvalues}
@@ -226,7 +240,7 @@ def cmd_fit(args) -> str:
             saved = save_spec(s, args.save_spec, dimension, md.spec.model, md.spec.formula, opts,
                               replace=args.replace_spec)
         run = None
-        if args.save:
+        if args.save is not None:  # an empty name is refused by save_run, never skipped
             from quant.runs import save_run
 
             settings = {k: v for k, v in options.items() if v is not None}

@@ -91,3 +91,54 @@ def test_dyad_table_text_columns_are_one_sentence_not_a_warning(tmp_path, recwar
     got = dy.set_index(["city_a", "city_b"])["items"]
     assert got[("100", "102")] == 3.0 and got[("101", "103")] == 5.0 and "kind" not in dy.columns
     engine.dispose()
+
+
+def test_influence_minus_one_prints_the_node_jackknife(tmp_path, capsys):
+    """`fit --influence -1` promised a jackknife and printed none; now text and JSON carry the
+    node-jackknife SEs, equal to leave-one-city-out refits done here with statsmodels."""
+    import json
+
+    import statsmodels.api as sm
+
+    import cli
+    import store
+    from tests.quant_small_project import build
+
+    path = tmp_path / "p.sqlite"
+    engine = store.connect(path, create=True)
+    cities, dyads = build(engine)
+    engine.dispose()
+    args = ["fit", "--project", str(path), "--dimension", "connection", "--formula",
+            "connection ~ log_distance", "--se", "model", "--influence", "-1"]
+    assert cli.main(args + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    jack = out["influence"]["jackknife"]
+    codes = sorted(set(dyads["city_a"]) | set(dyads["city_b"]))
+    est = []
+    for c in codes:  # by hand: drop every dyad of city c and refit
+        keep = dyads[(dyads["city_a"] != c) & (dyads["city_b"] != c)]
+        X = sm.add_constant(keep[["log_distance"]])
+        est.append(sm.Logit(keep["connection"], X).fit(disp=0, tol=1e-12).params.to_numpy())
+    est = np.array(est)
+    n = len(codes)
+    cov = (n - 1) / n * (est - est.mean(0)).T @ (est - est.mean(0))
+    np.testing.assert_allclose([jack["se"]["Intercept"], jack["se"]["log_distance"]], np.sqrt(np.diag(cov)),
+                               rtol=1e-5)
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    assert "Node-jackknife standard errors" in text and f"{jack['se']['log_distance']:.5g}" in text
+
+
+def test_fit_save_with_an_empty_name_is_refused(tmp_path, capsys):
+    """`fit --save ""` printed the table and saved nothing, silently."""
+    import cli
+    import store
+    from tests.quant_small_project import build
+
+    path = tmp_path / "p.sqlite"
+    engine = store.connect(path, create=True)
+    build(engine)
+    engine.dispose()
+    assert cli.main(["fit", "--project", str(path), "--dimension", "connection", "--formula",
+                     "connection ~ log_distance", "--save", ""]) == 1
+    assert "empty" in capsys.readouterr().err
