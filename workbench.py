@@ -1,7 +1,8 @@
 """Tandem workbench: `python -m streamlit run workbench.py`.
 
 Opens the project named by TANDEM_PROJECT, or the embedded demo project (built on first
-start into the user data folder, in the background while ui/first_start.py shows its progress). Pages live in ui/ and call the library.
+start into the user data folder, in the background while ui/first_start.py shows its progress).
+Pages live in ui/ and call the library.
 
 Team mode (TANDEM_TEAM=1, or the project's own setting): until someone logs in, the
 navigation holds only the login page and nothing else runs (no sidebar, no project data);
