@@ -354,3 +354,67 @@ def test_a_password_reset_ends_the_users_open_session_but_not_ones_own(project, 
     assert [t.value for t in bo.title] == ["Tandem"]  # Bo's session ended with the reset
     log_in(bo, "Bo", "bo-new-pass-1234")
     assert [t.value for t in bo.sidebar.text] == ["Bo (coder)"]
+
+
+# --- a viewer sees no editing controls on the run pages (Cases, Joint display, Models) ----------
+
+def _with_connection_run(path) -> str:
+    """Save a small connection run and one judgement of its first term; return the term."""
+    from mixed.meta import set_meta_inference
+    from quant import runs
+
+    def go(s):
+        _, result = runs.fit_and_save(s, "conn viewer", "connection", formula="connection ~ log_distance",
+                                      by="Bo")
+        term = "log_distance"
+        set_meta_inference(s, "connection", term, "expansion", "Bo's field note 甲", author="Bo",
+                           formula=result.formula)
+        return term
+
+    return read(path, go)
+
+
+def _run_pages(at: AppTest) -> dict[str, AppTest]:
+    out = {}
+    for page in ("ui/cases.py", "ui/joint.py", "ui/models.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        out[page] = {"buttons": {b.label for b in at.button}, "captions": [c.value for c in at.caption],
+                     "selects": {s.label for s in at.selectbox}, "areas": {t.label for t in at.text_area},
+                     "editors": len(at.get("arrow_data_frame")), "popovers": len(at.get("popover")),
+                     "markdown": [m.value for m in at.markdown], "text": [t.value for t in at.text],
+                     "frames": [list(d.value.columns) for d in at.dataframe]}
+    return out
+
+
+def test_a_viewer_sees_run_pages_read_only_and_a_coder_sees_the_controls(project, monkeypatch):
+    _with_connection_run(project)
+    viewer = _run_pages(log_in(app(project, monkeypatch), "Vic"))
+    coder = _run_pages(log_in(app(project, monkeypatch), "Bo"))
+    # Cases: a read-only table (no tick column), no add button, one caption saying why
+    cases_v, cases_c = viewer["ui/cases.py"], coder["ui/cases.py"]
+    assert not [b for b in cases_v["buttons"] if b.startswith("Add ")]
+    assert cases_v["frames"] and not [f for f in cases_v["frames"] if "tick" in f]
+    assert [c for c in cases_v["captions"] if c.startswith("Your role (viewer) may read and export")] == [
+        "Your role (viewer) may read and export cases; putting them on the worklist is for coders and owners."]
+    assert "Add 0 ticked case(s) to the worklist" in cases_c["buttons"]
+    assert not [c for c in cases_c["captions"] if c.startswith("Your role")]
+    # Joint display: the stored judgement (badge and note) without select, note box or save button
+    joint_v, joint_c = viewer["ui/joint.py"], coder["ui/joint.py"]
+    assert "Meta-inference" not in joint_v["selects"] and "Note" not in joint_v["areas"]
+    assert "Save judgement" not in joint_v["buttons"]
+    assert "Meta-inference: :blue-badge[expansion]" in joint_v["markdown"]
+    assert "Bo's field note 甲" in joint_v["text"]
+    assert sum(c.startswith("Your role (viewer) may read and export") for c in joint_v["captions"]) == 1
+    assert "Meta-inference" in joint_c["selects"] and "Note" in joint_c["areas"]
+    assert "Save judgement" in joint_c["buttons"]
+    # Models: Fit stays (it writes nothing); saving a specification, a run or a covariate does not
+    models_v, models_c = viewer["ui/models.py"], coder["ui/models.py"]
+    assert "Fit" in models_v["buttons"] and "Fit" in models_c["buttons"]
+    assert models_v["popovers"] == 0 and models_c["popovers"] == 1  # "Save this specification"
+    assert not {"Save as run", "Save", "Create variable", "Delete"} & models_v["buttons"]
+    assert {"Save as run", "Create variable"} <= models_c["buttons"]
+    assert [c for c in models_v["captions"] if "may not save" in c] == [
+        "Your role (viewer) may fit, read and export models but may not save runs, specifications or "
+        "covariates; that is for coders and owners."]

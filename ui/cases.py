@@ -71,10 +71,15 @@ if view.empty:
     st.info("No case meets this rule.")
     st.stop()
 
+can_tick = state.can("memo")
 table = view[[c for c in shown if c != "on_worklist"]].copy()  # the tick column shows it
-table.insert(0, "tick", view["on_worklist"].to_numpy())
+if can_tick:
+    table.insert(0, "tick", view["on_worklist"].to_numpy())
+else:
+    table.insert(0, "on worklist", view["on_worklist"].to_numpy())
 config = {
     "tick": st.column_config.CheckboxColumn("worklist", help="Tick to put the case on the fieldwork worklist."),
+    "on worklist": st.column_config.CheckboxColumn("on worklist"),
     "case": st.column_config.TextColumn("case"),
     "case_type": st.column_config.TextColumn("case type"),
     "partner_case": st.column_config.TextColumn("paired with"),
@@ -88,16 +93,21 @@ config = {
     "no_evidence": st.column_config.CheckboxColumn("no evidence yet"),
     "quote_text": st.column_config.TextColumn("top quotes", width="large"),
 }
-edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config,
-                        disabled=[c for c in table.columns if c != "tick"], key=f"cases_editor_{rule}_{dimension}")
-new = view[edited["tick"].to_numpy() & ~view["on_worklist"].to_numpy()]
-if st.button(f"Add {len(new)} ticked case(s) to the worklist", disabled=new.empty or not state.can("memo"),
-             type="primary", key="cases_add", help="Unticking a case here does not remove it; use the Worklist page."):
-    new.attrs = dict(view.attrs)
-    done = state.write(add_cases, new, run=view.attrs.get("run_id"), rule=rule, by=state.coder())
-    if isinstance(done, list):
-        st.session_state["cases_flash"] = [d["message"] for d in done]
-        st.rerun()
+if not can_tick:  # read-only: no tick column, no add button, and why
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+    st.caption(f"Your role ({state.role_label()}) may read and export cases; putting them on the worklist is "
+               "for coders and owners.")
+else:
+    edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config,
+                            disabled=[c for c in table.columns if c != "tick"], key=f"cases_editor_{rule}_{dimension}")
+    new = view[edited["tick"].to_numpy() & ~view["on_worklist"].to_numpy()]
+    if st.button(f"Add {len(new)} ticked case(s) to the worklist", disabled=new.empty,
+                 type="primary", key="cases_add", help="Unticking a case here does not remove it; use the Worklist page."):
+        new.attrs = dict(view.attrs)
+        done = state.write(add_cases, new, run=view.attrs.get("run_id"), rule=rule, by=state.coder())
+        if isinstance(done, list):
+            st.session_state["cases_flash"] = [d["message"] for d in done]
+            st.rerun()
 for msg in st.session_state.get("cases_flash", []):  # kept until the next add (a rerun must not hide it)
     st.success(msg)
 

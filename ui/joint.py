@@ -42,6 +42,12 @@ def meta_editor(box, display: str, dimension: str, key: str, current: dict, form
         del st.session_state["joint_flash"]
     label = current.get("label") or ""
     note = current.get("note") or ""
+    if not state.can("memo"):  # read-only: the stored judgement, no form (the page caption says why)
+        box.markdown(f"Meta-inference: {badge(label)}")
+        if note:
+            box.text(note)  # literal: a note is data, never markup
+        _judged_by(box, current, formula)
+        return
     choice = box.selectbox("Meta-inference", OPTIONS, index=OPTIONS.index(label) if label in OPTIONS else 0,
                            format_func=lambda x: x or "— not judged —", key=f"{wkey}|label",
                            help="Fetters, Curry & Creswell (2013): confirmation (the strands agree), expansion "
@@ -57,6 +63,11 @@ def meta_editor(box, display: str, dimension: str, key: str, current: dict, form
             st.session_state["joint_flash"] = (wkey, message)
             st.rerun()
         return
+    _judged_by(box, current, formula)
+
+
+def _judged_by(box, current: dict, formula: str) -> None:
+    """Who judged the row and when, and a warning when the judgement was made against another formula."""
     author, when = current.get("author") or "", current.get("updated")
     if author:
         stamp = "" if when is None or pd.isna(when) else f", {pd.Timestamp(when):%Y-%m-%d %H:%M} UTC"
@@ -82,6 +93,9 @@ state.simulated_banner()
 st.caption(f"Run “{md(run.info.name)}” · {result.dimension} · {result.model} · {md(result.formula)} · SE: "
            f"{md(result.se_labels.get(result.se_type, result.se_type))}")
 
+if not state.can("memo"):
+    st.caption(f"Your role ({state.role_label()}) may read and export the joint displays; recording "
+               "meta-inferences is for coders and owners.")
 side, groups_tab, decoupling_tab, themes_tab, cases_tab = st.tabs(
     ["Side-by-side", "Codes × case groups", "Decoupling", "Statistics by themes", "Case comparison"])
 

@@ -88,11 +88,15 @@ if model == "hurdle" and zero.strip():
     spec["zero_formula"] = zero
 b1, b2, _ = st.columns([1, 2, 5])
 fit_now = b1.button("Fit", type="primary") or st.session_state.pop("_models_fit_now", False)
-with b2.popover("Save this specification"):
-    name = st.text_input("Name", key=f"spec_name_{dimension}", placeholder="e.g. needs only")
-    replace = st.checkbox("Replace a saved one of that name", key=f"spec_replace_{dimension}")
-    if st.button("Save", key=f"spec_save_{dimension}"):
-        panels.save_current(name, dimension, spec, replace)
+if state.can("fit"):  # fitting writes nothing (a viewer may fit and look); saving is for coders and owners
+    with b2.popover("Save this specification"):
+        name = st.text_input("Name", key=f"spec_name_{dimension}", placeholder="e.g. needs only")
+        replace = st.checkbox("Replace a saved one of that name", key=f"spec_replace_{dimension}")
+        if st.button("Save", key=f"spec_save_{dimension}"):
+            panels.save_current(name, dimension, spec, replace)
+else:
+    st.caption(f"Your role ({state.role_label()}) may fit, read and export models but may not save runs, "
+               "specifications or covariates; that is for coders and owners.")
 if fit_now or f"fit_{dimension}" not in st.session_state:
     with st.spinner("Fitting…"):
         fits.fit(dimension, **spec)

@@ -52,8 +52,7 @@ def save_run_form(result, dimension: str) -> None:
     """
     from datetime import datetime, timezone
 
-    if not state.can("fit"):
-        st.caption(f"A {state.role_label()} may not save runs; ask an owner for the coder role.")
+    if not state.can("fit"):  # the page's one caption says why
         return
     flash = st.session_state.pop(f"_run_saved_{dimension}", None)
     if flash:
@@ -255,6 +254,8 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
                 lines += [f"{la} within {lb}: {t.sentence()}" for t in tests]
         if lines:
             st.markdown("**Nested tests**\n\n" + "\n".join(f"- {x}" for x in lines))
+    if not state.can("fit"):
+        return
     with st.expander("Delete a saved specification"):
         gone = st.selectbox("Specification", saved["name"].tolist(), key="cmp_delete")
         if st.button("Delete", key="cmp_delete_btn"):
@@ -277,6 +278,16 @@ def quantitized_codes() -> None:
     if book is None or book.empty:
         st.info("The project has no codes yet.")
         return
+    if state.can("fit"):
+        _quantitize_form(book)
+    status = state.attempt(state.read, quantitized_status)
+    if status is not None and len(status):
+        st.dataframe(status, hide_index=True, width="stretch",
+                     column_config={"current": st.column_config.CheckboxColumn("matches codings now")})
+
+
+def _quantitize_form(book) -> None:
+    """The form that makes a quantitized variable (coders and owners)."""
     c1, c2, c3 = st.columns([3, 1, 1])
     path = c1.selectbox("Code", book["path"].tolist(), key="q_code")
     level = c2.radio("Level", list(LEVELS), horizontal=True, key="q_level")
@@ -295,7 +306,3 @@ def quantitized_codes() -> None:
             st.success(f"Made {made['level']} variable '{made['name']}': {made['n_nonzero']} of {made['n_units']:,} "
                        "units non-zero. Use it in a formula"
                        + (f", e.g. sum({made['name']})." if made["level"] == "city" else "."))
-    status = state.attempt(state.read, quantitized_status)
-    if status is not None and len(status):
-        st.dataframe(status, hide_index=True, width="stretch",
-                     column_config={"current": st.column_config.CheckboxColumn("matches codings now")})
