@@ -126,19 +126,27 @@ def cmd_cases(args) -> str:
         run = args.run if args.run is not None else (_latest(s, args.dimension) if args.dimension else None)
         view = case_view(s, run, args.rule, variable=args.variable, reduced=args.reduced, threshold=args.threshold,
                          n=_n(args.n), controls=controls, outcome=args.outcome, max_quotes=args.quotes)
+        status = None
+        if view.attrs.get("run_id") is not None:
+            from quant import runs
+
+            status = runs.run_status(s, int(view.attrs["run_id"]))
     attrs = view.attrs
     ids = [c for c in ("city", "city_a", "city_b") if c in view.columns]
     rows = view.to_dict("records")
     if args.json:
         return _dump({
             "run": {"id": attrs.get("run_id"), "name": attrs.get("run"), "dimension": attrs.get("dimension"),
-                    "model": attrs.get("model")},
+                    "model": attrs.get("model"),
+                    "stale": None if status is None else bool(status["stale"]),
+                    "status": None if status is None else status["message"]},
             "rule": args.rule, "parameters": attrs.get("parameters", {}), "residual_type": attrs.get("residual_type"),
             "notes": [str(n) for n in attrs.get("notes") or []], "n_cases": len(rows),
             "cases": [_case_json(r, ids) for r in rows],
         })
     head = f"{args.rule} cases of run “{attrs.get('run')}”" if attrs.get("run") else f"{args.rule} cases"
-    lines = [f"{head}: {len(rows)} listed, {sum(1 for r in rows if not r['no_evidence'])} with coded passages"]
+    lines = [f"Note: {status['message']}", ""] if status is not None and status["stale"] else []
+    lines += [f"{head}: {len(rows)} listed, {sum(1 for r in rows if not r['no_evidence'])} with coded passages"]
     lines += [f"  {n}" for n in attrs.get("notes") or []]
     if not rows:
         lines.append("No case meets the rule.")

@@ -4,7 +4,9 @@
 passages and every code of the run's dimension across the run's case groups
 (``mixed.run_joint``). ``decoupling --project P [--runs A,B,C] [--json]`` prints the Needs–Supply
 factors against one run per dimension (default: the latest of each; ``mixed.decoupling``).
-Neither refits: both read saved runs. ``--json`` prints stable keys.
+Neither refits: both read saved runs, and a run whose data changed since it was fitted is flagged
+("Note: The data changed since ..."; in JSON ``status``/``stale``, and decoupling's ``runs`` is a
+list of ``{name, dimension, stale, status}``). ``--json`` prints stable keys.
 """
 from __future__ import annotations
 
@@ -87,6 +89,7 @@ def cmd_joint(args) -> str:
 def cmd_decoupling(args) -> str:
     """``decoupling``: the Needs–Supply factors against one run per dimension (text or JSON)."""
     from mixed.decoupling import decoupling_long, decoupling_table, decoupling_text, load_decoupling_runs
+    from quant import runs
 
     names = None
     if args.runs is not None:
@@ -97,10 +100,14 @@ def cmd_decoupling(args) -> str:
         chosen = load_decoupling_runs(s, names)
         long = decoupling_long(s, chosen, args.alpha)
         wide = decoupling_table(s, chosen, args.alpha, long=long)
+        statuses = {d: runs.run_status(s, chosen[d].info.id) for d in long.attrs["runs"]}
+    run_list = [{"name": name, "dimension": d, "stale": bool(statuses[d]["stale"]), "status": statuses[d]["message"]}
+                for d, name in long.attrs["runs"].items()]
     if args.json:
         rows = []
         for r in long.to_dict("records"):
             rows.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()})
-        return json.dumps({"alpha": args.alpha, "runs": long.attrs["runs"], "se_labels": wide.attrs["se_labels"],
+        return json.dumps({"alpha": args.alpha, "runs": run_list, "se_labels": wide.attrs["se_labels"],
                            "cells": rows}, ensure_ascii=False, indent=2)
-    return decoupling_text(wide)
+    notes = [f"Note: {r['status']}" for r in run_list if r["stale"]]
+    return "\n".join(notes + [""] + [decoupling_text(wide)]) if notes else decoupling_text(wide)

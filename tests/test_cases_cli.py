@@ -104,3 +104,36 @@ def test_worklist_add_memo_export_remove(project, tmp_path):
     assert [c["case"] for c in listed["cases"]] == ["城00市–城01市"]
     bad = _cli("worklist", "--project", p, "--add-run", "conn", "--add", "火星市", ok=False)
     assert bad.returncode == 1 and "火星市" in bad.stderr
+
+
+def test_cases_flags_a_stale_run(project, tmp_path):
+    """One city's log_pop changes after the runs were fitted: text and JSON say the run is stale."""
+    import sqlite3
+
+    from sqlalchemy import select
+
+    path, _ = project
+    changed = tmp_path / "changed.sqlite"
+    src, dst = sqlite3.connect(path), sqlite3.connect(changed)
+    try:
+        src.backup(dst)  # a consistent copy, with what is still in the WAL
+    finally:
+        src.close()
+        dst.close()
+    args = ("cases", "--project", str(path), "--run", "breadth", "--rule", "deviant", "--n", "3")
+    current = json.loads(_cli(*args, "--json").stdout)["run"]
+    assert current["stale"] is False and current["status"] == "The run 'breadth' describes the project's current data."
+    assert "Note:" not in _cli(*args).stdout
+    engine = store.connect(str(changed), create=False)
+    try:
+        with store.session_scope(engine) as s:
+            attr = s.scalars(select(store.CityAttribute).where(store.CityAttribute.name == "log_pop")
+                             .order_by(store.CityAttribute.city_code)).first()
+            attr.value = float(attr.value) + 0.5
+    finally:
+        engine.dispose()
+    args = ("cases", "--project", str(changed), "--run", "breadth", "--rule", "deviant", "--n", "3")
+    stale = json.loads(_cli(*args, "--json").stdout)["run"]
+    assert stale["stale"] is True
+    assert stale["status"].startswith("The data changed since the run 'breadth' was fitted")
+    assert _cli(*args).stdout.startswith("Note: The data changed since the run 'breadth' was fitted")

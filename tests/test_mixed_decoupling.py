@@ -121,7 +121,9 @@ def test_cli_decoupling_json(demo):
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["runs"] == RUN_NAMES
+    assert out["runs"] == [{"name": n, "dimension": d, "stale": False,
+                            "status": f"The run '{n}' describes the project's current data."}
+                           for d, n in RUN_NAMES.items()]
     with store.session_scope(engine) as s:
         stored = {d: _stored(s, n) for d, n in RUN_NAMES.items()}
     cells = [c for c in out["cells"] if c["term"] is not None]
@@ -129,3 +131,39 @@ def test_cli_decoupling_json(demo):
     for c in cells:
         assert c["estimate"] == pytest.approx(stored[c["dimension"]][c["term"]]["estimate"], rel=1e-12)
         assert c["ci_high"] == pytest.approx(stored[c["dimension"]][c["term"]]["ci_high"], rel=1e-9)
+
+
+def test_cli_decoupling_flags_a_stale_run(demo, tmp_path):
+    """Change one city's urban share (a breadth covariate): text and JSON say the breadth run is stale."""
+    import sqlite3
+
+    _, path = demo
+    changed = tmp_path / "changed.sqlite"
+    src, dst = sqlite3.connect(path), sqlite3.connect(changed)
+    try:
+        src.backup(dst)  # a consistent copy, with what is still in the WAL
+    finally:
+        src.close()
+        dst.close()
+    engine = store.connect(changed, create=False)
+    try:
+        with store.session_scope(engine) as s:
+            attr = s.scalars(select(store.CityAttribute).where(store.CityAttribute.name == "urban_share")
+                             .order_by(store.CityAttribute.city_code)).first()
+            attr.value = float(attr.value) + 0.25
+    finally:
+        engine.dispose()
+    cmd = [sys.executable, str(ROOT / "cli.py"), "decoupling", "--project", str(changed)]
+    text_out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert text_out.returncode == 0, text_out.stderr
+    breadth = RUN_NAMES["breadth"]
+    assert text_out.stdout.startswith(f"Note: The data changed since the run '{breadth}' was fitted")
+    proc = subprocess.run(cmd + ["--json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    listed = json.loads(proc.stdout)["runs"]
+    assert [(r["dimension"], r["name"]) for r in listed] == list(RUN_NAMES.items())
+    assert listed[0]["stale"] is True and listed[0]["status"].startswith(
+        f"The data changed since the run '{breadth}' was fitted")
+    for r in listed:  # dyad runs may change too (urban_share_min); each flag matches its sentence
+        assert r["stale"] == ("data changed" in r["status"])
+        assert (f"Note: {r['status']}" in text_out.stdout) == r["stale"]
