@@ -8,7 +8,7 @@ from mixed.evidence import EvidenceIndex
 from report.charts import export
 from ui import state
 
-__all__ = ["evidence_index", "cached_read", "selected", "show_selection", "downloads"]
+__all__ = ["evidence_index", "cached_read", "kept", "selected", "show_selection", "downloads"]
 
 MAX_SHOWN = 30
 
@@ -78,13 +78,28 @@ def show_selection(event, index: EvidenceIndex | None) -> None:
         _passages(index, index.dyad(a, b), label)
 
 
-def downloads(chart, stem: str, key: str) -> None:
-    """A button that renders the chart (offline, vl-convert), then PNG and SVG download buttons."""
+def kept(slot: str, key: tuple, make):
+    """``make()`` kept in the session while the project, its data revision and ``key`` stay the same
+    (building and validating a large chart spec takes about a second; a rerun need not repeat it)."""
+    full = (state.project_path(), state.revision(), key)
+    cached = st.session_state.get(slot)
+    if cached is not None and cached[0] == full:
+        return cached[1]
+    value = make()
+    st.session_state[slot] = (full, value)
+    return value
+
+
+def downloads(chart, stem: str, key: str, *, stamp=None) -> None:
+    """A button that renders the chart (offline, vl-convert), then PNG and SVG download buttons.
+
+    ``stamp`` names the chart's content (e.g. the page's choices); without it the spec is built on
+    every rerun to tell whether prepared files still match."""
     slot = f"{key}__files"
-    spec = export.chart_spec(chart)
-    stamp = hash(str(spec))
+    stamp = hash(str(export.chart_spec(chart))) if stamp is None else hash((state.revision(), stamp))
     c1, c2, c3 = st.columns(3)
     if c1.button("Prepare PNG and SVG", key=f"{key}__render"):
+        spec = export.chart_spec(chart)
         with st.spinner("Drawing the figure…"):
             png = state.attempt(export.to_png, spec, scale=2)
             svg = state.attempt(export.to_svg, spec)

@@ -70,7 +70,7 @@ tables = chart_panels.cached_read("map_tables", choice, cmap.map_data, run=run, 
 if tables is None:
     st.stop()
 st.caption(f"{len(tables.polygons)} cities · {len(tables.pairs)} pairs")
-chart = cmap.city_map(tables, title="")
+chart = chart_panels.kept("map_chart_obj", choice, lambda: cmap.city_map(tables, title=""))
 event = st.altair_chart(chart, on_select="rerun", key="map_chart")
 chart_panels.show_selection(event, index)
-chart_panels.downloads(chart, "tandem-map", key="map")
+chart_panels.downloads(chart, "tandem-map", key="map", stamp=choice)

@@ -18,22 +18,26 @@ c1, c2 = st.columns(2)
 layout = c1.selectbox("Layout", list(network.LAYOUTS), format_func=network.LAYOUTS.get, key="net_layout")
 seed = c2.number_input("Layout seed", min_value=0, max_value=10_000, value=1, step=1, key="net_seed",
                        disabled=layout != "spring")
+run = None
 if source == "a saved run":
     dimension = st.selectbox("Dimension", ["connection", "degree"], key="net_dimension")
     run = pick_run(dimension, key="net_run")
     if run is None:
         st.stop()
-    edges = state.attempt(network.edges_from_run, run)
+choice = (None if run is None else (run.info.id, run.info.fingerprint), layout, int(seed))
+if run is not None:
+    edges = chart_panels.cached_read("net_edges", choice, lambda _s: network.edges_from_run(run))
 else:
-    edges = state.attempt(state.read, network.edges_from_outcome)
-cities = state.attempt(state.read, qdata.city_frame)
+    edges = chart_panels.cached_read("net_edges", choice, network.edges_from_outcome)
+cities = chart_panels.cached_read("net_cities", (), qdata.city_frame)
 if edges is None or cities is None:
     st.stop()
-tables = state.attempt(network.network_tables, cities, edges, layout=layout, seed=int(seed))
+tables = chart_panels.kept("net_tables", choice, lambda: state.attempt(
+    network.network_tables, cities, edges, layout=layout, seed=int(seed)))
 if tables is None:
     st.stop()
 st.caption(f"{int((tables.nodes['breadth'] > 0).sum())} cities with ties · {len(tables.edges)} ties")
-chart = network.network_chart(tables)
+chart = chart_panels.kept("net_chart_obj", choice, lambda: network.network_chart(tables))
 event = st.altair_chart(chart, on_select="rerun", key="net_chart")
 chart_panels.show_selection(event, chart_panels.evidence_index())
-chart_panels.downloads(chart, "tandem-network", key="net")
+chart_panels.downloads(chart, "tandem-network", key="net", stamp=choice)
