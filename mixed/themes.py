@@ -71,8 +71,8 @@ def cell_text(n: int, total: int) -> str:
 def _groups(result, units: pd.DataFrame, grouping: str, c: float, base: str) -> tuple[list[str], np.ndarray, str]:
     """Group labels in display order, the label of each unit, and the rule in words."""
     ref = units if base == "evidence" else result.units
-    over = (f"the {len(ref)} units with coded evidence" if base == "evidence"
-            else f"all {len(ref)} units of the fit")
+    over = (f"the {len(ref):,} units with coded evidence" if base == "evidence"
+            else f"all {len(ref):,} units of the fit")
     if grouping == "case_type":
         if not isinstance(c, (int, float)) or not math.isfinite(c) or c <= 0:
             raise MixedError(f"cut-off c = {c!r} must be a positive finite number.")

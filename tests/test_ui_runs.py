@@ -65,10 +65,23 @@ def test_runs_page_lists_a_saved_run_and_compares_two(project):
     assert set(listed["run"]) == {"广州市–佛山市 model", "distance only"}
     assert set(listed["status"]) == {"current"}
     assert set(listed["SE type"]) == {"dyadic", "model"}
+    assert set(listed["n"]) == {"435"}  # the 30-city project's dyads
     wide = at.dataframe[1].value  # the comparison, newest run first
     assert list(wide.columns) == ["distance only", "广州市–佛山市 model"]
     assert wide.loc["sum_log_pop", "distance only"] == "—"
     assert wide.loc["SE type"].tolist() == ["model", "dyadic"]
+
+
+def test_runs_page_shows_n_with_thousands_separators(project):
+    _save(project, "c1")
+    con = sqlite3.connect(project)
+    try:  # the demo's size; the stored n is only displayed, never refitted from
+        con.execute("UPDATE runs SET n = 11935 WHERE name = 'c1'")
+        con.commit()
+    finally:
+        con.close()
+    at = _workbench("ui/runs.py")
+    assert at.dataframe[0].value["n"].tolist() == ["11,935"]
 
 
 def test_runs_page_deletes_with_an_undo_note_and_restores(project):

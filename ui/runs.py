@@ -39,7 +39,8 @@ if table.empty:
             "and use “Save as run”.")
 else:
     shown = table.assign(created=pd.to_datetime(table["created"], utc=True).dt.strftime("%Y-%m-%d %H:%M"),
-                         state=table["stale"].map({True: "stale", False: "current"}))
+                         state=table["stale"].map({True: "stale", False: "current"}),
+                         n=[f"{int(v):,}" if pd.notna(v) else "—" for v in table["n"]])
     shown["formula"] = [f + (f" | zero: {z}" if isinstance(z, str) and z else "")
                         for f, z in zip(shown["formula"], shown["zero_formula"])]
     st.dataframe(shown[list(COLUMNS)].rename(columns=COLUMNS), hide_index=True, width="stretch",
