@@ -54,6 +54,8 @@ NOT_LINKED = "not linked to any city or pair in this run"
 UNMAPPED_HINT = "map it to a term or to this dimension on the Codebook page"
 #: The case-group facets counted per code, in display order.
 FACETS = ("fit_group", "direction", "tie", "group")
+#: The groupings a joint display may show as columns, in display order (``group`` combines them).
+GROUPINGS = ("fit_group", "direction", "tie")
 
 
 @dataclass
@@ -89,6 +91,9 @@ class RunJoint:
     not_linked : dict
         ``{"label": NOT_LINKED, "n_passages": passages of the dimension's codes linked to no
         unit of the run}``.
+    groupings : list of str
+        The groupings of :data:`GROUPINGS` worth showing for this run (:func:`informative_groupings`):
+        show those, and of each only the values with ``group_sizes[facet][value] > 0``.
     """
 
     run: dict
@@ -102,15 +107,42 @@ class RunJoint:
     codes: list = field(default_factory=list)
     unmapped: list = field(default_factory=list)
     not_linked: dict = field(default_factory=dict)
+    groupings: list = field(default_factory=lambda: list(GROUPINGS))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form with stable keys: ``run, c, level, se_type, se_label, alpha,
-        group_sizes, terms, codes, unmapped, not_linked`` (NaN becomes None)."""
+        group_sizes, terms, codes, unmapped, not_linked, groupings`` (NaN becomes None)."""
         return _clean({
             "run": self.run, "c": self.c, "level": self.level, "se_type": self.se_type,
             "se_label": self.se_label, "alpha": self.alpha, "group_sizes": self.group_sizes,
             "terms": self.terms, "codes": self.codes, "unmapped": self.unmapped, "not_linked": self.not_linked,
+            "groupings": self.groupings,
         })
+
+
+def informative_groupings(groups: pd.DataFrame) -> list[str]:
+    """The groupings of :data:`GROUPINGS` that carry information for one run's units.
+
+    ``groups`` is ``quant.case_groups.case_groups(...)`` (one row per unit, columns of
+    :data:`GROUPINGS`; ``tie`` None for cities). typical/deviant is always kept. tie/non-tie is
+    kept only when both groups have units (a degree run's units are all ties), and
+    over-/under-predicted is dropped when it splits the units exactly as a grouping kept
+    before it — for a logit/probit run every tie is under-predicted and every non-tie
+    over-predicted (0 < fitted < 1), so its columns would repeat tie/non-tie. Returns the kept
+    names in :data:`GROUPINGS` order.
+    """
+    kept: list[str] = []
+    for facet in ("fit_group", "tie", "direction"):
+        labels = [v for v in groups[facet].tolist()]
+        present = {v for v in labels if v is not None}
+        if facet != "fit_group" and len(present) < 2:
+            continue  # one group only: it repeats the whole run
+        pairs = [(facet, other) for other in kept]
+        if any(len(set(zip(labels, groups[o].tolist()))) == len(present) == len(set(groups[o].tolist()) - {None})
+               for _, o in pairs):
+            continue  # the same split of the units under other names
+        kept.append(facet)
+    return [f for f in GROUPINGS if f in kept]
 
 
 def _clean(value):
@@ -319,5 +351,5 @@ def run_joint(session: Session, run, *, c: float = 2.0, max_quotes: int = 5, alp
         run=run.info.to_dict(), c=float(c), level=level, se_type=str(result.se_type),
         se_label=str(result.se_labels.get(result.se_type, result.se_type)), alpha=float(alpha),
         group_sizes=sizes, terms=terms, codes=codes, unmapped=unmapped,
-        not_linked={"label": NOT_LINKED, "n_passages": n_not},
+        not_linked={"label": NOT_LINKED, "n_passages": n_not}, groupings=informative_groupings(groups),
     )

@@ -162,7 +162,8 @@ def mapped_section(joint: dict | None, item, *, max_quotes: int = 2) -> dict:
     Counts are ``mixed.run_joint``'s: distinct passages with at least one unit in the group
     (typical/deviant after Lieberman 2005, over/under-predicted, tie/non-tie), so a row may add
     up to more than the code's passages; ``Not linked`` counts passages linked to no unit of
-    the run.
+    the run. Only the run's informative groupings (``groupings``) and groups with units are
+    columns: no over-/under-predicted beside an identical tie/non-tie, no ``non-tie (n = 0)``.
 
     Returns
     -------
@@ -178,7 +179,8 @@ def mapped_section(joint: dict | None, item, *, max_quotes: int = 2) -> dict:
             return empty | {"message": "Codes mapped to a dimension are shown for saved runs only."}
         return empty | {"message": "Codes mapped to this dimension are not shown: mixed.run_joint is not installed."}
     sizes = joint.get("group_sizes") or {}
-    facets = [(f, v) for f in ("fit_group", "direction", "tie") for v in (sizes.get(f) or {})]
+    shown = joint.get("groupings") or ("fit_group", "direction", "tie")  # those that carry information
+    facets = [(f, v) for f in shown for v, n in (sizes.get(f) or {}).items() if n]  # no empty group
     groups = [f"{v} (n = {sizes[f][v]:,})" for f, v in facets] + ["Not linked"]
     codes = []
     for entry in joint.get("codes") or []:
@@ -237,7 +239,7 @@ def _worklist_row(case: dict) -> dict:
         "name": str(case.get("case") or case.get("unit_key") or ""),
         "level": str(case.get("level", "")),
         "case_type": str(case.get("case_type") or ""),
-        "run": str(case.get("run") or ""),
+        "run": str(case.get("run_label", case.get("run")) or ""),
         "observed": "" if observed is None or pd.isna(observed) else f"{float(observed):g}",
         "predicted": num("predicted", 3),
         "residual": num("residual", 2),

@@ -133,7 +133,7 @@ def test_to_dict_is_json_with_stable_keys(demo):
         d = run_joint(s, runs.load_run(s, RUN_NAMES["degree"])).to_dict()
     json.dumps(d, ensure_ascii=False, allow_nan=False)
     assert list(d) == ["run", "c", "level", "se_type", "se_label", "alpha", "group_sizes", "terms", "codes",
-                       "unmapped", "not_linked"]
+                       "unmapped", "not_linked", "groupings"]
     assert d["not_linked"]["label"] == NOT_LINKED and d["level"] == "dyad"
 
 
@@ -185,10 +185,44 @@ def test_joint_page_on_the_demo_shows_mark_and_the_decoupling(demo, monkeypatch)
         want = _independent_counts(s, run, "Mark", 2.0)
     mark_counts = [df.value for df in at.dataframe if "facet" in df.value.columns][0]  # Mark is the first code
     got = {g: int(n) for g, n in zip(mark_counts["group"], mark_counts["passages"]) if n}
-    assert got == want["counts"]
+    # logit: over-/under-predicted repeat non-tie/tie exactly, so the page shows only tie/non-tie
+    direction = ("over-predicted", "under-predicted")
+    assert [want["counts"].get(d, 0) for d in direction] == [want["counts"].get(t, 0) for t in ("non-tie", "tie")]
+    assert got == {g: n for g, n in want["counts"].items() if g not in direction}
+    assert set(mark_counts["facet"]) == {"fit", "tie"}
     table = next(df.value for df in at.dataframe if "degree: significant?" in df.value.columns)
     row = table[table["factor"] == "Organizational needs"].iloc[0]
     assert row["degree: significant?"] == "significant at 5%"
     with store.session_scope(engine) as s:
         est = runs.load_run(s, RUN_NAMES["degree"]).result.params["capital_any"]
     assert row[f"degree: {RUN_NAMES['degree']}"].startswith(f"{est:.3f}")
+
+
+def test_only_informative_groupings_and_non_empty_groups_are_shown(demo):
+    """Connection (logit): over-predicted iff y = 0 (0 < fitted < 1), so direction repeats tie and is
+    not shown; degree (connected pairs only): no non-tie unit, so no tie grouping and no n = 0 group —
+    in the library's ``groupings`` and in the report's codes-by-group columns."""
+    from report.run_sections import mapped_section
+
+    engine, _ = demo
+    with store.session_scope(engine) as s:
+        conn = runs.load_run(s, RUN_NAMES["connection"])
+        u = conn.result.units
+        y, mu = u["y"].to_numpy(float), u["fitted"].to_numpy(float)
+        assert ((y < mu) == (y == 0)).all() and 0 < (y == 0).sum() < len(y)  # the two splits coincide here
+        d = run_joint(s, conn).to_dict()
+        assert d["groupings"] == ["fit_group", "tie"]
+        cols = mapped_section(d, conn)["groups"]
+        assert any(c.startswith("non-tie (n = ") for c in cols)
+        assert not [c for c in cols if c.startswith(("over-predicted", "under-predicted"))]
+        assert f"tie (n = {int((y > 0).sum()):,})" in cols
+
+        deg = runs.load_run(s, RUN_NAMES["degree"])
+        assert (deg.result.units["y"].to_numpy() > 0).all()  # every unit is a tie
+        d = run_joint(s, deg).to_dict()
+        assert "tie" not in d["groupings"] and d["groupings"][0] == "fit_group"
+        cols = mapped_section(d, deg)["groups"]
+        assert not [c for c in cols if "(n = 0)" in c] and not [c for c in cols if c.startswith("non-tie")]
+
+        br = run_joint(s, runs.load_run(s, RUN_NAMES["breadth"]))  # counts: over/under differ from nothing
+        assert br.groupings == ["fit_group", "direction"]

@@ -186,8 +186,12 @@ with groups_tab:
                 st.markdown(f"**{md(code['code'])}** · {code['n_passages']} passage(s): {code['n_linked']} linked to "
                             f"the run's {unit_word}, {code['n_not_linked']} {NOT_LINKED}")
                 rows = []
-                for facet, title in (("fit_group", "fit"), ("direction", "direction"), ("tie", "tie")):
+                titles = {"fit_group": "fit", "direction": "direction", "tie": "tie"}
+                for facet in joint.groupings:  # only groupings and groups that carry information
+                    title = titles[facet]
                     for value, n in code["counts"][facet].items():
+                        if not sizes[facet][value]:
+                            continue
                         rows.append({"facet": title, "group": value, "passages": n,
                                      f"{unit_word} in the run": sizes[facet][value]})
                 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
