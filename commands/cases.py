@@ -196,7 +196,8 @@ def _worklist_json(table) -> list[dict]:
             item["city"] = key
         else:
             item["city_a"], item["city_b"] = key.split("|")
-        item.update({"case_type": r["case_type"], "run": r["run"], "run_id": _value(r["run_id"]), "rule": r["rule"],
+        item.update({"case_type": r["case_type"], "run": r["run"], "run_id": _value(r["run_id"]),
+                     "run_deleted": bool(r["run_deleted"]), "run_label": r["run_label"], "rule": r["rule"],
                      "observed": _value(r["observed"]), "predicted": _value(r["predicted"]),
                      "residual": _value(r["residual"]), "memo": r["memo"], "n_passages": int(r["n_passages"]),
                      "no_evidence": bool(r["no_evidence"]),
@@ -256,7 +257,9 @@ def cmd_worklist(args) -> str:
     if table.empty:
         lines.append("The worklist is empty; add cases with --add-run NAME --add UNIT, or tick them on the Cases page.")
     for r in table.itertuples(index=False):
-        lines.append(f"{r.position}. {r.case} — {r.case_type or 'no case type'} (run “{r.run or '—'}”) · "
+        chosen = r.run_label != ""
+        run = wl.run_phrase(r.run, bool(r.run_deleted), chosen=chosen) if chosen else "no run"
+        lines.append(f"{r.position}. {r.case} — {r.case_type or 'no case type'} ({run}) · "
                      f"{r.n_passages} coded passage(s)")
         if r.memo:
             lines.append(f"   memo: {r.memo}")

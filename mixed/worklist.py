@@ -25,15 +25,15 @@ from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, city_names
 
 __all__ = ["MAX_MEMO", "add_case", "add_cases", "update_memo", "reorder", "remove_case", "worklist_cases",
-           "find_case", "resolve_unit", "save_edits", "WORKLIST_COLUMNS"]
+           "find_case", "resolve_unit", "save_edits", "WORKLIST_COLUMNS", "run_label", "run_phrase"]
 
 #: Longest memo kept (code points).
 MAX_MEMO = 20_000
 TABLE = "worklist_cases"
 
 #: Columns of :func:`worklist_cases`, in order.
-WORKLIST_COLUMNS = ["id", "position", "case", "name", "level", "unit_key", "case_type", "run", "run_id", "rule",
-                    "observed",
+WORKLIST_COLUMNS = ["id", "position", "case", "name", "level", "unit_key", "case_type", "run", "run_id",
+                    "run_deleted", "run_label", "rule", "observed",
                     "predicted", "residual", "memo", "n_passages", "no_evidence", "quotes", "quote_text", "added_by",
                     "created", "updated"]
 
@@ -257,6 +257,27 @@ def remove_case(session: Session, unit, *, by: str = "researcher") -> dict:
     return {"id": snap["id"], "case": name}
 
 
+DELETED_NOTE = "deleted; restore it on the Runs page"
+PURGED_LABEL = "run no longer saved"
+
+
+def run_label(name: str | None, deleted: bool = False, *, chosen: bool = True) -> str:
+    """The run that chose a worklist case, for a table cell: its name; ``name (deleted; restore it
+    on the Runs page)`` when the run was deleted; ``run no longer saved`` when the run row is gone
+    (``run_id`` NULL) but the case was chosen by a run (``chosen``); "" when no run chose it."""
+    if name:
+        return f"{name} ({DELETED_NOTE})" if deleted else str(name)
+    return PURGED_LABEL if chosen else ""
+
+
+def run_phrase(name: str | None, deleted: bool = False, *, chosen: bool = True) -> str:
+    """:func:`run_label` in a sentence: ``run “X”``, ``run “X” (deleted; restore it on the Runs
+    page)``, ``run no longer saved`` or ""."""
+    if name:
+        return f"run “{name}”" + (f" ({DELETED_NOTE})" if deleted else "")
+    return PURGED_LABEL if chosen else ""
+
+
 def worklist_cases(session: Session, *, max_quotes: int = 3, index: EvidenceIndex | None = None) -> pd.DataFrame:
     """The worklist in its order, with names, run name, evidence counts and quotes.
 
@@ -265,13 +286,16 @@ def worklist_cases(session: Session, *, max_quotes: int = 3, index: EvidenceInde
     pandas.DataFrame
         :data:`WORKLIST_COLUMNS`: ``case`` (and its copy ``name``, read by report drafts) is the
         unit's name (广州市–佛山市), ``run`` the run's
-        name ("" once the run is gone), ``n_passages`` the coded passages linked to the unit
+        name ("" once the run is purged or when none chose the case), ``run_deleted`` whether that run
+        was deleted (restorable on the Runs page), ``run_label`` the run as users read it in a cell
+        (:func:`run_label`: ``X``, ``X (deleted; restore it on the Runs page)``, ``run no longer
+        saved`` or ""), ``n_passages`` the coded passages linked to the unit
         (city: to the city or one of its dyads), ``quotes`` up to ``max_quotes`` dicts ``quote,
         cite, code, coding_id``; ``quote_text`` the same as one text cell.
     """
     from mixed.case_views import _evidence
 
-    stmt = (select(store.WorklistCase, store.Run.name)
+    stmt = (select(store.WorklistCase, store.Run.name, store.Run.deleted)
             .outerjoin(store.Run, store.Run.id == store.WorklistCase.run_id)
             .order_by(store.WorklistCase.position, store.WorklistCase.id))
     rows = session.execute(stmt).all()
@@ -279,12 +303,14 @@ def worklist_cases(session: Session, *, max_quotes: int = 3, index: EvidenceInde
         return pd.DataFrame(columns=WORKLIST_COLUMNS)
     idx = index if index is not None else EvidenceIndex.from_session(session)
     records: list[dict[str, Any]] = []
-    for w, run_name in rows:
+    for w, run_name, run_gone in rows:
         n, quotes = _evidence(idx, w.level, w.unit_key, max(int(max_quotes), 0))
         records.append({
             "id": w.id, "position": w.position, "case": unit_name(w.level, w.unit_key, idx.names), "level": w.level,
             "name": unit_name(w.level, w.unit_key, idx.names),
             "unit_key": w.unit_key, "case_type": w.case_type, "run": run_name or "", "run_id": w.run_id,
+            "run_deleted": run_gone is not None,
+            "run_label": run_label(run_name, run_gone is not None, chosen=w.observed is not None or bool(w.rule)),
             "rule": w.rule, "observed": w.observed, "predicted": w.predicted, "residual": w.residual,
             "memo": w.memo or "", "n_passages": n, "no_evidence": n == 0, "quotes": quotes,
             "quote_text": quote_text(quotes), "added_by": w.added_by, "created": w.created, "updated": w.updated,

@@ -25,7 +25,7 @@ FORMATS = ("csv", "xlsx", "docx")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 #: Column headers of the CSV/XLSX export (people's words).
-HEADERS = {"position": "Order", "case": "Case", "level": "Level", "case_type": "Case type", "run": "Run",
+HEADERS = {"position": "Order", "case": "Case", "level": "Level", "case_type": "Case type", "run_label": "Run",
            "rule": "Rule", "observed": "Observed", "predicted": "Predicted", "residual": "Pearson residual",
            "memo": "Memo", "n_passages": "Coded passages", "quote_text": "Top quotes", "unit_key": "Unit id",
            "added_by": "Added by"}
@@ -118,7 +118,7 @@ def to_docx_bytes(session: Session, *, max_quotes: int = 3, title: str = "Fieldw
         _run(p, row.case_type or "—", east_asia=east_asia)
         p = doc.add_paragraph()
         _run(p, "Run: ", bold=True, east_asia=east_asia)
-        run_text = row.run or "(run deleted or none)"
+        run_text = row.run_label or "none"
         _run(p, run_text + (f" · rule: {row.rule}" if row.rule else ""), east_asia=east_asia)
         p = doc.add_paragraph()
         _run(p, "Observed / predicted: ", bold=True, east_asia=east_asia)

@@ -150,3 +150,58 @@ def test_export_refuses_unknown_format(project):
     with store.session_scope(engine) as s:
         with pytest.raises(MixedError, match="csv, xlsx, docx"):
             we.export_bytes(s, "pdf")
+
+
+def test_a_deleted_or_purged_run_is_named_so_everywhere(project):
+    """Delete the run that chose a case: the table, CLI, CSV, DOCX and report say so; restore: normal."""
+    from argparse import Namespace
+
+    from docx import Document
+    from sqlalchemy import update
+
+    from commands.cases import cmd_worklist
+    from quant import runs
+    from report.run_sections import worklist_section
+
+    engine, _ = project
+    deleted = "conn (deleted; restore it on the Runs page)"
+
+    def shown():
+        with store.session_scope(engine) as s:
+            table = wl.worklist_cases(s)
+            csv_rows = list(csv.DictReader(io.StringIO(we.export_bytes(s, ".csv").decode("utf-8-sig"))))
+            docx = "\n".join(p.text for p in Document(io.BytesIO(we.to_docx_bytes(s))).paragraphs)
+            report = worklist_section(s)
+        args = Namespace(project=engine.url.render_as_string(hide_password=False), add_run=None, add=None,
+                         threshold=2.0, memo=None, remove=None, export=None, force=False, coder="researcher",
+                         json=False)
+        return table, csv_rows, docx, report, cmd_worklist(args)
+
+    with store.session_scope(engine) as s:
+        view = case_view(s, "conn", "typical", threshold=1e6, n=None)
+        wl.add_cases(s, view[view["unit_key"] == "100|101"])
+    table, csv_rows, docx, report, cli = shown()
+    assert list(table["run_label"]) == ["conn"] and not table["run_deleted"].any()
+    assert csv_rows[0]["Run"] == "conn" and "Run: conn" in docx and report["rows"][0]["run"] == "conn"
+    assert "(run “conn”)" in cli and "deleted" not in cli
+
+    with store.session_scope(engine) as s:
+        runs.delete_run(s, "conn")
+    table, csv_rows, docx, report, cli = shown()
+    assert list(table["run"]) == ["conn"] and table["run_deleted"].tolist() == [True]
+    assert list(table["run_label"]) == [deleted]
+    assert csv_rows[0]["Run"] == deleted and f"Run: {deleted}" in docx
+    assert report["rows"][0]["run"] == deleted and deleted in report["markdown"]
+    assert "(run “conn” (deleted; restore it on the Runs page))" in cli
+
+    with store.session_scope(engine) as s:
+        runs.restore_run(s, "conn")
+    table, csv_rows, docx, report, cli = shown()
+    assert list(table["run_label"]) == ["conn"] and "(run “conn”)" in cli and "deleted" not in docx
+
+    with store.session_scope(engine) as s:  # the run row is gone for good (purged): the FK is NULL
+        s.execute(update(store.WorklistCase).values(run_id=None))
+    table, csv_rows, docx, report, cli = shown()
+    assert list(table["run_label"]) == ["run no longer saved"] and csv_rows[0]["Run"] == "run no longer saved"
+    assert "Run: run no longer saved" in docx and report["rows"][0]["run"] == "run no longer saved"
+    assert "(run no longer saved)" in cli

@@ -22,7 +22,7 @@ if cases.empty:
 
 state.simulated_banner()
 st.caption(f"{len(cases)} case(s) · {int((~cases['no_evidence']).sum())} with coded passages")
-table = cases[["position", "case", "memo", "case_type", "run", "observed", "predicted", "residual",
+table = cases[["position", "case", "memo", "case_type", "run_label", "observed", "predicted", "residual",
                "n_passages"]].copy()
 table.insert(3, "remove", False)
 config = {
@@ -30,7 +30,7 @@ config = {
                                               help="Change the numbers to reorder; cases are sorted by them."),
     "case": st.column_config.TextColumn("case"),
     "case_type": st.column_config.TextColumn("case type"),
-    "run": st.column_config.TextColumn("run"),
+    "run_label": st.column_config.TextColumn("run"),
     "observed": st.column_config.NumberColumn("observed", format="%.3g"),
     "predicted": st.column_config.NumberColumn("predicted", format="%.3g"),
     "residual": st.column_config.NumberColumn("Pearson residual", format="%.2f"),
@@ -40,7 +40,7 @@ config = {
 }
 can_edit = state.can("memo")
 edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config, key="worklist_editor",
-                        disabled=["case", "case_type", "run", "observed", "predicted", "residual", "n_passages"]
+                        disabled=["case", "case_type", "run_label", "observed", "predicted", "residual", "n_passages"]
                         + ([] if can_edit else ["position", "memo", "remove"]))
 if not can_edit:
     st.caption("Your role may read and export the worklist, not change it.")
