@@ -79,7 +79,7 @@ def joint_section(display: pd.DataFrame, *, digits: int = 3, alpha: float = 0.05
                 "term": r.term,
                 "estimate_ci": f"{fmt_num(r.estimate, digits)} [{fmt_num(r.ci_low, digits)}, "
                 f"{fmt_num(r.ci_high, digits)}]",
-                "p": "" if pd.isna(r.p) else f"{r.p:.3g}",
+                "p": "" if pd.isna(r.p) else ("<0.001" if r.p < 0.001 else f"{r.p:.3f}"),
                 "codes": "; ".join(r.codes) if len(r.codes) else "—",
                 "n_passages": int(r.n_passages),
                 "quotes": [quote_view(q) for q in r.quotes],

@@ -263,8 +263,8 @@ with themes_tab:
     if table is not None:
         a = table.attrs
         unit_word = "cities" if a["level"] == "city" else "dyads"
-        st.caption(f"Rows: codes (a subcode's passages count for its parent). Columns: the {a['n_units']} of "
-                   f"{a['n_fit_units']} {unit_word} with coded evidence, grouped by {a['rule']}. "
+        st.caption(f"Rows: codes (a subcode's passages count for its parent). Columns: the {a['n_units']:,} of "
+                   f"{a['n_fit_units']:,} {unit_word} with coded evidence, grouped by {a['rule']}. "
                    "Cells: n (%) of the group's units with the theme.")
         if table.empty:
             st.info(f"None of the {unit_word} of this model has coded evidence yet: link codings to "
