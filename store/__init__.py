@@ -17,6 +17,8 @@ from store.models import (
     Coding,
     CodingLink,
     Document,
+    DirectedDyad,
+    DirectedDyadAttribute,
     Dyad,
     DyadAttribute,
     Event,
@@ -35,7 +37,7 @@ from store.models import (
 
 __all__ = [
     "Base", "City", "CityAttribute", "Code", "CodeDimensionMap", "CodeVariableMap", "Coding", "CodingLink", "Document",
-    "Dyad", "DyadAttribute", "Event", "LoginAttempt", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo", "Run",
+    "DirectedDyad", "DirectedDyadAttribute", "Dyad", "DyadAttribute", "Event", "LoginAttempt", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo", "Run",
     "Segment", "TargetError", "TextError", "User", "WorklistCase", "connect", "database_url", "display_name", "is_empty", "is_url",
     "mask_secrets", "mask_url", "new_guid", "savepoint", "session_factory", "session_scope", "utcnow",
 ]

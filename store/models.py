@@ -614,3 +614,8 @@ class WorklistCase(Base):
 
     def __repr__(self) -> str:
         return f"<WorklistCase {self.id} {self.level}:{self.unit_key}>"
+
+
+# Directed dyads live in their own module (store.models_directed); importing it here puts their
+# tables in Base.metadata wherever store.models is imported (the app, Alembic's env).
+from store.models_directed import DirectedDyad, DirectedDyadAttribute  # noqa: E402,F401
