@@ -31,7 +31,12 @@ Each paragraph is run through a cached spaCy pipeline: ``spacy.blank("zh")`` wit
 jieba segmenter plus a ``sentencizer`` whose punctuation is Chinese (。！？；…, full-width
 and half-width forms, and ``! ? ;``), or ``spacy.blank("en")`` plus the default
 sentencizer. Closing quotes and brackets after the mark stay in the sentence (spaCy's
-sentencizer keeps following punctuation tokens). The ASCII full stop is *not* a sentence
+sentencizer keeps following punctuation tokens). Opening quotes and brackets (“ ‘ 「 『 《 〈 （ ( ［ [ 【 〔,
+and an ASCII ``"`` that the sentence leaves unbalanced) that the sentencizer leaves at the end of a
+sentence are moved to the start of the sentence they open (``…推进。`` ‖ ``“放管服”改革…``, not
+``…推进。“`` ‖ ``放管服”改革…``). List items ending in ``；`` are sentences of their own by default;
+``semicolons="join"`` keeps them in the sentence that follows (the project setting
+``SEGMENTATION_KEY``). The ASCII full stop is *not* a sentence
 end in Chinese text (it occurs in numbers, abbreviations and English names). Sentences
 never cross paragraph boundaries.
 
@@ -90,6 +95,15 @@ _PAGE_MARKER = re.compile(
 Span = tuple[int, int]
 
 _SENTENCE_MARKS = {"zh": frozenset(ZH_PUNCT_CHARS), "en": frozenset(".!?")}
+
+#: Opening quotes and brackets: they belong to the sentence they open.
+_OPENERS = frozenset("“‘「『《〈（(［[【〔｛{")
+
+#: How list items ending in ；/; are segmented: each a sentence ("split"), or joined with what follows.
+SEMICOLON_MODES = ("split", "join")
+
+#: The project setting (``store.ProjectInfo`` key) holding ``{"semicolons": "split" | "join"}``.
+SEGMENTATION_KEY = "segmentation"
 
 
 @dataclass(frozen=True)
@@ -188,9 +202,16 @@ def _continues(line: str, following: str, width: float) -> bool:
     return len(line) >= WRAP_SHARE * width and not _ENDS_SENTENCE.search(line)
 
 
+def _check_semicolons(semicolons: str) -> str:
+    if semicolons not in SEMICOLON_MODES:
+        raise CorpusError(f"Semicolon handling {semicolons!r} must be 'split' (each list item a sentence) or 'join'.")
+    return semicolons
+
+
 @lru_cache(maxsize=None)
-def _nlp(language: str):
-    """A blank spaCy pipeline with a sentencizer for ``language`` (cached per process)."""
+def _nlp(language: str, semicolons: str = "split"):
+    """A blank spaCy pipeline with a sentencizer for ``language`` (cached per process and
+    semicolon mode: in "join" mode ；and ; do not end a sentence)."""
     import spacy
 
     if language == "zh":
@@ -198,10 +219,11 @@ def _nlp(language: str):
 
         jieba.setLogLevel(logging.WARNING)
         nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-        nlp.add_pipe("sentencizer", config={"punct_chars": ZH_PUNCT_CHARS})
+        marks = ZH_PUNCT_CHARS if semicolons == "split" else [c for c in ZH_PUNCT_CHARS if c not in "；;"]
+        nlp.add_pipe("sentencizer", config={"punct_chars": marks})
     elif language == "en":
         nlp = spacy.blank("en")
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("sentencizer")  # the English default has no ';' among its marks
     else:
         raise CorpusError(f"Language {language!r} is not supported for segmentation (use 'zh' or 'en').")
     nlp.max_length = 10**9
@@ -266,10 +288,54 @@ def pieces(text: str, start: int, end: int, language: str, size: int = MAX_PIECE
     return out
 
 
-def sentences(text: str, language: str, paragraph_spans: list[Span]) -> list[Span]:
+def _trailing_openers(text: str, a: int, b: int) -> int:
+    """How many code points at the end of the sentence ``[a, b)`` open the next one: a run of
+    opening quotes/brackets (and white space between them) after the last other character; an
+    ASCII ``"`` counts when the sentence holds an odd number of them (it is unbalanced)."""
+    k = b
+    while k > a:
+        ch = text[k - 1]
+        if ch in _OPENERS or (ch == '"' and text.count('"', a, k) % 2 == 1):
+            k -= 1
+        elif ch.isspace() and k < b:
+            k -= 1
+        else:
+            break
+    while k < b and text[k].isspace():
+        k += 1
+    return b - k
+
+
+def _give_openers(text: str, spans: list[Span]) -> list[Span]:
+    """Move each sentence's trailing opening quotes/brackets to the start of the sentence after it
+    (spans of one paragraph, in order). A sentence made only of openers joins the next one."""
+    out: list[Span] = []
+    i = 0
+    while i < len(spans):
+        a, b = spans[i]
+        if i + 1 < len(spans):
+            n = _trailing_openers(text, a, b)
+            if n:
+                c, d = spans[i + 1]
+                cut = b - n
+                while cut > a and text[cut - 1].isspace():
+                    cut -= 1
+                spans[i + 1] = (b - n, d)
+                if cut > a:
+                    out.append((a, cut))
+                else:
+                    spans[i + 1] = (a, d)
+                i += 1
+                continue
+        out.append((a, b))
+        i += 1
+    return out
+
+
+def sentences(text: str, language: str, paragraph_spans: list[Span], semicolons: str = "split") -> list[Span]:
     """Sentence spans inside each paragraph span (see ``segment``); paragraphs longer than
     ``MAX_PIECE`` go to spaCy in pieces (``pieces``)."""
-    nlp = _nlp(language)
+    nlp = _nlp(language, _check_semicolons(semicolons))
     out: list[Span] = []
     chunks = [piece for a, b in paragraph_spans for piece in pieces(text, a, b, language)]
     # English: spaCy's affix rules are quadratic in a run of brackets/quotes; ``tame`` breaks
@@ -277,14 +343,16 @@ def sentences(text: str, language: str, paragraph_spans: list[Span]) -> list[Spa
     prepare = tame if language == "en" else (lambda piece: piece)
     texts = (prepare(text[a:b]) for a, b in chunks)
     for (p_start, p_end), doc in zip(chunks, nlp.pipe(texts, batch_size=256)):
+        found: list[Span] = []
         for sent in doc.sents:
             span = _strip_span(text[p_start:p_end], sent.start_char, sent.end_char)
             if span:
-                out.append((p_start + span[0], p_start + span[1]))
+                found.append((p_start + span[0], p_start + span[1]))
+        out.extend(_give_openers(text, found))
     return out
 
 
-def segment(text: str, language: str) -> Segmentation:
+def segment(text: str, language: str, semicolons: str = "split") -> Segmentation:
     """Paragraphs and sentences of a canonical text.
 
     Parameters
@@ -293,6 +361,8 @@ def segment(text: str, language: str) -> Segmentation:
         Canonical text (NFC, ``\\n`` line breaks).
     language : {"zh", "en"}
         Selects the sentence pipeline.
+    semicolons : {"split", "join"}
+        List items ending in ；/; as sentences of their own (default) or joined with what follows.
 
     Returns
     -------
@@ -302,8 +372,8 @@ def segment(text: str, language: str) -> Segmentation:
     Raises
     ------
     CorpusError
-        ``language`` is not ``"zh"`` or ``"en"``.
+        ``language`` is not ``"zh"`` or ``"en"``, or ``semicolons`` is not a mode.
     """
-    _nlp(language)  # refuse an unsupported language before any work
+    _nlp(language, _check_semicolons(semicolons))  # refuse an unsupported language before any work
     paras = paragraphs(text)
-    return Segmentation(paragraphs=paras, sentences=sentences(text, language, paras))
+    return Segmentation(paragraphs=paras, sentences=sentences(text, language, paras, semicolons))
