@@ -24,10 +24,39 @@ __all__ = [
     "check_covariates",
     "check_zero_levels",
     "column_ranges",
+    "few_events_warning",
     "MIN_EVENTS",
 ]
 
+#: Default least number of events (rows of the rarer class of a binary outcome). A user may
+#: lower it (``min_events``); below it the fit carries ``few_events_warning``'s sentence.
 MIN_EVENTS = 10
+
+
+def few_events_warning(y: np.ndarray, outcome: str, floor: int = MIN_EVENTS) -> list[str]:
+    """A warning sentence when a binary outcome has fewer than ``floor`` events (else []).
+
+    Parameters
+    ----------
+    y : ndarray of {0, 1}, (n,)
+    outcome : str
+        Its name, for the sentence.
+    floor : int
+        The default floor (10 events; Peduzzi et al. 1996 use 10 events per variable).
+
+    Returns
+    -------
+    list of str
+        E.g. ``["only 6 events: the estimates are unstable; consider --model firth."]``.
+    """
+    y = np.asarray(y, float)
+    ones = int((y == 1).sum())
+    events = min(ones, len(y) - ones)
+    if events >= floor:
+        return []
+    what = "events" if ones <= len(y) - ones else "non-events"
+    return [f"only {events} {what} of {outcome!r}: the estimates are unstable; consider --model firth "
+            "(Firth's penalised logit)."]
 
 
 def _fmt(v: float) -> str:
@@ -44,7 +73,7 @@ def check_binary_outcome(y: np.ndarray, outcome: str, min_events: int = MIN_EVEN
     outcome : str
         Its name, for the message.
     min_events : int
-        Least number of rows in the rarer class (default 10).
+        Least number of rows in the rarer class (default 10; a user may lower it, at least 1).
 
     Raises
     ------
@@ -68,7 +97,8 @@ def check_binary_outcome(y: np.ndarray, outcome: str, min_events: int = MIN_EVEN
         rare = "ones" if ones < zeros else "zeros"
         raise ModelError(
             f"outcome {outcome!r} has only {min(ones, zeros)} {rare} among {len(y)} rows; "
-            f"at least {min_events} events are needed for a stable fit."
+            f"at least {min_events} events are needed for a stable fit (lower the floor with "
+            "--min-events, or use --model firth)."
         )
 
 

@@ -10,7 +10,12 @@ binomial    m·p                 m·p(1 − p)      (m trials: possible partners
 poisson     μ                   μ
 nb, nb_pos  μ                   μ + αμ²         (NB2, Cameron & Trivedi 2013, eq. 3.11)
 ztnb        μ/(1 − P₀)          see ``ztnb_moments``
+cloglog     p = 1 − exp(−e^η)   p(1 − p)
+gaussian    xβ                  σ̂², σ̂² = RSS/(n − k)   (residual e/σ̂)
 ==========  ==================  ===============================================
+
+Poisson (PPML, Santos Silva & Tenreyro 2006) uses the Poisson moments even when y is not an
+integer: the residual is then a scaled deviation, not a count residual.
 
 References
 ----------
@@ -33,6 +38,7 @@ __all__ = [
     "pearson_poisson",
     "pearson_nb2",
     "pearson_ztnb",
+    "pearson_gaussian",
 ]
 
 
@@ -197,3 +203,25 @@ def pearson_ztnb(y, mu, alpha) -> tuple[np.ndarray, np.ndarray]:
     _check_len(y, mu)
     mean, var = ztnb_moments(mu, alpha)
     return (y - mean) / np.sqrt(var), mean
+
+
+def pearson_gaussian(y, fitted, sigma) -> np.ndarray:
+    """Pearson residuals of a linear (Gaussian) model: (y − ŷ)/σ̂.
+
+    Parameters
+    ----------
+    y, fitted : array_like, (n,)
+    sigma : float
+        The residual scale σ̂ = √(RSS/(n − k)), > 0 (MMRcaseselection's ``residstd`` scale,
+        quant.md §4.2).
+
+    Raises
+    ------
+    QuantError
+        If σ̂ is not positive (a perfect fit).
+    """
+    y, fitted = np.asarray(y, float), np.asarray(fitted, float)
+    _check_len(y, fitted)
+    if not sigma > 0:
+        raise QuantError(f"the residual scale must be positive, got {sigma}; the model fits exactly.")
+    return (y - fitted) / float(sigma)

@@ -21,9 +21,10 @@ from quant.errors import QuantError
 __all__ = ["FitResult", "DIMENSIONS", "MODELS", "P_DISTS", "SE_TYPES"]
 
 DIMENSIONS = ("breadth", "connection", "degree")
-MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle")
+MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle", "cloglog", "firth",
+          "gaussian")
 P_DISTS = ("normal", "t")
-SE_TYPES = ("model", "hc0", "dyadic")
+SE_TYPES = ("model", "hc0", "hc1", "hc2", "hc3", "dyadic")
 
 
 def _json_float(x: Any) -> float | None:

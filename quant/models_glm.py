@@ -1,0 +1,393 @@
+"""Generalised linear models on any unit (cities or dyads): cloglog, Poisson (PPML), NB2 on all
+units, Gaussian (OLS), logit/probit on city outcomes and Firth's penalised logit, with
+model-based, HC0 (HC1–HC3 for OLS) and, on dyads, dyadic-robust standard errors (quant.md §1).
+
+==========  =================  ===========================================  ==================
+family      outcome            fitted by                                    Pearson residual
+==========  =================  ===========================================  ==================
+logit       0/1                statsmodels ``Logit`` (dyads: fit_connection) (y − p)/√(p(1 − p))
+probit      0/1                statsmodels ``Probit``                        (y − p)/√(p(1 − p))
+cloglog     0/1                ``GLM(Binomial(link=CLogLog))``, IRLS         (y − p)/√(p(1 − p))
+firth       0/1                ``quant.firth.fit_firth_logit``               (y − p)/√(p(1 − p))
+poisson     any y ≥ 0          ``GLM(Poisson)``, IRLS (PPML: Santos Silva    (y − μ)/√μ
+                                & Tenreyro 2006; y need not be integer)
+nb          count              ``NegativeBinomialP(p=2)``, Newton             (y − μ)/√(μ + αμ²)
+gaussian    any number         least squares (OLS)                           e/σ̂, σ̂² = RSS/(n − k)
+==========  =================  ===========================================  ==================
+
+Covariances follow quant.md §1: V = H⁻¹ B H⁻¹ with per-row scores s_d and Hessian H. For OLS
+the scores are x_d·e_d and the bread (X'X)⁻¹ (H = −X'X, the sign cancels); the model-based
+covariance is σ̂²(X'X)⁻¹ and HC1 = n/(n − k)·HC0, HC2 and HC3 divide e_d² by (1 − h_d) and
+(1 − h_d)² (MacKinnon & White 1985). HC1–HC3 are refused for the ML families (statsmodels
+returns HC0 under those labels; quant.md pitfall 4).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import NegativeBinomialP
+
+from quant import diagnostics as dg
+from quant._blas import single_blas_thread
+from quant.design import build_design
+from quant.dyadic import hc0_vcov
+from quant.errors import ModelError, QuantError
+from quant.models_common import (ALPHA_FLOOR, SE_LABELS, Attempt, check_se, covariances,
+                                 information_criteria, run_fit)
+from quant.residuals import pearson_binary, pearson_gaussian, pearson_nb2, pearson_poisson
+from quant.results import FitResult
+
+__all__ = ["fit_glm", "FAMILIES", "UNITS", "OLS_SE"]
+
+FAMILIES = ("logit", "probit", "cloglog", "firth", "poisson", "nb", "gaussian")
+UNITS = ("city", "dyad")
+#: SE types of the Gaussian (OLS) model; ML families have model, hc0 (and dyadic on dyads).
+OLS_SE = ("model", "hc0", "hc1", "hc2", "hc3", "dyadic")
+_BINARY = ("logit", "probit", "cloglog", "firth")
+_DEFAULT_DIMENSION = {"city": "breadth", "dyad": "connection"}
+_RESIDUAL = {
+    "logit": "Pearson (y - p)/sqrt(p(1 - p))",
+    "probit": "Pearson (y - p)/sqrt(p(1 - p))",
+    "cloglog": "Pearson (y - p)/sqrt(p(1 - p)), p = 1 - exp(-exp(xb))",
+    "firth": "Pearson (y - p)/sqrt(p(1 - p)), p from the penalised fit",
+    "poisson": "Pearson (y - mu)/sqrt(mu)",
+    "nb": "Pearson (y - mu)/sqrt(mu + alpha mu^2)",
+    "gaussian": "Pearson e/sigma, sigma^2 = RSS/(n - k)",
+}
+
+
+def _check_se(se, family: str, unit: str) -> tuple[str, ...]:
+    se = (se,) if isinstance(se, str) else tuple(se)
+    if unit == "city" and any(str(s).lower() == "dyadic" for s in se):
+        raise QuantError(
+            "dyadic-robust standard errors are for dyads (rows that share a city); a city-level "
+            "model has no pairs, so use 'model' or 'hc0'."
+        )
+    if family == "gaussian":
+        allowed = OLS_SE if unit == "dyad" else OLS_SE[:-1]
+        out = []
+        for s in se:
+            key = str(s).lower()
+            if key not in allowed:
+                raise QuantError(f"standard-error type {s!r} is not available for a linear model; "
+                                 f"choose from {', '.join(allowed)}.")
+            if key not in out:
+                out.append(key)
+        if not out:
+            raise QuantError("at least one standard-error type is needed.")
+        return tuple(out)
+    return check_se(se, ("model", "hc0", "dyadic") if unit == "dyad" else ("model", "hc0"), unit)
+
+
+def _offset(data: pd.DataFrame, rows: np.ndarray, offset: str | None, exposure: str | None):
+    """The offset vector (n,) on the log scale and a sentence saying where it came from."""
+    if offset and exposure:
+        raise QuantError("give an offset column or an exposure column, not both.")
+    col = offset or exposure
+    if not col:
+        return None, None
+    if col not in data.columns:
+        raise QuantError(f"the {'offset' if offset else 'exposure'} column {col!r} is not in the table.")
+    v = pd.to_numeric(data[col], errors="coerce").to_numpy(float)[rows]
+    if not np.all(np.isfinite(v)):
+        raise ModelError(f"the {'offset' if offset else 'exposure'} column {col!r} has "
+                         f"{int((~np.isfinite(v)).sum())} missing or infinite value(s) among the rows used.")
+    if offset:
+        return v, f"offset {col} (already on the log scale)"
+    if (v <= 0).any():
+        raise ModelError(f"the exposure column {col!r} must be positive; {int((v <= 0).sum())} row(s) are not.")
+    return np.log(v), f"exposure {col} (log(exposure) as offset)"
+
+
+def _check_outcome(y: np.ndarray, outcome: str, family: str, min_events: int) -> None:
+    if family in _BINARY:
+        dg.check_binary_outcome(y, outcome, min_events)
+    elif family == "nb":
+        dg.check_count_outcome(y, outcome, min_events)
+    elif family == "poisson":
+        if (y < 0).any():
+            raise ModelError(f"outcome {outcome!r} has {int((y < 0).sum())} negative value(s); "
+                             "Poisson (PPML) needs y ≥ 0 (fractions are fine).")
+        if np.all(y == y[0]):
+            raise ModelError(f"outcome {outcome!r} is constant; a Poisson model cannot be fitted.")
+    elif np.all(y == y[0]):
+        raise ModelError(f"outcome {outcome!r} is constant; a linear model cannot be fitted.")
+    if family not in _BINARY and len(y) < min_events:
+        raise ModelError(f"only {len(y)} rows are available for outcome {outcome!r}; at least "
+                         f"{min_events} are needed for a stable fit.")
+
+
+def _fit_ml(family, y, X, names, off, outcome):
+    """Fit one ML family; returns params, llf, fitted, pearson, S, H, param names, engine, notes."""
+    from quant.separation import check_separation
+
+    notes: list[str] = []
+    if family in ("logit", "probit"):
+        check_separation(X, y, names, outcome)
+        m = (sm.Logit if family == "logit" else sm.Probit)(y, X, offset=off)
+        res, opt, notes = run_fit(m, [Attempt("newton", "newton", None, {"maxiter": 100}),
+                                      Attempt("bfgs", "bfgs", None, {"maxiter": 2000})], family)
+        params = np.asarray(res.params, float)
+        fitted = np.asarray(m.predict(params, offset=off) if off is not None else m.predict(params))
+        with dg.captured_warnings():
+            S, H = m.score_obs(params), m.hessian(params)
+        return (params, float(res.llf), fitted, pearson_binary(y, fitted), S, H, names,
+                f"statsmodels {type(m).__name__}", opt, notes)
+    if family == "nb":
+        m = NegativeBinomialP(y, X, p=2, offset=off)
+
+        def alpha_ok(res):
+            a = float(np.asarray(res.params)[-1])
+            return None if a > ALPHA_FLOOR else f"ended at alpha = {a:.3g}, at its bound 0 (no overdispersion)"
+
+        res, opt, notes = run_fit(
+            m, [Attempt("newton", "newton", None, {"maxiter": 200}),
+                Attempt("bfgs", "bfgs", None, {"maxiter": 2000}),
+                Attempt("nelder-mead", "nm", None, {"maxiter": 20000})],
+            "NB2 model", check=alpha_ok,
+            hint="If the outcome is not overdispersed, alpha sits at its bound 0: fit model 'poisson'.")
+        params = np.asarray(res.params, float)
+        eta = X @ params[:-1] + (0.0 if off is None else off)
+        mu = np.exp(eta)
+        with dg.captured_warnings():
+            S, H = m.score_obs(params), m.hessian(params)
+        return (params, float(res.llf), mu, pearson_nb2(y, mu, float(params[-1])), S, H,
+                names + ["alpha"], "statsmodels NegativeBinomialP (p = 2)", opt, notes)
+    if family == "cloglog":
+        check_separation(X, y, names, outcome)
+        fam = sm.families.Binomial(link=sm.families.links.CLogLog())
+    else:  # poisson (PPML)
+        fam = sm.families.Poisson()
+    m = sm.GLM(y, X, family=fam, offset=off)
+    with dg.captured_warnings() as records:
+        try:
+            res = m.fit(maxiter=300, tol=1e-13)
+            llf = float(res.llf)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError) as exc:
+            raise ModelError(f"the {family} GLM failed to fit ({str(exc)[:120]}).") from None
+    params = np.asarray(res.params, float)
+    if not res.converged or not np.all(np.isfinite(params)) or not np.isfinite(llf):
+        raise ModelError(f"the {family} GLM did not converge in 300 IRLS iterations; look for a covariate "
+                         "that predicts the outcome perfectly, or rescale covariates.")
+    if any(issubclass(r.category, RuntimeWarning) for r in records):
+        notes.append("numerical warnings occurred while fitting and were checked: the estimate is finite.")
+    fitted = np.asarray(res.fittedvalues, float)
+    with dg.captured_warnings():
+        S, H = m.score_obs(params, scale=1.0), m.hessian(params, scale=1.0)
+    pearson = pearson_binary(y, fitted) if family == "cloglog" else pearson_poisson(y, fitted)
+    return params, llf, fitted, pearson, S, H, names, f"statsmodels GLM ({type(fam).__name__}, {family})", "IRLS", notes
+
+
+def _ols(y, X, se):
+    """OLS estimate and its covariances (model, HC0–HC3); dyadic goes through ``covariances``."""
+    XtX = X.T @ X
+    try:
+        bread = np.linalg.inv(XtX)
+    except np.linalg.LinAlgError:
+        raise ModelError("X'X is singular; covariates may be collinear.") from None
+    beta = np.linalg.solve(XtX, X.T @ y)
+    e = y - X @ beta
+    n, k = X.shape
+    if n <= k:
+        raise ModelError(f"the linear model has {k} parameters but only {n} rows.")
+    sigma2 = float(e @ e) / (n - k)
+    cov, labels = {}, {}
+    if "model" in se:
+        cov["model"], labels["model"] = sigma2 * bread, "model-based sigma^2 (X'X)^-1, sigma^2 = RSS/(n - k)"
+    if any(s in se for s in ("hc2", "hc3")):
+        h = np.einsum("ij,jk,ik->i", X, bread, X)  # leverages h_d = x_d'(X'X)^-1 x_d
+    for key in ("hc0", "hc1", "hc2", "hc3"):
+        if key not in se:
+            continue
+        w = e if key in ("hc0", "hc1") else e / np.sqrt(1.0 - h) if key == "hc2" else e / (1.0 - h)
+        V = hc0_vcov(X * w[:, None], bread)
+        if key == "hc1":
+            V = V * n / (n - k)
+        cov[key] = V
+        labels[key] = {"hc0": SE_LABELS["hc0"],
+                       "hc1": "HC1 sandwich: HC0 x n/(n - k) (MacKinnon & White 1985)",
+                       "hc2": "HC2 sandwich: e^2/(1 - h) (MacKinnon & White 1985)",
+                       "hc3": "HC3 sandwich: e^2/(1 - h)^2 (MacKinnon & White 1985)"}[key]
+    return beta, e, sigma2, XtX, cov, labels
+
+
+@single_blas_thread
+def fit_glm(
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    family: str,
+    unit: str,
+    offset: str | None = None,
+    exposure: str | None = None,
+    se: Sequence[str] | None = None,
+    a: str = "city_a",
+    b: str = "city_b",
+    id_col: str = "code",
+    group: str | None = None,
+    n_nodes: int | None = None,
+    small_sample: str = "none",
+    psd: str = "none",
+    conservative: bool = False,
+    min_events: int = dg.MIN_EVENTS,
+    dimension: str | None = None,
+) -> FitResult:
+    """Fit one GLM family on cities or dyads.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        City table (one row per city, id column ``id_col``) or dyad table (node id columns
+        ``a``, ``b``; several rows per pair with ``group``).
+    formula : str
+        Patsy formula ``y ~ x1 + x2``.
+    family : {"logit", "probit", "cloglog", "firth", "poisson", "nb", "gaussian"}
+        See the module table. "nb" is NB2 on every row, zeros included, alpha estimated.
+    unit : {"city", "dyad"}
+    offset, exposure : str, optional
+        Poisson/NB/binary families: a column already on the log (linear-predictor) scale, or a
+        positive column whose log is used; ``meta["offset"]`` says which.
+    se : sequence of str, optional
+        "model", "hc0", "dyadic" (dyads only); Gaussian also "hc1", "hc2", "hc3". Default: model,
+        hc0 and (dyads) dyadic.
+    a, b, id_col, group, n_nodes, small_sample, psd, conservative
+        Dyadic covariance options (``quant.dyadic.dyadic_vcov``).
+    min_events : int
+        Least number of rows of the rarer class (binary) or of rows (others); default 10.
+    dimension : str, optional
+        ``FitResult.dimension``; default breadth (cities) or connection (dyads).
+
+    Returns
+    -------
+    FitResult
+        ``model`` = ``family``; ``units`` as in ``quant.models_dyad`` (dyads) or
+        ``quant.models_breadth`` (cities); ``meta["offset"]``, ``meta["residual"]``; Firth adds
+        ``meta["profile_ci"]`` ({term: [low, high]}).
+
+    Raises
+    ------
+    QuantError
+        Unknown family/unit, bad SE types (dyadic on cities; HC1–HC3 for ML families), unknown
+        columns, a city in two rows (city unit).
+    ModelError
+        An outcome the family cannot take, too few events, collinear or constant covariates,
+        separation, non-convergence, a bad offset/exposure.
+    """
+    from quant.models_dyad import _Nodes, _common_checks, _finish
+
+    if family not in FAMILIES:
+        raise QuantError(f"model {family!r} is not one of {', '.join(FAMILIES)}.")
+    if unit not in UNITS:
+        raise QuantError(f"unit {unit!r} is not one of city, dyad.")
+    if offset or exposure:
+        if family == "gaussian":
+            raise QuantError("an offset or exposure belongs to log-link models (poisson, nb), not gaussian.")
+    if se is None:
+        se = ("model", "hc0", "dyadic") if unit == "dyad" else ("model", "hc0")
+    se = _check_se(se, family, unit)
+    dimension = dimension or _DEFAULT_DIMENSION[unit]
+    if unit == "dyad":
+        ids = _common_checks(data, a, b, group)
+    else:
+        if not isinstance(data, pd.DataFrame):
+            raise QuantError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+        if id_col not in data.columns:
+            raise QuantError(f"column {id_col!r} is not in the city table.")
+        ids = (id_col,)
+    design = build_design(data, formula, id_cols=ids)
+    y, X, names = design.y, design.X, design.names
+    _check_outcome(y, design.outcome, family, min_events)
+    dg.check_covariates(X, names)
+    if family in ("poisson", "nb"):
+        dg.check_zero_levels(X, y, names, design.outcome)
+    off, off_note = _offset(data, design.rows, offset, exposure)
+    warnings = list(design.warnings)
+    meta: dict = {"residual": _RESIDUAL[family], "offset": off_note, "unit": unit}
+    ml_se = tuple(s for s in se if s in ("model", "hc0", "dyadic"))
+    extra_cov, extra_labels = {}, {}
+    if family == "gaussian":
+        params, e, sigma2, XtX, extra_cov, extra_labels = _ols(y, X, se)
+        fitted = y - e
+        n, k = X.shape
+        llf = -0.5 * n * (np.log(2.0 * np.pi * float(e @ e) / n) + 1.0)
+        S, H, pnames = X * e[:, None], -XtX, names
+        pearson = pearson_gaussian(y, fitted, np.sqrt(sigma2))
+        meta.update(engine="least squares (numpy)", optimizer="closed form", sigma=float(np.sqrt(sigma2)))
+        ml_se = tuple(s for s in se if s == "dyadic")
+    elif family == "firth":
+        params, llf, fitted, pearson, S, H, pnames, prof = _fit_firth(y, X, names, off)
+        meta.update(engine="Firth penalised logit (quant.firth)", optimizer="modified Newton",
+                    profile_ci=prof, llf_note="penalised log-likelihood")
+    else:
+        params, llf, fitted, pearson, S, H, pnames, eng, opt, notes = _fit_ml(
+            family, y, X, names, off, design.outcome)
+        warnings += notes
+        meta.update(engine=eng, optimizer=opt)
+    if family in _BINARY:
+        warnings += dg.few_events_warning(y, design.outcome)
+    if unit == "dyad":
+        nodes = _Nodes(data, a, b, design.rows)
+        group_vals = data[group].to_numpy()[design.rows] if group else None
+        result = _finish(
+            dimension=dimension, model=family, formula=formula, design=design.without_matrix(), nodes=nodes,
+            params=params, names=pnames, S=S, H=H, llf=llf, fitted=fitted, pearson=pearson,
+            se=ml_se or ("hc0",), group_vals=group_vals, n_nodes=n_nodes, small_sample=small_sample,
+            psd=psd, conservative=conservative, converged=True, warnings=warnings, meta=meta)
+    else:
+        city = data[id_col].to_numpy()[design.rows]
+        dup = pd.Series(city).duplicated()
+        if dup.any():
+            raise QuantError(f"city {city[int(np.flatnonzero(dup)[0])]!r} appears in more than one row; a "
+                             "city-level model needs one row per city.")
+        cov = covariances(S, H, pnames, ml_se or ("hc0",))
+        warnings += cov.warnings
+        aic, bic = information_criteria(llf, len(params), len(y))
+        meta.update(outcome=design.outcome, n_input=design.n_input, se_requested=list(se))
+        units = pd.DataFrame({"city": city, "y": y, "fitted": fitted, "pearson": pearson},
+                             index=pd.Index(design.rows, name="row"))
+        result = FitResult(
+            dimension=dimension, model=family, formula=formula, params=pd.Series(params, index=pnames),
+            se=cov.se, cov=cov.cov, se_type=se[0], se_labels=cov.labels, n=len(y), n_nodes=len(y),
+            llf=llf, aic=aic, bic=bic, converged=True, warnings=warnings, units=units, meta=meta)
+    return _with_extra_cov(result, extra_cov, extra_labels, list(se))
+
+
+def _with_extra_cov(result: FitResult, cov: dict, labels: dict, se: list[str]) -> FitResult:
+    """Put the OLS covariances (and only the requested types) into the result."""
+    import dataclasses
+
+    covs = {k: v for k, v in {**result.cov, **cov}.items() if k in se}
+    labs = {k: v for k, v in {**result.se_labels, **labels}.items() if k in se}
+    names = list(result.params.index)
+    ses = {k: pd.Series(np.sqrt(np.where(np.diag(V) < 0, np.nan, np.diag(V))), index=names) for k, V in covs.items()}
+    ses = {k: result.se[k] if k in result.se and k not in cov else ses[k] for k in se}
+    se_type = "dyadic" if "dyadic" in ses else se[0]
+    meta = dict(result.meta)
+    meta["se_requested"] = se
+    return dataclasses.replace(result, cov={k: covs[k] for k in se}, se=ses,
+                               se_labels={k: labs[k] for k in se}, se_type=se_type, meta=meta)
+
+
+def _fit_firth(y, X, names, off):
+    """Firth's penalised logit through ``quant.firth`` (Firth 1993; Heinze & Schemper 2002)."""
+    try:
+        from quant.firth import fit_firth_logit, profile_ci
+    except ImportError:
+        raise ModelError("Firth's penalised logit is not available in this installation "
+                         "(quant.firth is missing).") from None
+    fit = fit_firth_logit(y, X, names, offset=off)
+    if not fit.converged:
+        raise ModelError(f"Firth's penalised logit did not converge in {fit.iterations} iterations.")
+    params = np.asarray(fit.params, float)
+    p = np.asarray(fit.fitted, float)
+    try:
+        prof = profile_ci(y, X, names, fit, offset=off)
+        prof_ci = {str(t): [float(r.ci_low), float(r.ci_high)] for t, r in prof.iterrows()}
+    except (ModelError, ValueError, np.linalg.LinAlgError) as exc:
+        prof_ci = {"error": str(exc)[:200]}
+    H = -np.asarray(fit.info, float)
+    S = np.asarray(fit.scores, float)
+    return params, float(fit.llf), p, pearson_binary(y, p), S, H, list(names), prof_ci
