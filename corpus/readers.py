@@ -1,7 +1,7 @@
 """Reading a file (path or uploaded bytes) into canonical text, by extension.
 
 Supported: ``.txt`` and ``.md`` (plain text; Markdown is kept as written), ``.docx``,
-``.pdf``, ``.html``/``.htm``. Files are refused when empty, over the size limit, of
+``.odt`` (OpenDocument text), ``.rtf``, ``.pdf``, ``.html``/``.htm``. Files are refused when empty, over the size limit, of
 another extension, or without any text.
 
 The size limit is ``max_bytes`` when given, else the environment variable
@@ -18,18 +18,21 @@ from typing import Callable
 from corpus.errors import CorpusError
 from corpus.read_docx import read_docx
 from corpus.read_html import read_html
+from corpus.read_odt import read_odt
 from corpus.read_pdf import read_pdf
+from corpus.read_rtf import read_rtf
 from corpus.read_txt import read_txt
 from corpus.text import RawText
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_ENV = "TANDEM_MAX_IMPORT_MB"
 
-FORMATS: dict[str, str] = {".txt": "txt", ".md": "md", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+FORMATS: dict[str, str] = {".txt": "txt", ".md": "md", ".docx": "docx", ".odt": "odt", ".rtf": "rtf", ".pdf": "pdf",
+                           ".html": "html", ".htm": "html"}
+#: Extensions the upload widgets accept (no dots).
+UPLOAD_TYPES = ["txt", "md", "docx", "odt", "rtf", "pdf", "html", "htm"]
 _ADVICE = {
     ".doc": "legacy Word .doc files are not read; save it as .docx",
-    ".rtf": "save it as .docx or .txt",
-    ".odt": "save it as .docx or .txt",
     ".wps": "save it as .docx or .txt",
 }
 
@@ -43,13 +46,13 @@ class ReadResult:
     text : str
         Canonical text (NFC, ``\\n`` line breaks, no BOM).
     encoding : str or None
-        Codec used for text formats; None for .docx and .pdf.
+        Codec used for text formats (the code page for .rtf); None for .docx, .odt and .pdf.
     source_sha256 : str
         SHA-256 (hex) of the original bytes.
     filename : str
         The file's name (no folders).
     fmt : str
-        ``"txt"``, ``"md"``, ``"docx"``, ``"pdf"`` or ``"html"``.
+        ``"txt"``, ``"md"``, ``"docx"``, ``"odt"``, ``"rtf"``, ``"pdf"`` or ``"html"``.
     warnings : list of str
         Reader warnings (see each reader).
     """
@@ -145,11 +148,13 @@ def read_bytes(
         "md": lambda: read_txt(data, filename, encoding),
         "html": lambda: read_html(data, filename, encoding),
         "docx": lambda: read_docx(data, filename),
+        "odt": lambda: read_odt(data, filename),
+        "rtf": lambda: read_rtf(data, filename),
         "pdf": lambda: read_pdf(data, filename),
     }
     raw = readers[fmt]()
     warnings = list(raw.warnings)
-    if encoding and fmt in ("docx", "pdf"):
+    if encoding and fmt in ("docx", "odt", "rtf", "pdf"):
         warnings.append(f"{filename}: the encoding {encoding!r} was ignored; .{fmt} files carry their own.")
     if not raw.text.strip():
         raise CorpusError(f"{filename}: contains no text.")
