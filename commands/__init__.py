@@ -11,7 +11,7 @@ __all__ = ["register_all"]
 
 def register_all(add) -> None:
     """Add every command group's sub-commands to the parser through ``add``."""
-    from commands import agreement, cases, drafts, exchange, mixed, runs
+    from commands import agreement, cases, drafts, exchange, exports, mixed, runs
 
-    for module in (runs, mixed, cases, drafts, agreement, exchange):
+    for module in (runs, mixed, cases, drafts, agreement, exchange, exports):
         module.register(add)
