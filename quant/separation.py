@@ -224,5 +224,6 @@ def check_separation(X: np.ndarray, y: np.ndarray, names: list[str], outcome: st
         raise ModelError(
             f"{sep.kind} separation of {outcome!r} by {', '.join(repr(v) for v in sep.variables)} "
             f"({sep.detail}); the maximum-likelihood estimate does not exist, so drop or recode "
-            "the variable or use a penalized (Firth) logit."
+            "the variable, or refit with --model firth (Firth's penalized logit), whose "
+            "estimates stay finite."
         )

@@ -222,8 +222,10 @@ def test_models_separating_dummy_is_named(flo):
     df = flo.copy()
     df["medici_tie"] = ((df["i"] == "Medici") | (df["j"] == "Medici")) & (df["tie"] == 1)
     df["medici_tie"] = df["medici_tie"].astype(int)
-    with pytest.raises(ModelError, match=r"separation of 'tie' by 'medici_tie'"):
+    with pytest.raises(ModelError, match=r"separation of 'tie' by 'medici_tie'") as err:
         fit_connection(df, "tie ~ w_sum + medici_tie", a="i", b="j")
+    # the message says what to do instead, by name and how
+    assert "refit with --model firth (Firth's penalized logit)" in str(err.value)
     # complete separation by a continuous variable
     df["score"] = df["tie"] * 10 + df["w_sum"] / 1000
     with pytest.raises(ModelError, match=r"complete separation of 'tie' by 'score'"):
