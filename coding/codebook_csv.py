@@ -133,7 +133,7 @@ def _decode(source: Any) -> tuple[str, str]:
     from corpus.errors import CorpusError
     from corpus.read_txt import decode
 
-    label = f"Codebook CSV {Path(source).name}" if isinstance(source, (str, Path)) else "The codebook CSV"
+    label = f"Codebook CSV {Path(source).name}" if isinstance(source, (str, Path)) else "Codebook CSV"
     try:
         if isinstance(source, (str, Path)):
             data = Path(source).read_bytes()
