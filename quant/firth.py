@@ -121,15 +121,24 @@ def _check_inputs(y, X, names, offset):
 
 
 class _Problem:
-    """Data and work buffers for repeated passes (the main fit and the profile refits)."""
+    """Data and work buffers for repeated passes (the main fit and the profile refits).
 
-    def __init__(self, y, X, offset, names):
+    ``p`` (n,) holds the fitted probabilities of the last ``eval``; ``hat`` (n,), when kept,
+    the hat values of the last ``hat_term``. No other n-sized state is kept.
+    """
+
+    def __init__(self, y, X, offset, names, keep_hat=False):
         self.y, self.X, self.offset, self.names = y, X, offset, list(names)
         n = X.shape[0]
         self.p = np.empty(n)
+        self.hat = np.empty(n) if keep_hat else None
 
     def eval(self, beta):
-        """Pass 1 at β: unpenalized log-likelihood, XᵀWX, Xᵀ(y − p); stores p."""
+        """Pass 1 at β: unpenalized log-likelihood, XᵀWX (k, k), Xᵀ(y − p) (k,); stores p.
+
+        One exponential per row: with e = exp(−|η|), log(1 + e^η) = max(η, 0) + log1p(e)
+        and p = 1/(1 + e) for η ≥ 0, e/(1 + e) otherwise (both stable for any η).
+        """
         X, y, off, p_all = self.X, self.y, self.offset, self.p
         k = X.shape[1]
         llf = 0.0
@@ -141,16 +150,21 @@ class _Problem:
             eta = Xb @ beta
             if off is not None:
                 eta += off[s:s + _BLOCK]
-            p = expit(eta)
+            e = np.exp(-np.abs(eta))
+            llf += float(yb @ eta - np.maximum(eta, 0.0).sum() - np.log1p(e).sum())
+            p = np.where(eta >= 0.0, 1.0, e)
+            p /= 1.0 + e
             p_all[s:s + _BLOCK] = p
-            llf += float(yb @ eta - np.logaddexp(0.0, eta).sum())
             g += Xb.T @ (yb - p)
             info += Xb.T @ (Xb * (p * (1.0 - p))[:, None])
         return llf, g, (info + info.T) / 2.0
 
-    def hat_term(self, Linv, hat_out=None):
-        """Pass 2 (after ``eval`` at the same β): Σ_i x_i h_i(½ − p_i), (k,); h into ``hat_out``."""
-        X, p_all = self.X, self.p
+    def hat_term(self, Linv):
+        """Pass 2 (after ``eval`` at the same β): Σ_i x_i h_i(½ − p_i), (k,).
+
+        h_i = w_i‖L⁻¹x_i‖² with I = LLᵀ (stored in ``hat`` when kept).
+        """
+        X, p_all, hat = self.X, self.p, self.hat
         k = X.shape[1]
         total = np.zeros(k)
         A = Linv.T  # x_iᵀ A = (L⁻¹ x_i)ᵀ
@@ -158,9 +172,10 @@ class _Problem:
             Xb = X[s:s + _BLOCK]
             p = p_all[s:s + _BLOCK]
             Z = Xb @ A
-            h = np.einsum("ij,ij->i", Z, Z) * (p * (1.0 - p))
-            if hat_out is not None:
-                hat_out[s:s + _BLOCK] = h
+            h = np.einsum("ij,ij->i", Z, Z)
+            h *= p * (1.0 - p)
+            if hat is not None:
+                hat[s:s + _BLOCK] = h
             total += Xb.T @ (h * (0.5 - p))
         return total
 
@@ -218,7 +233,6 @@ def _newton(prob: _Problem, beta, free, maxiter, tol):
         if big <= tol * (1.0 + np.max(np.abs(beta[idx]))):
             converged = True
             break
-        halved = False
         for _ in range(_MAXHALF + 1):
             trial = beta + step
             llf_t, g_t, info_t = prob.eval(trial)
@@ -230,15 +244,27 @@ def _newton(prob: _Problem, beta, free, maxiter, tol):
             if pen_t >= pen - 1e-12 * abs(pen):
                 break
             step /= 2.0
-            halved = True
         else:
-            prob.eval(beta)  # restore p at β for the caller
+            # No half-step raised ℓ*: at the optimum up to rounding when the step was tiny.
+            prob.eval(beta)
+            prob.hat_term(Linv)  # buffers back at β
+            converged = big <= 1e-6 * (1.0 + np.max(np.abs(beta[idx])))
             break
         beta, pen, g, info, L = trial, pen_t, g_t, info_t, L_t
-        if not halved and big <= tol * (1.0 + np.max(np.abs(beta[idx]))):
-            converged = True  # U* at the previous β was already this small
-            break
     return beta, pen, converged, it, info, L
+
+
+def _start(y, X, offset):
+    """Start values: zeros, except the intercept (a column of ones, when there is no offset)
+    at the intercept-only Firth estimate logit((Σy + ½)/(n + 1))."""
+    n, k = X.shape
+    beta = np.zeros(k)
+    if offset is None:
+        for j in np.flatnonzero(X[0] == 1.0):
+            if np.all(X[:, j] == 1.0):
+                beta[j] = np.log((y.sum() + 0.5) / (n - y.sum() + 0.5))
+                break
+    return beta
 
 
 @single_blas_thread
@@ -283,31 +309,30 @@ def fit_firth_logit(
 
     Notes
     -----
-    Start at β = 0. Each iteration: U*(β) = Xᵀ(y − p + h(½ − p)), Δ = I(β)⁻¹U*(β) with every
+    Start at β = 0 (the intercept at its intercept-only value). Each iteration: U*(β) = Xᵀ(y − p + h(½ − p)), Δ = I(β)⁻¹U*(β) with every
     |Δ_j| ≤ 5, halved up to 30 times while ℓ*(β + Δ) < ℓ*(β) (Heinze & Schemper 2002,
-    eq. 2–3; logistf's ``maxstep`` and ``maxhs``). A last pass gives p̂, h and the scores.
+    eq. 2–3; logistf's ``maxstep`` and ``maxhs``). Converged when the step computed at β is
+    small, so p̂ and h come from that iteration's passes (no extra pass over X).
     """
     names = [str(v) for v in names]
     y, X, offset = _check_inputs(y, X, names, offset)
     n, k = X.shape
-    prob = _Problem(y, X, offset, names)
-    beta, pen, converged, it, info, L = _newton(prob, np.zeros(k), np.ones(k, bool), maxiter, tol)
+    prob = _Problem(y, X, offset, names, keep_hat=True)
+    beta, pen, converged, it, info, L = _newton(prob, _start(y, X, offset), np.ones(k, bool),
+                                                maxiter, tol)
     if not converged:
         raise ModelError(
             f"Firth's penalized logit did not converge in {it} iterations (the penalized "
             "likelihood stopped rising before the estimate settled); check the covariates "
             "for extreme values or rescale them."
         )
-    # Final pass at β̂: p, h and the per-row modified scores.
-    prob.eval(beta)
-    Linv = _tri_inv(L)
-    hat = np.empty(n)
-    prob.hat_term(Linv, hat_out=hat)
-    p = prob.p
-    r = y - p + hat * (0.5 - p)
-    scores = X * r[:, None]
+    # The converged iteration left p and h at β̂ in the buffers: no further pass over X.
+    p, hat = prob.p, prob.hat
+    r = y - p
+    r += hat * (0.5 - p)
+    scores = np.multiply(X, r[:, None])
     return FirthFit(
-        params=beta, llf=float(pen), info=info, scores=scores, fitted=p.copy(), hat=hat,
+        params=beta, llf=float(pen), info=info, scores=scores, fitted=p, hat=hat,
         converged=True, iterations=it,
     )
 
@@ -370,9 +395,10 @@ def profile_ci(
     -----
     Each bound solves 2[ℓ*(β̂) − ℓ*_j(b)] = χ²₁(level), where ℓ*_j(b) is ℓ* maximised over the
     other coefficients with β_j = b fixed (entered as an offset; the penalty ½log|I| keeps
-    all k columns, as logistf's profile method). The root is found by Brent's method
-    (``scipy.optimize.brentq``) between β̂_j and a point found by doubling steps of the
-    model-based standard error.
+    all k columns, as logistf's profile method). Brent's method (``scipy.optimize.brentq``)
+    solves the equivalent √(2[ℓ*(β̂) − ℓ*_j(b)]) = √χ²₁(level), nearly linear in b, inside a
+    bracket that starts at the Wald bound β̂_j ± z·se_j and is extended by linear
+    extrapolation of that root. Each refit starts from the nearest solved one.
     """
     if not 0.0 < level < 1.0:
         raise QuantError(f"the confidence level must be between 0 and 1, got {level}.")
@@ -386,7 +412,7 @@ def profile_ci(
         if w not in names:
             raise QuantError(f"{w!r} is not a coefficient of this model ({', '.join(names)}).")
     prob = _Problem(y, X, offset, names)
-    crit = float(stats.chi2.ppf(level, 1))
+    z = float(np.sqrt(stats.chi2.ppf(level, 1)))
     bhat = np.asarray(fit.params, dtype=np.float64)
     se = np.sqrt(np.diag(np.linalg.inv(fit.info)))
     out = pd.DataFrame(np.nan, index=names, columns=["ci_low", "ci_high"])
@@ -395,29 +421,36 @@ def profile_ci(
             continue
         starts: list[tuple[float, np.ndarray]] = [(bhat[j], bhat)]
 
-        def f(b, j=j, starts=starts):
-            near = min(starts, key=lambda t: abs(t[0] - b))[1]
-            pen, beta = _profile(prob, j, b, near, tol)
-            starts.append((b, beta))
-            return 2.0 * (fit.llf - pen) - crit
+        seen: dict[float, float] = {}
+
+        def g(b, j=j, starts=starts, seen=seen):
+            """Signed root of the profile deviance minus its cut: √(2[ℓ̂* − ℓ*_j(b)]) − z."""
+            if b not in seen:  # brentq re-evaluates the bracket's ends
+                near = min(starts, key=lambda t: abs(t[0] - b))[1]
+                pen, beta = _profile(prob, j, b, near, tol)
+                starts.append((b, beta))
+                seen[b] = np.sqrt(max(2.0 * (fit.llf - pen), 0.0)) - z
+            return seen[b]
 
         for col, sign in (("ci_low", -1.0), ("ci_high", 1.0)):
             inner, outer = bhat[j], None
-            step = max(se[j], 1e-3)
+            dist = z * max(se[j], 1e-6)  # start at the Wald bound
             for _ in range(60):
-                b = bhat[j] + sign * step
-                if f(b) > 0:
+                b = bhat[j] + sign * dist
+                gb = g(b)
+                if gb > 0:
                     outer = b
                     break
                 inner = b
-                step *= 2.0
+                r = gb + z  # the root grows about linearly with the distance
+                dist *= 1.05 * z / r if r > 1e-8 else 4.0  # a factor ≥ 1.05 (r ≤ z here)
             if outer is None:
                 raise ModelError(
                     f"the {'lower' if sign < 0 else 'upper'} profile-likelihood bound of "
                     f"{name!r} could not be bracketed; the penalized likelihood is flat there."
                 )
             lo, hi = (outer, inner) if sign < 0 else (inner, outer)
-            out.loc[name, col] = optimize.brentq(f, lo, hi, xtol=tol, rtol=4 * np.finfo(float).eps)
+            out.loc[name, col] = optimize.brentq(g, lo, hi, xtol=tol, rtol=4 * np.finfo(float).eps)
     return out
 
 
