@@ -10,6 +10,11 @@ rewrites the formula to plain column names (``sum_log_pop``, ``absdiff_urban_sha
 any patsy/statsmodels formula interface can fit it. The formula is checked by
 ``quant.formula_guard.check_formula`` (operators allowed) before anything reads it, and the
 rewritten one is checked again (operators no longer allowed) by ``quant.design``.
+
+Directed dyads (ordered pairs sender → receiver, ``quant.directed``) use
+``prepare_directed_formula``, which adds ``sender(x)``, ``receiver(x)`` (a city attribute of
+one end) and ``reciprocal(y)`` (dyad variable y of the opposite ordering); an undirected formula
+refuses those three in one sentence.
 """
 from __future__ import annotations
 
@@ -21,13 +26,14 @@ import pandas as pd
 
 from quant.dyads import OPERATORS, collinearity_warnings, node_covariates
 from quant.errors import DyadError, QuantError, UnknownCityError
-from quant.formula_guard import FUNCTIONS, check_formula
+from quant.formula_guard import DIRECTED_OPERATORS, FUNCTIONS, check_formula
 from quant.tables import normalise_code
 
-__all__ = ["FORMULA_FUNCTIONS", "find_operator_terms", "prepare_dyad_formula", "unknown_names"]
+__all__ = ["FORMULA_FUNCTIONS", "find_operator_terms", "prepare_dyad_formula", "prepare_directed_formula",
+           "unknown_names"]
 
 _OPERATOR_CALL = re.compile(
-    r"(?<![\w.])(" + "|".join(OPERATORS) + r")\(\s*([A-Za-z_\u4e00-\u9fff][\w]*)\s*\)"
+    r"(?<![\w.])(" + "|".join((*OPERATORS, *DIRECTED_OPERATORS)) + r")\(\s*([A-Za-z_\u4e00-\u9fff][\w]*)\s*\)"
 )
 _IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_][\w]*)(?![\w])")
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -87,6 +93,58 @@ def unknown_names(formula: str, columns) -> list[str]:
     return stray
 
 
+def _refuse_unknown_attributes(terms: list[tuple[str, str]], nodes: pd.DataFrame) -> None:
+    unknown = list(dict.fromkeys(var for _, var in terms if var not in nodes.columns))
+    if unknown:
+        calls = [f"{op}({var})" for op, var in terms if var in unknown]
+        raise QuantError(
+            f"The formula uses {', '.join(calls)}, but {', '.join(map(repr, unknown))} "
+            f"{'is not a city attribute' if len(unknown) == 1 else 'are not city attributes'}."
+        )
+
+
+def _node_positions(dyads: pd.DataFrame, nodes: pd.DataFrame, id_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions in ``nodes`` of each dyad's city_a and city_b (checked: all found)."""
+    for col in ("city_a", "city_b"):
+        if col not in dyads.columns:
+            raise DyadError(f"The dyad table has no column {col!r}.")
+    if id_col not in nodes.columns:
+        raise DyadError(f"The node table has no id column {id_col!r}.")
+    ids = pd.Index([normalise_code(v) for v in nodes[id_col]])
+    if ids.has_duplicates:
+        raise DyadError(f"The node table repeats the ids {', '.join(map(str, ids[ids.duplicated()].unique()[:20]))}.")
+    # Codes of a dyad table repeat (each city in many dyads): normalise each distinct value once.
+    a_codes, a_uniq = pd.factorize(dyads["city_a"])
+    b_codes, b_uniq = pd.factorize(dyads["city_b"])
+    a_uniq = pd.Index([normalise_code(v) for v in a_uniq], dtype="object")
+    b_uniq = pd.Index([normalise_code(v) for v in b_uniq], dtype="object")
+    ia = ids.get_indexer(a_uniq)[a_codes] if len(a_codes) else np.zeros(0, dtype=np.intp)
+    ib = ids.get_indexer(b_uniq)[b_codes] if len(b_codes) else np.zeros(0, dtype=np.intp)
+    if (ia < 0).any() or (ib < 0).any():
+        missing = sorted(set(a_uniq[ids.get_indexer(a_uniq) < 0]) | set(b_uniq[ids.get_indexer(b_uniq) < 0]), key=str)
+        raise UnknownCityError(
+            f"The dyads name {len(missing)} cit{'y' if len(missing) == 1 else 'ies'} missing from the node table: "
+            f"{', '.join(map(str, missing[:20]))}."
+        )
+    return ia, ib
+
+
+def _rewrite(formula: str) -> str:
+    return _OPERATOR_CALL.sub(lambda m: f"{m.group(1)}_{m.group(2)}", formula)
+
+
+def _refuse_stray(rewritten: str, data: pd.DataFrame, nodes: pd.DataFrame, hint_ops: str) -> None:
+    stray = unknown_names(rewritten, data.columns)
+    if stray:
+        hint = [s for s in stray if s in nodes.columns]
+        raise QuantError(
+            f"The formula names {', '.join(map(repr, stray))}, which "
+            f"{'is not a dyad column' if len(stray) == 1 else 'are not dyad columns'}"
+            + (f"; {', '.join(hint)} is a city attribute: use {hint_ops}" if hint else "")
+            + "."
+        )
+
+
 def prepare_dyad_formula(
     formula: str, dyads: pd.DataFrame, nodes: pd.DataFrame, id_col: str = "code"
 ) -> tuple[str, pd.DataFrame, list[str]]:
@@ -121,8 +179,9 @@ def prepare_dyad_formula(
         The formula is outside Tandem's formula language (``quant.formula_guard``), or has
         no ``~``.
     QuantError
-        An operator names a variable that is not a node attribute, or a plain name is
-        neither a dyad column nor a known function.
+        An operator names a variable that is not a node attribute, a directed operator
+        (``sender``, ``receiver``, ``reciprocal``: an undirected pair has no sender and one value),
+        or a plain name is neither a dyad column nor a known function.
     UnknownCityError
         A dyad names a city missing from the node table (all such cities listed).
     DyadError
@@ -130,44 +189,153 @@ def prepare_dyad_formula(
     """
     formula = check_formula(formula, operators=True)
     terms = find_operator_terms(formula)
-    unknown = list(dict.fromkeys(var for _, var in terms if var not in nodes.columns))
-    if unknown:
-        calls = [f"{op}({var})" for op, var in terms if var in unknown]
+    directed = [f"{op}({var})" for op, var in terms if op in DIRECTED_OPERATORS]
+    if directed:
         raise QuantError(
-            f"The formula uses {', '.join(calls)}, but {', '.join(map(repr, unknown))} "
-            f"{'is not a city attribute' if len(unknown) == 1 else 'are not city attributes'}."
+            f"{', '.join(directed)} {'needs' if len(directed) == 1 else 'need'} directed dyads (sender → receiver, "
+            "loaded with `dyads --directed` and fitted as directed pairs); an undirected pair has no sender or "
+            "receiver and one value, so use sum(), absdiff(), min(), max(), product(), same() or both()."
         )
+    _refuse_unknown_attributes(terms, nodes)
     data = dyads.copy()
     if terms:
-        for col in ("city_a", "city_b"):
-            if col not in dyads.columns:
-                raise DyadError(f"The dyad table has no column {col!r}.")
-        if id_col not in nodes.columns:
-            raise DyadError(f"The node table has no id column {id_col!r}.")
-        ids = pd.Index([normalise_code(v) for v in nodes[id_col]])
-        if ids.has_duplicates:
-            raise DyadError(f"The node table repeats the ids {', '.join(map(str, ids[ids.duplicated()].unique()[:20]))}.")
-        a = dyads["city_a"].map(normalise_code)
-        b = dyads["city_b"].map(normalise_code)
-        ia, ib = ids.get_indexer(a), ids.get_indexer(b)
-        if (ia < 0).any() or (ib < 0).any():
-            missing = sorted(set(a[ia < 0]) | set(b[ib < 0]), key=str)
-            raise UnknownCityError(
-                f"The dyads name {len(missing)} cit{'y' if len(missing) == 1 else 'ies'} missing from the node table: "
-                f"{', '.join(map(str, missing[:20]))}."
-            )
+        ia, ib = _node_positions(dyads, nodes, id_col)
         built = node_covariates(nodes.reset_index(drop=True), ia, ib, terms)
         for name, values in built.items():
             data[name] = np.asarray(values, dtype="float64")
-    rewritten = _OPERATOR_CALL.sub(lambda m: f"{m.group(1)}_{m.group(2)}", formula)
-    stray = unknown_names(rewritten, data.columns)
-    if stray:
-        hint = [s for s in stray if s in nodes.columns]
-        raise QuantError(
-            f"The formula names {', '.join(map(repr, stray))}, which "
-            f"{'is not a dyad column' if len(stray) == 1 else 'are not dyad columns'}"
-            + (f"; {', '.join(hint)} is a city attribute: use sum(), absdiff(), min(), max(), product(), same() or both()"
-               if hint else "")
-            + "."
-        )
+    rewritten = _rewrite(formula)
+    _refuse_stray(rewritten, data, nodes, "sum(), absdiff(), min(), max(), product(), same() or both()")
     return rewritten, data, collinearity_warnings(terms)
+
+
+def _sender_receiver_warnings(terms: list[tuple[str, str]]) -> list[str]:
+    """sum(x) = sender(x) + receiver(x): the three together are exactly collinear."""
+    out = []
+    for var in dict.fromkeys(v for _, v in terms):
+        if all((op, var) in terms for op in ("sum", "sender", "receiver")):
+            out.append(f"sum({var}), sender({var}) and receiver({var}) are exactly collinear "
+                       f"(sum = sender + receiver); keep two of them.")
+    return out
+
+
+def _opposite_positions(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Position of the row (b_d, a_d) for each row d = (a_d, b_d), −1 where absent.
+
+    Raises DyadError when an ordered pair repeats (the opposite row would be ambiguous).
+    """
+    codes, _ = pd.factorize(pd.concat([a, b], ignore_index=True))
+    n = len(a)
+    ia, ib = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    m = int(codes.max()) + 1 if n else 1
+    key = pd.Index(ia * m + ib)
+    if key.has_duplicates:
+        raise DyadError("The directed dyad table repeats an ordered pair (sender, receiver); each may appear once.")
+    return key.get_indexer(ib * m + ia)
+
+
+def prepare_directed_formula(
+    formula: str, data: pd.DataFrame, cities: pd.DataFrame, id_col: str = "code"
+) -> tuple[str, pd.DataFrame, list[str]]:
+    """Build the columns of a directed dyad formula and rewrite it to column names.
+
+    Besides the symmetric operators of :func:`prepare_dyad_formula` (``sum(x)`` … ``both(x)``,
+    which mean the same on an ordered pair), a directed formula may use
+
+    * ``sender(x)``: city attribute x of the sender (``city_a``), column ``sender_x``;
+    * ``receiver(x)``: city attribute x of the receiver (``city_b``), column ``receiver_x``;
+    * ``reciprocal(y)``: dyad variable y of the opposite ordering (j, i), column
+      ``reciprocal_y``; missing (NaN) where the table has no (j, i) row or it has no value of y
+      (a fit then drops that row; the count is said in a note).
+
+    e.g. ``flow ~ sender(log_pop) + receiver(log_pop) + np.log(distance_km) + reciprocal(flow)``.
+
+    Parameters
+    ----------
+    formula : str
+        A patsy formula over directed dyad columns and the operators above.
+    data : DataFrame
+        One row per directed dyad (``quant.directed.directed_frame``): city_a = sender,
+        city_b = receiver, each ordered pair once, plus the dyad variables.
+    cities : DataFrame
+        One row per city: ``id_col`` plus the attributes the operators name
+        (``quant.data.city_frame``). sender()/receiver() copy numbers as float64 and text as
+        text (so ``C(sender(province))`` works); the symmetric operators need numbers as before.
+    id_col : str
+        The city id column (default ``code``).
+
+    Returns
+    -------
+    design_formula : str
+        The formula with each ``op(x)`` replaced by ``op_x``.
+    prepared : DataFrame
+        A copy of ``data`` (same rows and order) with the ``op_x`` columns added.
+        ``prepared.attrs["notes"]`` holds informative sentences that must not stop a fit
+        (how many rows have no reciprocal value).
+    notes : list of str
+        Collinearity sentences (as ``prepare_dyad_formula``'s warnings, plus sum(x) with both
+        sender(x) and receiver(x)): a model with such a set cannot be estimated.
+
+    Raises
+    ------
+    FormulaError
+        Outside Tandem's formula language, or no ``~``.
+    QuantError
+        sender()/receiver() or a symmetric operator names something that is not a city
+        attribute; reciprocal() names something that is not a dyad variable; a plain name is
+        neither a column nor a function.
+    UnknownCityError
+        A dyad names a city missing from ``cities``.
+    DyadError
+        city_a/city_b missing, a repeated ordered pair (with reciprocal()), or a bad ``id_col``.
+    """
+    formula = check_formula(formula, operators=True)
+    terms = find_operator_terms(formula)
+    node_terms = [t for t in terms if t[0] != "reciprocal"]
+    recip = [var for op, var in terms if op == "reciprocal"]
+    _refuse_unknown_attributes(node_terms, cities)
+    bad = [v for v in recip if v not in data.columns or v in ("city_a", "city_b", "pair", "dyad_id")]
+    if bad:
+        raise QuantError(
+            f"The formula uses {', '.join(f'reciprocal({v})' for v in bad)}, but "
+            f"{', '.join(map(repr, bad))} {'is not a directed dyad variable' if len(bad) == 1 else 'are not directed dyad variables'}"
+            " (reciprocal() takes the value of a dyad variable on the opposite ordering)."
+        )
+    out = data.copy()
+    informative: list[str] = []
+    if node_terms:
+        ia, ib = _node_positions(data, cities, id_col)
+        nodes = cities.reset_index(drop=True)
+        symmetric = [t for t in node_terms if t[0] in OPERATORS]
+        for name, values in node_covariates(nodes, ia, ib, symmetric).items():
+            out[name] = np.asarray(values, dtype="float64")
+        for op, var in node_terms:
+            if op in ("sender", "receiver"):
+                column = nodes[var]
+                values = column.to_numpy()[ia if op == "sender" else ib]
+                numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+                out[f"{op}_{var}"] = values.astype("float64") if numeric else values
+    if recip:
+        for col in ("city_a", "city_b"):
+            if col not in data.columns:
+                raise DyadError(f"The directed dyad table has no column {col!r}.")
+        pos = _opposite_positions(data["city_a"].map(normalise_code), data["city_b"].map(normalise_code))
+        found = pos >= 0
+        for var in dict.fromkeys(recip):
+            y = pd.to_numeric(data[var], errors="coerce").to_numpy(dtype="float64")
+            values = np.full(len(data), np.nan)
+            values[found] = y[pos[found]]
+            out[f"reciprocal_{var}"] = values
+            missing = int(np.isnan(values).sum())
+            if missing:
+                absent = int((~found).sum())
+                informative.append(
+                    f"reciprocal({var}) is missing for {missing:,} of {len(data):,} directed dyads "
+                    f"({absent:,} have no opposite row (j, i), {missing - absent:,} have one without a value of "
+                    f"{var}); a fit leaves those rows out."
+                )
+    rewritten = _rewrite(formula)
+    _refuse_stray(rewritten, out, cities, "sender(), receiver(), sum(), absdiff(), min(), max(), product(), same() "
+                                         "or both()")
+    out.attrs["notes"] = informative
+    notes = collinearity_warnings([t for t in terms if t[0] in OPERATORS]) + _sender_receiver_warnings(terms)
+    return rewritten, out, notes

@@ -8,7 +8,10 @@ sentence naming the offending piece. Allowed: column names (identifiers not star
 ``C(x, Treatment(…))`` (a reference level as a literal), ``Q("column name")``, the functions
 ``log, log1p, exp, sqrt, abs`` (also as ``np.log`` …), ``center, standardize, scale`` and, in
 dyad formulas before they are rewritten (``quant.formula``), the node operators ``sum(x)``,
-``absdiff(x)``, ``min(x)``, ``max(x)``, ``product(x)``, ``same(x)``, ``both(x)`` of one attribute.
+``absdiff(x)``, ``min(x)``, ``max(x)``, ``product(x)``, ``same(x)``, ``both(x)`` of one attribute,
+and the directed operators ``sender(x)``, ``receiver(x)`` (a city attribute of the sender or the
+receiver) and ``reciprocal(y)`` (dyad variable y of the opposite ordering), which only
+``quant.formula.prepare_directed_formula`` builds (an undirected formula refuses them there).
 
 How the check works, and why it is sound
 ----------------------------------------
@@ -53,7 +56,8 @@ from patsy.parse_formula import parse_formula
 from quant.dyads import OPERATORS
 from quant.errors import FormulaError
 
-__all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_DEPTH", "MAX_TERMS", "FUNCTIONS", "NP_FUNCTIONS", "check_formula"]
+__all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_DEPTH", "MAX_TERMS", "FUNCTIONS", "NP_FUNCTIONS", "DIRECTED_OPERATORS",
+           "check_formula"]
 
 #: Longest formula accepted, in code points.
 MAX_LENGTH = 2_000
@@ -72,6 +76,9 @@ MAX_EXPONENT = 100
 NP_FUNCTIONS = ("log", "log1p", "exp", "sqrt", "abs")
 #: patsy's stateful transforms (one argument).
 STATEFUL = ("center", "standardize", "scale")
+#: Operators of directed dyad formulas: a city attribute of the sender or of the receiver, and a dyad
+#: variable of the opposite ordering (j, i). Built by ``quant.formula.prepare_directed_formula``.
+DIRECTED_OPERATORS = ("sender", "receiver", "reciprocal")
 #: Every function name a formula may call (node operators apart).
 FUNCTIONS = frozenset({*NP_FUNCTIONS, *STATEFUL, "I", "C", "Q", "Treatment"})
 #: Names that are functions or modules, never columns.
@@ -103,7 +110,8 @@ _KINDS = {
 def _allowed(operators: bool) -> str:
     text = ('formulas may use column names, numbers, + - * / ** : ( ), I(), C(), Q("…") and '
             "log, log1p, exp, sqrt, abs (also as np.log …), center, standardize, scale")
-    return text + (", and sum, absdiff, min, max, product, same, both of a city attribute" if operators else "")
+    return text + (", and sum, absdiff, min, max, product, same, both of a city attribute (on directed dyads also "
+                   "sender, receiver of a city attribute and reciprocal of a dyad variable)" if operators else "")
 
 
 def _short(text: str) -> str:
@@ -318,12 +326,13 @@ class _Check:
             raise self.refuse(piece, "which calls something that is not a function name")
         if name == "C":
             return self._categorical(code, node)
-        if name in OPERATORS and isinstance(func, ast.Name):
+        if (name in OPERATORS or name in DIRECTED_OPERATORS) and isinstance(func, ast.Name):
             if not self.operators:
                 raise self.refuse(piece, "a node operator, which only a dyad formula fitted on a project can use "
                                          "(its column is built first by quant.formula.prepare_dyad_formula)")
             if node.keywords or len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
-                raise self.refuse(piece, "a node operator, which takes one city attribute name")
+                what = "one dyad variable name" if name == "reciprocal" else "one city attribute name"
+                raise self.refuse(piece, f"a node operator, which takes {what}")
             self._name(code, node.args[0], column=True)
             return []
         if name not in FUNCTIONS or name == "Treatment":
@@ -373,10 +382,11 @@ def check_formula(formula, *, outcome: str = "required", operators: bool = False
         "required": two-sided, ``y ~ terms``. "optional": also ``~ terms`` or bare ``terms``
         (the hurdle's zero part).
     operators : bool
-        Allow the node operators ``sum(x)`` … ``both(x)`` (dyad formulas before
-        ``quant.formula.prepare_dyad_formula`` rewrites them to columns). Without it they are
-        refused, so no operator call can reach patsy (where ``sum``, ``min``, ``max`` would
-        otherwise be Python's builtins).
+        Allow the node operators ``sum(x)`` … ``both(x)`` and the directed ones ``sender(x)``,
+        ``receiver(x)``, ``reciprocal(y)`` (dyad formulas before ``quant.formula`` rewrites them
+        to columns; an undirected formula refuses the directed ones there in one sentence).
+        Without it they are refused, so no operator call can reach patsy (where ``sum``,
+        ``min``, ``max`` would otherwise be Python's builtins).
     what : str
         How the message names the formula, e.g. ``"The formula of the saved specification 'x'"``.
 

@@ -1,0 +1,289 @@
+"""Loading directed dyad tables, and folding a directed variable into an undirected one.
+
+``load_directed`` writes a table with a sender and a receiver column as ``store.DirectedDyad``
+rows (each ordered pair at most once) and its numeric columns as
+``store.DirectedDyadAttribute`` rows, inside the caller's transaction and only after the whole
+table has been checked. City columns are resolved by the project's
+:class:`quant.cities.CityResolver` (names, short names, adcodes) exactly as
+``quant.loading.load_dyads`` does, once per distinct value (a 4-million-row table names a few
+thousand cities), and rows are written in chunks (bounded memory).
+
+``fold_directed`` turns a directed variable into an undirected dyad variable by a chosen
+aggregation of the two directions (domain convention: migration m_ij + m_ji, or min/max of the
+two directions; quant.md §3), written with ``quant.data.save_dyads``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+import store
+from quant import data as qdata
+from quant.directed import RESERVED, directed_attributes, directed_frame
+from quant.dyad_tables import AGGREGATES
+from quant.errors import DyadError, QuantError, UnknownCityError
+from quant.tables import normalise_code, numeric_where_possible
+
+__all__ = ["FOLDS", "DirectedLoad", "load_directed", "fold_directed"]
+
+#: Ways to fold the two directions of a pair into one undirected value (``fold_directed``).
+FOLDS = ("sum", "max", "mean", "min", "both", "either")
+_CHUNK = 50_000  # rows per INSERT batch
+_NAME_LIMIT = 100
+
+
+@dataclass
+class DirectedLoad:
+    """What ``load_directed`` wrote.
+
+    ``n``: ordered pairs written (rows after any aggregation); ``n_new``: of them new to the
+    project; ``n_pairs``: distinct unordered pairs; ``n_both``: unordered pairs present in both
+    orderings; ``variables``: numeric attributes stored; ``warnings``: sentences for the user
+    (text columns not stored, rows aggregated).
+    """
+
+    n: int
+    n_new: int
+    n_pairs: int
+    n_both: int
+    variables: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(str(r + 1) for r in rows[:20])
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{' and more' if len(rows) > 20 else ''}"
+
+
+def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the sender and receiver columns (object arrays of str), each distinct value resolved once."""
+    n = len(raw)
+    both = pd.concat([raw[a], raw[b]], ignore_index=True)
+    idx, uniq = pd.factorize(both, use_na_sentinel=True)
+    empty = np.flatnonzero(idx < 0)
+    if len(empty):
+        labels = [f"row {k % n + 1} {a if k < n else b}" for k in empty[:20]]
+        raise DyadError(f"The directed dyad table has empty city ids in {', '.join(labels)}"
+                        f"{' and more' if len(empty) > 20 else ''}.")
+    first = np.full(len(uniq), -1, dtype=np.int64)
+    first[idx[::-1]] = np.arange(len(idx))[::-1]  # first position of each distinct value
+    labels = [f"row {k % n + 1} {a if k < n else b}" for k in first]
+    if resolve:
+        codes = qdata.city_resolver(session).resolve_many(list(uniq), labels=labels)
+    else:
+        codes = [normalise_code(v) for v in uniq]
+        blank = [lab for lab, c in zip(labels, codes) if c is None]
+        if blank:
+            raise DyadError(f"The directed dyad table has empty city ids in {', '.join(blank[:20])}.")
+        known = set(session.scalars(select(store.City.code)).all())
+        unknown = [f"{lab}: {c}" for lab, c in zip(labels, codes) if c not in known]
+        if unknown:
+            raise UnknownCityError(
+                f"The directed dyad table names {len(unknown)} cit{'y' if len(unknown) == 1 else 'ies'} not in the "
+                f"project ({'; '.join(unknown[:20])}); load them into the city table first."
+            )
+    codes = np.asarray(codes, dtype=object)[idx]
+    return codes[:n], codes[n:]
+
+
+def _existing(session: Session) -> dict[tuple[str, str], int]:
+    rows = session.connection().execute(
+        select(store.DirectedDyad.sender, store.DirectedDyad.receiver, store.DirectedDyad.id)).fetchall()
+    return {(s, r): i for s, r, i in rows}
+
+
+def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolve: bool = True,
+                  aggregate: str | None = None, replace: bool = False) -> DirectedLoad:
+    """Save a directed dyad table: column ``a`` names the sender, ``b`` the receiver.
+
+    Parameters
+    ----------
+    session : Session
+        Rows are written in its transaction (nothing is written when a check fails).
+    raw : DataFrame
+        One row per ordered pair (e.g. read with ``quant.tables.read_table(as_text=True)``);
+        every other column whose cells all parse as numbers is stored as a directed dyad
+        attribute (missing cells as NULL); text columns are named in one warning sentence.
+    a, b : str
+        Sender (from) and receiver (to) columns.
+    resolve : bool
+        True: names, short names, pinyin or adcodes resolved against the project's cities;
+        False: raw codes that must be city codes of the project.
+    aggregate : {"sum", "max", "mean", "first"}, optional
+        How to combine rows naming the same ordered pair; None refuses them.
+    replace : bool
+        Overwrite stored directed attributes of the same names (all their values); without it
+        a name already stored is refused.
+
+    Returns
+    -------
+    DirectedLoad
+
+    Raises
+    ------
+    QuantError
+        A column is missing, the two columns are the same, an unknown aggregation, an attribute
+        name reserved (dyad_id, city_a, city_b, pair), too long, or already stored without
+        ``replace``.
+    DyadError
+        Empty ids, self-pairs (rows and cities named), repeated ordered pairs without
+        ``aggregate`` (pairs and rows named).
+    UnknownCityError, AmbiguousCityError
+        City values that do not resolve to one city of the project (each with its row).
+    """
+    for col in (a, b):
+        if col not in raw.columns:
+            raise QuantError(f"The directed dyad table has no column {col!r}; its columns are "
+                             f"{', '.join(map(str, raw.columns))}.")
+    if a == b:
+        raise QuantError(f"The sender and receiver columns must differ (both are {a!r}).")
+    if aggregate is not None and aggregate not in AGGREGATES:
+        raise QuantError(f"Unknown aggregation {aggregate!r} for repeated pairs; use one of {', '.join(AGGREGATES)}.")
+    if raw.empty:
+        raise QuantError("The directed dyad table has no rows.")
+    raw = raw.reset_index(drop=True)
+    sender, receiver = _resolve(session, raw, a, b, resolve)
+    selfs = np.flatnonzero(sender == receiver)
+    if len(selfs):
+        first = int(selfs[0])
+        raise DyadError(
+            f"The directed dyad table pairs a city with itself in {_rows_text(selfs.tolist())} (row {first + 1}: "
+            f"{raw[a].iloc[first]} → {raw[b].iloc[first]}); a directed dyad needs two different cities."
+        )
+    rest = numeric_where_possible(raw.drop(columns=[a, b]))
+    numeric = [c for c in rest.columns if pd.api.types.is_numeric_dtype(rest[c]) or pd.api.types.is_bool_dtype(rest[c])]
+    text = [str(c) for c in rest.columns if c not in numeric]
+    names = [str(c) for c in numeric]
+    reserved = [n for n in names if n in RESERVED]
+    if reserved:
+        raise QuantError(f"The column{'s' if len(reserved) > 1 else ''} {', '.join(map(repr, reserved))} cannot name "
+                         f"a directed dyad variable (reserved: {', '.join(RESERVED)}); rename it.")
+    too_long = [n for n in names if len(n) > _NAME_LIMIT]
+    if too_long:
+        raise QuantError(f"Attribute names longer than {_NAME_LIMIT} characters: {', '.join(too_long)}.")
+    stored = set(directed_attributes(session))
+    clash = [n for n in names if n in stored]
+    if clash and not replace:
+        raise QuantError(f"The project already has the directed variable{'s' if len(clash) > 1 else ''} "
+                         f"{', '.join(map(repr, clash))}; load with --replace to overwrite "
+                         f"{'them' if len(clash) > 1 else 'it'}.")
+    table = pd.DataFrame({"sender": sender, "receiver": receiver})
+    for col, name in zip(numeric, names):
+        table[name] = rest[col].astype("float64").to_numpy()
+    notes: list[str] = []
+    dup = table.duplicated(["sender", "receiver"], keep=False).to_numpy()
+    if dup.any():
+        if aggregate is None:
+            groups: dict[tuple[str, str], list[int]] = {}
+            for k in np.flatnonzero(dup):
+                groups.setdefault((sender[k], receiver[k]), []).append(int(k))
+            listing = "; ".join(f"{raw[a].iloc[rows[0]]} → {raw[b].iloc[rows[0]]} ({_rows_text(rows)})"
+                                for rows in list(groups.values())[:20])
+            raise DyadError(f"The directed dyad table lists {len(groups)} ordered pair(s) more than once: {listing}; "
+                            "choose an aggregation (sum, max, mean, first).")
+        before = len(table)
+        table = table.groupby(["sender", "receiver"], sort=False, as_index=False).agg(
+            {n: aggregate for n in names}) if names else table.drop_duplicates(["sender", "receiver"])
+        notes.append(f"{before - len(table):,} repeated rows were combined by {aggregate} into "
+                     f"{int(dup.sum()) - (before - len(table)):,} ordered pairs.")
+    if text:
+        notes.append(f"Text columns are not stored as directed dyad variables: {', '.join(text)}. Directed dyad "
+                     "variables are numbers; recode a category as 0/1 columns to use it in a formula.")
+    # Checked: write.
+    existing = _existing(session)
+    keys = list(zip(table["sender"].tolist(), table["receiver"].tolist()))
+    new = [k for k in keys if k not in existing]
+    for start in range(0, len(new), _CHUNK):
+        session.execute(insert(store.DirectedDyad.__table__),
+                        [{"sender": s, "receiver": r} for s, r in new[start:start + _CHUNK]])
+    if new:
+        existing = _existing(session)
+    ids = np.fromiter((existing[k] for k in keys), dtype=np.int64, count=len(keys))
+    del existing
+    if names:
+        session.execute(delete(store.DirectedDyadAttribute).where(store.DirectedDyadAttribute.name.in_(names)))
+        for name in names:
+            values = table[name].to_numpy(dtype="float64")
+            for start in range(0, len(ids), _CHUNK):
+                part = values[start:start + _CHUNK]
+                session.execute(insert(store.DirectedDyadAttribute.__table__), [
+                    {"dyad_id": int(i), "name": name, "value": None if np.isnan(v) else float(v)}
+                    for i, v in zip(ids[start:start + _CHUNK].tolist(), part.tolist())])
+    lo = np.where(table["sender"] < table["receiver"], table["sender"], table["receiver"])
+    hi = np.where(table["sender"] < table["receiver"], table["receiver"], table["sender"])
+    counts = pd.DataFrame({"lo": lo, "hi": hi}).value_counts()
+    return DirectedLoad(n=len(keys), n_new=len(new), n_pairs=int(len(counts)), n_both=int((counts > 1).sum()),
+                        variables=names, warnings=notes)
+
+
+def fold_directed(session: Session, variable: str, how: str, name: str, *, replace: bool = False) -> dict:
+    """Write an undirected dyad variable from the two directions of a directed one.
+
+    For each unordered pair {i, j} present in the directed table, with v_ij and v_ji the values
+    of ``variable`` on the two orderings (missing when that row is absent or has no value):
+
+    * ``sum``: v_ij + v_ji, ``mean``, ``max``, ``min``: over the values present;
+    * ``both``: 1 if both v_ij > 0 and v_ji > 0, else 0 (a missing direction counts as not > 0);
+    * ``either``: 1 if v_ij > 0 or v_ji > 0, else 0.
+
+    A pair with no value in either direction gets no value (NULL). Pairs absent from the
+    directed table are not written (their stored value of ``name``, if any, is removed with
+    ``replace``). Dyads are created as needed (``quant.data.save_dyads``).
+
+    Parameters
+    ----------
+    session : Session
+    variable : str
+        A stored directed dyad variable.
+    how : {"sum", "max", "mean", "min", "both", "either"}
+    name : str
+        The undirected dyad variable to write (letters, digits, underscores).
+    replace : bool
+        Overwrite an undirected variable of that name; without it, one already stored is refused.
+
+    Returns
+    -------
+    dict
+        ``n_pairs`` (pairs written), ``n_missing`` (of them without a value), ``variable``,
+        ``how``, ``name``.
+
+    Raises
+    ------
+    QuantError
+        No directed dyads, an unknown variable or aggregation, a bad or existing name.
+    """
+    if how not in FOLDS:
+        raise QuantError(f"Unknown way to fold the two directions {how!r}; use one of {', '.join(FOLDS)}.")
+    name = str(name).strip()
+    if not name.isidentifier() or len(name) > _NAME_LIMIT:
+        raise QuantError(f"'{name}' cannot name a dyad variable; use letters, digits and underscores "
+                         f"(at most {_NAME_LIMIT}).")
+    frame = directed_frame(session, columns=[variable])
+    if not replace and name in qdata.project_summary(session)["dyad_attributes"]:
+        raise QuantError(f"The project already has the dyad variable {name!r}; use --replace to overwrite it.")
+    a = frame["city_a"].to_numpy(dtype=object)
+    b = frame["city_b"].to_numpy(dtype=object)
+    first = a < b  # the ordering lo → hi
+    v = frame[variable].to_numpy(dtype="float64")
+    pairs = pd.DataFrame({"pair": frame["pair"].to_numpy(), "lo": np.where(first, a, b), "hi": np.where(first, b, a),
+                          "v": v, "pos": v > 0})
+    g = pairs.groupby("pair", sort=True)
+    out = g[["lo", "hi"]].first()
+    n_values = g["v"].count()
+    if how in ("sum", "mean", "max", "min"):
+        values = getattr(g["v"], how)()
+        if how == "sum":
+            values = values.where(n_values > 0)
+    elif how == "both":
+        values = (g["pos"].sum() == 2).astype("float64").where(n_values > 0)
+    else:
+        values = g["pos"].any().astype("float64").where(n_values > 0)
+    table = pd.DataFrame({"city_a": out["lo"].to_numpy(), "city_b": out["hi"].to_numpy(),
+                          name: values.to_numpy(dtype="float64")})
+    qdata.save_dyads(session, table, replace_attributes=True)
+    return {"n_pairs": int(len(table)), "n_missing": int(np.isnan(table[name].to_numpy()).sum()),
+            "variable": variable, "how": how, "name": name}
