@@ -2,7 +2,7 @@
 
     python cli.py new     --project P
     python cli.py demo    --project P
-    python cli.py import  --project P [--kind K] [--language L] FILE...
+    python cli.py import  --project P [--kind K] [--language L] [--clean-transcript] FILE...
     python cli.py cities  --project P [--id COLUMN] FILE
     python cli.py dyads   --project P [--a COLUMN --b COLUMN] [--aggregate HOW] FILE
     python cli.py dyads   --project P FILE_OF_AGREEMENTS [--outcome NAME] [--replace]
@@ -65,7 +65,8 @@ def cmd_import(args) -> str:
         for path in [Path(f) for f in args.files]:
             try:
                 with store.session_scope(engine) as s:  # one transaction per file: all or nothing
-                    result = corpus.import_document(s, path, kind=args.kind, language=args.language)
+                    result = corpus.import_document(s, path, kind=args.kind, language=args.language,
+                                                    clean_transcript=args.clean_transcript)
                     coding.record_import(s, result.document_id, coder=args.coder)
             except Exception as exc:  # noqa: BLE001 - reported per file; the batch goes on
                 reason = str(exc).strip() or exc.__class__.__name__
@@ -78,6 +79,8 @@ def cmd_import(args) -> str:
             print(f"imported {_shown(str(path))}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} "
                   f"paragraphs, {result.n_sentences} sentences, {result.n_mentions} place mentions"
                   + (f" (warnings: {'; '.join(result.warnings)})" if result.warnings else ""), flush=True)
+            if result.cleaning:
+                print(_shown(result.cleaning["summary"]), flush=True)
     n = len(args.files)
     if refused:
         raise CliError(f"{len(refused)} of {n} file(s) refused ({', '.join(refused)}), "
@@ -114,12 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     add("new", cmd_new, "Create an empty project file with the default codebook.")
     add("demo", cmd_demo, "Build the demo project (simulated outcomes, illustrative corpus) into a new file or an "
         "empty database; all or nothing, and an interrupted build leaves nothing behind.")
-    p = add("import", cmd_import, "Import documents (.txt .md .docx .pdf .html). Each file is imported on its own, "
-            "all or nothing: a refused file is reported with the reason and leaves no trace, the other files are "
-            "still imported, and the exit status is 1 if any file was refused.")
+    p = add("import", cmd_import, "Import documents (.txt .md .docx .odt .rtf .pdf .html). Each file is imported on "
+            "its own, all or nothing: a refused file is reported with the reason and leaves no trace, the other files "
+            "are still imported, and the exit status is 1 if any file was refused.")
     p.add_argument("--kind", default="interview", choices=["interview", "field note", "policy"])
     p.add_argument("--language", default=None, choices=["zh", "en"], help="default: detected from the script")
     p.add_argument("--coder", default="researcher", help="who imports (event log, undo)")
+    p.add_argument("--clean-transcript", action="store_true",
+                   help="remove line numbers, page markers and running headers/footers, and join hard-wrapped "
+                        "lines into utterances at speaker labels (Q:, 访谈者：...); prints what was removed")
     p.add_argument("files", nargs="+")
     p = add("cities", cmd_cities, "Load a city (node) table: CSV or XLSX keyed by adcode, name or --id column.")
     p.add_argument("--id", default=None, help="column holding node ids (any units); default: adcode or names")

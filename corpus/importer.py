@@ -8,6 +8,7 @@ without committing. On a ``CorpusError`` nothing has been added to the session.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
@@ -56,6 +57,9 @@ class ImportResult:
         ``PlaceMention`` rows written (unambiguous mentions).
     warnings : list of str
         Reader warnings, ambiguous place names (not stored) and normalisation notes.
+    cleaning : dict or None
+        With ``clean_transcript=True``: what was removed and joined before storing
+        (``corpus.readers.ReadResult.cleaning``: counts, examples and a ``"summary"`` sentence).
     """
 
     document_id: int
@@ -67,6 +71,7 @@ class ImportResult:
     n_sentences: int
     n_mentions: int
     warnings: list[str] = field(default_factory=list)
+    cleaning: dict | None = None
 
 
 def import_text(
@@ -136,6 +141,7 @@ def import_bytes(
     encoding: str | None = None,
     max_bytes: int | None = None,
     illustrative: bool = False,
+    clean_transcript: bool = False,
 ) -> ImportResult:
     """Import the bytes of an uploaded file (the UI's ``st.file_uploader``).
 
@@ -149,6 +155,10 @@ def import_bytes(
         Overrides encoding detection for .txt/.md/.html.
     max_bytes : int, optional
         Size limit (default: env ``TANDEM_MAX_IMPORT_MB`` or 50 MiB).
+    clean_transcript : bool
+        Default False. True removes line numbers, page markers and running headers/footers
+        and joins hard-wrapped lines into utterances at speaker labels before storing
+        (``corpus.transcript_clean``); ``ImportResult.cleaning`` says what was removed.
     Other parameters as ``import_text``.
 
     Raises
@@ -156,7 +166,7 @@ def import_bytes(
     CorpusError
         Unreadable, empty or oversized file, unknown extension, or any ``import_text`` error.
     """
-    result = read_bytes(data, filename, encoding=encoding, max_bytes=max_bytes)
+    result = read_bytes(data, filename, encoding=encoding, max_bytes=max_bytes, clean_transcript=clean_transcript)
     return _import_read(session, result, name, kind, language, attributes, illustrative)
 
 
@@ -171,8 +181,9 @@ def import_document(
     encoding: str | None = None,
     max_bytes: int | None = None,
     illustrative: bool = False,
+    clean_transcript: bool = False,
 ) -> ImportResult:
-    """Import a file from disk (.txt .md .docx .pdf .html .htm).
+    """Import a file from disk (.txt .md .docx .odt .rtf .pdf .html .htm).
 
     Parameters as ``import_bytes``; ``name`` defaults to the file's stem.
 
@@ -181,7 +192,7 @@ def import_document(
     CorpusError
         As ``import_bytes``, or the file does not exist.
     """
-    result = read_file(path, encoding=encoding, max_bytes=max_bytes)
+    result = read_file(path, encoding=encoding, max_bytes=max_bytes, clean_transcript=clean_transcript)
     return _import_read(session, result, name, kind, language, attributes, illustrative)
 
 
@@ -195,6 +206,7 @@ def import_files(
     encoding: str | None = None,
     max_bytes: int | None = None,
     illustrative: bool = False,
+    clean_transcript: bool = False,
 ) -> list[ImportResult]:
     """Import several files, each in its own transaction, named after their stems.
 
@@ -221,6 +233,7 @@ def import_files(
                     import_document(
                         session, path, kind=kind, language=language, attributes=attributes,
                         encoding=encoding, max_bytes=max_bytes, illustrative=illustrative,
+                        clean_transcript=clean_transcript,
                     )
                 )
         except CorpusError:
@@ -234,11 +247,14 @@ def import_files(
 
 
 def _import_read(session, result: ReadResult, name, kind, language, attributes, illustrative) -> ImportResult:
-    return _import(
+    imported = _import(
         session, result.text, name=name if name is not None else Path(result.filename).stem,
         kind=kind, language=language, source_filename=result.filename, source_sha256=result.source_sha256,
         encoding=result.encoding, attributes=attributes, illustrative=illustrative, warnings=list(result.warnings),
     )
+    if result.cleaning is None:
+        return imported
+    return dataclasses.replace(imported, cleaning=result.cleaning)
 
 
 def _validate(session, text, *, name, kind, language, attributes, label) -> tuple[str, str, dict]:

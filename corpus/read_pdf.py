@@ -1,7 +1,8 @@
 """PDF: the text layer of each page (pypdf), pages separated by a blank line.
 
 Hard-wrapped lines and page furniture stay as pypdf extracts them; ``corpus.segment``
-copes with them. Scanned PDFs have no text layer and are refused with a pointer to OCR.
+copes with them, and ``corpus.transcript_clean`` removes them on request (``read_pdf_pages``
+gives it the pages one by one). Scanned PDFs have no text layer and are refused with a pointer to OCR.
 """
 from __future__ import annotations
 
@@ -34,6 +35,18 @@ def read_pdf(data: bytes, filename: str) -> RawText:
         Not a PDF or a corrupt one; encrypted with a password (or with AES, which
         needs the ``cryptography`` package); no text layer at all (needs OCR).
     """
+    texts, warnings = read_pdf_pages(data, filename)
+    return RawText(text=normalise("\n\n".join(texts)), encoding=None, warnings=warnings)
+
+
+def read_pdf_pages(data: bytes, filename: str) -> tuple[list[str], list[str]]:
+    """The canonical text of each page that has text, and the warnings (see ``read_pdf``).
+
+    Raises
+    ------
+    CorpusError
+        As ``read_pdf``.
+    """
     if b"%PDF" not in data[:1024]:
         raise CorpusError(f"{filename}: not a valid PDF file (no %PDF header).")
     log = logging.getLogger("pypdf")
@@ -45,7 +58,7 @@ def read_pdf(data: bytes, filename: str) -> RawText:
         log.setLevel(level)
 
 
-def _read(data: bytes, filename: str) -> RawText:
+def _read(data: bytes, filename: str) -> tuple[list[str], list[str]]:
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError
 
@@ -97,7 +110,7 @@ def _read(data: bytes, filename: str) -> RawText:
         warnings.append(f"{filename}: page(s) {_numbers(empty)} have no text layer and were skipped (scanned?).")
     if failed:
         warnings.append(f"{filename}: page(s) {_numbers(failed)} could not be read and were skipped.")
-    return RawText(text=normalise("\n\n".join(texts)), encoding=None, warnings=warnings)
+    return [normalise(t) for t in texts], warnings
 
 
 def _numbers(numbers: list[int]) -> str:

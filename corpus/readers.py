@@ -1,8 +1,9 @@
 """Reading a file (path or uploaded bytes) into canonical text, by extension.
 
 Supported: ``.txt`` and ``.md`` (plain text; Markdown is kept as written), ``.docx``,
-``.odt`` (OpenDocument text), ``.rtf``, ``.pdf``, ``.html``/``.htm``. Files are refused when empty, over the size limit, of
-another extension, or without any text.
+``.odt`` (OpenDocument text), ``.rtf``, ``.pdf``, ``.html``/``.htm``. Files are refused when
+empty, over the size limit, of another extension, or without any text. On request
+(``clean_transcript``) the text is cleaned into utterances by ``corpus.transcript_clean``.
 
 The size limit is ``max_bytes`` when given, else the environment variable
 ``TANDEM_MAX_IMPORT_MB`` (megabytes of 2**20 bytes, may be fractional), else 50 MB.
@@ -19,10 +20,11 @@ from corpus.errors import CorpusError
 from corpus.read_docx import read_docx
 from corpus.read_html import read_html
 from corpus.read_odt import read_odt
-from corpus.read_pdf import read_pdf
+from corpus.read_pdf import read_pdf_pages
 from corpus.read_rtf import read_rtf
 from corpus.read_txt import read_txt
-from corpus.text import RawText
+from corpus.text import RawText, normalise
+from corpus.transcript_clean import clean_transcript as clean_transcript_text
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_ENV = "TANDEM_MAX_IMPORT_MB"
@@ -55,6 +57,9 @@ class ReadResult:
         ``"txt"``, ``"md"``, ``"docx"``, ``"odt"``, ``"rtf"``, ``"pdf"`` or ``"html"``.
     warnings : list of str
         Reader warnings (see each reader).
+    cleaning : dict or None
+        When read with ``clean_transcript=True``: what ``corpus.transcript_clean`` removed and
+        joined (``CleanReport.as_dict()`` plus ``"summary"``, one sentence); else None.
     """
 
     text: str
@@ -63,6 +68,7 @@ class ReadResult:
     filename: str
     fmt: str
     warnings: list[str] = field(default_factory=list)
+    cleaning: dict | None = None
 
 
 def max_import_bytes(max_bytes: int | None = None) -> int:
@@ -108,7 +114,8 @@ def _size_error(filename: str, size: int, limit: int) -> CorpusError:
 
 
 def read_bytes(
-    data: bytes, filename: str, *, encoding: str | None = None, max_bytes: int | None = None
+    data: bytes, filename: str, *, encoding: str | None = None, max_bytes: int | None = None,
+    clean_transcript: bool = False,
 ) -> ReadResult:
     """Read an uploaded file's bytes.
 
@@ -122,6 +129,9 @@ def read_bytes(
         Codec overriding detection (.txt, .md, .html only).
     max_bytes : int, optional
         Size limit (see ``max_import_bytes``).
+    clean_transcript : bool
+        Remove line numbers, page markers and running headers/footers and join hard-wrapped
+        lines into utterances (``corpus.transcript_clean``; a PDF is cleaned page by page).
 
     Returns
     -------
@@ -150,9 +160,18 @@ def read_bytes(
         "docx": lambda: read_docx(data, filename),
         "odt": lambda: read_odt(data, filename),
         "rtf": lambda: read_rtf(data, filename),
-        "pdf": lambda: read_pdf(data, filename),
     }
-    raw = readers[fmt]()
+    pages = None
+    if fmt == "pdf":
+        pages, pdf_warnings = read_pdf_pages(data, filename)
+        raw = RawText(text=normalise("\n\n".join(pages)), encoding=None, warnings=pdf_warnings)
+    else:
+        raw = readers[fmt]()
+    cleaning = None
+    if clean_transcript:
+        cleaned, report = clean_transcript_text(pages if pages is not None else raw.text)
+        cleaning = {**report.as_dict(), "summary": f"{filename}: {report.summary()}"}
+        raw = RawText(text=normalise(cleaned), encoding=raw.encoding, warnings=raw.warnings)
     warnings = list(raw.warnings)
     if encoding and fmt in ("docx", "odt", "rtf", "pdf"):
         warnings.append(f"{filename}: the encoding {encoding!r} was ignored; .{fmt} files carry their own.")
@@ -160,11 +179,12 @@ def read_bytes(
         raise CorpusError(f"{filename}: contains no text.")
     return ReadResult(
         text=raw.text, encoding=raw.encoding, source_sha256=hashlib.sha256(data).hexdigest(),
-        filename=filename, fmt=fmt, warnings=warnings,
+        filename=filename, fmt=fmt, warnings=warnings, cleaning=cleaning,
     )
 
 
-def read_file(path: str | Path, *, encoding: str | None = None, max_bytes: int | None = None) -> ReadResult:
+def read_file(path: str | Path, *, encoding: str | None = None, max_bytes: int | None = None,
+              clean_transcript: bool = False) -> ReadResult:
     """Read a file from disk (see ``read_bytes``); the size is checked before reading.
 
     Raises
@@ -185,4 +205,4 @@ def read_file(path: str | Path, *, encoding: str | None = None, max_bytes: int |
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
-    return read_bytes(data, path.name, encoding=encoding, max_bytes=limit)
+    return read_bytes(data, path.name, encoding=encoding, max_bytes=limit, clean_transcript=clean_transcript)

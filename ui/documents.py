@@ -4,6 +4,7 @@ import streamlit as st
 
 import coding
 import corpus
+from corpus.readers import UPLOAD_TYPES
 from ui import state
 
 st.title("Documents")
@@ -13,7 +14,21 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
-def _import_files(files, kind: str, language, encoding) -> None:
+def _show_cleaning(cleaning: dict) -> None:
+    """What the transcript cleaning removed and joined: counts, then the examples as they stood."""
+    st.info(cleaning["summary"])
+    examples = cleaning.get("examples") or {}
+    if any(examples.values()):
+        with st.expander("What was removed (examples)"):
+            words = {"line_numbers": "Line numbers", "page_markers": "Page markers",
+                     "running_lines": "Running headers and footers"}
+            for kind, shown in examples.items():
+                if shown:
+                    st.caption(words.get(kind, kind))
+                    st.text("\n".join(shown))
+
+
+def _import_files(files, kind: str, language, encoding, clean: bool = False) -> None:
     """Import uploaded files one by one, showing for each what is being done (reading, then
     segmenting and finding place names) and the progress over the files."""
     n = len(files)
@@ -22,7 +37,7 @@ def _import_files(files, kind: str, language, encoding) -> None:
     with st.status(f"Importing {n} file(s)…", expanded=True) as status:
         for i, f in enumerate(files, 1):
             status.update(label=f"File {i} of {n}: reading “{f.name}”…")
-            read = state.attempt(corpus.read_bytes, f.getvalue(), f.name, encoding=encoding)
+            read = state.attempt(corpus.read_bytes, f.getvalue(), f.name, encoding=encoding, clean_transcript=clean)
             if read is None:
                 failed.append(f.name)
                 continue
@@ -31,7 +46,7 @@ def _import_files(files, kind: str, language, encoding) -> None:
 
             def _import(session, upload=f):
                 result = corpus.import_bytes(session, upload.getvalue(), upload.name, kind=kind, language=language,
-                                             encoding=encoding)
+                                             encoding=encoding, clean_transcript=clean)
                 coding.record_import(session, result.document_id, coder=state.coder())
                 return result
 
@@ -44,6 +59,8 @@ def _import_files(files, kind: str, language, encoding) -> None:
             st.success(f"{result.name}: {_n(result.n_chars, 'character')} ({result.language}), "
                        f"{_n(result.n_paragraphs, 'paragraph')}, {_n(result.n_sentences, 'sentence')}, "
                        f"{_n(result.n_mentions, 'place mention')}.")
+            if result.cleaning:
+                _show_cleaning(result.cleaning)
             for w in result.warnings:
                 st.warning(w)
         status.update(label=f"Imported {imported} of {n} file(s)" + (f"; not imported: {', '.join(failed)} "
@@ -54,15 +71,19 @@ def _import_files(files, kind: str, language, encoding) -> None:
 if state.can("project"):
     with st.expander("Import documents", expanded=False):
         with st.form("import_form", clear_on_submit=True):
-            files = st.file_uploader("Files (.txt, .md, .docx, .pdf, .html)", accept_multiple_files=True,
-                                     type=["txt", "md", "docx", "pdf", "html", "htm"])
+            files = st.file_uploader("Files (.txt, .md, .docx, .odt, .rtf, .pdf, .html)", accept_multiple_files=True,
+                                     type=UPLOAD_TYPES)
             c1, c2, c3 = st.columns(3)
             kind = c1.selectbox("Kind", ["interview", "field note", "policy"])
             language = c2.selectbox("Language", ["detect", "zh", "en"])
             encoding = c3.text_input("Encoding (optional override)", placeholder="detect")
+            clean = st.checkbox("Clean transcript into utterances", value=False, key="import_clean",
+                                help="Removes line numbers, page markers (“Page 3 of 12”, “第 3 页”) and running "
+                                     "headers/footers, and joins hard-wrapped lines into utterances that start at "
+                                     "speaker labels (“Q:”, “访谈者：”). What was removed is shown after the import.")
             go = st.form_submit_button("Import")
         if go and files:
-            _import_files(files, kind, None if language == "detect" else language, encoding.strip() or None)
+            _import_files(files, kind, None if language == "detect" else language, encoding.strip() or None, clean)
 
 docs = state.read(coding.documents)
 if docs.empty:
@@ -78,7 +99,7 @@ if state.can("project"):
                    "kept and marked for review; the old version stays, marked as superseded.")
         with st.form("version_form", clear_on_submit=True):
             old_id = st.selectbox("Document to replace", list(current), format_func=current.get, key="version_doc")
-            upload = st.file_uploader("Corrected file", type=["txt", "md", "docx", "pdf", "html", "htm"],
+            upload = st.file_uploader("Corrected file", type=UPLOAD_TYPES,
                                       key="version_file")
             pasted = st.text_area("… or paste the corrected text", key="version_text", height=120)
             c1, c2, c3 = st.columns(3)
