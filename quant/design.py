@@ -195,6 +195,62 @@ def _evaluate(formula: str, frame: pd.DataFrame, env, outcome: str):
     return y, X, names
 
 
+def _plain_numeric(formula: str, frame: pd.DataFrame):
+    """(y, X, names) built directly when every term is a bare numeric column, else None.
+
+    ``y ~ x1 + x2`` (with or without ``- 1``/``+ 0``) over int/float columns is what patsy
+    would build — an intercept column of ones first, then each column as float64 in term
+    order, named as the column — made here with one float64 copy per column and no patsy
+    chunks. Booleans, text, transformations, interactions and ``Q()`` go through patsy.
+    """
+    try:
+        desc = patsy.ModelDesc.from_formula(formula)
+    except patsy.PatsyError:
+        return None
+
+    def bare(term):
+        if len(term.factors) != 1:
+            return None
+        code = term.factors[0].code.strip()
+        if not code.isidentifier() or code not in frame.columns:
+            return None
+        dtype = frame[code].dtype
+        if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)):
+            return None
+        if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+            return None
+        return code
+
+    if len(desc.lhs_termlist) != 1:
+        return None
+    lhs = bare(desc.lhs_termlist[0])
+    intercept = False
+    cols: list[str] = []
+    for t in desc.rhs_termlist:
+        if not t.factors:
+            intercept = True
+            continue
+        c = bare(t)
+        if c is None:
+            return None
+        cols.append(c)
+    if lhs is None or (intercept and desc.rhs_termlist[0].factors):
+        return None  # patsy puts the intercept first; keep its own order otherwise
+    names = (["Intercept"] if intercept else []) + cols
+    n = len(frame)
+    if not names or len(names) > MAX_COLUMNS or n * len(names) > MAX_CELLS:
+        return None  # patsy's path gives the messages
+    X = np.empty((n, len(names)))
+    j0 = 0
+    if intercept:
+        X[:, 0] = 1.0
+        j0 = 1
+    for j, c in enumerate(cols, start=j0):
+        X[:, j] = frame[c].to_numpy(dtype=float)
+    y = frame[lhs].to_numpy(dtype=float, copy=True)
+    return y, X, names
+
+
 def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()) -> Design:
     """Evaluate a patsy formula over a table, dropping rows with missing values.
 
@@ -267,7 +323,8 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
         # NaN/inf made by transformations are detected and reported below, not warned about.
         with np.errstate(all="ignore"), _warnings.catch_warnings():
             _warnings.simplefilter("ignore", RuntimeWarning)
-            y, X, names = _evaluate(formula, frame, env, outcome)
+            plain = _plain_numeric(formula, frame)
+            y, X, names = plain if plain is not None else _evaluate(formula, frame, env, outcome)
     except patsy.PatsyError as exc:
         inner = exc.__cause__ or exc.__context__
         if isinstance(inner, FormulaError):  # our own refusal inside a factor: its sentence as it is

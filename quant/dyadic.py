@@ -34,7 +34,7 @@ import pandas as pd
 from quant._blas import single_blas_thread
 from quant.errors import DyadError, QuantError
 
-__all__ = ["DyadicVcov", "dyadic_vcov", "hc0_vcov", "node_index"]
+__all__ = ["DyadicVcov", "dyadic_vcov", "dyadic_vcov_from_sums", "hc0_vcov", "node_index", "pair_count"]
 
 _SMALL_SAMPLE = ("none", "nodes")
 _PSD = ("none", "clip")
@@ -183,27 +183,32 @@ def node_index(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _node_sums(ia: np.ndarray, ib: np.ndarray, S: np.ndarray, m: int) -> np.ndarray:
     """U (m × k): U[i] = Σ_{d: ia[d]=i} S[d] + Σ_{d: ib[d]=i} S[d].
 
-    One weighted ``np.bincount`` per block over the flattened (row, column) cells, reading S
-    in its own C order; blocks keep the index buffer in cache.
+    Row blocks of S are transposed into a small buffer (in cache) so that each weighted
+    ``np.bincount`` reads one contiguous column.
     """
     n, k = S.shape
-    if not S.flags.c_contiguous and S.flags.f_contiguous:
-        # Columns are contiguous: one bincount per column and node column.
-        return _group_sums(ia, S, m) + _group_sums(ib, S, m)
-    S = np.ascontiguousarray(S)
-    out = np.zeros(m * k)
-    offs = np.arange(k, dtype=np.intp)
-    block = max(1 << 15, 4 * m)
-    idx = np.empty((min(block, max(n, 1)), k), dtype=np.intp)
+    out = np.zeros((k, m))
+    block = 1 << 14
     for s in range(0, n, block):
-        e = min(n, s + block)
-        weights = S[s:e].ravel()
-        v = idx[: e - s]
-        for col in (ia, ib):
-            np.multiply(col[s:e, None], k, out=v)
-            v += offs
-            out += np.bincount(v.ravel(), weights=weights, minlength=m * k)
-    return out.reshape(m, k)
+        ST = S[s : s + block].T.copy()
+        a_b, b_b = ia[s : s + block], ib[s : s + block]
+        for j in range(k):
+            out[j] += np.bincount(a_b, ST[j], m)
+            out[j] += np.bincount(b_b, ST[j], m)
+    return out.T.copy()
+
+
+def pair_count(ia: np.ndarray, ib: np.ndarray, m: int) -> int:
+    """Number of distinct unordered pairs {ia[d], ib[d]} among the rows (node indices < m)."""
+    lo = np.minimum(ia, ib).astype(np.int64)
+    lo *= m
+    lo += np.maximum(ia, ib)
+    if m * m <= (1 << 26):  # a bitmap of all pairs: a scatter, no sort
+        seen = np.zeros(m * m, dtype=bool)
+        seen[lo] = True
+        return int(np.count_nonzero(seen))
+    lo.sort()
+    return int(len(lo) - np.count_nonzero(lo[1:] == lo[:-1])) if len(lo) else 0
 
 
 def _group_sums(index: np.ndarray, S: np.ndarray, size: int) -> np.ndarray:
@@ -212,6 +217,55 @@ def _group_sums(index: np.ndarray, S: np.ndarray, size: int) -> np.ndarray:
     for c in range(S.shape[1]):
         out[:, c] = np.bincount(index, weights=S[:, c], minlength=size)
     return out
+
+
+def _finish_vcov(meat, Hinv, N, *, small_sample, psd, conservative, blocks, repeated, n_pairs):
+    """H⁻¹ meat H⁻¹ with the small-sample factor, PSD handling and the description."""
+    V = Hinv @ meat @ Hinv.T
+    V = (V + V.T) / 2.0
+    if small_sample == "nodes":
+        V = V * (N / (N - 1.0))
+    eig, vec = np.linalg.eigh(V)
+    min_eig = float(eig.min())
+    clipped = False
+    if psd == "clip" and min_eig < 0:
+        if blocks:  # e.g. the hurdle's two parts: a part whose block is PSD keeps its SEs
+            V = V.copy()
+            for blk in blocks:
+                e_b, v_b = np.linalg.eigh(V[blk, blk])
+                if e_b.min() < 0:
+                    V[blk, blk] = (v_b * np.clip(e_b, 0.0, None)) @ v_b.T
+                    clipped = True
+            V = (V + V.T) / 2.0
+        else:
+            V = (vec * np.clip(eig, 0.0, None)) @ vec.T
+            V = (V + V.T) / 2.0
+            clipped = True
+
+    parts = [
+        "dyadic-robust (Fafchamps & Gubert 2007)",
+        # Graham's conservative form adds back the diagonal term that the DR form subtracts: the
+        # HC0 meat when every pair has one row, the per-pair (clustered) meat V_D when pairs repeat
+        ("Graham DR conservative (V + V_D, pairs repeated)" if repeated else "Graham DR conservative (V + V_HC0)")
+        if conservative else "HC0-type",
+        f"N = {N} nodes",
+    ]
+    if small_sample == "nodes":
+        parts.append("N/(N-1) correction")
+    if clipped and blocks:
+        parts.append(f"negative eigenvalues clipped within each part's block (joint min {min_eig:.3g})")
+    elif blocks and psd == "clip" and min_eig < 0:
+        parts.append(f"each part's block PSD, no clipping; the joint matrix is not PSD (min {min_eig:.3g})")
+    elif clipped:
+        parts.append(f"negative eigenvalues clipped (min {min_eig:.3g})")
+    elif psd == "clip":
+        parts.append("PSD, no clipping needed")
+    else:
+        parts.append("no clipping" + ("" if min_eig >= 0 else f" (not PSD: min eigenvalue {min_eig:.3g})"))
+    return DyadicVcov(
+        cov=V, min_eigenvalue=min_eig, clipped=clipped, n_nodes=N, description=", ".join(parts),
+        n_pairs=n_pairs,
+    )
 
 
 @single_blas_thread
@@ -343,48 +397,80 @@ def dyadic_vcov(
         else:
             G = S
         meat = meat - G.T @ G
-    V = Hinv @ meat @ Hinv.T
-    V = (V + V.T) / 2.0
-    if small_sample == "nodes":
-        V = V * (N / (N - 1.0))
-    eig, vec = np.linalg.eigh(V)
-    min_eig = float(eig.min())
-    clipped = False
-    if psd == "clip" and min_eig < 0:
-        if blocks:  # e.g. the hurdle's two parts: a part whose block is PSD keeps its SEs
-            V = V.copy()
-            for blk in blocks:
-                e_b, v_b = np.linalg.eigh(V[blk, blk])
-                if e_b.min() < 0:
-                    V[blk, blk] = (v_b * np.clip(e_b, 0.0, None)) @ v_b.T
-                    clipped = True
-            V = (V + V.T) / 2.0
-        else:
-            V = (vec * np.clip(eig, 0.0, None)) @ vec.T
-            V = (V + V.T) / 2.0
-            clipped = True
+    return _finish_vcov(
+        meat, Hinv, N, small_sample=small_sample, psd=psd, conservative=conservative,
+        blocks=blocks, repeated=repeated, n_pairs=n_pairs,
+    )
 
-    parts = [
-        "dyadic-robust (Fafchamps & Gubert 2007)",
-        # Graham's conservative form adds back the diagonal term that the DR form subtracts: the
-        # HC0 meat when every pair has one row, the per-pair (clustered) meat V_D when pairs repeat
-        ("Graham DR conservative (V + V_D, pairs repeated)" if repeated else "Graham DR conservative (V + V_HC0)")
-        if conservative else "HC0-type",
-        f"N = {N} nodes",
-    ]
-    if small_sample == "nodes":
-        parts.append("N/(N-1) correction")
-    if clipped and blocks:
-        parts.append(f"negative eigenvalues clipped within each part's block (joint min {min_eig:.3g})")
-    elif blocks and psd == "clip" and min_eig < 0:
-        parts.append(f"each part's block PSD, no clipping; the joint matrix is not PSD (min {min_eig:.3g})")
-    elif clipped:
-        parts.append(f"negative eigenvalues clipped (min {min_eig:.3g})")
-    elif psd == "clip":
-        parts.append("PSD, no clipping needed")
-    else:
-        parts.append("no clipping" + ("" if min_eig >= 0 else f" (not PSD: min eigenvalue {min_eig:.3g})"))
-    return DyadicVcov(
-        cov=V, min_eigenvalue=min_eig, clipped=clipped, n_nodes=N, description=", ".join(parts),
-        n_pairs=n_pairs,
+
+
+@single_blas_thread
+def dyadic_vcov_from_sums(
+    U,
+    outer,
+    Hinv,
+    n_pairs: int,
+    n_rows: int,
+    n_nodes: int,
+    small_sample: str = "none",
+    psd: str = "none",
+    conservative: bool = False,
+    blocks: list[slice] | None = None,
+) -> DyadicVcov:
+    """The dyadic-robust covariance of ``dyadic_vcov`` from score sums accumulated elsewhere.
+
+    For fits that never hold the (n, k) score matrix (``quant.logit_lean`` with ``nodes``,
+    ``quant.outofcore``): the same estimator, options and description as ``dyadic_vcov``.
+
+    Parameters
+    ----------
+    U : array_like, (m, k)
+        Node score sums U_i = Σ_{d∋i} s_d (m observed nodes; rows of nodes without data may be
+        absent or zero).
+    outer : array_like, (k, k)
+        Σ_g S_g S_gᵀ over unordered pairs g; with one row per pair this is Σ_d s_d s_dᵀ.
+    Hinv : array_like, (k, k)
+        Inverse Hessian (its sign cancels).
+    n_pairs, n_rows : int
+        Distinct unordered pairs and rows (pairs repeat when n_pairs < n_rows; then ``outer``
+        must be the per-pair sum, and the description says so).
+    n_nodes : int
+        N for the label and the ``"nodes"`` factor.
+    small_sample, psd, conservative, blocks
+        As in ``dyadic_vcov``.
+
+    Returns
+    -------
+    DyadicVcov
+
+    Raises
+    ------
+    QuantError
+        Unknown options, shapes that disagree, non-finite inputs.
+    DyadError
+        Fewer than 2 nodes.
+    """
+    if small_sample not in _SMALL_SAMPLE:
+        raise QuantError(f"small_sample {small_sample!r} is not one of {', '.join(_SMALL_SAMPLE)}.")
+    if psd not in _PSD:
+        raise QuantError(f"psd {psd!r} is not one of {', '.join(_PSD)}.")
+    U = np.asarray(U, dtype=float)
+    outer = np.asarray(outer, dtype=float)
+    Hinv = np.asarray(Hinv, dtype=float)
+    k = Hinv.shape[0]
+    if U.ndim != 2 or U.shape[1] != k or outer.shape != (k, k) or Hinv.shape != (k, k):
+        raise QuantError(
+            f"score sums of shapes {U.shape}, {outer.shape} do not match the ({k}, {k}) inverse Hessian."
+        )
+    if not (np.isfinite(U.sum()) and np.all(np.isfinite(outer)) and np.all(np.isfinite(Hinv))):
+        raise QuantError("the score sums or the inverse Hessian contain NaN or infinite values.")
+    N = int(n_nodes)
+    if N < 2:
+        raise DyadError(f"dyadic covariance needs at least 2 nodes, got {N}.")
+    meat = U.T @ U
+    if not conservative:
+        meat = meat - outer
+    return _finish_vcov(
+        meat, Hinv, N, small_sample=small_sample, psd=psd, conservative=conservative,
+        blocks=blocks, repeated=int(n_pairs) < int(n_rows), n_pairs=int(n_pairs),
     )

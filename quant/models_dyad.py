@@ -16,10 +16,12 @@ import statsmodels.api as sm
 from quant import diagnostics as dg
 from quant._blas import single_blas_thread
 from quant.design import Design, build_design
-from quant.dyadic import node_index
+from quant.dyadic import dyadic_vcov_from_sums, node_index, pair_count
 from quant.errors import DyadError, ModelError, QuantError
 from quant.logit_lean import fit_logit_newton
-from quant.models_common import Attempt, check_se, covariances, information_criteria, run_fit
+from quant.models_common import (
+    SE_LABELS, Attempt, Covariances, check_se, covariances, information_criteria, run_fit,
+)
 from quant.residuals import pearson_binary
 from quant.results import FitResult
 from quant.separation import LP_MAX_CELLS, check_separation
@@ -77,13 +79,14 @@ def _common_checks(data, a: str, b: str, group: str | None):
 def _finish(
     *, dimension, model, formula, design: Design, nodes: _Nodes, params, names, S, H, llf,
     fitted, pearson, se, group_vals, n_nodes, small_sample, psd, conservative, converged,
-    warnings, meta, blocks=None,
+    warnings, meta, blocks=None, cov: Covariances | None = None,
 ) -> FitResult:
     N = nodes.n_input_nodes if n_nodes is None else int(n_nodes)
-    cov = covariances(
-        S, H, names, se, a=nodes.ia, b=nodes.ib, group=group_vals, n_nodes=N,
-        small_sample=small_sample, psd=psd, conservative=conservative, blocks=blocks,
-    )
+    if cov is None:  # else computed from score sums by the caller (no (n, k) scores)
+        cov = covariances(
+            S, H, names, se, a=nodes.ia, b=nodes.ib, group=group_vals, n_nodes=N,
+            small_sample=small_sample, psd=psd, conservative=conservative, blocks=blocks,
+        )
     warnings = list(warnings) + cov.warnings
     n_pairs = cov.meta.get("n_pairs")
     if n_pairs is not None and n_pairs < len(design.y):
@@ -111,6 +114,54 @@ def _finish(
         n=len(design.y), n_nodes=N, llf=float(llf), aic=aic, bic=bic, converged=bool(converged),
         warnings=warnings, units=units, meta=meta,
     )
+
+
+def _covariances_from_sums(H, sums, names, se, N, n_pairs, n_rows, small_sample, psd, conservative):
+    """``models_common.covariances`` for a lean logit whose last pass accumulated the node
+    score sums and Σ s sᵀ (``quant.logit_lean.NodeSums``) instead of the (n, k) scores: the
+    same matrices, labels, meta and notes."""
+    try:
+        Hinv = np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        raise ModelError("the Hessian is singular at the estimate; covariates may be collinear.") from None
+    if not np.all(np.isfinite(Hinv)):
+        raise ModelError("the Hessian cannot be inverted at the estimate (non-finite values).")
+    cov, labels, meta, notes = {}, {}, {}, []
+    for key in se:
+        if key == "model":
+            V = -Hinv
+            V = (V + V.T) / 2.0
+            bad = np.diag(V) <= 0
+            if bad.any():
+                raise ModelError(
+                    f"the log-likelihood is not at a maximum for {names[int(np.flatnonzero(bad)[0])]!r} "
+                    "(non-positive model-based variance); the fit cannot be trusted."
+                )
+            cov[key], labels[key] = V, SE_LABELS["model"]
+        elif key == "hc0":
+            V = Hinv @ sums.outer @ Hinv.T
+            cov[key], labels[key] = (V + V.T) / 2.0, SE_LABELS["hc0"]
+        elif key == "dyadic":
+            d = dyadic_vcov_from_sums(
+                sums.U, sums.outer, Hinv, n_pairs=n_pairs, n_rows=n_rows, n_nodes=N,
+                small_sample=small_sample, psd=psd, conservative=conservative,
+            )
+            cov[key], labels[key] = d.cov, d.description
+            meta = {"small_sample": small_sample, "psd": psd, "conservative": bool(conservative),
+                    "clipped": d.clipped, "min_eigenvalue": d.min_eigenvalue, "n_nodes": d.n_nodes,
+                    "n_pairs": d.n_pairs}
+    ses = {}
+    for key, V in cov.items():
+        diag = np.diag(V)
+        neg = diag < 0
+        if neg.any():
+            notes.append(
+                f"the {key} variance of {', '.join(names[j] for j in np.flatnonzero(neg))} is "
+                "negative (the matrix is not positive semi-definite), so its SE is NaN; use "
+                "psd='clip' or conservative=True."
+            )
+        ses[key] = pd.Series(np.sqrt(np.where(neg, np.nan, diag)), index=names, dtype=float)
+    return Covariances(cov=cov, se=ses, labels=labels, meta=meta, warnings=notes)
 
 
 @single_blas_thread
@@ -191,6 +242,7 @@ def fit_connection(
     dg.check_covariates(X, names)
     check_separation(X, y, names, design.outcome)
     warnings = list(design.warnings)
+    cov = None
     lean = model == "logit" and (
         engine == "lean" or (engine == "auto" and len(y) >= LEAN_LOGIT_MIN_ROWS)
     )
@@ -199,8 +251,15 @@ def fit_connection(
         if "Intercept" in names:  # intercept at logit(mean y): fewer Newton steps, same MLE
             ybar = float(y.mean())
             start[names.index("Intercept")] = np.log(ybar / (1.0 - ybar))
+        N = nodes.n_input_nodes if n_nodes is None else int(n_nodes)
+        n_pairs = pair_count(nodes.ia, nodes.ib, len(nodes.labels))
+        # one row per pair and no group column: node sums in the last pass, no (n, k) scores
+        by_sums = group is None and n_pairs == len(y) and N >= 2
         with dg.captured_warnings():
-            fit = fit_logit_newton(y, X, start=start, scores=True)
+            fit = fit_logit_newton(
+                y, X, start=start, scores=not by_sums,
+                nodes=(nodes.ia, nodes.ib, len(nodes.labels)) if by_sums else None,
+            )
         if not fit.converged:
             raise ModelError(
                 f"the logit did not converge in {fit.iterations} Newton iterations (lean engine); "
@@ -209,6 +268,10 @@ def fit_connection(
             )
         params, llf, p, H, S = fit.params, fit.llf, fit.fitted, fit.hessian, fit.scores
         engine_used, optimizer, converged = "tandem lean Newton logit", "newton", True
+        if by_sums:
+            cov = _covariances_from_sums(
+                H, fit.node_sums, names, se, N, n_pairs, len(y), small_sample, psd, conservative,
+            )
     else:
         cls = sm.Logit if model == "logit" else sm.Probit
         m = cls(y, X)
@@ -239,4 +302,5 @@ def fit_connection(
         conservative=conservative, converged=converged, warnings=warnings,
         meta={"engine": engine_used, "optimizer": optimizer,
               "residual": "Pearson (y - p)/sqrt(p(1 - p))"},
+        cov=cov,
     )
