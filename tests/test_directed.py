@@ -281,3 +281,34 @@ def test_fold_sum_and_both_by_hand(engine):
         v1, v2 = by_order.get((row.city_a, row.city_b)), by_order.get((row.city_b, row.city_a))
         assert row.flow_sum == (v1 or 0) + (v2 or 0)
         assert row.flow_both == float(v1 is not None and v2 is not None and v1 > 0 and v2 > 0)
+
+
+def test_cli_directed_load_and_fold(tmp_path, capsys):
+    import cli
+
+    cities = cities_table()
+    table = pd.DataFrame({"收件地": ["广州市", "深圳", "广州市", "珠海市"], "受理地": ["深圳市", "广州市", "珠海", "深圳市"],
+                          "files": ["5", "3", "0", "2"], "kind": ["a", "b", "a", "b"]})
+    city_csv, dyad_csv = tmp_path / "cities.csv", tmp_path / "transfers.csv"
+    cities.to_csv(city_csv, index=False)
+    table.to_csv(dyad_csv, index=False)
+    project = str(tmp_path / "p.sqlite")
+    assert cli.main(["new", "--project", project]) == 0
+    assert cli.main(["cities", "--project", project, str(city_csv)]) == 0
+    capsys.readouterr()
+    assert cli.main(["dyads", "--project", project, "--directed", "--a", "收件地", "--b", "受理地", str(dyad_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "Loaded 4 directed dyads (收件地 → 受理地)" in out and "3 pairs of cities, 1 of them in both directions" in out
+    assert "Text columns are not stored as directed dyad variables: kind." in out
+    assert cli.main(["dyads", "--project", project, "--fold", "files", "--how", "both", "--as", "mutual"]) == 0
+    assert "into the dyad variable 'mutual' for 3 pairs" in capsys.readouterr().out
+    assert cli.main(["dyads", "--project", project, "--fold", "files", "--how", "sum", "--as", "mutual"]) == 1
+    assert "already has the dyad variable 'mutual'" in capsys.readouterr().err
+    assert cli.main(["dyads", "--project", project, "--fold", "files", "--how", "sum", "--as", "total"]) == 0
+    engine = store.connect(project)
+    with store.session_scope(engine) as s:
+        dyads = qdata.dyad_frame(s)
+    engine.dispose()
+    got = {(a, b): (m, t) for a, b, m, t in zip(dyads.city_a, dyads.city_b, dyads.mutual, dyads.total)}
+    gz, sz, zh = CODES[0], CODES[1], CODES[2]
+    assert got == {(gz, sz): (1.0, 8.0), (gz, zh): (0.0, 0.0), (sz, zh): (0.0, 2.0)}
