@@ -181,18 +181,50 @@ class _Problem:
 
 
 def _chol(info, names):
-    """Cholesky factor L of I (lower) and log|I|; ModelError when I is singular."""
-    try:
-        L = linalg.cholesky(info, lower=True)
-    except linalg.LinAlgError:
-        L = None
-    d = None if L is None else np.diag(L)
-    if L is None or not np.all(d > 1e-150) or d.min() < 1e-10 * d.max():
+    """Cholesky factor L of I (lower, k × k) and log|I|.
+
+    Factorises the scale-free correlation form D^-½ I D^-½ (D = diag I), so a covariate in
+    large units is not mistaken for a collinear one; a pivot below 1e-7 there (condition
+    number above ~1e14) names the column that the earlier columns reproduce.
+
+    Raises
+    ------
+    ModelError
+        When I is singular or numerically so.
+    """
+    k = info.shape[0]
+    scale = np.sqrt(np.diag(info))
+    bad = None
+    if not np.all(np.isfinite(info)):
+        bad = 0
+    elif np.any(~(scale > 1e-150)):
+        bad = int(np.flatnonzero(~(scale > 1e-150))[0])
+    else:
+        C = info / np.outer(scale, scale)
+        try:
+            Lc = linalg.cholesky(C, lower=True, check_finite=False)
+            d = np.diag(Lc)
+            if np.any(~(d > 1e-7)):
+                bad = int(np.flatnonzero(~(d > 1e-7))[0])
+        except linalg.LinAlgError:
+            bad = _first_dependent(C)
+    if bad is not None:
+        who = names[bad] if k > 1 else names[0]
         raise ModelError(
-            "the Fisher information of Firth's logit is singular, so some of "
-            f"{', '.join(repr(v) for v in names)} are collinear or constant; drop one of them."
+            f"the Fisher information of Firth's logit is singular: {who!r} is constant or a "
+            "combination of the columns before it (collinear); drop or recode it."
         )
-    return L, 2.0 * float(np.log(d).sum())
+    return Lc * scale[:, None], 2.0 * float(np.log(d).sum() + np.log(scale).sum())
+
+
+def _first_dependent(C):
+    """Index of the first column of C whose leading block is not positive definite."""
+    for j in range(1, C.shape[0] + 1):
+        try:
+            linalg.cholesky(C[:j, :j], lower=True, check_finite=False)
+        except linalg.LinAlgError:
+            return j - 1
+    return C.shape[0] - 1
 
 
 def _tri_inv(L):

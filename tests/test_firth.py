@@ -197,8 +197,11 @@ def test_constant_offset_shifts_only_the_intercept():
 def test_bad_input_is_one_model_error_sentence():
     X = np.column_stack([np.ones(6), np.arange(6.0), 2 * np.arange(6.0)])
     y = np.array([0, 1, 0, 1, 1, 0.0])
-    with pytest.raises(ModelError, match=r"singular.*'x', 'x2'|collinear"):
+    with pytest.raises(ModelError, match=r"singular: 'x2' is constant or a combination of the "
+                                         r"columns before it \(collinear\); drop or recode it\."):
         fit_firth_logit(y, X, ["Intercept", "x", "x2"])
+    with pytest.raises(ModelError, match=r"'five' is constant"):
+        fit_firth_logit(y, np.column_stack([X[:, :2], np.full(6, 5.0)]), ["Intercept", "x", "five"])
     with pytest.raises(ModelError, match="coded 0/1"):
         fit_firth_logit(np.array([0, 1, 2, 1, 0, 1.0]), X[:, :2], ["Intercept", "x"])
     Xn = X[:, :2].copy()
@@ -207,6 +210,20 @@ def test_bad_input_is_one_model_error_sentence():
         fit_firth_logit(y, Xn, ["Intercept", "x"])
     with pytest.raises(ModelError, match=r"did not converge in 1 iterations"):
         fit_firth_logit(y, X[:, :2], ["Intercept", "x"], maxiter=1)
+
+
+def test_covariate_in_large_units_is_not_mistaken_for_collinear():
+    """Rescaling a column by 1e7 rescales its coefficient by 1e-7 and changes nothing else."""
+    rng = np.random.default_rng(8)
+    n = 200
+    X = np.column_stack([np.ones(n), rng.normal(size=n), (rng.random(n) < 0.1).astype(float)])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ [-2.0, 1.0, 1.5])))).astype(float)
+    names = ["Intercept", "pop", "d"]
+    base = fit_firth_logit(y, X, names)
+    big = fit_firth_logit(y, X * [1.0, 1e7, 1.0], names)
+    np.testing.assert_allclose(big.params, base.params / [1.0, 1e7, 1.0], rtol=1e-8)
+    # |I| scales by (1e7)², so ℓ* moves by log(1e7) exactly
+    assert big.llf - base.llf == pytest.approx(np.log(1e7), abs=1e-8)
 
 
 # ---------------------------------------------------------------- dyadic covariance
