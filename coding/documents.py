@@ -3,7 +3,12 @@ paragraph number of an offset (for citations "document, ¶ n").
 
 Offsets are Python code points over the stored NFC text, ``[start, end)``, 0-based;
 paragraph and sentence numbers (``idx``) are 1-based, as the segmenter writes them.
-Nothing here writes; :mod:`coding.codings` re-exports these functions.
+:mod:`coding.codings` re-exports the readers. The only writers here are those of document
+attributes (``Document.attributes``, a JSON object of name -> text or number):
+:func:`set_document_attribute`, :func:`delete_document_attribute`,
+:func:`set_document_attributes` (many cells at once), :func:`rename_document_attribute` and
+:func:`delete_attribute` (defined in :mod:`coding.doc_attributes`); each writes one
+``attributes_set`` event whose row ops undo it (:mod:`coding.history`).
 """
 from __future__ import annotations
 
@@ -233,3 +238,10 @@ def documents_where(session: Session, *, kinds: Any = None, attributes: dict[str
         if ok:
             keep.append(int(row["id"]))
     return keep
+
+
+
+from coding.doc_attributes import (  # noqa: E402  (the writers of document attributes live there)
+    RESERVED_ATTRIBUTES, check_attribute_name, check_attribute_value, delete_attribute, delete_document_attribute,
+    rename_document_attribute, set_document_attribute, set_document_attributes,
+)

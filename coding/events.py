@@ -55,6 +55,7 @@ class EventType(enum.StrEnum):
     WORKLIST_ADD = "worklist_add"
     WORKLIST_UPDATE = "worklist_update"
     WORKLIST_REMOVE = "worklist_remove"
+    ATTRIBUTES_SET = "attributes_set"
     UNDO = "undo"
     REDO = "redo"
 

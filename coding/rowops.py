@@ -46,7 +46,8 @@ Op = dict[str, Any]
 NEW_ID_TABLES = frozenset({"segments", "place_mentions", "code_variable_map", "code_dimension_map"})
 MEMO_TARGET = {"documents": "document", "codes": "code", "codings": "coding", "dyads": "dyad"}
 NOUN = {"documents": "Document", "segments": "Segment", "place_mentions": "Place mention", "codes": "Code",
-        "codings": "Coding", "coding_links": "Link", "memos": "Memo", "dyads": "Dyad"}
+        "codings": "Coding", "coding_links": "Link", "memos": "Memo", "dyads": "Dyad",
+        "city_attributes": "City attribute"}
 _FK_NOUN = {"document_id": "document", "code_id": "code", "coding_id": "coding", "city_code": "city",
             "dyad_id": "dyad", "parent_id": "parent code", "superseded_by": "newer version",
             "city_a": "city", "city_b": "city", "rule_id": "auto-coding rule"}
@@ -64,13 +65,26 @@ def table(name: str) -> Table:
     return found
 
 
+def _where(t: Table, row_id: Any) -> Any:
+    """The row of ``t`` with this ``id``; for a table without ``id`` (``city_attributes``),
+    ``row_id`` is a dict (or row) holding its primary-key columns."""
+    if "id" in t.c:
+        return t.c.id == row_id
+    return and_(*(c == row_id[c.name] for c in t.primary_key.columns))
+
+
+def _row_key(t: Table, row: dict[str, Any]) -> Any:
+    return row.get("id") if "id" in t.c else {c.name: row.get(c.name) for c in t.primary_key.columns}
+
+
 def fetch_row(session: Session, name: str, row_id: Any) -> dict[str, Any] | None:
-    """Every column of one row (by ``id``) as JSON-safe values, or ``None`` if it is absent.
+    """Every column of one row (by ``id``, or by its primary key as a dict for a table without
+    ``id``) as JSON-safe values, or ``None`` if it is absent.
 
     Binary columns (a run's stored units table) are left out: no op ever changes them."""
     t = table(name)
     cols = [c for c in t.c if not isinstance(c.type, LargeBinary)]
-    row = session.execute(select(*cols).where(t.c.id == row_id)).mappings().first()
+    row = session.execute(select(*cols).where(_where(t, row_id))).mappings().first()
     return None if row is None else json_safe(dict(row))
 
 
@@ -158,6 +172,8 @@ def _check_codable(session: Session, code_id: Any, label: str) -> None:
 def _check_insert(session: Session, name: str, t: Table, values: dict[str, Any], label: str) -> None:
     if "id" in values and _exists(session, t.c.id, values["id"]):
         raise CodingError(f"{label} cannot be put back: a row with id {values['id']} already exists.")
+    if "id" not in t.c and fetch_row(session, name, _row_key(t, values)) is not None:
+        raise CodingError(f"{label} cannot be put back: it exists again.")
     if values.get("guid") and "guid" in t.c and _exists(session, t.c.guid, values["guid"]):
         raise CodingError(f"{label} cannot be put back: its GUID {values['guid']} is already in use.")
     _check_fks(session, t, values, label)
@@ -195,7 +211,7 @@ def _insert(session: Session, op: Op) -> list[Op]:
     label = _label(name, op["row"])
     _check_insert(session, name, t, values, label)
     result = session.execute(t.insert().values(**values))
-    row_id = values.get("id", result.inserted_primary_key[0])
+    row_id = values.get("id", result.inserted_primary_key[0]) if "id" in t.c else _row_key(t, values)
     row = fetch_row(session, name, row_id) or {}
     if name == "documents":
         row.pop("text", None)  # the removal captures the text again
@@ -248,7 +264,7 @@ def _delete(session: Session, op: Op) -> list[Op]:
     t = table(name)
     wanted = op["row"]
     label = _label(name, wanted)
-    current = fetch_row(session, name, wanted.get("id"))
+    current = fetch_row(session, name, _row_key(t, wanted))
     if current is None:
         raise CodingError(f"{label} cannot be removed: it no longer exists.")
     for key in ("guid", "coding_id", "city_code", "dyad_id", "city_a", "city_b"):
@@ -265,7 +281,7 @@ def _delete(session: Session, op: Op) -> list[Op]:
         for op in reversed(done):  # put back what this removal had already captured
             execute(session, inverse(op))
         raise
-    session.execute(t.delete().where(t.c.id == current["id"]))
+    session.execute(t.delete().where(_where(t, _row_key(t, current))))
     return done + [{"op": "delete", "table": name, "row": current}]
 
 
@@ -323,7 +339,7 @@ def _update(session: Session, op: Op) -> list[Op]:
     after = {k: v for k, v in op["after"].items() if k in t.c}
     _check_update(session, name, current, after, _label(name, current))
     stamped = [c.name for c in t.c if c.onupdate is not None and c.name not in after]
-    session.execute(t.update().where(t.c.id == row_id).values(**_decode(t, after)))
+    session.execute(t.update().where(_where(t, row_id)).values(**_decode(t, after)))
     if stamped:  # e.g. memos.updated: keep the stamp in the op, so that the inverse restores it exactly
         new = fetch_row(session, name, row_id) or {}
         after = {**after, **{k: new[k] for k in stamped}}

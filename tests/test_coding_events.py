@@ -8,6 +8,7 @@ import coding
 import store
 from coding import CodingError, EventType
 from coding.dimensions import set_dimension_map
+from coding.documents import set_document_attribute
 
 TEXT = "苏州与上海签署了跨城通办协议。"
 
@@ -51,6 +52,8 @@ STEPS = [
     ("import", lambda s, st: st.update(doc2=coding.import_source(s, "上海与杭州。", name="d2").document_id),
      EventType.DOCUMENT_IMPORT),
     ("version", lambda s, st: coding.import_new_version(s, st["doc2"], "上海与杭州合作。"), EventType.DOCUMENT_VERSION),
+    ("attribute", lambda s, st: set_document_attribute(s, st["doc"], "城市", "苏州市", coder="researcher"),
+     EventType.ATTRIBUTES_SET),
     ("undo", lambda s, st: coding.undo(s, "researcher"), EventType.UNDO),
     ("redo", lambda s, st: coding.redo(s, "researcher"), EventType.REDO),
 ]

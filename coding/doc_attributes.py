@@ -1,0 +1,235 @@
+"""Writing document attributes (``Document.attributes``: a JSON object of name -> text or number).
+
+Every writer records one ``attributes_set`` event whose payload holds the row ops
+(:mod:`coding.rowops`) that did it, so :func:`coding.history.undo` reverts it exactly and
+``redo`` re-applies it. Names: non-empty, at most 100 characters, no control or direction
+characters, not one of a document's own columns; values: text or a finite number. Re-exported
+by :mod:`coding.documents`.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import unicodedata
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import store
+from coding.checks import as_id, get_document
+from coding.errors import CodingError
+from coding.events import EventType, record
+from corpus.names import BIDI_CONTROLS
+
+__all__ = ["RESERVED_ATTRIBUTES", "attribute_ops", "check_attribute_name", "check_attribute_value",
+           "delete_attribute", "delete_document_attribute", "rename_document_attribute", "set_document_attribute",
+           "set_document_attributes", "write_attribute_ops"]
+
+
+RESERVED_ATTRIBUTES = ("id", "name", "kind", "language", "superseded_by")
+"""Names an attribute may not take: the columns :func:`document_attributes` shows first."""
+MAX_ATTRIBUTE_NAME = 100
+MAX_ATTRIBUTE_TEXT = 10_000
+
+
+def check_attribute_name(name: Any) -> str:
+    """An attribute name, trimmed and NFC; ``CodingError`` when it is not text, empty, longer than
+    100 characters, holds a control or bidi character, or is one of :data:`RESERVED_ATTRIBUTES`."""
+    if not isinstance(name, str):
+        raise CodingError(f"An attribute name must be text, got {name!r}.")
+    text = unicodedata.normalize("NFC", name).strip()
+    if not text:
+        raise CodingError("An attribute name cannot be empty.")
+    if len(text) > MAX_ATTRIBUTE_NAME:
+        raise CodingError(f"Attribute name {text[:40]!r}… is {len(text)} characters long; at most "
+                          f"{MAX_ATTRIBUTE_NAME} are allowed.")
+    if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text):
+        raise CodingError(f"Attribute name {text!r} holds a control character (a line break, tab or "
+                          "direction mark); remove it.")
+    if text.casefold() in RESERVED_ATTRIBUTES:
+        raise CodingError(f"Attribute name {text!r} is reserved (a document's own column); choose another.")
+    return text
+
+
+def check_attribute_value(value: Any, name: str = "the attribute") -> str | int | float:
+    """A value an attribute may hold: text (trimmed, at most 10,000 characters, no NUL) or a
+    finite number (integral floats stay floats); ``CodingError`` otherwise (booleans, NaN, lists)."""
+    if isinstance(value, bool) or value is None:
+        raise CodingError(f"The value of {name} must be text or a number, got {value!r}.")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        if not math.isfinite(float(value)):
+            raise CodingError(f"The value of {name} must be a finite number, got {value!r}.")
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if "\x00" in text or len(text) > MAX_ATTRIBUTE_TEXT:
+            raise CodingError(f"The value of {name} must be text of at most {MAX_ATTRIBUTE_TEXT:,} characters "
+                              "without NUL.")
+        return text
+    raise CodingError(f"The value of {name} must be text or a number, got {type(value).__name__}.")
+
+
+def attribute_ops(session: Session, changes: dict[int, dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """Row ops that give documents new attribute values, and the cells that change.
+
+    ``changes`` maps document id -> {name: value, or ``None`` to delete}; names and values must
+    already be checked. Returns ``(ops, cells)``; a cell is ``{"document_id", "document",
+    "name", "before", "after"}`` (``None`` = absent) and only real changes are listed.
+    """
+    ops, cells = [], []
+    for doc_id, values in changes.items():
+        doc = get_document(session, doc_id)
+        before = dict(doc.attributes or {})
+        after = dict(before)
+        for key, value in values.items():
+            if value is None:
+                after.pop(key, None)
+            else:
+                after[key] = value
+            if before.get(key) != after.get(key):
+                cells.append({"document_id": doc.id, "document": doc.name, "name": key,
+                              "before": before.get(key), "after": after.get(key)})
+        if after != before:
+            ops.append({"op": "update", "table": "documents", "id": doc.id, "before": {"attributes": before},
+                        "after": {"attributes": after}})
+    return ops, cells
+
+
+def write_attribute_ops(session: Session, ops: list[dict], description: str, coder: str,
+                        document_id: int | None = None) -> int | None:
+    """Apply ``ops`` (:mod:`coding.rowops`) and record one ``attributes_set`` event; ``None`` when empty."""
+    from coding.rowops import apply_ops
+
+    if not ops:
+        return None
+    done = apply_ops(session, ops)
+    return record(session, EventType.ATTRIBUTES_SET, {"ops": done, "description": description}, coder,
+                  document_id)
+
+
+def set_document_attributes(session: Session, changes: dict[int, dict[str, Any]], *, coder: str,
+                            description: str | None = None) -> list[dict[str, Any]]:
+    """Set (or, with ``None``, delete) many attribute cells in one undoable change.
+
+    Parameters
+    ----------
+    changes : dict
+        Document id -> {attribute name: text, number or ``None``}.
+    coder : str
+        Whose change (undo is per coder).
+
+    Returns
+    -------
+    list of dict
+        The cells that changed (see :func:`attribute_ops`); empty when nothing did (no event).
+
+    Raises
+    ------
+    CodingError
+        An unknown document, a bad name or value (see :func:`check_attribute_name`,
+        :func:`check_attribute_value`); nothing is written then.
+    """
+    clean = {}
+    for doc_id, values in changes.items():
+        if not isinstance(values, dict):
+            raise CodingError(f"Attributes of document {doc_id!r} must be a mapping of name to value.")
+        clean[as_id(doc_id, "Document id")] = {
+            (n := check_attribute_name(k)): (None if v is None else check_attribute_value(v, f"attribute {n!r}"))
+            for k, v in values.items()}
+    ops, cells = attribute_ops(session, clean)
+    if cells:
+        docs = sorted({c["document"] for c in cells})
+        text = description or (f"edited {len(cells)} attribute value(s) of {len(docs)} document(s)" if len(cells) > 1
+                               else f"set attribute “{cells[0]['name']}” of “{docs[0]}”")
+        write_attribute_ops(session, ops, text, coder, cells[0]["document_id"] if len(docs) == 1 else None)
+    return cells
+
+
+def set_document_attribute(session: Session, document_id: int, name: str, value: Any, *,
+                           coder: str) -> dict[str, Any] | None:
+    """Give one document's attribute ``name`` the value ``value`` (text or number); undoable.
+
+    Returns
+    -------
+    dict or None
+        ``{"document_id", "document", "name", "before", "after"}``; ``None`` when the value was already so.
+
+    Raises
+    ------
+    CodingError
+        Unknown document, bad name (empty, over 100 characters, control characters, reserved)
+        or value (not text or a finite number).
+    """
+    if value is None:
+        raise CodingError("An attribute value cannot be empty; delete the attribute instead.")
+    cells = set_document_attributes(session, {document_id: {name: value}}, coder=coder)
+    return cells[0] if cells else None
+
+
+def delete_document_attribute(session: Session, document_id: int, name: str, *, coder: str) -> Any:
+    """Remove attribute ``name`` from one document; undoable. Returns the value it had.
+
+    Raises
+    ------
+    CodingError
+        Unknown document, bad name, or the document has no such attribute.
+    """
+    key = check_attribute_name(name)
+    doc = get_document(session, document_id)
+    if key not in (doc.attributes or {}):
+        raise CodingError(f"Document {doc.name!r} has no attribute {key!r}.")
+    cells = set_document_attributes(session, {doc.id: {key: None}}, coder=coder,
+                                    description=f"deleted attribute “{key}” of “{doc.name}”")
+    return cells[0]["before"]
+
+
+def _all_with(session: Session, name: str) -> list[store.Document]:
+    return [d for d in session.scalars(select(store.Document).order_by(store.Document.id)) if name in (d.attributes or {})]
+
+
+def rename_document_attribute(session: Session, name: str, new_name: str, *, coder: str) -> int:
+    """Rename an attribute on every document that has it (one undoable change).
+
+    Returns
+    -------
+    int
+        Number of documents changed.
+
+    Raises
+    ------
+    CodingError
+        Bad names, no document has ``name``, or a document already has ``new_name``.
+    """
+    old, new = check_attribute_name(name), check_attribute_name(new_name)
+    docs = _all_with(session, old)
+    if not docs:
+        raise CodingError(f"No document has an attribute {old!r}.")
+    clash = [d.name for d in docs if new in (d.attributes or {}) and new != old]
+    if clash:
+        raise CodingError(f"Attribute {new!r} already exists on {', '.join(clash[:3])}; rename or delete it first.")
+    if new == old:
+        return 0
+    changes = {d.id: {old: None, new: d.attributes[old]} for d in docs}
+    ops, _ = attribute_ops(session, changes)
+    write_attribute_ops(session, ops, f"renamed attribute “{old}” to “{new}” ({len(docs)} document(s))", coder)
+    return len(docs)
+
+
+def delete_attribute(session: Session, name: str, *, coder: str) -> int:
+    """Remove an attribute from every document (one undoable change); returns how many had it.
+
+    Raises
+    ------
+    CodingError
+        A bad name, or no document has it.
+    """
+    key = check_attribute_name(name)
+    docs = _all_with(session, key)
+    if not docs:
+        raise CodingError(f"No document has an attribute {key!r}.")
+    ops, _ = attribute_ops(session, {d.id: {key: None} for d in docs})
+    write_attribute_ops(session, ops, f"deleted attribute “{key}” from {len(docs)} document(s)", coder)
+    return len(docs)
