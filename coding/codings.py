@@ -7,7 +7,8 @@ is identified by (document, start, end, code, coder): adding the same one again 
 the existing id, also when two tabs or processes add it at the same moment (the unique
 index ``ux_codings_one_span`` refuses the second row inside a savepoint, and the
 existing coding is returned, with no second event). Every change writes one event
-(see :mod:`coding.events`).
+(see :mod:`coding.events`). In a blind project (:mod:`coding.blind`) reads show a coder only
+their own codings, and a coder may not edit or delete another coder's.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import store
+from coding import blind
 from coding.checks import as_coder, as_id, as_ids, as_text, get_code, get_coding, get_document
 from coding.documents import (
     document_text, documents, get_segment, paragraph_of, segments,
@@ -253,8 +255,10 @@ def update_coding(
     ------
     CodingError
         Unknown coding or code, a category code, an invalid or whitespace-only span, or a
-        change that would duplicate another coding of the same coder.
+        change that would duplicate another coding of the same coder; in a blind project, a
+        coder's change to another coder's coding (:mod:`coding.blind`).
     """
+    blind.check_may_change(session, coding_id, "edit")
     row = get_coding(session, coding_id)
     actor = row.coder if coder is None else as_coder(coder)
     doc = get_document(session, row.document_id)
@@ -307,8 +311,10 @@ def delete_coding(session: Session, coding_id: int, *, coder: str | None = None)
     Raises
     ------
     CodingError
-        Unknown coding.
+        Unknown coding; in a blind project, a coder deleting another coder's coding
+        (:mod:`coding.blind`).
     """
+    blind.check_may_change(session, coding_id, "delete")
     row = get_coding(session, coding_id)
     actor = row.coder if coder is None else as_coder(coder)
     links = list(session.scalars(select(store.CodingLink).where(store.CodingLink.coding_id == row.id)))
@@ -324,7 +330,8 @@ def delete_coding(session: Session, coding_id: int, *, coder: str | None = None)
 
 
 def codings_in_document(session: Session, document_id: int) -> pd.DataFrame:
-    """Every coding of a document, by position.
+    """Every coding of a document the session may see, by position (in a blind project a coder
+    sees only their own: :mod:`coding.blind`).
 
     Returns
     -------

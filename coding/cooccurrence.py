@@ -1,5 +1,7 @@
 """Code co-occurrence: how often two codes meet, with ATLAS.ti's C-coefficient.
 
+In a blind project a coder's session counts only their own codings (:mod:`coding.blind`).
+
 Two units of co-occurrence are offered:
 
 - ``unit="overlap"``: two codings of different codes co-occur when their spans in the same

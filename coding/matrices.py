@@ -1,5 +1,7 @@
 """Code matrices: codes × documents, × cities, × dyads, and code co-occurrence.
 
+In a blind project a coder's session counts only their own codings (:mod:`coding.blind`).
+
 Rows are codes in codebook order, labelled by path (``"Needs/Social needs"``). Cells count
 codings (``measure="count"``) or show presence 0/1 (``"presence"``). With
 ``include_subcodes`` a code's row also counts the codings of every code below it (each

@@ -1,6 +1,9 @@
 """Retrieval: coded passages filtered by code (with sub-codes), document, city, dyad and
 coder, and counts of codings per city and per dyad.
 
+In a blind project a coder's session sees only their own codings and links
+(:mod:`coding.blind` filters every read of the session; nothing to do here).
+
 Filtering and counting run in SQL, so they stay fast on projects with tens of thousands
 of codings. Offsets are code points over the stored text; paragraphs are 1-based.
 """

@@ -4,6 +4,7 @@ import streamlit as st
 
 import coding
 from coding import agreement as ag
+from coding import blind
 from coding.queries import coders as coders_with_codings
 from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from ui import state
@@ -15,6 +16,29 @@ st.caption("How far independent coders agree, per code and pooled: percent agree
 UNIT_LABELS = {"character": "Characters (NVivo)", "sentence": "Sentences", "paragraph": "Paragraphs",
                "document": "Documents", "segment": "Coded segments (MAXQDA overlap)"}
 
+
+
+def _blind_switch() -> None:
+    """Blind coding: the switch for whoever may unblind (an owner; anyone in single-user mode), and the
+    refusal while the project is blind for the person looking (coding.blind)."""
+    setting = state.read(blind.blind_state)
+    if state.can("unblind"):
+        note = "" if state.team_mode() else " In single-user mode anyone at this machine may switch it."
+        on = st.toggle("Blind coding", value=setting["on"], key="agr_blind",
+                       help="Coders see only their own codings until you unblind." + note)
+        when = str(setting["at"] or "")[:16].replace("T", " ")
+        st.caption("Blind coding: coders see only their own codings until you unblind." + note
+                   + (f" Switched {'on' if setting['on'] else 'off'} by {setting['by']} at {when} UTC."
+                      if setting["by"] and when else ""))
+        if on != setting["on"]:
+            if state.write(blind.set_blind, on, state.coder()) is not None:
+                st.rerun()
+    if state.blind_for_me():
+        st.info(blind.AGREEMENT_REFUSED, icon=":material/visibility_off:")
+        st.stop()
+
+
+_blind_switch()
 known = state.read(coders_with_codings)
 if len(known) < 2:
     st.info("Agreement needs codings by at least two coders; so far "

@@ -8,6 +8,7 @@ Streamlit does not drop with the widgets) and a reload (the URL's query paramete
 import streamlit as st
 
 import coding
+from coding import blind
 from ui import code_place, state
 from ui.coding_panel import coding_panel, unit_coder
 from ui.span_coder import span_coder
@@ -15,6 +16,24 @@ from ui.span_coder import span_coder
 PLACE = "tandem_code_place"  # {"doc", "per", "firsts": {doc: first paragraph shown, 0-based}, "coding", "p"}
 
 st.title("Code")
+
+
+def _blind_banner() -> None:
+    """Say when the project is blind; an owner may choose to code blind too (coding.blind)."""
+    setting = state.read(blind.blind_state)
+    if not setting["on"]:
+        return
+    if state.user() is not None and state.user()["role"] == "owner":
+        st.checkbox("Code blind myself (see only my codings)", value=state.blind_self(), key="code_blind_self",
+                    on_change=lambda: st.session_state.update(
+                        {state.BLIND_SELF_KEY: bool(st.session_state.get("code_blind_self"))}))
+        if not state.blind_self():
+            st.caption("Blind coding is on for coders; as an owner you see everyone's codings.")
+            return
+    st.info("Blind coding is on: you see only your codings.", icon=":material/visibility_off:")
+
+
+_blind_banner()
 
 docs = state.read(coding.documents)
 if docs.empty:

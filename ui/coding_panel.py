@@ -38,7 +38,7 @@ def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> 
                                   help="Position just after the last character")
             if st.form_submit_button("Save"):
                 if state.write(coding.update_coding, cid, start=int(start), end=int(end), code_id=int(code_id),
-                               memo=memo) is not None:
+                               memo=memo, coder=state.coder()) is not None:
                     st.rerun()
 
         st.markdown("**Linked to**")
@@ -79,7 +79,7 @@ def coding_panel(row: dict, code_list: list[dict], key_prefix: str = "span") -> 
                     if ok is not None:
                         st.rerun()
         if st.button("Delete this coding", key=f"delete_{k}", type="secondary"):
-            if state.write(coding.delete_coding, cid) is not None:
+            if state.write(coding.delete_coding, cid, coder=state.coder()) is not None:
                 st.session_state.pop("selected_coding", None)
                 st.rerun()
 

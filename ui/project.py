@@ -3,6 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from coding.blind import blind_state
 from ui import state
 from store.summary import project_overview
 
@@ -20,6 +21,10 @@ if overview:
     for col, (label, key) in zip(cols, [("Documents", "documents"), ("Codings", "codings"), ("Codes", "codes"),
                                         ("Cities", "cities"), ("Dyads", "dyads")]):
         col.metric(label, f"{overview[key]:,}")
+    blind_setting = state.attempt(state.read, blind_state)
+    if blind_setting and blind_setting["on"]:
+        st.info("Blind coding is on: coders see only their own codings until the owner unblinds it "
+                "(on the Agreement page).", icon=":material/visibility_off:")
     st.markdown(
         "**The research loop:** import and read **Documents** → **Code** passages and link them to cities or "
         "dyads → load **Cities & dyads** → fit **Models** for breadth, connection and degree → see coefficients "

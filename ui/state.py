@@ -29,6 +29,7 @@ CODER_KEY = "tandem_coder"
 USER_KEY = "tandem_user"  # the logged-in user's name (team mode)
 STAMP_KEY = "_tandem_stamp"  # team.session_stamp at login: a password reset or role change ends the session
 AUTH_KEY = "_tandem_auth"  # this run's {"team", "name", "role", "error"} (refresh_auth)
+BLIND_SELF_KEY = "tandem_blind_self"  # an owner codes blind themselves (coding.blind)
 
 
 @st.cache_resource(on_release=lambda e: e.dispose(), show_spinner=False)
@@ -124,24 +125,45 @@ def engine():
 
 
 @contextmanager
-def db() -> Iterator[Any]:
+def db(writing: bool = False) -> Iterator[Any]:
     """One transaction on the open project (commit on success, roll back on error).
 
     In team mode the session refuses, statement by statement, what the logged-in user's role
-    may not do (:func:`team.protect`); before a login no session is opened at all.
+    may not do (:func:`team.protect`); before a login no session is opened at all. The session
+    carries who is looking (:func:`coding.blind.set_viewer`): in a blind project a coder's reads
+    see only their own codings. ``writing`` (set by :func:`write`) leaves the reads inside a
+    write unfiltered (the library then refuses changes to another coder's coding itself).
 
     Raises
     ------
     team.AccessDenied
         Team mode and nobody logged in (or, later, a statement the role may not run).
     """
+    from coding import blind
+
     auth = _auth()
     if auth["team"] and auth["role"] is None:
         raise team.AccessDenied("Log in first.")
     with store.session_scope(engine()) as session:
         if auth["team"]:
             team.protect(session, auth["role"])
+            blind.set_viewer(session, auth["name"], auth["role"], team=True, blind_self=blind_self(),
+                             writing=writing)
+        else:
+            blind.set_viewer(session, coder(), "coder", writing=writing)
         yield session
+
+
+def blind_self() -> bool:
+    """Whether an owner asked, on the Code page, to see only their own codings while the project is blind."""
+    return bool(st.session_state.get(BLIND_SELF_KEY))
+
+
+def blind_for_me() -> bool:
+    """Whether the person at this workbench sees only their own codings now (the project is blind)."""
+    from coding import blind
+
+    return read(blind.viewer_filter) is not None
 
 
 def _reset_session() -> None:
@@ -357,7 +379,7 @@ def write(func: Callable[..., Any], *args, success: str | None = None, **kwargs)
         return None
 
     def run():
-        with db() as session:
+        with db(writing=True) as session:
             return func(session, *args, **kwargs)
 
     result = attempt(run, success=success)

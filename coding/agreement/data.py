@@ -5,7 +5,8 @@ Units (see the module of each): ``character`` (NVivo's coding comparison,
 ``coding.agreement.character``), ``sentence``/``paragraph``/``document`` (presence of the code in
 the unit, ``coding.agreement.units``), ``segment`` (MAXQDA's segment overlap,
 ``coding.agreement.segments``). Codings that could not be re-anchored on a corrected document
-(status ``unanchored``) and superseded documents are left out.
+(status ``unanchored``) and superseded documents are left out. While the project is blind for
+the session's viewer (:mod:`coding.blind`), agreement is refused: the owner unblinds first.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
+from coding import blind
 from coding.agreement.character import character_counts
 from coding.agreement.segments import DEFAULT_OVERLAP, check_overlap, match_segments, segment_table
 from coding.agreement.table import POOLED, agreement_table
@@ -147,8 +149,10 @@ def select_codings(session: Session, coders: Any, codes: Any = None, documents: 
     ------
     CodingError
         Fewer than two coders, a coder without codings (the message lists those with codings),
-        an unknown document or code, or nothing to compare.
+        an unknown document or code, or nothing to compare; the project is blind for the
+        session's viewer (:data:`coding.blind.AGREEMENT_REFUSED`: the owner unblinds it first).
     """
+    blind.refuse_agreement(session)
     who = _coders(session, coders)
     docs = _documents(session, documents, who)
     frame = codings_frame(session, who, list(docs))
