@@ -7,7 +7,8 @@ every element not brought in. ``--json`` prints the report with stable keys (``f
 convention, sources, codes, codings, memos, cases, variables, users, sets, skipped, items, warnings``).
 
 ``python cli.py qdpx-export --project P --out FILE.qdpx [--force]`` writes a .qdpx validated against the
-REFI-QDA Project schema (offsets in code points), never half a file, never over a file without --force.
+REFI-QDA Project schema (offsets in code points), never half a file, never over a file without --force; when
+the schema file is not found it is checked structurally only, and says so.
 """
 from __future__ import annotations
 
@@ -73,7 +74,10 @@ def cmd_qdpx_export(args) -> str:
         report = export_qdpx(s, tmp)
     return (f"{out}: {report['sources']} source(s), {report['codes']} code(s), {report['codings']} coding(s) in "
             f"{report['selections']} selection(s), {report['notes']} note(s), {report['cases']} case(s), "
-            f"{report['variables']} variable(s); valid against {Path(report['schema']).name}; offsets are "
-            f"{report['offsets']}."
+            f"{report['variables']} variable(s); "
+            + (f"valid against {Path(report['schema']).name}" if report.get("schema") else
+               "checked structurally only (the schema was not found)")
+            + f"; offsets are {report['offsets']}."
+            + (f" {report['note']}" if report.get("note") else "")
             + (f" {report['codings_not_exported']} unanchored coding(s) have no place in the text and were left out."
                if report["codings_not_exported"] else ""))

@@ -112,11 +112,7 @@ def test_export_valid_and_round_trip(engine, shared, tmp_path):
 def test_invalid_export_refused(engine, tmp_path, monkeypatch):
     with store.session_scope(engine) as s:
         _seed(s)
-    monkeypatch.setenv("TANDEM_PROJECT_XSD", str(tmp_path / "missing.xsd"))
-    with pytest.raises(CodingError, match="schema"), store.session_scope(engine) as s:
-        export_qdpx(s, tmp_path / "x.qdpx")
-    assert not (tmp_path / "x.qdpx").exists()
-    monkeypatch.delenv("TANDEM_PROJECT_XSD")
+    monkeypatch.delenv("TANDEM_PROJECT_XSD", raising=False)  # (a missing schema: tests/test_exchange_qdpx_structural.py)
     from coding.exchange import qdpx_export, qdpx_write
 
     def broken(session, **kw):  # a Coding without its CodeRef: the XSD requires one
