@@ -25,14 +25,14 @@ import logging
 from functools import lru_cache
 from typing import Iterable
 
-__all__ = ["ContextFilter", "DEFAULT_RULES", "RULES_KEY", "check_rules", "WINDOW", "PREFIX_OK", "SUFFIX_OK"]
+__all__ = ["ContextFilter", "DEFAULT_RULES", "RULES_KEY", "check_rules", "project_rules", "set_project_rules", "WINDOW", "PREFIX_OK", "SUFFIX_OK"]
 
 #: The project setting (``store.ProjectInfo`` key) holding the list of context rules.
 RULES_KEY = "place_rules"
 
 WINDOW = 8
 PREFIX_OK = frozenset({"赴", "全", "至", "驻", "在", "去", "来", "经", "跨", "原", "省", "与", "和", "同", "及"})
-SUFFIX_OK = frozenset({"人", "籍", "港", "站", "段", "方", "市", "州", "自治州", "县", "区", "地区", "境内", "一带", "方面", "本地", "话", "市民",
+SUFFIX_OK = frozenset({"人", "籍", "港", "站", "段", "方", "市", "州", "自治州", "地区", "境内", "一带", "方面", "本地", "话", "市民",
                        "两地", "三地", "各地"})
 
 #: Streets, roads and institutions named after a city (the name is not the place there), then
@@ -129,11 +129,12 @@ class ContextFilter:
         return spans
 
     def _ruled_out(self, line: str, a: int, b: int, ends: set[int] | None) -> bool:
-        """A rule matches around the name; with word boundaries known, a rule's text after the name
-        must end where a word ends (无锡/路上 "on the way to Wuxi" is not 无锡路)."""
+        """A rule matches around the name; with word boundaries known, a one-character rule text
+        after the name must end where a word ends (无锡/路上 "on the way to Wuxi" is not 无锡路)."""
         for before, after in self._around:
             if (not before or line[max(0, a - len(before)):a] == before) and \
-                    (not after or (line[b:b + len(after)] == after and (ends is None or b + len(after) in ends))):
+                    (not after or (line[b:b + len(after)] == after
+                                   and (ends is None or len(after) > 1 or b + 1 in ends))):
                 return True
         return False
 
@@ -154,3 +155,34 @@ class ContextFilter:
         spans = self._spans(line, a, b)
         ends = {e for _, e in spans}
         return not self._ruled_out(line, a, b, ends) and self._stands_as_word(line, a, b, spans)
+
+
+def project_rules(session) -> list[str]:
+    """The project's context rules (``store.ProjectInfo`` key ``RULES_KEY``), or ``DEFAULT_RULES``."""
+    import store
+
+    row = session.get(store.ProjectInfo, RULES_KEY)
+    if row is None or not isinstance(row.value, list):
+        return list(DEFAULT_RULES)
+    return check_rules(row.value)
+
+
+def set_project_rules(session, rules: Iterable[str]) -> list[str]:
+    """Store the project's context rules (checked by ``check_rules``); an empty list keeps none.
+    Mentions of documents imported later use them; returns the stored list.
+
+    Raises
+    ------
+    ValueError
+        A malformed rule (see ``check_rules``).
+    """
+    import store
+
+    clean = check_rules(rules)
+    row = session.get(store.ProjectInfo, RULES_KEY)
+    if row is None:
+        session.add(store.ProjectInfo(key=RULES_KEY, value=clean))
+    else:
+        row.value = clean
+    session.flush()
+    return clean
