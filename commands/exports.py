@@ -116,7 +116,8 @@ def cmd_frequencies(args) -> str:
         from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 
         frame = frequency_file_frame(table, args.by)
-        data = to_csv_bytes(frame) if args.out.suffix.lower() == ".csv" else to_xlsx_bytes(frame, sheet="Word frequencies")
+        csv_out = args.out.suffix.lower() == ".csv"
+        data = to_csv_bytes(frame) if csv_out else to_xlsx_bytes(frame, sheet="Word frequencies")
         with atomic_out(args.out, args.force) as tmp:
             tmp.write_bytes(data)
         return f"{args.out}: {len(table)} row(s), {table['group'].nunique()} {args.by} group(s)."

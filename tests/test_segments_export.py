@@ -61,6 +61,10 @@ def world(engine):
             "c": coding.add_coding(s, d2, *_span(T2, "=HYPERLINK idea"), hole, coder="r")[0],
             "d": coding.add_coding(s, d2, *_span(T2, "with more"), sub, coder="r")[0],
         }
+        s.add_all([store.City(code="320500", name="苏州市"), store.City(code="330500", name="湖州市")])
+        s.flush()
+        coding.link_dyad(s, ids["a"], "330500", "320500")
+        coding.link_city(s, ids["b"], "330500")
     return {"engine": engine, "ids": ids, "docs": {"访谈一": T1, "=Doc two": T2}, "mark": mark, "hole": hole}
 
 
@@ -83,6 +87,7 @@ def test_offsets_recomputed_independently_and_quotes_match(world):
     assert b["paragraph"] == 2 and b["code_path"] == "Behaviour > Mark > 伙伴数" and b["memo"] == "=SUM(1)"
     a = table.set_index("coding_id").loc[world["ids"]["a"]]
     assert (a["start"], a["start_utf16"], a["paragraph"]) == (4, 5, 1)
+    assert a["linked_to"] == "苏州市–湖州市" and b["linked_to"] == "湖州市"
     assert set(table["status"]) == {"anchored"}
     assert table["created"].notna().all()
 
@@ -110,8 +115,8 @@ def test_csv_and_xlsx_are_excel_safe_and_keep_chinese(world, tmp_path):
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0] == ["coding", "document", "code path", "coder", "start (code points)", "end (code points)",
-                       "start (UTF-16 units)", "end (UTF-16 units)", "paragraph", "quote", "memo", "created (UTC)",
-                       "status"]
+                       "start (UTF-16 units)", "end (UTF-16 units)", "paragraph", "quote", "memo", "linked to",
+                       "created (UTC)", "status"]
     cells = [c for r in rows for c in r]
     assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
     assert "'=HYPERLINK idea" in cells and "'=SUM(1)" in cells and "'=Doc two" in cells
@@ -142,8 +147,9 @@ def test_segments_export_command(world, tmp_path, backend):
     project = str(world["engine"].url.database)
     world["engine"].dispose()
     out = tmp_path / "segments.csv"
-    run = lambda *a: subprocess.run([sys.executable, "cli.py", "segments-export", "--project", project, *a],  # noqa: E731
-                                    cwd=ROOT, capture_output=True, text=True)
+    def run(*a):
+        return subprocess.run([sys.executable, "cli.py", "segments-export", "--project", project, *a],
+                              cwd=ROOT, capture_output=True, text=True)
     done = run("--out", str(out), "--codes", "Mark", "--coder", "r")
     assert done.returncode == 0, done.stderr
     back = pd.read_csv(out, encoding="utf-8-sig")

@@ -7,8 +7,8 @@ import streamlit as st
 
 import coding
 from coding.documents import document_attributes, documents_where
+from coding.exchange.segments_export import segments_csv_bytes, segments_table, segments_xlsx_bytes
 from coding.queries import coders
-from coding.spreadsheet import to_csv_bytes
 from quant import data as qdata
 from ui import state
 
@@ -93,11 +93,6 @@ view = view.assign(linked=["; ".join(x for x in pair if x) for pair in zip(view[
 columns = ["document", "paragraph", "code", "quote", "coder", "linked"]
 
 
-CSV_COLUMNS = {"coding_id": "coding", "document_id": "document id", "document": "document", "paragraph": "paragraph",
-               "code": "code", "before": "context before", "quote": "passage", "after": "context after",
-               "coder": "coder", "linked": "linked to", "memo": "memo"}
-
-
 def _md(text: str) -> str:
     """Text shown literally in a caption (which reads Markdown): escape its syntax characters."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
@@ -128,11 +123,31 @@ head, mode_col, download = st.columns([3, 2, 1], vertical_alignment="bottom")
 head.markdown(f"**{len(view)} passage(s)** in {view['document_id'].nunique()} document(s)")
 mode = mode_col.segmented_control("View", ["table", "read"], default="table", key="ret_view",
                                   format_func={"table": "Table", "read": "Read in context"}.get) or "table"
-download.download_button("Download CSV", to_csv_bytes(view[["coding_id", "document_id", "document", "paragraph", "code",
-                                                            "before", "quote", "after", "coder", "linked", "memo"]]
-                                                      .rename(columns=CSV_COLUMNS)),
-                         "passages.csv", "text/csv", key="ret_download", width="stretch",
-                         help="UTF-8 for Excel; a cell that a spreadsheet would run as a formula starts with '.")
+
+
+def _export(fmt: str) -> bytes:
+    """The coded segments of the current filters as CSV or XLSX (built again only when they change)."""
+    memo_key = (state.revision(), state.coder(), fmt, tuple(int(i) for i in found["coding_id"]), tuple(found["memo"]))
+    memo = st.session_state.get("ret_export_memo")
+    if memo and memo[0] == memo_key:
+        return memo[1]
+    table = state.read(segments_table, code_ids=code_ids or None, include_subcodes=subcodes,
+                       document_ids=document_filter, city=city, dyad=dyad, coder=who or None)
+    data = segments_csv_bytes(table) if fmt == "csv" else segments_xlsx_bytes(table)
+    st.session_state["ret_export_memo"] = (memo_key, data)
+    return data
+
+
+with download.popover("Download", icon=":material/download:", width="stretch"):
+    st.caption("One row per passage: document, code path, coder, start and end in characters (code points) and in "
+               "UTF-16 units (as NVivo, ATLAS.ti and browsers count), paragraph, passage, memo, when it was coded. "
+               "UTF-8 for Excel; a cell that a spreadsheet would run as a formula starts with '.")
+    fmt = st.radio("Format", ["csv", "xlsx"], format_func={"csv": "CSV", "xlsx": "Excel (XLSX)"}.get,
+                   horizontal=True, key="ret_download_format")
+    st.download_button(
+        f"Download {fmt.upper()}", _export(fmt), f"coded_segments.{fmt}",
+        "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="ret_download", width="stretch", icon=":material/download:")
 if mode == "read":
     per_page = 20
     n_pages = max(1, -(-len(view) // per_page))

@@ -39,13 +39,13 @@ __all__ = ["COLUMNS", "HEADERS", "DEFAULT_SEPARATOR", "segments_table", "segment
 DEFAULT_SEPARATOR = " > "
 #: Columns of :func:`segments_table`, in order (stable keys, e.g. for JSON).
 COLUMNS = ["coding_id", "document", "code_path", "coder", "start", "end", "start_utf16", "end_utf16", "paragraph",
-           "quote", "memo", "created", "status"]
+           "quote", "memo", "linked_to", "created", "status"]
 #: Column headers of the CSV/XLSX files.
 HEADERS = {
     "coding_id": "coding", "document": "document", "code_path": "code path", "coder": "coder",
     "start": "start (code points)", "end": "end (code points)", "start_utf16": "start (UTF-16 units)",
     "end_utf16": "end (UTF-16 units)", "paragraph": "paragraph", "quote": "quote", "memo": "memo",
-    "created": "created (UTC)", "status": "status",
+    "linked_to": "linked to", "created": "created (UTC)", "status": "status",
 }
 _MAX_SEPARATOR = 10
 
@@ -90,7 +90,9 @@ def segments_table(session: Session, *, code_ids: Any = None, include_subcodes: 
         Columns :data:`COLUMNS`: ``coding_id`` (int), ``document`` (name), ``code_path`` (names from the
         top of the codebook, joined by ``separator``), ``coder``, ``start``/``end`` (int, code points,
         end exclusive), ``start_utf16``/``end_utf16`` (nullable Int64, UTF-16 code units; empty for an
-        unanchored coding), ``paragraph`` (nullable Int64, 1-based), ``quote``, ``memo``, ``created``
+        unanchored coding), ``paragraph`` (nullable Int64, 1-based), ``quote``, ``memo``, ``linked_to``
+        (the names of the cities and pairs of cities the coding is linked to, such as "广州市–佛山市",
+        joined by "; "; a city without a name shows its code), ``created``
         (naive UTC datetime to the second) and ``status`` (``anchored``, ``review`` or ``unanchored``).
 
     Raises
@@ -137,6 +139,13 @@ def segments_table(session: Session, *, code_ids: Any = None, include_subcodes: 
             ue = index.to_utf16(found["end"].to_numpy()[keep])
             for r, a, b in zip(keep, us, ue):
                 start_u16[r], end_u16[r] = int(a), int(b)
+    names = dict(session.execute(select(store.City.code, store.City.name)).all())
+
+    def linked(cities: list[str], dyads: list[str]) -> str:
+        shown = [names.get(c) or c for c in cities]
+        shown += ["–".join(names.get(c) or c for c in d.split("-", 1)) for d in dyads]
+        return "; ".join(shown)
+
     frame = pd.DataFrame({
         "coding_id": found["coding_id"].astype("int64"),
         "document": found["document"],
@@ -149,6 +158,7 @@ def segments_table(session: Session, *, code_ids: Any = None, include_subcodes: 
         "paragraph": found["paragraph"].astype("Int64"),
         "quote": found["quote"],
         "memo": found["memo"].fillna(""),
+        "linked_to": [linked(c, d) for c, d in zip(found["cities"], found["dyads"])],
         "created": pd.to_datetime(pd.Series([_utc_naive(facts.get(i, (None,))[0]) for i in ids], dtype=object)),
         "status": status,
     })
