@@ -21,8 +21,9 @@ runs, "coder = viewer" on ``codings``, "coding is visible" on ``coding_links`` a
 written on a coding. So every library function that returns codings or counts of them
 (retrieve, counts by city and dyad, matrices, co-occurrence, code hits, the codebook's counts,
 documents' counts, unit codes, exports) is blind at once, also functions written later. Reads
-inside a write (``writing``) are not filtered, so that merging codes or re-anchoring a new
-version never leaves hidden codings behind; writes are guarded instead by
+inside a write (``writing``) of an owner, or of anyone in single-user mode, are not filtered, so
+that merging codes or re-anchoring a new version never leaves hidden codings behind (a team
+coder may do neither; their writes read as they read). Writes are guarded by
 :func:`check_may_change` (a coder may not edit, delete or link another coder's coding while
 blind). Statements that must see every coding pass the execution option :data:`ALL` = True.
 """
@@ -118,7 +119,8 @@ def set_viewer(session: Session, name: str | None, role: str | None = "coder", *
     blind_self : bool
         An owner who asks to see only their own codings while the project is blind.
     writing : bool
-        The session is a write: reads inside it are not filtered (see the module's notes).
+        The session is a write: reads inside it are not filtered for an owner or in single-user
+        mode (see the module's notes).
     """
     if name is None:
         session.info.pop(VIEWER, None)
@@ -135,6 +137,14 @@ def viewer(session: Session) -> dict[str, Any] | None:
     """The session's viewer (:func:`set_viewer`), or None."""
     person = session.info.get(VIEWER)
     return person if isinstance(person, dict) and person.get("name") else None
+
+
+def _writes_see_all(person: dict[str, Any]) -> bool:
+    """Whether reads inside this viewer's writes go unfiltered: an owner's (merging codes, re-anchoring,
+    deleting a document must reach every coding), and anyone's in single-user mode (who may do all
+    that too). A team coder's writes read as the coder reads, so a write that aggregates codings
+    (a quantitized covariate) cannot reveal the other coders' counts."""
+    return not person.get("team") or person.get("role") in OWNER_ROLES
 
 
 def _blind_on(session: Session) -> bool:
@@ -205,7 +215,7 @@ def _filter_reads(state: ORMExecuteState) -> None:
     if state.execution_options.get(ALL):
         return
     person = viewer(state.session)
-    if person is None or person.get("writing"):
+    if person is None or (person.get("writing") and _writes_see_all(person)):
         return
     name = viewer_filter(state.session)
     if name is None:

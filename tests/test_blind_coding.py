@@ -207,10 +207,17 @@ def test_b_cannot_edit_or_delete_a_coding_of_a(engine, world):
         coding.update_coding(s, world["a2"], memo="改", coder="乙")
 
 
-def test_reads_inside_a_write_see_every_coding(engine, world):
-    """A write (merge, re-anchor) must not leave hidden codings behind: its reads are unfiltered."""
+def test_reads_inside_a_write_see_every_coding_except_a_team_coders(engine, world):
+    """A write (merge, re-anchor) must not leave hidden codings behind: in single-user mode and for an
+    owner blind herself its reads are unfiltered; a team coder (who may neither merge nor re-anchor)
+    reads as he reads, so a quantitized covariate he makes counts only his codings."""
     with _as(engine, "乙", writing=True) as s:
         assert len(coding.retrieve(s)) == 5
+    with _as(engine, "Olga", "owner", team=True, blind_self=True, writing=True) as s:
+        assert len(coding.retrieve(s)) == 5
+    with _as(engine, "乙", "coder", team=True, writing=True) as s:
+        assert sorted(coding.retrieve(s)["coding_id"]) == sorted([world["b1"], world["b2"]])
+        assert _cities(coding.counts_by_city(s))[C] == (1, 1, 2)
 
 
 def test_agreement_waits_for_the_owner_to_unblind(engine, world):
@@ -287,6 +294,8 @@ def test_code_page_shows_a_coder_only_her_codings(team_project, monkeypatch, tmp
     assert "Blind coding is on: you see only your codings." in [i.value for i in at.info]
     table = _codings_table(at)
     assert list(table["Coder"]) == ["Bo"] and list(table["Passage"]) == ["苏州的领导"]
+    history = "\n".join(d.value.to_string() for d in at.sidebar.dataframe)
+    assert "苏州的领导" in history and "其实没有检查" not in history and "Cai" not in history
     at.switch_page("ui/agreement.py")
     at.run()
     assert "The project is blind: the owner unblinds it before agreement is computed." in [i.value for i in at.info]

@@ -129,7 +129,8 @@ def render() -> None:
         _who()
         _undo_redo()
         with st.expander("History"):
-            log = state.attempt(state.read, coding.history, None, 50)
+            # a blind coder sees only their own changes (their quotes would show what others coded)
+            log = state.attempt(state.read, coding.history, state.coder() if state.blind_for_me() else None, 50)
             if log is not None and len(log):
                 shown = log[["ts", "coder", "summary", "state"]].rename(
                     columns={"ts": "When", "coder": "Who", "summary": "Change", "state": "State"})
