@@ -5,10 +5,12 @@ names each case in an id column:
 
 - ``per="document"``: the cell is a document's name, or its file name without the extension
   (``ID1`` names ``ID1.docx``, as QualCoder's case tables do); names are compared by
-  ``corpus.name_keys.name_key`` (full-width, invisible and case differences ignored). The
+  ``corpus.name_keys.name_key`` (full-width, invisible and case differences ignored), and a
+  traditional name that matches nothing is tried again in simplified form. The
   other columns go into ``Document.attributes`` (numbers as numbers, the rest as text).
 - ``per="city"``: the cell is an adcode, full name, short name or pinyin, resolved by the
-  project's city resolver (:func:`quant.data.city_resolver`, the one ``quant.cities`` uses);
+  project's city resolver (:func:`quant.data.city_resolver`, the one ``quant.cities`` uses;
+  a traditional name such as 廣州市 is tried again as 广州市);
   the other columns go into ``city_attributes`` (numeric columns in ``value``, others in
   ``text``).
 
@@ -118,7 +120,22 @@ def _document_matcher(session: Session) -> Callable[[str], tuple[int | None, str
             if len(found) > 1:
                 return None, None, f"names {len(found)} documents ({', '.join(n for _, n in found[:3])})"
         return None, None, "matches no document name or file name"
-    return match
+    return _or_folded(match)
+
+
+def _or_folded(match: Callable) -> Callable:
+    """``match``, retried on the simplified form of a traditional name (廣州市 -> 广州市,
+    :func:`coding.folding.fold`) when the name itself matches nothing."""
+    from coding.folding import fold
+
+    def again(value: str):
+        key, label, reason = match(value)
+        if key is None and fold(value) != value:
+            folded = match(fold(value))
+            if folded[0] is not None:
+                return folded
+        return key, label, reason
+    return again
 
 
 def _city_matcher(session: Session) -> Callable[[str], tuple[str | None, str | None, str | None]]:
@@ -136,7 +153,7 @@ def _city_matcher(session: Session) -> Callable[[str], tuple[str | None, str | N
         except QuantError as exc:
             return None, None, "is ambiguous" if "ambiguous" in str(exc) else "matches no city of the project"
         return code, resolver.name(code), None
-    return match
+    return _or_folded(match)
 
 
 def match_case_table(session: Session, frame: pd.DataFrame, *, per: str, id_column: str | None = None) -> dict:

@@ -435,7 +435,10 @@ def import_codebook_table(session: Session, t: CodebookTable, *, update_existing
     """Import a table read by :func:`read_codebook_table` (see :func:`import_codebook_csv`)."""
     nodes = tree_from_table(t)
     report = merge_code_tree(session, nodes, update_existing=update_existing, coder=coder)
-    report["warnings"] = [*t.warnings, *report.get("warnings", [])]
+    plain = [w for w in report.get("warnings", []) if not w.endswith(": no colour; a default colour is used.")]
+    n_default = len(report.get("warnings", [])) - len(plain)
+    report["warnings"] = [*t.warnings, *plain] + ([f"{n_default} code(s) have no colour in the file; default "
+                                                  "colours are used."] if n_default else [])
     return {**report, **_options(t)}
 
 
