@@ -20,3 +20,6 @@ def register_all(add) -> None:
 
     for module in (attributes, codebook):
         module.register(add)
+    from commands import outofcore  # fit-parquet: out-of-core dyad fits through DuckDB
+
+    outofcore.register(add)

@@ -155,3 +155,24 @@ def test_outofcore_refuses_bad_formulas_and_data(parquet, tmp_path):
         fit_outofcore(tmp_path / "self.parquet", "y ~ dist", a="a", b="b")
     assert parse_plain_formula(" 连接 ~ 距离 + x_2 ") == ("连接", ["距离", "x_2"])
     assert quote_ident('a"b') == '"a""b"'
+
+
+def test_cli_fit_parquet_text_json_and_refusal(parquet, capsys):
+    import json
+
+    import cli
+
+    df, path = parquet
+    assert cli.main(["fit-parquet", str(path), "--formula", "y ~ dist + x2", "--a", "a", "--b", "b", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ref = fit_connection(df, "y ~ dist + x2", a="a", b="b")
+    assert [t["term"] for t in out["terms"]] == ["Intercept", "dist", "x2"]
+    np.testing.assert_allclose([t["se"] for t in out["terms"]], ref.se["dyadic"].to_numpy(), rtol=1e-8)
+    assert out["n_nodes"] == 60 and out["se_type"] == "dyadic"
+    assert cli.main(["fit-parquet", str(path), "--formula", "count ~ dist", "--a", "a", "--b", "b",
+                     "--model", "poisson"]) == 0
+    text = capsys.readouterr().out
+    assert "poisson out of core: 1,770 rows" in text and "dist" in text
+    assert cli.main(["fit-parquet", str(path), "--formula", "y ~ log(dist)", "--a", "a", "--b", "b"]) != 0
+    err = capsys.readouterr().err
+    assert "plain column names joined by +" in err and "Traceback" not in err
