@@ -251,3 +251,40 @@ def test_dyadic_covariance_of_penalized_scores_equals_brute_force_double_sum():
                         B[r, c] += S[d, r] * S[e, c]
     ref = Hinv @ B @ Hinv
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-14)
+
+
+def test_several_blocks_match_direct_maximisation():
+    """More rows than one work block (16,384): blocked passes add up to the whole-data optimum."""
+    rng = np.random.default_rng(21)
+    n = 40_000
+    X = np.column_stack([np.ones(n), rng.normal(size=n), (rng.random(n) < 0.01).astype(float)])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ [-5.0, 0.7, 2.0])))).astype(float)
+    fit = fit_firth_logit(y, X, ["Intercept", "x", "rare"])
+    direct, best = _direct_max(y, X, start=[-5.0, 0.5, 1.0])
+    np.testing.assert_allclose(fit.params, direct, atol=1e-5)
+    assert fit.llf == pytest.approx(_penalized_loglik(fit.params, y, X), abs=1e-7)
+    assert fit.llf >= best - 1e-9
+    assert fit.hat.sum() == pytest.approx(3.0, rel=1e-10)
+
+
+def test_result_fields_and_profile_arguments():
+    """The names other modules rely on (the dispatcher reads these fields)."""
+    import dataclasses
+
+    from quant.errors import QuantError
+    from quant.firth import FirthFit
+
+    assert [f.name for f in dataclasses.fields(FirthFit)] == [
+        "params", "llf", "info", "scores", "fitted", "hat", "converged", "iterations"]
+    x = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0])
+    y = np.array([0, 0, 1, 0, 1, 0, 1, 1.0])
+    X = np.column_stack([np.ones_like(x), x])
+    fit = fit_firth_logit(y, X, ["Intercept", "x"])
+    assert fit.scores.shape == (8, 2) and fit.fitted.shape == fit.hat.shape == (8,)
+    np.testing.assert_allclose(fit.bse, np.sqrt(np.diag(np.linalg.inv(fit.info))))
+    with pytest.raises(QuantError, match="between 0 and 1"):
+        profile_ci(y, X, ["Intercept", "x"], fit, level=95)
+    with pytest.raises(QuantError, match="'z' is not a coefficient"):
+        profile_ci(y, X, ["Intercept", "x"], fit, which=["z"])
+    with pytest.raises(QuantError, match="'z' is not a coefficient"):
+        firth_lr_test(y, X, ["Intercept", "x"], fit, ["z"])
