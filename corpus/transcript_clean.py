@@ -10,14 +10,15 @@ markers themselves), in four steps:
 1. **Page markers**: a whole line "Page 3", "Page 3 of 12", "p. 3", "3 / 12", "- 3 -", "— 3 —",
    "第 3 页", "第3页/共12页", "第3页，共12页", "共12页 第3页" (digits or Chinese numerals) is removed;
    in a text without page breaks it also ends a page (for step 3).
-2. **Line numbers**: when at least half of the non-empty lines (and at least 3) start with a
-   number followed by white space, and at least 80% of those numbers follow their predecessor
-   (n = previous + 1 or + 2, or a restart at 1), the leading number is removed from every line
-   that has one; a line holding only its number becomes empty.
+2. **Line numbers**: a run of 3 or more lines holding only consecutive numbers (the column of
+   line numbers that a PDF's text layer often gives after the page's text) is removed; and when
+   at least half of the remaining non-empty lines (and at least 3) start with a number followed
+   by white space, and at least 80% of those numbers follow their predecessor (n = previous + 1
+   or + 2, or a restart at 1), the leading number is removed from every line that has one.
 3. **Running headers and footers**: among the first two and last two non-empty lines of each
    page, a line that recurs (digits masked, so "Interview 3 · page 4" matches "… page 5") on at
-   least half the pages, and on at least 3 pages or on both pages of a two-page text without
-   starting with a speaker label, is removed wherever it occurs in those positions.
+   least half the pages (and at least 2) is removed wherever it occurs in those positions,
+   unless it starts with a speaker label (a turn that happens to open several pages).
 4. **Utterances**: a speaker label is a short label and a colon at the start of a line —
    ``Q:``, ``A:``, ``访谈者：``, ``受访者：``, ``Interviewer:``, ``R1:``, ``张某：`` (Latin: a
    letter then up to 24 letters, digits, spaces or ``.'-``; other scripts: 1–8 characters
@@ -174,7 +175,35 @@ def _remove_markers(pages: list[list[str]], split: bool, report: CleanReport) ->
     return [p for p in out if any(line.strip() for line in p)] or [[]]
 
 
+def _remove_number_columns(pages: list[list[str]], report: CleanReport) -> None:
+    """Runs of 3 or more lines holding only consecutive numbers (a line-number column that the
+    PDF's text layer gives after the page's text) are removed."""
+    run: list[tuple[list[str], int]] = []
+
+    def flush() -> None:
+        if len(run) >= 3:
+            for page, i in run:
+                report.line_numbers += 1
+                report._example("line_numbers", page[i])
+                page[i] = ""
+        run.clear()
+
+    for page in pages:
+        for i, line in enumerate(page):
+            text = line.strip()
+            if not text:
+                continue
+            if text.isdigit() and len(text) <= 5:
+                if run and int(text) != int(run[-1][0][run[-1][1]].strip()) + 1:
+                    flush()
+                run.append((page, i))
+            else:
+                flush()
+    flush()
+
+
 def _remove_line_numbers(pages: list[list[str]], report: CleanReport) -> None:
+    _remove_number_columns(pages, report)
     lines = [line for page in pages for line in page if line.strip()]
     numbers = [m for m in (_LINE_NUMBER.match(line) for line in lines) if m]
     if len(numbers) < 3 or len(numbers) * 2 < len(lines):
@@ -213,8 +242,7 @@ def _remove_running(pages: list[list[str]], report: CleanReport) -> None:
     for page in pages:
         seen.update({_mask(page[i]) for i in _edges(page)})
     need = max(2, math.ceil(n_pages / 2))
-    running = {key for key, count in seen.items()
-               if count >= need and (count >= 3 or not _LABEL.match(key))}
+    running = {key for key, count in seen.items() if count >= need and not _LABEL.match(key)}
     if not running:
         return
     for page in pages:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,26 @@ def test_cli_import_clean_transcript_flag(tmp_path):
             assert s.query(store.Document).one().text == ZH_CLEAN
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("name", ["P1", "P2", "P3", "P4"])
+def test_real_pdf_extracted_interviews_cleaned_and_nothing_else_lost(shared, name):
+    """PDPilot interviews (text extracted from PDF with pypdf): page markers "1/5", a column of line
+    numbers after each page's text, speaker labels on their own line. Expected counts come from the
+    raw lines by regular expressions; every other non-space character must survive, in order."""
+    import re
+
+    path = shared("transcripts", "pdpilot", f"{name}.txt")
+    raw_lines = path.read_text(encoding="utf-8").split("\n")
+    numbers = [ln for ln in raw_lines if re.fullmatch(r"\d+\s*", ln)]
+    markers = [ln for ln in raw_lines if re.fullmatch(r"\d+/\d+\s*", ln)]
+    turns = Counter(m.group(1) for m in (re.match(r"(Dan|Participant):", ln) for ln in raw_lines) if m)
+    result = read_bytes(path.read_bytes(), f"{name}.txt", clean_transcript=True)
+    c = result.cleaning
+    assert (c["line_numbers"], c["page_markers"], c["running_lines"]) == (len(numbers), len(markers), 0)
+    assert c["speakers"] == dict(turns) and c["utterances"] == sum(turns.values())
+    blocks = result.text.split("\n\n")
+    assert blocks[1] == "Interview" and all(re.match(r"(Dan|Participant): ", b) for b in blocks[2:])
+    kept = [ln for ln in raw_lines if ln not in numbers and ln not in markers]
+    squash = lambda t: re.sub(r"\s+", "", t)
+    assert squash(result.text) == squash("".join(kept))
