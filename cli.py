@@ -170,6 +170,9 @@ def _quiet_error(parser: argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
+    import i18n
+
+    i18n.set_language(i18n.from_environment())  # messages follow LANG / LC_ALL / LANGUAGE, as gettext does
     parser = build_parser()
     given = sys.argv[1:] if argv is None else list(argv)
     if given[:1] == ["users"]:  # extra arguments are reported by the top-level parser

@@ -15,37 +15,39 @@ import sys
 import streamlit as st
 
 import team
-from ui import sidebar, state
+from i18n import _
+from ui import language, sidebar, state
 
-st.set_page_config(page_title="Tandem", page_icon=":material/join_inner:", layout="wide")
+st.set_page_config(page_title=_("Tandem"), page_icon=":material/join_inner:", layout="wide")
+language.apply()  # this rerun's interface language (sidebar switch, remembered; browser default)
 
 PAGES = {
-    "Project": [
-        st.Page("ui/project.py", title="Project", icon=":material/folder_open:", default=True),
+    _("Project"): [
+        st.Page("ui/project.py", title=_("Project"), icon=":material/folder_open:", default=True),
     ],
-    "Qualitative": [
-        st.Page("ui/documents.py", title="Documents", icon=":material/description:"),
-        st.Page("ui/code.py", title="Code", icon=":material/ink_highlighter:"),
-        st.Page("ui/codebook.py", title="Codebook", icon=":material/account_tree:"),
-        st.Page("ui/retrieve.py", title="Retrieve", icon=":material/format_quote:"),
-        st.Page("ui/search.py", title="Search", icon=":material/search:"),
-        st.Page("ui/suggestions.py", title="Suggestions", icon=":material/auto_fix_high:"),
-        st.Page("ui/matrices.py", title="Matrices", icon=":material/grid_on:"),
-        st.Page("ui/memos.py", title="Memos", icon=":material/sticky_note_2:"),
-        st.Page("ui/agreement.py", title="Agreement", icon=":material/compare_arrows:"),
+    _("Qualitative"): [
+        st.Page("ui/documents.py", title=_("Documents"), icon=":material/description:"),
+        st.Page("ui/code.py", title=_("Code"), icon=":material/ink_highlighter:"),
+        st.Page("ui/codebook.py", title=_("Codebook"), icon=":material/account_tree:"),
+        st.Page("ui/retrieve.py", title=_("Retrieve"), icon=":material/format_quote:"),
+        st.Page("ui/search.py", title=_("Search"), icon=":material/search:"),
+        st.Page("ui/suggestions.py", title=_("Suggestions"), icon=":material/auto_fix_high:"),
+        st.Page("ui/matrices.py", title=_("Matrices"), icon=":material/grid_on:"),
+        st.Page("ui/memos.py", title=_("Memos"), icon=":material/sticky_note_2:"),
+        st.Page("ui/agreement.py", title=_("Agreement"), icon=":material/compare_arrows:"),
     ],
-    "Quantitative": [
-        st.Page("ui/cities.py", title="Cities & dyads", icon=":material/hub:"),
-        st.Page("ui/models.py", title="Models", icon=":material/functions:"),
-        st.Page("ui/runs.py", title="Runs", icon=":material/inventory_2:"),
-        st.Page("ui/map.py", title="Map", icon=":material/map:"),
-        st.Page("ui/network.py", title="Network", icon=":material/share:"),
+    _("Quantitative"): [
+        st.Page("ui/cities.py", title=_("Cities & dyads"), icon=":material/hub:"),
+        st.Page("ui/models.py", title=_("Models"), icon=":material/functions:"),
+        st.Page("ui/runs.py", title=_("Runs"), icon=":material/inventory_2:"),
+        st.Page("ui/map.py", title=_("Map"), icon=":material/map:"),
+        st.Page("ui/network.py", title=_("Network"), icon=":material/share:"),
     ],
-    "Mixed methods": [
-        st.Page("ui/joint.py", title="Joint display", icon=":material/join_inner:"),
-        st.Page("ui/cases.py", title="Cases", icon=":material/person_search:"),
-        st.Page("ui/worklist.py", title="Worklist", icon=":material/checklist:"),
-        st.Page("ui/report.py", title="Report", icon=":material/article:"),
+    _("Mixed methods"): [
+        st.Page("ui/joint.py", title=_("Joint display"), icon=":material/join_inner:"),
+        st.Page("ui/cases.py", title=_("Cases"), icon=":material/person_search:"),
+        st.Page("ui/worklist.py", title=_("Worklist"), icon=":material/checklist:"),
+        st.Page("ui/report.py", title=_("Report"), icon=":material/article:"),
     ],
 }
 CODING_ONLY = {"code", "suggestions"}  # url paths of pages that exist to change codings
@@ -56,7 +58,7 @@ def _team_pages() -> dict:
     pages = {section: [p for p in items if state.can("code") or p.url_path not in CODING_ONLY]
              for section, items in PAGES.items()}
     if state.can("manage_users"):
-        pages["Team"] = [st.Page("ui/users.py", title="Users", icon=":material/group:")]
+        pages[_("Team")] = [st.Page("ui/users.py", title=_("Users"), icon=":material/group:")]
     return pages
 
 
@@ -73,16 +75,16 @@ except team.TeamError as exc:  # a bad TANDEM_TEAM, or team mode without TANDEM_
     st.stop()
 except Exception as exc:  # the team's project cannot be read: the reason goes to the server's log only
     print(f"tandem: cannot open the team project: {exc.__class__.__name__}: {exc}", file=sys.stderr)
-    st.error("The team's project cannot be opened now; the server's log says why.")
+    st.error(_("The team's project cannot be opened now; the server's log says why."))
     st.stop()
 
 if auth["team"] and auth["role"] is None:
-    st.navigation([st.Page("ui/login.py", title="Log in", icon=":material/login:", default=True)],
+    st.navigation([st.Page("ui/login.py", title=_("Log in"), icon=":material/login:", default=True)],
                   position="hidden").run()
     st.stop()
 
 if auth["error"]:  # single-user, unreadable project: only the Project page (the sidebar says why), to open another
-    page = st.navigation([PAGES["Project"][0]], position="hidden")
+    page = st.navigation([PAGES[_("Project")][0]], position="hidden")
 else:
     page = st.navigation(_team_pages() if auth["team"] else PAGES, expanded=True)
 sidebar.render()

@@ -4,7 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 import coding
-from ui import state, words
+from i18n import _
+from ui import language, state, words
 
 WHOSE_KEY = "tandem_undo_whose"
 
@@ -18,9 +19,9 @@ def _whose() -> str | None:
     me = state.coder()
     names = [u["name"] for u in state.read(team.list_users)]
     options = [me] + [n for n in names if n != me]
-    chosen = st.selectbox("Undo and redo changes of", options, key=WHOSE_KEY,
-                          help="As an owner you may undo another person's latest change; the history "
-                               "records that you did.")
+    chosen = st.selectbox(_("Undo and redo changes of"), options, key=WHOSE_KEY,
+                          help=_("As an owner you may undo another person's latest change; the history "
+                                 "records that you did."))
     return None if chosen == me else chosen
 
 
@@ -30,8 +31,8 @@ PENDING_KEY = "_history_pending"
 def _perform(action: str, whose: str | None) -> None:
     done = state.undo(whose) if action == "undo" else state.redo(whose)
     if done:
-        verb = "Undone" if action == "undo" else "Redone"
-        st.session_state["_history_toast"] = f"{verb}: {words.humanize(done['summary'])}"
+        template = _("Undone: {change}") if action == "undo" else _("Redone: {change}")
+        st.session_state["_history_toast"] = template.format(change=words.humanize(done["summary"]))
         st.rerun()
 
 
@@ -56,11 +57,11 @@ def _confirmation(pending: dict) -> None:
     with st.container(border=True):
         st.warning(words.humanize(pending["question"]), icon=":material/warning:")
         if pending.get("refused"):
-            st.caption(f"It cannot be done now: {pending['refused']}")
+            st.caption(_("It cannot be done now: {reason}").format(reason=pending["refused"]))
         c1, c2 = st.columns(2)
-        confirm = c1.button("Confirm", key="history_confirm", type="primary", width="stretch",
+        confirm = c1.button(_("Confirm"), key="history_confirm", type="primary", width="stretch",
                             disabled=bool(pending.get("refused")))
-        cancel = c2.button("Cancel", key="history_cancel", width="stretch")
+        cancel = c2.button(_("Cancel"), key="history_cancel", width="stretch")
     if cancel:
         st.session_state.pop(PENDING_KEY, None)
         st.rerun()
@@ -69,7 +70,7 @@ def _confirmation(pending: dict) -> None:
         top = state.attempt(state.read, coding.peek, pending["who"]) or {}
         nxt = top.get(pending["action"]) or {}
         if nxt.get("event_id") != pending["event_id"]:
-            st.error("The latest change is now another one: press Undo or Redo again to see what it removes.")
+            st.error(_("The latest change is now another one: press Undo or Redo again to see what it removes."))
             return
         _perform(pending["action"], pending["whose"])
 
@@ -86,12 +87,12 @@ def _undo_redo() -> None:
     if not top:
         return
     c1, c2 = st.columns(2)
-    undo_help = words.humanize(top["undo"]["summary"]) if top.get("undo") else "Nothing to undo"
-    redo_help = words.humanize(top["redo"]["summary"]) if top.get("redo") else "Nothing to redo"
-    if c1.button("Undo", icon=":material/undo:", disabled=not top.get("undo"), help=undo_help, width="stretch",
+    undo_help = words.humanize(top["undo"]["summary"]) if top.get("undo") else _("Nothing to undo")
+    redo_help = words.humanize(top["redo"]["summary"]) if top.get("redo") else _("Nothing to redo")
+    if c1.button(_("Undo"), icon=":material/undo:", disabled=not top.get("undo"), help=undo_help, width="stretch",
                  key="history_undo"):
         _ask_or_perform("undo", whose, who)
-    if c2.button("Redo", icon=":material/redo:", disabled=not top.get("redo"), help=redo_help, width="stretch",
+    if c2.button(_("Redo"), icon=":material/redo:", disabled=not top.get("redo"), help=redo_help, width="stretch",
                  key="history_redo"):
         _ask_or_perform("redo", whose, who)
     pending = st.session_state.get(PENDING_KEY)
@@ -106,36 +107,37 @@ def _who() -> None:
     """Single-user: the free-text coder box. Team mode: the logged-in user, their role, Log out."""
     person = state.user()
     if person is None:
-        st.text_input("Coder", key=state.CODER_KEY, placeholder="researcher",
-                      help="Your name or initials; stored with every coding and change. Undo and redo act on "
-                           "your own changes only, across pages and restarts.")
+        st.text_input(_("Coder"), key=state.CODER_KEY, placeholder="researcher",  # i18n: data
+                      help=_("Your name or initials; stored with every coding and change. Undo and redo act on "
+                             "your own changes only, across pages and restarts."))
         return
-    st.caption("Logged in as")
+    st.caption(_("Logged in as"))
     st.text(f"{person['name']} ({person['role']})")  # st.text: a name is shown as typed, never as Markdown
-    if st.button("Log out", icon=":material/logout:", width="stretch"):
+    if st.button(_("Log out"), icon=":material/logout:", width="stretch"):
         state.logout()
         st.rerun()
 
 
 def render() -> None:
     with st.sidebar:
+        language.switch()
         try:
             label = state.project_label()
         except Exception as exc:  # a broken project file must not break every page
-            st.error(f"Cannot open the project: {exc}")
+            st.error(_("Cannot open the project: {reason}").format(reason=exc))
             return
-        st.caption("Project")
+        st.caption(_("Project"))
         st.markdown(f"**{label}**")
         _who()
         _undo_redo()
-        with st.expander("History"):
+        with st.expander(_("History")):
             # a blind coder sees only their own changes (their quotes would show what others coded)
             log = state.attempt(state.read, coding.history, state.coder() if state.blind_for_me() else None, 50)
             if log is not None and len(log):
                 shown = log[["ts", "coder", "summary", "state"]].rename(
-                    columns={"ts": "When", "coder": "Who", "summary": "Change", "state": "State"})
-                shown["Change"] = [words.humanize(t) for t in shown["Change"]]
+                    columns={"ts": _("When"), "coder": _("Who"), "summary": _("Change"), "state": _("State")})
+                shown[_("Change")] = [words.humanize(t) for t in shown[_("Change")]]
                 st.dataframe(shown, hide_index=True, width="stretch",
-                             column_config={"When": st.column_config.DatetimeColumn("When", format="MMM D, HH:mm")})
+                             column_config={_("When"): st.column_config.DatetimeColumn(_("When"), format="MMM D, HH:mm")})
             else:
-                st.caption("No changes yet.")
+                st.caption(_("No changes yet."))
