@@ -208,6 +208,45 @@ def detect_separator(paths: list[str]) -> str:
     return "/" if best == 0 else next(sep for sep, n in counts.items() if n == best)
 
 
+def _parse(source: Any, path_column: str | None, label: str | None) -> tuple[pd.DataFrame, bool, int, str]:
+    """(text cells, has a header row, comment lines skipped, label) of a CSV/TSV file."""
+    text, own = _decode(source)
+    label = label or own
+    lines, comments = _drop_comments(text)
+    if not lines:
+        raise CodingError(f"{label} has no rows (only comments or blank lines).")
+    try:
+        records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(lines)))
+    except csv.Error as exc:
+        raise CodingError(f"{label} is not a well-formed CSV table: {str(exc).rstrip('.')}.") from None
+    first = [_header(c) for c in records[0]]
+    wanted = None if path_column is None else _header(path_column).lower()
+    header = any(_known(c) for c in first) or (wanted is not None and wanted in [c.lower() for c in first])
+    width = max(len(r) for r in records)
+    if header:
+        columns = [c or f"column {k + 1}" for k, c in enumerate(first)] + \
+                  [f"column {k + 1}" for k in range(len(first), width)]
+        records = records[1:]
+    else:
+        columns = [f"column {k + 1}" for k in range(width)]
+    if len({c.lower() for c in columns}) < len(columns):
+        raise CodingError(f"{label} repeats a column name in its header.")
+    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=columns, dtype=str)
+    return frame, header, comments, label
+
+
+def table_columns(source: Any) -> list[str]:
+    """The columns of a codebook CSV as :func:`read_codebook_table` names them (``column 1`` …
+    without a header row), for offering a choice of path column.
+
+    Raises
+    ------
+    CodingError
+        Unreadable or malformed file.
+    """
+    return list(_parse(source, None, None)[0].columns)
+
+
 def read_codebook_table(source: Any, *, path_column: str | None = None, separator: str | None = None,
                         frame: pd.DataFrame | None = None, label: str | None = None) -> CodebookTable:
     """Read a codebook table and settle its options (nothing is parsed into codes yet).
@@ -235,27 +274,7 @@ def read_codebook_table(source: Any, *, path_column: str | None = None, separato
                           f"{', '.join(repr(s) for s in SEPARATORS)}.")
     comments, header = 0, True
     if frame is None:
-        text, label = _decode(source) if label is None else (_decode(source)[0], label)
-        lines, comments = _drop_comments(text)
-        if not lines:
-            raise CodingError(f"{label} has no rows (only comments or blank lines).")
-        try:
-            records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(lines)))
-        except csv.Error as exc:
-            raise CodingError(f"{label} is not a well-formed CSV table: {str(exc).rstrip('.')}.") from None
-        first = [_header(c) for c in records[0]]
-        wanted = None if path_column is None else _header(path_column).lower()
-        header = any(_known(c) for c in first) or (wanted is not None and wanted in [c.lower() for c in first])
-        width = max(len(r) for r in records)
-        if header:
-            columns = [c or f"column {k + 1}" for k, c in enumerate(first)] + \
-                      [f"column {k + 1}" for k in range(len(first), width)]
-            records = records[1:]
-        else:
-            columns = [f"column {k + 1}" for k in range(width)]
-        if len({c.lower() for c in columns}) < len(columns):
-            raise CodingError(f"{label} repeats a column name in its header.")
-        frame = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=columns, dtype=str)
+        frame, header, comments, label = _parse(source, path_column, label)
     else:
         label = label or "The codebook table"
         frame = frame.copy()

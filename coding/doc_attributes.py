@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import unicodedata
 from typing import Any
 
@@ -22,7 +23,7 @@ from coding.errors import CodingError
 from coding.events import EventType, record
 from corpus.names import BIDI_CONTROLS
 
-__all__ = ["RESERVED_ATTRIBUTES", "attribute_ops", "check_attribute_name", "check_attribute_value",
+__all__ = ["RESERVED_ATTRIBUTES", "attribute_ops", "changes_from_table", "parse_value", "check_attribute_name", "check_attribute_value",
            "delete_attribute", "delete_document_attribute", "rename_document_attribute", "set_document_attribute",
            "set_document_attributes", "write_attribute_ops"]
 
@@ -233,3 +234,37 @@ def delete_attribute(session: Session, name: str, *, coder: str) -> int:
     ops, _ = attribute_ops(session, {d.id: {key: None} for d in docs})
     write_attribute_ops(session, ops, f"deleted attribute “{key}” from {len(docs)} document(s)", coder)
     return len(docs)
+
+
+_PLAIN_NUMBER = re.compile(r"^[+-]?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+
+
+def parse_value(text: Any) -> Any:
+    """A typed cell as an attribute value: ``None`` for an empty cell (delete), a number for a
+    plain decimal (``45``, ``-3.5``; not ``007`` or ``1e3``, which stay text), else the trimmed text."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return text
+    value = str(text).strip()
+    if not value:
+        return None
+    if _PLAIN_NUMBER.match(value):
+        return float(value) if "." in value else int(value)
+    return value
+
+
+def changes_from_table(before: Any, after: Any) -> dict[int, dict[str, Any]]:
+    """The cells edited in a table of attributes (one row per document, indexed by document id,
+    one column per attribute, cells as text): ``{document id: {name: value or None}}`` with values
+    from :func:`parse_value`; cells whose text did not change are left out."""
+    out: dict[int, dict[str, Any]] = {}
+    for doc_id in after.index:
+        for name in after.columns:
+            old = before.at[doc_id, name] if (doc_id in before.index and name in before.columns) else None
+            new = after.at[doc_id, name]
+            old_text = "" if parse_value(old) is None else str(old).strip()
+            new_text = "" if parse_value(new) is None else str(new).strip()
+            if old_text != new_text:
+                out.setdefault(int(doc_id), {})[str(name)] = parse_value(new)
+    return out

@@ -1,10 +1,14 @@
 """Codebook page: the code tree with definitions; add, edit, move, merge, split, delete;
-code ↔ variable and code ↔ dimension maps; import and export (CSV, REFI-QDA .qdc)."""
+code ↔ variable and code ↔ dimension maps; import (CSV/TXT/XLSX from any tool with a choice of path
+column and level separator and a preview of the tree, REFI-QDA .qdc) and export (CSV, XLSX, .qdc)."""
 import io
 
 import streamlit as st
 
 import coding
+from coding.case_table import read_case_table
+from coding.codebook_csv import SEPARATORS, preview_codebook_csv, table_columns
+from coding.codebook_xlsx import export_codebook_xlsx, import_codebook_xlsx, preview_codebook_xlsx
 from coding.dimensions import DIMENSIONS, dimension_map, set_dimension_map
 from ui import state
 
@@ -26,33 +30,80 @@ def _import_report(report: dict) -> str:
         parts.append(f"{len(report['updated'])} updated")
     if report.get("renamed"):
         parts.append(f"{len(report['renamed'])} renamed to fit")
-    return "Imported: " + ", ".join(parts) + "."
+    return "Imported: " + ", ".join(parts) + "." + (f" {report['summary']}" if report.get("summary") else "")
 
 
-with st.expander("Import and export (CSV, REFI-QDA .qdc)"):
+with st.expander("Import and export (CSV, XLSX, REFI-QDA .qdc)"):
     exchange = st.container()
+
+_TABLES = (".csv", ".txt", ".tsv", ".xlsx")
+_AUTO = "(automatic)"
+
+
+def _table_options(upload) -> dict:
+    """The path column and separator choices for a table upload, and its preview (names, never ids)."""
+    data, name = upload.getvalue(), upload.name
+    xlsx = name.lower().endswith(".xlsx")
+    columns = state.attempt(lambda: list(read_case_table(data, name).columns) if xlsx else table_columns(data))
+    if columns is None:
+        return {"ok": False}
+    c1, c2 = st.columns(2)
+    column = c1.selectbox("Path column", [_AUTO, *columns], key="cb_import_column",
+                          help="The column holding each code's path. Automatic: 'path', else the one column "
+                               "named like code_path, Code or Pfad (you are asked when several fit).")
+    sep = c2.selectbox("Level separator", [_AUTO, *SEPARATORS], key="cb_import_separator",
+                       format_func=lambda v: v if v == _AUTO else f"“{v}”  ({SEPARATORS[v]})",
+                       help="What separates levels in a path. Automatic: the one found in most paths.")
+    options = {"path_column": None if column == _AUTO else column, "separator": None if sep == _AUTO else sep}
+    preview = state.attempt(preview_codebook_xlsx if xlsx else preview_codebook_csv, data, **options)
+    if preview is None:
+        return {"ok": False, **options}
+    st.caption(preview["summary"])
+    tree = preview["tree"]
+    shown = tree.assign(code=["\u2003" * int(d) + n for d, n in zip(tree["depth"], tree["name"])],
+                        kind=["category" if not c else "code" for c in tree["codable"]])
+    st.dataframe(shown[["code", "kind"]], hide_index=True, width="stretch", height=min(300, 38 + 35 * len(shown)))
+    for warning in preview["warnings"]:
+        st.warning(warning)
+    return {"ok": True, **options}
+
+
+def _import(upload, update: bool, options: dict) -> None:
+    name = upload.name.lower()
+    if name.endswith(".xlsx"):
+        report = state.write(import_codebook_xlsx, upload.getvalue(), upload.name, update_existing=update,
+                             coder=state.coder(), **options)
+    elif name.endswith(_TABLES):
+        report = state.write(coding.import_codebook_csv, upload.getvalue(), update_existing=update,
+                             coder=state.coder(), **options)
+    else:
+        report = state.write(coding.import_codebook_qdc, upload.getvalue(), update_existing=update,
+                             coder=state.coder())
+    if report is not None:
+        st.session_state["cb_import_warnings"] = report.get("warnings", [])
+        _done(_import_report(report))
+
 
 book = state.read(coding.codebook)
 with exchange:
     c_in, c_out = st.columns(2)
-    with c_in.form("cb_import_form", clear_on_submit=True):
+    with c_in:
         st.markdown("**Import**")
-        upload = st.file_uploader("Codebook file (.csv, .qdc, .qde or .qdpx)", type=["csv", "qdc", "qde", "qdpx"],
-                                  key="cb_import_file")
+        upload = st.file_uploader("Codebook file (.csv, .txt, .xlsx from any tool; .qdc, .qde or .qdpx)",
+                                  type=["csv", "txt", "tsv", "xlsx", "qdc", "qde", "qdpx"], key="cb_import_file")
+        options = {"ok": True, "path_column": None, "separator": None}
+        if upload is not None and upload.name.lower().endswith(_TABLES):
+            options = _table_options(upload)
         update = st.checkbox("Update matching codes (texts, colours, names)", key="cb_import_update",
                              help="Codes are matched by GUID, then by path; new codes are added either way.")
-        if st.form_submit_button("Import codebook", key="cb_import_go"):
+        if st.button("Import codebook", key="cb_import_go", type="primary"):
             if upload is None:
                 st.error("Choose a codebook file first.")
-            else:
-                reader = coding.import_codebook_csv if upload.name.lower().endswith(".csv") \
-                    else coding.import_codebook_qdc
-                report = state.write(reader, upload.getvalue(), update_existing=update, coder=state.coder())
-                if report is not None:
-                    st.session_state["cb_import_warnings"] = report.get("warnings", [])
-                    _done(_import_report(report))
-    for warning in st.session_state.pop("cb_import_warnings", []):
-        c_in.warning(warning)
+            elif options["ok"]:
+                _import(upload, update, {k: options.get(k) for k in ("path_column", "separator")}
+                        if upload.name.lower().endswith(_TABLES) else {})
+        for warning in st.session_state.pop("cb_import_warnings", []):
+            st.warning(warning)
     with c_out:
         st.markdown("**Export**")
         if book.empty:
@@ -63,6 +114,12 @@ with exchange:
             st.download_button("Download CSV", csv.getvalue(), "codebook.csv", "text/csv", key="cb_export_csv",
                                icon=":material/download:", help="One row per code: path, name, definition, "
                                "inclusion, exclusion, example, colour, codable, GUID (UTF-8 for Excel).")
+            xlsx = io.BytesIO()
+            state.read(export_codebook_xlsx, xlsx)
+            st.download_button("Download XLSX", xlsx.getvalue(), "codebook.xlsx",
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               key="cb_export_xlsx", icon=":material/download:",
+                               help="The same columns as the CSV, as an Excel workbook (safe to open).")
             qdc = io.BytesIO()
             checked = state.attempt(state.read, coding.export_codebook_qdc, qdc)
             if checked is not None:
