@@ -377,6 +377,20 @@ def fit_firth_logit(
     )
 
 
+def _check_fit(prob: _Problem, fit: FirthFit) -> None:
+    """QuantError unless ℓ*(β̂) on these data equals ``fit.llf`` (same rows, columns, offset)."""
+    k = prob.X.shape[1]
+    if len(fit.params) != k:
+        raise QuantError(f"the fit has {len(fit.params)} coefficients but X has {k} columns.")
+    llf, _, info = prob.eval(np.asarray(fit.params, dtype=np.float64))
+    _, logdet = _chol(info, prob.names)
+    if not abs(llf + 0.5 * logdet - fit.llf) <= 1e-7 * (1.0 + abs(fit.llf)):
+        raise QuantError(
+            "the Firth fit was made on other data (rows, columns or offset differ from those "
+            "given here); pass the data it was fitted on."
+        )
+
+
 def _profile(prob: _Problem, j: int, value: float, start, tol: float, maxiter: int = 200):
     """max over β_{−j} of ℓ*(β) with β_j = value; returns (ℓ*, β). Penalty on the full X."""
     beta = np.array(start, dtype=np.float64)
@@ -427,7 +441,8 @@ def profile_ci(
     Raises
     ------
     QuantError
-        If ``level`` is outside (0, 1) or a name in ``which`` is unknown.
+        If ``level`` is outside (0, 1), a name in ``which`` is unknown, or ``fit`` was made on
+        other data (its penalized log-likelihood is recomputed here: one pass).
     ModelError
         If a refit does not converge or a bound cannot be bracketed.
 
@@ -444,14 +459,12 @@ def profile_ci(
         raise QuantError(f"the confidence level must be between 0 and 1, got {level}.")
     names = [str(v) for v in names]
     y, X, offset = _check_inputs(y, X, names, offset)
-    k = X.shape[1]
-    if len(fit.params) != k:
-        raise QuantError(f"the fit has {len(fit.params)} coefficients but X has {k} columns.")
     wanted = names if which is None else list(which)
     for w in wanted:
         if w not in names:
             raise QuantError(f"{w!r} is not a coefficient of this model ({', '.join(names)}).")
     prob = _Problem(y, X, offset, names)
+    _check_fit(prob, fit)
     z = float(np.sqrt(stats.chi2.ppf(level, 1)))
     bhat = np.asarray(fit.params, dtype=np.float64)
     se = np.sqrt(np.diag(np.linalg.inv(fit.info)))
@@ -524,7 +537,7 @@ def firth_lr_test(
     Raises
     ------
     QuantError
-        If ``drop`` is empty or names an unknown coefficient.
+        If ``drop`` is empty or names an unknown coefficient, or ``fit`` was made on other data.
     ModelError
         If the restricted fit does not converge.
     """
@@ -537,8 +550,9 @@ def firth_lr_test(
         if d not in names:
             raise QuantError(f"{d!r} is not a coefficient of this model ({', '.join(names)}).")
         free[names.index(d)] = False
-    start = np.where(free, fit.params, 0.0)
     prob = _Problem(y, X, offset, names)
+    _check_fit(prob, fit)
+    start = np.where(free, fit.params, 0.0)
     _, pen0, converged, it, _, _ = _newton(prob, start, free, 200, tol)
     if not converged:
         raise ModelError(

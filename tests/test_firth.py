@@ -288,3 +288,8 @@ def test_result_fields_and_profile_arguments():
         profile_ci(y, X, ["Intercept", "x"], fit, which=["z"])
     with pytest.raises(QuantError, match="'z' is not a coefficient"):
         firth_lr_test(y, X, ["Intercept", "x"], fit, ["z"])
+    # a fit made with an offset is refused for data without it (and vice versa)
+    with pytest.raises(QuantError, match="fit was made on other data"):
+        profile_ci(y, X, ["Intercept", "x"], fit, offset=np.full(8, 0.3))
+    with pytest.raises(QuantError, match="fit was made on other data"):
+        firth_lr_test(y[::-1], X, ["Intercept", "x"], fit, ["x"])
