@@ -10,8 +10,8 @@ Words
 - **Other scripts**: whole words, Unicode-aware (letters of any alphabet, joined by an inner
   apostrophe or hyphen: ``don't``, ``cross-border``, ``café``), lower-cased.
 - Numbers and punctuation are dropped (anything with no letter, a word touching a digit such as
-  ``3rd`` or ``covid19``, a Chinese word made only of numeral characters such as 八十六, or of two
-  or more numerals and one measure word such as 十二项); so are **stop words** (the project's list,
+  ``3rd`` or ``covid19``, a Chinese word made only of numeral characters such as 八十六, or of
+  numerals and one measure word such as 一项, 两个 or 十二项); so are **stop words** (the project's list,
   :func:`get_stopwords`) and words shorter than ``min_length`` code points (default 2, which drops
   Chinese single characters).
 
@@ -74,6 +74,8 @@ _HAN_RUN = re.compile(f"([{_HAN_CLASS}]+)")
 _HAN_ONLY = re.compile(f"[{_HAN_CLASS}]+")
 _WORD = re.compile(r"(?<!\w)[^\W\d_]+(?:['’\-][^\W\d_]+)*(?!\w)")
 _NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟")
+#: Measure words (classifiers) that make a numeral + one of them a number: 一项, 两个, 三年.
+_MEASURES = frozenset("个项件次年份家位条种名天月批张本类层级处所户座套台辆元块号周期")
 
 _cache: OrderedDict[tuple[str, str], Counter] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -184,12 +186,13 @@ def _jieba(words: list[str]) -> Any:
 
 
 def _is_word(token: str) -> bool:
-    """A Chinese token with a letter that is not a number: not only numeral characters (十二, 八十六),
-    nor two or more numerals and one measure word (十二项, 二十个)."""
+    """A token with a letter that is not a number: not only numeral characters (十二, 八十六), nor
+    numerals and one measure word (一项, 两个, 十二项), nor two or more numerals and one character."""
     if not any(ch.isalpha() for ch in token):
         return False
     lead = len(token) - len(token.lstrip("".join(_NUMERALS)))
-    return not (lead == len(token) or (lead >= 2 and len(token) - lead <= 1))
+    rest = len(token) - lead
+    return not (rest == 0 or (lead >= 1 and rest == 1 and token[-1] in _MEASURES) or (lead >= 2 and rest == 1))
 
 
 def tokenize(text: str, words: list[str] | None = None) -> list[str]:

@@ -78,6 +78,7 @@ def test_tokens_by_hand_and_private_dictionary():
                                      "owners", "signed", "agreements", "in"]
     assert wordfreq.tokenize("cross-border don't 3rd covid19 COVID-19, naïve") == [
         "cross-border", "don't", "covid", "naïve"]
+    assert wordfreq.tokenize("一起签了一项协议，两个城市", []) == ["一起", "签了", "协议", "城市"]
     import jieba  # the global tokenizer is untouched: it still splits the project's names
 
     assert "三沙市" not in jieba.lcut(D1) and "林芝市" not in jieba.lcut(D1)

@@ -24,22 +24,23 @@ if docs.empty:
     st.info("No documents yet: import documents first (Documents page).")
     st.stop()
 attributes = [c for c in docs.columns if c not in ("id", "name", "superseded_by")]
-BY_LABELS = {"corpus": "Whole corpus", "document": "Document", "code": "Code", "group": "Group of documents"}
+BY_LABELS = {"corpus": "Corpus", "document": "Document", "code": "Code", "group": "Group"}
 
 with st.container(border=True):
-    c1, c2, c3, c4 = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([4, 3, 1, 1], vertical_alignment="bottom")
     by = c1.segmented_control("Count by", list(BY_LABELS), default="document", key="wf_by",
                               format_func=BY_LABELS.get) or "document"
     attribute = None
     subcodes = True
     if by == "group":
         attribute = c2.selectbox("Documents grouped by", attributes, key="wf_attribute",
-                                 help="A document attribute: each value is one group.")
+                                 help="A document attribute (or kind, language): each value is one group of documents.")
     elif by == "code":
         subcodes = c2.checkbox("Include sub-codes", value=True, key="wf_subcodes",
                                help="A code also takes the coded text of every code below it.")
-    min_length = int(c3.number_input("Shortest word", 1, 10, 2, key="wf_min_length",
-                                     help="In characters; 2 leaves out Chinese single characters."))
+    min_length = int(c3.number_input("Min. length", 1, 10, 2, key="wf_min_length",
+                                     help="The shortest word counted, in characters; 2 leaves out Chinese single "
+                                          "characters."))
     top = int(c4.number_input("Top", 10, 5000, 50, step=10, key="wf_top", help="Words shown per group."))
 
 memo_key = (state.revision(), state.coder(), by, attribute, subcodes, min_length)
@@ -70,13 +71,15 @@ else:
                            "documents": part["n_documents"].to_numpy()})
     needle = search.strip().lower()
     view = (ranked[ranked["word"].str.contains(needle, regex=False)] if needle else ranked).head(top)
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1])
     left.dataframe(view, hide_index=True, width="stretch", height=460, key="wf_table",
                    column_config={"rank": st.column_config.NumberColumn("#", width=40),
-                                  "word": st.column_config.TextColumn("Word"),
-                                  "count": st.column_config.NumberColumn("Count"),
-                                  "per_1000": st.column_config.NumberColumn("Per 1,000", format="%.2f"),
-                                  "documents": st.column_config.NumberColumn("Documents")})
+                                  "word": st.column_config.TextColumn("Word", width=110),
+                                  "count": st.column_config.NumberColumn("Count", width="small"),
+                                  "per_1000": st.column_config.NumberColumn("Per 1,000", format="%.2f",
+                                                                            width="small"),
+                                  "documents": st.column_config.NumberColumn(
+                                      "Docs", width="small", help="Documents the word occurs in")})
     bars = view.head(20)
     if not bars.empty:
         chart = alt.Chart(inline(bars)).mark_bar(color="#4C78A8").encode(
@@ -85,7 +88,7 @@ else:
             tooltip=[alt.Tooltip("word:N", title="word"), alt.Tooltip("count:Q", title="count"),
                      alt.Tooltip("per_1000:Q", title="per 1,000", format=".2f"),
                      alt.Tooltip("documents:Q", title="documents")],
-        ).properties(height=max(120, 22 * len(bars)), title=f"Top {len(bars)} · {group}")
+        ).properties(height=alt.Step(22), title=f"Top {len(bars)} · {group}")
         right.altair_chart(styled(chart), width="stretch")
 
     with st.popover("Download", icon=":material/download:"):
