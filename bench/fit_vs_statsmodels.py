@@ -75,9 +75,9 @@ def _tandem(model: str, data):
 
         r = fit_connection(data, FORMULAS[model], se=("model", "hc0", "dyadic"))
     else:
-        import quant.models_glm as glm  # task E's models; guarded by the caller
+        from quant.models_glm import fit_glm  # guarded by the caller
 
-        r = glm.fit_dyad_glm(data, FORMULAS[model], model=model, se=("model", "hc0", "dyadic"))
+        r = fit_glm(data, FORMULAS[model], family=model, unit="dyad", se=("model", "hc0", "dyadic"))
     return np.asarray(r.params, float), np.sqrt(np.diag(r.cov["dyadic"]))
 
 
