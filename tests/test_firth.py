@@ -146,6 +146,11 @@ def test_sex2_penalized_lr_test_equals_logistf_chisq(sex2):
         assert df == 1
         assert stat == pytest.approx(chisq, abs=2e-7), name
         assert p == pytest.approx(stats.chi2.sf(chisq, 1), rel=1e-5)
+    # logistf's whole-model test on the same page: "Likelihood ratio test=49.09064 on 6 df,
+    # p=7.15089e-09" (null: intercept only, penalty on the full design)
+    stat, df, p = firth_lr_test(y, X, SEX2_NAMES, fit, SEX2_NAMES[1:])
+    assert (round(stat, 5), df) == (49.09064, 6)
+    assert p == pytest.approx(7.15089e-09, rel=1e-5)
 
 
 # ---------------------------------------------------------------- separation
