@@ -24,13 +24,15 @@ import store
 from quant.errors import QuantError
 from quant.formula import prepare_directed_formula
 
-__all__ = ["NO_DIRECTED", "RESERVED", "has_directed", "directed_frame", "directed_attributes",
+__all__ = ["NO_DIRECTED", "RESERVED", "has_directed", "directed_frame", "directed_attributes", "pair_ids",
            "prepare_directed_formula"]
 
 #: The sentence when a project has no directed dyads.
 NO_DIRECTED = "The project has no directed dyads; load them with `dyads --directed`."
 #: Column names of the frame that attributes may not take.
 RESERVED = ("dyad_id", "city_a", "city_b", "pair")
+#: Rows read per chunk from the store.
+STREAM_CHUNK = 200_000
 
 
 def has_directed(session: Session) -> bool:
@@ -64,6 +66,50 @@ def pair_ids(a, b) -> np.ndarray:
     return index.get_indexer(pd.MultiIndex.from_frame(frame)).astype(np.int64)
 
 
+def stream_rows(session: Session, stmt, size: int = STREAM_CHUNK):
+    """Yield the rows of a Core select in lists of at most ``size`` (server-side cursor where the
+    driver has one), so a 4-million-row table never sits in memory as Python tuples at once."""
+    result = session.connection().execute(stmt, execution_options={"stream_results": True, "yield_per": size})
+    for part in result.partitions(size):
+        yield part
+
+
+def bulk_insert(session: Session, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """``INSERT INTO table (columns) VALUES …`` for many rows as plain tuples through the driver
+    (``exec_driver_sql``: no per-row SQL compilation; the engine's text check still runs).
+
+    ``table`` and ``columns`` are fixed identifiers of Tandem's schema, never user text."""
+    if not rows:
+        return
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(sql, rows)
+
+
+def city_positions(session: Session) -> tuple[np.ndarray, dict[str, int]]:
+    """All city codes of the project (sorted, object array) and code → position."""
+    codes = np.array(sorted(session.scalars(select(store.City.code)).all()), dtype=object)
+    return codes, {c: k for k, c in enumerate(codes.tolist())}
+
+
+def directed_keys(session: Session, position: dict[str, int], *,
+                  undirected: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every stored directed dyad as (id, sender position, receiver position): int64 arrays,
+    read in chunks. ``undirected=True``: the undirected dyads (id, city_a, city_b) instead."""
+    ids, snd, rcv = [], [], []
+    stmt = (select(store.Dyad.id, store.Dyad.city_a, store.Dyad.city_b) if undirected else
+            select(store.DirectedDyad.id, store.DirectedDyad.sender, store.DirectedDyad.receiver))
+    for part in stream_rows(session, stmt):
+        ids.append(np.fromiter((r[0] for r in part), dtype=np.int64, count=len(part)))
+        snd.append(np.fromiter((position[r[1]] for r in part), dtype=np.int64, count=len(part)))
+        rcv.append(np.fromiter((position[r[2]] for r in part), dtype=np.int64, count=len(part)))
+    if not ids:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return np.concatenate(ids), np.concatenate(snd), np.concatenate(rcv)
+
+
 def directed_frame(session: Session, columns=None) -> pd.DataFrame:
     """All directed dyads of the project, one row per ordered pair, attributes as columns.
 
@@ -78,9 +124,10 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
     DataFrame
         Sorted by (city_a, city_b): dyad_id (int64, ``DirectedDyad.id``), city_a (str, the
         sender's code), city_b (str, the receiver's code), pair (int64, shared by (i, j) and
-        (j, i); see :func:`pair_ids`), then one float64 column per attribute (NaN where a
-        dyad has no value). Memory: one float64 column per attribute, filled attribute by
-        attribute (no long-to-wide pivot of all attributes at once).
+        (j, i): 0, 1, … in the order of the unordered pairs {min, max} of the codes), then one
+        float64 column per attribute (NaN where a dyad has no value). Rows are read in chunks
+        and each attribute is filled into its own float64 column (no long-to-wide pivot), so
+        memory stays near the size of the result.
 
     Raises
     ------
@@ -88,18 +135,18 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
         The project has no directed dyads (:data:`NO_DIRECTED`), or a requested attribute is
         not stored.
     """
-    con = session.connection()
-    rows = con.execute(select(store.DirectedDyad.id, store.DirectedDyad.sender, store.DirectedDyad.receiver)).fetchall()
-    if not rows:
+    codes, position = city_positions(session)
+    ids, snd, rcv = directed_keys(session, position)
+    if not len(ids):
         raise QuantError(NO_DIRECTED)
-    ids, senders, receivers = zip(*rows)
-    del rows
-    out = pd.DataFrame({"dyad_id": np.asarray(ids, dtype=np.int64),
-                        "city_a": pd.array(senders, dtype="str"), "city_b": pd.array(receivers, dtype="str")})
-    del ids, senders, receivers
-    # Sorted here, not in SQL: PostgreSQL's collation may order codes differently from Python.
-    out = out.sort_values(["city_a", "city_b"], kind="stable").reset_index(drop=True)
-    out["pair"] = pair_ids(out["city_a"].to_numpy(), out["city_b"].to_numpy())
+    m = max(len(codes), 1)
+    order = np.lexsort((rcv, snd))  # codes are sorted, so positions sort like the codes
+    ids, snd, rcv = ids[order], snd[order], rcv[order]
+    lo, hi = np.minimum(snd, rcv), np.maximum(snd, rcv)
+    _, pair = np.unique(lo * m + hi, return_inverse=True)
+    out = pd.DataFrame({"dyad_id": ids, "city_a": _take(codes, snd), "city_b": _take(codes, rcv),
+                        "pair": pair.reshape(-1).astype(np.int64)})
+    del lo, hi, pair, snd, rcv
     stored = directed_attributes(session)
     if columns is None:
         names = stored
@@ -109,16 +156,24 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
         if missing:
             raise QuantError(f"No directed dyad attribute named {', '.join(map(repr, missing))} is stored in the "
                              "project.")
-    order = np.argsort(out["dyad_id"].to_numpy(), kind="stable")
-    sorted_ids = out["dyad_id"].to_numpy()[order]
+    by_id = np.argsort(ids, kind="stable")
+    sorted_ids = ids[by_id]
     for name in names:
-        got = con.execute(select(store.DirectedDyadAttribute.dyad_id, store.DirectedDyadAttribute.value)
-                          .where(store.DirectedDyadAttribute.name == name)).fetchall()
         values = np.full(len(out), np.nan)
-        if got:
-            did = np.fromiter((r[0] for r in got), dtype=np.int64, count=len(got))
-            val = np.fromiter((np.nan if r[1] is None else r[1] for r in got), dtype=np.float64, count=len(got))
-            pos = order[np.searchsorted(sorted_ids, did)]
-            values[pos] = val
+        stmt = (select(store.DirectedDyadAttribute.dyad_id, store.DirectedDyadAttribute.value)
+                .where(store.DirectedDyadAttribute.name == name))
+        for part in stream_rows(session, stmt):
+            did = np.fromiter((r[0] for r in part), dtype=np.int64, count=len(part))
+            val = np.fromiter((np.nan if r[1] is None else r[1] for r in part), dtype=np.float64, count=len(part))
+            values[by_id[np.searchsorted(sorted_ids, did)]] = val
         out[name] = values
     return out
+
+
+def _take(codes: np.ndarray, positions: np.ndarray):
+    """``codes[positions]`` as a pandas ``str`` array (pyarrow's take when available)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow comes with streamlit
+        return pd.array(codes[positions].astype(str), dtype="str")
+    return pd.array(pa.array(codes.astype(str)).take(pa.array(positions)), dtype="str")

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import store
 from quant import data as qdata
-from quant.directed import RESERVED, directed_attributes, directed_frame
+from quant.directed import RESERVED, bulk_insert, city_positions, directed_attributes, directed_frame, directed_keys
 from quant.dyad_tables import AGGREGATES
 from quant.errors import DyadError, QuantError, UnknownCityError
 from quant.tables import normalise_code, numeric_where_possible
@@ -88,12 +88,6 @@ def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool)
             )
     codes = np.asarray(codes, dtype=object)[idx]
     return codes[:n], codes[n:]
-
-
-def _existing(session: Session) -> dict[tuple[str, str], int]:
-    rows = session.connection().execute(
-        select(store.DirectedDyad.sender, store.DirectedDyad.receiver, store.DirectedDyad.id)).fetchall()
-    return {(s, r): i for s, r, i in rows}
 
 
 def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolve: bool = True,
@@ -171,53 +165,69 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
         raise QuantError(f"The project already has the directed variable{'s' if len(clash) > 1 else ''} "
                          f"{', '.join(map(repr, clash))}; load with --replace to overwrite "
                          f"{'them' if len(clash) > 1 else 'it'}.")
-    table = pd.DataFrame({"sender": sender, "receiver": receiver})
+    codes, position = city_positions(session)
+    m = max(len(codes), 1)
+    uniq_s, inv_s = np.unique(sender.astype(str), return_inverse=True)
+    uniq_r, inv_r = np.unique(receiver.astype(str), return_inverse=True)
+    snd = np.array([position[c] for c in uniq_s], dtype=np.int64)[inv_s.reshape(-1)]
+    rcv = np.array([position[c] for c in uniq_r], dtype=np.int64)[inv_r.reshape(-1)]
+    del inv_s, inv_r
+    key = snd * m + rcv
+    table = pd.DataFrame({"key": key})
     for col, name in zip(numeric, names):
         table[name] = rest[col].astype("float64").to_numpy()
+    del rest
     notes: list[str] = []
-    dup = table.duplicated(["sender", "receiver"], keep=False).to_numpy()
+    dup = table["key"].duplicated(keep=False).to_numpy()
     if dup.any():
         if aggregate is None:
-            groups: dict[tuple[str, str], list[int]] = {}
+            groups: dict[int, list[int]] = {}
             for k in np.flatnonzero(dup):
-                groups.setdefault((sender[k], receiver[k]), []).append(int(k))
+                if len(groups) == 20 and int(key[k]) not in groups:
+                    continue
+                groups.setdefault(int(key[k]), []).append(int(k))
+            n_groups = int(table.loc[dup, "key"].nunique())
             listing = "; ".join(f"{raw[a].iloc[rows[0]]} → {raw[b].iloc[rows[0]]} ({_rows_text(rows)})"
-                                for rows in list(groups.values())[:20])
-            raise DyadError(f"The directed dyad table lists {len(groups)} ordered pair(s) more than once: {listing}; "
+                                for rows in groups.values())
+            raise DyadError(f"The directed dyad table lists {n_groups} ordered pair(s) more than once: {listing}; "
                             "choose an aggregation (sum, max, mean, first).")
         before = len(table)
-        table = table.groupby(["sender", "receiver"], sort=False, as_index=False).agg(
-            {n: aggregate for n in names}) if names else table.drop_duplicates(["sender", "receiver"])
+        table = (table.groupby("key", sort=False, as_index=False).agg({n: aggregate for n in names}) if names
+                 else table.drop_duplicates("key"))
         notes.append(f"{before - len(table):,} repeated rows were combined by {aggregate} into "
                      f"{int(dup.sum()) - (before - len(table)):,} ordered pairs.")
     if text:
         notes.append(f"Text columns are not stored as directed dyad variables: {', '.join(text)}. Directed dyad "
                      "variables are numbers; recode a category as 0/1 columns to use it in a formula.")
-    # Checked: write.
-    existing = _existing(session)
-    keys = list(zip(table["sender"].tolist(), table["receiver"].tolist()))
-    new = [k for k in keys if k not in existing]
+    # Checked: write. Keys are integers (sender position × cities + receiver position), so neither the
+    # table nor the stored dyads are ever held as millions of Python tuples.
+    key = table["key"].to_numpy()
+    ex_ids, ex_s, ex_r = directed_keys(session, position)
+    is_new = ~np.isin(key, ex_s * m + ex_r)
+    new = key[is_new]
     for start in range(0, len(new), _CHUNK):
-        session.execute(insert(store.DirectedDyad.__table__),
-                        [{"sender": s, "receiver": r} for s, r in new[start:start + _CHUNK]])
-    if new:
-        existing = _existing(session)
-    ids = np.fromiter((existing[k] for k in keys), dtype=np.int64, count=len(keys))
-    del existing
+        part = new[start:start + _CHUNK]
+        bulk_insert(session, "directed_dyads", ("sender", "receiver"),
+                    [(codes[k // m], codes[k % m]) for k in part.tolist()])
+    if len(new):
+        ex_ids, ex_s, ex_r = directed_keys(session, position)
+    ex_key = ex_s * m + ex_r
+    order = np.argsort(ex_key, kind="stable")
+    ids = ex_ids[order][np.searchsorted(ex_key[order], key)]
+    del ex_ids, ex_s, ex_r, ex_key, order
     if names:
         session.execute(delete(store.DirectedDyadAttribute).where(store.DirectedDyadAttribute.name.in_(names)))
         for name in names:
             values = table[name].to_numpy(dtype="float64")
             for start in range(0, len(ids), _CHUNK):
                 part = values[start:start + _CHUNK]
-                session.execute(insert(store.DirectedDyadAttribute.__table__), [
-                    {"dyad_id": int(i), "name": name, "value": None if np.isnan(v) else float(v)}
-                    for i, v in zip(ids[start:start + _CHUNK].tolist(), part.tolist())])
-    lo = np.where(table["sender"] < table["receiver"], table["sender"], table["receiver"])
-    hi = np.where(table["sender"] < table["receiver"], table["receiver"], table["sender"])
-    counts = pd.DataFrame({"lo": lo, "hi": hi}).value_counts()
-    return DirectedLoad(n=len(keys), n_new=len(new), n_pairs=int(len(counts)), n_both=int((counts > 1).sum()),
-                        variables=names, warnings=notes)
+                bulk_insert(session, "directed_dyad_attributes", ("dyad_id", "name", "value"),
+                            [(i, name, None if v != v else v)
+                             for i, v in zip(ids[start:start + _CHUNK].tolist(), part.tolist())])
+    s_pos, r_pos = key // m, key % m
+    unordered = np.unique(np.minimum(s_pos, r_pos) * m + np.maximum(s_pos, r_pos))
+    return DirectedLoad(n=len(key), n_new=int(len(new)), n_pairs=int(len(unordered)),
+                        n_both=int(len(key) - len(unordered)), variables=names, warnings=notes)
 
 
 def fold_directed(session: Session, variable: str, how: str, name: str, *, replace: bool = False) -> dict:
@@ -282,8 +292,32 @@ def fold_directed(session: Session, variable: str, how: str, name: str, *, repla
         values = (g["pos"].sum() == 2).astype("float64").where(n_values > 0)
     else:
         values = g["pos"].any().astype("float64").where(n_values > 0)
-    table = pd.DataFrame({"city_a": out["lo"].to_numpy(), "city_b": out["hi"].to_numpy(),
-                          name: values.to_numpy(dtype="float64")})
-    qdata.save_dyads(session, table, replace_attributes=True)
-    return {"n_pairs": int(len(table)), "n_missing": int(np.isnan(table[name].to_numpy()).sum()),
+    values = values.to_numpy(dtype="float64")
+    _save_undirected(session, out["lo"].to_numpy(dtype=object), out["hi"].to_numpy(dtype=object), name, values)
+    return {"n_pairs": int(len(values)), "n_missing": int(np.isnan(values).sum()),
             "variable": variable, "how": how, "name": name}
+
+
+def _save_undirected(session: Session, lo: np.ndarray, hi: np.ndarray, name: str, values: np.ndarray) -> None:
+    """Write dyad variable ``name`` (replacing all its stored values) for the pairs (lo < hi, city codes
+    of the project), creating the ``Dyad`` rows that do not exist; integer keys and chunked inserts
+    as in ``load_directed`` (``quant.data.save_dyads`` holds every row as a dict)."""
+    codes, position = city_positions(session)
+    m = max(len(codes), 1)
+    key = np.array([position[c] for c in lo.tolist()], dtype=np.int64) * m + np.array(
+        [position[c] for c in hi.tolist()], dtype=np.int64)
+    ex_ids, ex_a, ex_b = directed_keys(session, position, undirected=True)
+    new = key[~np.isin(key, ex_a * m + ex_b)]
+    for start in range(0, len(new), _CHUNK):
+        bulk_insert(session, "dyads", ("city_a", "city_b"),
+                    [(codes[k // m], codes[k % m]) for k in new[start:start + _CHUNK].tolist()])
+    if len(new):
+        ex_ids, ex_a, ex_b = directed_keys(session, position, undirected=True)
+    ex_key = ex_a * m + ex_b
+    order = np.argsort(ex_key, kind="stable")
+    ids = ex_ids[order][np.searchsorted(ex_key[order], key)]
+    session.execute(delete(store.DyadAttribute).where(store.DyadAttribute.name == name))
+    for start in range(0, len(ids), _CHUNK):
+        bulk_insert(session, "dyad_attributes", ("dyad_id", "name", "value"),
+                    [(i, name, None if v != v else v)
+                     for i, v in zip(ids[start:start + _CHUNK].tolist(), values[start:start + _CHUNK].tolist())])
