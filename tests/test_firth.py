@@ -30,8 +30,10 @@ SEX2_CI95 = {
     "vis": (-1.6080879, 0.01518468),
     "dia": (0.7745682, 8.03029352),
 }
-# summary(logistf(..., data = sex2, alpha = 0.1)) as printed in the logistfPrint help page
-# (its example): 90% CIs and the penalized likelihood-ratio "Chisq" per coefficient.
+# summary(logistf(case ~ age + oc + vic + vicl + vis + dia, data = sex2, alpha = 0.1)) as
+# printed in the example of the ``logistfPrint`` help page (an R helper by S. Leung and D. Chiu
+# that wraps logistf): 90% CIs, the penalized likelihood-ratio "Chisq" per coefficient and
+# "Likelihood ratio test=49.09064 on 6 df, p=7.15089e-09".
 SEX2_CI90 = {
     "Intercept": (-0.6673577, 0.9177303),
     "age": (-1.8277045, -0.4328451),
