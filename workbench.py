@@ -24,6 +24,7 @@ language.apply()  # this rerun's interface language (sidebar switch, remembered;
 PAGES = {
     _("Project"): [
         st.Page("ui/project.py", title=_("Project"), icon=":material/folder_open:", default=True),
+        st.Page("ui/exchange.py", title=_("Exchange"), icon=":material/swap_horiz:"),
     ],
     _("Qualitative"): [
         st.Page("ui/documents.py", title=_("Documents"), icon=":material/description:"),
@@ -31,6 +32,7 @@ PAGES = {
         st.Page("ui/codebook.py", title=_("Codebook"), icon=":material/account_tree:"),
         st.Page("ui/retrieve.py", title=_("Retrieve"), icon=":material/format_quote:"),
         st.Page("ui/search.py", title=_("Search"), icon=":material/search:"),
+        st.Page("ui/frequencies.py", title=_("Word frequencies"), icon=":material/bar_chart:"),
         st.Page("ui/suggestions.py", title=_("Suggestions"), icon=":material/auto_fix_high:"),
         st.Page("ui/matrices.py", title=_("Matrices"), icon=":material/grid_on:"),
         st.Page("ui/memos.py", title=_("Memos"), icon=":material/sticky_note_2:"),
