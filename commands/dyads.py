@@ -31,7 +31,7 @@ def _cmd_directed(args) -> str:
     raw = read_table(Path(args.file), as_text=True)  # ids keep leading zeros; numbers parsed by the loader
     with _session(args.project) as s:
         out = load_directed(s, raw, a=args.a, b=args.b, resolve=args.ids == "names", aggregate=args.aggregate,
-                            replace=args.replace)
+                            replace=args.replace, text="categories" if args.text_as_categories else "report")
     msg = (f"Loaded {out.n:,} directed dyads ({args.a} → {args.b}) from {args.file}: {out.n_new:,} new, "
            f"{out.n_pairs:,} pairs of cities, {out.n_both:,} of them in both directions; variables: "
            f"{', '.join(out.variables) or 'none'}.")
@@ -98,6 +98,8 @@ def register(add) -> None:
     p.add_argument("--directed", action="store_true",
                    help="FILE is a directed table: --a names the sender (from), --b the receiver (to); (i, j) and "
                         "(j, i) are kept as two rows")
+    p.add_argument("--text-as-categories", action="store_true",
+                   help="with --directed: store text columns as categorical variables (use them as C(name))")
     p.add_argument("--fold", default=None, metavar="VARIABLE",
                    help="fold a directed variable into an undirected dyad variable (with --how and --as)")
     p.add_argument("--how", default=None, choices=["sum", "max", "mean", "min", "both", "either"],

@@ -24,13 +24,16 @@ import store
 from quant.errors import QuantError
 from quant.formula import prepare_directed_formula
 
-__all__ = ["NO_DIRECTED", "RESERVED", "has_directed", "directed_frame", "directed_attributes", "pair_ids",
+__all__ = ["NO_DIRECTED", "RESERVED", "has_directed", "directed_frame", "directed_attributes", "directed_categories",
+           "pair_ids",
            "prepare_directed_formula"]
 
 #: The sentence when a project has no directed dyads.
 NO_DIRECTED = "The project has no directed dyads; load them with `dyads --directed`."
 #: Column names of the frame that attributes may not take.
 RESERVED = ("dyad_id", "city_a", "city_b", "pair")
+#: ``store.ProjectInfo`` key: categorical directed variables, name → labels (code k stores labels[k]).
+CATEGORIES_KEY = "directed_categories"
 #: Rows read per chunk from the store.
 STREAM_CHUNK = 200_000
 
@@ -38,6 +41,22 @@ STREAM_CHUNK = 200_000
 def has_directed(session: Session) -> bool:
     """Whether the project has at least one directed dyad."""
     return session.scalar(select(store.DirectedDyad.id).limit(1)) is not None
+
+
+def directed_categories(session: Session) -> dict[str, list[str]]:
+    """Categorical directed variables (text columns stored as codes): name → labels."""
+    row = session.get(store.ProjectInfo, CATEGORIES_KEY)
+    return {k: list(v) for k, v in row.value.items()} if row is not None and isinstance(row.value, dict) else {}
+
+
+def set_directed_categories(session: Session, categories: dict[str, list[str]]) -> None:
+    """Record the categorical directed variables (replacing the record)."""
+    row = session.get(store.ProjectInfo, CATEGORIES_KEY)
+    if row is None:
+        session.add(store.ProjectInfo(key=CATEGORIES_KEY, value=dict(categories)))
+    else:
+        row.value = dict(categories)  # a new dict, so the JSON column is written
+    session.flush()
 
 
 def directed_attributes(session: Session) -> list[str]:
@@ -125,7 +144,8 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
         Sorted by (city_a, city_b): dyad_id (int64, ``DirectedDyad.id``), city_a (str, the
         sender's code), city_b (str, the receiver's code), pair (int64, shared by (i, j) and
         (j, i): 0, 1, … in the order of the unordered pairs {min, max} of the codes), then one
-        float64 column per attribute (NaN where a dyad has no value). Rows are read in chunks
+        float64 column per attribute (NaN where a dyad has no value); a categorical variable
+        (a text column loaded with ``text="categories"``) comes back as its text labels. Rows are read in chunks
         and each attribute is filled into its own float64 column (no long-to-wide pivot), so
         memory stays near the size of the result.
 
@@ -156,6 +176,7 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
         if missing:
             raise QuantError(f"No directed dyad attribute named {', '.join(map(repr, missing))} is stored in the "
                              "project.")
+    categories = directed_categories(session)
     by_id = np.argsort(ids, kind="stable")
     sorted_ids = ids[by_id]
     for name in names:
@@ -166,7 +187,12 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
             did = np.fromiter((r[0] for r in part), dtype=np.int64, count=len(part))
             val = np.fromiter((np.nan if r[1] is None else r[1] for r in part), dtype=np.float64, count=len(part))
             values[by_id[np.searchsorted(sorted_ids, did)]] = val
-        out[name] = values
+        if name in categories:
+            labels = np.array(list(categories[name]) + [None], dtype=object)
+            codes_k = np.where(np.isnan(values), len(labels) - 1, np.nan_to_num(values, nan=0)).astype(np.int64)
+            out[name] = pd.array(labels[codes_k], dtype="str")
+        else:
+            out[name] = values
     return out
 
 

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 import store
 from quant import data as qdata
-from quant.directed import RESERVED, bulk_insert, city_positions, directed_attributes, directed_frame, directed_keys
+from quant.directed import (RESERVED, bulk_insert, city_positions, directed_attributes, directed_categories,
+                            directed_frame, directed_keys, set_directed_categories)
 from quant.dyad_tables import AGGREGATES
 from quant.errors import DyadError, QuantError, UnknownCityError
 from quant.tables import normalise_code, numeric_where_possible
@@ -91,7 +92,7 @@ def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool)
 
 
 def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolve: bool = True,
-                  aggregate: str | None = None, replace: bool = False) -> DirectedLoad:
+                  aggregate: str | None = None, replace: bool = False, text: str = "report") -> DirectedLoad:
     """Save a directed dyad table: column ``a`` names the sender, ``b`` the receiver.
 
     Parameters
@@ -112,6 +113,12 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
     replace : bool
         Overwrite stored directed attributes of the same names (all their values); without it
         a name already stored is refused.
+    text : {"report", "categories"}
+        "report": text columns are not stored (one warning sentence names them).
+        "categories": each is stored as a categorical variable (codes 0, 1, … in sorted order
+        of its labels, the labels kept in ``store.ProjectInfo``; ``directed_frame`` returns the
+        labels, so ``C(kind)`` works in a formula). With ``aggregate`` a category keeps the
+        first row's label.
 
     Returns
     -------
@@ -137,6 +144,8 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
         raise QuantError(f"The sender and receiver columns must differ (both are {a!r}).")
     if aggregate is not None and aggregate not in AGGREGATES:
         raise QuantError(f"Unknown aggregation {aggregate!r} for repeated pairs; use one of {', '.join(AGGREGATES)}.")
+    if text not in ("report", "categories"):
+        raise QuantError(f"text {text!r} is not one of report, categories.")
     if raw.empty:
         raise QuantError("The directed dyad table has no rows.")
     raw = raw.reset_index(drop=True)
@@ -150,7 +159,17 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
         )
     rest = numeric_where_possible(raw.drop(columns=[a, b]))
     numeric = [c for c in rest.columns if pd.api.types.is_numeric_dtype(rest[c]) or pd.api.types.is_bool_dtype(rest[c])]
-    text = [str(c) for c in rest.columns if c not in numeric]
+    text_cols = [c for c in rest.columns if c not in numeric]
+    labels: dict[str, list[str]] = {}
+    if text == "categories":
+        for col in text_cols:
+            values = rest[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+            values = values.where(values != "", None)
+            labels[str(col)] = sorted(set(values.dropna()))
+            lookup = {lab: float(k) for k, lab in enumerate(labels[str(col)])}
+            rest[col] = values.map(lambda v: lookup.get(v, np.nan)).astype("float64")
+        numeric, text_cols = list(rest.columns), []  # in the table's order
+    text = [str(c) for c in text_cols]
     names = [str(c) for c in numeric]
     reserved = [n for n in names if n in RESERVED]
     if reserved:
@@ -176,6 +195,7 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
     table = pd.DataFrame({"key": key})
     for col, name in zip(numeric, names):
         table[name] = rest[col].astype("float64").to_numpy()
+    how = {n: ("first" if n in labels else aggregate) for n in names}
     del rest
     notes: list[str] = []
     dup = table["key"].duplicated(keep=False).to_numpy()
@@ -192,13 +212,13 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
             raise DyadError(f"The directed dyad table lists {n_groups} ordered pair(s) more than once: {listing}; "
                             "choose an aggregation (sum, max, mean, first).")
         before = len(table)
-        table = (table.groupby("key", sort=False, as_index=False).agg({n: aggregate for n in names}) if names
+        table = (table.groupby("key", sort=False, as_index=False).agg(how) if names
                  else table.drop_duplicates("key"))
         notes.append(f"{before - len(table):,} repeated rows were combined by {aggregate} into "
                      f"{int(dup.sum()) - (before - len(table)):,} ordered pairs.")
     if text:
-        notes.append(f"Text columns are not stored as directed dyad variables: {', '.join(text)}. Directed dyad "
-                     "variables are numbers; recode a category as 0/1 columns to use it in a formula.")
+        notes.append(f"Text columns are not stored as directed dyad variables: {', '.join(text)}. Load them as "
+                     "categories (--text-as-categories) to use them as C(name) in a formula.")
     # Checked: write. Keys are integers (sender position × cities + receiver position), so neither the
     # table nor the stored dyads are ever held as millions of Python tuples.
     key = table["key"].to_numpy()
@@ -224,6 +244,9 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
                 bulk_insert(session, "directed_dyad_attributes", ("dyad_id", "name", "value"),
                             [(i, name, None if v != v else v)
                              for i, v in zip(ids[start:start + _CHUNK].tolist(), part.tolist())])
+    if names:
+        categories = {k: v for k, v in directed_categories(session).items() if k not in names}
+        set_directed_categories(session, {**categories, **labels})
     s_pos, r_pos = key // m, key % m
     unordered = np.unique(np.minimum(s_pos, r_pos) * m + np.maximum(s_pos, r_pos))
     return DirectedLoad(n=len(key), n_new=int(len(new)), n_pairs=int(len(unordered)),
@@ -272,6 +295,8 @@ def fold_directed(session: Session, variable: str, how: str, name: str, *, repla
     if not name.isidentifier() or len(name) > _NAME_LIMIT:
         raise QuantError(f"'{name}' cannot name a dyad variable; use letters, digits and underscores "
                          f"(at most {_NAME_LIMIT}).")
+    if variable in directed_categories(session):
+        raise QuantError(f"The directed variable {variable!r} is a category (text); folding needs numbers.")
     frame = directed_frame(session, columns=[variable])
     if not replace and name in qdata.project_summary(session)["dyad_attributes"]:
         raise QuantError(f"The project already has the dyad variable {name!r}; use --replace to overwrite it.")

@@ -294,6 +294,11 @@ def prepare_directed_formula(
     recip = [var for op, var in terms if op == "reciprocal"]
     _refuse_unknown_attributes(node_terms, cities)
     bad = [v for v in recip if v not in data.columns or v in ("city_a", "city_b", "pair", "dyad_id")]
+    text = [v for v in recip if v not in bad and not (pd.api.types.is_numeric_dtype(data[v])
+                                                      or pd.api.types.is_bool_dtype(data[v]))]
+    if text:
+        raise QuantError(f"reciprocal({text[0]}) needs a numeric dyad variable, but {text[0]!r} holds categories "
+                         "(text).")
     if bad:
         raise QuantError(
             f"The formula uses {', '.join(f'reciprocal({v})' for v in bad)}, but "

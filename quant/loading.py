@@ -2,6 +2,8 @@
 
 Each function reads or takes a table, decides how its ids are resolved, and writes it with
 ``quant.data`` inside the caller's transaction, returning plain facts for the message shown.
+Directed tables (ordered pairs) load through ``load_directed`` and fold into undirected dyad
+variables through ``fold_directed`` (``quant.directed_load``, re-exported here).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 from quant import data as qdata
 from quant.agreements import fold_agreements
 from quant.cities import load_city_table
+from quant.directed_load import DirectedLoad, fold_directed, load_directed  # noqa: F401  (one loading path)
 from quant.dyads import build_dyads, read_dyad_table
 from quant.errors import QuantError
 from quant.outcomes import save_agreement_outcome

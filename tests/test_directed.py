@@ -299,7 +299,7 @@ def test_cli_directed_load_and_fold(tmp_path, capsys):
     assert cli.main(["dyads", "--project", project, "--directed", "--a", "收件地", "--b", "受理地", str(dyad_csv)]) == 0
     out = capsys.readouterr().out
     assert "Loaded 4 directed dyads (收件地 → 受理地)" in out and "3 pairs of cities, 1 of them in both directions" in out
-    assert "Text columns are not stored as directed dyad variables: kind." in out
+    assert "Text columns are not stored as directed dyad variables: kind. Load them as categories" in out
     assert cli.main(["dyads", "--project", project, "--fold", "files", "--how", "both", "--as", "mutual"]) == 0
     assert "into the dyad variable 'mutual' for 3 pairs" in capsys.readouterr().out
     assert cli.main(["dyads", "--project", project, "--fold", "files", "--how", "sum", "--as", "mutual"]) == 1
@@ -312,3 +312,53 @@ def test_cli_directed_load_and_fold(tmp_path, capsys):
     got = {(a, b): (m, t) for a, b, m, t in zip(dyads.city_a, dyads.city_b, dyads.mutual, dyads.total)}
     gz, sz, zh = CODES[0], CODES[1], CODES[2]
     assert got == {(gz, sz): (1.0, 8.0), (gz, zh): (0.0, 0.0), (sz, zh): (0.0, 2.0)}
+
+
+def test_ppml_fit_with_reciprocal_matches_statsmodels_and_double_sum(engine):
+    from quant.models_glm import fit_glm
+
+    cities, table, _ = make_project(engine)
+    with store.session_scope(engine) as s:
+        frame = directed_frame(s)
+        city = qdata.city_frame(s)
+    f, prepared, notes = prepare_directed_formula("flow ~ sender(log_pop) + receiver(gdp) + dist + reciprocal(tie)",
+                                                  frame, city)
+    assert notes == [] and len(prepared.attrs["notes"]) == 1
+    res = fit_glm(prepared, f, family="poisson", unit="dyad", group="pair", n_nodes=N)
+    # by hand: keep the rows whose opposite ordering exists, its tie as a covariate
+    code = dict(zip(NAMES, CODES))
+    tie = {(code[a], code[b]): t for a, b, t in zip(table["from"], table["to"], table["tie"])}
+    keep = [(a, b) in tie and (b, a) in tie for a, b in zip(frame.city_a, frame.city_b)]
+    sub = frame[keep].reset_index(drop=True)
+    X = np.column_stack([_hand_design(sub, cities, [("s", "log_pop"), ("r", "gdp")]),
+                         [tie[(b, a)] for a, b in zip(sub.city_a, sub.city_b)]])
+    y = sub["flow"].to_numpy(dtype=float)
+    ref = sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-13)
+    assert res.n == len(sub) < len(frame)
+    np.testing.assert_allclose(res.params.to_numpy(), ref.params, rtol=1e-8, atol=1e-12)
+    mu = np.exp(X @ ref.params)
+    S = X * (y - mu)[:, None]
+    Hinv = np.linalg.inv(-(X.T * mu) @ X)
+    V = Hinv @ _brute_meat(S, sub.city_a.to_numpy(), sub.city_b.to_numpy()) @ Hinv
+    np.testing.assert_allclose(res.cov["dyadic"], V, rtol=1e-7, atol=1e-12)
+
+
+def test_text_columns_as_categories(engine):
+    cities = cities_table()
+    table = pd.DataFrame({"from": ["广州市", "深圳市", "珠海市", "广州市"], "to": ["深圳市", "广州市", "广州市", "珠海市"],
+                          "kind": ["转办", "协办", "转办", ""], "files": [1, 2, 3, 4]})
+    with store.session_scope(engine) as s:
+        qdata.save_cities(s, cities)
+        out = load_directed(s, table, a="from", b="to", text="categories")
+        assert out.variables == ["kind", "files"] and out.warnings == []
+        frame = directed_frame(s)
+        city = qdata.city_frame(s)
+        with pytest.raises(QuantError, match="'kind' is a category"):
+            fold_directed(s, "kind", "sum", "k")
+        with pytest.raises(QuantError, match=r"reciprocal\(kind\) needs a numeric dyad variable"):
+            prepare_directed_formula("files ~ reciprocal(kind)", frame, city)
+    got = dict(zip(zip(frame.city_a, frame.city_b), frame.kind))
+    gz, sz, zh = CODES[:3]
+    assert got[(gz, sz)] == "转办" and got[(sz, gz)] == "协办" and got[(zh, gz)] == "转办" and pd.isna(got[(gz, zh)])
+    f, prepared, _ = prepare_directed_formula("files ~ C(kind)", frame, city)
+    assert f == "files ~ C(kind)"
