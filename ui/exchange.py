@@ -84,8 +84,11 @@ def show_segments_report(r: dict) -> None:
                + (f"Codes created: {', '.join(created)}." if created else "No code had to be created."))
     rows = [i for i in r["items"] if i["status"] not in ("placed", "already present") or i["reason"]]
     if rows:
-        frame = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS)).rename(columns=SEGMENT_COLUMNS)
-        st.dataframe(frame, hide_index=True, width="stretch", key="segments_problems")
+        frame = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))
+        frame["coder"] = frame["coder"].fillna("")
+        st.dataframe(frame.rename(columns=SEGMENT_COLUMNS), hide_index=True, width="stretch", key="segments_problems",
+                     column_config={"Why": st.column_config.TextColumn("Why", width="large"),
+                                    "Row": st.column_config.NumberColumn("Row", width="small")})
     for w in r.get("warnings") or []:
         st.caption(f"Note: {w}")
 
@@ -144,7 +147,7 @@ with tab_out:
 with tab_segments:
     st.caption("MAXQDA › Reports › Export › Coded segments (.xlsx or .csv). Each segment is placed on the imported "
                "document of the same name by its exact text (within its paragraphs Begin–End when given); codes are "
-               "created along their paths (levels separated by \\). Import the documents first.")
+               "created along their paths (levels separated by a backslash). Import the documents first.")
     if state.can("project"):
         with st.form("segments_form", clear_on_submit=True):
             table = st.file_uploader("Coded segments table", type=["xlsx", "csv"], key="segments_upload")
