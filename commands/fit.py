@@ -85,26 +85,32 @@ def cmd_fit(args) -> str:
     if args.replace_run and args.save is None:
         raise CliError("--replace-run goes with --save NAME.")
     options = {"se": tuple(args.se) if args.se else None, "small_sample": args.small_sample, "psd": args.psd,
-               "conservative": args.conservative, "pvalues": args.pvalues}
+               "conservative": args.conservative, "pvalues": args.pvalues, "min_events": args.min_events}
+    data_options = {"directed": bool(args.directed), "offset": args.offset, "exposure": args.exposure}
     with _session(args.project) as s:
         if args.spec:
-            if args.formula or args.model or args.zero_formula or args.dimension:
-                raise CliError("--spec fits a saved specification as saved; give no --dimension, --model or formula with it.")
+            if args.formula or args.model or args.zero_formula or args.dimension or args.directed \
+                    or args.offset or args.exposure:
+                raise CliError("--spec fits a saved specification as saved; give no --dimension, --model, formula, "
+                               "--directed, --offset or --exposure with it.")
             spec = load_spec(s, args.spec)
             kw = spec_fit_kwargs(spec)
             dimension, zero = spec["dimension"], kw.pop("zero_formula", None)
             model, formula = kw.pop("model"), kw.pop("formula")
+            for key in ("directed", "offset", "exposure"):
+                if key in kw:
+                    data_options[key] = kw.pop(key)
             options.update(kw)
         else:
             dimension, model, formula, zero = args.dimension or "connection", args.model, args.formula, args.zero_formula
-        md = model_data(s, dimension, model=model, formula=formula, zero_formula=zero)
+        md = model_data(s, dimension, model=model, formula=formula, zero_formula=zero, **data_options)
         result = fit_prepared(md, **options)
         extras = _fit_extras(args, md, result)
         if args.compare:
             extras["compare"] = _compare(s, args, result)
         saved = None
         if args.save_spec:
-            opts = {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()
+            opts = {k: (list(v) if isinstance(v, tuple) else v) for k, v in {**options, **data_options}.items()
                     if v not in (None, False, "none", "normal")}
             if md.zero_formula:
                 opts["zero_formula"] = md.zero_formula
@@ -114,13 +120,15 @@ def cmd_fit(args) -> str:
         if args.save is not None:  # an empty name is refused by save_run, never skipped
             from quant.runs import save_run
 
-            settings = {k: v for k, v in options.items() if v is not None}
+            settings = {k: v for k, v in {**options, **data_options}.items() if v not in (None, False)}
             if args.spec:
                 settings["spec"] = args.spec
             run = save_run(s, args.save, result, md, settings=settings, by=args.coder, replace=args.replace_run)
     if args.json:
         out = result.to_dict()
         out["covariance_settings"] = out["meta"].get("covariance", {})
+        if isinstance(out["meta"].get("profile_ci"), dict):  # Firth: beside each term's Wald CI
+            out["profile_ci"] = out["meta"]["profile_ci"]
         out.update(_json_value(extras))
         if saved:
             out["saved_spec"] = saved["name"]
@@ -136,16 +144,31 @@ def register(add) -> None:
     """Add the ``fit`` command."""
     p = add("fit", cmd_fit, "Fit the model of one collaboration dimension and print the table.")
     p.add_argument("--dimension", default=None, choices=["breadth", "connection", "degree"],
-                   help="default: connection")
+                   help="default: connection (breadth is modelled on cities, the others on dyads)")
     p.add_argument("--model", default=None,
-                   choices=["logit", "probit", "poisson", "nb", "binomial", "ztnb", "hurdle", "nb_pos"])
+                   choices=["logit", "probit", "cloglog", "firth", "poisson", "nb", "binomial", "ztnb", "nb_pos",
+                            "hurdle", "gaussian"],
+                   help="any model whose outcome type fits: 0/1 -> logit, probit, cloglog, firth; count -> "
+                        "poisson, nb (NB2, zeros included), binomial (cities), ztnb, nb_pos, hurdle (dyads); "
+                        "y >= 0 -> poisson (PPML); any number -> gaussian (OLS). Default: the dimension's")
+    p.add_argument("--offset", default=None, metavar="COLUMN",
+                   help="poisson, nb, binary models: a column on the log scale added to the linear predictor")
+    p.add_argument("--exposure", default=None, metavar="COLUMN",
+                   help="poisson, nb, binary models: a positive column whose log is the offset")
+    p.add_argument("--min-events", type=int, default=None, metavar="N",
+                   help="least number of events (rarer class of a 0/1 outcome) or rows; default 10. "
+                        "Below 10 the fit carries a warning (consider --model firth)")
+    p.add_argument("--directed", action="store_true",
+                   help="fit on the directed dyads (sender -> receiver rows; sender(x), receiver(x), "
+                        "reciprocal(y) in formulas; both orderings of a pair form one cluster)")
     p.add_argument("--formula", default=None,
                    help='patsy formula, any outcome; dyad formulas may use sum(x), absdiff(x), min(x), max(x), '
                         'product(x), same(x), both(x) of city attributes, e.g. '
                         '"connection ~ log_gravity + sum(log_pop) + same(province)"')
     p.add_argument("--zero-formula", default=None, help='hurdle only: the zero part, e.g. "~ log_gravity + same_strategy"')
-    p.add_argument("--se", nargs="+", default=None, choices=["model", "hc0", "dyadic"],
-                   help="standard-error types to compute (default: all that apply)")
+    p.add_argument("--se", nargs="+", default=None, choices=["model", "hc0", "hc1", "hc2", "hc3", "dyadic"],
+                   help="standard-error types to compute (default: all that apply); hc1-hc3 for gaussian only, "
+                        "dyadic for dyads only")
     p.add_argument("--small-sample", default="none", choices=["none", "nodes"],
                    help="nodes: multiply the dyadic-robust covariance by N/(N-1)")
     p.add_argument("--psd", default="none", choices=["none", "clip"],

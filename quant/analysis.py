@@ -10,13 +10,12 @@ functions (``quant.margins``, ``quant.inference``, ``quant.influence``) need.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from quant.errors import ModelError, QuantError
+from quant.errors import QuantError
 from quant.models import DEFAULT_MODELS as DEFAULT_MODEL, MODELS_BY_DIMENSION as MODELS
 from quant.results import DIMENSIONS
 
@@ -99,24 +98,19 @@ def fallback_terms(dimension: str, columns) -> list[str]:
             and str(c).isidentifier() and not str(c).startswith("_")]
 
 
-def _sparse_outcome_note(data: pd.DataFrame, formula: str) -> str:
-    """A sentence on how sparse a count outcome is, added to fit errors (empty if not sparse)."""
-    outcome = formula.split("~", 1)[0].strip()
-    if outcome not in data.columns:
-        return ""
-    y = pd.to_numeric(data[outcome], errors="coerce")
-    zeros, n = int((y == 0).sum()), int(y.notna().sum())
-    if n and zeros / n >= 0.8:
-        return (f"Note: '{outcome}' is 0 for {zeros} of {n} units, too few partners to estimate this model; "
-                "load a fuller agreement list or dyad table.")
-    return ""
-
-
 def check_dimension(dimension: str, model: str | None = None) -> None:
     """Raise ``QuantError`` unless ``dimension`` (and ``model`` if given) are known."""
     if dimension not in DIMENSIONS:
         raise QuantError(f"Unknown dimension '{dimension}'; choose one of {', '.join(DIMENSIONS)}.")
     if model is not None and model not in MODELS[dimension]:
+        from quant.models import MODEL_OUTCOMES, UNIT
+
+        if model in MODEL_OUTCOMES:  # a known model on the other unit
+            unit = "cities" if UNIT[dimension] == "city" else "dyads"
+            raise QuantError(
+                f"Model '{model}' is fitted on {'dyads' if unit == 'cities' else 'cities'}, not {unit} (the "
+                f"{dimension} dimension's unit); choose one of {', '.join(MODELS[dimension])}."
+            )
         raise QuantError(
             f"Model '{model}' does not fit the {dimension} dimension; choose one of {', '.join(MODELS[dimension])}."
         )
@@ -179,6 +173,13 @@ class ModelData:
         Cities of the project (dyad models), isolated ones included.
     operators : list of (str, str)
         The (operator, attribute) pairs used.
+    directed : bool
+        Fitted on the directed dyads (``quant.directed``): (i, j) and (j, i) are two rows.
+    group : str or None
+        Pair id column shared by the rows of one unordered pair ("pair" for directed dyads),
+        passed to the dyadic covariance so both orderings count as one repeated dyad.
+    offset, exposure : str or None
+        Offset column (log scale) or exposure column (its log is the offset) of log-link models.
     """
 
     data: pd.DataFrame
@@ -189,6 +190,10 @@ class ModelData:
     warnings: list[str] = field(default_factory=list)
     n_nodes: int | None = None
     operators: list = field(default_factory=list)
+    directed: bool = False
+    group: str | None = None
+    offset: str | None = None
+    exposure: str | None = None
 
 
 def _check_city_names(rhs: str, columns) -> None:
@@ -204,7 +209,9 @@ def _check_city_names(rhs: str, columns) -> None:
 
 
 def model_data(session, dimension: str, *, model: str | None = None, formula: str | None = None,
-               zero_formula: str | None = None, data: pd.DataFrame | None = None) -> ModelData:
+               zero_formula: str | None = None, data: pd.DataFrame | None = None,
+               directed: bool = False, offset: str | None = None,
+               exposure: str | None = None) -> ModelData:
     """Assemble, check and prepare the table one specification is fitted on.
 
     Parameters
@@ -222,6 +229,13 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     data : pandas.DataFrame, optional
         The dimension's table as ``dimension_data`` returned it for the current data (a caller
         that reads it once for several specifications); default: read it now.
+    directed : bool
+        Fit on the project's directed dyads (``quant.directed.directed_frame``; dyad dimensions
+        only): formulas may also use ``sender(x)``, ``receiver(x)`` and ``reciprocal(y)``
+        (``quant.directed.prepare_directed_formula``), and ``group="pair"``.
+    offset, exposure : str, optional
+        A column of the table used as offset (log scale) or exposure (log taken) by poisson, nb
+        and the binary models.
 
     Returns
     -------
@@ -244,12 +258,27 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     from quant.formula_guard import check_formula
 
     check_dimension(dimension, model)
+    if directed and dimension == "breadth":
+        raise QuantError("directed pairs are dyads, but breadth is modelled on cities; choose the "
+                         "connection or degree dimension.")
+    if offset and exposure:
+        raise QuantError("give an offset column or an exposure column, not both.")
     if formula:
         formula = check_formula(formula, operators=True)
     if zero_formula and str(zero_formula).strip():
         zero_formula = check_formula(zero_formula, outcome="optional", operators=True,
                                      what="The zero-part formula")
-    data = dimension_data(session, dimension) if data is None else data
+    if data is None:
+        if directed:
+            from quant.directed import directed_frame
+
+            data = directed_frame(session)
+        else:
+            data = dimension_data(session, dimension)
+    for col in (offset, exposure):
+        if col and col not in data.columns:
+            raise QuantError(f"The {'offset' if col == offset else 'exposure'} column '{col}' is not a variable "
+                             f"of the {dimension} table.")
     spec = default_spec(dimension, data, model) if not formula else Spec(
         dimension, model or DEFAULT_MODEL[dimension], formula.strip())
     if "~" not in spec.formula:
@@ -261,6 +290,11 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     if not outcome or not lhs_names or any(n not in data.columns for n in lhs_names):
         missing = ", ".join(sorted(n for n in lhs_names if n not in data.columns)) or outcome or "(none)"
         raise QuantError(f"The outcome '{missing}' is not a variable of the {dimension} table.")
+    from quant.models import UNIT, check_model_outcome, outcome_values
+
+    y = outcome_values(data, spec.formula)
+    if y is not None:  # a bare outcome column: refuse a model whose outcome type does not fit, now
+        check_model_outcome(spec.model, y, outcome, UNIT[dimension])
     if dimension == "breadth":
         ops = find_operator_terms(spec.formula)
         if ops:
@@ -269,16 +303,22 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
                 f"use the city attribute {ops[0][1]} itself."
             )
         _check_city_names(spec.formula.split("~", 1)[1], data.columns)
-        return ModelData(data=data, spec=spec, design_formula=spec.formula)
+        return ModelData(data=data, spec=spec, design_formula=spec.formula, offset=offset, exposure=exposure)
     cities = qdata.city_frame(session)
-    design_formula, prepared, notes = prepare_dyad_formula(spec.formula, data, cities)
+    prepare = prepare_dyad_formula
+    if directed:
+        try:
+            from quant.directed import prepare_directed_formula as prepare
+        except ImportError:  # sender()/receiver()/reciprocal() not available yet: the undirected operators
+            prepare = prepare_dyad_formula
+    design_formula, prepared, notes = prepare(spec.formula, data, cities)
     operators = find_operator_terms(spec.formula)
     zero_design = None
     if spec.model == "hurdle" and zero_formula and zero_formula.strip():
         rhs = zero_formula.split("~", 1)[-1].strip()
         if not rhs:
             raise QuantError(f"The zero-part formula {zero_formula!r} has no terms.")
-        zdf, prepared, znotes = prepare_dyad_formula(f"{outcome} ~ {rhs}", prepared, cities)
+        zdf, prepared, znotes = prepare(f"{outcome} ~ {rhs}", prepared, cities)
         zero_design = zdf.split("~", 1)[1].strip()
         notes = notes + [n for n in znotes if n not in notes]
         operators += [t for t in find_operator_terms(rhs) if t not in operators]
@@ -286,68 +326,16 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     n_nodes = max(len(set(data["city_a"]) | set(data["city_b"])), len(cities))
     return ModelData(data=prepared, spec=spec, design_formula=design_formula,
                      zero_formula=zero_formula.strip() if zero_formula and zero_formula.strip() else None,
-                     zero_design_formula=zero_design, warnings=notes, n_nodes=n_nodes, operators=operators)
-
-
-def fit_prepared(md: ModelData, *, se: tuple[str, ...] | None = None, small_sample: str = "none",
-                 psd: str = "none", conservative: bool = False, pvalues: str = "normal"):
-    """Fit a prepared specification (``model_data``); see ``fit_dimension`` for the options."""
-    from quant import models
-
-    if pvalues not in ("normal", "t"):
-        raise QuantError(f"p-values {pvalues!r} must come from 'normal' or 't' (N - 1 df).")
-    spec = md.spec
-    if md.warnings:  # a collinear operator set cannot be estimated: say why in one sentence
-        raise ModelError(md.warnings[0])
-    kwargs: dict = {}
-    if se is not None:
-        kwargs["se"] = tuple(se)
-    if spec.dimension == "breadth":
-        if spec.model == "binomial":
-            kwargs["n_possible"] = len(md.data) - 1
-        try:
-            result = models.fit_breadth(md.data, md.design_formula, model=spec.model, **kwargs)
-        except ModelError as exc:
-            raise ModelError(f"{exc} {_sparse_outcome_note(md.data, spec.formula)}".strip()) from exc
-    else:
-        kwargs.update(n_nodes=md.n_nodes, small_sample=small_sample, psd=psd, conservative=conservative)
-        if spec.model == "hurdle":
-            result = models.fit_hurdle(md.data, md.design_formula, zero_formula=md.zero_design_formula, **kwargs)
-        elif spec.dimension == "connection":
-            result = models.fit_connection(md.data, md.design_formula, model=spec.model, **kwargs)
-        else:
-            result = models.fit_degree(md.data, md.design_formula, model=spec.model, **kwargs)
-    meta = dict(result.meta)
-    meta.update(design_formula=md.design_formula, pvalues=pvalues,
-                operators=[f"{op}({var})" for op, var in md.operators])
-    if md.zero_formula:
-        meta["zero_formula"] = md.zero_formula
-        meta["parts"]["zero"]["written"] = md.zero_formula
-    warnings = list(result.warnings) + _vif_warnings(result, md.data)
-    return dataclasses.replace(result, formula=spec.formula, meta=meta, warnings=warnings, p_dist=pvalues)
-
-
-def _vif_warnings(result, data) -> list[str]:
-    from quant.inference import vif
-
-    k = len(result.params)
-    if result.n * k > VIF_MAX_CELLS or k < 3:
-        return []
-    try:
-        table = vif(result, data)
-    except (QuantError, ValueError, IndexError):
-        return []
-    high = table[table["vif"] > VIF_WARN]
-    if high.empty:
-        return []
-    listed = ", ".join(f"{t} ({v:.3g})" for t, v in high["vif"].items())
-    return [f"near-collinear covariates: variance inflation factor above {VIF_WARN:g} for {listed}; "
-            "their coefficients are imprecise and hard to separate."]
+                     zero_design_formula=zero_design, warnings=notes, n_nodes=n_nodes, operators=operators,
+                     directed=bool(directed), group="pair" if directed else None, offset=offset,
+                     exposure=exposure)
 
 
 def fit_dimension(session, dimension: str, *, model: str | None = None, formula: str | None = None,
                   se: tuple[str, ...] | None = None, small_sample: str = "none", psd: str = "none",
-                  conservative: bool = False, pvalues: str = "normal", zero_formula: str | None = None):
+                  conservative: bool = False, pvalues: str = "normal", zero_formula: str | None = None,
+                  min_events: int | None = None, directed: bool = False, offset: str | None = None,
+                  exposure: str | None = None):
     """Fit the model of one collaboration dimension on the project's data.
 
     Parameters
@@ -355,15 +343,17 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
     session : Session
     dimension : {"breadth", "connection", "degree"}
     model : str, optional
-        One of ``MODELS[dimension]``; default ``DEFAULT_MODEL[dimension]``. Degree also takes
-        "hurdle" (logit on all dyads + ZTNB on collaborating ones, joint covariance).
+        One of ``MODELS[dimension]`` whose outcome type fits (``quant.models``: binary → logit,
+        probit, cloglog, firth; count → poisson, nb, binomial (cities), ztnb, nb_pos, hurdle
+        (dyads); y ≥ 0 → poisson (PPML); any → gaussian); default ``DEFAULT_MODEL[dimension]``.
     formula : str, optional
         A patsy formula over the dimension's table; any outcome column may stand left of
         ``~``. Dyad formulas may use node-attribute operators over city attributes:
         ``sum(x)``, ``absdiff(x)``, ``min(x)``, ``max(x)``, ``product(x)``, ``same(x)``,
         ``both(x)`` (quant.md §3). Default ``default_spec``.
     se : tuple of {"model", "hc0", "dyadic"}, optional
-        Standard-error types to compute (dyad models default to all three).
+        Standard-error types to compute (dyad models default to all three); gaussian also takes
+        "hc1", "hc2", "hc3"; "dyadic" is for dyads only.
     small_sample : {"none", "nodes"}
         The N/(N−1) option for the dyadic-robust covariance.
     psd : {"none", "clip"}
@@ -374,6 +364,13 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
         Reference distribution of p-values and intervals (t: N − 1 df, N = cities).
     zero_formula : str, optional
         Right-hand side of the hurdle's zero part (default: the count part's).
+    min_events : int, optional
+        Least number of events (binary) or rows (counts); default 10. Lower values fit, with a
+        warning sentence below 10 events.
+    directed : bool
+        Fit on the directed dyads (see ``model_data``).
+    offset, exposure : str, optional
+        Offset (log scale) or exposure column for poisson, nb and the binary models.
 
     Returns
     -------
@@ -388,6 +385,11 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
         fails (non-convergence, separation, collinear operator sets), with one sentence
         saying why.
     """
-    md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula)
+    md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula,
+                    directed=directed, offset=offset, exposure=exposure)
     return fit_prepared(md, se=se, small_sample=small_sample, psd=psd, conservative=conservative,
-                        pvalues=pvalues)
+                        pvalues=pvalues, min_events=min_events)
+
+
+# fit_prepared lives in quant/analysis_fit.py (kept importable from here)
+from quant.analysis_fit import _sparse_outcome_note, _vif_warnings, fit_prepared  # noqa: E402,F401

@@ -1,88 +1,207 @@
-"""Models of the three collaboration dimensions and a dispatcher (quant.md §2).
+"""Which models fit which outcome on which unit, and the dispatcher (quant.md §2).
 
-=============  =====================  ======================================  ===========
-dimension      unit                   models                                  default SE
-=============  =====================  ======================================  ===========
-breadth        city                   nb (default), poisson, binomial         model
-connection     dyad (all pairs)       logit (default), probit                 dyadic
-degree         collaborating dyad     ztnb (default), nb_pos                  dyadic
-degree         all dyads (two parts)  hurdle: logit + ztnb, joint covariance  dyadic
-=============  =====================  ======================================  ===========
+The dimension sets the unit and the defaults; the outcome's type decides which models fit:
+
+=============  ==============================================  =====================================
+outcome type   models                                          unit
+=============  ==============================================  =====================================
+binary (0/1)   logit, probit, cloglog, firth                   city or dyad
+count          poisson, nb (NB2 on every row, zeros included)  city or dyad
+               binomial (out of N − 1 possible partners)       city
+               ztnb, nb_pos (positive rows), hurdle            dyad
+y ≥ 0, real    poisson (PPML, Santos Silva & Tenreyro 2006)    city or dyad
+any number     gaussian (OLS)                                  city or dyad
+=============  ==============================================  =====================================
+
+A count is also non-negative, so Poisson fits counts and fractions (and 0/1, as a log-linear
+probability model), and Gaussian (a linear probability or linear count model) fits every outcome;
+NB and the positive-count models refuse a 0/1 outcome (no overdispersion to estimate; every
+positive value is 1). Names kept from
+earlier versions keep their meaning (saved runs and specifications store them): breadth "nb" is
+NB2 on cities, "nb_pos" NB2 on positive dyads, "ztnb" the zero-truncated NB2, "hurdle" logit +
+ZTNB. Defaults: breadth nb, connection logit, degree ztnb.
 """
 from __future__ import annotations
 
+import inspect
+
+import numpy as np
 import pandas as pd
 
 from quant.errors import QuantError
 from quant.models_breadth import fit_breadth
 from quant.models_degree import fit_degree
-from quant.models_hurdle import fit_hurdle
 from quant.models_dyad import LEAN_LOGIT_MIN_ROWS, fit_connection
+from quant.models_glm import fit_glm
+from quant.models_hurdle import fit_hurdle
 from quant.results import FitResult
 
 __all__ = [
-    "fit",
-    "fit_breadth",
-    "fit_connection",
-    "fit_degree",
-    "fit_hurdle",
-    "DEFAULT_MODELS",
-    "MODELS_BY_DIMENSION",
-    "LEAN_LOGIT_MIN_ROWS",
+    "fit", "fit_breadth", "fit_connection", "fit_degree", "fit_hurdle", "fit_glm",
+    "DEFAULT_MODELS", "MODELS_BY_DIMENSION", "MODELS_BY_UNIT", "MODEL_OUTCOMES", "UNIT",
+    "LEAN_LOGIT_MIN_ROWS", "outcome_type", "models_for", "check_model_outcome", "outcome_values",
 ]
 
 DEFAULT_MODELS = {"breadth": "nb", "connection": "logit", "degree": "ztnb"}
-MODELS_BY_DIMENSION = {
-    "breadth": ("nb", "poisson", "binomial"),
-    "connection": ("logit", "probit"),
-    "degree": ("ztnb", "nb_pos", "hurdle"),
+UNIT = {"breadth": "city", "connection": "dyad", "degree": "dyad"}
+MODELS_BY_UNIT = {
+    "city": ("nb", "poisson", "binomial", "logit", "probit", "cloglog", "firth", "gaussian"),
+    "dyad": ("logit", "probit", "cloglog", "firth", "poisson", "nb", "ztnb", "nb_pos", "hurdle", "gaussian"),
 }
-_FITTERS = {"breadth": fit_breadth, "connection": fit_connection, "degree": fit_degree}
+#: Every model a dimension's unit takes, the dimension's own models first.
+MODELS_BY_DIMENSION = {
+    "breadth": MODELS_BY_UNIT["city"],
+    "connection": MODELS_BY_UNIT["dyad"],
+    "degree": ("ztnb", "nb_pos", "hurdle", "poisson", "nb", "gaussian", "logit", "probit", "cloglog", "firth"),
+}
+OUTCOME_TYPES = ("binary", "count", "nonnegative", "continuous")
+MODEL_OUTCOMES = {
+    "logit": ("binary",), "probit": ("binary",), "cloglog": ("binary",), "firth": ("binary",),
+    "poisson": ("binary", "count", "nonnegative"),
+    "nb": ("count",), "binomial": ("binary", "count"), "ztnb": ("count",),
+    "nb_pos": ("count",), "hurdle": ("count",),
+    "gaussian": OUTCOME_TYPES,
+}
+_TYPE_WORDS = {"binary": "binary (0/1)", "count": "a count", "nonnegative": "non-negative with fractions",
+               "continuous": "continuous (negative values occur)"}
+# Order in which a message suggests models for each outcome type.
+_SUGGEST = ("logit", "probit", "cloglog", "firth", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle",
+            "gaussian")
 
 
-def fit(
-    data: pd.DataFrame,
-    dimension: str,
-    model: str | None = None,
-    formula: str | None = None,
-    **kw,
-) -> FitResult:
-    """Fit the model of one collaboration dimension.
+def outcome_type(y) -> str:
+    """The type of an outcome: "binary", "count", "nonnegative" or "continuous".
+
+    Parameters
+    ----------
+    y : array_like, (n,)
+        Outcome values; missing values are ignored.
+
+    Raises
+    ------
+    QuantError
+        No finite value at all.
+    """
+    v = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce").to_numpy(float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        raise QuantError("the outcome has no numeric values.")
+    if np.isin(v, (0.0, 1.0)).all():
+        return "binary"
+    if (v >= 0).all():
+        return "count" if (v == np.round(v)).all() else "nonnegative"
+    return "continuous"
+
+
+def models_for(kind: str, unit: str) -> tuple[str, ...]:
+    """Models that take an outcome of type ``kind`` on ``unit`` ("city" or "dyad"), in the order
+    a message suggests them (binary: only the binary models; gaussian last)."""
+    models = [m for m in _SUGGEST if m in MODELS_BY_UNIT[unit] and kind in MODEL_OUTCOMES[m]]
+    if kind == "binary":  # a 0/1 outcome is a count too, but the binary models are its models
+        models = [m for m in models if MODEL_OUTCOMES[m] == ("binary",)] + ["poisson", "gaussian"]
+    return tuple(models)
+
+
+def _or(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def check_model_outcome(model: str, y, outcome: str, unit: str) -> str:
+    """Refuse a model whose outcome type does not fit, saying which models do.
+
+    Returns
+    -------
+    str
+        The outcome type.
+
+    Raises
+    ------
+    QuantError
+        E.g. "'degree' is a count; choose poisson, nb, ztnb, nb_pos, hurdle or gaussian." or
+        "model 'ztnb' is fitted on dyads, not cities; ...".
+    """
+    if model not in MODELS_BY_UNIT[unit]:
+        other = "dyads" if unit == "city" else "cities"
+        raise QuantError(f"model {model!r} is fitted on {other}, not {'cities' if unit == 'city' else 'dyads'}; "
+                         f"choose one of {', '.join(MODELS_BY_UNIT[unit])}.")
+    kind = outcome_type(y)
+    if kind not in MODEL_OUTCOMES[model]:
+        raise QuantError(f"'{outcome}' is {_TYPE_WORDS[kind]}, which {model} does not fit; choose "
+                         f"{_or(models_for(kind, unit))}.")
+    return kind
+
+
+def outcome_values(data: pd.DataFrame, formula: str):
+    """The outcome column named left of ``~`` (a bare column name), or None for an expression."""
+    lhs = formula.split("~", 1)[0].strip()
+    if lhs.startswith('Q("') and lhs.endswith('")'):
+        lhs = lhs[3:-2]
+    return data[lhs] if lhs in data.columns else None
+
+
+def _call(func, data, formula, kw):
+    params = inspect.signature(func).parameters
+    return func(data, formula, **{k: v for k, v in kw.items() if k in params})
+
+
+def fit(data: pd.DataFrame, dimension: str, model: str | None = None, formula: str | None = None,
+        **kw) -> FitResult:
+    """Fit any model that fits the outcome on the dimension's unit.
 
     Parameters
     ----------
     data : pandas.DataFrame
         City table (breadth) or dyad table (connection, degree).
     dimension : {"breadth", "connection", "degree"}
+        Sets the unit (city or dyad) and the default model.
     model : str, optional
-        One of ``MODELS_BY_DIMENSION[dimension]``; default ``DEFAULT_MODELS[dimension]``.
+        One of ``MODELS_BY_DIMENSION[dimension]`` whose outcome type fits (``MODEL_OUTCOMES``).
     formula : str
         Patsy formula (required).
     **kw
-        Passed to ``fit_breadth``, ``fit_connection``, ``fit_degree`` or (model "hurdle")
-        ``fit_hurdle``.
+        Options of the fitter: ``se``, ``min_events``, ``offset``/``exposure`` (log-link and
+        binary models), dyad covariance options (``n_nodes``, ``group``, ``small_sample``,
+        ``psd``, ``conservative``), ``zero_formula`` (hurdle), ``n_possible`` (binomial). Options
+        a fitter does not take are ignored, except ``offset``/``exposure``.
 
-    Returns
-    -------
-    FitResult
+    Routing: breadth nb/poisson/binomial → ``fit_breadth``; dyad logit/probit →
+    ``fit_connection``; ztnb/nb_pos → ``fit_degree``; hurdle → ``fit_hurdle``; the rest (and
+    any model with an offset, or Poisson on a fractional city outcome) → ``fit_glm``.
 
     Raises
     ------
     QuantError
-        Unknown dimension or model, or no formula; otherwise whatever the fitter raises.
+        Unknown dimension or model, no formula, or an outcome type the model does not take
+        (naming the models that do); otherwise whatever the fitter raises.
     """
-    if dimension not in _FITTERS:
-        raise QuantError(
-            f"dimension {dimension!r} is not one of {', '.join(_FITTERS)}."
-        )
+    if dimension not in UNIT:
+        raise QuantError(f"dimension {dimension!r} is not one of {', '.join(UNIT)}.")
+    unit = UNIT[dimension]
     model = DEFAULT_MODELS[dimension] if model is None else model
-    if model not in MODELS_BY_DIMENSION[dimension]:
-        raise QuantError(
-            f"model {model!r} does not fit the {dimension} dimension; choose one of "
-            f"{', '.join(MODELS_BY_DIMENSION[dimension])}."
-        )
+    if model not in MODEL_OUTCOMES:
+        raise QuantError(f"model {model!r} is not one of {', '.join(MODELS_BY_UNIT[unit])}.")
     if not formula:
         raise QuantError(f"a formula is needed to fit the {dimension} model, e.g. 'y ~ x'.")
+    y = outcome_values(data, formula)
+    kind = check_model_outcome(model, y, formula.split("~", 1)[0].strip(), unit) if y is not None else None
+    kw = {k: v for k, v in kw.items() if v is not None}
+    has_offset = bool(kw.get("offset") or kw.get("exposure"))
+    if has_offset and model not in ("poisson", "nb", "logit", "probit", "cloglog", "firth"):
+        raise QuantError(f"an offset or exposure is available for poisson, nb and the binary models, not {model}.")
     if model == "hurdle":
-        return fit_hurdle(data, formula, **kw)
-    return _FITTERS[dimension](data, formula, model=model, **kw)
+        return _call(fit_hurdle, data, formula, kw)
+    if model in ("ztnb", "nb_pos"):
+        return _relabel(_call(fit_degree, data, formula, dict(kw, model=model)), dimension)
+    if not has_offset and unit == "city" and (model in ("nb", "binomial") or
+                                              (model == "poisson" and kind != "nonnegative")):
+        return _call(fit_breadth, data, formula, dict(kw, model=model))
+    if not has_offset and unit == "dyad" and model in ("logit", "probit"):
+        return _relabel(_call(fit_connection, data, formula, dict(kw, model=model)), dimension)
+    return _call(fit_glm, data, formula, dict(kw, family=model, unit=unit, dimension=dimension))
+
+
+def _relabel(result: FitResult, dimension: str) -> FitResult:
+    import dataclasses
+
+    return result if result.dimension == dimension else dataclasses.replace(result, dimension=dimension)

@@ -27,6 +27,11 @@ P_DISTS = ("normal", "t")
 SE_TYPES = ("model", "hc0", "hc1", "hc2", "hc3", "dyadic")
 
 
+def _num(x: Any) -> str:
+    """A number for a text table (5 significant digits), "n/a" for None or NaN."""
+    return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):.5g}"
+
+
 def _json_float(x: Any) -> float | None:
     """A float for JSON: NaN and infinities become ``None``."""
     if x is None:
@@ -265,9 +270,11 @@ class FitResult:
             "",
         ]
         width = max(8, *(len(str(t)) for t in tab.index))
+        prof = self.meta.get("profile_ci") if isinstance(self.meta.get("profile_ci"), dict) else None
+        prof = prof if prof and "error" not in prof else None
         head = (
             f"{'term':<{width}}  {'estimate':>11} {'se':>11} {'z':>8} {'p':>8}"
-            f"  {f'[{level:g}% CI]':>25}"
+            f"  {f'[{level:g}% CI]':>25}" + (f"  {'[95% profile CI]':>25}" if prof else "")
         )
         lines.append(head)
         lines.append("-" * len(head))
@@ -275,9 +282,15 @@ class FitResult:
             lines.append(
                 f"{str(term):<{width}}  {row.estimate:>11.5g} {row.se:>11.5g} {row.z:>8.3f}"
                 f" {row.p:>8.4f}  {row.ci_low:>12.5g} {row.ci_high:>12.5g}"
+                + (f"  {_num(prof.get(str(term), [None])[0]):>12} {_num(prof.get(str(term), [None, None])[-1]):>12}"
+                   if prof else "")
             )
         lines.append("")
         lines.append(f"SE: {self.se_labels.get(key, key)}; p and CI: {self.p_label()}")
+        if prof:
+            lines.append("Profile CI: penalised profile likelihood (Heinze & Schemper 2002)")
+        elif isinstance(self.meta.get("profile_ci"), dict) and "error" in self.meta["profile_ci"]:
+            lines.append(f"Profile CI not available: {self.meta['profile_ci']['error']}")
         for w in self.warnings:
             lines.append(f"warning: {w}")
         return "\n".join(lines)

@@ -33,6 +33,9 @@ def used_columns(md) -> list[str]:
         for name in sorted(_identifiers(text)):
             if name in md.data.columns and name not in cols:
                 cols.append(name)
+    for name in (getattr(md, "offset", None), getattr(md, "exposure", None)):
+        if name and name in md.data.columns and name not in cols:
+            cols.append(name)
     outcome = md.design_formula.split("~", 1)[0]
     first = [c for c in cols if c in _identifiers(outcome)]
     return first + [c for c in cols if c not in first]
@@ -60,8 +63,9 @@ def _column_bytes(values: pd.Series) -> bytes:
 def fingerprint(md) -> str:
     """SHA-256 (hex, 64 characters) of the data a specification is fitted on.
 
-    Covers the dimension, the unit ids (sorted), and every column the formula and the hurdle zero
-    part name in ``md.data`` — outcome and covariates, quantitized codes included, since those
+    Covers the dimension (and whether the dyads are directed), the unit ids (sorted), and every
+    column the formula, the hurdle zero part and the offset/exposure name in ``md.data`` —
+    outcome and covariates, quantitized codes included, since those
     are stored attributes — with numbers compared as float64 and text as text. Rows that the fit
     will drop for missing values are part of the hash (a value filled in changes it).
 
@@ -82,6 +86,8 @@ def fingerprint(md) -> str:
     frame = frame.sort_values(ids, kind="mergesort").reset_index(drop=True)
     h = hashlib.sha256()
     h.update(f"tandem-fingerprint-1\x1e{md.spec.dimension}\x1e".encode())
+    if getattr(md, "directed", False):  # undirected fingerprints stay as they were
+        h.update(b"directed\x1e")
     for c in ids + cols:
         h.update(f"\x1e{c}\x1d".encode("utf-8"))
         h.update(_column_bytes(frame[c]))

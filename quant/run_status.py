@@ -38,6 +38,8 @@ def _data_stamp(session: Session) -> tuple:
         session.scalar(select(func.max(store.Dyad.id))),
         agg(store.CityAttribute.value, func.length(store.CityAttribute.text)),
         agg(store.DyadAttribute.value),
+        session.scalar(select(func.max(store.DirectedDyad.id))),
+        agg(store.DirectedDyadAttribute.value),
         session.scalar(select(func.max(store.Event.id))),
     )
 
@@ -49,15 +51,24 @@ def run_model_data(session: Session, info, *, stamp: tuple | None = None):
     from quant.analysis import dimension_data, model_data
 
     data = None
+    settings = getattr(info, "settings", None) or {}
+    directed = bool(settings.get("directed"))
     if stamp is not None:
-        key = (stamp, "dyads" if info.dimension in ("connection", "degree") else info.dimension)
+        key = (stamp, "directed" if directed else "dyads" if info.dimension in ("connection", "degree")
+               else info.dimension)
         if key not in _DATA_CACHE:
             if len(_DATA_CACHE) > 8:
                 _DATA_CACHE.clear()
-            _DATA_CACHE[key] = dimension_data(session, info.dimension)
+            if directed:
+                from quant.directed import directed_frame
+
+                _DATA_CACHE[key] = directed_frame(session)
+            else:
+                _DATA_CACHE[key] = dimension_data(session, info.dimension)
         data = _DATA_CACHE[key].copy()
     return model_data(session, info.dimension, model=info.model, formula=info.formula,
-                      zero_formula=info.zero_formula, data=data)
+                      zero_formula=info.zero_formula, data=data, directed=directed,
+                      offset=settings.get("offset"), exposure=settings.get("exposure"))
 
 
 def run_status(session: Session, name) -> dict[str, Any]:

@@ -36,7 +36,10 @@ __all__ = ["RunInfo", "Run", "FIT_OPTIONS", "fingerprint", "save_run", "fit_and_
            "refit_run", "compare_runs", "run_model_data", "tandem_version", "unit_key"]
 
 #: Fit options a run keeps in ``settings`` and passes back to ``fit_prepared`` on a refit.
-FIT_OPTIONS = ("se", "small_sample", "psd", "conservative", "pvalues")
+FIT_OPTIONS = ("se", "small_sample", "psd", "conservative", "pvalues", "min_events")
+#: Data options a run keeps in ``settings`` (from its ``ModelData``) and passes back to
+#: ``quant.analysis.model_data`` on a refit and a staleness check.
+DATA_OPTIONS = ("directed", "offset", "exposure")
 
 
 def tandem_version() -> str:
@@ -180,6 +183,8 @@ def save_run(session: Session, name: str, result: FitResult, md, *, settings: di
         The data it was fitted on (for the fingerprint and the covariates kept per unit).
     settings : dict, optional
         Fit options (keys of :data:`FIT_OPTIONS`; others such as ``spec`` are kept as given).
+        ``md``'s data options are added: ``directed`` (True for a fit on directed dyads),
+        ``offset``, ``exposure`` (column names), when set.
     by : str
         Who saves it (event log; the logged-in name in team mode).
     replace : bool
@@ -217,6 +222,12 @@ def save_run(session: Session, name: str, result: FitResult, md, *, settings: di
         session.flush()
     record = result.to_dict()
     opts = {k: (list(v) if isinstance(v, tuple) else v) for k, v in (settings or {}).items() if v is not None}
+    for key in DATA_OPTIONS:
+        value = getattr(md, key, None)
+        if value:
+            opts[key] = value
+        else:
+            opts.pop(key, None)
     row = store.Run(
         name=clean, dimension=result.dimension, model=result.model, formula=result.formula,
         zero_formula=md.zero_formula, se_type=result.se_type, settings=json_safe(opts), n=int(result.n),
@@ -237,10 +248,13 @@ def save_run(session: Session, name: str, result: FitResult, md, *, settings: di
 
 def fit_and_save(session: Session, name: str, dimension: str, *, model: str | None = None,
                  formula: str | None = None, zero_formula: str | None = None, by: str = "researcher",
-                 replace: bool = False, spec: str | None = None, **options) -> tuple[RunInfo, FitResult]:
+                 replace: bool = False, spec: str | None = None, directed: bool = False,
+                 offset: str | None = None, exposure: str | None = None,
+                 **options) -> tuple[RunInfo, FitResult]:
     """Fit a specification on the project's current data and save it as run ``name``.
 
-    ``options`` are :data:`FIT_OPTIONS` for ``quant.analysis.fit_prepared``; ``spec`` names the
+    ``directed``, ``offset``, ``exposure`` go to ``quant.analysis.model_data`` (and into the
+    run's settings); ``options`` are :data:`FIT_OPTIONS` for ``quant.analysis.fit_prepared``; ``spec`` names the
     saved specification the fit came from (kept in the settings). Raises what ``model_data``,
     ``fit_prepared`` and :func:`save_run` raise.
     """
@@ -249,7 +263,8 @@ def fit_and_save(session: Session, name: str, dimension: str, *, model: str | No
     unknown = sorted(set(options) - set(FIT_OPTIONS))
     if unknown:
         raise QuantError(f"Unknown fit option(s) {', '.join(unknown)}; use {', '.join(FIT_OPTIONS)}.")
-    md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula)
+    md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula,
+                    directed=bool(directed), offset=offset, exposure=exposure)
     result = fit_prepared(md, **{k: v for k, v in options.items() if v is not None})
     settings = dict(options)
     if spec:
@@ -370,7 +385,7 @@ def refit_run(session: Session, name, *, new_name: str | None = None, by: str = 
     replacing the run itself (the old one stays restorable by undo)."""
     row = _row(session, name)
     info = _info(row)
-    options = {k: v for k, v in info.settings.items() if k in FIT_OPTIONS}
+    options = {k: v for k, v in info.settings.items() if k in FIT_OPTIONS + DATA_OPTIONS}
     if isinstance(options.get("se"), list):
         options["se"] = tuple(options["se"])
     target = new_name or info.name

@@ -29,7 +29,8 @@ from quant.formula_guard import check_formula
 __all__ = ["OPTION_KEYS", "save_spec", "list_specs", "load_spec", "delete_spec", "fit_spec", "spec_fit_kwargs"]
 
 #: Options a saved specification may carry (passed to ``quant.analysis.fit_dimension``).
-OPTION_KEYS = ("se", "small_sample", "psd", "conservative", "pvalues", "zero_formula")
+OPTION_KEYS = ("se", "small_sample", "psd", "conservative", "pvalues", "zero_formula", "min_events", "directed",
+               "offset", "exposure")
 #: Informational options kept as they are (not passed to the fit).
 INFO_KEYS = ("quantitized", "simulated", "note")
 _NAME_LIMIT = 200
@@ -101,7 +102,9 @@ def save_spec(session: Session, name: str, dimension: str, model: str | None, fo
     options = _clean_options(options, model)
     _check_zero(name, options)
     if check:
-        md = model_data(session, dimension, model=model, formula=formula, zero_formula=options.get("zero_formula"))
+        md = model_data(session, dimension, model=model, formula=formula, zero_formula=options.get("zero_formula"),
+                        directed=bool(options.get("directed")), offset=options.get("offset"),
+                        exposure=options.get("exposure"))
         used = set(md.data.columns) & _formula_words(md.design_formula + " " + (md.zero_design_formula or ""))
         _record_quantitized(session, options, used, md.operators)
     row = session.scalar(select(store.ModelSpec).where(store.ModelSpec.name == name))

@@ -106,7 +106,7 @@ def test_fit_options_json_and_saved_specs(small_project, capsys):
     (["--formula", "rare ~ log_distance"], "only 3 ones"),
     (["--formula", "connection ~ sum(log_pop) + min(log_pop) + max(log_pop)"], "exactly collinear"),
     (["--formula", "connection ~ log_distance + const"], "'const' is constant"),
-    (["--dimension", "degree", "--model", "logit"], "does not fit the degree"),
+    (["--dimension", "degree", "--model", "logit"], "a count, which logit does not fit; choose poisson, nb"),
     (["--spec", "nope"], "No saved specification is named 'nope'"),
 ])
 def test_fit_diagnostics_are_one_sentence(small_project, capsys, args, words):

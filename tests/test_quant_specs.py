@@ -140,7 +140,7 @@ def test_saved_specifications_round_trip_and_fit(project):
 @pytest.mark.parametrize("args,words", [
     (("", "connection", "logit", "connection ~ log_distance"), "needs a name"),
     (("x", "network", "logit", "connection ~ log_distance"), "Unknown dimension"),
-    (("x", "connection", "ztnb", "connection ~ log_distance"), "does not fit the connection"),
+    (("x", "connection", "ztnb", "connection ~ log_distance"), r"binary \(0/1\), which ztnb does not fit"),
     (("x", "connection", "logit", "connection log_distance"), "no '~' separating the outcome"),
     (("x", "connection", "logit", "connection ~ nope"), "nope"),
 ])

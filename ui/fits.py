@@ -9,14 +9,16 @@ from __future__ import annotations
 import streamlit as st
 
 from quant.analysis import fit_prepared, model_data
-from quant.runs import FIT_OPTIONS, save_run
+from quant.runs import DATA_OPTIONS, FIT_OPTIONS, save_run
 from ui import state
 
 _FIT, _DATA, _OPTS = "fit_{}", "fit_data_{}", "fit_opts_{}"  # all cleared by state.open_project
 
 
-def _fit(session, dimension: str, model=None, formula=None, zero_formula=None, **options):
-    md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula)
+def _fit(session, dimension: str, model=None, formula=None, zero_formula=None, directed=False, offset=None,
+         exposure=None, **options):
+    md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula,
+                    directed=bool(directed), offset=offset or None, exposure=exposure or None)
     return md, fit_prepared(md, **{k: v for k, v in options.items() if v is not None})
 
 
@@ -24,15 +26,16 @@ def fit(dimension: str, **spec):
     """Fit ``dimension`` on the open project and keep the result (with its data and options for
     :func:`save_as_run`); ``None`` (with a message) on failure.
 
-    ``spec``: ``model``, ``formula``, ``zero_formula`` and the fit options of
-    ``quant.runs.FIT_OPTIONS``.
+    ``spec``: ``model``, ``formula``, ``zero_formula``, the data options ``directed``, ``offset``,
+    ``exposure`` and the fit options of ``quant.runs.FIT_OPTIONS`` (``min_events`` among them).
     """
     out = state.attempt(state.read, _fit, dimension, **spec)
     if out is not None:
         md, result = out
         st.session_state[_FIT.format(dimension)] = result
         st.session_state[_DATA.format(dimension)] = md
-        st.session_state[_OPTS.format(dimension)] = {k: v for k, v in spec.items() if k in FIT_OPTIONS}
+        st.session_state[_OPTS.format(dimension)] = {k: v for k, v in spec.items()
+                                                    if k in FIT_OPTIONS + DATA_OPTIONS}
         return result
     for key in (_FIT, _DATA, _OPTS):  # never leave an older fit on screen under a failed specification
         st.session_state.pop(key.format(dimension), None)
@@ -68,3 +71,10 @@ def save_as_run(dimension: str, name: str, *, replace: bool = False, spec_name: 
         settings["spec"] = spec_name
     info = state.write(save_run, name, result, md, settings=settings, by=state.coder(), replace=replace)
     return info if info is not None and info is not True else None
+
+
+def kept_data(dimension: str, result):
+    """The ``ModelData`` the kept fit of ``dimension`` was made on, if ``result`` is that fit."""
+    if st.session_state.get(_FIT.format(dimension)) is result:
+        return st.session_state.get(_DATA.format(dimension))
+    return None

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from quant.analysis import DEFAULT_MODEL, MODELS, default_spec, dimension_data
+from quant.models import UNIT
 from quant.specs import list_specs
 from ui import fits, models_panels as panels, state
 
@@ -20,12 +21,33 @@ dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
-def _dimension_data(project: str, revision: int, dimension: str) -> pd.DataFrame:
+def _dimension_data(project: str, revision: int, dimension: str, directed: bool = False) -> pd.DataFrame:
     """The dimension's model data, read once per project, data revision and dimension (1-2 s on the demo)."""
+    if directed:
+        from quant.directed import directed_frame
+
+        return state.read(directed_frame)
     return state.read(dimension_data, dimension)
 
 
-data = state.attempt(_dimension_data, state.project_path(), state.revision(), dimension)
+@st.cache_data(max_entries=6, show_spinner=False)
+def _has_directed(project: str, revision: int) -> bool:
+    try:
+        from quant.directed import has_directed
+    except ImportError:
+        return False
+    return bool(state.read(has_directed))
+
+
+directed = False
+if dimension != "breadth" and state.attempt(_has_directed, state.project_path(), state.revision()):
+    directed = st.radio("Pairs", ["Undirected pairs", "Directed pairs"], key=f"directed_{dimension}",
+                        horizontal=True,
+                        help="Directed pairs: (i, j) and (j, i) are two rows (sender → receiver); formulas may "
+                             "use sender(x), receiver(x) and reciprocal(y); both orderings of a pair form one "
+                             "cluster in the dyadic-robust covariance.") == "Directed pairs"
+
+data = state.attempt(_dimension_data, state.project_path(), state.revision(), dimension, directed)
 if data is None:
     st.stop()
 
@@ -41,15 +63,24 @@ if len(mine):
 model_key, formula_key, zero_key = f"model_{dimension}", f"formula_{dimension}", f"zero_{dimension}"
 if model_key not in st.session_state:
     st.session_state[model_key] = DEFAULT_MODEL[dimension]
-model = st.selectbox("Model", MODELS[dimension], key=model_key,
-                     help="hurdle = logit on all dyads + zero-truncated NB on collaborating ones, with a joint "
-                          "dyadic-robust covariance." if dimension == "degree" else None)
 if formula_key not in st.session_state:
     try:
-        st.session_state[formula_key] = default_spec(dimension, data, model).formula
+        st.session_state[formula_key] = default_spec(dimension, data, st.session_state[model_key]).formula
     except ValueError as exc:
         st.session_state[formula_key] = ""
         st.info(str(exc))
+choices = panels.model_choices(MODELS[dimension], data, st.session_state.get(formula_key), UNIT[dimension])
+if st.session_state[model_key] not in choices:
+    st.info(f"The model is now {choices[0]}: {st.session_state[model_key]} does not fit this formula's outcome "
+            f"(the models that do: {', '.join(choices)}).")
+    st.session_state[model_key] = choices[0]
+model = st.selectbox("Model", choices, key=model_key,
+                     help="The models that fit the formula's outcome: 0/1 → logit, probit, cloglog, firth (Firth's "
+                          "penalised logit, for rare events or separation); count → poisson, nb (NB2, zeros "
+                          "included)" + (", binomial" if dimension == "breadth" else ", ztnb, nb_pos, hurdle (logit on "
+                          "all dyads + zero-truncated NB on collaborating ones, joint dyadic-robust covariance)")
+                          + "; y ≥ 0 with fractions → poisson (PPML); any number → gaussian (OLS). Change the "
+                          "outcome and press Fit to see its models.")
 language_help = (" Formulas are data, never code: column names, numbers, + - * / ** : ( ), I(), C() (with "
                  "Treatment('level')), Q(\"column name\"), log, log1p, exp, sqrt, abs (also np.log …), center, "
                  "standardize, scale; anything else is refused before it runs.")
@@ -63,15 +94,33 @@ zero = ""
 if model == "hurdle":
     zero = st.text_input("Zero part (logit) right-hand side", key=zero_key, placeholder="~ log_gravity + same_strategy",
                          help="Covariates of whether a pair collaborates; empty = those of the count part.")
-se_choices = ["model", "hc0"] if dimension == "breadth" else ["model", "hc0", "dyadic"]
+offset = exposure = None
+if model in ("poisson", "nb"):
+    o1, o2 = st.columns([3, 2])
+    col = o1.selectbox("Offset or exposure column", ["(none)"] + panels.numeric_columns(data),
+                       key=f"offset_col_{dimension}",
+                       help="A column added to the linear predictor: as it is (offset, already on the log scale) "
+                            "or its log (exposure, e.g. population or years at risk).")
+    kind = o2.radio("Column is", ["offset", "exposure"], key=f"offset_kind_{dimension}", horizontal=True,
+                    disabled=col == "(none)")
+    if col != "(none)":
+        offset, exposure = (col, None) if kind == "offset" else (None, col)
+se_choices = ["model", "hc0"] + (["hc1", "hc2", "hc3"] if model == "gaussian" else []) + (
+    [] if dimension == "breadth" else ["dyadic"])
 if f"se_{dimension}" not in st.session_state:
-    st.session_state[f"se_{dimension}"] = se_choices
+    st.session_state[f"se_{dimension}"] = [c for c in se_choices if c not in ("hc1", "hc2", "hc3")]
+st.session_state[f"se_{dimension}"] = [c for c in st.session_state[f"se_{dimension}"] if c in se_choices]
 c1, c2, c3 = st.columns([3, 1, 1])
 se = c1.multiselect("Standard errors", se_choices, key=f"se_{dimension}")
 nn = c2.checkbox("N/(N−1) correction", key=f"nn_{dimension}", disabled=dimension == "breadth",
                  help="Multiply the dyadic-robust covariance by N/(N−1), N = number of cities.")
 pv = c3.radio("p-values", ["normal", "t"], key=f"pv_{dimension}", horizontal=True,
               help="t: Student t with N − 1 degrees of freedom, N = number of cities (quant.md §1.6).")
+min_events = st.number_input("Least number of events", min_value=1, max_value=1_000_000, value=10, step=1,
+                             key=f"min_events_{dimension}",
+                             help="Rows of the rarer class of a 0/1 outcome (rows, for counts) needed to fit; "
+                                  "default 10. Below 10 the fit carries a warning: the estimates are unstable "
+                                  "(consider firth).")
 with st.expander("Variables available"):
     st.write("**" + ("City" if dimension == "breadth" else "Dyad") + " variables:** "
              + ", ".join(c for c in data.columns if c not in ("dyad_id",)))
@@ -81,7 +130,9 @@ with st.expander("Variables available"):
             st.write("**City attributes (use with sum(), absdiff(), min(), max(), product(), same(), both()):** "
                      + ", ".join(cities))
 
-spec = dict(model=model, formula=formula or None, se=tuple(se) or None, pvalues=pv)
+spec = dict(model=model, formula=formula or None, se=tuple(se) or None, pvalues=pv,
+            min_events=None if int(min_events) == 10 else int(min_events), directed=directed,
+            offset=offset, exposure=exposure)
 if dimension != "breadth":
     spec["small_sample"] = "nodes" if nn else "none"
 if model == "hurdle" and zero.strip():
@@ -124,6 +175,10 @@ if result is not None:
     wide = table.copy()
     for key, series in result.se.items():
         wide[f"se ({key})"] = series
+    wide = panels.profile_ci_columns(result, wide)
+    if "profile ci_low" in wide:
+        st.caption("Firth's fit: profile ci_low/high are penalised profile-likelihood limits (Heinze & Schemper "
+                   "2002), beside the Wald limits.")
     st.dataframe(wide.style.format(precision=4), width="stretch")
 
     plot = table.drop(index=[t for t in table.index if t.split(":")[-1] in ("Intercept", "alpha")]).reset_index(names="term")

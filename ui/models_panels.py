@@ -42,6 +42,10 @@ def load_spec_into_widgets(name: str) -> None:
         st.session_state[f"se_{dim}"] = list(opts["se"])
     st.session_state[f"nn_{dim}"] = opts.get("small_sample") == "nodes"
     st.session_state[f"pv_{dim}"] = opts.get("pvalues", "normal")
+    st.session_state[f"min_events_{dim}"] = int(opts.get("min_events") or 10)
+    st.session_state[f"directed_{dim}"] = "Directed pairs" if opts.get("directed") else "Undirected pairs"
+    st.session_state[f"offset_col_{dim}"] = opts.get("offset") or opts.get("exposure") or "(none)"
+    st.session_state[f"offset_kind_{dim}"] = "exposure" if opts.get("exposure") else "offset"
     st.session_state["_models_fit_now"] = True
 
 
@@ -79,7 +83,7 @@ def save_run_form(result, dimension: str) -> None:
 def save_current(name: str, dimension: str, spec: dict, replace: bool) -> None:
     """Save the specification on screen under ``name``."""
     options = {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.items()
-               if k not in ("model", "formula") and v not in (None, "none", "normal", "")}
+               if k not in ("model", "formula") and v not in (None, False, "none", "normal", "")}
     if not spec.get("formula"):
         st.error("Write a formula before saving the specification.")
         return
@@ -88,14 +92,22 @@ def save_current(name: str, dimension: str, spec: dict, replace: bool) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
-def _prepared(project: str, revision: int, dimension: str, model: str, formula: str, zero: str | None):
-    return state.read(model_data, dimension, model=model, formula=formula, zero_formula=zero)
+def _prepared(project: str, revision: int, dimension: str, model: str, formula: str, zero: str | None,
+              directed: bool = False, offset: str | None = None, exposure: str | None = None):
+    return state.read(model_data, dimension, model=model, formula=formula, zero_formula=zero,
+                      directed=directed, offset=offset, exposure=exposure)
 
 
 def prepared(result):
-    """The table the current fit was made on (cached per project revision and specification)."""
+    """The table the current fit was made on: the one kept with the fit, else read again (cached per
+    project revision and specification)."""
+    kept = fits.kept_data(result.dimension, result)
+    if kept is not None:
+        return kept
+    opts = result.meta.get("data_options") or {}
     return state.attempt(_prepared, state.project_path(), state.revision(), result.dimension, result.model,
-                         result.formula, result.meta.get("zero_formula"))
+                         result.formula, result.meta.get("zero_formula"), bool(result.meta.get("directed")),
+                         opts.get("offset"), opts.get("exposure"))
 
 
 def marginal_effects(result, se_type: str) -> None:
@@ -306,3 +318,35 @@ def _quantitize_form(book) -> None:
             st.success(f"Made {made['level']} variable '{made['name']}': {made['n_nonzero']} of {made['n_units']:,} "
                        "units non-zero. Use it in a formula"
                        + (f", e.g. sum({made['name']})." if made["level"] == "city" else "."))
+
+
+def model_choices(models, data: pd.DataFrame, formula: str | None, unit: str) -> list[str]:
+    """The models (of ``models``) whose outcome type fits the formula's outcome column; all of them
+    when the outcome is an expression or not a column."""
+    from quant.models import MODEL_OUTCOMES, outcome_type, outcome_values
+
+    y = outcome_values(data, formula) if formula and "~" in formula else None
+    if y is None:
+        return list(models)
+    try:
+        kind = outcome_type(y)
+    except ValueError:
+        return list(models)
+    return [m for m in models if kind in MODEL_OUTCOMES[m]] or list(models)
+
+
+def numeric_columns(data: pd.DataFrame) -> list[str]:
+    """Numeric columns of the table, for the offset/exposure choice."""
+    return [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c])
+            and c not in ("dyad_id", "pair", "lat", "lon")]
+
+
+def profile_ci_columns(result, wide: pd.DataFrame) -> pd.DataFrame:
+    """Add Firth's penalised profile-likelihood limits beside the Wald ones (if the fit has them)."""
+    prof = result.meta.get("profile_ci")
+    if not isinstance(prof, dict) or "error" in prof:
+        return wide
+    wide = wide.copy()
+    wide["profile ci_low"] = [prof.get(str(t), [np.nan, np.nan])[0] for t in wide.index]
+    wide["profile ci_high"] = [prof.get(str(t), [np.nan, np.nan])[1] for t in wide.index]
+    return wide
