@@ -9,6 +9,7 @@ import coding
 from coding.documents import document_attributes, documents_where
 from coding.exchange.segments_export import segments_csv_bytes, segments_table, segments_xlsx_bytes
 from coding.queries import coders
+from i18n import _
 from quant import data as qdata
 from ui import state
 
@@ -138,14 +139,16 @@ def _export(fmt: str) -> bytes:
     return data
 
 
-with download.popover("Download", icon=":material/download:", width="stretch"):
-    st.caption("One row per passage: document, code path, coder, start and end in characters (code points) and in "
-               "UTF-16 units (as NVivo, ATLAS.ti and browsers count), paragraph, passage, memo, when it was coded. "
-               "UTF-8 for Excel; a cell that a spreadsheet would run as a formula starts with '.")
-    fmt = st.radio("Format", ["csv", "xlsx"], format_func={"csv": "CSV", "xlsx": "Excel (XLSX)"}.get,
+EXPORT_FORMATS = ["csv", "xlsx"]
+with download.popover(_("Download"), icon=":material/download:", width="stretch"):
+    st.caption(_("One row per passage: document, code path, coder, start and end in characters (code points) and "
+                 "in UTF-16 units (as NVivo, ATLAS.ti and browsers count), paragraph, passage, memo, linked cities "
+                 "and pairs, when it was coded. UTF-8 for Excel; a cell that a spreadsheet would run as a formula "
+                 "starts with '."))
+    fmt = st.radio(_("Format"), EXPORT_FORMATS, format_func={"csv": "CSV", "xlsx": "Excel (XLSX)"}.get,
                    horizontal=True, key="ret_download_format")
     st.download_button(
-        f"Download {fmt.upper()}", _export(fmt), f"coded_segments.{fmt}",
+        _("Download {format}").format(format=fmt.upper()), _export(fmt), f"coded_segments.{fmt}",
         "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="ret_download", width="stretch", icon=":material/download:")
 if mode == "read":
@@ -153,7 +156,7 @@ if mode == "read":
     n_pages = max(1, -(-len(view) // per_page))
     page = st.columns([1, 4])[0].number_input(f"Page of {n_pages}", 1, n_pages, 1, key="ret_page") \
         if n_pages > 1 else 1
-    for _, row in view.iloc[(page - 1) * per_page: page * per_page].iterrows():
+    for _row_no, row in view.iloc[(page - 1) * per_page: page * per_page].iterrows():
         with st.container(border=True):
             _passage(row, f"ret_open_{row['coding_id']}")
     st.stop()
