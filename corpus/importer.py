@@ -302,7 +302,7 @@ def _import(
     name, language, attrs = _validate(
         session, text, name=name, kind=kind, language=language, attributes=attributes, label=label
     )
-    seg = segment(text, language)
+    seg = segment(text, language, semicolons=segmentation_setting(session))
     matcher = matcher_for_session(session)
     mentions = matcher.find(text) if matcher is not None else []
     stored = [m for m in mentions if not m.ambiguous]
@@ -340,6 +340,37 @@ def _import(
     )
 
 
+def segmentation_setting(session: Session) -> str:
+    """How the project segments list items ending in ；: "split" (default) or "join"
+    (``store.ProjectInfo`` key ``corpus.segment.SEGMENTATION_KEY``, ``{"semicolons": ...}``)."""
+    from corpus.segment import SEGMENTATION_KEY, SEMICOLON_MODES
+
+    row = session.get(store.ProjectInfo, SEGMENTATION_KEY)
+    value = row.value.get("semicolons") if row is not None and isinstance(row.value, dict) else None
+    return value if value in SEMICOLON_MODES else "split"
+
+
+def set_segmentation_setting(session: Session, semicolons: str) -> str:
+    """Store how documents imported from now on segment list items ending in ；("split" or "join").
+
+    Raises
+    ------
+    CorpusError
+        ``semicolons`` is not one of the modes.
+    """
+    from corpus.segment import SEGMENTATION_KEY, SEMICOLON_MODES
+
+    if semicolons not in SEMICOLON_MODES:
+        raise CorpusError(f"Semicolon handling {semicolons!r} must be 'split' (each list item a sentence) or 'join'.")
+    row = session.get(store.ProjectInfo, SEGMENTATION_KEY)
+    if row is None:
+        session.add(store.ProjectInfo(key=SEGMENTATION_KEY, value={"semicolons": semicolons}))
+    else:
+        row.value = {**(row.value if isinstance(row.value, dict) else {}), "semicolons": semicolons}
+    session.flush()
+    return semicolons
+
+
 def _ambiguity_warnings(session, label: str, mentions: list[Mention]) -> list[str]:
     if not mentions:
         return []
@@ -359,11 +390,14 @@ def _ambiguity_warnings(session, label: str, mentions: list[Mention]) -> list[st
 
 
 def matcher_for_session(session: Session) -> PlaceMatcher | None:
-    """A ``PlaceMatcher`` over the project's cities (cached per distinct city list); None if none."""
+    """A ``PlaceMatcher`` over the project's cities with the project's place-name rules
+    (``corpus.place_context.project_rules``), cached per distinct city list and rules; None if no city."""
+    from corpus.place_context import project_rules
+
     rows = city_rows(session)
-    return _cached_matcher(rows) if rows else None
+    return _cached_matcher(rows, tuple(project_rules(session))) if rows else None
 
 
 @lru_cache(maxsize=4)
-def _cached_matcher(rows: tuple[tuple, ...]) -> PlaceMatcher:
-    return PlaceMatcher.from_rows(rows)
+def _cached_matcher(rows: tuple[tuple, ...], rules: tuple[str, ...]) -> PlaceMatcher:
+    return PlaceMatcher.from_rows(rows, rules=rules)

@@ -25,7 +25,8 @@ if "connection" in dyads.columns:
     c3.metric("Collaborating dyads", f"{int(dyads['connection'].fillna(0).sum()):,}")
 
 state.simulated_banner()
-tab_cities, tab_dyads, tab_load, tab_build = st.tabs(["Cities", "Dyads", "Load tables", "Build dyads"])
+tab_cities, tab_dyads, tab_load, tab_build, tab_places = st.tabs(
+    ["Cities", "Dyads", "Load tables", "Build dyads", "Place names"])
 
 with tab_cities:
     if cities.empty:
@@ -130,3 +131,8 @@ with tab_build:
                 st.warning(w)
     else:
         st.caption(f"Your role ({state.role_label()}) may read and export here; loading and changing data is for coders and owners.")
+
+with tab_places:
+    from ui import place_rules
+
+    place_rules.render()
