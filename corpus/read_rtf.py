@@ -17,7 +17,10 @@ footers, footnotes, comments and pictures skipped). Checked on hand-written RTF
    U+2028 before parsing and back into ``\\n`` afterwards, so paragraphs stay blocks;
 4. writes table cells as ``a|b|``: each cell (``\\cell``) is a paragraph here, as in .docx;
 5. raises ``UnicodeDecodeError`` on bytes invalid in the code page: they are decoded with
-   U+FFFD and a warning counts them.
+   U+FFFD and a warning counts them;
+6. keeps ``{\\listtext ...}`` (the bullet or number Word and LibreOffice write before a list
+   item for readers without list support, e.g. U+F0B7 and a tab): it is skipped, as .docx and
+   .odt list numbering is.
 
 Files holding raw 8-bit bytes (some exporters write GBK bytes without ``\\'hh``) are decoded
 with the document's code page before parsing. Paragraphs are separated by a blank line
@@ -36,6 +39,7 @@ _CTRL = r"(?<!\\)((?:\\\\)*)\\"  # a control word's backslash, not an escaped on
 _LINE = re.compile(_CTRL + r"line(?![a-zA-Z])(?:-?\d+)? ?")
 _CELL = re.compile(_CTRL + r"(?:nest)?cell(?![a-zA-Z])(?:-?\d+)? ?")
 _FCHARSET_ANSI = re.compile(_CTRL + r"fcharset[01](?![0-9])")
+_LISTTEXT = re.compile(r"\{\\listtext(?![a-zA-Z])")
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 _LSEP = "\u2028"
 
@@ -91,6 +95,7 @@ def read_rtf(data: bytes, filename: str) -> RawText:
     # (3) and (4): line breaks kept inside a paragraph, each cell a paragraph.
     rtf = _LINE.sub(lambda mm: f"{mm.group(1)}\\u8232{{}}", rtf)
     rtf = _CELL.sub(lambda mm: f"{mm.group(1)}\\par ", rtf)
+    rtf = _LISTTEXT.sub(lambda mm: "{\\*\\listtext", rtf)  # (6) an ignorable destination
     try:
         out = rtf_to_text(rtf, encoding=codepage, errors="strict")
     except UnicodeDecodeError:
