@@ -260,11 +260,17 @@ def _overwritten(session: Session, m: dict) -> list[dict[str, Any]]:
 
 def _city_ops(session: Session, changes: dict[str, dict[str, Any]]) -> list[dict]:
     a = store.CityAttribute
+    codes = list(changes)
+    stored: dict[tuple[str, str], tuple[Any, Any]] = {}
+    for start in range(0, len(codes), 500):
+        for code, name, value, text in session.execute(select(a.city_code, a.name, a.value, a.text)
+                                                       .where(a.city_code.in_(codes[start:start + 500]))):
+            stored[(code, name)] = (value, text)
     ops = []
     for code, values in changes.items():
         for name, v in values.items():
             value, text = (float(v), None) if isinstance(v, (int, float)) else (None, str(v))
-            current = session.execute(select(a.value, a.text).where(a.city_code == code, a.name == name)).first()
+            current = stored.get((code, name))
             if current is None:
                 ops.append({"op": "insert", "table": "city_attributes",
                             "row": {"city_code": code, "name": name, "value": value, "text": text}})

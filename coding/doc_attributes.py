@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 import store
 from coding.checks import as_id, get_document
 from coding.errors import CodingError
-from coding.events import EventType, record
+from coding.events import EventType, json_safe, record
 from corpus.names import BIDI_CONTROLS
 
 __all__ = ["RESERVED_ATTRIBUTES", "attribute_ops", "changes_from_table", "parse_value", "check_attribute_name", "check_attribute_value",
@@ -81,9 +81,17 @@ def attribute_ops(session: Session, changes: dict[int, dict[str, Any]]) -> tuple
     "name", "before", "after"}`` (``None`` = absent) and only real changes are listed.
     """
     ops, cells = [], []
+    ids = [int(i) for i in changes]
+    d = store.Document
+    stored: dict[int, tuple[str, dict]] = {}
+    for start in range(0, len(ids), 500):
+        for doc_id, name, attrs in session.execute(select(d.id, d.name, d.attributes)
+                                                   .where(d.id.in_(ids[start:start + 500]))):
+            stored[doc_id] = (name, dict(attrs or {}))
     for doc_id, values in changes.items():
-        doc = get_document(session, doc_id)
-        before = dict(doc.attributes or {})
+        if int(doc_id) not in stored:
+            get_document(session, doc_id)  # raises the one sentence for a missing document
+        name, before = stored[int(doc_id)]
         after = dict(before)
         for key, value in values.items():
             if value is None:
@@ -91,23 +99,55 @@ def attribute_ops(session: Session, changes: dict[int, dict[str, Any]]) -> tuple
             else:
                 after[key] = value
             if before.get(key) != after.get(key):
-                cells.append({"document_id": doc.id, "document": doc.name, "name": key,
+                cells.append({"document_id": int(doc_id), "document": name, "name": key,
                               "before": before.get(key), "after": after.get(key)})
         if after != before:
-            ops.append({"op": "update", "table": "documents", "id": doc.id, "before": {"attributes": before},
+            ops.append({"op": "update", "table": "documents", "id": int(doc_id), "before": {"attributes": before},
                         "after": {"attributes": after}})
     return ops, cells
 
 
+_KEYS = {"documents": ("id",), "city_attributes": ("city_code", "name")}
+
+
+def _bulk(session: Session, ops: list[dict]) -> None:
+    """Carry out insert and update ops on ``documents``/``city_attributes`` in bulk (executemany).
+
+    The ops are exactly those :func:`coding.rowops.apply_ops` would return for them (the
+    callers built ``before`` from the stored rows in this transaction), so undo reverts them
+    through :mod:`coding.rowops` as usual; one statement per table instead of several per cell.
+    """
+    from sqlalchemy import and_, bindparam
+
+    from coding.rowops import table
+
+    session.flush()
+    for name, keys in _KEYS.items():
+        t = table(name)
+        rows = [op["row"] for op in ops if op["op"] == "insert" and op["table"] == name]
+        if rows:
+            session.execute(t.insert(), rows)
+        updates = [op for op in ops if op["op"] == "update" and op["table"] == name]
+        for columns in {tuple(sorted(op["after"])) for op in updates}:
+            same = [op for op in updates if tuple(sorted(op["after"])) == columns]
+            stmt = (t.update().where(and_(*(t.c[k] == bindparam(f"k_{k}") for k in keys)))
+                    .values({c: bindparam(f"v_{c}") for c in columns}))
+            params = [{**{f"k_{k}": (op["id"] if len(keys) == 1 else op["id"][k]) for k in keys},
+                       **{f"v_{c}": op["after"][c] for c in columns}} for op in same]
+            session.execute(stmt, params)
+    session.expire_all()
+
+
 def write_attribute_ops(session: Session, ops: list[dict], description: str, coder: str,
                         document_id: int | None = None) -> int | None:
-    """Apply ``ops`` (:mod:`coding.rowops`) and record one ``attributes_set`` event; ``None`` when empty."""
-    from coding.rowops import apply_ops
-
+    """Carry out ``ops`` (in bulk, see :func:`_bulk`) and record one ``attributes_set`` event whose
+    payload holds them (undo reverts them through :mod:`coding.rowops`); ``None`` when empty."""
     if not ops:
         return None
-    done = apply_ops(session, ops)
-    return record(session, EventType.ATTRIBUTES_SET, {"ops": done, "description": description}, coder,
+    if any(op["op"] not in ("insert", "update") or op["table"] not in _KEYS for op in ops):
+        raise CodingError("Attribute changes may only insert or update document and city attribute rows.")
+    _bulk(session, ops)
+    return record(session, EventType.ATTRIBUTES_SET, {"ops": json_safe(ops), "description": description}, coder,
                   document_id)
 
 
