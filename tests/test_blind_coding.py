@@ -332,3 +332,31 @@ def test_owner_sees_all_codes_blind_herself_and_unblinds(team_project, monkeypat
     engine.dispose()
     assert state["on"] is False and state["by"] == "Olga"
     assert list(at.dataframe[0].value["Code"])[-1] == "(all codes, pooled)"  # agreement is computed now
+
+
+def test_single_user_coder_box_sets_the_view_and_anyone_may_unblind(team_project, monkeypatch, tmp_path):
+    path = tmp_path / "p.sqlite"
+    shutil.copy(team_project, path)
+    monkeypatch.setenv("TANDEM_PROJECT", str(path))
+    monkeypatch.delenv("TANDEM_TEAM", raising=False)
+    at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
+    at.run()
+    at.sidebar.text_input(key="tandem_coder").set_value("Cai")
+    at.switch_page("ui/code.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert list(_codings_table(at)["Passage"]) == ["其实没有检查"]
+    at.switch_page("ui/agreement.py")
+    at.run()
+    assert "The project is blind: the owner unblinds it before agreement is computed." in [i.value for i in at.info]
+    assert "In single-user mode anyone at this machine may switch it." in " ".join(c.value for c in at.caption)
+    revision = at.session_state["tandem_revision"]
+    engine = store.connect(path)  # switched off elsewhere (another tab): this session's cached reads must go
+    with store.session_scope(engine) as s:
+        blind.set_blind(s, False, "Olga")
+    engine.dispose()
+    at.switch_page("ui/code.py")
+    at.run()
+    assert at.session_state["tandem_revision"] > revision
+    assert sorted(_codings_table(at)["Coder"]) == ["Bo", "Cai"]
+    assert "Blind coding is on: you see only your codings." not in [i.value for i in at.info]

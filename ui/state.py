@@ -30,6 +30,7 @@ USER_KEY = "tandem_user"  # the logged-in user's name (team mode)
 STAMP_KEY = "_tandem_stamp"  # team.session_stamp at login: a password reset or role change ends the session
 AUTH_KEY = "_tandem_auth"  # this run's {"team", "name", "role", "error"} (refresh_auth)
 BLIND_SELF_KEY = "tandem_blind_self"  # an owner codes blind themselves (coding.blind)
+VIEW_KEY = "_tandem_blind_view"  # (coder, coding.blind.viewer_filter) at the last run: a change bumps the revision
 
 
 @st.cache_resource(on_release=lambda e: e.dispose(), show_spinner=False)
@@ -212,7 +213,25 @@ def refresh_auth() -> dict[str, Any]:
     auth = {"team": bool(on), "name": user["name"] if user else None, "role": user["role"] if user else None,
             "error": error}
     st.session_state[AUTH_KEY] = auth
+    if not error and (not on or auth["role"] is not None):
+        _follow_blind_view()
     return auth
+
+
+def _follow_blind_view() -> None:
+    """Bump the revision when what this session may see changed since its last run (the owner switched
+    blind coding, the sidebar's coder changed, an owner chose to code blind): the pages' cached reads
+    are keyed on the revision, so none keeps codings from before."""
+    from coding import blind
+
+    try:
+        view = (coder(), read(blind.viewer_filter))
+    except Exception:  # the pages say what is wrong with the project; this is only a cache key
+        return
+    before = st.session_state.get(VIEW_KEY)
+    st.session_state[VIEW_KEY] = view
+    if before is not None and tuple(before) != view:
+        bump()
 
 
 def _auth() -> dict[str, Any]:
