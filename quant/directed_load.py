@@ -70,8 +70,7 @@ def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool)
         labels = [f"row {k % n + 1} {a if k < n else b}" for k in empty[:20]]
         raise DyadError(f"The directed dyad table has empty city ids in {', '.join(labels)}"
                         f"{' and more' if len(empty) > 20 else ''}.")
-    first = np.full(len(uniq), -1, dtype=np.int64)
-    first[idx[::-1]] = np.arange(len(idx))[::-1]  # first position of each distinct value
+    _, first = np.unique(idx, return_index=True)  # first position of each distinct value (codes 0..k-1)
     labels = [f"row {k % n + 1} {a if k < n else b}" for k in first]
     if resolve:
         codes = qdata.city_resolver(session).resolve_many(list(uniq), labels=labels)

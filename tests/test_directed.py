@@ -362,3 +362,19 @@ def test_text_columns_as_categories(engine):
     assert got[(gz, sz)] == "转办" and got[(sz, gz)] == "协办" and got[(zh, gz)] == "转办" and pd.isna(got[(gz, zh)])
     f, prepared, _ = prepare_directed_formula("files ~ C(kind)", frame, city)
     assert f == "files ~ C(kind)"
+
+
+def test_raw_ids_and_sender_positions(engine):
+    cities = cities_table()
+    table = pd.DataFrame({"o": [int(CODES[0]), CODES[1], CODES[0]], "d": [CODES[1], CODES[0], CODES[2]],
+                          "x": [1.5, None, 2.0]})
+    with store.session_scope(engine) as s:
+        qdata.save_cities(s, cities)
+        with pytest.raises(UnknownCityError, match=r"1 city not in the project \(row 2 d: 999999\)"):
+            load_directed(s, table.assign(d=[CODES[1], "999999", CODES[2]]), a="o", b="d", resolve=False)
+        out = load_directed(s, table, a="o", b="d", resolve=False)
+        frame = directed_frame(s)
+    assert (out.n, out.n_pairs, out.n_both) == (3, 2, 1)
+    assert list(zip(frame.city_a, frame.city_b)) == [(CODES[0], CODES[1]), (CODES[0], CODES[2]), (CODES[1], CODES[0])]
+    assert frame.x.tolist()[0] == 1.5 and np.isnan(frame.x.tolist()[2]) and frame.x.tolist()[1] == 2.0
+    assert frame.pair.tolist() == [0, 1, 0]
