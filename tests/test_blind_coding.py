@@ -360,3 +360,53 @@ def test_single_user_coder_box_sets_the_view_and_anyone_may_unblind(team_project
     assert at.session_state["tandem_revision"] > revision
     assert sorted(_codings_table(at)["Coder"]) == ["Bo", "Cai"]
     assert "Blind coding is on: you see only your codings." not in [i.value for i in at.info]
+
+
+def _cli_parser():
+    """A parser holding only the blind command, as cli.py's ``add`` builds sub-commands."""
+    import argparse
+
+    from commands import blind as blind_cmd
+
+    parser = argparse.ArgumentParser(prog="tandem")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--project", required=True)
+        p.set_defaults(func=func)
+        return p
+
+    blind_cmd.register(add)
+    return parser
+
+
+def test_command_line_switches_and_reports(tmp_path, monkeypatch):
+    import json
+
+    path = tmp_path / "p.sqlite"
+    engine = store.connect(path)
+    with store.session_scope(engine) as s:
+        build(s)
+    engine.dispose()
+    parser = _cli_parser()
+
+    def run(*argv):
+        args = parser.parse_args(["blind", "--project", str(path), *argv])
+        return args.func(args)
+
+    assert run() == "Blind coding is off (it was never switched on)."
+    assert run("on", "--by", "Olga").startswith("Blind coding is on: coders see only their own codings (switched on "
+                                                "by Olga at ")
+    out = json.loads(run("status", "--json"))
+    assert out["on"] is True and out["by"] == "Olga" and [e["on"] for e in out["log"]] == [True]
+    monkeypatch.setenv("TANDEM_CODER", "甲")
+    assert "switched off by 甲" in run("off")
+    from commands.common import CliError
+
+    with pytest.raises(CliError, match="holds a line break"):
+        run("on", "--by", "bad\nname")
+    engine = store.connect(path)
+    with store.session_scope(engine) as s:
+        assert blind.blind_state(s)["on"] is False  # the refused switch wrote nothing
+    engine.dispose()
