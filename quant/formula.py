@@ -269,8 +269,9 @@ def prepare_directed_formula(
         The formula with each ``op(x)`` replaced by ``op_x``.
     prepared : DataFrame
         A copy of ``data`` (same rows and order) with the ``op_x`` columns added.
-        ``prepared.attrs["notes"]`` holds informative sentences that must not stop a fit
-        (how many rows have no reciprocal value).
+        ``prepared.attrs["notes"]`` (list of str) holds informative sentences that must not
+        stop a fit (how many rows have no reciprocal value); those of ``data.attrs["notes"]``
+        are kept, so a second call on the prepared frame (a hurdle's zero part) adds to them.
     notes : list of str
         Collinearity sentences (as ``prepare_dyad_formula``'s warnings, plus sum(x) with both
         sender(x) and receiver(x)): a model with such a set cannot be estimated.
@@ -341,6 +342,7 @@ def prepare_directed_formula(
     rewritten = _rewrite(formula)
     _refuse_stray(rewritten, out, cities, "sender(), receiver(), sum(), absdiff(), min(), max(), product(), same() "
                                          "or both()")
-    out.attrs["notes"] = informative
+    # a second call on a prepared frame (the hurdle's zero part) keeps the first call's notes
+    out.attrs["notes"] = list(dict.fromkeys([*data.attrs.get("notes", []), *informative]))
     notes = collinearity_warnings([t for t in terms if t[0] in OPERATORS]) + _sender_receiver_warnings(terms)
     return rewritten, out, notes

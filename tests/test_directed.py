@@ -149,6 +149,8 @@ def test_reciprocal_and_sender_receiver_by_hand(engine):
     assert prepared.attrs["notes"] == [
         f"reciprocal(flow) is missing for {absent:,} of {len(frame):,} directed dyads ({absent:,} have no opposite "
         "row (j, i), 0 have one without a value of flow); a fit leaves those rows out."]
+    _, again, _ = prepare_directed_formula("flow ~ dist", prepared, city)  # e.g. a hurdle's zero part
+    assert again.attrs["notes"] == prepared.attrs["notes"]
     _, _, notes = prepare_directed_formula("flow ~ sum(gdp) + sender(gdp) + receiver(gdp)", frame, city)
     assert notes and "sum = sender + receiver" in notes[0]
     # text attributes pass through sender() for C()
