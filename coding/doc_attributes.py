@@ -23,7 +23,7 @@ from coding.errors import CodingError
 from coding.events import EventType, json_safe, record
 from corpus.names import BIDI_CONTROLS
 
-__all__ = ["RESERVED_ATTRIBUTES", "attribute_ops", "changes_from_table", "parse_value", "check_attribute_name", "check_attribute_value",
+__all__ = ["RESERVED_ATTRIBUTES", "attribute_ops", "attribute_values", "changes_from_table", "parse_value", "check_attribute_name", "check_attribute_value",
            "delete_attribute", "delete_document_attribute", "rename_document_attribute", "set_document_attribute",
            "set_document_attributes", "write_attribute_ops"]
 
@@ -308,3 +308,12 @@ def changes_from_table(before: Any, after: Any) -> dict[int, dict[str, Any]]:
             if old_text != new_text:
                 out.setdefault(int(doc_id), {})[str(name)] = parse_value(new)
     return out
+
+
+def attribute_values(session: Session) -> list[dict[str, Any]]:
+    """Every document with its attributes as stored (numbers stay numbers), in import order:
+    ``[{"id", "name", "attributes": {name: value}}]`` (:func:`coding.documents.document_attributes`
+    gives the same as text, one column per attribute)."""
+    d = store.Document
+    return [{"id": i, "name": n, "attributes": dict(a or {})}
+            for i, n, a in session.execute(select(d.id, d.name, d.attributes).order_by(d.id))]

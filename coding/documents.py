@@ -242,7 +242,7 @@ def documents_where(session: Session, *, kinds: Any = None, attributes: dict[str
 
 
 from coding.doc_attributes import (  # noqa: E402  (the writers of document attributes live there)
-    RESERVED_ATTRIBUTES, changes_from_table, check_attribute_name, check_attribute_value, delete_attribute,
+    RESERVED_ATTRIBUTES, attribute_values, changes_from_table, check_attribute_name, check_attribute_value, delete_attribute,
     delete_document_attribute, parse_value, rename_document_attribute, set_document_attribute,
     set_document_attributes,
 )

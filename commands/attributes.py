@@ -90,7 +90,9 @@ def _value(text: str):
 
 def cmd_attributes(args) -> str:
     """List, set or delete document attributes."""
-    from coding.documents import delete_document_attribute, document_attributes, set_document_attribute
+    from coding.documents import (
+        attribute_values, delete_document_attribute, document_attributes, set_document_attribute,
+    )
 
     with session(args.project) as s:
         if args.set:
@@ -105,11 +107,10 @@ def cmd_attributes(args) -> str:
             before = delete_document_attribute(s, _document(s, doc), name, coder=args.coder)
             return f"{doc}: {name} deleted (was {before!r})."
         frame = document_attributes(s)
+        typed = attribute_values(s)
     names = [c for c in frame.columns if c not in ("id", "kind", "language", "superseded_by")]
     if args.json:
-        rows = [{"id": int(r["id"]), "name": r["name"],
-                 "attributes": {k: r[k] for k in names[1:] if isinstance(r[k], str)}} for r in frame.to_dict("records")]
-        return json.dumps({"documents": rows, "attributes": names[1:]}, ensure_ascii=False, indent=1)
+        return json.dumps({"documents": typed, "attributes": names[1:]}, ensure_ascii=False, indent=1)
     if frame.empty:
         return "The project has no documents."
     shown = frame[names].fillna("").map(lambda v: v if len(str(v)) <= 30 else str(v)[:29] + "…")

@@ -29,7 +29,7 @@ def test_attributes_import_and_edit(project_url, shared, tmp_path, capsys):
     assert capsys.readouterr().out.strip() == "ID1: Age = 21 (was 20)."
     assert cli.main(["attributes", "--project", project_url, "--json"]) == 0
     docs = {d["name"]: d["attributes"] for d in json.loads(capsys.readouterr().out)["documents"]}
-    assert docs["ID1"]["Age"] == "21" and docs["ID2"]["Age"] == str(ages["ID2"])
+    assert docs["ID1"]["Age"] == 21 and docs["ID2"]["Age"] == ages["ID2"]  # numbers stay numbers
     assert cli.main(["attributes", "--project", project_url, "--delete", "ID2", "gender"]) == 0
     capsys.readouterr()
     assert cli.main(["attributes", "--project", project_url, "--set", "ID9.txt", "Age", "1"]) == 1

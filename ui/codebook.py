@@ -99,7 +99,7 @@ with exchange:
         if st.button("Import codebook", key="cb_import_go", type="primary"):
             if upload is None:
                 st.error("Choose a codebook file first.")
-            elif options["ok"]:
+            else:  # a file the preview refused is refused again with the same sentence
                 _import(upload, update, {k: options.get(k) for k in ("path_column", "separator")}
                         if upload.name.lower().endswith(_TABLES) else {})
         for warning in st.session_state.pop("cb_import_warnings", []):
