@@ -59,7 +59,8 @@ class ReadResult:
         Reader warnings (see each reader).
     cleaning : dict or None
         When read with ``clean_transcript=True``: what ``corpus.transcript_clean`` removed and
-        joined (``CleanReport.as_dict()`` plus ``"summary"``, one sentence); else None.
+        joined (``CleanReport.as_dict()`` plus ``"summary"``, one sentence with examples, and
+        ``"short"``, the same without them); else None.
     """
 
     text: str
@@ -170,7 +171,8 @@ def read_bytes(
     cleaning = None
     if clean_transcript:
         cleaned, report = clean_transcript_text(pages if pages is not None else raw.text)
-        cleaning = {**report.as_dict(), "summary": f"{filename}: {report.summary()}"}
+        cleaning = {**report.as_dict(), "summary": f"{filename}: {report.summary()}",
+                    "short": f"{filename}: {report.summary(examples=False)}"}
         raw = RawText(text=normalise(cleaned), encoding=raw.encoding, warnings=raw.warnings)
     warnings = list(raw.warnings)
     if encoding and fmt in ("docx", "odt", "rtf", "pdf"):

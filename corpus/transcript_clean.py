@@ -102,10 +102,11 @@ class CleanReport:
                 "utterances": self.utterances, "blocks": self.blocks, "speakers": dict(self.speakers),
                 "examples": {k: list(v) for k, v in self.examples.items()}}
 
-    def summary(self) -> str:
-        """One sentence: what was removed and joined, with examples."""
+    def summary(self, examples: bool = True) -> str:
+        """One sentence: what was removed and joined (with up to three examples of each when
+        ``examples``)."""
         def ex(kind: str) -> str:
-            shown = self.examples.get(kind) or []
+            shown = (self.examples.get(kind) or []) if examples else []
             return f" (e.g. {', '.join(repr(s) for s in shown)})" if shown else ""
 
         speakers = ", ".join(f"{k} {v}" for k, v in self.speakers.items())

@@ -16,7 +16,7 @@ def _n(count: int, noun: str) -> str:
 
 def _show_cleaning(cleaning: dict) -> None:
     """What the transcript cleaning removed and joined: counts, then the examples as they stood."""
-    st.info(cleaning["summary"])
+    st.info(cleaning.get("short") or cleaning["summary"])
     examples = cleaning.get("examples") or {}
     if any(examples.values()):
         with st.expander("What was removed (examples)"):
