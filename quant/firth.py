@@ -20,8 +20,9 @@ iteration of Heinze & Schemper (2002, eq. 3), β ← β + I(β)⁻¹U*(β), each
 until ℓ* does not fall (as R's ``logistf``), with two speed-ups that keep the maximiser: the
 curvature of the penalty, ∂a/∂β with a = Xᵀ(h(½ − p)), is learned by secant updates so the
 step is (I − A)⁻¹U* (superlinear where Fisher scoring is slow: sex2 in 9 iterations, not 15;
-3 events in 100,000 rows in 5, not 15), and the step cap grows while capped steps succeed. Confidence intervals are from the penalized
-profile likelihood (Heinze & Schemper 2002, §2.3), where Wald intervals are poor.
+3 events in 100,000 rows in 5, not 15), and the step cap grows while capped steps succeed.
+Confidence intervals are from the penalized profile likelihood (Heinze & Schemper 2002, §2.3),
+where Wald intervals are poor.
 
 Memory is O(n·k): h_i = w_i‖L⁻¹x_i‖² with L the Cholesky factor of I(β), computed block by
 block; no n×n matrix is formed. Each accepted iteration makes two passes over X (one for
@@ -41,6 +42,8 @@ Heinze, G. & Schemper, M. (2002). A solution to the problem of separation in log
 regression. *Statistics in Medicine* 21(16): 2409–2419.
 Heinze, G., Ploner, M., Jiricka, L. & Steiner, G. (2023). logistf: Firth's bias-reduced
 logistic regression (R package).
+Dennis, J. E. & Moré, J. J. (1977). Quasi-Newton methods, motivation and theory. *SIAM
+Review* 19(1): 46–89 (the Powell-symmetric-Broyden update).
 """
 from __future__ import annotations
 
