@@ -303,7 +303,8 @@ def prepare_directed_formula(
     if bad:
         raise QuantError(
             f"The formula uses {', '.join(f'reciprocal({v})' for v in bad)}, but "
-            f"{', '.join(map(repr, bad))} {'is not a directed dyad variable' if len(bad) == 1 else 'are not directed dyad variables'}"
+            f"{', '.join(map(repr, bad))} "
+            f"{'is not a directed dyad variable' if len(bad) == 1 else 'are not directed dyad variables'}"
             " (reciprocal() takes the value of a dyad variable on the opposite ordering)."
         )
     out = data.copy()
