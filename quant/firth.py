@@ -404,14 +404,16 @@ def fit_firth_logit(
     Notes
     -----
     Start at β = 0 (the intercept at its intercept-only value). Each iteration:
-    U*(β) = Xᵀ(y − p + h(½ − p)), Δ = I(β)⁻¹U*(β) with every |Δ_j| ≤ 5, halved up to 30
-    times while ℓ*(β + Δ) < ℓ*(β) (Heinze & Schemper 2002, eq. 2–3; logistf's ``maxstep``
-    and ``maxhs``). Converged when the step computed at β is small, so p̂ and h come from
-    that iteration's passes (no extra pass over X).
+    U*(β) = Xᵀ(y − p + h(½ − p)), Δ = I(β)⁻¹U*(β) (Heinze & Schemper 2002, eq. 2–3), from the
+    second iteration on (I(β) − A)⁻¹U*(β) with A the secant estimate of the penalty's
+    curvature; every |Δ_j| ≤ 5 at first (logistf's ``maxstep``; the cap doubles while capped
+    steps succeed), halved up to 30 times while ℓ*(β + Δ) < ℓ*(β) (logistf's ``maxhs``).
+    Converged when the step computed at β is small, so p̂ and h come from that iteration's
+    passes (no extra pass over X).
     """
     names = [str(v) for v in names]
     y, X, offset = _check_inputs(y, X, names, offset)
-    n, k = X.shape
+    k = X.shape[1]
     prob = _Problem(y, X, offset, names, keep_hat=True)
     beta, pen, converged, it, info, L = _newton(prob, _start(y, X, offset), np.ones(k, bool),
                                                 maxiter, tol)
