@@ -31,6 +31,7 @@ half-written. Offsets inside rows are code points, as everywhere in ``coding``.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterable
 
 from sqlalchemy import DateTime, LargeBinary, Table, and_, exc, func, select
@@ -70,11 +71,16 @@ def _where(t: Table, row_id: Any) -> Any:
     ``row_id`` is a dict (or row) holding its primary-key columns."""
     if "id" in t.c:
         return t.c.id == row_id
-    return and_(*(c == row_id[c.name] for c in t.primary_key.columns))
+    return and_(*(t.c[k] == row_id[k] for k in _primary_key(t.name)))
+
+
+@lru_cache(maxsize=None)
+def _primary_key(name: str) -> tuple[str, ...]:
+    return tuple(c.name for c in table(name).primary_key.columns)
 
 
 def _row_key(t: Table, row: dict[str, Any]) -> Any:
-    return row.get("id") if "id" in t.c else {c.name: row.get(c.name) for c in t.primary_key.columns}
+    return row.get("id") if "id" in t.c else {k: row.get(k) for k in _primary_key(t.name)}
 
 
 def fetch_row(session: Session, name: str, row_id: Any) -> dict[str, Any] | None:
@@ -247,16 +253,21 @@ def _refuse_dependents(session: Session, name: str, row: dict[str, Any], label: 
                               "version first.")
 
 
-def referencing(name: str) -> Iterable[tuple[Table, str]]:
+def referencing(name: str) -> tuple[tuple[Table, str], ...]:
     """``(table, column)`` of every foreign key to table ``name`` that no check here handles by hand.
 
     These are rows that hang on a row (segments on a document, auto-coding rules on a
-    code, suggestions on a coding, ...): a removal captures them first.
+    code, suggestions on a coding, ...): a removal captures them first. Computed once per
+    table (the schema does not change while Tandem runs; ``sorted_tables`` is costly).
     """
-    for other in store.Base.metadata.sorted_tables:
-        for fk in other.foreign_keys:
-            if fk.column.table.name == name and (other.name, fk.parent.name) not in _HANDLED:
-                yield other, fk.parent.name
+    return _referencing(name)
+
+
+@lru_cache(maxsize=None)
+def _referencing(name: str) -> tuple[tuple[Table, str], ...]:
+    return tuple((other, fk.parent.name) for other in store.Base.metadata.sorted_tables
+                 for fk in other.foreign_keys
+                 if fk.column.table.name == name and (other.name, fk.parent.name) not in _HANDLED)
 
 
 def _delete(session: Session, op: Op) -> list[Op]:
