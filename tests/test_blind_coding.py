@@ -220,6 +220,22 @@ def test_reads_inside_a_write_see_every_coding_except_a_team_coders(engine, worl
         assert _cities(coding.counts_by_city(s))[C] == (1, 1, 2)
 
 
+def test_mixed_evidence_and_quantitized_counts_are_blind_too(engine, world):
+    """Code that reads codings through the library (mixed.evidence, quant.quantitize) is blind at once."""
+    from mixed.evidence import EvidenceIndex
+    from quant.quantitize import quantitized_values
+
+    with _as(engine, "甲") as s:
+        index = EvidenceIndex.from_session(s)
+        assert index.city(B) == ([world["a1"]], [world["a2"]])  # 乙's b1 (direct on B) is not evidence for 甲
+        assert index.dyad(B, C) == []
+        trust = quantitized_values(s, "信任").set_index("code")["value"].to_dict()
+    assert trust == {A: 0, B: 1, C: 0}
+    with store.session_scope(engine) as s:
+        assert EvidenceIndex.from_session(s).city(B) == ([world["a1"], world["b1"]], [world["a2"]])
+        assert quantitized_values(s, "信任").set_index("code")["value"].to_dict() == {A: 0, B: 2, C: 1}
+
+
 def test_agreement_waits_for_the_owner_to_unblind(engine, world):
     with _as(engine, "甲") as s:
         with pytest.raises(CodingError) as err:
