@@ -28,13 +28,15 @@ left out.
 
 Time and memory: documents are read one at a time; each text (document or coded span) is
 tokenised once and its word counts (``collections.Counter``) are kept in an in-memory cache keyed
-by the SHA-256 of the text and the project words added to jieba (at most :data:`CACHE_ENTRIES`).
+by the SHA-256 of the text and the project words added to jieba (at most :data:`CACHE_ENTRIES` texts
+and :data:`CACHE_PAIRS` word counts in all; the oldest are dropped first).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
+import sys
 import threading
 import unicodedata
 from collections import Counter, OrderedDict
@@ -58,8 +60,10 @@ __all__ = ["BY", "CACHE_ENTRIES", "STOPWORDS_KEY", "COLUMNS", "default_stopwords
 BY = ("corpus", "document", "code", "group")
 #: ``store.ProjectInfo`` key of the project's stop-word list (a JSON list of words).
 STOPWORDS_KEY = "stopwords"
-#: Texts whose word counts are kept in memory.
+#: Texts whose word counts are kept in memory, and the most (word, count) pairs kept over all of them
+#: (about 100 bytes each: ~100 MB at the limit; words are interned, so shared between texts).
 CACHE_ENTRIES = 4096
+CACHE_PAIRS = 1_000_000
 #: Columns of :func:`word_frequencies`.
 COLUMNS = ["group", "word", "count", "per_1000", "n_documents", "tokens", "group_documents"]
 #: Group label of the whole corpus and of documents without the grouping attribute.
@@ -78,6 +82,7 @@ _NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两壹贰
 _MEASURES = frozenset("个项件次年份家位条种名天月批张本类层级处所户座套台辆元块号周期")
 
 _cache: OrderedDict[tuple[str, str], Counter] = OrderedDict()
+_cache_pairs = 0
 _cache_lock = threading.Lock()
 _tokenizer: tuple[str, Any] | None = None  # (key of the added words, jieba.Tokenizer)
 _tokenizer_lock = threading.Lock()
@@ -234,11 +239,15 @@ def word_counts(text: str, words: list[str] | None = None) -> Counter:
         if hit is not None:
             _cache.move_to_end(key)
             return hit
-    counts = Counter(tokenize(text, words))
+    global _cache_pairs
+    counts = Counter(sys.intern(w) for w in tokenize(text, words))
     with _cache_lock:
-        _cache[key] = counts
-        while len(_cache) > CACHE_ENTRIES:
-            _cache.popitem(last=False)
+        if key not in _cache:
+            _cache[key] = counts
+            _cache_pairs += len(counts)
+        while _cache and (len(_cache) > CACHE_ENTRIES or _cache_pairs > CACHE_PAIRS):
+            _, dropped = _cache.popitem(last=False)
+            _cache_pairs -= len(dropped)
     return counts
 
 

@@ -157,6 +157,12 @@ def test_tokenisation_is_cached_per_text(monkeypatch):
     assert first == second == Counter(real(text, ["三沙市"])) and len(calls) == 1
     wordfreq.word_counts(text, ["林芝市"])  # other project words: tokenised again
     assert len(calls) == 2
+    monkeypatch.setattr(wordfreq, "CACHE_PAIRS", 12)  # the memory bound: the oldest texts are dropped
+    for k in range(5):
+        wordfreq.word_counts(f"第{k}段：城市合作协议增加", [])
+    assert wordfreq._cache_pairs <= 12 and wordfreq._cache_pairs == sum(len(c) for c in wordfreq._cache.values())
+    wordfreq.word_counts(text, ["三沙市"])  # long gone from the cache: tokenised again
+    assert len(calls) == 8
 
 
 def test_stopword_refusals(world):
