@@ -455,11 +455,16 @@ def _profile(prob: _Problem, j: int, value: float, start, tol: float, maxiter: i
     beta[j] = value
     free = np.ones(len(beta), bool)
     free[j] = False
-    beta, pen, converged, it, _, _ = _newton(prob, beta, free, maxiter, tol)
+    try:
+        beta, pen, converged, it, _, _ = _newton(prob, beta, free, maxiter, tol)
+        why = f"in {it} iterations"
+    except ModelError:  # the information underflows to singular that far out
+        converged, why = False, "(the Fisher information is numerically singular there)"
     if not converged:
         raise ModelError(
             f"the penalized profile likelihood of {prob.names[j]!r} could not be maximised at "
-            f"{value:.6g} in {it} iterations; its confidence interval is not available."
+            f"{value:.6g} {why}; its confidence interval is not available (the data are "
+            "separated so finely that the interval is extremely wide)."
         )
     return pen, beta
 
