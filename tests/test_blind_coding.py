@@ -348,6 +348,14 @@ def test_owner_sees_all_codes_blind_herself_and_unblinds(team_project, monkeypat
     engine.dispose()
     assert state["on"] is False and state["by"] == "Olga"
     assert list(at.dataframe[0].value["Code"])[-1] == "(all codes, pooled)"  # agreement is computed now
+    engine = store.connect(path)  # switched on again elsewhere: the page follows and does not switch it back
+    with store.session_scope(engine) as s:
+        blind.set_blind(s, True, "Olga")
+    at.run()
+    with store.session_scope(engine) as s:
+        assert blind.blind_state(s)["on"] is True
+    engine.dispose()
+    assert at.toggle(key="agr_blind").value is True
 
 
 def test_single_user_coder_box_sets_the_view_and_anyone_may_unblind(team_project, monkeypatch, tmp_path):

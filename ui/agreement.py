@@ -17,6 +17,9 @@ UNIT_LABELS = {"character": "Characters (NVivo)", "sentence": "Sentences", "para
                "document": "Documents", "segment": "Coded segments (MAXQDA overlap)"}
 
 
+def _switch() -> None:
+    state.write(blind.set_blind, bool(st.session_state.get("agr_blind")), state.coder())
+
 
 def _blind_switch() -> None:
     """Blind coding: the switch for whoever may unblind (an owner; anyone in single-user mode), and the
@@ -24,15 +27,14 @@ def _blind_switch() -> None:
     setting = state.read(blind.blind_state)
     if state.can("unblind"):
         note = "" if state.team_mode() else " In single-user mode anyone at this machine may switch it."
-        on = st.toggle("Blind coding", value=setting["on"], key="agr_blind",
-                       help="Coders see only their own codings until you unblind." + note)
+        # the widget shows the stored setting on every run (switched elsewhere too); only a click writes
+        st.session_state["agr_blind"] = setting["on"]
+        st.toggle("Blind coding", key="agr_blind", on_change=_switch,
+                  help="Coders see only their own codings until you unblind." + note)
         when = str(setting["at"] or "")[:16].replace("T", " ")
         st.caption("Blind coding: coders see only their own codings until you unblind." + note
                    + (f" Switched {'on' if setting['on'] else 'off'} by {setting['by']} at {when} UTC."
                       if setting["by"] and when else ""))
-        if on != setting["on"]:
-            if state.write(blind.set_blind, on, state.coder()) is not None:
-                st.rerun()
     if state.blind_for_me():
         st.info(blind.AGREEMENT_REFUSED, icon=":material/visibility_off:")
         st.stop()
