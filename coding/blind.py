@@ -11,7 +11,7 @@ Who is looking is put on the SQLAlchemy session by the caller (the workbench doe
 owner's own scripts) sees everything. While the project is blind, :func:`viewer_filter` is the
 coder whose codings alone are visible: the viewer's name, unless the viewer is an owner (who
 manages the project and sees everything) who has not asked to code blind themselves
-(``blind_self``). In single-user mode the workbench sets the sidebar's coder as a ``coder``:
+(``blind_self``); a team ``viewer`` (who codes nothing) then sees no codings. In single-user mode the workbench sets the sidebar's coder as a ``coder``:
 whoever sits at the machine may switch blind coding off, so it protects against a glance, not
 against a determined person.
 
@@ -19,13 +19,13 @@ How the filter is applied: one hook (:func:`_filter_reads`, SQLAlchemy's ``do_or
 session event with ``with_loader_criteria``) adds, to every ORM ``SELECT`` a filtered session
 runs, "coder = viewer" on ``codings``, "coding is visible" on ``coding_links`` and on memos
 written on a coding. So every library function that returns codings or counts of them
-(retrieve, counts by city and dyad, matrices, co-occurrence, code hits, the codebook's counts,
-documents' counts, unit codes, exports) is blind at once, also functions written later. Reads
+(retrieve, counts by city and dyad, matrices, co-occurrence, the codebook's and documents'
+counts, unit codes, mixed evidence, quantitized counts, exports) is blind at once, also functions written later. Reads
 inside a write (``writing``) of an owner, or of anyone in single-user mode, are not filtered, so
 that merging codes or re-anchoring a new version never leaves hidden codings behind (a team
 coder may do neither; their writes read as they read). Writes are guarded by
-:func:`check_may_change` (a coder may not edit, delete or link another coder's coding while
-blind). Statements that must see every coding pass the execution option :data:`ALL` = True.
+:func:`check_may_change` (a coder may not edit or delete another coder's coding while blind;
+a team coder's link or memo to a hidden coding finds no such coding). Statements that must see every coding pass the execution option :data:`ALL` = True.
 """
 from __future__ import annotations
 
