@@ -180,13 +180,7 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
     by_id = np.argsort(ids, kind="stable")
     sorted_ids = ids[by_id]
     for name in names:
-        values = np.full(len(out), np.nan)
-        stmt = (select(store.DirectedDyadAttribute.dyad_id, store.DirectedDyadAttribute.value)
-                .where(store.DirectedDyadAttribute.name == name))
-        for part in stream_rows(session, stmt):
-            did = np.fromiter((r[0] for r in part), dtype=np.int64, count=len(part))
-            val = np.fromiter((np.nan if r[1] is None else r[1] for r in part), dtype=np.float64, count=len(part))
-            values[by_id[np.searchsorted(sorted_ids, did)]] = val
+        values = attribute_values(session, name, by_id, sorted_ids)
         if name in categories:
             labels = np.array(list(categories[name]) + [None], dtype=object)
             codes_k = np.where(np.isnan(values), len(labels) - 1, np.nan_to_num(values, nan=0)).astype(np.int64)
@@ -194,6 +188,19 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
         else:
             out[name] = values
     return out
+
+
+def attribute_values(session: Session, name: str, by_id: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Values of directed attribute ``name`` aligned with rows whose ids are ``ids`` (float64, NaN where
+    missing), given ``by_id = argsort(ids)`` and ``sorted_ids = ids[by_id]``; read in chunks."""
+    values = np.full(len(by_id), np.nan)
+    stmt = (select(store.DirectedDyadAttribute.dyad_id, store.DirectedDyadAttribute.value)
+            .where(store.DirectedDyadAttribute.name == name))
+    for part in stream_rows(session, stmt):
+        did = np.fromiter((r[0] for r in part), dtype=np.int64, count=len(part))
+        val = np.fromiter((np.nan if r[1] is None else r[1] for r in part), dtype=np.float64, count=len(part))
+        values[by_id[np.searchsorted(sorted_ids, did)]] = val
+    return values
 
 
 def _take(codes: np.ndarray, positions: np.ndarray):

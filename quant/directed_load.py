@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 import store
 from quant import data as qdata
-from quant.directed import (RESERVED, bulk_insert, city_positions, directed_attributes, directed_categories,
-                            directed_frame, directed_keys, set_directed_categories)
+from quant.directed import (NO_DIRECTED, RESERVED, attribute_values, bulk_insert, city_positions,
+                            directed_attributes, directed_categories, directed_keys, set_directed_categories)
 from quant.dyad_tables import AGGREGATES
 from quant.errors import DyadError, QuantError, UnknownCityError
 from quant.tables import normalise_code, numeric_where_possible
@@ -296,40 +296,47 @@ def fold_directed(session: Session, variable: str, how: str, name: str, *, repla
                          f"(at most {_NAME_LIMIT}).")
     if variable in directed_categories(session):
         raise QuantError(f"The directed variable {variable!r} is a category (text); folding needs numbers.")
-    frame = directed_frame(session, columns=[variable])
+    codes, position = city_positions(session)
+    ids, snd, rcv = directed_keys(session, position)
+    if not len(ids):
+        raise QuantError(NO_DIRECTED)
+    if variable not in directed_attributes(session):
+        raise QuantError(f"No directed dyad attribute named {variable!r} is stored in the project.")
     if not replace and name in qdata.project_summary(session)["dyad_attributes"]:
         raise QuantError(f"The project already has the dyad variable {name!r}; use --replace to overwrite it.")
-    a = frame["city_a"].to_numpy(dtype=object)
-    b = frame["city_b"].to_numpy(dtype=object)
-    first = a < b  # the ordering lo → hi
-    v = frame[variable].to_numpy(dtype="float64")
-    pairs = pd.DataFrame({"pair": frame["pair"].to_numpy(), "lo": np.where(first, a, b), "hi": np.where(first, b, a),
-                          "v": v, "pos": v > 0})
-    g = pairs.groupby("pair", sort=True)
-    out = g[["lo", "hi"]].first()
-    n_values = g["v"].count()
-    if how in ("sum", "mean", "max", "min"):
-        values = getattr(g["v"], how)()
-        if how == "sum":
-            values = values.where(n_values > 0)
+    by_id = np.argsort(ids, kind="stable")
+    v = attribute_values(session, variable, by_id, ids[by_id])
+    m = max(len(codes), 1)
+    keys, group = np.unique(np.minimum(snd, rcv) * m + np.maximum(snd, rcv), return_inverse=True)
+    group = group.reshape(-1)
+    del ids, snd, rcv, by_id
+    present = ~np.isnan(v)
+    count = np.bincount(group, weights=present, minlength=len(keys))
+    positive = np.bincount(group, weights=present & (v > 0), minlength=len(keys))
+    if how in ("sum", "mean"):
+        values = np.bincount(group, weights=np.where(present, v, 0.0), minlength=len(keys))
+        if how == "mean":
+            values = values / np.maximum(count, 1)
+    elif how in ("max", "min"):
+        values = np.full(len(keys), -np.inf if how == "max" else np.inf)
+        (np.fmax if how == "max" else np.fmin).at(values, group, v)  # fmax/fmin skip NaN
     elif how == "both":
-        values = (g["pos"].sum() == 2).astype("float64").where(n_values > 0)
+        values = (positive == 2).astype("float64")
     else:
-        values = g["pos"].any().astype("float64").where(n_values > 0)
-    values = values.to_numpy(dtype="float64")
-    _save_undirected(session, out["lo"].to_numpy(dtype=object), out["hi"].to_numpy(dtype=object), name, values)
+        values = (positive >= 1).astype("float64")
+    values = np.where(count > 0, values, np.nan)
+    _save_undirected(session, codes, keys, name, values)
     return {"n_pairs": int(len(values)), "n_missing": int(np.isnan(values).sum()),
             "variable": variable, "how": how, "name": name}
 
 
-def _save_undirected(session: Session, lo: np.ndarray, hi: np.ndarray, name: str, values: np.ndarray) -> None:
-    """Write dyad variable ``name`` (replacing all its stored values) for the pairs (lo < hi, city codes
-    of the project), creating the ``Dyad`` rows that do not exist; integer keys and chunked inserts
-    as in ``load_directed`` (``quant.data.save_dyads`` holds every row as a dict)."""
-    codes, position = city_positions(session)
+def _save_undirected(session: Session, codes: np.ndarray, key: np.ndarray, name: str, values: np.ndarray) -> None:
+    """Write dyad variable ``name`` (replacing all its stored values) for the pairs
+    ``key = lo·m + hi`` (positions in ``codes``, lo < hi, m = len(codes)), creating the ``Dyad`` rows
+    that do not exist; integer keys and chunked inserts as in ``load_directed``
+    (``quant.data.save_dyads`` holds every row as a dict)."""
+    position = {c: k for k, c in enumerate(codes.tolist())}
     m = max(len(codes), 1)
-    key = np.array([position[c] for c in lo.tolist()], dtype=np.int64) * m + np.array(
-        [position[c] for c in hi.tolist()], dtype=np.int64)
     ex_ids, ex_a, ex_b = directed_keys(session, position, undirected=True)
     new = key[~np.isin(key, ex_a * m + ex_b)]
     for start in range(0, len(new), _CHUNK):

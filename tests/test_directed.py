@@ -274,6 +274,8 @@ def test_fold_sum_and_both_by_hand(engine):
     with store.session_scope(engine) as s:
         out = fold_directed(s, "flow", "sum", "flow_sum")
         fold_directed(s, "flow", "both", "flow_both")
+        for how in ("max", "min", "mean", "either"):
+            fold_directed(s, "flow", how, f"flow_{how}")
         with pytest.raises(QuantError, match="already has the dyad variable 'flow_sum'"):
             fold_directed(s, "flow", "max", "flow_sum")
         dyads = qdata.dyad_frame(s)
@@ -283,6 +285,10 @@ def test_fold_sum_and_both_by_hand(engine):
         v1, v2 = by_order.get((row.city_a, row.city_b)), by_order.get((row.city_b, row.city_a))
         assert row.flow_sum == (v1 or 0) + (v2 or 0)
         assert row.flow_both == float(v1 is not None and v2 is not None and v1 > 0 and v2 > 0)
+        present = [v for v in (v1, v2) if v is not None]
+        assert row.flow_max == max(present) and row.flow_min == min(present)
+        assert row.flow_mean == pytest.approx(sum(present) / len(present), rel=1e-15)
+        assert row.flow_either == float(any(v > 0 for v in present))
 
 
 def test_cli_directed_load_and_fold(tmp_path, capsys):
