@@ -240,12 +240,15 @@ def fit_connection(
     y, X, names = design.y, design.X, design.names
     dg.check_binary_outcome(y, design.outcome, min_events)
     dg.check_covariates(X, names)
-    check_separation(X, y, names, design.outcome)
     warnings = list(design.warnings)
     cov = None
     lean = model == "logit" and (
         engine == "lean" or (engine == "auto" and len(y) >= LEAN_LOGIT_MIN_ROWS)
     )
+    # The separation linear program costs far more than a lean fit (4 s against 0.3 s at
+    # 500,000 dyads): the lean path checks column by column first and runs the LP only when
+    # the fit fails or reaches fitted probabilities of 0 or 1; the same sentence either way.
+    check_separation(X, y, names, design.outcome, **({"max_cells": 0} if lean else {}))
     if lean:
         start = np.zeros(X.shape[1])
         if "Intercept" in names:  # intercept at logit(mean y): fewer Newton steps, same MLE
@@ -260,6 +263,8 @@ def fit_connection(
                 y, X, start=start, scores=not by_sums,
                 nodes=(nodes.ia, nodes.ib, len(nodes.labels)) if by_sums else None,
             )
+        if not fit.converged or not (1e-12 < fit.fitted.min() and fit.fitted.max() < 1.0 - 1e-12):
+            check_separation(X, y, names, design.outcome, max_cells=4 * LP_MAX_CELLS)
         if not fit.converged:
             raise ModelError(
                 f"the logit did not converge in {fit.iterations} Newton iterations (lean engine); "

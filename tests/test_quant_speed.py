@@ -125,3 +125,17 @@ def test_pair_count_bitmap_and_sort_paths_agree():
     expect = len({(min(p, q), max(p, q)) for p, q in zip(ia, ib)})
     assert pair_count(ia, ib, 300) == expect
     assert pair_count(ia, ib, 10_000) == expect  # m² above the bitmap limit: the sort path
+
+
+def test_lean_engine_still_names_separating_variables():
+    """The lean path runs the separation LP after the fit fails: the same sentence as before."""
+    from quant.errors import ModelError
+
+    df = _table(40)
+    df["u"] = np.random.default_rng(1).normal(size=len(df))
+    df["y"] = (df["x1"] + df["u"] > 0.3).astype(int)  # separable only by x1 and u together
+    with pytest.raises(ModelError, match=r"complete separation of 'y' by 'x1', 'u'"):
+        fit_connection(df, "y ~ x1 + x3 + u", engine="lean")
+    df["y"] = (df["x1"] > 0.5).astype(int)  # by one column: found before fitting
+    with pytest.raises(ModelError, match=r"separation of 'y' by 'x1'"):
+        fit_connection(df, "y ~ x1 + x3", engine="lean")
