@@ -207,6 +207,19 @@ def test_b_cannot_edit_or_delete_a_coding_of_a(engine, world):
         coding.update_coding(s, world["a2"], memo="改", coder="乙")
 
 
+def test_a_team_coder_cannot_link_or_memo_a_hidden_coding(engine, world):
+    with _as(engine, "乙", "coder", team=True, writing=True) as s:
+        with pytest.raises(CodingError, match=f"Coding {world['a1']} does not exist"):
+            coding.link_city(s, world["a1"], C, coder="乙")
+        with pytest.raises(CodingError, match=f"{world['a1']}"):
+            coding.add_memo(s, "coding", world["a1"], "看到了", author="乙")
+        coding.link_city(s, world["b2"], A, coder="乙")  # his own: allowed
+    with store.session_scope(engine) as s:
+        links = s.execute(select(store.CodingLink.coding_id, store.CodingLink.city_code)
+                          .where(store.CodingLink.city_code.is_not(None))).all()
+    assert sorted(map(tuple, links)) == sorted([(world["a1"], B), (world["b1"], B), (world["b2"], C), (world["b2"], A)])
+
+
 def test_reads_inside_a_write_see_every_coding_except_a_team_coders(engine, world):
     """A write (merge, re-anchor) must not leave hidden codings behind: in single-user mode and for an
     owner blind herself its reads are unfiltered; a team coder (who may neither merge nor re-anchor)
