@@ -250,7 +250,7 @@ def _tri_inv(L):
     return Linv
 
 
-def _newton(prob: _Problem, beta, free, maxiter, tol):
+def _newton(prob: _Problem, beta, free, maxiter, tol, stall_ok=False):
     """Maximise ℓ* over the coordinates where ``free`` (others fixed at ``beta``).
 
     Returns (β, penalized llf, converged, iterations, info, L). The step is
@@ -259,7 +259,9 @@ def _newton(prob: _Problem, beta, free, maxiter, tol):
     ``_MAXSTEP`` in any coordinate and halved while ℓ* falls. Unlike logistf the cap doubles
     after each capped step accepted whole (and halves back after a halving), so finely
     separated data, whose penalized estimate is finite but far out, converge in tens of
-    iterations rather than thousands; the maximiser is the same.
+    iterations rather than thousands; the maximiser is the same. With ``stall_ok`` (profile
+    refits, which need ℓ*, not β, precisely) five accepted steps in a row that raise ℓ* by
+    less than rounding (1e-13 relative) also end the iteration as converged.
     """
     names = prob.names
     beta = np.array(beta, dtype=np.float64)
@@ -275,6 +277,7 @@ def _newton(prob: _Problem, beta, free, maxiter, tol):
     m = len(idx)
     A = np.zeros((m, m))  # secant estimate of ∂a/∂β_f, a = penalty gradient Xᵀ(h(½ − p))
     prev = None           # (β_f, a_f) of the previous accepted iterate
+    stalls = 0
     while it < maxiter:
         it += 1
         Linv = _tri_inv(L)
@@ -311,7 +314,12 @@ def _newton(prob: _Problem, beta, free, maxiter, tol):
             prob.hat_term(Linv)  # buffers back at β
             converged = 0.5 * decrement <= 1e-9 * (1.0 + abs(pen))
             break
+        stalls = stalls + 1 if pen_t - pen <= 1e-13 * (1.0 + abs(pen)) else 0
         beta, pen, g, info, L = trial, pen_t, g_t, info_t, L_t
+        if stall_ok and stalls >= 5:
+            prob.hat_term(_tri_inv(L))  # buffers at β, as on the other exits
+            converged = True
+            break
         # A capped step taken whole heads the same way as the estimate runs off (fine
         # separation): let the next one be twice as long; shrink back after halvings.
         if capped and halvings == 0:
@@ -456,7 +464,7 @@ def _profile(prob: _Problem, j: int, value: float, start, tol: float, maxiter: i
     free = np.ones(len(beta), bool)
     free[j] = False
     try:
-        beta, pen, converged, it, _, _ = _newton(prob, beta, free, maxiter, tol)
+        beta, pen, converged, it, _, _ = _newton(prob, beta, free, maxiter, tol, stall_ok=True)
         why = f"in {it} iterations"
     except ModelError:  # the information underflows to singular that far out
         converged, why = False, "(the Fisher information is numerically singular there)"
