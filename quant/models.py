@@ -40,6 +40,7 @@ __all__ = [
     "fit", "fit_breadth", "fit_connection", "fit_degree", "fit_hurdle", "fit_glm",
     "DEFAULT_MODELS", "MODELS_BY_DIMENSION", "MODELS_BY_UNIT", "MODEL_OUTCOMES", "UNIT",
     "LEAN_LOGIT_MIN_ROWS", "outcome_type", "models_for", "check_model_outcome", "outcome_values",
+    "INFERENCE_MODELS", "inference_note",
 ]
 
 DEFAULT_MODELS = {"breadth": "nb", "connection": "logit", "degree": "ztnb"}
@@ -54,6 +55,9 @@ MODELS_BY_DIMENSION = {
     "connection": MODELS_BY_UNIT["dyad"],
     "degree": ("ztnb", "nb_pos", "hurdle", "poisson", "nb", "gaussian", "logit", "probit", "cloglog", "firth"),
 }
+#: Models that ``quant.margins``, ``quant.inference`` and ``quant.influence`` (AME, standardised
+#: coefficients, VIF, city influence) know; fits with an offset are not covered yet either.
+INFERENCE_MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle")
 OUTCOME_TYPES = ("binary", "count", "nonnegative", "continuous")
 MODEL_OUTCOMES = {
     "logit": ("binary",), "probit": ("binary",), "cloglog": ("binary",), "firth": ("binary",),
@@ -186,6 +190,11 @@ def fit(data: pd.DataFrame, dimension: str, model: str | None = None, formula: s
     y = outcome_values(data, formula)
     kind = check_model_outcome(model, y, formula.split("~", 1)[0].strip(), unit) if y is not None else None
     kw = {k: v for k, v in kw.items() if v is not None}
+    se = kw.get("se")
+    if unit == "city" and se is not None and "dyadic" in ((se,) if isinstance(se, str) else tuple(se)):
+        raise QuantError(
+            "dyadic-robust standard errors are for dyads (rows that share a city); a city-level "
+            "model has no pairs, so use 'model' or 'hc0'.")
     has_offset = bool(kw.get("offset") or kw.get("exposure"))
     if has_offset and model not in ("poisson", "nb", "logit", "probit", "cloglog", "firth"):
         raise QuantError(f"an offset or exposure is available for poisson, nb and the binary models, not {model}.")
@@ -205,3 +214,15 @@ def _relabel(result: FitResult, dimension: str) -> FitResult:
     import dataclasses
 
     return result if result.dimension == dimension else dataclasses.replace(result, dimension=dimension)
+
+
+def inference_note(result: FitResult) -> str | None:
+    """None when marginal effects, standardised coefficients, VIF and city influence cover the fit,
+    else one sentence saying they do not (yet)."""
+    if result.model not in INFERENCE_MODELS:
+        return (f"marginal effects, standardised coefficients, VIF and city influence are not available for "
+                f"the {result.model} model yet; they cover {', '.join(INFERENCE_MODELS)}.")
+    if result.meta.get("offset"):
+        return ("marginal effects, standardised coefficients, VIF and city influence do not take an offset "
+                "or exposure into account yet, so they are not computed for this fit.")
+    return None

@@ -350,7 +350,7 @@ def fit_glm(
                              index=pd.Index(design.rows, name="row"))
         result = FitResult(
             dimension=dimension, model=family, formula=formula, params=pd.Series(params, index=pnames),
-            se=cov.se, cov=cov.cov, se_type=se[0], se_labels=cov.labels, n=len(y), n_nodes=len(y),
+            se=cov.se, cov=cov.cov, se_type=next(iter(cov.se)), se_labels=cov.labels, n=len(y), n_nodes=len(y),
             llf=llf, aic=aic, bic=bic, converged=True, warnings=warnings, units=units, meta=meta)
     return _with_extra_cov(result, extra_cov, extra_labels, list(se))
 

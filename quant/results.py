@@ -67,16 +67,20 @@ class FitResult:
     ----------
     dimension : {"breadth", "connection", "degree"}
         The collaboration dimension modelled.
-    model : {"logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle"}
+    model : {"logit", "probit", "cloglog", "firth", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle", "gaussian"}
         The model family ("ztnb" = zero-truncated NB2, "nb_pos" = NB2 on positive dyads,
         "hurdle" = logit on all dyads + ZTNB2 on the positive ones, parameters prefixed
-        ``zero:`` and ``count:``).
+        ``zero:`` and ``count:``; "nb" = NB2 on every unit, zeros included; "poisson" also
+        PPML on a non-negative outcome; "firth" = Firth's penalised logit, ``llf`` penalised
+        and ``meta["profile_ci"]`` its profile limits; "gaussian" = OLS). Which unit (city or
+        dyad) is ``meta["unit"]`` for ``quant.models_glm`` fits, else the dimension's.
     formula : str
         The patsy formula as given.
     params : pandas.Series, (k,)
         Estimates indexed by term name (``"Intercept"``; ``"alpha"`` where estimated).
     se : dict of str to pandas.Series
-        Standard errors keyed by type (``"model"``, ``"hc0"``, ``"dyadic"``; those computed),
+        Standard errors keyed by type (``"model"``, ``"hc0"``, ``"dyadic"``; ``"hc1"``–``"hc3"``
+        for gaussian; those computed),
         each indexed like ``params``.
     cov : dict of str to ndarray, (k, k)
         The covariance matrix behind each entry of ``se``.

@@ -139,3 +139,16 @@ def test_min_events_lowered_fits_with_warning():
         fit_glm(df, "rare ~ x1", family="cloglog", unit="dyad")
     res = fit_glm(df, "rare ~ x1", family="cloglog", unit="dyad", min_events=5)
     assert any("only 6 events" in w and "firth" in w for w in res.warnings)
+
+
+def test_city_gaussian_matches_ols_with_hc_types():
+    rng = np.random.default_rng(8)
+    cities = pd.DataFrame({"code": [f"c{i}" for i in range(60)], "x": rng.normal(size=60)})
+    cities["y"] = 2.0 - 0.7 * cities["x"] + rng.standard_t(4, size=60)
+    res = fit_glm(cities, "y ~ x", family="gaussian", unit="city", se=("model", "hc1", "hc3"))
+    ref = sm.OLS(cities["y"].to_numpy(), sm.add_constant(cities["x"].to_numpy())).fit()
+    np.testing.assert_allclose(res.params.to_numpy(), ref.params, atol=1e-10)
+    assert res.se_type == "model" and list(res.se) == ["model", "hc1", "hc3"]
+    np.testing.assert_allclose(res.se["model"].to_numpy(), ref.bse, rtol=1e-10)
+    np.testing.assert_allclose(res.se["hc3"].to_numpy(), ref.get_robustcov_results("HC3").bse, rtol=1e-10)
+    np.testing.assert_allclose(res.units["pearson"].to_numpy(), ref.resid / np.sqrt(ref.scale), rtol=1e-10)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from quant.analysis import DEFAULT_MODEL, MODELS, default_spec, dimension_data
-from quant.models import UNIT
+from quant.models import UNIT, inference_note
 from quant.specs import list_specs
 from ui import fits, models_panels as panels, state
 
@@ -189,18 +189,22 @@ if result is not None:
                  + alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="x:Q"))
         st.altair_chart(chart.properties(height=40 * len(plot) + 40), width="stretch")
 
-    tabs = ["Marginal effects", "Standardised & VIF", "City influence"]
+    note = inference_note(result)
+    tabs = [] if note else ["Marginal effects", "Standardised & VIF", "City influence"]
     if result.dimension == "connection":
         tabs.append("City residuals")
-    shown = st.tabs(tabs)
-    with shown[0]:
-        panels.marginal_effects(result, se_type)
-    with shown[1]:
-        panels.standardised_and_vif(result, se_type)
-    with shown[2]:
-        panels.influence(result, se_type)
-    if result.dimension == "connection":
-        with shown[3]:
+    if note:
+        st.caption(note[0].upper() + note[1:])
+    shown = dict(zip(tabs, st.tabs(tabs))) if tabs else {}
+    if not note:
+        with shown["Marginal effects"]:
+            panels.marginal_effects(result, se_type)
+        with shown["Standardised & VIF"]:
+            panels.standardised_and_vif(result, se_type)
+        with shown["City influence"]:
+            panels.influence(result, se_type)
+    if "City residuals" in shown:
+        with shown["City residuals"]:
             panels.city_residuals(result)
 
 st.divider()
