@@ -23,10 +23,18 @@ def _file():
     return user_data_dir() / _FILE
 
 
-def _remembered() -> str | None:
+def _shared_server() -> bool:
+    """Team mode, or a setting that cannot be read yet (the workbench then says why): keep no file."""
     from ui import state
 
-    if state.team_mode():
+    try:
+        return bool(state.team_mode())
+    except Exception:
+        return True
+
+
+def _remembered() -> str | None:
+    if _shared_server():
         return None
     try:
         return i18n.normalise(_file().read_text(encoding="utf-8").strip())
@@ -35,9 +43,7 @@ def _remembered() -> str | None:
 
 
 def _remember(lang: str) -> None:
-    from ui import state
-
-    if state.team_mode():
+    if _shared_server():
         return
     try:
         path = _file()
