@@ -324,7 +324,7 @@ def test_finely_separated_data_converge_to_the_penalized_maximum():
 
 def test_fisher_scoring_and_secant_steps_reach_the_same_estimate(sex2, monkeypatch):
     """The secant-corrected steps only speed up Heinze & Schemper's iteration."""
-    import quant.firth as qf
+    import quant.firth_engine as qf
 
     y, X, fit = sex2
     monkeypatch.setattr(qf, "_SECANT", False)
