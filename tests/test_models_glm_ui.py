@@ -78,3 +78,39 @@ def test_min_events_and_firth_profile_limits(app):
     _fit(at)
     assert [s.value for s in at.subheader][0] == "connection: firth"
     assert {"profile ci_low", "profile ci_high"} <= set(at.dataframe[0].value.columns)
+
+
+def test_directed_pairs_choice_fits_on_the_directed_table(tmp_path, monkeypatch):
+    pytest.importorskip("quant.directed_load")
+    import itertools
+
+    import pandas as pd
+
+    from quant.directed_load import load_directed
+
+    path = tmp_path / "directed.sqlite"
+    engine = store.connect(path)
+    cities, _ = build(engine)
+    rng = np.random.default_rng(2)
+    codes = cities["code"].tolist()[:10]
+    raw = pd.DataFrame([{"from": i, "to": j, "flow": rng.gamma(2.0, 1.0), "ldist": rng.normal()}
+                        for i, j in itertools.permutations(codes, 2)])
+    with store.session_scope(engine) as s:
+        load_directed(s, raw, a="from", b="to", resolve=False)
+    engine.dispose()
+    monkeypatch.setenv("TANDEM_PROJECT", str(path))
+    at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=180)
+    at.run()
+    at.switch_page("ui/models.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.radio(key="directed_connection").set_value("Directed pairs")
+    at.run()
+    at.text_input(key="formula_connection").set_value("flow ~ ldist")
+    _fit(at)
+    assert not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.subheader][0] == "connection: poisson"
+    raw = raw.sort_values(["from", "to"])
+    ref = sm.GLM(raw["flow"].to_numpy(), sm.add_constant(raw["ldist"].to_numpy()),
+                 family=sm.families.Poisson()).fit(tol=1e-14)
+    np.testing.assert_allclose(at.dataframe[0].value["estimate"].to_numpy(), ref.params, atol=1e-8)
