@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 import store
@@ -60,8 +60,10 @@ def _rows_text(rows: list[int]) -> str:
     return f"row{'s' if len(rows) > 1 else ''} {shown}{' and more' if len(rows) > 20 else ''}"
 
 
-def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of the sender and receiver columns (object arrays of str), each distinct value resolved once."""
+def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool,
+             position: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in the project's sorted city codes, ``position``) of the sender and receiver of each
+    row, int64 arrays; each distinct value is resolved once."""
     n = len(raw)
     both = pd.concat([raw[a], raw[b]], ignore_index=True)
     idx, uniq = pd.factorize(both, use_na_sentinel=True)
@@ -79,15 +81,14 @@ def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool)
         blank = [lab for lab, c in zip(labels, codes) if c is None]
         if blank:
             raise DyadError(f"The directed dyad table has empty city ids in {', '.join(blank[:20])}.")
-        known = set(session.scalars(select(store.City.code)).all())
-        unknown = [f"{lab}: {c}" for lab, c in zip(labels, codes) if c not in known]
+        unknown = [f"{lab}: {c}" for lab, c in zip(labels, codes) if c not in position]
         if unknown:
             raise UnknownCityError(
                 f"The directed dyad table names {len(unknown)} cit{'y' if len(unknown) == 1 else 'ies'} not in the "
                 f"project ({'; '.join(unknown[:20])}); load them into the city table first."
             )
-    codes = np.asarray(codes, dtype=object)[idx]
-    return codes[:n], codes[n:]
+    pos = np.array([position[c] for c in codes], dtype=np.int64)[idx]
+    return pos[:n], pos[n:]
 
 
 def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolve: bool = True,
@@ -148,8 +149,10 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
     if raw.empty:
         raise QuantError("The directed dyad table has no rows.")
     raw = raw.reset_index(drop=True)
-    sender, receiver = _resolve(session, raw, a, b, resolve)
-    selfs = np.flatnonzero(sender == receiver)
+    codes, position = city_positions(session)
+    m = max(len(codes), 1)
+    snd, rcv = _resolve(session, raw, a, b, resolve, position)
+    selfs = np.flatnonzero(snd == rcv)
     if len(selfs):
         first = int(selfs[0])
         raise DyadError(
@@ -183,14 +186,8 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
         raise QuantError(f"The project already has the directed variable{'s' if len(clash) > 1 else ''} "
                          f"{', '.join(map(repr, clash))}; load with --replace to overwrite "
                          f"{'them' if len(clash) > 1 else 'it'}.")
-    codes, position = city_positions(session)
-    m = max(len(codes), 1)
-    uniq_s, inv_s = np.unique(sender.astype(str), return_inverse=True)
-    uniq_r, inv_r = np.unique(receiver.astype(str), return_inverse=True)
-    snd = np.array([position[c] for c in uniq_s], dtype=np.int64)[inv_s.reshape(-1)]
-    rcv = np.array([position[c] for c in uniq_r], dtype=np.int64)[inv_r.reshape(-1)]
-    del inv_s, inv_r
     key = snd * m + rcv
+    del snd, rcv
     table = pd.DataFrame({"key": key})
     for col, name in zip(numeric, names):
         table[name] = rest[col].astype("float64").to_numpy()
