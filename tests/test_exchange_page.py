@@ -51,6 +51,13 @@ def test_export_without_schema_says_it_was_checked_structurally(project, monkeyp
     monkeypatch.setenv("TANDEM_PROJECT_XSD", str(tmp_path / "missing.xsd"))
     at = _page(project, monkeypatch)
     assert [t.label for t in at.tabs] == ["Import a REFI-QDA project", "Export the project", "MAXQDA coded segments"]
+    from coding.exchange import CONVENTIONS
+
+    chooser = at.selectbox(key="qdpx_convention")
+    assert chooser.options == ["Detect from the selections (recommended)", "Unicode characters (QualCoder)",
+                               "UTF-16 units (NVivo, ATLAS.ti)", "UTF-16 units, a Windows line break counted as two",
+                               "Unicode characters, a Windows line break counted as two"]
+    assert len(CONVENTIONS) == 4  # every convention the library knows has its words here
     at.button(key="qdpx_prepare").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     warnings = [w.value for w in at.warning]

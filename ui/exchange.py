@@ -100,8 +100,8 @@ with tab_in:
     if state.can("project"):
         with st.form("qdpx_import_form", clear_on_submit=True):
             upload = st.file_uploader("REFI-QDA project (.qdpx)", type=["qdpx"], key="qdpx_upload")
-            convention = st.selectbox("How the file counts character positions", list(CONVENTION_LABELS),
-                                      format_func=CONVENTION_LABELS.get, key="qdpx_convention",
+            convention = st.selectbox("How the file counts character positions", ["auto", *exchange.CONVENTIONS],
+                                      format_func=lambda c: CONVENTION_LABELS.get(c, c), key="qdpx_convention",
                                       help="Detected from the selections' own text unless you choose. NVivo and "
                                            "ATLAS.ti count UTF-16 units, QualCoder counts characters.")
             go = st.form_submit_button("Import", type="primary")
