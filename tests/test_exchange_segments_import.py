@@ -150,3 +150,21 @@ def test_cli_segments_import_json_and_text(tmp_path, capsys):
     assert "row 8 not found: P9 / Meeting: 'anything' — no document of that name" in text
     assert cli.main(["segments-import", "--project", project, str(tmp_path / "none.csv")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_gb18030_table_and_hostile_code_names(engine):
+    """A table saved by Excel on Chinese Windows (GB18030, no BOM) reads through the one decoder; a code
+    path holding a bidi override or a formula is refused or kept as text, row by row, never crashing."""
+    rows = [["访谈一", "需求\\社会需求", "广州和佛山如何合作"],
+            ["访谈一", "坏\u202e名", "还有呢？"],
+            ["访谈一", "=HYPERLINK(''x'')", "访谈者：还有呢？"]]
+    text = "Document name,Code,Segment\r\n" + "".join(",".join(f'"{v}"' for v in r) + "\r\n" for r in rows)
+    with store.session_scope(engine) as s:
+        _project(s)
+        report = import_coded_segments(s, text.encode("gb18030"), "片段.csv")
+    status = [(i["status"], i["code"]) for i in report["items"]]
+    assert status[0] == ("placed", "需求/社会需求") and status[1][0] == "refused"
+    assert "U+202E (right-to-left override)" in report["items"][1]["reason"]
+    assert status[2] == ("placed", "=HYPERLINK(''x'')")  # a name, kept as text (exports quote it)
+    start = DOC1.find("访谈者：还有呢？")
+    assert (report["items"][2]["start"], report["items"][2]["end"]) == (start, start + 8)
