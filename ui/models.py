@@ -116,7 +116,9 @@ nn = c2.checkbox("N/(N−1) correction", key=f"nn_{dimension}", disabled=dimensi
                  help="Multiply the dyadic-robust covariance by N/(N−1), N = number of cities.")
 pv = c3.radio("p-values", ["normal", "t"], key=f"pv_{dimension}", horizontal=True,
               help="t: Student t with N − 1 degrees of freedom, N = number of cities (quant.md §1.6).")
-min_events = st.number_input("Least number of events", min_value=1, max_value=1_000_000, value=10, step=1,
+if f"min_events_{dimension}" not in st.session_state:
+    st.session_state[f"min_events_{dimension}"] = 10
+min_events = st.number_input("Least number of events", min_value=1, max_value=1_000_000, step=1,
                              key=f"min_events_{dimension}",
                              help="Rows of the rarer class of a 0/1 outcome (rows, for counts) needed to fit; "
                                   "default 10. Below 10 the fit carries a warning: the estimates are unstable "
