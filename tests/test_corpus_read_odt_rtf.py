@@ -92,7 +92,8 @@ def test_odt_white_space_collapsed_as_odf_says_tracked_deletions_comments_and_fr
     body = (
         '<text:tracked-changes><text:changed-region text:id="c1"><text:deletion>'
         '<text:p>删除的文字</text:p></text:deletion></text:changed-region></text:tracked-changes>'
-        '<text:p>   Interviewer:\n   how   <text:span>did\tit</text:span> start?<text:change text:change-id="c1"/></text:p>'
+        '<text:p>   Interviewer:\n   how   <text:span>did\tit</text:span> start?'
+        '<text:change text:change-id="c1"/></text:p>'
         '<text:p>A:<text:s/>two<text:s text:c="2"/>spaces<office:annotation><dc:creator>x</dc:creator>'
         '<text:p>a comment</text:p></office:annotation> kept</text:p>'
         '<text:section text:name="S"><text:h text:outline-level="2">小节</text:h>'
@@ -170,7 +171,8 @@ def test_odt_and_rtf_import_into_a_project(engine):
     import store
     from corpus.importer import import_bytes
 
-    rtf = rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset0 Arial;}}\f0 \'b9\'e3\'d6\'dd\'ca\'d0\par \'b7\'f0\'c9\'bd\'ca\'d0\par}"
+    rtf = (rb"{\rtf1\ansi\ansicpg936{\fonttbl{\f0\fcharset0 Arial;}}"
+           rb"\f0 \'b9\'e3\'d6\'dd\'ca\'d0\par \'b7\'f0\'c9\'bd\'ca\'d0\par}")
     with store.session_scope(engine) as s:
         a = import_bytes(s, odt_package("<text:p>第一段</text:p><text:p>第二段</text:p>"), "p1.odt")
         b = import_bytes(s, rtf, "p2.rtf")

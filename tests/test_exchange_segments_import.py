@@ -20,7 +20,7 @@ ROWS = [
     ["#ff0000", "广州", "访谈一", "Mark", "我们签了协议。", "", "", "", ""],                              # 4 ambiguous
     ["#ff0000", "广州", "访谈一", "Mark", "我们签了协议。", "1", "1", "", ""],                            # 5 ambiguous
     ["#00ff00", "广州", "访谈一", "Hole\\A/B", "还有呢？\r\n\r\n受访者：我们签了协议。", "3", "4", "", ""],  # 6 placed
-    ["#00ff00", "", "P2", "Meeting", "We met in 2019 at the cafe\u0301.", "2", "2", "Ann", ""],          # 7 placed (NFD)
+    ["#00ff00", "", "P2", "Meeting", "We met in 2019 at the cafe\u0301.", "2", "2", "Ann", ""],  # 7 placed (NFD)
     ["#00ff00", "", "P9", "Meeting", "anything", "1", "1", "", ""],                                      # 8 not found
     ["#00ff00", "", "P2", "Meeting", "never said", "", "", "", ""],                                      # 9 not found
     ["#00ff00", "", "P2", "Meeting", "   ", "", "", "", ""],                                             # 10 refused

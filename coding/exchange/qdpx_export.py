@@ -10,9 +10,11 @@ unique and canonical (lower-case hexadecimal 8-4-4-4-12, no braces); every refer
 a ``PlainTextSelection`` of a ``TextSource`` whose ``.txt`` is in the package, with its
 ``CodeRef`` naming a ``Code``; every selection ``0 <= start < end <= len(text)`` in code
 points. The report then says plainly that the schema was not found and the file was checked
-structurally only (``checked="structure"``, ``schema=None``, ``note``). A path target is written atomically (temporary file beside it, then rename). The
-first export sets ``ProjectInfo["refi_exported"]``: from then on an import never gives the
-project's codes another tool's GUIDs (see :mod:`coding.exchange.qdpx_import`).
+structurally only (``checked="structure"``, ``schema=None``, ``note``).
+
+A path target is written atomically (temporary file beside it, then rename). The first export
+sets ``ProjectInfo["refi_exported"]``: from then on an import never gives the project's codes
+another tool's GUIDs (see :mod:`coding.exchange.qdpx_import`).
 """
 from __future__ import annotations
 
