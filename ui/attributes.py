@@ -80,7 +80,9 @@ if not may_edit:
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(f"Your role ({state.role_label()}) may read attributes; changing them is for owners.")
     st.stop()
-edited = st.data_editor(shown, hide_index=True, width="stretch", disabled=["name"], key="attr_editor",
+# keyed by the project revision: after a save or an undo the editor starts again from the stored values
+edited = st.data_editor(shown, hide_index=True, width="stretch", disabled=["name"],
+                        key=f"attr_editor_{state.revision()}",
                         column_config={"name": st.column_config.TextColumn("document")})
 changes = changes_from_table(shown[names], edited[names])
 if st.button(f"Save {sum(len(v) for v in changes.values())} changed cell(s)", key="attr_save",
