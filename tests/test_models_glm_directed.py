@@ -83,3 +83,16 @@ def test_directed_breadth_is_refused(project, capsys):
     p, _ = project
     assert cli.main(["fit", "--project", p, "--directed", "--dimension", "breadth"]) == 1
     assert "directed pairs are dyads" in capsys.readouterr().err
+
+
+def test_directed_specification_is_saved_and_fitted_as_saved(project, capsys):
+    p, _ = project
+    assert cli.main(["fit", "--project", p, "--directed", "--model", "poisson", "--formula", "flow ~ ldist",
+                     "--min-events", "4", "--save-spec", "gravity", "--json"]) == 0, capsys.readouterr().err
+    first = json.loads(capsys.readouterr().out)
+    assert cli.main(["fit", "--project", p, "--spec", "gravity", "--json"]) == 0, capsys.readouterr().err
+    again = json.loads(capsys.readouterr().out)
+    assert again["meta"]["directed"] is True and again["meta"]["min_events"] == 4
+    assert again["params"] == first["params"]
+    assert cli.main(["fit", "--project", p, "--spec", "gravity", "--directed"]) == 1
+    assert "--spec fits a saved specification as saved" in capsys.readouterr().err
