@@ -33,11 +33,10 @@ from statsmodels.discrete.discrete_model import NegativeBinomialP
 from quant import diagnostics as dg
 from quant._blas import single_blas_thread
 from quant.design import build_design
-from quant.dyadic import hc0_vcov
 from quant.errors import ModelError, QuantError
-from quant.models_common import (ALPHA_FLOOR, SE_LABELS, Attempt, check_se, covariances,
-                                 information_criteria, run_fit)
+from quant.models_common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
 from quant.residuals import pearson_binary, pearson_gaussian, pearson_nb2, pearson_poisson
+from quant.models_glm_parts import _fit_firth, _ols
 from quant.results import FitResult
 
 __all__ = ["fit_glm", "FAMILIES", "UNITS", "OLS_SE"]
@@ -181,39 +180,6 @@ def _fit_ml(family, y, X, names, off, outcome):
     return params, llf, fitted, pearson, S, H, names, f"statsmodels GLM ({type(fam).__name__}, {family})", "IRLS", notes
 
 
-def _ols(y, X, se):
-    """OLS estimate and its covariances (model, HC0–HC3); dyadic goes through ``covariances``."""
-    XtX = X.T @ X
-    try:
-        bread = np.linalg.inv(XtX)
-    except np.linalg.LinAlgError:
-        raise ModelError("X'X is singular; covariates may be collinear.") from None
-    beta = np.linalg.solve(XtX, X.T @ y)
-    e = y - X @ beta
-    n, k = X.shape
-    if n <= k:
-        raise ModelError(f"the linear model has {k} parameters but only {n} rows.")
-    sigma2 = float(e @ e) / (n - k)
-    cov, labels = {}, {}
-    if "model" in se:
-        cov["model"], labels["model"] = sigma2 * bread, "model-based sigma^2 (X'X)^-1, sigma^2 = RSS/(n - k)"
-    if any(s in se for s in ("hc2", "hc3")):
-        h = np.einsum("ij,jk,ik->i", X, bread, X)  # leverages h_d = x_d'(X'X)^-1 x_d
-    for key in ("hc0", "hc1", "hc2", "hc3"):
-        if key not in se:
-            continue
-        w = e if key in ("hc0", "hc1") else e / np.sqrt(1.0 - h) if key == "hc2" else e / (1.0 - h)
-        V = hc0_vcov(X * w[:, None], bread)
-        if key == "hc1":
-            V = V * n / (n - k)
-        cov[key] = V
-        labels[key] = {"hc0": SE_LABELS["hc0"],
-                       "hc1": "HC1 sandwich: HC0 x n/(n - k) (MacKinnon & White 1985)",
-                       "hc2": "HC2 sandwich: e^2/(1 - h) (MacKinnon & White 1985)",
-                       "hc3": "HC3 sandwich: e^2/(1 - h)^2 (MacKinnon & White 1985)"}[key]
-    return beta, e, sigma2, XtX, cov, labels
-
-
 @single_blas_thread
 def fit_glm(
     data: pd.DataFrame,
@@ -234,6 +200,7 @@ def fit_glm(
     conservative: bool = False,
     min_events: int = dg.MIN_EVENTS,
     dimension: str | None = None,
+    engine: str = "auto",
 ) -> FitResult:
     """Fit one GLM family on cities or dyads.
 
@@ -259,6 +226,10 @@ def fit_glm(
         Least number of rows of the rarer class (binary) or of rows (others); default 10.
     dimension : str, optional
         ``FitResult.dimension``; default breadth (cities) or connection (dyads).
+    engine : {"auto", "statsmodels", "lean"}
+        Poisson only: statsmodels ``GLM`` (IRLS) or ``quant.glm_lean.fit_poisson_newton`` (same
+        MLE, blocked Newton, less memory); "auto" uses the lean one from
+        ``quant.models_dyad.LEAN_LOGIT_MIN_ROWS`` rows.
 
     Returns
     -------
@@ -280,6 +251,8 @@ def fit_glm(
 
     if family not in FAMILIES:
         raise QuantError(f"model {family!r} is not one of {', '.join(FAMILIES)}.")
+    if engine not in ("auto", "statsmodels", "lean"):
+        raise QuantError(f"engine {engine!r} is not one of auto, statsmodels, lean.")
     if unit not in UNITS:
         raise QuantError(f"unit {unit!r} is not one of city, dyad.")
     if offset or exposure:
@@ -321,6 +294,17 @@ def fit_glm(
         params, llf, fitted, pearson, S, H, pnames, prof = _fit_firth(y, X, names, off)
         meta.update(engine="Firth penalised logit (quant.firth)", optimizer="modified Newton",
                     profile_ci=prof, llf_note="penalised log-likelihood")
+    elif family == "poisson" and (engine == "lean" or (engine == "auto" and len(y) >= _lean_rows())):
+        from quant.glm_lean import fit_poisson_newton
+
+        with dg.captured_warnings():
+            fit = fit_poisson_newton(y, X, offset=off, scores=True)
+        if not fit.converged:
+            raise ModelError(f"the Poisson model did not converge in {fit.iterations} Newton iterations (lean "
+                             "engine); look for a covariate that predicts zeros perfectly, or rescale covariates.")
+        params, llf, fitted, S, H, pnames = fit.params, float(fit.llf), fit.fitted, fit.scores, fit.hessian, names
+        pearson = pearson_poisson(y, fitted)
+        meta.update(engine="tandem lean Newton Poisson (quant.glm_lean)", optimizer="newton")
     else:
         params, llf, fitted, pearson, S, H, pnames, eng, opt, notes = _fit_ml(
             family, y, X, names, off, design.outcome)
@@ -355,6 +339,12 @@ def fit_glm(
     return _with_extra_cov(result, extra_cov, extra_labels, list(se))
 
 
+def _lean_rows() -> int:
+    from quant.models_dyad import LEAN_LOGIT_MIN_ROWS
+
+    return LEAN_LOGIT_MIN_ROWS
+
+
 def _with_extra_cov(result: FitResult, cov: dict, labels: dict, se: list[str]) -> FitResult:
     """Put the OLS covariances (and only the requested types) into the result."""
     import dataclasses
@@ -369,25 +359,3 @@ def _with_extra_cov(result: FitResult, cov: dict, labels: dict, se: list[str]) -
     meta["se_requested"] = se
     return dataclasses.replace(result, cov={k: covs[k] for k in se}, se=ses,
                                se_labels={k: labs[k] for k in se}, se_type=se_type, meta=meta)
-
-
-def _fit_firth(y, X, names, off):
-    """Firth's penalised logit through ``quant.firth`` (Firth 1993; Heinze & Schemper 2002)."""
-    try:
-        from quant.firth import fit_firth_logit, profile_ci
-    except ImportError:
-        raise ModelError("Firth's penalised logit is not available in this installation "
-                         "(quant.firth is missing).") from None
-    fit = fit_firth_logit(y, X, names, offset=off)
-    if not fit.converged:
-        raise ModelError(f"Firth's penalised logit did not converge in {fit.iterations} iterations.")
-    params = np.asarray(fit.params, float)
-    p = np.asarray(fit.fitted, float)
-    try:
-        prof = profile_ci(y, X, names, fit, offset=off)
-        prof_ci = {str(t): [float(r.ci_low), float(r.ci_high)] for t, r in prof.iterrows()}
-    except (ModelError, ValueError, np.linalg.LinAlgError) as exc:
-        prof_ci = {"error": str(exc)[:200]}
-    H = -np.asarray(fit.info, float)
-    S = np.asarray(fit.scores, float)
-    return params, float(fit.llf), p, pearson_binary(y, p), S, H, list(names), prof_ci

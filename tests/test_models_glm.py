@@ -152,3 +152,19 @@ def test_city_gaussian_matches_ols_with_hc_types():
     np.testing.assert_allclose(res.se["model"].to_numpy(), ref.bse, rtol=1e-10)
     np.testing.assert_allclose(res.se["hc3"].to_numpy(), ref.get_robustcov_results("HC3").bse, rtol=1e-10)
     np.testing.assert_allclose(res.units["pearson"].to_numpy(), ref.resid / np.sqrt(ref.scale), rtol=1e-10)
+
+
+def test_ppml_lean_engine_equals_statsmodels_path():
+    pytest.importorskip("quant.glm_lean")
+    df = _dyads(n_nodes=25, seed=12)
+    df["log_expo"] = np.log(df["expo"])
+    lean = fit_glm(df, "flow ~ x1 + x2", family="poisson", unit="dyad", offset="log_expo", engine="lean")
+    X = sm.add_constant(df[["x1", "x2"]].to_numpy())
+    ref = sm.GLM(df["flow"].to_numpy(), X, family=sm.families.Poisson(), offset=df["log_expo"].to_numpy()).fit(
+        tol=1e-14)
+    np.testing.assert_allclose(lean.params.to_numpy(), ref.params, atol=1e-8)
+    mu = ref.fittedvalues
+    V = _brute_dyadic(X * (df["flow"].to_numpy() - mu)[:, None], np.linalg.inv(X.T @ (X * mu[:, None])),
+                      df["city_a"].to_numpy(), df["city_b"].to_numpy())
+    np.testing.assert_allclose(lean.cov["dyadic"], V, rtol=1e-8, atol=1e-14)
+    assert "lean" in lean.meta["engine"]
