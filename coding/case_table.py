@@ -42,7 +42,8 @@ PER = ("document", "city")
 ID_ALIASES = {
     "document": ("case", "cases", "case name", "document", "doc", "document name", "file", "filename", "file name",
                  "source", "name", "id", "fall", "dokument", "个案", "案例", "文档", "文件", "名称"),
-    "city": ("code", "adcode", "city_code", "city", "city_name", "name", "name_zh", "城市", "地级市", "城市名称",
+    "city": ("code", "adcode", "city_code", "city", "city_name", "name", "name_zh", "城市", "地级市",
+             "城市名称",
              "行政区划代码", "case"),
 }
 
@@ -276,7 +277,8 @@ def _city_ops(session: Session, changes: dict[str, dict[str, Any]]) -> list[dict
                             "row": {"city_code": code, "name": name, "value": value, "text": text}})
             elif (current[0], current[1]) != (value, text):
                 ops.append({"op": "update", "table": "city_attributes", "id": {"city_code": code, "name": name},
-                            "before": {"value": current[0], "text": current[1]}, "after": {"value": value, "text": text}})
+                            "before": {"value": current[0], "text": current[1]},
+                            "after": {"value": value, "text": text}})
     return ops
 
 

@@ -23,9 +23,11 @@ from coding.errors import CodingError
 from coding.events import EventType, json_safe, record
 from corpus.names import BIDI_CONTROLS
 
-__all__ = ["RESERVED_ATTRIBUTES", "attribute_ops", "attribute_values", "changes_from_table", "parse_value", "check_attribute_name", "check_attribute_value",
-           "delete_attribute", "delete_document_attribute", "rename_document_attribute", "set_document_attribute",
-           "set_document_attributes", "write_attribute_ops"]
+__all__ = [
+    "RESERVED_ATTRIBUTES", "attribute_ops", "attribute_values", "changes_from_table", "check_attribute_name",
+    "check_attribute_value", "delete_attribute", "delete_document_attribute", "parse_value",
+    "rename_document_attribute", "set_document_attribute", "set_document_attributes", "write_attribute_ops",
+]
 
 
 RESERVED_ATTRIBUTES = ("id", "name", "kind", "language", "superseded_by")
@@ -228,7 +230,8 @@ def delete_document_attribute(session: Session, document_id: int, name: str, *, 
 
 
 def _all_with(session: Session, name: str) -> list[store.Document]:
-    return [d for d in session.scalars(select(store.Document).order_by(store.Document.id)) if name in (d.attributes or {})]
+    docs = session.scalars(select(store.Document).order_by(store.Document.id))
+    return [d for d in docs if name in (d.attributes or {})]
 
 
 def rename_document_attribute(session: Session, name: str, new_name: str, *, coder: str) -> int:

@@ -240,9 +240,9 @@ def documents_where(session: Session, *, kinds: Any = None, attributes: dict[str
     return keep
 
 
-
-from coding.doc_attributes import (  # noqa: E402  (the writers of document attributes live there)
-    RESERVED_ATTRIBUTES, attribute_values, changes_from_table, check_attribute_name, check_attribute_value, delete_attribute,
-    delete_document_attribute, parse_value, rename_document_attribute, set_document_attribute,
+# The writers of document attributes live in coding.doc_attributes; they are re-exported here.
+from coding.doc_attributes import (  # noqa: E402,F401
+    RESERVED_ATTRIBUTES, attribute_values, changes_from_table, check_attribute_name, check_attribute_value,
+    delete_attribute, delete_document_attribute, parse_value, rename_document_attribute, set_document_attribute,
     set_document_attributes,
 )
