@@ -164,3 +164,12 @@ def test_document_attribute_edits_are_validated_and_undoable(engine):
         assert top["type"] == "undo" and top["summary"].endswith("(attributes_set)")
         renamed = coding.history(s, WHO).set_index("id").loc[int(top["target_event"]), "summary"]
         assert renamed == "renamed attribute “组” to “group” (2 document(s))"
+
+
+def test_ambiguous_file_names_are_not_matched_and_traditional_names_fold(engine):
+    with store.session_scope(engine) as s:
+        _docs(s, "ID1.docx", "ID1.txt", "访谈：广州市.txt")
+        m = match_case_table(s, pd.DataFrame({"case": ["ID1", "ID1.txt", "訪談：廣州市"], "x": ["a", "b", "c"]}),
+                             per="document")
+        assert m["matched"]["matched"].tolist() == ["ID1.txt", "访谈：广州市.txt"]
+        assert m["unmatched"] == [{"row": 2, "value": "ID1", "reason": "names 2 documents (ID1.docx, ID1.txt)"}]
