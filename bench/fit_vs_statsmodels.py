@@ -18,7 +18,9 @@ file and then times formula → result ``REPEAT`` times; its peak resident memor
 - R: ``glm(..., family = binomial)`` and the same node-sum meat with ``rowsum`` (only when
   ``Rscript`` is on PATH; otherwise a note is printed).
 
-Poisson and NB2 on all dyads are measured when ``quant.models_glm`` exists (guarded import).
+Poisson and NB2 on all dyads are measured when ``quant.models_glm`` exists (guarded import):
+its ``fit_glm`` (statsmodels GLM / NegativeBinomialP inside) and, on a second row, the lean
+blocked Newton fits of ``quant.glm_lean`` with node score sums (what ``fit_glm`` could use).
 The ratio printed is Tandem's median over statsmodels' median (lower is better). Estimates and
 dyadic SEs of the two are compared and the largest relative difference printed.
 """
@@ -81,20 +83,21 @@ def _tandem(model: str, data):
     return np.asarray(r.params, float), np.sqrt(np.diag(r.cov["dyadic"]))
 
 
-def _lean_poisson(model: str, data):
-    """What ``quant.glm_lean`` gives a dyad Poisson: design, node ids, blocked Newton with node
+def _lean_glm(model: str, data):
+    """What ``quant.glm_lean`` gives a dyad Poisson or NB2: design, node ids, blocked Newton with node
     score sums in its last pass, dyadic covariance from the sums (no (n, k) scores)."""
     import numpy as np
 
     from quant.design import build_design
     from quant.dyadic import dyadic_vcov_from_sums, pair_count
-    from quant.glm_lean import fit_poisson_newton
+    from quant.glm_lean import fit_nb2_newton, fit_poisson_newton
     from quant.models_dyad import _Nodes
 
     d = build_design(data, FORMULAS[model], id_cols=("city_a", "city_b"))
     nodes = _Nodes(data, "city_a", "city_b", d.rows)
     m = len(nodes.labels)
-    fit = fit_poisson_newton(d.y, d.X, nodes=(nodes.ia, nodes.ib, m))
+    fitter = fit_poisson_newton if model == "poisson" else fit_nb2_newton
+    fit = fitter(d.y, d.X, nodes=(nodes.ia, nodes.ib, m))
     Hinv = np.linalg.inv(fit.hessian)
     npairs = pair_count(nodes.ia, nodes.ib, m)
     V = dyadic_vcov_from_sums(fit.node_sums.U, fit.node_sums.outer, Hinv, npairs, len(d.y), m).cov
@@ -164,7 +167,7 @@ def child(kind: str, model: str, path: str, repeat: int) -> dict:
 
     import pandas as pd
 
-    fn = {"tandem": _tandem, "lean": _lean_poisson}.get(kind, _statsmodels)
+    fn = {"tandem": _tandem, "lean": _lean_glm}.get(kind, _statsmodels)
     # imports outside the timing and before the memory baseline, for both
     if kind in ("tandem", "lean"):
         import quant.models  # noqa: F401
@@ -251,9 +254,9 @@ def main(argv) -> None:
             rows = make_table(n, path)
             for model in models:
                 s = _run_child("statsmodels", model, path, args.repeat)
-                for kind in ("tandem", "lean") if model == "poisson" else ("tandem",):
+                for kind in ("tandem",) if model == "logit" else ("tandem", "lean"):
                     t = _run_child(kind, model, path, args.repeat)
-                    row = _row(n, rows, model if kind == "tandem" else "poisson (quant.glm_lean)", t, s,
+                    row = _row(n, rows, model if kind == "tandem" else f"{model} (quant.glm_lean)", t, s,
                                _run_r(path, args.repeat) if model == "logit" else None)
                     print(row, flush=True)
                     lines.append(row)
