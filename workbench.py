@@ -28,6 +28,7 @@ PAGES = {
     ],
     _("Qualitative"): [
         st.Page("ui/documents.py", title=_("Documents"), icon=":material/description:"),
+        st.Page("ui/attributes.py", title=_("Attributes"), icon=":material/table_chart:"),
         st.Page("ui/code.py", title=_("Code"), icon=":material/ink_highlighter:"),
         st.Page("ui/codebook.py", title=_("Codebook"), icon=":material/account_tree:"),
         st.Page("ui/retrieve.py", title=_("Retrieve"), icon=":material/format_quote:"),
