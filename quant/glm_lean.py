@@ -160,7 +160,7 @@ def fit_poisson_newton(
                    converged=converged, iterations=it, node_sums=sums)
 
 
-def _nb2_pass(y, X, params, fitted=None, scores=None, nodes=None):
+def _nb2_pass(y, X, params, fitted=None, scores=None, nodes=None, yint=None):
     """One blocked pass of the NB2 log-likelihood at (β, α) → (llf, grad (k+1,), H, sums).
 
     With θ = 1/α and μ = exp(xᵀβ) (Cameron & Trivedi 2013, §3.3; statsmodels
@@ -169,6 +169,9 @@ def _nb2_pass(y, X, params, fitted=None, scores=None, nodes=None):
     ∂ℓ/∂β = x(y − μ)/(1 + αμ); ∂ℓ/∂α = −θ²·g with g = ψ(y+θ) − ψ(θ) + ln(θ/(θ+μ)) + (μ−y)/(θ+μ);
     ∂²ℓ/∂β∂βᵀ = −xxᵀ μ(1 + αy)/(1 + αμ)²; ∂²ℓ/∂β∂α = −x μ(y − μ)/(1 + αμ)²;
     ∂²ℓ/∂α² = θ⁴ g′ + 2θ³ g, g′ = ψ′(y+θ) − ψ′(θ) + 1/θ − 1/(θ+μ) − (μ − y)/(θ+μ)².
+
+    With integer counts ``yint`` (n,), lnΓ(y+θ) − lnΓ(θ) − lnΓ(y+1), ψ(y+θ) − ψ(θ) and
+    ψ′(y+θ) − ψ′(θ) are evaluated once per distinct count and gathered (same values).
     """
     n, k = X.shape
     beta, alpha = params[:k], float(params[k])
@@ -179,25 +182,36 @@ def _nb2_pass(y, X, params, fitted=None, scores=None, nodes=None):
         ia, ib, m = nodes
         U, outer = np.zeros((q, m)), np.zeros((q, q))
     const = -gammaln(theta)
+    if yint is not None:
+        v = np.arange(int(yint.max()) + 1, dtype=float) if len(yint) else np.zeros(1)
+        t_lg = gammaln(v + theta) - gammaln(v + 1.0) + const
+        t_psi = psi(v + theta) - psi(theta)
+        t_psi1 = polygamma(1, v + theta) - polygamma(1, theta)
     for s in range(0, n, _BLOCK):
         Xb, yb = X[s : s + _BLOCK], y[s : s + _BLOCK]
+        if yint is not None:
+            yi = yint[s : s + _BLOCK]
+            lg, dpsi, dpsi1 = t_lg[yi], t_psi[yi], t_psi1[yi]
+        else:
+            lg = gammaln(yb + theta) - gammaln(yb + 1.0) + const
+            dpsi = psi(yb + theta) - psi(theta)
+            dpsi1 = polygamma(1, yb + theta) - polygamma(1, theta)
         eta = Xb @ beta
         with np.errstate(over="ignore"):
             mu = np.exp(eta)
         am = 1.0 + alpha * mu
         lam = np.log1p(alpha * mu)
-        llf += float((gammaln(yb + theta) - gammaln(yb + 1.0)).sum() + const * len(yb)
-                     - ((theta + yb) * lam).sum() + (yb * (np.log(alpha) + eta)).sum())
+        llf += float(lg.sum() - ((theta + yb) * lam).sum() + (yb * (np.log(alpha) + eta)).sum())
         rb = (yb - mu) / am
         tm = theta + mu
-        g = psi(yb + theta) - psi(theta) + np.log(theta / tm) + (mu - yb) / tm
+        g = dpsi + np.log(theta / tm) + (mu - yb) / tm
         s_alpha = -theta**2 * g
         grad[:k] += rb @ Xb
         grad[k] += s_alpha.sum()
         wbb = mu * (1.0 + alpha * yb) / am**2
         H[:k, :k] -= Xb.T @ (Xb * wbb[:, None])
         H[:k, k] -= (mu * (yb - mu) / am**2) @ Xb
-        gp = polygamma(1, yb + theta) - polygamma(1, theta) + 1.0 / theta - 1.0 / tm - (mu - yb) / tm**2
+        gp = dpsi1 + 1.0 / theta - 1.0 / tm - (mu - yb) / tm**2
         H[k, k] += float((theta**4 * gp + 2.0 * theta**3 * g).sum())
         if fitted is not None:
             fitted[s : s + _BLOCK] = mu
@@ -255,6 +269,11 @@ def fit_nb2_newton(
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
     n, k = X.shape
+    yint = None
+    if n and y.min() >= 0 and y.max() <= 1e6:
+        yi = y.astype(np.int64)
+        if np.array_equal(yi, y):
+            yint = yi
     if start is None:
         pois = fit_poisson_newton(y, X, tol=1e-8)
         mu = pois.fitted
@@ -269,7 +288,7 @@ def fit_nb2_newton(
         bad = params[k] <= 0
         llf = -np.inf if bad else None
         if not bad:
-            llf, grad, H, _ = _nb2_pass(y, X, params)
+            llf, grad, H, _ = _nb2_pass(y, X, params, yint=yint)
         if prev is not None and (not np.isfinite(llf) or llf < prev_llf - 1e-12 * abs(prev_llf)):
             halvings += 1
             if halvings > 40:
@@ -293,6 +312,6 @@ def fit_nb2_newton(
         last = size
     fitted = np.empty(n)
     S = np.empty((n, k + 1)) if scores else None
-    llf, _, H, sums = _nb2_pass(y, X, params, fitted=fitted, scores=S, nodes=nodes)
+    llf, _, H, sums = _nb2_pass(y, X, params, fitted=fitted, scores=S, nodes=nodes, yint=yint)
     return LeanGLM(params=params, llf=llf, hessian=H, fitted=fitted, scores=S,
                    converged=converged, iterations=it, node_sums=sums)
