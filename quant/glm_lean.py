@@ -242,6 +242,7 @@ def fit_nb2_newton(
     start: np.ndarray | None = None,
     scores: bool = False,
     nodes: tuple[np.ndarray, np.ndarray, int] | None = None,
+    warm_start: bool = True,
 ) -> LeanGLM:
     """NB2 regression on all rows (zeros included) by Newton–Raphson in (β, α), blocked.
 
@@ -252,8 +253,9 @@ def fit_nb2_newton(
     start : ndarray, (k+1,), optional
         (β, α). Default: the lean Poisson estimate and α from the moment condition
         Σ[(y − μ)² − μ] / Σ μ² (at least 0.05).
-    tol, maxiter, scores, nodes
-        As ``fit_poisson_newton``; scores and node sums have k + 1 columns (α last).
+    tol, maxiter, scores, nodes, warm_start
+        As ``fit_poisson_newton``; scores and node sums have k + 1 columns (α last). The warm
+        start (from ``WARM_START_MIN_ROWS`` rows, without ``start``) is a 1/16 subsample's NB2 fit.
 
     Returns
     -------
@@ -274,6 +276,14 @@ def fit_nb2_newton(
         yi = y.astype(np.int64)
         if np.array_equal(yi, y):
             yint = yi
+    if start is None and warm_start and n >= WARM_START_MIN_ROWS:
+        try:  # an evenly spaced 1/16 subsample's NB2 fit as the start: fewer full passes
+            sub = fit_nb2_newton(y[::16].copy(), np.ascontiguousarray(X[::16]), tol=1e-6,
+                                 maxiter=maxiter, warm_start=False)
+            if sub.converged and np.all(np.isfinite(sub.params)):
+                start = sub.params
+        except ModelError:
+            pass
     if start is None:
         pois = fit_poisson_newton(y, X, tol=1e-8)
         mu = pois.fitted

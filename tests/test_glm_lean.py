@@ -105,3 +105,16 @@ def test_lean_nb2_count_tables_equal_the_special_functions_row_by_row():
     assert abs(direct[0] - table[0]) < 1e-9
     np.testing.assert_allclose(table[1], direct[1], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(table[2], direct[2], rtol=1e-12)
+
+
+def test_lean_nb2_warm_start_same_estimate(monkeypatch):
+    rng = np.random.default_rng(6)
+    n = 30_000
+    X = np.column_stack([np.ones(n), rng.normal(size=n)])
+    mu = np.exp(0.5 + 0.3 * X[:, 1])
+    y = rng.negative_binomial(2.0, 2.0 / (2.0 + mu)).astype(float)
+    cold = gl.fit_nb2_newton(y, X, warm_start=False)
+    monkeypatch.setattr(gl, "WARM_START_MIN_ROWS", 1000)
+    warm = gl.fit_nb2_newton(y, X)
+    assert warm.converged and cold.converged
+    np.testing.assert_allclose(warm.params, cold.params, rtol=1e-9)
