@@ -257,7 +257,8 @@ def fit_connection(
         N = nodes.n_input_nodes if n_nodes is None else int(n_nodes)
         n_pairs = pair_count(nodes.ia, nodes.ib, len(nodes.labels))
         # one row per pair and no group column: node sums in the last pass, no (n, k) scores
-        by_sums = group is None and n_pairs == len(y) and N >= 2
+        # (an n_nodes below the observed nodes goes the scores way: dyadic_vcov names the error)
+        by_sums = group is None and n_pairs == len(y) and N >= max(2, len(nodes.labels))
         with dg.captured_warnings():
             fit = fit_logit_newton(
                 y, X, start=start, scores=not by_sums,

@@ -139,3 +139,16 @@ def test_lean_engine_still_names_separating_variables():
     df["y"] = (df["x1"] > 0.5).astype(int)  # by one column: found before fitting
     with pytest.raises(ModelError, match=r"separation of 'y' by 'x1'"):
         fit_connection(df, "y ~ x1 + x3", engine="lean")
+
+
+def test_lean_path_refuses_n_nodes_below_the_observed_nodes(monkeypatch):
+    from quant.errors import DyadError
+
+    df = _table(30)
+    monkeypatch.setattr(md, "LEAN_LOGIT_MIN_ROWS", 0)
+    with pytest.raises(DyadError, match="fewer than the"):
+        fit_connection(df, "y ~ x1 + x3", n_nodes=5)
+    res = fit_connection(df, "y ~ x1 + x3", n_nodes=100, small_sample="nodes")
+    ref = fit_connection(df, "y ~ x1 + x3", n_nodes=100, small_sample="nodes", engine="statsmodels")
+    np.testing.assert_allclose(res.se["dyadic"], ref.se["dyadic"], rtol=1e-8)
+    assert res.n_nodes == 100 and "N = 100 nodes" in res.se_labels["dyadic"]
