@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
+from i18n import N_
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex
 
@@ -43,7 +44,7 @@ def _titles() -> dict[str, str]:
     from quant.case_select import RULE_TITLES
 
     out = dict(RULE_TITLES)
-    out[ADVERTISED_RULE] = "Advertised partners, few services (many agreements, low mean degree)"
+    out[ADVERTISED_RULE] = N_("Advertised partners, few services (many agreements, low mean degree)")
     return out
 
 

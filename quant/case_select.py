@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from i18n import N_
 from quant import case_rules as cr
 from quant.case_rules import case_label
 from quant.errors import QuantError
@@ -30,18 +31,18 @@ MAX_PAIRS = 500
 RULES = ("typical", "deviant", "extreme_x", "extreme_y", "overpredicted", "underpredicted",
          "influential", "pathway", "similar", "different")
 
-#: Short descriptions for menus.
+#: Short descriptions for menus (English; marked for the interface's translation: show with i18n._).
 RULE_TITLES = {
-    "typical": "Typical cases (smallest |Pearson residual|)",
-    "deviant": "Deviant cases (|Pearson residual| > c)",
-    "extreme_x": "Extreme on an explanatory variable (|x − mean|)",
-    "extreme_y": "Extreme on the outcome (|y − mean|)",
-    "overpredicted": "Most over-predicted (most negative residual)",
-    "underpredicted": "Most under-predicted (most positive residual)",
-    "influential": "Influential cases (Cook's distance; delete-a-city for dyad models)",
-    "pathway": "Pathway cases (full vs reduced model without a variable)",
-    "similar": "Most-similar pairs (close on controls, differ on outcome or key variable)",
-    "different": "Most-different pairs (differ on controls, same outcome)",
+    "typical": N_("Typical cases (smallest |Pearson residual|)"),
+    "deviant": N_("Deviant cases (|Pearson residual| > c)"),
+    "extreme_x": N_("Extreme on an explanatory variable (|x − mean|)"),
+    "extreme_y": N_("Extreme on the outcome (|y − mean|)"),
+    "overpredicted": N_("Most over-predicted (most negative residual)"),
+    "underpredicted": N_("Most under-predicted (most positive residual)"),
+    "influential": N_("Influential cases (Cook's distance; delete-a-city for dyad models)"),
+    "pathway": N_("Pathway cases (full vs reduced model without a variable)"),
+    "similar": N_("Most-similar pairs (close on controls, differ on outcome or key variable)"),
+    "different": N_("Most-different pairs (differ on controls, same outcome)"),
 }
 
 #: Default cut-off c for |Pearson residual| (quant.md §4.3: c = 2 gives p̂ < 0.2 / p̂ > 0.8 for ties).

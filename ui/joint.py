@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from coding.spreadsheet import to_csv_bytes
+from i18n import N_, _
 from mixed.cases import case_table
 from mixed.comparison import case_comparison
 from mixed.decoupling import decoupling_long, decoupling_table
@@ -20,8 +21,18 @@ from ui.run_picker import pick_run, pick_runs
 
 OPTIONS = ["", *LABELS]
 BADGE = {"confirmation": "green", "expansion": "blue", "discordance": "red"}
-GROUPING_NAMES = {"case_type": "typical vs deviant (|r| > c)", "outcome": "observed outcome",
-                  "tercile": "terciles of the fitted value"}
+GROUPING_NAMES = {"case_type": N_("typical vs deviant (|r| > c)"), "outcome": N_("observed outcome"),
+                  "tercile": N_("terciles of the fitted value")}
+#: Meta-inference labels (stored values) -> their names on screen.
+META_NAMES = {"confirmation": N_("confirmation"), "expansion": N_("expansion"), "discordance": N_("discordance")}
+#: The model dimensions (values stored with runs) -> their names on screen.
+DIMENSIONS = {"breadth": N_("breadth"), "connection": N_("connection"), "degree": N_("degree")}
+#: Column headers of the case comparison (in English the library's column names, as before).
+COMPARISON_HEADERS = {
+    "label": N_("label"), "selection_rule": N_("selection_rule"), "y": N_("y"), "fitted": N_("fitted"),
+    "residual": N_("residual"), "qual_themes": N_("qual_themes"), "meta_inference": N_("meta_inference"),
+    "note": N_("note"), "key_x": N_("key_x"), "rule_parameters": N_("rule_parameters"),
+    "residual_type": N_("residual_type"), "n_passages": N_("n_passages"), "case_id": N_("case_id")}
 
 
 def md(text) -> str:
@@ -30,7 +41,8 @@ def md(text) -> str:
 
 
 def badge(label: str) -> str:
-    return f":{BADGE[label]}-badge[{label}]" if label in BADGE else ":gray-badge[not judged]"
+    return (f":{BADGE[label]}-badge[{_(META_NAMES[label])}]" if label in BADGE
+            else ":gray-badge[{}]".format(_("not judged")))
 
 
 def meta_editor(box, display: str, dimension: str, key: str, current: dict, formula: str) -> None:
@@ -43,23 +55,26 @@ def meta_editor(box, display: str, dimension: str, key: str, current: dict, form
     label = current.get("label") or ""
     note = current.get("note") or ""
     if not state.can("memo"):  # read-only: the stored judgement, no form (the page caption says why)
-        box.markdown(f"Meta-inference: {badge(label)}")
+        box.markdown(_("Meta-inference: {badge}").format(badge=badge(label)))
         if note:
             box.text(note)  # literal: a note is data, never markup
         _judged_by(box, current, formula)
         return
-    choice = box.selectbox("Meta-inference", OPTIONS, index=OPTIONS.index(label) if label in OPTIONS else 0,
-                           format_func=lambda x: x or "— not judged —", key=f"{wkey}|label",
-                           help="Fetters, Curry & Creswell (2013): confirmation (the strands agree), expansion "
-                                "(they differ in scope and complement each other), discordance (they contradict).")
-    text = box.text_area("Note", value=note, key=f"{wkey}|note", height=80,
-                         placeholder="Why: which passages, which estimate, what the other strand adds…")
-    if box.button("Save judgement", key=f"{wkey}|save"):
+    choice = box.selectbox(_("Meta-inference"), OPTIONS, index=OPTIONS.index(label) if label in OPTIONS else 0,
+                           format_func=lambda x: _(META_NAMES.get(x, x)) if x else _("— not judged —"),
+                           key=f"{wkey}|label",
+                           help=_("Fetters, Curry & Creswell (2013): confirmation (the strands agree), expansion "
+                                  "(they differ in scope and complement each other), discordance (they contradict)."))
+    text = box.text_area(_("Note"), value=note, key=f"{wkey}|note", height=80,
+                         placeholder=_("Why: which passages, which estimate, what the other strand adds…"))
+    if box.button(_("Save judgement"), key=f"{wkey}|save"):
         saved = state.write(set_meta_inference, dimension, key, choice, text, display=display,
                             author=state.coder(), formula=formula)
         if saved is not None:  # redraw with the stored value (badges, counts, report)
-            message = ("Judgement removed (no label and no note)." if saved is True
-                       else f"Saved: {saved['label'] or 'note only'}.")
+            message = (_("Judgement removed (no label and no note).") if saved is True
+                       else _("Saved: {label}.").format(
+                           label=_(META_NAMES.get(saved["label"], saved["label"])) if saved["label"]
+                           else _("note only")))
             st.session_state["joint_flash"] = (wkey, message)
             st.rerun()
         return
@@ -70,37 +85,44 @@ def _judged_by(box, current: dict, formula: str) -> None:
     """Who judged the row and when, and a warning when the judgement was made against another formula."""
     author, when = current.get("author") or "", current.get("updated")
     if author:
-        stamp = "" if when is None or pd.isna(when) else f", {pd.Timestamp(when):%Y-%m-%d %H:%M} UTC"
-        box.caption(f"Judged by {md(author)}{stamp}.")
+        if when is None or pd.isna(when):
+            box.caption(_("Judged by {author}.").format(author=md(author)))
+        else:
+            box.caption(_("Judged by {author}, {when} UTC.").format(author=md(author),
+                                                                    when=f"{pd.Timestamp(when):%Y-%m-%d %H:%M}"))
         if current.get("formula") and current["formula"] != formula:
-            box.warning(f"Made against another formula: {current['formula']}", icon=":material/history:")
+            box.warning(_("Made against another formula: {formula}").format(formula=current["formula"]),
+                        icon=":material/history:")
 
 
-st.title("Joint display")
-st.caption("Joint displays of a saved run (Guetterman, Fetters & Creswell 2015): each model term beside the "
-           "passages coded with a code mapped to it (Codebook → Code ↔ variable / dimension); the passages of the "
-           "dimension's codes (Mark, Hole, …) across the run's typical and deviant cases; which Needs–Supply "
-           "factors matter for which dimension; themes counted in groups of units; selected cases side by side. "
-           "Record your meta-inference per row.")
+st.title(_("Joint display"))
+st.caption(_("Joint displays of a saved run (Guetterman, Fetters & Creswell 2015): each model term beside the "
+             "passages coded with a code mapped to it (Codebook → Code ↔ variable / dimension); the passages of the "
+             "dimension's codes (Mark, Hole, …) across the run's typical and deviant cases; which Needs–Supply "
+             "factors matter for which dimension; themes counted in groups of units; selected cases side by side. "
+             "Record your meta-inference per row."))
 
-dimension = st.segmented_control("Dimension", ["breadth", "connection", "degree"], default="connection",
-                                 key="joint_dimension", required=True) or "connection"
+dimension = st.segmented_control(_("Dimension"), list(DIMENSIONS), default="connection",
+                                 format_func=lambda d: _(DIMENSIONS[d]), key="joint_dimension",
+                                 required=True) or "connection"
+dim_name = _(DIMENSIONS.get(dimension, dimension))
 run = pick_run(dimension, key=f"joint_run_{dimension}")
 if run is None:
     st.stop()
 result = run.result
 state.simulated_banner()
-st.caption(f"Run “{md(run.info.name)}” · {result.dimension} · {result.model} · {md(result.formula)} · SE: "
-           f"{md(result.se_labels.get(result.se_type, result.se_type))}")
+st.caption(_("Run “{name}” · {dimension} · {model} · {formula} · SE: {se}").format(
+    name=md(run.info.name), dimension=_(DIMENSIONS.get(result.dimension, result.dimension)), model=result.model,
+    formula=md(result.formula), se=md(result.se_labels.get(result.se_type, result.se_type))))
 
 if not state.can("memo"):
-    st.caption(f"Your role ({state.role_label()}) may read and export the joint displays; recording "
-               "meta-inferences is for coders and owners.")
+    st.caption(_("Your role ({role}) may read and export the joint displays; recording meta-inferences is for "
+                 "coders and owners.").format(role=state.role_label()))
 side, groups_tab, decoupling_tab, themes_tab, cases_tab = st.tabs(
-    ["Side-by-side", "Codes × case groups", "Decoupling", "Statistics by themes", "Case comparison"])
+    [_("Side-by-side"), _("Codes × case groups"), _("Decoupling"), _("Statistics by themes"), _("Case comparison")])
 
 with groups_tab:
-    c_groups = st.number_input("c (deviant iff |Pearson residual| > c)", 0.5, 5.0, 2.0, 0.1, key="joint_groups_c")
+    c_groups = st.number_input(_("c (deviant iff |Pearson residual| > c)"), 0.5, 5.0, 2.0, 0.1, key="joint_groups_c")
 joint = state.attempt(state.read, run_joint, run, c=float(c_groups), max_quotes=200)
 
 with side:
@@ -110,38 +132,41 @@ with side:
         display = display.reindex(columns=JOINT_COLUMNS)
         display.attrs.update(formula=result.formula)
         judged = int((display["meta_inference"] != "").sum())
-        st.caption(f"{judged} of {len(display)} terms judged.")
+        st.caption(_("{judged} of {n} terms judged.").format(judged=judged, n=len(display)))
         for row in display.itertuples():
             with st.container(border=True):
                 left, mid, right = st.columns([2, 4, 3])
                 left.markdown(f"**{md(row.term)}** {badge(row.meta_inference)}")
-                left.metric("estimate", f"{row.estimate:.3f}", help="95% CI and p under the run's SE type")
-                left.caption(f"95% CI [{row.ci_low:.3f}, {row.ci_high:.3f}] · p = {row.p:.3g}")
-                codes = ", ".join(row.codes) if len(row.codes) else "no code mapped"
-                mid.markdown(f"Codes: {md(codes)} · {row.n_passages} passage(s)")
+                left.metric(_("estimate"), f"{row.estimate:.3f}", help=_("95% CI and p under the run's SE type"))
+                left.caption(_("95% CI [{low}, {high}] · p = {p}").format(low=f"{row.ci_low:.3f}",
+                                                                         high=f"{row.ci_high:.3f}", p=f"{row.p:.3g}"))
+                codes = ", ".join(row.codes) if len(row.codes) else _("no code mapped")
+                mid.markdown(_("Codes: {codes} · {n} passage(s)").format(codes=md(codes), n=row.n_passages))
                 for q in row.quotes[:3]:
                     mid.text(q["quote"])
                     mid.caption(f"— {md(q['cite'])} ({md(q['code'])})")
                 if len(row.quotes) > 3:
-                    with mid.expander(f"All {len(row.quotes)} passages"):
+                    with mid.expander(_("All {n} passages").format(n=len(row.quotes))):
                         st.dataframe(pd.DataFrame(row.quotes)[["cite", "code", "quote"]], hide_index=True,
                                      width="stretch",
-                                     column_config={"quote": st.column_config.TextColumn("quote", width="large")})
+                                     column_config={"cite": _("cite"), "code": _("code"),
+                                                    "quote": st.column_config.TextColumn(_("quote"), width="large")})
                 current = {"label": row.meta_inference, "note": row.note, "author": row.meta_author,
                            "updated": row.meta_updated}
                 meta_editor(right, "side-by-side", dimension, row.term, current, result.formula)
         long = state.attempt(joint_long, display)
         if long is not None:
-            st.download_button("Download the tidy long table (CSV)", to_csv_bytes(long),
+            st.download_button(_("Download the tidy long table (CSV)"), to_csv_bytes(long),
                                file_name=f"joint-side-by-side-{dimension}.csv", mime="text/csv")
         if joint.unmapped:
-            st.info("Not shown beside any term: " + "; ".join(
-                f"{md(u['code'])} ({u['n_passages']} passage(s))" for u in joint.unmapped)
-                + ". Map each to a term or to this dimension on the Codebook page.", icon=":material/link_off:")
+            st.info(_("Not shown beside any term: {codes}. Map each to a term or to this dimension on the Codebook "
+                      "page.").format(codes="; ".join(_("{code} ({n} passage(s))").format(
+                          code=md(u["code"]), n=u["n_passages"]) for u in joint.unmapped)),
+                    icon=":material/link_off:")
 
 with side:
     st.divider()
-    st.subheader("One unit: observed vs predicted, with its passages")
+    st.subheader(_("One unit: observed vs predicted, with its passages"))
     units = result.units
     names = state.read(city_names)
     if "city" in units.columns:
@@ -152,138 +177,164 @@ with side:
         label = lambda u: f"{names.get(u.split('-')[0], '')} – {names.get(u.split('-')[1], '')} ({u})"  # noqa: E731
     order = units["pearson"].abs().to_numpy().argsort()[::-1]
     options = [options[i] for i in order]
-    choice = st.selectbox("City or dyad (largest |Pearson residual| first; type a name to search)", options,
+    choice = st.selectbox(_("City or dyad (largest |Pearson residual| first; type a name to search)"), options,
                           format_func=label, key="unit_pick")
     if choice:
         unit = choice if "city" in units.columns else tuple(choice.split("-"))
         ev = state.attempt(state.read, unit_evidence, result, unit)
         if ev:
             c1, c2, c3 = st.columns(3)
-            c1.metric("observed", f"{ev['y']:g}")
-            c2.metric("predicted", f"{ev['fitted']:.3f}")
-            c3.metric("Pearson residual", f"{ev['pearson']:.2f}")
+            c1.metric(_("observed"), f"{ev['y']:g}")
+            c2.metric(_("predicted"), f"{ev['fitted']:.3f}")
+            c3.metric(_("Pearson residual"), f"{ev['pearson']:.2f}")
             passages = pd.DataFrame(ev.get("passages", []))
             if passages.empty:
-                st.info("No coded passages for this unit yet.")
+                st.info(_("No coded passages for this unit yet."))
             else:
-                st.dataframe(passages, hide_index=True, width="stretch")
+                st.dataframe(passages, hide_index=True, width="stretch",
+                             column_config={"cite": _("cite"), "code": _("code"), "quote": _("quote")})
 
 with groups_tab:
     if joint is not None:
-        unit_word = "cities" if joint.level == "city" else "pairs"
+        cities_level = joint.level == "city"
         sizes = joint.group_sizes
-        rule = (f"A passage counts for a {'city' if joint.level == 'city' else 'pair'} when its coding is linked to it"
-                + (" or to a pair that contains it" if joint.level == "city" else "")
-                + "; it is counted once in every group one of its units falls in.")
-        st.caption(f"Codes mapped to {dimension} (Codebook → Code ↔ variable / dimension) against the run's "
-                   f"{sum(sizes['fit_group'].values()):,} {unit_word}: typical iff |Pearson residual| ≤ {joint.c:g}, "
-                   f"deviant otherwise (Lieberman 2005). {rule}")
+        if cities_level:
+            st.caption(_("Codes mapped to {dimension} (Codebook → Code ↔ variable / dimension) against the run's "
+                         "{n:,} cities: typical iff |Pearson residual| ≤ {c}, deviant otherwise (Lieberman 2005). "
+                         "A passage counts for a city when its coding is linked to it or to a pair that contains it; "
+                         "it is counted once in every group one of its units falls in.").format(
+                dimension=dim_name, n=sum(sizes["fit_group"].values()), c=f"{joint.c:g}"))
+        else:
+            st.caption(_("Codes mapped to {dimension} (Codebook → Code ↔ variable / dimension) against the run's "
+                         "{n:,} pairs: typical iff |Pearson residual| ≤ {c}, deviant otherwise (Lieberman 2005). "
+                         "A passage counts for a pair when its coding is linked to it; it is counted once in every "
+                         "group one of its units falls in.").format(
+                dimension=dim_name, n=sum(sizes["fit_group"].values()), c=f"{joint.c:g}"))
         if not joint.codes:
-            st.info(f"No code is mapped to {dimension} yet: map Mark, Hole or your own codes to it on the "
-                    "Codebook page.")
+            st.info(_("No code is mapped to {dimension} yet: map Mark, Hole or your own codes to it on the "
+                      "Codebook page.").format(dimension=dim_name))
         for code in joint.codes:
             with st.container(border=True):
-                st.markdown(f"**{md(code['code'])}** · {code['n_passages']} passage(s): {code['n_linked']} linked to "
-                            f"the run's {unit_word}, {code['n_not_linked']} {NOT_LINKED}")
+                head = (_("**{code}** · {n} passage(s): {linked} linked to the run's cities, {not_linked} not linked "
+                          "to any city or pair in this run") if cities_level else
+                        _("**{code}** · {n} passage(s): {linked} linked to the run's pairs, {not_linked} not linked "
+                          "to any city or pair in this run"))
+                st.markdown(head.format(code=md(code["code"]), n=code["n_passages"], linked=code["n_linked"],
+                                        not_linked=code["n_not_linked"]))
                 rows = []
-                titles = {"fit_group": "fit", "direction": "direction", "tie": "tie"}
+                titles = {"fit_group": _("fit"), "direction": _("direction"), "tie": _("tie")}
+                in_run = _("cities in the run") if cities_level else _("pairs in the run")
                 for facet in joint.groupings:  # only groupings and groups that carry information
                     title = titles[facet]
                     for value, n in code["counts"][facet].items():
                         if not sizes[facet][value]:
                             continue
-                        rows.append({"facet": title, "group": value, "passages": n,
-                                     f"{unit_word} in the run": sizes[facet][value]})
+                        rows.append({_("facet"): title, _("group"): value, _("passages"): n,
+                                     in_run: sizes[facet][value]})
                 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
                 for group, n in code["counts"]["group"].items():
                     if not n:
                         continue
-                    with st.expander(f"{group}: {n} passage(s), {sizes['group'][group]:,} {unit_word}"):
-                        st.caption("Units with passages: " + md(", ".join(code["units"][group])))
+                    title = (_("{group}: {n} passage(s), {size:,} cities") if cities_level
+                             else _("{group}: {n} passage(s), {size:,} pairs"))
+                    with st.expander(title.format(group=group, n=n, size=sizes["group"][group])):
+                        st.caption(_("Units with passages: {units}").format(units=md(", ".join(code["units"][group]))))
                         for q in code["quotes"][group]:
                             st.text(q["quote"])
                             st.caption(f"— {md(q['cite'])} · {md(', '.join(q['link_labels']))}")
                 if code["n_not_linked"]:
-                    with st.expander(f"{NOT_LINKED}: {code['n_not_linked']} passage(s)"):
+                    with st.expander(_("not linked to any city or pair in this run: {n} passage(s)").format(
+                            n=code["n_not_linked"])):
                         for q in code["quotes"][NOT_LINKED]:
                             st.text(q["quote"])
                             st.caption(f"— {md(q['cite'])}" + (f" · {md(', '.join(q['link_labels']))}"
                                                                 if q["link_labels"] else ""))
         if joint.unmapped:
-            st.subheader("Codes this display cannot place")
+            st.subheader(_("Codes this display cannot place"))
             st.dataframe(pd.DataFrame(joint.unmapped)[["code", "n_passages", "hint"]], hide_index=True,
-                         width="stretch")
+                         width="stretch",
+                         column_config={"code": _("code"), "n_passages": _("n_passages"), "hint": _("hint")})
 
 with decoupling_tab:
-    st.caption("Which Needs–Supply factors matter for which dimension: one saved run per dimension, each "
-               "cell under that run's own SE type. The dimensions decouple when different factors are "
-               "significant for breadth, connection and degree.")
+    st.caption(_("Which Needs–Supply factors matter for which dimension: one saved run per dimension, each "
+                 "cell under that run's own SE type. The dimensions decouple when different factors are "
+                 "significant for breadth, connection and degree."))
     chosen = pick_runs("joint_decoupling")
     if chosen:
         long_d = state.attempt(state.read, decoupling_long, chosen)
         if long_d is not None:
             wide = decoupling_table(None, long=long_d)
             dims = [d for d in ("breadth", "connection", "degree") if f"{d} estimate" in wide.columns]
-            shown = pd.DataFrame({"factor": list(wide.index), "passages": wide["n_passages"].astype(int).tolist()})
+            shown = pd.DataFrame({_("factor"): list(wide.index),
+                                  _("passages"): wide["n_passages"].astype(int).tolist()})
             for d in dims:
                 cell = []
-                for _, r in wide.iterrows():
+                for _i, r in wide.iterrows():
                     if r[f"{d} term"] is None:
-                        cell.append("— not in the model")
+                        cell.append(_("— not in the model"))
                     else:
                         cell.append(f"{r[f'{d} estimate']:.3f}{r[f'{d} mark']} "
                                     f"[{r[f'{d} ci_low']:.3f}, {r[f'{d} ci_high']:.3f}] ({r[f'{d} term']})")
-                shown[f"{d}: {wide.attrs['runs'][d]}"] = cell
-                shown[f"{d}: significant?"] = wide[f"{d} significant"].tolist()
+                shown[f"{_(DIMENSIONS[d])}: {wide.attrs['runs'][d]}"] = cell
+                shown[_("{dimension}: significant?").format(dimension=_(DIMENSIONS[d]))] = \
+                    wide[f"{d} significant"].tolist()
             if wide.empty:
-                st.info("No Needs–Supply factor is mapped to a term of these runs: map the codes under Needs and "
-                        "Supply to model variables on the Codebook page.")
+                st.info(_("No Needs–Supply factor is mapped to a term of these runs: map the codes under Needs and "
+                          "Supply to model variables on the Codebook page."))
             st.dataframe(shown, hide_index=True, width="stretch")
-            st.caption(md("* p < 0.05, ** p < 0.01, *** p < 0.001; 95% CI. SE: " + "; ".join(
-                f"{d}: {wide.attrs['se_labels'][d]}" for d in dims)))
+            st.caption(md(_("* p < 0.05, ** p < 0.01, *** p < 0.001; 95% CI. SE: {se}").format(se="; ".join(
+                f"{_(DIMENSIONS[d])}: {wide.attrs['se_labels'][d]}" for d in dims))))
             for d in dims:
                 sig = [str(i) for i, r in wide.iterrows()
                        if r["kind"] == "factor" and str(r[f"{d} significant"]).startswith("significant")]
-                st.markdown(f"**{d}** ({md(wide.attrs['runs'][d])}), significant at 5%: " + (md(", ".join(sig)) if sig else
-                                                                          "no factor"))
-            st.download_button("Download the decoupling table (CSV)", to_csv_bytes(long_d),
+                st.markdown(_("**{dimension}** ({run}), significant at 5%: {factors}").format(
+                    dimension=_(DIMENSIONS[d]), run=md(wide.attrs["runs"][d]),
+                    factors=md(", ".join(sig)) if sig else _("no factor")))
+            st.download_button(_("Download the decoupling table (CSV)"), to_csv_bytes(long_d),
                                file_name="decoupling.csv", mime="text/csv", key="decoupling_csv")
 
 with themes_tab:
     g1, g2 = st.columns([3, 1])
-    grouping = g1.radio("Groups", GROUPINGS, format_func=GROUPING_NAMES.get, horizontal=True, key="themes_grouping")
-    c_themes = g2.number_input("c (deviant iff |r| > c)", 0.5, 5.0, 2.0, 0.1, key="themes_c",
+    grouping = g1.radio(_("Groups"), GROUPINGS, format_func=lambda g: _(GROUPING_NAMES.get(g, g)), horizontal=True,
+                        key="themes_grouping")
+    c_themes = g2.number_input(_("c (deviant iff |r| > c)"), 0.5, 5.0, 2.0, 0.1, key="themes_c",
                                disabled=grouping != "case_type")
-    over_all = g1.toggle("Cut points (median, terciles) over all units of the fit", value=False, key="themes_base",
+    over_all = g1.toggle(_("Cut points (median, terciles) over all units of the fit"), value=False, key="themes_base",
                          disabled=grouping == "case_type",
-                         help="Off: over the units with coded evidence (the cases you have). On: over every unit "
-                              "of the model, so a group is a fixed part of the model's range.")
+                         help=_("Off: over the units with coded evidence (the cases you have). On: over every unit "
+                                "of the model, so a group is a fixed part of the model's range."))
     table = state.attempt(state.read, themes_display, result, grouping=grouping, c=float(c_themes),
                           base="all" if over_all else "evidence")
     if table is not None:
         a = table.attrs
-        unit_word = "cities" if a["level"] == "city" else "dyads"
-        st.caption(f"Rows: codes (a subcode's passages count for its parent). Columns: the {a['n_units']:,} of "
-                   f"{a['n_fit_units']:,} {unit_word} with coded evidence, grouped by {a['rule']}. "
-                   "Cells: n (%) of the group's units with the theme.")
+        city_units = a["level"] == "city"
+        st.caption((_("Rows: codes (a subcode's passages count for its parent). Columns: the {n:,} of {total:,} cities "
+                      "with coded evidence, grouped by {rule}. Cells: n (%) of the group's units with the theme.")
+                    if city_units else
+                    _("Rows: codes (a subcode's passages count for its parent). Columns: the {n:,} of {total:,} dyads "
+                      "with coded evidence, grouped by {rule}. Cells: n (%) of the group's units with the theme."))
+                   .format(n=a["n_units"], total=a["n_fit_units"], rule=a["rule"]))
         if table.empty:
-            st.info(f"None of the {unit_word} of this model has coded evidence yet: link codings to "
-                    f"{unit_word} on the Code page.")
+            st.info(_("None of the cities of this model has coded evidence yet: link codings to cities on the Code "
+                      "page.") if city_units else
+                    _("None of the dyads of this model has coded evidence yet: link codings to dyads on the Code "
+                      "page."))
         else:
             shown = table.assign(theme=["\u00a0\u00a0" * d + t for d, t in zip(table["depth"], table["theme"])])
             headers = {g: f"{g} (N = {a['sizes'][g]})" for g in a["groups"]}
-            headers["all"] = f"All (N = {a['sizes']['all']})"
+            headers["all"] = _("All (N = {n})").format(n=a["sizes"]["all"])
             shown = shown[["theme", *a["groups"], "all"]].rename(columns=headers)
             shown.attrs = {}
-            st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3)
-            st.download_button("Download the tidy long table (CSV)",
+            st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3,
+                         column_config={"theme": _("theme")})
+            st.download_button(_("Download the tidy long table (CSV)"),
                                to_csv_bytes(themes_long(table)),
                                file_name=f"joint-themes-{dimension}-{grouping}.csv", mime="text/csv")
 
 with cases_tab:
     k1, k2 = st.columns(2)
-    c_cases = k1.number_input("c (deviant iff |r| > c)", 0.5, 5.0, 2.0, 0.1, key="compare_c")
-    n_typical = k2.number_input("Typical cases to list", 1, 50, 5, key="compare_typical")
+    c_cases = k1.number_input(_("c (deviant iff |r| > c)"), 0.5, 5.0, 2.0, 0.1, key="compare_c")
+    n_typical = k2.number_input(_("Typical cases to list"), 1, 50, 5, key="compare_typical")
     cases = state.attempt(state.read, case_table, result, c=float(c_cases), n_typical=int(n_typical))
     if cases is not None and len(cases):
         ids = (cases["city"].astype(str) if "city" in cases.columns
@@ -291,9 +342,10 @@ with cases_tab:
         names_of = (cases["name"].tolist() if "name" in cases.columns
                     else [f"{x} – {y}" for x, y in zip(cases["name_a"], cases["name_b"])])
         kinds = cases["cell"].where(cases["cell"].notna(), cases["case_type"]).astype(str).tolist()
-        labels = {i: f"{n} ({i}) · {k} · {p} passage(s)" for i, n, k, p in zip(ids, names_of, kinds, cases["n_passages"])}
+        labels = {i: _("{name} ({id}) · {kind} · {n} passage(s)").format(name=n, id=i, kind=k, n=p)
+                  for i, n, k, p in zip(ids, names_of, kinds, cases["n_passages"])}
         default = [i for i, p in zip(ids, cases["n_passages"]) if p > 0] or ids[:3]
-        picked = st.multiselect("Cases to compare (those with coded passages first chosen)", ids, default=default,
+        picked = st.multiselect(_("Cases to compare (those with coded passages first chosen)"), ids, default=default,
                                 format_func=labels.get, key=f"compare_pick_{dimension}")
         if picked:
             chosen = cases[[i in set(picked) for i in ids]]
@@ -304,27 +356,30 @@ with cases_tab:
                 view.attrs = {}
                 order = ["label", "selection_rule", "y", "fitted", "residual", "qual_themes", "meta_inference", "note",
                          "key_x", "rule_parameters", "residual_type", "n_passages", "case_id"]
-                st.dataframe(view[order], hide_index=True, width="stretch",
-                             column_config={"y": st.column_config.NumberColumn(format="%g"),
-                                            "fitted": st.column_config.NumberColumn(format="%.3f"),
-                                            "residual": st.column_config.NumberColumn(format="%.2f")})
+                config = {c: _(COMPARISON_HEADERS[c]) for c in order}
+                config.update({"y": st.column_config.NumberColumn(_("y"), format="%g"),
+                               "fitted": st.column_config.NumberColumn(_("fitted"), format="%.3f"),
+                               "residual": st.column_config.NumberColumn(_("residual"), format="%.2f")})
+                st.dataframe(view[order], hide_index=True, width="stretch", column_config=config)
                 if comp.attrs.get("x_note"):
                     st.caption(comp.attrs["x_note"])
-                st.download_button("Download the case comparison (CSV)", to_csv_bytes(view[order]),
+                st.download_button(_("Download the case comparison (CSV)"), to_csv_bytes(view[order]),
                                    file_name=f"case-comparison-{dimension}.csv", mime="text/csv",
                                    key=f"compare_csv_{dimension}")
                 for r in comp.to_dict("records"):
                     with st.container(border=True):
                         left, right = st.columns([3, 2])
                         left.markdown(f"**{md(r['label'])}** ({md(r['case_id'])}) {badge(r['meta_inference'])}")
-                        left.text(f"{r['selection_rule']} · {r['rule_parameters']} · y = {r['y']:g}, "
-                                  f"fitted {r['fitted']:.3f}, {r['residual_type']} = {r['residual']:.2f}")
-                        left.text("Themes: " + ("; ".join(r["qual_themes"]) or "none yet") +
-                                  f" · {r['n_passages']} passage(s)")
+                        left.text(_("{rule} · {parameters} · y = {y}, fitted {fitted}, {residual_type} = {residual}")
+                                  .format(rule=r["selection_rule"], parameters=r["rule_parameters"], y=f"{r['y']:g}",
+                                          fitted=f"{r['fitted']:.3f}", residual_type=r["residual_type"],
+                                          residual=f"{r['residual']:.2f}"))
+                        left.text(_("Themes: {themes} · {n} passage(s)").format(
+                            themes="; ".join(r["qual_themes"]) or _("none yet"), n=r["n_passages"]))
                         if r["key_x"]:
-                            left.text("Key X: " + format_x(r["key_x"]))
+                            left.text(_("Key X: {x}").format(x=format_x(r["key_x"])))
                         current = {"label": r["meta_inference"], "note": r["note"], "author": r["meta_author"],
                                    "updated": r["meta_updated"]}
                         meta_editor(right, "case", dimension, r["case_id"], current, result.formula)
     elif cases is not None:
-        st.info("No case was selected under this rule.")
+        st.info(_("No case was selected under this rule."))
