@@ -1,5 +1,7 @@
 """Agreement page: intercoder agreement per code and pooled (coding.agreement), downloads, and
 one document's codings by two coders side by side with their disagreements highlighted."""
+import html
+
 import streamlit as st
 
 import coding
@@ -7,14 +9,49 @@ from coding import agreement as ag
 from coding import blind
 from coding.queries import coders as coders_with_codings
 from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
+from i18n import N_, _
 from ui import state
 
-st.title("Agreement")
-st.caption("How far independent coders agree, per code and pooled: percent agreement, Cohen's κ (two coders), "
-           "Fleiss' κ, Krippendorff's α, Gwet's AC1 and Brennan–Prediger, with bootstrap 95% intervals.")
+st.title(_("Agreement"))
+st.caption(_("How far independent coders agree, per code and pooled: percent agreement, Cohen's κ (two coders), "
+             "Fleiss' κ, Krippendorff's α, Gwet's AC1 and Brennan–Prediger, with bootstrap 95% intervals."))
 
-UNIT_LABELS = {"character": "Characters (NVivo)", "sentence": "Sentences", "paragraph": "Paragraphs",
-               "document": "Documents", "segment": "Coded segments (MAXQDA overlap)"}
+UNIT_LABELS = {"character": N_("Characters (NVivo)"), "sentence": N_("Sentences"), "paragraph": N_("Paragraphs"),
+               "document": N_("Documents"), "segment": N_("Coded segments (MAXQDA overlap)")}
+#: The headings of the agreement table (coding.agreement.HEADERS) as shown on this page; the CSV and
+#: XLSX downloads keep the library's English headings.
+HEADINGS = {"Code": N_("Code"), "Units": N_("Units"), "Segments": N_("Segments"), "Matched": N_("Matched"),
+            "Unmatched": N_("Unmatched"), "Both coded": N_("Both coded"), "First only": N_("First only"),
+            "Second only": N_("Second only"), "Neither": N_("Neither"), "Agreement": N_("Agreement"),
+            "Cohen's κ": N_("Cohen's κ"), "Fleiss' κ": N_("Fleiss' κ"), "Krippendorff's α": N_("Krippendorff's α"),
+            "Gwet's AC1": N_("Gwet's AC1"), "Brennan–Prediger": N_("Brennan–Prediger")}
+
+
+def _heading(column: str) -> str:
+    """A heading of the readable agreement table in the interface language."""
+    if column.endswith(" 95% CI") and column[:-7] in HEADINGS:
+        return _("{name} 95% CI").format(name=_(HEADINGS[column[:-7]]))
+    return _(HEADINGS[column]) if column in HEADINGS else column
+
+
+def _shown(table):
+    """The readable agreement table with headings (and the pooled row's name) in the interface language."""
+    out = ag.readable(table)
+    if "Code" in out.columns:
+        out["Code"] = [_("(all codes, pooled)") if c == ag.POOLED else c for c in out["Code"]]
+    return out.rename(columns=_heading)
+
+
+def _legend(pair) -> str:
+    """The colours of the side-by-side text, naming the two coders (escaped)."""
+    first, second = (html.escape(str(c)) for c in pair)
+    colours = ag.compare.COLOURS
+    return ('<div style="margin-bottom:.5rem">'
+            f'<span style="background:{colours["both"]};padding:0 .3rem">{html.escape(_("both coded"))}</span> · '
+            f'<span style="background:{colours["first"]};padding:0 .3rem">'
+            f'{html.escape(_("only {coder}")).format(coder=first)}</span> · '
+            f'<span style="background:{colours["second"]};padding:0 .3rem">'
+            f'{html.escape(_("only {coder}")).format(coder=second)}</span></div>')
 
 
 def _switch() -> None:
@@ -26,15 +63,17 @@ def _blind_switch() -> None:
     refusal while the project is blind for the person looking (coding.blind)."""
     setting = state.read(blind.blind_state)
     if state.can("unblind"):
-        note = "" if state.team_mode() else " In single-user mode anyone at this machine may switch it."
+        note = "" if state.team_mode() else " " + _("In single-user mode anyone at this machine may switch it.")
         # the widget shows the stored setting on every run (switched elsewhere too); only a click writes
         st.session_state["agr_blind"] = setting["on"]
-        st.toggle("Blind coding", key="agr_blind", on_change=_switch,
-                  help="Coders see only their own codings until you unblind." + note)
+        st.toggle(_("Blind coding"), key="agr_blind", on_change=_switch,
+                  help=_("Coders see only their own codings until you unblind.") + note)
         when = str(setting["at"] or "")[:16].replace("T", " ")
-        st.caption("Blind coding: coders see only their own codings until you unblind." + note
-                   + (f" Switched {'on' if setting['on'] else 'off'} by {setting['by']} at {when} UTC."
-                      if setting["by"] and when else ""))
+        switched = ""
+        if setting["by"] and when:
+            switched = " " + (_("Switched on by {name} at {when} UTC.") if setting["on"]
+                              else _("Switched off by {name} at {when} UTC.")).format(name=setting["by"], when=when)
+        st.caption(_("Blind coding: coders see only their own codings until you unblind.") + note + switched)
     if state.blind_for_me():
         st.info(blind.AGREEMENT_REFUSED, icon=":material/visibility_off:")
         st.stop()
@@ -43,8 +82,8 @@ def _blind_switch() -> None:
 _blind_switch()
 known = state.read(coders_with_codings)
 if len(known) < 2:
-    st.info("Agreement needs codings by at least two coders; so far "
-            + (f"only {known[0]} has coded." if known else "nobody has coded."))
+    st.info(_("Agreement needs codings by at least two coders; so far only {name} has coded.").format(name=known[0])
+            if known else _("Agreement needs codings by at least two coders; so far nobody has coded."))
     st.stop()
 
 docs = state.read(coding.documents)
@@ -52,30 +91,32 @@ book = state.read(coding.codebook)
 code_paths = [p for p, ok in zip(book["path"], book["codable"]) if ok]
 
 c1, c2 = st.columns([2, 1])
-chosen = c1.multiselect("Coders", known, default=known[:2], key="agr_coders")
-unit = c2.selectbox("Unit", list(UNIT_LABELS), format_func=UNIT_LABELS.get, key="agr_unit")
+chosen = c1.multiselect(_("Coders"), known, default=known[:2], key="agr_coders")
+unit = c2.selectbox(_("Unit"), list(UNIT_LABELS), format_func=lambda v: _(UNIT_LABELS[v]), key="agr_unit")
 c3, c4 = st.columns(2)
-codes = c3.multiselect("Codes (none: every code the coders applied)", code_paths, key="agr_codes")
-documents = c4.multiselect("Documents (none: every document each coder coded)", list(docs["name"]), key="agr_docs")
+codes = c3.multiselect(_("Codes (none: every code the coders applied)"), code_paths, key="agr_codes")
+documents = c4.multiselect(_("Documents (none: every document each coder coded)"), list(docs["name"]),
+                           key="agr_docs")
 c5, c6, c7 = st.columns(3)
 overlap = 0.9
 exclusive = coded_only = False
 if unit == "character":
-    coded_only = c5.checkbox("Only characters someone coded", key="agr_coded_only",
-                             help="Leave out text no coder coded with the code (NVivo counts it, which makes "
-                                  "percent agreement high on sparsely coded text).")
+    coded_only = c5.checkbox(_("Only characters someone coded"), key="agr_coded_only",
+                             help=_("Leave out text no coder coded with the code (NVivo counts it, which makes "
+                                    "percent agreement high on sparsely coded text)."))
 elif unit == "segment":
-    overlap = c5.slider("Minimum overlap", 0.05, 1.0, ag.DEFAULT_OVERLAP, 0.05, key="agr_overlap",
-                        help="Share of the span two segments cover together that both cover (MAXQDA's default 90%).")
+    overlap = c5.slider(_("Minimum overlap"), 0.05, 1.0, ag.DEFAULT_OVERLAP, 0.05, key="agr_overlap",
+                        help=_("Share of the span two segments cover together that both cover (MAXQDA's default "
+                               "90%)."))
 elif unit in ("sentence", "paragraph", "document"):
-    exclusive = c5.checkbox("Codes as one variable", key="agr_exclusive",
-                            help="The chosen codes exclude each other: a coder's value for a unit is the one code "
-                                 "applied; a unit left uncoded is missing. One row, nominal α.")
-replicates = int(c6.number_input("Bootstrap replicates", 0, 10000, 1000, 100, key="agr_boot"))
-seed = int(c7.number_input("Seed", 0, 2**31 - 1, 1, key="agr_seed"))
+    exclusive = c5.checkbox(_("Codes as one variable"), key="agr_exclusive",
+                            help=_("The chosen codes exclude each other: a coder's value for a unit is the one code "
+                                   "applied; a unit left uncoded is missing. One row, nominal α."))
+replicates = int(c6.number_input(_("Bootstrap replicates"), 0, 10000, 1000, 100, key="agr_boot"))
+seed = int(c7.number_input(_("Seed"), 0, 2**31 - 1, 1, key="agr_seed"))
 
 if len(chosen) < 2:
-    st.info("Choose at least two coders.")
+    st.info(_("Choose at least two coders."))
     st.stop()
 
 table = state.attempt(state.read, ag.agreement, chosen, codes=codes or None, documents=documents or None, unit=unit,
@@ -84,37 +125,44 @@ table = state.attempt(state.read, ag.agreement, chosen, codes=codes or None, doc
 if table is None:
     st.stop()
 
-st.caption(table.attrs["convention"] + f" {len(table.attrs['documents'])} document(s).")
-st.dataframe(ag.readable(table), hide_index=True, width="stretch")
+st.caption(table.attrs["convention"] + " " + _("{n} document(s).").format(n=len(table.attrs["documents"])))
+st.dataframe(_shown(table), hide_index=True, width="stretch")
 export = ag.readable(table, text=False)
-d1, d2, _ = st.columns([1, 1, 3])
-d1.download_button("Download CSV", to_csv_bytes(export), f"agreement-{unit}.csv", "text/csv", key="agr_csv")
-d2.download_button("Download XLSX", to_xlsx_bytes(export, sheet=f"agreement {unit}"), f"agreement-{unit}.xlsx",
+d1, d2, _rest = st.columns([1, 1, 3])
+d1.download_button(_("Download CSV"), to_csv_bytes(export), f"agreement-{unit}.csv", "text/csv", key="agr_csv")
+d2.download_button(_("Download XLSX"), to_xlsx_bytes(export, sheet=f"agreement {unit}"), f"agreement-{unit}.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="agr_xlsx")
 if unit == "segment":
     unmatched = table.attrs.get("unmatched", [])
-    with st.expander(f"Unmatched segments ({len(unmatched)})"):
+    with st.expander(_("Unmatched segments ({n})").format(n=len(unmatched))):
         if unmatched:
             st.dataframe(unmatched, hide_index=True, width="stretch")
 
-st.subheader("Side by side")
+st.subheader(_("Side by side"))
 s1, s2, s3 = st.columns(3)
-pair = s1.multiselect("Two coders", chosen, default=chosen[:2], max_selections=2, key="agr_pair")
-doc_name = s2.selectbox("Document", table.attrs["documents"], key="agr_doc")
+pair = s1.multiselect(_("Two coders"), chosen, default=chosen[:2], max_selections=2, key="agr_pair")
+doc_name = s2.selectbox(_("Document"), table.attrs["documents"], key="agr_doc")
 if len(pair) != 2 or doc_name is None:
-    st.info("Choose two coders and a document.")
+    st.info(_("Choose two coders and a document."))
     st.stop()
 cmp = state.attempt(state.read, ag.compare_coders, doc_name, pair, codes=codes or None)
 if cmp is None:
     st.stop()
 if cmp.empty:
-    st.info(f"Neither {pair[0]} nor {pair[1]} coded {doc_name} with these codes.")
+    st.info(_("Neither {first} nor {second} coded {document} with these codes.").format(
+        first=pair[0], second=pair[1], document=doc_name))
     st.stop()
-code = s3.selectbox("Code", list(dict.fromkeys(cmp["code"])), key="agr_cmp_code")
-st.html(ag.legend_html(pair) + ag.highlight_html(cmp, code))
+code = s3.selectbox(_("Code"), list(dict.fromkeys(cmp["code"])), key="agr_cmp_code")
+st.html(_legend(pair) + ag.highlight_html(cmp, code))
 mine = state.read(ag.coder_codings, doc_name, pair, codes=[code])
+_SPAN_COLUMNS = {"start": st.column_config.NumberColumn(_("start")), "end": st.column_config.NumberColumn(_("end")),
+                 "quote": st.column_config.TextColumn(_("quote"))}
 left, right = st.columns(2)
 for col, who in ((left, pair[0]), (right, pair[1])):
     col.text(who)
-    col.dataframe(mine[mine["coder"] == who][["start", "end", "quote"]], hide_index=True, width="stretch")
-st.dataframe(cmp[cmp["code"] == code][["start", "end", "status", "quote"]], hide_index=True, width="stretch")
+    col.dataframe(mine[mine["coder"] == who][["start", "end", "quote"]], hide_index=True, width="stretch",
+                  column_config=_SPAN_COLUMNS)
+status = {"both": _("both coded"), **{f"only {c}": _("only {coder}").format(coder=c) for c in pair}}
+rows = cmp[cmp["code"] == code][["start", "end", "status", "quote"]]
+st.dataframe(rows.assign(status=[status.get(v, v) for v in rows["status"]]), hide_index=True, width="stretch",
+             column_config=_SPAN_COLUMNS | {"status": st.column_config.TextColumn(_("status"))})

@@ -9,13 +9,14 @@ import streamlit as st
 
 import coding
 from coding import blind
+from i18n import _
 from ui import code_place, state
 from ui.coding_panel import coding_panel, unit_coder
 from ui.span_coder import span_coder
 
 PLACE = "tandem_code_place"  # {"doc", "per", "firsts": {doc: first paragraph shown, 0-based}, "coding", "p"}
 
-st.title("Code")
+st.title(_("Code"))
 
 
 def _blind_banner() -> None:
@@ -24,25 +25,25 @@ def _blind_banner() -> None:
     if not setting["on"]:
         return
     if state.user() is not None and state.user()["role"] == "owner":
-        st.checkbox("Code blind myself (see only my codings)", value=state.blind_self(), key="code_blind_self",
+        st.checkbox(_("Code blind myself (see only my codings)"), value=state.blind_self(), key="code_blind_self",
                     on_change=lambda: st.session_state.update(
                         {state.BLIND_SELF_KEY: bool(st.session_state.get("code_blind_self"))}))
         if not state.blind_self():
-            st.caption("Blind coding is on for coders; as an owner you see everyone's codings.")
+            st.caption(_("Blind coding is on for coders; as an owner you see everyone's codings."))
             return
-    st.info("Blind coding is on: you see only your codings.", icon=":material/visibility_off:")
+    st.info(_("Blind coding is on: you see only your codings."), icon=":material/visibility_off:")
 
 
 _blind_banner()
 
 docs = state.read(coding.documents)
 if docs.empty:
-    st.info("No documents yet: import some on the Documents page.")
+    st.info(_("No documents yet: import some on the Documents page."))
     st.stop()
 book = state.read(coding.codebook)
 codable = book[book["codable"].astype(bool)]
 if codable.empty:
-    st.info("The codebook has no codable codes: add some on the Codebook page.")
+    st.info(_("The codebook has no codable codes: add some on the Codebook page."))
     st.stop()
 
 names = {int(i): n for i, n in zip(docs["id"], docs["name"])}
@@ -64,9 +65,9 @@ if "code_per" not in st.session_state:
                                                                  else saved.get("per"))
 
 top = st.columns([3, 1])
-doc_id = top[0].selectbox("Document", list(names), format_func=names.get, key="code_doc")
-per_section = top[1].selectbox("Paragraphs per section", code_place.PER_SECTION_CHOICES, key="code_per",
-                               help="Longer sections mean less paging; the browser then gets more text at a time.")
+doc_id = top[0].selectbox(_("Document"), list(names), format_func=names.get, key="code_doc")
+per_section = top[1].selectbox(_("Paragraphs per section"), code_place.PER_SECTION_CHOICES, key="code_per",
+                               help=_("Longer sections mean less paging; the browser then gets more text at a time."))
 paragraphs = state.read(coding.segment_spans, doc_id, "paragraph")
 codings = state.read(coding.codings_in_document, doc_id)
 coding_ids = [int(i) for i in codings["id"]]
@@ -124,21 +125,22 @@ def _go_to_paragraph() -> None:
 
 
 c1, c2, c3 = st.columns([1, 1, 2])
-section = (c1.number_input(f"Section (of {n_sections}; {per_section} paragraphs each)", min_value=1,
+section = (c1.number_input(_("Section (of {n}; {per} paragraphs each)").format(n=n_sections, per=per_section),
+                           min_value=1,
                            max_value=n_sections, key=section_key) if n_sections > 1 else 1)
 if len(paragraphs) > 1:
-    c2.number_input(f"Go to paragraph (1–{len(paragraphs)})", min_value=1, max_value=len(paragraphs), value=None,
-                    key=f"goto_{doc_id}", on_change=_go_to_paragraph, placeholder="¶ number")
+    c2.number_input(_("Go to paragraph (1–{n})").format(n=len(paragraphs)), min_value=1, max_value=len(paragraphs),
+                    value=None, key=f"goto_{doc_id}", on_change=_go_to_paragraph, placeholder=_("¶ number"))
 if "_code_scroll_p" in st.session_state:
     scroll_para = st.session_state.pop("_code_scroll_p")
 chunk = paragraphs.iloc[(section - 1) * per_section: section * per_section]
 if chunk.empty:
-    st.info("This document has no paragraphs: it may be empty, or its import was cut short. Import it again on "
-            "the Documents page.")
+    st.info(_("This document has no paragraphs: it may be empty, or its import was cut short. Import it again on "
+              "the Documents page."))
     st.stop()
 bounds = (int(chunk["start"].iloc[0]), int(chunk["end"].iloc[-1]))
-c3.caption(f"Paragraphs ¶ {chunk['idx'].iloc[0]}–{chunk['idx'].iloc[-1]} of {len(paragraphs)} "
-           f"(characters {bounds[0]:,}–{bounds[1]:,}).")
+c3.caption(_("Paragraphs ¶ {first}–{last} of {n} (characters {start:,}–{end:,}).").format(
+    first=chunk["idx"].iloc[0], last=chunk["idx"].iloc[-1], n=len(paragraphs), start=bounds[0], end=bounds[1]))
 
 # The scroll target: the paragraph asked for, else the selected coding.
 scroll_to = None
@@ -184,14 +186,16 @@ def _on_select(coding_id: int) -> None:
 
 # The coding panel stays beside the text while it scrolls (Streamlit wraps the keyed container
 # in a layout wrapper as tall as its content: that wrapper is what must stick).
-st.html("<style>[data-testid='stLayoutWrapper']:has(> .st-key-tdm_code_panel){position:sticky;top:1rem;"
-        "z-index:2;}.st-key-tdm_code_panel{max-height:calc(100vh - 2rem);overflow-y:auto;}</style>")
-tab_select, tab_units, tab_list = st.tabs(["Select text", "By sentence or paragraph", "Codings in this document"])
+_STICKY = ("<style>[data-testid='stLayoutWrapper']:has(> .st-key-tdm_code_panel){position:sticky;top:1rem;"
+           "z-index:2;}.st-key-tdm_code_panel{max-height:calc(100vh - 2rem);overflow-y:auto;}</style>")
+st.html(_STICKY)
+tab_select, tab_units, tab_list = st.tabs([_("Select text"), _("By sentence or paragraph"),
+                                           _("Codings in this document")])
 with tab_select:
     left, right = st.columns([3, 2])
     with left:
         by_id = {c["id"]: c["name"] for c in code_list}
-        chosen = st.multiselect("Several codes at once (searchable; then select text and press “Apply chosen”)",
+        chosen = st.multiselect(_("Several codes at once (searchable; then select text and press “Apply chosen”)"),
                                 list(by_id), format_func=by_id.get, key=f"chosen_codes_{doc_id}")
         span_coder(
             text,
@@ -205,25 +209,30 @@ with tab_select:
         if selected is not None:
             coding_panel(codings.set_index("id").loc[selected].to_dict() | {"id": selected}, code_list)
         else:
-            st.caption("Select text on the left and press a code button (keys 1–9, or type a code's name in the "
-                       "box above the buttons) to code it; click a highlight to edit, link or delete that coding. "
-                       "The stripes left of each paragraph show which codes touch it.")
+            st.caption(_("Select text on the left and press a code button (keys 1–9, or type a code's name in the "
+                         "box above the buttons) to code it; click a highlight to edit, link or delete that coding. "
+                         "The stripes left of each paragraph show which codes touch it."))
 
 with tab_units:
     unit_coder(doc_id, code_list)
 
 with tab_list:
     if codings.empty:
-        st.info("No codings in this document yet: select text on the first tab and press a code button.")
+        st.info(_("No codings in this document yet: select text on the first tab and press a code button."))
     else:
         view = codings[["code", "quote", "start", "end", "coder", "memo"]].rename(
             columns={"code": "Code", "quote": "Passage", "start": "From", "end": "To", "coder": "Coder",
                      "memo": "Memo"})
         event = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                              key=f"codings_table_{doc_id}",
-                             column_config={"Passage": st.column_config.TextColumn("Passage", width="large"),
-                                            "From": st.column_config.NumberColumn("From", help="Character offset"),
-                                            "To": st.column_config.NumberColumn("To", help="Character offset (end)")})
+                             column_config={"Code": st.column_config.TextColumn(_("Code")),
+                                            "Passage": st.column_config.TextColumn(_("Passage"), width="large"),
+                                            "From": st.column_config.NumberColumn(_("From"),
+                                                                                  help=_("Character offset")),
+                                            "To": st.column_config.NumberColumn(_("To"),
+                                                                                help=_("Character offset (end)")),
+                                            "Coder": st.column_config.TextColumn(_("Coder")),
+                                            "Memo": st.column_config.TextColumn(_("Memo"))})
         rows = event.selection.rows if event and event.selection else []
         if rows:
             coding_panel(codings.iloc[rows[0]].to_dict(), code_list, key_prefix="list")

@@ -63,7 +63,33 @@ function normalise(data) {
     chosen: Array.isArray(d.chosen) ? d.chosen : [],
     paras: Array.isArray(d.paras) ? d.paras : [],
     scroll: typeof d.scroll === "number" ? d.scroll : null,
+    labels: d.labels && typeof d.labels === "object" ? d.labels : {},
   };
+}
+
+// The component's words: Python sends them translated (data.labels); English when absent.
+// "{n}" is replaced by `n`.
+const ENGLISH = {
+  filter: "Find a code… (Enter applies the first)",
+  filter_name: "Find a code",
+  bar: "Codes",
+  code_key: "Code the selection (key {n})",
+  code: "Code the selection",
+  no_match: "No code matches the filter.",
+  apply: "Apply chosen ({n})",
+  apply_help: "Apply every code chosen in the list above to the selection",
+  not_offered: "a code not offered here",
+  selected: "{n} characters selected: press a code button or its number key.",
+  hint:
+    "Select text, then press a code button (or keys 1–9, or type a code's name above and Enter). " +
+    "Click a highlight to open its coding.",
+  select_first: "Select some text first.",
+};
+
+function label(st, key, n) {
+  const given = st.data && st.data.labels ? st.data.labels[key] : undefined;
+  const text = typeof given === "string" && given ? given : ENGLISH[key];
+  return n === undefined ? text : text.split("{n}").join(String(n));
 }
 
 function parts(root) {
@@ -78,6 +104,12 @@ function parts(root) {
 // ---------------------------------------------------------------- rendering
 
 function render(root, st) {
+  const { filter, bar } = parts(root);
+  if (filter) {
+    filter.placeholder = label(st, "filter");
+    filter.setAttribute("aria-label", label(st, "filter_name"));
+  }
+  if (bar) bar.setAttribute("aria-label", label(st, "bar"));
   renderButtons(root, st);
   renderText(root, st);
   showStatus(root, st);
@@ -107,14 +139,14 @@ function renderButtons(root, st) {
     swatch.style.backgroundColor = code.colour;
     const label = document.createElement("span");
     label.textContent = i < 9 ? `${i + 1} · ${code.name}` : String(code.name);
-    button.title = i < 9 ? `Code the selection (key ${i + 1})` : "Code the selection";
+    button.title = i < 9 ? label(st, "code_key", i + 1) : label(st, "code");
     button.append(swatch, label);
     buttons.appendChild(button);
   });
   if (!shown.length) {
     const none = document.createElement("span");
     none.className = "tdm-sc-none";
-    none.textContent = "No code matches the filter.";
+    none.textContent = label(st, "no_match");
     buttons.appendChild(none);
   }
   if (st.data.chosen.length) {
@@ -122,8 +154,8 @@ function renderButtons(root, st) {
     apply.type = "button";
     apply.className = "tdm-sc-code tdm-sc-apply";
     apply.dataset.chosen = "1";
-    apply.textContent = `Apply chosen (${st.data.chosen.length})`;
-    apply.title = "Apply every code chosen in the list above to the selection";
+    apply.textContent = label(st, "apply", st.data.chosen.length);
+    apply.title = label(st, "apply_help");
     buttons.appendChild(apply);
   }
   bar.replaceChildren(buttons);
@@ -184,7 +216,7 @@ function renderText(root, st) {
         const mark = document.createElement("span");
         mark.className = "tdm-sc-mark";
         mark.style.backgroundColor = code ? code.colour : "#999999";
-        mark.title = code ? String(code.name) : "a code not offered here";
+        mark.title = code ? String(code.name) : label(st, "not_offered");
         marks.appendChild(mark);
       }
       block = document.createElement("div");
@@ -256,10 +288,7 @@ function showStatus(root, st, message) {
     return;
   }
   const span = selectionSpan(root, st) || (document.activeElement === parts(root).filter ? st.savedSpan : null);
-  status.textContent = span
-    ? `${span.end - span.start} characters selected: press a code button or its number key.`
-    : "Select text, then press a code button (or keys 1–9, or type a code's name above and Enter). " +
-      "Click a highlight to open its coding.";
+  status.textContent = span ? label(st, "selected", span.end - span.start) : label(st, "hint");
 }
 
 // ---------------------------------------------------------------- actions
@@ -268,7 +297,7 @@ function applyCodes(root, st, codeIds) {
   const { filter } = parts(root);
   const span = selectionSpan(root, st) || (document.activeElement === filter ? st.savedSpan : null);
   if (!span) {
-    showStatus(root, st, "Select some text first.");
+    showStatus(root, st, label(st, "select_first"));
     return;
   }
   st.send("code", { start: span.start, end: span.end, code_ids: codeIds });

@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
 
+from i18n import N_, _
 from ui.pieces import (
     build_payload,
     handle_select_event,
@@ -38,6 +39,30 @@ _HTML = (
     '<div class="tdm-sc-text" data-testid="tdm-span-text"></div>'
     "</div>"
 )
+#: The component's own words (the JavaScript's English defaults), translated here and sent with the
+#: payload as ``labels``; ``{n}`` is filled in by the JavaScript.
+LABELS = {
+    "filter": N_("Find a code… (Enter applies the first)"),
+    "filter_name": N_("Find a code"),
+    "bar": N_("Codes"),
+    "code_key": N_("Code the selection (key {n})"),
+    "code": N_("Code the selection"),
+    "no_match": N_("No code matches the filter."),
+    "apply": N_("Apply chosen ({n})"),
+    "apply_help": N_("Apply every code chosen in the list above to the selection"),
+    "not_offered": N_("a code not offered here"),
+    "selected": N_("{n} characters selected: press a code button or its number key."),
+    "hint": N_("Select text, then press a code button (or keys 1–9, or type a code's name above and Enter). "
+               "Click a highlight to open its coding."),
+    "select_first": N_("Select some text first."),
+}
+
+
+def labels() -> dict[str, str]:
+    """:data:`LABELS` in the current interface language."""
+    return {k: _(v) for k, v in LABELS.items()}
+
+
 _mount = st.components.v2.component(
     "tandem_span_coder",
     html=_HTML,
@@ -106,13 +131,15 @@ def span_coder(
 
     The toolbar (code buttons, a type-ahead filter, the status line) stays at the top of
     the window while the text scrolls; the first nine buttons shown answer to keys 1–9.
-    The payload goes as compact UTF-8 JSON bytes (``ui.pieces.wire``).
+    The payload goes as compact UTF-8 JSON bytes (``ui.pieces.wire``), with the component's
+    words in the interface language (:func:`labels`).
 
     A ``ValueError`` raised by a handler (or by the checks of the event) is shown with
     ``st.warning`` above the coder on the next run.
     """
     payload = build_payload(text, codings, codes, section, selected_coding, chosen_codes,
                             paragraphs=paragraphs, scroll_to=scroll_to)
+    payload["labels"] = labels()
     start, end = payload["section"]
     code_ids = [c["id"] for c in codes]
     coding_ids = [c["id"] for c in codings]

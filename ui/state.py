@@ -23,6 +23,7 @@ import streamlit as st
 
 import store
 import team
+from i18n import N_, _
 
 PROJECT_KEY = "tandem_project"
 CODER_KEY = "tandem_coder"
@@ -31,6 +32,7 @@ STAMP_KEY = "_tandem_stamp"  # team.session_stamp at login: a password reset or 
 AUTH_KEY = "_tandem_auth"  # this run's {"team", "name", "role", "error"} (refresh_auth)
 BLIND_SELF_KEY = "tandem_blind_self"  # an owner codes blind themselves (coding.blind)
 VIEW_KEY = "_tandem_blind_view"  # (coder, coding.blind.viewer_filter) at the last run: a change bumps the revision
+VISITOR = N_("visitor")  # role_label() of someone not logged in (pages show it with _(), as the roles)
 
 
 @st.cache_resource(on_release=lambda e: e.dispose(), show_spinner=False)
@@ -73,7 +75,7 @@ def project_path() -> str:
 
             # workbench.py shows ui.first_start's page while the demo builds in the background
             # (demo_pending), so this waits only when called on another path during that build
-            with st.spinner("Building the demo project (first start only)…"):
+            with st.spinner(_("Building the demo project (first start only)…")):
                 st.session_state[PROJECT_KEY] = str(ensure_demo())
     return st.session_state[PROJECT_KEY]
 
@@ -103,10 +105,11 @@ def open_project(path: str) -> None:
         The file exists and is not a Tandem project.
     """
     if team_mode():
-        raise team.AccessDenied("In team mode the server's configuration (TANDEM_PROJECT) sets the project; "
-                                "it cannot be changed here.")
+        raise team.AccessDenied(_("In team mode the server's configuration (TANDEM_PROJECT) sets the project; "
+                                  "it cannot be changed here."))
     if os.environ.get("TANDEM_PROJECT"):
-        raise ValueError("This workbench was started with TANDEM_PROJECT set; restart without it to switch projects.")
+        raise ValueError(_("This workbench was started with TANDEM_PROJECT set; restart without it to switch "
+                           "projects."))
     path = team.project_target(path)
     store.connect(path).dispose()
     st.session_state[PROJECT_KEY] = path
@@ -144,7 +147,7 @@ def db(writing: bool = False) -> Iterator[Any]:
 
     auth = _auth()
     if auth["team"] and auth["role"] is None:
-        raise team.AccessDenied("Log in first.")
+        raise team.AccessDenied(_("Log in first."))
     with store.session_scope(engine()) as session:
         if auth["team"]:
             team.protect(session, auth["role"])
@@ -194,7 +197,7 @@ def refresh_auth() -> dict[str, Any]:
     """
     on = team.env_team_mode()
     if on and not os.environ.get("TANDEM_PROJECT"):
-        raise team.TeamError("Team mode (TANDEM_TEAM=1) needs TANDEM_PROJECT, the project the server serves.")
+        raise team.TeamError(_("Team mode (TANDEM_TEAM=1) needs TANDEM_PROJECT, the project the server serves."))
     name = st.session_state.get(USER_KEY)
     user, error = None, None
     try:
@@ -252,7 +255,7 @@ def user() -> dict[str, str] | None:
 
 def role_label() -> str:
     """The logged-in user's role for messages (``"viewer"``), or ``"visitor"``."""
-    return _auth()["role"] or "visitor"
+    return _auth()["role"] or VISITOR
 
 
 def can(action: str) -> bool:
@@ -336,7 +339,7 @@ def coder() -> str:
     if team_mode():
         name = _auth()["name"]
         if not name:
-            raise team.AccessDenied("Log in first.")
+            raise team.AccessDenied(_("Log in first."))
         return name
     return st.session_state.get(CODER_KEY) or os.environ.get("TANDEM_CODER", "researcher")
 
@@ -347,7 +350,7 @@ def _history_call(func_name: str, whose: str | None) -> Any:
     me = coder()
     who = me if whose is None else whose
     if who != me and not (team_mode() and can("undo_others")):
-        st.error("Undo and redo act on your own changes only; in team mode an owner may act on anyone's.")
+        st.error(_("Undo and redo act on your own changes only; in team mode an owner may act on anyone's."))
         return None
     return write(getattr(coding, func_name), who, by=me)
 
@@ -379,8 +382,8 @@ def attempt(func: Callable[..., Any], *args, success: str | None = None, **kwarg
         st.error(store.mask_secrets(str(exc)))
         return None
     except Exception as exc:  # a page must never show a traceback (nor a password a driver error quotes)
-        st.error(store.mask_secrets(f"Something went wrong ({exc.__class__.__name__}): "
-                                    f"{str(exc).splitlines()[0] if str(exc) else ''}"))
+        st.error(store.mask_secrets(_("Something went wrong ({error}): {message}").format(
+            error=exc.__class__.__name__, message=str(exc).splitlines()[0] if str(exc) else "")))
         return None
     if success:
         st.success(success)
@@ -394,7 +397,8 @@ def write(func: Callable[..., Any], *args, success: str | None = None, **kwargs)
     session refuses the statements the role may not run (see :func:`db`).
     """
     if team_mode() and not any(can(a) for a in team.ACTIONS if a not in ("read", "export")):
-        st.error(f"A {_auth()['role'] or 'visitor'} may only read and export; ask an owner for the coder role.")
+        st.error(_("A {role} may only read and export; ask an owner for the coder role.").format(
+            role=_(_auth()["role"] or VISITOR)))
         return None
 
     def run():
@@ -424,4 +428,4 @@ def simulated_banner() -> None:
 
     note = read(simulated_note)
     if note:
-        st.warning(f"Outcomes in this project are SIMULATED: {note}", icon=":material/science:")
+        st.warning(_("Outcomes in this project are SIMULATED: {note}").format(note=note), icon=":material/science:")
