@@ -18,6 +18,7 @@ from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
 from coding.links import DASH, dyad_for, find_dyad
 from coding.tree import codebook
+from i18n import N_, _
 from corpus.name_keys import clean_label
 from corpus.names import BadNameError
 
@@ -244,6 +245,8 @@ def memo_target_labels(session: Session, memos: pd.DataFrame) -> list[str]:
     <document>"``, ``"City: <name> (<code>)"``, ``"Dyad: <name>–<name>"``; a target that no
     longer exists reads ``"<Type> <id> (deleted)"``.
     """
+    kinds = {"project": N_("Project"), "document": N_("Document"), "code": N_("Code"), "coding": N_("Coding"),
+             "city": N_("City"), "dyad": N_("Dyad")}  # labels in the interface language (i18n)
     docs = dict(session.execute(select(store.Document.id, store.Document.name)).all())
     book = codebook(session)
     paths = dict(zip(book["id"], book["path"]))
@@ -252,21 +255,24 @@ def memo_target_labels(session: Session, memos: pd.DataFrame) -> list[str]:
     for kind, target in zip(memos["target_type"], memos["target_id"]):
         label = None
         if kind == "project":
-            label = "Project"
+            label = _("Project")
         elif kind == "document" and int(target) in docs:
-            label = f"Document: {docs[int(target)]}"
+            label = _("Document: {name}").format(name=docs[int(target)])
         elif kind == "code" and int(target) in paths:
-            label = f"Code: {paths[int(target)]}"
+            label = _("Code: {path}").format(path=paths[int(target)])
         elif kind == "coding":
             row = session.execute(select(store.Coding.code_id, store.Coding.document_id)
                                   .where(store.Coding.id == int(target))).first()
             if row is not None:
-                label = f"Coding {target}: {paths.get(row[0], row[0])} in {docs.get(row[1], row[1])}"
+                label = _("Coding {id}: {code} in {document}").format(id=target, code=paths.get(row[0], row[0]),
+                                                                       document=docs.get(row[1], row[1]))
         elif kind == "city" and target in cities:
-            label = f"City: {cities[target]} ({target})"
+            label = _("City: {name} ({code})").format(name=cities[target], code=target)
         elif kind == "dyad":
             dyad = session.get(store.Dyad, int(target))
             if dyad is not None:
-                label = f"Dyad: {cities.get(dyad.city_a, dyad.city_a)}{DASH}{cities.get(dyad.city_b, dyad.city_b)}"
-        out.append(label or f"{str(kind).capitalize()} {target} (deleted)")
+                label = _("Dyad: {pair}").format(
+                    pair=f"{cities.get(dyad.city_a, dyad.city_a)}{DASH}{cities.get(dyad.city_b, dyad.city_b)}")
+        out.append(label or _("{type} {id} (deleted)").format(
+            type=_(kinds[kind]) if kind in kinds else str(kind).capitalize(), id=target))
     return out
