@@ -307,10 +307,7 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     cities = qdata.city_frame(session)
     prepare = prepare_dyad_formula
     if directed:
-        try:
-            from quant.directed import prepare_directed_formula as prepare
-        except ImportError:  # sender()/receiver()/reciprocal() not available yet: the undirected operators
-            prepare = prepare_dyad_formula
+        from quant.directed import prepare_directed_formula as prepare
     design_formula, prepared, notes = prepare(spec.formula, data, cities)
     operators = find_operator_terms(spec.formula)
     zero_design = None

@@ -77,6 +77,8 @@ def fit_prepared(md: ModelData, *, se: tuple[str, ...] | None = None, small_samp
     if spec.model in ("logit", "probit") and "y" in result.units:  # cloglog/firth warn in fit_glm
         warnings += [w for w in few_events_warning(result.units["y"].to_numpy(), meta.get("outcome", "y"),
                                                    MIN_EVENTS) if w not in warnings]
+    # informative sentences of the formula's preparation (e.g. reciprocal(y) missing for some rows)
+    warnings += [n for n in md.data.attrs.get("notes", []) if n not in warnings]
     warnings += _vif_warnings(result, md.data)
     return dataclasses.replace(result, formula=spec.formula, meta=meta, warnings=warnings, p_dist=pvalues)
 
