@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import _
 from mixed.evidence import EvidenceIndex
 from report.charts import export
 from ui import state
@@ -53,13 +54,14 @@ def selected(event, name: str, field: str) -> list[str]:
 
 
 def _passages(index: EvidenceIndex, ids: list[int], heading: str) -> None:
-    st.markdown(f"**{md(heading)}** · {len(ids)} coded passage(s)")
+    st.markdown(_("**{heading}** · {n} coded passage(s)").format(heading=md(heading), n=len(ids)))
     for rec in index.records(ids, max_n=MAX_SHOWN):
         with st.container(border=True):
             st.markdown(f"**{md(rec['code'])}** · {md(rec['cite'])} · {md(rec['coder'])}")
             st.text(rec["quote"])
     if len(ids) > MAX_SHOWN:
-        st.caption(f"The first {MAX_SHOWN} of {len(ids)} are shown; the Retrieve page lists them all.")
+        st.caption(_("The first {shown} of {n} are shown; the Retrieve page lists them all.").format(
+            shown=MAX_SHOWN, n=len(ids)))
 
 
 def show_selection(event, index: EvidenceIndex | None) -> None:
@@ -69,11 +71,11 @@ def show_selection(event, index: EvidenceIndex | None) -> None:
     for code in selected(event, "city", "code"):
         direct, via = index.city(code)
         name = index.names.get(code, code)
-        _passages(index, direct, f"{name}: passages linked to the city")
+        _passages(index, direct, _("{city}: passages linked to the city").format(city=name))
         if via:
-            _passages(index, via, f"{name}: passages linked to its pairs")
+            _passages(index, via, _("{city}: passages linked to its pairs").format(city=name))
     for key in selected(event, "pair", "pair"):
-        a, _, b = key.partition("-")
+        a, _sep, b = key.partition("-")
         label = f"{index.names.get(a, a)} – {index.names.get(b, b)}"
         _passages(index, index.dyad(a, b), label)
 
@@ -98,15 +100,15 @@ def downloads(chart, stem: str, key: str, *, stamp=None) -> None:
     slot = f"{key}__files"
     stamp = hash(str(export.chart_spec(chart))) if stamp is None else hash((state.revision(), stamp))
     c1, c2, c3 = st.columns(3)
-    if c1.button("Prepare PNG and SVG", key=f"{key}__render"):
+    if c1.button(_("Prepare PNG and SVG"), key=f"{key}__render"):
         spec = export.chart_spec(chart)
-        with st.spinner("Drawing the figure…"):
+        with st.spinner(_("Drawing the figure…")):
             png = state.attempt(export.to_png, spec, scale=2)
             svg = state.attempt(export.to_svg, spec)
         if png is not None and svg is not None:
             st.session_state[slot] = (stamp, png, svg)
     files = st.session_state.get(slot)
     if files and files[0] == stamp:
-        c2.download_button("Download PNG", files[1], file_name=f"{stem}.png", mime="image/png", key=f"{key}__png")
-        c3.download_button("Download SVG", files[2].encode("utf-8"), file_name=f"{stem}.svg", mime="image/svg+xml",
+        c2.download_button(_("Download PNG"), files[1], file_name=f"{stem}.png", mime="image/png", key=f"{key}__png")
+        c3.download_button(_("Download SVG"), files[2].encode("utf-8"), file_name=f"{stem}.svg", mime="image/svg+xml",
                            key=f"{key}__svg")

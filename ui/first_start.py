@@ -18,13 +18,14 @@ from pathlib import Path
 import streamlit as st
 
 from data.demo.build import STEPS, default_demo_path, ensure_demo
+from i18n import N_, _
 
 STEP_LABELS = {
-    "cities": "Cities: census facts, boundaries, simulated breadth",
-    "dyads": "City pairs: covariates and simulated connection and degree",
-    "documents": "Documents: the illustrative interviews and field notes",
-    "segmenting": "Segmenting the documents into sentences and sections",
-    "codings": "Codings: coded passages linked to cities and pairs, memos",
+    "cities": N_("Cities: census facts, boundaries, simulated breadth"),
+    "dyads": N_("City pairs: covariates and simulated connection and degree"),
+    "documents": N_("Documents: the illustrative interviews and field notes"),
+    "segmenting": N_("Segmenting the documents into sentences and sections"),
+    "codings": N_("Codings: coded passages linked to cities and pairs, memos"),
 }
 
 
@@ -91,33 +92,33 @@ def _steps_markdown(snap: dict) -> str:
         mark = (":material/check_circle:" if i < current or snap["done"]
                 else ":material/hourglass_top:" if i == current else ":material/radio_button_unchecked:")
         extra = f" — {snap['detail']}" if i == current and step == "segmenting" and not snap["done"] else ""
-        lines.append(f"{mark} {STEP_LABELS[step]}{extra}")
+        lines.append(f"{mark} {_(STEP_LABELS[step])}{extra}")
     return "  \n".join(lines)
 
 
 def render_waiting() -> None:
     """The first page while the demo builds: a welcome, the build's steps, then the workbench."""
     build = start()
-    st.title("Tandem")
-    st.markdown(
+    st.title(_("Tandem"))
+    st.markdown(_(
         "A mixed-methods workbench for inter-city collaboration: code interviews and field notes, fit "
         "models of breadth, connection and degree, and read coefficients beside coded evidence.\n\n"
         "This is the first start on this computer, so the **demo project** is being built "
         "(about 15 s). Its pages open by themselves when it is ready."
-    )
+    ))
 
     @st.fragment(run_every=0.5)
     def _progress() -> None:
         snap = build.snapshot()
         if snap["done"] and not snap["error"]:
             st.rerun(scope="app")
-        label = ("The demo project could not be built." if snap["error"]
-                 else f"Building the demo project… {snap['seconds']:.0f} s")
+        label = (_("The demo project could not be built.") if snap["error"]
+                 else _("Building the demo project… {seconds:.0f} s").format(seconds=snap["seconds"]))
         with st.status(label, expanded=True, state="error" if snap["error"] else "running"):
             st.markdown(_steps_markdown(snap))
             if snap["error"]:
                 st.error(snap["error"])
-        if snap["error"] and st.button("Try again"):
+        if snap["error"] and st.button(_("Try again")):
             start()
             st.rerun(scope="app")
 

@@ -2,38 +2,40 @@
 the draft reads the runs (report.draft), and a run whose data changed is flagged in it."""
 import streamlit as st
 
+from i18n import N_, _
 from mixed.themes import GROUPINGS
 from report.draft import MIME_TYPES, build_context, render_context
 from report.options import ReportOptions
 from ui import state
 from ui.run_picker import pick_runs
 
-FORMATS = {"html": "HTML", "docx": "Word (DOCX)", "md": "Markdown"}
-GROUPING_NAMES = {"case_type": "typical vs deviant (|r| > c)", "outcome": "observed outcome",
-                  "tercile": "terciles of the fitted value"}
+FORMATS = {"html": N_("HTML"), "docx": N_("Word (DOCX)"), "md": N_("Markdown")}
+GROUPING_NAMES = {"case_type": N_("typical vs deviant (|r| > c)"), "outcome": N_("observed outcome"),
+                  "tercile": N_("terciles of the fitted value")}
 
-st.title("Report")
-st.caption("A draft from saved runs: each run named with its data fingerprint and date, the decoupling table "
-           "of the three dimensions, per run the results table, the joint displays with your meta-inferences "
-           "and the codes mapped to the dimension, the selected cases and the fieldwork worklist with quotes "
-           "cited as document and paragraph. Nothing is refitted.")
+st.title(_("Report"))
+st.caption(_("A draft from saved runs: each run named with its data fingerprint and date, the decoupling table "
+             "of the three dimensions, per run the results table, the joint displays with your meta-inferences "
+             "and the codes mapped to the dimension, the selected cases and the fieldwork worklist with quotes "
+             "cited as document and paragraph. Nothing is refitted."))
 
 chosen = pick_runs("report_runs")
 left, mid, right = st.columns([2, 3, 2])
-fmt = left.radio("Format", list(FORMATS), format_func=FORMATS.get, key="report_format")
-grouping = mid.radio("Statistics-by-themes groups", GROUPINGS, format_func=GROUPING_NAMES.get,
+fmt = left.radio(_("Format"), list(FORMATS), format_func=lambda v: _(FORMATS[v]), key="report_format")
+grouping = mid.radio(_("Statistics-by-themes groups"), GROUPINGS,
+                     format_func=lambda v: _(GROUPING_NAMES[v]) if v in GROUPING_NAMES else v,
                      key="report_grouping")
-colour = right.toggle("Colour rows by meta-inference", value=True, key="report_colour",
-                      help="HTML and Word: confirmation green, expansion blue, discordance red.")
-figures = right.toggle("Figures", value=True, key="report_figures",
-                       help="Coefficient plot, residual plots and maps of deviant pairs; rendering takes "
-                            "seconds (the maps most). Markdown carries them as embedded images.")
+colour = right.toggle(_("Colour rows by meta-inference"), value=True, key="report_colour",
+                      help=_("HTML and Word: confirmation green, expansion blue, discordance red."))
+figures = right.toggle(_("Figures"), value=True, key="report_figures",
+                       help=_("Coefficient plot, residual plots and maps of deviant pairs; rendering takes "
+                              "seconds (the maps most). Markdown carries them as embedded images."))
 signature = (tuple((d, r.info.id) for d, r in chosen.items()), fmt, grouping, colour, figures, state.revision())
 
-if st.button("Draft the report", type="primary", key="report_draft", disabled=not chosen,
-             help=None if chosen else "Save a run first (Models page)."):
+if st.button(_("Draft the report"), type="primary", key="report_draft", disabled=not chosen,
+             help=None if chosen else _("Save a run first (Models page).")):
     options = ReportOptions(themes_grouping=grouping, colour_rows=colour, figures=figures)
-    with st.spinner("Drafting from the saved runs…"):
+    with st.spinner(_("Drafting from the saved runs…")):
         context = state.attempt(state.read, build_context, chosen, options=options)
         if context:
             out = state.attempt(render_context, context, fmt)
@@ -46,10 +48,11 @@ if st.button("Draft the report", type="primary", key="report_draft", disabled=no
 
 drafted = st.session_state.get("report_file")
 if drafted and drafted["signature"] == signature:
-    st.download_button(f"Download {FORMATS[drafted['fmt']]}", drafted["data"],
+    format_name = FORMATS[drafted["fmt"]]
+    st.download_button(_("Download {format}").format(format=_(format_name)), drafted["data"],
                        file_name=f"tandem-report.{drafted['fmt']}", mime=MIME_TYPES[drafted["fmt"]],
                        key="report_download", type="primary")
     with st.container(border=True):
         st.markdown(drafted["preview"])
 elif drafted:
-    st.info("The runs, format or settings changed since the last draft; draft again to download.")
+    st.info(_("The runs, format or settings changed since the last draft; draft again to download."))

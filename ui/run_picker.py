@@ -14,10 +14,19 @@ import pandas as pd
 import streamlit as st
 
 from quant import runs
+from i18n import N_, _
 from quant.results import DIMENSIONS
 from ui import state
 
-__all__ = ["pick_run", "pick_runs", "run_label", "default_run_name"]
+__all__ = ["pick_run", "pick_runs", "run_label", "default_run_name", "DIMENSION_LABELS", "dimension_label"]
+
+#: The three dimensions as shown (translate with ``dimension_label``); the values stay the keys.
+DIMENSION_LABELS = {"breadth": N_("breadth"), "connection": N_("connection"), "degree": N_("degree")}
+
+
+def dimension_label(dimension: str) -> str:
+    """A dimension's name in the interface language (the key itself when unknown)."""
+    return _(DIMENSION_LABELS[dimension]) if dimension in DIMENSION_LABELS else str(dimension)
 
 
 def run_label(row) -> str:
@@ -51,22 +60,24 @@ def _all_names(session) -> list[str]:
 def _fit_default(dimension: str, key: str) -> None:
     names = state.attempt(state.read, _all_names) or []
     name = _unique(default_run_name(dimension), names if isinstance(names, list) else [])
-    with st.spinner(f"Fitting the default {dimension} model…"):
+    with st.spinner(_("Fitting the default {dimension} model…").format(dimension=dimension_label(dimension))):
         saved = state.write(runs.fit_and_save, name, dimension, by=state.coder())
     if saved is not None:
         st.session_state[f"{key}__next"] = saved[0].name
-        st.session_state[f"{key}__flash"] = f"Saved the default {dimension} model as the run “{saved[0].name}”."
+        st.session_state[f"{key}__flash"] = _("Saved the default {dimension} model as the run “{name}”.").format(
+            dimension=dimension_label(dimension), name=saved[0].name)
         st.rerun()
 
 
 def _refit(name: str, dimension: str, key: str) -> None:
     names = state.attempt(state.read, _all_names) or []
     new = _unique(default_run_name(dimension, "refit"), names if isinstance(names, list) else [])
-    with st.spinner(f"Refitting “{name}” on the current data…"):
+    with st.spinner(_("Refitting “{name}” on the current data…").format(name=name)):
         info = state.write(runs.refit_run, name, new_name=new, by=state.coder())
     if info is not None:
         st.session_state[f"{key}__next"] = info.name
-        st.session_state[f"{key}__flash"] = f"Refitted “{name}” as the new run “{info.name}”."
+        st.session_state[f"{key}__flash"] = _("Refitted “{name}” as the new run “{new}”.").format(
+            name=name, new=info.name)
         st.rerun()
 
 
@@ -79,10 +90,10 @@ def _load(project: str, run_id: int, name: str, fingerprint: str, created: str):
 
 def _models_link(box) -> None:
     try:
-        box.page_link("ui/models.py", label="Specify and save a model on the Models page",
+        box.page_link(page="ui/models.py", label=_("Specify and save a model on the Models page"),
                       icon=":material/functions:")
     except Exception:  # a page shown outside the workbench's navigation (tests, embedding)
-        box.caption("Specify and save a model on the Models page.")
+        box.caption(_("Specify and save a model on the Models page."))
 
 
 def pick_run(dimension: str, *, key: str, container=None):
@@ -111,30 +122,31 @@ def pick_run(dimension: str, *, key: str, container=None):
     if not isinstance(table, pd.DataFrame):
         return None
     if table.empty:
-        box.info(f"No {dimension} run is saved yet: joint displays, cases and reports read saved runs, "
-                 "never a fit made on the fly.")
+        box.info(_("No {dimension} run is saved yet: joint displays, cases and reports read saved runs, "
+                   "never a fit made on the fly.").format(dimension=dimension_label(dimension)))
         if state.can("fit"):
-            if box.button("Fit the default model and save it as a run", key=f"{key}__default"):
+            if box.button(_("Fit the default model and save it as a run"), key=f"{key}__default"):
                 _fit_default(dimension, key)
         _models_link(box)
         return None
     names = table["name"].tolist()
-    labels = {row["name"]: run_label(row) for _, row in table.iterrows()}
+    labels = {row["name"]: run_label(row) for _i, row in table.iterrows()}
     chosen = st.session_state.pop(f"{key}__next", None)
     if chosen in names:
         st.session_state[key] = chosen
     elif st.session_state.get(key) not in names:
         st.session_state[key] = names[0]
-    name = box.selectbox(f"Run ({dimension})", names, key=key, format_func=labels.get,
-                         help="Saved runs of this dimension, newest first (Models page: fit and save; "
-                              "Runs page: rename, compare, delete).")
+    name = box.selectbox(_("Run ({dimension})").format(dimension=dimension_label(dimension)), names, key=key,
+                         format_func=labels.get,
+                         help=_("Saved runs of this dimension, newest first (Models page: fit and save; "
+                                "Runs page: rename, compare, delete)."))
     status = state.attempt(state.read, runs.run_status, name)
     if isinstance(status, dict) and status["stale"]:
         box.warning(status["message"], icon=":material/history:")
         if state.can("fit"):
-            if box.button("Refit as a new run", key=f"{key}__refit",
-                          help="Fit the same specification on the current data and save it under a new "
-                               "name; this run stays as it is."):
+            if box.button(_("Refit as a new run"), key=f"{key}__refit",
+                          help=_("Fit the same specification on the current data and save it under a new "
+                                 "name; this run stays as it is.")):
                 _refit(name, dimension, key)
     row = table.loc[table["name"] == name].iloc[0]
     run = state.attempt(_load, state.project_path(), int(row["id"]), name, str(row["fingerprint"]),
@@ -153,7 +165,7 @@ def pick_runs(key: str, dimensions=DIMENSIONS) -> dict:
         return {}
     dims = [d for d in dimensions if d in latest]
     if not dims:
-        st.info("No run is saved yet; fit a model and save it as a run on the Models page.")
+        st.info(_("No run is saved yet; fit a model and save it as a run on the Models page."))
         _models_link(st)
         return {}
     out = {}

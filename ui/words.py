@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 import coding
+from i18n import _
 from mixed.evidence import city_names, dyad_label
 from quant import data as qdata
 from ui import state
@@ -23,6 +24,7 @@ _CITY = re.compile(r"\bcity (\d{6})\b")
 _DYAD = re.compile(r"\bdyad (\d+)\b")
 _CODE = re.compile(r"\bcode (\d+)\b")
 _DOCUMENT = re.compile(r"\bdocument (\d+)\b")
+_POINTS = re.compile(r"\(([^()]*) code points\)")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -57,14 +59,16 @@ def city(code: Any) -> str:
 def pair(dyad_id: Any) -> str:
     """A dyad as its two city names, ``广州市 – 佛山市`` (``pair <id>`` when unknown)."""
     try:
-        return lookups()["dyad"].get(int(dyad_id), f"pair {dyad_id}")
+        return lookups()["dyad"].get(int(dyad_id), _("pair {id}").format(id=dyad_id))
     except (TypeError, ValueError):
-        return f"pair {dyad_id}"
+        return _("pair {id}").format(id=dyad_id)
 
 
 def humanize(text: str) -> str:
     """``text`` with "city 440100", "dyad 1925", "code 12", "document 3" replaced by names, and
-    "(n code points)" said as characters. Unknown numbers are left as they are."""
+    "(n code points)" said as characters. Unknown numbers are left as they are. The words put in
+    ("pair", "code", "document", "characters") are in the interface language; the rest of ``text``
+    (the history's English description) is kept as it is."""
     names = lookups()
 
     def sub(pattern: re.Pattern, kind: str, fmt: str, key=int) -> None:
@@ -76,16 +80,16 @@ def humanize(text: str) -> str:
                 name = table.get(key(m.group(1)))
             except ValueError:
                 name = None
-            return m.group(0) if name is None else fmt.format(name)
+            return m.group(0) if name is None else fmt.format(name=name)
 
         text = pattern.sub(one, text)
 
     text = str(text)
-    sub(_CITY, "city", "{}", key=str)
-    sub(_DYAD, "dyad", "pair {}")
-    sub(_CODE, "code", "code “{}”")
-    sub(_DOCUMENT, "document", "document “{}”")
-    return text.replace(" code points)", " characters)")
+    sub(_CITY, "city", "{name}", key=str)
+    sub(_DYAD, "dyad", _("pair {name}"))
+    sub(_CODE, "code", _("code “{name}”"))
+    sub(_DOCUMENT, "document", _("document “{name}”"))
+    return _POINTS.sub(lambda m: _("({n} characters)").format(n=m.group(1)), text)
 
 
 def p_value(p: Any) -> str:
