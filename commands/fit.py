@@ -14,12 +14,7 @@ def _fit_extras(args, md, result) -> dict:
     from quant.influence import city_influence
     from quant.margins import average_marginal_effects
 
-    from quant.models import inference_note
-
     extras: dict = {}
-    note = inference_note(result)
-    if note and (args.ame or args.standardized or args.vif or args.influence is not None):
-        raise CliError(note[0].upper() + note[1:])
     if args.ame:
         ame = average_marginal_effects(result, md.data)
         extras["ame"] = {"scale": ame.attrs["scale"], "se_label": ame.attrs["se_label"],

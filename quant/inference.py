@@ -23,8 +23,11 @@ from quant.results import FitResult
 __all__ = ["Part", "TestResult", "model_parts", "vif", "standardized", "wald_test", "wald_nested",
            "lr_test"]
 
-_KIND = {"logit": "logit", "probit": "probit", "poisson": "exp", "nb": "exp", "nb_pos": "exp",
-         "ztnb": "ztnb", "binomial": "binomial"}
+_KIND = {"logit": "logit", "probit": "probit", "cloglog": "cloglog", "firth": "logit", "poisson": "exp",
+         "nb": "exp", "nb_pos": "exp", "ztnb": "ztnb", "binomial": "binomial", "gaussian": "identity"}
+#: Latent-error variance of binary parts, for fully standardised coefficients: logistic π²/3,
+#: standard normal 1, standard (minimum) Gumbel π²/6 for the complementary log-log.
+_LATENT = {"logit": np.pi**2 / 3.0, "probit": 1.0, "cloglog": np.pi**2 / 6.0}
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,9 @@ class Part:
     ----------
     prefix : str
         ``""``, or ``"zero:"`` / ``"count:"`` for the hurdle's parts.
-    kind : {"logit", "probit", "exp", "ztnb", "binomial"}
-        Mean function of the part: Λ(η), Φ(η), e^η, E[y | y > 0] of ZTNB2, m·Λ(η).
+    kind : {"logit", "probit", "cloglog", "exp", "ztnb", "binomial", "identity"}
+        Mean function of the part: Λ(η), Φ(η), 1 − exp(−e^η), e^η, E[y | y > 0] of ZTNB2,
+        m·Λ(η), η (Gaussian). Firth's logit has kind "logit" (same mean, penalised estimate).
     X : ndarray, (n, k)
         Design of every unit of the fit (for the hurdle's count part: all dyads, predicted).
     names : list of str, (k,)
@@ -51,6 +55,9 @@ class Part:
         The part's outcome (the hurdle's zero part: 0/1).
     trials : ndarray, (n,) or None
         Binomial trials (breadth "binomial").
+    offset : ndarray, (n,) or None
+        Offset added to η = Xβ (log scale for Poisson/NB; link scale for binary models), rebuilt
+        from the offset or exposure column the fit names (``meta["offset_source"]``).
     """
 
     prefix: str
@@ -62,6 +69,18 @@ class Part:
     used: np.ndarray
     y: np.ndarray
     trials: np.ndarray | None = field(default=None)
+    offset: np.ndarray | None = field(default=None)
+
+    def eta(self, theta: np.ndarray) -> np.ndarray:
+        """Linear predictor Xβ (+ offset) of every unit of the part, (n,)."""
+        eta = self.X @ theta[self.beta]
+        return eta if self.offset is None else eta + self.offset
+
+    def subset(self, rows: np.ndarray) -> "Part":
+        """The part restricted to ``rows`` (boolean or positions)."""
+        pick = (lambda v: None if v is None else v[rows])
+        return Part(self.prefix, self.kind, self.X[rows], self.names, self.beta, self.alpha, self.used[rows],
+                    self.y[rows], pick(self.trials), pick(self.offset))
 
 
 def _rows_of(design, index: np.ndarray, formula: str) -> np.ndarray:
@@ -84,6 +103,34 @@ def _zero_design(data: pd.DataFrame, rhs: str, index: np.ndarray):
     frame[ZERO_OUTCOME] = 0.0
     design = build_design(frame, f"{ZERO_OUTCOME} ~ {rhs}")
     return design.X[_rows_of(design, index, rhs)], list(design.names)
+
+
+def offset_source(result: FitResult) -> dict | None:
+    """``{"offset": column}`` or ``{"exposure": column}`` of a fit with an offset, else None.
+
+    Raises
+    ------
+    QuantError
+        When the fit has an offset but does not say which column it came from.
+    """
+    if not result.meta.get("offset"):
+        return None
+    src = result.meta.get("offset_source") or result.meta.get("data_options") or {}
+    src = {k: v for k, v in src.items() if k in ("offset", "exposure") and v}
+    if len(src) != 1:
+        raise QuantError("this fit has an offset but does not record its column; fit it again to get marginal "
+                         "effects, standardised coefficients, VIF or city influence.")
+    return src
+
+
+def _offset_of(result: FitResult, data: pd.DataFrame, index: np.ndarray) -> np.ndarray | None:
+    src = offset_source(result)
+    if src is None:
+        return None
+    from quant.models_glm import _offset
+
+    off, _ = _offset(data, index, src.get("offset"), src.get("exposure"))
+    return off
 
 
 def model_parts(result: FitResult, data: pd.DataFrame) -> list[Part]:
@@ -123,8 +170,11 @@ def model_parts(result: FitResult, data: pd.DataFrame) -> list[Part]:
             raise QuantError(f"the design's terms {names} are not those of the fit {params}.")
         alpha = len(names) if len(params) == len(names) + 1 and params[-1] == "alpha" else None
         trials = result.units["trials"].to_numpy(float) if "trials" in result.units else None
+        if result.model not in _KIND:
+            raise QuantError(f"marginal effects, standardised coefficients, VIF and city influence do not cover "
+                             f"the {result.model} model.")
         return [Part("", _KIND[result.model], X, names, np.arange(len(names)), alpha,
-                     np.ones(len(y), bool), y, trials)]
+                     np.ones(len(y), bool), y, trials, _offset_of(result, data, index))]
     parts_meta = result.meta["parts"]
     zrhs = parts_meta["zero"].get("design_rhs", parts_meta["zero"]["rhs"])
     if " ".join(zrhs.split()) == " ".join(formula.split("~", 1)[1].split()):
@@ -188,10 +238,13 @@ def standardized(result: FitResult, data: pd.DataFrame, se_type: str | None = No
         Index ``term`` (no intercept/alpha). Columns ``estimate`` (β), ``sd_x`` (sample SD of
         the column over the rows the part was fitted on, ddof = 1), ``b_sdx`` = β·sd_x (change
         of the linear predictor per SD of x) and ``se_b_sdx`` = SE(β)·sd_x under ``se_type``;
-        ``factor_sdx`` = exp(β·sd_x) (odds ratio per SD for logit, rate ratio per SD for count
-        models; NaN for probit); ``b_std`` = β·sd_x/sd(y*) for logit/probit parts, with
-        sd(y*)² = Var(xᵀβ̂) + π²/3 (logit) or + 1 (probit) (McKelvey & Zavoina 1975; Long 1997,
-        ch. 3), NaN otherwise. Refitting on x/sd_x reproduces ``b_sdx`` and ``se_b_sdx``.
+        ``factor_sdx`` = exp(β·sd_x) (odds ratio per SD for logit and Firth, hazard ratio per SD
+        for cloglog, rate ratio per SD for count models; NaN for probit and Gaussian);
+        ``b_std`` = β·sd_x/sd(y*) for binary parts, with sd(y*)² = Var(xᵀβ̂) + π²/3 (logit,
+        Firth), + 1 (probit) or + π²/6 (cloglog, Gumbel errors) (McKelvey & Zavoina 1975; Long
+        1997, ch. 3), β·sd_x/sd_y for Gaussian (the "beta coefficient"; ddof = 1), NaN for count
+        parts. Refitting on x/sd_x reproduces ``b_sdx`` and ``se_b_sdx``. The offset does not
+        enter: η here is Xβ.
     """
     key = result.se_type if se_type is None else se_type
     if key not in result.se:
@@ -202,8 +255,13 @@ def standardized(result: FitResult, data: pd.DataFrame, se_type: str | None = No
     for part in model_parts(result, data):
         X = part.X[part.used]
         eta = X @ b[part.beta]
-        latent = {"logit": np.pi**2 / 3.0, "probit": 1.0}.get(part.kind)
-        sd_star = np.sqrt(np.var(eta, ddof=1) + latent) if latent is not None else np.nan
+        latent = _LATENT.get(part.kind)
+        if latent is not None:
+            sd_star = np.sqrt(np.var(eta, ddof=1) + latent)
+        elif part.kind == "identity":
+            sd_star = float(np.std(part.y[part.used], ddof=1))
+        else:
+            sd_star = np.nan
         for j, name in enumerate(part.names):
             sd = float(np.std(X[:, j], ddof=1))
             if sd == 0.0:
@@ -212,8 +270,8 @@ def standardized(result: FitResult, data: pd.DataFrame, se_type: str | None = No
             rows.append({
                 "term": part.prefix + name, "estimate": b[k], "sd_x": sd, "b_sdx": b[k] * sd,
                 "se_b_sdx": se[k] * sd,
-                "factor_sdx": np.exp(b[k] * sd) if part.kind != "probit" else np.nan,
-                "b_std": b[k] * sd / sd_star if latent is not None else np.nan,
+                "factor_sdx": np.exp(b[k] * sd) if part.kind not in ("probit", "identity") else np.nan,
+                "b_std": b[k] * sd / sd_star,
             })
     cols = ["term", "estimate", "sd_x", "b_sdx", "se_b_sdx", "factor_sdx", "b_std"]
     return pd.DataFrame(rows, columns=cols).set_index("term")

@@ -54,19 +54,29 @@ class _Binomial:
         return self.m.fit(start_params=start_params, maxiter=200, tol=1e-12)
 
 
+class _CLogLog(_Binomial):
+    """GLM binomial with the complementary log-log link (and offset), at scale 1."""
+
+    def __init__(self, y, X, offset):
+        self.m = sm.GLM(y, X, family=sm.families.Binomial(link=sm.families.links.CLogLog()), offset=offset)
+
+
 def _model(result: FitResult, part: Part, rows: np.ndarray):
     y, X = part.y[rows], part.X[rows]
+    off = None if part.offset is None else part.offset[rows]
     if part.kind == "logit":
-        return sm.Logit(y, X)
+        return sm.Logit(y, X, offset=off)
     if part.kind == "probit":
-        return sm.Probit(y, X)
+        return sm.Probit(y, X, offset=off)
+    if part.kind == "cloglog":
+        return _CLogLog(y, X, off)
     if part.kind == "ztnb":
         return ZTNB2(y, X)
     if part.kind == "binomial":
         return _Binomial(y, X, part.trials[rows])
     if result.model == "poisson":
-        return Poisson(y, X)
-    return NegativeBinomialP(y, X, p=2)
+        return Poisson(y, X, offset=off)
+    return NegativeBinomialP(y, X, p=2, offset=off)
 
 
 def _index_derivatives(result: FitResult, part: Part, used: np.ndarray, theta: np.ndarray):
@@ -78,9 +88,13 @@ def _index_derivatives(result: FitResult, part: Part, used: np.ndarray, theta: n
     Returns
     -------
     g_e, g_a, h_ee, h_ea, h_aa : ndarray, (n_used,) or None (no α)
-        logit: g = y − p, h = −p(1 − p); probit (q = 2y − 1, λ = qφ(qη)/Φ(qη)): g = λ,
-        h = −λ(λ + η); Poisson: g = y − μ, h = −μ; binomial of m: g = y − mp, h = −mp(1 − p);
-        NB2 and ZTNB2: ``quant.ztnb.nb2_derivatives`` / ``ztnb_derivatives``.
+        logit: g = y − p, h = −p(1 − p); Firth's logit: the modified score g = y − p + h_d(½ − p)
+        with h_d the leverage of the full fit (Firth 1993), h = −p(1 − p); probit (q = 2y − 1,
+        λ = qφ(qη)/Φ(qη)): g = λ, h = −λ(λ + η); cloglog (μ = e^η, p = 1 − e^−μ):
+        g = (y − p)μ/p, h = −μ²(1 − p)/p + (y − p)μ(p − μ(1 − p))/p²; Gaussian (ℓ = −½e²):
+        g = e, h = −1 (the one-step is then the exact delete-a-city OLS change); Poisson:
+        g = y − μ, h = −μ; binomial of m: g = y − mp, h = −mp(1 − p); NB2 and ZTNB2:
+        ``quant.ztnb.nb2_derivatives`` / ``ztnb_derivatives``. η includes the fit's offset.
     """
     from scipy.special import expit, log_ndtr
 
@@ -88,10 +102,25 @@ def _index_derivatives(result: FitResult, part: Part, used: np.ndarray, theta: n
     X = part.X[used] if len(used) < len(part.used) else part.X
     k = len(part.beta)
     eta = X @ theta[:k]
+    if part.offset is not None:
+        eta = eta + part.offset[used]
     if part.kind in ("logit", "binomial"):
         p = expit(eta)
         m = 1.0 if part.kind == "logit" else part.trials[used]
-        return y - m * p, None, -m * p * (1.0 - p), None, None
+        g = y - m * p
+        if result.model == "firth":
+            w = p * (1.0 - p)
+            info = X.T @ (X * w[:, None])
+            hat = w * np.einsum("ij,ij->i", X, np.linalg.solve(info, X.T).T)
+            g = g + hat * (0.5 - p)
+        return g, None, -m * p * (1.0 - p), None, None
+    if part.kind == "identity":
+        return y - eta, None, -np.ones(len(y)), None, None
+    if part.kind == "cloglog":
+        mu = np.exp(eta)
+        p = -np.expm1(-mu)
+        fe = mu * (1.0 - p)
+        return (y - p) * mu / p, None, -fe * mu / p + (y - p) * mu * (p - fe) / p**2, None, None
     if part.kind == "probit":
         q = 2.0 * y - 1.0
         lam = q * np.exp(-0.5 * eta**2 - 0.5 * np.log(2 * np.pi) - log_ndtr(q * eta))
@@ -102,6 +131,20 @@ def _index_derivatives(result: FitResult, part: Part, used: np.ndarray, theta: n
         mu = np.exp(eta)
         return y - mu, None, -mu, None, None
     return nb2_derivatives(y, eta, theta[k])
+
+
+def _refit_closed(result, part, keep, start):
+    """Exact refits that need no statsmodels model: OLS (least squares) and Firth's logit."""
+    X, y = part.X[keep], part.y[keep]
+    if part.kind == "identity":
+        beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+        return beta
+    from quant.firth import fit_firth_logit
+
+    fit = fit_firth_logit(y, X, list(part.names), offset=None if part.offset is None else part.offset[keep])
+    if not fit.converged:
+        raise ModelError("the refit without the city (firth) did not converge.")
+    return np.asarray(fit.params, float)
 
 
 def _hessian(X, h_ee, h_ea, h_aa) -> np.ndarray:
@@ -169,7 +212,10 @@ class CityInfluence:
 
 def _refit(result, part, keep, start):
     what = f"refit without the city ({part.prefix or result.model})"
-    if part.kind == "logit" and len(keep) >= LEAN_LOGIT_MIN_ROWS:  # blocked Newton: no copies of X
+    if part.kind == "identity" or result.model == "firth":
+        return _refit_closed(result, part, keep, start)
+    # blocked Newton, no copies of X (the lean logit takes no offset)
+    if part.kind == "logit" and part.offset is None and len(keep) >= LEAN_LOGIT_MIN_ROWS:
         with dg.captured_warnings():
             fit = fit_logit_newton(part.y[keep], part.X[keep], start=start)
         if not fit.converged:
@@ -177,7 +223,7 @@ def _refit(result, part, keep, start):
         return fit.params
     model = _model(result, part, keep)
     with dg.captured_warnings():
-        if part.kind == "binomial":
+        if part.kind in ("binomial", "cloglog"):
             res = model.fit(start_params=start)
             if not res.converged:
                 raise ModelError(f"the {what} did not converge.")

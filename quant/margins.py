@@ -17,7 +17,12 @@ Part means (η = xᵀβ; derivatives f_η, f_ηη, f_α, f_ηα):
 
 - logit: f = Λ(η), f_η = f(1 − f), f_ηη = f_η(1 − 2f);
 - probit: f = Φ(η), f_η = φ(η), f_ηη = −ηφ(η);
-- count (Poisson, NB2): f = f_η = f_ηη = e^η (α does not enter the mean);
+- cloglog: f = 1 − exp(−e^η), f_η = e^η·exp(−e^η) = e^η(1 − f), f_ηη = f_η(1 − e^η);
+- count (Poisson, NB2): f = f_η = f_ηη = e^η (α does not enter the mean); with an offset o
+  (log exposure) η = xᵀβ + o, so the AME is that of E[y] = exp(xᵀβ + o) at each unit's own
+  exposure;
+- Gaussian: f = η, f_η = 1, f_ηη = 0, so dy/dx AMEs are the coefficients and their SEs the
+  coefficients' SEs;
 - binomial out of m: m·Λ(η);
 - zero-truncated NB2: f = μ/q, μ = e^η, q = 1 − P₀, P₀ = e^L, L = −ln(1 + αμ)/α. With
   w = P₀/q, g_η = 1 + wL_η, g_α = wL_α: f_η = f·g_η, f_α = f·g_α, f_ηη = f(g_η² + P₀L_η²/q²
@@ -43,7 +48,8 @@ from quant.results import FitResult
 __all__ = ["average_marginal_effects", "part_mean"]
 
 _SCALE = {
-    "logit": "probability", "probit": "probability", "exp": "expected count",
+    "logit": "probability", "probit": "probability", "cloglog": "probability", "exp": "expected count",
+    "identity": "expected outcome",
     "binomial": "expected count (trials × probability)", "ztnb": "E[y | y > 0]",
 }
 
@@ -53,9 +59,9 @@ def part_mean(kind: str, eta: np.ndarray, alpha: float | None = None, trials=Non
 
     Parameters
     ----------
-    kind : {"logit", "probit", "exp", "binomial", "ztnb"}
+    kind : {"logit", "probit", "cloglog", "exp", "binomial", "ztnb", "identity"}
     eta : ndarray, (n,)
-        Linear predictor.
+        Linear predictor (offset included).
     alpha : float, optional
         NB2 dispersion (required for "ztnb").
     trials : ndarray, (n,), optional
@@ -82,6 +88,12 @@ def part_mean(kind: str, eta: np.ndarray, alpha: float | None = None, trials=Non
     if kind == "exp":
         f = np.exp(eta)
         return f, f, f, zero, zero
+    if kind == "cloglog":
+        mu = np.exp(eta)
+        fe = np.exp(eta - mu)
+        return -np.expm1(-mu), fe, fe * (1.0 - mu), zero, zero
+    if kind == "identity":
+        return eta.copy(), np.ones_like(eta), zero, zero, zero
     if kind == "ztnb":
         a = float(alpha)
         mu = np.exp(eta)
@@ -120,7 +132,7 @@ def _prod_except(F: list[np.ndarray], skip: set[int], n: int) -> np.ndarray:
 
 def _derivative(parts, theta, v_in, n):
     """AME (dy/dx) of column v and its gradient (len θ) for parts ``v_in`` (part → column)."""
-    etas = [p.X @ theta[p.beta] for p in parts]
+    etas = [p.eta(theta) for p in parts]
     pcs = _pieces(parts, theta, etas)
     F = [pc[0] for pc in pcs]
     grad = np.zeros(len(theta))
@@ -153,7 +165,7 @@ def _discrete(parts, theta, v_in, n):
     s, η^s = η + β_v(s − x_v), and Σ_d x^s_dk w_d is Xᵀw with entry v replaced by s·Σ_d w_d."""
     grad = np.zeros(len(theta))
     value = 0.0
-    base = [p.X @ theta[p.beta] for p in parts]
+    base = [p.eta(theta) for p in parts]
     for level, sign in ((1.0, 1.0), (0.0, -1.0)):
         etas = []
         for p, part in enumerate(parts):
@@ -221,8 +233,7 @@ def average_marginal_effects(
         raise QuantError(f"dummy {dummy!r} is not one of auto, derivative.")
     parts = model_parts(result, data)
     if result.model != "hurdle":  # the mean of a single-part fit is averaged over its own rows
-        parts = [Part(p.prefix, p.kind, p.X[p.used], p.names, p.beta, p.alpha, p.used[p.used], p.y[p.used],
-                      None if p.trials is None else p.trials[p.used]) for p in parts]
+        parts = [p if p.used.all() else p.subset(p.used) for p in parts]
     theta = result.params.to_numpy(float)
     n = parts[0].X.shape[0]
     names: list[str] = []

@@ -56,8 +56,9 @@ MODELS_BY_DIMENSION = {
     "degree": ("ztnb", "nb_pos", "hurdle", "poisson", "nb", "gaussian", "logit", "probit", "cloglog", "firth"),
 }
 #: Models that ``quant.margins``, ``quant.inference`` and ``quant.influence`` (AME, standardised
-#: coefficients, VIF, city influence) know; fits with an offset are not covered yet either.
-INFERENCE_MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle")
+#: coefficients, VIF, city influence) know, with or without an offset.
+INFERENCE_MODELS = ("logit", "probit", "cloglog", "firth", "poisson", "nb", "binomial", "ztnb", "nb_pos",
+                    "hurdle", "gaussian")
 OUTCOME_TYPES = ("binary", "count", "nonnegative", "continuous")
 MODEL_OUTCOMES = {
     "logit": ("binary",), "probit": ("binary",), "cloglog": ("binary",), "firth": ("binary",),
@@ -222,7 +223,7 @@ def inference_note(result: FitResult) -> str | None:
     if result.model not in INFERENCE_MODELS:
         return (f"marginal effects, standardised coefficients, VIF and city influence are not available for "
                 f"the {result.model} model yet; they cover {', '.join(INFERENCE_MODELS)}.")
-    if result.meta.get("offset"):
-        return ("marginal effects, standardised coefficients, VIF and city influence do not take an offset "
-                "or exposure into account yet, so they are not computed for this fit.")
+    if result.meta.get("offset") and not (result.meta.get("offset_source") or result.meta.get("data_options")):
+        return ("this fit has an offset but does not record its column; fit it again to get marginal effects, "
+                "standardised coefficients, VIF and city influence.")
     return None

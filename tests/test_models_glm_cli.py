@@ -77,9 +77,6 @@ def test_cli_model_outcome_mismatch_is_one_sentence(project, capsys):
     assert "fitted on dyads, not cities" in _err(capsys)
     assert cli.main(["fit", "--project", p, "--dimension", "breadth", "--model", "poisson", "--se", "dyadic"]) == 1
     assert "a city-level model has no pairs" in _err(capsys)
-    assert cli.main(["fit", "--project", p, "--model", "cloglog", "--formula", "connection ~ log_distance",
-                     "--ame"]) == 1
-    assert "not available for the cloglog model yet" in _err(capsys)
     assert cli.main(["fit", "--project", p, "--model", "logit", "--formula", "connection ~ log_distance",
                      "--se", "hc1"]) == 1
     assert "maximum-likelihood models do not have" in _err(capsys)
