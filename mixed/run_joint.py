@@ -166,10 +166,10 @@ def _clean(value):
     return value
 
 
-def _facet_values(model: str) -> dict[str, list[str]]:
-    city = model in ("nb", "poisson", "binomial")
+def _facet_values(model: str, unit: str) -> dict[str, list[str]]:
+    city = unit == "city"
     return {"fit_group": list(FIT_GROUPS), "direction": list(DIRECTIONS),
-            "tie": [] if city else list(TIES), "group": group_labels(model)}
+            "tie": [] if city else list(TIES), "group": group_labels(model, unit)}
 
 
 def _with_descendants(ids, children: dict[int, list[int]]) -> set[int]:
@@ -291,8 +291,8 @@ def run_joint(session: Session, run, *, c: float = 2.0, max_quotes: int = 5, alp
     result = run.result
     idx = index if index is not None else EvidenceIndex.from_session(session)
     level = "city" if "city" in result.units.columns else "dyad"
-    groups = case_groups(result.units.reset_index(drop=True), result.model, c)
-    values = _facet_values(result.model)
+    groups = case_groups(result.units.reset_index(drop=True), result.model, c, unit=level)
+    values = _facet_values(result.model, level)
     sizes = {f: {v: int((groups[f] == v).sum()) for v in values[f]} for f in FACETS}
 
     book = read_codebook(session)

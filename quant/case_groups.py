@@ -7,8 +7,9 @@ joint display cross-tabulates against coded passages:
   (Lieberman 2005's residual rule as adapted to GLMs in quant.md §4.3; the boundary is typical);
 * ``direction`` — "over-predicted" when y < fitted (the model expected more), else
   "under-predicted" (y ≥ fitted, including the exact fit);
-* ``tie`` — "tie"/"non-tie" for binary connection models (y = 1 / 0) and for dyad count models
-  (degree: y > 0 / y = 0); None for city (breadth) models, which have no ties. For binary
+* ``tie`` — "tie"/"non-tie" for every model fitted on dyads: y = 1 / 0 for binary models,
+  y > 0 / y = 0 for count models (degree, or Poisson/NB on all dyads); None for models fitted on
+  cities, which have no ties. The unit, not the model name, decides. For binary
   dyads this gives quant.md §4.3's four cells (typical tie, deviant tie, deviant non-tie,
   typical non-tie);
 * ``group`` — one label joining the three with " · ", e.g. "deviant · over-predicted · tie"
@@ -30,29 +31,66 @@ import pandas as pd
 from quant.errors import QuantError
 from quant.results import MODELS
 
-__all__ = ["case_groups", "FIT_GROUPS", "DIRECTIONS", "TIES", "group_labels", "CITY_MODELS"]
+__all__ = ["case_groups", "FIT_GROUPS", "DIRECTIONS", "TIES", "group_labels", "CITY_MODELS", "fit_unit"]
 
 FIT_GROUPS = ("typical", "deviant")
 DIRECTIONS = ("over-predicted", "under-predicted")
 TIES = ("tie", "non-tie")
-#: Models whose units are cities (breadth): no tie label.
+#: Models whose units are cities when nothing else says so (older callers that give only the
+#: model name). Any model can be fitted on either unit, so the unit decides when it is known.
 CITY_MODELS = ("nb", "poisson", "binomial")
+UNITS = ("city", "dyad")
 _SEP = " · "
 
 
-def group_labels(model: str) -> list[str]:
-    """Every combined ``group`` label possible for ``model``, in display order.
+def fit_unit(result) -> str:
+    """"city" or "dyad": the unit of a ``FitResult`` — ``meta["unit"]`` when set, else its units'
+    id columns (``city`` vs ``city_a``/``city_b``), else its dimension (breadth → city)."""
+    unit = (getattr(result, "meta", None) or {}).get("unit")
+    if unit in UNITS:
+        return unit
+    units = getattr(result, "units", None)
+    if units is not None and {"city_a", "city_b"} <= set(units.columns):
+        return "dyad"
+    if units is not None and "city" in units.columns:
+        return "city"
+    return "city" if getattr(result, "dimension", None) == "breadth" else "dyad"
+
+
+def _resolve_unit(model: str, unit: str | None, units: pd.DataFrame | None = None) -> str:
+    if unit is not None:
+        if unit not in UNITS:
+            raise QuantError(f"unit {unit!r} is not one of {', '.join(UNITS)}.")
+        return unit
+    if units is not None and {"city_a", "city_b"} <= set(units.columns):
+        return "dyad"
+    if units is not None and "city" in units.columns:
+        return "city"
+    return "city" if model in CITY_MODELS else "dyad"
+
+
+def group_labels(model: str, unit: str | None = None) -> list[str]:
+    """Every combined ``group`` label possible for ``model`` fitted on ``unit``, in display order.
+
+    Parameters
+    ----------
+    model : str
+        ``FitResult.model``.
+    unit : {"city", "dyad"}, optional
+        The fit's unit (``fit_unit(result)``); cities have no tie label. When omitted,
+        "nb"/"poisson"/"binomial" are taken as city models (the dimension defaults).
 
     Raises
     ------
     QuantError
-        If ``model`` is not a Tandem model name.
+        If ``model`` is not a Tandem model name or ``unit`` is not city/dyad.
     """
     _check_model(model)
+    city = _resolve_unit(model, unit) == "city"
     labels = []
     for fit in FIT_GROUPS:
         for direction in DIRECTIONS:
-            if model in CITY_MODELS:
+            if city:
                 labels.append(_SEP.join((fit, direction)))
             else:
                 for tie in TIES:
@@ -65,7 +103,7 @@ def _check_model(model: str) -> None:
         raise QuantError(f"model {model!r} is not one of {', '.join(MODELS)}.")
 
 
-def case_groups(units: pd.DataFrame, model: str, c: float = 2.0) -> pd.DataFrame:
+def case_groups(units: pd.DataFrame, model: str, c: float = 2.0, unit: str | None = None) -> pd.DataFrame:
     """Add the case-group columns to a fit's per-unit frame.
 
     Parameters
@@ -75,17 +113,21 @@ def case_groups(units: pd.DataFrame, model: str, c: float = 2.0) -> pd.DataFrame
         ``pearson`` (Pearson residual); id columns (``city`` or ``city_a``/``city_b``) and
         any others are kept.
     model : str
-        The fit's model (``FitResult.model``): "nb"/"poisson"/"binomial" are city models (no tie
-        label); "logit"/"probit" are binary dyad models (tie iff y = 1); "ztnb"/"nb_pos"/"hurdle"
-        are dyad count models (tie iff y > 0).
+        The fit's model (``FitResult.model``).
     c : float, default 2.0
         Residual threshold, > 0 and finite: deviant iff |pearson| > c (quant.md §4.3).
+    unit : {"city", "dyad"}, optional
+        The fit's unit (``fit_unit(result)``). City units get no tie label; dyads get "tie"
+        iff y > 0 (y = 1 for binary models), whatever the model — a Poisson or NB fit on
+        dyads keeps its tie/non-tie groups. When omitted: "dyad" if ``units`` has
+        ``city_a``/``city_b``, "city" if it has ``city``, else decided by the model name
+        (nb/poisson/binomial → city).
 
     Returns
     -------
     DataFrame
         A copy of ``units`` (same index and order) with string columns ``fit_group``,
-        ``direction``, ``tie`` (None for city models) and ``group``.
+        ``direction``, ``tie`` (None for city units) and ``group``.
 
     Raises
     ------
@@ -113,7 +155,7 @@ def case_groups(units: pd.DataFrame, model: str, c: float = 2.0) -> pd.DataFrame
     direction = np.where(y < fitted, "over-predicted", "under-predicted")
     out["fit_group"] = pd.Series(fit_group, index=out.index, dtype=object)
     out["direction"] = pd.Series(direction, index=out.index, dtype=object)
-    if model in CITY_MODELS:
+    if _resolve_unit(model, unit, units) == "city":
         out["tie"] = pd.Series([None] * len(out), index=out.index, dtype=object)
         out["group"] = out["fit_group"] + _SEP + out["direction"]
     else:
