@@ -36,7 +36,7 @@ from quant.design import build_design
 from quant.errors import ModelError, QuantError
 from quant.models_common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
 from quant.residuals import pearson_binary, pearson_gaussian, pearson_nb2, pearson_poisson
-from quant.models_glm_parts import _fit_firth, _ols
+from quant.models_glm_parts import _fit_firth, _fit_nb_lean, _ols
 from quant.results import FitResult
 
 __all__ = ["fit_glm", "FAMILIES", "UNITS", "OLS_SE"]
@@ -227,9 +227,11 @@ def fit_glm(
     dimension : str, optional
         ``FitResult.dimension``; default breadth (cities) or connection (dyads).
     engine : {"auto", "statsmodels", "lean"}
-        Poisson only: statsmodels ``GLM`` (IRLS) or ``quant.glm_lean.fit_poisson_newton`` (same
-        MLE, blocked Newton, less memory); "auto" uses the lean one from
-        ``quant.models_dyad.LEAN_LOGIT_MIN_ROWS`` rows.
+        Poisson and NB: statsmodels (``GLM`` IRLS / ``NegativeBinomialP`` Newton) or
+        ``quant.glm_lean`` (same MLE, blocked Newton, less memory); "auto" uses the lean one from
+        ``quant.models_dyad.LEAN_LOGIT_MIN_ROWS`` rows (NB: without an offset). Lean NB2 on dyads
+        with one row per pair computes its covariances from per-node score sums (no (n, k + 1)
+        score matrix), as the lean logit does.
 
     Returns
     -------
@@ -255,6 +257,8 @@ def fit_glm(
         raise QuantError(f"engine {engine!r} is not one of auto, statsmodels, lean.")
     if unit not in UNITS:
         raise QuantError(f"unit {unit!r} is not one of city, dyad.")
+    if engine == "lean" and family == "nb" and (offset or exposure):
+        raise QuantError("the lean NB2 engine takes no offset or exposure; use engine 'statsmodels' or 'auto'.")
     if offset or exposure:
         if family == "gaussian":
             raise QuantError("an offset or exposure belongs to log-link models (poisson, nb), not gaussian.")
@@ -279,8 +283,10 @@ def fit_glm(
     off, off_note = _offset(data, design.rows, offset, exposure)
     warnings = list(design.warnings)
     meta: dict = {"residual": _RESIDUAL[family], "offset": off_note, "unit": unit}
+    if off_note:  # the column, so quant.inference can rebuild the offset (AME, influence)
+        meta["offset_source"] = {"offset": offset} if offset else {"exposure": exposure}
     ml_se = tuple(s for s in se if s in ("model", "hc0", "dyadic"))
-    extra_cov, extra_labels = {}, {}
+    extra_cov, extra_labels, sums_cov = {}, {}, None
     if family == "gaussian":
         params, e, sigma2, XtX, extra_cov, extra_labels = _ols(y, X, se)
         fitted = y - e
@@ -294,6 +300,20 @@ def fit_glm(
         params, llf, fitted, pearson, S, H, pnames, prof = _fit_firth(y, X, names, off)
         meta.update(engine="Firth penalised logit (quant.firth)", optimizer="modified Newton",
                     profile_ci=prof, llf_note="penalised log-likelihood")
+    elif family == "nb" and off is None and (engine == "lean" or (engine == "auto" and len(y) >= _lean_rows())):
+        by_sums = False
+        if unit == "dyad":
+            from quant.dyadic import pair_count
+
+            nodes = _Nodes(data, a, b, design.rows)
+            N = nodes.n_input_nodes if n_nodes is None else int(n_nodes)
+            n_pairs = pair_count(nodes.ia, nodes.ib, len(nodes.labels))
+            by_sums = group is None and n_pairs == len(y) and N >= max(2, len(nodes.labels))
+        cov_args = dict(se=ml_se or ("hc0",), N=N, n_pairs=n_pairs, n_rows=len(y), small_sample=small_sample,
+                        psd=psd, conservative=conservative) if by_sums else {}
+        params, llf, fitted, pearson, S, H, pnames, sums_cov = _fit_nb_lean(y, X, names, nodes if by_sums else None,
+                                                                           by_sums, cov_args)
+        meta.update(engine="tandem lean Newton NB2 (quant.glm_lean)", optimizer="newton")
     elif family == "poisson" and (engine == "lean" or (engine == "auto" and len(y) >= _lean_rows())):
         from quant.glm_lean import fit_poisson_newton
 
@@ -313,13 +333,13 @@ def fit_glm(
     if family in _BINARY:
         warnings += dg.few_events_warning(y, design.outcome)
     if unit == "dyad":
-        nodes = _Nodes(data, a, b, design.rows)
+        nodes = _Nodes(data, a, b, design.rows) if sums_cov is None else nodes
         group_vals = data[group].to_numpy()[design.rows] if group else None
         result = _finish(
             dimension=dimension, model=family, formula=formula, design=design.without_matrix(), nodes=nodes,
             params=params, names=pnames, S=S, H=H, llf=llf, fitted=fitted, pearson=pearson,
             se=ml_se or ("hc0",), group_vals=group_vals, n_nodes=n_nodes, small_sample=small_sample,
-            psd=psd, conservative=conservative, converged=True, warnings=warnings, meta=meta)
+            psd=psd, conservative=conservative, converged=True, warnings=warnings, meta=meta, cov=sums_cov)
     else:
         city = data[id_col].to_numpy()[design.rows]
         dup = pd.Series(city).duplicated()

@@ -1,6 +1,7 @@
 """Pieces of ``quant.models_glm``: ordinary least squares with its covariances (model-based and
-HC0–HC3, MacKinnon & White 1985) and Firth's penalised logit through ``quant.firth`` (Firth 1993;
-profile-likelihood limits, Heinze & Schemper 2002)."""
+HC0–HC3, MacKinnon & White 1985), Firth's penalised logit through ``quant.firth`` (Firth 1993;
+profile-likelihood limits, Heinze & Schemper 2002) and NB2 on large tables through
+``quant.glm_lean`` with the dyadic covariance from node score sums."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,7 @@ from quant.errors import ModelError
 from quant.models_common import SE_LABELS
 from quant.residuals import pearson_binary
 
-__all__ = ["_ols", "_fit_firth"]
+__all__ = ["_ols", "_fit_firth", "_fit_nb_lean"]
 
 
 def _ols(y, X, se):
@@ -66,3 +67,38 @@ def _fit_firth(y, X, names, off):
     H = -np.asarray(fit.info, float)
     S = np.asarray(fit.scores, float)
     return params, float(fit.llf), p, pearson_binary(y, p), S, H, list(names), prof_ci
+
+
+def _fit_nb_lean(y, X, names, nodes, by_sums: bool, cov_args: dict):
+    """NB2 on every row through ``quant.glm_lean.fit_nb2_newton`` (blocked Newton in (β, α)).
+
+    With ``by_sums`` (dyads, one row per pair) the last pass accumulates the per-node score sums
+    and Σ s sᵀ, and the covariances come from them (``quant.models_dyad._covariances_from_sums``,
+    the same matrices as from the (n, k + 1) scores); otherwise the scores are returned.
+
+    Returns
+    -------
+    params, llf, mu, pearson, S (or None), H, parameter names, Covariances (or None)
+    """
+    from quant import diagnostics as dg
+    from quant.glm_lean import fit_nb2_newton
+    from quant.models_common import ALPHA_FLOOR
+    from quant.models_dyad import _covariances_from_sums
+    from quant.residuals import pearson_nb2
+
+    with dg.captured_warnings():
+        fit = fit_nb2_newton(y, X, scores=not by_sums,
+                             nodes=(nodes.ia, nodes.ib, len(nodes.labels)) if by_sums else None)
+    alpha = float(fit.params[-1])
+    if not fit.converged or not np.all(np.isfinite(fit.params)):
+        raise ModelError(f"the NB2 model did not converge in {fit.iterations} Newton iterations (lean engine); "
+                         "look for a covariate that predicts zeros perfectly, or rescale covariates.")
+    if alpha <= ALPHA_FLOOR:
+        raise ModelError(f"the NB2 model ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion). "
+                         "If the outcome is not overdispersed, alpha sits at its bound 0: fit model 'poisson'.")
+    pnames = list(names) + ["alpha"]
+    cov = None
+    if by_sums:
+        cov = _covariances_from_sums(fit.hessian, fit.node_sums, pnames, **cov_args)
+    mu = fit.fitted
+    return (fit.params, float(fit.llf), mu, pearson_nb2(y, mu, alpha), fit.scores, fit.hessian, pnames, cov)
