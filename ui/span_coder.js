@@ -86,7 +86,7 @@ const ENGLISH = {
   select_first: "Select some text first.",
 };
 
-function label(st, key, n) {
+function word(st, key, n) {
   const given = st.data && st.data.labels ? st.data.labels[key] : undefined;
   const text = typeof given === "string" && given ? given : ENGLISH[key];
   return n === undefined ? text : text.split("{n}").join(String(n));
@@ -106,10 +106,10 @@ function parts(root) {
 function render(root, st) {
   const { filter, bar } = parts(root);
   if (filter) {
-    filter.placeholder = label(st, "filter");
-    filter.setAttribute("aria-label", label(st, "filter_name"));
+    filter.placeholder = word(st, "filter");
+    filter.setAttribute("aria-label", word(st, "filter_name"));
   }
-  if (bar) bar.setAttribute("aria-label", label(st, "bar"));
+  if (bar) bar.setAttribute("aria-label", word(st, "bar"));
   renderButtons(root, st);
   renderText(root, st);
   showStatus(root, st);
@@ -139,14 +139,14 @@ function renderButtons(root, st) {
     swatch.style.backgroundColor = code.colour;
     const label = document.createElement("span");
     label.textContent = i < 9 ? `${i + 1} · ${code.name}` : String(code.name);
-    button.title = i < 9 ? label(st, "code_key", i + 1) : label(st, "code");
+    button.title = i < 9 ? word(st, "code_key", i + 1) : word(st, "code");
     button.append(swatch, label);
     buttons.appendChild(button);
   });
   if (!shown.length) {
     const none = document.createElement("span");
     none.className = "tdm-sc-none";
-    none.textContent = label(st, "no_match");
+    none.textContent = word(st, "no_match");
     buttons.appendChild(none);
   }
   if (st.data.chosen.length) {
@@ -154,8 +154,8 @@ function renderButtons(root, st) {
     apply.type = "button";
     apply.className = "tdm-sc-code tdm-sc-apply";
     apply.dataset.chosen = "1";
-    apply.textContent = label(st, "apply", st.data.chosen.length);
-    apply.title = label(st, "apply_help");
+    apply.textContent = word(st, "apply", st.data.chosen.length);
+    apply.title = word(st, "apply_help");
     buttons.appendChild(apply);
   }
   bar.replaceChildren(buttons);
@@ -216,7 +216,7 @@ function renderText(root, st) {
         const mark = document.createElement("span");
         mark.className = "tdm-sc-mark";
         mark.style.backgroundColor = code ? code.colour : "#999999";
-        mark.title = code ? String(code.name) : label(st, "not_offered");
+        mark.title = code ? String(code.name) : word(st, "not_offered");
         marks.appendChild(mark);
       }
       block = document.createElement("div");
@@ -288,7 +288,7 @@ function showStatus(root, st, message) {
     return;
   }
   const span = selectionSpan(root, st) || (document.activeElement === parts(root).filter ? st.savedSpan : null);
-  status.textContent = span ? label(st, "selected", span.end - span.start) : label(st, "hint");
+  status.textContent = span ? word(st, "selected", span.end - span.start) : word(st, "hint");
 }
 
 // ---------------------------------------------------------------- actions
@@ -297,7 +297,7 @@ function applyCodes(root, st, codeIds) {
   const { filter } = parts(root);
   const span = selectionSpan(root, st) || (document.activeElement === filter ? st.savedSpan : null);
   if (!span) {
-    showStatus(root, st, label(st, "select_first"));
+    showStatus(root, st, word(st, "select_first"));
     return;
   }
   st.send("code", { start: span.start, end: span.end, code_ids: codeIds });
