@@ -15,7 +15,7 @@ import sys
 import streamlit as st
 
 import team
-from i18n import _
+from i18n import _, pgettext
 from ui import language, sidebar, state
 
 st.set_page_config(page_title=_("Tandem"), page_icon=":material/join_inner:", layout="wide")
@@ -29,7 +29,7 @@ PAGES = {
     _("Qualitative"): [
         st.Page("ui/documents.py", title=_("Documents"), icon=":material/description:"),
         st.Page("ui/attributes.py", title=_("Attributes"), icon=":material/table_chart:"),
-        st.Page("ui/code.py", title=_("Code"), icon=":material/ink_highlighter:"),
+        st.Page("ui/code.py", title=pgettext("page", "Code"), icon=":material/ink_highlighter:"),
         st.Page("ui/codebook.py", title=_("Codebook"), icon=":material/account_tree:"),
         st.Page("ui/retrieve.py", title=_("Retrieve"), icon=":material/format_quote:"),
         st.Page("ui/search.py", title=_("Search"), icon=":material/search:"),

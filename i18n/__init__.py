@@ -12,7 +12,8 @@ user's choice; the CLI calls ``set_language(from_environment())``, which follows
 ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` as gettext does. ``from_accept_language`` reads a
 browser's ``Accept-Language`` header for the first visit.
 
-Strings are marked with ``_`` (translate now), ``ngettext`` (plural forms: Chinese has one) and
+Strings are marked with ``_`` (translate now), ``ngettext`` (plural forms: Chinese has one),
+``pgettext`` (a word with two meanings, told apart by a context) and
 ``N_`` (mark for extraction, translate later, for module-level tables of labels). Placeholders
 use ``str.format`` names: ``_("{n} documents").format(n=3)`` — never %-formatting of user text.
 
@@ -25,7 +26,7 @@ import gettext as _gettext
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "DEFAULT", "_", "N_", "ngettext", "set_language", "language", "using",
+__all__ = ["LANGUAGES", "DEFAULT", "_", "N_", "ngettext", "pgettext", "set_language", "language", "using",
            "from_environment", "from_accept_language", "normalise", "LOCALE_DIR", "DOMAIN"]
 
 #: Interface languages: code -> name shown in the language switch (each in its own language).
@@ -102,6 +103,12 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n`` in the current language."""
     return _translations(_current.get()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language where the same English word has two meanings:
+    ``pgettext("page", "Code")`` (the Code page, 编码) vs ``_("Code")`` (a code, 代码)."""
+    return _translations(_current.get()).pgettext(context, message)
 
 
 def N_(message: str) -> str:

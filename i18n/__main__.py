@@ -8,8 +8,9 @@
 
 Translations are written in the ``.po``; while several people translate at once, each may keep
 ``i18n/locale/<locale>/parts/<name>.tsv`` (one ``English<TAB>Chinese`` pair per line, ``\n`` for a
-line break) which ``build`` copies into the ``.po``; two parts translating one string differently
-stop the build with both listed.
+line break, ``context::English`` for a ``pgettext`` string) which ``build`` copies into the ``.po``;
+when two parts translate one string differently, ``lead.tsv`` wins, then the first part by name,
+and the clash is printed to be settled.
 
 Extraction covers ``ui/``, ``workbench.py``, ``cli.py``, ``commands/`` and the library packages.
 """
@@ -23,7 +24,7 @@ from i18n import DOMAIN, LOCALE_DIR, _LOCALES
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["ui", "commands", "report", "mixed", "quant", "coding", "corpus", "team", "store", "i18n"]
 FILES = ["workbench.py", "cli.py"]
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 
 
@@ -75,7 +76,8 @@ def _parts(lang: str) -> dict[str, str]:
     folder = LOCALE_DIR / _LOCALES[lang] / "parts"
     found: dict[str, tuple[str, str]] = {}
     clashes = []
-    for path in sorted(folder.glob("*.tsv")) if folder.exists() else []:
+    paths = sorted(folder.glob("*.tsv"), key=lambda q: (q.name != "lead.tsv", q.name)) if folder.exists() else []
+    for path in paths:
         for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip() or line.startswith("#"):
                 continue
@@ -85,8 +87,8 @@ def _parts(lang: str) -> dict[str, str]:
             if src in found and found[src][0] != dst:
                 clashes.append(f"{src!r}: {found[src][1]} says {found[src][0]!r}, {path.name} says {dst!r}")
             found.setdefault(src, (dst, path.name))
-    if clashes:
-        raise SystemExit("different translations of one string:\n" + "\n".join(clashes))
+    if clashes:  # the lead's part wins, then the first in name order; each clash is shown to be settled
+        print("different translations of one string (the first kept):\n  " + "\n  ".join(clashes), file=sys.stderr)
     return {src: dst for src, (dst, _) in found.items()}
 
 
@@ -96,8 +98,11 @@ def fill_from_parts(lang: str) -> None:
     catalog = read(po, _LOCALES[lang])
     parts = _parts(lang)
     for message in catalog:
-        if message.id and isinstance(message.id, str) and message.id in parts:
-            message.string = parts[message.id]
+        if not message.id or not isinstance(message.id, str):
+            continue
+        key = f"{message.context}::{message.id}" if message.context else message.id
+        if key in parts:
+            message.string = parts[key]
     write(catalog, po)
 
 

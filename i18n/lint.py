@@ -29,7 +29,7 @@ ELEMENTS = frozenset({
     "LinkColumn", "ListColumn", "ProgressColumn", "Column", "BarChartColumn", "LineChartColumn",
 })
 _KEYWORDS = frozenset({"label", "help", "placeholder", "caption", "body", "value", "title", "text"})
-_MARKERS = frozenset({"_", "ngettext", "N_"})
+_MARKERS = frozenset({"_", "ngettext", "N_", "pgettext"})
 _ICON = re.compile(r"^:[a-z_]+/[a-z_0-9]+:$")
 _LETTER = re.compile(r"[A-Za-z]{2,}")
 

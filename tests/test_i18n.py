@@ -106,3 +106,9 @@ def test_workbench_in_chinese(tmp_path, monkeypatch):
     labels = [e.label for e in at.sidebar.expander]
     assert "History" in labels
     assert (tmp_path / "home" / "ui_language.txt").read_text(encoding="utf-8") == "en"
+
+
+def test_context_tells_the_two_codes_apart():
+    with i18n.using("zh"):
+        assert i18n.pgettext("page", "Code") == "编码" and i18n._("Code") == "代码"
+    assert i18n.pgettext("page", "Code") == "Code"
