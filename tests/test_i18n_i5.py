@@ -231,3 +231,40 @@ def test_frequencies_page_in_chinese(project, monkeypatch):
         ("词语", "数量", "每千词", "文档数")
     assert "停用词" in [e.label for e in at.expander]
     no_english(at, "ui/frequencies.py")
+
+
+def test_exchange_qdpx_report_in_chinese(tmp_path, monkeypatch, shared):
+    from coding.exchange import import_qdpx
+    from tests.test_exchange_segments_import import _project
+
+    qdpx = shared("refi", "qdpx_toolkit_hand_authored.qdpx")
+    project = tmp_path / "交换.sqlite"
+    assert cli.main(["new", "--project", str(project)]) == 0
+    engine = store.connect(str(project))
+    try:
+        with store.session_scope(engine) as s:
+            _project(s)
+            report = import_qdpx(s, qdpx.read_bytes())
+    finally:
+        engine.dispose()
+    report = {**{k: v for k, v in report.items() if not k.startswith("_")}, "file": "样例.qdpx"}
+    at = chinese(project, "ui/exchange.py", monkeypatch, {"exchange_qdpx_report": report})
+    c = report["codings"]
+    assert {m.label: int(m.value) for m in at.metric} == {
+        "精确定位": c["placed"], "按文本迁移": c["moved"], "未定位（已保留）": c["not_placed"],
+        "项目中已有": c["duplicates"]}
+    assert at.success[0].value.startswith(f"样例.qdpx：导入 {report['sources']['imported']} 个来源")
+    assert any(x.value.startswith("位置计数：") for x in at.caption)
+    # the file's third coding of text is moved (tests/test_exchange_qdpx_import.py)
+    assert [i["status"] for i in report["items"]] == ["placed", "placed", "moved"]
+    table = at.dataframe[0].value
+    assert {"状态", "来源", "编码者", "原因", "起点（字符）", "文件中的起点"} <= set(table.columns)
+    assert list(table["状态"]) == ["已迁移"]
+    # the elements not brought in: the importer's counts under Chinese names
+    skipped = at.dataframe[1].value
+    assert dict(zip(skipped["元素"], skipped["数量"])) == {
+        "图片来源": 1, "图片选区": 1, "图片选区的编码片段": 1, "音频来源": 1, "转录稿": 1, "转录稿选区": 1,
+        "转录稿选区的编码片段": 1, "音频选区": 1, "音频选区的编码片段": 1, "视频来源": 1, "视频选区": 1,
+        "视频选区的编码片段": 1, "关系图": 1, "案例的代码引用": 1}
+    assert at.button(key="qdpx_close").label == "关闭报告"
+    no_english(at, "ui/exchange.py")

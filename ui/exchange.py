@@ -30,6 +30,29 @@ CONVENTIONS = ["auto", *exchange.CONVENTIONS]
 QDPX_KEY, EXPORT_KEY, SEGMENTS_KEY = "exchange_qdpx_report", "exchange_export", "exchange_segments_report"
 SEGMENT_COLUMNS = {"row": N_("Row"), "status": N_("Status"), "document": N_("Document"), "code": N_("Code"),
                    "text": N_("Text (first 30 characters)"), "coder": N_("Coder"), "reason": N_("Why")}
+#: The import report's columns (as ``exchange.report_table`` names them) and statuses, as shown.
+QDPX_COLUMNS = {"Status": N_("Status"), "Source": N_("Source"), "Code": N_("Code"), "Coder": N_("Coder"),
+                "Text": N_("Text"), "Start in the file": N_("Start in the file"),
+                "End in the file": N_("End in the file"), "Start (characters)": N_("Start (characters)"),
+                "End (characters)": N_("End (characters)"), "Why": N_("Why")}
+QDPX_STATUS = {"placed": N_("placed"), "moved": N_("moved"), "not placed": N_("not placed"),
+               "already present": N_("already present")}
+#: Elements of a .qdpx file Tandem does not bring in (the importer's counted names), as shown.
+SKIPPED_LABELS = {
+    "picture sources": N_("picture sources"), "picture selections": N_("picture selections"),
+    "codings of picture selections": N_("codings of picture selections"),
+    "whole-source codings of picture sources": N_("whole-source codings of picture sources"),
+    "audio sources": N_("audio sources"), "audio selections": N_("audio selections"),
+    "codings of audio selections": N_("codings of audio selections"),
+    "whole-source codings of audio sources": N_("whole-source codings of audio sources"),
+    "video sources": N_("video sources"), "video selections": N_("video selections"),
+    "codings of video selections": N_("codings of video selections"),
+    "whole-source codings of video sources": N_("whole-source codings of video sources"),
+    "transcripts": N_("transcripts"), "transcript selections": N_("transcript selections"),
+    "codings of transcript selections": N_("codings of transcript selections"),
+    "selections inside notes": N_("selections inside notes"), "links without both ends": N_("links without both ends"),
+    "graphs": N_("graphs"), "code references of cases": N_("code references of cases"),
+}
 SEGMENT_STATUS = {"placed": N_("placed"), "already present": N_("already present"), "ambiguous": N_("ambiguous"),
                   "not found": N_("not found"), "refused": N_("refused")}
 
@@ -67,15 +90,19 @@ def show_qdpx_report(r: dict) -> None:
     if not problems.empty:
         st.warning(_("{n} coding(s) were not placed exactly; each is listed with the reason.").format(
             n=f"{len(problems):,}"))
+        if "Status" in problems:
+            problems["Status"] = [_(QDPX_STATUS[v]) if v in QDPX_STATUS else v for v in problems["Status"]]
+        problems = problems.rename(columns=lambda c: _(QDPX_COLUMNS[c]) if c in QDPX_COLUMNS else c)
         st.dataframe(problems, hide_index=True, width="stretch", key="qdpx_problems")
     missing = r["sources"].get("missing") or []
     if missing:
         st.warning(_("Sources not imported: {sources}").format(
             sources="; ".join(f"{m['source']} ({m['reason']})" for m in missing)))
     if r["skipped"]:
+        skipped = {(_(SKIPPED_LABELS[what]) if what in SKIPPED_LABELS else what): n for what, n in r["skipped"].items()}
         st.info(_("Not brought in (counted): {elements}.").format(
-            elements="; ".join(f"{n:,} {what}" for what, n in r["skipped"].items())))
-        st.dataframe(pd.DataFrame({_("Element"): list(r["skipped"]), _("Count"): list(r["skipped"].values())}),
+            elements="; ".join(_("{n} {element}").format(n=f"{n:,}", element=what) for what, n in skipped.items())))
+        st.dataframe(pd.DataFrame({_("Element"): list(skipped), _("Count"): list(skipped.values())}),
                      hide_index=True, key="qdpx_skipped")
     else:
         st.caption(_("Every element of the file was brought in."))
