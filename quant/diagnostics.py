@@ -24,6 +24,7 @@ __all__ = [
     "check_covariates",
     "check_zero_levels",
     "column_ranges",
+    "ranges_and_gram",
     "few_events_warning",
     "MIN_EVENTS",
 ]
@@ -175,7 +176,7 @@ def check_covariates(X: np.ndarray, names: list[str]) -> None:
     n, k = X.shape
     if n <= k:
         raise ModelError(f"the model has {k} parameters but only {n} rows; it cannot be fitted.")
-    lo, hi = column_ranges(X)
+    lo, hi, G = ranges_and_gram(X)  # one pass over X for both checks
     constant = np.flatnonzero(lo == hi)
     if len(constant) > 1 or (len(constant) == 1 and names[constant[0]] != "Intercept"):
         for j in constant:
@@ -184,7 +185,6 @@ def check_covariates(X: np.ndarray, names: list[str]) -> None:
                     f"covariate {names[j]!r} is constant (every row used equals {_fmt(lo[j])}); "
                     "drop it from the formula."
                 )
-    G = X.T @ X
     d = np.sqrt(np.diag(G))
     C = G / np.outer(d, d)
     independent: list[int] = []
@@ -222,6 +222,28 @@ def column_ranges(X: np.ndarray, block: int = 1 << 15) -> tuple[np.ndarray, np.n
         np.minimum(mn, b.min(axis=1), out=mn)
         np.maximum(mx, b.max(axis=1), out=mx)
     return mn, mx
+
+
+def ranges_and_gram(X: np.ndarray, block: int = 1 << 15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column minima and maxima, (k,) each, and the cross-product XᵀX, (k, k), in one blocked
+    pass over X (each row block copied transposed into a small buffer, as ``column_ranges``).
+
+    The minima and maxima are exact; XᵀX equals ``X.T @ X`` up to rounding (a sum of block
+    products), symmetrised.
+    """
+    n, k = X.shape
+    mn = np.full(k, np.inf)
+    mx = np.full(k, -np.inf)
+    G = np.zeros((k, k))
+    buf = np.empty((k, min(block, max(n, 1))))
+    for s in range(0, n, block):
+        Xb = X[s : s + block]
+        b = buf[:, : len(Xb)]
+        np.copyto(b, Xb.T)
+        np.minimum(mn, b.min(axis=1), out=mn)
+        np.maximum(mx, b.max(axis=1), out=mx)
+        G += b @ b.T
+    return mn, mx, (G + G.T) / 2.0
 
 
 def check_zero_levels(X: np.ndarray, y: np.ndarray, names: list[str], outcome: str) -> None:

@@ -28,6 +28,7 @@ from quant.errors import ModelError
 __all__ = ["Separation", "find_separation", "check_separation", "LP_MAX_CELLS"]
 
 LP_MAX_CELLS = 3_000_000  # rows × columns above which the separation LP is skipped
+_BLOCK = 1 << 15  # rows per block of the column passes
 
 
 def _fmt(v: float) -> str:
@@ -57,25 +58,24 @@ class Separation:
 
 def _univariate_separation(X: np.ndarray, y: np.ndarray, names: list[str]) -> Separation | None:
     """Separation by one column: a two-valued column with a constant-outcome level, or a
-    threshold on the column splitting y = 0 from y = 1. O(n) per column (no sorting)."""
+    threshold on the column splitting y = 0 from y = 1. One blocked pass over X for the column
+    ranges, then blocked passes over only the columns that need more (the other class's extreme;
+    level counts of two-valued candidates), no sorting and no strided per-column scans."""
     has_intercept = "Intercept" in names
     pos = y == 1
     x1_min, x1_max, x0_min, x0_max = _class_ranges(X, pos)
+    lo, hi = np.minimum(x1_min, x0_min), np.maximum(x1_max, x0_max)
+    cand = [j for j, name in enumerate(names)
+            if name != "Intercept" and has_intercept and lo[j] < hi[j] and np.unique(X[:1000, j]).size <= 2]
+    two = _level_counts(X, pos, cand, lo, hi)
+    n_pos = int(np.count_nonzero(pos))
     for j, name in enumerate(names):
         if name == "Intercept":
             continue
-        lo, hi = min(x1_min[j], x0_min[j]), max(x1_max[j], x0_max[j])
-        x = X[:, j]
-        two_valued = (
-            has_intercept and lo < hi and np.unique(x[:1000]).size <= 2
-            and np.all((x == lo) | (x == hi))
-        )
-        if two_valued:
-            at_hi = x == hi
-            size_hi = int(np.count_nonzero(at_hi))
-            ones_hi = int(np.count_nonzero(pos & at_hi))
-            ones_lo = int(np.count_nonzero(pos)) - ones_hi
-            for lev, ones, size in ((lo, ones_lo, len(y) - size_hi), (hi, ones_hi, size_hi)):
+        if j in two:
+            size_hi, ones_hi = two[j]
+            ones_lo = n_pos - ones_hi
+            for lev, ones, size in ((lo[j], ones_lo, len(y) - size_hi), (hi[j], ones_hi, size_hi)):
                 if ones in (0, size):
                     return Separation(
                         "quasi-complete", [name],
@@ -96,33 +96,68 @@ def _univariate_separation(X: np.ndarray, y: np.ndarray, names: list[str]) -> Se
     return None
 
 
+def _blocks(X: np.ndarray, cols=None):
+    """(start, transposed copy of the row block) over X, restricted to ``cols`` if given."""
+    n, block = X.shape[0], _BLOCK
+    for s in range(0, n, block):
+        Xb = X[s : s + block] if cols is None else X[s : s + block, cols]
+        yield s, np.ascontiguousarray(Xb.T)
+
+
 def _class_ranges(X: np.ndarray, pos: np.ndarray):
-    """Column minima and maxima over rows with ``pos`` and over the others (±inf if empty).
+    """Column minima and maxima over rows with ``pos`` and over the others (±inf if empty):
+    (x1_min, x1_max, x0_min, x0_max), (k,) each.
 
     The rarer class is gathered by index; the other class's extreme equals the overall one
-    unless only the rarer class attains it, in which case that column is recomputed.
+    unless only the rarer class attains it. The columns where the rarer class attains an
+    extreme (a constant column excepted: both classes hold its value) are recomputed together
+    in one blocked pass over just those columns.
     """
     lo, hi = column_ranges(X)
-    rare_is_pos = np.count_nonzero(pos) <= len(pos) / 2
+    n, k = X.shape
+    rare_is_pos = np.count_nonzero(pos) <= n / 2
     rare_mask = pos if rare_is_pos else ~pos
     rare = np.flatnonzero(rare_mask)
-    k = X.shape[1]
     if len(rare):
         Xr = X[rare]
         r_min, r_max = Xr.min(axis=0), Xr.max(axis=0)
     else:
         r_min, r_max = np.full(k, np.inf), np.full(k, -np.inf)
     c_min, c_max = lo.copy(), hi.copy()
-    for j in range(k):
-        if r_min[j] == lo[j] or r_max[j] == hi[j]:
-            x = X[:, j]
-            if r_min[j] == lo[j]:
-                c_min[j] = np.where(rare_mask, np.inf, x).min()
-            if r_max[j] == hi[j]:
-                c_max[j] = np.where(rare_mask, -np.inf, x).max()
+    shared = (lo == hi) if len(rare) < n else np.zeros(k, bool)
+    need_min, need_max = (r_min == lo) & ~shared, (r_max == hi) & ~shared
+    cols = np.flatnonzero(need_min | need_max)
+    if len(cols):
+        mn, mx = np.full(len(cols), np.inf), np.full(len(cols), -np.inf)
+        for s, b in _blocks(X, cols):
+            w = rare_mask[s : s + b.shape[1]][None, :]
+            np.minimum(mn, np.where(w, np.inf, b).min(axis=1), out=mn)
+            np.maximum(mx, np.where(w, -np.inf, b).max(axis=1), out=mx)
+        c_min[cols] = np.where(need_min[cols], mn, c_min[cols])
+        c_max[cols] = np.where(need_max[cols], mx, c_max[cols])
     if rare_is_pos:
         return r_min, r_max, c_min, c_max
     return c_min, c_max, r_min, r_max
+
+
+def _level_counts(X, pos, cand, lo, hi) -> dict[int, tuple[int, int]]:
+    """For candidate columns: {j: (rows at hi, rows with y = 1 at hi)} for those whose every value
+    is lo or hi (two-valued), in one blocked pass over the candidate columns."""
+    if not cand:
+        return {}
+    cols = np.asarray(cand)
+    ok = np.ones(len(cols), bool)
+    size_hi = np.zeros(len(cols), np.int64)
+    ones_hi = np.zeros(len(cols), np.int64)
+    l, h = lo[cols][:, None], hi[cols][:, None]
+    for s, b in _blocks(X, cols):
+        at_hi = b == h
+        ok &= (at_hi | (b == l)).all(axis=1)
+        if not ok.any():
+            return {}
+        size_hi += np.count_nonzero(at_hi, axis=1)
+        ones_hi += np.count_nonzero(at_hi & pos[s : s + b.shape[1]], axis=1)
+    return {int(j): (int(size_hi[i]), int(ones_hi[i])) for i, j in enumerate(cols) if ok[i]}
 
 
 def find_separation(
