@@ -268,3 +268,28 @@ def test_exchange_qdpx_report_in_chinese(tmp_path, monkeypatch, shared):
         "视频选区的编码片段": 1, "关系图": 1, "案例的代码引用": 1}
     assert at.button(key="qdpx_close").label == "关闭报告"
     no_english(at, "ui/exchange.py")
+
+
+@pytest.mark.parametrize("text", ["zh_pages", "Line one of a note\nwrapped here.\n\nPage 2 of 3\nAnother paragraph."])
+def test_cleaning_sentence_is_the_library_sentence_in_english(text):
+    """The Documents page builds the cleaning report from the counts; in English it is word for word the
+    sentence ``CleanReport.summary`` writes (what the CLI prints)."""
+    from corpus.transcript_clean import clean_transcript
+    from tests.test_corpus_transcript_clean import ZH_PAGES
+    from ui.cleaning_text import cleaning_sentence
+
+    _text, report = clean_transcript(ZH_PAGES if text == "zh_pages" else text)
+    with i18n.using("en"):
+        assert cleaning_sentence("访谈七.txt", report.as_dict()) == \
+            f"访谈七.txt: {report.summary(examples=False)}"
+
+
+def test_cleaning_sentence_in_chinese():
+    from corpus.transcript_clean import clean_transcript
+    from tests.test_corpus_transcript_clean import ZH_PAGES
+    from ui.cleaning_text import cleaning_sentence
+
+    _text, report = clean_transcript(ZH_PAGES)  # 8 line numbers, 3 page markers, 3 running lines (see that test)
+    assert cleaning_sentence("访谈七.txt", report.as_dict()) == (
+        "访谈七.txt：已清理：删除行号 8 处、页码标记 3 处、页眉/页脚 3 行；将 3 处硬换行合并为 5 段话语"
+        "（访谈者 3, 受访者 2），共 5 个文本块。")

@@ -7,6 +7,7 @@ import corpus
 from corpus.readers import UPLOAD_TYPES
 from i18n import N_, _
 from ui import state
+from ui.cleaning_text import cleaning_sentence
 
 #: Document kinds (stored values) and how they are shown; languages the import may be told.
 KINDS = ["interview", "field note", "policy"]
@@ -34,9 +35,9 @@ def _counted(count: int, one: str, many: str) -> str:
     return (_(one) if count == 1 else _(many)).format(n=f"{count:,}")
 
 
-def _show_cleaning(cleaning: dict) -> None:
+def _show_cleaning(filename: str, cleaning: dict) -> None:
     """What the transcript cleaning removed and joined: counts, then the examples as they stood."""
-    st.info(cleaning.get("short") or cleaning["summary"])
+    st.info(cleaning_sentence(filename, cleaning))
     examples = cleaning.get("examples") or {}
     if any(examples.values()):
         with st.expander(_("What was removed (examples)")):
@@ -82,7 +83,7 @@ def _import_files(files, kind: str, language, encoding, clean: bool = False) -> 
                 sentences=_counted(result.n_sentences, N_("{n} sentence"), N_("{n} sentences")),
                 mentions=_counted(result.n_mentions, N_("{n} place mention"), N_("{n} place mentions"))))
             if result.cleaning:
-                _show_cleaning(result.cleaning)
+                _show_cleaning(f.name, result.cleaning)
             for w in result.warnings:
                 st.warning(w)
         done = (_("Imported {imported} of {n} file(s); not imported: {failed} (the reason is shown above)")
