@@ -7,6 +7,7 @@ draft are the saved run's, and a run whose data changed since it was fitted is f
 draft and on the terminal. The file is written completely or not at all (``atomic_out``), and an
 existing file is only replaced with ``--force``. Figures are embedded (HTML, DOCX) or written
 as PNG files into ``FILE_files/`` beside a Markdown draft; ``--no-figures`` leaves them out.
+``--language zh`` writes the draft in 简体中文 (``report.options.ReportOptions.language``).
 """
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def register(add) -> None:
     p.add_argument("--no-figures", action="store_true",
                    help="leave out the figures (coefficient plot, residual plots, maps of deviant pairs), "
                         "which take seconds to render; a .md draft otherwise writes them into FILE_files/")
+    p.add_argument("--language", choices=("en", "zh"), default="en",
+                   help="language of the draft (default en, whatever the interface language); zh writes it in "
+                        "简体中文 with the sections of a Chinese social-science paper")
 
 
 def parse_run_names(text: str | None) -> list[str] | None:
@@ -50,6 +54,12 @@ def parse_run_names(text: str | None) -> list[str] | None:
     return names
 
 
+def _language(args) -> dict:
+    """``{"language": "zh"}`` for ``--language zh``; nothing for English (the default draft)."""
+    lang = getattr(args, "language", "en") or "en"
+    return {} if lang == "en" else {"language": lang}
+
+
 def cmd_report(args) -> str:
     import report.draft  # looked up at call time, so a test can replace report.draft.write
     from report.run_sections import load_runset
@@ -63,7 +73,7 @@ def cmd_report(args) -> str:
         runset = load_runset(s, names)
         with atomic_out(out, args.force) as tmp:
             report.draft.write(s, runset, tmp, assets=f"{out.stem}_files",
-                               figures=not getattr(args, "no_figures", False))
+                               figures=not getattr(args, "no_figures", False), **_language(args))
         from quant import runs as qruns
 
         lines = []

@@ -67,7 +67,8 @@ def _fonts(run, east_asia: str, latin: str | None = None) -> None:
 
 
 def add_run(paragraph, text, *, bold: bool = False, italic: bool = False, size: float | None = None,
-            colour: str | None = None, mono: bool = False, east_asia: str = EAST_ASIA_FONT, highlight: str | None = None):
+            colour: str | None = None, mono: bool = False, east_asia: str = EAST_ASIA_FONT, highlight: str | None = None,
+            latin: str | None = None):
     """Append ``text`` to ``paragraph`` as one literal run (``\\n`` becomes a line break).
 
     Parameters
@@ -86,6 +87,8 @@ def add_run(paragraph, text, *, bold: bool = False, italic: bool = False, size: 
         Font named in ``w:eastAsia``.
     highlight : str, optional
         ``"#RRGGBB"`` run shading (the meta-inference legend).
+    latin : str, optional
+        Font of Latin text (``w:ascii``/``w:hAnsi``, e.g. Times New Roman); ``mono`` wins.
 
     Returns
     -------
@@ -98,7 +101,7 @@ def add_run(paragraph, text, *, bold: bool = False, italic: bool = False, size: 
         run.font.size = Pt(size)
     if colour:
         run.font.color.rgb = RGBColor.from_string(colour.lstrip("#").upper())
-    _fonts(run, east_asia, "Courier New" if mono else None)
+    _fonts(run, east_asia, "Courier New" if mono else latin)
     if highlight:
         run._element.get_or_add_rPr().insert_element_before(_shd(highlight), *_AFTER_RPR_SHD)
     return run

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import store
+from i18n import N_, _, using
 from mixed.cases import add_evidence, case_table
 from mixed.comparison import case_comparison
 from mixed.evidence import EvidenceIndex
@@ -56,23 +57,25 @@ MIME_TYPES = {
     "md": "text/markdown", "html": "text/html",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+#: Templates of a Chinese draft (``report.zh_draft`` blocks).
+_ZH_TEMPLATES = {"md": "report.zh.md.j2", "html": "report.zh.html.j2"}
 _SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 _MODEL_NAMES = {
-    "logit": "logit",
-    "probit": "probit",
-    "poisson": "Poisson regression",
-    "nb": "negative binomial regression (NB2)",
-    "binomial": "binomial GLM (partners out of the possible)",
-    "ztnb": "zero-truncated negative binomial regression (NB2)",
-    "nb_pos": "negative binomial regression (NB2) on collaborating dyads",
-    "hurdle": "two-part hurdle model (logit for any collaboration, zero-truncated NB2 for the count)",
+    "logit": N_("logit"),
+    "probit": N_("probit"),
+    "poisson": N_("Poisson regression"),
+    "nb": N_("negative binomial regression (NB2)"),
+    "binomial": N_("binomial GLM (partners out of the possible)"),
+    "ztnb": N_("zero-truncated negative binomial regression (NB2)"),
+    "nb_pos": N_("negative binomial regression (NB2) on collaborating dyads"),
+    "hurdle": N_("two-part hurdle model (logit for any collaboration, zero-truncated NB2 for the count)"),
 }
-_UNITS = {"breadth": "cities", "connection": "dyads", "degree": "collaborating dyads"}
+_UNITS = {"breadth": N_("cities"), "connection": N_("dyads"), "degree": N_("collaborating dyads")}
 _OUTCOMES = {
-    "breadth": "number of partner cities",
-    "connection": "whether the pair has an agreement (0/1)",
-    "degree": "number of service items the pair delivers jointly",
+    "breadth": N_("number of partner cities"),
+    "connection": N_("whether the pair has an agreement (0/1)"),
+    "degree": N_("number of service items the pair delivers jointly"),
 }
 
 
@@ -238,7 +241,10 @@ def build_context(
         ``n_candidates``) and ``cases``; ``evidence`` (the appendix of linked passages) and
         ``meta_colours`` (empty when ``colour_rows`` is false); ``figures``
         (``report.figures.build_figures``: ``coefficients``, ``by_key``, ``all``, ``notes``; empty
-        when ``figures`` is false), each dimension also listing its own as ``figures``.
+        when ``figures`` is false), each dimension also listing its own as ``figures``; ``language``
+        (``options.language``). A Chinese draft (``language="zh"``) is built inside
+        ``i18n.using("zh")``: ``generated`` is a Chinese date (2026年12月3日) and ``blocks`` holds
+        the draft laid out as a Chinese paper (``report.zh_draft.zh_blocks``), which the renderers use.
 
     Raises
     ------
@@ -252,6 +258,20 @@ def build_context(
     if not isinstance(runs, dict):
         raise ReportError("runs must be a dict of dimension → saved run (e.g. {'connection': run}).")
     opts = options_from(options, **overrides)
+    with using(opts.language):  # the draft's language, whatever the interface language
+        context = _build(session, runs, skipped, cases, opts)
+        if opts.language == "zh":
+            from report.zh_draft import zh_blocks
+            from report.zh_terms import zh_date
+
+            context["generated"] = zh_date(opts.generated)
+            context["blocks"] = zh_blocks(context, {str(k): result_of(v) for k, v in runs.items()},
+                                          stars=opts.stars, c=opts.c)
+    return context
+
+
+def _build(session: Session, runs: dict, skipped, cases, opts: ReportOptions) -> dict:
+    """The context of :func:`build_context` in the current language (``blocks`` added for zh)."""
     cases = dict(cases or {})
     unknown = sorted(set(cases) - set(runs))
     if unknown:
@@ -268,7 +288,8 @@ def build_context(
             for row in d["joint"]["rows"] + d["comparison"]["rows"]:
                 row["meta_class"] = row["meta_colour"] = ""
     return {
-        "title": opts.title or f"{project['name']}: mixed-methods report (draft)",
+        "language": opts.language,
+        "title": opts.title or _("{project}: mixed-methods report (draft)").format(project=project["name"]),
         "generated": opts.generated or date.today().isoformat(),
         "project": project,
         "stars_note": stars_note(opts.stars),
@@ -327,12 +348,20 @@ def render_context(context: dict, fmt: str = "md", *, assets: str | None = None)
     """
     if fmt not in FORMATS:
         raise ReportError(f"fmt {fmt!r} is not one of {', '.join(FORMATS)}.")
-    if fmt == "docx":
-        from report.docx import render_docx
+    lang = context.get("language", "en")
+    with using(lang):
+        figure_src(context, assets if fmt == "md" else None)
+        if lang == "zh":
+            if fmt == "docx":
+                from report.docx_zh import render_docx_zh
 
-        return render_docx(context)
-    figure_src(context, assets if fmt == "md" else None)
-    return _environment(fmt).get_template(FORMATS[fmt]).render(**context)
+                return render_docx_zh(context)
+            return _environment(fmt).get_template(_ZH_TEMPLATES[fmt]).render(**context)
+        if fmt == "docx":
+            from report.docx import render_docx
+
+            return render_docx(context)
+        return _environment(fmt).get_template(FORMATS[fmt]).render(**context)
 
 
 def render(session: Session, runs, fmt: str = "md", **kw) -> str | bytes:

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from report.errors import ReportError
 from report.tables import DEFAULT_STARS
 
-__all__ = ["ReportOptions", "options_from"]
+__all__ = ["LANGUAGES", "ReportOptions", "options_from"]
+
+#: Languages a draft can be written in.
+LANGUAGES = ("en", "zh")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,11 @@ class ReportOptions:
         deviant pairs; ``report.figures``). Rendering takes seconds (the maps most), so a quick
         draft can leave them out.
     title, generated : str or None
-        Title (default ``"<project>: mixed-methods report (draft)"``) and date shown (default today).
+        Title (default ``"<project>: mixed-methods report (draft)"``) and date shown (default today;
+        an ISO date is written 2026年12月3日 in a Chinese draft).
+    language : {"en", "zh"}
+        Language of the draft, whatever the interface language: ``"zh"`` writes it in 简体中文 with
+        the sections of a Chinese social-science paper (``report.zh_draft``).
     """
 
     se_type: str | None = None
@@ -67,6 +74,7 @@ class ReportOptions:
     figures: bool = True
     title: str | None = None
     generated: str | None = None
+    language: str = "en"
 
 
 _FIELDS = {f.name for f in dataclasses.fields(ReportOptions)}
@@ -85,4 +93,7 @@ def options_from(options: ReportOptions | None = None, **overrides) -> ReportOpt
     unknown = sorted(set(overrides) - _FIELDS)
     if unknown:
         raise ReportError(f"Unknown report setting(s) {', '.join(unknown)}; use {', '.join(sorted(_FIELDS))}.")
-    return dataclasses.replace(options or ReportOptions(), **overrides)
+    opts = dataclasses.replace(options or ReportOptions(), **overrides)
+    if opts.language not in LANGUAGES:
+        raise ReportError(f"language {opts.language!r} is not one of {', '.join(LANGUAGES)} (the draft's language).")
+    return opts
