@@ -171,7 +171,7 @@ def test_code_page_in_chinese(demo, monkeypatch):
     assert unit.label == "单位" and unit.options == ["句子", "段落"]
     config = json.loads(at.dataframe(key=f"codings_table_{doc}").proto.columns)
     assert [config[c]["label"] for c in ("Code", "Passage", "From", "To", "Coder")] == \
-        ["编码", "文本段", "起点", "终点", "编码者"]
+        ["代码", "文本段", "起点", "终点", "编码者"]
     no_english(at, "ui/code.py", "ui/coding_panel.py")
     # the panel of one coding, opened from the list
     at.session_state[f"codings_table_{doc}"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
@@ -203,8 +203,8 @@ def test_agreement_page_in_chinese(two_coders, monkeypatch):
     assert at.toggle(key="agr_blind").label == "盲编码"
     assert at.selectbox(key="agr_unit").options == ["字符（NVivo）", "句子", "段落", "文档", "编码片段（MAXQDA 重叠）"]
     table = at.dataframe[0].value
-    assert {"编码", "双方均编码", "科恩 κ", "科恩 κ 95% 置信区间", "克里彭多夫 α"} <= set(table.columns)
-    assert table["编码"].iloc[-1] == "（全部代码，汇总）"
+    assert {"代码", "双方均编码", "科恩 κ", "科恩 κ 95% 置信区间", "克里彭多夫 α"} <= set(table.columns)
+    assert table["代码"].iloc[-1] == "（全部代码，汇总）"
     assert [s.value for s in at.subheader] == ["并排对照"]
     legend = " ".join(str(h.proto.body) for h in at.get("html"))
     first, second = at.multiselect(key="agr_pair").value
@@ -225,3 +225,38 @@ def test_span_coder_words_in_both_languages():
     zh = labels()
     assert zh["hint"].startswith("选择文本，然后点击代码按钮") and zh["apply"] == "应用所选（{n}）"
     assert all("{n}" in zh[k] for k in ("code_key", "apply", "selected"))
+
+
+@pytest.mark.browser
+def test_code_page_in_chinese_in_a_browser(demo_file, tmp_path):
+    """The Code page switched to 简体中文 with the sidebar's language switch, in Chromium: the span coder's
+    own words (filter box, status line, button titles) come from Python translated; a screenshot is kept
+    in the test's folder (``code-zh.png``)."""
+    from browser_support import app_env, fail_on_exception, idle, launched_chromium, new_page, require_browser, \
+        streamlit_app
+
+    require_browser()
+    project = tmp_path / "demo.sqlite"
+    shutil.copy(demo_file, project)
+    env = app_env(project, TANDEM_HOME=str(tmp_path / "home"))  # the remembered language goes there
+    with streamlit_app("workbench.py", tmp_path, project, env) as app, launched_chromium() as browser:
+        page = new_page(browser, 1400, 900)
+        page.goto(f"{app.url}/code")
+        page.wait_for_selector(".tdm-sc-text .tdm-sc-piece, [data-testid='stException']", timeout=60_000)
+        idle(page, 60_000)
+        fail_on_exception(app, page, "the Code page in English")
+        assert page.locator(".tdm-sc-filter").get_attribute("placeholder") == "Find a code… (Enter applies the first)"
+        switch = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="Language / 语言")
+        switch.locator("input").click()
+        page.get_by_role("option", name="简体中文").click()
+        page.wait_for_function("document.querySelector('.tdm-sc-filter') && "
+                               "document.querySelector('.tdm-sc-filter').placeholder.startsWith('查找代码')",
+                               timeout=60_000)
+        idle(page, 60_000)
+        fail_on_exception(app, page, "the Code page in Chinese", errors=True)
+        assert page.locator(".tdm-sc-filter").get_attribute("aria-label") == "查找代码"
+        assert page.locator(".tdm-sc-status").inner_text().startswith("选择文本，然后点击代码按钮")
+        assert page.locator(".tdm-sc-code").first.get_attribute("title") == "为所选文本编码（按键 1）"
+        assert page.get_by_role("tab", name="按句子或段落").count() == 1
+        assert not page.errors, page.errors
+        page.screenshot(path=str(tmp_path / "code-zh.png"), full_page=False)

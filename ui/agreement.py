@@ -91,12 +91,14 @@ book = state.read(coding.codebook)
 code_paths = [p for p, ok in zip(book["path"], book["codable"]) if ok]
 
 c1, c2 = st.columns([2, 1])
-chosen = c1.multiselect(_("Coders"), known, default=known[:2], key="agr_coders")
+chosen = c1.multiselect(_("Coders"), known, default=known[:2], key="agr_coders",
+                        placeholder=_("Choose options"))
 unit = c2.selectbox(_("Unit"), list(UNIT_LABELS), format_func=lambda v: _(UNIT_LABELS[v]), key="agr_unit")
 c3, c4 = st.columns(2)
-codes = c3.multiselect(_("Codes (none: every code the coders applied)"), code_paths, key="agr_codes")
+codes = c3.multiselect(_("Codes (none: every code the coders applied)"), code_paths, key="agr_codes",
+                       placeholder=_("Choose options"))
 documents = c4.multiselect(_("Documents (none: every document each coder coded)"), list(docs["name"]),
-                           key="agr_docs")
+                           key="agr_docs", placeholder=_("Choose options"))
 c5, c6, c7 = st.columns(3)
 overlap = 0.9
 exclusive = coded_only = False
@@ -140,7 +142,8 @@ if unit == "segment":
 
 st.subheader(_("Side by side"))
 s1, s2, s3 = st.columns(3)
-pair = s1.multiselect(_("Two coders"), chosen, default=chosen[:2], max_selections=2, key="agr_pair")
+pair = s1.multiselect(_("Two coders"), chosen, default=chosen[:2], max_selections=2, key="agr_pair",
+                      placeholder=_("Choose options"))
 doc_name = s2.selectbox(_("Document"), table.attrs["documents"], key="agr_doc")
 if len(pair) != 2 or doc_name is None:
     st.info(_("Choose two coders and a document."))

@@ -115,7 +115,7 @@ with tab_add:
         new = st.text_input(_("Attribute name"), key="attr_add_name")
         value = st.text_input(_("Value"), key="attr_add_value", help=_("A number stays a number (45, 3.5)."))
         docs = st.multiselect(_("For the documents"), list(labels), format_func=labels.get, key="attr_add_docs",
-                              help=_("Empty: every document."))
+                              placeholder=_("Choose options"), help=_("Empty: every document."))
         if st.form_submit_button(_("Add")):
             typed = parse_value(value)
             if typed is None:

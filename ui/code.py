@@ -9,14 +9,14 @@ import streamlit as st
 
 import coding
 from coding import blind
-from i18n import _
+from i18n import _, pgettext
 from ui import code_place, state
 from ui.coding_panel import coding_panel, unit_coder
 from ui.span_coder import span_coder
 
 PLACE = "tandem_code_place"  # {"doc", "per", "firsts": {doc: first paragraph shown, 0-based}, "coding", "p"}
 
-st.title(_("Code"))
+st.title(pgettext("page", "Code"))
 
 
 def _blind_banner() -> None:
@@ -196,7 +196,8 @@ with tab_select:
     with left:
         by_id = {c["id"]: c["name"] for c in code_list}
         chosen = st.multiselect(_("Several codes at once (searchable; then select text and press “Apply chosen”)"),
-                                list(by_id), format_func=by_id.get, key=f"chosen_codes_{doc_id}")
+                                list(by_id), format_func=by_id.get, key=f"chosen_codes_{doc_id}",
+                                placeholder=_("Choose options"))
         span_coder(
             text,
             [{"id": int(r.id), "start": int(r.start), "end": int(r.end), "code": int(r.code_id), "colour": r.colour}

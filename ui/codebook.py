@@ -10,7 +10,7 @@ from coding.case_table import read_case_table
 from coding.codebook_csv import SEPARATORS, preview_codebook_csv, table_columns
 from coding.codebook_xlsx import export_codebook_xlsx, import_codebook_xlsx, preview_codebook_xlsx
 from coding.dimensions import DIMENSIONS, dimension_map, set_dimension_map
-from i18n import N_, _
+from i18n import N_, _, pgettext
 from ui import state
 
 st.title(_("Codebook"))
@@ -174,7 +174,7 @@ tab_add, tab_edit, tab_move, tab_merge, tab_split, tab_delete, tab_map = st.tabs
 
 with tab_add:
     with st.form(key="add_code", clear_on_submit=True):
-        name = st.text_input(_("Name"))
+        name = st.text_input(pgettext("code", "Name"))
         parent = st.selectbox(_("Parent"), [None] + list(labels),
                               format_func=lambda i: _("(top level)") if i is None else labels[i])
         definition = st.text_area(_("Definition"))
@@ -195,7 +195,7 @@ with tab_edit:
     code_id = st.selectbox(_("Code"), list(labels), format_func=labels.get, key="edit_code")
     row = book.set_index("id").loc[code_id]
     with st.form(key="edit_code_form"):
-        name = st.text_input(_("Name"), row["name"])
+        name = st.text_input(pgettext("code", "Name"), row["name"])
         definition = st.text_area(_("Definition"), row["definition"])
         c1, c2 = st.columns(2)
         inclusion = c1.text_area(_("Inclusion criteria"), row["inclusion"])
@@ -269,8 +269,8 @@ with tab_map:
                  "cases, even when the code speaks to no single variable (Mark, Hole)."))
     dmap = state.read(dimension_map)
     with st.form(key="dim_map_form"):
-        dims = st.multiselect(_("Dimensions"), list(DIMENSIONS), default=dmap.get(code_id, []), key=f"dim_map_{code_id}",
-                              format_func=_dim)
+        dims = st.multiselect(_("Dimensions"), list(DIMENSIONS), default=dmap.get(code_id, []),
+                              key=f"dim_map_{code_id}", placeholder=_("Choose options"), format_func=_dim)
         if st.form_submit_button(_("Save dimensions")):
             if state.write(set_dimension_map, code_id, dims, coder=state.coder()) is not None:
                 _done(_("{code}: evidence for {dimensions}.").format(
