@@ -170,3 +170,33 @@ def test_history_words_and_first_start_steps_in_chinese():
     with i18n.using("en"):
         assert words.humanize("x (7 code points)") == "x (7 characters)"
         assert words.pair("not-a-number") == "pair not-a-number"
+
+
+def test_models_page_in_chinese_labels_models_and_standard_errors(demo_path, monkeypatch, tmp_path):
+    at = _page("ui/models.py", demo_path, monkeypatch, tmp_path)
+    assert at.title[0].value == "模型"
+    dim = at.segmented_control(key="model_dimension")
+    assert dim.options == ["合作广度", "合作连接", "合作深度"] and dim.value == "connection"
+    model = at.selectbox(key="model_connection")
+    assert model.label == "模型" and model.value == "logit"  # the value given to the fit stays the key
+    assert model.options == ["logit（逻辑回归）", "probit（probit 回归）", "cloglog（互补双对数）", "firth（Firth 惩罚 logit）",
+                             "poisson（泊松回归）", "gaussian（OLS 线性回归）"]  # those of a 0/1 outcome
+    se = at.multiselect(key="se_connection")
+    assert se.label == "标准误" and se.options == ["模型标准误", "HC0 稳健标准误", "二元稳健标准误"]
+    assert se.value == ["model", "hc0", "dyadic"]
+    assert at.radio(key="pv_connection").options == ["正态分布", "t 分布"]
+    assert "拟合" in [b.label for b in at.button]
+    # the fit made on opening: metrics, the SE choice and the regression table's headers in Chinese
+    assert [m.label for m in at.metric] == ["n", "对数似然值", "AIC", "BIC", "节点数"]
+    assert at.metric[0].value == "11,935"
+    shown = at.radio(key="show_se_connection")
+    assert shown.label == "报告的标准误" and shown.value == "dyadic"
+    assert shown.options == ["模型标准误", "HC0 稳健标准误", "二元稳健标准误"]
+    table = at.dataframe[0].value
+    assert list(table.columns)[:6] == ["估计值", "标准误", "z", "p", "95% 置信区间下限", "95% 置信区间上限"]
+    assert "标准误（二元稳健标准误）" in table.columns and "标准误（模型标准误）" in table.columns
+    # the dyadic-robust SE column is the SE of the table reported with dyadic SEs
+    assert table["标准误"].tolist() == table["标准误（二元稳健标准误）"].tolist()
+    assert [t.label for t in at.tabs] == ["边际效应", "标准化系数与 VIF", "城市影响力", "城市残差"]
+    assert any(s.value.startswith("合作连接: logit（逻辑回归）") for s in at.subheader)
+    assert "模型设定并列比较" in [s.value for s in at.subheader]

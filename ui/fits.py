@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import _
 from quant.analysis import fit_prepared, model_data
 from quant.runs import DATA_OPTIONS, FIT_OPTIONS, save_run
 from ui import state
 
 _FIT, _DATA, _OPTS = "fit_{}", "fit_data_{}", "fit_opts_{}"  # all cleared by state.open_project
+
+
+def _dimension(dimension: str) -> str:
+    from ui.run_picker import dimension_label
+
+    return dimension_label(dimension)
 
 
 def _fit(session, dimension: str, model=None, formula=None, zero_formula=None, directed=False, offset=None,
@@ -51,7 +58,8 @@ def current(dimension: str, *, fit_default: bool = True):
     """
     result = st.session_state.get(_FIT.format(dimension))
     if result is None and fit_default:
-        st.info(f"No {dimension} model is fitted in this tab; fit one on the Models page and save it as a run.")
+        st.info(_("No {dimension} model is fitted in this tab; fit one on the Models page and save it as a run.").format(
+            dimension=_dimension(dimension)))
     return result
 
 
@@ -64,7 +72,7 @@ def save_as_run(dimension: str, name: str, *, replace: bool = False, spec_name: 
     result = st.session_state.get(_FIT.format(dimension))
     md = st.session_state.get(_DATA.format(dimension))
     if result is None or md is None:
-        st.error(f"Fit the {dimension} model first, then save it as a run.")
+        st.error(_("Fit the {dimension} model first, then save it as a run.").format(dimension=_dimension(dimension)))
         return None
     settings = dict(st.session_state.get(_OPTS.format(dimension)) or {})
     if spec_name:

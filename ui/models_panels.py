@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import i18n
 from coding.spreadsheet import to_csv_bytes
+from i18n import N_, _
 from quant import data as qdata
 from quant.analysis import model_data
 from quant.cases import city_residual_from_dyads
@@ -18,8 +20,68 @@ from quant.specs import delete_spec, fit_spec, load_spec, save_spec
 from report.tables import EXPORT_FORMATS, STAT_ROWS, export_table, regression_table
 from ui import fits, state
 
-_FORMAT_LABELS = {"md": "Markdown", "html": "HTML", "csv": "CSV", "tex": "LaTeX", "docx": "Word"}
+_FORMAT_LABELS = {"md": N_("Markdown"), "html": N_("HTML"), "csv": N_("CSV"), "tex": N_("LaTeX"), "docx": N_("Word (DOCX)")}
+_ENGLISH_WORD = "Word"  # the DOCX button's English label, kept as it was ("Word" alone is 词语 elsewhere)
 _INFLUENCE_AUTO_ROWS = 50_000
+
+# Labels of models, SE types and table columns shown in a translated interface. In English the page
+# shows the keys themselves (logit, nb, hc0, dyadic, estimate, ci_low …), as it always has; the
+# values passed to the library are the keys in every language.
+MODEL_LABELS = {
+    "logit": N_("logit (logistic regression)"), "probit": N_("probit (probit regression)"), "cloglog": N_("cloglog (complementary log-log)"),
+    "firth": N_("firth (Firth's penalised logit)"), "poisson": N_("poisson (Poisson regression)"),
+    "nb": N_("nb (negative binomial NB2)"), "ztnb": N_("ztnb (zero-truncated negative binomial)"),
+    "nb_pos": N_("nb_pos (negative binomial on positive counts)"), "hurdle": N_("hurdle (two-part hurdle model)"),
+    "binomial": N_("binomial (binomial regression)"), "gaussian": N_("gaussian (OLS)"),
+}
+SE_LABELS = {
+    "model": N_("model-based SE"), "hc0": N_("HC0 robust SE"), "hc1": N_("HC1 robust SE"),
+    "hc2": N_("HC2 robust SE"), "hc3": N_("HC3 robust SE"), "dyadic": N_("dyadic-robust SE"),
+    "each fit's default": N_("each fit's default"),
+}
+COLUMN_LABELS = {
+    "estimate": N_("estimate"), "se": N_("se"), "z": N_("z"), "p": N_("p"), "ci_low": N_("95% CI, lower limit"),
+    "ci_high": N_("95% CI, upper limit"), "ame": N_("average marginal effect"),
+    "profile ci_low": N_("profile-likelihood 95% CI, lower limit"),
+    "profile ci_high": N_("profile-likelihood 95% CI, upper limit"),
+}
+CURRENT_FIT = N_("(current fit)")  # an option value as well as its English label
+CMP_SE = ("each fit's default", "model", "hc0", "dyadic")
+DEFAULT_ROWS = ("N", "Nodes", "Log-likelihood", "AIC")
+_DUMMY = {"auto": N_("discrete change 0→1"), "derivative": N_("derivative")}
+_LEVELS = {"city": N_("city"), "dyad": N_("dyad")}
+_MEASURES = {"count": N_("count"), "presence": N_("presence")}
+STAT_LABELS = {"N": N_("N"), "Nodes": N_("Nodes"), "Log-likelihood": N_("Log-likelihood"), "AIC": N_("AIC"),
+               "BIC": N_("BIC")}
+
+
+def _shown(table: dict, key) -> str:
+    """``key`` as shown: itself in English, its translated label in another interface language."""
+    if i18n.language() == i18n.DEFAULT or key not in table:
+        return str(key)
+    return _(table[key])
+
+
+def model_label(model: str) -> str:
+    """A model key (``"nb"``) as shown: the key in English, e.g. ``负二项回归 (nb)`` in Chinese."""
+    return _shown(MODEL_LABELS, model)
+
+
+def se_label(se_type: str) -> str:
+    """An SE type key (``"dyadic"``) as shown: the key in English, ``二元稳健标准误`` in Chinese."""
+    return _shown(SE_LABELS, se_type)
+
+
+def column_label(column: str) -> str:
+    """A results-table column (``estimate``, ``se``, ``ci_low``, ``se (dyadic)`` …) as shown."""
+    if column.startswith("se (") and column.endswith(")") and i18n.language() != i18n.DEFAULT:
+        return _("se ({se_type})").format(se_type=se_label(column[4:-1]))
+    return _shown(COLUMN_LABELS, column)
+
+
+def with_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its columns renamed for display (unchanged in English)."""
+    return frame.rename(columns={c: column_label(c) for c in frame.columns if isinstance(c, str)})
 
 
 def city_attributes(session) -> list[str]:
@@ -64,18 +126,18 @@ def save_run_form(result, dimension: str) -> None:
     key = f"run_name_{dimension}"
     if not st.session_state.get(key):
         st.session_state[key] = f"{dimension} {result.model} {datetime.now(timezone.utc):%Y-%m-%d %H:%M}"
-    with st.form(f"save_run_{dimension}", border=True):
-        st.markdown("**Save as run** — keep this fit (estimates, covariances, per-unit fit) in the project for "
-                    "the Joint display, Cases and Report pages.")
+    with st.form(key=f"save_run_{dimension}", border=True):
+        st.markdown(_("**Save as run** — keep this fit (estimates, covariances, per-unit fit) in the project for "
+                      "the Joint display, Cases and Report pages."))
         c1, c2 = st.columns([4, 2], vertical_alignment="bottom")
-        name = c1.text_input("Run name", key=key, max_chars=200)
-        replace = c2.checkbox("Replace a run of that name", key=f"run_replace_{dimension}",
-                              help="The replaced run stays restorable by undo.")
-        if st.form_submit_button("Save as run", type="primary"):
+        name = c1.text_input(_("Run name"), key=key, max_chars=200)
+        replace = c2.checkbox(_("Replace a run of that name"), key=f"run_replace_{dimension}",
+                              help=_("The replaced run stays restorable by undo."))
+        if st.form_submit_button(_("Save as run"), type="primary"):
             info = fits.save_as_run(dimension, name, replace=replace)
             if info is not None:
-                st.session_state[f"_run_saved_{dimension}"] = (f"Saved the run “{info.name}”; the Runs page lists, "
-                                                               "compares and refits runs.")
+                st.session_state[f"_run_saved_{dimension}"] = _(
+                    "Saved the run “{name}”; the Runs page lists, compares and refits runs.").format(name=info.name)
                 del st.session_state[key]
                 st.rerun()
 
@@ -85,10 +147,10 @@ def save_current(name: str, dimension: str, spec: dict, replace: bool) -> None:
     options = {k: (list(v) if isinstance(v, tuple) else v) for k, v in spec.items()
                if k not in ("model", "formula") and v not in (None, False, "none", "normal", "")}
     if not spec.get("formula"):
-        st.error("Write a formula before saving the specification.")
+        st.error(_("Write a formula before saving the specification."))
         return
     state.write(save_spec, name, dimension, spec["model"], spec["formula"], options, replace=replace,
-                success=f"Saved the specification '{name.strip()}'.")
+                success=_("Saved the specification '{name}'.").format(name=name.strip()))
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
@@ -114,14 +176,17 @@ def marginal_effects(result, se_type: str) -> None:
     md = prepared(result)
     if md is None:
         return
-    dummy = st.radio("0/1 covariates", ["auto", "derivative"], horizontal=True, key="ame_dummy",
-                     format_func=lambda k: {"auto": "discrete change 0→1", "derivative": "derivative"}[k])
+    dummy = st.radio(_("0/1 covariates"), list(_DUMMY), horizontal=True, key="ame_dummy",
+                     format_func=lambda k: _(_DUMMY[k]))
     ame = state.attempt(average_marginal_effects, result, md.data, se_type=se_type, dummy=dummy)
     if ame is None:
         return
-    st.caption(f"Average marginal effect on {ame.attrs['scale']}, averaged over {ame.attrs['n']:,} units; delta-method "
-               f"SE under the {se_type} covariance ({ame.attrs['se_label']}); p from the {ame.attrs['p_label']}.")
-    st.dataframe(ame.style.format(precision=4, subset=["ame", "se", "z", "p", "ci_low", "ci_high"]), width="stretch")
+    st.caption(_("Average marginal effect on {scale}, averaged over {n:,} units; delta-method SE under the "
+                 "{se_type} covariance ({se_label}); p from the {p_label}.").format(
+        scale=ame.attrs["scale"], n=ame.attrs["n"], se_type=se_label(se_type), se_label=ame.attrs["se_label"],
+        p_label=ame.attrs["p_label"]))
+    numbers = [column_label(c) for c in ("ame", "se", "z", "p", "ci_low", "ci_high")]
+    st.dataframe(with_headers(ame).style.format(precision=4, subset=numbers), width="stretch")
 
 
 def standardised_and_vif(result, se_type: str) -> None:
@@ -130,12 +195,12 @@ def standardised_and_vif(result, se_type: str) -> None:
         return
     std = state.attempt(standardized, result, md.data, se_type=se_type)
     if std is not None:
-        st.caption("b·sd(x): change in the linear predictor per standard deviation of x; factor = exp(b·sd(x)) "
-                   "(odds or rate ratio per SD); b_std: fully standardised on the latent scale (logit/probit).")
+        st.caption(_("b·sd(x): change in the linear predictor per standard deviation of x; factor = exp(b·sd(x)) "
+                     "(odds or rate ratio per SD); b_std: fully standardised on the latent scale (logit/probit)."))
         st.dataframe(std.style.format(precision=4), width="stretch")
     table = state.attempt(vif, result, md.data)
     if table is not None:
-        st.caption("Variance inflation factors of the design (above 10: coefficients hard to separate).")
+        st.caption(_("Variance inflation factors of the design (above 10: coefficients hard to separate)."))
         st.dataframe(table.style.format(precision=3), width="stretch")
 
 
@@ -144,30 +209,36 @@ def influence(result, se_type: str) -> None:
     if md is None:
         return
     n_cities = int(result.n_nodes or 1000)
-    n_exact = st.number_input("Exact refits for the most influential cities", 0, n_cities, min(5, n_cities),
-                              key="inf_exact", help=f"{n_cities} refits every city and adds the node-jackknife SEs.")
-    if result.n > _INFLUENCE_AUTO_ROWS and not st.button("Compute city influence"):
-        st.info(f"{result.n:,} rows: press the button to compute (one Hessian per city, then refits).")
+    n_exact = st.number_input(_("Exact refits for the most influential cities"), 0, n_cities, min(5, n_cities),
+                              key="inf_exact",
+                              help=_("{n} refits every city and adds the node-jackknife SEs.").format(n=n_cities))
+    if result.n > _INFLUENCE_AUTO_ROWS and not st.button(_("Compute city influence")):
+        st.info(_("{n:,} rows: press the button to compute (one Hessian per city, then refits).").format(n=result.n))
         return
-    with st.spinner("Deleting one city at a time…"):
+    with st.spinner(_("Deleting one city at a time…")):
         inf = state.attempt(city_influence, result, md.data, se_type=se_type,
                             n_exact=-1 if int(n_exact) >= n_cities else int(n_exact))
     if inf is None:
         return
-    st.caption("Δ = estimate without the city − estimate with it. step: one Newton step (H − H_i)⁻¹U_i "
-               "(quant.md §1.8); exact: refit. score = max |Δ|/SE over the substantive terms "
-               f"({se_type} SE).")
+    st.caption(_("Δ = estimate without the city − estimate with it. step: one Newton step (H − H_i)⁻¹U_i "
+                 "(quant.md §1.8); exact: refit. score = max |Δ|/SE over the substantive terms "
+                 "({se_type}).").format(se_type=se_label(se_type) if i18n.language() != i18n.DEFAULT
+                                        else f"{se_type} SE"))
     names = state.attempt(state.read, _city_names) or {}
     table = inf.table.copy()
     table.insert(1, "name", table["city"].map(names))
     order = ["rank", "city", "name", "score", "exact_score"]
     order += [c for t in inf.terms for c in (f"step:{t}", f"exact:{t}")] + ["n_rows"]
     st.dataframe(table[order].head(25), hide_index=True, width="stretch",
-                 column_config={"exact_score": st.column_config.NumberColumn("exact score", format="%.4f"),
-                                "score": st.column_config.NumberColumn("score (one-step)", format="%.4f")})
+                 column_config={"rank": st.column_config.NumberColumn(_("rank")),
+                                "city": st.column_config.TextColumn(_("city code")),
+                                "name": st.column_config.TextColumn(_("city")),
+                                "exact_score": st.column_config.NumberColumn(_("exact score"), format="%.4f"),
+                                "score": st.column_config.NumberColumn(_("score (one-step)"), format="%.4f"),
+                                "n_rows": st.column_config.NumberColumn(_("rows"))})
     if inf.jackknife_cov is not None:
-        st.caption("Node-jackknife SEs (every city refitted): "
-                   + ", ".join(f"{t} {v:.4g}" for t, v in zip(inf.terms, np.sqrt(np.diag(inf.jackknife_cov)))))
+        st.caption(_("Node-jackknife SEs (every city refitted): {values}").format(
+            values=", ".join(f"{t} {v:.4g}" for t, v in zip(inf.terms, np.sqrt(np.diag(inf.jackknife_cov))))))
     for note in inf.notes:
         st.warning(note)
 
@@ -179,7 +250,7 @@ def _city_names(session) -> dict:
 
 def city_residuals(result) -> None:
     if result.model not in ("logit", "probit"):
-        st.info("City residuals need a logit or probit connection model.")
+        st.info(_("City residuals need a logit or probit connection model."))
         return
     res = state.attempt(city_residual_from_dyads, result)
     if res is None:
@@ -187,10 +258,12 @@ def city_residuals(result) -> None:
     names = state.attempt(state.read, _city_names) or {}
     res.insert(1, "name", res["city"].map(names))
     res = res.reindex(res["residual"].abs().sort_values(ascending=False).index)
-    st.caption("(partners − Σ p̂)/√Σ p̂(1 − p̂): how far each city's breadth is from what the dyad model implies "
-               "(quant.md §2.2); large positive = more partners than expected.")
-    st.dataframe(res, hide_index=True, width="stretch")
-    st.download_button("Download CSV", to_csv_bytes(res), "city_residuals.csv", "text/csv",
+    st.caption(_("(partners − Σ p̂)/√Σ p̂(1 − p̂): how far each city's breadth is from what the dyad model implies "
+                 "(quant.md §2.2); large positive = more partners than expected."))
+    st.dataframe(res, hide_index=True, width="stretch",
+                 column_config={"city": st.column_config.TextColumn(_("city code")),
+                                "name": st.column_config.TextColumn(_("city"))})
+    st.download_button(_("Download CSV"), to_csv_bytes(res), "city_residuals.csv", "text/csv",
                        key="cityres_csv")
 
 
@@ -201,11 +274,11 @@ def _fit_saved(project: str, revision: int, name: str, signature: str):
 
 def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
     """Several saved specifications side by side in one regression table, with downloads."""
-    st.subheader("Specifications side by side")
+    st.subheader(_("Specifications side by side"))
     if saved.empty:
-        st.info("No saved specification yet: fit one and use “Save this specification”.")
+        st.info(_("No saved specification yet: fit one and use “Save this specification”."))
         return
-    options = saved["name"].tolist() + (["(current fit)"] if current is not None else [])
+    options = saved["name"].tolist() + ([CURRENT_FIT] if current is not None else [])
     known = st.session_state.get("cmp_known")
     if "cmp_specs" not in st.session_state:
         st.session_state["cmp_specs"] = saved.loc[saved["dimension"] == dimension, "name"].tolist()[:3]
@@ -213,16 +286,17 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
         fresh = [n for n in saved["name"] if known is not None and n not in known]
         st.session_state["cmp_specs"] = [n for n in st.session_state["cmp_specs"] if n in options] + fresh
     st.session_state["cmp_known"] = saved["name"].tolist()
-    chosen = st.multiselect("Specifications", options, key="cmp_specs")
+    chosen = st.multiselect(_("Specifications"), options, key="cmp_specs",
+                            format_func=lambda n: _(n) if n == CURRENT_FIT else n)
     c1, c2, c3 = st.columns(3)
-    se_choice = c1.selectbox("Standard errors", ["each fit's default", "model", "hc0", "dyadic"], key="cmp_se")
-    stars_text = c2.text_input("Star levels", "0.05, 0.01, 0.001", key="cmp_stars",
-                               help="Significance levels for *, **, ***, strictly decreasing.")
-    rows = c3.multiselect("Bottom rows", list(STAT_ROWS), default=["N", "Nodes", "Log-likelihood", "AIC"],
-                          key="cmp_rows")
+    se_choice = c1.selectbox(_("Standard errors"), list(CMP_SE), key="cmp_se", format_func=se_label)
+    stars_text = c2.text_input(_("Star levels"), "0.05, 0.01, 0.001", key="cmp_stars",
+                               help=_("Significance levels for *, **, ***, strictly decreasing."))
+    rows = c3.multiselect(_("Bottom rows"), list(STAT_ROWS), default=list(DEFAULT_ROWS), key="cmp_rows",
+                          format_func=lambda k: _shown(STAT_LABELS, k))
     results, labels = [], []
     for i, name in enumerate(chosen, start=1):
-        if name == "(current fit)":
+        if name == CURRENT_FIT:
             r = current
         else:
             row = saved[saved["name"] == name].iloc[0]
@@ -230,13 +304,14 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
             r = state.attempt(_fit_saved, state.project_path(), state.revision(), name, signature)
         if r is not None:
             results.append(r)
-            labels.append(f"({i}) {name}")
+            labels.append(f"({i}) {_(name) if name == CURRENT_FIT else name}")
     if not results:
         return
     try:
         stars = tuple(float(x) for x in stars_text.replace(";", ",").split(",") if x.strip())
     except ValueError:
-        st.error(f"Star levels {stars_text!r} must be numbers separated by commas, e.g. 0.05, 0.01, 0.001.")
+        st.error(_("Star levels {text} must be numbers separated by commas, e.g. 0.05, 0.01, 0.001.").format(
+            text=repr(stars_text)))
         return
     se_key = None if se_choice == "each fit's default" else se_choice
     table = state.attempt(regression_table, results, se_key, stars, labels=labels, stats=rows)
@@ -246,9 +321,10 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
     st.caption(table.attrs["note"])
     cols = st.columns(len(EXPORT_FORMATS))
     for col, fmt in zip(cols, EXPORT_FORMATS):
-        data = state.attempt(export_table, table, fmt, caption="Regression estimates")
+        data = state.attempt(export_table, table, fmt, caption=_("Regression estimates"))
         if data is not None:
-            col.download_button(_FORMAT_LABELS[fmt], data, f"regression_table.{fmt}", EXPORT_FORMATS[fmt],
+            col.download_button(_ENGLISH_WORD if fmt == "docx" and i18n.language() == i18n.DEFAULT
+                                else _(_FORMAT_LABELS[fmt]), data, f"regression_table.{fmt}", EXPORT_FORMATS[fmt],
                                 key=f"cmp_dl_{fmt}")
     if len(results) >= 2:
         lines = []
@@ -263,15 +339,16 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
                 except ValueError:
                     continue
                 la, lb = labels[i_small], labels[i_big]
-                lines += [f"{la} within {lb}: {t.sentence()}" for t in tests]
+                lines += [_("{small} within {big}: {test}").format(small=la, big=lb, test=t.sentence())
+                          for t in tests]
         if lines:
-            st.markdown("**Nested tests**\n\n" + "\n".join(f"- {x}" for x in lines))
+            st.markdown(_("**Nested tests**") + "\n\n" + "\n".join(f"- {x}" for x in lines))
     if not state.can("fit"):
         return
-    with st.expander("Delete a saved specification"):
-        gone = st.selectbox("Specification", saved["name"].tolist(), key="cmp_delete")
-        if st.button("Delete", key="cmp_delete_btn"):
-            state.write(delete_spec, gone, success=f"Deleted '{gone}'.")
+    with st.expander(_("Delete a saved specification")):
+        gone = st.selectbox(_("Specification"), saved["name"].tolist(), key="cmp_delete")
+        if st.button(_("Delete"), key="cmp_delete_btn"):
+            state.write(delete_spec, gone, success=_("Deleted '{name}'.").format(name=gone))
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -283,41 +360,46 @@ def _codebook(project: str, revision: int):
 
 def quantitized_codes() -> None:
     """Make city or dyad variables from the codings of a code, and show the ones made."""
-    st.subheader("Quantitized codes as covariates")
-    st.caption("Count (or presence) of coded passages of a code — sub-codes included — linked to each city or dyad, "
-               "stored as a variable; its construction is recorded in the project.")
+    st.subheader(_("Quantitized codes as covariates"))
+    st.caption(_("Count (or presence) of coded passages of a code — sub-codes included — linked to each city or "
+                 "dyad, stored as a variable; its construction is recorded in the project."))
     book = state.attempt(_codebook, state.project_path(), state.revision())
     if book is None or book.empty:
-        st.info("The project has no codes yet.")
+        st.info(_("The project has no codes yet."))
         return
     if state.can("fit"):
         _quantitize_form(book)
     status = state.attempt(state.read, quantitized_status)
     if status is not None and len(status):
         st.dataframe(status, hide_index=True, width="stretch",
-                     column_config={"current": st.column_config.CheckboxColumn("matches codings now")})
+                     column_config={"current": st.column_config.CheckboxColumn(_("matches codings now"))})
 
 
 def _quantitize_form(book) -> None:
     """The form that makes a quantitized variable (coders and owners)."""
     c1, c2, c3 = st.columns([3, 1, 1])
-    path = c1.selectbox("Code", book["path"].tolist(), key="q_code")
-    level = c2.radio("Level", list(LEVELS), horizontal=True, key="q_level")
-    measure = c3.radio("Measure", list(MEASURES), horizontal=True, key="q_measure")
+    path = c1.selectbox(_("Code"), book["path"].tolist(), key="q_code")  # i18n: data
+    level = c2.radio(_("Level"), list(LEVELS), horizontal=True, key="q_level",
+                     format_func=lambda k: _(_LEVELS[k]) if k in _LEVELS else k)
+    measure = c3.radio(_("Measure"), list(MEASURES), horizontal=True, key="q_measure",
+                       format_func=lambda k: _(_MEASURES[k]) if k in _MEASURES else k)
     c4, c5, c6, c7 = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
-    via = c4.checkbox("via dyads", value=True, key="q_via", disabled=level == "dyad",
-                      help="City level: also count passages linked to a dyad containing the city.")
-    subs = c5.checkbox("sub-codes", value=True, key="q_subs")
-    name = c6.text_input("Variable name", key="q_name", placeholder="default: q_<code>_<measure>")
-    replace = c7.checkbox("rebuild", key="q_replace", help="Overwrite a quantitized variable of that name.")
-    if st.button("Create variable", key="q_make"):
+    via = c4.checkbox(_("via dyads"), value=True, key="q_via", disabled=level == "dyad",
+                      help=_("City level: also count passages linked to a dyad containing the city."))
+    subs = c5.checkbox(_("sub-codes"), value=True, key="q_subs")
+    name = c6.text_input(_("Variable name"), key="q_name", placeholder=_("default: q_<code>_<measure>"))
+    replace = c7.checkbox(_("rebuild"), key="q_replace", help=_("Overwrite a quantitized variable of that name."))
+    if st.button(_("Create variable"), key="q_make"):
         code_id = int(book.loc[book["path"] == path, "id"].iloc[0])
         made = state.write(quantitize, code_id, level=level, measure=measure, via_dyads=via, include_subcodes=subs,
                            name=name or None, replace=replace)
         if made:
-            st.success(f"Made {made['level']} variable '{made['name']}': {made['n_nonzero']} of {made['n_units']:,} "
-                       "units non-zero. Use it in a formula"
-                       + (f", e.g. sum({made['name']})." if made["level"] == "city" else "."))
+            template = (_("Made city variable '{name}': {nonzero} of {units:,} units non-zero. Use it in a formula, "
+                          "e.g. sum({name}).") if made["level"] == "city"
+                        else _("Made {level} variable '{name}': {nonzero} of {units:,} units non-zero. Use it in a "
+                               "formula."))
+            st.success(template.format(level=_(_LEVELS.get(made["level"], made["level"])), name=made["name"],
+                                       nonzero=made["n_nonzero"], units=made["n_units"]))
 
 
 def model_choices(models, data: pd.DataFrame, formula: str | None, unit: str) -> list[str]:
