@@ -36,7 +36,7 @@ from quant.design import build_design
 from quant.errors import ModelError, QuantError
 from quant.models_common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
 from quant.residuals import pearson_binary, pearson_gaussian, pearson_nb2, pearson_poisson
-from quant.models_glm_parts import _fit_firth, _fit_nb_lean, _ols
+from quant.models_glm_parts import _fit_firth, _fit_lean, _ols, _sums_plan
 from quant.results import FitResult
 
 __all__ = ["fit_glm", "FAMILIES", "UNITS", "OLS_SE"]
@@ -286,7 +286,7 @@ def fit_glm(
     if off_note:  # the column, so quant.inference can rebuild the offset (AME, influence)
         meta["offset_source"] = {"offset": offset} if offset else {"exposure": exposure}
     ml_se = tuple(s for s in se if s in ("model", "hc0", "dyadic"))
-    extra_cov, extra_labels, sums_cov = {}, {}, None
+    extra_cov, extra_labels, sums_cov, nodes = {}, {}, None, None
     if family == "gaussian":
         params, e, sigma2, XtX, extra_cov, extra_labels = _ols(y, X, se)
         fitted = y - e
@@ -300,31 +300,14 @@ def fit_glm(
         params, llf, fitted, pearson, S, H, pnames, prof = _fit_firth(y, X, names, off)
         meta.update(engine="Firth penalised logit (quant.firth)", optimizer="modified Newton",
                     profile_ci=prof, llf_note="penalised log-likelihood")
-    elif family == "nb" and off is None and (engine == "lean" or (engine == "auto" and len(y) >= _lean_rows())):
-        by_sums = False
-        if unit == "dyad":
-            from quant.dyadic import pair_count
-
-            nodes = _Nodes(data, a, b, design.rows)
-            N = nodes.n_input_nodes if n_nodes is None else int(n_nodes)
-            n_pairs = pair_count(nodes.ia, nodes.ib, len(nodes.labels))
-            by_sums = group is None and n_pairs == len(y) and N >= max(2, len(nodes.labels))
-        cov_args = dict(se=ml_se or ("hc0",), N=N, n_pairs=n_pairs, n_rows=len(y), small_sample=small_sample,
-                        psd=psd, conservative=conservative) if by_sums else {}
-        params, llf, fitted, pearson, S, H, pnames, sums_cov = _fit_nb_lean(y, X, names, nodes if by_sums else None,
-                                                                           by_sums, cov_args)
-        meta.update(engine="tandem lean Newton NB2 (quant.glm_lean)", optimizer="newton")
-    elif family == "poisson" and (engine == "lean" or (engine == "auto" and len(y) >= _lean_rows())):
-        from quant.glm_lean import fit_poisson_newton
-
-        with dg.captured_warnings():
-            fit = fit_poisson_newton(y, X, offset=off, scores=True)
-        if not fit.converged:
-            raise ModelError(f"the Poisson model did not converge in {fit.iterations} Newton iterations (lean "
-                             "engine); look for a covariate that predicts zeros perfectly, or rescale covariates.")
-        params, llf, fitted, S, H, pnames = fit.params, float(fit.llf), fit.fitted, fit.scores, fit.hessian, names
-        pearson = pearson_poisson(y, fitted)
-        meta.update(engine="tandem lean Newton Poisson (quant.glm_lean)", optimizer="newton")
+    elif family in ("poisson", "nb") and (family == "poisson" or off is None) and (
+            engine == "lean" or (engine == "auto" and len(y) >= _lean_rows())):
+        nodes, cov_args = _sums_plan(data, a, b, design.rows, group, n_nodes, len(y), unit,
+                                     dict(se=ml_se or ("hc0",), small_sample=small_sample, psd=psd,
+                                          conservative=conservative))
+        params, llf, fitted, pearson, S, H, pnames, sums_cov = _fit_lean(family, y, X, names, off, nodes, cov_args)
+        meta.update(engine=f"tandem lean Newton {'Poisson' if family == 'poisson' else 'NB2'} (quant.glm_lean)",
+                    optimizer="newton")
     else:
         params, llf, fitted, pearson, S, H, pnames, eng, opt, notes = _fit_ml(
             family, y, X, names, off, design.outcome)
@@ -333,7 +316,7 @@ def fit_glm(
     if family in _BINARY:
         warnings += dg.few_events_warning(y, design.outcome)
     if unit == "dyad":
-        nodes = _Nodes(data, a, b, design.rows) if sums_cov is None else nodes
+        nodes = _Nodes(data, a, b, design.rows) if nodes is None else nodes
         group_vals = data[group].to_numpy()[design.rows] if group else None
         result = _finish(
             dimension=dimension, model=family, formula=formula, design=design.without_matrix(), nodes=nodes,

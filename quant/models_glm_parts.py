@@ -1,7 +1,7 @@
 """Pieces of ``quant.models_glm``: ordinary least squares with its covariances (model-based and
 HC0–HC3, MacKinnon & White 1985), Firth's penalised logit through ``quant.firth`` (Firth 1993;
-profile-likelihood limits, Heinze & Schemper 2002) and NB2 on large tables through
-``quant.glm_lean`` with the dyadic covariance from node score sums."""
+profile-likelihood limits, Heinze & Schemper 2002) and Poisson/NB2 on large tables
+through ``quant.glm_lean`` with the dyadic covariance from node score sums."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,7 @@ from quant.errors import ModelError
 from quant.models_common import SE_LABELS
 from quant.residuals import pearson_binary
 
-__all__ = ["_ols", "_fit_firth", "_fit_nb_lean"]
+__all__ = ["_ols", "_fit_firth", "_sums_plan", "_fit_lean"]
 
 
 def _ols(y, X, se):
@@ -69,36 +69,60 @@ def _fit_firth(y, X, names, off):
     return params, float(fit.llf), p, pearson_binary(y, p), S, H, list(names), prof_ci
 
 
-def _fit_nb_lean(y, X, names, nodes, by_sums: bool, cov_args: dict):
-    """NB2 on every row through ``quant.glm_lean.fit_nb2_newton`` (blocked Newton in (β, α)).
+def _sums_plan(data, a, b, rows, group, n_nodes, n_rows: int, unit: str, cov_opts: dict):
+    """Nodes of a dyad fit and, when the dyadic covariance can come from per-node score sums (one
+    row per pair, no group column, n_nodes not below the observed nodes), the arguments of
+    ``quant.models_dyad._covariances_from_sums``; (None, None) for cities, (nodes, None) when
+    the (n, k) scores are needed (``dyadic_vcov`` then names any error)."""
+    if unit != "dyad":
+        return None, None
+    from quant.dyadic import pair_count
+    from quant.models_dyad import _Nodes
 
-    With ``by_sums`` (dyads, one row per pair) the last pass accumulates the per-node score sums
-    and Σ s sᵀ, and the covariances come from them (``quant.models_dyad._covariances_from_sums``,
-    the same matrices as from the (n, k + 1) scores); otherwise the scores are returned.
+    nodes = _Nodes(data, a, b, rows)
+    N = nodes.n_input_nodes if n_nodes is None else int(n_nodes)
+    n_pairs = pair_count(nodes.ia, nodes.ib, len(nodes.labels))
+    if group is None and n_pairs == n_rows and N >= max(2, len(nodes.labels)):
+        return nodes, dict(cov_opts, N=N, n_pairs=n_pairs, n_rows=n_rows)
+    return nodes, None
+
+
+def _fit_lean(family: str, y, X, names, off, nodes, cov_args: dict | None):
+    """Poisson (PPML) or NB2 on every row through ``quant.glm_lean`` (blocked Newton; NB2 in
+    (β, α)), without an offset for NB2.
+
+    With ``cov_args`` (see ``_sums_plan``) the last pass accumulates the per-node score sums and
+    Σ s sᵀ, and the covariances come from them (``quant.models_dyad._covariances_from_sums``, the
+    same matrices as from the (n, k) scores); otherwise the scores are returned.
 
     Returns
     -------
-    params, llf, mu, pearson, S (or None), H, parameter names, Covariances (or None)
+    params, llf, fitted, pearson, S (or None), H, parameter names, Covariances (or None)
     """
     from quant import diagnostics as dg
-    from quant.glm_lean import fit_nb2_newton
+    from quant.glm_lean import fit_nb2_newton, fit_poisson_newton
     from quant.models_common import ALPHA_FLOOR
     from quant.models_dyad import _covariances_from_sums
-    from quant.residuals import pearson_nb2
+    from quant.residuals import pearson_nb2, pearson_poisson
 
+    by_sums = cov_args is not None
+    node_arg = (nodes.ia, nodes.ib, len(nodes.labels)) if by_sums else None
     with dg.captured_warnings():
-        fit = fit_nb2_newton(y, X, scores=not by_sums,
-                             nodes=(nodes.ia, nodes.ib, len(nodes.labels)) if by_sums else None)
-    alpha = float(fit.params[-1])
+        if family == "poisson":
+            fit = fit_poisson_newton(y, X, offset=off, scores=not by_sums, nodes=node_arg)
+        else:
+            fit = fit_nb2_newton(y, X, scores=not by_sums, nodes=node_arg)
+    what = "Poisson" if family == "poisson" else "NB2"
     if not fit.converged or not np.all(np.isfinite(fit.params)):
-        raise ModelError(f"the NB2 model did not converge in {fit.iterations} Newton iterations (lean engine); "
-                         "look for a covariate that predicts zeros perfectly, or rescale covariates.")
-    if alpha <= ALPHA_FLOOR:
-        raise ModelError(f"the NB2 model ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion). "
-                         "If the outcome is not overdispersed, alpha sits at its bound 0: fit model 'poisson'.")
-    pnames = list(names) + ["alpha"]
-    cov = None
-    if by_sums:
-        cov = _covariances_from_sums(fit.hessian, fit.node_sums, pnames, **cov_args)
-    mu = fit.fitted
-    return (fit.params, float(fit.llf), mu, pearson_nb2(y, mu, alpha), fit.scores, fit.hessian, pnames, cov)
+        raise ModelError(f"the {what} model did not converge in {fit.iterations} Newton iterations (lean "
+                         "engine); look for a covariate that predicts zeros perfectly, or rescale covariates.")
+    if family == "poisson":
+        pnames, pearson = list(names), pearson_poisson(y, fit.fitted)
+    else:
+        alpha = float(fit.params[-1])
+        if alpha <= ALPHA_FLOOR:
+            raise ModelError(f"the NB2 model ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion). "
+                             "If the outcome is not overdispersed, alpha sits at its bound 0: fit model 'poisson'.")
+        pnames, pearson = list(names) + ["alpha"], pearson_nb2(y, fit.fitted, alpha)
+    cov = _covariances_from_sums(fit.hessian, fit.node_sums, pnames, **cov_args) if by_sums else None
+    return fit.params, float(fit.llf), fit.fitted, pearson, fit.scores, fit.hessian, pnames, cov

@@ -1,5 +1,5 @@
-"""NB2 on all dyads from 200,000 rows goes through quant.glm_lean with the dyadic covariance
-from node score sums; estimates and every SE type equal the statsmodels path
+"""NB2 (and PPML) on all dyads from 200,000 rows go through quant.glm_lean with the dyadic
+covariance from node score sums; estimates and every SE type equal the statsmodels path
 (``NegativeBinomialP`` Newton, (n, k + 1) scores, ``quant.dyadic``) at 1e-6, and the NB2
 estimate equals statsmodels' own ``NegativeBinomial(loglike_method="nb2")`` fit."""
 from __future__ import annotations
@@ -48,6 +48,13 @@ def test_lean_nb2_on_250k_dyads_equals_statsmodels_path():
     np.testing.assert_allclose(lean.units["pearson"].to_numpy(), ref.units["pearson"].to_numpy(), rtol=1e-5,
                                atol=1e-8)
     print(f"lean NB2 at {len(df):,} dyads: {t_lean:.2f} s")
+    # PPML from 200,000 rows takes the same node-sums route
+    lean = fit_glm(df, "y ~ x1 + x2", family="poisson", unit="dyad")
+    ref = fit_glm(df, "y ~ x1 + x2", family="poisson", unit="dyad", engine="statsmodels")
+    assert lean.meta["engine"].startswith("tandem lean Newton Poisson") and ref.meta["engine"].startswith("statsmodels")
+    np.testing.assert_allclose(lean.params.to_numpy(), ref.params.to_numpy(), rtol=1e-6, atol=1e-8)
+    for key in ("model", "hc0", "dyadic"):
+        np.testing.assert_allclose(lean.se[key].to_numpy(), ref.se[key].to_numpy(), rtol=1e-6)
 
 
 def test_nb2_below_the_lean_threshold_matches_statsmodels_negative_binomial():
