@@ -133,9 +133,14 @@ def _methods(doc: _Doc, ctx: dict) -> None:
     for d in dims:
         run = d["run"]
         se_refs = doc.cite(*[k for k in cited_keys([d]) if k not in ("firth1993", "heinze2002")])
-        text = _("{dimension} ({outcome}): run “{run}” (saved {created} by {author}; data fingerprint "
-                 "{fingerprint}), {model} on {n} {unit}; formula {formula}. Standard errors: {se}{refs}.").format(
-            dimension=_dim(d["key"]), outcome=term(d["outcome"]), run=run["name"],
+        if run.get("saved"):
+            text = _("{dimension} ({outcome}): run “{run}” (saved {created} by {author}; data fingerprint "
+                     "{fingerprint}), {model} on {n} {unit}; formula {formula}. Standard errors: {se}{refs}.")
+        else:
+            text = _("{dimension} ({outcome}): a fit not saved as a run, {model} on {n} {unit}; formula {formula}. "
+                     "Standard errors: {se}{refs}.")
+        text = text.format(
+            dimension=_dim(d["key"]), outcome=term(d["outcome"]), run=run.get("name", ""),
             created=_created(run.get("created", "")),
             author=run.get("created_by", ""), fingerprint=run.get("fingerprint", ""), model=term(d["model_name"]),
             n=zh_int(d["n"]), unit=term(d["unit"]), formula=d["formula"], se=se_name(d["se_type"], d["se_label"]),
@@ -170,8 +175,13 @@ def _regression(doc: _Doc, caption, table: dict, n: int | None, se: str) -> None
     doc.table(caption, cols, rows, note=note, n_coef_rows=table["n_coef_rows"], kind="regression")
 
 
+def _run_name(d: dict) -> str:
+    return d["run"]["name"] if d["run"].get("saved") else _("unsaved fit")
+
+
 def _dim_col(col: str) -> str:
     head, sep, rest = str(col).partition(": ")
+    rest = _("unsaved fit") if rest == "unsaved fit" else rest
     return f"{_dim(head.lower())}：{rest}" if sep else str(col)
 
 
@@ -206,7 +216,7 @@ def _results(doc: _Doc, ctx: dict) -> None:
                     n=figs["coefficients"]["number"]))
     for d in dims:
         doc.add("heading", level=2, text=_("{dimension}: {run}").format(dimension=_dim(d["key"]),
-                                                                      run=d["run"]["name"]))
+                                                                      run=_run_name(d)))
         t = dict(d["table"], columns=[d["table"]["columns"][0], _dim_col(d["table"]["columns"][1])])
         _regression(doc, _("{dimension}: regression estimates").format(dimension=_dim(d["key"])), t, d["n"],
                     se_name(d["se_type"], d["se_label"]))

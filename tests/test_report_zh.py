@@ -194,3 +194,26 @@ def test_cli_report_language_zh(demo, tmp_path):
     en = tmp_path / "draft.md"
     main(["report", "--project", str(demo["path"]), "--out", str(en), "--no-figures"])
     assert "## Data and methods" in en.read_text(encoding="utf-8")
+
+
+def test_zh_draft_of_unsaved_fits_on_each_backend(engine):
+    """The small test project (tests/mixed_report_project.py) on SQLite and PostgreSQL: user text stays
+    literal (escaped in HTML), unsaved fits are named as such, a quote is cited 文档名，第n段."""
+    from mixed_report_project import XSS, build
+
+    with store.session_scope(engine) as s:
+        proj = build(s)
+        ctx = build_context(s, {"connection": proj.result, "breadth": proj.breadth_result}, language="zh",
+                            figures=False, generated="2026-12-03")
+    md, page = render_context(ctx, "md"), render_context(ctx, "html")
+    doc = Document(io.BytesIO(render_context(ctx, "docx")))
+    assert _in_order(md, ["## 一、研究设计", "## 二、数据与方法", "## 三、实证结果", "## 六、结论与讨论"])
+    assert "起草日期：2026年12月3日。" in md
+    assert "未保存为分析记录的拟合结果" in md and "unsaved fit" not in md
+    assert CITE.search(md)
+    soup = BeautifulSoup(page, "html.parser")
+    assert not soup.find("script") and not soup.find("img", onerror=True)
+    assert "<script>" not in md  # a tag in user text is neutralised in Markdown too
+    if "alert(1)" in page:
+        assert XSS in soup.get_text()
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"][:2] == ["一、研究设计", "二、数据与方法"]
