@@ -98,12 +98,20 @@ def fill_from_parts(lang: str) -> None:
     catalog = read(po, _LOCALES[lang])
     parts = _parts(lang)
     for message in catalog:
-        if not message.id or not isinstance(message.id, str):
+        if not message.id:
             continue
-        key = f"{message.context}::{message.id}" if message.context else message.id
-        if key in parts:
-            message.string = parts[key]
+        singular = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+        key = f"{message.context}::{singular}" if message.context else singular
+        if key in parts:  # Chinese has one plural form: the singular's line gives it
+            message.string = (parts[key],) if isinstance(message.id, (tuple, list)) else parts[key]
     write(catalog, po)
+
+
+def translated(message) -> bool:
+    """Whether a catalogue entry has its translation (every plural form, for a plural entry)."""
+    if isinstance(message.string, (tuple, list)):
+        return bool(message.string) and all(message.string)
+    return bool(message.string)
 
 
 def main(argv: list[str]) -> int:
@@ -142,7 +150,7 @@ def main(argv: list[str]) -> int:
     elif cmd == "check":
         bad = 0
         for lang in _LOCALES:
-            missing = [m.id for m in read(_po(lang)) if m.id and not m.string]
+            missing = [m.id for m in read(_po(lang)) if m.id and not translated(m)]
             bad += len(missing)
             print(f"{lang}: {len(missing)} untranslated")
             for mid in missing[:50]:

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Files whose every user-facing string goes through gettext (the lint below keeps them so).
 CONVERTED = ["workbench.py", "ui/sidebar.py", "ui/language.py", "ui/place_rules.py", "ui/frequencies.py",
-             "ui/memos.py", "ui/matrices.py", "ui/runs.py", "ui/worklist.py", "ui/users.py", "ui/search.py"]
+             "ui/memos.py", "ui/matrices.py", "ui/runs.py", "ui/worklist.py", "ui/users.py", "ui/search.py",
+             "ui/documents.py", "ui/exchange.py", "ui/retrieve.py", "ui/cleaning_text.py"]
 
 
 @pytest.mark.parametrize("tag, code", [("zh-CN", "zh"), ("zh_CN.UTF-8", "zh"), ("zh-Hant-TW", "zh"), ("en_GB", "en"),
@@ -60,7 +61,7 @@ def test_compiled_catalogue_matches_its_po():
 
 def test_every_marked_string_is_translated():
     used = {m.id for m in tool.extract() if m.id}
-    translated = {m.id for m in tool.read(tool._po("zh")) if m.id and m.string}
+    translated = {m.id for m in tool.read(tool._po("zh")) if m.id and tool.translated(m)}
     missing = sorted(str(m) for m in used - translated)
     assert not missing, f"{len(missing)} strings lack a Chinese translation (python -m i18n build): {missing[:20]}"
 
@@ -112,3 +113,22 @@ def test_context_tells_the_two_codes_apart():
     with i18n.using("zh"):
         assert i18n.pgettext("page", "Code") == "编码" and i18n._("Code") == "代码"
     assert i18n.pgettext("page", "Code") == "Code"
+
+
+def test_plural_entries_are_filled_and_checked(tmp_path, monkeypatch):
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="zh_CN")
+    catalog.add(("{n} file", "{n} files"), string=("",))
+    catalog.add("Save", string="保存")
+    assert [tool.translated(m) for m in catalog if m.id] == [False, True]
+    po = tmp_path / "zh_CN" / "LC_MESSAGES" / "tandem.po"
+    tool.write(catalog, po)
+    parts = tmp_path / "zh_CN" / "parts"
+    parts.mkdir()
+    (parts / "x.tsv").write_text("{n} file\t{n} 个文件\n", encoding="utf-8")
+    monkeypatch.setattr(tool, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(tool, "_po", lambda lang: po)
+    tool.fill_from_parts("zh")
+    filled = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in tool.read(po) if m.id}
+    assert filled["{n} file"] == ("{n} 个文件",)
