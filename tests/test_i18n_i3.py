@@ -121,6 +121,9 @@ def test_report_page_in_chinese_drafts_and_offers_the_download(demo_path, monkey
     assert grouping.value == "case_type"
     assert at.toggle(key="report_colour").label == "按元推论为行着色"
     assert at.selectbox(key="report_runs__connection").label == "分析记录（合作连接）"
+    lang = at.selectbox(key="report_language")
+    assert lang.label == "草稿语言" and lang.options == ["English", "中文"]
+    assert lang.value == "zh"  # a Chinese interface drafts in Chinese unless told otherwise
     with i18n.using("zh"):
         at.toggle(key="report_figures").set_value(False)
         at.radio(key="report_format").set_value("md")
@@ -129,6 +132,16 @@ def test_report_page_in_chinese_drafts_and_offers_the_download(demo_path, monkey
     assert at.button(key="report_draft").label == "生成报告草稿"
     download = at.get("download_button")
     assert [d.proto.label for d in download] == ["下载 Markdown"]
+    preview = "\n".join(m.value for m in at.markdown)
+    assert "一、研究设计" in preview and "六、结论与讨论" in preview  # the Chinese paper's sections
+
+    # an English draft from the Chinese interface: the value passed on is "en"
+    with i18n.using("zh"):
+        at.selectbox(key="report_language").set_value("en")
+        at.button(key="report_draft").click().run()
+    _ok(at)
+    preview = "\n".join(m.value for m in at.markdown)
+    assert "研究设计" not in preview and "mixed-methods report (draft)" in preview
 
 
 def test_login_page_in_chinese(demo_path, monkeypatch, tmp_path):
@@ -193,6 +206,7 @@ def test_models_page_in_chinese_labels_models_and_standard_errors(demo_path, mon
     assert shown.label == "报告的标准误" and shown.value == "dyadic"
     assert shown.options == ["模型标准误", "HC0 稳健标准误", "二元稳健标准误"]
     table = at.dataframe[0].value
+    assert table.index.name == "变量项"
     assert list(table.columns)[:6] == ["估计值", "标准误", "z", "p", "95% 置信区间下限", "95% 置信区间上限"]
     assert "标准误（二元稳健标准误）" in table.columns and "标准误（模型标准误）" in table.columns
     # the dyadic-robust SE column is the SE of the table reported with dyadic SEs

@@ -40,7 +40,7 @@ SE_LABELS = {
     "each fit's default": N_("each fit's default"),
 }
 COLUMN_LABELS = {
-    "estimate": N_("estimate"), "se": N_("se"), "z": N_("z"), "p": N_("p"), "ci_low": N_("95% CI, lower limit"),
+    "term": N_("term"), "estimate": N_("estimate"), "se": N_("se"), "z": N_("z"), "p": N_("p"), "ci_low": N_("95% CI, lower limit"),
     "ci_high": N_("95% CI, upper limit"), "ame": N_("average marginal effect"),
     "profile ci_low": N_("profile-likelihood 95% CI, lower limit"),
     "profile ci_high": N_("profile-likelihood 95% CI, upper limit"),
@@ -80,8 +80,11 @@ def column_label(column: str) -> str:
 
 
 def with_headers(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its columns renamed for display (unchanged in English)."""
-    return frame.rename(columns={c: column_label(c) for c in frame.columns if isinstance(c, str)})
+    """``frame`` with its columns (and the index's name) renamed for display (unchanged in English)."""
+    out = frame.rename(columns={c: column_label(c) for c in frame.columns if isinstance(c, str)})
+    if isinstance(out.index.name, str):
+        out = out.rename_axis(index=column_label(out.index.name))
+    return out
 
 
 def city_attributes(session) -> list[str]:

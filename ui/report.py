@@ -2,16 +2,18 @@
 the draft reads the runs (report.draft), and a run whose data changed is flagged in it."""
 import streamlit as st
 
+import i18n
 from i18n import N_, _
 from mixed.themes import GROUPINGS
 from report.draft import MIME_TYPES, build_context, render_context
-from report.options import ReportOptions
+from report.options import LANGUAGES, ReportOptions
 from ui import state
 from ui.run_picker import pick_runs
 
 FORMATS = {"html": N_("HTML"), "docx": N_("Word (DOCX)"), "md": N_("Markdown")}
 GROUPING_NAMES = {"case_type": N_("typical vs deviant (|r| > c)"), "outcome": N_("observed outcome"),
                   "tercile": N_("terciles of the fitted value")}
+DRAFT_LANGUAGES = {"en": "English", "zh": "中文"}  # each named in its own language, as in the language switch
 
 st.title(_("Report"))
 st.caption(_("A draft from saved runs: each run named with its data fingerprint and date, the decoupling table "
@@ -22,6 +24,11 @@ st.caption(_("A draft from saved runs: each run named with its data fingerprint 
 chosen = pick_runs("report_runs")
 left, mid, right = st.columns([2, 3, 2])
 fmt = left.radio(_("Format"), list(FORMATS), format_func=lambda v: _(FORMATS[v]), key="report_format")
+draft_language = left.selectbox(_("Draft language"), LANGUAGES, key="report_language",
+                                index=LANGUAGES.index(i18n.language()) if i18n.language() in LANGUAGES else 0,
+                                format_func=lambda v: DRAFT_LANGUAGES.get(v, v),
+                                help=_("中文: the draft laid out as a Chinese paper (一、研究设计 … 六、结论与讨论, "
+                                       "references in GB/T 7714-2015), whatever the interface language."))
 grouping = mid.radio(_("Statistics-by-themes groups"), GROUPINGS,
                      format_func=lambda v: _(GROUPING_NAMES[v]) if v in GROUPING_NAMES else v,
                      key="report_grouping")
@@ -30,11 +37,12 @@ colour = right.toggle(_("Colour rows by meta-inference"), value=True, key="repor
 figures = right.toggle(_("Figures"), value=True, key="report_figures",
                        help=_("Coefficient plot, residual plots and maps of deviant pairs; rendering takes "
                               "seconds (the maps most). Markdown carries them as embedded images."))
-signature = (tuple((d, r.info.id) for d, r in chosen.items()), fmt, grouping, colour, figures, state.revision())
+signature = (tuple((d, r.info.id) for d, r in chosen.items()), fmt, grouping, colour, figures, draft_language,
+             state.revision())
 
 if st.button(_("Draft the report"), type="primary", key="report_draft", disabled=not chosen,
              help=None if chosen else _("Save a run first (Models page).")):
-    options = ReportOptions(themes_grouping=grouping, colour_rows=colour, figures=figures)
+    options = ReportOptions(themes_grouping=grouping, colour_rows=colour, figures=figures, language=draft_language)
     with st.spinner(_("Drafting from the saved runs…")):
         context = state.attempt(state.read, build_context, chosen, options=options)
         if context:
