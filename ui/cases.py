@@ -21,7 +21,7 @@ st.caption(_("Case selection from a saved run (Seawright & Gerring 2008; Lieberm
              "Tick cases to put them on the fieldwork worklist."))
 
 rule = st.selectbox(_("Rule"), VIEW_RULES, index=VIEW_RULES.index("deviant") if "deviant" in VIEW_RULES else 0,
-                    format_func=lambda r: _(VIEW_TITLES.get(r, r)), key="cases_rule")
+                    format_func=lambda r: _(VIEW_TITLES[r]), key="cases_rule")
 if rule == ADVERTISED_RULE:
     dimension = "breadth"
     st.caption(_("Cities with many agreements (breadth in the top quartile) but few services per partner (mean "

@@ -61,7 +61,7 @@ def meta_editor(box, display: str, dimension: str, key: str, current: dict, form
         _judged_by(box, current, formula)
         return
     choice = box.selectbox(_("Meta-inference"), OPTIONS, index=OPTIONS.index(label) if label in OPTIONS else 0,
-                           format_func=lambda x: _(META_NAMES.get(x, x)) if x else _("— not judged —"),
+                           format_func=lambda x: _(META_NAMES[x]) if x else _("— not judged —"),
                            key=f"{wkey}|label",
                            help=_("Fetters, Curry & Creswell (2013): confirmation (the strands agree), expansion "
                                   "(they differ in scope and complement each other), discordance (they contradict)."))
@@ -295,7 +295,7 @@ with decoupling_tab:
 
 with themes_tab:
     g1, g2 = st.columns([3, 1])
-    grouping = g1.radio(_("Groups"), GROUPINGS, format_func=lambda g: _(GROUPING_NAMES.get(g, g)), horizontal=True,
+    grouping = g1.radio(_("Groups"), GROUPINGS, format_func=lambda g: _(GROUPING_NAMES[g]), horizontal=True,
                         key="themes_grouping")
     c_themes = g2.number_input(_("c (deviant iff |r| > c)"), 0.5, 5.0, 2.0, 0.1, key="themes_c",
                                disabled=grouping != "case_type")
@@ -346,7 +346,7 @@ with cases_tab:
                   for i, n, k, p in zip(ids, names_of, kinds, cases["n_passages"])}
         default = [i for i, p in zip(ids, cases["n_passages"]) if p > 0] or ids[:3]
         picked = st.multiselect(_("Cases to compare (those with coded passages first chosen)"), ids, default=default,
-                                format_func=labels.get, key=f"compare_pick_{dimension}")
+                                format_func=lambda i: labels[i], key=f"compare_pick_{dimension}")
         if picked:
             chosen = cases[[i in set(picked) for i in ids]]
             comp = state.attempt(state.read, case_comparison, result, chosen)

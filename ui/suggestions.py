@@ -56,7 +56,7 @@ with tab_rules:
                                     "n_rejected": _("rejected"), "created_by": _("by")})
         labels = {int(r.id): _("Rule {id} · {code} · {kind}: {pattern}").format(
             id=r.id, code=r.code, kind=r.kind, pattern=r.pattern) for r in rule_table.itertuples()}
-        rule_id = st.selectbox(_("Rule"), list(labels), format_func=labels.get, key="sug_rule")
+        rule_id = st.selectbox(_("Rule"), list(labels), format_func=lambda i: labels[i], key="sug_rule")
         b = st.columns(6)
         if b[0].button(_("Run"), key="sug_run", icon=":material/play_arrow:", width="stretch"):
             n = state.write(coding.run_rules, [rule_id])
