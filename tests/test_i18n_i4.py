@@ -205,6 +205,7 @@ def test_agreement_page_in_chinese(two_coders, monkeypatch):
     table = at.dataframe[0].value
     assert {"代码", "双方均编码", "科恩 κ", "科恩 κ 95% 置信区间", "克里彭多夫 α"} <= set(table.columns)
     assert table["代码"].iloc[-1] == "（全部代码，汇总）"
+    assert "百分比一致性" in table.columns and "编码者间一致性" not in table.columns
     assert [s.value for s in at.subheader] == ["并排对照"]
     legend = " ".join(str(h.proto.body) for h in at.get("html"))
     first, second = at.multiselect(key="agr_pair").value

@@ -9,7 +9,7 @@ from coding import agreement as ag
 from coding import blind
 from coding.queries import coders as coders_with_codings
 from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
-from i18n import N_, _
+from i18n import N_, _, pgettext
 from ui import state
 
 st.title(_("Agreement"))
@@ -30,7 +30,9 @@ HEADINGS = {"Code": N_("Code"), "Units": N_("Units"), "Segments": N_("Segments")
 def _heading(column: str) -> str:
     """A heading of the readable agreement table in the interface language."""
     if column.endswith(" 95% CI") and column[:-7] in HEADINGS:
-        return _("{name} 95% CI").format(name=_(HEADINGS[column[:-7]]))
+        return _("{name} 95% CI").format(name=_heading(column[:-7]))
+    if column == "Agreement":  # percent agreement, not the page (编码者间一致性)
+        return pgettext("percent", "Agreement")
     return _(HEADINGS[column]) if column in HEADINGS else column
 
 
