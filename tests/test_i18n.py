@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Files whose every user-facing string goes through gettext (the lint below keeps them so).
 CONVERTED = ["workbench.py", "ui/sidebar.py", "ui/language.py", "ui/place_rules.py", "ui/frequencies.py",
              "ui/memos.py", "ui/matrices.py", "ui/runs.py", "ui/worklist.py", "ui/users.py", "ui/search.py",
-             "ui/documents.py", "ui/exchange.py", "ui/retrieve.py", "ui/cleaning_text.py"]
+             "ui/documents.py", "ui/exchange.py", "ui/retrieve.py", "ui/cleaning_text.py",
+             "ui/codebook.py", "ui/attributes.py", "ui/code.py", "ui/coding_panel.py", "ui/agreement.py",
+             "ui/project.py", "ui/state.py", "ui/span_coder.py"]
 
 
 @pytest.mark.parametrize("tag, code", [("zh-CN", "zh"), ("zh_CN.UTF-8", "zh"), ("zh-Hant-TW", "zh"), ("en_GB", "en"),
