@@ -16,7 +16,7 @@ import statsmodels.api as sm
 from quant import diagnostics as dg
 from quant._blas import single_blas_thread
 from quant.design import Design, build_design
-from quant.dyadic import dyadic_vcov_from_sums, node_index, pair_count
+from quant.dyadic import dyadic_vcov_from_sums, node_index, pair_count, release_arrow_pool
 from quant.errors import DyadError, ModelError, QuantError
 from quant.logit_lean import fit_logit_newton
 from quant.models_common import (
@@ -235,6 +235,7 @@ def fit_connection(
         raise QuantError("the lean engine fits logit only; use engine='statsmodels' for probit.")
     se = check_se(se, _DYAD_SE, "dyad")
     ids = _common_checks(data, a, b, group)
+    release_arrow_pool()  # memory a Parquet read left in Arrow's pool, before X is built
     design = build_design(data, formula, id_cols=ids)
     nodes = _Nodes(data, a, b, design.rows)
     y, X, names = design.y, design.X, design.names
