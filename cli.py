@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
 from commands.common import EXIT_ERROR, CliError
+from i18n import N_, _
 from commands.common import project as _project, session as _session
 
 
@@ -34,14 +36,15 @@ def cmd_new(args) -> str:
 
     shown = store.mask_url(args.project)
     if not store.is_empty(args.project):
-        raise CliError(f"The database {shown} already holds tables; a new project needs an empty database."
-                       if store.is_url(args.project) else f"{shown} already exists; choose another file name.")
+        raise CliError(_("The database {shown} already holds tables; a new project needs an empty database.")
+                       .format(shown=shown) if store.is_url(args.project)
+                       else _("{shown} already exists; choose another file name.").format(shown=shown))
     url = store.is_url(args.project)
     name = store.display_name(args.project).rpartition("/")[2] if url else Path(args.project).stem
     with _session(args.project, must_exist=False) as s:
         s.add(store.ProjectInfo(key="name", value=name))
         coding.ensure_default_codebook(s)
-    return f"Created empty project {shown} with the default codebook."
+    return _("Created empty project {shown} with the default codebook.").format(shown=shown)
 
 
 def cmd_demo(args) -> str:
@@ -51,8 +54,10 @@ def cmd_demo(args) -> str:
     from data.demo.build import build_demo
 
     summary = build_demo(args.project)
-    parts = ", ".join(f"{v} {k}" for k, v in summary.items() if isinstance(v, int))
-    return f"Built the demo project into {store.mask_url(args.project)}: {parts}."
+    parts = _(", ").join(_("{n} {what}").format(n=v, what=_(DEMO_PARTS.get(k, k)))
+                         for k, v in summary.items() if isinstance(v, int))
+    return _("Built the demo project into {project}: {parts}.").format(project=store.mask_url(args.project),
+                                                                       parts=parts)
 
 
 def cmd_import(args) -> str:
@@ -73,19 +78,24 @@ def cmd_import(args) -> str:
                 if not isinstance(exc, (ValueError, OSError)):
                     reason = f"{exc.__class__.__name__}: {reason.splitlines()[0]}"
                 refused.append(_shown(path.name))
-                line = f"refused {reason}" if reason.startswith(f"{path.name}:") else f"refused {path}: {reason}"
+                line = (_("refused {reason}").format(reason=reason) if reason.startswith(f"{path.name}:")
+                        else _("refused {path}: {reason}").format(path=path, reason=reason))
                 print(_shown(store.mask_secrets(line)), file=sys.stderr, flush=True)
                 continue
-            print(f"imported {_shown(str(path))}: {result.n_chars} characters, {result.language}, {result.n_paragraphs} "
-                  f"paragraphs, {result.n_sentences} sentences, {result.n_mentions} place mentions"
-                  + (f" (warnings: {'; '.join(result.warnings)})" if result.warnings else ""), flush=True)
+            print(_("imported {path}: {n_chars} characters, {language}, {n_paragraphs} paragraphs, {n_sentences} "
+                    "sentences, {n_mentions} place mentions").format(
+                      path=_shown(str(path)), n_chars=result.n_chars, language=result.language,
+                      n_paragraphs=result.n_paragraphs, n_sentences=result.n_sentences,
+                      n_mentions=result.n_mentions)
+                  + (_(" (warnings: {warnings})").format(warnings="; ".join(result.warnings))
+                     if result.warnings else ""), flush=True)
             if result.cleaning:
                 print(_shown(result.cleaning["summary"]), flush=True)
     n = len(args.files)
     if refused:
-        raise CliError(f"{len(refused)} of {n} file(s) refused ({', '.join(refused)}), "
-                       f"{n - len(refused)} imported.")
-    return f"Imported {n} file(s)."
+        raise CliError(_("{refused} of {n} file(s) refused ({names}), {imported} imported.").format(
+            refused=len(refused), n=n, names=", ".join(refused), imported=n - len(refused)))
+    return _("Imported {n} file(s).").format(n=n)
 
 
 def cmd_cities(args) -> str:
@@ -93,8 +103,11 @@ def cmd_cities(args) -> str:
 
     with _session(args.project) as s:
         loaded = load_cities(s, Path(args.file), id_column=args.id)
-    note = " (no name column: ids used as names)" if loaded.named_by_id else ""
-    return f"Loaded {loaded.n} cities with {loaded.n_columns} columns from {args.file}{note}."
+    if loaded.named_by_id:
+        return _("Loaded {n} cities with {n_columns} columns from {file} (no name column: ids used as names).").format(
+            n=loaded.n, n_columns=loaded.n_columns, file=args.file)
+    return _("Loaded {n} cities with {n_columns} columns from {file}.").format(
+        n=loaded.n, n_columns=loaded.n_columns, file=args.file)
 
 
 def cmd_users(args) -> str:
@@ -105,31 +118,34 @@ def cmd_users(args) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python cli.py", description="Tandem: mixed-methods workbench for dyads.")
+    parser = argparse.ArgumentParser(prog="python cli.py", description=_("Tandem: mixed-methods workbench for dyads."),
+                                     formatter_class=_HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--project", required=True, help="project file (SQLite) or database URL")
+        p = sub.add_parser(name, help=help_text, description=help_text.replace("%%", "%"),  # help is %-formatted
+                           formatter_class=_HelpFormatter)
+        p.add_argument("--project", required=True, help=_("project file (SQLite) or database URL"))
         p.set_defaults(func=func)
         return p
 
-    add("new", cmd_new, "Create an empty project file with the default codebook.")
-    add("demo", cmd_demo, "Build the demo project (simulated outcomes, illustrative corpus) into a new file or an "
-        "empty database; all or nothing, and an interrupted build leaves nothing behind.")
-    p = add("import", cmd_import, "Import documents (.txt .md .docx .odt .rtf .pdf .html). Each file is imported on "
+    add("new", cmd_new, _("Create an empty project file with the default codebook."))
+    add("demo", cmd_demo, _("Build the demo project (simulated outcomes, illustrative corpus) into a new file or an "
+        "empty database; all or nothing, and an interrupted build leaves nothing behind."))
+    p = add("import", cmd_import, _("Import documents (.txt .md .docx .odt .rtf .pdf .html). Each file is imported on "
             "its own, all or nothing: a refused file is reported with the reason and leaves no trace, the other files "
-            "are still imported, and the exit status is 1 if any file was refused.")
-    p.add_argument("--kind", default="interview", choices=["interview", "field note", "policy"])
-    p.add_argument("--language", default=None, choices=["zh", "en"], help="default: detected from the script")
-    p.add_argument("--coder", default="researcher", help="who imports (event log, undo)")
+            "are still imported, and the exit status is 1 if any file was refused."))
+    p.add_argument("--kind", default="interview", choices=["interview", "field note", "policy"],
+                   help=_("the kind of document: interview, field note or policy (default interview)"))
+    p.add_argument("--language", default=None, choices=["zh", "en"], help=_("default: detected from the script"))
+    p.add_argument("--coder", default="researcher", help=_("who imports (event log, undo)"))
     p.add_argument("--clean-transcript", action="store_true",
-                   help="remove line numbers, page markers and running headers/footers, and join hard-wrapped "
-                        "lines into utterances at speaker labels (Q:, 访谈者：...); prints what was removed")
-    p.add_argument("files", nargs="+")
-    p = add("cities", cmd_cities, "Load a city (node) table: CSV or XLSX keyed by adcode, name or --id column.")
-    p.add_argument("--id", default=None, help="column holding node ids (any units); default: adcode or names")
-    p.add_argument("file")
+                   help=_("remove line numbers, page markers and running headers/footers, and join hard-wrapped "
+                          "lines into utterances at speaker labels (Q:, 访谈者：...); prints what was removed"))
+    p.add_argument("files", nargs="+", metavar="FILE", help=_("the documents to import"))
+    p = add("cities", cmd_cities, _("Load a city (node) table: CSV or XLSX keyed by adcode, name or --id column."))
+    p.add_argument("--id", default=None, help=_("column holding node ids (any units); default: adcode or names"))
+    p.add_argument("file", help=_("the city table (.csv or .xlsx)"))
     from commands import dyads as _dyads, fit as _fit
 
     _dyads.register(add)
@@ -137,14 +153,87 @@ def build_parser() -> argparse.ArgumentParser:
     from commands import register_all
 
     register_all(add)
-    p = add("users", cmd_users, "Manage who may log in to a team workbench: list, add, passwd, role, remove; "
-            "`mode on|off` sets the project's own team mode. Passwords are typed (never given as arguments).")
+    p = add("users", cmd_users, _("Manage who may log in to a team workbench: list, add, passwd, role, remove; "
+            "`mode on|off` sets the project's own team mode. Passwords are typed (never given as arguments)."))
     from team.cli import add_arguments as users_arguments
 
     users_arguments(p)
     p.allow_abbrev = False  # `--pass=…` must not be guessed at, nor echoed in an "ambiguous" error
     p.error = _quiet_error(p)
     return parser
+
+
+#: Counts in the demo build's summary (``data.demo.build.build_demo``), as shown.
+DEMO_PARTS = {"cities": N_("cities"), "dyads": N_("dyads"), "connected_dyads": N_("connected dyads"),
+              "codes": N_("codes"), "documents": N_("documents"), "codings": N_("codings"),
+              "city_links": N_("links of passages to cities"), "dyad_links": N_("links of passages to pairs"),
+              "memos": N_("memos")}
+
+#: argparse's own messages (it translates them through gettext's ``argparse`` domain, which has no
+#: Chinese catalogue): marked here so they are in Tandem's catalogue; ``_argparse_follows_language``
+#: sends argparse's lookups to it. %-placeholders are argparse's and stay as they are.
+ARGPARSE_MESSAGES = (
+    N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"), N_("the following arguments are required: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("unrecognized arguments: %s"),
+    N_("expected one argument"), N_("expected at least one argument"), N_("argument %(argument_name)s: %(message)s"),
+    N_("not allowed with argument %s"), N_("invalid %(type)s value: %(value)r"),
+    N_("one of the arguments %s is required"), N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+def _argparse_follows_language() -> None:
+    """Make argparse's built-in texts (usage:, options, the help option, its error sentences) follow
+    the current language: argparse looks them up through its module-level ``_``, which this points
+    at Tandem's catalogue (English unchanged: a string without translation is itself)."""
+    import i18n
+
+    argparse._ = i18n._  # type: ignore[attr-defined]
+
+
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_NO_LINE_START = set("，。；：、！？）》」』”’,.;:!?)]")
+_NO_LINE_END = set("（《「『“‘([")
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of ``text``: CJK characters take two."""
+    return len(text) + len(_WIDE.findall(text))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``textwrap.wrap`` for text that may hold Chinese: lines at most ``width`` terminal columns,
+    broken at spaces or between CJK characters (never before a closing punctuation mark nor after
+    an opening one);
+    pure ASCII text is wrapped exactly as ``textwrap`` does."""
+    import textwrap
+
+    text = " ".join(text.split())
+    if not _WIDE.search(text):
+        return textwrap.wrap(text, width)
+    lines, line = [], ""
+    for token in re.findall(r"\s+|" + _WIDE.pattern + r"|[^\s" + _WIDE.pattern[1:-1] + r"]+", text):
+        if line and _columns(line + token) > width and token[0] not in _NO_LINE_START and not token.isspace():
+            carried = ""
+            while line and line[-1] in _NO_LINE_END:
+                line, carried = line[:-1], line[-1] + carried
+            lines.append(line.rstrip())
+            line = carried
+        if line or not token.isspace():
+            line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout with Chinese help texts wrapped by terminal columns, not characters."""
+
+    def _split_lines(self, text, width):
+        return _wrap(text, width)
+
+    def _fill_text(self, text, width, indent):
+        return "\n".join(indent + line for line in _wrap(text, width - len(indent)))
 
 
 def _shown(text: str) -> str:
@@ -162,17 +251,25 @@ def _quiet_error(parser: argparse.ArgumentParser):
     def error(message: str):
         if "argument" in message and ("unrecognized" in message or "ambiguous" in message
                                       or "expected" in message):
-            message = ("unrecognized or misplaced arguments (not shown: they may hold a password); passwords are "
-                       "typed when asked, or piped with --password-stdin")
+            message = _("unrecognized or misplaced arguments (not shown: they may hold a password); passwords are "
+                        "typed when asked, or piped with --password-stdin")
         parser.print_usage(sys.stderr)
-        parser.exit(2, f"{parser.prog}: error: {message}\n")
+        parser.exit(2, _("%(prog)s: error: %(message)s\n") % {"prog": parser.prog, "message": message})
     return error
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status (0, 1 for an error, 2 for a usage error: argparse
+    exits). Messages follow LANG / LC_ALL / LC_MESSAGES / LANGUAGE as gettext does; the caller's
+    interface language is restored afterwards (a test may call ``main`` in-process)."""
     import i18n
 
-    i18n.set_language(i18n.from_environment())  # messages follow LANG / LC_ALL / LANGUAGE, as gettext does
+    with i18n.using(i18n.from_environment()):
+        _argparse_follows_language()
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     given = sys.argv[1:] if argv is None else list(argv)
     if given[:1] == ["users"]:  # extra arguments are reported by the top-level parser
@@ -184,12 +281,13 @@ def main(argv: list[str] | None = None) -> int:
         message = args.func(args)
     except (CliError, ValueError, OSError) as exc:
         text = str(exc).strip() or exc.__class__.__name__
-        print(f"error: {_shown(mask_secrets(text))}", file=sys.stderr)
+        print(_("error: {message}").format(message=_shown(mask_secrets(text))), file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # store/SQL errors: still one sentence, never a traceback
         orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
         first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), "")
-        print(f"error: {mask_secrets(f'{orig.__class__.__name__}: {first}'.rstrip(': '))}", file=sys.stderr)
+        print(_("error: {message}").format(message=mask_secrets(f"{orig.__class__.__name__}: {first}".rstrip(": "))),
+              file=sys.stderr)
         return EXIT_ERROR
     if message:
         try:

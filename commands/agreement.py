@@ -13,12 +13,14 @@ import json
 import math
 
 from commands.common import CliError, session
+from i18n import N_, _
 
 __all__ = ["register", "cmd_agreement"]
 
-LABELS = {"units": "units", "pct_agreement": "agree %", "cohen_kappa": "Cohen κ", "fleiss_kappa": "Fleiss κ",
-          "alpha": "Kripp. α", "gwet_ac1": "Gwet AC1", "brennan_prediger": "Br.–Pred.",
-          "segments": "segments", "matched": "matched", "unmatched": "unmatched"}
+LABELS = {"units": N_("units"), "pct_agreement": N_("agree %"), "cohen_kappa": N_("Cohen κ"),
+          "fleiss_kappa": N_("Fleiss κ"), "alpha": N_("Kripp. α"), "gwet_ac1": N_("Gwet AC1"),
+          "brennan_prediger": N_("Br.–Pred."), "segments": N_("segments"), "matched": N_("matched"),
+          "unmatched": N_("unmatched")}
 
 
 #: ``coding.agreement.UNITS`` and ``DEFAULT_OVERLAP``, repeated here so that building the parser
@@ -29,26 +31,26 @@ DEFAULT_OVERLAP = 0.9
 
 def register(add) -> None:
     """Add the ``agreement`` command."""
-    p = add("agreement", cmd_agreement, "Intercoder agreement per code and pooled: percent agreement, Cohen's and "
-            "Fleiss' kappa, Krippendorff's alpha, Gwet's AC1, Brennan–Prediger, with bootstrap 95%% intervals.")
-    p.add_argument("--coders", nargs="+", required=True, metavar="CODER", help="two or more coders to compare")
+    p = add("agreement", cmd_agreement, _("Intercoder agreement per code and pooled: percent agreement, Cohen's and "
+            "Fleiss' kappa, Krippendorff's alpha, Gwet's AC1, Brennan–Prediger, with bootstrap 95%% intervals."))
+    p.add_argument("--coders", nargs="+", required=True, metavar="CODER", help=_("two or more coders to compare"))
     p.add_argument("--codes", nargs="+", default=None, metavar="CODE",
-                   help="code names or paths (default: every code the coders applied)")
+                   help=_("code names or paths (default: every code the coders applied)"))
     p.add_argument("--documents", nargs="+", default=None, metavar="DOCUMENT",
-                   help="document names (default: every document each coder coded)")
+                   help=_("document names (default: every document each coder coded)"))
     p.add_argument("--unit", choices=UNITS, default="character",
-                   help="character (NVivo), sentence, paragraph or document (presence), segment (MAXQDA overlap)")
+                   help=_("character (NVivo), sentence, paragraph or document (presence), segment (MAXQDA overlap)"))
     p.add_argument("--overlap", type=float, default=DEFAULT_OVERLAP,
-                   help=f"segment unit: minimum overlap share for two segments to match (default {DEFAULT_OVERLAP}, "
-                        "MAXQDA's default)")
+                   help=_("segment unit: minimum overlap share for two segments to match (default {overlap}, "
+                          "MAXQDA's default)").format(overlap=DEFAULT_OVERLAP))
     p.add_argument("--coded-only", action="store_true",
-                   help="character unit: count only characters at least one coder coded (not NVivo's figure)")
+                   help=_("character unit: count only characters at least one coder coded (not NVivo's figure)"))
     p.add_argument("--exclusive", action="store_true",
-                   help="sentence, paragraph or document unit: take the chosen codes as one variable (mutually "
-                        "exclusive codes; a unit a coder left uncoded is missing) and report one row")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates for the 95%% intervals (0: none)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the bootstrap (same seed, same intervals)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+                   help=_("sentence, paragraph or document unit: take the chosen codes as one variable (mutually "
+                        "exclusive codes; a unit a coder left uncoded is missing) and report one row"))
+    p.add_argument("--bootstrap", type=int, default=1000, help=_("bootstrap replicates for the 95%% intervals (0: none)"))
+    p.add_argument("--seed", type=int, default=1, help=_("seed of the bootstrap (same seed, same intervals)"))
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
 
 def _clean(value):
@@ -76,23 +78,27 @@ def _text(table) -> str:
         ["units", "pct_agreement", "cohen_kappa", "fleiss_kappa", "alpha", "gwet_ac1", "brennan_prediger"]
     if not segment and len(a["coders"]) > 2:
         keys.remove("cohen_kappa")
-    lines = [f"Agreement of {', '.join(a['coders'])} on {len(a['documents'])} document(s), unit: {a['unit']}"
-             + (f" (minimum overlap {a['overlap']:.0%})" if segment else "") + ".", a["convention"], ""]
+    values = dict(coders=", ".join(a["coders"]), n=len(a["documents"]), unit=a["unit"])
+    head = (_("Agreement of {coders} on {n} document(s), unit: {unit} (minimum overlap {overlap})."
+              ).format(overlap=f"{a['overlap']:.0%}", **values) if segment else
+            _("Agreement of {coders} on {n} document(s), unit: {unit}.").format(**values))
+    lines = [head, a["convention"], ""]
     width = max(len(str(c)) for c in table["code"]) + 2
-    lines.append("code".ljust(width) + "".join(LABELS[k].rjust(11) for k in keys))
+    lines.append(_("code").ljust(width) + "".join(_(LABELS[k]).rjust(11) for k in keys))
     for row in table.to_dict(orient="records"):
         lines.append(str(row["code"]).ljust(width) + "".join(_fmt(row[k], k).rjust(11) for k in keys))
     if a["bootstrap"]:
         lines.append("")
-        lines.append(f"95% bootstrap intervals ({a['bootstrap']} replicates, seed {a['seed']}):")
-        which = [("pct_agreement", "agree %")] if segment else \
-            [(k, LABELS[k]) for k in ("cohen_kappa", "fleiss_kappa", "alpha") if k in keys]
+        lines.append(_("95% bootstrap intervals ({n} replicates, seed {seed}):").format(n=a["bootstrap"],
+                                                                                      seed=a["seed"]))
+        shown = ["pct_agreement"] if segment else [k for k in ("cohen_kappa", "fleiss_kappa", "alpha") if k in keys]
+        which = [(k, _(LABELS[k])) for k in shown]
         for row in table.to_dict(orient="records"):
             parts = [f"{label} [{_fmt(row[f'{k}_low'], k)}, {_fmt(row[f'{k}_high'], k)}]" for k, label in which]
             lines.append(f"  {row['code']}: " + "; ".join(parts))
     if segment:
         miss = a.get("unmatched", [])
-        lines += ["", f"Unmatched segments: {len(miss)}"]
+        lines += ["", _("Unmatched segments: {n}").format(n=len(miss))]
         for m in miss:
             quote = m["quote"] if len(m["quote"]) <= 40 else m["quote"][:39] + "…"
             lines.append(f"  {m['document']} · {m['code']} · {m['coder']} · [{m['start']}, {m['end']}) · {quote}")
@@ -104,7 +110,8 @@ def cmd_agreement(args) -> str:
     from coding.agreement import agreement
 
     if args.bootstrap < 0:
-        raise CliError(f"--bootstrap {args.bootstrap} is negative; give 0 for no intervals or a number of replicates.")
+        raise CliError(_("--bootstrap {n} is negative; give 0 for no intervals or a number of replicates.").format(
+            n=args.bootstrap))
     with session(args.project) as s:
         table = agreement(s, args.coders, codes=args.codes, documents=args.documents, unit=args.unit,
                           overlap=args.overlap, bootstrap=args.bootstrap, seed=args.seed,

@@ -18,28 +18,32 @@ import json
 from pathlib import Path
 
 from commands.common import CliError, session
+from i18n import N_, _
 
 __all__ = ["register", "cmd_attributes", "cmd_attributes_import"]
+
+#: What a row of an attribute table names (``--per``), as shown.
+PER = {"document": N_("document"), "city": N_("city")}
 
 
 def register(add) -> None:
     """Add the ``attributes-import`` and ``attributes`` commands."""
-    p = add("attributes-import", cmd_attributes_import, "Import a case/variable table (CSV or XLSX; one row per "
+    p = add("attributes-import", cmd_attributes_import, _("Import a case/variable table (CSV or XLSX; one row per "
             "document or per city) as attributes, with a report of rows matched and not matched, columns imported "
-            "and values overwritten; one undoable change.")
-    p.add_argument("--per", required=True, choices=("document", "city"), help="what each row names")
+            "and values overwritten; one undoable change."))
+    p.add_argument("--per", required=True, choices=("document", "city"), help=_("what each row names"))
     p.add_argument("--id", default=None, metavar="COLUMN",
-                   help="the column naming each row's document or city (default: the one header such as case, "
-                        "document, name, city or adcode; the first column when none is)")
-    p.add_argument("--coder", default="researcher", help="who imports (event log, undo)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+                   help=_("the column naming each row's document or city (default: the one header such as case, "
+                        "document, name, city or adcode; the first column when none is)"))
+    p.add_argument("--coder", default="researcher", help=_("who imports (event log, undo)"))
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     p.add_argument("file", type=Path)
-    q = add("attributes", cmd_attributes, "List the documents' attributes, or set or delete one (undoable).")
-    q.add_argument("--set", nargs=3, metavar=("DOC", "NAME", "VALUE"), help="set attribute NAME of document DOC "
-                   "(name or id) to VALUE (a number when it reads as one)")
-    q.add_argument("--delete", nargs=2, metavar=("DOC", "NAME"), help="delete attribute NAME of document DOC")
-    q.add_argument("--coder", default="researcher", help="who changes it (event log, undo)")
-    q.add_argument("--json", action="store_true", help="print as JSON")
+    q = add("attributes", cmd_attributes, _("List the documents' attributes, or set or delete one (undoable)."))
+    q.add_argument("--set", nargs=3, metavar=("DOC", "NAME", "VALUE"), help=_("set attribute NAME of document DOC "
+                   "(name or id) to VALUE (a number when it reads as one)"))
+    q.add_argument("--delete", nargs=2, metavar=("DOC", "NAME"), help=_("delete attribute NAME of document DOC"))
+    q.add_argument("--coder", default="researcher", help=_("who changes it (event log, undo)"))
+    q.add_argument("--json", action="store_true", help=_("print as JSON"))
 
 
 def cmd_attributes_import(args) -> str:
@@ -47,7 +51,7 @@ def cmd_attributes_import(args) -> str:
     from coding.case_table import import_case_table
 
     if not args.file.is_file():
-        raise CliError(f"{args.file} does not exist or is not a file.")
+        raise CliError(_("{file} does not exist or is not a file.").format(file=args.file))
     with session(args.project) as s:
         report = import_case_table(s, args.file, per=args.per, id_column=args.id, coder=args.coder,
                                    filename=args.file.name)
@@ -55,14 +59,17 @@ def cmd_attributes_import(args) -> str:
     if args.json:
         return json.dumps(report, ensure_ascii=False, indent=1, default=str)
     lines = [f"{args.file.name}: {report['summary']}",
-             f"Rows name the {args.per} in column {report['id_column']!r}"
-             + (" (no header named them: the first column was used)." if report["id_column_guessed"] else ".")]
+             (_("Rows name the {per} in column {column} (no header named them: the first column was used).")
+              if report["id_column_guessed"] else _("Rows name the {per} in column {column}.")).format(
+                 per=_(PER[args.per]), column=repr(report["id_column"]))]
     for u in report["unmatched"]:
-        lines.append(f"  not matched: row {u['row']} {u['value']!r} {u['reason']}")
+        lines.append("  " + _("not matched: row {row} {value} {reason}").format(row=u["row"], value=repr(u["value"]),
+                                                                              reason=u["reason"]))
     for col, why in report["skipped_columns"].items():
-        lines.append(f"  column {col!r} not imported: {why}")
+        lines.append("  " + _("column {column} not imported: {why}").format(column=repr(col), why=why))
     for o in report["overwritten"]:
-        lines.append(f"  overwritten: {o['matched']} {o['name']}: {o['before']!r} -> {o['after']!r}")
+        lines.append("  " + _("overwritten: {case} {name}: {before} -> {after}").format(
+            case=o["matched"], name=o["name"], before=repr(o["before"]), after=repr(o["after"])))
     return "\n".join(lines)
 
 
@@ -74,7 +81,7 @@ def _document(s, ref: str) -> int:
     if hit.empty and ref.isdigit():
         hit = docs[docs["id"] == int(ref)]
     if hit.empty:
-        raise CliError(f"No document is named {ref!r}.")
+        raise CliError(_("No document is named {name}.").format(name=repr(ref)))
     return int(hit["id"].iloc[0])
 
 
@@ -99,19 +106,22 @@ def cmd_attributes(args) -> str:
             doc, name, value = args.set
             cell = set_document_attribute(s, _document(s, doc), name, _value(value), coder=args.coder)
             if cell is None:
-                return f"{doc}: {name} already is {value!r}; nothing changed."
-            was = "" if cell["before"] is None else f" (was {cell['before']!r})"
-            return f"{cell['document']}: {cell['name']} = {cell['after']!r}{was}."
+                return _("{document}: {name} already is {value}; nothing changed.").format(
+                    document=doc, name=name, value=repr(value))
+            if cell["before"] is None:
+                return f"{cell['document']}: {cell['name']} = {cell['after']!r}."
+            return _("{document}: {name} = {value} (was {before}).").format(
+                document=cell["document"], name=cell["name"], value=repr(cell["after"]), before=repr(cell["before"]))
         if args.delete:
             doc, name = args.delete
             before = delete_document_attribute(s, _document(s, doc), name, coder=args.coder)
-            return f"{doc}: {name} deleted (was {before!r})."
+            return _("{document}: {name} deleted (was {before}).").format(document=doc, name=name, before=repr(before))
         frame = document_attributes(s)
         typed = attribute_values(s)
     names = [c for c in frame.columns if c not in ("id", "kind", "language", "superseded_by")]
     if args.json:
         return json.dumps({"documents": typed, "attributes": names[1:]}, ensure_ascii=False, indent=1)
     if frame.empty:
-        return "The project has no documents."
+        return _("The project has no documents.")
     shown = frame[names].fillna("").map(lambda v: v if len(str(v)) <= 30 else str(v)[:29] + "…")
     return shown.to_string(index=False)

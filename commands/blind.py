@@ -11,27 +11,30 @@ import json
 import os
 
 from commands.common import CliError, session
+from i18n import _
 
 __all__ = ["register", "cmd_blind"]
 
 
 def register(add) -> None:
     """Add the ``blind`` command."""
-    p = add("blind", cmd_blind, "Blind coding: while on, each coder sees only their own codings in the workbench "
-            "until the owner switches it off (then agreement can be computed).")
+    p = add("blind", cmd_blind, _("Blind coding: while on, each coder sees only their own codings in the workbench "
+            "until the owner switches it off (then agreement can be computed)."))
     p.add_argument("switch", nargs="?", choices=("on", "off", "status"), default="status",
-                   help="on, off, or status (default: say whether it is on)")
+                   help=_("on, off, or status (default: say whether it is on)"))
     p.add_argument("--by", default=None,
-                   help="who switches it (default: TANDEM_CODER, else the system user name)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+                   help=_("who switches it (default: TANDEM_CODER, else the system user name)"))
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
 
 def _text(state: dict) -> str:
     if state["by"] is None:
-        return "Blind coding is off (it was never switched on)."
+        return _("Blind coding is off (it was never switched on).")
     when = str(state["at"]).replace("T", " ")[:16]
-    return (f"Blind coding is {'on: coders see only their own codings' if state['on'] else 'off'} "
-            f"(switched {'on' if state['on'] else 'off'} by {state['by']} at {when} UTC).")
+    if state["on"]:
+        return _("Blind coding is on: coders see only their own codings (switched on by {by} at {when} UTC).").format(
+            by=state["by"], when=when)
+    return _("Blind coding is off (switched off by {by} at {when} UTC).").format(by=state["by"], when=when)
 
 
 def cmd_blind(args) -> str:

@@ -17,6 +17,7 @@ import math
 from pathlib import Path
 
 from commands.common import CliError, atomic_out, check_out, session
+from i18n import _
 
 __all__ = ["register", "cmd_cases", "cmd_worklist", "CASE_RULES"]
 
@@ -28,34 +29,34 @@ DIMENSIONS = ("breadth", "connection", "degree")
 
 def register(add) -> None:
     """Add the ``cases`` and ``worklist`` commands."""
-    p = add("cases", cmd_cases, "Select cases of a saved run by one rule (typical, deviant, extreme, over-/under-"
+    p = add("cases", cmd_cases, _("Select cases of a saved run by one rule (typical, deviant, extreme, over-/under-"
             "predicted, influential, pathway, most-similar/-different, or 'advertised': many agreements, few "
-            "services), with names, one case type each, coded passages and top quotes.")
+            "services), with names, one case type each, coded passages and top quotes."))
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--run", metavar="NAME", help="the saved run (see `cli.py runs`)")
-    which.add_argument("--dimension", choices=DIMENSIONS, help="use this dimension's latest run")
+    which.add_argument("--run", metavar="NAME", help=_("the saved run (see `cli.py runs`)"))
+    which.add_argument("--dimension", choices=DIMENSIONS, help=_("use this dimension's latest run"))
     p.add_argument("--rule", required=True, choices=CASE_RULES)
-    p.add_argument("--variable", default=None, help="extreme_x / pathway / similar: the covariate")
-    p.add_argument("--reduced", default=None, help="pathway: the reduced model's formula")
-    p.add_argument("--threshold", type=float, default=None, help="typical/deviant: the cut-off c for |r| (default 2)")
-    p.add_argument("--n", default="10", help="how many cases (default 10; 'all' for every eligible case)")
-    p.add_argument("--controls", default=None, help="similar/different: control covariates, comma-separated")
-    p.add_argument("--outcome", choices=["tie", "non-tie"], default=None, help="connection runs: ties or non-ties only")
-    p.add_argument("--quotes", type=int, default=3, help="quotes per case (0-10, default 3)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--variable", default=None, help=_("extreme_x / pathway / similar: the covariate"))
+    p.add_argument("--reduced", default=None, help=_("pathway: the reduced model's formula"))
+    p.add_argument("--threshold", type=float, default=None, help=_("typical/deviant: the cut-off c for |r| (default 2)"))
+    p.add_argument("--n", default="10", help=_("how many cases (default 10; 'all' for every eligible case)"))
+    p.add_argument("--controls", default=None, help=_("similar/different: control covariates, comma-separated"))
+    p.add_argument("--outcome", choices=["tie", "non-tie"], default=None, help=_("connection runs: ties or non-ties only"))
+    p.add_argument("--quotes", type=int, default=3, help=_("quotes per case (0-10, default 3)"))
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
-    w = add("worklist", cmd_worklist, "The fieldwork worklist: list it, add cases of a run, write a memo, remove a "
-            "case, export to CSV, XLSX or DOCX. Every change is undoable from the workbench.")
-    w.add_argument("--add-run", metavar="NAME", default=None, help="the run the added cases come from")
+    w = add("worklist", cmd_worklist, _("The fieldwork worklist: list it, add cases of a run, write a memo, remove a "
+            "case, export to CSV, XLSX or DOCX. Every change is undoable from the workbench."))
+    w.add_argument("--add-run", metavar="NAME", default=None, help=_("the run the added cases come from"))
     w.add_argument("--add", nargs="+", metavar="UNIT", default=None,
-                   help="cities (name or adcode) or pairs 'A–B' / 'A|B' to add")
-    w.add_argument("--threshold", type=float, default=2.0, help="with --add: c labelling a case deviant (|r| > c)")
-    w.add_argument("--memo", nargs=2, metavar=("UNIT", "TEXT"), default=None, help="set a case's memo")
-    w.add_argument("--remove", metavar="UNIT", default=None, help="take a case off the worklist")
-    w.add_argument("--export", metavar="FILE", default=None, help="write the worklist to FILE (.csv, .xlsx, .docx)")
-    w.add_argument("--force", action="store_true", help="with --export: replace an existing file")
-    w.add_argument("--coder", default="researcher", help="who makes the change (event log, undo)")
-    w.add_argument("--json", action="store_true", help="print JSON instead of text")
+                   help=_("cities (name or adcode) or pairs 'A–B' / 'A|B' to add"))
+    w.add_argument("--threshold", type=float, default=2.0, help=_("with --add: c labelling a case deviant (|r| > c)"))
+    w.add_argument("--memo", nargs=2, metavar=("UNIT", "TEXT"), default=None, help=_("set a case's memo"))
+    w.add_argument("--remove", metavar="UNIT", default=None, help=_("take a case off the worklist"))
+    w.add_argument("--export", metavar="FILE", default=None, help=_("write the worklist to FILE (.csv, .xlsx, .docx)"))
+    w.add_argument("--force", action="store_true", help=_("with --export: replace an existing file"))
+    w.add_argument("--coder", default="researcher", help=_("who makes the change (event log, undo)"))
+    w.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
 
 def _value(v):
@@ -80,9 +81,9 @@ def _n(text: str):
     try:
         n = int(text)
     except ValueError:
-        raise CliError(f"--n {text!r} must be a whole number or 'all'.") from None
+        raise CliError(_("--n {value} must be a whole number or 'all'.").format(value=repr(text))) from None
     if n < 0:
-        raise CliError(f"--n {n} must be 0 or more.")
+        raise CliError(_("--n {n} must be 0 or more.").format(n=n))
     return n
 
 
@@ -91,8 +92,8 @@ def _latest(s, dimension: str) -> str:
 
     name = runs.latest_runs(s).get(dimension)
     if name is None:
-        raise CliError(f"No {dimension} run is saved yet; save one with `python cli.py fit --dimension {dimension} "
-                       "--save NAME`.")
+        raise CliError(_("No {dimension} run is saved yet; save one with `python cli.py fit --dimension {dimension} "
+                         "--save NAME`.").format(dimension=dimension))
     return name
 
 
@@ -120,7 +121,7 @@ def cmd_cases(args) -> str:
     from mixed.case_views import case_view
 
     if args.run is None and args.dimension is None and args.rule != "advertised":
-        raise CliError("Name the run with --run NAME, or take a dimension's latest run with --dimension D.")
+        raise CliError(_("Name the run with --run NAME, or take a dimension's latest run with --dimension D."))
     controls = [c.strip() for c in args.controls.split(",") if c.strip()] if args.controls else None
     with session(args.project) as s:
         run = args.run if args.run is not None else (_latest(s, args.dimension) if args.dimension else None)
@@ -144,18 +145,22 @@ def cmd_cases(args) -> str:
             "notes": [str(n) for n in attrs.get("notes") or []], "n_cases": len(rows),
             "cases": [_case_json(r, ids) for r in rows],
         })
-    head = f"{args.rule} cases of run “{attrs.get('run')}”" if attrs.get("run") else f"{args.rule} cases"
-    lines = [f"Note: {status['message']}", ""] if status is not None and status["stale"] else []
-    lines += [f"{head}: {len(rows)} listed, {sum(1 for r in rows if not r['no_evidence'])} with coded passages"]
+    counts = dict(rule=args.rule, run=attrs.get("run"), n=len(rows),
+                  n_evidence=sum(1 for r in rows if not r["no_evidence"]))
+    lines = [_("Note: {message}").format(message=status["message"]), ""] \
+        if status is not None and status["stale"] else []
+    lines += [(_("{rule} cases of run “{run}”: {n} listed, {n_evidence} with coded passages") if attrs.get("run") else
+               _("{rule} cases: {n} listed, {n_evidence} with coded passages")).format(**counts)]
     lines += [f"  {n}" for n in attrs.get("notes") or []]
     if not rows:
-        lines.append("No case meets the rule.")
+        lines.append(_("No case meets the rule."))
     for r in rows:
         lines.append(f"{_value(r.get('rank'))}. {r['case']} — {r['case_type']}")
-        lines.append(f"   observed {_num(r['observed'])} · predicted {_num(r['predicted'])} · "
-                     f"residual {_num(r['residual'])} · {r['n_passages']} coded passage(s)"
-                     + (" · no evidence yet" if r["no_evidence"] else "")
-                     + (" · on the worklist" if r["on_worklist"] else ""))
+        lines.append("   " + _("observed {observed} · predicted {predicted} · residual {residual} · {n} coded "
+                               "passage(s)").format(observed=_num(r["observed"]), predicted=_num(r["predicted"]),
+                                                    residual=_num(r["residual"]), n=r["n_passages"])
+                     + (" · " + _("no evidence yet") if r["no_evidence"] else "")
+                     + (" · " + _("on the worklist") if r["on_worklist"] else ""))
         for q in r["quotes"]:
             lines.append(f"   “{q['quote']}” ({q['cite']})")
     return "\n".join(lines)
@@ -168,11 +173,11 @@ def _unit_row(s, run, level: str, key: str, c: float) -> dict:
     units = run.units
     if level == "city":
         if "city" not in units.columns:
-            raise CliError(f"The run “{run.info.name}” is of dyads; name a pair A–B.")
+            raise CliError(_("The run “{name}” is of dyads; name a pair A–B.").format(name=run.info.name))
         hit = units[units["city"].astype(str) == key]
     else:
         if "city_a" not in units.columns:
-            raise CliError(f"The run “{run.info.name}” is of cities; name one city.")
+            raise CliError(_("The run “{name}” is of cities; name one city.").format(name=run.info.name))
         a, b = key.split("|")
         hit = units[(units["city_a"].astype(str) == a) & (units["city_b"].astype(str) == b)]
     if hit.empty:
@@ -212,14 +217,14 @@ def cmd_worklist(args) -> str:
     from mixed.worklist_export import FORMATS, export_bytes
 
     if args.add and not args.add_run:
-        raise CliError("Say which run the cases come from with --add-run NAME.")
+        raise CliError(_("Say which run the cases come from with --add-run NAME."))
     if args.add_run and not args.add:
-        raise CliError("--add-run needs the cases to add: --add UNIT [UNIT ...].")
+        raise CliError(_("--add-run needs the cases to add: --add UNIT [UNIT ...]."))
     out_path = None
     if args.export:
         out_path = Path(args.export)
         if out_path.suffix.lower().lstrip(".") not in FORMATS:
-            raise CliError(f"--export {out_path.name}: the file must end in .csv, .xlsx or .docx.")
+            raise CliError(_("--export {file}: the file must end in .csv, .xlsx or .docx.").format(file=out_path.name))
         check_out(out_path, args.force)
     messages: list[str] = []
     with session(args.project) as s:
@@ -233,34 +238,36 @@ def cmd_worklist(args) -> str:
                 row = _unit_row(s, run, level, key, args.threshold)
                 if not row:
                     name = wl.unit_name(level, key, wl.unit_names(s))
-                    raise CliError(f"{name} is not a unit of the run “{run.info.name}”; nothing was added.")
+                    raise CliError(_("{unit} is not a unit of the run “{run}”; nothing was added.").format(
+                        unit=name, run=run.info.name))
                 rows.append({"level": level, "unit_key": key, **row})
             for row in rows:  # each keeps its own rule (typical or deviant at c)
                 messages.append(wl.add_case(s, row, run=run, rule=row["rule"], by=args.coder)["message"])
         if args.memo:
             unit, text = args.memo
             got = wl.update_memo(s, wl.resolve_unit(s, unit), text, by=args.coder)
-            messages.append(f"Saved the memo of {got['case']}.")
+            messages.append(_("Saved the memo of {case}.").format(case=got["case"]))
         if args.remove:
             got = wl.remove_case(s, wl.resolve_unit(s, args.remove), by=args.coder)
-            messages.append(f"Removed {got['case']} from the worklist.")
+            messages.append(_("Removed {case} from the worklist.").format(case=got["case"]))
         if out_path is not None:
             data = export_bytes(s, out_path.suffix)
         table = wl.worklist_cases(s)
     if out_path is not None:
         with atomic_out(out_path, args.force) as tmp:
             tmp.write_bytes(data)
-        messages.append(f"Wrote the worklist ({len(table)} case(s)) to {out_path}.")
+        messages.append(_("Wrote the worklist ({n} case(s)) to {file}.").format(n=len(table), file=out_path))
     if args.json:
         return _dump({"messages": messages, "n_cases": len(table), "cases": _worklist_json(table)})
     lines = list(messages)
     if table.empty:
-        lines.append("The worklist is empty; add cases with --add-run NAME --add UNIT, or tick them on the Cases page.")
+        lines.append(_("The worklist is empty; add cases with --add-run NAME --add UNIT, or tick them on the Cases "
+                       "page."))
     for r in table.itertuples(index=False):
         chosen = r.run_label != ""
-        run = wl.run_phrase(r.run, bool(r.run_deleted), chosen=chosen) if chosen else "no run"
-        lines.append(f"{r.position}. {r.case} — {r.case_type or 'no case type'} ({run}) · "
-                     f"{r.n_passages} coded passage(s)")
+        run = wl.run_phrase(r.run, bool(r.run_deleted), chosen=chosen) if chosen else _("no run")
+        lines.append(f"{r.position}. {r.case} — {r.case_type or _('no case type')} ({run}) · "
+                     + _("{n} coded passage(s)").format(n=r.n_passages))
         if r.memo:
-            lines.append(f"   memo: {r.memo}")
+            lines.append("   " + _("memo: {memo}").format(memo=r.memo))
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from commands.common import CliError, atomic_out, check_out, session
+from i18n import _
 
 __all__ = ["register", "cmd_codebook_export", "cmd_codebook_import"]
 
@@ -26,20 +27,20 @@ SEPARATORS = ("/", " > ", ">>", "\\")
 
 def register(add) -> None:
     """Add ``codebook-import`` and ``codebook-export``."""
-    p = add("codebook-import", cmd_codebook_import, "Import a codebook (CSV/TSV/TXT from any tool, XLSX, or "
-            "REFI-QDA .qdc) into the project's codebook; reports the path column and separator used.")
+    p = add("codebook-import", cmd_codebook_import, _("Import a codebook (CSV/TSV/TXT from any tool, XLSX, or "
+            "REFI-QDA .qdc) into the project's codebook; reports the path column and separator used."))
     p.add_argument("file", type=Path)
     p.add_argument("--path-column", default=None, metavar="COLUMN",
-                   help="the column holding code paths (default: path, else the one column such as code_path, "
-                        "Code or Pfad; asked for when several fit)")
+                   help=_("the column holding code paths (default: path, else the one column such as code_path, "
+                        "Code or Pfad; asked for when several fit)"))
     p.add_argument("--separator", default=None, choices=SEPARATORS,
-                   help="what separates levels in a path (default: detected from the rows)")
-    p.add_argument("--update", action="store_true", help="copy texts, colours and codability onto matched codes")
-    p.add_argument("--coder", default="researcher", help="who imports (event log, undo)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    q = add("codebook-export", cmd_codebook_export, "Write the codebook as CSV, XLSX or REFI-QDA .qdc.")
-    q.add_argument("--out", type=Path, required=True, help="the file to write (.csv, .xlsx or .qdc)")
-    q.add_argument("--force", action="store_true", help="replace an existing file")
+                   help=_("what separates levels in a path (default: detected from the rows)"))
+    p.add_argument("--update", action="store_true", help=_("copy texts, colours and codability onto matched codes"))
+    p.add_argument("--coder", default="researcher", help=_("who imports (event log, undo)"))
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    q = add("codebook-export", cmd_codebook_export, _("Write the codebook as CSV, XLSX or REFI-QDA .qdc."))
+    q.add_argument("--out", type=Path, required=True, help=_("the file to write (.csv, .xlsx or .qdc)"))
+    q.add_argument("--force", action="store_true", help=_("replace an existing file"))
 
 
 def cmd_codebook_import(args) -> str:
@@ -48,13 +49,13 @@ def cmd_codebook_import(args) -> str:
     from coding.codebook_xlsx import import_codebook_xlsx
 
     if not args.file.is_file():
-        raise CliError(f"{args.file} does not exist or is not a file.")
+        raise CliError(_("{file} does not exist or is not a file.").format(file=args.file))
     suffix = args.file.suffix.lower()
     options = {"path_column": args.path_column, "separator": args.separator}
     with session(args.project) as s:
         if suffix in (".qdc", ".qde", ".qdpx"):
             if args.path_column or args.separator:
-                raise CliError("--path-column and --separator apply to tables (CSV, XLSX), not to REFI-QDA files.")
+                raise CliError(_("--path-column and --separator apply to tables (CSV, XLSX), not to REFI-QDA files."))
             report = coding.import_codebook_qdc(s, args.file.read_bytes(), update_existing=args.update,
                                                 coder=args.coder)
         elif suffix in (".xlsx", ".xlsm"):
@@ -63,16 +64,17 @@ def cmd_codebook_import(args) -> str:
         else:
             report = coding.import_codebook_csv(s, args.file, update_existing=args.update, coder=args.coder,
                                                 **options)
-    counts = (f"{len(report['created'])} code(s) created, "
-              f"{len(report['matched_guid']) + len(report['matched_name'])} matched existing codes"
-              + (f", {len(report['updated'])} updated" if report.get("updated") else "") + ".")
+    numbers = dict(created=len(report["created"]), matched=len(report["matched_guid"]) + len(report["matched_name"]),
+                   updated=len(report.get("updated") or []))
+    counts = (_("{created} code(s) created, {matched} matched existing codes, {updated} updated.") if numbers["updated"]
+              else _("{created} code(s) created, {matched} matched existing codes.")).format(**numbers)
     if args.json:
         keep = ("path_column", "separator", "separator_detected", "header", "comments", "created", "matched_guid",
                 "matched_name", "updated", "renamed", "warnings")
         return json.dumps({"file": str(args.file), **{k: report.get(k) for k in keep},
                            "summary": (report.get("summary", "") + " " + counts).strip()}, ensure_ascii=False, indent=1)
     lines = [f"{args.file.name}: {report['summary']}" if report.get("summary") else args.file.name, counts]
-    lines += [f"  warning: {w}" for w in report.get("warnings", [])]
+    lines += ["  " + _("warning: {warning}").format(warning=w) for w in report.get("warnings", [])]
     return "\n".join(lines)
 
 
@@ -84,7 +86,7 @@ def cmd_codebook_export(args) -> str:
     out = args.out
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".qdc"):
-        raise CliError(f"{out} should end in .csv, .xlsx or .qdc.")
+        raise CliError(_("{out} should end in .csv, .xlsx or .qdc.").format(out=out))
     check_out(out, args.force)
     with session(args.project) as s, atomic_out(out, args.force) as tmp:
         if suffix == ".csv":
@@ -93,4 +95,4 @@ def cmd_codebook_export(args) -> str:
             n = export_codebook_xlsx(s, tmp)
         else:
             n = coding.export_codebook_qdc(s, tmp)["codes"]
-    return f"Wrote {n} code(s) to {out}."
+    return _("Wrote {n} code(s) to {out}.").format(n=n, out=out)

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from i18n import _
+
 __all__ = ["EXIT_ERROR", "CliError", "project", "session", "check_out", "atomic_out"]
 
 EXIT_ERROR = 1
@@ -23,8 +25,11 @@ def project(project: str, *, must_exist: bool = True) -> Iterator:
 
     if must_exist and store.is_empty(project):
         shown = store.mask_url(project)
-        what = f"The database {shown} holds no project yet" if store.is_url(project) else f"Project file {shown} does not exist"
-        raise CliError(f"{what}; create it with `python cli.py new --project {shown}`.")
+        if store.is_url(project):
+            raise CliError(_("The database {shown} holds no project yet; create it with "
+                             "`python cli.py new --project {shown}`.").format(shown=shown))
+        raise CliError(_("Project file {shown} does not exist; create it with "
+                         "`python cli.py new --project {shown}`.").format(shown=shown))
     engine = store.connect(project, create=not must_exist)
     try:
         yield engine
@@ -44,11 +49,11 @@ def session(project_: str, *, must_exist: bool = True) -> Iterator:
 def check_out(out: Path, force: bool) -> None:
     """Refuse an output path that cannot be written, or that exists without --force (one sentence)."""
     if out.is_dir():
-        raise CliError(f"{out} is a folder; give a file name for the output.")
+        raise CliError(_("{out} is a folder; give a file name for the output.").format(out=out))
     if not out.parent.is_dir():
-        raise CliError(f"The folder {out.parent} does not exist; create it first.")
+        raise CliError(_("The folder {folder} does not exist; create it first.").format(folder=out.parent))
     if out.exists() and not force:
-        raise CliError(f"{out} already exists; pass --force to replace it.")
+        raise CliError(_("{out} already exists; pass --force to replace it.").format(out=out))
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from commands.common import CliError, atomic_out, check_out, session
+from i18n import _
 
 __all__ = ["register", "cmd_report", "parse_run_names"]
 
@@ -22,20 +23,20 @@ _SUFFIXES = (".md", ".markdown", ".html", ".htm", ".docx")
 
 def register(add) -> None:
     """Add the ``report`` command."""
-    p = add("report", cmd_report, "Write a report draft from saved runs (default: the latest run of each "
-            "dimension); never refits a model.")
+    p = add("report", cmd_report, _("Write a report draft from saved runs (default: the latest run of each "
+            "dimension); never refits a model."))
     p.add_argument("--runs", default=None, metavar="A,B,C",
-                   help="names of the runs to report, one per dimension, separated by commas "
-                        "(default: the latest run of each dimension)")
-    p.add_argument("--out", required=True, help="FILE.md, FILE.html or FILE.docx; written completely or not at "
-                   "all, and an existing file is never replaced without --force")
-    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+                   help=_("names of the runs to report, one per dimension, separated by commas "
+                        "(default: the latest run of each dimension)"))
+    p.add_argument("--out", required=True, help=_("FILE.md, FILE.html or FILE.docx; written completely or not at "
+                   "all, and an existing file is never replaced without --force"))
+    p.add_argument("--force", action="store_true", help=_("replace FILE if it exists"))
     p.add_argument("--no-figures", action="store_true",
-                   help="leave out the figures (coefficient plot, residual plots, maps of deviant pairs), "
-                        "which take seconds to render; a .md draft otherwise writes them into FILE_files/")
+                   help=_("leave out the figures (coefficient plot, residual plots, maps of deviant pairs), "
+                        "which take seconds to render; a .md draft otherwise writes them into FILE_files/"))
     p.add_argument("--language", choices=("en", "zh"), default="en",
-                   help="language of the draft (default en, whatever the interface language); zh writes it in "
-                        "简体中文 with the sections of a Chinese social-science paper")
+                   help=_("language of the draft (default en, whatever the interface language); zh writes it in "
+                        "简体中文 with the sections of a Chinese social-science paper"))
 
 
 def parse_run_names(text: str | None) -> list[str] | None:
@@ -50,7 +51,8 @@ def parse_run_names(text: str | None) -> list[str] | None:
         return None
     names = [part.strip() for part in text.split(",")]
     if not names or any(not n for n in names):
-        raise CliError(f"--runs '{text}' is not a list of run names separated by commas (e.g. --runs A,B,C).")
+        raise CliError(_("--runs '{text}' is not a list of run names separated by commas (e.g. --runs A,B,C).")
+                       .format(text=text))
     return names
 
 
@@ -66,7 +68,7 @@ def cmd_report(args) -> str:
 
     out = Path(args.out)
     if out.suffix.lower() not in _SUFFIXES:
-        raise CliError(f"{out.name}: the report is written as .md, .html or .docx.")
+        raise CliError(_("{file}: the report is written as .md, .html or .docx.").format(file=out.name))
     check_out(out, args.force)
     names = parse_run_names(args.runs)
     with session(args.project) as s:
@@ -79,9 +81,14 @@ def cmd_report(args) -> str:
         lines = []
         for dim, run in runset.runs.items():
             status = qruns.run_status(s, run.info.id)
-            lines.append(f"  {dim}: run '{run.info.name}' ({run.info.model}, n = {run.info.n:,}, fingerprint "
-                         f"{run.info.fingerprint[:12]}, saved {run.info.created:%Y-%m-%d %H:%M} UTC)"
-                         + (f"\n    stale: {status['message']}" if status["stale"] else ""))
-    lines += [f"  skipped {line.replace('--project P', '--project ' + args.project)}" for line in runset.skipped]
-    head = f"Wrote {out} ({out.stat().st_size:,} bytes) from {len(runset)} saved run(s)."
+            lines.append("  " + _("{dimension}: run '{name}' ({model}, n = {n:,}, fingerprint {fingerprint}, saved "
+                                  "{when} UTC)").format(dimension=dim, name=run.info.name, model=run.info.model,
+                                                        n=run.info.n, fingerprint=run.info.fingerprint[:12],
+                                                        when=f"{run.info.created:%Y-%m-%d %H:%M}")
+                         + ("\n    " + _("stale: {message}").format(message=status["message"])
+                            if status["stale"] else ""))
+    lines += ["  " + _("skipped {what}").format(what=line.replace("--project P", "--project " + args.project))
+              for line in runset.skipped]
+    head = _("Wrote {out} ({size:,} bytes) from {n} saved run(s).").format(out=out, size=out.stat().st_size,
+                                                                          n=len(runset))
     return "\n".join([head] + lines)

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from commands.common import CliError, atomic_out, check_out, session
+from i18n import _
 
 __all__ = ["register", "cmd_qdpx_import", "cmd_qdpx_export"]
 
@@ -27,17 +28,17 @@ CONVENTIONS = ("codepoints", "utf16", "utf16_crlf", "codepoints_crlf")
 def register(add) -> None:
     """Add the ``qdpx-import`` and ``qdpx-export`` commands."""
 
-    p = add("qdpx-import", cmd_qdpx_import, "Import a whole REFI-QDA project (.qdpx): sources, codebook, codings, "
-            "notes, cases and variables, with a report of what was placed, moved, not placed or skipped.")
-    p.add_argument("file", type=Path, help="the .qdpx file")
+    p = add("qdpx-import", cmd_qdpx_import, _("Import a whole REFI-QDA project (.qdpx): sources, codebook, codings, "
+            "notes, cases and variables, with a report of what was placed, moved, not placed or skipped."))
+    p.add_argument("file", type=Path, help=_("the .qdpx file"))
     p.add_argument("--convention", choices=("auto",) + CONVENTIONS, default="auto",
-                   help="how the file counts offsets (default: detected from the selections)")
-    p.add_argument("--coder", default="researcher", help="who imports (event log)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    q = add("qdpx-export", cmd_qdpx_export, "Export the whole project as a REFI-QDA .qdpx (validated against the "
-            "Project schema; offsets in Unicode code points).")
-    q.add_argument("--out", type=Path, required=True, help="the .qdpx file to write")
-    q.add_argument("--force", action="store_true", help="replace an existing file")
+                   help=_("how the file counts offsets (default: detected from the selections)"))
+    p.add_argument("--coder", default="researcher", help=_("who imports (event log)"))
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    q = add("qdpx-export", cmd_qdpx_export, _("Export the whole project as a REFI-QDA .qdpx (validated against the "
+            "Project schema; offsets in Unicode code points)."))
+    q.add_argument("--out", type=Path, required=True, help=_("the .qdpx file to write"))
+    q.add_argument("--force", action="store_true", help=_("replace an existing file"))
 
 
 def cmd_qdpx_import(args) -> str:
@@ -45,7 +46,7 @@ def cmd_qdpx_import(args) -> str:
     from coding.exchange.qdpx_import import import_qdpx
 
     if not args.file.is_file():
-        raise CliError(f"{args.file} does not exist or is not a file.")
+        raise CliError(_("{file} does not exist or is not a file.").format(file=args.file))
     with session(args.project) as s:
         try:
             from quant.data import city_resolver
@@ -68,16 +69,17 @@ def cmd_qdpx_export(args) -> str:
 
     out = args.out
     if out.suffix.lower() != ".qdpx":
-        raise CliError(f"{out} should end in .qdpx.")
+        raise CliError(_("{out} should end in .qdpx.").format(out=out))
     check_out(out, args.force)
     with session(args.project) as s, atomic_out(out, args.force) as tmp:
         report = export_qdpx(s, tmp)
-    return (f"{out}: {report['sources']} source(s), {report['codes']} code(s), {report['codings']} coding(s) in "
-            f"{report['selections']} selection(s), {report['notes']} note(s), {report['cases']} case(s), "
-            f"{report['variables']} variable(s); "
-            + (f"valid against {Path(report['schema']).name}" if report.get("schema") else
-               "checked structurally only (the schema was not found)")
-            + f"; offsets are {report['offsets']}."
+    counts = _("{out}: {sources} source(s), {codes} code(s), {codings} coding(s) in {selections} selection(s), "
+               "{notes} note(s), {cases} case(s), {variables} variable(s)").format(
+        out=out, **{k: report[k] for k in ("sources", "codes", "codings", "selections", "notes", "cases", "variables")})
+    valid = (_("valid against {schema}").format(schema=Path(report["schema"]).name) if report.get("schema") else
+             _("checked structurally only (the schema was not found)"))
+    return (_("{counts}; {validity}; offsets are {offsets}.").format(counts=counts, validity=valid,
+                                                                    offsets=report["offsets"])
             + (f" {report['note']}" if report.get("note") else "")
-            + (f" {report['codings_not_exported']} unanchored coding(s) have no place in the text and were left out."
-               if report["codings_not_exported"] else ""))
+            + (" " + _("{n} unanchored coding(s) have no place in the text and were left out.").format(
+                n=report["codings_not_exported"]) if report["codings_not_exported"] else ""))

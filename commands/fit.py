@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from commands.common import CliError, session as _session
+from i18n import _
 
 
 def _fit_extras(args, md, result) -> dict:
@@ -51,28 +52,30 @@ def _extras_text(extras: dict) -> str:
     lines = []
     if "ame" in extras:
         table = pd.DataFrame(extras["ame"]["table"]).set_index("term")
-        lines += ["", f"Average marginal effects on {extras['ame']['scale']} (SE: {extras['ame']['se_label']})",
+        lines += ["", _("Average marginal effects on {scale} (SE: {se_label})").format(
+                      scale=extras["ame"]["scale"], se_label=extras["ame"]["se_label"]),
                   table.to_string(float_format=lambda v: f"{v:.5g}")]
     if "standardized" in extras:
-        lines += ["", "Standardised coefficients (per SD of x)",
+        lines += ["", _("Standardised coefficients (per SD of x)"),
                   pd.DataFrame(extras["standardized"]).set_index("term").to_string(float_format=lambda v: f"{v:.5g}")]
     if "vif" in extras:
-        lines += ["", "Variance inflation factors",
+        lines += ["", _("Variance inflation factors"),
                   pd.DataFrame(extras["vif"]).set_index("term").to_string(float_format=lambda v: f"{v:.4g}")]
     if "influence" in extras:
         top = pd.DataFrame(extras["influence"]["top"])
-        lines += ["", f"Delete-a-city influence (one-step, exact refits for the top cities; SE: {extras['influence']['se_type']})",
+        lines += ["", _("Delete-a-city influence (one-step, exact refits for the top cities; SE: {se_type})").format(
+                      se_type=extras["influence"]["se_type"]),
                   top.to_string(index=False, float_format=lambda v: f"{v:.4g}")]
-        lines += [f"note: {n}" for n in extras["influence"]["notes"]]
+        lines += [_("note: {warning}").format(warning=n) for n in extras["influence"]["notes"]]
         if "jackknife" in extras["influence"]:
             jack = extras["influence"]["jackknife"]
             if jack is None:
-                lines += ["No node-jackknife covariance: some refits failed (see the notes)."]
+                lines += [_("No node-jackknife covariance: some refits failed (see the notes).")]
             else:
-                lines += ["", "Node-jackknife standard errors (every city left out once; (N-1)/N scaling)"]
+                lines += ["", _("Node-jackknife standard errors (every city left out once; (N-1)/N scaling)")]
                 lines += [f"  {t:<24} {se:.5g}" for t, se in jack["se"].items()]
     if "compare" in extras:
-        lines += ["", f"Nested tests against '{extras['compare']['against']}':"]
+        lines += ["", _("Nested tests against '{name}':").format(name=extras["compare"]["against"])]
         lines += [f"  {t['sentence']}" for t in extras["compare"]["tests"]]
     return "\n".join(lines)
 
@@ -83,7 +86,7 @@ def cmd_fit(args) -> str:
     from quant.specs import load_spec, save_spec, spec_fit_kwargs
 
     if args.replace_run and args.save is None:
-        raise CliError("--replace-run goes with --save NAME.")
+        raise CliError(_("--replace-run goes with --save NAME."))
     options = {"se": tuple(args.se) if args.se else None, "small_sample": args.small_sample, "psd": args.psd,
                "conservative": args.conservative, "pvalues": args.pvalues, "min_events": args.min_events}
     data_options = {"directed": bool(args.directed), "offset": args.offset, "exposure": args.exposure}
@@ -91,8 +94,8 @@ def cmd_fit(args) -> str:
         if args.spec:
             if args.formula or args.model or args.zero_formula or args.dimension or args.directed \
                     or args.offset or args.exposure:
-                raise CliError("--spec fits a saved specification as saved; give no --dimension, --model, formula, "
-                               "--directed, --offset or --exposure with it.")
+                raise CliError(_("--spec fits a saved specification as saved; give no --dimension, --model, formula, "
+                                 "--directed, --offset or --exposure with it."))
             spec = load_spec(s, args.spec)
             kw = spec_fit_kwargs(spec)
             dimension, zero = spec["dimension"], kw.pop("zero_formula", None)
@@ -136,58 +139,58 @@ def cmd_fit(args) -> str:
             out["run"] = {"name": run.name, "id": run.id, "fingerprint": run.fingerprint}
         return json.dumps(out, ensure_ascii=False, indent=2)
     text = result.summary_text() + _extras_text(extras)
-    text += f"\nSaved the specification as '{saved['name']}'." if saved else ""
-    return text + (f"\nSaved the fit as the run '{run.name}'." if run else "")
+    text += "\n" + _("Saved the specification as '{name}'.").format(name=saved["name"]) if saved else ""
+    return text + ("\n" + _("Saved the fit as the run '{name}'.").format(name=run.name) if run else "")
 
 
 def register(add) -> None:
     """Add the ``fit`` command."""
-    p = add("fit", cmd_fit, "Fit the model of one collaboration dimension and print the table.")
+    p = add("fit", cmd_fit, _("Fit the model of one collaboration dimension and print the table."))
     p.add_argument("--dimension", default=None, choices=["breadth", "connection", "degree"],
-                   help="default: connection (breadth is modelled on cities, the others on dyads)")
+                   help=_("default: connection (breadth is modelled on cities, the others on dyads)"))
     p.add_argument("--model", default=None,
                    choices=["logit", "probit", "cloglog", "firth", "poisson", "nb", "binomial", "ztnb", "nb_pos",
                             "hurdle", "gaussian"],
-                   help="any model whose outcome type fits: 0/1 -> logit, probit, cloglog, firth; count -> "
+                   help=_("any model whose outcome type fits: 0/1 -> logit, probit, cloglog, firth; count -> "
                         "poisson, nb (NB2, zeros included), binomial (cities), ztnb, nb_pos, hurdle (dyads); "
-                        "y >= 0 -> poisson (PPML); any number -> gaussian (OLS). Default: the dimension's")
+                        "y >= 0 -> poisson (PPML); any number -> gaussian (OLS). Default: the dimension's"))
     p.add_argument("--offset", default=None, metavar="COLUMN",
-                   help="poisson, nb, binary models: a column on the log scale added to the linear predictor")
+                   help=_("poisson, nb, binary models: a column on the log scale added to the linear predictor"))
     p.add_argument("--exposure", default=None, metavar="COLUMN",
-                   help="poisson, nb, binary models: a positive column whose log is the offset")
+                   help=_("poisson, nb, binary models: a positive column whose log is the offset"))
     p.add_argument("--min-events", type=int, default=None, metavar="N",
-                   help="least number of events (rarer class of a 0/1 outcome) or rows; default 10. "
-                        "Below 10 the fit carries a warning (consider --model firth)")
+                   help=_("least number of events (rarer class of a 0/1 outcome) or rows; default 10. "
+                        "Below 10 the fit carries a warning (consider --model firth)"))
     p.add_argument("--directed", action="store_true",
-                   help="fit on the directed dyads (sender -> receiver rows; sender(x), receiver(x), "
-                        "reciprocal(y) in formulas; both orderings of a pair form one cluster)")
+                   help=_("fit on the directed dyads (sender -> receiver rows; sender(x), receiver(x), "
+                        "reciprocal(y) in formulas; both orderings of a pair form one cluster)"))
     p.add_argument("--formula", default=None,
-                   help='patsy formula, any outcome; dyad formulas may use sum(x), absdiff(x), min(x), max(x), '
+                   help=_('patsy formula, any outcome; dyad formulas may use sum(x), absdiff(x), min(x), max(x), '
                         'product(x), same(x), both(x) of city attributes, e.g. '
-                        '"connection ~ log_gravity + sum(log_pop) + same(province)"')
-    p.add_argument("--zero-formula", default=None, help='hurdle only: the zero part, e.g. "~ log_gravity + same_strategy"')
+                        '"connection ~ log_gravity + sum(log_pop) + same(province)"'))
+    p.add_argument("--zero-formula", default=None, help=_('hurdle only: the zero part, e.g. "~ log_gravity + same_strategy"'))
     p.add_argument("--se", nargs="+", default=None, choices=["model", "hc0", "hc1", "hc2", "hc3", "dyadic"],
-                   help="standard-error types to compute (default: all that apply); hc1-hc3 for gaussian only, "
-                        "dyadic for dyads only")
+                   help=_("standard-error types to compute (default: all that apply); hc1-hc3 for gaussian only, "
+                        "dyadic for dyads only"))
     p.add_argument("--small-sample", default="none", choices=["none", "nodes"],
-                   help="nodes: multiply the dyadic-robust covariance by N/(N-1)")
+                   help=_("nodes: multiply the dyadic-robust covariance by N/(N-1)"))
     p.add_argument("--psd", default="none", choices=["none", "clip"],
-                   help="clip negative eigenvalues of the dyadic-robust covariance")
-    p.add_argument("--conservative", action="store_true", help="Graham's always-PSD dyadic covariance (V + V_HC0)")
-    p.add_argument("--pvalues", default="normal", choices=["normal", "t"], help="t: t with N - 1 df (N = cities)")
-    p.add_argument("--spec", default=None, metavar="NAME", help="fit a specification saved in the project")
-    p.add_argument("--save-spec", default=None, metavar="NAME", help="save this specification under NAME")
-    p.add_argument("--replace-spec", action="store_true", help="with --save-spec: overwrite a saved one")
+                   help=_("clip negative eigenvalues of the dyadic-robust covariance"))
+    p.add_argument("--conservative", action="store_true", help=_("Graham's always-PSD dyadic covariance (V + V_HC0)"))
+    p.add_argument("--pvalues", default="normal", choices=["normal", "t"], help=_("t: t with N - 1 df (N = cities)"))
+    p.add_argument("--spec", default=None, metavar="NAME", help=_("fit a specification saved in the project"))
+    p.add_argument("--save-spec", default=None, metavar="NAME", help=_("save this specification under NAME"))
+    p.add_argument("--replace-spec", action="store_true", help=_("with --save-spec: overwrite a saved one"))
     p.add_argument("--save", default=None, metavar="NAME",
-                   help="save this fit as a run (estimates, covariances, per-unit fit, data fingerprint)")
+                   help=_("save this fit as a run (estimates, covariances, per-unit fit, data fingerprint)"))
     p.add_argument("--replace-run", action="store_true",
-                   help="with --save: replace a run of that name (the old one stays restorable by undo)")
-    p.add_argument("--coder", default="researcher", help="who saves the run (event log, undo)")
-    p.add_argument("--ame", action="store_true", help="average marginal effects (delta-method SEs)")
-    p.add_argument("--standardized", action="store_true", help="coefficients per SD of each covariate")
-    p.add_argument("--vif", action="store_true", help="variance inflation factors")
+                   help=_("with --save: replace a run of that name (the old one stays restorable by undo)"))
+    p.add_argument("--coder", default="researcher", help=_("who saves the run (event log, undo)"))
+    p.add_argument("--ame", action="store_true", help=_("average marginal effects (delta-method SEs)"))
+    p.add_argument("--standardized", action="store_true", help=_("coefficients per SD of each covariate"))
+    p.add_argument("--vif", action="store_true", help=_("variance inflation factors"))
     p.add_argument("--influence", type=int, default=None, metavar="K",
-                   help="delete-a-city influence, exact refits for the top K cities (-1: all, with the jackknife)")
+                   help=_("delete-a-city influence, exact refits for the top K cities (-1: all, with the jackknife)"))
     p.add_argument("--compare", default=None, metavar="NAME",
-                   help="likelihood-ratio and Wald tests against a saved nested specification")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+                   help=_("likelihood-ratio and Wald tests against a saved nested specification"))
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of a table"))

@@ -10,26 +10,27 @@ import json
 from pathlib import Path
 
 from commands.common import CliError
+from i18n import _
 
 __all__ = ["register", "cmd_fit_parquet"]
 
 
 def register(add) -> None:
     """Add the ``fit-parquet`` command."""
-    p = add("fit-parquet", cmd_fit_parquet, "Fit a logit or Poisson model on a dyad table in Parquet (a file or a "
+    p = add("fit-parquet", cmd_fit_parquet, _("Fit a logit or Poisson model on a dyad table in Parquet (a file or a "
             "folder of files) without loading it into memory, with dyadic-robust SEs (rows of one pair are one "
-            "cluster). Formula: plain column names joined by + (e.g. 'y ~ x1 + x2').")
+            "cluster). Formula: plain column names joined by + (e.g. 'y ~ x1 + x2')."))
     for action in p._actions:  # no project involved
         if action.dest == "project":
             action.required = False
-    p.add_argument("file", type=Path, help="a .parquet file or a folder holding .parquet files")
-    p.add_argument("--formula", required=True, help="'y ~ x1 + x2': column names joined by +")
-    p.add_argument("--a", default="city_a", help="first node id column (default city_a)")
-    p.add_argument("--b", default="city_b", help="second node id column (default city_b)")
+    p.add_argument("file", type=Path, help=_("a .parquet file or a folder holding .parquet files"))
+    p.add_argument("--formula", required=True, help=_("'y ~ x1 + x2': column names joined by +"))
+    p.add_argument("--a", default="city_a", help=_("first node id column (default city_a)"))
+    p.add_argument("--b", default="city_b", help=_("second node id column (default city_b)"))
     p.add_argument("--model", choices=["logit", "poisson"], default="logit")
     p.add_argument("--small-sample", choices=["none", "nodes"], default="none",
-                   help="nodes: multiply the dyadic covariance by N/(N-1)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+                   help=_("nodes: multiply the dyadic covariance by N/(N-1)"))
+    p.add_argument("--json", action="store_true", help=_("print JSON"))
 
 
 def cmd_fit_parquet(args) -> str:
@@ -37,7 +38,7 @@ def cmd_fit_parquet(args) -> str:
     from quant.outofcore import fit_outofcore
 
     if not args.file.exists():
-        raise CliError(f"{args.file} does not exist; give a .parquet file or a folder of them.")
+        raise CliError(_("{file} does not exist; give a .parquet file or a folder of them.").format(file=args.file))
     try:
         r = fit_outofcore(args.file, args.formula, a=args.a, b=args.b, model=args.model,
                           small_sample=args.small_sample)
@@ -55,12 +56,13 @@ def cmd_fit_parquet(args) -> str:
                       for t, row in table.iterrows()],
             "warnings": r.warnings,
         }, ensure_ascii=False, indent=2)
-    lines = [f"{r.model} out of core: {r.n:,} rows, {r.n_pairs:,} pairs, {r.n_nodes:,} nodes, "
-             f"{r.iterations} Newton iterations, log-likelihood {r.llf:.4f}",
-             f"SE: {r.labels['dyadic']}",
-             f"{'term':<24}{'estimate':>12}{'SE':>12}{'z':>9}{'p':>9}"]
+    lines = [_("{model} out of core: {n:,} rows, {n_pairs:,} pairs, {n_nodes:,} nodes, {iterations} Newton "
+               "iterations, log-likelihood {llf:.4f}").format(model=r.model, n=r.n, n_pairs=r.n_pairs,
+                                                              n_nodes=r.n_nodes, iterations=r.iterations, llf=r.llf),
+             _("SE: {label}").format(label=r.labels["dyadic"]),
+             f"{_('term'):<24}{_('estimate'):>12}{_('SE'):>12}{'z':>9}{'p':>9}"]
     for t, row in table.iterrows():
         p = "<0.001" if row.p < 0.001 else f"{row.p:.3f}"
         lines.append(f"{t:<24}{row.estimate:>12.6f}{row.se:>12.6f}{row.z:>9.2f}{p:>9}")
-    lines += [f"note: {w}" for w in r.warnings]
+    lines += [_("note: {warning}").format(warning=w) for w in r.warnings]
     return "\n".join(lines)

@@ -10,30 +10,31 @@ from __future__ import annotations
 import json
 
 from commands.common import CliError, session
+from i18n import _
 
 __all__ = ["register", "cmd_runs"]
 
 
 def register(add) -> None:
     """Add the ``runs`` command."""
-    p = add("runs", cmd_runs, "List saved runs (fits kept in the project) with whether the data changed since; "
-            "show, rename, delete, restore, refit or compare them. Save one with `fit --save NAME`.")
+    p = add("runs", cmd_runs, _("List saved runs (fits kept in the project) with whether the data changed since; "
+            "show, rename, delete, restore, refit or compare them. Save one with `fit --save NAME`."))
     p.add_argument("--dimension", default=None, choices=["breadth", "connection", "degree"],
-                   help="list only this dimension's runs")
+                   help=_("list only this dimension's runs"))
     act = p.add_mutually_exclusive_group()
-    act.add_argument("--show", metavar="NAME", help="print one run's full summary (with --json: every estimate, "
-                     "SE, p-value and covariance matrix)")
-    act.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="give a run a new name")
-    act.add_argument("--delete", metavar="NAME", help="delete a run (undoable; see --restore)")
-    act.add_argument("--restore", metavar="NAME", help="bring back a deleted run")
-    act.add_argument("--deleted", action="store_true", help="list deleted runs")
-    act.add_argument("--refit", metavar="NAME", help="fit the run's specification again on the current data")
+    act.add_argument("--show", metavar="NAME", help=_("print one run's full summary (with --json: every estimate, "
+                     "SE, p-value and covariance matrix)"))
+    act.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help=_("give a run a new name"))
+    act.add_argument("--delete", metavar="NAME", help=_("delete a run (undoable; see --restore)"))
+    act.add_argument("--restore", metavar="NAME", help=_("bring back a deleted run"))
+    act.add_argument("--deleted", action="store_true", help=_("list deleted runs"))
+    act.add_argument("--refit", metavar="NAME", help=_("fit the run's specification again on the current data"))
     act.add_argument("--compare", metavar="A,B[,C]",
-                     help="estimates of 2 or more runs side by side, each under its own SE type")
+                     help=_("estimates of 2 or more runs side by side, each under its own SE type"))
     p.add_argument("--as", dest="as_name", metavar="NEW", default=None,
-                   help="with --refit: save under this new name (default: replace the run; undo brings it back)")
-    p.add_argument("--coder", default="researcher", help="who makes the change (event log, undo)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+                   help=_("with --refit: save under this new name (default: replace the run; undo brings it back)"))
+    p.add_argument("--coder", default="researcher", help=_("who makes the change (event log, undo)"))
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
 
 def _when(value) -> str:
@@ -59,14 +60,17 @@ def _list(s, args) -> str:
                 "created_by", "tandem_version", "fingerprint", "stale", "status"]
         return _dump(table[keep].to_dict(orient="records"))
     if table.empty:
-        where = f" of {args.dimension}" if args.dimension else ""
-        return f"No run{where} is saved yet; save one with `python cli.py fit ... --save NAME`."
+        if args.dimension:
+            return _("No run of {dimension} is saved yet; save one with `python cli.py fit ... --save NAME`.").format(
+                dimension=args.dimension)
+        return _("No run is saved yet; save one with `python cli.py fit ... --save NAME`.")
     lines = []
     for row in table.itertuples(index=False):
-        formula = row.formula + (f" | zero part {row.zero_formula}" if row.zero_formula else "")
-        lines.append(f"{row.name}  [{'STALE' if row.stale else 'current'}]")
+        formula = row.formula + (_(" | zero part {formula}").format(formula=row.zero_formula) if row.zero_formula else "")
+        lines.append(f"{row.name}  [{_('STALE') if row.stale else _('current')}]")
         lines.append(f"  {row.dimension} · {row.model} · {formula}")
-        lines.append(f"  SE {row.se_type} · n = {row.n:,} · {_when(row.created)} by {row.created_by}")
+        lines.append("  " + _("SE {se_type} · n = {n:,} · {when} by {by}").format(
+            se_type=row.se_type, n=row.n, when=_when(row.created), by=row.created_by))
         lines.append(f"  {row.status}")
     return "\n".join(lines)
 
@@ -79,10 +83,11 @@ def _show(s, args) -> str:
     if args.json:
         return _dump({"run": run.info.to_dict(), "status": status, "result": run.result.to_dict()})
     info = run.info
-    head = [f"run: {info.name} (saved {_when(info.created)} by {info.created_by}, Tandem {info.tandem_version})",
-            f"settings: {json.dumps(info.settings, ensure_ascii=False, sort_keys=True)}"]
+    head = [_("run: {name} (saved {when} by {by}, Tandem {version})").format(
+                name=info.name, when=_when(info.created), by=info.created_by, version=info.tandem_version),
+            _("settings: {settings}").format(settings=json.dumps(info.settings, ensure_ascii=False, sort_keys=True))]
     if info.zero_formula:
-        head.append(f"zero part: {info.zero_formula}")
+        head.append(_("zero part: {formula}").format(formula=info.zero_formula))
     head.append(status["message"])
     return "\n".join(head) + "\n\n" + run.result.summary_text()
 
@@ -93,14 +98,14 @@ def _compare(s, args) -> str:
 
     names = [n.strip() for n in args.compare.split(",") if n.strip()]
     if len(names) < 2:
-        raise CliError("--compare needs two or more run names separated by commas, e.g. --compare c1,c2.")
+        raise CliError(_("--compare needs two or more run names separated by commas, e.g. --compare c1,c2."))
     if len(set(names)) < len(names):
-        raise CliError("--compare names a run twice; give each run once.")
+        raise CliError(_("--compare names a run twice; give each run once."))
     long = runs.compare_runs(s, names)
     if args.json:
         return _dump({"runs": names, "rows": compare_records(long)})
     wide = compare_wide(long)
-    note = "estimate (SE), each run under its own SE type; * p < 0.05, ** p < 0.01, *** p < 0.001"
+    note = _("estimate (SE), each run under its own SE type; * p < 0.05, ** p < 0.01, *** p < 0.001")
     return wide.to_string() + "\n" + note
 
 
@@ -112,8 +117,10 @@ def _deleted(s, args) -> str:
         return _dump([{"id": int(r.id), "name": r.name, "dimension": r.dimension,
                        "deleted": _when(r.deleted)} for r in table.itertuples(index=False)])
     if table.empty:
-        return "No deleted run."
-    return "\n".join(f"{r.name}  ({r.dimension}, deleted {_when(r.deleted)})" for r in table.itertuples(index=False))
+        return _("No deleted run.")
+    return "\n".join(_("{name}  ({dimension}, deleted {when})").format(name=r.name, dimension=r.dimension,
+                                                                       when=_when(r.deleted))
+                     for r in table.itertuples(index=False))
 
 
 def _change(s, args) -> str:
@@ -121,19 +128,22 @@ def _change(s, args) -> str:
 
     if args.rename:
         info = runs.rename_run(s, args.rename[0], args.rename[1], by=args.coder)
-        out, message = info, f"Renamed the run '{args.rename[0]}' to '{info.name}'."
+        out, message = info, _("Renamed the run '{old}' to '{new}'.").format(old=args.rename[0], new=info.name)
     elif args.delete:
         runs.delete_run(s, args.delete, by=args.coder)
-        out, message = None, f"Deleted the run '{args.delete}'; `runs --restore` or undo brings it back."
+        out, message = None, _("Deleted the run '{name}'; `runs --restore` or undo brings it back.").format(
+            name=args.delete)
     elif args.restore:
         info = runs.restore_run(s, args.restore, by=args.coder)
-        out, message = info, f"Restored the run '{info.name}'."
+        out, message = info, _("Restored the run '{name}'.").format(name=info.name)
     else:
         old = runs.load_run(s, args.refit).info
         info = runs.refit_run(s, args.refit, new_name=args.as_name, by=args.coder)
         out = info
-        message = (f"Refitted '{old.name}' on the current data as the new run '{info.name}'." if args.as_name else
-                   f"Refitted '{old.name}' on the current data; the earlier fit stays restorable by undo.")
+        message = (_("Refitted '{old}' on the current data as the new run '{new}'.").format(old=old.name, new=info.name)
+                   if args.as_name else
+                   _("Refitted '{old}' on the current data; the earlier fit stays restorable by undo.").format(
+                       old=old.name))
     if args.json:
         return _dump({"message": message, "run": None if out is None else out.to_dict()})
     return message
@@ -143,7 +153,7 @@ def cmd_runs(args) -> str:
     """The ``runs`` command; returns the text to print. Raises ``CliError`` or ``QuantError``
     (one sentence, e.g. an unknown run, listing the saved ones)."""
     if args.as_name is not None and not args.refit:
-        raise CliError("--as goes with --refit NAME.")
+        raise CliError(_("--as goes with --refit NAME."))
     with session(args.project) as s:
         if args.show:
             return _show(s, args)
