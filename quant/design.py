@@ -195,6 +195,9 @@ def _evaluate(formula: str, frame: pd.DataFrame, env, outcome: str):
     return y, X, names
 
 
+_FILL_BLOCK = 1 << 13  # rows per block when filling X (8,192 × k float64 stays in L2)
+
+
 def _plain_numeric(formula: str, frame: pd.DataFrame):
     """(y, X, names) built directly when every term is a bare numeric column, else None.
 
@@ -241,12 +244,19 @@ def _plain_numeric(formula: str, frame: pd.DataFrame):
     if not names or len(names) > MAX_COLUMNS or n * len(names) > MAX_CELLS:
         return None  # patsy's path gives the messages
     X = np.empty((n, len(names)))
-    j0 = 0
-    if intercept:
-        X[:, 0] = 1.0
-        j0 = 1
-    for j, c in enumerate(cols, start=j0):
-        X[:, j] = frame[c].to_numpy(dtype=float)
+    j0 = 1 if intercept else 0
+    # NumPy-typed columns as they are (cast to float64 on assignment), extension types
+    # (nullable integers) converted once
+    src = [frame[c].to_numpy() if isinstance(frame[c].dtype, np.dtype) else frame[c].to_numpy(dtype=float)
+           for c in cols]
+    # row blocks of X filled column by column while in cache: half the time of writing
+    # each strided column of the C-order matrix over all rows
+    for s in range(0, n, _FILL_BLOCK):
+        Xb = X[s : s + _FILL_BLOCK]
+        if intercept:
+            Xb[:, 0] = 1.0
+        for j, v in enumerate(src, start=j0):
+            Xb[:, j] = v[s : s + _FILL_BLOCK]
     y = frame[lhs].to_numpy(dtype=float, copy=True)
     return y, X, names
 
