@@ -191,8 +191,10 @@ def _factorize(x):
         # dictionary, complete in the last chunk; no copy of the strings
         enc = pa_arr.dictionary_encode()
         codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks])
-        uniques = enc.chunks[-1].dictionary.to_numpy(zero_copy_only=False)
-        return codes, np.asarray(uniques, dtype=object)
+        uniques = np.asarray(enc.chunks[-1].dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        del enc
+        release_arrow_pool()  # the Arrow indices just copied out (16 MB at 4 M rows)
+        return codes, uniques
     return pd.factorize(x, use_na_sentinel=True)
 
 
