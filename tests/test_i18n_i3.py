@@ -160,11 +160,11 @@ def test_login_page_in_chinese(demo_path, monkeypatch, tmp_path):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["Tandem"]
-    assert [t.label for t in at.text_input] == ["姓名", "密码"]
+    assert [t.label for t in at.text_input] == ["名称", "密码"]  # the lead's word for "Name"
     assert at.caption[0].value == "此工作台由团队共享。请登录后继续。"
     submit = next(b for b in at.button if b.label == "登录")
     submit.click().run()
-    assert [e.value for e in at.error] == ["请输入你的姓名和密码。"]
+    assert [e.value for e in at.error] == ["请输入你的名称和密码。"]
 
 
 def test_history_words_and_first_start_steps_in_chinese():
