@@ -19,7 +19,10 @@ CONVERTED = ["workbench.py", "ui/sidebar.py", "ui/language.py", "ui/place_rules.
              "ui/memos.py", "ui/matrices.py", "ui/runs.py", "ui/worklist.py", "ui/users.py", "ui/search.py",
              "ui/documents.py", "ui/exchange.py", "ui/retrieve.py", "ui/cleaning_text.py",
              "ui/codebook.py", "ui/attributes.py", "ui/code.py", "ui/coding_panel.py", "ui/agreement.py",
-             "ui/project.py", "ui/state.py", "ui/span_coder.py"]
+             "ui/project.py", "ui/state.py", "ui/span_coder.py", "ui/joint.py", "ui/cases.py", "ui/cities.py",
+             "ui/suggestions.py", "ui/map.py", "ui/report.py", "ui/run_picker.py", "ui/network.py", "ui/login.py",
+             "ui/chart_panels.py", "ui/first_start.py", "ui/words.py", "ui/models.py", "ui/models_panels.py",
+             "ui/fits.py"]
 
 
 @pytest.mark.parametrize("tag, code", [("zh-CN", "zh"), ("zh_CN.UTF-8", "zh"), ("zh-Hant-TW", "zh"), ("en_GB", "en"),

@@ -28,6 +28,8 @@ def _shared_server() -> bool:
     from ui import state
 
     try:
+        if state.demo_pending():  # first start: the demo is being built, and a demo is never a team project
+            return False
         return bool(state.team_mode())
     except Exception:
         return True

@@ -4,7 +4,7 @@ import streamlit as st
 
 import coding
 from coding.autocode import parse_rule_pattern
-from i18n import N_, _
+from i18n import pgettext, N_, _
 from ui import state
 
 st.title(_("Suggestions"))
@@ -58,7 +58,7 @@ with tab_rules:
             id=r.id, code=r.code, kind=r.kind, pattern=r.pattern) for r in rule_table.itertuples()}
         rule_id = st.selectbox(_("Rule"), list(labels), format_func=lambda i: labels[i], key="sug_rule")
         b = st.columns(6)
-        if b[0].button(_("Run"), key="sug_run", icon=":material/play_arrow:", width="stretch"):
+        if b[0].button(pgettext("button", "Run"), key="sug_run", icon=":material/play_arrow:", width="stretch"):
             n = state.write(coding.run_rules, [rule_id])
             if n is not None:
                 _done(_("Rule {id}: {n} new suggestion(s) in the review queue.").format(id=rule_id, n=n))
