@@ -19,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from coding.codebook_merge import CodeNode
+from corpus.errors import CorpusError
+from corpus.read_txt import check_table_width
 from coding.errors import CodingError
 from coding.spreadsheet import restore
 from coding.tree import MAX_DEPTH
@@ -157,10 +159,14 @@ def _parse(source: Any, path_column: str | None, label: str | None) -> tuple[pd.
         records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(lines)))
     except csv.Error as exc:
         raise CodingError(f"{label} is not a well-formed CSV table: {str(exc).rstrip('.')}.") from None
+    width = max(len(r) for r in records)
+    try:
+        check_table_width(width, label)
+    except CorpusError as exc:
+        raise CodingError(str(exc)) from None
     first = [_header(c) for c in records[0]]
     wanted = None if path_column is None else _header(path_column).lower()
     header = any(_known(c) for c in first) or (wanted is not None and wanted in [c.lower() for c in first])
-    width = max(len(r) for r in records)
     if header:
         columns = [c or f"column {k + 1}" for k, c in enumerate(first)] + \
                   [f"column {k + 1}" for k in range(len(first), width)]

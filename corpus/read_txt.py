@@ -44,6 +44,24 @@ _COMMON_HAN = frozenset(
     "政務服務辦理事項縣門規條應機關單請資料"
 )
 _MIN_COMMON_SHARE = 0.1
+
+#: Most columns a table Tandem reads may have (city, dyad, attribute, codebook, segment tables).
+#: A wide case/variable table has hundreds; a header of a million columns in a 10 MB CSV would take
+#: gigabytes to parse, so it is refused before parsing.
+MAX_TABLE_COLUMNS = 5_000
+
+
+def check_table_width(n_columns: int, label: str) -> None:
+    """Refuse a table wider than ``MAX_TABLE_COLUMNS``.
+
+    Raises
+    ------
+    CorpusError
+        One sentence naming the file and the count.
+    """
+    if n_columns > MAX_TABLE_COLUMNS:
+        raise CorpusError(f"{label} has {n_columns:,} columns, more than the {MAX_TABLE_COLUMNS:,} Tandem reads in "
+                          "one table; split it or keep the columns you need.")
 _SHORT_SAMPLE = 50  # Han characters: a guess from fewer is flagged
 _MOJIBAKE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"

@@ -96,6 +96,22 @@ def _decode(data: bytes, label: str) -> str:
     return text
 
 
+def _check_width(header: str, sep: str, label: str) -> None:
+    """Refuse a header with more columns than ``corpus.read_txt.MAX_TABLE_COLUMNS`` before pandas
+    parses the file (a 10 MB header of a million columns would take gigabytes)."""
+    import csv
+
+    from corpus.errors import CorpusError
+    from corpus.read_txt import check_table_width
+
+    try:
+        check_table_width(len(next(csv.reader([header], delimiter=sep), [])), label)
+    except CorpusError as exc:
+        raise QuantError(str(exc)) from None
+    except csv.Error:
+        pass  # pandas says what is wrong with the header
+
+
 def _strip_comments(text: str) -> str:
     """Drop leading blank lines and lines starting with '#' (before the header)."""
     lines = text.splitlines(keepends=True)
@@ -164,6 +180,7 @@ def read_table(path_or_bytes: str | Path | bytes, filename: str | None = None, *
             raise QuantError(f"{label} has no header line (only comments or blank lines).")
         header = text.splitlines()[0]
         sep = "\t" if (suffix in (".tsv", ".tab") or ("\t" in header and "," not in header)) else ","
+        _check_width(header, sep, label)
         try:
             frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype, skipinitialspace=True)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
