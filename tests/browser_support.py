@@ -10,6 +10,7 @@ import os
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import sys
 import time
 import urllib.request
@@ -124,9 +125,14 @@ def streamlit_app(script: str, folder: Path, project: Path, env: dict[str, str])
 
 
 def app_env(project: Path, **extra: str) -> dict[str, str]:
-    """The environment for the app: this one, plus the project, the repository on PYTHONPATH and ``extra``."""
+    """The environment for the app: this one, plus the project, the repository on PYTHONPATH and ``extra``.
+    ``TANDEM_HOME`` is a folder beside the project unless ``extra`` names one, so that what the app
+    remembers (the interface language, the last project) never leaks into the user's data folder or
+    into the next test."""
     return {
         **os.environ,
+        "TANDEM_HOME": str((Path(project).parent if "://" not in str(project) else Path(tempfile.mkdtemp()))
+                           / "tandem-home"),
         "TANDEM_PROJECT": str(project),
         **extra,
         "PYTHONPATH": str(ROOT),
