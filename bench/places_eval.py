@@ -2,7 +2,7 @@
 
     python bench/places_eval.py [--cities ../shared/data/cities/cities_southeast.csv]
 
-Reads ``tests/data/places_labelled.txt`` (208 sentences written by the team, 108 of them traps:
+Reads ``tests/data/places_labelled.txt`` (210 sentences written by the team, 110 of them traps:
 names inside other words, streets, institutions, people, county names that are ordinary words)
 and prints, for Tandem's matcher as it is and for plain character matching (no word boundaries,
 no context rules, no counties, which is how the matcher worked before), true positives, false

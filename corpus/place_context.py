@@ -35,19 +35,25 @@ PREFIX_OK = frozenset({"赴", "全", "至", "驻", "在", "去", "来", "经", "
 SUFFIX_OK = frozenset({"人", "籍", "港", "站", "段", "方", "市", "州", "自治州", "地区", "境内", "一带", "方面", "本地", "话", "市民",
                        "两地", "三地", "各地"})
 
+#: Common surnames that, written directly before a city name, make a person's name (联系人：王南京、
+#: 李苏州). Surnames that are also ordinary words before a place (于 "at", 向 "towards", 许 as in
+#: 允许, 何 as in 任何, 贺 as in 祝贺, 谢 as in 感谢, 周 as in 每周, 顾 as in 回顾, 程, 曾 …) are left out.
+_SURNAMES = "王李张刘陈杨黄赵吴徐孙朱胡郭罗郑梁唐韩冯邓彭肖袁董潘蒋蔡杜叶魏吕丁沈姚卢姜崔钟谭陆汪范廖贾邹孟熊秦邱尹薛闫段雷侯陶黎郝龚邵钱严覃戴孔汤"
+
 #: Streets, roads and institutions named after a city (the name is not the place there), then
 #: ordinary words that are also the short names of counties (会同 "jointly", 惠民 "benefiting the
 #: people", 天台 "rooftop", 新华 as in 新华社): as plain words these rules keep such short forms out
 #: (the full names 会同县, 惠民县 are still found). Chosen by the team from the county short forms
-#: of the eleven provinces; the researcher edits the list per project.
+#: of the eleven provinces; then a person's name: a common surname before the name (王南京). The
+#: researcher edits the list per project.
 DEFAULT_RULES: tuple[str, ...] = (
     "{}路", "{}街", "{}巷", "{}大道", "{}大街", "{}北路", "{}南路", "{}东路", "{}西路", "{}中路",
     "{}大学", "{}学院", "{}公园", "{}广场", "{}大厦", "{}酒店", "{}饭店", "{}宾馆", "{}号",
-    "孙{}", "{}装", "{}陵",
+    "{}装", "{}陵",
     "会同", "惠民", "平和", "清新", "莲花", "大观", "太和", "新华", "建安", "三元", "二七", "八步",
     "万载", "四会", "湖里", "市南", "市北", "市中", "台前", "江岸", "天台", "天长", "海盐", "樟树",
     "铜鼓", "清流", "大通", "开化", "新城", "河东", "河西", "城东", "城西", "城南", "城北", "金门",
-)
+) + tuple(f"{surname}{{}}" for surname in _SURNAMES)
 _MAX_RULES = 500
 _MAX_RULE_LEN = 30
 
