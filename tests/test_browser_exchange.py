@@ -44,7 +44,7 @@ def test_exchange_page_uploads_and_download(project, tmp_path, shared):
         # 1. the REFI-QDA project
         page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(qdpx))
         page.get_by_role("button", name="Import", exact=True).click()
-        page.get_by_text("Placed exactly").wait_for()
+        page.get_by_text("Placed exactly", exact=True).wait_for()
         idle(page)
         fail_on_exception(app, page, "after the .qdpx import", errors=True)
         assert page.get_by_text("Not brought in (counted)").count() == 1

@@ -118,7 +118,7 @@ def test_memos_in_chinese(demo, monkeypatch):
     at = chinese(demo, "ui/memos.py", monkeypatch)
     assert [t.value for t in at.title] == ["备忘录"]
     assert [t.label for t in at.tabs] == ["备忘录", "添加备忘录"]
-    assert at.selectbox(key="memo_new_type").options == ["项目", "文档", "编码", "编码片段", "城市", "城市对"]
+    assert at.selectbox(key="memo_new_type").options == ["项目", "文档", "代码", "编码片段", "城市", "城市对"]
     assert at.text_input(key="memo_search").placeholder == "例如 通办 或 trust"
     no_english(at, "ui/memos.py")
     at.selectbox(key="memo_new_type").set_value("project")
@@ -254,7 +254,7 @@ def test_users_in_chinese(demo, monkeypatch):
     assert at.selectbox[0].options == ["所有者", "编码者", "查看者"]
     no_english(at, "ui/users.py")
     form = {t.label: t for t in at.text_input}
-    form["姓名"].set_value("小李")
+    form["名称"].set_value("小李")
     form["密码"].set_value("li-pass-12345")
     form["再次输入密码"].set_value("li-pass-12345")
     next(b for b in at.button if b.label == "添加用户").click()

@@ -114,7 +114,7 @@ def demo(demo_file, tmp_path):
 def test_project_page_in_chinese(demo, monkeypatch):
     at = chinese(demo, "ui/project.py", monkeypatch)
     assert [t.value for t in at.title] == ["项目"]
-    assert [m.label for m in at.metric] == ["文档", "编码片段", "代码", "城市数", "城市对"]
+    assert [m.label for m in at.metric] == ["文档", "编码片段", "代码", "城市", "城市对"]
     assert "返回示例项目" in [b.label for b in at.button]
     assert any(m.value.startswith("**研究流程：**导入并阅读**文档**") for m in at.markdown)
     assert "项目文件（位于已有文件夹中的 .sqlite 或 .tandem）或 postgresql:// 地址" in [t.label for t in at.text_input]
