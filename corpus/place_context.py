@@ -54,6 +54,15 @@ DEFAULT_RULES: tuple[str, ...] = (
     "铜鼓", "清流", "大通", "开化", "新城", "河东", "河西", "城东", "城西", "城南", "城北", "金门",
 ) + tuple(f"{surname}{{}}" for surname in _SURNAMES)
 _MAX_RULES = 500
+#: After a rule ``{}路``: these words make the name a road's (宁波路口, 芜湖路边) even though 路口 is a
+#: word of its own; 路上 does too (他家在广州路上) unless a verb of going stands before the name
+#: (去无锡路上 "on the way to Wuxi").
+_ROAD_WORDS = frozenset({"路口", "路边", "路旁", "路段", "路北", "路南", "路东", "路西"})
+_GOING = frozenset("去到往回赴返向从来")
+#: A name split on both sides by common words (上海|南通|道 read as 海南 + 通道) is not a mention: both
+#: straddling words must be at least this frequent in jieba's dictionary (江湖/州市 in 浙江湖州市 are not
+#: both: 州市 is rare).
+COMMON_WORD = 1000
 _MAX_RULE_LEN = 30
 
 
@@ -128,6 +137,10 @@ class ContextFilter:
     def _ruled_out(self, line: str, a: int, b: int, ends: set[int] | None) -> bool:
         """A rule matches around the name; with word boundaries known, a one-character rule text
         after the name must end where a word ends (无锡/路上 "on the way to Wuxi" is not 无锡路)."""
+        if ends is not None and line[b:b + 1] == "路" and "{}路" in self.rules:
+            word = line[b:b + 2]
+            if word in _ROAD_WORDS or (word == "路上" and line[max(0, a - 1):a] not in _GOING):
+                return True
         for before, after in self._around:
             if (not before or line[max(0, a - len(before)):a] == before) and \
                     (not after or (line[b:b + len(after)] == after
@@ -139,7 +152,7 @@ class ContextFilter:
     def _stands_as_word(line: str, a: int, b: int, spans: list[tuple[int, int]]) -> bool:
         start_ok = end_ok = False
         for s, e in spans:
-            if s == a or (s < a < e and line[s:a] in PREFIX_OK):
+            if s == a or (s < a < e and e >= b and line[s:a] in PREFIX_OK):
                 start_ok = True
             if e == b or (s < b < e and line[b:e] in SUFFIX_OK):
                 end_ok = True
@@ -151,7 +164,17 @@ class ContextFilter:
             return not self._ruled_out(line, a, b, None)
         spans = self._spans(line, a, b)
         ends = {e for _, e in spans}
-        return not self._ruled_out(line, a, b, ends) and self._stands_as_word(line, a, b, spans)
+        return not self._ruled_out(line, a, b, ends) and self._stands_as_word(line, a, b, spans) \
+            and not self._split_both_sides(line, a, b)
+
+    @staticmethod
+    def _split_both_sides(line: str, a: int, b: int) -> bool:
+        """The character before the name and its first form a common word, and its last with the
+        character after form another (海南 + 通道 around 南通 in 上海南通道)."""
+        if a == 0 or b >= len(line):
+            return False
+        freq = base_dictionary().FREQ
+        return freq.get(line[a - 1:a + 1], 0) >= COMMON_WORD and freq.get(line[b - 1:b + 1], 0) >= COMMON_WORD
 
 
 def project_rules(session) -> list[str]:
