@@ -22,6 +22,7 @@ from store.models import (
     Dyad,
     DyadAttribute,
     Event,
+    LlmExchange,
     LoginAttempt,
     Memo,
     ModelSpec,
@@ -29,6 +30,7 @@ from store.models import (
     ProjectInfo,
     Run,
     Segment,
+    UnitEmbedding,
     User,
     WorklistCase,
     new_guid,
@@ -37,7 +39,7 @@ from store.models import (
 
 __all__ = [
     "Base", "City", "CityAttribute", "Code", "CodeDimensionMap", "CodeVariableMap", "Coding", "CodingLink", "Document",
-    "DirectedDyad", "DirectedDyadAttribute", "Dyad", "DyadAttribute", "Event", "LoginAttempt", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo", "Run",
-    "Segment", "TargetError", "TextError", "User", "WorklistCase", "connect", "database_url", "display_name", "is_empty", "is_url",
+    "DirectedDyad", "DirectedDyadAttribute", "Dyad", "DyadAttribute", "Event", "LlmExchange", "LoginAttempt", "Memo", "ModelSpec", "PlaceMention", "ProjectError", "ProjectInfo", "Run",
+    "Segment", "UnitEmbedding", "TargetError", "TextError", "User", "WorklistCase", "connect", "database_url", "display_name", "is_empty", "is_url",
     "mask_secrets", "mask_url", "new_guid", "savepoint", "session_factory", "session_scope", "utcnow",
 ]

@@ -193,6 +193,9 @@ class Coding(Base):
     memo: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="anchored")  # anchored | review | unanchored
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # where the coding came from (store.models_assist.ORIGINS) and which rule or model
+    origin: Mapped[str] = mapped_column(String(10), default="human", server_default="human")
+    origin_detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     document: Mapped[Document] = relationship(back_populates="codings")
     code: Mapped[Code] = relationship()
@@ -204,6 +207,7 @@ class Coding(Base):
         Index("ix_codings_doc_start", "document_id", "start"),
         Index("ix_codings_code", "code_id"),
         CheckConstraint("start >= 0 AND \"end\" > start", name="span"),
+        CheckConstraint("origin IN ('human', 'rule', 'encoder', 'llm')", name="origin"),
         # One coder applies one code to one span once: two tabs or processes racing to
         # store the same coding meet this constraint and the loser returns the existing row.
         Index("ux_codings_one_span", "document_id", "code_id", "start", "end", "coder", unique=True),
@@ -435,9 +439,17 @@ class Suggestion(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # issue 13: who proposed it (rule | encoder | llm), how strongly (cosine similarity for the
+    # encoder, the model's confidence for an LLM), the nearest coded example and the model version
+    origin: Mapped[str] = mapped_column(String(10), default="rule", server_default="rule")
+    score: Mapped[Optional[float]] = mapped_column(Float)
+    example_id: Mapped[Optional[int]] = mapped_column(ForeignKey("codings.id", ondelete="SET NULL"))
+    example_quote: Mapped[Optional[str]] = mapped_column(Text)
+    model: Mapped[Optional[str]] = mapped_column(String(200))
 
     __table_args__ = (
         CheckConstraint("kind IN ('coding', 'city', 'dyad')", name="kind"),
+        CheckConstraint("origin IN ('rule', 'encoder', 'llm')", name="origin"),
         CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name="status"),
         Index("ix_suggestions_status_rule", "status", "rule_id"),
         Index("ix_suggestions_doc_start", "document_id", "start"),
@@ -619,3 +631,4 @@ class WorklistCase(Base):
 # Directed dyads live in their own module (store.models_directed); importing it here puts their
 # tables in Base.metadata wherever store.models is imported (the app, Alembic's env).
 from store.models_directed import DirectedDyad, DirectedDyadAttribute  # noqa: E402,F401
+from store.models_assist import LlmExchange, UnitEmbedding  # noqa: E402,F401
