@@ -9,6 +9,18 @@ tab names of ``st.tabs([...])``. It is marked when it sits inside ``_()``, ``nge
 keys (``key=``) are not user-facing; a call whose line ends with the comment ``# i18n: data`` shows
 stored data (the default coder name "researcher") and is skipped. ``python -m i18n.lint FILE...``
 prints what it finds.
+
+Library mode (``unmarked_library``; ``python -m i18n.lint --library PATH...``, folders searched for
+``*.py``) finds the messages a library raises or reports: a literal with a Latin word that is (part
+of) the first argument of ``raise <Name>Error(...)`` / ``raise <Name>Exception(...)``, of a call
+``<Name>Warning(...)``, of ``<...>warnings.append(...)`` and of ``warn(...)`` / ``<...>.warn(...)``. Programmer errors
+the user never reads (``TypeError``, ``AssertionError``, ``KeyError``, ``IndexError``,
+``AttributeError``, ``NotImplementedError``, ``LookupError``, ``StopIteration``) are left out. A
+literal is fine inside ``_()``/``N_()``/``ngettext()``/``pgettext()``, and a call is skipped when its
+first or last line (or the literal's line) ends with ``# i18n: data`` (the text is data, e.g. a
+stored name) or ``# i18n: internal`` (a message for programmers only).
+
+Both modes exit with status 1 when they print anything.
 """
 from __future__ import annotations
 
@@ -16,7 +28,7 @@ import ast
 import re
 from pathlib import Path
 
-__all__ = ["unmarked", "ELEMENTS"]
+__all__ = ["unmarked", "unmarked_library", "ELEMENTS", "INTERNAL_ERRORS"]
 
 ELEMENTS = frozenset({
     "button", "download_button", "form_submit_button", "link_button", "page_link", "checkbox", "toggle",
@@ -85,9 +97,72 @@ def unmarked(path: str | Path) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
+#: Exceptions for programmers (a bug, a wrong argument type): their messages stay English.
+INTERNAL_ERRORS = frozenset({"TypeError", "AssertionError", "KeyError", "IndexError", "AttributeError",
+                             "NotImplementedError", "LookupError", "StopIteration", "RecursionError"})
+_SKIP_COMMENTS = ("# i18n: data", "# i18n: internal")
+
+
+def _library_message(node: ast.AST, raised: set[int]) -> ast.AST | None:
+    """The first argument of a call whose text reaches the user as a library message, else None."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    name = _name(node.func)
+    if name is None:
+        return None
+    if id(node) in raised and (name.endswith("Error") or name.endswith("Exception")) and name not in INTERNAL_ERRORS:
+        return node.args[0]
+    if name.endswith("Warning") and name not in INTERNAL_ERRORS:
+        return node.args[0]
+    if name == "warn":  # warnings.warn(...), log.warn(...), warn(...) imported from warnings
+        return node.args[0]
+    if isinstance(node.func, ast.Attribute):
+        if node.func.attr == "append" and (_name(node.func.value) or "").lower().endswith("warnings"):
+            return node.args[0]
+    return None
+
+
+def unmarked_library(path: str | Path) -> list[tuple[int, str]]:
+    """``(line, text)`` of every unmarked literal in an error, warning or report-warning message of the
+    library module ``path`` (see the module docstring for what counts). Raises SyntaxError for a file
+    Python cannot parse."""
+    source = Path(path).read_text(encoding="utf-8")
+    skip = {k for k, line in enumerate(source.splitlines(), start=1) if line.rstrip().endswith(_SKIP_COMMENTS)}
+    tree = ast.parse(source)
+    raised = {id(n.exc) for n in ast.walk(tree) if isinstance(n, ast.Raise) and isinstance(n.exc, ast.Call)}
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        arg = _library_message(node, raised)
+        if arg is None or node.lineno in skip or (node.end_lineno or node.lineno) in skip:
+            continue
+        for lit, text in _strings(arg):
+            if _LETTER.search(text) and lit.lineno not in skip:
+                found.append((lit.lineno, text))
+    return sorted(set(found))
+
+
+def _files(paths):
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(q for q in p.rglob("*.py") if "__pycache__" not in q.parts)
+        else:
+            yield p
+
+
+def main(argv: list[str]) -> int:
+    """Print ``file:line: text`` for each unmarked string; 1 when anything was printed."""
+    check = unmarked
+    if argv and argv[0] == "--library":
+        check, argv = unmarked_library, argv[1:]
+    bad = 0
+    for f in _files(argv):
+        for line, text in check(f):
+            print(f"{f}:{line}: {text[:80]!r}")
+            bad += 1
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":  # pragma: no cover
     import sys
 
-    for f in sys.argv[1:]:
-        for line, text in unmarked(f):
-            print(f"{f}:{line}: {text[:80]!r}")
+    sys.exit(main(sys.argv[1:]))
