@@ -118,7 +118,7 @@ def cmd_users(args) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python cli.py", description=_("Tandem: mixed-methods workbench for dyads."),
+    parser = argparse.ArgumentParser(prog=_program(), description=_("Tandem: mixed-methods workbench for dyads."),
                                      formatter_class=_HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -256,6 +256,11 @@ def _quiet_error(parser: argparse.ArgumentParser):
         parser.print_usage(sys.stderr)
         parser.exit(2, _("%(prog)s: error: %(message)s\n") % {"prog": parser.prog, "message": message})
     return error
+
+
+def _program() -> str:
+    """How the user started Tandem: ``tandem`` (the installed command) or ``python cli.py``."""
+    return "tandem" if Path(sys.argv[0] or "").stem == "tandem" else "python cli.py"
 
 
 def main(argv: list[str] | None = None) -> int:
