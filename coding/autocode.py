@@ -278,7 +278,7 @@ def run_rules(
                     continue
                 taken.add((us, ue))
                 new.append({"kind": "coding", "rule_id": rule.id, "document_id": doc_id, "code_id": rule.code_id,
-                            "start": us, "end": ue, "quote": text[us:ue], "status": "pending",
+                            "start": us, "end": ue, "quote": text[us:ue], "status": "pending", "origin": "rule",
                             "reason": f"rule {rule.id} ({rule.kind}) matched “{text[ms:me][:80]}”"})
     if new:
         session.execute(insert(SuggestionModel), new)

