@@ -36,7 +36,7 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 
 #: Node-attribute constructions, each symmetric in (i, j); column name ``<op>_<variable>``.
-OPERATORS = ("sum", "absdiff", "min", "max", "product", "same", "both")
+from quant.dyad_operators import OPERATORS  # noqa: E402  (defined there for quant.formula_guard)
 
 _COLLINEAR = ("sum", "absdiff", "min", "max")
 

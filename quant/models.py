@@ -28,13 +28,39 @@ import inspect
 import numpy as np
 import pandas as pd
 
+from typing import TYPE_CHECKING
+
 from quant.errors import QuantError
-from quant.models_breadth import fit_breadth
-from quant.models_degree import fit_degree
-from quant.models_dyad import LEAN_LOGIT_MIN_ROWS, fit_connection
-from quant.models_glm import fit_glm
-from quant.models_hurdle import fit_hurdle
-from quant.results import FitResult
+
+if TYPE_CHECKING:  # the fitting modules load on first use (PEP 562 ``__getattr__`` below)
+    from quant.results import FitResult
+
+# Where each fitting function lives. They are imported on first use, so that importing
+# ``quant.models`` (for the tables of models and outcomes, or ``fit_connection`` alone) does not
+# load statsmodels, scipy.stats and the other model modules a fit may never need (≈ 140 MB of
+# resident memory and 2 s of imports; bench/RESULTS.md).
+_LAZY = {
+    "fit_breadth": "quant.models_breadth", "fit_degree": "quant.models_degree",
+    "fit_connection": "quant.models_dyad", "LEAN_LOGIT_MIN_ROWS": "quant.models_dyad",
+    "fit_glm": "quant.models_glm", "fit_hurdle": "quant.models_hurdle",
+}
+
+
+def __getattr__(name: str):
+    """``quant.models.fit_breadth`` etc., imported from their module on first access."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'quant.models' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def _fitter(name: str):
+    """The fitting function ``name`` (as patched on this module, or imported on first use)."""
+    return globals()[name] if name in globals() else __getattr__(name)
 
 __all__ = [
     "fit", "fit_breadth", "fit_connection", "fit_degree", "fit_hurdle", "fit_glm",
@@ -200,15 +226,15 @@ def fit(data: pd.DataFrame, dimension: str, model: str | None = None, formula: s
     if has_offset and model not in ("poisson", "nb", "logit", "probit", "cloglog", "firth"):
         raise QuantError(f"an offset or exposure is available for poisson, nb and the binary models, not {model}.")
     if model == "hurdle":
-        return _call(fit_hurdle, data, formula, kw)
+        return _call(_fitter('fit_hurdle'), data, formula, kw)
     if model in ("ztnb", "nb_pos"):
-        return _relabel(_call(fit_degree, data, formula, dict(kw, model=model)), dimension)
+        return _relabel(_call(_fitter('fit_degree'), data, formula, dict(kw, model=model)), dimension)
     if not has_offset and unit == "city" and (model in ("nb", "binomial") or
                                               (model == "poisson" and kind != "nonnegative")):
-        return _call(fit_breadth, data, formula, dict(kw, model=model))
+        return _call(_fitter('fit_breadth'), data, formula, dict(kw, model=model))
     if not has_offset and unit == "dyad" and model in ("logit", "probit"):
-        return _relabel(_call(fit_connection, data, formula, dict(kw, model=model)), dimension)
-    return _call(fit_glm, data, formula, dict(kw, family=model, unit=unit, dimension=dimension))
+        return _relabel(_call(_fitter('fit_connection'), data, formula, dict(kw, model=model)), dimension)
+    return _call(_fitter('fit_glm'), data, formula, dict(kw, family=model, unit=unit, dimension=dimension))
 
 
 def _relabel(result: FitResult, dimension: str) -> FitResult:

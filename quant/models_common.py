@@ -14,12 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.tools.sm_exceptions import (
-    ConvergenceWarning,
-    HessianInversionWarning,
-    PerfectSeparationError,
-    PerfectSeparationWarning,
-)
 
 from quant.diagnostics import captured_warnings
 from quant.dyadic import dyadic_vcov, hc0_vcov
@@ -155,6 +149,10 @@ def run_fit(
         When no attempt gives a converged, finite, acceptable result (the message lists what
         was tried and why each failed), or on perfect separation.
     """
+    from statsmodels.tools.sm_exceptions import (  # here: the lean fits never load statsmodels
+        ConvergenceWarning, HessianInversionWarning, PerfectSeparationError, PerfectSeparationWarning,
+    )
+
     tried: list[str] = []
     for att in attempts:
         separated = False
@@ -212,6 +210,10 @@ def run_fit(
 
 def _polish(model, res, check):
     """A few Newton steps from a quasi-Newton/simplex optimum, kept only if at least as good."""
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning, HessianInversionWarning, PerfectSeparationError,
+    )
+
     with captured_warnings() as records:
         try:
             new = model.fit(start_params=np.asarray(res.params), method="newton", disp=0, maxiter=50)

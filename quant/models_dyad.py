@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from quant import diagnostics as dg
 from quant._blas import single_blas_thread
@@ -280,6 +279,8 @@ def fit_connection(
                 H, fit.node_sums, names, se, N, n_pairs, len(y), small_sample, psd, conservative,
             )
     else:
+        import statsmodels.api as sm  # here: the lean logit never loads statsmodels
+
         cls = sm.Logit if model == "logit" else sm.Probit
         m = cls(y, X)
 

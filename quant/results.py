@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from quant.errors import QuantError
 
@@ -189,6 +188,8 @@ class FitResult:
         est = self.params.astype(float)
         se = self.se[key].reindex(est.index).astype(float)
         z = est / se
+        from scipy import stats  # here, not at import: a fit need not load scipy.stats (≈ 45 MB)
+
         ref = stats.norm if self.p_dist == "normal" else stats.t(self.df)
         p = 2.0 * ref.sf(np.abs(z))
         q = ref.ppf(1.0 - alpha / 2.0)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from quant.diagnostics import column_ranges
 from quant.errors import ModelError
@@ -226,6 +225,8 @@ def _lp_direction(Xt: np.ndarray, free: np.ndarray) -> np.ndarray | None:
     """Konis's LP restricted to the columns where ``free``: a separating β, or None."""
     n, k = Xt.shape
     bounds = [(-1.0, 1.0) if f else (0.0, 0.0) for f in free]
+    from scipy import optimize  # only when the linear program runs
+
     res = optimize.linprog(
         c=-Xt.sum(axis=0), A_ub=-Xt, b_ub=np.zeros(n), bounds=bounds, method="highs"
     )
@@ -245,6 +246,8 @@ def _max_min_margin(Xt: np.ndarray, free: np.ndarray) -> float:
     c[-1] = -1.0
     A = np.hstack([-Xt, np.ones((n, 1))])
     bounds = [(-1.0, 1.0) if f else (0.0, 0.0) for f in free] + [(None, 1.0)]
+    from scipy import optimize  # only when the linear program runs
+
     res = optimize.linprog(c=c, A_ub=A, b_ub=np.zeros(n), bounds=bounds, method="highs")
     if res.status != 0 or res.x is None:
         return 0.0
