@@ -16,7 +16,8 @@ def register_all(add) -> None:
     """Add every command group's sub-commands to the parser through ``add``."""
     from commands import (agreement, attributes, blind, cases, codebook, drafts, exchange, exports, mixed, outofcore,
                           runs, segments)
+    from commands import assist_embed
 
     for module in (runs, mixed, cases, drafts, agreement, blind, exchange, exports, segments, attributes, codebook,
-                   outofcore):
+                   outofcore, assist_embed):
         module.register(add)
