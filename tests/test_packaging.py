@@ -5,6 +5,7 @@ directory (templates, demo corpus, migrations and the Chinese catalogue are pack
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -37,8 +38,11 @@ def test_workbench_refuses_a_bad_port(tmp_path):
 
 @pytest.mark.slow
 def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
-    wheel_dir, site = tmp_path / "wheel", tmp_path / "site"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", str(ROOT),
+    wheel_dir, site, source = tmp_path / "wheel", tmp_path / "site", tmp_path / "source"
+    # built from a copy: setuptools writes build/ and *.egg-info beside the sources
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".ci-venv", "__pycache__", "build", "*.egg-info",
+                                                                "tests", "bench", "screenshots", ".pytest_cache"))
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", str(source),
                             "-w", str(wheel_dir)], capture_output=True, text=True, cwd=tmp_path)
     assert build.returncode == 0, build.stderr[-2000:]
     (wheel,) = wheel_dir.glob("tandem-*.whl")
