@@ -21,3 +21,6 @@ def register_all(add) -> None:
     for module in (runs, mixed, cases, drafts, agreement, blind, exchange, exports, segments, attributes, codebook,
                    outofcore, assist_embed):
         module.register(add)
+    from commands import assist_llm
+
+    assist_llm.register(add)
