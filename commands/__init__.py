@@ -24,3 +24,6 @@ def register_all(add) -> None:
     from commands import assist_llm
 
     assist_llm.register(add)
+    from commands import assist
+
+    assist.register(add)
