@@ -205,6 +205,17 @@ def check_covariates(X: np.ndarray, names: list[str]) -> None:
         independent.append(j)
 
 
+def _block_t(X, start: int, stop: int, buf: np.ndarray) -> np.ndarray:
+    """Rows start:stop of X transposed into ``buf`` (k, ≥ rows): one contiguous copy per column
+    from a ``quant.design_columns.ColumnMatrix``, a transposing copy from an ndarray."""
+    if hasattr(X, "block_t"):
+        return X.block_t(start, stop, out=buf)
+    Xb = X[start:stop]
+    b = buf[:, : len(Xb)]
+    np.copyto(b, Xb.T)
+    return b
+
+
 def column_ranges(X: np.ndarray, block: int = 1 << 15) -> tuple[np.ndarray, np.ndarray]:
     """Column minima and maxima of X, (k,) each, in one blocked pass.
 
@@ -216,9 +227,7 @@ def column_ranges(X: np.ndarray, block: int = 1 << 15) -> tuple[np.ndarray, np.n
     mx = np.full(k, -np.inf)
     buf = np.empty((k, min(block, max(n, 1))))
     for s in range(0, n, block):
-        Xb = X[s : s + block]
-        b = buf[:, : len(Xb)]
-        np.copyto(b, Xb.T)
+        b = _block_t(X, s, s + block, buf)
         np.minimum(mn, b.min(axis=1), out=mn)
         np.maximum(mx, b.max(axis=1), out=mx)
     return mn, mx
@@ -237,9 +246,7 @@ def ranges_and_gram(X: np.ndarray, block: int = 1 << 15) -> tuple[np.ndarray, np
     G = np.zeros((k, k))
     buf = np.empty((k, min(block, max(n, 1))))
     for s in range(0, n, block):
-        Xb = X[s : s + block]
-        b = buf[:, : len(Xb)]
-        np.copyto(b, Xb.T)
+        b = _block_t(X, s, s + block, buf)
         np.minimum(mn, b.min(axis=1), out=mn)
         np.maximum(mx, b.max(axis=1), out=mx)
         G += b @ b.T

@@ -82,46 +82,52 @@ def _pass(y, X, beta, fitted=None, scores=None, nodes=None):
     fitted probabilities (n,) and per-row scores (n, k) in place, and accumulate node score
     sums (``nodes`` = (ia, ib, m)) → (llf, grad, H, NodeSums | None).
 
-    Per block: η = Xβ; e = exp(−|η|); p = 1/(1 + e) or e/(1 + e) by the sign of η (no
-    overflow); log(1 + exp(η)) = max(η, 0) + log1p(e); the Hessian as −ZᵀZ with
-    Z = X·√(p(1 − p)), which BLAS computes as a symmetric rank-k update.
+    X is an ndarray (n, k) or a ``quant.design_columns.ColumnMatrix`` (the table's columns,
+    copied block by block into a small transposed buffer: no (n, k) matrix). Per block, with
+    the block transposed, Xᵀ (k, rows): η = βᵀXᵀ; e = exp(−|η|); p = 1/(1 + e) or e/(1 + e) by
+    the sign of η (no overflow); log(1 + exp(η)) = max(η, 0) + log1p(e); the Hessian as −ZᵀZ
+    with Zᵀ = Xᵀ·√(p(1 − p)), which BLAS computes as a symmetric rank-k update.
     """
     n, k = X.shape
     llf = 0.0
     grad = np.zeros(k)
     H = np.zeros((k, k))
     B = min(_BLOCK, max(n, 1))
-    Z = np.empty((B, k))
+    by_columns = hasattr(X, "block_t")
+    buf = np.empty((k, B)) if by_columns else None
+    Z = np.empty((k, B)) if by_columns else np.empty((B, k))
     if nodes is not None:
         ia, ib, m = nodes
         U = np.zeros((k, m))
         outer = np.zeros((k, k))
+        ST_buf = np.empty((k, B))
     for s in range(0, n, _BLOCK):
-        Xb = X[s : s + _BLOCK]
-        yb = y[s : s + _BLOCK]
-        eta = Xb @ beta
+        e_ = min(s + _BLOCK, n)
+        XT = X.block_t(s, e_, out=buf) if by_columns else X[s:e_].T
+        ZT = Z[:, : e_ - s] if by_columns else Z[: e_ - s].T  # the same memory layout as XT
+        yb = y[s:e_]
+        eta = beta @ XT
         e = np.exp(-np.abs(eta))
         one_e = 1.0 + e
         p = np.where(eta >= 0.0, 1.0, e) / one_e
         llf += float(yb @ eta - np.maximum(eta, 0.0).sum() - np.log1p(e).sum())
         r = yb - p
-        grad += r @ Xb
+        grad += XT @ r
         w = p * (1.0 - p)
         np.sqrt(w, out=w)
-        Zb = np.multiply(Xb, w[:, None], out=Z[: len(Xb)])
-        H -= Zb.T @ Zb
+        Zt = np.multiply(XT, w, out=ZT)
+        H -= Zt @ Zt.T
         if fitted is not None:
-            fitted[s : s + _BLOCK] = p
+            fitted[s:e_] = p
         if scores is not None:
-            np.multiply(Xb, r[:, None], out=scores[s : s + _BLOCK])
+            np.multiply(XT, r, out=scores[s:e_].T)
         if nodes is not None:
-            Sb = np.multiply(Xb, r[:, None], out=Z[: len(Xb)])
-            outer += Sb.T @ Sb
-            SbT = Sb.T.copy()
-            a_b, b_b = ia[s : s + _BLOCK], ib[s : s + _BLOCK]
+            St = np.multiply(XT, r, out=ST_buf[:, : e_ - s])
+            outer += St @ St.T
+            a_b, b_b = ia[s:e_], ib[s:e_]
             for j in range(k):
-                U[j] += np.bincount(a_b, SbT[j], m)
-                U[j] += np.bincount(b_b, SbT[j], m)
+                U[j] += np.bincount(a_b, St[j], m)
+                U[j] += np.bincount(b_b, St[j], m)
     sums = NodeSums(U=U.T.copy(), outer=(outer + outer.T) / 2.0) if nodes is not None else None
     return llf, grad, (H + H.T) / 2.0, sums
 
@@ -143,8 +149,8 @@ def fit_logit_newton(
     ----------
     y : ndarray of {0, 1}, (n,)
         Outcome.
-    X : ndarray, (n, k)
-        Design matrix (C order is fastest).
+    X : ndarray, (n, k), or quant.design_columns.ColumnMatrix
+        Design matrix (C order is fastest), or the table's columns read block by block.
     tol : float
         Stop when max_j |Δβ_j| ≤ tol·(1 + max_j |β_j|), or when the next step is predicted to
         be (quadratic convergence: |Δ_next| ≈ |Δ|³/|Δ_prev|², once |Δ| < 1e-4 and shrinking).
@@ -185,13 +191,14 @@ def fit_logit_newton(
     optional scores or node sums) at the returned β̂.
     """
     y = np.asarray(y, dtype=float)
-    X = np.asarray(X, dtype=float)
+    if not hasattr(X, "block_t"):  # a ColumnMatrix is read block by block as it is
+        X = np.asarray(X, dtype=float)
     n, k = X.shape
     beta = np.zeros(k) if start is None else np.asarray(start, dtype=float).copy()
     if warm_start and n >= WARM_START_MIN_ROWS:
         try:
             sub = fit_logit_newton(
-                y[::16].copy(), np.ascontiguousarray(X[::16]), tol=1e-6, maxiter=maxiter,
+                y[::16].copy(), np.ascontiguousarray(np.asarray(X[::16], dtype=float)), tol=1e-6, maxiter=maxiter,
                 start=beta, warm_start=False,
             )
             if sub.converged and np.all(np.isfinite(sub.params)):

@@ -40,10 +40,11 @@ class _Nodes:
     ``city_a``/``city_b`` keep the input dtype.
     """
 
-    def __init__(self, data: pd.DataFrame, a: str, b: str, rows: np.ndarray):
+    def __init__(self, data: pd.DataFrame, a: str, b: str, rows: np.ndarray | None):
         A, B = data[a], data[b]
         miss = A.isna().to_numpy() | B.isna().to_numpy()
-        every = len(rows) == len(data)  # rows are increasing positions: all rows, in order
+        # rows are increasing positions (None: all rows, as ``Design.all_rows``)
+        every = rows is None or len(rows) == len(data)
         if miss.any():
             keep = np.flatnonzero(~miss)
             ia_all, ib_all, labels = node_index(A.iloc[keep], B.iloc[keep])
@@ -97,7 +98,7 @@ def _finish(
     units = pd.DataFrame(
         {"city_a": nodes.city_a, "city_b": nodes.city_b, "y": design.y, "fitted": fitted,
          "pearson": pearson},
-        index=pd.Index(design.rows, name="row"),
+        index=design.row_index(),
         copy=False,
     )
     meta = dict(meta)
@@ -235,8 +236,9 @@ def fit_connection(
     se = check_se(se, _DYAD_SE, "dyad")
     ids = _common_checks(data, a, b, group)
     release_arrow_pool()  # memory a Parquet read left in Arrow's pool, before X is built
-    design = build_design(data, formula, id_cols=ids)
-    nodes = _Nodes(data, a, b, design.rows)
+    # the lean logit reads a plain numeric formula's columns in place (no (n, k) copy)
+    design = build_design(data, formula, id_cols=ids, columns=model == "logit" and engine != "statsmodels")
+    nodes = _Nodes(data, a, b, None if design.all_rows else design.rows)
     y, X, names = design.y, design.X, design.names
     dg.check_binary_outcome(y, design.outcome, min_events)
     dg.check_covariates(X, names)
@@ -245,6 +247,8 @@ def fit_connection(
     lean = model == "logit" and (
         engine == "lean" or (engine == "auto" and len(y) >= LEAN_LOGIT_MIN_ROWS)
     )
+    if not lean and not isinstance(X, np.ndarray):
+        X = np.asarray(X, dtype=float)  # statsmodels needs the matrix itself
     # The separation linear program costs far more than a lean fit (4 s against 0.3 s at
     # 500,000 dyads): the lean path checks column by column first and runs the LP only when
     # the fit fails or reaches fitted probabilities of 0 or 1; the same sentence either way.

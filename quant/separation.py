@@ -99,6 +99,9 @@ def _blocks(X: np.ndarray, cols=None):
     """(start, transposed copy of the row block) over X, restricted to ``cols`` if given."""
     n, block = X.shape[0], _BLOCK
     for s in range(0, n, block):
+        if hasattr(X, "block_t"):  # a ColumnMatrix: contiguous column copies
+            yield s, X.block_t(s, s + block, cols=cols)
+            continue
         Xb = X[s : s + block] if cols is None else X[s : s + block, cols]
         yield s, np.ascontiguousarray(Xb.T)
 
@@ -194,6 +197,7 @@ def find_separation(
     n, k = X.shape
     if n * k > max_cells:
         return None
+    X = np.asarray(X, dtype=float)  # a ColumnMatrix made whole (small: at most max_cells)
     scale = np.abs(X).max(axis=0)
     scale[scale == 0] = 1.0
     Xt = (X / scale) * (2.0 * y - 1.0)[:, None]
