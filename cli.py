@@ -120,12 +120,15 @@ def cmd_users(args) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=_program(), description=_("Tandem: mixed-methods workbench for dyads."),
                                      formatter_class=_HelpFormatter)
+    verbose_help = _("also print the log (and the traceback of an unexpected error) on standard error")
+    parser.add_argument("--verbose", action="store_true", help=verbose_help)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text.replace("%%", "%"),  # help is %-formatted
                            formatter_class=_HelpFormatter)
         p.add_argument("--project", required=True, help=_("project file (SQLite) or database URL"))
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose_help)
         p.set_defaults(func=func)
         return p
 
@@ -280,6 +283,9 @@ def _main(argv: list[str] | None) -> int:
     if given[:1] == ["users"]:  # extra arguments are reported by the top-level parser
         parser.error = _quiet_error(parser)
     args = parser.parse_args(argv)
+    import applog
+
+    applog.setup(verbose=bool(getattr(args, "verbose", False)))
     from store.urls import mask_secrets  # never print a password, whatever the error quotes
 
     try:
@@ -288,11 +294,13 @@ def _main(argv: list[str] | None) -> int:
         text = str(exc).strip() or exc.__class__.__name__
         print(_("error: {message}").format(message=_shown(mask_secrets(text))), file=sys.stderr)
         return EXIT_ERROR
-    except Exception as exc:  # store/SQL errors: still one sentence, never a traceback
+    except Exception as exc:  # store/SQL errors: still one sentence, never a traceback (that goes to the log)
         orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
         first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), "")
-        print(_("error: {message}").format(message=mask_secrets(f"{orig.__class__.__name__}: {first}".rstrip(": "))),
-              file=sys.stderr)
+        logged = applog.log_unexpected(exc, "cli")
+        sentence = mask_secrets(f"{orig.__class__.__name__}: {first}".rstrip(": "))
+        print(_("error: {message}").format(message=sentence) if logged is None else
+              _("error: {message} (details in {log})").format(message=sentence, log=logged), file=sys.stderr)
         return EXIT_ERROR
     if message:
         try:

@@ -10,16 +10,17 @@ after a login the pages are those the user's role may use (viewers get no Code o
 Suggestions page, owners also get Users), and every session is guarded by the role
 (ui/state.py).
 """
-import sys
 
 import streamlit as st
 
+import applog
 import team
 from i18n import _, pgettext
 from ui import language, sidebar, state
 
 st.set_page_config(page_title=_("Tandem"), page_icon=":material/join_inner:", layout="wide")
 language.apply()  # this rerun's interface language (sidebar switch, remembered; browser default)
+applog.ensure_setup(applog.verbose_from_env())  # the log file in the user data folder (TANDEM_VERBOSE: also stderr)
 
 PAGES = {
     _("Project"): [
@@ -77,7 +78,7 @@ except team.TeamError as exc:  # a bad TANDEM_TEAM, or team mode without TANDEM_
     st.error(str(exc))
     st.stop()
 except Exception as exc:  # the team's project cannot be read: the reason goes to the server's log only
-    print(f"tandem: cannot open the team project: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+    applog.log_unexpected(exc, "workbench")
     st.error(_("The team's project cannot be opened now; the server's log says why."))
     st.stop()
 
@@ -91,4 +92,12 @@ if auth["error"]:  # single-user, unreadable project: only the Project page (the
 else:
     page = st.navigation(_team_pages() if auth["team"] else PAGES, expanded=True)
 sidebar.render()
-page.run()
+try:
+    page.run()
+except Exception as exc:  # one sentence on the page; the traceback goes to the log file (applog)
+    logged = applog.log_unexpected(exc, "workbench")
+    st.error(_("This page stopped on an unexpected error ({error}). The details are written to {log}; please "
+               "include that file when you report it.").format(error=exc.__class__.__name__, log=logged)
+             if logged else _("This page stopped on an unexpected error ({error}).").format(error=exc.__class__.__name__))
+    if applog.verbose_from_env():
+        st.exception(exc)

@@ -12,6 +12,9 @@ import pytest
 from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
+# The workbench shows an unexpected error as one sentence and logs the traceback (applog); under test
+# it also shows the exception, so AppTest's ``at.exception`` and the browser tests still see it.
+os.environ.setdefault("TANDEM_VERBOSE", "1")
 SHARED = Path(os.environ.get("TANDEM_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 

@@ -11,8 +11,6 @@ callable told ``(step, detail)`` as the build goes through :data:`STEPS`.
 from __future__ import annotations
 
 import contextvars
-import os
-import sys
 import time
 from pathlib import Path
 
@@ -349,21 +347,11 @@ def _drop_everything(engine: Engine) -> None:
 
 
 def user_data_dir() -> Path:
-    """Tandem's per-user data folder: ``$TANDEM_HOME`` if set, else the platform's usual place.
+    """Tandem's per-user data folder (``applog.user_data_dir``: ``$TANDEM_HOME`` if set, else the
+    platform's usual place)."""
+    import applog
 
-    Linux and other Unix: ``$XDG_DATA_HOME/tandem`` (default ``~/.local/share/tandem``);
-    macOS: ``~/Library/Application Support/Tandem``; Windows: ``%LOCALAPPDATA%\\Tandem``.
-    """
-    home = os.environ.get("TANDEM_HOME")
-    if home:
-        return Path(home).expanduser()
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "Tandem"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Tandem"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "tandem"
+    return applog.user_data_dir()
 
 
 def default_demo_path() -> Path:
