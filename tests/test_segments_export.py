@@ -114,7 +114,8 @@ def test_csv_and_xlsx_are_excel_safe_and_keep_chinese(world, tmp_path):
     data = segments_csv_bytes(table)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0] == ["coding", "document", "code path", "coder", "start (code points)", "end (code points)",
+    assert rows[0] == ["coding", "document", "code path", "coder", "origin", "origin detail", "start (code points)",
+                       "end (code points)",
                        "start (UTF-16 units)", "end (UTF-16 units)", "paragraph", "quote", "memo", "linked to",
                        "created (UTC)", "status"]
     cells = [c for r in rows for c in r]
@@ -127,7 +128,7 @@ def test_csv_and_xlsx_are_excel_safe_and_keep_chinese(world, tmp_path):
     assert ws.title == "Coded segments"
     values = [c for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in values if c.data_type == "f"]
-    assert [c.value for c in ws[3]][6:8] == [18, 29]  # the numbers stay numbers
+    assert [c.value for c in ws[3]][8:10] == [18, 29]  # the numbers stay numbers
     with pytest.raises(CodingError, match=r"\.csv or \.xlsx"):
         write_segments(table, tmp_path / "x.txt")
     assert write_segments(table, tmp_path / "x.xlsx").is_file()

@@ -12,6 +12,9 @@ a ``PlainTextSelection`` of a ``TextSource`` whose ``.txt`` is in the package, w
 points. The report then says plainly that the schema was not found and the file was checked
 structurally only (``checked="structure"``, ``schema=None``, ``note``).
 
+Each coding from a rule, the sentence encoder or an LLM carries its origin in a Tandem note on
+the coding (:mod:`coding.exchange.qdpx_origin`; counted as ``origin_notes``), within the schema.
+
 A path target is written atomically (temporary file beside it, then rename). The first export
 sets ``ProjectInfo["refi_exported"]``: from then on an import never gives the project's codes
 another tool's GUIDs (see :mod:`coding.exchange.qdpx_import`).
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from coding.errors import CodingError
 from coding.exchange.qdpx_info import get_info, set_info
+from coding.exchange.qdpx_origin import add_origin_notes
 from coding.exchange.qdpx_write import NS, default_project_xsd, project_qde, validate_project_xml
 
 __all__ = ["export_qdpx", "qdpx_bytes", "structural_check"]
@@ -133,6 +137,7 @@ def qdpx_bytes(session: Session, *, xsd_path: str | Path | None = None,
     """
     name = get_info(session, "name", None)
     data, files, counts = project_qde(session, name=str(name) if name else "Tandem project", origin=origin)
+    data, counts["origin_notes"] = add_origin_notes(session, data, NS)  # rule/encoder/llm codings (issue 13)
     xsd = Path(xsd_path) if xsd_path is not None else default_project_xsd()
     if xsd.is_file():
         schema, checked, note = validate_project_xml(data, xsd), "schema", None
@@ -161,7 +166,8 @@ def export_qdpx(session: Session, target: str | Path | io.IOBase, *,
     Returns
     -------
     dict
-        Counts (sources, codes, selections, codings, notes, users, variables, cases, sets),
+        Counts (sources, codes, selections, codings, notes, users, variables, cases, sets,
+        origin_notes),
         ``schema``, ``checked``, ``note`` (see :func:`qdpx_bytes`) and ``offsets`` (the unit written).
 
     Raises

@@ -16,7 +16,8 @@ commits only when the import finished; any error rolls all of it back):
 - codings through :func:`coding.codings.add_coding` (events recorded), with the coder
   named by ``Coding@creatingUser`` (else the selection's or the project's creating user),
   the selection's ``Description`` as the coding memo, and the foreign coding GUID kept;
-  offsets per :mod:`coding.exchange.qdpx_place`;
+  offsets per :mod:`coding.exchange.qdpx_place`; origin ``human`` unless Tandem's origin note
+  (:mod:`coding.exchange.qdpx_origin`) says rule, encoder or llm (that note makes no memo);
 - each note as one memo (:func:`coding.memos.add_memo`) on the most specific object that
   points at it (``NoteRef`` or a ``Link`` from the note): a coding, a code, a document,
   else the project; the note's GUID is kept;
@@ -26,7 +27,8 @@ commits only when the import finished; any error rolls all of it back):
   are kept in ``ProjectInfo["refi_cases"]`` / ``["refi_variables"]`` for export.
 
 The report (a dict, stable keys) counts placed / moved / not placed / already present
-codings, lists every coding of text (``items``: ``status``, ``source``, ``code``, ``coder``,
+codings, the codings written by origin (``origins``: ``{"human": 5, "encoder": 2}``), lists
+every coding of text (``items``: ``status``, ``source``, ``code``, ``coder``,
 the file's ``start``/``end``, the ``stored_start``/``stored_end`` code points, ``text``,
 ``reason``), and counts every element not brought in (``skipped``).
 """
@@ -49,6 +51,7 @@ from coding.events import EventType, record, snapshot
 from coding.exchange.qdpx_place import SourceText, choose_convention, place
 from coding.exchange.qdpx_attach import cases as _cases, code_sets as _sets, memos as _memos
 from coding.exchange.qdpx_info import get_info, set_info
+from coding.exchange.qdpx_origin import take_origin_notes
 from coding.exchange.qdpx_read import QdpxProject, read_qdpx
 from coding.imports import record_import
 from coding.memos import add_memo
@@ -207,6 +210,7 @@ def import_project(session: Session, p: QdpxProject, *, convention: str = "auto"
         "variables": len(p.variables), "users": 0, "sets": len(p.sets),
         "skipped": Counter(p.skipped), "items": [], "warnings": list(p.warnings)}
     users = _coders(session, p, who, report)
+    report["_origins"] = take_origin_notes(p)
     codes = _code_ids(session, p, report, who)
     code_names = {g: n for g, n in session.execute(select(store.Code.guid, store.Code.name)).all()}
     texts = {id(src): SourceText(src.raw) for src in p.sources if src.raw is not None and src.raw.strip()}
@@ -252,6 +256,8 @@ def import_project(session: Session, p: QdpxProject, *, convention: str = "auto"
         targets[g] = ("coding", cid)
     for g, code_id in codes.items():
         targets.setdefault(g, ("code", code_id))
+    report.pop("_origins", None)
+    report["origins"] = dict(report.pop("_origin_counts", {}))  # codings written, by origin
     _memos(session, p, targets, users, who, report)
     _cases(session, p, docs, resolve_city, report)
     _sets(session, p, report)
@@ -297,9 +303,11 @@ def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where
                                 "reason": f"code {code.name!r} is a category (not codable)"})
         return None
     before = session.scalar(select(func.count(store.Coding.id)))
+    origin, detail = report.get("_origins", {}).get(c.guid or "", ("human", ""))
     try:
         ids = add_coding(session, doc_id, where.start, where.end, [code_id], coder=name,
-                         memo=(sel.description if sel is not None else "") or "")
+                         memo=(sel.description if sel is not None else "") or "", origin=origin,
+                         origin_detail=detail)
     except CodingError as err:
         report["codings"]["not_placed"] += 1
         report["items"].append({**item, "status": "not placed", "text": quote, "reason": str(err)})
@@ -313,6 +321,7 @@ def _one_coding(session, report, users, codes, code_names, p, src, sel, c, where
     if c.created is not None:
         session.get(store.Coding, ids[0]).created = c.created
     _keep_guid(session, ids[0], c.guid)
+    report.setdefault("_origin_counts", Counter())[origin] += 1
     report["codings"]["placed" if where.status == "placed" else "moved"] += 1
     report["items"].append({**item, "status": where.status, "text": st.canonical[where.start:where.end],
                             "stored_start": where.start, "stored_end": where.end, "reason": where.reason})

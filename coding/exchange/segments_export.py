@@ -1,4 +1,5 @@
-"""Coded segments for other tools: one row per coding with its document, code path, coder, offsets
+"""Coded segments for other tools: one row per coding with its document, code path, coder, origin
+(human, rule, encoder or llm, and which rule or model: issue 13), offsets
 in code points and in UTF-16 units, paragraph, quote, memo and when it was coded (issue 10, part 6).
 
 The rows come from :func:`coding.queries.retrieve`, so every filter of the Retrieve page (codes
@@ -38,12 +39,12 @@ __all__ = ["COLUMNS", "HEADERS", "DEFAULT_SEPARATOR", "segments_table", "segment
 #: Separator between the levels of a code path, as MAXQDA and published codebooks write it.
 DEFAULT_SEPARATOR = " > "
 #: Columns of :func:`segments_table`, in order (stable keys, e.g. for JSON).
-COLUMNS = ["coding_id", "document", "code_path", "coder", "start", "end", "start_utf16", "end_utf16", "paragraph",
+COLUMNS = ["coding_id", "document", "code_path", "coder", "origin", "origin_detail", "start", "end", "start_utf16", "end_utf16", "paragraph",
            "quote", "memo", "linked_to", "created", "status"]
 #: Column headers of the CSV/XLSX files.
 HEADERS = {
     "coding_id": "coding", "document": "document", "code_path": "code path", "coder": "coder",
-    "start": "start (code points)", "end": "end (code points)", "start_utf16": "start (UTF-16 units)",
+    "origin": "origin", "origin_detail": "origin detail", "start": "start (code points)", "end": "end (code points)", "start_utf16": "start (UTF-16 units)",
     "end_utf16": "end (UTF-16 units)", "paragraph": "paragraph", "quote": "quote", "memo": "memo",
     "linked_to": "linked to", "created": "created (UTC)", "status": "status",
 }
@@ -88,7 +89,8 @@ def segments_table(session: Session, *, code_ids: Any = None, include_subcodes: 
     -------
     DataFrame
         Columns :data:`COLUMNS`: ``coding_id`` (int), ``document`` (name), ``code_path`` (names from the
-        top of the codebook, joined by ``separator``), ``coder``, ``start``/``end`` (int, code points,
+        top of the codebook, joined by ``separator``), ``coder``, ``origin`` (``human``, ``rule``,
+        ``encoder`` or ``llm``), ``origin_detail`` (the rule or model, "" for a human), ``start``/``end`` (int, code points,
         end exclusive), ``start_utf16``/``end_utf16`` (nullable Int64, UTF-16 code units; empty for an
         unanchored coding), ``paragraph`` (nullable Int64, 1-based), ``quote``, ``memo``, ``linked_to``
         (the names of the cities and pairs of cities the coding is linked to, such as "广州市–佛山市",
@@ -114,13 +116,15 @@ def segments_table(session: Session, *, code_ids: Any = None, include_subcodes: 
     book = codebook(session)
     paths = {int(i): sep.join(p.split("/")) for i, p in zip(book["id"], book["path"])}
     ids = [int(i) for i in found["coding_id"]]
-    facts: dict[int, tuple[Any, str]] = {}
+    facts: dict[int, tuple[Any, str, str, str]] = {}
     for chunk in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         part = ids[chunk:chunk + 900]
-        for cid, created, status in session.execute(
-                select(store.Coding.id, store.Coding.created, store.Coding.status).where(store.Coding.id.in_(part))):
-            facts[int(cid)] = (created, status or "anchored")
+        for cid, created, status, origin, detail in session.execute(
+                select(store.Coding.id, store.Coding.created, store.Coding.status, store.Coding.origin,
+                       store.Coding.origin_detail).where(store.Coding.id.in_(part))):
+            facts[int(cid)] = (created, status or "anchored", origin or "human", detail or "")
     status = [facts.get(i, (None, "anchored"))[1] for i in ids]
+    origins = [facts.get(i, (None, "", "human", ""))[2:] for i in ids]
     start_u16: list[Any] = [pd.NA] * len(found)
     end_u16: list[Any] = [pd.NA] * len(found)
     positions: dict[int, list[int]] = {}
@@ -151,6 +155,8 @@ def segments_table(session: Session, *, code_ids: Any = None, include_subcodes: 
         "document": found["document"],
         "code_path": [paths.get(int(c), n) for c, n in zip(found["code_id"], found["code"])],
         "coder": found["coder"],
+        "origin": [o for o, _ in origins],
+        "origin_detail": [d for _, d in origins],
         "start": found["start"].astype("int64"),
         "end": found["end"].astype("int64"),
         "start_utf16": pd.array(start_u16, dtype="Int64"),
