@@ -8,15 +8,20 @@ parent simulates one dyad table (``bench.quant_scaling``: log distance, same pro
 log population, sum of GDP; a logit outcome about 3 % connected and an NB2 count on all dyads)
 and writes it to Parquet once. Each measurement is a fresh child process that reads the Parquet
 file and then times formula → result ``REPEAT`` times; its peak resident memory
-(``ru_maxrss``) covers the read and every fit, so it is the memory a user needs end to end;
+(VmHWM, taken after the read and after the fits) covers both, so it is the memory a user needs end to end;
 the table also gives the high-water mark of the fits alone (reset after the read) and what it
 adds over the resident size after the read. Tandem's dyad fits first hand back the memory a
 Parquet read left in Arrow's pool (``quant.dyadic.release_arrow_pool``), so its "+over data"
 can be small while the fits' own arrays still count in the peak.
 
-- Tandem: ``quant.models.fit_connection(data, formula, se=("model", "hc0", "dyadic"))``
-  (estimates, three covariance matrices, units table with Pearson residuals).
-- statsmodels: ``smf.logit(formula, data).fit(method="newton")``, ``score_obs``, ``hessian``
+- Tandem: the table read with ``quant.data_parquet.read_model_columns(path, formula)`` (the
+  formula's columns and the two id columns, dictionary-encoded), then
+  ``quant.models.fit_connection(data, formula, se=("model", "hc0", "dyadic"))``
+  (estimates, three covariance matrices, units table with Pearson residuals). Imports are
+  made before the clock starts and count in the process peak (a lean logit loads neither
+  statsmodels nor scipy).
+- statsmodels: the table read with ``pd.read_parquet(path)``; ``smf.logit(formula,
+  data).fit(method="newton")``, ``score_obs``, ``hessian``
   and the dyadic-robust meat from node sums in plain numpy (``np.bincount`` per column) —
   what a careful user writes by hand.
 - R: ``glm(..., family = binomial)`` and the same node-sum meat with ``rowsum`` (only when
@@ -49,12 +54,6 @@ TERMS = "log_distance + same_province + sum_log_pop + sum_gdp"
 FORMULAS = {"logit": "connection ~ " + TERMS, "poisson": "items ~ " + TERMS, "nb": "items ~ " + TERMS}
 COLUMNS = ["city_a", "city_b", "connection", "items", "log_distance", "same_province",
            "sum_log_pop", "sum_gdp"]
-
-
-def _peak_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def make_table(n_nodes: int, path: Path) -> int:
@@ -165,8 +164,10 @@ def _status_mb(key: str) -> float:
 
 def child(kind: str, model: str, path: str, repeat: int) -> dict:
     """Read the table, then time ``repeat`` fits. Peak RSS: of the whole process (read
-    included) and of the fits alone (the high-water mark reset after the read through
-    /proc/self/clear_refs, minus the resident size before the first fit)."""
+    included: the larger of VmHWM after the read and after the fits; not ``ru_maxrss``, which
+    keeps the parent's peak across fork and exec — the parent that simulated the table) and of
+    the fits alone (the high-water mark reset after the read through /proc/self/clear_refs,
+    minus the resident size before the first fit)."""
     import gc
 
     import pandas as pd
@@ -183,9 +184,16 @@ def child(kind: str, model: str, path: str, repeat: int) -> dict:
         import statsmodels.api  # noqa: F401
         import statsmodels.formula.api  # noqa: F401
     t0 = time.perf_counter()
-    data = pd.read_parquet(path)
+    if kind in ("tandem", "lean"):
+        # Tandem's reader: only the formula's columns and the ids, dictionary-encoded
+        from quant.data_parquet import read_model_columns
+
+        data = read_model_columns(path, FORMULAS[model])
+    else:
+        data = pd.read_parquet(path)
     read = time.perf_counter() - t0
     gc.collect()
+    read_peak = _status_mb("VmHWM")  # this process's own high-water mark (reset at exec)
     try:
         Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
     except OSError:
@@ -199,7 +207,7 @@ def child(kind: str, model: str, path: str, repeat: int) -> dict:
         times.append(time.perf_counter() - t)
         cpus.append(time.process_time() - c)
     return {"times": times, "cpu": cpus, "read": read, "rss_before": rss_before,
-            "fit_peak_mb": _status_mb("VmHWM"), "peak_mb": _peak_mb(),
+            "fit_peak_mb": _status_mb("VmHWM"), "peak_mb": max(read_peak, _status_mb("VmHWM")),
             "params": out[0].tolist(), "se": out[1].tolist(), "load": os.getloadavg()[0]}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from i18n import _
 from quant.design import formula_columns
 from quant.dyadic import release_arrow_pool
 from quant.errors import QuantError
@@ -55,7 +56,8 @@ def read_model_columns(
     try:
         schema = pq.read_schema(path) if Path(path).is_file() else pq.ParquetDataset(path).schema
     except (OSError, ValueError) as exc:
-        raise QuantError(f"the Parquet file {str(path)!r} cannot be read: {exc}") from None
+        raise QuantError(_("The Parquet file {path} cannot be read: {error}").format(
+            path=Path(path).name, error=exc)) from None
     names = list(schema.names)
     want = list(dict.fromkeys([*ids, *columns]))
     if formula is not None:
@@ -63,15 +65,14 @@ def read_model_columns(
         want += [c for c in lhs + rhs if c not in want]
     missing = [c for c in want if c not in names]
     if missing:
-        raise QuantError(
-            f"column {missing[0]!r} is not in the Parquet file {Path(path).name!r} "
-            f"(columns: {', '.join(names)})."
-        )
+        raise QuantError(_("Column {column!r} is not in the Parquet file {path} (columns: {columns}).").format(
+            column=missing[0], path=Path(path).name, columns=", ".join(names)))
     order = [c for c in names if c in want]
     try:
         table = pq.read_table(path, columns=order, read_dictionary=list(ids), memory_map=True)
     except (OSError, ValueError) as exc:
-        raise QuantError(f"the Parquet file {str(path)!r} cannot be read: {exc}") from None
+        raise QuantError(_("The Parquet file {path} cannot be read: {error}").format(
+            path=Path(path).name, error=exc)) from None
     frame = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
     release_arrow_pool()
