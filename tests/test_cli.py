@@ -41,12 +41,42 @@ def test_cli_missing_project_is_one_sentence(tmp_path):
 
 
 def test_cli_fit_json_has_every_se_type(demo_project, capsys):
+    """Each SE type in the JSON is the right matrix, recomputed outside Tandem: statsmodels' Logit for
+    the estimates, the model-based and the HC0 covariance; the dyadic-robust one as the explicit
+    double sum over every two dyads that share a city (Fafchamps & Gubert 2007, eq. 5; sparse matrix
+    of shared nodes, no node sums)."""
+    import numpy as np
+    import scipy.sparse as sp
+    import statsmodels.api as sm
+
+    import store
+    from quant.data import dyad_frame
+
     assert cli.main(["fit", "--project", str(demo_project), "--dimension", "connection", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    text = json.dumps(out)
-    for key in ("model", "hc0", "dyadic"):
-        assert f'"{key}"' in text
-    assert out["n"] == 11935
+    assert out["n"] == 11935 and set(out["cov"]) == {"model", "hc0", "dyadic"}
+    terms = out["terms"][1:]
+    with store.session_scope(store.connect(demo_project)) as s:
+        df = dyad_frame(s)
+    X = sm.add_constant(df[terms].astype(float).to_numpy())
+    y = df["connection"].astype(float).to_numpy()
+    fit = sm.Logit(y, X).fit(disp=0, tol=1e-12, maxiter=100)
+    params = np.array([out["params"][t]["estimate"] for t in out["terms"]])
+    assert np.allclose(params, fit.params, rtol=1e-6, atol=1e-8)
+    dyadic_se = np.array([out["params"][t]["se"]["dyadic"] for t in out["terms"]])
+    assert np.allclose(dyadic_se ** 2, np.diag(out["cov"]["dyadic"]), rtol=1e-10)
+    assert np.allclose(out["cov"]["model"], fit.cov_params(), rtol=1e-5)
+    assert np.allclose(out["cov"]["hc0"], sm.Logit(y, X).fit(disp=0, tol=1e-12, cov_type="HC0").cov_params(), rtol=1e-5)
+    p = fit.predict(X)
+    scores = X * (y - p)[:, None]
+    bread = np.linalg.inv(X.T @ (X * (p * (1 - p))[:, None]))
+    nodes = {c: i for i, c in enumerate(sorted(set(df["city_a"]) | set(df["city_b"])))}
+    rows = np.repeat(np.arange(len(df)), 2)
+    cols = np.array([[nodes[a], nodes[b]] for a, b in zip(df["city_a"], df["city_b"])]).ravel()
+    incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(df), len(nodes)))
+    shares = (incidence @ incidence.T) > 0  # dyads i, j with a city in common (i = j included)
+    meat = scores.T @ (shares.astype(float) @ scores)
+    assert np.allclose(out["cov"]["dyadic"], bread @ meat @ bread, rtol=1e-6)
 
 
 def test_cli_fit_unknown_variable_is_clear(demo_project, capsys):
@@ -88,11 +118,25 @@ def test_cli_cities_and_agreements(shared, tmp_path, capsys):
 
 
 def test_cli_report_html_escapes_and_cites(demo_project, tmp_path, capsys):
-    out = tmp_path / "draft.html"
-    assert cli.main(["report", "--project", str(demo_project), "--out", str(out)]) == 0
-    html = out.read_text(encoding="utf-8")
+    """A document name with markup is escaped in the HTML draft (shown as text, never as a tag), and
+    passages are cited with their paragraph."""
+    import store
+
+    hostile = '访谈<script>alert("x")</script>&<b>'
+    with store.session_scope(store.connect(demo_project)) as s:
+        doc = s.query(store.Document).order_by(store.Document.id).first()
+        original, doc.name = doc.name, hostile
+    try:
+        out = tmp_path / "draft.html"
+        assert cli.main(["report", "--project", str(demo_project), "--out", str(out), "--force"]) == 0
+        html = out.read_text(encoding="utf-8")
+    finally:
+        with store.session_scope(store.connect(demo_project)) as s:
+            s.query(store.Document).filter_by(name=hostile).one().name = original
     assert "SIMULATED" in html.upper()
     assert "¶" in html
+    assert "<script>" not in html and "<b>" not in html
+    assert "访谈&lt;script&gt;alert(" in html and "&amp;&lt;b&gt;" in html
 
 
 def test_cli_report_docx_quotes_a_coded_passage(demo_project, tmp_path):
