@@ -169,17 +169,22 @@ def test_themes_on_dyads_of_a_real_fit(engine):
     with store.session_scope(engine) as s:
         proj = build(s)
     units = proj.result.units
-    r = {(a, b): p for a, b, p in zip(units["city_a"], units["city_b"], units["pearson"])}
+    # Pearson residuals recomputed outside Tandem: statsmodels' logit on the same dyads, (y - p) / sqrt(p(1 - p))
+    import statsmodels.formula.api as smf
+
+    data = proj.data.assign(connection=lambda d: d["connection"].astype(float))
+    p_hat = smf.logit("connection ~ log_gravity + same_province", data).fit(disp=0).predict(data)
+    pearson = (data["connection"] - p_hat) / np.sqrt(p_hat * (1 - p_hat))
+    r = dict(zip(zip(data["city_a"], data["city_b"]), pearson))
+    assert abs(r[proj.deviant_dyad]) > 2 and abs(r[proj.typical_dyad]) <= 2  # the seeded data has both kinds
     with store.session_scope(engine) as s:
         df = themes_display(s, proj.result, grouping="case_type", c=2.0)
         out = themes_display(s, proj.result, grouping="outcome")
     assert df.attrs["n_units"] == 2 and df.attrs["level"] == "dyad"  # city-linked codings do not count
     t, d = "typical (|r| ≤ 2)", "deviant (|r| > 2)"
-    expect_dev = abs(r[proj.deviant_dyad]) > 2
-    assert abs(r[proj.typical_dyad]) <= 2
     cells = _cells(df)
-    assert cells["Social needs"][t] == "1 (" + ("100" if expect_dev else "50") + "%)"
-    assert cells["Mark"][d if expect_dev else t].startswith("1 (")
+    assert cells["Social needs"][t] == "1 (100%)"  # the one typical dyad carries Social needs
+    assert cells["Mark"][d] == "1 (100%)" and cells["Mark"][t].startswith("0")  # the one deviant dyad, Mark
     assert set(cells) == {"Social needs", "Mark"}  # the subcode's coding is city-linked only
     y = dict(zip(zip(units["city_a"], units["city_b"]), units["y"]))
     yes, no = "collaborating (y = 1)", "not collaborating (y = 0)"
