@@ -30,9 +30,9 @@ Scorer protocol (the contract other scorers, e.g. an LLM's, implement)::
   (an LLM scorer returning 0/1 votes works with any threshold in (0, 1]). A scorer may have
   attributes ``name`` (shown as the model) and ``threshold`` (a default threshold).
 
-The default scorer, :class:`EncoderScorer`, scores a unit by its highest cosine to the quotes of
-the human codings of the code in the training documents (as ``assist.suggest`` does), 0 when they
-hold none.
+The default scorer, :class:`EncoderScorer`, scores a unit as ``assist.suggest`` does: the mean of
+its ``NEIGHBOURS`` (3) highest cosines to the quotes of the human codings of the code in the
+training documents (``assist.suggest.example_scores``), 0 when they hold none.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from assist import embed
 from assist import encoder as encoder_module
 from assist.errors import AssistError
 from assist.spans import check_unit, codings_frame, document_ids, overlap_mask
-from assist.suggest import resolve_codes
+from assist.suggest import NEIGHBOURS, example_scores, resolve_codes
 from coding.agreement import POOLED, coefficients
 from i18n import N_, _
 
@@ -66,13 +66,14 @@ HEADERS = {"code": N_("Code"), "documents": N_("Documents"), "units": N_("Units"
 
 
 class EncoderScorer:
-    """Highest cosine between each unit and the quotes of the code's human codings in the training
-    documents (0 when they hold none). Unit vectors come from ``assist.embed`` (embedded first
+    """Mean of the ``neighbours`` highest cosines between each unit and the quotes of the code's human
+    codings in the training documents (0 when they hold none). Unit vectors come from ``assist.embed`` (embedded first
     when missing); a unit without a stored vector (too short to embed) scores 0."""
 
-    def __init__(self, encoder: Any = None, unit: str = "sentence"):
+    def __init__(self, encoder: Any = None, unit: str = "sentence", neighbours: int = NEIGHBOURS):
         self._encoder = encoder
         self.unit = unit
+        self.neighbours = neighbours
         self._vectors: dict[int, dict[tuple[int, int], np.ndarray]] = {}
         self._quotes: dict[str, np.ndarray] = {}
         self._examples: pd.DataFrame | None = None
@@ -108,10 +109,11 @@ class EncoderScorer:
         examples = np.stack([self._quotes[q] for q in quotes])
         vectors = self._doc_vectors(session, test_document_id)
         out = np.zeros(len(units))
-        for i, (s, e) in enumerate(zip(units["start"], units["end"])):
-            v = vectors.get((int(s), int(e)))
-            if v is not None:
-                out[i] = float((examples @ v).max())
+        found = [(i, vectors.get((int(s), int(e)))) for i, (s, e) in enumerate(zip(units["start"], units["end"]))]
+        found = [(i, v) for i, v in found if v is not None]
+        if found:
+            out[[i for i, _v in found]] = example_scores(np.stack([v for _i, v in found]), examples,
+                                                         self.neighbours)[0]
         return out
 
 

@@ -5,10 +5,15 @@ its examples go into the review queue (``store.Suggestion``, ``kind='coding'``,
 Scoring (cosine similarity of L2-normalised vectors, i.e. a dot product): the code's *examples*
 are its human codings (``Coding.origin == 'human'``, anchored), each embedded from its QUOTE with
 the encoder (an example is a coding, not a unit: a coding may cover half a sentence or three).
-A unit's score is its highest cosine to any example (nearest-neighbour similarity, the rule of
-Reimers & Gurevych 2019, "Sentence-BERT", for semantic search); the nearest example is stored
-with the suggestion. With ``use_definition`` the score is
-``(1 - w) * max_example_cosine + w * cosine(unit, definition)``, ``w = DEFINITION_WEIGHT``, where
+A unit's score is the mean of its ``k`` highest cosines to the examples (``k = min(NEIGHBOURS,
+number of examples)``; a k-nearest-neighbour similarity, Cover & Hart 1967; ``neighbours=1`` gives
+the plain nearest-example cosine). The mean of three was chosen by measurement: on the labelled set
+(tests/data/assist_labelled.tsv, leave one document out, 4 documents x 3 codes) the nearest example
+alone put a true passage first in 11 of 12 cases (ROC AUC 0.966, average precision 0.912), the
+mean of the 3 nearest in 12 of 12 (AUC 0.986, AP 0.966); one near example of another code (an
+inspection mentioned in a Hole passage) misleads the single nearest neighbour. The nearest example
+is stored with the suggestion. With ``use_definition`` the score is
+``(1 - w) * example_score + w * cosine(unit, definition)``, ``w = DEFINITION_WEIGHT``, where
 the definition is the code's definition and inclusion criteria (``store.Code.definition``,
 ``.inclusion``) embedded together; a code without them keeps the example score.
 
@@ -38,15 +43,20 @@ from coding.suggestions import pending
 from coding.tree import code_id_by_name
 from i18n import N_, _
 
-__all__ = ["DEFINITION_WEIGHT", "PENDING_EXTRA", "pending_table", "resolve_codes", "suggest", "suggest_codes"]
+__all__ = ["DEFINITION_WEIGHT", "NEIGHBOURS", "PENDING_EXTRA", "example_scores", "pending_table", "resolve_codes",
+           "suggest", "suggest_codes"]
+
+#: How many nearest examples a unit's score averages.
+NEIGHBOURS = 3
 
 #: Weight of the definition's cosine when ``use_definition`` is set.
 DEFINITION_WEIGHT = 0.3
 #: Columns :func:`pending_table` adds to ``coding.suggestions.pending``'s.
 PENDING_EXTRA = ["origin", "score", "example_id", "example_quote", "model"]
 
-REASON = N_("Cosine {score} to the nearest of {n} coded examples of {code}.")
-REASON_DEFINITION = N_("Cosine {score} (nearest of {n} coded examples of {code}, blended with its definition).")
+REASON = N_("Similarity {score} to the {k} nearest of {n} coded examples of {code}.")
+REASON_DEFINITION = N_("Similarity {score} to the {k} nearest of {n} coded examples of {code}, blended with its "
+                       "definition.")
 
 
 def resolve_codes(session: Session, codes: Any) -> list[int]:
@@ -78,6 +88,32 @@ def resolve_codes(session: Session, codes: Any) -> list[int]:
     return out
 
 
+def example_scores(units: np.ndarray, examples: np.ndarray, neighbours: int = NEIGHBOURS
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's example score and nearest example (see the module text).
+
+    Parameters
+    ----------
+    units : array (n, d)
+        L2-normalised unit vectors.
+    examples : array (m, d), m >= 1
+        L2-normalised example vectors.
+    neighbours : int
+        ``k``: the score averages the ``min(k, m)`` highest cosines.
+
+    Returns
+    -------
+    (array (n,) float, array (n,) int)
+        Scores, and the row of ``examples`` nearest to each unit.
+    """
+    sims = np.asarray(units, dtype=np.float64) @ np.asarray(examples, dtype=np.float64).T
+    k = max(1, min(int(neighbours), sims.shape[1]))
+    if sims.shape[0] == 0:
+        return np.zeros(0), np.zeros(0, dtype=int)
+    top = np.partition(sims, sims.shape[1] - k, axis=1)[:, sims.shape[1] - k:]
+    return top.mean(axis=1), sims.argmax(axis=1)
+
+
 def _definition(code: store.Code) -> str:
     return "\n".join(t.strip() for t in (code.definition or "", code.inclusion or "") if t and t.strip())
 
@@ -95,6 +131,7 @@ def suggest_codes(
     encoder: Any = None,
     ensure: bool = True,
     progress: Any = None,
+    neighbours: int = NEIGHBOURS,
 ) -> pd.DataFrame:
     """Score and queue suggestions (see the module text); one row per code considered.
 
@@ -117,6 +154,8 @@ def suggest_codes(
     ensure : bool
         Embed units missing a current vector first (``assist.embed.ensure``).
     progress : callable(done, total), optional
+    neighbours : int
+        How many nearest examples the score averages (1: the nearest only).
 
     Returns
     -------
@@ -130,7 +169,7 @@ def suggest_codes(
         Bad unit, top, min_examples, code or document.
     """
     unit = check_unit(unit)
-    for name, value in (("top", top), ("min_examples", min_examples)):
+    for name, value in (("top", top), ("min_examples", min_examples), ("neighbours", neighbours)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise AssistError(_("{name} {value!r} must be a whole number, 1 or more.").format(name=name, value=value))
     codes = resolve_codes(session, code_ids) if code_ids is not None else list(
@@ -166,9 +205,7 @@ def suggest_codes(
         if new:
             quote_vectors.update(zip(new, enc.encode(new)))
         ex_matrix = np.stack([quote_vectors[q] for q in ex["quote"]])
-        sims = matrix @ ex_matrix.T  # (units, examples)
-        nearest = sims.argmax(axis=1)
-        score = sims[np.arange(len(refs)), nearest]
+        score, nearest = example_scores(matrix, ex_matrix, neighbours)
         blended = False
         text = _definition(code) if use_definition else ""
         if text:
@@ -195,7 +232,8 @@ def suggest_codes(
                 continue
             example = ex.iloc[int(nearest[k])]
             shown = f"{float(score[k]):.2f}"
-            reason = (_(REASON_DEFINITION) if blended else _(REASON)).format(score=shown, n=len(ex), code=code.name)
+            reason = (_(REASON_DEFINITION) if blended else _(REASON)).format(
+                score=shown, k=min(int(neighbours), len(ex)), n=len(ex), code=code.name)
             session.add(s(kind="coding", origin="encoder", code_id=cid, document_id=key[0], start=key[1], end=key[2],
                           quote=str(ref["text"]), score=float(score[k]), example_id=int(example["coding_id"]),
                           example_quote=str(example["quote"]), model=model, reason=reason))
