@@ -76,6 +76,28 @@ def test_facts_cities_are_the_155_with_census_and_flags():
     assert np.allclose(cities["log_pop"], np.log(cities["pop_2020"] / 1e6))
 
 
+def test_committed_cities_are_the_sources_facts(shared):
+    """The committed city table against the two real inputs read here with pandas alone: names,
+    province and coordinates from cities_southeast.csv; 2020 population, household size and the
+    urban share (urban / total population, by hand) from the 2020 census table, for every city the
+    census has (周口, the one without an urban figure, is imputed and flagged)."""
+    committed = pd.read_csv(DEMO_DIR / "cities.csv", dtype={"code": str}).set_index("code")
+    source = pd.read_csv(shared("cities", "cities_southeast.csv"), dtype={"adcode": str}).set_index("adcode")
+    assert set(committed.index) == set(source.index) and len(committed) == 155
+    src = source.loc[committed.index]
+    assert (committed["name"] == src["name_zh"]).all() and (committed["short_name"] == src["name_short_zh"]).all()
+    assert (committed["province"] == src["province_zh"]).all()
+    assert np.allclose(committed["lat"], src["lat"]) and np.allclose(committed["lon"], src["lon"])
+    census = pd.read_csv(shared("cities", "census2020_city_southeast.csv"), dtype={"city_code": str}).set_index("city_code")
+    both = committed.index.intersection(census.index)
+    assert len(both) >= 150
+    assert (committed.loc[both, "pop_2020"] == census.loc[both, "popu_2020"]).all()
+    assert np.allclose(committed.loc[both, "household_2020"], census.loc[both, "household_2020"], equal_nan=True)
+    known = [c for c in both if committed.loc[c, "urban_share_imputed"] == 0]
+    share = census.loc[known, "popu_urban_2020"] / census.loc[known, "popu_2020"]
+    assert np.allclose(committed.loc[known, "urban_share"], share, atol=5e-7)
+
+
 def test_make_facts_reproduces_the_committed_tables(shared):
     from data.demo import make_facts
 
