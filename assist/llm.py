@@ -197,7 +197,8 @@ def propose_detail(session: Session, document_id: int, code_ids: Iterable[int] |
     todo = spans[first - 1:first - 1 + (limit or MAX_UNITS)]
     result = ProposeResult(remaining=max(0, len(spans) - (first - 1) - len(todo)))
     if not spans:
-        raise AssistError(_("{name} has no {unit} units to send.").format(name=doc.name, unit=unit))
+        raise AssistError(_("{name} has no sentences to send.").format(name=doc.name) if unit == "sentence" else
+                          _("{name} has no paragraphs to send.").format(name=doc.name))
     sug, coded = store.models.Suggestion, store.Coding
     taken = set(session.execute(select(sug.code_id, sug.start, sug.end).where(
         sug.document_id == doc.id, sug.kind == "coding", sug.status.in_(("pending", "rejected")))).all())

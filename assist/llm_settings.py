@@ -66,11 +66,11 @@ def settings(session: Session) -> dict:
     return out
 
 
-def _bounded(value: Any, what: str, bounds: tuple[int, int]) -> int:
+def _bounded(value: Any, message: str, bounds: tuple[int, int]) -> int:
+    """``value`` as an int within ``bounds``, or ``AssistError(message)`` (placeholders low, high, value)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or not bounds[0] <= value <= bounds[1]:
-        raise AssistError(_("{what} must be a number from {low} to {high}, got {value}.").format(
-            what=what, low=bounds[0], high=bounds[1], value=repr(value)))
+        raise AssistError(message.format(low=bounds[0], high=f"{bounds[1]:,}", value=repr(value)))
     return int(value)
 
 
@@ -109,9 +109,11 @@ def configure(session: Session, *, endpoint: str | None = None, model: str | Non
             raise AssistError(_("The model name must be 1 to 200 characters, e.g. qwen2.5:7b."))
         new["model"] = name
     if timeout is not None:
-        new["timeout"] = _bounded(timeout, _("The timeout"), TIMEOUT_RANGE)
+        new["timeout"] = _bounded(timeout, _("The timeout must be a number of seconds from {low} to {high}, got "
+                                             "{value}."), TIMEOUT_RANGE)
     if max_passage_chars is not None:
-        new["max_passage_chars"] = _bounded(max_passage_chars, _("The longest passage"), PASSAGE_RANGE)
+        new["max_passage_chars"] = _bounded(max_passage_chars, _("The longest passage sent must be a number of "
+                                            "characters from {low} to {high}, got {value}."), PASSAGE_RANGE)
     if enabled is not None:
         new["enabled"] = bool(enabled)
     if new["enabled"] and (not new["endpoint"] or not new["model"]):
