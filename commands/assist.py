@@ -166,7 +166,7 @@ def cmd_assist_eval(args) -> str:
     shown = kappa_table(table)
     widths = [max(len(str(c)), *(len(str(v)) for v in shown[c])) + 2 for c in shown.columns]
     lines = [_("Leave-one-document-out evaluation of {model} on {n} documents, unit: {unit}, threshold {threshold}."
-               ).format(model=a["model"], n=len(a["documents"]), unit=a["unit"], threshold=f"{a['threshold']:.2f}"), ""]
+               ).format(model=a["model"], n=len(a["documents"]), unit=_(a["unit"]), threshold=f"{a['threshold']:.2f}"), ""]
     lines.append("".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
                          for i, (c, w) in enumerate(zip(shown.columns, widths))))
     for row in shown.itertuples(index=False):
