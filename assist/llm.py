@@ -249,20 +249,22 @@ class LlmScorer:
     that unit was refused, or for a unit under 2 characters (not sent, as in :func:`propose`). The
     model works zero-shot from the codebook (name, definition, criteria of ``code_ids``, default
     every codable code): the training documents are not shown to it. Each unit is sent once per
-    scorer (answers are cached across codes) and every exchange is logged in the session
-    (``store.LlmExchange``); no coding or suggestion is written. ``name`` is ``"<model> @
-    <host:port>"`` once called.
+    scorer (answers are cached across codes; ``requests`` counts them, at most ``max_requests``
+    when given) and every exchange is logged in the session (``store.LlmExchange``); no coding or
+    suggestion is written. ``name`` is ``"<model> @ <host:port>"`` once called.
 
     Raises (when called)
     ------
     AssistError
-        The LLM is off, ``code_id`` is not among the scorer's codes, or a request fails (no usable
-        measurement can be made; the failed exchange is in the caller's session).
+        The LLM is off, ``code_id`` is not among the scorer's codes, ``max_requests`` would be
+        exceeded, or a request fails (no usable measurement can be made; the exchanges so far are
+        in the caller's session: commit it to keep them, as ``llm-eval`` does).
     """
 
-    def __init__(self, code_ids: Iterable[int] | None = None, *, coder: str = "researcher"):
+    def __init__(self, code_ids: Iterable[int] | None = None, *, coder: str = "researcher",
+                 max_requests: int | None = None):
         self.code_ids = None if code_ids is None else [int(i) for i in code_ids]
-        self.coder = coder
+        self.coder, self.max_requests, self.requests = coder, max_requests, 0
         self.name = "llm"
         self._briefs: list[CodeBrief] | None = None
         self._cache: dict[tuple[int, int, int], dict[int, float]] = {}
@@ -286,6 +288,10 @@ class LlmScorer:
                 if len(passage.strip()) < MIN_UNIT_CHARS:
                     self._cache[key] = {}
                     continue
+                if self.max_requests is not None and self.requests >= self.max_requests:
+                    raise AssistError(_("The evaluation needs more than {n} requests to the LLM; allow more (--max-units) "
+                                        "or choose fewer codes or documents.").format(n=self.max_requests))
+                self.requests += 1
                 answer = _ask(session, cfg, self._briefs, doc.id, passage, self.coder)
                 if answer.status == "error":
                     raise AssistError(answer.error)
@@ -294,9 +300,10 @@ class LlmScorer:
         return out
 
 
-def scorer(code_ids: Iterable[int] | None = None, *, coder: str = "researcher") -> LlmScorer:
+def scorer(code_ids: Iterable[int] | None = None, *, coder: str = "researcher",
+           max_requests: int | None = None) -> LlmScorer:
     """An :class:`LlmScorer` for ``assist.evaluate.assist_eval(..., scorer=llm.scorer())``."""
-    return LlmScorer(code_ids, coder=coder)
+    return LlmScorer(code_ids, coder=coder, max_requests=max_requests)
 
 
 # ---------------------------------------------------------------------------------------------- audit log

@@ -1,5 +1,5 @@
 """Commands of the local-LLM group (issue 13, part 5; ``assist.llm``): ``llm-config``, ``llm-suggest``,
-``llm-log``.
+``llm-eval``, ``llm-log``.
 
 ``python cli.py llm-config --project P [--endpoint URL] [--model NAME] [--enable | --disable]
 [--allow-remote] [--timeout S] [--max-passage-chars N] [--json]`` shows (and changes) the project's
@@ -7,13 +7,16 @@ LLM settings; an API key is read from ``TANDEM_LLM_API_KEY`` only and never prin
 says whether it is there). ``python cli.py llm-suggest --project P --document NAME [--codes ...]
 [--unit sentence|paragraph] [--limit N] [--first N] [--min-confidence X] [--coder NAME] [--json]``
 sends the document's units and queues the proposals for review; when a request fails the log is
-kept and the command exits 1 with the sentence. ``python cli.py llm-log --project P [--document
+kept and the command exits 1 with the sentence. ``python cli.py llm-eval --project P [--codes ...]
+[--threshold 0.5] [--unit sentence] [--max-units 500] [--json]`` is ``assist-eval`` with the LLM as
+the assistant (``assist.llm.LlmScorer``). ``python cli.py llm-log --project P [--document
 NAME] [--status ok|refused|error] [--limit N] [--full] [--json]`` prints the audit log.
 
 JSON keys: llm-config ``enabled, endpoint, model, timeout, max_passage_chars, allow_remote, remote,
 warning, api_key_set``; llm-suggest ``document, document_id, unit, added, units, ok, refused, errors,
 skipped, remaining, stopped, problems, suggestions`` (each ``id, code, code_id, start, end, quote,
-score, reason, model``); llm-log a list of ``id, created, user, endpoint, model, document,
+score, reason, model``); llm-eval ``unit, threshold, model, documents, requests, rows, methods``
+(rows as assist-eval's, NaN as null); llm-log a list of ``id, created, user, endpoint, model, document,
 document_id, status, error, request, response``.
 """
 from __future__ import annotations
@@ -23,7 +26,7 @@ import json
 from commands.common import CliError, session
 from i18n import _
 
-__all__ = ["register", "cmd_llm_config", "cmd_llm_suggest", "cmd_llm_log"]
+__all__ = ["register", "cmd_llm_config", "cmd_llm_suggest", "cmd_llm_eval", "cmd_llm_log"]
 
 CONFIG_KEYS = ("enabled", "endpoint", "model", "timeout", "max_passage_chars", "allow_remote", "remote", "warning",
                "api_key_set")
@@ -56,6 +59,18 @@ def register(add) -> None:
     p.add_argument("--first", type=int, default=1, help=_("number of the first passage to send (default 1)"))
     p.add_argument("--min-confidence", type=float, default=0.0,
                    help=_("queue only proposals with at least this confidence (0 to 1)"))
+    p.add_argument("--coder", default="researcher", help=_("who asks (kept in the audit log)"))
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
+
+    p = add("llm-eval", cmd_llm_eval, _("How far to trust the local LLM: the leave-one-document-out evaluation of "
+            "assist-eval (precision, recall, Cohen's kappa, Krippendorff's alpha) with the LLM as the assistant."))
+    p.add_argument("--codes", nargs="+", default=None, metavar="CODE",
+                   help=_("code names or paths (default: every code coded in two or more documents)"))
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help=_("a passage the model gives at least this confidence counts as suggested (default: 0.5)"))
+    p.add_argument("--unit", choices=("sentence", "paragraph"), default="sentence", help=_("what one passage is"))
+    p.add_argument("--max-units", type=int, default=500,
+                   help=_("most passages sent to the LLM (default 500); the evaluation stops beyond"))
     p.add_argument("--coder", default="researcher", help=_("who asks (kept in the audit log)"))
     p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
@@ -159,6 +174,58 @@ def cmd_llm_suggest(args) -> str:
     if result.stopped:
         print("\n".join(lines))
         raise CliError(result.stopped)
+    return "\n".join(lines)
+
+
+def _plain(value):
+    import math
+
+    import pandas as pd
+
+    if value is None or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def cmd_llm_eval(args) -> str:
+    """Evaluate the LLM as the assistant (``assist.evaluate.assist_eval`` with ``assist.llm.LlmScorer``).
+    The exchanges are kept in the audit log even when a request fails (the command then exits 1)."""
+    from assist import llm
+    from assist.errors import AssistError
+    from assist.evaluate import assist_eval, kappa_table, methods_sentence
+    from assist.suggest import resolve_codes
+
+    if args.max_units < 1:
+        raise CliError(_("--max-units {n} must be 1 or more.").format(n=args.max_units))
+    failure = None
+    with session(args.project) as s:
+        code_ids = resolve_codes(s, args.codes) if args.codes else None
+        scorer = llm.scorer(code_ids, coder=args.coder, max_requests=args.max_units)
+        try:
+            table = assist_eval(s, codes=code_ids, unit=args.unit, threshold=args.threshold, scorer=scorer)
+        except AssistError as exc:
+            if not scorer.requests:
+                raise
+            failure = str(exc)  # the session commits: the exchanges sent so far stay in the log
+    if failure:
+        raise CliError(failure)
+    a = table.attrs
+    if args.json:
+        rows = [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+        return json.dumps({"unit": a["unit"], "threshold": a["threshold"], "model": a["model"],
+                           "documents": a["documents"], "requests": scorer.requests, "rows": rows,
+                           "methods": methods_sentence(table)}, ensure_ascii=False, indent=2)
+    shown = kappa_table(table)
+    widths = [max(len(str(c)), *(len(str(v)) for v in shown[c])) + 2 for c in shown.columns]
+    lines = [_("Leave-one-document-out evaluation of {model} on {n} documents ({requests} passages sent), unit: "
+               "{unit}, threshold {threshold}.").format(model=a["model"], n=len(a["documents"]),
+                                                        requests=scorer.requests, unit=a["unit"],
+                                                        threshold=f"{a['threshold']:.2f}"), ""]
+    for i, row in enumerate([list(shown.columns)] + [list(r) for r in shown.itertuples(index=False)]):
+        lines.append("".join(str(v).ljust(w) if j == 0 else str(v).rjust(w) for j, (v, w) in enumerate(zip(row, widths))))
+    lines += ["", methods_sentence(table)]
     return "\n".join(lines)
 
 

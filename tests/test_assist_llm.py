@@ -367,9 +367,8 @@ def test_key_sent_as_bearer_and_never_stored_or_printed(project, monkeypatch):
 
 # --------------------------------------------------------------------------------------------- evaluation
 
-def test_assist_eval_with_llm_scorer_gives_hand_computed_kappa(project):
-    evaluate = pytest.importorskip("assist.evaluate", reason="assist.evaluate (helper S2) is not on this branch yet")
-    engine, ids, _ = project
+def code_for_kappa(engine, ids) -> None:
+    """Human codings giving, against the fake's rule, the Mark table tp 3, fp 1, fn 1, tn 4."""
     with store.session_scope(engine) as s:
         a, b = sentences(s, ids["a"]), sentences(s, ids["b"])
         assert len(a) == 4 and len(b) == 5
@@ -378,12 +377,18 @@ def test_assist_eval_with_llm_scorer_gives_hand_computed_kappa(project):
         for doc, (start, end) in ((ids["a"], a[0]), (ids["a"], a[2]), (ids["b"], b[0]), (ids["b"], b[1])):
             coding.add_coding(s, doc, start, end, ids["mark"], coder="甲")
         coding.add_coding(s, ids["b"], *b[4], ids["hole"], coder="甲")
+
+
+def test_assist_eval_with_llm_scorer_gives_hand_computed_kappa(project):
+    evaluate = pytest.importorskip("assist.evaluate", reason="assist.evaluate (helper S2) is not on this branch yet")
+    engine, ids, _ = project
+    code_for_kappa(engine, ids)
     with FakeLLM(rule=rule) as fake:
         enable(engine, fake)
         with store.session_scope(engine) as s:
             scorer = llm.scorer([ids["mark"], ids["hole"]])
             table = evaluate.assist_eval(s, codes=["Mark", "Hole"], threshold=0.5, scorer=scorer)
-        assert len(fake.requests) == 9  # each of the 9 units asked once, answers shared by both codes
+        assert len(fake.requests) == 9 == scorer.requests  # each unit asked once, answers shared by both codes
     mark = table[table["code"] == "Mark"].iloc[0]
     assert (mark["tp"], mark["fp"], mark["fn"], mark["tn"]) == (3, 1, 1, 4)
     # 2x2 table, n = 9: observed agreement 7/9; both raters say "Mark" on 4 of 9 units, so chance
@@ -397,6 +402,31 @@ def test_assist_eval_with_llm_scorer_gives_hand_computed_kappa(project):
     assert (hole["tp"], hole["fp"], hole["fn"], hole["tn"]) == (1, 0, 0, 8) and hole["kappa"] == pytest.approx(1.0)
     port = fake.url.split(":")[2].split("/")[0]
     assert table.attrs["model"] == f"qwen2.5:7b @ 127.0.0.1:{port}"
+    with store.session_scope(engine) as s:  # measured, not queued: the log has the 9 exchanges, no suggestion
+        assert count(s, store.LlmExchange) == 9 and count(s, store.models.Suggestion) == 0
+
+
+def test_llm_eval_command(project):
+    pytest.importorskip("assist.evaluate", reason="assist.evaluate (helper S2) is not on this branch yet")
+    engine, ids, path = project
+    code_for_kappa(engine, ids)
+    with FakeLLM(rule=rule) as fake:
+        enable(engine, fake)
+        out = run("llm-eval", "--project", path, "--codes", "Mark", "--json")
+        assert out.returncode == 0, out.stderr
+        got = json.loads(out.stdout)
+        mark = next(r for r in got["rows"] if r["code"] == "Mark")
+        assert got["requests"] == 9 and mark["kappa"] == pytest.approx(0.55) and mark["alpha"] == pytest.approx(0.575)
+        text = run("llm-eval", "--project", path, "--codes", "Mark")
+        assert text.returncode == 0 and "0.550" in text.stdout and "0.575" in text.stdout
+        capped = run("llm-eval", "--project", path, "--codes", "Mark", "--max-units", "3")
+        assert capped.returncode == 1 and "more than 3 requests" in capped.stderr
+        fake.mode = "500"
+        failed = run("llm-eval", "--project", path, "--codes", "Mark")
+        assert failed.returncode == 1 and "HTTP 500" in failed.stderr
+    with store.session_scope(engine) as s:  # 9 + 9 + 3 exchanges, then the failed one: all kept
+        assert count(s, store.LlmExchange) == 22
+        assert s.scalars(select(store.LlmExchange.status).order_by(store.LlmExchange.id.desc())).first() == "error"
 
 
 def test_scorer_refuses_when_off_and_on_failure(project):
