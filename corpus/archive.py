@@ -34,6 +34,7 @@ import zlib
 from dataclasses import dataclass
 
 from corpus.errors import CorpusError
+from i18n import _
 
 _CHUNK = 64 * 1024
 MB = 2**20
@@ -77,30 +78,36 @@ def _entries_declared(data: bytes, label: str, limits: ZipLimits) -> None:
     except (OSError, zipfile.BadZipFile, ValueError, IndexError):
         rec = None
     if not rec:
-        raise CorruptArchiveError(f"{label}: refused, it is not a zip archive (or a corrupt one).")
+        raise CorruptArchiveError(_("{label}: refused, it is not a zip archive (or a corrupt one).")
+                                  .format(label=label))
     entries, cd_size = rec[zipfile._ECD_ENTRIES_TOTAL], rec[zipfile._ECD_SIZE]
     if entries > limits.max_entries:
-        raise ArchiveError(f"{label}: refused, it holds {entries:,} entries, more than {limits.max_entries:,}.")
+        raise ArchiveError(_("{label}: refused, it holds {entries:,} entries, more than {max_entries:,}.")
+                           .format(label=label, entries=entries, max_entries=limits.max_entries))
     if cd_size > limits.max_entries * 1024:
-        raise ArchiveError(f"{label}: refused, its central directory is {cd_size / MB:.1f} MB, too large for "
-                           f"{limits.max_entries:,} entries.")
+        raise ArchiveError(_("{label}: refused, its central directory is {value:.1f} MB, too large for "
+                             "{max_entries:,} entries.")
+                           .format(label=label, value=cd_size / MB, max_entries=limits.max_entries))
 
 
 def _check_name(name: str, label: str) -> None:
     parts = name.replace("\\", "/").split("/")
     if (name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts
             or "\x00" in name or "\\" in name):
-        raise ArchiveError(f"{label}: refused, it holds an unsafe member name {name[:80]!r} "
-                           "(absolute, '..', backslash or NUL).")
+        raise ArchiveError(_("{label}: refused, it holds an unsafe member name {name!r} (absolute, '..', backslash "
+                             "or NUL).")
+                           .format(label=label, name=name[:80]))
 
 
 def _markup(label: str, name: str, limit: int) -> ArchiveError:
-    return ArchiveError(f"{label}: refused, its part {name!r} would inflate past {limit / MB:g} MB, more markup "
-                        "than Tandem reads from one file.")
+    return ArchiveError(_("{label}: refused, its part {name!r} would inflate past {value:g} MB, more markup than "
+                          "Tandem reads from one file.")
+                        .format(label=label, name=name, value=limit / MB))
 
 
 def _bomb(label: str, limit: int) -> ArchiveError:
-    return ArchiveError(f"{label}: refused, it would inflate past {limit / MB:g} MB (zip bomb?).")
+    return ArchiveError(_("{label}: refused, it would inflate past {value:g} MB (zip bomb?).")
+                        .format(label=label, value=limit / MB))
 
 
 def open_zip(data: bytes, label: str, limits: ZipLimits = DEFAULT_LIMITS) -> zipfile.ZipFile:
@@ -119,17 +126,20 @@ def open_zip(data: bytes, label: str, limits: ZipLimits = DEFAULT_LIMITS) -> zip
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError):
-        raise CorruptArchiveError(f"{label}: refused, it is not a zip archive (or a corrupt one).") from None
+        raise CorruptArchiveError(_("{label}: refused, it is not a zip archive (or a corrupt one).")
+                                  .format(label=label)) from None
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
         zf.close()
-        raise ArchiveError(f"{label}: refused, it holds {len(infos):,} entries, more than {limits.max_entries:,}.")
+        raise ArchiveError(_("{label}: refused, it holds {n:,} entries, more than {max_entries:,}.")
+                           .format(label=label, n=len(infos), max_entries=limits.max_entries))
     declared = 0
     for info in infos:
         _check_name(info.filename, label)
         if info.flag_bits & 0x1:
             zf.close()
-            raise ArchiveError(f"{label}: refused, member {info.filename!r} is encrypted.")
+            raise ArchiveError(_("{label}: refused, member {filename!r} is encrypted.")
+                               .format(label=label, filename=info.filename))
         declared += info.file_size
         if info.file_size > limits.max_member or declared > limits.max_total:
             zf.close()
@@ -162,15 +172,16 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: ZipL
                     raise _bomb(label, limits.max_total)
                 if n > ratio_cap:
                     raise ArchiveError(
-                        f"{label}: refused, member {info.filename!r} inflates more than {limits.max_ratio:g} times "
-                        "its compressed size (zip bomb?).")
+                        _("{label}: refused, member {filename!r} inflates more than {max_ratio:g} times its "
+                          "compressed size (zip bomb?).")
+                        .format(label=label, filename=info.filename, max_ratio=limits.max_ratio))
                 if sink is not None:
                     sink.append(piece)
     except ArchiveError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError) as exc:
-        raise CorruptArchiveError(f"{label}: refused, member {info.filename!r} is corrupt "
-                           f"({exc.__class__.__name__}).") from None
+        raise CorruptArchiveError(_("{label}: refused, member {filename!r} is corrupt ({type}).")
+                                  .format(label=label, filename=info.filename, type=exc.__class__.__name__)) from None
     return n
 
 
@@ -213,7 +224,7 @@ def read_member(zf: zipfile.ZipFile, name: str, label: str, limits: ZipLimits = 
     try:
         info = zf.getinfo(name)
     except KeyError:
-        raise ArchiveError(f"{label}: has no member {name!r}.") from None
+        raise ArchiveError(_("{label}: has no member {name!r}.").format(label=label, name=name)) from None
     pieces: list[bytes] = []
     _stream(zf, info, label, limits, 0, pieces)
     return b"".join(pieces)

@@ -29,6 +29,7 @@ from corpus.places import Mention, PlaceMatcher, city_rows
 from corpus.readers import ReadResult, read_bytes, read_file
 from corpus.segment import segment
 from corpus.text import max_text_chars, normalise, too_long_message
+from i18n import _
 
 KINDS = ("interview", "field note", "policy")
 LANGUAGES = ("zh", "en")
@@ -118,11 +119,13 @@ def import_text(
         the form of ``corpus.name_keys.clean_label``; the text itself is never changed by it.
     """
     if not isinstance(text, str):
-        raise CorpusError(f"{source_filename or name}: the text must be a str, not {type(text).__name__}.")
+        raise CorpusError(_("{value}: the text must be a str, not {type}.")
+                          .format(value=source_filename or name, type=type(text).__name__))
     canonical = normalise(text)
     notes = []
     if canonical != text:
-        notes.append(f"{name}: the text was normalised (BOM, line breaks or Unicode NFC) before storing.")
+        notes.append(_("{name}: the text was normalised (BOM, line breaks or Unicode NFC) before storing.")
+                     .format(name=name))
     return _import(
         session, canonical, name=name, kind=kind, language=language, source_filename=source_filename,
         source_sha256=None, encoding=None, attributes=attributes, illustrative=illustrative, warnings=notes,
@@ -240,8 +243,8 @@ def import_files(
             raise
         except Exception as exc:  # a database error while writing: still name the file
             raise CorpusError(
-                f"{path.name}: could not be imported ({exc.__class__.__name__}: {exc}); "
-                f"{len(results)} earlier file(s) were imported."
+                _("{name}: could not be imported ({type}: {exc}); {n} earlier file(s) were imported.")
+                .format(name=path.name, type=exc.__class__.__name__, exc=exc, n=len(results))
             ) from exc
     return results
 
@@ -259,34 +262,40 @@ def _import_read(session, result: ReadResult, name, kind, language, attributes, 
 
 def _validate(session, text, *, name, kind, language, attributes, label) -> tuple[str, str, dict]:
     if not isinstance(name, str) or not name.strip():
-        raise CorpusError(f"{label}: the document needs a non-empty name.")
+        raise CorpusError(_("{label}: the document needs a non-empty name.").format(label=label))
     try:  # NFKC (full-width punctuation kept), invisible characters removed; controls and bidi refused
         name = clean_label(name, "document name", max_len=10 * _NAME_MAX)
     except BadNameError as exc:  # the label is the refused name itself unless a file is named
         raise CorpusError(str(exc) if label == name else f"{label}: {exc}") from None
     if len(name) > _NAME_MAX:
-        raise CorpusError(f"{label}: the document name is {len(name)} characters long; the limit is {_NAME_MAX}.")
+        raise CorpusError(_("{label}: the document name is {n} characters long; the limit is {name_max}.")
+                          .format(label=label, n=len(name), name_max=_NAME_MAX))
     if kind not in KINDS:
-        raise CorpusError(f"{label}: kind {kind!r} is not one of {', '.join(KINDS)}.")
+        raise CorpusError(_("{label}: kind {kind!r} is not one of {names}.")
+                          .format(label=label, kind=kind, names=', '.join(KINDS)))
     if language is not None and language not in LANGUAGES:
-        raise CorpusError(f"{label}: language {language!r} is not supported (use 'zh', 'en' or None to detect).")
+        raise CorpusError(_("{label}: language {language!r} is not supported (use 'zh', 'en' or None to detect).")
+                          .format(label=label, language=language))
     if attributes is None:
         attrs: dict = {}
     elif not isinstance(attributes, Mapping) or not all(isinstance(k, str) for k in attributes):
-        raise CorpusError(f"{label}: attributes must be a mapping with string keys.")
+        raise CorpusError(_("{label}: attributes must be a mapping with string keys.").format(label=label))
     else:
         attrs = dict(attributes)
         try:
             json.dumps(attrs, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            raise CorpusError(f"{label}: attributes cannot be stored as JSON ({exc}).") from exc
+            raise CorpusError(_("{label}: attributes cannot be stored as JSON ({exc}).")
+                              .format(label=label, exc=exc)) from exc
     if not text.strip():
-        raise CorpusError(f"{label}: contains no text.")
+        raise CorpusError(_("{label}: contains no text.").format(label=label))
     key = name_key(name)
     taken = next((other for other in session.scalars(select(store.Document.name)) if name_key(other) == key), None)
     if taken is not None:
         raise CorpusError(
-            f"{label}: a document named {taken!r} is already in the project; import it under another name (name=...)."
+            _("{label}: a document named {taken!r} is already in the project; import it under another name "
+              "(name=...).")
+            .format(label=label, taken=taken)
         )
     return name, (language or detect_language(text)), attrs
 
@@ -361,7 +370,8 @@ def set_segmentation_setting(session: Session, semicolons: str) -> str:
     from corpus.segment import SEGMENTATION_KEY, SEMICOLON_MODES
 
     if semicolons not in SEMICOLON_MODES:
-        raise CorpusError(f"Semicolon handling {semicolons!r} must be 'split' (each list item a sentence) or 'join'.")
+        raise CorpusError(_("Semicolon handling {semicolons!r} must be 'split' (each list item a sentence) or 'join'.")
+                          .format(semicolons=semicolons))
     row = session.get(store.ProjectInfo, SEGMENTATION_KEY)
     if row is None:
         session.add(store.ProjectInfo(key=SEGMENTATION_KEY, value={"semicolons": semicolons}))

@@ -19,13 +19,19 @@ from __future__ import annotations
 import unicodedata
 
 from corpus.errors import CorpusError
+from i18n import N_, _
 
 #: Bidirectional controls that reorder what is shown (refused, never silently removed).
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 _NAMES = {
-    "\n": "a line break", "\r": "a line break", "\t": "a tab", "\x00": "a NUL character",
+    "\n": N_("a line break"), "\r": N_("a line break"), "\t": N_("a tab"), "\x00": N_("a NUL character"),
 }
+
+#: The kinds of name callers pass as ``what`` (translated when the message is raised; another
+#: value is shown as given).
+WHATS = (N_("name"), N_("code name"), N_("memo title"), N_("coder name"), N_("document name"), N_("user name"),
+         N_("run name"))
 
 
 class BadNameError(CorpusError):
@@ -34,9 +40,12 @@ class BadNameError(CorpusError):
 
 def _describe(ch: str) -> str:
     if ch in _NAMES:
-        return _NAMES[ch]
+        return _(_NAMES[ch])
     label = unicodedata.name(ch, "").lower()
-    return f"the invisible character U+{ord(ch):04X}" + (f" ({label})" if label else "")
+    code = f"U+{ord(ch):04X}"
+    if label:
+        return _("the invisible character {code} ({label})").format(code=code, label=label)
+    return _("the invisible character {code}").format(code=code)
 
 
 def clean_name(text: str, what: str = "name", *, max_len: int = 200) -> str:
@@ -61,17 +70,21 @@ def clean_name(text: str, what: str = "name", *, max_len: int = 200) -> str:
         ``text`` is not a string, holds a control or bidirectional-override character,
         is empty once cleaned, or is longer than ``max_len``.
     """
+    what = _(what) if what in WHATS else what
     if not isinstance(text, str):
-        raise BadNameError(f"The {what} must be text, not {type(text).__name__}.")
+        raise BadNameError(_("The {what} must be text, not {type}.").format(what=what, type=type(text).__name__))
     for ch in text:
         if ch in BIDI_CONTROLS or unicodedata.category(ch) == "Cc":
             shown = "".join(c for c in text if c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc")
-            raise BadNameError(f"The {what} {shown[:60]!r} holds {_describe(ch)}; type it on one line without it.")
+            raise BadNameError(_("The {what} {shown!r} holds {value}; type it on one line without it.")
+                               .format(what=what, shown=shown[:60], value=_describe(ch)))
     norm = unicodedata.normalize("NFKC", text)
     norm = "".join(c for c in norm if unicodedata.category(c) != "Cf")
     norm = " ".join(norm.split())
     if not norm:
-        raise BadNameError(f"The {what} is empty once spaces and invisible characters are removed.")
+        raise BadNameError(_("The {what} is empty once spaces and invisible characters are removed.")
+                           .format(what=what))
     if len(norm) > max_len:
-        raise BadNameError(f"The {what} {norm[:40]!r}… is {len(norm)} characters long; at most {max_len} are allowed.")
+        raise BadNameError(_("The {what} {norm!r}… is {n} characters long; at most {max_len} are allowed.")
+                           .format(what=what, norm=norm[:40], n=len(norm), max_len=max_len))
     return norm

@@ -23,6 +23,7 @@ from typing import Iterable
 import numpy as np
 
 from corpus.errors import OffsetError
+from i18n import _
 
 
 def _codes(text: str) -> np.ndarray:
@@ -32,9 +33,9 @@ def _codes(text: str) -> np.ndarray:
 
 def _check_index(text: str, i: int) -> int:
     if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
-        raise OffsetError(f"Offset {i!r} is not an integer code-point index.")
+        raise OffsetError(_("Offset {i!r} is not an integer code-point index.").format(i=i))
     if not 0 <= i <= len(text):
-        raise OffsetError(f"Offset {i} is outside the text (0..{len(text)} code points).")
+        raise OffsetError(_("Offset {i} is outside the text (0..{n} code points).").format(i=i, n=len(text)))
     return int(i)
 
 
@@ -159,12 +160,14 @@ class OffsetIndex:
         if arr.size == 0:
             return arr.astype(np.int64)
         if arr.dtype.kind not in "iu":
-            raise OffsetError(f"Offsets must be integers ({unit}); got {arr.dtype} values.")
+            raise OffsetError(_("Offsets must be integers ({unit}); got {dtype} values.")
+                              .format(unit=unit, dtype=arr.dtype))
         arr = arr.astype(np.int64)
         bad = (arr < 0) | (arr > limit)
         if bad.any():
             v = int(arr[bad][0])
-            raise OffsetError(f"Offset {v} is outside the text (0..{limit} {unit}).")
+            raise OffsetError(_("Offset {v} is outside the text (0..{limit} {unit}).")
+                              .format(v=v, limit=limit, unit=unit))
         return arr
 
     def to_utf16(self, idx: Iterable[int]) -> np.ndarray:
@@ -192,7 +195,7 @@ class OffsetIndex:
         inside = self._utf8[i] != arr
         if inside.any():
             v = int(arr[inside][0])
-            raise OffsetError(f"UTF-8 byte offset {v} falls inside a multi-byte character.")
+            raise OffsetError(_("UTF-8 byte offset {v} falls inside a multi-byte character.").format(v=v))
         return i
 
     def to_crlf(self, idx: Iterable[int]) -> np.ndarray:

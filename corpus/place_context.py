@@ -22,6 +22,7 @@ Offsets are code points of the line; nothing here changes the text.
 from __future__ import annotations
 
 import logging
+from i18n import _
 from typing import Iterable
 
 __all__ = ["ContextFilter", "DEFAULT_RULES", "RULES_KEY", "check_rules", "project_rules", "set_project_rules", "WINDOW", "PREFIX_OK", "SUFFIX_OK"]
@@ -81,11 +82,13 @@ def check_rules(rules: Iterable[str]) -> list[str]:
         if not rule or rule in out:
             continue
         if len(rule) > _MAX_RULE_LEN or "\n" in rule or rule.count("{}") > 1 or rule == "{}":
-            raise ValueError(f"The place rule {rule[:40]!r} is not a word or a pattern such as '{{}}路' "
-                             f"(one {{}} for the name, at most {_MAX_RULE_LEN} characters).")
+            raise ValueError(_("The place rule {rule!r} is not a word or a pattern such as '{{}}路' (one {{}} for the "
+                               "name, at most {max_rule_len} characters).")
+                             .format(rule=rule[:40], max_rule_len=_MAX_RULE_LEN))
         out.append(rule)
     if len(out) > _MAX_RULES:
-        raise ValueError(f"{len(out)} place rules are more than the {_MAX_RULES} Tandem keeps; remove some.")
+        raise ValueError(_("{n} place rules are more than the {max_rules} Tandem keeps; remove some.")
+                         .format(n=len(out), max_rules=_MAX_RULES))
     return out
 
 

@@ -62,6 +62,7 @@ from corpus.errors import CorpusError
 from corpus.longruns import tame
 from corpus.place_context import DEFAULT_RULES, ContextFilter, check_rules
 from corpus.text import HAN_RE
+from i18n import _
 
 PROVINCE_NAMES = (
     "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
@@ -197,7 +198,8 @@ class PlaceMatcher:
             code = str(city.get("code") or "").strip()
             name = str(city.get("name") or "").strip()
             if not code or not name:
-                raise CorpusError(f"PlaceMatcher: city number {k} ({dict(city)!r}) has no code or no name.")
+                raise CorpusError(_("PlaceMatcher: city number {k} ({value!r}) has no code or no name.")
+                                  .format(k=k, value=dict(city)))
             n += 1
             for alias in (name, city.get("short_name"), city.get("pinyin")):
                 alias = str(alias or "").strip()

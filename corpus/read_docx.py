@@ -17,6 +17,7 @@ import zlib
 from corpus.archive import DEFAULT_LIMITS, CorruptArchiveError, ZipLimits, check_zip
 from corpus.errors import CorpusError, exception_reason
 from corpus.text import RawText, normalise
+from i18n import _
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _TAB, _BR, _CR = W + "p", W + "t", W + "tab", W + "br", W + "cr"
@@ -54,7 +55,8 @@ def read_docx(data: bytes, filename: str, limits: ZipLimits = DOCX_LIMITS) -> Ra
     try:
         check_zip(data, filename, limits)  # entries, names, declared AND streamed inflated sizes
     except CorruptArchiveError:
-        raise CorpusError(f"{filename}: not a valid .docx file (zip archive is corrupt).") from None
+        raise CorpusError(_("{filename}: not a valid .docx file (zip archive is corrupt).")
+                          .format(filename=filename)) from None
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -62,19 +64,28 @@ def read_docx(data: bytes, filename: str, limits: ZipLimits = DOCX_LIMITS) -> Ra
         document = docx.Document(io.BytesIO(data))
         body = document.element.body
     except (zipfile.BadZipFile, zlib.error, EOFError, PackageNotFoundError):
-        raise CorpusError(f"{filename}: not a valid .docx file (zip archive is corrupt).") from None
+        raise CorpusError(_("{filename}: not a valid .docx file (zip archive is corrupt).")
+                          .format(filename=filename)) from None
     except KeyError as exc:
-        raise CorpusError(f"{filename}: not a valid .docx file (part {exc} is missing).") from None
+        raise CorpusError(_("{filename}: not a valid .docx file (part {exc} is missing).")
+                          .format(filename=filename, exc=exc)) from None
     except Exception as exc:  # python-docx raises ValueError/lxml errors for non-Word packages
         if "excessive depth" in str(exc).lower():  # libxml2 stops at 256 levels (no XML_PARSE_HUGE)
-            raise CorpusError(f"{filename}: refused, its XML nests elements more than 256 levels deep.") from None
-        raise CorpusError(f"{filename}: not a valid .docx file ({exception_reason(exc)}).") from None
+            raise CorpusError(_("{filename}: refused, its XML nests elements more than 256 levels deep.")
+                              .format(filename=filename)) from None
+        if "amplification" in str(exc).lower():  # libxml2's guard against entity expansion ("billion laughs")
+            raise CorpusError(_("{filename}: refused, its XML declares entities that expand the text (an entity "
+                                "bomb); a real Word file has none.")
+                              .format(filename=filename)) from None
+        raise CorpusError(_("{filename}: not a valid .docx file ({exc}).")
+                          .format(filename=filename, exc=exception_reason(exc))) from None
 
     state = {"textboxes": False}
     paragraphs = [t for t in _blocks(body, state) if t.strip()]
     warnings = []
     if state["textboxes"]:
-        warnings.append(f"{filename}: text in text boxes was not imported; copy it into the body if it matters.")
+        warnings.append(_("{filename}: text in text boxes was not imported; copy it into the body if it matters.")
+                        .format(filename=filename))
     return RawText(text=normalise("\n\n".join(paragraphs)), encoding=None, warnings=warnings)
 
 

@@ -21,6 +21,7 @@ import re
 from corpus.errors import CorpusError
 from corpus.read_txt import decode
 from corpus.text import HAN_CLASS, RawText, normalise
+from i18n import _
 
 _DROP = {
     "head", "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
@@ -116,7 +117,8 @@ class _Extractor:
         from bs4 import NavigableString, Tag
 
         if depth > MAX_DEPTH:
-            raise CorpusError(f"{self.filename}: refused, its HTML nests elements more than {MAX_DEPTH} levels deep.")
+            raise CorpusError(_("{filename}: refused, its HTML nests elements more than {max_depth} levels deep.")
+                              .format(filename=self.filename, max_depth=MAX_DEPTH))
         for child in node.children:
             if isinstance(child, Tag):
                 name = child.name.lower() if child.name else ""

@@ -33,6 +33,7 @@ import re
 from corpus.archive import DEFAULT_LIMITS, ArchiveError, CorruptArchiveError, ZipLimits, open_zip, read_member
 from corpus.errors import CorpusError, exception_reason
 from corpus.text import RawText, max_text_chars, normalise, too_long_message
+from i18n import _
 
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -77,31 +78,37 @@ def read_odt(data: bytes, filename: str, limits: ZipLimits = ODT_LIMITS) -> RawT
     try:
         zf = open_zip(data, filename, limits)
     except CorruptArchiveError:
-        raise CorpusError(f"{filename}: not a valid .odt file (not a zip archive, or a corrupt one).") from None
+        raise CorpusError(_("{filename}: not a valid .odt file (not a zip archive, or a corrupt one).")
+                          .format(filename=filename)) from None
     with zf:
         names = set(zf.namelist())
         try:
             if "mimetype" in names:
                 mime = read_member(zf, "mimetype", filename, limits).decode("ascii", "replace").strip()
                 if mime and mime not in _MIMETYPES:
-                    raise CorpusError(f"{filename}: is not an OpenDocument text (its type is {mime[:80]!r}); "
-                                      "save it as .odt, .docx or .txt.")
+                    raise CorpusError(_("{filename}: is not an OpenDocument text (its type is {mime!r}); save it as "
+                                        ".odt, .docx or .txt.")
+                                      .format(filename=filename, mime=mime[:80]))
             if "META-INF/manifest.xml" in names:
                 manifest = read_member(zf, "META-INF/manifest.xml", filename, limits)
                 if b"encryption-data" in manifest:
-                    raise CorpusError(f"{filename}: is password-protected; save an unprotected copy and import that.")
+                    raise CorpusError(_("{filename}: is password-protected; save an unprotected copy and import that.")
+                                      .format(filename=filename))
             if "content.xml" not in names:
-                raise CorpusError(f"{filename}: not a valid .odt file (content.xml is missing).")
+                raise CorpusError(_("{filename}: not a valid .odt file (content.xml is missing).")
+                                  .format(filename=filename))
             content = read_member(zf, "content.xml", filename, limits)
         except CorruptArchiveError:
-            raise CorpusError(f"{filename}: not a valid .odt file (a member of the archive is corrupt).") from None
+            raise CorpusError(_("{filename}: not a valid .odt file (a member of the archive is corrupt).")
+                              .format(filename=filename)) from None
         except ArchiveError:
             raise
     root = _parse(content, filename)
     body = root.find(f"{OFFICE}body/{OFFICE}text")
     if body is None:
-        raise CorpusError(f"{filename}: is not an OpenDocument text (content.xml has no text body); "
-                          "save it as .odt, .docx or .txt.")
+        raise CorpusError(_("{filename}: is not an OpenDocument text (content.xml has no text body); save it as "
+                            ".odt, .docx or .txt.")
+                          .format(filename=filename))
     state = {"frames": False}
     limit, total, blocks = max_text_chars(), 0, []
     for text in _blocks(body, state):
@@ -113,9 +120,16 @@ def read_odt(data: bytes, filename: str, limits: ZipLimits = ODT_LIMITS) -> RawT
                 raise CorpusError(too_long_message(filename, total, limit, at_least=True))
     warnings = []
     if state["frames"]:
-        warnings.append(f"{filename}: text in text boxes or frames was not imported; copy it into the body "
-                        "if it matters.")
+        warnings.append(_("{filename}: text in text boxes or frames was not imported; copy it into the body if it "
+                          "matters.")
+                        .format(filename=filename))
     return RawText(text=normalise("\n\n".join(blocks)), encoding=None, warnings=warnings)
+
+
+def _declares_entities(content: bytes) -> bool:
+    """Whether the XML's prologue (first 64 KB) has a DOCTYPE declaring an entity (no ODF file does)."""
+    head = content[:65536]
+    return b"<!DOCTYPE" in head and b"<!ENTITY" in head
 
 
 def _parse(content: bytes, filename: str):
@@ -127,9 +141,14 @@ def _parse(content: bytes, filename: str):
         return etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
         if "excessive depth" in str(exc).lower():
-            raise CorpusError(f"{filename}: refused, its XML nests elements more than 256 levels deep.") from None
-        raise CorpusError(f"{filename}: not a valid .odt file (content.xml is malformed: "
-                          f"{exception_reason(exc)}).") from None
+            raise CorpusError(_("{filename}: refused, its XML nests elements more than 256 levels deep.")
+                              .format(filename=filename)) from None
+        if _declares_entities(content) or "amplification" in str(exc).lower():
+            raise CorpusError(_("{filename}: refused, its content.xml declares entities that expand the text "
+                                "(an entity bomb); a real OpenDocument file has none.")
+                              .format(filename=filename)) from None
+        raise CorpusError(_("{filename}: not a valid .odt file (content.xml is malformed: {exc}).")
+                          .format(filename=filename, exc=exception_reason(exc))) from None
 
 
 def _blocks(element, state):

@@ -11,6 +11,7 @@ import logging
 
 from corpus.errors import CorpusError, exception_reason
 from corpus.text import RawText, max_text_chars, normalise, too_long_message
+from i18n import _
 
 
 def read_pdf(data: bytes, filename: str) -> RawText:
@@ -48,7 +49,7 @@ def read_pdf_pages(data: bytes, filename: str) -> tuple[list[str], list[str]]:
         As ``read_pdf``.
     """
     if b"%PDF" not in data[:1024]:
-        raise CorpusError(f"{filename}: not a valid PDF file (no %PDF header).")
+        raise CorpusError(_("{filename}: not a valid PDF file (no %PDF header).").format(filename=filename))
     log = logging.getLogger("pypdf")
     level = log.level
     log.setLevel(logging.ERROR)  # pypdf logs every repaired cross-reference table
@@ -66,24 +67,29 @@ def _read(data: bytes, filename: str) -> tuple[list[str], list[str]]:
         reader = PdfReader(io.BytesIO(data), strict=False)
         encrypted = reader.is_encrypted
     except Exception as exc:  # pypdf raises many types for damaged files
-        raise CorpusError(f"{filename}: not a valid PDF file ({exception_reason(exc)}).") from None
+        raise CorpusError(_("{filename}: not a valid PDF file ({exc}).")
+                          .format(filename=filename, exc=exception_reason(exc))) from None
     if encrypted:
         try:
             opened = reader.decrypt("")
         except DependencyError:
             raise CorpusError(
-                f"{filename}: is encrypted with AES; save an unencrypted copy and import that."
+                _("{filename}: is encrypted with AES; save an unencrypted copy and import that.")
+                .format(filename=filename)
             ) from None
         except Exception as exc:
-            raise CorpusError(f"{filename}: is encrypted and cannot be opened ({exception_reason(exc)}).") from None
+            raise CorpusError(_("{filename}: is encrypted and cannot be opened ({exc}).")
+                              .format(filename=filename, exc=exception_reason(exc))) from None
         if opened == PasswordType.NOT_DECRYPTED:
-            raise CorpusError(f"{filename}: is password-protected; remove the password and import it again.")
+            raise CorpusError(_("{filename}: is password-protected; remove the password and import it again.")
+                              .format(filename=filename))
     try:
         pages = list(reader.pages)
     except Exception as exc:
-        raise CorpusError(f"{filename}: not a valid PDF file ({exception_reason(exc)}).") from None
+        raise CorpusError(_("{filename}: not a valid PDF file ({exc}).")
+                          .format(filename=filename, exc=exception_reason(exc))) from None
     if not pages:
-        raise CorpusError(f"{filename}: the PDF has no pages.")
+        raise CorpusError(_("{filename}: the PDF has no pages.").format(filename=filename))
     texts, empty, failed = [], [], []
     limit, total = max_text_chars(), 0
     for number, page in enumerate(pages, start=1):
@@ -101,15 +107,19 @@ def _read(data: bytes, filename: str) -> tuple[list[str], list[str]]:
             empty.append(number)
     if not texts:
         if failed and not empty:
-            raise CorpusError(f"{filename}: not a valid PDF file (no page could be read).")
+            raise CorpusError(_("{filename}: not a valid PDF file (no page could be read).")
+                              .format(filename=filename))
         raise CorpusError(
-            f"{filename}: has no text layer (scanned pages?); run OCR on it first and import the result."
+            _("{filename}: has no text layer (scanned pages?); run OCR on it first and import the result.")
+            .format(filename=filename)
         )
     warnings = []
     if empty:
-        warnings.append(f"{filename}: page(s) {_numbers(empty)} have no text layer and were skipped (scanned?).")
+        warnings.append(_("{filename}: page(s) {value} have no text layer and were skipped (scanned?).")
+                        .format(filename=filename, value=_numbers(empty)))
     if failed:
-        warnings.append(f"{filename}: page(s) {_numbers(failed)} could not be read and were skipped.")
+        warnings.append(_("{filename}: page(s) {value} could not be read and were skipped.")
+                        .format(filename=filename, value=_numbers(failed)))
     return [normalise(t) for t in texts], warnings
 
 

@@ -34,6 +34,7 @@ import re
 
 from corpus.errors import CorpusError
 from corpus.text import RawText, max_text_chars, normalise, too_long_message
+from i18n import _
 
 _ANSICPG = re.compile(rb"\\ansicpg(\d{1,5})")
 #: One pass over the backslashes: an escaped backslash (kept), ``\\line``, ``\\cell``/``\\nestcell``
@@ -69,7 +70,8 @@ def read_rtf(data: bytes, filename: str) -> RawText:
 
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith(b"{\\rtf"):
-        raise CorpusError(f"{filename}: not a valid RTF file (it does not start with {{\\rtf).")
+        raise CorpusError(_("{filename}: not a valid RTF file (it does not start with {{\\rtf).")
+                          .format(filename=filename))
     m = _ANSICPG.search(data[:4096])
     codepage = f"cp{int(m.group(1))}" if m else "cp1252"
     import codecs
@@ -86,8 +88,9 @@ def read_rtf(data: bytes, filename: str) -> RawText:
             rtf = data.decode(codepage)
         except UnicodeDecodeError:
             rtf = data.decode(codepage, errors="replace")
-            warnings.append(f"{filename}: some bytes are not valid in its code page {codepage} and were replaced "
-                            "by U+FFFD.")
+            warnings.append(_("{filename}: some bytes are not valid in its code page {codepage} and were replaced by "
+                              "U+FFFD.")
+                            .format(filename=filename, codepage=codepage))
     # (1) ANSI fonts use the document's code page: give them the charset striprtf maps to it;
     # (3) and (4): line breaks kept inside a paragraph, each cell a paragraph.
     charset = next((k for k, v in charset_map.items() if v == codepage and k not in (0, 1)), None)
@@ -108,9 +111,11 @@ def read_rtf(data: bytes, filename: str) -> RawText:
         out = rtf_to_text(rtf, encoding=codepage, errors="strict")
     except UnicodeDecodeError:
         out = rtf_to_text(rtf, encoding=codepage, errors="replace")
-        warnings.append(f"{filename}: some \\'hh bytes are not valid in their code page and were replaced by U+FFFD.")
+        warnings.append(_("{filename}: some \\'hh bytes are not valid in their code page and were replaced by U+FFFD.")
+                        .format(filename=filename))
     except (RecursionError, ValueError, IndexError) as exc:
-        raise CorpusError(f"{filename}: not a valid RTF file ({exc.__class__.__name__}).") from None
+        raise CorpusError(_("{filename}: not a valid RTF file ({type}).")
+                          .format(filename=filename, type=exc.__class__.__name__)) from None
     out = _SURROGATE_PAIR.sub(lambda mm: mm.group().encode("utf-16", "surrogatepass").decode("utf-16"), out)
     out = out.replace("\r\n", "\n").replace("\r", "\n")
     blocks = [b.strip(" ").replace(_LSEP, "\n") for b in out.split("\n")]

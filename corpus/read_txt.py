@@ -25,6 +25,7 @@ import re
 
 from corpus.errors import CorpusError
 from corpus.text import HAN_RE, RawText, han_count, normalise
+from i18n import _
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -60,8 +61,9 @@ def check_table_width(n_columns: int, label: str) -> None:
         One sentence naming the file and the count.
     """
     if n_columns > MAX_TABLE_COLUMNS:
-        raise CorpusError(f"{label} has {n_columns:,} columns, more than the {MAX_TABLE_COLUMNS:,} Tandem reads in "
-                          "one table; split it or keep the columns you need.")
+        raise CorpusError(_("{label} has {n_columns:,} columns, more than the {max_table_columns:,} Tandem reads in "
+                            "one table; split it or keep the columns you need.")
+                          .format(label=label, n_columns=n_columns, max_table_columns=MAX_TABLE_COLUMNS))
 _SHORT_SAMPLE = 50  # Han characters: a guess from fewer is flagged
 _MOJIBAKE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
@@ -125,12 +127,14 @@ def _decode_explicit(data: bytes, filename: str, encoding: str) -> str:
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise CorpusError(f"{filename}: {encoding!r} is not a known text encoding.") from None
+        raise CorpusError(_("{filename}: {encoding!r} is not a known text encoding.")
+                          .format(filename=filename, encoding=encoding)) from None
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise CorpusError(
-            f"{filename}: cannot be decoded as {encoding} (invalid bytes at byte offset {exc.start})."
+            _("{filename}: cannot be decoded as {encoding} (invalid bytes at byte offset {start}).")
+            .format(filename=filename, encoding=encoding, start=exc.start)
         ) from None
 
 
@@ -142,8 +146,9 @@ def _decode_auto(data: bytes, filename: str, warnings: list[str]) -> tuple[str, 
                 return body.decode(codec), codec
             except UnicodeDecodeError as exc:
                 raise CorpusError(
-                    f"{filename}: starts with a {codec.replace('-sig', '')} byte-order mark but is not valid "
-                    f"{codec.replace('-sig', '')} (invalid bytes at byte offset {exc.start})."
+                    _("{filename}: starts with a {value} byte-order mark but is not valid {value} (invalid bytes at "
+                      "byte offset {start}).")
+                    .format(filename=filename, value=codec.replace('-sig', ''), start=exc.start)
                 ) from None
     try:
         return data.decode("utf-8"), "utf-8"
@@ -164,16 +169,18 @@ def _decode_auto(data: bytes, filename: str, warnings: list[str]) -> tuple[str, 
     chinese = [c for c in chinese if c[0] >= _MIN_COMMON_SHARE]
     if chinese:
         chinese.sort(reverse=True)
-        _, _, codec, text, n_han = chinese[0]
+        _a, _b, codec, text, n_han = chinese[0]
         if n_han < _SHORT_SAMPLE:
             warnings.append(
-                f"{filename}: the encoding {codec} was guessed from only {n_han} Chinese characters; "
-                f"check the text, or import again with the right encoding."
+                _("{filename}: the encoding {codec} was guessed from only {n_han} Chinese characters; check the "
+                  "text, or import again with the right encoding.")
+                .format(filename=filename, codec=codec, n_han=n_han)
             )
         elif len(chinese) > 1:
             warnings.append(
-                f"{filename}: decoded as {codec}, but {chinese[1][2]} also fits; check the text, "
-                f"or import again with the right encoding."
+                _("{filename}: decoded as {codec}, but {chinese} also fits; check the text, or import again with the "
+                  "right encoding.")
+                .format(filename=filename, codec=codec, chinese=chinese[1][2])
             )
         return text, codec
 
@@ -183,8 +190,9 @@ def _decode_auto(data: bytes, filename: str, warnings: list[str]) -> tuple[str, 
     best = matches.best()
     if best is None:
         raise CorpusError(
-            f"{filename}: cannot be decoded: it is not UTF-8 (invalid bytes at byte offset {utf8_error}) "
-            f"and no known text encoding fits; if it is text, import it with its encoding named."
+            _("{filename}: cannot be decoded: it is not UTF-8 (invalid bytes at byte offset {utf8_error}) and no "
+              "known text encoding fits; if it is text, import it with its encoding named.")
+            .format(filename=filename, utf8_error=utf8_error)
         )
     text, used = str(best), best.encoding
     if used in _LATIN_CODE_PAGES:
@@ -196,20 +204,31 @@ def _decode_auto(data: bytes, filename: str, warnings: list[str]) -> tuple[str, 
             text, used = western, "cp1252"  # English-language fieldwork: Windows-1252
     others = [m.encoding for m in matches if m.encoding != used and str(m) != text][:3]
     if others or best.chaos > 0.1:
-        also = f" (also plausible: {', '.join(others)})" if others else ""
-        warnings.append(
-            f"{filename}: decoded as {used} with low confidence{also}; check accented and "
-            f"non-Latin letters, or import again with the right encoding."
-        )
+        if others:
+            warnings.append(
+                _("{filename}: decoded as {used} with low confidence (also plausible: {others}); check accented and "
+                  "non-Latin letters, or import again with the right encoding.")
+                .format(filename=filename, used=used, others=", ".join(others))
+            )
+        else:
+            warnings.append(
+                _("{filename}: decoded as {used} with low confidence; check accented and non-Latin letters, or "
+                  "import again with the right encoding.")
+                .format(filename=filename, used=used)
+            )
     return text, used
 
 
 def _check_binary(text: str, filename: str, encoding: str, n_control: int) -> None:
     if "\x00" in text:
-        raise CorpusError(f"{filename}: contains NUL characters when read as {encoding}; it looks like binary data, not text.")
+        raise CorpusError(_("{filename}: contains NUL characters when read as {encoding}; it looks like binary data, "
+                            "not text.")
+                          .format(filename=filename, encoding=encoding))
     if n_control > max(3, len(text) // 200):
         raise CorpusError(
-            f"{filename}: has {n_control} control characters when read as {encoding}; it looks like binary data, not text."
+            _("{filename}: has {n_control} control characters when read as {encoding}; it looks like binary data, "
+              "not text.")
+            .format(filename=filename, n_control=n_control, encoding=encoding)
         )
 
 

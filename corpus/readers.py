@@ -25,6 +25,7 @@ from corpus.read_rtf import read_rtf
 from corpus.read_txt import read_txt
 from corpus.text import RawText, normalise
 from corpus.transcript_clean import clean_transcript as clean_transcript_text
+from i18n import N_, _
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_ENV = "TANDEM_MAX_IMPORT_MB"
@@ -34,8 +35,8 @@ FORMATS: dict[str, str] = {".txt": "txt", ".md": "md", ".docx": "docx", ".odt": 
 #: Extensions the upload widgets accept (no dots).
 UPLOAD_TYPES = ["txt", "md", "docx", "odt", "rtf", "pdf", "html", "htm"]
 _ADVICE = {
-    ".doc": "legacy Word .doc files are not read; save it as .docx",
-    ".wps": "save it as .docx or .txt",
+    ".doc": N_("legacy Word .doc files are not read; save it as .docx"),
+    ".wps": N_("save it as .docx or .txt"),
 }
 
 
@@ -82,7 +83,8 @@ def max_import_bytes(max_bytes: int | None = None) -> int:
     """
     if max_bytes is not None:
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
-            raise CorpusError(f"max_bytes must be a positive number of bytes, not {max_bytes!r}.")
+            raise CorpusError(_("max_bytes must be a positive number of bytes, not {max_bytes!r}.")
+                              .format(max_bytes=max_bytes))
         return max_bytes
     env = os.environ.get(MAX_ENV)
     if env is None or not env.strip():
@@ -90,9 +92,11 @@ def max_import_bytes(max_bytes: int | None = None) -> int:
     try:
         mb = float(env)
     except ValueError:
-        raise CorpusError(f"{MAX_ENV}={env!r} is not a number of megabytes.") from None
+        raise CorpusError(_("{max_env}={env!r} is not a number of megabytes.")
+                          .format(max_env=MAX_ENV, env=env)) from None
     if not mb > 0:
-        raise CorpusError(f"{MAX_ENV}={env!r} must be a positive number of megabytes.")
+        raise CorpusError(_("{max_env}={env!r} must be a positive number of megabytes.")
+                          .format(max_env=MAX_ENV, env=env))
     return int(mb * 1024 * 1024)
 
 
@@ -102,15 +106,20 @@ def _format_of(filename: str) -> str:
         return FORMATS[ext]
     known = ", ".join(sorted(set(FORMATS)))
     if ext in _ADVICE:
-        raise CorpusError(f"{filename}: {_ADVICE[ext]} (Tandem reads {known}).")
-    what = f"extension {ext}" if ext else "no extension"
-    raise CorpusError(f"{filename}: has {what}; Tandem reads {known}.")
+        raise CorpusError(_("{filename}: {advice} (Tandem reads {known}).")
+                          .format(filename=filename, advice=_(_ADVICE[ext]), known=known))
+    if not ext:
+        raise CorpusError(_("{filename}: has no extension; Tandem reads {known}.")
+                          .format(filename=filename, known=known))
+    raise CorpusError(_("{filename}: has extension {ext}; Tandem reads {known}.").format(filename=filename, ext=ext,
+                                                                                          known=known))
 
 
 def _size_error(filename: str, size: int, limit: int) -> CorpusError:
     return CorpusError(
-        f"{filename}: is {size / 2**20:.1f} MB, over the import limit of {limit / 2**20:.1f} MB "
-        f"(raise it with max_bytes or {MAX_ENV})."
+        _("{filename}: is {value:.1f} MB, over the import limit of {value2:.1f} MB (raise it with max_bytes or "
+          "{max_env}).")
+        .format(filename=filename, value=size / 2**20, value2=limit / 2**20, max_env=MAX_ENV)
     )
 
 
@@ -148,10 +157,11 @@ def read_bytes(
     fmt = _format_of(filename)
     limit = max_import_bytes(max_bytes)
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise CorpusError(f"{filename}: expected the file's bytes, got {type(data).__name__}.")
+        raise CorpusError(_("{filename}: expected the file's bytes, got {type}.")
+                          .format(filename=filename, type=type(data).__name__))
     data = bytes(data)
     if not data:
-        raise CorpusError(f"{filename}: is empty.")
+        raise CorpusError(_("{filename}: is empty.").format(filename=filename))
     if len(data) > limit:
         raise _size_error(filename, len(data), limit)
     readers: dict[str, Callable[[], RawText]] = {
@@ -176,9 +186,10 @@ def read_bytes(
         raw = RawText(text=normalise(cleaned), encoding=raw.encoding, warnings=raw.warnings)
     warnings = list(raw.warnings)
     if encoding and fmt in ("docx", "odt", "rtf", "pdf"):
-        warnings.append(f"{filename}: the encoding {encoding!r} was ignored; .{fmt} files carry their own.")
+        warnings.append(_("{filename}: the encoding {encoding!r} was ignored; .{fmt} files carry their own.")
+                        .format(filename=filename, encoding=encoding, fmt=fmt))
     if not raw.text.strip():
-        raise CorpusError(f"{filename}: contains no text.")
+        raise CorpusError(_("{filename}: contains no text.").format(filename=filename))
     return ReadResult(
         text=raw.text, encoding=raw.encoding, source_sha256=hashlib.sha256(data).hexdigest(),
         filename=filename, fmt=fmt, warnings=warnings, cleaning=cleaning,
@@ -206,5 +217,6 @@ def read_file(path: str | Path, *, encoding: str | None = None, max_bytes: int |
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CorpusError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+        raise CorpusError(_("{name}: cannot be read ({value}).")
+                          .format(name=path.name, value=exc.strerror or exc)) from None
     return read_bytes(data, path.name, encoding=encoding, max_bytes=limit, clean_transcript=clean_transcript)

@@ -73,6 +73,7 @@ import numpy as np
 
 from corpus.errors import CorpusError
 from corpus.longruns import tame
+from i18n import _
 
 LINES_PER_BLANK = 20
 WRAP_SHARE = 0.75
@@ -204,7 +205,8 @@ def _continues(line: str, following: str, width: float) -> bool:
 
 def _check_semicolons(semicolons: str) -> str:
     if semicolons not in SEMICOLON_MODES:
-        raise CorpusError(f"Semicolon handling {semicolons!r} must be 'split' (each list item a sentence) or 'join'.")
+        raise CorpusError(_("Semicolon handling {semicolons!r} must be 'split' (each list item a sentence) or 'join'.")
+                          .format(semicolons=semicolons))
     return semicolons
 
 
@@ -225,7 +227,8 @@ def _nlp(language: str, semicolons: str = "split"):
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")  # the English default has no ';' among its marks
     else:
-        raise CorpusError(f"Language {language!r} is not supported for segmentation (use 'zh' or 'en').")
+        raise CorpusError(_("Language {language!r} is not supported for segmentation (use 'zh' or 'en').")
+                          .format(language=language))
     nlp.max_length = 10**9
     return nlp
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from i18n import _
 
 BOM = "\ufeff"
 REPLACEMENT = "\ufffd"
@@ -82,7 +83,8 @@ def max_text_chars() -> int:
     if not env:
         return DEFAULT_MAX_CHARS
     if not env.isdigit() or int(env) <= 0:
-        raise ValueError(f"{MAX_CHARS_ENV}={env!r} must be a positive whole number of characters.")
+        raise ValueError(_("{max_chars_env}={env!r} must be a positive whole number of characters.")
+                         .format(max_chars_env=MAX_CHARS_ENV, env=env))
     return int(env)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
-from i18n import N_
+from i18n import _, N_
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex
 
@@ -65,7 +65,7 @@ def unit_key_of(row) -> tuple[str, str]:
         return "city", str(city)
     a, b = get("city_a", None), get("city_b", None)
     if a is None or b is None:
-        raise MixedError("A case needs a city code or the two city codes of a dyad.")
+        raise MixedError(_("A case needs a city code or the two city codes of a dyad."))
     a, b = sorted((str(a), str(b)))
     return "dyad", f"{a}|{b}"
 
@@ -74,7 +74,7 @@ def unit_name(level: str, key: str, names: dict[str, str]) -> str:
     """A unit's name: ``广州市``, or ``广州市–佛山市`` for the dyad key ``"a|b"`` (codes where no name)."""
     if level == "city":
         return names.get(key, key)
-    a, _, b = key.partition("|")
+    a, _sep, b = key.partition("|")
     return f"{names.get(a, a)}–{names.get(b, b)}"
 
 
@@ -95,7 +95,7 @@ def _evidence(idx: EvidenceIndex, level: str, key: str, max_quotes: int,
         direct, via = idx.city(key)
         ids = direct + via
     else:
-        a, _, b = key.partition("|")
+        a, _sep, b = key.partition("|")
         ids = idx.dyad(a, b)
     if first:
         preferred = [i for i in ids if i in first]
@@ -132,8 +132,9 @@ def _advertised(session: Session, run, idx: EvidenceIndex) -> pd.DataFrame:
     dyads = qdata.dyad_frame(session, ["connection", "degree"])
     missing = [c for c in ("connection", "degree") if c not in dyads.columns]
     if missing:
-        raise MixedError("The advertised-partners view needs the dyad variables 'connection' and 'degree'; "
-                         f"the project lacks {', '.join(missing)}.")
+        raise MixedError(_("The advertised-partners view needs the dyad variables 'connection' and 'degree'; the "
+                           "project lacks {names}.")
+                         .format(names=', '.join(missing)))
     adv = advertised_not_implemented(session, dyads, index=idx)
     out = adv.rename(columns={"breadth": "observed"})
     out["predicted"] = np.nan
@@ -193,9 +194,11 @@ def case_view(session: Session, run, rule: str, *, variable: str | None = None, 
         From ``select_run_cases`` (unknown variable, bad threshold or n, unknown run).
     """
     if rule not in VIEW_RULES:
-        raise MixedError(f"Unknown case rule {rule!r}; choose one of: {', '.join(VIEW_RULES)}.")
+        raise MixedError(_("Unknown case rule {rule!r}; choose one of: {names}.")
+                         .format(rule=rule, names=', '.join(VIEW_RULES)))
     if isinstance(max_quotes, bool) or not isinstance(max_quotes, (int, np.integer)) or not 0 <= max_quotes <= 10:
-        raise MixedError(f"max_quotes = {max_quotes!r} must be a whole number from 0 to 10.")
+        raise MixedError(_("max_quotes = {max_quotes!r} must be a whole number from 0 to 10.")
+                         .format(max_quotes=max_quotes))
     from quant import runs as qruns
 
     if run is not None and not isinstance(run, qruns.Run):
@@ -207,7 +210,7 @@ def case_view(session: Session, run, rule: str, *, variable: str | None = None, 
         mark = _mark_ids(session, idx)
     else:
         if run is None:
-            raise MixedError(f"The {rule} rule needs a saved run; choose one.")
+            raise MixedError(_("The {rule} rule needs a saved run; choose one.").format(rule=rule))
         from quant.case_select import select_run_cases
 
         frame = select_run_cases(session, run, rule, variable=variable, reduced=reduced, threshold=threshold,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex
 from quant import cases as quant_cases
@@ -61,7 +62,7 @@ def add_evidence(session: Session, cases: pd.DataFrame, *, index: EvidenceIndex 
         out["name_b"] = [idx.names.get(c, c) for c in b]
         out["n_passages"] = [len(idx.dyad(x, y)) for x, y in zip(a, b)]
     else:
-        raise MixedError("A case table needs a 'city' column or 'city_a' and 'city_b' columns.")
+        raise MixedError(_("A case table needs a 'city' column or 'city_a' and 'city_b' columns."))
     out["n_passages"] = out["n_passages"].astype(int)
     out["no_evidence"] = out["n_passages"] == 0
     return out
@@ -164,18 +165,20 @@ def advertised_not_implemented(
     """
     for q, name in ((breadth_q, "breadth_q"), (degree_q, "degree_q")):
         if not 0.0 < q < 1.0:
-            raise MixedError(f"{name} = {q!r} must lie strictly between 0 and 1.")
+            raise MixedError(_("{name} = {q!r} must lie strictly between 0 and 1.").format(name=name, q=q))
     missing = [c for c in ("city_a", "city_b", outcome, degree) if c not in dyads_df.columns]
     if missing:
-        raise MixedError(f"The dyad table lacks column(s) {', '.join(missing)}.")
+        raise MixedError(_("The dyad table lacks column(s) {names}.").format(names=', '.join(missing)))
     df = dyads_df[["city_a", "city_b", outcome, degree]].copy()
     df["city_a"], df["city_b"] = df["city_a"].astype(str), df["city_b"].astype(str)
     y = pd.to_numeric(df[outcome], errors="coerce")
     if not y.dropna().isin([0, 1]).all():
-        raise MixedError(f"Column {outcome!r} must be 0/1 (connection), found other values.")
+        raise MixedError(_("Column {outcome!r} must be 0/1 (connection), found other values.")
+                         .format(outcome=outcome))
     deg = pd.to_numeric(df[degree], errors="coerce")
     if (deg.dropna() < 0).any():
-        raise MixedError(f"Column {degree!r} has negative values; degree counts service items.")
+        raise MixedError(_("Column {degree!r} has negative values; degree counts service items.")
+                         .format(degree=degree))
     cities = pd.Index(sorted(set(df["city_a"]) | set(df["city_b"])), name="city")
     ties = df[(y == 1).to_numpy()].assign(_deg=deg[(y == 1).to_numpy()])
     long = pd.concat(
@@ -193,7 +196,8 @@ def advertised_not_implemented(
     )
     with_degree = per["mean_degree"].dropna()
     if with_degree.empty:
-        raise MixedError(f"No collaborating dyad has a known {degree!r}; the rule needs degrees.")
+        raise MixedError(_("No collaborating dyad has a known {degree!r}; the rule needs degrees.")
+                         .format(degree=degree))
     b_thr = float(per["breadth"].quantile(breadth_q))
     d_thr = float(with_degree.quantile(degree_q))
     flag = (per["breadth"] >= b_thr) & (per["breadth"] > 0) & (per["mean_degree"] <= d_thr)

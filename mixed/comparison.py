@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from coding.tree import codebook as read_codebook
+from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, dyad_label
 from mixed.meta import meta_lookup
@@ -61,7 +62,7 @@ def x_variables(result, columns) -> list[str]:
     list of str
     """
     formula = str(result.meta.get("design_formula") or result.formula)
-    lhs, _, rhs = formula.partition("~")
+    lhs, _sep, rhs = formula.partition("~")
     outcome = set(_IDENT.findall(lhs))
     cols = {str(c) for c in columns}
     out: list[str] = []
@@ -170,11 +171,12 @@ def case_comparison(
     level = unit_level(result)
     need = ["city"] if level == "city" else ["city_a", "city_b"]
     if any(col not in cases.columns for col in need):
-        raise MixedError(f"The selected cases lack the id column(s) {', '.join(need)} of the {result.dimension} fit.")
+        raise MixedError(_("The selected cases lack the id column(s) {names} of the {dimension} fit.")
+                         .format(names=', '.join(need), dimension=result.dimension))
     c = cases.attrs.get("c") if c is None else c
     n_typical = cases.attrs.get("n_typical") if n_typical is None else n_typical
     if c is not None and (not isinstance(c, (int, float)) or not math.isfinite(c) or c <= 0):
-        raise MixedError(f"cut-off c = {c!r} must be a positive finite number.")
+        raise MixedError(_("cut-off c = {c!r} must be a positive finite number.").format(c=c))
     idx = index if index is not None else EvidenceIndex.from_session(session)
     xs, variables, x_note = _x_lookup(result, level, data, session)
     judged = meta_lookup(session, "case", result.dimension)

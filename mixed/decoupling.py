@@ -28,6 +28,7 @@ from coding.codebook import codebook as read_codebook
 from coding.codebook import variable_map
 from coding.dimensions import DIMENSIONS
 from coding.queries import retrieve
+from i18n import _
 from mixed.errors import MixedError
 from mixed.terms import NON_TERMS, codes_for_term
 
@@ -63,17 +64,17 @@ def load_decoupling_runs(session: Session, names=None) -> dict:
     if names is None:
         latest = qruns.latest_runs(session)
         if not latest:
-            raise MixedError("No run is saved yet; save a run of breadth, connection or degree first.")
+            raise MixedError(_("No run is saved yet; save a run of breadth, connection or degree first."))
         return {d: qruns.load_run(session, n) for d, n in latest.items()}
     out: dict = {}
     for name in names:
         run = qruns.load_run(session, name)
         dim = run.info.dimension
         if dim in out and out[dim].info.id == run.info.id:
-            raise MixedError(f"Run “{run.info.name}” is named twice; give each run once.")
+            raise MixedError(_("Run “{name}” is named twice; give each run once.").format(name=run.info.name))
         if dim in out:
-            raise MixedError(f"Runs “{out[dim].info.name}” and “{run.info.name}” are both {dim} runs; "
-                             "give at most one run per dimension.")
+            raise MixedError(_("Runs “{name}” and “{name2}” are both {dim} runs; give at most one run per dimension.")
+                             .format(name=out[dim].info.name, name2=run.info.name, dim=dim))
         out[dim] = run
     return {d: out[d] for d in DIMENSIONS if d in out}
 
@@ -131,11 +132,11 @@ def decoupling_long(session: Session, runs: dict | None = None, alpha: float = 0
     """
     runs = load_decoupling_runs(session) if runs is None else dict(runs)
     if not runs:
-        raise MixedError("No run to compare; save a run of breadth, connection or degree first.")
+        raise MixedError(_("No run to compare; save a run of breadth, connection or degree first."))
     for dim, run in runs.items():
         if dim not in DIMENSIONS or run.info.dimension != dim:
-            raise MixedError(f"Run “{run.info.name}” is a {run.info.dimension} run and cannot stand in the "
-                             f"{dim!s} column.")
+            raise MixedError(_("Run “{name}” is a {dimension} run and cannot stand in the {dim!s} column.")
+                             .format(name=run.info.name, dimension=run.info.dimension, dim=dim))
     dims = [d for d in DIMENSIONS if d in runs]
     tables = {d: runs[d].result.table(runs[d].result.se_type, alpha) for d in dims}
     terms = {d: [str(t) for t in tables[d].index if str(t) not in NON_TERMS] for d in dims}

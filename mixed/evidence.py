@@ -88,7 +88,7 @@ def dyad_keys(session: Session) -> dict[str, tuple[str, str]]:
 def _parse_dyad(key: str, known: dict[str, tuple[str, str]]) -> tuple[str, str]:
     if key in known:
         return known[key]
-    a, _, b = str(key).partition("-")
+    a, _sep, b = str(key).partition("-")
     return (a, b) if a <= b else (b, a)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from coding.codebook import codebook as read_codebook
 from coding.codebook import variable_map
 from coding.queries import retrieve
+from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import (
     EvidenceIndex,
@@ -106,7 +107,7 @@ def joint_display(
     Fetters, Curry & Creswell (2013), Health Services Research 48(6 Pt 2): 2134–2156.
     """
     if max_quotes < 0:
-        raise MixedError(f"max_quotes must be 0 or more, not {max_quotes}.")
+        raise MixedError(_("max_quotes must be 0 or more, not {max_quotes}.").format(max_quotes=max_quotes))
     key = result.se_type if se_type is None else se_type
     tab = result.table(key, alpha)
     label = result.se_labels.get(key, key)
@@ -185,15 +186,16 @@ def joint_long(df: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [c for c in JOINT_COLUMNS if c not in df.columns]
     if missing:
-        raise MixedError(f"Not a joint display: column(s) {', '.join(missing)} missing.")
+        raise MixedError(_("Not a joint display: column(s) {names} missing.").format(names=', '.join(missing)))
     formula = df.attrs.get("formula", "")
     out = []
     for r in df.itertuples(index=False):
         meta = "" if r.meta_inference is None or pd.isna(r.meta_inference) else str(r.meta_inference)
         if meta not in META_INFERENCES:
             raise MixedError(
-                f"meta_inference {meta!r} for term {r.term!r} is not one of "
-                "confirmation, expansion, discordance (or empty)."
+                _("meta_inference {meta!r} for term {term!r} is not one of confirmation, expansion, discordance (or "
+                  "empty).")
+                .format(meta=meta, term=r.term)
             )
         key = f"{r.dimension}:{r.term}"
         quant_prov = f"{r.dimension} · {r.model}" + (f" · {formula}" if formula else "")

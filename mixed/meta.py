@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 from mixed.errors import MixedError
 from store.models import MetaInference, utcnow
 
@@ -63,7 +64,7 @@ def case_key(unit) -> str:
     """
     if isinstance(unit, (tuple, list)):
         if len(unit) != 2 or str(unit[0]) == str(unit[1]):
-            raise MixedError(f"{unit!r} is not a dyad of two different cities.")
+            raise MixedError(_("{unit!r} is not a dyad of two different cities.").format(unit=unit))
         a, b = sorted((str(unit[0]).strip(), str(unit[1]).strip()))
         return f"{a}-{b}"
     return str(unit).strip()
@@ -71,14 +72,17 @@ def case_key(unit) -> str:
 
 def _check(display: str, dimension: str, row_key) -> str:
     if display not in META_DISPLAYS:
-        raise MixedError(f"display {display!r} is not one of {', '.join(META_DISPLAYS)}.")
+        raise MixedError(_("display {display!r} is not one of {names}.")
+                         .format(display=display, names=', '.join(META_DISPLAYS)))
     if dimension not in _DIMENSIONS:
-        raise MixedError(f"dimension {dimension!r} is not one of {', '.join(_DIMENSIONS)}.")
+        raise MixedError(_("dimension {dimension!r} is not one of {names}.")
+                         .format(dimension=dimension, names=', '.join(_DIMENSIONS)))
     key = case_key(row_key) if display == "case" else str(row_key).strip()
     if not key:
-        raise MixedError("A meta-inference needs a term or a case to belong to; the key is empty.")
+        raise MixedError(_("A meta-inference needs a term or a case to belong to; the key is empty."))
     if len(key) > _MAX_KEY:
-        raise MixedError(f"The key {key[:40]!r}… is longer than {_MAX_KEY} characters.")
+        raise MixedError(_("The key {key!r}… is longer than {max_key} characters.")
+                         .format(key=key[:40], max_key=_MAX_KEY))
     return key
 
 
@@ -145,15 +149,16 @@ def set_meta_inference(
     key = _check(display, dimension, row_key)
     label = "" if label is None else str(label).strip().lower()
     if label not in ("",) + LABELS:
-        raise MixedError(f"Meta-inference {label!r} is not one of {', '.join(LABELS)} (or empty).")
+        raise MixedError(_("Meta-inference {label!r} is not one of {names} (or empty).")
+                         .format(label=label, names=', '.join(LABELS)))
     note = "" if note is None else str(note).strip()
     author = str(author or "").strip()
     if not author:
-        raise MixedError("A meta-inference needs an author (the coder name is empty).")
+        raise MixedError(_("A meta-inference needs an author (the coder name is empty)."))
     if not _has_table(session):
         raise MixedError(
-            "This project file predates stored meta-inferences (no meta_inferences table); "
-            "open it with a build that creates the table, or re-create the demo."
+            _("This project file predates stored meta-inferences (no meta_inferences table); open it with a build "
+              "that creates the table, or re-create the demo.")
         )
     row = session.scalars(
         select(MetaInference).where(
@@ -204,9 +209,11 @@ def meta_inferences(session: Session, *, display: str | None = None, dimension: 
         before the table existed.
     """
     if display is not None and display not in META_DISPLAYS:
-        raise MixedError(f"display {display!r} is not one of {', '.join(META_DISPLAYS)}.")
+        raise MixedError(_("display {display!r} is not one of {names}.")
+                         .format(display=display, names=', '.join(META_DISPLAYS)))
     if dimension is not None and dimension not in _DIMENSIONS:
-        raise MixedError(f"dimension {dimension!r} is not one of {', '.join(_DIMENSIONS)}.")
+        raise MixedError(_("dimension {dimension!r} is not one of {names}.")
+                         .format(dimension=dimension, names=', '.join(_DIMENSIONS)))
     if not _has_table(session):
         return pd.DataFrame(columns=META_COLUMNS)
     stmt = select(MetaInference).order_by(MetaInference.display, MetaInference.dimension, MetaInference.row_key)

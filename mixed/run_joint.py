@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from coding.codebook import codebook as read_codebook
 from coding.codebook import variable_map
 from coding.dimensions import dimension_map
+from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, dyad_label, quote_records
 from mixed.meta import meta_lookup
@@ -285,9 +286,9 @@ def run_joint(session: Session, run, *, c: float = 2.0, max_quotes: int = 5, alp
         ``c`` not a positive number, or ``alpha`` outside (0, 1).
     """
     if not hasattr(run, "result") or not hasattr(run, "info"):
-        raise MixedError("run_joint needs a saved run (quant.runs.load_run); got something else.")
+        raise MixedError(_("run_joint needs a saved run (quant.runs.load_run); got something else."))
     if max_quotes < 0:
-        raise MixedError(f"max_quotes must be 0 or more, not {max_quotes}.")
+        raise MixedError(_("max_quotes must be 0 or more, not {max_quotes}.").format(max_quotes=max_quotes))
     result = run.result
     idx = index if index is not None else EvidenceIndex.from_session(session)
     level = "city" if "city" in result.units.columns else "dyad"

@@ -45,6 +45,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from coding.tree import codebook as read_codebook
+from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex
 from mixed.joint import LONG_COLUMNS
@@ -75,7 +76,7 @@ def _groups(result, units: pd.DataFrame, grouping: str, c: float, base: str) -> 
             else f"all {len(ref):,} units of the fit")
     if grouping == "case_type":
         if not isinstance(c, (int, float)) or not math.isfinite(c) or c <= 0:
-            raise MixedError(f"cut-off c = {c!r} must be a positive finite number.")
+            raise MixedError(_("cut-off c = {c!r} must be a positive finite number.").format(c=c))
         labels = [f"typical (|r| ≤ {c:g})", f"deviant (|r| > {c:g})"]
         dev = units["pearson"].abs().to_numpy() > c
         rule = f"Pearson residual r of the {result.model} fit; deviant iff |r| > {c:g}"
@@ -163,13 +164,15 @@ def themes_display(
         ``fitted`` or ``pearson``.
     """
     if grouping not in GROUPINGS:
-        raise MixedError(f"grouping {grouping!r} is not one of {', '.join(GROUPINGS)}.")
+        raise MixedError(_("grouping {grouping!r} is not one of {names}.")
+                         .format(grouping=grouping, names=', '.join(GROUPINGS)))
     if base not in ("evidence", "all"):
-        raise MixedError(f"base {base!r} is not 'evidence' or 'all'.")
+        raise MixedError(_("base {base!r} is not 'evidence' or 'all'.").format(base=base))
     level = unit_level(result)
     missing = [k for k in ("y", "fitted", "pearson") if k not in result.units.columns]
     if missing:
-        raise MixedError(f"The units of the {result.dimension} fit lack column(s) {', '.join(missing)}.")
+        raise MixedError(_("The units of the {dimension} fit lack column(s) {names}.")
+                         .format(dimension=result.dimension, names=', '.join(missing)))
     idx = index if index is not None else EvidenceIndex.from_session(session)
     units = result.units.reset_index(drop=True)
     ids_per_unit = []
@@ -242,7 +245,7 @@ def themes_long(df: pd.DataFrame) -> pd.DataFrame:
     """
     need = ("counts", "sizes", "groups", "rule", "dimension", "model")
     if any(k not in df.attrs for k in need):
-        raise MixedError("Not a statistics-by-themes display: its attrs (counts, sizes, groups, rule) are missing.")
+        raise MixedError(_("Not a statistics-by-themes display: its attrs (counts, sizes, groups, rule) are missing."))
     counts, sizes = df.attrs["counts"], df.attrs["sizes"]
     base = f"{df.attrs['rule']} · {df.attrs['dimension']} · {df.attrs['model']} · {df.attrs.get('formula', '')}"
     out = []

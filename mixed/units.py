@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from i18n import _
 from mixed.errors import MixedError
 
 __all__ = ["unit_level", "normalize_unit", "unit_row"]
@@ -22,8 +23,9 @@ def unit_level(result) -> str:
     if {"city_a", "city_b"} <= cols:
         return "dyad"
     raise MixedError(
-        f"The units of the {result.dimension} fit have neither a 'city' column nor "
-        f"'city_a'/'city_b' columns (found: {', '.join(map(str, cols)) or 'none'})."
+        _("The units of the {dimension} fit have neither a 'city' column nor 'city_a'/'city_b' columns (found: "
+          "{value}).")
+        .format(dimension=result.dimension, value=', '.join(map(str, cols)) or 'none')
     )
 
 
@@ -43,19 +45,20 @@ def normalize_unit(unit, level: str):
     """
     if level == "city":
         if isinstance(unit, (tuple, list)):
-            raise MixedError(f"{unit!r} is a pair, but this fit is about cities; pass one city code.")
+            raise MixedError(_("{unit!r} is a pair, but this fit is about cities; pass one city code.")
+                             .format(unit=unit))
         return str(unit)
     if isinstance(unit, str):
         a, sep, b = unit.partition("-")
         if not sep:
-            raise MixedError(f"{unit!r} is not a dyad; pass (city_a, city_b) or 'a-b'.")
+            raise MixedError(_("{unit!r} is not a dyad; pass (city_a, city_b) or 'a-b'.").format(unit=unit))
         pair = (a.strip(), b.strip())
     elif isinstance(unit, (tuple, list)) and len(unit) == 2:
         pair = (str(unit[0]), str(unit[1]))
     else:
-        raise MixedError(f"{unit!r} is not a dyad; pass (city_a, city_b) or 'a-b'.")
+        raise MixedError(_("{unit!r} is not a dyad; pass (city_a, city_b) or 'a-b'.").format(unit=unit))
     if pair[0] == pair[1]:
-        raise MixedError(f"{unit!r} pairs a city with itself; a dyad needs two different cities.")
+        raise MixedError(_("{unit!r} pairs a city with itself; a dyad needs two different cities.").format(unit=unit))
     return tuple(sorted(pair))
 
 
@@ -77,7 +80,7 @@ def unit_row(result, unit, level: str) -> pd.Series:
     hits = units[mask.to_numpy()]
     if hits.empty:
         shown = unit if level == "city" else f"{unit[0]}-{unit[1]}"
-        raise MixedError(
-            f"{level} {shown} is not among the {len(units)} units of the {result.dimension} fit."
-        )
+        message = (_("City {shown} is not among the {n} units of the {dimension} fit.") if level == "city" else
+                   _("Dyad {shown} is not among the {n} units of the {dimension} fit."))
+        raise MixedError(message.format(shown=shown, n=len(units), dimension=result.dimension))
     return hits.iloc[0]

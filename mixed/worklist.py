@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import store
+from i18n import N_, _
 from mixed.case_views import quote_text, unit_key_of, unit_name
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, city_names
@@ -38,10 +39,14 @@ WORKLIST_COLUMNS = ["id", "position", "case", "name", "level", "unit_key", "case
                     "created", "updated"]
 
 
-def _event(session: Session, kind, ops: list, description: str, by: str) -> None:
+def _event(session: Session, kind, ops: list, template: str, by: str, **params) -> None:
+    """Record the change; its description is stored in English (``description``) and as an
+    ``N_``-marked template with its params (``description_template``/``description_params``, the
+    form ``coding.history.describe`` shows in the reader's language)."""
     from coding.events import record
 
-    record(session, kind, {"ops": ops, "description": description}, by)
+    record(session, kind, {"ops": ops, "description": template.format(**params), "description_template": template,
+                           "description_params": dict(params)}, by)
 
 
 def _coder(by: str) -> str:
@@ -71,7 +76,7 @@ def _run_id(session: Session, run) -> int | None:
         return run
     found = session.scalar(select(store.Run.id).where(store.Run.name == str(run), store.Run.deleted.is_(None)))
     if found is None:
-        raise MixedError(f"No saved run is called {str(run)!r}.")
+        raise MixedError(_("No saved run is called {run!r}.").format(run=str(run)))
     return int(found)
 
 
@@ -107,7 +112,7 @@ def find_case(session: Session, unit) -> store.WorklistCase | None:
 def _find(session: Session, unit) -> store.WorklistCase:
     row = find_case(session, unit)
     if row is None:
-        raise MixedError("That case is not on the worklist.")
+        raise MixedError(_("That case is not on the worklist."))
     return row
 
 
@@ -152,7 +157,7 @@ def add_cases(session: Session, cases: Iterable[Mapping] | pd.DataFrame, *, run=
         rows = [dict(r) for r in cases]
     run_id = _run_id(session, run)
     if rule and len(rule) > 40:
-        raise MixedError("A rule name has at most 40 characters.")
+        raise MixedError(_("A rule name has at most 40 characters."))
     position = session.scalar(select(func.max(store.WorklistCase.position))) or 0
     out, ops, names = [], [], []
     for row in rows:
@@ -166,7 +171,7 @@ def add_cases(session: Session, cases: Iterable[Mapping] | pd.DataFrame, *, run=
         existing = find_case(session, (level, key))
         if existing is not None:
             out.append({"id": existing.id, "case": name, "added": False,
-                        "message": f"{name} is already on the worklist."})
+                        "message": _("{case} is already on the worklist.").format(case=name)})
             continue
         position += 1
         entry = store.WorklistCase(
@@ -177,10 +182,15 @@ def add_cases(session: Session, cases: Iterable[Mapping] | pd.DataFrame, *, run=
         session.flush()
         ops.append({"op": "insert", "table": TABLE, "row": _row_dict(session, entry.id)})
         names.append(name)
-        out.append({"id": entry.id, "case": name, "added": True, "message": f"Added {name} to the worklist."})
+        out.append({"id": entry.id, "case": name, "added": True,
+                    "message": _("Added {case} to the worklist.").format(case=name)})
     if ops:
-        shown = "、".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        _event(session, EventType.WORKLIST_ADD, ops, f"added {shown} to the worklist", by)
+        shown = "、".join(names[:3])
+        if len(names) > 3:
+            _event(session, EventType.WORKLIST_ADD, ops, N_("added {cases} and {n} more to the worklist"), by,
+                   cases=shown, n=len(names) - 3)
+        else:
+            _event(session, EventType.WORKLIST_ADD, ops, N_("added {cases} to the worklist"), by, cases=shown)
     return out
 
 
@@ -189,7 +199,7 @@ def add_case(session: Session, case: Mapping, *, run=None, rule: str = "", by: s
     return add_cases(session, [case], run=run, rule=rule, by=by)[0]
 
 
-def _update(session: Session, row: store.WorklistCase, after: dict, kind, description: str, by: str) -> None:
+def _update(session: Session, row: store.WorklistCase, after: dict, kind, template: str, by: str, **params) -> None:
     before = {k: getattr(row, k) for k in after}
     if before == after:
         return
@@ -197,7 +207,7 @@ def _update(session: Session, row: store.WorklistCase, after: dict, kind, descri
         setattr(row, k, v)
     session.flush()
     _event(session, kind, [{"op": "update", "table": TABLE, "id": row.id, "before": before, "after": after}],
-           description, by)
+           template, by, **params)
 
 
 def update_memo(session: Session, unit, memo: str, *, by: str = "researcher") -> dict:
@@ -212,9 +222,11 @@ def update_memo(session: Session, unit, memo: str, *, by: str = "researcher") ->
     row = _find(session, unit)
     text = "" if memo is None else str(memo).replace("\r\n", "\n")
     if len(text) > MAX_MEMO:
-        raise MixedError(f"A worklist memo has at most {MAX_MEMO:,} characters; this one has {len(text):,}.")
+        raise MixedError(_("A worklist memo has at most {max_memo:,} characters; this one has {n:,}.")
+                         .format(max_memo=MAX_MEMO, n=len(text)))
     name = _label(session, row.level, row.unit_key)
-    _update(session, row, {"memo": text}, EventType.WORKLIST_UPDATE, f"edited the worklist memo of {name}", by)
+    _update(session, row, {"memo": text}, EventType.WORKLIST_UPDATE, N_("edited the worklist memo of {case}"), by,
+            case=name)
     return {"id": row.id, "case": name, "memo": text}
 
 
@@ -229,7 +241,7 @@ def reorder(session: Session, order: list[int], *, by: str = "researcher") -> No
     rows = {r.id: r for r in session.scalars(select(store.WorklistCase))}
     wanted = [int(i) for i in order]
     if sorted(wanted) != sorted(rows):
-        raise MixedError("A new order must list every case on the worklist exactly once.")
+        raise MixedError(_("A new order must list every case on the worklist exactly once."))
     ops = []
     for pos, rid in enumerate(wanted, start=1):
         row = rows[rid]
@@ -239,7 +251,7 @@ def reorder(session: Session, order: list[int], *, by: str = "researcher") -> No
             row.position = pos
     if ops:
         session.flush()
-        _event(session, EventType.WORKLIST_UPDATE, ops, "reordered the worklist", by)
+        _event(session, EventType.WORKLIST_UPDATE, ops, N_("reordered the worklist"), by)
 
 
 def remove_case(session: Session, unit, *, by: str = "researcher") -> dict:
@@ -253,12 +265,12 @@ def remove_case(session: Session, unit, *, by: str = "researcher") -> dict:
     session.delete(row)
     session.flush()
     _event(session, EventType.WORKLIST_REMOVE, [{"op": "delete", "table": TABLE, "row": snap}],
-           f"removed {name} from the worklist", by)
+           N_("removed {case} from the worklist"), by, case=name)
     return {"id": snap["id"], "case": name}
 
 
-DELETED_NOTE = "deleted; restore it on the Runs page"
-PURGED_LABEL = "run no longer saved"
+DELETED_NOTE = N_("deleted; restore it on the Runs page")
+PURGED_LABEL = N_("run no longer saved")
 
 
 def run_label(name: str | None, deleted: bool = False, *, chosen: bool = True) -> str:
@@ -266,16 +278,18 @@ def run_label(name: str | None, deleted: bool = False, *, chosen: bool = True) -
     on the Runs page)`` when the run was deleted; ``run no longer saved`` when the run row is gone
     (``run_id`` NULL) but the case was chosen by a run (``chosen``); "" when no run chose it."""
     if name:
-        return f"{name} ({DELETED_NOTE})" if deleted else str(name)
-    return PURGED_LABEL if chosen else ""
+        return _("{name} ({note})").format(name=name, note=_(DELETED_NOTE)) if deleted else str(name)
+    return _(PURGED_LABEL) if chosen else ""
 
 
 def run_phrase(name: str | None, deleted: bool = False, *, chosen: bool = True) -> str:
     """:func:`run_label` in a sentence: ``run “X”``, ``run “X” (deleted; restore it on the Runs
     page)``, ``run no longer saved`` or ""."""
     if name:
-        return f"run “{name}”" + (f" ({DELETED_NOTE})" if deleted else "")
-    return PURGED_LABEL if chosen else ""
+        if deleted:
+            return _("run “{name}” ({note})").format(name=name, note=_(DELETED_NOTE))
+        return _("run “{name}”").format(name=name)
+    return _(PURGED_LABEL) if chosen else ""
 
 
 def worklist_cases(session: Session, *, max_quotes: int = 3, index: EvidenceIndex | None = None) -> pd.DataFrame:
@@ -335,7 +349,7 @@ def resolve_unit(session: Session, text: str) -> tuple[str, str]:
 
     value = " ".join(str(text or "").split())
     if not value:
-        raise MixedError("Name a city or a pair of cities (A–B).")
+        raise MixedError(_("Name a city or a pair of cities (A–B)."))
     resolver = city_resolver(session)
 
     def one(v: str) -> str:
@@ -346,13 +360,13 @@ def resolve_unit(session: Session, text: str) -> tuple[str, str]:
 
     for sep in _PAIR_SEPARATORS:
         if sep in value:
-            a, _, b = value.partition(sep)
+            a, _sep, b = value.partition(sep)
             return "dyad", "|".join(sorted((one(a), one(b))))
     try:
         return "city", one(value)
     except MixedError:
         if "-" in value:
-            a, _, b = value.partition("-")
+            a, _sep, b = value.partition("-")
             return "dyad", "|".join(sorted((one(a), one(b))))
         raise
 
@@ -377,14 +391,16 @@ def save_edits(session: Session, *, memos: Mapping[int, str] | None = None, remo
         row = _find(session, int(rid))
         if int(rid) in gone or (row.memo or "") == ("" if text is None else str(text).replace("\r\n", "\n")):
             continue
-        messages.append(f"Saved the memo of {update_memo(session, int(rid), text, by=by)['case']}.")
+        messages.append(_("Saved the memo of {case}.")
+                        .format(case=update_memo(session, int(rid), text, by=by)['case']))
     for rid in sorted(gone):
-        messages.append(f"Removed {remove_case(session, rid, by=by)['case']} from the worklist.")
+        messages.append(_("Removed {case} from the worklist.")
+                        .format(case=remove_case(session, rid, by=by)['case']))
     if order is not None:
         keep = [int(i) for i in order if int(i) not in gone]
         current = [r.id for r in session.scalars(select(store.WorklistCase)
                                                  .order_by(store.WorklistCase.position, store.WorklistCase.id))]
         if keep != current:
             reorder(session, keep, by=by)
-            messages.append("Saved the new order.")
+            messages.append(_("Saved the new order."))
     return messages

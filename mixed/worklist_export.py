@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from i18n import N_, _
 from mixed.errors import MixedError
+from mixed.labels import case_type_label
 
 __all__ = ["EAST_ASIA_FONT", "export_table", "to_csv_bytes", "to_xlsx_bytes", "to_docx_bytes", "export_bytes",
            "write_export", "FORMATS"]
@@ -24,11 +26,15 @@ EAST_ASIA_FONT = "SimSun"
 FORMATS = ("csv", "xlsx", "docx")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-#: Column headers of the CSV/XLSX export (people's words).
-HEADERS = {"position": "Order", "case": "Case", "level": "Level", "case_type": "Case type", "run_label": "Run",
-           "rule": "Rule", "observed": "Observed", "predicted": "Predicted", "residual": "Pearson residual",
-           "memo": "Memo", "n_passages": "Coded passages", "quote_text": "Top quotes", "unit_key": "Unit id",
-           "added_by": "Added by"}
+#: Column headers of the CSV/XLSX export (people's words), in the user's language when exported:
+#: the worklist file is for reading and fieldwork, never imported back, so its headers follow the
+#: interface (``i18n._`` at export time); stored case types are rendered by
+#: ``mixed.labels.case_type_label``.
+HEADERS = {"position": N_("Order"), "case": N_("Case"), "level": N_("Level"), "case_type": N_("Case type"),
+           "run_label": N_("Run"), "rule": N_("Rule"), "observed": N_("Observed"), "predicted": N_("Predicted"),
+           "residual": N_("Pearson residual"), "memo": N_("Memo"), "n_passages": N_("Coded passages"),
+           "quote_text": N_("Top quotes"), "unit_key": N_("Unit id"), "added_by": N_("Added by")}
+_LEVELS = {"city": N_("city"), "dyad": N_("dyad")}
 
 
 def _cases(session: Session, max_quotes: int) -> pd.DataFrame:
@@ -41,7 +47,12 @@ def export_table(cases: pd.DataFrame) -> pd.DataFrame:
     """The worklist (``mixed.worklist.worklist_cases``) as the table exported to CSV/XLSX:
     :data:`HEADERS` columns, quotes as one text cell, unit ids last."""
     cols = [c for c in HEADERS if c in cases.columns]
-    return cases[cols].rename(columns=HEADERS).reset_index(drop=True)
+    out = cases[cols].copy()
+    if "case_type" in out.columns:
+        out["case_type"] = [case_type_label(v) for v in out["case_type"]]
+    if "level" in out.columns:
+        out["level"] = [_(_LEVELS[v]) if v in _LEVELS else v for v in out["level"]]
+    return out.rename(columns={c: _(HEADERS[c]) for c in cols}).reset_index(drop=True)
 
 
 def to_csv_bytes(session: Session, *, max_quotes: int = 3) -> bytes:
@@ -55,7 +66,7 @@ def to_xlsx_bytes(session: Session, *, max_quotes: int = 3) -> bytes:
     """The worklist as XLSX bytes (text never a formula, ``coding.spreadsheet``)."""
     from coding import spreadsheet
 
-    return spreadsheet.to_xlsx_bytes(export_table(_cases(session, max_quotes)), sheet="Worklist")
+    return spreadsheet.to_xlsx_bytes(export_table(_cases(session, max_quotes)), sheet=_("Worklist"))
 
 
 def _clean(text) -> str:
@@ -98,39 +109,42 @@ def _fmt(v, digits: int = 3) -> str:
     return f"{float(v):.{digits}g}" if abs(float(v)) < 1e6 else f"{float(v):,.0f}"
 
 
-def to_docx_bytes(session: Session, *, max_quotes: int = 3, title: str = "Fieldwork worklist",
+def to_docx_bytes(session: Session, *, max_quotes: int = 3, title: str | None = None,
                   east_asia: str = EAST_ASIA_FONT) -> bytes:
     """The worklist as a DOCX: a title, then one section per case with its name (heading), case
     type, run and rule, observed / predicted / Pearson residual, the memo and up to
-    ``max_quotes`` quotes with their citations ("document, ¶ n")."""
+    ``max_quotes`` quotes with their citations ("document, ¶ n"). Labels are in the current
+    language; ``title`` defaults to "Fieldwork worklist" in it."""
     from docx import Document
 
     cases = _cases(session, max_quotes)
     doc = Document()
     _defaults(doc, east_asia)
-    _run(doc.add_heading(level=0), title, east_asia=east_asia)
+    _run(doc.add_heading(level=0), _("Fieldwork worklist") if title is None else title, east_asia=east_asia)
     if cases.empty:
-        _run(doc.add_paragraph(), "No case has been ticked for fieldwork yet.", italic=True, east_asia=east_asia)
+        _run(doc.add_paragraph(), _("No case has been ticked for fieldwork yet."), italic=True, east_asia=east_asia)
     for i, row in enumerate(cases.itertuples(index=False), start=1):
         _run(doc.add_heading(level=1), f"{i}. {row.case}", east_asia=east_asia)
         p = doc.add_paragraph()
-        _run(p, "Case type: ", bold=True, east_asia=east_asia)
-        _run(p, row.case_type or "—", east_asia=east_asia)
+        _run(p, _("Case type: "), bold=True, east_asia=east_asia)
+        _run(p, case_type_label(row.case_type) or "—", east_asia=east_asia)
         p = doc.add_paragraph()
-        _run(p, "Run: ", bold=True, east_asia=east_asia)
-        run_text = row.run_label or "none"
-        _run(p, run_text + (f" · rule: {row.rule}" if row.rule else ""), east_asia=east_asia)
-        p = doc.add_paragraph()
-        _run(p, "Observed / predicted: ", bold=True, east_asia=east_asia)
-        _run(p, f"{_fmt(row.observed)} / {_fmt(row.predicted)} (Pearson residual {_fmt(row.residual)})",
+        _run(p, _("Run: "), bold=True, east_asia=east_asia)
+        run_text = row.run_label or _("none")
+        _run(p, _("{run} · rule: {rule}").format(run=run_text, rule=row.rule) if row.rule else run_text,
              east_asia=east_asia)
         p = doc.add_paragraph()
-        _run(p, "Memo: ", bold=True, east_asia=east_asia)
+        _run(p, _("Observed / predicted: "), bold=True, east_asia=east_asia)
+        _run(p, _("{observed} / {predicted} (Pearson residual {residual})").format(
+            observed=_fmt(row.observed), predicted=_fmt(row.predicted), residual=_fmt(row.residual)),
+             east_asia=east_asia)
+        p = doc.add_paragraph()
+        _run(p, _("Memo: "), bold=True, east_asia=east_asia)
         _run(p, row.memo or "—", east_asia=east_asia)
         p = doc.add_paragraph()
-        _run(p, f"Coded passages: {int(row.n_passages)}", bold=True, east_asia=east_asia)
+        _run(p, _("Coded passages: {n}").format(n=int(row.n_passages)), bold=True, east_asia=east_asia)
         if not row.quotes:
-            _run(doc.add_paragraph(), "No evidence yet: no coded passage is linked to this case.", italic=True,
+            _run(doc.add_paragraph(), _("No evidence yet: no coded passage is linked to this case."), italic=True,
                  east_asia=east_asia)
         for q in row.quotes:
             p = doc.add_paragraph(style="Quote") if "Quote" in [s.name for s in doc.styles] else doc.add_paragraph()
@@ -150,7 +164,8 @@ def export_bytes(session: Session, fmt: str, *, max_quotes: int = 3) -> bytes:
         return to_xlsx_bytes(session, max_quotes=max_quotes)
     if fmt == "docx":
         return to_docx_bytes(session, max_quotes=max_quotes)
-    raise MixedError(f"A worklist exports to {', '.join(FORMATS)}; {fmt!r} is not one of them.")
+    raise MixedError(_("A worklist exports to {names}; {fmt!r} is not one of them.")
+                     .format(names=', '.join(FORMATS), fmt=fmt))
 
 
 def write_export(session: Session, path: str | Path, *, max_quotes: int = 3) -> Path:

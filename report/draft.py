@@ -256,7 +256,7 @@ def build_context(
     if isinstance(runs, RunSet):
         runs, skipped = runs.runs, runs.skipped
     if not isinstance(runs, dict):
-        raise ReportError("runs must be a dict of dimension → saved run (e.g. {'connection': run}).")
+        raise ReportError(_("runs must be a dict of dimension → saved run (e.g. {'connection': run})."))
     opts = options_from(options, **overrides)
     with using(opts.language):  # the draft's language, whatever the interface language
         context = _build(session, runs, skipped, cases, opts)
@@ -275,7 +275,8 @@ def _build(session: Session, runs: dict, skipped, cases, opts: ReportOptions) ->
     cases = dict(cases or {})
     unknown = sorted(set(cases) - set(runs))
     if unknown:
-        raise ReportError(f"cases given for {', '.join(map(str, unknown))}, which has no run in runs.")
+        raise ReportError(_("cases given for {names}, which has no run in runs.")
+                          .format(names=', '.join(map(str, unknown))))
     project = _project(session)
     index = EvidenceIndex.from_session(session)
     dims = [_dimension(session, str(key), item, cases.get(key), opts, index) for key, item in runs.items()]
@@ -347,7 +348,7 @@ def render_context(context: dict, fmt: str = "md", *, assets: str | None = None)
         If ``fmt`` is not one of :data:`FORMATS`.
     """
     if fmt not in FORMATS:
-        raise ReportError(f"fmt {fmt!r} is not one of {', '.join(FORMATS)}.")
+        raise ReportError(_("fmt {fmt!r} is not one of {names}.").format(fmt=fmt, names=', '.join(FORMATS)))
     lang = context.get("language", "en")
     with using(lang):
         figure_src(context, assets if fmt == "md" else None)
@@ -391,7 +392,7 @@ def render(session: Session, runs, fmt: str = "md", **kw) -> str | bytes:
         If ``fmt`` is not one of :data:`FORMATS`, or from :func:`build_context`.
     """
     if fmt not in FORMATS:
-        raise ReportError(f"fmt {fmt!r} is not one of {', '.join(FORMATS)}.")
+        raise ReportError(_("fmt {fmt!r} is not one of {names}.").format(fmt=fmt, names=', '.join(FORMATS)))
     return render_context(build_context(session, runs, **kw), fmt)
 
 
@@ -427,7 +428,8 @@ def write(session: Session, runs, path, *, assets: str | None = None, **kw) -> P
     fmt = _SUFFIXES.get(target.suffix.lower())
     if fmt is None:
         raise ReportError(
-            f"{target.name}: the report format is chosen by the extension; use .md, .html or .docx."
+            _("{name}: the report format is chosen by the extension; use .md, .html or .docx.")
+            .format(name=target.name)
         )
     return write_context(build_context(session, runs, **kw), target, assets=assets)
 
@@ -446,7 +448,8 @@ def write_context(context: dict, path, *, assets: str | None = None) -> Path:
     fmt = _SUFFIXES.get(target.suffix.lower())
     if fmt is None:
         raise ReportError(
-            f"{target.name}: the report format is chosen by the extension; use .md, .html or .docx."
+            _("{name}: the report format is chosen by the extension; use .md, .html or .docx.")
+            .format(name=target.name)
         )
     folder = assets or f"{target.stem}_files"
     out = render_context(context, fmt, assets=folder)

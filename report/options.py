@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from i18n import _
 from report.errors import ReportError
 from report.tables import DEFAULT_STARS
 
@@ -89,11 +90,13 @@ def options_from(options: ReportOptions | None = None, **overrides) -> ReportOpt
         An override that is not a field of :class:`ReportOptions`.
     """
     if options is not None and not isinstance(options, ReportOptions):
-        raise ReportError("options must be a report.options.ReportOptions.")
+        raise ReportError(_("options must be a report.options.ReportOptions."))
     unknown = sorted(set(overrides) - _FIELDS)
     if unknown:
-        raise ReportError(f"Unknown report setting(s) {', '.join(unknown)}; use {', '.join(sorted(_FIELDS))}.")
+        raise ReportError(_("Unknown report setting(s) {names}; use {names2}.")
+                          .format(names=', '.join(unknown), names2=', '.join(sorted(_FIELDS))))
     opts = dataclasses.replace(options or ReportOptions(), **overrides)
     if opts.language not in LANGUAGES:
-        raise ReportError(f"language {opts.language!r} is not one of {', '.join(LANGUAGES)} (the draft's language).")
+        raise ReportError(_("language {language!r} is not one of {names} (the draft's language).")
+                          .format(language=opts.language, names=', '.join(LANGUAGES)))
     return opts

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from i18n import _
 from quant.results import DIMENSIONS, FitResult
 from report.errors import ReportError
 from report.tables import fmt_num, to_markdown
@@ -80,8 +81,9 @@ def load_runset(session: Session, names=None) -> RunSet:
             run = qruns.load_run(session, name)
             dim = run.info.dimension
             if dim in chosen:
-                raise ReportError(f"Two runs of {dim} were given ('{chosen[dim].info.name}' and '{run.info.name}'); "
-                                  "a draft reports one run per dimension.")
+                raise ReportError(_("Two runs of {dim} were given ('{name}' and '{name2}'); a draft reports one run "
+                                    "per dimension.")
+                                  .format(dim=dim, name=chosen[dim].info.name, name2=run.info.name))
             chosen[dim] = run
     ordered = {d: chosen[d] for d in DIMENSIONS if d in chosen}
     return RunSet(runs=ordered, skipped=tuple(skipped))

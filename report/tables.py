@@ -18,6 +18,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from coding.spreadsheet import to_csv_text
+from i18n import _
 from report.errors import ReportError
 
 __all__ = [
@@ -43,8 +44,8 @@ def _check_stars(stars: Sequence[float]) -> tuple[float, ...]:
     levels = tuple(float(s) for s in stars)
     if any(not 0.0 < s < 1.0 for s in levels) or any(a <= b for a, b in zip(levels, levels[1:])):
         raise ReportError(
-            f"stars {tuple(stars)!r} must be significance levels in (0, 1), strictly decreasing "
-            "(e.g. (0.05, 0.01, 0.001))."
+            _("stars {value!r} must be significance levels in (0, 1), strictly decreasing (e.g. (0.05, 0.01, 0.001)).")
+            .format(value=tuple(stars))
         )
     return levels
 
@@ -157,16 +158,18 @@ def regression_table(
     """
     results = list(results)
     if not results:
-        raise ReportError("regression_table needs at least one fitted model.")
+        raise ReportError(_("regression_table needs at least one fitted model."))
     levels = _check_stars(stars)
     bad = [x for x in stats if x not in STAT_ROWS]
     if bad:
-        raise ReportError(f"unknown table row(s) {', '.join(map(repr, bad))}; choose from {', '.join(STAT_ROWS)}.")
+        raise ReportError(_("unknown table row(s) {names}; choose from {names2}.")
+                          .format(names=', '.join(map(repr, bad)), names2=', '.join(STAT_ROWS)))
     if labels is None:
         labels = [f"({i}) {r.dimension} ({r.model})" for i, r in enumerate(results, start=1)]
     labels = [str(x) for x in labels]
     if len(labels) != len(results) or len(set(labels)) != len(labels):
-        raise ReportError(f"labels must be {len(results)} distinct names, got {labels!r}.")
+        raise ReportError(_("labels must be {n} distinct names, got {labels!r}.")
+                          .format(n=len(results), labels=labels))
     tables = [r.table(se_type) for r in results]
     terms = _ordered_terms(results)
     rows: list[list[str]] = []
@@ -429,4 +432,5 @@ def export_table(df: pd.DataFrame, fmt: str, *, caption: str | None = None) -> b
         return to_latex(df, caption=caption, note=note, n_body_rows=body).encode("utf-8")
     if fmt == "docx":
         return to_docx(df, caption=caption, note=note, n_body_rows=body)
-    raise ReportError(f"unknown table format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}.")
+    raise ReportError(_("unknown table format {fmt!r}; choose one of {names}.")
+                      .format(fmt=fmt, names=', '.join(EXPORT_FORMATS)))

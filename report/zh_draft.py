@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from i18n import N_, _
+from mixed.labels import stored_note_label
 from report.tables import to_markdown
 from report.zh_terms import REFERENCES, cited_keys, se_name, term, zh_date, zh_int
 
@@ -102,7 +103,8 @@ def _design(doc: _Doc, ctx: dict) -> None:
     if p["simulated"]:
         text = _("OUTCOMES ARE SIMULATED. The collaboration outcomes in this project come from a simulation, not "
                  "from observed agreements; no estimate below is an empirical finding.")
-        doc.add("banner", text=text + (f" {p['simulated_note']}" if p["simulated_note"] else ""))
+        note = stored_note_label(p["simulated_note"])  # the demo's stored English note, in Chinese
+        doc.add("banner", text=text + (note if note else ""))
     doc.add("para", text=_("Project {name}: {documents} documents ({illustrative} illustrative, written by the "
                            "team), {codings} codings with {codes} codes, {cities} cities, {dyads} dyads. Drafted "
                            "{date}.").format(name=p["name"], documents=zh_int(p["n_documents"]),

@@ -21,6 +21,7 @@ from typing import Callable, TextIO
 
 from sqlalchemy.orm import Session
 
+from i18n import _
 from team.errors import TeamError
 from team.mode import set_team_mode
 from team.roles import ROLES
@@ -33,12 +34,12 @@ ACTIONS = ("list", "add", "passwd", "role", "remove", "mode")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The ``users`` subcommand's arguments (``--project`` is added by cli.py)."""
-    p.add_argument("action", choices=ACTIONS, help="what to do")
-    p.add_argument("value", nargs="?", choices=["on", "off"], help="for `mode`: on or off")
-    p.add_argument("--name", default=None, help="the user's name (add, passwd, role, remove)")
-    p.add_argument("--role", default=None, choices=ROLES, help="owner, coder or viewer (add, role)")
+    p.add_argument("action", choices=ACTIONS, help=_("what to do"))
+    p.add_argument("value", nargs="?", choices=["on", "off"], help=_("for `mode`: on or off"))
+    p.add_argument("--name", default=None, help=_("the user's name (add, passwd, role, remove)"))
+    p.add_argument("--role", default=None, choices=ROLES, help=_("owner, coder or viewer (add, role)"))
     p.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input instead of the terminal")
+                   help=_("read the password from the first line of standard input instead of the terminal"))
     p.add_argument("--password", default=None, help=argparse.SUPPRESS)  # refused in run(), never echoed
 
 
@@ -56,20 +57,20 @@ def read_password(name: str, from_stdin: bool, *, stdin: TextIO | None = None,
     if from_stdin:
         line = stdin.readline()
         if not line:
-            raise TeamError("Standard input is empty; give the password as its first line.")
+            raise TeamError(_("Standard input is empty; give the password as its first line."))
         return line.rstrip("\r\n")
     if not stdin.isatty():
-        raise TeamError("No terminal to type the password in; pipe it with --password-stdin.")
-    first = prompt(f"Password for {name}: ")
-    if prompt(f"Repeat the password for {name}: ") != first:
-        raise TeamError("The two passwords differ; nothing was changed.")
+        raise TeamError(_("No terminal to type the password in; pipe it with --password-stdin."))
+    first = prompt(_("Password for {name}: ").format(name=name))
+    if prompt(_("Repeat the password for {name}: ").format(name=name)) != first:
+        raise TeamError(_("The two passwords differ; nothing was changed."))
     return first
 
 
 def _need(args: argparse.Namespace, *names: str) -> None:
     missing = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is None]
     if missing:
-        raise TeamError(f"`users {args.action}` needs {' and '.join(missing)}.")
+        raise TeamError(_("`users {action}` needs {names}.").format(action=args.action, names=_(" and ").join(missing)))
 
 
 def run(session: Session, args: argparse.Namespace, *, stdin: TextIO | None = None,
@@ -83,44 +84,48 @@ def run(session: Session, args: argparse.Namespace, *, stdin: TextIO | None = No
     """
     action = args.action
     if getattr(args, "password", None) is not None:
-        raise TeamError("Passwords are never taken from the command line, where others can read them; "
-                        "type it when asked, or pipe it with --password-stdin.")
+        raise TeamError(_("Passwords are never taken from the command line, where others can read them; type it when "
+                          "asked, or pipe it with --password-stdin."))
     if action != "mode" and args.value is not None:
-        raise TeamError(f"`users {action}` takes no {args.value!r}; only `users mode` takes on or off.")
+        raise TeamError(_("`users {action}` takes no {value!r}; only `users mode` takes on or off.")
+                        .format(action=action, value=args.value))
     if action == "list":
         users = list_users(session)
         if not users:
-            return "No users yet; add the owner with `python cli.py users add --name NAME --role owner`."
+            return _("No users yet; add the owner with `python cli.py users add --name NAME --role owner`.")
         width = max(len(u["name"]) for u in users)
-        return "\n".join(f"{u['name']:<{width}}  {u['role']:<6}  since {u['created']:%Y-%m-%d}" for u in users)
+        return "\n".join(_("{name}  {role}  since {date}").format(
+            name=f"{u['name']:<{width}}", role=f"{u['role']:<6}", date=f"{u['created']:%Y-%m-%d}") for u in users)
     if action == "mode":
         if args.value is None:
-            raise TeamError("`users mode` needs on or off.")
+            raise TeamError(_("`users mode` needs on or off."))
         on = set_team_mode(session, args.value == "on")
-        return ("Team mode is on: the workbench asks for a login before showing this project." if on else
-                "Team mode is off in the project (TANDEM_TEAM=1 on the server still turns it on).")
+        return (_("Team mode is on: the workbench asks for a login before showing this project.") if on else
+                _("Team mode is off in the project (TANDEM_TEAM=1 on the server still turns it on)."))
     _need(args, "name")
     if action == "add":
         _need(args, "role")
         name = clean_user_name(args.name)
         taken = find_user(session, name)
         if taken is not None:  # say so before asking for a password
-            raise TeamError(f"A user named {taken.name!r} already exists; names may not differ only in case.")
+            raise TeamError(_("A user named {name!r} already exists; names may not differ only in case.")
+                            .format(name=taken.name))
         user = add_user(session, name, read_password(name, args.password_stdin, stdin=stdin, prompt=prompt),
                         args.role)
-        return f"Added {user['name']} ({user['role']})."
+        return _("Added {name} ({role}).").format(name=user["name"], role=user["role"])
     if action == "passwd":
         known = find_user(session, args.name)
         if known is None:  # say so before asking for a password
-            raise TeamError(f"There is no user named {clean_user_name(args.name)!r}.")
+            raise TeamError(_("There is no user named {name!r}.").format(name=clean_user_name(args.name)))
         name = known.name
         user = set_password(session, name, read_password(name, args.password_stdin, stdin=stdin, prompt=prompt))
-        return f"Changed the password of {user['name']}."
+        return _("Changed the password of {name}.").format(name=user["name"])
     if action == "role":
         _need(args, "role")
         user = set_role(session, args.name, args.role)
-        return f"{user['name']} is now {user['role']}."
+        return _("{name} is now {role}.").format(name=user["name"], role=user["role"])
     if action == "remove":
         user = remove_user(session, args.name)
-        return f"Removed {user['name']} ({user['role']}); their codings and history keep the name."
-    raise TeamError(f"Unknown action {action!r}.")  # argparse's choices make this unreachable
+        return _("Removed {name} ({role}); their codings and history keep the name.").format(name=user["name"],
+                                                                                            role=user["role"])
+    raise TeamError(_("Unknown action {action!r}.").format(action=action))  # argparse's choices make this unreachable

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
+from i18n import _
 from team.errors import TeamError
 from team.users import count_owners
 
@@ -38,7 +39,8 @@ def env_team_mode(environ: dict[str, str] | None = None) -> bool:
         return True
     if value.strip().lower() in _OFF:
         return False
-    raise TeamError(f"{ENV}={value[:20]!r} is not understood; use 1 for team mode or 0 for single-user mode.")
+    raise TeamError(_("{env}={value!r} is not understood; use 1 for team mode or 0 for single-user mode.")
+                    .format(env=ENV, value=value[:20]))
 
 
 def project_team_mode(session: Session) -> bool:
@@ -61,7 +63,7 @@ def set_team_mode(session: Session, on: bool) -> bool:
         Switching on while the project has no owner (nobody could log in to manage it).
     """
     if on and count_owners(session) == 0:
-        raise TeamError("The project has no owner yet; add one with `python cli.py users add --role owner` first.")
+        raise TeamError(_("The project has no owner yet; add one with `python cli.py users add --role owner` first."))
     row = session.get(store.ProjectInfo, KEY)
     if row is None:
         session.add(store.ProjectInfo(key=KEY, value=bool(on)))

@@ -19,6 +19,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from i18n import _
 from team.errors import TeamError
 
 __all__ = ["MAX_LENGTH", "MIN_LENGTH", "check_password", "hash_password", "needs_rehash", "verify", "verify_dummy"]
@@ -50,16 +51,18 @@ def check_password(password: object, user: str | None = None) -> str:
         points, holding a control character, or equal to the user name.
     """
     if not isinstance(password, str):
-        raise TeamError(f"A password must be text, not {type(password).__name__}.")
+        raise TeamError(_("A password must be text, not {type}.").format(type=type(password).__name__))
     text = unicodedata.normalize("NFC", password)
     if len(text) < MIN_LENGTH:
-        raise TeamError(f"The password is {len(text)} characters long; use at least {MIN_LENGTH}.")
+        raise TeamError(_("The password is {n} characters long; use at least {min_length}.")
+                        .format(n=len(text), min_length=MIN_LENGTH))
     if len(text) > MAX_LENGTH:
-        raise TeamError(f"The password is {len(text)} characters long; at most {MAX_LENGTH} are allowed.")
+        raise TeamError(_("The password is {n} characters long; at most {max_length} are allowed.")
+                        .format(n=len(text), max_length=MAX_LENGTH))
     if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise TeamError("The password holds a control character (a line break or tab); type it on one line.")
+        raise TeamError(_("The password holds a control character (a line break or tab); type it on one line."))
     if user is not None and text.casefold() == unicodedata.normalize("NFC", user).casefold():
-        raise TeamError("The password is the user name; choose something else.")
+        raise TeamError(_("The password is the user name; choose something else."))
     return text
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+from i18n import _
 from team.errors import TeamError
 
 __all__ = ["SUFFIXES", "project_target"]
@@ -26,12 +27,14 @@ SUFFIXES = (".sqlite", ".tandem")
 def _file(text: str) -> str:
     path = Path(text).expanduser()
     if path.suffix.lower() not in SUFFIXES:
-        raise TeamError(f"{path.name or text!r} is not a project file name; it must end in .sqlite or .tandem.")
+        raise TeamError(_("{value!r} is not a project file name; it must end in .sqlite or .tandem.")
+                        .format(value=path.name or text))
     path = path.resolve()
     if path.exists() and not path.is_file():
-        raise TeamError(f"{path} exists and is not a file.")
+        raise TeamError(_("{path} exists and is not a file.").format(path=path))
     if not path.parent.is_dir():
-        raise TeamError(f"The folder {path.parent} does not exist; create it first (Tandem never creates folders).")
+        raise TeamError(_("The folder {parent} does not exist; create it first (Tandem never creates folders).")
+                        .format(parent=path.parent))
     return str(path)
 
 
@@ -49,10 +52,11 @@ def project_target(text: object) -> str:
         in .sqlite/.tandem, an existing folder or other non-file, or a missing folder.
     """
     if not isinstance(text, str) or not text.strip():
-        raise TeamError("Give a project file (.sqlite or .tandem) or a postgresql:// URL.")
+        raise TeamError(_("Give a project file (.sqlite or .tandem) or a postgresql:// URL."))
     text = text.strip()
     if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise TeamError("The project path holds a control character (a line break, tab or NUL); type it on one line.")
+        raise TeamError(_("The project path holds a control character (a line break, tab or NUL); type it on one "
+                          "line."))
     if "://" in text:
         scheme = text.split("://", 1)[0].lower()
         if scheme == "postgresql" or scheme.startswith("postgresql+"):
@@ -60,7 +64,8 @@ def project_target(text: object) -> str:
         if scheme == "sqlite" or scheme.startswith("sqlite+"):
             database = text.split("://", 1)[1]
             if not database.startswith("/") or database in ("/", "/:memory:"):
-                raise TeamError("A sqlite:/// URL must name a project file (.sqlite or .tandem).")
+                raise TeamError(_("A sqlite:/// URL must name a project file (.sqlite or .tandem)."))
             return _file(database[1:].split("?", 1)[0])
-        raise TeamError(f"Database URLs of the kind {scheme!r} are not supported; use a file or a postgresql:// URL.")
+        raise TeamError(_("Database URLs of the kind {scheme!r} are not supported; use a file or a postgresql:// URL.")
+                        .format(scheme=scheme))
     return _file(text)

@@ -12,6 +12,7 @@ Actions are strings (:data:`ACTIONS`). :func:`require` raises :class:`AccessDeni
 """
 from __future__ import annotations
 
+from i18n import _
 from team.errors import AccessDenied, TeamError
 
 __all__ = ["ACTIONS", "PERMISSIONS", "ROLES", "allowed", "check_role", "require", "table_action"]
@@ -55,7 +56,7 @@ _TABLES = {
 def check_role(role: object) -> str:
     """``role`` if it is one of :data:`ROLES`, else :class:`TeamError`."""
     if role not in ROLES:
-        raise TeamError(f"Role {role!r} is unknown; use one of {', '.join(ROLES)}.")
+        raise TeamError(_("Role {role!r} is unknown; use one of {names}.").format(role=role, names=', '.join(ROLES)))
     return role  # type: ignore[return-value]
 
 
@@ -63,7 +64,8 @@ def allowed(role: str, action: str) -> bool:
     """Whether ``role`` may do ``action``; an unknown role may do nothing, and an unknown
     action raises :class:`TeamError` (so a typo cannot open a door)."""
     if action not in ACTIONS:
-        raise TeamError(f"Action {action!r} is unknown; known actions: {', '.join(ACTIONS)}.")
+        raise TeamError(_("Action {action!r} is unknown; known actions: {names}.")
+                        .format(action=action, names=', '.join(ACTIONS)))
     return action in PERMISSIONS.get(role, frozenset())
 
 

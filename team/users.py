@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 import store
 from corpus.names import clean_name
+from i18n import _
 from team.errors import TeamError
 from team.passwords import hash_password
 from team.roles import check_role
@@ -64,7 +65,7 @@ def find_user(session: Session, name: str) -> store.User | None:
 def _existing(session: Session, name: str) -> store.User:
     user = find_user(session, name)
     if user is None:
-        raise TeamError(f"There is no user named {clean_user_name(name)!r}.")
+        raise TeamError(_("There is no user named {name!r}.").format(name=clean_user_name(name)))
     return user
 
 
@@ -121,7 +122,8 @@ def add_user(session: Session, name: str, password: str, role: str) -> dict[str,
     check_role(role)
     taken = find_user(session, clean)
     if taken is not None:
-        raise TeamError(f"A user named {taken.name!r} already exists; names may not differ only in case.")
+        raise TeamError(_("A user named {name!r} already exists; names may not differ only in case.")
+                        .format(name=taken.name))
     user = store.User(name=clean, role=role, password_hash=hash_password(password, clean))
     session.add(user)
     session.flush()
@@ -143,7 +145,8 @@ def remove_user(session: Session, name: str) -> dict[str, Any]:
     """
     user = _existing(session, name)
     if user.role == "owner" and len(_owners(session)) <= 1:
-        raise TeamError(f"{user.name!r} is the last owner and cannot be removed; make another user an owner first.")
+        raise TeamError(_("{name!r} is the last owner and cannot be removed; make another user an owner first.")
+                        .format(name=user.name))
     gone = _public(user)
     session.delete(user)
     session.flush()
@@ -161,7 +164,8 @@ def set_role(session: Session, name: str, role: str) -> dict[str, Any]:
     check_role(role)
     user = _existing(session, name)
     if user.role == "owner" and role != "owner" and len(_owners(session)) <= 1:
-        raise TeamError(f"{user.name!r} is the last owner and must stay an owner; make another user an owner first.")
+        raise TeamError(_("{name!r} is the last owner and must stay an owner; make another user an owner first.")
+                        .format(name=user.name))
     user.role = role
     session.flush()
     return _public(user)

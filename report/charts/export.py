@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import altair as alt
 
+from i18n import _
 from report.charts.style import FONT
 from report.errors import ReportError
 
@@ -55,7 +56,8 @@ def chart_spec(chart) -> dict:
         return chart
     if isinstance(chart, alt.TopLevelMixin):
         return json.loads(chart.to_json(validate=True))
-    raise ReportError(f"A chart must be an Altair chart or a Vega-Lite dict, not {type(chart).__name__}.")
+    raise ReportError(_("A chart must be an Altair chart or a Vega-Lite dict, not {type}.")
+                      .format(type=type(chart).__name__))
 
 
 def _run(func, spec: dict, **kwargs):
@@ -64,7 +66,7 @@ def _run(func, spec: dict, **kwargs):
     except Exception as exc:  # vl-convert raises ValueError with the JS error text
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip() and not ln.strip().startswith("at ")]
         text = lines[-1].removeprefix("Error: ")[:200] if lines else type(exc).__name__
-        raise ReportError(f"The chart could not be drawn ({text}).") from None
+        raise ReportError(_("The chart could not be drawn ({text}).").format(text=text)) from None
 
 
 def to_png(chart, scale: float = 2) -> bytes:
@@ -76,7 +78,8 @@ def to_png(chart, scale: float = 2) -> bytes:
         ``scale`` not in (0, 8], or the chart cannot be drawn (e.g. it names an external data URL).
     """
     if not isinstance(scale, (int, float)) or not 0 < scale <= MAX_SCALE:
-        raise ReportError(f"The PNG scale must be a number above 0 and at most {MAX_SCALE:g}, not {scale!r}.")
+        raise ReportError(_("The PNG scale must be a number above 0 and at most {max_scale:g}, not {scale!r}.")
+                          .format(max_scale=MAX_SCALE, scale=scale))
     return _run(_converter().vegalite_to_png, chart_spec(chart), scale=float(scale))
 
 

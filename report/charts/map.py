@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from i18n import _
 from report.charts.style import inline, styled
 from report.errors import ReportError
 
@@ -117,11 +118,11 @@ def map_tables(
     if provinces:
         unknown = sorted(set(provinces) - set(keep["province"].dropna()))
         if unknown:
-            raise ReportError(f"No city is in the province(s) {', '.join(unknown)}.")
+            raise ReportError(_("No city is in the province(s) {names}.").format(names=', '.join(unknown)))
         keep = keep[keep["province"].isin(provinces)]
     if strategy:
         if strategy not in keep.columns:
-            raise ReportError(f"The cities have no attribute {strategy!r} to filter by.")
+            raise ReportError(_("The cities have no attribute {strategy!r} to filter by.").format(strategy=strategy))
         keep = keep[keep[strategy] == 1]
     rows = []
     for r in keep.itertuples(index=False):
@@ -144,12 +145,13 @@ def map_tables(
     if pairs is None or pairs.empty:
         return MapTables(polygons, pd.DataFrame(columns=cols), None, city_colour)
     if value is not None and value not in pairs.columns:
-        raise ReportError(f"The pairs have no column {value!r} to colour by.")
+        raise ReportError(_("The pairs have no column {value!r} to colour by.").format(value=value))
     p = pairs.copy()
     p["city_a"], p["city_b"] = p["city_a"].astype(str), p["city_b"].astype(str)
     p = p[p["city_a"].isin(anchor.index) & p["city_b"].isin(anchor.index)]
     if len(p) > MAX_PAIRS:
-        raise ReportError(f"{len(p):,} pairs would be drawn, more than {MAX_PAIRS:,}; choose fewer pairs or a filter.")
+        raise ReportError(_("{n:,} pairs would be drawn, more than {max_pairs:,}; choose fewer pairs or a filter.")
+                          .format(n=len(p), max_pairs=MAX_PAIRS))
     a, b = anchor.reindex(p["city_a"]), anchor.reindex(p["city_b"])
     out = pd.DataFrame({
         "city_a": p["city_a"].to_numpy(), "city_b": p["city_b"].to_numpy(),
@@ -168,7 +170,7 @@ def _pair_values(session, colour: str, run, index) -> pd.DataFrame:
 
     if colour == "pearson":
         if run is None or run.info.dimension == "breadth":
-            raise ReportError("Colouring pairs by Pearson residual needs a saved connection or degree run.")
+            raise ReportError(_("Colouring pairs by Pearson residual needs a saved connection or degree run."))
         u = run.result.units
         return pd.DataFrame({"city_a": u["city_a"].astype(str), "city_b": u["city_b"].astype(str),
                              "value": u["pearson"].to_numpy(dtype=float)})
@@ -182,12 +184,14 @@ def _pair_values(session, colour: str, run, index) -> pd.DataFrame:
         try:
             d = qdata.dyad_frame(session, columns=[name])
         except ValueError:
-            raise ReportError(f"The project has no dyad variable {name!r} to colour pairs by.") from None
+            raise ReportError(_("The project has no dyad variable {name!r} to colour pairs by.")
+                              .format(name=name)) from None
         d = d.rename(columns={name: "value"})
         if colour == "tie":
             d["value"] = d["value"].map({1.0: "合作 tie", 0.0: "未合作 non-tie"})
         return d[["city_a", "city_b", "value"]]
-    raise ReportError(f"Pairs can be coloured by {', '.join(PAIR_COLOURS)}, not {colour!r}.")
+    raise ReportError(_("Pairs can be coloured by {names}, not {colour!r}.")
+                      .format(names=', '.join(PAIR_COLOURS), colour=colour))
 
 
 def _pair_set(session, which: str, run, index, c: float) -> pd.DataFrame:
@@ -200,11 +204,11 @@ def _pair_set(session, which: str, run, index, c: float) -> pd.DataFrame:
         try:
             d = qdata.dyad_frame(session, columns=["connection"])
         except ValueError:
-            raise ReportError("The project has no 'connection' dyad variable, so it has no ties to draw.") from None
+            raise ReportError(_("The project has no 'connection' dyad variable, so it has no ties to draw.")) from None
         return d.loc[d["connection"] == 1, ["city_a", "city_b"]]
     if which == "deviant":
         if run is None or run.info.dimension == "breadth":
-            raise ReportError("Deviant pairs come from a saved connection or degree run.")
+            raise ReportError(_("Deviant pairs come from a saved connection or degree run."))
         u = run.result.units
         return u.loc[u["pearson"].abs() > c, ["city_a", "city_b"]].astype(str)
     if which == "evidence":
@@ -213,7 +217,8 @@ def _pair_set(session, which: str, run, index, c: float) -> pd.DataFrame:
         if run is not None and run.info.dimension in ("connection", "degree"):
             return run.result.units[["city_a", "city_b"]].astype(str)
         return qdata.dyad_frame(session, columns=[])[["city_a", "city_b"]]
-    raise ReportError(f"The pairs drawn can be {', '.join(PAIR_SETS)}, not {which!r}.")
+    raise ReportError(_("The pairs drawn can be {names}, not {which!r}.")
+                      .format(names=', '.join(PAIR_SETS), which=which))
 
 
 def map_data(session, *, run=None, colour: str = "tie", pairs: str = "ties", provinces=None,
@@ -241,7 +246,7 @@ def map_data(session, *, run=None, colour: str = "tie", pairs: str = "ties", pro
 
     bounds = stored_boundaries(session)
     if not bounds:
-        raise ReportError("No city has a boundary yet; load a boundary file (GeoJSON or WKT) first.")
+        raise ReportError(_("No city has a boundary yet; load a boundary file (GeoJSON or WKT) first."))
     if index is None and "evidence" in (colour, pairs):
         index = EvidenceIndex.from_session(session)
     cities = qdata.city_frame(session)

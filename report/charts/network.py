@@ -16,6 +16,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from i18n import _
 from report.charts.style import inline, styled
 from report.errors import ReportError
 
@@ -43,8 +44,9 @@ def edges_from_run(run) -> pd.DataFrame:
         The run is a breadth run (cities, no pairs).
     """
     if run.info.dimension == "breadth":
-        raise ReportError(f"Run {run.info.name} models cities (breadth); draw the network of a connection "
-                          "or degree run, or of the outcome.")
+        raise ReportError(_("Run {name} models cities (breadth); draw the network of a connection or degree run, or "
+                            "of the outcome.")
+                          .format(name=run.info.name))
     u = run.result.units
     e = u.loc[u["y"] > 0, ["city_a", "city_b", "y"]].copy()
     e["degree"] = e["y"].astype(float) if run.info.dimension == "degree" else np.nan
@@ -64,7 +66,7 @@ def edges_from_outcome(session, outcome: str = "connection", degree: str | None 
     try:
         d = qdata.dyad_frame(session, columns=[outcome])
     except ValueError:
-        raise ReportError(f"The project has no dyad variable {outcome!r}.") from None
+        raise ReportError(_("The project has no dyad variable {outcome!r}.").format(outcome=outcome)) from None
     if degree and degree != outcome:
         try:
             d = d.merge(qdata.dyad_frame(session, columns=[degree])[["city_a", "city_b", degree]],
@@ -94,16 +96,19 @@ def network_tables(cities: pd.DataFrame, edges: pd.DataFrame, layout: str = "geo
         Unknown layout, an edge naming a city not in ``cities``, or a repeated pair.
     """
     if layout not in LAYOUTS:
-        raise ReportError(f"The layout can be {', '.join(LAYOUTS)}, not {layout!r}.")
+        raise ReportError(_("The layout can be {names}, not {layout!r}.")
+                          .format(names=', '.join(LAYOUTS), layout=layout))
     c = cities.assign(code=cities["code"].astype(str)).set_index("code")
     e = edges.assign(city_a=edges["city_a"].astype(str), city_b=edges["city_b"].astype(str))
     unknown = sorted((set(e["city_a"]) | set(e["city_b"])) - set(c.index))
     if unknown:
-        raise ReportError(f"The network names cities that are not in the project: {', '.join(unknown[:10])}.")
+        raise ReportError(_("The network names cities that are not in the project: {names}.")
+                          .format(names=', '.join(unknown[:10])))
     key = e[["city_a", "city_b"]].apply(lambda r: tuple(sorted(r)), axis=1) if len(e) else pd.Series([], dtype=object)
     if key.duplicated().any():
         a, b = key[key.duplicated()].iloc[0]
-        raise ReportError(f"The pair {c.loc[a, 'name']} – {c.loc[b, 'name']} appears twice in the network.")
+        raise ReportError(_("The pair {loc} – {loc2} appears twice in the network.")
+                          .format(loc=c.loc[a, 'name'], loc2=c.loc[b, 'name']))
     breadth = pd.concat([e["city_a"], e["city_b"]]).value_counts()
     if isolates is None:
         isolates = layout == "geo"

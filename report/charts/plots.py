@@ -20,6 +20,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from i18n import _
 from report.charts.style import CASE_COLOURS, DIMENSION_COLOURS, DIMENSION_LABELS, inline, styled
 from report.errors import ReportError
 
@@ -48,7 +49,7 @@ def coefficient_table(results: Mapping[str, object], drop_intercept: bool = True
         ``results`` is empty.
     """
     if not results:
-        raise ReportError("No saved run to plot; fit and save a run for at least one dimension.")
+        raise ReportError(_("No saved run to plot; fit and save a run for at least one dimension."))
     parts = []
     for dim, obj in results.items():
         t = _result(obj).table().reset_index().rename(columns={"index": "term"})
@@ -139,7 +140,7 @@ def _layers(pts: pd.DataFrame, x: str, y: str, xt: str, yt: str, tips: list) -> 
         if len(typ):
             xe = np.linspace(pts[x].min(), pts[x].max() + 1e-12, 41)
             ye = np.linspace(pts[y].min(), pts[y].max() + 1e-12, 41)
-            h, _, _ = np.histogram2d(typ[x], typ[y], bins=[xe, ye])
+            h, _xe, _ye = np.histogram2d(typ[x], typ[y], bins=[xe, ye])
             i, j = np.nonzero(h)
             cells = pd.DataFrame({"x0": xe[i], "x1": xe[i + 1], "y0": ye[j], "y1": ye[j + 1], "n": h[i, j]})
             layers.append(alt.Chart(inline(cells)).mark_rect(opacity=0.8).encode(
@@ -197,7 +198,7 @@ def breadth_degree_table(dyads: pd.DataFrame, cities: pd.DataFrame, outcome: str
     """
     missing = [col for col in ("city_a", "city_b", outcome, degree) if col not in dyads.columns]
     if missing:
-        raise ReportError(f"The dyad table lacks {', '.join(missing)}.")
+        raise ReportError(_("The dyad table lacks {names}.").format(names=', '.join(missing)))
     ties = dyads[dyads[outcome] == 1]
     long = pd.concat([ties[["city_a", degree]].rename(columns={"city_a": "code"}),
                       ties[["city_b", degree]].rename(columns={"city_b": "code"})])
@@ -293,7 +294,7 @@ def code_frequency_plot(counts: pd.DataFrame, by: str = "document", *, title: st
         ``by`` is not a column of ``counts``.
     """
     if by not in counts.columns:
-        raise ReportError(f"The counts have no column {by!r}.")
+        raise ReportError(_("The counts have no column {by!r}.").format(by=by))
     col_title = "文档 document" if by == "document" else "个案组 case group"
     base = alt.Chart(inline(counts)).encode(
         x=alt.X(f"{by}:N", title=col_title, axis=alt.Axis(labelAngle=-30, labelLimit=200)),
