@@ -503,3 +503,79 @@ def test_cli_config_suggest_log(project):
     assert shown.returncode == 0 and len(shown.stdout.strip().splitlines()) == 1 and "refused" in shown.stdout
     missing = run("llm-suggest", "--project", path, "--document", "nope")
     assert missing.returncode == 1 and "No document is named 'nope'." in missing.stderr
+
+
+# --------------------------------------------------------------------------------------------- reading answers
+
+def completion(content) -> str:
+    return json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]})
+
+
+
+def briefs():
+    from assist.llm_prompt import CodeBrief
+
+    return [CodeBrief(1, "Mark", "Leaving traces"), CodeBrief(2, "Hole"), CodeBrief(3, "人情 关系")]
+
+
+def test_parse_reply_accepts_the_documented_shapes():
+    from assist.llm_prompt import Proposal, parse_reply
+
+    body = {"codes": [{"code": "Mark", "confidence": 1, "rationale": "Traces."},
+                      {"code": "mark", "confidence": 0.4, "rationale": "Lower duplicate."},
+                      {"code": "Ｈｏｌｅ", "confidence": 0, "rationale": "Width-folded name."},
+                      {"code": "人情  关系", "confidence": 0.25}]}
+    got = parse_reply(completion(json.dumps(body, ensure_ascii=False)), briefs())
+    assert got == [Proposal(1, "Mark", 1.0, "Traces."), Proposal(2, "Hole", 0.0, "Width-folded name."),
+                   Proposal(3, "人情 关系", 0.25, "")]
+    fenced = 'Sure.\n```json\n{"codes": [{"code": "Hole", "confidence": 0.5, "rationale": "x"}]}\n```\nDone.'
+    assert parse_reply(completion(fenced), briefs()) == [Proposal(2, "Hole", 0.5, "x")]
+    assert parse_reply(completion('{"codes": []}'), briefs()) == []
+    long = parse_reply(completion(json.dumps({"codes": [{"code": "Mark", "confidence": 0.5, "rationale": "字" * 900}]})),
+                       briefs())[0].rationale
+    assert len(long) == 500 and long.endswith("…")
+
+
+@pytest.mark.parametrize("body, words", [
+    ("not json", "reply is not JSON"),
+    (json.dumps({"choices": []}), "has no choices[0].message.content"),
+    (completion("   "), "answer is empty"),
+    (completion("[1, 2]"), 'has no "codes" list'),
+    (completion('{"codes": {"Mark": 1}}'), 'has no "codes" list'),
+    (completion('{"codes": [{"confidence": 0.5}]}'), "has no code name"),
+    (completion('{"codes": [{"code": "Mark", "confidence": 1.5}]}'), "confidence of 1.5"),
+    (completion('{"codes": [{"code": "Mark", "confidence": true}]}'), "confidence of True"),
+    (completion('{"codes": [{"code": "Mark", "confidence": "high"}]}'), "confidence of 'high'"),
+    (completion('{"codes": [{"code": "Mark", "confidence": NaN}]}'), "confidence of nan"),
+    (completion('{"codes": [{"code": "Mark", "confidence": 0.9}, {"code": "Marks", "confidence": 0.9}]}'),
+     "proposed the code 'Marks'"),
+])
+def test_parse_reply_refuses_in_one_sentence(body, words):
+    from assist.llm_prompt import ReplyError, parse_reply
+
+    with pytest.raises(ReplyError) as err:
+        parse_reply(body, briefs())
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_nothing_is_sent_while_off(project, monkeypatch):
+    """With the LLM off (the default) or its endpoint refused, propose opens no connection at all."""
+    import socket
+
+    engine, ids, _ = project
+
+    def guard(*args, **kwargs):
+        raise AssertionError("a connection was attempted")
+
+    monkeypatch.setattr(socket, "create_connection", guard)
+    monkeypatch.setattr(socket.socket, "connect", guard)
+    with store.session_scope(engine) as s:
+        with pytest.raises(AssistError, match="off for this project"):
+            llm.propose(s, ids["a"])
+        # a remote endpoint stored by hand (not through configure) is still refused before sending
+        s.add(store.ProjectInfo(key="llm", value={"enabled": True, "endpoint": "https://api.example.com/v1",
+                                                  "model": "m"}))
+        s.flush()
+        with pytest.raises(AssistError, match="leaves the machine"):
+            llm.propose(s, ids["a"])
+        assert count(s, store.LlmExchange) == 0
