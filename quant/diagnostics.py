@@ -173,10 +173,22 @@ def check_covariates(X: np.ndarray, names: list[str]) -> None:
         intercept or another constant is present); a column that is a linear combination of
         earlier ones (R² > 1 − 1e−10 on the scaled cross-product matrix).
     """
-    n, k = X.shape
+    check_enough_rows(*X.shape)
+    lo, hi, G = ranges_and_gram(X)  # one pass over X for both checks
+    check_covariates_from(lo, hi, G, names)
+
+
+def check_enough_rows(n: int, k: int) -> None:
+    """Refuse a model with ``k`` parameters and no more than ``k`` rows (``ModelError``)."""
     if n <= k:
         raise ModelError(f"the model has {k} parameters but only {n} rows; it cannot be fitted.")
-    lo, hi, G = ranges_and_gram(X)  # one pass over X for both checks
+
+
+def check_covariates_from(lo: np.ndarray, hi: np.ndarray, G: np.ndarray, names: list[str]) -> None:
+    """``check_covariates`` from the column minima and maxima, (k,) each, and XᵀX, (k, k),
+    already accumulated (e.g. in a lean fit's first pass, ``quant.logit_lean.PassChecks``);
+    the same errors."""
+    k = len(names)
     constant = np.flatnonzero(lo == hi)
     if len(constant) > 1 or (len(constant) == 1 and names[constant[0]] != "Intercept"):
         for j in constant:

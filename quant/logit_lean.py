@@ -15,7 +15,7 @@ import numpy as np
 from quant._blas import single_blas_thread
 from quant.errors import ModelError
 
-__all__ = ["LeanLogit", "NodeSums", "fit_logit_newton", "logit_loglike"]
+__all__ = ["LeanLogit", "NodeSums", "PassChecks", "fit_logit_newton", "logit_loglike"]
 
 _BLOCK = 1 << 13  # rows per block: X block, η, p and weights stay in L2 cache
 #: Rows from which a Newton fit first runs on an evenly spaced 1/16 subsample for its start.
@@ -72,15 +72,64 @@ class LeanLogit:
     node_sums: NodeSums | None = None
 
 
+class PassChecks:
+    """What the pre-fit checks need, accumulated block by block in the first Newton pass over
+    all rows (the blocks are in cache there), instead of separate passes over X.
+
+    Attributes (after the pass)
+    ---------------------------
+    lo, hi : ndarray, (k,)
+        Column minima and maxima over all rows.
+    G : ndarray, (k, k)
+        XᵀX (symmetrised), for ``quant.diagnostics.check_covariates_from``.
+    rare_min, rare_max : ndarray, (k,)
+        Column minima and maxima over the rows where ``rare`` (±inf if none), for
+        ``quant.separation.find_separation(..., pre=)``.
+
+    Parameters
+    ----------
+    k : int
+        Columns of X.
+    rare : ndarray of bool, (n,)
+        The rarer outcome class's rows.
+    on_done : callable
+        ``on_done(self)`` after the pass and before the first Newton step: runs the checks
+        (raises ``ModelError`` to stop the fit).
+    """
+
+    def __init__(self, k: int, rare: np.ndarray, on_done):
+        self.lo, self.hi = np.full(k, np.inf), np.full(k, -np.inf)
+        self.rare_min, self.rare_max = np.full(k, np.inf), np.full(k, -np.inf)
+        self.G = np.zeros((k, k))
+        self.rare = rare
+        self.on_done = on_done
+
+    def add(self, XT: np.ndarray, start: int, stop: int) -> None:
+        """Accumulate the transposed block XT, (k, stop − start), of rows start:stop."""
+        np.minimum(self.lo, XT.min(axis=1), out=self.lo)
+        np.maximum(self.hi, XT.max(axis=1), out=self.hi)
+        self.G += XT @ XT.T
+        m = self.rare[start:stop]
+        if m.any():
+            R = XT[:, m]
+            np.minimum(self.rare_min, R.min(axis=1), out=self.rare_min)
+            np.maximum(self.rare_max, R.max(axis=1), out=self.rare_max)
+
+    def done(self) -> None:
+        self.G = (self.G + self.G.T) / 2.0
+        self.on_done(self)
+
+
 def logit_loglike(y: np.ndarray, eta: np.ndarray) -> float:
     """Σ_d [y_d η_d − log(1 + exp(η_d))], computed stably with ``logaddexp``."""
     return float(np.dot(y, eta) - np.logaddexp(0.0, eta).sum())
 
 
-def _pass(y, X, beta, fitted=None, scores=None, nodes=None):
+def _pass(y, X, beta, fitted=None, scores=None, nodes=None, checks=None):
     """One blocked pass at β: log-likelihood, score (k,), Hessian (k, k); optionally fill the
     fitted probabilities (n,) and per-row scores (n, k) in place, and accumulate node score
-    sums (``nodes`` = (ia, ib, m)) → (llf, grad, H, NodeSums | None).
+    sums (``nodes`` = (ia, ib, m)) and the pre-fit checks' statistics (``checks``, a
+    ``PassChecks``) → (llf, grad, H, NodeSums | None).
 
     X is an ndarray (n, k) or a ``quant.design_columns.ColumnMatrix`` (the table's columns,
     copied block by block into a small transposed buffer: no (n, k) matrix). Per block, with
@@ -104,6 +153,8 @@ def _pass(y, X, beta, fitted=None, scores=None, nodes=None):
     for s in range(0, n, _BLOCK):
         e_ = min(s + _BLOCK, n)
         XT = X.block_t(s, e_, out=buf) if by_columns else X[s:e_].T
+        if checks is not None:
+            checks.add(XT, s, e_)
         ZT = Z[:, : e_ - s] if by_columns else Z[: e_ - s].T  # the same memory layout as XT
         yb = y[s:e_]
         eta = beta @ XT
@@ -142,6 +193,7 @@ def fit_logit_newton(
     scores: bool = False,
     nodes: tuple[np.ndarray, np.ndarray, int] | None = None,
     warm_start: bool = True,
+    checks: PassChecks | None = None,
 ) -> LeanLogit:
     """Maximum-likelihood logit by Newton–Raphson with step halving.
 
@@ -170,6 +222,9 @@ def fit_logit_newton(
         start the full Newton iterations there: about half the passes over all rows. The
         estimate is the same (the full-data iterations run to ``tol``); if the subsample fit
         fails (separation, collinearity in the subsample) ``start`` is used as given.
+    checks : PassChecks, optional
+        Accumulated in the first pass over all rows; its ``done()`` (the caller's checks, which
+        may raise) runs before the first Newton step on all rows.
 
     Returns
     -------
@@ -212,7 +267,10 @@ def fit_logit_newton(
     halvings = 0
     last_size = np.inf
     while it < maxiter:
-        llf, grad, H, _ = _pass(y, X, beta)
+        llf, grad, H, _ = _pass(y, X, beta, checks=checks)
+        if checks is not None:
+            checks.done()  # may raise: constant or collinear covariates, separation
+            checks = None
         if prev_beta is not None and llf < prev_llf - 1e-12 * abs(prev_llf):
             halvings += 1
             if halvings > 30:

@@ -55,14 +55,14 @@ class Separation:
     n_separated: int
 
 
-def _univariate_separation(X: np.ndarray, y: np.ndarray, names: list[str]) -> Separation | None:
+def _univariate_separation(X: np.ndarray, y: np.ndarray, names: list[str], pre=None) -> Separation | None:
     """Separation by one column: a two-valued column with a constant-outcome level, or a
     threshold on the column splitting y = 0 from y = 1. One blocked pass over X for the column
     ranges, then blocked passes over only the columns that need more (the other class's extreme;
     level counts of two-valued candidates), no sorting and no strided per-column scans."""
     has_intercept = "Intercept" in names
     pos = y == 1
-    x1_min, x1_max, x0_min, x0_max = _class_ranges(X, pos)
+    x1_min, x1_max, x0_min, x0_max = _class_ranges(X, pos, pre)
     lo, hi = np.minimum(x1_min, x0_min), np.maximum(x1_max, x0_max)
     cand = [j for j, name in enumerate(names)
             if name != "Intercept" and has_intercept and lo[j] < hi[j] and np.unique(X[:1000, j]).size <= 2]
@@ -106,25 +106,29 @@ def _blocks(X: np.ndarray, cols=None):
         yield s, np.ascontiguousarray(Xb.T)
 
 
-def _class_ranges(X: np.ndarray, pos: np.ndarray):
+def _class_ranges(X: np.ndarray, pos: np.ndarray, pre=None):
     """Column minima and maxima over rows with ``pos`` and over the others (±inf if empty):
-    (x1_min, x1_max, x0_min, x0_max), (k,) each.
+    (x1_min, x1_max, x0_min, x0_max), (k,) each. ``pre`` = (lo, hi, rare_min, rare_max), the
+    overall and rarer-class ranges accumulated elsewhere (``quant.logit_lean.PassChecks``).
 
     The rarer class is gathered by index; the other class's extreme equals the overall one
     unless only the rarer class attains it. The columns where the rarer class attains an
     extreme (a constant column excepted: both classes hold its value) are recomputed together
     in one blocked pass over just those columns.
     """
-    lo, hi = column_ranges(X)
     n, k = X.shape
     rare_is_pos = np.count_nonzero(pos) <= n / 2
     rare_mask = pos if rare_is_pos else ~pos
     rare = np.flatnonzero(rare_mask)
-    if len(rare):
-        Xr = X[rare]
-        r_min, r_max = Xr.min(axis=0), Xr.max(axis=0)
+    if pre is not None:
+        lo, hi, r_min, r_max = pre
     else:
-        r_min, r_max = np.full(k, np.inf), np.full(k, -np.inf)
+        lo, hi = column_ranges(X)
+        if len(rare):
+            Xr = X[rare]
+            r_min, r_max = Xr.min(axis=0), Xr.max(axis=0)
+        else:
+            r_min, r_max = np.full(k, np.inf), np.full(k, -np.inf)
     c_min, c_max = lo.copy(), hi.copy()
     shared = (lo == hi) if len(rare) < n else np.zeros(k, bool)
     need_min, need_max = (r_min == lo) & ~shared, (r_max == hi) & ~shared
@@ -163,7 +167,7 @@ def _level_counts(X, pos, cand, lo, hi) -> dict[int, tuple[int, int]]:
 
 
 def find_separation(
-    X: np.ndarray, y: np.ndarray, names: list[str], max_cells: int = LP_MAX_CELLS
+    X: np.ndarray, y: np.ndarray, names: list[str], max_cells: int = LP_MAX_CELLS, pre=None,
 ) -> Separation | None:
     """Detect complete or quasi-complete separation of a binary outcome.
 
@@ -177,6 +181,9 @@ def find_separation(
         Column names.
     max_cells : int
         The linear program runs only when n·k ≤ ``max_cells``; above, only univariate checks.
+    pre : (lo, hi, rare_min, rare_max), optional
+        Column minima and maxima, (k,) each, over all rows and over the rarer outcome class,
+        when already accumulated (a lean fit's first pass): the univariate checks skip that pass.
 
     Returns
     -------
@@ -191,7 +198,7 @@ def find_separation(
     variables named are a minimal subset that still separates (greedy removal, each step one
     more LP). "Complete" when max_β min_d (X̃β)_d > 0 (a second LP), else "quasi-complete".
     """
-    found = _univariate_separation(X, y, names)
+    found = _univariate_separation(X, y, names, pre)
     if found is not None:
         return found
     n, k = X.shape
@@ -259,9 +266,9 @@ def _max_min_margin(Xt: np.ndarray, free: np.ndarray) -> float:
 
 
 def check_separation(X: np.ndarray, y: np.ndarray, names: list[str], outcome: str,
-                     max_cells: int = LP_MAX_CELLS) -> None:
+                     max_cells: int = LP_MAX_CELLS, pre=None) -> None:
     """Raise ``ModelError`` naming the variable(s) if ``find_separation`` finds separation."""
-    sep = find_separation(X, y, names, max_cells=max_cells)
+    sep = find_separation(X, y, names, max_cells=max_cells, pre=pre)
     if sep is not None:
         raise ModelError(
             f"{sep.kind} separation of {outcome!r} by {', '.join(repr(v) for v in sep.variables)} "

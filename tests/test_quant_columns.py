@@ -137,3 +137,32 @@ def test_lean_fit_loads_no_statsmodels_scipy_or_store():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize("case", ["collinear", "constant", "threshold", "dummy_level"])
+def test_checks_in_the_first_pass_give_the_same_sentences(case):
+    """The lean fit runs the covariate and univariate separation checks on its first pass's
+    statistics (PassChecks); the sentences are those of the checks run up front."""
+    d = _dyads(70)
+    formula = "tie ~ dist + same + pop + z"
+    if case == "collinear":
+        d["z"] = d["dist"] - 2.0 * d["pop"]
+        expect = "'z' is a linear combination of 'dist', 'pop'"
+    elif case == "constant":
+        d["z"] = 3.0
+        expect = "'z' is constant"
+    elif case == "threshold":
+        d["z"] = np.random.default_rng(5).normal(size=len(d))
+        d["tie"] = (d["dist"] > d["dist"].quantile(0.8)).astype(np.int8)
+        expect = "complete separation of 'tie' by 'dist'"
+    else:
+        d["z"] = (d["pop"] > 1.0).astype(float)
+        d.loc[d["z"] == 1.0, "tie"] = 1
+        expect = "every row with z = 1 has y = 1"
+    msgs = []
+    for engine in ("lean", "statsmodels"):
+        with pytest.raises(ModelError) as err:
+            fit_connection(d, formula, engine=engine)
+        msgs.append(str(err.value))
+    assert expect in msgs[0]
+    assert msgs[0] == msgs[1]
