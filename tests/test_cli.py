@@ -15,10 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def demo_project(tmp_path_factory):
-    """The demo project built once for this module through `cli.py demo`."""
-    path = tmp_path_factory.mktemp("cli") / "demo.sqlite"
-    assert cli.main(["demo", "--project", str(path)]) == 0
-    return path
+    """A copy of the demo project (built once per session; `cli.py demo` itself is tested in
+    test_cli_atomic.py and test_packaging.py)."""
+    from demo_runs import demo_copy
+
+    return demo_copy(tmp_path_factory.mktemp("cli") / "demo.sqlite")
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -21,10 +21,10 @@ PHRASE = "跨省通办"
 
 @pytest.fixture(scope="module")
 def demo_engine(tmp_path_factory):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("flow") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     engine = store.connect(path)
     yield engine
     engine.dispose()

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("wf") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     return path
 
 

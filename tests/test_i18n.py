@@ -95,10 +95,10 @@ def test_lint_finds_what_it_should(tmp_path):
 def test_workbench_in_chinese(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     monkeypatch.setenv("TANDEM_PROJECT", str(path))
     monkeypatch.setenv("TANDEM_HOME", str(tmp_path / "home"))
     at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)

@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("i18n_i1") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     engine = store.connect(path)
     with store.session_scope(engine) as s:
         runs.fit_and_save(s, "连接 1", "connection", by="ann")
@@ -67,7 +67,7 @@ def test_cities_page_in_chinese(demo_path, monkeypatch, tmp_path):
 def test_suggestions_page_in_chinese(demo_path, monkeypatch, tmp_path):
     at = _page("ui/suggestions.py", demo_path, monkeypatch, tmp_path)
     assert at.title[0].value == "建议"
-    assert [t.label for t in at.tabs] == ["规则", "审核队列"]
+    assert [t.label for t in at.tabs] == ["规则", "助手", "审核队列"]
     assert "新建规则" in [s.value for s in at.subheader]
     kind = at.radio(key="sug_new_kind")
     assert kind.options == ["关键词", "正则表达式", "spaCy 词元模式"] and kind.value == "keywords"

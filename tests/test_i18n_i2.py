@@ -100,10 +100,10 @@ def no_english(at: AppTest, page: str) -> None:
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("i2") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     return path
 
 

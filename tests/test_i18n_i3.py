@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("i18n_i3") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     engine = store.connect(path)
     with store.session_scope(engine) as s:
         runs.fit_and_save(s, "连接 1", "connection", by="ann")

@@ -97,10 +97,10 @@ def chinese(path: Path, page: str, monkeypatch) -> AppTest:
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("i4") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     return path
 
 

@@ -28,10 +28,10 @@ WIDGETS = ["button", "checkbox", "selectbox", "multiselect", "radio", "text_inpu
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("i5") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     return path
 
 

@@ -6,7 +6,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 import store
-from data.demo.build import build_demo
+from demo_runs import demo_copy
 from quant import runs
 from report.draft import render
 from report.run_sections import load_runset
@@ -17,7 +17,7 @@ QUOTE = re.compile(r"^> (?P<quote>.+)\n>\n> — (?P<doc>.+), ¶ (?P<para>\d+) \[
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo_report") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     engine = store.connect(path, create=False)
     with store.session_scope(engine) as s:
         for d in ("breadth", "connection", "degree"):

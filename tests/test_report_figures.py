@@ -17,7 +17,7 @@ import store
 from quant import runs as qruns
 from report.draft import build_context, render_context, write_context
 from report.run_sections import load_runset
-from tests.demo_runs import RUN_NAMES, build_demo_with_runs
+from demo_runs import RUN_NAMES, build_demo_with_runs
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Demo: three runs; connection and degree are dyad runs, each with a map of deviant pairs.

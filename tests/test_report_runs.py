@@ -17,7 +17,7 @@ from scipy import stats
 from sqlalchemy import select
 
 import store
-from data.demo.build import build_demo
+from demo_runs import demo_copy
 from quant import runs as qruns
 from report.draft import render
 from report.run_sections import load_runset
@@ -70,7 +70,7 @@ def _add_worklist_case(s, run):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("report_runs") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     engine = store.connect(path, create=False)
     with store.session_scope(engine) as s:
         for dim in DIMS:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 import i18n
 import store
-from data.demo.build import build_demo
+from demo_runs import demo_copy
 from quant import runs
 from report.draft import build_context, render_context
 from report.errors import ReportError
@@ -38,7 +38,7 @@ ANY_ENTRY = re.compile(r"^\[(\d+)\] [A-Z][A-Z'\-]+ [A-Z]{1,3}[ ,.].*\[(J|M|C|R)\
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo_zh") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     engine = store.connect(path, create=False)
     with store.session_scope(engine) as s:
         for d in ("breadth", "connection", "degree"):

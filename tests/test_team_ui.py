@@ -30,10 +30,10 @@ KINDS = ["title", "header", "subheader", "markdown", "caption", "text", "metric"
 @pytest.fixture(scope="module")
 def demo_with_team(tmp_path_factory):
     """The demo project with an owner, a coder and a viewer."""
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("team_ui") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     engine = store.connect(path)
     with store.session_scope(engine) as s:
         for name, role in ROLES.items():

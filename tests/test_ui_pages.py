@@ -15,10 +15,10 @@ PAGES = ["ui/project.py", "ui/documents.py", "ui/code.py", "ui/codebook.py", "ui
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("ui") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     return path
 
 
