@@ -11,11 +11,11 @@ kappa and Krippendorff's alpha against the human coders, ``assist.evaluate``).
 [--definition] [--threshold T] [--documents NAME ...] [--json]``; ``--json``: ``{"added", "model",
 "codes": [{"code_id", "code", "examples", "candidates", "added", "best", "skipped"}]}``.
 
-``python cli.py assist-eval --project P [--codes NAME ...] [--threshold 0.5] [--unit sentence]
+``python cli.py assist-eval --project P [--codes NAME ...] [--threshold 0.4] [--unit sentence]
 [--json]``; ``--json``: ``{"unit", "threshold", "model", "documents", "rows": [{"code_id", "code",
 "documents", "units", "gold", "predicted", "tp", "fp", "fn", "tn", "precision", "recall",
-"pct_agreement", "kappa", "alpha"}], "methods"}`` (the pooled row last with ``code_id`` null; NaN
-as null).
+"pct_agreement", "kappa", "alpha"}], "sweep": [{"threshold", "predicted", "precision", "recall",
+"kappa", "alpha"}], "methods"}`` (the pooled row last with ``code_id`` null; NaN as null).
 """
 from __future__ import annotations
 
@@ -61,8 +61,9 @@ def register(add) -> None:
             "recall, Cohen's kappa and Krippendorff's alpha between the assistant and the human coders."))
     p.add_argument("--codes", nargs="+", default=None, metavar="CODE",
                    help=_("code names or paths (default: every code coded in two or more documents)"))
-    p.add_argument("--threshold", type=float, default=0.5,
-                   help=_("a passage scoring at least this counts as suggested (default: 0.5)"))
+    p.add_argument("--threshold", type=float, default=None,
+                   help=_("a passage scoring at least this counts as suggested (default: 0.4 for the sentence "
+                          "encoder)"))
     p.add_argument("--unit", choices=UNITS, default="sentence", help=_("sentence or paragraph (default: sentence)"))
     p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
@@ -161,8 +162,8 @@ def cmd_assist_eval(args) -> str:
     a = table.attrs
     if args.json:
         return json.dumps({"unit": a["unit"], "threshold": a["threshold"], "model": a["model"],
-                           "documents": a["documents"], "rows": _records(table), "methods": methods_sentence(table)},
-                          ensure_ascii=False, indent=2)
+                           "documents": a["documents"], "rows": _records(table), "sweep": _records(a["sweep"]),
+                           "methods": methods_sentence(table)}, ensure_ascii=False, indent=2)
     shown = kappa_table(table)
     widths = [max(len(str(c)), *(len(str(v)) for v in shown[c])) + 2 for c in shown.columns]
     lines = [_("Leave-one-document-out evaluation of {model} on {n} documents, unit: {unit}, threshold {threshold}."
@@ -171,5 +172,15 @@ def cmd_assist_eval(args) -> str:
                          for i, (c, w) in enumerate(zip(shown.columns, widths))))
     for row in shown.itertuples(index=False):
         lines.append("".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in enumerate(zip(row, widths))))
+    lines += ["", _("All codes pooled at other thresholds (tuned on these data, so optimistic):")]
+    for row in a["sweep"].to_dict(orient="records"):
+        lines.append("  " + _("threshold {threshold}: {predicted} suggested, precision {precision}, recall {recall}, "
+                              "Cohen's κ {kappa}").format(
+            threshold=f"{row['threshold']:.2f}", predicted=int(row["predicted"]), precision=_num(row["precision"]),
+            recall=_num(row["recall"]), kappa=_num(row["kappa"])))
     lines += ["", methods_sentence(table)]
     return "\n".join(lines)
+
+
+def _num(value) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"

@@ -106,6 +106,9 @@ def test_perfect_assistant_gives_kappa_and_alpha_one(engine):
         ([d1, d2], d3, 10), ([d1, d3], d2, 10), ([d2, d3], d1, 10)]
     assert all(d4 not in c[1] and c[2] != d4 for c in scorer.calls)
     assert t.attrs["model"] == "told" and t.attrs["documents"] == ["访谈一", "访谈二", "访谈三"]
+    sweep = t.attrs["sweep"]  # scores are 0 or 1, so every cut in (0, 1] agrees perfectly
+    assert list(sweep["threshold"]) == [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
+    assert (sweep["kappa"] == 1).all() and (sweep["predicted"] == 7).all()
 
 
 def test_constructed_disagreement_gives_hand_computed_kappa_and_alpha(engine):
@@ -150,6 +153,10 @@ def test_threshold_and_scores(tmp_path):
             return out
         t = assist_eval(s, codes=["留痕"], threshold=0.7, scorer=graded)
         assert t.iloc[0]["predicted"] == 3  # sentence 0 of each of the three documents
+        graded.threshold = 0.7  # a scorer's own threshold is the default cut; else 0.5
+        assert assist_eval(s, codes=["留痕"], scorer=graded).attrs["threshold"] == 0.7
+        sweep = t.attrs["sweep"].set_index("threshold")
+        assert sweep.loc[0.7, "predicted"] == 3 and sweep.loc[0.65, "predicted"] == 27
         t = assist_eval(s, codes=["漏洞"], threshold=0.69, scorer=graded)
         assert t.iloc[0]["predicted"] == 27  # every unit but the NaN one of each document
         t = assist_eval(s, codes=["留痕"], threshold=2.0, scorer=graded)
