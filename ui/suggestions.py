@@ -5,7 +5,7 @@ import streamlit as st
 import coding
 from coding.autocode import parse_rule_pattern
 from i18n import pgettext, N_, _
-from ui import state
+from ui import assist_panels, state
 
 st.title(_("Suggestions"))
 st.caption(_("Rules never code on their own: running a rule fills the review queue, and only what you accept "
@@ -36,7 +36,15 @@ if not paths or docs.empty:
 doc_names = dict(zip(docs["id"], docs["name"]))
 rule_table = state.read(coding.rules)
 
-tab_rules, tab_queue = st.tabs([_("Rules"), _("Review queue")], key="sug_tab", on_change="rerun")
+tab_rules, tab_assist, tab_queue = st.tabs([_("Rules"), _("Assistant"), _("Review queue")], key="sug_tab",
+                                           on_change="rerun")
+
+with tab_assist:
+    assist_panels.examples_panel(paths, _done)
+    with st.expander(_("Evaluation"), icon=":material/fact_check:"):
+        assist_panels.evaluation_panel(paths)
+    with st.expander(_("Local LLM (optional)"), icon=":material/smart_toy:"):
+        assist_panels.llm_panel(doc_names, paths, _done)
 
 with tab_rules:
     if rule_table.empty:
@@ -165,7 +173,10 @@ with tab_queue:
         columns = ["document", "coding_id", "label", "kind", "code", "quote", "reason"]
     else:
         queue = queue.assign(label=[paths.get(c, n) for c, n in zip(queue["code_id"], queue["label"])])
-        columns = ["document", "rule_id", "label", "quote", "reason"]
+        queue, columns = assist_panels.queue_filters(queue, paths, ["document", "rule_id", "label", "quote", "reason"])
+        if queue.empty:
+            st.info(_("No pending suggestion matches these filters."))
+            st.stop()
     st.markdown(_("**{n} pending suggestion(s)**").format(n=len(queue)))
     event = st.dataframe(queue[columns], hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="multi-row", key=f"sug_queue_{what}",
@@ -176,7 +187,8 @@ with tab_queue:
                                         "rule_id": st.column_config.NumberColumn(_("rule"), width=45),
                                         "coding_id": st.column_config.NumberColumn(_("coding"), width=60),
                                         "quote": st.column_config.TextColumn(_("passage"), width=360),
-                                        "reason": st.column_config.TextColumn(_("why"), width=200)})
+                                        "reason": st.column_config.TextColumn(_("why"), width=200),
+                                        **assist_panels.queue_column_config()})
     rows = list(event.selection.rows) if event and event.selection else []
     if len(rows) == 1 and what == "coding":
         with st.container(border=True):
@@ -184,6 +196,13 @@ with tab_queue:
             st.caption(_("{document} · characters {start:,}–{end:,}").format(document=picked["document"],
                                                                               start=picked["start"], end=picked["end"]))
             st.text(f"…{picked['before'] or ''}⟦{picked['quote']}⟧{picked['after'] or ''}…")
+            if picked.get("origin", "rule") != "rule" and picked["score"] == picked["score"]:  # not NaN
+                st.caption(_("Suggested by the {origin} ({model}), score {score:.2f}.").format(
+                    origin=_(assist_panels.ORIGINS.get(picked["origin"], picked["origin"])),
+                    model=assist_panels.md(picked.get("model") or ""), score=float(picked["score"])))
+                if picked.get("example_quote"):
+                    st.caption(_("Nearest coded example:"))
+                    st.text(picked["example_quote"])
     every = st.checkbox(_("All {n} shown").format(n=len(queue)), key=f"sug_all_{what}")
     chosen = [int(i) for i in (queue["id"] if every else queue["id"].iloc[rows])]
     b1, b2, _spare = st.columns([1, 1, 3])
