@@ -86,6 +86,20 @@ def _methods(doc, d: dict, font: str) -> None:
         _para(doc, f"Warning: {w}", style="List Bullet 2", font=font)
 
 
+def _provenance(doc, prov: dict, font: str) -> None:
+    """Where the codings came from and the assistant's agreement with the coders (``report.provenance``)."""
+    if not prov.get("shown"):
+        return
+    agree = prov.get("agreement") or {}
+    _para(doc, ("Where the codings came from. ", {"bold": True}),
+          " ".join(prov["sentences"]) + " " + (agree.get("sentence") or agree.get("note") or ""), font=font)
+    t = agree.get("table")
+    if t:
+        add_table(doc, t["columns"], t["rows"], size=8)
+        _para(doc, f"Note. Agreement of the assistant with the human coders, leave-one-document-out; unit: "
+              f"{t['unit']}; score threshold {t['threshold']:.2f}.", font=font, size=9)
+
+
 def _quotes(doc, quotes: list[dict], font: str) -> None:
     for q in quotes:
         _para(doc, q["quote"], style="Quote", font=font)
@@ -285,6 +299,7 @@ def render_docx(context: dict, *, east_asia_font: str = EAST_ASIA_FONT) -> bytes
         _para(doc, f"Skipped {line}", style="List Bullet", font=font)
     for d in context["dimensions"]:
         _methods(doc, d, font)
+    _provenance(doc, context.get("provenance") or {}, font)
     par = _para(doc, "Three joint displays integrate the strands (Guetterman, Fetters & Creswell 2015): the "
                 "side-by-side display sets each coefficient beside the passages coded with codes mapped to its "
                 "variable; the statistics-by-themes display counts, for each code, the cities or dyads with coded "

@@ -38,6 +38,7 @@ from report.displays import comparison_section, themes_section
 from report.errors import ReportError
 from report.figures import build_figures, figure_src
 from report.options import ReportOptions, options_from
+from report.provenance import provenance_section
 from report.decoupling import decoupling_section
 from report.run_sections import RunSet, mapped_section, result_of, run_facts, run_joint_of
 from report.run_sections import worklist_section
@@ -245,6 +246,8 @@ def build_context(
         (``options.language``). A Chinese draft (``language="zh"``) is built inside
         ``i18n.using("zh")``: ``generated`` is a Chinese date (2026年12月3日) and ``blocks`` holds
         the draft laid out as a Chinese paper (``report.zh_draft.zh_blocks``), which the renderers use.
+        ``provenance`` (``report.provenance.provenance_section``): where the codings came from and,
+        when the assistant's codings were accepted, its agreement with the human coders.
 
     Raises
     ------
@@ -303,6 +306,7 @@ def _build(session: Session, runs: dict, skipped, cases, opts: ReportOptions) ->
         "evidence": evidence_appendix(session, max_rows=opts.max_appendix, index=index),
         "meta_colours": dict(META_COLOURS) if opts.colour_rows else {},
         "figures": figures,
+        "provenance": provenance_section(session),
     }
 
 

@@ -156,6 +156,21 @@ def _methods(doc: _Doc, ctx: dict) -> None:
         items.append(text)
     if items:
         doc.add("bullets", entries=items)
+    _provenance(doc, ctx.get("provenance") or {})
+
+
+def _provenance(doc: _Doc, prov: dict) -> None:
+    """Where the codings came from and the assistant's agreement with the coders
+    (``report.provenance``; its sentences are already in the draft's language)."""
+    if not prov.get("shown"):
+        return
+    agree = prov.get("agreement") or {}
+    doc.add("para", text="".join(prov["sentences"]) + (agree.get("sentence") or agree.get("note") or ""))
+    t = agree.get("table")
+    if t:
+        doc.table(_("Agreement of the assistant with the human coders"), t["columns"], t["rows"],
+                  note=_("Note: leave-one-document-out evaluation; unit: {unit}; score threshold {threshold}.")
+                  .format(unit=_(t["unit"]), threshold=f"{t['threshold']:.2f}"))
 
 
 def _created(text: str) -> str:
