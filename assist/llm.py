@@ -21,7 +21,8 @@ sentence). :func:`scorer` measures the same model with ``assist.evaluate.assist_
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import numpy as np
@@ -35,6 +36,7 @@ from assist.llm_http import TransportError, api_key, host_of, post
 from assist.llm_prompt import CodeBrief, Proposal, ReplyError, build_request, parse_reply
 from assist.llm_settings import DEFAULTS, KEY, configure, ready, settings
 from i18n import _
+from store.textcheck import UNSTORABLE
 
 __all__ = ["DEFAULTS", "KEY", "MAX_CODES", "MAX_UNITS", "EXCHANGE_COLUMNS", "LlmScorer", "ProposeResult", "configure",
            "exchanges", "propose", "propose_detail", "scorer", "settings"]
@@ -57,7 +59,11 @@ def _briefs(session: Session, code_ids: Iterable[int] | None) -> list[CodeBrief]
             raise AssistError(_("The codebook has {n} codes; choose at most {max} to ask the LLM about.").format(
                 n=len(rows), max=MAX_CODES))
     else:
-        ids = list(dict.fromkeys(int(i) for i in code_ids))
+        try:
+            ids = list(dict.fromkeys(operator.index(i) for i in code_ids))
+        except TypeError:
+            raise AssistError(_("Codes are given by their ids (integers), got {codes}.").format(
+                codes=repr(code_ids)[:100])) from None
         if len(ids) > MAX_CODES:
             raise AssistError(_("{n} codes were chosen; ask the LLM about at most {max} at a time.").format(
                 n=len(ids), max=MAX_CODES))
@@ -75,8 +81,11 @@ def _briefs(session: Session, code_ids: Iterable[int] | None) -> list[CodeBrief]
 
 
 def _scrub(text: str) -> str:
+    """``text`` as stored: the API key (if an answer echoes it) as ``***``, and characters no project
+    database stores (NUL, lone surrogates: ``store.textcheck``) as U+FFFD."""
     key = api_key()
-    return text.replace(key, "***") if key and text else text
+    text = text.replace(key, "***") if key and text else text
+    return UNSTORABLE.sub("\ufffd", text) if text else text
 
 
 @dataclass
@@ -100,7 +109,8 @@ def _ask(session: Session, cfg: dict, briefs: list[CodeBrief], document_id: int,
     else:
         row.response = _scrub(reply.body)
         try:
-            answer = _Answer("ok", parse_reply(reply.body, briefs))
+            answer = _Answer("ok", [replace(p, rationale=_scrub(p.rationale))
+                                    for p in parse_reply(reply.body, briefs)])
         except ReplyError as exc:
             answer = _Answer("refused", [], _scrub(str(exc)))
     row.status, row.error = answer.status, answer.error

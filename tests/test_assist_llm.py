@@ -294,6 +294,23 @@ def test_unreachable_endpoint(project):
     assert res.stopped.startswith("Could not reach the endpoint 127.0.0.1:")
 
 
+def test_unstorable_characters_in_answers_are_replaced(engine):
+    """A NUL or a lone surrogate in an answer (raw, or escaped inside the JSON) is stored as U+FFFD on
+    both backends instead of failing the whole call (PostgreSQL's text cannot hold NUL)."""
+    ids = build(engine)
+    content = json.dumps({"codes": [{"code": "Mark", "confidence": 0.9, "rationale": "bad \x00 and \ud800 here"}]})
+    with FakeLLM() as fake:
+        fake.answer = lambda body: (200, b"\x00 raw" if "天气" in fake.passage(body) else json.dumps(
+            {"choices": [{"message": {"content": content}}]}).encode())
+        enable(engine, fake)
+        with store.session_scope(engine) as s:
+            res = llm.propose_detail(s, ids["a"])
+            assert (res.added, res.ok, res.refused) == (3, 3, 1)
+        with store.session_scope(engine) as s:
+            assert set(s.scalars(select(store.models.Suggestion.reason))) == {"bad \ufffd and \ufffd here"}
+            assert "\ufffd raw" in s.scalars(select(store.LlmExchange.response)).all()
+
+
 def test_passage_truncated_limit_and_first(project):
     engine, ids, _ = project
     long = "留痕" + "很长的句子" * 60 + "。"  # 303 characters, one sentence
@@ -310,6 +327,8 @@ def test_passage_truncated_limit_and_first(project):
             assert res.units == 1 and fake.passage(fake.requests[1]["body"]) == "短句子二。"
             with pytest.raises(AssistError, match="Send from 1 to 200 units"):
                 llm.propose(s, doc, limit=201)
+            with pytest.raises(AssistError, match="Codes are given by their ids"):
+                llm.propose(s, doc, code_ids=["Mark"])
 
 
 def test_chosen_codes_only_and_categories_refused(project):
