@@ -77,8 +77,10 @@ def test_idempotent_rejected_and_coded_spans_not_proposed_again(tmp_path):
     with store.session_scope(engine) as s:
         info = build(s, code_documents=TRAIN["访谈丁"])
         hole = info["codes"]["Hole"]
+        n_codings = s.scalar(select(func.count()).select_from(store.Coding))
         assert suggest(s, code_ids=["Hole 漏洞"], documents=["访谈丁"], top=2) == 2
         assert suggest(s, code_ids=["Hole 漏洞"], documents=["访谈丁"], top=2) == 0  # nothing duplicated
+        assert s.scalar(select(func.count()).select_from(store.Coding)) == n_codings  # the queue only, no coding
         assert s.scalar(select(func.count()).select_from(Suggestion)) == 2
         first, second = sorted(s.scalars(select(Suggestion)), key=lambda r: -r.score)
         coding.reject(s, first.id)
