@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import operator
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -150,7 +150,7 @@ class ProposeResult:
 
 def propose_detail(session: Session, document_id: int, code_ids: Iterable[int] | None = None, unit: str = "sentence",
                    limit: int | None = None, coder: str = "researcher", *, first: int = 1,
-                   min_confidence: float = 0.0) -> ProposeResult:
+                   min_confidence: float = 0.0, progress: Callable[[int, int], None] | None = None) -> ProposeResult:
     """Ask the configured LLM which codes apply to each unit of a document; queue its proposals.
 
     Parameters
@@ -168,6 +168,8 @@ def propose_detail(session: Session, document_id: int, code_ids: Iterable[int] |
         1-based number of the first unit to send (to go on after an earlier call).
     min_confidence : float
         Proposals below this confidence are not queued (they stay in the log).
+    progress : callable, optional
+        ``progress(done, total)`` after each unit sent (``total`` = units this call will send).
 
     Returns
     -------
@@ -217,6 +219,8 @@ def propose_detail(session: Session, document_id: int, code_ids: Iterable[int] |
     for n, (start, end) in enumerate(todo):
         answer = _ask(session, cfg, briefs, doc.id, doc.text[start:end], user)
         result.units += 1
+        if progress is not None:
+            progress(result.units, len(todo))
         if answer.status == "error":
             result.errors += 1
             result.stopped = answer.error

@@ -194,6 +194,37 @@ def test_valid_answers_on_both_backends(engine):
         check_valid_round(engine, ids, fake)
 
 
+def test_accepted_llm_suggestion_is_an_llm_coding(project):
+    """Accepting goes through the existing review queue and keeps the provenance (issue 13, part 6)."""
+    engine, ids, _ = project
+    with FakeLLM(rule=rule) as fake:
+        enable(engine, fake)
+        seen = []
+        with store.session_scope(engine) as s:
+            assert llm.propose(s, ids["b"], progress=lambda done, total: seen.append((done, total))) == 3
+        assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+        with store.session_scope(engine) as s:
+            first = s.scalars(select(store.models.Suggestion).order_by(store.models.Suggestion.start)).first()
+            coding_id = coding.accept(s, first.id, coder="乙")
+            row = s.get(store.Coding, coding_id)
+            assert (row.start, row.end, row.code_id, row.coder) == (first.start, first.end, ids["mark"], "乙")
+            assert row.origin == "llm" and "qwen2.5:7b" in row.origin_detail
+
+
+def test_proxy_variables_are_ignored(project, monkeypatch):
+    """Text goes only to the configured endpoint: an http_proxy in the environment is not used."""
+    engine, ids, _ = project
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there: using it would fail
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with FakeLLM(rule=rule) as fake:
+        enable(engine, fake)
+        with store.session_scope(engine) as s:
+            res = llm.propose_detail(s, ids["a"])
+        assert (res.added, res.ok, res.stopped) == (2, 4, "") and len(fake.requests) == 4
+
+
 def test_fenced_json_accepted(project):
     engine, ids, _ = project
     with FakeLLM(mode="fenced", rule=rule) as fake:
