@@ -4,7 +4,7 @@ queue, ``assist.suggest``) and ``assist-eval`` (leave-one-document-out precision
 kappa and Krippendorff's alpha against the human coders, ``assist.evaluate``).
 
 ``python cli.py semantic-search --project P "query" [--like-coding ID] [--unit sentence|paragraph]
-[--documents NAME ...] [--uncoded] [--limit N] [--json]``; ``--json``: ``{"query", "like_coding",
+[--documents NAME ...] [--cities CITY ...] [--dyad CITY CITY] [--uncoded] [--limit N] [--json]``; ``--json``: ``{"query", "like_coding",
 "unit", "rows": [{"rank", "score", "document", "document_id", "start", "end", "text", "codes"}]}``.
 
 ``python cli.py suggest-similar --project P [--codes NAME ...] [--top N] [--min-examples K]
@@ -42,6 +42,11 @@ def register(add) -> None:
     p.add_argument("--unit", choices=UNITS, default="sentence", help=_("sentence or paragraph (default: sentence)"))
     p.add_argument("--documents", nargs="+", default=None, metavar="NAME", help=_("only these documents"))
     p.add_argument("--uncoded", action="store_true", help=_("only passages no coding covers"))
+    p.add_argument("--cities", nargs="+", default=None, metavar="CITY",
+                   help=_("only passages coded with a link to one of these cities, or to a pair containing it "
+                          "(names or codes)"))
+    p.add_argument("--dyad", nargs=2, default=None, metavar="CITY",
+                   help=_("only passages coded with a link to this pair of cities (names or codes)"))
     p.add_argument("--limit", type=int, default=20, help=_("how many passages (default: 20)"))
     p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
 
@@ -115,6 +120,7 @@ def cmd_semantic_search(args) -> str:
         raise CliError(_("Give a query, or --like-coding with a coding id."))
     with session(args.project) as s:
         found = search(s, query=args.query, like_coding=args.like_coding, unit=args.unit, documents=args.documents,
+                       cities=args.cities, dyads=[tuple(args.dyad)] if args.dyad else None,
                        uncoded_only=args.uncoded, limit=args.limit, progress=_progress())
     if args.json:
         return json.dumps({"query": args.query, "like_coding": args.like_coding, "unit": args.unit,

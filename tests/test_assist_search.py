@@ -159,3 +159,14 @@ def test_cli_semantic_search_json(tmp_path):
     bad = subprocess.run([sys.executable, str(ROOT / "cli.py"), "semantic-search", "--project", str(path)],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode != 0 and "--like-coding" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_city_and_dyad_filters(project):
+    engine, info = project
+    path = engine.url.database
+    base = [sys.executable, str(ROOT / "cli.py"), "semantic-search", "--project", path, "两个城市的合作", "--json"]
+    foshan = json.loads(subprocess.run(base + ["--cities", "佛山市"], capture_output=True, text=True, cwd=ROOT).stdout)
+    assert {(r["document_id"], r["start"]) for r in foshan["rows"]} == {info["links"]["foshan"], info["links"]["dyad"]}
+    pair = json.loads(subprocess.run(base + ["--dyad", "440600", "广州市"], capture_output=True, text=True,
+                                     cwd=ROOT).stdout)
+    assert [(r["document_id"], r["start"]) for r in pair["rows"]] == [info["links"]["dyad"]]
