@@ -174,8 +174,9 @@ def assist_eval(session: Session, codes: Any = None, unit: str = "sentence", thr
     Returns
     -------
     DataFrame
-        :data:`EVAL_COLUMNS`, one row per code then the pooled row (``code_id`` missing,
-        ``code`` = ``coding.agreement.POOLED``). ``units`` = units rated, ``gold``/``predicted`` =
+        :data:`EVAL_COLUMNS`, one row per code (``code``: its name, or its path when another code
+        has the same name) then the pooled row (``code_id`` missing, ``code`` =
+        ``coding.agreement.POOLED``). ``units`` = units rated, ``gold``/``predicted`` =
         units the human(s)/the assistant rated 1; ``tp, fp, fn, tn`` the 2x2 table;
         ``precision``/``recall`` NaN when their denominator is 0; ``kappa``/``alpha`` NaN when
         undefined (both raters constant in one category). ``attrs``: ``unit``, ``threshold``,
@@ -214,7 +215,8 @@ def assist_eval(session: Session, codes: Any = None, unit: str = "sentence", thr
     units = _units(session, unit, docs)
     if units.empty:
         raise AssistError(_("The coded documents have no {unit}s stored; segment them first.").format(unit=unit))
-    names = dict(zip(book["id"], book["name"]))
+    counts = book["name"].value_counts()
+    names = {int(i): (p if counts[n] > 1 else n) for i, n, p in zip(book["id"], book["name"], book["path"])}
     by_doc = {d: g.reset_index(drop=True) for d, g in units.groupby("document_id")}
     scored: list[tuple[int, np.ndarray, np.ndarray]] = []
     for cid in chosen:

@@ -248,3 +248,19 @@ def test_cli_assist_eval_json(tmp_path):
     text = subprocess.run([sys.executable, str(ROOT / "cli.py"), "assist-eval", "--project", str(path),
                            "--codes", "不存在"], capture_output=True, text=True, cwd=ROOT)
     assert text.returncode != 0 and "不存在" in text.stderr and "Traceback" not in text.stderr
+
+
+def test_codes_with_one_name_are_shown_by_path(tmp_path):
+    engine = store.connect(tmp_path / "p.sqlite")
+    with store.session_scope(engine) as s:
+        p = _project(s)
+        needs, supply = coding.add_code(s, "需求", codable=False), coding.add_code(s, "供给", codable=False)
+        a, b = coding.add_code(s, "其他", parent_id=needs), coding.add_code(s, "其他", parent_id=supply)
+        d1, d2 = p["docs"][:2]
+        for code in (a, b):
+            coding.add_coding(s, d1, *_span(8), code, coder="甲")
+            coding.add_coding(s, d2, *_span(8), code, coder="甲")
+        t = assist_eval(s, scorer=Told(p["docs"], {**GOLD, "其他": set()}))
+    # codebook order: the two top-level codes, then each category's child by its path
+    assert list(t["code"]) == ["留痕", "漏洞", "需求/其他", "供给/其他", POOLED]
+    engine.dispose()
