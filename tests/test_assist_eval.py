@@ -134,6 +134,9 @@ def test_constructed_disagreement_gives_hand_computed_kappa_and_alpha(engine):
     assert (mark["tp"], mark["fp"], mark["fn"], mark["tn"]) == (4, 2, 1, 23)
     assert mark["kappa"] == pytest.approx(2 / 3)
     assert mark["alpha"] == pytest.approx(1 - 354 / 1078)
+    krippendorff = pytest.importorskip("krippendorff")  # and the same from an independent implementation
+    data = np.array([[1] * 4 + [1] * 2 + [0] * 1 + [0] * 23, [1] * 4 + [0] * 2 + [1] * 1 + [0] * 23], dtype=float)
+    assert mark["alpha"] == pytest.approx(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
     assert (mark["precision"], mark["recall"]) == (pytest.approx(4 / 6), pytest.approx(4 / 5))
     assert mark["pct_agreement"] == pytest.approx(0.9)
     assert len(t) == 2  # the code, then the pooled row equal to it
