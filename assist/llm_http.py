@@ -120,11 +120,14 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedire
 
 
 def _read(stream, deadline: float) -> bytes:
+    """The body, read as it arrives (``read1``: one receive at a time, so a slow trickle meets the
+    deadline); ``socket.timeout`` past ``deadline``, ``OverflowError(first bytes)`` past the limit."""
     data = bytearray()
+    read = getattr(stream, "read1", None) or stream.read
     while True:
         if time.monotonic() > deadline:
             raise socket.timeout()
-        chunk = stream.read(_CHUNK)
+        chunk = read(_CHUNK)
         if not chunk:
             return bytes(data)
         data += chunk

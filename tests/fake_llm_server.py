@@ -10,7 +10,8 @@ headers, the JSON body) in ``requests``. What it answers is ``mode``:
 - ``"fenced"``: the same JSON inside a ```json fence, with a sentence before it;
 - ``"garbage"``: prose, no JSON; ``"unknown"``: a code name not in any codebook;
 - ``"500"``: HTTP 500; ``"slow"``: the valid answer after ``delay`` seconds; ``"huge"``: a 300 KB body;
-- ``"redirect"``: HTTP 307 to another port.
+- ``"redirect"``: HTTP 307 to another port; ``"drip"``: a valid answer sent one byte every
+  ``delay`` seconds (each read is quick, the whole is slow).
 
 The passage is the user message (Tandem sends nothing else there). Use it as a context manager.
 """
@@ -58,7 +59,22 @@ class FakeLLM:
                 if self.path != "/v1/chat/completions" or not isinstance(body, dict):
                     return self._send(404, b'{"error": "not found"}')
                 status, payload = fake.answer(body)
+                if fake.mode == "drip":
+                    return self._drip(payload)
                 self._send(status, payload)
+
+            def _drip(self, payload: bytes):
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    for i in range(len(payload)):
+                        self.wfile.write(payload[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(fake.delay)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def _send(self, status: int, payload: bytes, headers: dict | None = None):
                 try:

@@ -306,6 +306,19 @@ def test_slow_answer_times_out(project):
             assert s.scalars(select(store.LlmExchange.status)).all() == ["error"]
 
 
+def test_trickling_answer_stops_at_the_timeout(project):
+    """A server that sends one byte every 0.2 s never lets a single read time out; the whole answer is
+    still bounded by the timeout (1 s here, the valid answer is ~250 bytes = 50 s)."""
+    engine, ids, _ = project
+    with FakeLLM(mode="drip", rule=rule, delay=0.2) as fake:
+        enable(engine, fake, timeout=1)
+        began = time.monotonic()
+        with store.session_scope(engine) as s:
+            res = llm.propose_detail(s, ids["a"])
+        assert time.monotonic() - began < 4
+        assert res.stopped.endswith("did not answer within 1 s.") and res.units == 1
+
+
 def test_redirect_not_followed(project):
     engine, ids, _ = project
     with FakeLLM(mode="redirect") as fake:
