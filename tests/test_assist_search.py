@@ -170,3 +170,24 @@ def test_cli_city_and_dyad_filters(project):
     pair = json.loads(subprocess.run(base + ["--dyad", "440600", "广州市"], capture_output=True, text=True,
                                      cwd=ROOT).stdout)
     assert [(r["document_id"], r["start"]) for r in pair["rows"]] == [info["links"]["dyad"]]
+
+
+def test_english_queries_find_the_real_chinese_policy_text(shared, tmp_path):
+    """Real input: the five Chinese policy documents in ../shared/data/policy_docs. An English
+    sentence written for this test from the State Council's rules finds the article it translates
+    first; a question about the Beijing–Tianjin–Hebei social security card finds only that regulation
+    in its top 3."""
+    from corpus.importer import import_document
+
+    folder = shared("policy_docs")
+    engine = store.connect(tmp_path / "p.sqlite")
+    with store.session_scope(engine) as s:
+        for path in sorted(folder.glob("*.txt")):
+            import_document(s, path, kind="policy")
+        first = search(s, "Electronic licences and certificates have the same legal effect as paper ones.", limit=3)
+        assert first["text"].iloc[0] == "电子证照与纸质证照具有同等法律效力。"
+        card = search(s, "Social security cards can be used across Beijing, Tianjin and Hebei.", limit=3)
+        assert all(d.startswith("03_北京市推进京津冀社会保障卡一卡通规定") for d in card["document"])
+        rights = search(s, "The legal rights and property of market entities are protected by law.", limit=1)
+        assert rights["text"].iloc[0] == "市场主体人身权利、财产权利和经营自主权受法律保护。"
+    engine.dispose()
