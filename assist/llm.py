@@ -303,8 +303,9 @@ class LlmScorer:
                     self._cache[key] = {}
                     continue
                 if self.max_requests is not None and self.requests >= self.max_requests:
-                    raise AssistError(_("The evaluation needs more than {n} requests to the LLM; allow more (--max-units) "
-                                        "or choose fewer codes or documents.").format(n=self.max_requests))
+                    raise AssistError(_("The evaluation needs more than {n} requests to the LLM; allow more "
+                                        "(--max-units) or choose fewer codes or documents.").format(
+                        n=self.max_requests))
                 self.requests += 1
                 answer = _ask(session, cfg, self._briefs, doc.id, passage, self.coder)
                 if answer.status == "error":

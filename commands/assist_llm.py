@@ -105,8 +105,9 @@ def cmd_llm_config(args) -> str:
     import store
     from assist import llm
 
-    change = {k: v for k, v in (("endpoint", args.endpoint), ("model", args.model), ("enabled", args.enabled),
-                                ("timeout", args.timeout), ("max_passage_chars", args.max_passage_chars)) if v is not None}
+    given = (("endpoint", args.endpoint), ("model", args.model), ("enabled", args.enabled),
+             ("timeout", args.timeout), ("max_passage_chars", args.max_passage_chars))
+    change = {k: v for k, v in given if v is not None}
     if args.allow_remote:
         change["allow_remote"] = True
     with session(args.project) as s:
@@ -223,8 +224,9 @@ def cmd_llm_eval(args) -> str:
                "{unit}, threshold {threshold}.").format(model=a["model"], n=len(a["documents"]),
                                                         requests=scorer.requests, unit=a["unit"],
                                                         threshold=f"{a['threshold']:.2f}"), ""]
-    for i, row in enumerate([list(shown.columns)] + [list(r) for r in shown.itertuples(index=False)]):
-        lines.append("".join(str(v).ljust(w) if j == 0 else str(v).rjust(w) for j, (v, w) in enumerate(zip(row, widths))))
+    for row in [list(shown.columns)] + [list(r) for r in shown.itertuples(index=False)]:
+        lines.append("".join(str(v).ljust(w) if j == 0 else str(v).rjust(w)
+                             for j, (v, w) in enumerate(zip(row, widths))))
     lines += ["", methods_sentence(table)]
     return "\n".join(lines)
 
@@ -249,9 +251,10 @@ def cmd_llm_log(args) -> str:
         return _("The LLM audit log is empty.")
     lines = []
     for r in records:
-        lines.append(f"#{r['id']} {r['created'][:19] if r['created'] else ''} · {r['user']} · {r['model']} @ "
-                     f"{r['endpoint']} · {r['document'] or '—'} · {r['status']}" + (f" · {r['error']}" if r["error"]
-                                                                                     else ""))
+        head = (f"#{r['id']} {r['created'][:19] if r['created'] else ''} · {r['user']} · {r['model']} @ "
+                f"{r['endpoint']} · {r['document'] or '—'} · {r['status']}")
+        lines.append(head + (f" · {r['error']}" if r["error"] else ""))
         if args.full:
-            lines += [_("  request: {text}").format(text=r["request"]), _("  answer: {text}").format(text=r["response"])]
+            lines += [_("  request: {text}").format(text=r["request"]),
+                      _("  answer: {text}").format(text=r["response"])]
     return "\n".join(lines)
