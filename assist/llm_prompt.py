@@ -8,7 +8,8 @@ The request is an OpenAI-compatible chat completion (``POST {base}/chat/completi
 - the **user** message is the passage itself and nothing else (truncated to the project's
   ``max_passage_chars``), so instructions written inside a passage cannot pass for Tandem's.
 
-The answer is used only when it is exactly that shape (the JSON may sit inside a ```json fence);
+The answer is used only when it is exactly that shape (the JSON may sit inside a ```json fence, and
+a leading ``<think>…</think>`` block of a reasoning model is skipped);
 code names must be ones the prompt listed. Anything else is *refused* with one sentence
 (:class:`ReplyError`) and nothing is proposed from that passage: a model that invents code names
 or ignores the format is not trusted for that passage. Every accepted proposal still goes to the
@@ -32,6 +33,8 @@ MAX_RATIONALE = 500
 MAX_FIELD = 1000
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(?P<body>.*?)```", re.DOTALL)
+#: The reasoning that "thinking" models (Qwen3, DeepSeek-R1 on Ollama) put before their answer.
+_THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 
 
 class ReplyError(ValueError):
@@ -126,7 +129,8 @@ def parse_reply(body: str, codes: list[CodeBrief]) -> list[Proposal]:
     Parameters
     ----------
     body : str
-        The HTTP response body (OpenAI shape: ``choices[0].message.content``).
+        The HTTP response body (OpenAI shape: ``choices[0].message.content``): the JSON alone, or
+        inside a ```json fence, after an optional ``<think>…</think>`` block.
     codes : list of CodeBrief
         The codes the prompt listed; names are matched exactly, then ignoring case, width and
         repeated spaces.
@@ -143,7 +147,7 @@ def parse_reply(body: str, codes: list[CodeBrief]) -> list[Proposal]:
         Not the OpenAI shape, no JSON object in the answer, no ``codes`` list, an item without a
         code name or with a confidence outside [0, 1], or a code name the prompt did not list.
     """
-    content = _content(body)
+    content = _THINK.sub("", _content(body), count=1)
     fenced = _FENCE.search(content)
     text = fenced.group("body").strip() if fenced else content
     try:

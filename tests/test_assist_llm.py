@@ -594,6 +594,9 @@ def test_parse_reply_accepts_the_documented_shapes():
     fenced = 'Sure.\n```json\n{"codes": [{"code": "Hole", "confidence": 0.5, "rationale": "x"}]}\n```\nDone.'
     assert parse_reply(completion(fenced), briefs()) == [Proposal(2, "Hole", 0.5, "x")]
     assert parse_reply(completion('{"codes": []}'), briefs()) == []
+    thinking = '<think>\nThe passage mentions {"codes"} of practice...\n</think>\n\n{"codes": [{"code": "Mark", ' \
+        '"confidence": 0.7, "rationale": "r"}]}'
+    assert parse_reply(completion(thinking), briefs()) == [Proposal(1, "Mark", 0.7, "r")]
     long = parse_reply(completion(json.dumps({"codes": [{"code": "Mark", "confidence": 0.5, "rationale": "字" * 900}]})),
                        briefs())[0].rationale
     assert len(long) == 500 and long.endswith("…")
@@ -604,6 +607,7 @@ def test_parse_reply_accepts_the_documented_shapes():
     (json.dumps({"choices": []}), "has no choices[0].message.content"),
     (completion("   "), "answer is empty"),
     (completion("[1, 2]"), 'has no "codes" list'),
+    (completion('<think>x</think> Mark applies.'), "did not answer in JSON"),
     (completion('{"codes": {"Mark": 1}}'), 'has no "codes" list'),
     (completion('{"codes": [{"confidence": 0.5}]}'), "has no code name"),
     (completion('{"codes": [{"code": "Mark", "confidence": 1.5}]}'), "confidence of 1.5"),
