@@ -324,12 +324,21 @@ def scorer(code_ids: Iterable[int] | None = None, *, coder: str = "researcher",
 # ---------------------------------------------------------------------------------------------- audit log
 
 def exchanges(session: Session, document_id: int | None = None, status: str | None = None,
-              limit: int | None = None) -> pd.DataFrame:
+              limit: int | None = None, *, bodies: bool = True) -> pd.DataFrame:
     """The audit log, newest first: :data:`EXCHANGE_COLUMNS` (``endpoint`` masked; ``request`` the
-    JSON sent, ``response`` the body received, at most 256 KB; ``document`` the name)."""
+    JSON sent, ``response`` the body received, at most 256 KB; ``document`` the name). With
+    ``bodies=False`` the ``request`` and ``response`` columns are left out (not read: a quick
+    listing of a long log).
+
+    Raises
+    ------
+    AssistError
+        A status other than ok, error or refused.
+    """
     ex = store.LlmExchange
-    stmt = (select(ex, store.Document.name).outerjoin(store.Document, store.Document.id == ex.document_id)
-            .order_by(ex.id.desc()))
+    cols = [ex.id, ex.created, ex.user, ex.endpoint, ex.model, ex.document_id, store.Document.name, ex.status,
+            ex.error] + ([ex.request, ex.response] if bodies else [])
+    stmt = (select(*cols).outerjoin(store.Document, store.Document.id == ex.document_id).order_by(ex.id.desc()))
     if document_id is not None:
         stmt = stmt.where(ex.document_id == int(document_id))
     if status is not None:
@@ -338,8 +347,7 @@ def exchanges(session: Session, document_id: int | None = None, status: str | No
         stmt = stmt.where(ex.status == status)
     if limit is not None:
         stmt = stmt.limit(int(limit))
-    rows = [(r.id, r.created, r.user, r.endpoint, r.model, r.document_id, name, r.status, r.error, r.request,
-             r.response) for r, name in session.execute(stmt).all()]
-    frame = pd.DataFrame(rows, columns=EXCHANGE_COLUMNS)
+    columns = EXCHANGE_COLUMNS if bodies else EXCHANGE_COLUMNS[:-2]
+    frame = pd.DataFrame([tuple(r) for r in session.execute(stmt).all()], columns=columns)
     frame["document_id"] = frame["document_id"].astype("Int64")
     return frame

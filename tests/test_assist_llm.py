@@ -163,6 +163,8 @@ def check_valid_round(engine, ids, fake):
         assert count(s, store.Coding) == 0  # nothing written to codings
         log = llm.exchanges(s)
         assert len(log) == 5 and set(log["status"]) == {"ok"} and set(log["user"]) == {"甲"}
+        brief = llm.exchanges(s, bodies=False, limit=2)
+        assert list(brief.columns) == llm.EXCHANGE_COLUMNS[:-2] and list(brief["id"]) == list(log["id"][:2])
         assert set(log["document"]) == {"Interview B"} and set(log["endpoint"]) == {fake.url}
         # the request sent is the one logged, and it lists the codes with their definitions
         sent = [r["body"] for r in fake.requests]
