@@ -131,19 +131,18 @@ class Forward:
 
         feats = np.empty((n_tok, self._feat), dtype=np.float32)
         np.take(emb_u, inv, axis=0, out=feats[:, :_EMB])
-        x = x_u[inv]
-        del emb_u, x_u
+        del emb_u
         idx = _window_index(starts, lens, n_tok)
         buf = np.empty((n_tok + 1, _CNN), dtype=np.float32)
         buf[n_tok] = 0.0
         for i, (order, left) in enumerate(_ORDERS):
-            xs = x[:, i * _CNN:(i + 1) * _CNN]
-            buf[:n_tok] = xs
+            # this branch's projected tokens, gathered from the distinct ones straight into buf
+            np.take(x_u[:, i * _CNN:(i + 1) * _CNN], inv, axis=0, out=buf[:n_tok])
             cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + order]
             h = buf[cols].reshape(n_tok, order * _CNN) @ b.w1[i]
             h += b.b1[i]
             np.maximum(h, 0, out=h)
-            h += xs
+            h += buf[:n_tok]  # residual: still the projected tokens
             buf[:n_tok] = h
             c2 = buf[cols].reshape(n_tok, order * _CNN) @ b.w2[i]
             c2 += b.b2[i]
@@ -151,7 +150,7 @@ class Forward:
             c2 += h
             off = _EMB + i * _CNN
             feats[:, off:off + _CNN] = c2
-        del x, buf
+        del x_u, buf
         _layernorm(feats, b.ln_g, b.ln_b, b.eps)
         if all(p[2] == 0 and p[3] == len(p[1]) for p in group):
             sums = np.add.reduceat(feats, starts, axis=0)
