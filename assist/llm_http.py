@@ -107,7 +107,8 @@ def check_endpoint(endpoint: str, *, allow_remote: bool = False) -> tuple[str, s
     warning = _("The endpoint {host} is not on this machine or its private network: every passage sent to it "
                 "leaves the machine.").format(host=parts.hostname)
     if not allow_remote:
-        raise AssistError(warning + " " + _("Pass allow_remote (--allow-remote) if that is intended."))
+        raise AssistError(_("{warning} Pass allow_remote (--allow-remote) if that is intended.").format(
+            warning=warning))
     return clean, warning
 
 
