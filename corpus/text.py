@@ -91,9 +91,13 @@ def max_text_chars() -> int:
 def too_long_message(label: str, n_chars: int, limit: int, *, at_least: bool = False) -> str:
     """One sentence refusing a text of ``n_chars`` code points (``at_least``: counted so far)
     over ``limit``."""
-    more = "more than " if at_least else ""
-    return (f"{label}: its text is {more}{n_chars:,} characters long, over the import limit of {limit:,}; "
-            f"split it into parts (or raise {MAX_CHARS_ENV}).")
+    if at_least:
+        message = _("{label}: its text is more than {n:,} characters long, over the import limit of {limit:,}; "
+                    "split it into parts (or raise {variable}).")
+    else:
+        message = _("{label}: its text is {n:,} characters long, over the import limit of {limit:,}; split it "
+                    "into parts (or raise {variable}).")
+    return message.format(label=label, n=n_chars, limit=limit, variable=MAX_CHARS_ENV)
 
 
 def normalise(raw: str) -> str:

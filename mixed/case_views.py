@@ -150,7 +150,7 @@ def _advertised(session: Session, run, idx: EvidenceIndex) -> pd.DataFrame:
                  "run": None if run is None else run.info.name, "run_id": None if run is None else run.info.id,
                  "dimension": "breadth", "model": None if run is None else run.info.model, "binary": False,
                  "residual_type": "Pearson residual", "id_columns": ["city"], "notes": [
-                     str(adv["rule"].iloc[0]) if len(adv) else "No city meets the rule."]}
+                     str(adv["rule"].iloc[0]) if len(adv) else _("No city meets the rule.")]}
     return out.drop(columns=["case_type", "n_direct", "n_via_dyads", "n_passages", "no_evidence"])
 
 

@@ -81,17 +81,18 @@ def _x_lookup(result, level: str, data: pd.DataFrame | None, session: Session) -
         try:
             data = dimension_data(session, result.dimension)
         except ValueError as exc:  # QuantError: the project holds no table for the dimension
-            return {}, [], f"Key X values unavailable: {exc}"
+            return {}, [], _("Key X values unavailable: {reason}").format(reason=exc)
     frame = data.copy()
     if level == "city" and "city" not in frame.columns and "code" in frame.columns:
         frame = frame.rename(columns={"code": "city"})
     need = ["city"] if level == "city" else ["city_a", "city_b"]
     if any(c not in frame.columns for c in need):
-        return {}, [], f"Key X values unavailable: the data table has no {' / '.join(need)} column."
+        return {}, [], _("Key X values unavailable: the data table has no {names} column.").format(
+            names=" / ".join(need))
     variables = x_variables(result, frame.columns)
     if not variables:
-        note = (f"Key X values unavailable: none of the formula's covariates is a stored column of the "
-                f"project's {result.dimension} table.")
+        note = (_("Key X values unavailable: none of the formula's covariates is a stored column of the "
+                  "project's {dimension} table.").format(dimension=result.dimension))
     lookup = {}
     for rec in frame[need + variables].to_dict("records"):
         key = str(rec["city"]) if level == "city" else "-".join(sorted((str(rec["city_a"]), str(rec["city_b"]))))
@@ -109,13 +110,14 @@ def _rule_parameters(row: dict, kind: str, c, n_typical, binary: bool) -> str:
     if "deviant" in kind:
         text = f"|r| = {r:.2f} > c = {c:g}"
         if binary and "non-tie" in kind:
-            text += f"; a non-tie is deviant iff p̂ > {c * c / (1 + c * c):.3g}"
+            text += _("; a non-tie is deviant iff p̂ > {p:.3g}").format(p=c * c / (1 + c * c))
         elif binary and "tie" in kind:
-            text += f"; a tie is deviant iff p̂ < {1 / (1 + c * c):.3g}"
+            text += _("; a tie is deviant iff p̂ < {p:.3g}").format(p=1 / (1 + c * c))
         return text
     text = f"|r| = {r:.2f} ≤ c = {c:g}"
     if n_typical is not None:
-        text += f"; among the {int(n_typical)} smallest |r|" + (" of its outcome class" if binary else "")
+        text += (_("; among the {n} smallest |r| of its outcome class") if binary
+                 else _("; among the {n} smallest |r|")).format(n=int(n_typical))
     return text
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from coding.codebook import codebook as read_codebook
 from coding.codebook import variable_map
 from coding.dimensions import dimension_map
-from i18n import _
+from i18n import N_, _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, dyad_label, quote_records
 from mixed.meta import meta_lookup
@@ -50,9 +50,9 @@ from quant.case_groups import DIRECTIONS, FIT_GROUPS, TIES, case_groups, group_l
 __all__ = ["RunJoint", "run_joint", "NOT_LINKED", "UNMAPPED_HINT", "FACETS"]
 
 #: What passages linked to no unit of the run are called.
-NOT_LINKED = "not linked to any city or pair in this run"
+NOT_LINKED = N_("not linked to any city or pair in this run")  # a key; show it with i18n._
 #: The hint given for a code with passages that the display cannot place.
-UNMAPPED_HINT = "map it to a term or to this dimension on the Codebook page"
+UNMAPPED_HINT = N_("map it to a term or to this dimension on the Codebook page")
 #: The case-group facets counted per code, in display order.
 FACETS = ("fit_group", "direction", "tie", "group")
 #: The groupings a joint display may show as columns, in display order (``group`` combines them).
@@ -345,7 +345,7 @@ def run_joint(session: Session, run, *, c: float = 2.0, max_quotes: int = 5, alp
     vmap = variable_map(session)
     term_codes = {cid for t in result.params.index if str(t) not in NON_TERMS for cid in codes_for_term(str(t), vmap)}
     covered = _with_descendants(term_codes | set(dim_codes), children)
-    unmapped = [{"code_id": k, "code": names.get(k, str(k)), "n_passages": len(v), "hint": UNMAPPED_HINT}
+    unmapped = [{"code_id": k, "code": names.get(k, str(k)), "n_passages": len(v), "hint": _(UNMAPPED_HINT)}
                 for k, v in sorted(by_code.items()) if v and k not in covered]
     n_not = sum(1 for x in all_dim_codings if not unit_of.get(x))
     return RunJoint(

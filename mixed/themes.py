@@ -72,30 +72,32 @@ def cell_text(n: int, total: int) -> str:
 def _groups(result, units: pd.DataFrame, grouping: str, c: float, base: str) -> tuple[list[str], np.ndarray, str]:
     """Group labels in display order, the label of each unit, and the rule in words."""
     ref = units if base == "evidence" else result.units
-    over = (f"the {len(ref):,} units with coded evidence" if base == "evidence"
-            else f"all {len(ref):,} units of the fit")
+    over = (_("the {n:,} units with coded evidence").format(n=len(ref)) if base == "evidence"
+            else _("all {n:,} units of the fit").format(n=len(ref)))
     if grouping == "case_type":
         if not isinstance(c, (int, float)) or not math.isfinite(c) or c <= 0:
             raise MixedError(_("cut-off c = {c!r} must be a positive finite number.").format(c=c))
-        labels = [f"typical (|r| ≤ {c:g})", f"deviant (|r| > {c:g})"]
+        labels = [_("typical (|r| ≤ {c:g})").format(c=c), _("deviant (|r| > {c:g})").format(c=c)]
         dev = units["pearson"].abs().to_numpy() > c
-        rule = f"Pearson residual r of the {result.model} fit; deviant iff |r| > {c:g}"
+        rule = _("Pearson residual r of the {model} fit; deviant iff |r| > {c:g}").format(model=result.model, c=c)
         return labels, np.where(dev, labels[1], labels[0]), rule
     y = units["y"].to_numpy(dtype=float)
     if grouping == "outcome":
         if result.model in _BINARY:
-            labels = ["collaborating (y = 1)", "not collaborating (y = 0)"]
-            return labels, np.where(y == 1, labels[0], labels[1]), "observed outcome y (1 = agreement)"
+            labels = [_("collaborating (y = 1)"), _("not collaborating (y = 0)")]
+            return labels, np.where(y == 1, labels[0], labels[1]), _("observed outcome y (1 = agreement)")
         med = float(np.median(ref["y"].to_numpy(dtype=float))) if len(ref) else math.nan
-        labels = [f"y > {med:g} (median)", f"y ≤ {med:g}"]
-        rule = f"observed y against its median {med:g} over {over}"
+        labels = [_("y > {median:g} (median)").format(median=med), f"y ≤ {med:g}"]
+        rule = _("observed y against its median {median:g} over {over}").format(median=med, over=over)
         return labels, np.where(y > med, labels[0], labels[1]), rule
     q1, q2 = (float(q) for q in ref["fitted"].astype(float).quantile([1 / 3, 2 / 3]))
     what = "p̂" if result.model in _BINARY else "μ̂"
-    labels = [f"low {what} (≤ {q1:.3g})", f"middle {what}", f"high {what} (> {q2:.3g})"]
+    labels = [_("low {what} (≤ {q1:.3g})").format(what=what, q1=q1), _("middle {what}").format(what=what),
+              _("high {what} (> {q2:.3g})").format(what=what, q2=q2)]
     f = units["fitted"].to_numpy(dtype=float)
     which = np.where(f <= q1, labels[0], np.where(f <= q2, labels[1], labels[2]))
-    rule = f"terciles of the fitted {what} over {over} (cut points {q1:.4g} and {q2:.4g})"
+    rule = _("terciles of the fitted {what} over {over} (cut points {q1:.4g} and {q2:.4g})").format(
+        what=what, over=over, q1=q1, q2=q2)
     return labels, which, rule
 
 

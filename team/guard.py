@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from team.errors import AccessDenied
-from team.roles import ACTIONS, allowed, check_role, table_action
+from team.roles import allowed, check_role, refusal, table_action
 
 __all__ = ["protect", "statement_action"]
 
@@ -66,7 +66,6 @@ def protect(session: Session, role: str) -> None:
     def check(conn, cursor, statement, parameters, context, executemany):
         action = statement_action(statement)
         if not allowed(role, action):
-            article = "An" if role[0] in "aeiou" else "A"
-            raise AccessDenied(f"{article} {role} may not {ACTIONS[action]}; ask an owner.")
+            raise AccessDenied(refusal(role, action))
 
     event.listen(connection, "before_cursor_execute", check)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 import store
 from corpus.names import BIDI_CONTROLS
+from i18n import N_, _, ngettext
 from team.passwords import MAX_LENGTH, hash_password, needs_rehash, verify, verify_dummy
 from team.users import MAX_NAME, clean_user_name, find_user
 
@@ -37,7 +38,7 @@ __all__ = ["MAX_FAILURES_PER_NAME", "MAX_FAILURES_PER_SOURCE", "WINDOW", "LoginR
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_NAME = 5
 MAX_FAILURES_PER_SOURCE = 20
-WRONG = "The name or the password is wrong."
+WRONG = N_("The name or the password is wrong.")  # English; shown through i18n._
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,9 @@ def attempt_login(session: Session, name: object, password: object, source: str 
     if wait is not None:
         session.add(store.LoginAttempt(ts=now, name=key, ok=-1, source=source))
         minutes = max(1, ceil(wait.total_seconds() / 60))
-        return LoginResult(False, message=f"Too many failed logins; try again in {minutes} minute"
-                                          f"{'' if minutes == 1 else 's'}.")
+        return LoginResult(False, message=ngettext("Too many failed logins; try again in {n} minute.",
+                                                   "Too many failed logins; try again in {n} minutes.",
+                                                   minutes).format(n=minutes))
     if user is None or not isinstance(password, str) or len(password) > MAX_LENGTH:
         verify_dummy("")  # no user, or no password that could be right: the time of one verification
         good = False
@@ -137,7 +139,7 @@ def attempt_login(session: Session, name: object, password: object, source: str 
         good = verify(user.password_hash, password)
     session.add(store.LoginAttempt(ts=now, name=key, ok=1 if good else 0, source=source))
     if not good:
-        return LoginResult(False, message=WRONG)
+        return LoginResult(False, message=_(WRONG))
     if needs_rehash(user.password_hash):
         try:  # today's parameters; a password that predates today's rules keeps its old hash
             user.password_hash = hash_password(password, user.name)  # type: ignore[arg-type]

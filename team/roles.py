@@ -12,10 +12,11 @@ Actions are strings (:data:`ACTIONS`). :func:`require` raises :class:`AccessDeni
 """
 from __future__ import annotations
 
-from i18n import _
+from i18n import N_, _
 from team.errors import AccessDenied, TeamError
 
-__all__ = ["ACTIONS", "PERMISSIONS", "ROLES", "allowed", "check_role", "require", "table_action"]
+__all__ = ["ACTIONS", "PERMISSIONS", "REFUSALS", "ROLES", "SUBJECTS", "allowed", "check_role", "refusal", "require",
+           "table_action"]
 
 ROLES = ("owner", "coder", "viewer")
 
@@ -33,6 +34,32 @@ ACTIONS = {
     "read": "read",
     "export": "export",
 }
+
+#: The refusal for each action, a whole sentence in the reader's language (``{subject}`` is
+#: :data:`SUBJECTS` of the role); English reads "A viewer may not <ACTIONS[action]>; ask an owner.".
+REFUSALS = {
+    "manage_users": N_("{subject} may not manage users; ask an owner."),
+    "codebook": N_("{subject} may not change the codebook; ask an owner."),
+    "project": N_("{subject} may not change the project's documents, cities or settings; ask an owner."),
+    "unblind": N_("{subject} may not unblind; ask an owner."),
+    "undo_others": N_("{subject} may not undo or redo another person's changes; ask an owner."),
+    "code": N_("{subject} may not code; ask an owner."),
+    "memo": N_("{subject} may not write memos; ask an owner."),
+    "link": N_("{subject} may not link codings to cities and dyads; ask an owner."),
+    "fit": N_("{subject} may not save model specifications, runs or covariates; ask an owner."),
+    "read": N_("{subject} may not read; ask an owner."),
+    "export": N_("{subject} may not export; ask an owner."),
+}
+SUBJECTS = {"owner": N_("An owner"), "coder": N_("A coder"), "viewer": N_("A viewer")}
+
+
+def refusal(role: str, action: str) -> str:
+    """The one sentence refusing ``action`` to ``role``, in the current language."""
+    subject = _(SUBJECTS[role]) if role in SUBJECTS else role
+    if action in REFUSALS:
+        return _(REFUSALS[action]).format(subject=subject)
+    return _("{subject} may not {action}; ask an owner.").format(subject=subject, action=action)
+
 
 _READ = frozenset({"read", "export"})
 _CODE = _READ | {"code", "memo", "link", "fit"}
@@ -75,10 +102,9 @@ def require(role: str | None, action: str) -> None:
     ``role`` None means nobody is logged in, which allows nothing.
     """
     if role is None:
-        raise AccessDenied("Log in first.")
+        raise AccessDenied(_("Log in first."))
     if not allowed(role, action):
-        article = "An" if role[0] in "aeiou" else "A"
-        raise AccessDenied(f"{article} {role} may not {ACTIONS[action]}; ask an owner.")
+        raise AccessDenied(refusal(role, action))
 
 
 def table_action(table: str) -> str:

@@ -295,3 +295,21 @@ def test_worklist_export_headers_follow_the_language():
     assert list(chinese.columns) == ["顺序", "案例", "层级", "案例类型", "分析记录", "规则", "观测值", "预测值",
                                      "皮尔逊残差", "备忘录", "已编码段落", "主要引文", "单元标识", "添加者"]
     assert chinese.iloc[0].tolist()[:4] == [1, "苏州市–上海市", "城市对", "典型案例（有合作）"]
+
+
+def test_refusals_and_login_messages_in_chinese():
+    import team
+    from team.login import WRONG
+
+    with i18n.using("zh"):
+        with pytest.raises(team.AccessDenied) as err:
+            team.require("viewer", "code")
+        assert str(err.value) == "查看者不能编码；请联系项目所有者。"
+        with pytest.raises(team.AccessDenied) as err:
+            team.require(None, "read")
+        assert str(err.value) == "请先登录。"
+        assert i18n._(WRONG) == "名称或密码错误。"
+    with pytest.raises(team.AccessDenied, match=r"^A viewer may not code; ask an owner\.$"):
+        team.require("viewer", "code")
+    with pytest.raises(team.AccessDenied, match=r"^An owner may not|^A coder may not manage users; ask an owner\.$"):
+        team.require("coder", "manage_users")
