@@ -22,7 +22,7 @@ from pathlib import Path
 from i18n import DOMAIN, LOCALE_DIR, _LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["ui", "commands", "report", "mixed", "quant", "coding", "corpus", "team", "store", "i18n"]
+SOURCES = ["ui", "commands", "report", "mixed", "assist", "quant", "coding", "corpus", "team", "store", "applog", "data", "i18n"]
 FILES = ["workbench.py", "cli.py"]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
