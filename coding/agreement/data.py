@@ -295,7 +295,8 @@ def _presence_table(session: Session, unit: str, sel: Selection, frame: pd.DataF
                     replicates: int, seed: int) -> pd.DataFrame:
     ids, names = list(sel.codes), list(sel.codes.values())
     units = _units(session, unit, sel.documents)
-    everything = codings_frame(session, sel.coders, list(sel.documents), sel.origins)  # any code counts as "coded the document"
+    # any code counts as "coded the document"
+    everything = codings_frame(session, sel.coders, list(sel.documents), sel.origins)
     coded = {c: set(everything.loc[everything["coder"] == c, "document_id"]) for c in sel.coders}
     values = presence(units, frame, sel.coders, ids, coded)
     if exclusive:
@@ -384,7 +385,8 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
     sel, frame = select_codings(session, coders, codes, documents, origins)
     ids, names = list(sel.codes), list(sel.codes.values())
     pseudo = pseudo_coders(session)
-    attrs = {"origins": list(sel.origins), "pseudo_coders": [c for c in sel.coders if c in pseudo],"unit": unit, "coders": sel.coders, "documents": [n for n, _ in sel.documents.values()],
+    attrs = {"origins": list(sel.origins), "pseudo_coders": [c for c in sel.coders if c in pseudo],
+             "unit": unit, "coders": sel.coders, "documents": [n for n, _ in sel.documents.values()],
              "overlap": share if unit == "segment" else None, "bootstrap": int(bootstrap), "seed": int(seed),
              "convention": CONVENTIONS[unit], "exclusive": bool(exclusive),
              "coded_only": bool(coded_only)}
