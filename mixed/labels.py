@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from i18n import N_, _
 
-__all__ = ["CASE_TYPES", "STORED_NOTES", "case_type_label", "stored_note_label"]
+__all__ = ["CASE_HEADERS", "CASE_TYPES", "STORED_NOTES", "case_type_label", "people_table", "stored_note_label"]
 
 #: Every fixed case type Tandem writes (quant.case_select.case_label, quant.case_groups).
 CASE_TYPES = (
@@ -64,3 +64,27 @@ def stored_note_label(text) -> str:
         return ""
     text = str(text)
     return _(text) if text in _NOTES else text
+
+
+#: People's words for the columns of a case view (the Cases page's own column labels), used as
+#: the headers of its CSV/XLSX download. A case table is for reading, never imported back, so
+#: its download speaks the reader's language; the tidy long tables of the joint displays keep
+#: their English machine headers (they are data for R or Stata, documented in mixed/joint.py).
+CASE_HEADERS = {
+    "case": N_("case"), "case_type": N_("case type"), "partner_case": N_("paired with"),
+    "observed": N_("observed"), "predicted": N_("predicted"), "residual": N_("Pearson residual"),
+    "mean_degree": N_("mean degree"), "total_items": N_("service items"), "n_passages": N_("coded passages"),
+    "n_mark": N_("Mark passages"), "no_evidence": N_("no evidence yet"), "quote_text": N_("top quotes"),
+    "on_worklist": N_("on worklist"),
+}
+
+
+def people_table(frame):
+    """A copy of a case view (``mixed.case_views.case_view`` restricted to
+    ``shown_columns``) for download: headers of :data:`CASE_HEADERS` and case types in the
+    current language; other columns and all data unchanged. ``frame``: pandas DataFrame."""
+    out = frame.copy()
+    if "case_type" in out.columns:
+        out["case_type"] = [case_type_label(v) for v in out["case_type"]]
+    out.attrs = {}
+    return out.rename(columns={c: _(CASE_HEADERS[c]) for c in out.columns if c in CASE_HEADERS})

@@ -313,3 +313,20 @@ def test_refusals_and_login_messages_in_chinese():
         team.require("viewer", "code")
     with pytest.raises(team.AccessDenied, match=r"^An owner may not|^A coder may not manage users; ask an owner\.$"):
         team.require("coder", "manage_users")
+
+
+def test_case_view_download_speaks_the_readers_language():
+    import pandas as pd
+
+    from mixed.labels import people_table
+
+    view = pd.DataFrame([{"case": "广州市–佛山市", "case_type": "deviant non-tie (missing expected collaboration)",
+                          "observed": 0, "predicted": 0.93, "residual": -3.6, "n_passages": 1}])
+    view.attrs["run_id"] = 7
+    assert list(people_table(view).columns) == ["case", "case type", "observed", "predicted", "Pearson residual",
+                                                "coded passages"]
+    with i18n.using("zh"):
+        table = people_table(view)
+    assert list(table.columns) == ["案例", "案例类型", "观测值", "预测值", "皮尔逊残差", "已编码段落"]
+    assert table.iloc[0].tolist() == ["广州市–佛山市", "偏离案例（预期中缺失的合作）", 0, 0.93, -3.6, 1]
+    assert view.columns[1] == "case_type" and view.attrs == {"run_id": 7}  # the view itself is unchanged
