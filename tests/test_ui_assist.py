@@ -212,13 +212,16 @@ def test_evaluation_table(project, monkeypatch, tmp_path):
     at.run()
     ok(at)
     table = next(d.value for d in at.dataframe if "precision" in d.value.columns)
+    for c in ("precision", "recall", "pct_agreement", "kappa", "alpha"):  # shown with 2 decimals, "—" undefined
+        table[c] = [float("nan") if v == "—" else float(v) for v in table[c]]
     assert MARK in list(table["code"]) and table["code"].iloc[-1] == "(all codes, pooled)"
     per_code = table.iloc[:-1]
     # the 2x2 table adds up: both = suggested and coded; units add up to the pooled row
     assert (table["tp"] <= table[["gold", "predicted"]].min(axis=1)).all()
     assert int(table["units"].iloc[-1]) == int(per_code["units"].sum())
     prec = table["tp"] / table["predicted"]
-    assert table["precision"].dropna().tolist() == pytest.approx(prec[table["predicted"] > 0].tolist())
+    assert table["precision"].dropna().tolist() == pytest.approx(prec[table["predicted"] > 0].round(2).tolist())
+    assert table["precision"].isna().tolist() == (table["predicted"] == 0).tolist()
     assert any("At threshold **0.40**" in m.value for m in at.markdown)
 
 
@@ -268,6 +271,44 @@ def test_local_llm_panel_off_by_default_then_proposes(project, monkeypatch, tmp_
     csv = at.download_button(key="sug_llm_log_csv") if hasattr(at, "download_button") else None
     assert csv is None or not csv.disabled
     assert not any("sk-secret" in t for t in texts(at))
+
+
+def test_assistant_on_sqlite_and_postgresql(project_url, monkeypatch, tmp_path):
+    """The same pages on a server project: suggestions from examples, accept one, code one search result."""
+    from assist import embed
+    from data.demo.build import build_demo
+
+    build_demo(project_url)
+    read(project_url, lambda s: embed.ensure(s, unit="sentence"))
+    code_five_as_mark(project_url)
+    mark = read(project_url, coding.code_id_by_name, MARK)
+    before = n_codings(project_url)
+    at = open_page(project_url, "ui/suggestions.py", monkeypatch, tmp_path)
+    at.multiselect(key="sug_enc_codes").set_value([mark])
+    at.number_input(key="sug_enc_top").set_value(3)
+    at.button(key="sug_enc_run").click()
+    at.run()
+    ok(at)
+    assert len(pending_rows(project_url)) == 3
+    at.session_state["sug_queue_coding"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="sug_accept").click()
+    at.run()
+    ok(at)
+    assert n_codings(project_url) == before + 1
+
+    at.switch_page(f"{ROOT.as_posix()}/ui/semantic.py")
+    at.run()
+    at.text_input(key="sem_query").set_value("签约只是为了往上报")
+    at.run()
+    ok(at)
+    at.selectbox(key="sem_code_with").set_value(mark)
+    at.run()
+    ok(at)
+    [b for b in at.button if b.key.startswith("sem_code_")][0].click()
+    at.run()
+    ok(at)
+    assert n_codings(project_url) == before + 2
 
 
 # --- Semantic search ----------------------------------------------------------------------------------

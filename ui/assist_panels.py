@@ -191,6 +191,7 @@ def evaluation_panel(paths: dict) -> None:
     at, unit_used, table = kept
     st.markdown(_("At threshold **{t:.2f}** ({unit}):").format(t=at, unit=_(UNITS.get(unit_used, unit_used))))
     shown = table.copy()
+    shown.attrs = {}  # the library's notes on the run (not for the table's display)
     if "code_id" in shown:  # codes by their path in the codebook; the pooled row by its name, translated
         names = shown["code"] if "code" in shown else shown["code_id"]
         shown["code"] = [_(POOLED) if n == POOLED else paths.get(c, n) for c, n in zip(shown["code_id"], names)]
@@ -198,6 +199,10 @@ def evaluation_panel(paths: dict) -> None:
     labels = eval_labels()
     config = {c: (st.column_config.NumberColumn(labels[c], format=EVAL_FORMATS[c]) if EVAL_FORMATS[c]
                   else st.column_config.TextColumn(labels[c])) for c in columns if c in EVAL_FORMATS}
+    for c in columns:  # undefined ratios (nothing suggested, or κ with one rater constant) read as a dash
+        if EVAL_FORMATS.get(c) == "%.2f":
+            shown[c] = [("—" if pd.isna(v) else f"{v:.2f}") for v in shown[c]]
+            config[c] = st.column_config.TextColumn(labels[c])
     st.dataframe(shown[columns], hide_index=True, width="stretch", key="sug_eval_table", column_config=config)
 
 
@@ -306,9 +311,12 @@ def queue_filters(queue: pd.DataFrame, paths: dict, columns) -> tuple[pd.DataFra
         queue = queue[pd.to_numeric(queue["score"], errors="coerce").fillna(-1) >= min_score]
     queue = queue.assign(origin_label=[_(ORIGINS.get(o, o)) for o in queue["origin"]],
                          score=pd.to_numeric(queue["score"], errors="coerce"))
-    extra = ["origin_label", "score"] + (["example_quote", "model"] if (queue["origin"] != "rule").any() else [])
-    columns = list(columns)
-    return queue.reset_index(drop=True), columns[:3] + extra[:2] + columns[3:] + extra[2:]
+    assisted = (queue["origin"] != "rule").any()
+    shown = [c for c in columns if c != "rule_id" or queue["rule_id"].notna().any()]  # no empty rule column
+    at = shown.index("quote") if "quote" in shown else len(shown)
+    shown = shown[:at] + ["origin_label", "score"] + shown[at:at + 1] + (["example_quote"] if assisted else []) \
+        + shown[at + 1:] + (["model"] if assisted else [])
+    return queue.reset_index(drop=True), shown
 
 
 def queue_column_config() -> dict:

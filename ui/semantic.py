@@ -135,7 +135,8 @@ head.markdown(_("**{n} passage(s)**, closest first (score: cosine similarity, 1 
 code_id = pick.selectbox(_("Code with"), list(codable), format_func=codable.get, key="sem_code_with",
                          index=None, placeholder=_("Choose a code, then press Code on a passage"))
 n_pages = max(1, -(-len(found) // PER_PAGE))
-page = st.number_input(_("Page of {n}").format(n=n_pages), 1, n_pages, 1, key="sem_page") if n_pages > 1 else 1
+page = st.columns([1, 4])[0].number_input(_("Page of {n}").format(n=n_pages), 1, n_pages, 1, key="sem_page") \
+    if n_pages > 1 else 1
 for row in found.iloc[(page - 1) * PER_PAGE: page * PER_PAGE].itertuples():
     with st.container(border=True):
         left, right = st.columns([6, 1], vertical_alignment="top")
