@@ -34,6 +34,7 @@ PAGES = {
         st.Page("ui/codebook.py", title=_("Codebook"), icon=":material/account_tree:"),
         st.Page("ui/retrieve.py", title=_("Retrieve"), icon=":material/format_quote:"),
         st.Page("ui/search.py", title=_("Search"), icon=":material/search:"),
+        st.Page("ui/semantic.py", title=_("Semantic search"), icon=":material/manage_search:"),
         st.Page("ui/frequencies.py", title=_("Word frequencies"), icon=":material/bar_chart:"),
         st.Page("ui/suggestions.py", title=_("Suggestions"), icon=":material/auto_fix_high:"),
         st.Page("ui/matrices.py", title=_("Matrices"), icon=":material/grid_on:"),

@@ -70,6 +70,7 @@ PERMISSIONS = {"owner": frozenset(ACTIONS), "coder": frozenset(_CODE), "viewer":
 #: the codebook, documents, cities, settings and users need an owner's.
 _TABLES = {
     "codings": "code", "events": "code", "suggestions": "code", "autocode_rules": "code",
+    "unit_embeddings": "code", "llm_exchanges": "code",  # the assistant's cache and audit log (issue 13)
     "memos": "memo", "meta_inferences": "memo", "worklist_cases": "memo",
     "coding_links": "link", "dyads": "link",
     "model_specs": "fit", "runs": "fit", "city_attributes": "fit", "dyad_attributes": "fit",

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["ui/project.py", "ui/documents.py", "ui/code.py", "ui/codebook.py", "ui/cities.py", "ui/models.py",
-         "ui/joint.py", "ui/cases.py", "ui/report.py", "ui/retrieve.py", "ui/search.py", "ui/suggestions.py",
+         "ui/joint.py", "ui/cases.py", "ui/report.py", "ui/retrieve.py", "ui/search.py", "ui/semantic.py", "ui/suggestions.py",
          "ui/matrices.py", "ui/memos.py", "ui/agreement.py", "ui/runs.py", "ui/map.py", "ui/network.py",
          "ui/worklist.py", "ui/exchange.py", "ui/frequencies.py", "ui/attributes.py"]
 
