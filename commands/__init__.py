@@ -14,16 +14,9 @@ __all__ = ["register_all"]
 
 def register_all(add) -> None:
     """Add every command group's sub-commands to the parser through ``add``."""
-    from commands import (agreement, attributes, blind, cases, codebook, drafts, exchange, exports, mixed, outofcore,
-                          runs, segments)
-    from commands import assist_embed
+    from commands import (agreement, assist, assist_embed, assist_llm, attributes, blind, cases, codebook, drafts,
+                          exchange, exports, mixed, outofcore, runs, segments, workbench_cmd)
 
     for module in (runs, mixed, cases, drafts, agreement, blind, exchange, exports, segments, attributes, codebook,
-                   outofcore, assist_embed):
+                   outofcore, assist_embed, assist, assist_llm, workbench_cmd):
         module.register(add)
-    from commands import assist_llm
-
-    assist_llm.register(add)
-    from commands import assist
-
-    assist.register(add)
