@@ -80,6 +80,14 @@ def _briefs(session: Session, code_ids: Iterable[int] | None) -> list[CodeBrief]
     return [CodeBrief(r.id, r.name, r.definition or "", r.inclusion or "", r.exclusion or "") for r in rows]
 
 
+def _is_int(value) -> bool:
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return not isinstance(value, bool)
+
+
 def _scrub(text: str) -> str:
     """``text`` as stored: the API key (if an answer echoes it) as ``***``, and characters no project
     database stores (NUL, lone surrogates: ``store.textcheck``) as U+FFFD."""
@@ -195,14 +203,18 @@ def propose_detail(session: Session, document_id: int, code_ids: Iterable[int] |
         user = as_coder(coder)
     except CodingError as exc:
         raise AssistError(str(exc)) from None
-    doc = session.get(store.Document, int(document_id))
+    doc = session.get(store.Document, document_id) if _is_int(document_id) else None
     if doc is None:
-        raise AssistError(_("Document {id} does not exist.").format(id=document_id))
+        raise AssistError(_("Document {id} does not exist.").format(id=repr(document_id)))
+    if doc.superseded_by is not None:
+        raise AssistError(_("{name} was replaced by a corrected version; ask about the current version.").format(
+            name=doc.name))
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_UNITS):
         raise AssistError(_("Send from 1 to {max} units at a time, not {n}.").format(max=MAX_UNITS, n=repr(limit)))
     if isinstance(first, bool) or not isinstance(first, int) or first < 1:
         raise AssistError(_("The first unit is numbered 1 or more, not {n}.").format(n=repr(first)))
-    if not 0 <= float(min_confidence) <= 1:
+    if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)) \
+            or not 0 <= min_confidence <= 1:
         raise AssistError(_("The smallest confidence must be from 0 to 1."))
     briefs = _briefs(session, code_ids)
     spans = _units(session, doc, unit)

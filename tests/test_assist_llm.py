@@ -375,6 +375,15 @@ def test_passage_truncated_limit_and_first(project):
                 llm.propose(s, doc, limit=201)
             with pytest.raises(AssistError, match="Codes are given by their ids"):
                 llm.propose(s, doc, code_ids=["Mark"])
+            for bad in ("1", 1.0, True, 10_000):
+                with pytest.raises(AssistError, match="Document .* does not exist"):
+                    llm.propose(s, bad)
+            with pytest.raises(AssistError, match="smallest confidence"):
+                llm.propose(s, doc, min_confidence="0.5")
+            s.get(store.Document, ids["a"]).superseded_by = doc
+            s.flush()
+            with pytest.raises(AssistError, match="replaced by a corrected version"):
+                llm.propose(s, ids["a"])
 
 
 def test_chosen_codes_only_and_categories_refused(project):
