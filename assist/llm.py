@@ -80,6 +80,17 @@ def _briefs(session: Session, code_ids: Iterable[int] | None) -> list[CodeBrief]
     return [CodeBrief(r.id, r.name, r.definition or "", r.inclusion or "", r.exclusion or "") for r in rows]
 
 
+def _coder(coder) -> str:
+    """``coding.checks.as_coder`` (a valid name of at most 100 characters) raising ``AssistError``."""
+    from coding.checks import as_coder
+    from coding.errors import CodingError
+
+    try:
+        return as_coder(coder)
+    except CodingError as exc:
+        raise AssistError(str(exc)) from None
+
+
 def _is_int(value) -> bool:
     try:
         operator.index(value)
@@ -195,14 +206,8 @@ def propose_detail(session: Session, document_id: int, code_ids: Iterable[int] |
         The LLM is off or its endpoint is not allowed; unknown document or code; bad unit, limit,
         first or min_confidence. Raised before anything is sent.
     """
-    from coding.checks import as_coder
-    from coding.errors import CodingError
-
     cfg = ready(session)
-    try:
-        user = as_coder(coder)
-    except CodingError as exc:
-        raise AssistError(str(exc)) from None
+    user = _coder(coder)
     doc = session.get(store.Document, document_id) if _is_int(document_id) else None
     if doc is None:
         raise AssistError(_("Document {id} does not exist.").format(id=repr(document_id)))
@@ -290,7 +295,7 @@ class LlmScorer:
     def __init__(self, code_ids: Iterable[int] | None = None, *, coder: str = "researcher",
                  max_requests: int | None = None):
         self.code_ids = None if code_ids is None else [int(i) for i in code_ids]
-        self.coder, self.max_requests, self.requests = coder, max_requests, 0
+        self.coder, self.max_requests, self.requests = _coder(coder), max_requests, 0
         self.name = "llm"
         self._briefs: list[CodeBrief] | None = None
         self._cache: dict[tuple[int, int, int], dict[int, float]] = {}

@@ -518,6 +518,10 @@ def test_scorer_refuses_when_off_and_on_failure(project):
                 llm.scorer()(s, ids["mark"], [], ids["a"], units)
             with pytest.raises(AssistError, match="not among the codes"):
                 llm.scorer([ids["hole"]])(s, ids["mark"], [], ids["a"], units)
+    with pytest.raises(AssistError, match="Coder"):
+        llm.scorer(coder="x" * 101)
+    with pytest.raises(AssistError, match="Coder"):
+        llm.scorer(coder="")
 
 
 # --------------------------------------------------------------------------------------------- command line
