@@ -218,11 +218,13 @@ def test_evaluation_table(project, monkeypatch, tmp_path):
     per_code = table.iloc[:-1]
     # the 2x2 table adds up: both = suggested and coded; units add up to the pooled row
     assert (table["tp"] <= table[["gold", "predicted"]].min(axis=1)).all()
-    assert int(table["units"].iloc[-1]) == int(per_code["units"].sum())
+    assert int(table["gold"].iloc[-1]) == int(per_code["gold"].sum())
+    assert int(table["predicted"].iloc[-1]) == int(per_code["predicted"].sum())
     prec = table["tp"] / table["predicted"]
     assert table["precision"].dropna().tolist() == pytest.approx(prec[table["predicted"] > 0].round(2).tolist())
     assert table["precision"].isna().tolist() == (table["predicted"] == 0).tolist()
-    assert any("At threshold **0.40**" in m.value for m in at.markdown)
+    assert any(m.value.startswith("At threshold **0.40**: ") and " sentences in 8 documents" in m.value
+               for m in at.markdown)
 
 
 def test_local_llm_panel_off_by_default_then_proposes(project, monkeypatch, tmp_path):

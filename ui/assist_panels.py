@@ -27,13 +27,13 @@ UNITS = {"sentence": N_("Sentences"), "paragraph": N_("Paragraphs")}
 #: Codes need this many human codings before the encoder suggests from them.
 MIN_EXAMPLES = 3
 #: Evaluation table columns shown (assist.evaluate.EVAL_COLUMNS) and their number formats.
-EVAL_FORMATS = {"code": None, "documents": "%d", "units": "%d", "gold": "%d", "predicted": "%d", "tp": "%d",
+EVAL_FORMATS = {"code": None, "gold": "%d", "predicted": "%d", "tp": "%d",
                 "precision": "%.2f", "recall": "%.2f", "pct_agreement": "%.2f", "kappa": "%.2f", "alpha": "%.2f"}
 
 
 def eval_labels() -> dict:
     """Headings of the evaluation table in the interface language."""
-    return {"code": _("Code"), "documents": _("Documents"), "units": _("Units"), "gold": _("Coded by people"),
+    return {"code": _("Code"), "gold": _("Coded by people"),
             "predicted": _("Suggested"), "tp": _("Both"), "precision": _("Precision"), "recall": _("Recall"),
             "pct_agreement": pgettext("percent", "Agreement"), "kappa": _("Cohen's κ"),
             "alpha": _("Krippendorff's α")}
@@ -189,7 +189,11 @@ def evaluation_panel(paths: dict) -> None:
     if not kept:
         return
     at, unit_used, table = kept
-    st.markdown(_("At threshold **{t:.2f}** ({unit}):").format(t=at, unit=_(UNITS.get(unit_used, unit_used))))
+    units = int(table["units"].iloc[-1]) if "units" in table and len(table) else 0
+    docs = int(table["documents"].iloc[-1]) if "documents" in table and len(table) else 0
+    st.markdown(_("At threshold **{t:.2f}**: {units:,} {unit} in {docs} documents, each judged by the assistant "
+                  "and by the coders.").format(t=at, units=units, unit=_(UNITS.get(unit_used, unit_used)).lower(),
+                                                docs=docs))
     shown = table.copy()
     shown.attrs = {}  # the library's notes on the run (not for the table's display)
     if "code_id" in shown:  # codes by their path in the codebook; the pooled row by its name, translated
@@ -204,6 +208,11 @@ def evaluation_panel(paths: dict) -> None:
             shown[c] = [("—" if pd.isna(v) else f"{v:.2f}") for v in shown[c]]
             config[c] = st.column_config.TextColumn(labels[c])
     st.dataframe(shown[columns], hide_index=True, width="stretch", key="sug_eval_table", column_config=config)
+    if {"gold", "predicted"} <= set(table.columns) and len(table):
+        pooled = table.iloc[-1]
+        if pooled["gold"] and pooled["predicted"] < 0.25 * pooled["gold"]:
+            st.caption(_("Few passages reach a score of {t:.2f}: lower the threshold to see how many more the "
+                         "assistant would find, and how precise it stays.").format(t=at))
 
 
 def llm_panel(doc_names: dict, paths: dict, done) -> None:
