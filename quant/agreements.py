@@ -8,6 +8,7 @@ returned in a report with the reason: nothing is dropped silently (quant.md §3)
 """
 from __future__ import annotations
 
+from i18n import _
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -164,9 +165,9 @@ def fold_agreements(
         raw = read_table(path_or_df)
     missing = [c for c in ("event_id", "party_a_unit", "party_b_unit") if c not in raw.columns]
     if missing:
-        raise QuantError(f"{label} is not an agreement-events list: missing {', '.join(missing)}.")
+        raise QuantError(_("{label} is not an agreement-events list: missing {missing}.").format(label=label, missing=', '.join(missing)))
     if raw.empty:
-        raise QuantError(f"{label} has no rows.")
+        raise QuantError(_("{label} has no rows.").format(label=label))
     allowed = None if restrict_to is None else {normalise_code(c) for c in restrict_to}
     kept, report = [], []
     for k, row in enumerate(raw.to_dict("records")):

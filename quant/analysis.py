@@ -10,6 +10,7 @@ functions (``quant.margins``, ``quant.inference``, ``quant.influence``) need.
 """
 from __future__ import annotations
 
+from i18n import _
 import re
 from dataclasses import dataclass, field
 
@@ -65,16 +66,16 @@ def default_spec(dimension: str, columns, model: str | None = None) -> Spec:
     outcome = OUTCOME[dimension]
     if outcome not in cols:
         raise QuantError(
-            f"The project has no '{outcome}' variable for the {dimension} model; "
-            "load a dyad table with it or give a formula."
+            _("The project has no '{outcome}' variable for the {dimension} model; "
+            "load a dyad table with it or give a formula.").format(outcome=outcome, dimension=dimension)
         )
     terms = [t for t in DEFAULT_TERMS[dimension] if t in cols]
     if not terms:
         terms = fallback_terms(dimension, columns)
     if not terms:
         raise QuantError(
-            f"The project has no numeric {('city' if dimension == 'breadth' else 'dyad')} variable to use as a "
-            f"predictor of {dimension}; load attributes or build dyad covariates, or give a formula."
+            _("The project has no numeric {value} variable to use as a "
+            "predictor of {dimension}; load attributes or build dyad covariates, or give a formula.").format(value='city' if dimension == 'breadth' else 'dyad', dimension=dimension)
         )
     return Spec(dimension, model or DEFAULT_MODEL[dimension], f"{outcome} ~ " + " + ".join(terms))
 
@@ -101,18 +102,18 @@ def fallback_terms(dimension: str, columns) -> list[str]:
 def check_dimension(dimension: str, model: str | None = None) -> None:
     """Raise ``QuantError`` unless ``dimension`` (and ``model`` if given) are known."""
     if dimension not in DIMENSIONS:
-        raise QuantError(f"Unknown dimension '{dimension}'; choose one of {', '.join(DIMENSIONS)}.")
+        raise QuantError(_("Unknown dimension '{dimension}'; choose one of {dimensions}.").format(dimension=dimension, dimensions=', '.join(DIMENSIONS)))
     if model is not None and model not in MODELS[dimension]:
         from quant.models import MODEL_OUTCOMES, UNIT
 
         if model in MODEL_OUTCOMES:  # a known model on the other unit
             unit = "cities" if UNIT[dimension] == "city" else "dyads"
             raise QuantError(
-                f"Model '{model}' is fitted on {'dyads' if unit == 'cities' else 'cities'}, not {unit} (the "
-                f"{dimension} dimension's unit); choose one of {', '.join(MODELS[dimension])}."
+                _("Model '{model}' is fitted on {value}, not {unit} (the "
+                "{dimension} dimension's unit); choose one of {models}.").format(model=model, value='dyads' if unit == 'cities' else 'cities', unit=unit, dimension=dimension, models=', '.join(MODELS[dimension]))
             )
         raise QuantError(
-            f"Model '{model}' does not fit the {dimension} dimension; choose one of {', '.join(MODELS[dimension])}."
+            _("Model '{model}' does not fit the {dimension} dimension; choose one of {models}.").format(model=model, dimension=dimension, models=', '.join(MODELS[dimension]))
         )
 
 
@@ -131,17 +132,17 @@ def dimension_data(session, dimension: str) -> pd.DataFrame:
     if dimension == "breadth":
         cities = qdata.city_frame(session)
         if cities.empty:
-            raise QuantError("The project has no cities; load a city table first.")
+            raise QuantError(_("The project has no cities; load a city table first."))
         if "breadth" not in cities.columns:
             dyads = qdata.dyad_frame(session)
             if "connection" not in dyads.columns:
-                raise QuantError("Breadth needs a 'breadth' city attribute or a 'connection' dyad variable.")
+                raise QuantError(_("Breadth needs a 'breadth' city attribute or a 'connection' dyad variable."))
             b = breadth_from_dyads(dyads, outcome="connection", codes=cities["code"].tolist())
             cities = cities.merge(b, on="code", how="left")
         return cities
     dyads = qdata.dyad_frame(session)
     if dyads.empty:
-        raise QuantError("The project has no dyads; load a dyad table or build dyads from the city table.")
+        raise QuantError(_("The project has no dyads; load a dyad table or build dyads from the city table."))
     return dyads
 
 
@@ -204,7 +205,7 @@ def _check_city_names(rhs: str, columns) -> None:
     unknown = unknown_names(rhs, columns)
     if unknown:
         raise QuantError(
-            f"Unknown variable(s) in the formula: {', '.join(unknown)} (not city variables of the project)."
+            _("Unknown variable(s) in the formula: {unknown} (not city variables of the project).").format(unknown=', '.join(unknown))
         )
 
 
@@ -259,10 +260,10 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
 
     check_dimension(dimension, model)
     if directed and dimension == "breadth":
-        raise QuantError("directed pairs are dyads, but breadth is modelled on cities; choose the "
-                         "connection or degree dimension.")
+        raise QuantError(_("directed pairs are dyads, but breadth is modelled on cities; choose the "
+                         "connection or degree dimension."))
     if offset and exposure:
-        raise QuantError("give an offset column or an exposure column, not both.")
+        raise QuantError(_("give an offset column or an exposure column, not both."))
     if formula:
         formula = check_formula(formula, operators=True)
     if zero_formula and str(zero_formula).strip():
@@ -277,19 +278,19 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
             data = dimension_data(session, dimension)
     for col in (offset, exposure):
         if col and col not in data.columns:
-            raise QuantError(f"The {'offset' if col == offset else 'exposure'} column '{col}' is not a variable "
-                             f"of the {dimension} table.")
+            raise QuantError(_("The {value} column '{col}' is not a variable "
+                             "of the {dimension} table.").format(value='offset' if col == offset else 'exposure', col=col, dimension=dimension))
     spec = default_spec(dimension, data, model) if not formula else Spec(
         dimension, model or DEFAULT_MODEL[dimension], formula.strip())
     if "~" not in spec.formula:
-        raise QuantError(f"The formula '{spec.formula}' has no '~' separating outcome and predictors.")
+        raise QuantError(_("The formula '{formula}' has no '~' separating outcome and predictors.").format(formula=spec.formula))
     if zero_formula and spec.model != "hurdle":
-        raise QuantError("A zero-part formula belongs to the hurdle model only; choose model 'hurdle' or leave it empty.")
+        raise QuantError(_("A zero-part formula belongs to the hurdle model only; choose model 'hurdle' or leave it empty."))
     outcome = spec.formula.split("~", 1)[0].strip()
     lhs_names = set(_identifiers(outcome)) - {"np", "log", "log1p", "sqrt", "exp", "abs", "I", "Q"}
     if not outcome or not lhs_names or any(n not in data.columns for n in lhs_names):
         missing = ", ".join(sorted(n for n in lhs_names if n not in data.columns)) or outcome or "(none)"
-        raise QuantError(f"The outcome '{missing}' is not a variable of the {dimension} table.")
+        raise QuantError(_("The outcome '{missing}' is not a variable of the {dimension} table.").format(missing=missing, dimension=dimension))
     from quant.models import UNIT, check_model_outcome, outcome_values
 
     y = outcome_values(data, spec.formula)
@@ -299,8 +300,8 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
         ops = find_operator_terms(spec.formula)
         if ops:
             raise QuantError(
-                f"{ops[0][0]}({ops[0][1]}) builds a dyad covariate, but breadth is modelled on cities; "
-                f"use the city attribute {ops[0][1]} itself."
+                _("{ops}({ops2}) builds a dyad covariate, but breadth is modelled on cities; "
+                "use the city attribute {ops2} itself.").format(ops=ops[0][0], ops2=ops[0][1])
             )
         _check_city_names(spec.formula.split("~", 1)[1], data.columns)
         return ModelData(data=data, spec=spec, design_formula=spec.formula, offset=offset, exposure=exposure)
@@ -314,7 +315,7 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     if spec.model == "hurdle" and zero_formula and zero_formula.strip():
         rhs = zero_formula.split("~", 1)[-1].strip()
         if not rhs:
-            raise QuantError(f"The zero-part formula {zero_formula!r} has no terms.")
+            raise QuantError(_("The zero-part formula {zero_formula!r} has no terms.").format(zero_formula=zero_formula))
         zdf, prepared, znotes = prepare(f"{outcome} ~ {rhs}", prepared, cities)
         zero_design = zdf.split("~", 1)[1].strip()
         notes = notes + [n for n in znotes if n not in notes]

@@ -2,6 +2,7 @@
 call (``quant.models.fit``), the few-events and VIF warnings and the result's bookkeeping."""
 from __future__ import annotations
 
+from i18n import _
 import dataclasses
 from typing import TYPE_CHECKING
 
@@ -36,9 +37,9 @@ def fit_prepared(md: ModelData, *, se: tuple[str, ...] | None = None, small_samp
     from quant.diagnostics import MIN_EVENTS, few_events_warning
 
     if pvalues not in ("normal", "t"):
-        raise QuantError(f"p-values {pvalues!r} must come from 'normal' or 't' (N - 1 df).")
+        raise QuantError(_("p-values {pvalues!r} must come from 'normal' or 't' (N - 1 df).").format(pvalues=pvalues))
     if min_events is not None and (int(min_events) != min_events or min_events < 1):
-        raise QuantError(f"the least number of events must be a whole number of at least 1, got {min_events!r}.")
+        raise QuantError(_("the least number of events must be a whole number of at least 1, got {min_events!r}.").format(min_events=min_events))
     spec = md.spec
     if md.warnings:  # a collinear operator set cannot be estimated: say why in one sentence
         raise ModelError(md.warnings[0])

@@ -7,6 +7,7 @@ Glue between :mod:`quant.geometry` (pure) and :mod:`quant.data` (store I/O).
 """
 from __future__ import annotations
 
+from i18n import _
 from pathlib import Path
 
 import pandas as pd
@@ -73,10 +74,10 @@ def load_boundaries(session: Session, path: str | Path, tolerance: float = geome
             skipped.append(key)
             continue
         if code in matched:
-            raise geometry.GeometryError(f"{Path(path).name} gives two boundaries for {resolver.name(code)}.")
+            raise geometry.GeometryError(_("{name} gives two boundaries for {name2}.").format(name=Path(path).name, name2=resolver.name(code)))
         matched[code] = geom
     if not matched:
-        raise geometry.GeometryError(f"No row of {Path(path).name} names a city of the project.")
+        raise geometry.GeometryError(_("No row of {name} names a city of the project.").format(name=Path(path).name))
     stored = save_boundaries(session, matched, tolerance)
     missing = [resolver.name(c) for c in resolver.codes if c not in matched]
     return {"stored": stored, "skipped": skipped, "without_boundary": missing}
@@ -111,10 +112,10 @@ def save_shared_border(session: Session, name: str = "shared_border", min_length
 
     bounds = stored_boundaries(session)
     if not bounds:
-        raise QuantError("No city has a stored boundary; load a boundary file first.")
+        raise QuantError(_("No city has a stored boundary; load a boundary file first."))
     dyads = qdata.dyad_frame(session, columns=[])
     if dyads.empty:
-        raise QuantError("The project has no dyads; build dyads from the city table first.")
+        raise QuantError(_("The project has no dyads; build dyads from the city table first."))
     pairs = geometry.contiguity(bounds, min_length=min_length)
     hit = set(zip(pairs["city_a"], pairs["city_b"]))
     known = set(bounds)

@@ -23,6 +23,7 @@ quant.md §4.3 (Tandem's GLM adaptation of the typical/deviant rule).
 """
 from __future__ import annotations
 
+from i18n import _
 import math
 
 import numpy as np
@@ -60,7 +61,7 @@ def fit_unit(result) -> str:
 def _resolve_unit(model: str, unit: str | None, units: pd.DataFrame | None = None) -> str:
     if unit is not None:
         if unit not in UNITS:
-            raise QuantError(f"unit {unit!r} is not one of {', '.join(UNITS)}.")
+            raise QuantError(_("unit {unit!r} is not one of {units}.").format(unit=unit, units=', '.join(UNITS)))
         return unit
     if units is not None and {"city_a", "city_b"} <= set(units.columns):
         return "dyad"
@@ -100,7 +101,7 @@ def group_labels(model: str, unit: str | None = None) -> list[str]:
 
 def _check_model(model: str) -> None:
     if model not in MODELS:
-        raise QuantError(f"model {model!r} is not one of {', '.join(MODELS)}.")
+        raise QuantError(_("model {model!r} is not one of {models}.").format(model=model, models=', '.join(MODELS)))
 
 
 def case_groups(units: pd.DataFrame, model: str, c: float = 2.0, unit: str | None = None) -> pd.DataFrame:
@@ -139,18 +140,18 @@ def case_groups(units: pd.DataFrame, model: str, c: float = 2.0, unit: str | Non
     try:
         c = float(c)
     except (TypeError, ValueError):
-        raise QuantError(f"the residual threshold c must be a number, not {c!r}.") from None
+        raise QuantError(_("the residual threshold c must be a number, not {c!r}.").format(c=c)) from None
     if not math.isfinite(c) or c <= 0:
-        raise QuantError(f"the residual threshold c must be a positive number, not {c}.")
+        raise QuantError(_("the residual threshold c must be a positive number, not {c}.").format(c=c))
     missing = [col for col in ("y", "fitted", "pearson") if col not in units.columns]
     if missing:
-        raise QuantError(f"the fit's units lack the column(s) {', '.join(missing)}.")
+        raise QuantError(_("the fit's units lack the column(s) {missing}.").format(missing=', '.join(missing)))
     out = units.copy()
     y = pd.to_numeric(out["y"], errors="coerce").to_numpy(dtype=float)
     fitted = pd.to_numeric(out["fitted"], errors="coerce").to_numpy(dtype=float)
     r = pd.to_numeric(out["pearson"], errors="coerce").to_numpy(dtype=float)
     if len(out) and not (np.isfinite(y).all() and np.isfinite(fitted).all() and np.isfinite(r).all()):
-        raise QuantError("some units have a missing or non-finite outcome, fitted value or Pearson residual.")
+        raise QuantError(_("some units have a missing or non-finite outcome, fitted value or Pearson residual."))
     fit_group = np.where(np.abs(r) > c, "deviant", "typical")
     direction = np.where(y < fitted, "over-predicted", "under-predicted")
     out["fit_group"] = pd.Series(fit_group, index=out.index, dtype=object)

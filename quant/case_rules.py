@@ -26,6 +26,7 @@ Rohlfing & Starke (2013) SPSR 19(4): 492–512. Seawright (2016) SMR 45(3): 493�
 """
 from __future__ import annotations
 
+from i18n import _
 import math
 
 import numpy as np
@@ -62,9 +63,9 @@ def case_table(ids: pd.DataFrame, observed, predicted, residual, residual_type: 
     for name, v in zip(BASE, (observed, predicted, residual)):
         a = np.asarray(v, dtype=float).reshape(-1)
         if len(a) != n:
-            raise QuantError(f"{name} has {len(a)} values for {n} units.")
+            raise QuantError(_("{name} has {n} values for {n2} units.").format(name=name, n=len(a), n2=n))
         if not np.all(np.isfinite(a)):
-            raise QuantError(f"{int((~np.isfinite(a)).sum())} unit(s) have no {name} value; cases cannot be ranked.")
+            raise QuantError(_("{sum} unit(s) have no {name} value; cases cannot be ranked.").format(sum=int((~np.isfinite(a)).sum()), name=name))
         cols[name] = a
     out = ids.reset_index(drop=True).copy()
     for k, v in cols.items():
@@ -105,7 +106,7 @@ def order_by(table: pd.DataFrame, score, *, descending: bool, keep=None, n: int 
         order = order[keep[order]]
     if n is not None:
         if not isinstance(n, (int, np.integer)) or n < 0:
-            raise QuantError(f"n = {n!r} must be a whole number ≥ 0.")
+            raise QuantError(_("n = {n!r} must be a whole number ≥ 0.").format(n=n))
         order = order[:n]
     out = table.iloc[order].copy()
     out["score"] = score[order]
@@ -116,7 +117,7 @@ def order_by(table: pd.DataFrame, score, *, descending: bool, keep=None, n: int 
 
 def _check_positive(name: str, v) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v) or v < 0:
-        raise QuantError(f"{name} = {v!r} must be a finite number ≥ 0.")
+        raise QuantError(_("{name} = {v!r} must be a finite number ≥ 0.").format(name=name, v=v))
     return float(v)
 
 
@@ -169,7 +170,7 @@ def deviant_residstd(table: pd.DataFrame, k: int, *, stdshare: float = 1.0, n: i
     e = table["residual"].to_numpy(float)
     dof = len(e) - int(k)
     if dof <= 0:
-        raise QuantError(f"{len(e)} cases and {k} coefficients leave no residual degrees of freedom.")
+        raise QuantError(_("{n} cases and {k} coefficients leave no residual degrees of freedom.").format(n=len(e), k=k))
     sigma = math.sqrt(float(e @ e) / dof)
     fit = table["predicted"].to_numpy(float)
     y = table["observed"].to_numpy(float)
@@ -202,14 +203,14 @@ def deviant_predint(table: pd.DataFrame, X, *, piwidth: float = 0.95, n: int | N
     """
     w = _check_positive("piwidth", piwidth)
     if not 0 < w < 1:
-        raise QuantError(f"piwidth = {piwidth!r} must lie strictly between 0 and 1.")
+        raise QuantError(_("piwidth = {piwidth!r} must lie strictly between 0 and 1.").format(piwidth=piwidth))
     X = np.asarray(X, dtype=float)
     e = table["residual"].to_numpy(float)
     if X.ndim != 2 or X.shape[0] != len(e):
-        raise QuantError(f"the design has shape {X.shape}; it needs one row per case ({len(e)}).")
+        raise QuantError(_("the design has shape {shape}; it needs one row per case ({n}).").format(shape=X.shape, n=len(e)))
     dof = X.shape[0] - X.shape[1]
     if dof <= 0:
-        raise QuantError(f"{len(e)} cases and {X.shape[1]} coefficients leave no residual degrees of freedom.")
+        raise QuantError(_("{n} cases and {shape} coefficients leave no residual degrees of freedom.").format(n=len(e), shape=X.shape[1]))
     sigma = math.sqrt(float(e @ e) / dof)
     h = leverage(X)
     half = stats.t.ppf((1 + w) / 2, dof) * sigma * np.sqrt(1 + h)
@@ -249,9 +250,9 @@ def underpredicted(table: pd.DataFrame, *, n: int | None = 10) -> pd.DataFrame:
 def _extreme(table: pd.DataFrame, values, variable: str, n) -> pd.DataFrame:
     v = np.asarray(values, dtype=float).reshape(-1)
     if len(v) != len(table):
-        raise QuantError(f"{variable} has {len(v)} values for {len(table)} cases.")
+        raise QuantError(_("{variable} has {n} values for {n2} cases.").format(variable=variable, n=len(v), n2=len(table)))
     if not np.all(np.isfinite(v)):
-        raise QuantError(f"{int((~np.isfinite(v)).sum())} case(s) have no value of {variable}.")
+        raise QuantError(_("{sum} case(s) have no value of {variable}.").format(sum=int((~np.isfinite(v)).sum()), variable=variable))
     diff = v - v.mean()
     sd = float(v.std(ddof=1)) if len(v) > 1 else float("nan")
     t = table.copy()
@@ -343,7 +344,7 @@ def case_label(row, rule: str, binary: bool) -> str:
     if rule in ("similar", "different"):
         kind = "most-similar" if rule == "similar" else "most-different"
         return f"{kind} pair {int(get('pair', get('rank', 0)) or 0)}"
-    raise QuantError(f"unknown case-selection rule {rule!r}.")
+    raise QuantError(_("unknown case-selection rule {rule!r}.").format(rule=rule))
 
 
 def case_labels(frame: pd.DataFrame, rule: str, binary: bool) -> list[str]:

@@ -11,6 +11,8 @@ Weller & Barnes (2014) *Finding Pathways*, Cambridge UP. Seawright & Gerring (20
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -45,9 +47,9 @@ def pathway(table: pd.DataFrame, reduced_residual, *, variable: str, n: int | No
     red = np.asarray(reduced_residual, dtype=float).reshape(-1)
     full = table["residual"].to_numpy(float)
     if len(red) != len(full):
-        raise QuantError(f"the reduced model has {len(red)} residuals for {len(full)} cases.")
+        raise QuantError(_("the reduced model has {n} residuals for {n2} cases.").format(n=len(red), n2=len(full)))
     if not np.all(np.isfinite(red)):
-        raise QuantError(f"{int((~np.isfinite(red)).sum())} case(s) have no reduced-model residual.")
+        raise QuantError(_("{sum} case(s) have no reduced-model residual.").format(sum=int((~np.isfinite(red)).sum())))
     t = table.copy()
     t["full_residual"], t["reduced_residual"] = full, red
     t["pathway_wb"] = np.abs(red) - np.abs(full)
@@ -63,7 +65,7 @@ def ztnb_mu_from_mean(mean, alpha: float) -> np.ndarray:
     by bisection on log μ (the truncated mean increases with μ, from 1 at μ → 0)."""
     m = np.asarray(mean, dtype=float)
     if np.any(m <= 1) or alpha <= 0:
-        raise QuantError("a zero-truncated mean must exceed 1 and alpha must be positive.")
+        raise QuantError(i18n._("a zero-truncated mean must exceed 1 and alpha must be positive."))
     lo = np.full(m.shape, -30.0)
     hi = np.log(m) + 1.0
     for _ in range(200):
@@ -98,19 +100,19 @@ def count_interval(mu, *, family: str, piwidth: float = 0.95, alpha: float | Non
 
     w = float(piwidth)
     if not 0 < w < 1:
-        raise QuantError(f"piwidth = {piwidth!r} must lie strictly between 0 and 1.")
+        raise QuantError(_("piwidth = {piwidth!r} must lie strictly between 0 and 1.").format(piwidth=piwidth))
     mu = np.asarray(mu, dtype=float)
     if family == "poisson":
         dist = stats.poisson(mu)
     elif family == "nb":
         if alpha is None or alpha <= 0:
-            raise QuantError("the NB2 interval needs a positive alpha.")
+            raise QuantError(_("the NB2 interval needs a positive alpha."))
         dist = stats.nbinom(1.0 / alpha, 1.0 / (1.0 + alpha * mu))
     elif family == "binomial":
         m = np.asarray(trials, dtype=float)
         dist = stats.binom(m, mu / m)
     else:
-        raise QuantError(f"family {family!r} is not one of poisson, nb, binomial.")
+        raise QuantError(_("family {family!r} is not one of poisson, nb, binomial.").format(family=family))
     qs = np.array([(1 - w) / 2, (1 + w) / 2])
     if truncated:
         f0 = dist.cdf(0)
@@ -173,21 +175,21 @@ def glm_influence(X, y, mu, *, family: str, alpha: float | None = None, trials=N
     y = np.asarray(y, dtype=float)
     mu = np.asarray(mu, dtype=float)
     if X.ndim != 2 or len(X) != len(y) or len(y) != len(mu):
-        raise QuantError(f"design {X.shape}, outcome ({len(y)}) and means ({len(mu)}) do not match.")
+        raise QuantError(i18n._("design {shape}, outcome ({n}) and means ({n2}) do not match.").format(shape=X.shape, n=len(y), n2=len(mu)))
     if family == "gaussian":
         var = np.ones_like(mu)
     elif family == "poisson":
         var = mu
     elif family == "nb":
         if alpha is None:
-            raise QuantError("the NB2 family needs its alpha.")
+            raise QuantError(i18n._("the NB2 family needs its alpha."))
         var = mu + alpha * mu**2
     elif family in ("binomial", "logit"):
         m = np.ones_like(mu) if trials is None else np.asarray(trials, dtype=float)
         p = mu / m
         var = m * p * (1 - p)
     else:
-        raise QuantError(f"family {family!r} is not one of gaussian, poisson, nb, binomial, logit.")
+        raise QuantError(i18n._("family {family!r} is not one of gaussian, poisson, nb, binomial, logit.").format(family=family))
     # Canonical links (NB2 with log link: dμ/dη = μ, w = μ²/V): w = (dμ/dη)²/V.
     if family == "gaussian":
         w = np.ones_like(mu)
@@ -227,14 +229,14 @@ def standardize(C, *, metric: str = "mahalanobis") -> np.ndarray:
     if C.ndim == 1:
         C = C[:, None]
     if not np.all(np.isfinite(C)):
-        raise QuantError("a control variable has missing values; matching needs complete controls.")
+        raise QuantError(_("a control variable has missing values; matching needs complete controls."))
     sd = C.std(axis=0, ddof=1) if len(C) > 1 else np.zeros(C.shape[1])
     keep = sd > 0
     Z = (C[:, keep] - C[:, keep].mean(axis=0)) / sd[keep]
     if metric == "euclidean" or Z.shape[1] <= 1:
         return Z
     if metric != "mahalanobis":
-        raise QuantError(f"metric {metric!r} is not 'mahalanobis' or 'euclidean'.")
+        raise QuantError(_("metric {metric!r} is not 'mahalanobis' or 'euclidean'.").format(metric=metric))
     R = np.corrcoef(Z, rowvar=False)
     lam, V = np.linalg.eigh(R)
     ok = lam > 1e-10 * lam.max()

@@ -9,6 +9,7 @@ MMRcaseselection (``residstd``, ``predint``) are in ``quant.case_rules`` for lin
 """
 from __future__ import annotations
 
+from i18n import _
 import math
 import re
 
@@ -58,7 +59,7 @@ def _load(session, run):
         return run
     if isinstance(run, (str, int)) and not isinstance(run, bool):
         return runs.load_run(session, run)
-    raise QuantError(f"run must be a saved run or its name, got {type(run).__name__}.")
+    raise QuantError(_("run must be a saved run or its name, got {name__}.").format(name__=type(run).__name__))
 
 
 def _id_columns(units: pd.DataFrame) -> list[str]:
@@ -66,7 +67,7 @@ def _id_columns(units: pd.DataFrame) -> list[str]:
         return ["city"]
     if {"city_a", "city_b"} <= set(units.columns):
         return ["city_a", "city_b"]
-    raise QuantError("the run's units have neither a 'city' column nor 'city_a' and 'city_b' columns.")
+    raise QuantError(_("the run's units have neither a 'city' column nor 'city_a' and 'city_b' columns."))
 
 
 def is_binary(run) -> bool:
@@ -101,9 +102,9 @@ def resolve_variable(run, variable, *, what: str = "variable") -> str:
         if m and f"{m.group(1)}_{m.group(2)}" in cols:
             return f"{m.group(1)}_{m.group(2)}"
     if not cols:
-        raise QuantError(f"The run '{run.info.name}' has no explanatory variables to choose as {what}.")
+        raise QuantError(_("The run '{name}' has no explanatory variables to choose as {what}.").format(name=run.info.name, what=what))
     shown = ", ".join(variable_label(run, c) for c in cols)
-    raise QuantError(f"Unknown {what} {variable!r} for the run '{run.info.name}'; choose one of: {shown}.")
+    raise QuantError(_("Unknown {what} {variable!r} for the run '{name}'; choose one of: {shown}.").format(what=what, variable=variable, name=run.info.name, shown=shown))
 
 
 def variable_label(run, column: str) -> str:
@@ -155,7 +156,7 @@ def _threshold(threshold, default: float, what: str) -> float:
         return default
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
             or not math.isfinite(float(threshold)) or float(threshold) <= 0:
-        raise QuantError(f"the {what} {threshold!r} must be a positive number.")
+        raise QuantError(_("the {what} {threshold!r} must be a positive number.").format(what=what, threshold=threshold))
     return float(threshold)
 
 
@@ -226,15 +227,15 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         Unknown rule or variable (one sentence listing the valid choices), bad threshold or n.
     """
     if rule not in RULES:
-        raise QuantError(f"Unknown case-selection rule {rule!r}; choose one of: {', '.join(RULES)}.")
+        raise QuantError(_("Unknown case-selection rule {rule!r}; choose one of: {rules}.").format(rule=rule, rules=', '.join(RULES)))
     if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0):
-        raise QuantError(f"n = {n!r} must be a whole number ≥ 0, or None for every case.")
+        raise QuantError(_("n = {n!r} must be a whole number ≥ 0, or None for every case.").format(n=n))
     if outcome not in (None, "tie", "non-tie"):
-        raise QuantError(f"outcome {outcome!r} must be 'tie', 'non-tie' or None.")
+        raise QuantError(_("outcome {outcome!r} must be 'tie', 'non-tie' or None.").format(outcome=outcome))
     run = _load(session, run)
     binary = is_binary(run)
     if outcome is not None and not binary:
-        raise QuantError("Choosing ties or non-ties needs a connection (logit/probit) run.")
+        raise QuantError(_("Choosing ties or non-ties needs a connection (logit/probit) run."))
     table = run_case_table(run)
     ids = table.attrs["id_columns"]
     params: dict = {"n": n}
@@ -247,9 +248,9 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
         params["outcome"] = outcome
     sub = table if keep is None else _subset(table, keep)
     if method not in ("residual", "interval", "cooks"):
-        raise QuantError(f"method {method!r} must be 'residual' (|Pearson residual| > c), 'interval' "
+        raise QuantError(_("method {method!r} must be 'residual' (|Pearson residual| > c), 'interval' "
                          "(outside the fitted count distribution's central interval) or 'cooks' "
-                         "(influential dyads by Cook's distance).")
+                         "(influential dyads by Cook's distance).").format(method=method))
     if rule in ("typical", "deviant") and method == "interval":
         w = _threshold(threshold, 0.95, "interval width")
         frame = _interval(run, sub, rule, w, n, keep)
@@ -265,7 +266,7 @@ def select_run_cases(session, run, rule: str, *, variable: str | None = None, re
     elif rule == "extreme_x":
         if variable is None:
             shown = ", ".join(variable_label(run, c) for c in covariate_choices(run)) or "(none)"
-            raise QuantError(f"extreme_x needs a variable; choose one of: {shown}.")
+            raise QuantError(_("extreme_x needs a variable; choose one of: {shown}.").format(shown=shown))
         col = resolve_variable(run, variable)
         values = run.covariates()[col].to_numpy(float)
         if keep is not None:
@@ -305,10 +306,10 @@ def _interval(run, sub: pd.DataFrame, rule: str, w: float, n, keep) -> pd.DataFr
 
     model = run.info.model
     if model not in _INTERVAL_FAMILY:
-        raise QuantError(f"Prediction intervals need a count model (poisson, nb, binomial, nb_pos, ztnb); the run "
-                         f"'{run.info.name}' is {model}: use method 'residual'.")
+        raise QuantError(_("Prediction intervals need a count model (poisson, nb, binomial, nb_pos, ztnb); the run "
+                         "'{name}' is {model}: use method 'residual'.").format(name=run.info.name, model=model))
     if w >= 1:
-        raise QuantError(f"the interval width {w:g} must lie strictly between 0 and 1.")
+        raise QuantError(_("the interval width {w:g} must lie strictly between 0 and 1.").format(w=w))
     family, truncated = _INTERVAL_FAMILY[model]
     units = run.units if keep is None else run.units[np.asarray(keep, bool)].reset_index(drop=True)
     alpha = float(run.result.params["alpha"]) if "alpha" in run.result.params.index else None

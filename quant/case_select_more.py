@@ -17,6 +17,7 @@ are cities of a dyad model).
 """
 from __future__ import annotations
 
+from i18n import _
 import re
 
 import numpy as np
@@ -105,7 +106,7 @@ def reduced_formula(formula: str, variable: str) -> str:
     terms = _split_terms(rhs)
     kept = [t for t in terms if not _matches(t, variable)]
     if len(kept) == len(terms):
-        raise QuantError(f"The model has no term {variable!r} to drop; choose one of: {', '.join(t for t in terms if t not in ('1', '0'))}.")
+        raise QuantError(_("The model has no term {variable!r} to drop; choose one of: {items}.").format(variable=variable, items=', '.join((t for t in terms if t not in ('1', '0')))))
     return f"{lhs.strip()} ~ {' + '.join(kept) if kept else '1'}"
 
 
@@ -136,7 +137,7 @@ def _pathway(session, run, sub, outcome, *, variable, reduced, n):
     info = run.info
     if reduced is None and variable is None:
         terms = [t for t in _split_terms(info.formula.split("~", 1)[1]) if t not in ("1", "0")]
-        raise QuantError(f"pathway needs the variable to drop or a reduced formula; choose one of: {', '.join(terms)}.")
+        raise QuantError(_("pathway needs the variable to drop or a reduced formula; choose one of: {terms}.").format(terms=', '.join(terms)))
     md, stale, notes = _current(session, run)
     if reduced is not None:
         red = str(reduced).strip()
@@ -185,13 +186,13 @@ def _influential(session, run, sub, keep, *, n, method="residual", outcome=None)
     ids = sub.attrs["id_columns"]
     dyad_cooks = ids != ["city"] and method == "cooks"
     if dyad_cooks and run.info.model not in _DYAD_FAMILY:
-        raise QuantError(f"Dyad-level Cook's distance needs a logit or nb_pos run; the run '{run.info.name}' is "
-                         f"{run.info.model}: use the delete-a-city measure (method 'residual').")
+        raise QuantError(_("Dyad-level Cook's distance needs a logit or nb_pos run; the run '{name}' is "
+                         "{model}: use the delete-a-city measure (method 'residual').").format(name=run.info.name, model=run.info.model))
     result, md, stale, notes = _current_fit(session, run)
     if ids == ["city"] or dyad_cooks:
         family = (_DYAD_FAMILY if dyad_cooks else _FAMILY).get(result.model)
         if family is None:
-            raise QuantError(f"Cook's distance is not available for the {result.model} model.")
+            raise QuantError(_("Cook's distance is not available for the {model} model.").format(model=result.model))
         part = model_parts(result, md.data)[0]
         u = result.units
         alpha = float(result.params["alpha"]) if "alpha" in result.params.index else None
@@ -268,11 +269,11 @@ def _matching(run, sub, keep, rule, *, variable, controls, n):
         ctrl = [resolve_variable(run, c, what="control") for c in controls]
         bad = [c for c in ctrl if _numeric(cov, c) is None]
         if bad:
-            raise QuantError(f"The control(s) {', '.join(bad)} are not numbers for every case; choose numeric controls.")
+            raise QuantError(_("The control(s) {bad} are not numbers for every case; choose numeric controls.").format(bad=', '.join(bad)))
         if key_col in ctrl:
-            raise QuantError(f"{key_col} cannot be both the key variable and a control.")
+            raise QuantError(_("{key_col} cannot be both the key variable and a control.").format(key_col=key_col))
     if not ctrl:
-        raise QuantError("Matching needs at least one numeric control variable; the run has none besides the key variable.")
+        raise QuantError(_("Matching needs at least one numeric control variable; the run has none besides the key variable."))
     C = np.column_stack([cov[c].to_numpy(float) for c in ctrl])
     notes = []
     if n is None:
@@ -285,7 +286,7 @@ def _matching(run, sub, keep, rule, *, variable, controls, n):
         if key_col is not None:
             key = _numeric(cov, key_col)
             if key is None:
-                raise QuantError(f"The key variable {key_col} is not a number for every case.")
+                raise QuantError(_("The key variable {key_col} is not a number for every case.").format(key_col=key_col))
             frame = crm.similar_pairs(sub, C, key, key_name=key_col, n=n)
         else:
             frame = crm.similar_pairs(sub, C, sub["observed"].to_numpy(float), key_name=outcome_name, n=n)
@@ -309,4 +310,4 @@ def select(session, run, rule, sub, keep, *, variable, reduced, n, controls, out
         return _influential(session, run, sub, keep, n=n, method=method, outcome=outcome)
     if rule in ("similar", "different"):
         return _matching(run, sub, keep, rule, variable=variable, controls=controls, n=n)
-    raise QuantError(f"Unknown case-selection rule {rule!r}.")
+    raise QuantError(_("Unknown case-selection rule {rule!r}.").format(rule=rule))

@@ -18,6 +18,7 @@ multi-method research. *Swiss Political Science Review* 19(4): 492–512.
 """
 from __future__ import annotations
 
+from i18n import _
 import math
 
 import numpy as np
@@ -45,8 +46,8 @@ def unit_id_columns(result: FitResult) -> list[str]:
     if {"city_a", "city_b"} <= cols:
         return ["city_a", "city_b"]
     raise QuantError(
-        f"the units of the {result.dimension} fit have neither a 'city' column nor 'city_a' and "
-        "'city_b' columns."
+        _("the units of the {dimension} fit have neither a 'city' column nor 'city_a' and "
+        "'city_b' columns.").format(dimension=result.dimension)
     )
 
 
@@ -105,20 +106,20 @@ def select_cases(
         or a Pearson residual is missing.
     """
     if not isinstance(c, (int, float)) or not math.isfinite(c) or c <= 0:
-        raise QuantError(f"cut-off c = {c!r} must be a positive finite number.")
+        raise QuantError(_("cut-off c = {c!r} must be a positive finite number.").format(c=c))
     if not isinstance(n_typical, (int, np.integer)) or n_typical < 0:
-        raise QuantError(f"n_typical = {n_typical!r} must be a whole number ≥ 0.")
+        raise QuantError(_("n_typical = {n_typical!r} must be a whole number ≥ 0.").format(n_typical=n_typical))
     if n_deviant is not None and (not isinstance(n_deviant, (int, np.integer)) or n_deviant < 0):
-        raise QuantError(f"n_deviant = {n_deviant!r} must be a whole number ≥ 0 or None.")
+        raise QuantError(_("n_deviant = {n_deviant!r} must be a whole number ≥ 0 or None.").format(n_deviant=n_deviant))
     ids = unit_id_columns(result)
     units = result.units
     missing = [k for k in ("y", "fitted", "pearson") if k not in units.columns]
     if missing:
-        raise QuantError(f"the units of the fit lack column(s) {', '.join(missing)}.")
+        raise QuantError(_("the units of the fit lack column(s) {missing}.").format(missing=', '.join(missing)))
     out = units[ids + ["y", "fitted", "pearson"]].reset_index(drop=True).copy()
     if out["pearson"].isna().any():
         raise QuantError(
-            f"{int(out['pearson'].isna().sum())} unit(s) have no Pearson residual; cases cannot be ranked."
+            _("{sum} unit(s) have no Pearson residual; cases cannot be ranked.").format(sum=int(out['pearson'].isna().sum()))
         )
     out["abs_r"] = out["pearson"].abs()
     idkeys = _id_sort_keys(out, ids)
@@ -211,12 +212,12 @@ def city_residual_from_dyads(result_connection: FitResult) -> pd.DataFrame:
     """
     if result_connection.model not in _BINARY or result_connection.dimension != "connection":
         raise QuantError(
-            f"city residuals need a connection (logit/probit) fit, got {result_connection.dimension} "
-            f"{result_connection.model}."
+            _("city residuals need a connection (logit/probit) fit, got {dimension} "
+            "{model}.").format(dimension=result_connection.dimension, model=result_connection.model)
         )
     u = result_connection.units
     if not {"city_a", "city_b", "y", "fitted"} <= set(u.columns):
-        raise QuantError("the connection fit's units lack city_a, city_b, y or fitted.")
+        raise QuantError(_("the connection fit's units lack city_a, city_b, y or fitted."))
     p = u["fitted"].to_numpy(float)
     long = pd.DataFrame(
         {

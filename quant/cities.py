@@ -7,6 +7,7 @@ collides: Suzhou = 苏州/宿州, Taizhou = 泰州/台州, Fuzhou = 福州/抚�
 """
 from __future__ import annotations
 
+from i18n import _
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -93,13 +94,13 @@ class CityResolver:
     def __init__(self, cities: pd.DataFrame) -> None:
         missing = [c for c in ("code", "name") if c not in cities.columns]
         if missing:
-            raise QuantError(f"A city resolver needs the columns code and name; missing: {', '.join(missing)}.")
+            raise QuantError(_("A city resolver needs the columns code and name; missing: {missing}.").format(missing=', '.join(missing)))
         codes = [normalise_code(v) for v in cities["code"]]
         if any(c is None for c in codes):
-            raise QuantError("The city table has a row without a code.")
+            raise QuantError(_("The city table has a row without a code."))
         dupes = sorted({c for c in codes if codes.count(c) > 1}) if len(set(codes)) < len(codes) else []
         if dupes:
-            raise QuantError(f"The city table repeats the codes {', '.join(dupes)}.")
+            raise QuantError(_("The city table repeats the codes {dupes}.").format(dupes=', '.join(dupes)))
         self._codes: list[str] = codes
         self._code_set = set(codes)
         self._names: dict[str, str] = {}
@@ -217,18 +218,18 @@ class CityResolver:
             labels in code order.
         """
         if is_missing(value):
-            raise UnknownCityError("An empty value cannot name a city.")
+            raise UnknownCityError(_("An empty value cannot name a city."))
         found = self._match(value)
         if len(found) == 1:
             return found[0]
         if not found:
             raise UnknownCityError(
-                f"{value!r} matches no city: it is not a code, full name, short name or pinyin of the "
-                f"{len(self._codes)} cities of the table."
+                _("{value!r} matches no city: it is not a code, full name, short name or pinyin of the "
+                "{n} cities of the table.").format(value=value, n=len(self._codes))
             )
         labels = [self.label(c) for c in found]
         raise AmbiguousCityError(
-            f"{value!r} is ambiguous: it could be {' or '.join(labels)}; use the adcode or the Chinese name.",
+            _("{value!r} is ambiguous: it could be {labels}; use the adcode or the Chinese name.").format(value=value, labels=' or '.join(labels)),
             candidates=labels,
         )
 
@@ -328,11 +329,11 @@ def load_city_table(
         label = str(path_or_df)
         raw = read_table(path_or_df, as_text=True)
     if raw.empty:
-        raise QuantError(f"{label} has no rows.")
+        raise QuantError(_("{label} has no rows.").format(label=label))
     raw.columns = [str(c).strip() for c in raw.columns]
     if id_column is not None:
         if id_column not in raw.columns:
-            raise QuantError(f"{label} has no column {id_column!r}; its columns are {', '.join(raw.columns)}.")
+            raise QuantError(_("{label} has no column {id_column!r}; its columns are {columns}.").format(label=label, id_column=id_column, columns=', '.join(raw.columns)))
         column, by_name = id_column, resolver is not None
     else:
         column = _find_column(raw.columns, CODE_COLUMNS)
@@ -341,13 +342,13 @@ def load_city_table(
             column = _find_column(raw.columns, NAME_COLUMNS)
             if column is None:
                 raise QuantError(
-                    f"{label} has no code column (code, adcode, city_code) and no name column "
-                    "(name, city, name_zh); name the id column."
+                    _("{label} has no code column (code, adcode, city_code) and no name column "
+                    "(name, city, name_zh); name the id column.").format(label=label)
                 )
             if resolver is None:
                 raise QuantError(
-                    f"{label} names cities in column {column!r} but the project has no city list to resolve "
-                    "them; load the cities first or give an id column."
+                    _("{label} names cities in column {column!r} but the project has no city list to resolve "
+                    "them; load the cities first or give an id column.").format(label=label, column=column)
                 )
             by_name = True
     labels = [f"row {i + 1}" for i in range(len(raw))]
@@ -362,19 +363,19 @@ def load_city_table(
             if code is None:
                 empty.append(lab)
         if empty:
-            raise QuantError(f"{label}: column {column!r} is empty in {', '.join(empty[:20])}.")
+            raise QuantError(_("{label}: column {column!r} is empty in {empty}.").format(label=label, column=column, empty=', '.join(empty[:20])))
     seen: dict[str, list[str]] = {}
     for lab, code in zip(labels, codes):
         seen.setdefault(code, []).append(lab)
     dupes = {code: rows for code, rows in seen.items() if len(rows) > 1}
     if dupes:
         listing = "; ".join(f"{code} ({', '.join(rows)})" for code, rows in list(dupes.items())[:20])
-        raise QuantError(f"{label} lists {len(dupes)} cit{'y' if len(dupes) == 1 else 'ies'} more than once: {listing}.")
+        raise QuantError(_("{label} lists {n} cit{value} more than once: {listing}.").format(label=label, n=len(dupes), value='y' if len(dupes) == 1 else 'ies', listing=listing))
     attrs = raw.drop(columns=[column]).rename(columns=CANONICAL_ALIASES)
     if "code" in attrs.columns:
         attrs = attrs.drop(columns=["code"])
     if len(set(attrs.columns)) < len(attrs.columns):
-        raise QuantError(f"{label} has two columns that both mean the same canonical column (e.g. name and name_zh).")
+        raise QuantError(_("{label} has two columns that both mean the same canonical column (e.g. name and name_zh).").format(label=label))
     attrs = numeric_where_possible(attrs)
     out = pd.concat([pd.DataFrame({"code": pd.Series(codes, dtype="str")}), attrs.reset_index(drop=True)], axis=1)
     return out
@@ -407,14 +408,14 @@ def standard_cities(path: str | Path | pd.DataFrame) -> pd.DataFrame:
             "province_zh": "province", "lat": "lat", "lon": "lon"}
     missing = [c for c in need if c not in raw.columns]
     if missing:
-        raise QuantError(f"{label} is not in the cities_southeast format: missing {', '.join(missing)}.")
+        raise QuantError(_("{label} is not in the cities_southeast format: missing {missing}.").format(label=label, missing=', '.join(missing)))
     out = raw[list(need)].rename(columns=need)
     codes = [normalise_code(v) for v in out["code"]]
     if any(c is None for c in codes):
-        raise QuantError(f"{label} has a row without an adcode.")
+        raise QuantError(_("{label} has a row without an adcode.").format(label=label))
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
-        raise QuantError(f"{label} repeats the adcodes {', '.join(dupes)}.")
+        raise QuantError(_("{label} repeats the adcodes {dupes}.").format(label=label, dupes=', '.join(dupes)))
     out["code"] = pd.Series(codes, index=out.index, dtype="str")
     for col in ("name", "short_name", "pinyin", "province"):
         out[col] = out[col].map(lambda v: None if is_missing(v) else str(v).strip()).astype("str")
@@ -422,6 +423,6 @@ def standard_cities(path: str | Path | pd.DataFrame) -> pd.DataFrame:
         values = pd.to_numeric(out[col], errors="coerce")
         bad = out.loc[values.isna() | (values.abs() > bound), "code"].tolist()
         if bad:
-            raise QuantError(f"{label}: {col} is missing or out of range for {', '.join(bad[:20])}.")
+            raise QuantError(_("{label}: {col} is missing or out of range for {bad}.").format(label=label, col=col, bad=', '.join(bad[:20])))
         out[col] = values.astype("float64")
     return out.reset_index(drop=True)

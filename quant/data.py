@@ -8,6 +8,7 @@ transaction (``store.session_scope``) and only after the whole input has been va
 """
 from __future__ import annotations
 
+from i18n import _
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -69,7 +70,7 @@ def _codes(series: pd.Series, what: str) -> list[str]:
     codes = [normalise_code(v) for v in series.tolist()]
     empty = [str(k + 1) for k, c in enumerate(codes) if c is None]
     if empty:
-        raise QuantError(f"{what} has no code in row(s) {', '.join(empty[:20])}.")
+        raise QuantError(_("{what} has no code in row(s) {empty}.").format(what=what, empty=', '.join(empty[:20])))
     return codes  # type: ignore[return-value]
 
 
@@ -111,13 +112,13 @@ def save_cities(session: Session, df: pd.DataFrame) -> int:
         not numeric, or a value or attribute name longer than its column allows.
     """
     if "code" not in df.columns:
-        raise QuantError("The city table has no 'code' column.")
+        raise QuantError(_("The city table has no 'code' column."))
     if df.empty:
         return 0
     codes = _codes(df["code"], "The city table")
     seen = pd.Series(codes)
     if seen.duplicated().any():
-        raise QuantError(f"The city table repeats the codes {', '.join(seen[seen.duplicated()].unique()[:20])}.")
+        raise QuantError(_("The city table repeats the codes {unique}.").format(unique=', '.join(seen[seen.duplicated()].unique()[:20])))
     canonical = [c for c in CANONICAL_COLUMNS[1:] if c in df.columns]
     attributes = [c for c in df.columns if c != "code" and c not in CANONICAL_COLUMNS]
     records: list[dict[str, Any]] = [{"code": c} for c in codes]
@@ -126,7 +127,7 @@ def save_cities(session: Session, df: pd.DataFrame) -> int:
             values = pd.to_numeric(df[col], errors="coerce")
             bad = [codes[k] for k in np.flatnonzero(values.isna().to_numpy() & ~df[col].map(_missing).to_numpy())]
             if bad:
-                raise QuantError(f"The city table's {col} is not a number for {', '.join(bad[:20])}.")
+                raise QuantError(_("The city table's {col} is not a number for {bad}.").format(col=col, bad=', '.join(bad[:20])))
             column = _float_list(values)
         else:
             column = [_text_or_none(v) for v in df[col].tolist()]
@@ -135,17 +136,17 @@ def save_cities(session: Session, df: pd.DataFrame) -> int:
     for col, limit in _TEXT_LIMITS.items():
         long = [r["code"] for r in records if r.get(col) is not None and len(r[col]) > limit]
         if long:
-            raise QuantError(f"The city table's {col} is longer than {limit} characters for {', '.join(long[:10])}.")
+            raise QuantError(_("The city table's {col} is longer than {limit} characters for {long}.").format(col=col, limit=limit, long=', '.join(long[:10])))
     too_long = [str(a) for a in attributes if len(str(a)) > _ATTRIBUTE_NAME_LIMIT]
     if too_long:
-        raise QuantError(f"Attribute names longer than {_ATTRIBUTE_NAME_LIMIT} characters: {', '.join(too_long)}.")
+        raise QuantError(_("Attribute names longer than {attribute_name_limit} characters: {too_long}.").format(attribute_name_limit=_ATTRIBUTE_NAME_LIMIT, too_long=', '.join(too_long)))
     existing = _existing_city_codes(session)
     new = [r for r in records if r["code"] not in existing]
     nameless = [r["code"] for r in new if r.get("name") is None]
     if nameless:
         raise QuantError(
-            f"{len(nameless)} cit{'y is' if len(nameless) == 1 else 'ies are'} not in the project and the table gives "
-            f"no name for them: {', '.join(nameless[:20])}; load the city list (code and name) first."
+            _("{n} cit{value} not in the project and the table gives "
+            "no name for them: {nameless}; load the city list (code and name) first.").format(n=len(nameless), value='y is' if len(nameless) == 1 else 'ies are', nameless=', '.join(nameless[:20]))
         )
     attr_rows: list[dict[str, Any]] = []
     for col in attributes:
@@ -254,7 +255,7 @@ def save_dyads(session: Session, df: pd.DataFrame, replace_attributes: bool = Tr
     """
     for col in ("city_a", "city_b"):
         if col not in df.columns:
-            raise QuantError(f"The dyad table has no column {col!r}.")
+            raise QuantError(_("The dyad table has no column {col!r}.").format(col=col))
     if df.empty:
         return 0
     a = _codes(df["city_a"], "The dyad table's city_a")
@@ -262,27 +263,27 @@ def save_dyads(session: Session, df: pd.DataFrame, replace_attributes: bool = Tr
     city_a, city_b = fold_pairs(a, b)
     selfs = [str(k + 1) for k in np.flatnonzero(city_a == city_b)]
     if selfs:
-        raise DyadError(f"The dyad table pairs a city with itself in row(s) {', '.join(selfs[:20])}.")
+        raise DyadError(_("The dyad table pairs a city with itself in row(s) {selfs}.").format(selfs=', '.join(selfs[:20])))
     pairs = pd.DataFrame({"a": city_a, "b": city_b})
     dup = pairs.duplicated(keep=False).to_numpy()
     if dup.any():
         listing = ", ".join(f"{x}–{y}" for x, y in pairs[dup].drop_duplicates().head(20).itertuples(index=False))
-        raise DyadError(f"The dyad table repeats the pairs {listing}.")
+        raise DyadError(_("The dyad table repeats the pairs {listing}.").format(listing=listing))
     known = _existing_city_codes(session)
     unknown = sorted((set(city_a) | set(city_b)) - known)
     if unknown:
         raise UnknownCityError(
-            f"The dyad table names {len(unknown)} cit{'y' if len(unknown) == 1 else 'ies'} not in the project: "
-            f"{', '.join(unknown[:30])}{' ...' if len(unknown) > 30 else ''}; load them into the city table first."
+            _("The dyad table names {n} cit{value} not in the project: "
+            "{unknown}{value2}; load them into the city table first.").format(n=len(unknown), value='y' if len(unknown) == 1 else 'ies', unknown=', '.join(unknown[:30]), value2=' ...' if len(unknown) > 30 else '')
         )
     columns = [c for c in df.columns if c not in _DYAD_KEYS]
     numeric = [c for c in columns if _is_numeric(df[c])]
     skipped = [str(c) for c in columns if c not in numeric]
     too_long = [str(c) for c in numeric if len(str(c)) > _ATTRIBUTE_NAME_LIMIT]
     if too_long:
-        raise QuantError(f"Attribute names longer than {_ATTRIBUTE_NAME_LIMIT} characters: {', '.join(too_long)}.")
+        raise QuantError(_("Attribute names longer than {attribute_name_limit} characters: {too_long}.").format(attribute_name_limit=_ATTRIBUTE_NAME_LIMIT, too_long=', '.join(too_long)))
     if skipped:
-        warnings.warn(f"Text columns are not stored as dyad attributes: {', '.join(skipped)}.", UserWarning, stacklevel=2)
+        warnings.warn(_("Text columns are not stored as dyad attributes: {skipped}.").format(skipped=', '.join(skipped)), UserWarning, stacklevel=2)
     # Validated: write.
     existing = _existing_dyads(session)
     keys = list(zip(city_a.tolist(), city_b.tolist()))
@@ -339,7 +340,7 @@ def dyad_frame(session: Session, columns: Sequence[str] | None = None) -> pd.Dat
         stored = set(session.scalars(select(store.DyadAttribute.name).distinct()).all())
         missing = [c for c in columns if c not in stored]
         if missing:
-            raise QuantError(f"No dyad attribute named {', '.join(map(repr, missing))} is stored in the project.")
+            raise QuantError(_("No dyad attribute named {map} is stored in the project.").format(map=', '.join(map(repr, missing))))
         stmt = stmt.where(store.DyadAttribute.name.in_(columns))
     attrs = _frame(session, stmt, ["dyad_id", "name", "value"])
     if not attrs.empty:
@@ -365,7 +366,7 @@ def city_resolver(session: Session) -> CityResolver:
         select(store.City.code, store.City.name, store.City.short_name, store.City.pinyin, store.City.province)
     ).all()
     if not rows:
-        raise QuantError("The project has no cities yet; load a city table first.")
+        raise QuantError(_("The project has no cities yet; load a city table first."))
     return CityResolver(pd.DataFrame(rows, columns=["code", "name", "short_name", "pinyin", "province"]))
 
 
@@ -392,13 +393,13 @@ def dyad_id(session: Session, a: Any, b: Any) -> int:
     """
     ca, cb = normalise_code(a), normalise_code(b)
     if ca is None or cb is None:
-        raise DyadError("A dyad needs two city codes; one is empty.")
+        raise DyadError(_("A dyad needs two city codes; one is empty."))
     if ca == cb:
-        raise DyadError(f"A dyad needs two different cities; got {ca} twice.")
+        raise DyadError(_("A dyad needs two different cities; got {ca} twice.").format(ca=ca))
     found = set(session.scalars(select(store.City.code).where(store.City.code.in_([ca, cb]))).all())
     unknown = [c for c in (ca, cb) if c not in found]
     if unknown:
-        raise UnknownCityError(f"No city with code {' or '.join(unknown)} in the project.")
+        raise UnknownCityError(_("No city with code {unknown} in the project.").format(unknown=' or '.join(unknown)))
     lo, hi = (ca, cb) if ca < cb else (cb, ca)
     existing = session.scalar(select(store.Dyad.id).where(store.Dyad.city_a == lo, store.Dyad.city_b == hi))
     if existing is not None:

@@ -12,6 +12,7 @@ functions only, no Python builtins): formulas are data, never code.
 """
 from __future__ import annotations
 
+from i18n import _
 import ast
 import warnings as _warnings
 
@@ -158,7 +159,7 @@ def formula_columns(formula: str, columns) -> tuple[list[str], list[str]]:
     try:
         desc = patsy.ModelDesc.from_formula(formula)
     except patsy.PatsyError as exc:
-        raise QuantError(f"formula {formula!r} cannot be parsed: {exc.message}") from None
+        raise QuantError(_("formula {formula!r} cannot be parsed: {message}").format(formula=formula, message=exc.message)) from None
     cols = set(map(str, columns))
 
     def collect(termlist) -> list[str]:
@@ -193,14 +194,14 @@ def _evaluate(formula: str, frame: pd.DataFrame, env, outcome: str):
     y_info, x_info = patsy.incr_dbuilders(formula, chunks, eval_env=env, NA_action=_KeepRows())
     if len(y_info.column_names) != 1:
         raise QuantError(
-            f"outcome {outcome!r} must be one numeric column; patsy made "
-            f"{len(y_info.column_names)} ({', '.join(y_info.column_names)}), so it is categorical."
+            _("outcome {outcome!r} must be one numeric column; patsy made "
+            "{n} ({column_names}), so it is categorical.").format(outcome=outcome, n=len(y_info.column_names), column_names=', '.join(y_info.column_names))
         )
     names = list(x_info.column_names)
     if len(names) > MAX_COLUMNS or n * len(names) > MAX_CELLS:
         raise ModelError(
-            f"formula {formula!r} makes {len(names):,} design columns over {n:,} rows (at most "
-            f"{MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells); a C() of a variable with many distinct values?"
+            _("formula {formula!r} makes {n:,} design columns over {n2:,} rows (at most "
+            "{max_columns:,} columns and {max_cells:,} cells); a C() of a variable with many distinct values?").format(formula=formula, n=len(names), n2=n, max_columns=MAX_COLUMNS, max_cells=MAX_CELLS)
         )
     y = np.empty(n)
     X = np.empty((n, len(names)))
@@ -321,13 +322,13 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
         complete rows, or more than ``MAX_COLUMNS`` design columns or ``MAX_CELLS`` cells.
     """
     if not isinstance(data, pd.DataFrame):
-        raise QuantError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+        raise QuantError(_("data must be a pandas DataFrame, got {name__}.").format(name__=type(data).__name__))
     formula = check_formula(formula)  # before anything else reads it; a plain str from here on
     n_input = len(data)
     for col in id_cols:
         if col not in data.columns:
             raise QuantError(
-                f"id column {col!r} is not in the table (columns: {', '.join(map(str, data.columns))})."
+                _("id column {col!r} is not in the table (columns: {map}).").format(col=col, map=', '.join(map(str, data.columns)))
             )
     lhs, rhs = formula_columns(formula, data.columns)
     referenced = list(dict.fromkeys(lhs + rhs))
@@ -353,7 +354,7 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
             check_levels(len(frame[c].cat.categories), f"The text column {c!r}")
 
     if len(keep) == 0:
-        raise ModelError(f"no complete rows remain for formula {formula!r} (of {n_input:,} rows).")
+        raise ModelError(_("no complete rows remain for formula {formula!r} (of {n_input:,} rows).").format(formula=formula, n_input=n_input))
     env = safe_environment()
     outcome = formula.split("~", 1)[0].strip()
     try:
@@ -366,11 +367,11 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
         inner = exc.__cause__ or exc.__context__
         if isinstance(inner, FormulaError):  # our own refusal inside a factor: its sentence as it is
             raise inner from None
-        raise QuantError(f"formula {formula!r} cannot be evaluated on the table: {exc.message}") from None
+        raise QuantError(_("formula {formula!r} cannot be evaluated on the table: {message}").format(formula=formula, message=exc.message)) from None
     except (NameError, KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, QuantError):
             raise
-        raise QuantError(f"formula {formula!r} cannot be evaluated on the table: {exc}") from None
+        raise QuantError(_("formula {formula!r} cannot be evaluated on the table: {exc}").format(formula=formula, exc=exc)) from None
 
     warnings: list[str] = []
     # A finite total means every entry is finite (NaN and ±inf propagate); check in detail only
@@ -379,15 +380,15 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
         X = as_array(X)  # the detailed checks below index it whole
         if np.isinf(y).any():
             raise ModelError(
-                f"outcome {outcome!r} has infinite values in {int(np.isinf(y).sum())} row(s); "
-                "fix or drop them before fitting."
+                _("outcome {outcome!r} has infinite values in {sum} row(s); "
+                "fix or drop them before fitting.").format(outcome=outcome, sum=int(np.isinf(y).sum()))
             )
         col_inf = np.isinf(X).sum(axis=0)
         if col_inf.any():
             j = int(np.flatnonzero(col_inf)[0])
             raise ModelError(
-                f"variable {names[j]!r} has infinite values in {int(col_inf[j])} row(s) "
-                "(e.g. the log of 0); fix or drop them before fitting."
+                _("variable {names!r} has infinite values in {col_inf} row(s) "
+                "(e.g. the log of 0); fix or drop them before fitting.").format(names=names[j], col_inf=int(col_inf[j]))
             )
         # NaN made by transformations (np.log of a negative value, ...): drop and name them.
         bad = np.isnan(y) | np.isnan(X).any(axis=1)
@@ -397,10 +398,8 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
         good = ~bad
         y, X, keep = y[good], np.ascontiguousarray(X[good]), keep[good]
         warnings.append(
-            f"{int(bad.sum()):,} row(s) dropped because a transformation gave NaN ("
-            + ", ".join(f"{k}: {v:,}" for k, v in made.items())
-            + ")."
-        )
+            _("{n:,} row(s) dropped because a transformation gave NaN ({counts}).").format(
+                n=int(bad.sum()), counts=", ".join(f"{k}: {v:,}" for k, v in made.items())))
     if missing_counts:
         warnings.insert(
             0,
@@ -409,12 +408,12 @@ def build_design(data: pd.DataFrame, formula: str, id_cols: tuple[str, ...] = ()
             + "; a row can miss several).",
         )
     if len(y) == 0:
-        raise ModelError(f"no complete rows remain for formula {formula!r} (of {n_input:,} rows).")
+        raise ModelError(_("no complete rows remain for formula {formula!r} (of {n_input:,} rows).").format(formula=formula, n_input=n_input))
     for col in id_cols:
         missing_ids = int(data[col].isna().to_numpy()[keep].sum())
         if missing_ids:
             raise QuantError(
-                f"id column {col!r} is missing on {missing_ids} row(s) used by the model."
+                _("id column {col!r} is missing on {missing_ids} row(s) used by the model.").format(col=col, missing_ids=missing_ids)
             )
     return Design(
         y=y, X=X, names=names, outcome=outcome, rows=None if len(keep) == n_input else keep.astype(np.intp),

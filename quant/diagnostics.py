@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+from i18n import _
 import contextlib
 import warnings
 from collections.abc import Iterator
@@ -84,22 +85,22 @@ def check_binary_outcome(y: np.ndarray, outcome: str, min_events: int = MIN_EVEN
     bad = ~np.isin(y, (0.0, 1.0))
     if bad.any():
         raise ModelError(
-            f"outcome {outcome!r} must be 0/1 for a binary model; found {_fmt(y[bad][0])} "
-            f"in {int(bad.sum())} row(s)."
+            _("outcome {outcome!r} must be 0/1 for a binary model; found {fmt} "
+            "in {sum} row(s).").format(outcome=outcome, fmt=_fmt(y[bad][0]), sum=int(bad.sum()))
         )
     ones = int(y.sum())
     zeros = len(y) - ones
     if ones == 0 or zeros == 0:
         raise ModelError(
-            f"outcome {outcome!r} is constant (every one of the {len(y)} rows is {int(y[0])}); "
-            "a binary model cannot be fitted."
+            _("outcome {outcome!r} is constant (every one of the {n} rows is {y}); "
+            "a binary model cannot be fitted.").format(outcome=outcome, n=len(y), y=int(y[0]))
         )
     if min(ones, zeros) < min_events:
         rare = "ones" if ones < zeros else "zeros"
         raise ModelError(
-            f"outcome {outcome!r} has only {min(ones, zeros)} {rare} among {len(y)} rows; "
-            f"at least {min_events} events are needed for a stable fit (lower the floor with "
-            "--min-events, or use --model firth)."
+            _("outcome {outcome!r} has only {min} {rare} among {n} rows; "
+            "at least {min_events} events are needed for a stable fit (lower the floor with "
+            "--min-events, or use --model firth).").format(outcome=outcome, min=min(ones, zeros), rare=rare, n=len(y), min_events=min_events)
         )
 
 
@@ -127,32 +128,32 @@ def check_count_outcome(
     """
     if (y < 0).any():
         raise ModelError(
-            f"outcome {outcome!r} is a count but has {int((y < 0).sum())} negative value(s) "
-            f"(e.g. {_fmt(y[y < 0][0])})."
+            _("outcome {outcome!r} is a count but has {sum} negative value(s) "
+            "(e.g. {fmt}).").format(outcome=outcome, sum=int((y < 0).sum()), fmt=_fmt(y[y < 0][0]))
         )
     frac = y != np.round(y)
     if frac.any():
         raise ModelError(
-            f"outcome {outcome!r} is a count but has {int(frac.sum())} non-integer value(s) "
-            f"(e.g. {_fmt(y[frac][0])})."
+            _("outcome {outcome!r} is a count but has {sum} non-integer value(s) "
+            "(e.g. {fmt}).").format(outcome=outcome, sum=int(frac.sum()), fmt=_fmt(y[frac][0]))
         )
     if upper is not None:
         over = y > upper
         if over.any():
             i = int(np.flatnonzero(over)[0])
             raise ModelError(
-                f"outcome {outcome!r} = {_fmt(y[i])} exceeds the {_fmt(upper[i])} possible "
-                f"in {int(over.sum())} row(s)."
+                _("outcome {outcome!r} = {fmt} exceeds the {fmt2} possible "
+                "in {sum} row(s).").format(outcome=outcome, fmt=_fmt(y[i]), fmt2=_fmt(upper[i]), sum=int(over.sum()))
             )
     if len(y) < min_events:
         raise ModelError(
-            f"only {len(y)} rows are available for outcome {outcome!r}; at least {min_events} "
-            "are needed for a stable fit."
+            _("only {n} rows are available for outcome {outcome!r}; at least {min_events} "
+            "are needed for a stable fit.").format(n=len(y), outcome=outcome, min_events=min_events)
         )
     if np.all(y == y[0]):
         raise ModelError(
-            f"outcome {outcome!r} is constant (every one of the {len(y)} rows is {_fmt(y[0])}); "
-            "a count model cannot be fitted."
+            _("outcome {outcome!r} is constant (every one of the {n} rows is {fmt}); "
+            "a count model cannot be fitted.").format(outcome=outcome, n=len(y), fmt=_fmt(y[0]))
         )
 
 
@@ -181,7 +182,7 @@ def check_covariates(X: np.ndarray, names: list[str]) -> None:
 def check_enough_rows(n: int, k: int) -> None:
     """Refuse a model with ``k`` parameters and no more than ``k`` rows (``ModelError``)."""
     if n <= k:
-        raise ModelError(f"the model has {k} parameters but only {n} rows; it cannot be fitted.")
+        raise ModelError(_("the model has {k} parameters but only {n} rows; it cannot be fitted.").format(k=k, n=n))
 
 
 def check_covariates_from(lo: np.ndarray, hi: np.ndarray, G: np.ndarray, names: list[str]) -> None:
@@ -194,8 +195,8 @@ def check_covariates_from(lo: np.ndarray, hi: np.ndarray, G: np.ndarray, names: 
         for j in constant:
             if names[j] != "Intercept":
                 raise ModelError(
-                    f"covariate {names[j]!r} is constant (every row used equals {_fmt(lo[j])}); "
-                    "drop it from the formula."
+                    _("covariate {names!r} is constant (every row used equals {fmt}); "
+                    "drop it from the formula.").format(names=names[j], fmt=_fmt(lo[j]))
                 )
     d = np.sqrt(np.diag(G))
     C = G / np.outer(d, d)
@@ -210,9 +211,9 @@ def check_covariates_from(lo: np.ndarray, hi: np.ndarray, G: np.ndarray, names: 
         if resid < 1e-10:
             others = [names[p] for p, c in zip(independent, coef) if abs(c) > 1e-8]
             raise ModelError(
-                f"covariate {names[j]!r} is a linear combination of "
-                f"{', '.join(repr(o) for o in others) or 'earlier columns'}; drop one of them "
-                "(e.g. never enter sum, absdiff, min and max together)."
+                _("covariate {names!r} is a linear combination of "
+                "{value}; drop one of them "
+                "(e.g. never enter sum, absdiff, min and max together).").format(names=names[j], value=', '.join((repr(o) for o in others)) or 'earlier columns')
             )
         independent.append(j)
 
@@ -285,9 +286,9 @@ def check_zero_levels(X: np.ndarray, y: np.ndarray, names: list[str], outcome: s
             at = X[:, j] == lev
             if y[at].max() == 0:
                 raise ModelError(
-                    f"every row with {name} = {_fmt(lev)} has {outcome} = 0 "
-                    f"({int(at.sum())} rows), so its coefficient diverges to −∞ "
-                    "(quasi-complete separation); drop or recode the variable."
+                    _("every row with {name} = {fmt} has {outcome} = 0 "
+                    "({sum} rows), so its coefficient diverges to −∞ "
+                    "(quasi-complete separation); drop or recode the variable.").format(name=name, fmt=_fmt(lev), outcome=outcome, sum=int(at.sum()))
                 )
 
 

@@ -15,6 +15,8 @@ Loading and folding to undirected outcomes live in ``quant.directed_load``.
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
@@ -174,8 +176,8 @@ def directed_frame(session: Session, columns=None) -> pd.DataFrame:
         names = list(columns)
         missing = [c for c in names if c not in stored]
         if missing:
-            raise QuantError(f"No directed dyad attribute named {', '.join(map(repr, missing))} is stored in the "
-                             "project.")
+            raise QuantError(i18n._("No directed dyad attribute named {map} is stored in the "
+                             "project.").format(map=', '.join(map(repr, missing))))
     categories = directed_categories(session)
     by_id = np.argsort(ids, kind="stable")
     sorted_ids = ids[by_id]

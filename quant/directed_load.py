@@ -14,6 +14,8 @@ two directions; quant.md §3), written with ``quant.data.save_dyads``.
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,8 +72,8 @@ def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool,
     empty = np.flatnonzero(idx < 0)
     if len(empty):
         labels = [f"row {k % n + 1} {a if k < n else b}" for k in empty[:20]]
-        raise DyadError(f"The directed dyad table has empty city ids in {', '.join(labels)}"
-                        f"{' and more' if len(empty) > 20 else ''}.")
+        raise DyadError(i18n._("The directed dyad table has empty city ids in {labels}"
+                        "{value}.").format(labels=', '.join(labels), value=' and more' if len(empty) > 20 else ''))
     _, first = np.unique(idx, return_index=True)  # first position of each distinct value (codes 0..k-1)
     labels = [f"row {k % n + 1} {a if k < n else b}" for k in first]
     if resolve:
@@ -80,12 +82,12 @@ def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool,
         codes = [normalise_code(v) for v in uniq]
         blank = [lab for lab, c in zip(labels, codes) if c is None]
         if blank:
-            raise DyadError(f"The directed dyad table has empty city ids in {', '.join(blank[:20])}.")
+            raise DyadError(i18n._("The directed dyad table has empty city ids in {blank}.").format(blank=', '.join(blank[:20])))
         unknown = [f"{lab}: {c}" for lab, c in zip(labels, codes) if c not in position]
         if unknown:
             raise UnknownCityError(
-                f"The directed dyad table names {len(unknown)} cit{'y' if len(unknown) == 1 else 'ies'} not in the "
-                f"project ({'; '.join(unknown[:20])}); load them into the city table first."
+                i18n._("The directed dyad table names {n} cit{value} not in the "
+                "project ({unknown}); load them into the city table first.").format(n=len(unknown), value='y' if len(unknown) == 1 else 'ies', unknown='; '.join(unknown[:20]))
             )
     pos = np.array([position[c] for c in codes], dtype=np.int64)[idx]
     return pos[:n], pos[n:]
@@ -138,16 +140,16 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
     """
     for col in (a, b):
         if col not in raw.columns:
-            raise QuantError(f"The directed dyad table has no column {col!r}; its columns are "
-                             f"{', '.join(map(str, raw.columns))}.")
+            raise QuantError(_("The directed dyad table has no column {col!r}; its columns are "
+                             "{map}.").format(col=col, map=', '.join(map(str, raw.columns))))
     if a == b:
-        raise QuantError(f"The sender and receiver columns must differ (both are {a!r}).")
+        raise QuantError(_("The sender and receiver columns must differ (both are {a!r}).").format(a=a))
     if aggregate is not None and aggregate not in AGGREGATES:
-        raise QuantError(f"Unknown aggregation {aggregate!r} for repeated pairs; use one of {', '.join(AGGREGATES)}.")
+        raise QuantError(_("Unknown aggregation {aggregate!r} for repeated pairs; use one of {aggregates}.").format(aggregate=aggregate, aggregates=', '.join(AGGREGATES)))
     if text not in ("report", "categories"):
-        raise QuantError(f"text {text!r} is not one of report, categories.")
+        raise QuantError(_("text {text!r} is not one of report, categories.").format(text=text))
     if raw.empty:
-        raise QuantError("The directed dyad table has no rows.")
+        raise QuantError(_("The directed dyad table has no rows."))
     raw = raw.reset_index(drop=True)
     codes, position = city_positions(session)
     m = max(len(codes), 1)
@@ -156,8 +158,8 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
     if len(selfs):
         first = int(selfs[0])
         raise DyadError(
-            f"The directed dyad table pairs a city with itself in {_rows_text(selfs.tolist())} (row {first + 1}: "
-            f"{raw[a].iloc[first]} → {raw[b].iloc[first]}); a directed dyad needs two different cities."
+            _("The directed dyad table pairs a city with itself in {rows_text} (row {value}: "
+            "{iloc} → {iloc2}); a directed dyad needs two different cities.").format(rows_text=_rows_text(selfs.tolist()), value=first + 1, iloc=raw[a].iloc[first], iloc2=raw[b].iloc[first])
         )
     rest = numeric_where_possible(raw.drop(columns=[a, b]))
     numeric = [c for c in rest.columns if pd.api.types.is_numeric_dtype(rest[c]) or pd.api.types.is_bool_dtype(rest[c])]
@@ -175,17 +177,17 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
     names = [str(c) for c in numeric]
     reserved = [n for n in names if n in RESERVED]
     if reserved:
-        raise QuantError(f"The column{'s' if len(reserved) > 1 else ''} {', '.join(map(repr, reserved))} cannot name "
-                         f"a directed dyad variable (reserved: {', '.join(RESERVED)}); rename it.")
+        raise QuantError(_("The column{value} {map} cannot name "
+                         "a directed dyad variable (reserved: {reserved}); rename it.").format(value='s' if len(reserved) > 1 else '', map=', '.join(map(repr, reserved)), reserved=', '.join(RESERVED)))
     too_long = [n for n in names if len(n) > _NAME_LIMIT]
     if too_long:
-        raise QuantError(f"Attribute names longer than {_NAME_LIMIT} characters: {', '.join(too_long)}.")
+        raise QuantError(_("Attribute names longer than {name_limit} characters: {too_long}.").format(name_limit=_NAME_LIMIT, too_long=', '.join(too_long)))
     stored = set(directed_attributes(session))
     clash = [n for n in names if n in stored]
     if clash and not replace:
-        raise QuantError(f"The project already has the directed variable{'s' if len(clash) > 1 else ''} "
-                         f"{', '.join(map(repr, clash))}; load with --replace to overwrite "
-                         f"{'them' if len(clash) > 1 else 'it'}.")
+        raise QuantError(_("The project already has the directed variable{value} "
+                         "{map}; load with --replace to overwrite "
+                         "{value2}.").format(value='s' if len(clash) > 1 else '', map=', '.join(map(repr, clash)), value2='them' if len(clash) > 1 else 'it'))
     key = snd * m + rcv
     del snd, rcv
     table = pd.DataFrame({"key": key})
@@ -205,8 +207,8 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
             n_groups = int(table.loc[dup, "key"].nunique())
             listing = "; ".join(f"{raw[a].iloc[rows[0]]} → {raw[b].iloc[rows[0]]} ({_rows_text(rows)})"
                                 for rows in groups.values())
-            raise DyadError(f"The directed dyad table lists {n_groups} ordered pair(s) more than once: {listing}; "
-                            "choose an aggregation (sum, max, mean, first).")
+            raise DyadError(_("The directed dyad table lists {n_groups} ordered pair(s) more than once: {listing}; "
+                            "choose an aggregation (sum, max, mean, first).").format(n_groups=n_groups, listing=listing))
         before = len(table)
         table = (table.groupby("key", sort=False, as_index=False).agg(how) if names
                  else table.drop_duplicates("key"))
@@ -286,21 +288,21 @@ def fold_directed(session: Session, variable: str, how: str, name: str, *, repla
         No directed dyads, an unknown variable or aggregation, a bad or existing name.
     """
     if how not in FOLDS:
-        raise QuantError(f"Unknown way to fold the two directions {how!r}; use one of {', '.join(FOLDS)}.")
+        raise QuantError(_("Unknown way to fold the two directions {how!r}; use one of {folds}.").format(how=how, folds=', '.join(FOLDS)))
     name = str(name).strip()
     if not name.isidentifier() or len(name) > _NAME_LIMIT:
-        raise QuantError(f"'{name}' cannot name a dyad variable; use letters, digits and underscores "
-                         f"(at most {_NAME_LIMIT}).")
+        raise QuantError(_("'{name}' cannot name a dyad variable; use letters, digits and underscores "
+                         "(at most {name_limit}).").format(name=name, name_limit=_NAME_LIMIT))
     if variable in directed_categories(session):
-        raise QuantError(f"The directed variable {variable!r} is a category (text); folding needs numbers.")
+        raise QuantError(_("The directed variable {variable!r} is a category (text); folding needs numbers.").format(variable=variable))
     codes, position = city_positions(session)
     ids, snd, rcv = directed_keys(session, position)
     if not len(ids):
         raise QuantError(NO_DIRECTED)
     if variable not in directed_attributes(session):
-        raise QuantError(f"No directed dyad attribute named {variable!r} is stored in the project.")
+        raise QuantError(_("No directed dyad attribute named {variable!r} is stored in the project.").format(variable=variable))
     if not replace and name in qdata.project_summary(session)["dyad_attributes"]:
-        raise QuantError(f"The project already has the dyad variable {name!r}; use --replace to overwrite it.")
+        raise QuantError(_("The project already has the dyad variable {name!r}; use --replace to overwrite it.").format(name=name))
     by_id = np.argsort(ids, kind="stable")
     v = attribute_values(session, variable, by_id, ids[by_id])
     m = max(len(codes), 1)

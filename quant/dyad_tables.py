@@ -6,6 +6,7 @@ chooses how to aggregate (domain notes, "Data conventions").
 """
 from __future__ import annotations
 
+from i18n import _
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -87,11 +88,11 @@ def read_dyad_table(
         raw = read_table(path_or_df, as_text=True)
     for col in (a, b):
         if col not in raw.columns:
-            raise QuantError(f"{label} has no column {col!r}; its columns are {', '.join(map(str, raw.columns))}.")
+            raise QuantError(_("{label} has no column {col!r}; its columns are {map}.").format(label=label, col=col, map=', '.join(map(str, raw.columns))))
     if a == b:
-        raise DyadError(f"The two city columns of {label} must differ (both are {a!r}).")
+        raise DyadError(_("The two city columns of {label} must differ (both are {a!r}).").format(label=label, a=a))
     if aggregate is not None and aggregate not in AGGREGATES:
-        raise QuantError(f"Unknown aggregation {aggregate!r} for duplicate pairs; use one of {', '.join(AGGREGATES)}.")
+        raise QuantError(_("Unknown aggregation {aggregate!r} for duplicate pairs; use one of {aggregates}.").format(aggregate=aggregate, aggregates=', '.join(AGGREGATES)))
     raw = raw.reset_index(drop=True)
     n = len(raw)
     rows = [f"row {k + 1}" for k in range(n)]
@@ -103,13 +104,13 @@ def read_dyad_table(
         codes = [normalise_code(v) for v in raw[a].tolist() + raw[b].tolist()]
         empty = [f"{r} {c}" for r, c, v in zip(rows * 2, [a] * n + [b] * n, codes) if v is None]
         if empty:
-            raise DyadError(f"{label} has empty city ids in {', '.join(empty[:20])}.")
+            raise DyadError(_("{label} has empty city ids in {empty}.").format(label=label, empty=', '.join(empty[:20])))
     city_a, city_b = fold_pairs(codes[:n], codes[n:])
     self_rows = [rows[k] for k in range(n) if city_a[k] == city_b[k]]
     if self_rows:
         raise DyadError(
-            f"{label} pairs a city with itself in {', '.join(self_rows[:20])}"
-            f"{' and more' if len(self_rows) > 20 else ''}; a dyad needs two different cities."
+            _("{label} pairs a city with itself in {self_rows}"
+            "{value}; a dyad needs two different cities.").format(label=label, self_rows=', '.join(self_rows[:20]), value=' and more' if len(self_rows) > 20 else '')
         )
     rest = numeric_where_possible(raw.drop(columns=[a, b]))
     rest = rest.drop(columns=[c for c in ("city_a", "city_b") if c in rest.columns])
@@ -126,8 +127,8 @@ def read_dyad_table(
                 groups.setdefault((city_a[k], city_b[k]), []).append(rows[k])
             listing = "; ".join(f"{p[0]}–{p[1]} ({', '.join(r)})" for p, r in list(groups.items())[:20])
             raise DyadError(
-                f"{label} lists {len(groups)} pair(s) more than once (after folding (j, i) into (i, j)): "
-                f"{listing}; choose an aggregation (sum, max, mean, first)."
+                _("{label} lists {n} pair(s) more than once (after folding (j, i) into (i, j)): "
+                "{listing}; choose an aggregation (sum, max, mean, first).").format(label=label, n=len(groups), listing=listing)
             )
         how = {
             c: (aggregate if (aggregate == "first" or pd.api.types.is_numeric_dtype(rest[c])) else "first")
@@ -170,19 +171,20 @@ def breadth_from_dyads(
     need = ["city_a", "city_b"] + ([outcome] if outcome is not None else [])
     missing = [c for c in need if c not in dyads.columns]
     if missing:
-        raise DyadError(f"The dyad table has no column {', '.join(map(repr, missing))}.")
+        raise DyadError(_("The dyad table has no column {map}.").format(map=', '.join(map(repr, missing))))
     a = dyads["city_a"].map(normalise_code)
     b = dyads["city_b"].map(normalise_code)
     folded = pd.DataFrame({"a": np.where(a < b, a, b), "b": np.where(a < b, b, a)})
     if folded.duplicated().any():
         pairs = folded[folded.duplicated()].head(10)
-        raise DyadError("The dyad table repeats the pairs " + ", ".join(f"{x}–{y}" for x, y in pairs.itertuples(index=False)) + ".")
+        raise DyadError(_("The dyad table repeats the pairs {pairs}.").format(
+            pairs=", ".join(f"{x}–{y}" for x, y in pairs.itertuples(index=False))))
     if outcome is None:
         tie = np.ones(len(dyads), dtype=bool)
     else:
         y = pd.to_numeric(dyads[outcome], errors="coerce")
         if y.isna().any():
-            raise DyadError(f"The outcome {outcome!r} is missing or not a number for {int(y.isna().sum())} dyad(s).")
+            raise DyadError(_("The outcome {outcome!r} is missing or not a number for {sum} dyad(s).").format(outcome=outcome, sum=int(y.isna().sum())))
         tie = (y > 0).to_numpy()
     ends = pd.concat([a[tie], b[tie]], ignore_index=True)
     counts = ends.value_counts()
@@ -190,7 +192,7 @@ def breadth_from_dyads(
         index = pd.Index([normalise_code(c) for c in codes])
         outside = sorted(set(counts.index) - set(index))
         if outside:
-            raise DyadError(f"Ties name cities outside the given city set: {', '.join(outside[:20])}.")
+            raise DyadError(_("Ties name cities outside the given city set: {outside}.").format(outside=', '.join(outside[:20])))
         counts = counts.reindex(index, fill_value=0)
     out = pd.DataFrame({"code": pd.array(counts.index.astype(str), dtype="str"),
                         "breadth": counts.to_numpy().astype("int64")})

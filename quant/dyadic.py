@@ -26,6 +26,7 @@ Graham, B. S. (2017). An econometric model of network formation with degree hete
 """
 from __future__ import annotations
 
+from i18n import _
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,19 +74,19 @@ def _check_scores(S: np.ndarray, Hinv: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if S.ndim == 1:
         S = S[:, None]
     if S.ndim != 2:
-        raise QuantError(f"scores S must be a 2-d array (rows × parameters), got {S.ndim} dimensions.")
+        raise QuantError(_("scores S must be a 2-d array (rows × parameters), got {ndim} dimensions.").format(ndim=S.ndim))
     Hinv = np.asarray(Hinv, dtype=float)
     k = S.shape[1]
     if Hinv.shape != (k, k):
         raise QuantError(
-            f"Hinv has shape {Hinv.shape} but the scores have {k} columns; it must be ({k}, {k})."
+            _("Hinv has shape {shape} but the scores have {k} columns; it must be ({k}, {k}).").format(shape=Hinv.shape, k=k)
         )
     if not np.all(np.isfinite(Hinv)):
-        raise QuantError("Hinv contains NaN or infinite values; the Hessian is singular.")
+        raise QuantError(_("Hinv contains NaN or infinite values; the Hessian is singular."))
     if not np.isfinite(S.sum()):  # NaN and inf propagate into the total; locate only then
         bad = np.flatnonzero(~np.all(np.isfinite(S), axis=1))
         if len(bad):
-            raise QuantError(f"scores S contain NaN or infinite values (first at row {int(bad[0])}).")
+            raise QuantError(_("scores S contain NaN or infinite values (first at row {bad}).").format(bad=int(bad[0])))
     return S, Hinv
 
 
@@ -147,7 +148,7 @@ def node_index(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     b = _as_column(b)
     if getattr(a, "ndim", 1) != 1 or getattr(b, "ndim", 1) != 1 or len(a) != len(b):
         raise DyadError(
-            f"the node columns must be 1-d and of equal length, got {len(a)} and {len(b)} rows."
+            _("the node columns must be 1-d and of equal length, got {n} and {n2} rows.").format(n=len(a), n2=len(b))
         )
     n = len(a)
     if (
@@ -169,7 +170,7 @@ def node_index(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if n and codes.min() < 0:
             row = int(np.flatnonzero(codes < 0)[0])
             raise DyadError(
-                f"the {name} node id is missing at row {row}; every dyad needs two node ids."
+                _("the {name} node id is missing at row {row}; every dyad needs two node ids.").format(name=name, row=row)
             )
     # Merge the two (small) label sets and translate each column's codes.
     both = np.concatenate([np.asarray(ua, dtype=object), np.asarray(ub, dtype=object)])
@@ -375,20 +376,20 @@ def dyadic_vcov(
     Σ_i V̂_{C,i} − V̂_D − (N−2)V̂_0. Cost: O(n·k) for the sums plus O((N + #pairs)·k²).
     """
     if small_sample not in _SMALL_SAMPLE:
-        raise QuantError(f"small_sample {small_sample!r} is not one of {', '.join(_SMALL_SAMPLE)}.")
+        raise QuantError(_("small_sample {small_sample!r} is not one of {small_sample2}.").format(small_sample=small_sample, small_sample2=', '.join(_SMALL_SAMPLE)))
     if psd not in _PSD:
-        raise QuantError(f"psd {psd!r} is not one of {', '.join(_PSD)}.")
+        raise QuantError(_("psd {psd!r} is not one of {psd2}.").format(psd=psd, psd2=', '.join(_PSD)))
     S, Hinv = _check_scores(S, Hinv)
     n, k = S.shape
     ia, ib, labels = node_index(a, b)
     if len(ia) != n:
-        raise DyadError(f"the node columns have {len(ia)} rows but the scores have {n}.")
+        raise DyadError(_("the node columns have {n} rows but the scores have {n2}.").format(n=len(ia), n2=n))
     self_rows = np.flatnonzero(ia == ib)
     if len(self_rows):
         d = int(self_rows[0])
         raise DyadError(
-            f"row {d} pairs node {labels[ia[d]]!r} with itself; a dyad needs two different nodes "
-            f"({len(self_rows)} self-pair row(s) in all)."
+            _("row {d} pairs node {labels!r} with itself; a dyad needs two different nodes "
+            "({n} self-pair row(s) in all).").format(d=d, labels=labels[ia[d]], n=len(self_rows))
         )
     m = len(labels)
     if n_nodes is None:
@@ -396,9 +397,9 @@ def dyadic_vcov(
     else:
         N = int(n_nodes)
         if N < m:
-            raise DyadError(f"n_nodes = {N} is fewer than the {m} distinct nodes in the dyads.")
+            raise DyadError(_("n_nodes = {n} is fewer than the {m} distinct nodes in the dyads.").format(n=N, m=m))
     if N < 2:
-        raise DyadError(f"dyadic covariance needs at least 2 nodes, got {N}.")
+        raise DyadError(_("dyadic covariance needs at least 2 nodes, got {n}.").format(n=N))
 
     # Unordered pair key of each row, then the partition of rows into pairs.
     key = np.minimum(ia, ib).astype(np.int64, copy=False)  # a new array (not the caller's)
@@ -412,16 +413,16 @@ def dyadic_vcov(
     if group is not None:
         group = np.asarray(group)
         if group.shape != (n,):
-            raise DyadError(f"group has shape {group.shape}; it must have one entry per row ({n}).")
+            raise DyadError(_("group has shape {shape}; it must have one entry per row ({n}).").format(shape=group.shape, n=n))
         gi, guniq = pd.factorize(group, use_na_sentinel=True)
         if n and gi.min() < 0:
-            raise DyadError(f"group is missing at row {int(np.flatnonzero(gi < 0)[0])}.")
+            raise DyadError(_("group is missing at row {flatnonzero}.").format(flatnonzero=int(np.flatnonzero(gi < 0)[0])))
         ki, kuniq = pd.factorize(key)
         joint = pd.factorize(gi.astype(np.int64) * len(kuniq) + ki)[1]
         if not (len(guniq) == len(kuniq) == len(joint)):
             raise DyadError(
-                f"group defines {len(guniq)} groups but the rows form {len(kuniq)} node pairs; "
-                "each group must hold exactly the rows of one unordered pair."
+                _("group defines {n} groups but the rows form {n2} node pairs; "
+                "each group must hold exactly the rows of one unordered pair.").format(n=len(guniq), n2=len(kuniq))
             )
     U = _node_sums(ia, ib, S, m)
     meat = U.T @ U
@@ -486,22 +487,22 @@ def dyadic_vcov_from_sums(
         Fewer than 2 nodes.
     """
     if small_sample not in _SMALL_SAMPLE:
-        raise QuantError(f"small_sample {small_sample!r} is not one of {', '.join(_SMALL_SAMPLE)}.")
+        raise QuantError(_("small_sample {small_sample!r} is not one of {small_sample2}.").format(small_sample=small_sample, small_sample2=', '.join(_SMALL_SAMPLE)))
     if psd not in _PSD:
-        raise QuantError(f"psd {psd!r} is not one of {', '.join(_PSD)}.")
+        raise QuantError(_("psd {psd!r} is not one of {psd2}.").format(psd=psd, psd2=', '.join(_PSD)))
     U = np.asarray(U, dtype=float)
     outer = np.asarray(outer, dtype=float)
     Hinv = np.asarray(Hinv, dtype=float)
     k = Hinv.shape[0]
     if U.ndim != 2 or U.shape[1] != k or outer.shape != (k, k) or Hinv.shape != (k, k):
         raise QuantError(
-            f"score sums of shapes {U.shape}, {outer.shape} do not match the ({k}, {k}) inverse Hessian."
+            _("score sums of shapes {shape}, {shape2} do not match the ({k}, {k}) inverse Hessian.").format(shape=U.shape, shape2=outer.shape, k=k)
         )
     if not (np.isfinite(U.sum()) and np.all(np.isfinite(outer)) and np.all(np.isfinite(Hinv))):
-        raise QuantError("the score sums or the inverse Hessian contain NaN or infinite values.")
+        raise QuantError(_("the score sums or the inverse Hessian contain NaN or infinite values."))
     N = int(n_nodes)
     if N < 2:
-        raise DyadError(f"dyadic covariance needs at least 2 nodes, got {N}.")
+        raise DyadError(_("dyadic covariance needs at least 2 nodes, got {n}.").format(n=N))
     meat = U.T @ U
     if not conservative:
         meat = meat - outer

@@ -7,6 +7,8 @@ Reading dyad tables lives in ``quant.dyad_tables`` (re-exported here).
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 import warnings
 from collections.abc import Iterable, Sequence
 
@@ -80,11 +82,11 @@ def _haversine_rad(phi: np.ndarray, lam: np.ndarray, cos_phi: np.ndarray, i: np.
 def _unique_codes(values: Iterable, what: str) -> np.ndarray:
     codes = [normalise_code(v) for v in values]
     if any(c is None for c in codes):
-        raise DyadError(f"{what} has an empty id.")
+        raise DyadError(_("{what} has an empty id.").format(what=what))
     series = pd.Series(codes, dtype="object")
     dupes = series[series.duplicated()].unique().tolist()
     if dupes:
-        raise DyadError(f"{what} repeats the ids {', '.join(map(str, dupes[:20]))}.")
+        raise DyadError(_("{what} repeats the ids {map}.").format(what=what, map=', '.join(map(str, dupes[:20]))))
     return np.array(codes, dtype="object")
 
 
@@ -154,7 +156,7 @@ def collinearity_warnings(requests: Iterable[tuple[str, str]]) -> list[str]:
 def _as_float(values: pd.Series, op: str, var: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.astype("float64").to_numpy()
-    raise QuantError(f"{op}({var}) needs a numeric attribute, but {var!r} holds text (e.g. {values.dropna().iloc[0]!r}).")
+    raise QuantError(_("{op}({var}) needs a numeric attribute, but {var!r} holds text (e.g. {iloc!r}).").format(op=op, var=var, iloc=values.dropna().iloc[0]))
 
 
 def node_covariates(
@@ -190,11 +192,11 @@ def node_covariates(
     for op, var in requests:
         if op not in OPERATORS:
             raise QuantError(
-                f"Unknown dyad construction {op!r}; use one of {', '.join(OPERATORS)} "
-                "(ops maps a construction to a list of node attributes)."
+                i18n._("Unknown dyad construction {op!r}; use one of {operators} "
+                "(ops maps a construction to a list of node attributes).").format(op=op, operators=', '.join(OPERATORS))
             )
         if var not in nodes.columns:
-            raise QuantError(f"{op}({var}): {var!r} is not a node attribute; the attributes are {', '.join(map(str, nodes.columns))}.")
+            raise QuantError(i18n._("{op}({var}): {var!r} is not a node attribute; the attributes are {map}.").format(op=op, var=var, map=', '.join(map(str, nodes.columns))))
         name = f"{op}_{var}"
         if op == "same":
             codes, _ = pd.factorize(nodes[var], use_na_sentinel=True)
@@ -221,7 +223,7 @@ def node_covariates(
             present = x[~np.isnan(x)]
             if not np.isin(present, (0.0, 1.0)).all():
                 bad = present[~np.isin(present, (0.0, 1.0))][0]
-                raise QuantError(f"both({var}) needs a 0/1 attribute, but {var!r} has the value {bad:g}.")
+                raise QuantError(i18n._("both({var}) needs a 0/1 attribute, but {var!r} has the value {bad:g}.").format(var=var, bad=bad))
             col = ((xa == 1.0) & (xb == 1.0)).astype("float64")
             col[np.isnan(xa) | np.isnan(xb)] = np.nan
             out[name] = col
@@ -232,7 +234,7 @@ def _requests_from_ops(ops: dict[str, Sequence[str]] | None) -> list[tuple[str, 
     if not ops:
         return []
     if not isinstance(ops, dict):
-        raise QuantError("ops must map a construction (sum, absdiff, ...) to a list of node attributes.")
+        raise QuantError(_("ops must map a construction (sum, absdiff, ...) to a list of node attributes."))
     requests = []
     for op, variables in ops.items():
         if isinstance(variables, str):
@@ -284,7 +286,7 @@ def build_dyads(
         An unknown construction or attribute (see :func:`node_covariates`).
     """
     if id_col not in nodes.columns:
-        raise DyadError(f"The node table has no id column {id_col!r}.")
+        raise DyadError(_("The node table has no id column {id_col!r}.").format(id_col=id_col))
     requests = _requests_from_ops(ops)
     ids = _unique_codes(nodes[id_col], "The node table").astype("str")
     order = np.argsort(ids, kind="stable")

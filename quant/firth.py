@@ -49,6 +49,8 @@ Review* 19(1): 46–89 (the Powell-symmetric-Broyden update).
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -164,11 +166,11 @@ def fit_firth_logit(
                                                 maxiter, tol)
     if not converged:
         raise ModelError(
-            f"Firth's penalized logit did not converge in {it} iterations "
-            + ("(the iteration limit)" if it >= maxiter else
-               "(no step along the modified score raised the penalized likelihood)")
-            + ", so its estimates cannot be trusted; check the covariates for extreme values."
-        )
+            (_("Firth's penalized logit did not converge in {it} iterations (the iteration limit), so its "
+              "estimates cannot be trusted; check the covariates for extreme values.") if it >= maxiter else
+            _("Firth's penalized logit did not converge in {it} iterations (no step along the modified score "
+              "raised the penalized likelihood), so its estimates cannot be trusted; check the covariates "
+              "for extreme values.")).format(it=it))
     # The converged iteration left p and h at β̂ in the buffers: no further pass over X.
     p, hat = prob.p, prob.hat
     r = y - p
@@ -184,13 +186,13 @@ def _check_fit(prob: _Problem, fit: FirthFit) -> None:
     """QuantError unless ℓ*(β̂) on these data equals ``fit.llf`` (same rows, columns, offset)."""
     k = prob.X.shape[1]
     if len(fit.params) != k:
-        raise QuantError(f"the fit has {len(fit.params)} coefficients but X has {k} columns.")
+        raise QuantError(i18n._("the fit has {n} coefficients but X has {k} columns.").format(n=len(fit.params), k=k))
     llf, _, info = prob.eval(np.asarray(fit.params, dtype=np.float64))
     _, logdet = _chol(info, prob.names)
     if not abs(llf + 0.5 * logdet - fit.llf) <= 1e-7 * (1.0 + abs(fit.llf)):
         raise QuantError(
-            "the Firth fit was made on other data (rows, columns or offset differ from those "
-            "given here); pass the data it was fitted on."
+            i18n._("the Firth fit was made on other data (rows, columns or offset differ from those "
+            "given here); pass the data it was fitted on.")
         )
 
 
@@ -207,9 +209,9 @@ def _profile(prob: _Problem, j: int, value: float, start, tol: float, maxiter: i
         converged, why = False, "(the Fisher information is numerically singular there)"
     if not converged:
         raise ModelError(
-            f"the penalized profile likelihood of {prob.names[j]!r} could not be maximised at "
-            f"{value:.6g} {why}; its confidence interval is not available (the data are "
-            "separated so finely that the interval is extremely wide)."
+            i18n._("the penalized profile likelihood of {names!r} could not be maximised at "
+            "{value:.6g} {why}; its confidence interval is not available (the data are "
+            "separated so finely that the interval is extremely wide).").format(names=prob.names[j], value=value, why=why)
         )
     return pen, beta
 
@@ -264,13 +266,13 @@ def profile_ci(
     extrapolation of that root. Each refit starts from the nearest solved one.
     """
     if not 0.0 < level < 1.0:
-        raise QuantError(f"the confidence level must be between 0 and 1, got {level}.")
+        raise QuantError(i18n._("the confidence level must be between 0 and 1, got {level}.").format(level=level))
     names = [str(v) for v in names]
     y, X, offset = _check_inputs(y, X, names, offset)
     wanted = names if which is None else list(which)
     for w in wanted:
         if w not in names:
-            raise QuantError(f"{w!r} is not a coefficient of this model ({', '.join(names)}).")
+            raise QuantError(i18n._("{w!r} is not a coefficient of this model ({names}).").format(w=w, names=', '.join(names)))
     prob = _Problem(y, X, offset, names)
     _check_fit(prob, fit)
     z = float(np.sqrt(stats.chi2.ppf(level, 1)))
@@ -307,8 +309,8 @@ def profile_ci(
                 dist *= 1.05 * z / r if r > 1e-8 else 4.0  # a factor ≥ 1.05 (r ≤ z here)
             if outer is None:
                 raise ModelError(
-                    f"the {'lower' if sign < 0 else 'upper'} profile-likelihood bound of "
-                    f"{name!r} could not be bracketed; the penalized likelihood is flat there."
+                    i18n._("the {value} profile-likelihood bound of "
+                    "{name!r} could not be bracketed; the penalized likelihood is flat there.").format(value='lower' if sign < 0 else 'upper', name=name)
                 )
             lo, hi = (outer, inner) if sign < 0 else (inner, outer)
             out.loc[name, col] = optimize.brentq(g, lo, hi, xtol=tol, rtol=4 * np.finfo(float).eps)
@@ -352,11 +354,11 @@ def firth_lr_test(
     names = [str(v) for v in names]
     y, X, offset = _check_inputs(y, X, names, offset)
     if not drop:
-        raise QuantError("name at least one coefficient to test.")
+        raise QuantError(i18n._("name at least one coefficient to test."))
     free = np.ones(len(names), bool)
     for d in drop:
         if d not in names:
-            raise QuantError(f"{d!r} is not a coefficient of this model ({', '.join(names)}).")
+            raise QuantError(i18n._("{d!r} is not a coefficient of this model ({names}).").format(d=d, names=', '.join(names)))
         free[names.index(d)] = False
     prob = _Problem(y, X, offset, names)
     _check_fit(prob, fit)
@@ -364,8 +366,8 @@ def firth_lr_test(
     _, pen0, converged, it, _, _ = _newton(prob, start, free, 200, tol)
     if not converged:
         raise ModelError(
-            f"the restricted Firth fit without {', '.join(repr(d) for d in drop)} did not "
-            f"converge in {it} iterations."
+            i18n._("the restricted Firth fit without {items} did not "
+            "converge in {it} iterations.").format(items=', '.join((repr(d) for d in drop)), it=it)
         )
     stat = max(2.0 * (fit.llf - pen0), 0.0)
     df = int((~free).sum())

@@ -8,6 +8,7 @@ the iteration they share. The formulas and references are in ``quant.firth``'s d
 """
 from __future__ import annotations
 
+from i18n import _
 import numpy as np
 from scipy import linalg
 
@@ -24,23 +25,23 @@ def _check_inputs(y, X, names, offset):
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
     if X.ndim != 2:
-        raise QuantError(f"the design matrix must be 2-d (rows × columns), got {X.ndim} dimensions.")
+        raise QuantError(_("the design matrix must be 2-d (rows × columns), got {ndim} dimensions.").format(ndim=X.ndim))
     n, k = X.shape
     if len(y) != n:
-        raise QuantError(f"the outcome has {len(y)} rows but the design matrix {n}.")
+        raise QuantError(_("the outcome has {n} rows but the design matrix {n2}.").format(n=len(y), n2=n))
     if len(names) != k:
-        raise QuantError(f"{len(names)} names were given for {k} columns of the design matrix.")
+        raise QuantError(_("{n} names were given for {k} columns of the design matrix.").format(n=len(names), k=k))
     if n == 0 or k == 0:
-        raise ModelError("Firth's logit needs at least one row and one column.")
+        raise ModelError(_("Firth's logit needs at least one row and one column."))
     if not np.all((y == 0) | (y == 1)):
-        raise ModelError("Firth's logit needs an outcome coded 0/1; other values were found.")
+        raise ModelError(_("Firth's logit needs an outcome coded 0/1; other values were found."))
     if not np.isfinite(X.sum()):
         bad = int(np.flatnonzero(~np.all(np.isfinite(X), axis=0))[0])
-        raise ModelError(f"the covariate {names[bad]!r} has missing or infinite values.")
+        raise ModelError(_("the covariate {names!r} has missing or infinite values.").format(names=names[bad]))
     if offset is not None:
         offset = np.asarray(offset, dtype=np.float64).ravel()
         if len(offset) != n or not np.all(np.isfinite(offset)):
-            raise ModelError("the offset must be finite and have one value per row.")
+            raise ModelError(_("the offset must be finite and have one value per row."))
     return y, X, offset
 
 
@@ -137,8 +138,8 @@ def _chol(info, names):
     if bad is not None:
         who = names[bad] if k > 1 else names[0]
         raise ModelError(
-            f"the Fisher information of Firth's logit is singular: {who!r} is constant or a "
-            "combination of the columns before it (collinear); drop or recode it."
+            _("the Fisher information of Firth's logit is singular: {who!r} is constant or a "
+            "combination of the columns before it (collinear); drop or recode it.").format(who=who)
         )
     return Lc * scale[:, None], 2.0 * float(np.log(d).sum() + np.log(scale).sum())
 
@@ -157,7 +158,7 @@ def _tri_inv(L):
     """L⁻¹ for lower-triangular L (LAPACK dtrtri; k × k)."""
     Linv, info = linalg.lapack.dtrtri(L, lower=1)
     if info != 0:
-        raise ModelError("the Fisher information of Firth's logit is singular.")
+        raise ModelError(_("the Fisher information of Firth's logit is singular."))
     return Linv
 
 

@@ -18,6 +18,8 @@ refuses those three in one sentence.
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _, ngettext
 import keyword
 import re
 
@@ -98,8 +100,8 @@ def _refuse_unknown_attributes(terms: list[tuple[str, str]], nodes: pd.DataFrame
     if unknown:
         calls = [f"{op}({var})" for op, var in terms if var in unknown]
         raise QuantError(
-            f"The formula uses {', '.join(calls)}, but {', '.join(map(repr, unknown))} "
-            f"{'is not a city attribute' if len(unknown) == 1 else 'are not city attributes'}."
+            _("The formula uses {calls}, but {map} "
+            "{value}.").format(calls=', '.join(calls), map=', '.join(map(repr, unknown)), value='is not a city attribute' if len(unknown) == 1 else 'are not city attributes')
         )
 
 
@@ -107,12 +109,12 @@ def _node_positions(dyads: pd.DataFrame, nodes: pd.DataFrame, id_col: str) -> tu
     """Row positions in ``nodes`` of each dyad's city_a and city_b (checked: all found)."""
     for col in ("city_a", "city_b"):
         if col not in dyads.columns:
-            raise DyadError(f"The dyad table has no column {col!r}.")
+            raise DyadError(_("The dyad table has no column {col!r}.").format(col=col))
     if id_col not in nodes.columns:
-        raise DyadError(f"The node table has no id column {id_col!r}.")
+        raise DyadError(_("The node table has no id column {id_col!r}.").format(id_col=id_col))
     ids = pd.Index([normalise_code(v) for v in nodes[id_col]])
     if ids.has_duplicates:
-        raise DyadError(f"The node table repeats the ids {', '.join(map(str, ids[ids.duplicated()].unique()[:20]))}.")
+        raise DyadError(_("The node table repeats the ids {map}.").format(map=', '.join(map(str, ids[ids.duplicated()].unique()[:20]))))
     # Codes of a dyad table repeat (each city in many dyads): normalise each distinct value once.
     a_codes, a_uniq = pd.factorize(dyads["city_a"])
     b_codes, b_uniq = pd.factorize(dyads["city_b"])
@@ -123,8 +125,8 @@ def _node_positions(dyads: pd.DataFrame, nodes: pd.DataFrame, id_col: str) -> tu
     if (ia < 0).any() or (ib < 0).any():
         missing = sorted(set(a_uniq[ids.get_indexer(a_uniq) < 0]) | set(b_uniq[ids.get_indexer(b_uniq) < 0]), key=str)
         raise UnknownCityError(
-            f"The dyads name {len(missing)} cit{'y' if len(missing) == 1 else 'ies'} missing from the node table: "
-            f"{', '.join(map(str, missing[:20]))}."
+            _("The dyads name {n} cit{value} missing from the node table: "
+            "{map}.").format(n=len(missing), value='y' if len(missing) == 1 else 'ies', map=', '.join(map(str, missing[:20])))
         )
     return ia, ib
 
@@ -137,12 +139,15 @@ def _refuse_stray(rewritten: str, data: pd.DataFrame, nodes: pd.DataFrame, hint_
     stray = unknown_names(rewritten, data.columns)
     if stray:
         hint = [s for s in stray if s in nodes.columns]
-        raise QuantError(
-            f"The formula names {', '.join(map(repr, stray))}, which "
-            f"{'is not a dyad column' if len(stray) == 1 else 'are not dyad columns'}"
-            + (f"; {', '.join(hint)} is a city attribute: use {hint_ops}" if hint else "")
-            + "."
-        )
+        names = ", ".join(map(repr, stray))
+        if hint:
+            raise QuantError(ngettext("The formula names {names}, which is not a dyad column; {hint} is a city "
+                                      "attribute: use {ops}.",
+                                      "The formula names {names}, which are not dyad columns; {hint} is a city "
+                                      "attribute: use {ops}.", len(stray)).format(
+                names=names, hint=", ".join(hint), ops=hint_ops))
+        raise QuantError(ngettext("The formula names {names}, which is not a dyad column.",
+                                  "The formula names {names}, which are not dyad columns.", len(stray)).format(names=names))
 
 
 def prepare_dyad_formula(
@@ -192,9 +197,9 @@ def prepare_dyad_formula(
     directed = [f"{op}({var})" for op, var in terms if op in DIRECTED_OPERATORS]
     if directed:
         raise QuantError(
-            f"{', '.join(directed)} {'needs' if len(directed) == 1 else 'need'} directed dyads (sender → receiver, "
+            _("{directed} {value} directed dyads (sender → receiver, "
             "loaded with `dyads --directed` and fitted as directed pairs); an undirected pair has no sender or "
-            "receiver and one value, so use sum(), absdiff(), min(), max(), product(), same() or both()."
+            "receiver and one value, so use sum(), absdiff(), min(), max(), product(), same() or both().").format(directed=', '.join(directed), value='needs' if len(directed) == 1 else 'need')
         )
     _refuse_unknown_attributes(terms, nodes)
     data = dyads.copy()
@@ -229,7 +234,7 @@ def _opposite_positions(a: pd.Series, b: pd.Series) -> np.ndarray:
     m = int(codes.max()) + 1 if n else 1
     key = pd.Index(ia * m + ib)
     if key.has_duplicates:
-        raise DyadError("The directed dyad table repeats an ordered pair (sender, receiver); each may appear once.")
+        raise DyadError(i18n._("The directed dyad table repeats an ordered pair (sender, receiver); each may appear once."))
     return key.get_indexer(ib * m + ia)
 
 
@@ -298,14 +303,14 @@ def prepare_directed_formula(
     text = [v for v in recip if v not in bad and not (pd.api.types.is_numeric_dtype(data[v])
                                                       or pd.api.types.is_bool_dtype(data[v]))]
     if text:
-        raise QuantError(f"reciprocal({text[0]}) needs a numeric dyad variable, but {text[0]!r} holds categories "
-                         "(text).")
+        raise QuantError(_("reciprocal({text}) needs a numeric dyad variable, but {text!r} holds categories "
+                         "(text).").format(text=text[0]))
     if bad:
         raise QuantError(
-            f"The formula uses {', '.join(f'reciprocal({v})' for v in bad)}, but "
-            f"{', '.join(map(repr, bad))} "
-            f"{'is not a directed dyad variable' if len(bad) == 1 else 'are not directed dyad variables'}"
-            " (reciprocal() takes the value of a dyad variable on the opposite ordering)."
+            _("The formula uses {items}, but "
+            "{map} "
+            "{value}"
+            " (reciprocal() takes the value of a dyad variable on the opposite ordering).").format(items=', '.join((f'reciprocal({v})' for v in bad)), map=', '.join(map(repr, bad)), value='is not a directed dyad variable' if len(bad) == 1 else 'are not directed dyad variables')
         )
     out = data.copy()
     informative: list[str] = []
@@ -324,7 +329,7 @@ def prepare_directed_formula(
     if recip:
         for col in ("city_a", "city_b"):
             if col not in data.columns:
-                raise DyadError(f"The directed dyad table has no column {col!r}.")
+                raise DyadError(_("The directed dyad table has no column {col!r}.").format(col=col))
         pos = _opposite_positions(data["city_a"].map(normalise_code), data["city_b"].map(normalise_code))
         found = pos >= 0
         for var in dict.fromkeys(recip):

@@ -10,6 +10,7 @@ among the columns and these names, never in the frame's globals.
 """
 from __future__ import annotations
 
+from i18n import _
 import builtins
 import sys
 import types
@@ -33,8 +34,8 @@ def check_levels(n_levels: int, what: str) -> None:
     """Raise ``FormulaError`` (one sentence naming ``what``) when ``n_levels > MAX_LEVELS``."""
     if n_levels > MAX_LEVELS:
         raise FormulaError(
-            f"{what} has {n_levels:,} distinct values, too many for a categorical factor (at most "
-            f"{MAX_LEVELS:,}); use it as a number, or group its values first."
+            _("{what} has {n_levels:,} distinct values, too many for a categorical factor (at most "
+            "{max_levels:,}); use it as a number, or group its values first.").format(what=what, n_levels=n_levels, max_levels=MAX_LEVELS)
         )
 
 
@@ -47,7 +48,7 @@ class _Refused:
         object.__setattr__(self, "_name", name)
 
     def _refuse(self, *args, **kwargs):
-        raise FormulaError(f"`{self._name}` is not a column or an allowed function in a formula.")
+        raise FormulaError(_("`{name}` is not a column or an allowed function in a formula.").format(name=self._name))
 
     __call__ = _refuse
     __getattr__ = _refuse
@@ -62,11 +63,11 @@ def _q(name):
     """patsy's ``Q("name")`` without its reach into the evaluating frame's globals (which hold
     ``__builtins__``): the name is looked up among the columns and the allowed names only."""
     if not isinstance(name, str) or name.startswith("_"):
-        raise FormulaError(f"Q() takes one quoted column name not starting with '_', not {repr(name)[:60]}.")
+        raise FormulaError(_("Q() takes one quoted column name not starting with '_', not {name}.").format(name=repr(name)[:60]))
     try:
         return sys._getframe(1).f_locals[name]  # patsy's lookup dict: the table, then this namespace
     except KeyError:
-        raise NameError(f"no data named {name!r} found") from None
+        raise NameError(_("no data named {name!r} found").format(name=name)) from None
 
 
 def _c(data, contrast=None, levels=None):

@@ -47,6 +47,7 @@ How the check works, and why it is sound
 """
 from __future__ import annotations
 
+from i18n import _
 import ast
 import unicodedata
 
@@ -136,17 +137,17 @@ class _Check:
     # -- raw text ---------------------------------------------------------------------------------
     def text(self, formula) -> str:
         if not isinstance(formula, str):
-            raise FormulaError(f"{self.what} must be text, not {type(formula).__name__}.")
+            raise FormulaError(_("{what} must be text, not {name__}.").format(what=self.what, name__=type(formula).__name__))
         if len(formula) > MAX_LENGTH:
-            raise FormulaError(f"{self.what} is {len(formula):,} characters long; a formula may have at most "
-                               f"{MAX_LENGTH:,}.")
+            raise FormulaError(_("{what} is {n:,} characters long; a formula may have at most "
+                               "{max_length:,}.").format(what=self.what, n=len(formula), max_length=MAX_LENGTH))
         for ch in formula:
             cat = unicodedata.category(ch)
             if (cat == "Cc" and ch not in "\t\n\r") or cat in ("Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-                raise FormulaError(f"{self.what} contains the invisible or control character "
-                                   f"U+{ord(ch):04X}; retype the formula without it.")
+                raise FormulaError(_("{what} contains the invisible or control character "
+                                   "U+{ord:04X}; retype the formula without it.").format(what=self.what, ord=ord(ch)))
         if not formula.strip():
-            raise FormulaError(f"{self.what} is empty; write e.g. 'y ~ x1 + x2'.")
+            raise FormulaError(_("{what} is empty; write e.g. 'y ~ x1 + x2'.").format(what=self.what))
         level = deepest = 0
         for ch in formula:
             if ch in _OPEN:
@@ -155,39 +156,39 @@ class _Check:
             elif ch in _CLOSE:
                 level -= 1
         if deepest > MAX_NESTING:
-            raise FormulaError(f"{self.what} nests brackets {deepest} deep; a formula may nest at most {MAX_NESTING}.")
+            raise FormulaError(_("{what} nests brackets {deepest} deep; a formula may nest at most {max_nesting}.").format(what=self.what, deepest=deepest, max_nesting=MAX_NESTING))
         return formula.strip()
 
     # -- formula operators ------------------------------------------------------------------------
     def tree(self, formula: str, outcome: str):
         if formula.endswith("~"):
-            raise FormulaError(f"{self.label(formula)} has no terms after '~'.")
+            raise FormulaError(_("{label} has no terms after '~'.").format(label=self.label(formula)))
         try:
             root = parse_formula(formula)
         except patsy.PatsyError as exc:
-            raise FormulaError(f"{self.label(formula)} cannot be read: {exc.message}.") from None
+            raise FormulaError(_("{label} cannot be read: {message}.").format(label=self.label(formula), message=exc.message)) from None
         except Exception as exc:  # tokenize errors on hostile text: still one sentence
-            raise FormulaError(f"{self.label(formula)} cannot be read ({type(exc).__name__}).") from None
+            raise FormulaError(_("{label} cannot be read ({name__}).").format(label=self.label(formula), name__=type(exc).__name__)) from None
         written = root.token is not None  # parse_formula adds a '~' when none was written
         if outcome == "required":
             if not written:
-                raise FormulaError(f"{self.label(formula)} has no '~' separating the outcome from the terms.")
+                raise FormulaError(_("{label} has no '~' separating the outcome from the terms.").format(label=self.label(formula)))
             if len(root.args) != 2:
-                raise FormulaError(f"{self.label(formula)} has no outcome left of '~'.")
+                raise FormulaError(_("{label} has no outcome left of '~'.").format(label=self.label(formula)))
         leaves, counts = [], {}
         stack = [(root, 1, False)]
         while stack:
             node, depth, done = stack.pop()
             if depth > MAX_DEPTH:
-                raise FormulaError(f"{self.what} nests more than {MAX_DEPTH} operators; split it into fewer terms.")
+                raise FormulaError(_("{what} nests more than {max_depth} operators; split it into fewer terms.").format(what=self.what, max_depth=MAX_DEPTH))
             if done:
                 counts[id(node)] = self._terms(node, counts)
                 continue
             kind = node.type
             if kind == "~" and node is not root:
-                raise FormulaError(f"{self.label(formula)} uses '~' more than once.")
+                raise FormulaError(_("{label} uses '~' more than once.").format(label=self.label(formula)))
             if kind not in _FORMULA_OPS and kind not in _LEAVES:
-                raise FormulaError(f"{self.label(formula)} uses the operator {kind!r}.")
+                raise FormulaError(_("{label} uses the operator {kind!r}.").format(label=self.label(formula), kind=kind))
             if kind == "**":
                 self._term_power(node.args[1])
             if kind == "PYTHON_EXPR":
@@ -195,15 +196,15 @@ class _Check:
             stack.append((node, depth, True))
             stack.extend((child, depth + 1, False) for child in node.args)
         if counts[id(root)] > MAX_TERMS:
-            raise FormulaError(f"{self.what} expands to more than {MAX_TERMS:,} terms (each * or ** multiplies "
-                               "them); write the interactions you need with ':'.")
+            raise FormulaError(_("{what} expands to more than {max_terms:,} terms (each * or ** multiplies "
+                               "them); write the interactions you need with ':'.").format(what=self.what, max_terms=MAX_TERMS))
         return leaves
 
     def _term_power(self, node) -> None:
         text = str(node.token.extra) if node.type in _LEAVES else ""
         if not (text.isdigit() and text.isascii() and 1 <= int(text) <= MAX_TERM_POWER):
-            raise FormulaError(f"{self.what} raises terms to the power `{_short(text or node.type)}`; the power "
-                               f"must be a whole number from 1 to {MAX_TERM_POWER}.")
+            raise FormulaError(_("{what} raises terms to the power `{short}`; the power "
+                               "must be a whole number from 1 to {max_term_power}.").format(what=self.what, short=_short(text or node.type), max_term_power=MAX_TERM_POWER))
 
     @staticmethod
     def _terms(node, counts) -> int:
@@ -233,13 +234,13 @@ class _Check:
         try:
             tree = ast.parse(code, mode="eval")
         except SyntaxError as exc:
-            raise FormulaError(f"{self.what} has a term `{_short(code)}` that cannot be read "
-                               f"({exc.msg}).") from None
+            raise FormulaError(_("{what} has a term `{short}` that cannot be read "
+                               "({msg}).").format(what=self.what, short=_short(code), msg=exc.msg)) from None
         stack = [(tree.body, 1)]
         while stack:
             node, depth = stack.pop()
             if depth > MAX_DEPTH:
-                raise FormulaError(f"{self.what} has a term `{_short(code)}` nested more than {MAX_DEPTH} deep.")
+                raise FormulaError(_("{what} has a term `{short}` nested more than {max_depth} deep.").format(what=self.what, short=_short(code), max_depth=MAX_DEPTH))
             for child in self._node(code, node):
                 stack.append((child, depth + 1))
 
@@ -404,7 +405,7 @@ def check_formula(formula, *, outcome: str = "required", operators: bool = False
         attribute, string, keyword or construct outside the allowlist (named in the message).
     """
     if outcome not in ("required", "optional"):
-        raise ValueError(f"outcome must be 'required' or 'optional', not {outcome!r}.")
+        raise ValueError(_("outcome must be 'required' or 'optional', not {outcome!r}.").format(outcome=outcome))
     check = _Check(what, operators)
     text = check.text(formula)
     for code in check.tree(text, outcome):

@@ -18,6 +18,7 @@ Pure functions over shapely 2 geometries (no store access; :mod:`quant.boundarie
 """
 from __future__ import annotations
 
+from i18n import _
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -54,23 +55,23 @@ class GeometryError(QuantError):
 
 def _polygonal(geom, label: str):
     if geom is None or geom.is_empty:
-        raise GeometryError(f"The boundary of {label} is empty.")
+        raise GeometryError(_("The boundary of {label} is empty.").format(label=label))
     if not isinstance(geom, (Polygon, MultiPolygon)):
-        raise GeometryError(f"The boundary of {label} is a {geom.geom_type}, not a polygon or multipolygon.")
+        raise GeometryError(_("The boundary of {label} is a {geom_type}, not a polygon or multipolygon.").format(label=label, geom_type=geom.geom_type))
     n = int(shapely.get_num_coordinates(geom))
     if n > MAX_VERTICES:
-        raise GeometryError(f"The boundary of {label} has {n:,} vertices, more than {MAX_VERTICES:,}.")
+        raise GeometryError(_("The boundary of {label} has {n:,} vertices, more than {max_vertices:,}.").format(label=label, n=n, max_vertices=MAX_VERTICES))
     minx, miny, maxx, maxy = geom.bounds
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise GeometryError(f"The boundary of {label} has a coordinate that is not a finite number.")
+        raise GeometryError(_("The boundary of {label} has a coordinate that is not a finite number.").format(label=label))
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        raise GeometryError(f"The boundary of {label} is not in longitude/latitude degrees "
-                            f"(x from {minx:g} to {maxx:g}, y from {miny:g} to {maxy:g}).")
+        raise GeometryError(_("The boundary of {label} is not in longitude/latitude degrees "
+                            "(x from {minx:g} to {maxx:g}, y from {miny:g} to {maxy:g}).").format(label=label, minx=minx, maxx=maxx, miny=miny, maxy=maxy))
     if not geom.is_valid:
         fixed = shapely.make_valid(geom)
         parts = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, (Polygon, MultiPolygon))]
         if not parts:
-            raise GeometryError(f"The boundary of {label} is not a valid polygon and cannot be repaired.")
+            raise GeometryError(_("The boundary of {label} is not a valid polygon and cannot be repaired.").format(label=label))
         geom = shapely.union_all(parts)
     return geom
 
@@ -87,13 +88,13 @@ def parse_wkt(text: str, label: str = "a city"):
         ``MAX_VERTICES`` vertices, or outside lon −180…180 / lat −90…90.
     """
     if not isinstance(text, str) or not text.strip():
-        raise GeometryError(f"The boundary of {label} is empty.")
+        raise GeometryError(_("The boundary of {label} is empty.").format(label=label))
     if len(text) > MAX_WKT_CHARS:
-        raise GeometryError(f"The boundary of {label} is {len(text):,} characters long, more than {MAX_WKT_CHARS:,}.")
+        raise GeometryError(_("The boundary of {label} is {n:,} characters long, more than {max_wkt_chars:,}.").format(label=label, n=len(text), max_wkt_chars=MAX_WKT_CHARS))
     try:
         geom = shapely.from_wkt(text.strip(), on_invalid="raise")
     except Exception as exc:  # shapely.errors.GEOSException and friends
-        raise GeometryError(f"The boundary of {label} is not readable WKT ({str(exc)[:120]}).") from None
+        raise GeometryError(_("The boundary of {label} is not readable WKT ({exc}).").format(label=label, exc=str(exc)[:120])) from None
     return _polygonal(geom, label)
 
 
@@ -107,11 +108,11 @@ def parse_geojson_geometry(obj, label: str = "a city"):
     """
     if not isinstance(obj, dict) or obj.get("type") not in ("Polygon", "MultiPolygon"):
         kind = obj.get("type") if isinstance(obj, dict) else type(obj).__name__
-        raise GeometryError(f"The boundary of {label} is a {kind}, not a Polygon or MultiPolygon.")
+        raise GeometryError(_("The boundary of {label} is a {kind}, not a Polygon or MultiPolygon.").format(label=label, kind=kind))
     try:
         geom = shape(obj)
     except Exception as exc:
-        raise GeometryError(f"The boundary of {label} is not a readable GeoJSON polygon ({str(exc)[:120]}).") from None
+        raise GeometryError(_("The boundary of {label} is not a readable GeoJSON polygon ({exc}).").format(label=label, exc=str(exc)[:120])) from None
     return _polygonal(geom, label)
 
 
@@ -146,35 +147,35 @@ def read_boundary_file(path: str | Path) -> pd.DataFrame:
     """
     p = Path(path)
     if not p.is_file():
-        raise GeometryError(f"{p.name} is not a file.")
+        raise GeometryError(_("{name} is not a file.").format(name=p.name))
     size = p.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise GeometryError(f"{p.name} is {size / 2**20:.0f} MB, more than {MAX_FILE_BYTES // 2**20} MB.")
+        raise GeometryError(_("{name} is {value:.0f} MB, more than {value2} MB.").format(name=p.name, value=size / 2 ** 20, value2=MAX_FILE_BYTES // 2 ** 20))
     ext = p.suffix.lower()
     rows: list[tuple[str, object]] = []
     if ext == ".csv":
         try:
             table = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise GeometryError(f"{p.name} is not a readable UTF-8 CSV file ({str(exc)[:100]}).") from None
+            raise GeometryError(_("{name} is not a readable UTF-8 CSV file ({exc}).").format(name=p.name, exc=str(exc)[:100])) from None
         key, wkt = _pick(table.columns, _KEY_COLUMNS), _pick(table.columns, _WKT_COLUMNS)
         if key is None or wkt is None:
-            raise GeometryError(f"{p.name} needs a code or name column and a WKT column "
-                                f"(one of {', '.join(_WKT_COLUMNS)}).")
+            raise GeometryError(_("{name} needs a code or name column and a WKT column "
+                                "(one of {wkt_columns}).").format(name=p.name, wkt_columns=', '.join(_WKT_COLUMNS)))
         rows = [(k.strip(), parse_wkt(w, k.strip() or "a row")) for k, w in zip(table[key], table[wkt])]
     elif ext in (".geojson", ".json"):
         try:
             data = json.loads(p.read_text(encoding="utf-8-sig"))
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise GeometryError(f"{p.name} is not readable GeoJSON ({str(exc)[:100]}).") from None
+            raise GeometryError(_("{name} is not readable GeoJSON ({exc}).").format(name=p.name, exc=str(exc)[:100])) from None
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
-            raise GeometryError(f"{p.name} is not a GeoJSON FeatureCollection.")
+            raise GeometryError(_("{name} is not a GeoJSON FeatureCollection.").format(name=p.name))
         for n, feat in enumerate(data["features"], start=1):
             props = feat.get("properties") if isinstance(feat, dict) else None
             props = props if isinstance(props, dict) else {}
             key = _pick(list(props), _KEY_COLUMNS)
             if key is None:
-                raise GeometryError(f"Feature {n} of {p.name} has no code or name property.")
+                raise GeometryError(_("Feature {n} of {name} has no code or name property.").format(n=n, name=p.name))
             k = str(props[key]).strip()
             rows.append((k, parse_geojson_geometry(feat.get("geometry"), k)))
     elif ext in (".wkt", ".txt"):
@@ -182,17 +183,17 @@ def read_boundary_file(path: str | Path) -> pd.DataFrame:
             if not line.strip():
                 continue
             if "\t" not in line:
-                raise GeometryError(f"Line {n} of {p.name} is not 'code<TAB>WKT'.")
+                raise GeometryError(_("Line {n} of {name} is not 'code<TAB>WKT'.").format(n=n, name=p.name))
             k, w = line.split("\t", 1)
             rows.append((k.strip(), parse_wkt(w, k.strip())))
     else:
-        raise GeometryError(f"{p.name}: boundaries are read from .csv, .geojson/.json or .wkt files.")
+        raise GeometryError(_("{name}: boundaries are read from .csv, .geojson/.json or .wkt files.").format(name=p.name))
     if not rows:
-        raise GeometryError(f"{p.name} holds no boundaries.")
+        raise GeometryError(_("{name} holds no boundaries.").format(name=p.name))
     out = pd.DataFrame(rows, columns=["key", "geometry"])
     dup = out["key"][out["key"].duplicated()]
     if len(dup):
-        raise GeometryError(f"{p.name} gives more than one boundary for {', '.join(dup.unique()[:10])}.")
+        raise GeometryError(_("{name} gives more than one boundary for {unique}.").format(name=p.name, unique=', '.join(dup.unique()[:10])))
     return out
 
 
@@ -210,7 +211,7 @@ def simplify(geoms: Sequence, tolerance: float = DEFAULT_TOLERANCE) -> list:
         ``tolerance`` is negative or not finite.
     """
     if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance >= 0):
-        raise GeometryError(f"The simplification tolerance must be a number ≥ 0 degrees, not {tolerance!r}.")
+        raise GeometryError(_("The simplification tolerance must be a number ≥ 0 degrees, not {tolerance!r}.").format(tolerance=tolerance))
     arr = np.asarray(list(geoms), dtype=object)
     if len(arr) == 0 or tolerance == 0:
         return list(arr)
@@ -237,7 +238,7 @@ def to_wkt(geom, digits: int = 4, max_chars: int = MAX_STORED_CHARS, label: str 
         text = shapely.to_wkt(shapely.simplify(geom, tol, preserve_topology=True), rounding_precision=digits, trim=True)
         tol *= 2
     if len(text) > max_chars:
-        raise GeometryError(f"The boundary of {label} cannot be stored in {max_chars:,} characters.")
+        raise GeometryError(_("The boundary of {label} cannot be stored in {max_chars:,} characters.").format(label=label, max_chars=max_chars))
     return text
 
 

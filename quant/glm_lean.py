@@ -14,6 +14,8 @@ g = Xᵀ(y − μ), Hessian H = −Xᵀ diag(μ) X, μ = exp(Xβ + offset) (McCu
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 import numpy as np
 from scipy.special import gammaln, polygamma, psi
 
@@ -137,14 +139,14 @@ def fit_poisson_newton(
             beta = prev_beta + step
             continue
         if not np.isfinite(llf):
-            raise ModelError("the Poisson linear predictor overflows at the start values; rescale covariates.")
+            raise ModelError(i18n._("the Poisson linear predictor overflows at the start values; rescale covariates."))
         halvings = 0
         it += 1
         try:
             step = np.linalg.solve(H, -grad)
         except np.linalg.LinAlgError:
             raise ModelError(
-                "the Poisson Hessian is singular; some covariates are collinear or constant."
+                i18n._("the Poisson Hessian is singular; some covariates are collinear or constant.")
             ) from None
         prev_beta, prev_llf = beta, llf
         beta = beta + step
@@ -312,7 +314,7 @@ def fit_nb2_newton(
         try:
             step = np.linalg.solve(H, -grad)
         except np.linalg.LinAlgError:
-            raise ModelError("the NB2 Hessian is singular; some covariates are collinear or constant.") from None
+            raise ModelError(i18n._("the NB2 Hessian is singular; some covariates are collinear or constant.")) from None
         prev, prev_llf = params, llf
         params = params + step
         size, scale = float(np.max(np.abs(step))), tol * (1.0 + float(np.max(np.abs(params))))

@@ -10,6 +10,7 @@ Marginal effects are in ``quant.margins``, delete-a-city influence in ``quant.in
 """
 from __future__ import annotations
 
+from i18n import _
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,8 +90,8 @@ def _rows_of(design, index: np.ndarray, formula: str) -> np.ndarray:
     ok[ok] = design.rows[pos[ok]] == index[ok]
     if not ok.all():
         raise QuantError(
-            f"the table given is not the one the model was fitted on: {int((~ok).sum())} row(s) used "
-            f"by the fit are missing or incomplete for {formula!r}."
+            _("the table given is not the one the model was fitted on: {sum} row(s) used "
+            "by the fit are missing or incomplete for {formula!r}.").format(sum=int((~ok).sum()), formula=formula)
         )
     return pos
 
@@ -118,8 +119,8 @@ def offset_source(result: FitResult) -> dict | None:
     src = result.meta.get("offset_source") or result.meta.get("data_options") or {}
     src = {k: v for k, v in src.items() if k in ("offset", "exposure") and v}
     if len(src) != 1:
-        raise QuantError("this fit has an offset but does not record its column; fit it again to get marginal "
-                         "effects, standardised coefficients, VIF or city influence.")
+        raise QuantError(_("this fit has an offset but does not record its column; fit it again to get marginal "
+                         "effects, standardised coefficients, VIF or city influence."))
     return src
 
 
@@ -154,7 +155,7 @@ def model_parts(result: FitResult, data: pd.DataFrame) -> list[Part]:
         When the rows or outcome of ``data`` do not match the fit, or the terms differ.
     """
     if not isinstance(data, pd.DataFrame):
-        raise QuantError(f"data must be the pandas DataFrame the model was fitted on, got {type(data).__name__}.")
+        raise QuantError(_("data must be the pandas DataFrame the model was fitted on, got {name__}.").format(name__=type(data).__name__))
     index = np.asarray(result.units.index, dtype=np.intp)
     y = result.units["y"].to_numpy(float)
     formula = result.meta.get("design_formula", result.formula)
@@ -162,17 +163,17 @@ def model_parts(result: FitResult, data: pd.DataFrame) -> list[Part]:
     at = _rows_of(design, index, formula)
     X = design.X if len(at) == len(design.rows) and np.array_equal(at, np.arange(len(at))) else design.X[at]
     if not np.allclose(design.y[at], y, equal_nan=False):
-        raise QuantError("the outcome in the table given differs from the one the model was fitted on.")
+        raise QuantError(_("the outcome in the table given differs from the one the model was fitted on."))
     names = list(design.names)
     params = list(result.params.index)
     if result.model != "hurdle":
         if params[: len(names)] != names:
-            raise QuantError(f"the design's terms {names} are not those of the fit {params}.")
+            raise QuantError(_("the design's terms {names} are not those of the fit {params}.").format(names=names, params=params))
         alpha = len(names) if len(params) == len(names) + 1 and params[-1] == "alpha" else None
         trials = result.units["trials"].to_numpy(float) if "trials" in result.units else None
         if result.model not in _KIND:
-            raise QuantError(f"marginal effects, standardised coefficients, VIF and city influence do not cover "
-                             f"the {result.model} model.")
+            raise QuantError(_("marginal effects, standardised coefficients, VIF and city influence do not cover "
+                             "the {model} model.").format(model=result.model))
         return [Part("", _KIND[result.model], X, names, np.arange(len(names)), alpha,
                      np.ones(len(y), bool), y, trials, _offset_of(result, data, index))]
     parts_meta = result.meta["parts"]
@@ -185,7 +186,7 @@ def model_parts(result: FitResult, data: pd.DataFrame) -> list[Part]:
     pz = [f"zero:{t}" for t in znames]
     pc = [f"count:{t}" for t in names]
     if params != pz + pc + ["count:alpha"]:
-        raise QuantError(f"the design's terms are not those of the hurdle fit {params}.")
+        raise QuantError(_("the design's terms are not those of the hurdle fit {params}.").format(params=params))
     kz = len(znames)
     return [
         Part("zero:", "logit", Xz, znames, np.arange(kz), None, np.ones(len(y), bool), pos.astype(float)),
@@ -248,7 +249,7 @@ def standardized(result: FitResult, data: pd.DataFrame, se_type: str | None = No
     """
     key = result.se_type if se_type is None else se_type
     if key not in result.se:
-        raise QuantError(f"se_type {key!r} was not computed for this fit; available: {', '.join(result.se)}.")
+        raise QuantError(_("se_type {key!r} was not computed for this fit; available: {se}.").format(key=key, se=', '.join(result.se)))
     rows = []
     b = result.params.to_numpy(float)
     se = result.se[key].to_numpy(float)
@@ -325,19 +326,19 @@ def wald_test(result: FitResult, terms, se_type: str | None = None) -> TestResul
     """
     key = result.se_type if se_type is None else se_type
     if key not in result.cov:
-        raise QuantError(f"se_type {key!r} was not computed for this fit; available: {', '.join(result.cov)}.")
+        raise QuantError(_("se_type {key!r} was not computed for this fit; available: {cov}.").format(key=key, cov=', '.join(result.cov)))
     terms = [terms] if isinstance(terms, str) else list(terms)
     index = list(result.params.index)
     unknown = [t for t in terms if t not in index]
     if unknown or not terms:
-        raise QuantError(f"cannot test {', '.join(map(repr, unknown)) or 'no terms'}: the fit's terms are {', '.join(index)}.")
+        raise QuantError(_("cannot test {value}: the fit's terms are {index}.").format(value=', '.join(map(repr, unknown)) or 'no terms', index=', '.join(index)))
     idx = [index.index(t) for t in terms]
     b = result.params.to_numpy(float)[idx]
     V = np.asarray(result.cov[key])[np.ix_(idx, idx)]
     try:
         W = float(b @ np.linalg.solve(V, b))
     except np.linalg.LinAlgError:
-        raise QuantError(f"the {key} covariance of {', '.join(terms)} is singular; the Wald test is undefined.") from None
+        raise QuantError(_("the {key} covariance of {terms} is singular; the Wald test is undefined.").format(key=key, terms=', '.join(terms))) from None
     q = len(terms)
     note = f"covariance: {result.se_labels.get(key, key)}."
     if result.p_dist == "t":
@@ -349,20 +350,20 @@ def wald_test(result: FitResult, terms, se_type: str | None = None) -> TestResul
 def _nested_terms(restricted: FitResult, full: FitResult) -> list[str]:
     if (restricted.dimension, restricted.model) != (full.dimension, full.model):
         raise QuantError(
-            f"the fits are not nested: {restricted.dimension} {restricted.model} vs {full.dimension} {full.model}."
+            _("the fits are not nested: {dimension} {model} vs {dimension2} {model2}.").format(dimension=restricted.dimension, model=restricted.model, dimension2=full.dimension, model2=full.model)
         )
     r_terms, f_terms = list(restricted.params.index), list(full.params.index)
     outside = [t for t in r_terms if t not in f_terms]
     if outside:
-        raise QuantError(f"the fits are not nested: {', '.join(outside)} is in the smaller fit but not the larger.")
+        raise QuantError(_("the fits are not nested: {outside} is in the smaller fit but not the larger.").format(outside=', '.join(outside)))
     extra = [t for t in f_terms if t not in r_terms]
     if not extra:
-        raise QuantError("the two fits have the same terms; there is nothing to test.")
+        raise QuantError(_("the two fits have the same terms; there is nothing to test."))
     ri, fi = restricted.units.index, full.units.index
     if len(ri) != len(fi) or not np.array_equal(np.asarray(ri), np.asarray(fi)):
         raise QuantError(
-            f"the fits use different rows ({len(ri):,} vs {len(fi):,}); refit both on the same complete "
-            "cases before comparing them."
+            _("the fits use different rows ({n:,} vs {n2:,}); refit both on the same complete "
+            "cases before comparing them.").format(n=len(ri), n2=len(fi))
         )
     return extra
 

@@ -17,6 +17,8 @@ For the hurdle both parts are handled separately (their Hessian is block diagona
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 import warnings
 from dataclasses import dataclass
 
@@ -143,7 +145,7 @@ def _refit_closed(result, part, keep, start):
 
     fit = fit_firth_logit(y, X, list(part.names), offset=None if part.offset is None else part.offset[keep])
     if not fit.converged:
-        raise ModelError("the refit without the city (firth) did not converge.")
+        raise ModelError(i18n._("the refit without the city (firth) did not converge."))
     return np.asarray(fit.params, float)
 
 
@@ -219,14 +221,14 @@ def _refit(result, part, keep, start):
         with dg.captured_warnings():
             fit = fit_logit_newton(part.y[keep], part.X[keep], start=start)
         if not fit.converged:
-            raise ModelError(f"the {what} did not converge.")
+            raise ModelError(i18n._("the {what} did not converge.").format(what=what))
         return fit.params
     model = _model(result, part, keep)
     with dg.captured_warnings():
         if part.kind in ("binomial", "cloglog"):
             res = model.fit(start_params=start)
             if not res.converged:
-                raise ModelError(f"the {what} did not converge.")
+                raise ModelError(i18n._("the {what} did not converge.").format(what=what))
             return np.asarray(res.params, float)
         res, _, _ = run_fit(model, [Attempt("newton from the full estimate", "newton", start, {"maxiter": 100}),
                                     Attempt("bfgs from the full estimate", "bfgs", start, {"maxiter": 2000})], what)
@@ -264,9 +266,9 @@ def city_influence(
     """
     key = result.se_type if se_type is None else se_type
     if key not in result.se:
-        raise QuantError(f"se_type {key!r} was not computed for this fit; available: {', '.join(result.se)}.")
+        raise QuantError(i18n._("se_type {key!r} was not computed for this fit; available: {se}.").format(key=key, se=', '.join(result.se)))
     if not isinstance(n_exact, (int, np.integer)) or n_exact < -1:
-        raise QuantError(f"n_exact = {n_exact!r} must be a whole number ≥ 0, or -1 for every city.")
+        raise QuantError(i18n._("n_exact = {n_exact!r} must be a whole number ≥ 0, or -1 for every city.").format(n_exact=n_exact))
     parts = model_parts(result, data)
     units = result.units
     if "city" in units.columns:

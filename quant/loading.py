@@ -7,6 +7,7 @@ variables through ``fold_directed`` (``quant.directed_load``, re-exported here).
 """
 from __future__ import annotations
 
+from i18n import _
 import warnings
 
 from dataclasses import dataclass, field
@@ -104,7 +105,7 @@ def load_dyads(session: Session, raw: pd.DataFrame, *, a: str | None = None, b: 
         out = save_agreement_outcome(session, folded, outcome=outcome, replace=replace)
         return DyadLoad(kind="agreements", n=out["n_connected"], n_pairs=out["n_pairs"], report=report)
     if not a or not b:
-        raise QuantError("Name the two city columns of the dyad table (first and second city).")
+        raise QuantError(_("Name the two city columns of the dyad table (first and second city)."))
     dyads = read_dyad_table(raw, a, b, resolver=resolver, aggregate=aggregate)
     with warnings.catch_warnings(record=True) as caught:  # said in one sentence, never a raw warning
         warnings.simplefilter("always", UserWarning)
@@ -124,7 +125,7 @@ def build_all_dyads(session: Session, ops: dict[str, list[str]] | None = None) -
     """
     cities = qdata.city_frame(session)
     if cities.empty:
-        raise QuantError("The project has no cities; load a city table first.")
+        raise QuantError(_("The project has no cities; load a city table first."))
     table = build_dyads(cities, id_col="code", ops=ops or None)
     n = qdata.save_dyads(session, table)
     return DyadLoad(kind="built", n=n, n_pairs=n, warnings=list(table.attrs.get("warnings", [])),

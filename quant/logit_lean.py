@@ -8,6 +8,8 @@ made. Tests check it against ``statsmodels.Logit`` to 1e-8.
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 from dataclasses import dataclass
 
 import numpy as np
@@ -286,7 +288,7 @@ def fit_logit_newton(
             step = np.linalg.solve(H, -grad)
         except np.linalg.LinAlgError:
             raise ModelError(
-                "the logit Hessian is singular; some covariates are collinear or constant."
+                i18n._("the logit Hessian is singular; some covariates are collinear or constant.")
             ) from None
         prev_beta, prev_llf = beta, llf
         beta = beta + step

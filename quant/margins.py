@@ -36,6 +36,7 @@ Cameron, A. C. & Trivedi, P. K. (2013). *Regression Analysis of Count Data*, 2nd
 """
 from __future__ import annotations
 
+from i18n import _
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -111,7 +112,7 @@ def part_mean(kind: str, eta: np.ndarray, alpha: float | None = None, trials=Non
         g_ee = P0 * L_e**2 / q**2 + w * L_ee
         g_ea = P0 * L_e * L_a / q**2 + w * L_ea
         return f, f * g_e, f * (g_e**2 + g_ee), f * g_a, f * (g_e * g_a + g_ea)
-    raise QuantError(f"no mean function for part kind {kind!r}.")
+    raise QuantError(_("no mean function for part kind {kind!r}.").format(kind=kind))
 
 
 def _pieces(parts: list[Part], theta: np.ndarray, etas: list[np.ndarray]):
@@ -228,9 +229,9 @@ def average_marginal_effects(
     """
     key = result.se_type if se_type is None else se_type
     if key not in result.cov:
-        raise QuantError(f"se_type {key!r} was not computed for this fit; available: {', '.join(result.cov)}.")
+        raise QuantError(_("se_type {key!r} was not computed for this fit; available: {cov}.").format(key=key, cov=', '.join(result.cov)))
     if dummy not in ("auto", "derivative"):
-        raise QuantError(f"dummy {dummy!r} is not one of auto, derivative.")
+        raise QuantError(_("dummy {dummy!r} is not one of auto, derivative.").format(dummy=dummy))
     parts = model_parts(result, data)
     if result.model != "hurdle":  # the mean of a single-part fit is averaged over its own rows
         parts = [p if p.used.all() else p.subset(p.used) for p in parts]

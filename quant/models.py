@@ -23,6 +23,7 @@ ZTNB. Defaults: breadth nb, connection logit, degree ztnb.
 """
 from __future__ import annotations
 
+from i18n import _
 import inspect
 
 import numpy as np
@@ -116,7 +117,7 @@ def outcome_type(y) -> str:
     v = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce").to_numpy(float)
     v = v[np.isfinite(v)]
     if not len(v):
-        raise QuantError("the outcome has no numeric values.")
+        raise QuantError(_("the outcome has no numeric values."))
     if np.isin(v, (0.0, 1.0)).all():
         return "binary"
     if (v >= 0).all():
@@ -154,12 +155,12 @@ def check_model_outcome(model: str, y, outcome: str, unit: str) -> str:
     """
     if model not in MODELS_BY_UNIT[unit]:
         other = "dyads" if unit == "city" else "cities"
-        raise QuantError(f"model {model!r} is fitted on {other}, not {'cities' if unit == 'city' else 'dyads'}; "
-                         f"choose one of {', '.join(MODELS_BY_UNIT[unit])}.")
+        raise QuantError(_("model {model!r} is fitted on {other}, not {value}; "
+                         "choose one of {models_by_unit}.").format(model=model, other=other, value='cities' if unit == 'city' else 'dyads', models_by_unit=', '.join(MODELS_BY_UNIT[unit])))
     kind = outcome_type(y)
     if kind not in MODEL_OUTCOMES[model]:
-        raise QuantError(f"'{outcome}' is {_TYPE_WORDS[kind]}, which {model} does not fit; choose "
-                         f"{_or(models_for(kind, unit))}.")
+        raise QuantError(_("'{outcome}' is {type_words}, which {model} does not fit; choose "
+                         "{or_}.").format(outcome=outcome, type_words=_TYPE_WORDS[kind], model=model, or_=_or(models_for(kind, unit))))
     return kind
 
 
@@ -207,24 +208,24 @@ def fit(data: pd.DataFrame, dimension: str, model: str | None = None, formula: s
         (naming the models that do); otherwise whatever the fitter raises.
     """
     if dimension not in UNIT:
-        raise QuantError(f"dimension {dimension!r} is not one of {', '.join(UNIT)}.")
+        raise QuantError(_("dimension {dimension!r} is not one of {unit}.").format(dimension=dimension, unit=', '.join(UNIT)))
     unit = UNIT[dimension]
     model = DEFAULT_MODELS[dimension] if model is None else model
     if model not in MODEL_OUTCOMES:
-        raise QuantError(f"model {model!r} is not one of {', '.join(MODELS_BY_UNIT[unit])}.")
+        raise QuantError(_("model {model!r} is not one of {models_by_unit}.").format(model=model, models_by_unit=', '.join(MODELS_BY_UNIT[unit])))
     if not formula:
-        raise QuantError(f"a formula is needed to fit the {dimension} model, e.g. 'y ~ x'.")
+        raise QuantError(_("a formula is needed to fit the {dimension} model, e.g. 'y ~ x'.").format(dimension=dimension))
     y = outcome_values(data, formula)
     kind = check_model_outcome(model, y, formula.split("~", 1)[0].strip(), unit) if y is not None else None
     kw = {k: v for k, v in kw.items() if v is not None}
     se = kw.get("se")
     if unit == "city" and se is not None and "dyadic" in ((se,) if isinstance(se, str) else tuple(se)):
         raise QuantError(
-            "dyadic-robust standard errors are for dyads (rows that share a city); a city-level "
-            "model has no pairs, so use 'model' or 'hc0'.")
+            _("dyadic-robust standard errors are for dyads (rows that share a city); a city-level "
+            "model has no pairs, so use 'model' or 'hc0'."))
     has_offset = bool(kw.get("offset") or kw.get("exposure"))
     if has_offset and model not in ("poisson", "nb", "logit", "probit", "cloglog", "firth"):
-        raise QuantError(f"an offset or exposure is available for poisson, nb and the binary models, not {model}.")
+        raise QuantError(_("an offset or exposure is available for poisson, nb and the binary models, not {model}.").format(model=model))
     if model == "hurdle":
         return _call(_fitter('fit_hurdle'), data, formula, kw)
     if model in ("ztnb", "nb_pos"):

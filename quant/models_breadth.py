@@ -7,6 +7,7 @@ offered (quant.md pitfall 4).
 """
 from __future__ import annotations
 
+from i18n import _
 from collections.abc import Sequence
 
 import numpy as np
@@ -81,18 +82,18 @@ def fit_breadth(
         non-convergence or alpha ≤ 0 (what was tried is named).
     """
     if model not in ("nb", "poisson", "binomial"):
-        raise QuantError(f"breadth model {model!r} is not one of nb, poisson, binomial.")
+        raise QuantError(_("breadth model {model!r} is not one of nb, poisson, binomial.").format(model=model))
     se = check_se(se, _CITY_SE, "city")
     if not isinstance(data, pd.DataFrame):
-        raise QuantError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+        raise QuantError(_("data must be a pandas DataFrame, got {name__}.").format(name__=type(data).__name__))
     design = build_design(data, formula, id_cols=(id_col,))
     y, X, names = design.y, design.X, design.names
     city = data[id_col].to_numpy()[design.rows]
     dup = pd.Series(city).duplicated()
     if dup.any():
         raise QuantError(
-            f"city {city[int(np.flatnonzero(dup)[0])]!r} appears in more than one row; breadth "
-            "needs one row per city."
+            _("city {city!r} appears in more than one row; breadth "
+            "needs one row per city.").format(city=city[int(np.flatnonzero(dup)[0])])
         )
     warnings = list(design.warnings)
     meta: dict = {"outcome": design.outcome, "n_input": design.n_input}
@@ -103,14 +104,14 @@ def fit_breadth(
             meta["n_possible"] = f"{len(data) - 1} (rows in the table - 1)"
         elif isinstance(n_possible, str):
             if n_possible not in data.columns:
-                raise QuantError(f"n_possible column {n_possible!r} is not in the city table.")
+                raise QuantError(_("n_possible column {n_possible!r} is not in the city table.").format(n_possible=n_possible))
             trials = pd.to_numeric(data[n_possible], errors="coerce").to_numpy(float)[design.rows]
             meta["n_possible"] = f"column {n_possible}"
         else:
             trials = np.full(len(y), float(n_possible))
             meta["n_possible"] = int(n_possible)
         if not np.all(np.isfinite(trials)) or (trials < 1).any() or (trials != np.round(trials)).any():
-            raise QuantError(f"n_possible must be a whole number ≥ 1 for every city, got {n_possible!r}.")
+            raise QuantError(_("n_possible must be a whole number ≥ 1 for every city, got {n_possible!r}.").format(n_possible=n_possible))
     dg.check_count_outcome(y, design.outcome, min_events, upper=trials)
     dg.check_covariates(X, names)
     dg.check_zero_levels(X, y, names, design.outcome)
@@ -151,11 +152,11 @@ def fit_breadth(
                 res = m.fit(maxiter=200, tol=1e-12)
                 float(res.llf)  # evaluate (and cache) while warnings are captured
             except (np.linalg.LinAlgError, ValueError) as exc:
-                raise ModelError(f"the binomial GLM failed to fit ({exc}).") from None
+                raise ModelError(_("the binomial GLM failed to fit ({exc}).").format(exc=exc)) from None
         if not res.converged or not np.all(np.isfinite(res.params)):
             raise ModelError(
-                "the binomial GLM did not converge in 200 IRLS iterations; check for a covariate "
-                "that predicts 0 or all possible partners."
+                _("the binomial GLM did not converge in 200 IRLS iterations; check for a covariate "
+                "that predicts 0 or all possible partners.")
             )
         notes = [] if not any(issubclass(r.category, RuntimeWarning) for r in records) else [
             "numerical warnings occurred while fitting and were checked: the estimate is finite."

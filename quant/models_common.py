@@ -8,6 +8,7 @@ warnings) instead of leaking. ``covariances`` turns per-row scores and the Hessi
 """
 from __future__ import annotations
 
+from i18n import _
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,18 +71,18 @@ def check_se(se: Sequence[str] | str, allowed: tuple[str, ...], level: str) -> t
         key = str(s).lower()
         if key in ("hc1", "hc2", "hc3"):
             raise QuantError(
-                f"standard-error type {s!r} is an OLS correction that maximum-likelihood models do "
-                "not have (statsmodels silently returns HC0 for it); use 'hc0' or 'dyadic'."
+                _("standard-error type {s!r} is an OLS correction that maximum-likelihood models do "
+                "not have (statsmodels silently returns HC0 for it); use 'hc0' or 'dyadic'.").format(s=s)
             )
         if key not in allowed:
             raise QuantError(
-                f"standard-error type {s!r} is not available for {level}-level models; "
-                f"choose from {', '.join(allowed)}."
+                _("standard-error type {s!r} is not available for {level}-level models; "
+                "choose from {allowed}.").format(s=s, level=level, allowed=', '.join(allowed))
             )
         if key not in out:
             out.append(key)
     if not out:
-        raise QuantError("at least one standard-error type is needed.")
+        raise QuantError(_("at least one standard-error type is needed."))
     return tuple(out)
 
 
@@ -172,9 +173,9 @@ def run_fit(
             if on_separation is not None:
                 on_separation()
             raise ModelError(
-                f"the {what} shows perfect separation (fitted probabilities of exactly 0 or 1); "
+                _("the {what} shows perfect separation (fitted probabilities of exactly 0 or 1); "
                 "the maximum-likelihood estimate does not exist, so drop or recode the variable "
-                "responsible."
+                "responsible.").format(what=what)
             )
         params = np.asarray(res.params, dtype=float)
         retvals = getattr(res, "mle_retvals", None) or {}
@@ -203,8 +204,8 @@ def run_fit(
         notes += _overflow_note(records)
         return res, label, notes
     raise ModelError(
-        f"the {what} did not converge to an acceptable maximum; tried " + "; ".join(tried)
-        + f". {hint}"
+        _("the {what} did not converge to an acceptable maximum; tried {tried}. {hint}").format(
+            what=what, tried="; ".join(tried), hint=hint).rstrip()
     )
 
 
@@ -291,10 +292,10 @@ def covariances(
         Hinv = np.linalg.inv(H)
     except np.linalg.LinAlgError:
         raise ModelError(
-            "the Hessian is singular at the estimate; covariates may be collinear."
+            _("the Hessian is singular at the estimate; covariates may be collinear.")
         ) from None
     if not np.all(np.isfinite(Hinv)):
-        raise ModelError("the Hessian cannot be inverted at the estimate (non-finite values).")
+        raise ModelError(_("the Hessian cannot be inverted at the estimate (non-finite values)."))
     cov: dict[str, np.ndarray] = {}
     labels: dict[str, str] = {}
     meta: dict[str, Any] = {}
@@ -306,15 +307,15 @@ def covariances(
             bad = np.diag(V) <= 0
             if bad.any():
                 raise ModelError(
-                    f"the log-likelihood is not at a maximum for {names[int(np.flatnonzero(bad)[0])]!r} "
-                    "(non-positive model-based variance); the fit cannot be trusted."
+                    _("the log-likelihood is not at a maximum for {names!r} "
+                    "(non-positive model-based variance); the fit cannot be trusted.").format(names=names[int(np.flatnonzero(bad)[0])])
                 )
             cov[key], labels[key] = V, model_label or SE_LABELS["model"]
         elif key == "hc0":
             cov[key], labels[key] = hc0_vcov(S, Hinv), SE_LABELS["hc0"]
         elif key == "dyadic":
             if a is None or b is None:
-                raise QuantError("dyadic standard errors need the two node id columns.")
+                raise QuantError(_("dyadic standard errors need the two node id columns."))
             d = dyadic_vcov(
                 S, Hinv, a, b, group=group, n_nodes=n_nodes, small_sample=small_sample,
                 psd=psd, conservative=conservative, blocks=blocks,

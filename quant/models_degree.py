@@ -4,6 +4,7 @@ model-based, HC0 and dyadic-robust standard errors.
 """
 from __future__ import annotations
 
+from i18n import _
 from collections.abc import Sequence
 
 import numpy as np
@@ -64,7 +65,7 @@ def fit_ztnb(y: np.ndarray, X: np.ndarray, names: list[str]):
     m = ZTNB2(y, X)  # TruncatedLFNegativeBinomialP(p=2, truncation=0), analytic Hessian
     if m.endog.shape[0] != len(y):  # pitfall 2: rows must not be dropped behind our back
         raise ModelError(
-            f"the truncated model kept {m.endog.shape[0]} of {len(y)} rows; ids would misalign."
+            _("the truncated model kept {shape} of {n} rows; ids would misalign.").format(shape=m.endog.shape[0], n=len(y))
         )
     with dg.captured_warnings():
         try:
@@ -153,11 +154,11 @@ def fit_degree(
     3); then BFGS, then Newton from NB2 estimates on the same dyads.
     """
     if model not in ("ztnb", "nb_pos"):
-        raise QuantError(f"degree model {model!r} is not one of ztnb, nb_pos.")
+        raise QuantError(_("degree model {model!r} is not one of ztnb, nb_pos.").format(model=model))
     se = check_se(se, _DYAD_SE, "dyad")
     ids = _common_checks(data, a, b, group)
     if connected is not None and connected not in data.columns:
-        raise QuantError(f"column {connected!r} (connected) is not in the dyad table.")
+        raise QuantError(_("column {connected!r} (connected) is not in the dyad table.").format(connected=connected))
     full = build_design(data, formula, id_cols=ids)
     if connected is None:
         if (full.y < 0).any():
@@ -167,7 +168,7 @@ def fit_degree(
     else:
         conn = pd.to_numeric(data[connected], errors="coerce").to_numpy()[full.rows]
         if not np.isin(conn[~np.isnan(conn)], (0, 1)).all():
-            raise QuantError(f"column {connected!r} must be 0/1 (collaborating or not).")
+            raise QuantError(_("column {connected!r} must be 0/1 (collaborating or not).").format(connected=connected))
         keep = conn == 1
         rule = f"{connected} = 1"
     design = full.subset(keep)
@@ -177,15 +178,15 @@ def fit_degree(
     dg.check_count_outcome(y, design.outcome, min_events)
     if model == "ztnb" and (y < 1).any():
         raise ModelError(
-            f"{int((y < 1).sum())} collaborating dyad(s) have {design.outcome} = 0, which a "
-            "zero-truncated model cannot hold; use model='nb_pos'."
+            _("{sum} collaborating dyad(s) have {outcome} = 0, which a "
+            "zero-truncated model cannot hold; use model='nb_pos'.").format(sum=int((y < 1).sum()), outcome=design.outcome)
         )
     dg.check_covariates(X, names)
     nodes = _Nodes(data, a, b, design.rows)
     warnings = list(design.warnings)
     warnings.append(
-        f"degree is modelled on the {len(y):,} collaborating dyads ({rule}) of "
-        f"{n_complete:,} complete rows; the others are excluded by design."
+        _("degree is modelled on the {n:,} collaborating dyads ({rule}) of "
+        "{n_complete:,} complete rows; the others are excluded by design.").format(n=len(y), rule=rule, n_complete=n_complete)
     )
     pnames = names + ["alpha"]
     if model == "ztnb":
@@ -214,7 +215,7 @@ def fit_degree(
         S = m.score_obs(params)
         H = m.hessian(params)
     if not np.all(np.isfinite(H)):
-        raise ModelError(f"the {what} Hessian has non-finite values at the estimate.")
+        raise ModelError(_("the {what} Hessian has non-finite values at the estimate.").format(what=what))
     group_vals = data[group].to_numpy()[design.rows] if group else None
     return _finish(
         dimension="degree", model=model, formula=formula, design=design, nodes=nodes,

@@ -7,6 +7,7 @@ Logit + zero-truncated NB2 (``quant.models_degree``) is the two-part (hurdle) mo
 """
 from __future__ import annotations
 
+from i18n import _
 from collections.abc import Sequence
 
 import numpy as np
@@ -60,8 +61,8 @@ class _Nodes:
         if len(selfp):
             d = int(selfp[0] if keep is None else keep[selfp[0]])
             raise DyadError(
-                f"row {d} pairs city {A.iloc[d]!r} with itself; a dyad needs two different "
-                f"cities ({len(selfp)} self-pair row(s) in all)."
+                _("row {d} pairs city {iloc!r} with itself; a dyad needs two different "
+                "cities ({n} self-pair row(s) in all).").format(d=d, iloc=A.iloc[d], n=len(selfp))
             )
         self.n_input_nodes = len(labels)
         self.city_a = A.array if every else A.iloc[rows].array
@@ -70,10 +71,10 @@ class _Nodes:
 
 def _common_checks(data, a: str, b: str, group: str | None):
     if not isinstance(data, pd.DataFrame):
-        raise QuantError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+        raise QuantError(_("data must be a pandas DataFrame, got {name__}.").format(name__=type(data).__name__))
     for col in (a, b) + ((group,) if group else ()):
         if col not in data.columns:
-            raise QuantError(f"column {col!r} is not in the dyad table.")
+            raise QuantError(_("column {col!r} is not in the dyad table.").format(col=col))
     return (a, b) + ((group,) if group else ())
 
 
@@ -92,8 +93,8 @@ def _finish(
     n_pairs = cov.meta.get("n_pairs")
     if n_pairs is not None and n_pairs < len(design.y):
         warnings.append(
-            f"{len(design.y):,} rows form {n_pairs:,} distinct pairs; rows of one pair are "
-            "treated as one cluster in the dyadic-robust covariance."
+            _("{n:,} rows form {n_pairs:,} distinct pairs; rows of one pair are "
+            "treated as one cluster in the dyadic-robust covariance.").format(n=len(design.y), n_pairs=n_pairs)
         )
     aic, bic = information_criteria(llf, len(params), len(design.y))
     units = pd.DataFrame(
@@ -124,9 +125,9 @@ def _covariances_from_sums(H, sums, names, se, N, n_pairs, n_rows, small_sample,
     try:
         Hinv = np.linalg.inv(H)
     except np.linalg.LinAlgError:
-        raise ModelError("the Hessian is singular at the estimate; covariates may be collinear.") from None
+        raise ModelError(_("the Hessian is singular at the estimate; covariates may be collinear.")) from None
     if not np.all(np.isfinite(Hinv)):
-        raise ModelError("the Hessian cannot be inverted at the estimate (non-finite values).")
+        raise ModelError(_("the Hessian cannot be inverted at the estimate (non-finite values)."))
     cov, labels, meta, notes = {}, {}, {}, []
     for key in se:
         if key == "model":
@@ -135,8 +136,8 @@ def _covariances_from_sums(H, sums, names, se, N, n_pairs, n_rows, small_sample,
             bad = np.diag(V) <= 0
             if bad.any():
                 raise ModelError(
-                    f"the log-likelihood is not at a maximum for {names[int(np.flatnonzero(bad)[0])]!r} "
-                    "(non-positive model-based variance); the fit cannot be trusted."
+                    _("the log-likelihood is not at a maximum for {names!r} "
+                    "(non-positive model-based variance); the fit cannot be trusted.").format(names=names[int(np.flatnonzero(bad)[0])])
                 )
             cov[key], labels[key] = V, SE_LABELS["model"]
         elif key == "hc0":
@@ -229,11 +230,11 @@ def fit_connection(
         non-convergence (what was tried); infinite values (the variable named).
     """
     if model not in ("logit", "probit"):
-        raise QuantError(f"connection model {model!r} is not one of logit, probit.")
+        raise QuantError(_("connection model {model!r} is not one of logit, probit.").format(model=model))
     if engine not in ("auto", "statsmodels", "lean"):
-        raise QuantError(f"engine {engine!r} is not one of auto, statsmodels, lean.")
+        raise QuantError(_("engine {engine!r} is not one of auto, statsmodels, lean.").format(engine=engine))
     if engine == "lean" and model != "logit":
-        raise QuantError("the lean engine fits logit only; use engine='statsmodels' for probit.")
+        raise QuantError(_("the lean engine fits logit only; use engine='statsmodels' for probit."))
     se = check_se(se, _DYAD_SE, "dyad")
     ids = _common_checks(data, a, b, group)
     release_arrow_pool()  # memory a Parquet read left in Arrow's pool, before X is built
@@ -292,9 +293,9 @@ def fit_connection(
             check_separation(X, y, names, design.outcome, max_cells=4 * LP_MAX_CELLS)
         if not fit.converged:
             raise ModelError(
-                f"the logit did not converge in {fit.iterations} Newton iterations (lean engine); "
+                _("the logit did not converge in {iterations} Newton iterations (lean engine); "
                 "this usually means quasi-complete separation: look for a variable that predicts "
-                f"{design.outcome!r} perfectly in some rows."
+                "{outcome!r} perfectly in some rows.").format(iterations=fit.iterations, outcome=design.outcome)
             )
         params, llf, p, H, S = fit.params, fit.llf, fit.fitted, fit.hessian, fit.scores
         engine_used, optimizer, converged = "tandem lean Newton logit", "newton", True

@@ -23,6 +23,7 @@ returns HC0 under those labels; quant.md pitfall 4).
 """
 from __future__ import annotations
 
+from i18n import _
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,8 +63,8 @@ def _check_se(se, family: str, unit: str) -> tuple[str, ...]:
     se = (se,) if isinstance(se, str) else tuple(se)
     if unit == "city" and any(str(s).lower() == "dyadic" for s in se):
         raise QuantError(
-            "dyadic-robust standard errors are for dyads (rows that share a city); a city-level "
-            "model has no pairs, so use 'model' or 'hc0'."
+            _("dyadic-robust standard errors are for dyads (rows that share a city); a city-level "
+            "model has no pairs, so use 'model' or 'hc0'.")
         )
     if family == "gaussian":
         allowed = OLS_SE if unit == "dyad" else OLS_SE[:-1]
@@ -71,12 +72,12 @@ def _check_se(se, family: str, unit: str) -> tuple[str, ...]:
         for s in se:
             key = str(s).lower()
             if key not in allowed:
-                raise QuantError(f"standard-error type {s!r} is not available for a linear model; "
-                                 f"choose from {', '.join(allowed)}.")
+                raise QuantError(_("standard-error type {s!r} is not available for a linear model; "
+                                 "choose from {allowed}.").format(s=s, allowed=', '.join(allowed)))
             if key not in out:
                 out.append(key)
         if not out:
-            raise QuantError("at least one standard-error type is needed.")
+            raise QuantError(_("at least one standard-error type is needed."))
         return tuple(out)
     return check_se(se, ("model", "hc0", "dyadic") if unit == "dyad" else ("model", "hc0"), unit)
 
@@ -84,20 +85,20 @@ def _check_se(se, family: str, unit: str) -> tuple[str, ...]:
 def _offset(data: pd.DataFrame, rows: np.ndarray, offset: str | None, exposure: str | None):
     """The offset vector (n,) on the log scale and a sentence saying where it came from."""
     if offset and exposure:
-        raise QuantError("give an offset column or an exposure column, not both.")
+        raise QuantError(_("give an offset column or an exposure column, not both."))
     col = offset or exposure
     if not col:
         return None, None
     if col not in data.columns:
-        raise QuantError(f"the {'offset' if offset else 'exposure'} column {col!r} is not in the table.")
+        raise QuantError(_("the {value} column {col!r} is not in the table.").format(value='offset' if offset else 'exposure', col=col))
     v = pd.to_numeric(data[col], errors="coerce").to_numpy(float)[rows]
     if not np.all(np.isfinite(v)):
-        raise ModelError(f"the {'offset' if offset else 'exposure'} column {col!r} has "
-                         f"{int((~np.isfinite(v)).sum())} missing or infinite value(s) among the rows used.")
+        raise ModelError(_("the {value} column {col!r} has "
+                         "{sum} missing or infinite value(s) among the rows used.").format(value='offset' if offset else 'exposure', col=col, sum=int((~np.isfinite(v)).sum())))
     if offset:
         return v, f"offset {col} (already on the log scale)"
     if (v <= 0).any():
-        raise ModelError(f"the exposure column {col!r} must be positive; {int((v <= 0).sum())} row(s) are not.")
+        raise ModelError(_("the exposure column {col!r} must be positive; {sum} row(s) are not.").format(col=col, sum=int((v <= 0).sum())))
     return np.log(v), f"exposure {col} (log(exposure) as offset)"
 
 
@@ -108,15 +109,15 @@ def _check_outcome(y: np.ndarray, outcome: str, family: str, min_events: int) ->
         dg.check_count_outcome(y, outcome, min_events)
     elif family == "poisson":
         if (y < 0).any():
-            raise ModelError(f"outcome {outcome!r} has {int((y < 0).sum())} negative value(s); "
-                             "Poisson (PPML) needs y ≥ 0 (fractions are fine).")
+            raise ModelError(_("outcome {outcome!r} has {sum} negative value(s); "
+                             "Poisson (PPML) needs y ≥ 0 (fractions are fine).").format(outcome=outcome, sum=int((y < 0).sum())))
         if np.all(y == y[0]):
-            raise ModelError(f"outcome {outcome!r} is constant; a Poisson model cannot be fitted.")
+            raise ModelError(_("outcome {outcome!r} is constant; a Poisson model cannot be fitted.").format(outcome=outcome))
     elif np.all(y == y[0]):
-        raise ModelError(f"outcome {outcome!r} is constant; a linear model cannot be fitted.")
+        raise ModelError(_("outcome {outcome!r} is constant; a linear model cannot be fitted.").format(outcome=outcome))
     if family not in _BINARY and len(y) < min_events:
-        raise ModelError(f"only {len(y)} rows are available for outcome {outcome!r}; at least "
-                         f"{min_events} are needed for a stable fit.")
+        raise ModelError(_("only {n} rows are available for outcome {outcome!r}; at least "
+                         "{min_events} are needed for a stable fit.").format(n=len(y), outcome=outcome, min_events=min_events))
 
 
 def _fit_ml(family, y, X, names, off, outcome):
@@ -166,11 +167,11 @@ def _fit_ml(family, y, X, names, off, outcome):
             res = m.fit(maxiter=300, tol=1e-13)
             llf = float(res.llf)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError) as exc:
-            raise ModelError(f"the {family} GLM failed to fit ({str(exc)[:120]}).") from None
+            raise ModelError(_("the {family} GLM failed to fit ({exc}).").format(family=family, exc=str(exc)[:120])) from None
     params = np.asarray(res.params, float)
     if not res.converged or not np.all(np.isfinite(params)) or not np.isfinite(llf):
-        raise ModelError(f"the {family} GLM did not converge in 300 IRLS iterations; look for a covariate "
-                         "that predicts the outcome perfectly, or rescale covariates.")
+        raise ModelError(_("the {family} GLM did not converge in 300 IRLS iterations; look for a covariate "
+                         "that predicts the outcome perfectly, or rescale covariates.").format(family=family))
     if any(issubclass(r.category, RuntimeWarning) for r in records):
         notes.append("numerical warnings occurred while fitting and were checked: the estimate is finite.")
     fitted = np.asarray(res.fittedvalues, float)
@@ -252,16 +253,16 @@ def fit_glm(
     from quant.models_dyad import _Nodes, _common_checks, _finish
 
     if family not in FAMILIES:
-        raise QuantError(f"model {family!r} is not one of {', '.join(FAMILIES)}.")
+        raise QuantError(_("model {family!r} is not one of {families}.").format(family=family, families=', '.join(FAMILIES)))
     if engine not in ("auto", "statsmodels", "lean"):
-        raise QuantError(f"engine {engine!r} is not one of auto, statsmodels, lean.")
+        raise QuantError(_("engine {engine!r} is not one of auto, statsmodels, lean.").format(engine=engine))
     if unit not in UNITS:
-        raise QuantError(f"unit {unit!r} is not one of city, dyad.")
+        raise QuantError(_("unit {unit!r} is not one of city, dyad.").format(unit=unit))
     if engine == "lean" and family == "nb" and (offset or exposure):
-        raise QuantError("the lean NB2 engine takes no offset or exposure; use engine 'statsmodels' or 'auto'.")
+        raise QuantError(_("the lean NB2 engine takes no offset or exposure; use engine 'statsmodels' or 'auto'."))
     if offset or exposure:
         if family == "gaussian":
-            raise QuantError("an offset or exposure belongs to log-link models (poisson, nb), not gaussian.")
+            raise QuantError(_("an offset or exposure belongs to log-link models (poisson, nb), not gaussian."))
     if se is None:
         se = ("model", "hc0", "dyadic") if unit == "dyad" else ("model", "hc0")
     se = _check_se(se, family, unit)
@@ -270,9 +271,9 @@ def fit_glm(
         ids = _common_checks(data, a, b, group)
     else:
         if not isinstance(data, pd.DataFrame):
-            raise QuantError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+            raise QuantError(_("data must be a pandas DataFrame, got {name__}.").format(name__=type(data).__name__))
         if id_col not in data.columns:
-            raise QuantError(f"column {id_col!r} is not in the city table.")
+            raise QuantError(_("column {id_col!r} is not in the city table.").format(id_col=id_col))
         ids = (id_col,)
     design = build_design(data, formula, id_cols=ids)
     y, X, names = design.y, design.X, design.names
@@ -327,8 +328,8 @@ def fit_glm(
         city = data[id_col].to_numpy()[design.rows]
         dup = pd.Series(city).duplicated()
         if dup.any():
-            raise QuantError(f"city {city[int(np.flatnonzero(dup)[0])]!r} appears in more than one row; a "
-                             "city-level model needs one row per city.")
+            raise QuantError(_("city {city!r} appears in more than one row; a "
+                             "city-level model needs one row per city.").format(city=city[int(np.flatnonzero(dup)[0])]))
         cov = covariances(S, H, pnames, ml_se or ("hc0",))
         warnings += cov.warnings
         aic, bic = information_criteria(llf, len(params), len(y))

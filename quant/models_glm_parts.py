@@ -4,6 +4,7 @@ profile-likelihood limits, Heinze & Schemper 2002) and Poisson/NB2 on large tabl
 through ``quant.glm_lean`` with the dyadic covariance from node score sums."""
 from __future__ import annotations
 
+from i18n import _
 import numpy as np
 
 from quant.dyadic import hc0_vcov
@@ -20,12 +21,12 @@ def _ols(y, X, se):
     try:
         bread = np.linalg.inv(XtX)
     except np.linalg.LinAlgError:
-        raise ModelError("X'X is singular; covariates may be collinear.") from None
+        raise ModelError(_("X'X is singular; covariates may be collinear.")) from None
     beta = np.linalg.solve(XtX, X.T @ y)
     e = y - X @ beta
     n, k = X.shape
     if n <= k:
-        raise ModelError(f"the linear model has {k} parameters but only {n} rows.")
+        raise ModelError(_("the linear model has {k} parameters but only {n} rows.").format(k=k, n=n))
     sigma2 = float(e @ e) / (n - k)
     cov, labels = {}, {}
     if "model" in se:
@@ -52,11 +53,11 @@ def _fit_firth(y, X, names, off):
     try:
         from quant.firth import fit_firth_logit, profile_ci
     except ImportError:
-        raise ModelError("Firth's penalised logit is not available in this installation "
-                         "(quant.firth is missing).") from None
+        raise ModelError(_("Firth's penalised logit is not available in this installation "
+                         "(quant.firth is missing).")) from None
     fit = fit_firth_logit(y, X, names, offset=off)
     if not fit.converged:
-        raise ModelError(f"Firth's penalised logit did not converge in {fit.iterations} iterations.")
+        raise ModelError(_("Firth's penalised logit did not converge in {iterations} iterations.").format(iterations=fit.iterations))
     params = np.asarray(fit.params, float)
     p = np.asarray(fit.fitted, float)
     try:
@@ -114,15 +115,15 @@ def _fit_lean(family: str, y, X, names, off, nodes, cov_args: dict | None):
             fit = fit_nb2_newton(y, X, scores=not by_sums, nodes=node_arg)
     what = "Poisson" if family == "poisson" else "NB2"
     if not fit.converged or not np.all(np.isfinite(fit.params)):
-        raise ModelError(f"the {what} model did not converge in {fit.iterations} Newton iterations (lean "
-                         "engine); look for a covariate that predicts zeros perfectly, or rescale covariates.")
+        raise ModelError(_("the {what} model did not converge in {iterations} Newton iterations (lean "
+                         "engine); look for a covariate that predicts zeros perfectly, or rescale covariates.").format(what=what, iterations=fit.iterations))
     if family == "poisson":
         pnames, pearson = list(names), pearson_poisson(y, fit.fitted)
     else:
         alpha = float(fit.params[-1])
         if alpha <= ALPHA_FLOOR:
-            raise ModelError(f"the NB2 model ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion). "
-                             "If the outcome is not overdispersed, alpha sits at its bound 0: fit model 'poisson'.")
+            raise ModelError(_("the NB2 model ended at alpha = {alpha:.3g}, at its bound 0 (no overdispersion). "
+                             "If the outcome is not overdispersed, alpha sits at its bound 0: fit model 'poisson'.").format(alpha=alpha))
         pnames, pearson = list(names) + ["alpha"], pearson_nb2(y, fit.fitted, alpha)
     cov = _covariances_from_sums(fit.hessian, fit.node_sums, pnames, **cov_args) if by_sums else None
     return fit.params, float(fit.llf), fit.fitted, pearson, fit.scores, fit.hessian, pnames, cov

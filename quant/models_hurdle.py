@@ -23,6 +23,8 @@ Fafchamps, M. & Gubert, F. (2007); Aronow, Samii & Assenova (2015): see ``quant.
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,7 +67,7 @@ def hurdle_rhs(zero_formula: str | None, formula: str) -> str:
         text = check_formula(zero_formula, outcome="optional", what="The zero-part formula")
     rhs = text.split("~", 1)[-1].strip()
     if not rhs:
-        raise QuantError(f"the zero-part formula {zero_formula!r} has no terms after '~'.")
+        raise QuantError(_("the zero-part formula {zero_formula!r} has no terms after '~'.").format(zero_formula=zero_formula))
     return rhs
 
 
@@ -83,8 +85,8 @@ def _logit_part(y, X, names):
         with dg.captured_warnings():
             fit = fit_logit_newton(y, X, start=start, scores=True)
         if not fit.converged:
-            raise ModelError(f"the hurdle zero part (logit) did not converge in {fit.iterations} Newton "
-                             "iterations; look for a variable that separates collaborating dyads.")
+            raise ModelError(_("the hurdle zero part (logit) did not converge in {iterations} Newton "
+                             "iterations; look for a variable that separates collaborating dyads.").format(iterations=fit.iterations))
         return fit.params, fit.llf, fit.fitted, fit.scores, fit.hessian, "tandem lean Newton logit", []
     m = sm.Logit(y, X)
     res, optimizer, notes = run_fit(
@@ -171,7 +173,7 @@ def fit_hurdle(
     se = check_se(se, _DYAD_SE, "dyad")
     ids = _common_checks(data, a, b, group)
     if connected is not None and connected not in data.columns:
-        raise QuantError(f"column {connected!r} (connected) is not in the dyad table.")
+        raise QuantError(i18n._("column {connected!r} (connected) is not in the dyad table.").format(connected=connected))
     rhs = hurdle_rhs(zero_formula, formula)
     count = build_design(data, formula, id_cols=ids)
     zero = _zero_design(data, rhs, count, formula.split("~", 1)[1])
@@ -190,21 +192,21 @@ def fit_hurdle(
     else:
         conn = pd.to_numeric(data[connected], errors="coerce").to_numpy()[rows]
         if np.isnan(conn).any() or not np.isin(conn, (0, 1)).all():
-            raise QuantError(f"column {connected!r} must be 0/1 (collaborating or not) on every row used.")
+            raise QuantError(i18n._("column {connected!r} must be 0/1 (collaborating or not) on every row used.").format(connected=connected))
         pos = conn == 1
         rule = f"{connected} = 1"
         if (y[pos] < 1).any():
             raise ModelError(
-                f"{int((y[pos] < 1).sum())} collaborating dyad(s) have {count.outcome} = 0, which "
-                "the zero-truncated count part cannot hold."
+                i18n._("{sum} collaborating dyad(s) have {outcome} = 0, which "
+                "the zero-truncated count part cannot hold.").format(sum=int((y[pos] < 1).sum()), outcome=count.outcome)
             )
     z = pos.astype(float)
     dg.check_binary_outcome(z, f"collaborates ({rule})", min_events)
     dg.check_count_outcome(y[pos], count.outcome, min_events)
     warnings = list(dict.fromkeys(count.warnings + zero.warnings))
     if dropped:
-        warnings.append(f"{dropped:,} row(s) complete for the count part were dropped for missing "
-                        "values of the zero part's variables.")
+        warnings.append(i18n._("{dropped:,} row(s) complete for the count part were dropped for missing "
+                        "values of the zero part's variables.").format(dropped=dropped))
     gz, llf_z, p, Sz, Hz, opt_z, notes_z = _logit_part(z, zero.X, zero.names)
     znames = list(zero.names)
     del zero
@@ -218,7 +220,7 @@ def fit_hurdle(
     with dg.captured_warnings():
         Sc_pos, Hc = mc.score_obs(bc), mc.hessian(bc)
     if not np.all(np.isfinite(Hc)):
-        raise ModelError("the hurdle count part's Hessian has non-finite values at the estimate.")
+        raise ModelError(i18n._("the hurdle count part's Hessian has non-finite values at the estimate."))
     kz, kc = Sz.shape[1], Sc_pos.shape[1]
     S = np.zeros((len(rows), kz + kc))
     S[:, :kz] = Sz
@@ -237,8 +239,8 @@ def fit_hurdle(
     var = p * (v_t + m_t**2) - mean**2
     pearson = (y - mean) / np.sqrt(var)
     warnings += notes_z + notes_c
-    warnings.append(f"hurdle: the zero part uses all {len(rows):,} dyads; the count part the "
-                    f"{int(pos.sum()):,} collaborating ones ({rule}).")
+    warnings.append(i18n._("hurdle: the zero part uses all {n:,} dyads; the count part the "
+                    "{sum:,} collaborating ones ({rule}).").format(n=len(rows), sum=int(pos.sum()), rule=rule))
     nodes = _Nodes(data, a, b, rows)
     group_vals = data[group].to_numpy()[rows] if group else None
     out = _finish(

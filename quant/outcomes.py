@@ -6,6 +6,7 @@ outcome (and the event counts) without ever overwriting an existing variable sil
 """
 from __future__ import annotations
 
+from i18n import _
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -53,23 +54,23 @@ def save_agreement_outcome(session: Session, folded: pd.DataFrame, *, outcome: s
     """
     name = outcome.strip()
     if not name.isidentifier():
-        raise QuantError(f"'{outcome}' cannot name a variable; use letters, digits and underscores.")
+        raise QuantError(_("'{outcome}' cannot name a variable; use letters, digits and underscores.").format(outcome=outcome))
     cities = qdata.city_frame(session)
     if cities.empty:
-        raise QuantError("The project has no cities; load the city table before an agreement list.")
+        raise QuantError(_("The project has no cities; load the city table before an agreement list."))
     if folded.empty:
-        raise QuantError("The agreement list gave no pair of cities inside the project.")
+        raise QuantError(_("The agreement list gave no pair of cities inside the project."))
     codes = set(cities["code"])
     outside = sorted({c for c in pd.concat([folded["city_a"], folded["city_b"]]) if c not in codes})
     if outside:
-        raise QuantError(f"Agreement pairs name cities that are not in the project: {', '.join(outside)}.")
+        raise QuantError(_("Agreement pairs name cities that are not in the project: {outside}.").format(outside=', '.join(outside)))
     extra = [c for c in ("n_events", "n_items_max") if c in folded.columns]
     variables = [name] + [f"{name}_{c}" if name != "connection" else c for c in extra]
     existing = existing_dyad_variables(session)
     clash = [v for v in variables if v in existing]
     if clash and not replace:
         listed = ", ".join(f"'{v}' ({existing[v]:,} dyads)" for v in clash)
-        raise QuantError(f"The project already has {listed}; choose another outcome name or replace it.")
+        raise QuantError(_("The project already has {listed}; choose another outcome name or replace it.").format(listed=listed))
     pairs = all_pairs(sorted(codes))
     marked = folded[["city_a", "city_b"] + extra].assign(_in=1)
     table = pairs.merge(marked, on=["city_a", "city_b"], how="left")

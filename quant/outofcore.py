@@ -39,6 +39,8 @@ Graham, B. S. (2020). Network data. *Handbook of Econometrics* 7A: 111–218.
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,13 +78,13 @@ def parse_plain_formula(formula: str) -> tuple[str, list[str]]:
     m = _PLAIN.match(str(formula))
     if not m:
         raise FormulaError(
-            f"out-of-core formula {formula!r} must be plain column names joined by + "
-            "(e.g. 'y ~ x1 + x2'); compute logs, dummies and interactions as columns first."
+            _("out-of-core formula {formula!r} must be plain column names joined by + "
+            "(e.g. 'y ~ x1 + x2'); compute logs, dummies and interactions as columns first.").format(formula=formula)
         )
     y = m.group(1)
     xs = [t.strip() for t in m.group(2).split("+")]
     if len(set(xs)) != len(xs) or y in xs:
-        raise FormulaError(f"out-of-core formula {formula!r} names a column twice.")
+        raise FormulaError(_("out-of-core formula {formula!r} names a column twice.").format(formula=formula))
     return y, xs
 
 
@@ -156,17 +158,17 @@ def _open(source, table, con):
         con.execute("SET preserve_insertion_order = false")
     if table is not None:
         if source is not None:
-            raise QuantError("give either a Parquet source or a table, not both.")
+            raise QuantError(_("give either a Parquet source or a table, not both."))
         return con, quote_ident(table)
     path = Path(source)
     if path.is_dir():
         files = sorted(str(p) for p in path.rglob("*.parquet"))
         if not files:
-            raise QuantError(f"the folder {str(path)!r} holds no .parquet file.")
+            raise QuantError(_("the folder {path!r} holds no .parquet file.").format(path=str(path)))
     elif path.is_file():
         files = [str(path)]
     else:
-        raise QuantError(f"the Parquet source {str(path)!r} does not exist.")
+        raise QuantError(_("the Parquet source {path!r} does not exist.").format(path=str(path)))
     con.read_parquet(files).create_view("tandem_source", replace=True)
     return con, "tandem_source"
 
@@ -236,20 +238,20 @@ def fit_outofcore(
         no convergence.
     """
     if model not in MODELS:
-        raise QuantError(f"out-of-core model {model!r} is not one of {', '.join(MODELS)}.")
+        raise QuantError(i18n._("out-of-core model {model!r} is not one of {models}.").format(model=model, models=', '.join(MODELS)))
     yname, xnames = parse_plain_formula(formula)
     con, rel = _open(source, table, con)
     eng = _Engine(con, rel)
     cols = {r[0]: str(r[1]).upper() for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
     for c in [yname, *xnames, a, b]:
         if c not in cols:
-            raise QuantError(f"column {c!r} is not in the table (columns: {', '.join(cols)}).")
+            raise QuantError(i18n._("column {c!r} is not in the table (columns: {cols}).").format(c=c, cols=', '.join(cols)))
     numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT")
     for c in [yname, *xnames]:
         if not any(t in cols[c] for t in numeric) or cols[c].startswith("BOOL"):
-            raise QuantError(f"column {c!r} is {cols[c]}, not numeric; the out-of-core fit needs numbers.")
+            raise QuantError(i18n._("column {c!r} is {cols}, not numeric; the out-of-core fit needs numbers.").format(c=c, cols=cols[c]))
     if a == b:
-        raise QuantError("the two node columns must differ.")
+        raise QuantError(i18n._("the two node columns must differ."))
     q = {c: quote_ident(c) for c in [yname, *xnames, a, b]}
     k = len(xnames) + 1
     xs = ["1.0"] + [f"x{j}" for j in range(1, k)]
@@ -273,22 +275,22 @@ def fit_outofcore(
                                             int(row[3]), int(row[4]), int(row[5]))
     n_missing_ids = int(eng.run(f"SELECT COUNT(*) FROM {rel} WHERE {q[a]} IS NULL OR {q[b]} IS NULL")[0][0])
     if n_missing_ids:
-        raise DyadError(f"{n_missing_ids:,} row(s) miss a node id in {a!r} or {b!r}; every dyad needs two.")
+        raise DyadError(i18n._("{n_missing_ids:,} row(s) miss a node id in {a!r} or {b!r}; every dyad needs two.").format(n_missing_ids=n_missing_ids, a=a, b=b))
     if n <= k:
-        raise ModelError(f"the model has {k} parameters but only {n} usable rows.")
+        raise ModelError(i18n._("the model has {k} parameters but only {n} usable rows.").format(k=k, n=n))
     if n_self:
-        raise DyadError(f"{n_self:,} row(s) pair a node with itself; a dyad needs two different nodes.")
+        raise DyadError(i18n._("{n_self:,} row(s) pair a node with itself; a dyad needs two different nodes.").format(n_self=n_self))
     if n_inf:
-        raise ModelError(f"{n_inf:,} row(s) hold infinite values; fix or drop them before fitting.")
+        raise ModelError(i18n._("{n_inf:,} row(s) hold infinite values; fix or drop them before fitting.").format(n_inf=n_inf))
     if n_bad:
         what = "0 or 1" if model == "logit" else "a count ≥ 0"
-        raise ModelError(f"outcome {yname!r} is not {what} in {n_bad:,} row(s).")
+        raise ModelError(i18n._("outcome {yname!r} is not {what} in {n_bad:,} row(s).").format(yname=yname, what=what, n_bad=n_bad))
     if model == "logit" and (ysum == 0 or ysum == n):
-        raise ModelError(f"outcome {yname!r} is constant ({int(ysum):,} events in {n:,} rows).")
+        raise ModelError(i18n._("outcome {yname!r} is constant ({ysum:,} events in {n:,} rows).").format(yname=yname, ysum=int(ysum), n=n))
     warnings: list[str] = []
     n_dropped = n_all - n
     if n_dropped:
-        warnings.append(f"{n_dropped:,} of {n_all:,} rows dropped for missing (NULL or NaN) values.")
+        warnings.append(i18n._("{n_dropped:,} of {n_all:,} rows dropped for missing (NULL or NaN) values.").format(n_dropped=n_dropped, n_all=n_all))
 
     link = _link_sql(model)
     params_sql = " + ".join(["?::DOUBLE"] + [f"?::DOUBLE * x{j}" for j in range(1, k)])
@@ -334,7 +336,7 @@ def fit_outofcore(
         try:
             step = np.linalg.solve(H, -grad)
         except np.linalg.LinAlgError:
-            raise ModelError("the Hessian is singular; some covariates are collinear or constant.") from None
+            raise ModelError(i18n._("the Hessian is singular; some covariates are collinear or constant.")) from None
         prev_beta, prev_llf = beta, llf
         beta = beta + step
         size, scale = float(np.max(np.abs(step))), tol * (1.0 + float(np.max(np.abs(beta))))
@@ -344,8 +346,8 @@ def fit_outofcore(
         last = size
     if not converged:
         raise ModelError(
-            f"the {model} did not converge in {it} Newton iterations; for a logit this usually "
-            f"means separation: look for a covariate that predicts {yname!r} perfectly."
+            i18n._("the {model} did not converge in {it} Newton iterations; for a logit this usually "
+            "means separation: look for a covariate that predicts {yname!r} perfectly.").format(model=model, it=it, yname=yname)
         )
 
     # At β̂: log-likelihood and Hessian, the HC0 meat, node sums, pair sums.
@@ -375,24 +377,24 @@ def fit_outofcore(
     m = len(U)
     N = m if n_nodes is None else int(n_nodes)
     if N < m:
-        raise DyadError(f"n_nodes = {N} is fewer than the {m} distinct nodes in the dyads.")
+        raise DyadError(i18n._("n_nodes = {n} is fewer than the {m} distinct nodes in the dyads.").format(n=N, m=m))
     try:
         Hinv = np.linalg.inv(H)
     except np.linalg.LinAlgError:
-        raise ModelError("the Hessian is singular at the estimate; covariates may be collinear.") from None
+        raise ModelError(i18n._("the Hessian is singular at the estimate; covariates may be collinear.")) from None
     Vm = -Hinv
     Vh = Hinv @ outer @ Hinv.T
     d = dyadic_vcov_from_sums(U, pair_outer, Hinv, n_pairs=n_pairs, n_rows=n, n_nodes=N,
                               small_sample=small_sample, psd=psd, conservative=conservative)
     if n_pairs < n:
-        warnings.append(f"{n:,} rows form {n_pairs:,} distinct pairs; rows of one pair are treated "
-                        "as one cluster in the dyadic-robust covariance.")
+        warnings.append(i18n._("{n:,} rows form {n_pairs:,} distinct pairs; rows of one pair are treated "
+                        "as one cluster in the dyadic-robust covariance.").format(n=n, n_pairs=n_pairs))
     covs = {"model": (Vm + Vm.T) / 2.0, "hc0": (Vh + Vh.T) / 2.0, "dyadic": d.cov}
     se = {}
     for key, V in covs.items():
         diag = np.diag(V)
         if (diag < 0).any():
-            warnings.append(f"the {key} covariance has a negative variance; its SE is NaN (use psd='clip').")
+            warnings.append(i18n._("the {key} covariance has a negative variance; its SE is NaN (use psd='clip').").format(key=key))
         se[key] = pd.Series(np.sqrt(np.where(diag < 0, np.nan, diag)), index=names)
     return OutOfCoreFit(
         model=model, formula=formula, params=pd.Series(beta, index=names),

@@ -23,6 +23,8 @@ reports whether the stored values are still current. Rebuild with ``replace=True
 """
 from __future__ import annotations
 
+import i18n
+from i18n import _
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -56,7 +58,7 @@ def _code(session: Session, code: Any) -> tuple[int, str]:
     book = codebook(session)
     row = book[book["id"] == code_id]
     if row.empty:
-        raise QuantError(f"No code has id {code!r}.")
+        raise QuantError(_("No code has id {code!r}.").format(code=code))
     return code_id, str(row["path"].iloc[0])
 
 
@@ -93,14 +95,14 @@ def quantitized_values(session: Session, code: Any, *, level: str = "city", meas
     from coding.queries import counts_by_city, counts_by_dyad
 
     if level not in LEVELS:
-        raise QuantError(f"Level {level!r} is not one of {', '.join(LEVELS)}.")
+        raise QuantError(i18n._("Level {level!r} is not one of {levels}.").format(level=level, levels=', '.join(LEVELS)))
     if measure not in MEASURES:
-        raise QuantError(f"Measure {measure!r} is not one of {', '.join(MEASURES)}.")
+        raise QuantError(i18n._("Measure {measure!r} is not one of {measures}.").format(measure=measure, measures=', '.join(MEASURES)))
     code_id, _ = _code(session, code)
     if level == "city":
         counts = counts_by_city(session, [code_id], include_subcodes=include_subcodes)
         if counts.empty:
-            raise QuantError("The project has no cities; load a city table first.")
+            raise QuantError(i18n._("The project has no cities; load a city table first."))
         out = pd.DataFrame({"code": counts["city_code"].astype(str),
                             "value": counts["n_total" if via_dyads else "n_direct"].astype("int64")})
     else:
@@ -108,7 +110,7 @@ def quantitized_values(session: Session, code: Any, *, level: str = "city", meas
                                              .order_by(store.Dyad.city_a, store.Dyad.city_b)).all(),
                              columns=["city_a", "city_b"])
         if pairs.empty:
-            raise QuantError("The project has no dyads; load or build dyads first.")
+            raise QuantError(i18n._("The project has no dyads; load or build dyads first."))
         counts = counts_by_dyad(session, [code_id], include_subcodes=include_subcodes)
         out = pairs.merge(counts, on=["city_a", "city_b"], how="left")
         out = out.assign(value=out["n_codings"].fillna(0).astype("int64")).drop(columns="n_codings")
@@ -173,16 +175,16 @@ def quantitize(session: Session, code: Any, *, level: str = "city", measure: str
     code_id, path = _code(session, code)
     name = _default_name(path, code_id, measure) if name is None or not str(name).strip() else str(name).strip()
     if not _NAME.match(name) or name in _RESERVED:
-        raise QuantError(f"{name!r} cannot name a variable; use ASCII letters, digits and '_' (a letter first), "
-                         "at most 100 characters, and not an id column or a formula function.")
+        raise QuantError(_("{name!r} cannot name a variable; use ASCII letters, digits and '_' (a letter first), "
+                         "at most 100 characters, and not an id column or a formula function.").format(name=name))
     made = constructions(session)
     if name in _stored_names(session, level) or name in made:
         if name not in made:
-            raise QuantError(f"The project already has a loaded {level} variable {name!r}; choose another name.")
+            raise QuantError(_("The project already has a loaded {level} variable {name!r}; choose another name.").format(level=level, name=name))
         if not replace:
-            raise QuantError(f"The quantitized variable {name!r} exists already; choose another name or rebuild it.")
+            raise QuantError(_("The quantitized variable {name!r} exists already; choose another name or rebuild it.").format(name=name))
         if made[name]["level"] != level:
-            raise QuantError(f"{name!r} is a {made[name]['level']}-level variable; choose another name.")
+            raise QuantError(_("{name!r} is a {level}-level variable; choose another name.").format(name=name, level=made[name]['level']))
     if level == "city":
         qdata.save_cities(session, pd.DataFrame({"code": values["code"], name: values["value"].astype(float)}))
     else:
@@ -249,7 +251,7 @@ def delete_quantitized(session: Session, name: str) -> None:
     """
     made = constructions(session)
     if name not in made:
-        raise QuantError(f"{name!r} is not a quantitized variable of this project.")
+        raise QuantError(_("{name!r} is not a quantitized variable of this project.").format(name=name))
     table = store.CityAttribute if made[name]["level"] == "city" else store.DyadAttribute
     session.execute(delete(table).where(table.name == name))
     del made[name]

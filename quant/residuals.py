@@ -26,6 +26,7 @@ Lieberman, E. S. (2005). Nested analysis as a mixed-method strategy for comparat
 """
 from __future__ import annotations
 
+from i18n import _
 import numpy as np
 
 from quant.errors import QuantError
@@ -70,9 +71,9 @@ def nb2_zero_probability(mu, alpha) -> np.ndarray:
     """
     mu, alpha = _arrays(mu, alpha)
     if np.any(alpha <= 0):
-        raise QuantError(f"NB2 dispersion alpha must be positive, got {float(np.min(alpha))}.")
+        raise QuantError(_("NB2 dispersion alpha must be positive, got {min}.").format(min=float(np.min(alpha))))
     if np.any(mu <= 0):
-        raise QuantError(f"NB2 mean mu must be positive, got {float(np.min(mu))}.")
+        raise QuantError(_("NB2 mean mu must be positive, got {min}.").format(min=float(np.min(mu))))
     return np.exp(-np.log1p(alpha * mu) / alpha)
 
 
@@ -117,7 +118,7 @@ def ztnb_moments(mu, alpha) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_len(y, m):
     if y.shape != m.shape:
-        raise QuantError(f"outcome has shape {y.shape} but fitted values have shape {m.shape}.")
+        raise QuantError(_("outcome has shape {shape} but fitted values have shape {shape2}.").format(shape=y.shape, shape2=m.shape))
 
 
 def pearson_binary(y, p) -> np.ndarray:
@@ -178,7 +179,7 @@ def pearson_nb2(y, mu, alpha) -> np.ndarray:
     y, mu = np.asarray(y, float), np.asarray(mu, float)
     _check_len(y, mu)
     if alpha < 0:
-        raise QuantError(f"NB2 dispersion alpha must be non-negative, got {alpha}.")
+        raise QuantError(_("NB2 dispersion alpha must be non-negative, got {alpha}.").format(alpha=alpha))
     return (y - mu) / np.sqrt(mu + alpha * mu**2)
 
 
@@ -223,5 +224,5 @@ def pearson_gaussian(y, fitted, sigma) -> np.ndarray:
     y, fitted = np.asarray(y, float), np.asarray(fitted, float)
     _check_len(y, fitted)
     if not sigma > 0:
-        raise QuantError(f"the residual scale must be positive, got {sigma}; the model fits exactly.")
+        raise QuantError(_("the residual scale must be positive, got {sigma}; the model fits exactly.").format(sigma=sigma))
     return (y - fitted) / float(sigma)

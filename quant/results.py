@@ -8,6 +8,7 @@ a new covariance makes a new result.
 """
 from __future__ import annotations
 
+from i18n import _
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,16 +133,16 @@ class FitResult:
     def __post_init__(self) -> None:
         if self.dimension not in DIMENSIONS:
             raise QuantError(
-                f"dimension {self.dimension!r} is not one of {', '.join(DIMENSIONS)}."
+                _("dimension {dimension!r} is not one of {dimensions}.").format(dimension=self.dimension, dimensions=', '.join(DIMENSIONS))
             )
         if self.model not in MODELS:
-            raise QuantError(f"model {self.model!r} is not one of {', '.join(MODELS)}.")
+            raise QuantError(_("model {model!r} is not one of {models}.").format(model=self.model, models=', '.join(MODELS)))
         if self.se_type not in self.se:
             raise QuantError(
-                f"se_type {self.se_type!r} was not computed; available: {', '.join(self.se)}."
+                _("se_type {se_type!r} was not computed; available: {se}.").format(se_type=self.se_type, se=', '.join(self.se))
             )
         if self.p_dist not in P_DISTS:
-            raise QuantError(f"p_dist {self.p_dist!r} is not one of {', '.join(P_DISTS)}.")
+            raise QuantError(_("p_dist {p_dist!r} is not one of {p_dists}.").format(p_dist=self.p_dist, p_dists=', '.join(P_DISTS)))
 
     @property
     def df(self) -> int | None:
@@ -181,10 +182,10 @@ class FitResult:
         key = self.se_type if se_type is None else se_type
         if key not in self.se:
             raise QuantError(
-                f"se_type {key!r} was not computed for this fit; available: {', '.join(self.se)}."
+                _("se_type {key!r} was not computed for this fit; available: {se}.").format(key=key, se=', '.join(self.se))
             )
         if not 0.0 < alpha < 1.0:
-            raise QuantError(f"alpha {alpha!r} must lie strictly between 0 and 1.")
+            raise QuantError(_("alpha {alpha!r} must lie strictly between 0 and 1.").format(alpha=alpha))
         est = self.params.astype(float)
         se = self.se[key].reindex(est.index).astype(float)
         z = est / se

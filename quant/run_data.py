@@ -7,6 +7,7 @@ covariates, prefixed ``x:``) into zlib-compressed JSON and back; :func:`result_f
 """
 from __future__ import annotations
 
+from i18n import _
 import hashlib
 import json
 import zlib
@@ -48,7 +49,7 @@ def _id_columns(frame: pd.DataFrame) -> list[str]:
         return ["code"]
     if "city" in frame.columns:
         return ["city"]
-    raise QuantError("The data has neither city ids nor dyad ids, so it cannot be fingerprinted.")
+    raise QuantError(_("The data has neither city ids nor dyad ids, so it cannot be fingerprinted."))
 
 
 def _column_bytes(values: pd.Series) -> bytes:
@@ -129,7 +130,7 @@ def unpack_units(blob: bytes) -> pd.DataFrame:
     d = zlib.decompressobj()
     raw = d.decompress(blob, _UNITS_LIMIT)
     if d.unconsumed_tail:
-        raise QuantError("The run's stored units table is larger than Tandem reads; the project may be damaged.")
+        raise QuantError(_("The run's stored units table is larger than Tandem reads; the project may be damaged."))
     payload = json.loads(raw.decode("utf-8"))
     frame = pd.DataFrame(payload["data"], columns=payload["columns"])
     for c in ("city", "city_a", "city_b"):

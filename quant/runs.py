@@ -16,6 +16,7 @@ the sidebar's undo/redo reverses it.
 """
 from __future__ import annotations
 
+from i18n import _
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -149,12 +150,12 @@ def _row(session: Session, name: Any, *, deleted: bool = False) -> store.Run:
     row = session.scalar(stmt)
     if row is None or (row.deleted is not None) != deleted:
         if row is not None and row.deleted is not None:
-            raise QuantError(f"The run '{row.name}' was deleted; restore it first.")
+            raise QuantError(_("The run '{name}' was deleted; restore it first.").format(name=row.name))
         shown = name if not isinstance(name, str) else " ".join(name.split())
         known = session.scalars(select(store.Run.name).where(store.Run.deleted.is_(None))
                                 .order_by(store.Run.created.desc()).limit(8)).all()
         hint = f" Saved runs: {', '.join(known)}." if known else " No run is saved yet; save a fit first."
-        raise QuantError(f"There is no run called '{shown}'.{hint}")
+        raise QuantError(_("There is no run called '{shown}'.{hint}").format(shown=shown, hint=hint))
     return row
 
 
@@ -206,12 +207,12 @@ def save_run(session: Session, name: str, result: FitResult, md, *, settings: di
     by = as_coder(by)
     clean = _clean_run_name(name)
     if result.dimension != md.spec.dimension:
-        raise QuantError(f"The fit is of {result.dimension} but its data is the {md.spec.dimension} table.")
+        raise QuantError(_("The fit is of {dimension} but its data is the {dimension2} table.").format(dimension=result.dimension, dimension2=md.spec.dimension))
     ops: list = []
     old = session.scalar(select(store.Run).where(store.Run.name == clean))
     if old is not None and old.deleted is None:
         if not replace:
-            raise QuantError(f"A run called '{clean}' already exists; choose another name or replace it.")
+            raise QuantError(_("A run called '{clean}' already exists; choose another name or replace it.").format(clean=clean))
         stamp = _now()
         ops.append({"op": "update", "table": "runs", "id": old.id, "before": {"deleted": None, "name": old.name},
                     "after": {"deleted": stamp.isoformat(), "name": f"{old.name} (replaced {old.id})"}})
@@ -262,7 +263,7 @@ def fit_and_save(session: Session, name: str, dimension: str, *, model: str | No
 
     unknown = sorted(set(options) - set(FIT_OPTIONS))
     if unknown:
-        raise QuantError(f"Unknown fit option(s) {', '.join(unknown)}; use {', '.join(FIT_OPTIONS)}.")
+        raise QuantError(_("Unknown fit option(s) {unknown}; use {fit_options}.").format(unknown=', '.join(unknown), fit_options=', '.join(FIT_OPTIONS)))
     md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula,
                     directed=bool(directed), offset=offset, exposure=exposure)
     result = fit_prepared(md, **{k: v for k, v in options.items() if v is not None})
@@ -334,7 +335,7 @@ def rename_run(session: Session, name, new_name: str, *, by: str = "researcher")
     taken = session.scalar(select(store.Run).where(store.Run.name == clean))
     if taken is not None:
         what = "a deleted run" if taken.deleted is not None else "another run"
-        raise QuantError(f"The name '{clean}' is used by {what}; choose another.")
+        raise QuantError(_("The name '{clean}' is used by {what}; choose another.").format(clean=clean, what=what))
     ops = [{"op": "update", "table": "runs", "id": row.id, "before": {"name": row.name}, "after": {"name": clean}}]
     old = row.name
     row.name = clean

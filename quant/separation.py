@@ -17,6 +17,7 @@ and ``detectseparation`` programs).
 """
 from __future__ import annotations
 
+from i18n import _
 from dataclasses import dataclass
 
 import numpy as np
@@ -271,8 +272,8 @@ def check_separation(X: np.ndarray, y: np.ndarray, names: list[str], outcome: st
     sep = find_separation(X, y, names, max_cells=max_cells, pre=pre)
     if sep is not None:
         raise ModelError(
-            f"{sep.kind} separation of {outcome!r} by {', '.join(repr(v) for v in sep.variables)} "
-            f"({sep.detail}); the maximum-likelihood estimate does not exist, so drop or recode "
+            _("{kind} separation of {outcome!r} by {items} "
+            "({detail}); the maximum-likelihood estimate does not exist, so drop or recode "
             "the variable, or refit with --model firth (Firth's penalized logit), whose "
-            "estimates stay finite."
+            "estimates stay finite.").format(kind=sep.kind, outcome=outcome, items=', '.join((repr(v) for v in sep.variables)), detail=sep.detail)
         )

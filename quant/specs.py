@@ -16,6 +16,7 @@ it.
 """
 from __future__ import annotations
 
+from i18n import _
 from typing import Any
 
 import pandas as pd
@@ -38,10 +39,10 @@ _NAME_LIMIT = 200
 
 def _clean_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise QuantError("A saved specification needs a name (some text).")
+        raise QuantError(_("A saved specification needs a name (some text)."))
     name = " ".join(name.split())
     if len(name) > _NAME_LIMIT:
-        raise QuantError(f"The specification name is longer than {_NAME_LIMIT} characters.")
+        raise QuantError(_("The specification name is longer than {name_limit} characters.").format(name_limit=_NAME_LIMIT))
     return name
 
 
@@ -49,12 +50,12 @@ def _clean_options(options: dict | None, model: str) -> dict:
     options = dict(options or {})
     unknown = sorted(k for k in options if k not in OPTION_KEYS and k not in INFO_KEYS)
     if unknown:
-        raise QuantError(f"Unknown specification option(s) {', '.join(unknown)}; use {', '.join(OPTION_KEYS)}.")
+        raise QuantError(_("Unknown specification option(s) {unknown}; use {option_keys}.").format(unknown=', '.join(unknown), option_keys=', '.join(OPTION_KEYS)))
     if "se" in options and options["se"] is not None:
         se = options["se"]
         options["se"] = [se] if isinstance(se, str) else [str(s) for s in se]
     if options.get("zero_formula") and model != "hurdle":
-        raise QuantError("A zero-part formula belongs to the hurdle model only.")
+        raise QuantError(_("A zero-part formula belongs to the hurdle model only."))
     return {k: v for k, v in options.items() if v is not None and v != ""}
 
 
@@ -109,7 +110,7 @@ def save_spec(session: Session, name: str, dimension: str, model: str | None, fo
         _record_quantitized(session, options, used, md.operators)
     row = session.scalar(select(store.ModelSpec).where(store.ModelSpec.name == name))
     if row is not None and not replace:
-        raise QuantError(f"A specification named {name!r} exists already; choose another name or replace it.")
+        raise QuantError(_("A specification named {name!r} exists already; choose another name or replace it.").format(name=name))
     if row is None:
         row = store.ModelSpec(name=name)
         session.add(row)
@@ -132,7 +133,7 @@ def _checked(spec: dict) -> dict:
                                     what=f"The formula of the saved specification {name!r}")
     options = spec["options"]
     if not isinstance(options, dict):
-        raise QuantError(f"The options of the saved specification {name!r} are not a mapping.")
+        raise QuantError(_("The options of the saved specification {name!r} are not a mapping.").format(name=name))
     if options.get("zero_formula") is not None:
         options["zero_formula"] = check_formula(
             options["zero_formula"], outcome="optional", operators=True,
@@ -204,8 +205,10 @@ def _row(session: Session, name: str) -> store.ModelSpec:
     row = session.scalar(select(store.ModelSpec).where(store.ModelSpec.name == str(name).strip()))
     if row is None:
         names = list(session.scalars(select(store.ModelSpec.name).order_by(store.ModelSpec.name)))
-        raise QuantError(f"No saved specification is named {name!r}"
-                         + (f"; saved: {', '.join(names[:20])}." if names else "; none is saved yet."))
+        if names:
+            raise QuantError(_("No saved specification is named {name!r}; saved: {names}.").format(
+                name=name, names=", ".join(names[:20])))
+        raise QuantError(_("No saved specification is named {name!r}; none is saved yet.").format(name=name))
     return row
 
 

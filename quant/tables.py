@@ -6,6 +6,7 @@ of an upload, ``normalise_code`` gives the string form of a unit id, and
 """
 from __future__ import annotations
 
+from i18n import _
 import io
 import re
 import unicodedata
@@ -69,13 +70,13 @@ def normalise_code(value: Any) -> str | None:
     if is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
-        raise QuantError(f"{value!r} is not a valid unit id (a boolean).")
+        raise QuantError(_("{value!r} is not a valid unit id (a boolean).").format(value=value))
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
         if float(value).is_integer():
             return str(int(value))
-        raise QuantError(f"{value!r} is not a valid unit id (a non-integral number).")
+        raise QuantError(_("{value!r} is not a valid unit id (a non-integral number).").format(value=value))
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if _INTEGRAL_TEXT.match(text) and "." in text:
         text = text.split(".")[0]
@@ -153,17 +154,17 @@ def read_table(path_or_bytes: str | Path | bytes, filename: str | None = None, *
     """
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         if not filename:
-            raise QuantError("A table given as bytes needs its filename (to tell CSV from XLSX).")
+            raise QuantError(_("A table given as bytes needs its filename (to tell CSV from XLSX)."))
         data, label = bytes(path_or_bytes), filename
     else:
         path = Path(path_or_bytes)
         label = filename or str(path)
         if not path.is_file():
-            raise QuantError(f"{label} does not exist or is not a file.")
+            raise QuantError(_("{label} does not exist or is not a file.").format(label=label))
         data = path.read_bytes()
     suffix = Path(label).suffix.lower()
     if not data.strip():
-        raise QuantError(f"{label} is empty.")
+        raise QuantError(_("{label} is empty.").format(label=label))
     dtype = str if as_text else None
     if suffix in _EXCEL_EXTENSIONS or (suffix not in _TEXT_EXTENSIONS and data[:2] == b"PK"):
         try:  # entries, names, declared AND streamed inflated sizes, before openpyxl opens it
@@ -173,11 +174,11 @@ def read_table(path_or_bytes: str | Path | bytes, filename: str | None = None, *
         try:
             frame = pd.read_excel(io.BytesIO(data), engine="openpyxl", dtype=dtype)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-            raise QuantError(f"{label} is not a readable XLSX workbook ({exc.__class__.__name__}: {exc}).") from exc
+            raise QuantError(_("{label} is not a readable XLSX workbook ({name__}: {exc}).").format(label=label, name__=exc.__class__.__name__, exc=exc)) from exc
     elif suffix in _TEXT_EXTENSIONS or suffix == "":
         text = _strip_comments(_decode(data, label))
         if not text.strip():
-            raise QuantError(f"{label} has no header line (only comments or blank lines).")
+            raise QuantError(_("{label} has no header line (only comments or blank lines).").format(label=label))
         header = text.splitlines()[0]
         sep = "\t" if (suffix in (".tsv", ".tab") or ("\t" in header and "," not in header)) else ","
         _check_width(header, sep, label)
@@ -186,13 +187,13 @@ def read_table(path_or_bytes: str | Path | bytes, filename: str | None = None, *
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
             raise QuantError(f"{label} is not a well-formed CSV table ({exc}).".replace("\n", " ")) from exc
     else:
-        raise QuantError(f"{label} has an unsupported type {suffix!r}: use .csv or .xlsx.")
+        raise QuantError(_("{label} has an unsupported type {suffix!r}: use .csv or .xlsx.").format(label=label, suffix=suffix))
     frame.columns = [_header(c) for c in frame.columns]
     unnamed = [c for c in frame.columns if c.startswith("Unnamed:")]
     if unnamed and frame[unnamed].isna().all().all():
         frame = frame.drop(columns=unnamed)
     if len(set(frame.columns)) < len(frame.columns):
-        raise QuantError(f"{label} repeats a column name in its header.")
+        raise QuantError(_("{label} repeats a column name in its header.").format(label=label))
     return frame
 
 
