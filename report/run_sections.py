@@ -74,8 +74,10 @@ def load_runset(session: Session, names=None) -> RunSet:
             if dim in latest:
                 chosen[dim] = qruns.load_run(session, latest[dim])
             else:
-                skipped.append(f"{dim}: no run is saved; save one with `python cli.py fit --project P --dimension "
-                               f"{dim} --save NAME` (or on the Models page), then draft again.")
+                # "<dimension>: " stays first and "--project P" stays literal: the zh draft reads the
+                # dimension back, the CLI puts the project in
+                skipped.append(_("{dim}: no run is saved; save one with `python cli.py fit --project P --dimension "
+                                 "{dim} --save NAME` (or on the Models page), then draft again.").format(dim=dim))
     else:
         for name in names:
             run = qruns.load_run(session, name)

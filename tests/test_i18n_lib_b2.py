@@ -330,3 +330,17 @@ def test_case_view_download_speaks_the_readers_language():
     assert list(table.columns) == ["案例", "案例类型", "观测值", "预测值", "皮尔逊残差", "已编码段落"]
     assert table.iloc[0].tolist() == ["广州市–佛山市", "偏离案例（预期中缺失的合作）", 0, 0.93, -3.6, 1]
     assert view.columns[1] == "case_type" and view.attrs == {"run_id": 7}  # the view itself is unchanged
+
+
+def test_skipped_dimensions_are_said_in_chinese(engine):
+    import store
+    from report.run_sections import load_runset
+
+    with store.session_scope(engine) as s:
+        english = load_runset(s).skipped
+        with i18n.using("zh"):
+            chinese = load_runset(s).skipped
+    assert english[0] == ("breadth: no run is saved; save one with `python cli.py fit --project P --dimension "
+                          "breadth --save NAME` (or on the Models page), then draft again.")
+    assert chinese[2] == ("degree: 尚未保存分析记录；请用 `python cli.py fit --project P --dimension degree --save "
+                          "NAME`（或在“模型”页面）保存一条，然后重新起草。")
