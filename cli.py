@@ -61,24 +61,38 @@ def cmd_demo(args) -> str:
 
 
 def cmd_import(args) -> str:
+    from sqlalchemy import select
+
     import coding
     import corpus
     import store
+    from corpus.name_keys import name_key
 
+    if args.name is not None and len(args.files) > 1:
+        raise CliError(_("--name names one document; give one file with it (or leave --name out: each file is "
+                         "named after itself)."))
     refused = []
     with _project(args.project) as engine:
         for path in [Path(f) for f in args.files]:
             try:
                 with store.session_scope(engine) as s:  # one transaction per file: all or nothing
-                    result = corpus.import_document(s, path, kind=args.kind, language=args.language,
+                    wanted = args.name if args.name is not None else path.stem
+                    taken = next((other for other in s.scalars(select(store.Document.name))
+                                  if name_key(other) == name_key(wanted)), None)
+                    if taken is not None and path.is_file():  # the CLI's own way out, not the library's name=
+                        raise CliError(_("{file}: a document named {taken!r} is already in the project; rename the "
+                                         "file or import it under another name with --name NEW_NAME.").format(
+                                             file=path.name, taken=taken))
+                    result = corpus.import_document(s, path, name=args.name, kind=args.kind, language=args.language,
                                                     clean_transcript=args.clean_transcript)
                     coding.record_import(s, result.document_id, coder=args.coder)
             except Exception as exc:  # noqa: BLE001 - reported per file; the batch goes on
                 reason = str(exc).strip() or exc.__class__.__name__
-                if not isinstance(exc, (ValueError, OSError)):
+                if not isinstance(exc, (ValueError, OSError, CliError)):
                     reason = f"{exc.__class__.__name__}: {reason.splitlines()[0]}"
                 refused.append(_shown(path.name))
-                line = (_("refused {reason}").format(reason=reason) if reason.startswith(f"{path.name}:")
+                own = reason.startswith((f"{path.name}:", f"{path.name}："))  # the reason names the file itself
+                line = (_("refused {reason}").format(reason=reason) if own
                         else _("refused {path}: {reason}").format(path=path, reason=reason))
                 print(_shown(store.mask_secrets(line)), file=sys.stderr, flush=True)
                 continue
@@ -142,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=_("the kind of document: interview, field note or policy (default interview)"))
     p.add_argument("--language", default=None, choices=["zh", "en"], help=_("default: detected from the script"))
     p.add_argument("--coder", default="researcher", help=_("who imports (event log, undo)"))
+    p.add_argument("--name", default=None, metavar="NAME",
+                   help=_("the document's name in the project (one file only; default: the file name without its "
+                          "extension)"))
     p.add_argument("--clean-transcript", action="store_true",
                    help=_("remove line numbers, page markers and running headers/footers, and join hard-wrapped "
                           "lines into utterances at speaker labels (Q:, 访谈者：...); prints what was removed"))

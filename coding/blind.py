@@ -36,6 +36,7 @@ from sqlalchemy import String, cast, event, or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.elements import ColumnElement
 
+from i18n import _
 import store
 from coding.checks import as_coder
 from coding.errors import CodingError
@@ -84,11 +85,11 @@ def set_blind(session: Session, on: bool, by: str) -> dict[str, Any]:
         is at the machine may).
     """
     if not isinstance(on, bool):
-        raise CodingError(f"Blind coding is on (True) or off (False), got {on!r}.")
+        raise CodingError(_("Blind coding is on (True) or off (False), got {on!r}.").format(on=on))
     who = as_coder(by)
     person = viewer(session)
     if person and person.get("team") and person.get("role") not in OWNER_ROLES:
-        raise CodingError("Only an owner may switch blind coding on or off; ask an owner.")
+        raise CodingError(_("Only an owner may switch blind coding on or off; ask an owner."))
     at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     old = blind_state(session)
     log = (old["log"] + [{"on": on, "by": who, "at": at}])[-LOG_SIZE:]
@@ -197,8 +198,16 @@ def check_may_change(session: Session, coding_id: Any, doing: str = "change") ->
         return  # the caller's own check says what is wrong with the id
     owner = session.scalar(select(store.Coding.coder).where(store.Coding.id == key), execution_options={ALL: True})
     if owner is not None and owner != name:
-        raise CodingError(f"The project is blind: you may {doing} only your own codings, and coding {key} "
-                          f"is another coder's.")
+        if doing == "delete":
+            message = _("The project is blind: you may delete only your own codings, and coding {key} is another "
+                        "coder's.")
+        elif doing == "edit":
+            message = _("The project is blind: you may edit only your own codings, and coding {key} is another "
+                        "coder's.")
+        else:
+            message = _("The project is blind: you may change only your own codings, and coding {key} is another "
+                        "coder's.")
+        raise CodingError(message.format(key=key))
 
 
 def refuse_agreement(session: Session) -> None:

@@ -31,9 +31,11 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import N_, _
 import store
 from coding.doc_attributes import attribute_ops, check_attribute_name, check_attribute_value, write_attribute_ops
 from coding.errors import CodingError
+from coding.events import stored_description
 from corpus.name_keys import name_key
 
 __all__ = ["ID_ALIASES", "PER", "import_case_table", "match_case_table", "read_case_table"]
@@ -65,7 +67,7 @@ def read_case_table(source: str | Path | bytes, filename: str | None = None) -> 
     except QuantError as exc:
         raise CodingError(str(exc)) from None
     if frame.empty:
-        raise CodingError(f"{filename or Path(str(source)).name} has no data rows.")
+        raise CodingError(_("{value} has no data rows.").format(value=filename or Path(str(source)).name))
     return frame
 
 
@@ -73,13 +75,16 @@ def _id_column(frame: pd.DataFrame, per: str, id_column: str | None) -> tuple[st
     columns = [str(c) for c in frame.columns]
     if id_column is not None:
         if id_column not in columns:
-            raise CodingError(f"The table has no column {id_column!r}; its columns are {', '.join(columns)}.")
+            raise CodingError(_("The table has no column {id_column!r}; its columns are {names}.").format(
+                                id_column=id_column, names=', '.join(columns)))
         return id_column, False
     lower = [c.lower() for c in columns]
     fits = [c for c, low in zip(columns, lower) if low in ID_ALIASES[per]]
     if len(fits) > 1:
-        raise CodingError(f"Several columns could name the {per} of each row ({', '.join(fits)}); choose the id "
-                          "column.")
+        message = (_("Several columns could name the document of each row ({names}); choose the id column.")
+                   if per == "document" else
+                   _("Several columns could name the city of each row ({names}); choose the id column."))
+        raise CodingError(message.format(names=", ".join(fits)))
     return (fits[0], False) if fits else (columns[0], True)
 
 
@@ -119,7 +124,7 @@ def _document_matcher(session: Session) -> Callable[[str], tuple[int | None, str
             if len(found) == 1:
                 return found[0][0], found[0][1], None
             if len(found) > 1:
-                return None, None, f"names {len(found)} documents ({', '.join(n for _, n in found[:3])})"
+                return None, None, f"names {len(found)} documents ({', '.join(n for _unused, n in found[:3])})"
         return None, None, "matches no document name or file name"
     return _or_folded(match)
 
@@ -186,7 +191,7 @@ def match_case_table(session: Session, frame: pd.DataFrame, *, per: str, id_colu
         ``per`` unknown, the id column missing or ambiguous, no cities in the project (per city).
     """
     if per not in PER:
-        raise CodingError(f"Import per {per!r} is unknown; use 'document' or 'city'.")
+        raise CodingError(_("Import per {per!r} is unknown; use 'document' or 'city'.").format(per=per))
     column, guessed = _id_column(frame, per, id_column)
     columns, skipped, numeric, values = [], {}, [], {}
     for col in frame.columns:
@@ -246,7 +251,7 @@ def _stored(session: Session, per: str, keys: list[Any]) -> dict[Any, dict[str, 
 
 def _overwritten(session: Session, m: dict) -> list[dict[str, Any]]:
     stored = _stored(session, m["per"], list(m["changes"]))
-    rows = {key: (row, label) for row, _, label, key in m["matched"].itertuples(index=False)}
+    rows = {key: (row, label) for row, _unused, label, key in m["matched"].itertuples(index=False)}
     out = []
     for key, values in m["changes"].items():
         for name, after in values.items():
@@ -313,19 +318,24 @@ def import_case_table(session: Session, source: str | Path | bytes | pd.DataFram
     label = filename or (Path(source).name if isinstance(source, (str, Path)) else "the table")
     if m["matched"].empty:
         shown = ", ".join(repr(u["value"]) for u in m["unmatched"][:5])
-        raise CodingError(f"No row of {label} names a {per} of the project (column {m['id_column']!r}: {shown}).")
+        message = (_("No row of {label} names a document of the project (column {id_column!r}: {shown}).")
+                   if per == "document" else
+                   _("No row of {label} names a city of the project (column {id_column!r}: {shown})."))
+        raise CodingError(message.format(label=label, id_column=m["id_column"], shown=shown))
     if per == "document":
         ops, cells = attribute_ops(session, m["changes"])
         n_cells = len(cells)
     else:
         ops = _city_ops(session, m["changes"])
         n_cells = len(ops)
-    description = (f"imported {len(m['columns'])} attribute column(s) of {len(m['matched'])} {per}(s) "
-                   f"from {label}")
+    template = (N_("imported {n_columns} attribute column(s) of {n} document(s) from {label}") if per == "document"
+                else N_("imported {n_columns} attribute column(s) of {n} city(s) from {label}"))
+    description = stored_description(template, n_columns=len(m["columns"]), n=len(m["matched"]), label=label)
     event_id = write_attribute_ops(session, ops, description, coder)
-    summary = (f"{len(m['matched'])} row(s) matched, {len(m['unmatched'])} not matched; "
-               f"{len(m['columns'])} column(s) imported ({', '.join(m['columns'])}); {n_cells} value(s) written, "
-               f"{len(m['overwritten'])} overwritten.")
+    summary = _("{matched} row(s) matched, {unmatched} not matched; {n_columns} column(s) imported ({columns}); "
+                "{written} value(s) written, {overwritten} overwritten.").format(
+        matched=len(m["matched"]), unmatched=len(m["unmatched"]), n_columns=len(m["columns"]),
+        columns=", ".join(m["columns"]), written=n_cells, overwritten=len(m["overwritten"]))
     return {k: m[k] for k in ("per", "id_column", "id_column_guessed", "columns", "skipped_columns", "unmatched",
                               "overwritten")} | {
         "matched": len(m["matched"]), "matched_names": m["matched"]["matched"].tolist(), "values_written": n_cells,

@@ -11,6 +11,7 @@ from typing import Any, Iterable, TypeVar
 
 from sqlalchemy.orm import Session
 
+from i18n import N_, _
 import store
 from coding.errors import CodingError
 
@@ -18,39 +19,45 @@ MAX_CODER = 100
 
 T = TypeVar("T")
 
+#: The names callers give ids and rows (``what``/``noun`` below), marked so the messages read in
+#: the interface language; a name not listed shows as given.
+_NAMES = (N_("Code"), N_("Code id"), N_("Code ids"), N_("Document"), N_("Document id"), N_("Document ids"),
+          N_("Coding"), N_("Coding id"), N_("Coding ids"), N_("Memo"), N_("Memo id"), N_("Link"), N_("Dyad"),
+          N_("Dyad id"), N_("Suggestion"), N_("Rule id"), N_("Rule ids"), N_("Auto-coding rule"), N_("City code"))
+
 
 def as_id(value: Any, what: str) -> int:
     """``value`` as an int id (numpy ints accepted; bools, floats and strings refused)."""
     if isinstance(value, bool):
-        raise CodingError(f"{what} must be an integer id, got {value!r}.")
+        raise CodingError(_("{what} must be an integer id, got {value!r}.").format(what=_(what), value=value))
     try:
         return operator.index(value)
     except TypeError:
-        raise CodingError(f"{what} must be an integer id, got {value!r}.") from None
+        raise CodingError(_("{what} must be an integer id, got {value!r}.").format(what=_(what), value=value)) from None
 
 
 def as_ids(values: Any, what: str) -> list[int]:
     """One id or an iterable of ids as a list without duplicates, order kept."""
     if isinstance(values, (str, bytes)):
-        raise CodingError(f"{what} must be integer ids, got {values!r}.")
+        raise CodingError(_("{what} must be integer ids, got {values!r}.").format(what=_(what), values=values))
     try:
         items: Iterable[Any] = [values] if not hasattr(values, "__iter__") else list(values)
     except TypeError:
-        raise CodingError(f"{what} must be integer ids, got {values!r}.") from None
+        raise CodingError(_("{what} must be integer ids, got {values!r}.").format(what=_(what), values=values)) from None
     out: list[int] = []
     for item in items:
         i = as_id(item, what)
         if i not in out:
             out.append(i)
     if not out:
-        raise CodingError(f"{what} is empty; give at least one id.")
+        raise CodingError(_("{what} is empty; give at least one id.").format(what=_(what)))
     return out
 
 
 def as_text(value: Any, what: str) -> str:
     """A string field (memo, definition, ...) in NFC; ``None`` is refused."""
     if not isinstance(value, str):
-        raise CodingError(f"{what} must be a string, got {value!r}.")
+        raise CodingError(_("{what} must be a string, got {value!r}.").format(what=_(what), value=value))
     return unicodedata.normalize("NFC", value)
 
 
@@ -61,7 +68,7 @@ def as_coder(value: Any) -> str:
     coder "Mark"; a line break, control character or bidi override is refused with
     ``CodingError``."""
     if not isinstance(value, str) or not value.strip():
-        raise CodingError(f"Coder {value!r} is not valid; give a non-empty name.")
+        raise CodingError(_("Coder {value!r} is not valid; give a non-empty name.").format(value=value))
     from corpus.name_keys import clean_label
     from corpus.names import BadNameError
 
@@ -70,7 +77,8 @@ def as_coder(value: Any) -> str:
     except BadNameError as exc:
         raise CodingError(str(exc)) from None
     if len(name) > MAX_CODER:
-        raise CodingError(f"Coder {name[:20]!r}... is longer than {MAX_CODER} characters.")
+        raise CodingError(_("Coder {value!r}... is longer than {max_coder} characters.").format(
+                            value=name[:20], max_coder=MAX_CODER))
     return name
 
 
@@ -82,7 +90,7 @@ def get_row(session: Session, model: type[T], row_id: Any, noun: str, *, id_what
     """
     row = session.get(model, as_id(row_id, id_what or f"{noun} id"))
     if row is None:
-        raise CodingError(f"{noun} {row_id!r} does not exist.")
+        raise CodingError(_("{noun} {row_id!r} does not exist.").format(noun=_(noun), row_id=row_id))
     return row
 
 
@@ -104,8 +112,9 @@ def get_coding(session: Session, coding_id: Any) -> store.Coding:
 def get_city(session: Session, city_code: Any) -> store.City:
     """The city with this code (exact string), or ``CodingError``."""
     if not isinstance(city_code, str) or not city_code.strip():
-        raise CodingError(f"City code {city_code!r} is not valid; give a city code such as '320500'.")
+        raise CodingError(_("City code {city_code!r} is not valid; give a city code such as '320500'.").format(
+                            city_code=city_code))
     city = session.get(store.City, city_code.strip())
     if city is None:
-        raise CodingError(f"City {city_code!r} is not in the project.")
+        raise CodingError(_("City {city_code!r} is not in the project.").format(city_code=city_code))
     return city

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder, as_text, get_code
 from coding.default_codebook import (AUTO_COLOURS, DEFAULT_CODEBOOK, DEFAULT_DIMENSION_MAP, DEFAULT_VARIABLE_MAP,
@@ -45,21 +46,24 @@ def _clean_name(name: Any) -> str:
     invisible characters removed; controls and bidi overrides refused), then no ``/`` and at
     most ``MAX_NAME`` code points."""
     if not isinstance(name, str) or not name.strip():
-        raise CodingError(f"Code name {name!r} is not valid; give a non-empty name.")
+        raise CodingError(_("Code name {name!r} is not valid; give a non-empty name.").format(name=name))
     try:
         clean = clean_label(name, "code name", max_len=10 * MAX_NAME)
     except BadNameError as exc:
         raise CodingError(str(exc)) from None
     if "/" in clean:
-        raise CodingError(f"Code name {clean!r} contains '/', which separates levels of a code path.")
+        raise CodingError(_("Code name {clean!r} contains '/', which separates levels of a code path.").format(
+                            clean=clean))
     if len(clean) > MAX_NAME:
-        raise CodingError(f"Code name {clean[:30]!r}... is longer than {MAX_NAME} characters.")
+        raise CodingError(_("Code name {value!r}... is longer than {max_name} characters.").format(
+                            value=clean[:30], max_name=MAX_NAME))
     return clean
 
 
 def _clean_colour(colour: Any) -> str:
     if not isinstance(colour, str) or not _COLOUR.match(colour.strip()):
-        raise CodingError(f"Colour {colour!r} is not valid; write it as #RRGGBB, e.g. '#FFD49A'.")
+        raise CodingError(_("Colour {colour!r} is not valid; write it as #RRGGBB, e.g. '#FFD49A'.").format(
+                            colour=colour))
     return colour.strip().upper()
 
 
@@ -70,9 +74,13 @@ def _check_sibling_name(session: Session, parent_id: int | None, name: str, excl
     key = name_key(name)
     for cid, other in session.execute(stmt):
         if cid != exclude_id and name_key(other) == key:
-            where = "at the top of the codebook" if parent_id is None else f"under code {parent_id}"
-            raise CodingError(f"A code named {other!r} already exists {where} (id {cid}); names must "
-                              "be unique among siblings.")
+            if parent_id is None:
+                message = _("A code named {other!r} already exists at the top of the codebook (id {cid}); names "
+                            "must be unique among siblings.")
+            else:
+                message = _("A code named {other!r} already exists under code {parent} (id {cid}); names must be "
+                            "unique among siblings.")
+            raise CodingError(message.format(other=other, parent=parent_id, cid=cid))
 
 
 def _next_position(session: Session, parent_id: int | None) -> int:
@@ -153,7 +161,8 @@ def add_code(
     clean = _clean_name(name)
     parent = None if parent_id is None else get_code(session, parent_id).id
     if depth_of(session, parent) + 1 > MAX_DEPTH:
-        raise CodingError(f"Code {clean[:40]!r} would lie more than {MAX_DEPTH} levels deep in the codebook.")
+        raise CodingError(_("Code {value!r} would lie more than {max_depth} levels deep in the codebook.").format(
+                            value=clean[:40], max_depth=MAX_DEPTH))
     texts = {f: as_text(v, f"Code {f}") for f, v in zip(_TEXT_FIELDS, (definition, inclusion, exclusion, example))}
     chosen = _auto_colour(session) if colour is None else _clean_colour(colour)
     _check_sibling_name(session, parent, clean, None)
@@ -233,7 +242,8 @@ def update_code(session: Session, code_id: int, *, coder: str = "researcher", **
     code = get_code(session, code_id)
     unknown = sorted(set(fields) - set(_FIELDS))
     if unknown:
-        raise CodingError(f"Code field(s) {', '.join(unknown)} cannot be changed; use {', '.join(_FIELDS)}.")
+        raise CodingError(_("Code field(s) {names} cannot be changed; use {names2}.").format(
+                            names=', '.join(unknown), names2=', '.join(_FIELDS)))
     new: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "name":
@@ -248,8 +258,8 @@ def update_code(session: Session, code_id: int, *, coder: str = "researcher", **
     if new.get("codable") == 0 and code.codable:
         n = session.scalar(select(func.count(store.Coding.id)).where(store.Coding.code_id == code.id))
         if n:
-            raise CodingError(f"Code {code.name!r} has {n} coding(s); it cannot become a category "
-                              "until they are moved or deleted.")
+            raise CodingError(_("Code {name!r} has {n} coding(s); it cannot become a category until they are moved "
+                                "or deleted.").format(name=code.name, n=n))
     before = {k: getattr(code, k) for k in new}
     changed = {k: v for k, v in new.items() if before[k] != v}
     if not changed:
@@ -285,15 +295,15 @@ def move_code(session: Session, code_id: int, new_parent_id: int | None, *, code
     code = get_code(session, code_id)
     parent = None if new_parent_id is None else get_code(session, new_parent_id).id
     if parent is not None and (parent == code.id or parent in descendants(session, code.id)):
-        raise CodingError(f"Code {code.name!r} cannot move under code {parent}: that code is itself or "
-                          "lies below it, which would make a cycle.")
+        raise CodingError(_("Code {name!r} cannot move under code {parent}: that code is itself or lies below it, "
+                            "which would make a cycle.").format(name=code.name, parent=parent))
     if parent == code.parent_id:
         return
     below = descendants(session, code.id)
     height = max((depth_of(session, c) for c in below), default=depth_of(session, code.id)) - depth_of(session, code.id)
     if depth_of(session, parent) + 1 + height > MAX_DEPTH:
-        raise CodingError(f"Code {code.name!r} cannot move under code {parent}: its sub-codes would lie more than "
-                          f"{MAX_DEPTH} levels deep.")
+        raise CodingError(_("Code {name!r} cannot move under code {parent}: its sub-codes would lie more than "
+                            "{max_depth} levels deep.").format(name=code.name, parent=parent, max_depth=MAX_DEPTH))
     _check_sibling_name(session, parent, code.name, code.id)
     before = {"parent_id": code.parent_id, "position": code.position}
     code.parent_id = parent
@@ -326,8 +336,8 @@ def delete_code(session: Session, code_id: int, force: bool = False, *, coder: s
     ids = [code.id, *below]
     n_codings = session.scalar(select(func.count(store.Coding.id)).where(store.Coding.code_id.in_(ids)))
     if (below or n_codings) and not force:
-        raise CodingError(f"Code {code.name!r} has {len(below)} sub-code(s) and {n_codings} coding(s); "
-                          "delete with force=True to remove them too.")
+        raise CodingError(_("Code {name!r} has {n} sub-code(s) and {n_codings} coding(s); delete with force=True to "
+                            "remove them too.").format(name=code.name, n=len(below), n_codings=n_codings))
     codes = [snapshot(c) for c in session.scalars(select(store.Code).where(store.Code.id.in_(ids)))]
     codings = list(session.scalars(select(store.Coding).where(store.Coding.code_id.in_(ids))))
     coding_ids = [c.id for c in codings]

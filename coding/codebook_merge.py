@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder
 from coding.codebook import add_code, update_code
@@ -93,8 +94,8 @@ def check_depth(nodes: list[CodeNode]) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise CodingError(f"{node.where or 'The codebook'}: the code tree is more than {MAX_DEPTH} levels deep; "
-                              "refused.")
+            raise CodingError(_("{value}: the code tree is more than {max_depth} levels deep; refused.").format(
+                                value=node.where or 'The codebook', max_depth=MAX_DEPTH))
         stack.extend((child, depth + 1) for child in node.children)
 
 

@@ -26,6 +26,8 @@ from coding.spreadsheet import restore
 from coding.tree import MAX_DEPTH
 from corpus.name_keys import name_key
 
+from i18n import _
+
 __all__ = ["PATH_ALIASES", "SEPARATORS", "CodebookTable", "choose_path_column", "detect_separator",
            "read_codebook_table", "table_columns", "tree_from_table"]
 
@@ -83,12 +85,13 @@ def _decode(source: Any) -> tuple[str, str]:
             data = source.read()
         if isinstance(data, str):
             return data, label
-        text, _, _ = decode(data, label)  # the one reader of text files (corpus.read_txt)
+        text, _unused, _unused = decode(data, label)  # the one reader of text files (corpus.read_txt)
         return text, label
     except CorpusError as exc:
         raise CodingError(str(exc)) from None
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise CodingError(f"{label} cannot be read: {str(exc).rstrip('.')}.") from None
+        raise CodingError(_("{label} cannot be read: {rstrip}.").format(
+                            label=label, rstrip=str(exc).rstrip('.'))) from None
 
 
 def _drop_comments(text: str) -> tuple[list[str], int]:
@@ -129,14 +132,15 @@ def choose_path_column(columns: list[str], path_column: str | None, label: str) 
     if path_column is not None:
         found = lower.get(_header(path_column).lower())
         if found is None:
-            raise CodingError(f"{label} has no column {path_column!r}; its columns are {', '.join(columns)}.")
+            raise CodingError(_("{label} has no column {path_column!r}; its columns are {names}.").format(
+                                label=label, path_column=path_column, names=', '.join(columns)))
         return found
     if "path" in lower:
         return lower["path"]
     fits = [c for c in columns if c.lower() in PATH_ALIASES]
     if len(fits) > 1:
-        raise CodingError(f"{label} has several columns that could hold the code paths ({', '.join(fits)}); "
-                          "choose one as the path column.")
+        raise CodingError(_("{label} has several columns that could hold the code paths ({names}); choose one as the "
+                            "path column.").format(label=label, names=', '.join(fits)))
     return fits[0] if fits else None
 
 
@@ -154,11 +158,12 @@ def _parse(source: Any, path_column: str | None, label: str | None) -> tuple[pd.
     label = label or own
     lines, comments = _drop_comments(text)
     if not lines:
-        raise CodingError(f"{label} has no rows (only comments or blank lines).")
+        raise CodingError(_("{label} has no rows (only comments or blank lines).").format(label=label))
     try:
         records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(lines)))
     except csv.Error as exc:
-        raise CodingError(f"{label} is not a well-formed CSV table: {str(exc).rstrip('.')}.") from None
+        raise CodingError(_("{label} is not a well-formed CSV table: {rstrip}.").format(
+                            label=label, rstrip=str(exc).rstrip('.'))) from None
     width = max(len(r) for r in records)
     try:
         check_table_width(width, label)
@@ -174,7 +179,7 @@ def _parse(source: Any, path_column: str | None, label: str | None) -> tuple[pd.
     else:
         columns = [f"column {k + 1}" for k in range(width)]
     if len({c.lower() for c in columns}) < len(columns):
-        raise CodingError(f"{label} repeats a column name in its header.")
+        raise CodingError(_("{label} repeats a column name in its header.").format(label=label))
     frame = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=columns, dtype=str)
     return frame, header, comments, label
 
@@ -214,8 +219,8 @@ def read_codebook_table(source: Any, *, path_column: str | None = None, separato
         Unreadable file, an unknown separator, a missing or ambiguous path column.
     """
     if separator is not None and separator not in SEPARATORS:
-        raise CodingError(f"Separator {separator!r} is not offered; use one of "
-                          f"{', '.join(repr(s) for s in SEPARATORS)}.")
+        raise CodingError(_("Separator {separator!r} is not offered; use one of {names}.").format(
+                            separator=separator, names=', '.join(repr(s) for s in SEPARATORS)))
     comments, header = 0, True
     if frame is None:
         frame, header, comments, label = _parse(source, path_column, label)
@@ -231,7 +236,8 @@ def read_codebook_table(source: Any, *, path_column: str | None = None, separato
         chosen = choose_path_column(columns, path_column, label)
         lower = {c.lower(): c for c in columns}
         if chosen is None and "name" not in lower:
-            raise CodingError(f"{label} needs a 'path' (or 'name') column; its columns are {', '.join(columns)}.")
+            raise CodingError(_("{label} needs a 'path' (or 'name') column; its columns are {names}.").format(
+                                label=label, names=', '.join(columns)))
         if "definition" not in lower:
             memo = next((lower[a] for a in _MEMO_ALIASES if a in lower), None)
     else:
@@ -251,9 +257,10 @@ def _parts(row: dict[str, str], t: CodebookTable, k: int) -> list[str]:
     else:
         parts = [name] if name else []
     if not parts:
-        raise CodingError(f"{t.label} row {k}: it has neither a path nor a name.")
+        raise CodingError(_("{label} row {k}: it has neither a path nor a name.").format(label=t.label, k=k))
     if name and " ".join(name.split()) != parts[-1]:
-        raise CodingError(f"{t.label} row {k}: name {name!r} is not the last part of path {path!r}.")
+        raise CodingError(_("{label} row {k}: name {name!r} is not the last part of path {path!r}.").format(
+                            label=t.label, k=k, name=name, path=path))
     return parts
 
 
@@ -263,7 +270,8 @@ def _codable(value: str, k: int, label: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CodingError(f"{label} row {k}: codable {value!r} is not true or false.")
+    raise CodingError(_("{label} row {k}: codable {value!r} is not true or false.").format(
+                        label=label, k=k, value=value))
 
 
 def _foreign_warnings(names: list[str], t: CodebookTable) -> list[str]:
@@ -308,17 +316,19 @@ def tree_from_table(t: CodebookTable) -> list[CodeNode]:
         row = {**raw, **{f: raw.get(col, "") for f, col in get.items() if col}}
         parts = _parts(row, t, k)
         if len(parts) > MAX_DEPTH + 1:
-            raise CodingError(f"{t.label} row {k}: the path is {len(parts)} levels deep; at most "
-                              f"{MAX_DEPTH + 1} are allowed.")
+            raise CodingError(_("{label} row {k}: the path is {n} levels deep; at most {value} are allowed.").format(
+                                label=t.label, k=k, n=len(parts), value=MAX_DEPTH + 1))
         names += parts
         key = tuple(name_key(p) for p in parts)
         shown = t.separator.join(parts)
         if key in explicit:
-            raise CodingError(f"{t.label} row {k}: path {shown!r} appears twice.")
+            raise CodingError(_("{label} row {k}: path {shown!r} appears twice.").format(
+                                label=t.label, k=k, shown=shown))
         explicit.add(key)
         colour = row.get("colour", "").strip()
         if colour and not _COLOUR.match(colour):
-            raise CodingError(f"{t.label} row {k}: colour {colour!r} is not #RRGGBB.")
+            raise CodingError(_("{label} row {k}: colour {colour!r} is not #RRGGBB.").format(
+                                label=t.label, k=k, colour=colour))
         for depth in range(1, len(parts) + 1):
             sub = key[:depth]
             if sub not in nodes:

@@ -28,6 +28,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.errors import CodingError
 from coding.matrix_axes import code_rows, coding_filters
@@ -48,7 +49,7 @@ def c_coefficient(n_a: int, n_b: int, n_ab: int) -> float:
 
 def _unit(unit: Any) -> str:
     if unit not in UNITS:
-        raise CodingError(f"Co-occurrence unit {unit!r} is unknown; use 'overlap' or 'paragraph'.")
+        raise CodingError(_("Co-occurrence unit {unit!r} is unknown; use 'overlap' or 'paragraph'.").format(unit=unit))
     return unit
 
 
@@ -97,7 +98,7 @@ def paragraph_units(session: Session, rows: list[Row]) -> dict[tuple[int, int], 
     for cid, doc_id, code_id, start, end in rows:
         if doc_id not in cache:
             spans = _paragraph_spans(session, doc_id)
-            cache[doc_id] = ([s for s, _ in spans], [e for _, e in spans])
+            cache[doc_id] = ([s for s, _unused in spans], [e for _unused, e in spans])
         starts, ends = cache[doc_id]
         first = bisect.bisect_right(ends, start)  # first paragraph ending after start
         last = bisect.bisect_left(starts, end) - 1  # last paragraph starting before end
@@ -163,8 +164,8 @@ def cooccurrence_table(
     CodingError
         Unknown unit, code or document, or a bad coder filter.
     """
-    _, rows, n, n_ab = _prepare(session, unit, code_ids, coder, document_ids)
-    order = {cid: k for k, (cid, _) in enumerate(rows)}
+    _unused, rows, n, n_ab = _prepare(session, unit, code_ids, coder, document_ids)
+    order = {cid: k for k, (cid, _unused) in enumerate(rows)}
     path = dict(rows)
     out = []
     for (a, b), both in n_ab.items():
@@ -206,9 +207,9 @@ def cooccurrence_matrix(
         As :func:`cooccurrence_table`, or an unknown measure.
     """
     if measure not in ("count", "c_coefficient"):
-        raise CodingError(f"Measure {measure!r} is unknown; use 'count' or 'c_coefficient'.")
+        raise CodingError(_("Measure {measure!r} is unknown; use 'count' or 'c_coefficient'.").format(measure=measure))
     chosen, rows, n, n_ab = _prepare(session, unit, code_ids, coder, document_ids)
-    ids = [cid for cid, _ in rows]
+    ids = [cid for cid, _unused in rows]
     values = []
     for a in ids:
         line = []
@@ -219,7 +220,7 @@ def cooccurrence_matrix(
             else:
                 line.append(float("nan") if a == b else c_coefficient(n.get(a, 0), n.get(b, 0), both))
         values.append(line)
-    labels = [p for _, p in rows]
+    labels = [p for _unused, p in rows]
     frame = pd.DataFrame(values, index=pd.Index(labels, name="code"), columns=pd.Index(labels, name="code"),
                          dtype="int64" if measure == "count" else "float64")
     frame.attrs = {"kind": "cooccurrence", "measure": measure, "row_ids": ids,

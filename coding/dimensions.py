@@ -16,11 +16,12 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import N_, _
 import store
 from coding import rowops
 from coding.checks import as_coder, get_code
 from coding.errors import CodingError
-from coding.events import EventType, record
+from coding.events import EventType, record, stored_description
 
 __all__ = ["DIMENSIONS", "dimension_map", "codes_for_dimension", "set_dimension_map"]
 
@@ -55,7 +56,7 @@ def codes_for_dimension(session: Session, dimension: str) -> list[int]:
 
 def _check_dim(dim) -> str:
     if not isinstance(dim, str) or dim.strip().lower() not in DIMENSIONS:
-        raise CodingError(f"Dimension {dim!r} is not one of breadth, connection, degree.")
+        raise CodingError(_("Dimension {dim!r} is not one of breadth, connection, degree.").format(dim=dim))
     return dim.strip().lower()
 
 
@@ -86,7 +87,8 @@ def set_dimension_map(session: Session, code_id: int, dimensions: Iterable[str],
     coder = as_coder(coder)
     code = get_code(session, code_id)
     if isinstance(dimensions, str):
-        raise CodingError(f"Dimensions must be a list of names, got the string {dimensions!r}.")
+        raise CodingError(_("Dimensions must be a list of names, got the string {dimensions!r}.").format(
+                            dimensions=dimensions))
     new = sorted({_check_dim(d) for d in dimensions}, key=_order)
     t = store.CodeDimensionMap
     rows = {str(d): int(i) for i, d in session.execute(select(t.id, t.dimension).where(t.code_id == code.id))}
@@ -94,12 +96,14 @@ def set_dimension_map(session: Session, code_id: int, dimensions: Iterable[str],
     if before == new:
         return new
     if new and not code.codable:
-        raise CodingError(f"Code {code.name!r} is a category; map its codable sub-codes to dimensions instead.")
+        raise CodingError(_("Code {name!r} is a category; map its codable sub-codes to dimensions instead.").format(
+                            name=code.name))
     ops = [{"op": "delete", "table": "code_dimension_map", "row": {"id": rows[d]}} for d in before if d not in new]
     ops += [{"op": "insert", "table": "code_dimension_map", "row": {"code_id": code.id, "dimension": d}}
             for d in new if d not in rows]
     done = rowops.apply_ops(session, ops)
-    description = (f"mapped code “{code.name}” to {', '.join(new)}" if new
-                   else f"cleared the dimensions of code “{code.name}”")
-    record(session, EventType.DIMENSION_MAP_SET, {"ops": done, "description": description}, coder)
+    description = (stored_description(N_("mapped code “{name}” to {dimensions}"), name=code.name,
+                                      dimensions=", ".join(new)) if new
+                   else stored_description(N_("cleared the dimensions of code “{name}”"), name=code.name))
+    record(session, EventType.DIMENSION_MAP_SET, {"ops": done, **description}, coder)
     return new

@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import N_, _
 import store
 from coding.checks import as_id, get_document
 from coding.errors import CodingError
-from coding.events import EventType, json_safe, record
+from coding.events import EventType, json_safe, record, stored_description
 from corpus.names import BIDI_CONTROLS
 
 __all__ = [
@@ -40,18 +41,19 @@ def check_attribute_name(name: Any) -> str:
     """An attribute name, trimmed and NFC; ``CodingError`` when it is not text, empty, longer than
     100 characters, holds a control or bidi character, or is one of :data:`RESERVED_ATTRIBUTES`."""
     if not isinstance(name, str):
-        raise CodingError(f"An attribute name must be text, got {name!r}.")
+        raise CodingError(_("An attribute name must be text, got {name!r}.").format(name=name))
     text = unicodedata.normalize("NFC", name).strip()
     if not text:
-        raise CodingError("An attribute name cannot be empty.")
+        raise CodingError(_("An attribute name cannot be empty."))
     if len(text) > MAX_ATTRIBUTE_NAME:
-        raise CodingError(f"Attribute name {text[:40]!r}… is {len(text)} characters long; at most "
-                          f"{MAX_ATTRIBUTE_NAME} are allowed.")
+        raise CodingError(_("Attribute name {value!r}… is {n} characters long; at most {max_attribute_name} are "
+                            "allowed.").format(value=text[:40], n=len(text), max_attribute_name=MAX_ATTRIBUTE_NAME))
     if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text):
-        raise CodingError(f"Attribute name {text!r} holds a control character (a line break, tab or "
-                          "direction mark); remove it.")
+        raise CodingError(_("Attribute name {text!r} holds a control character (a line break, tab or direction "
+                            "mark); remove it.").format(text=text))
     if text.casefold() in RESERVED_ATTRIBUTES:
-        raise CodingError(f"Attribute name {text!r} is reserved (a document's own column); choose another.")
+        raise CodingError(_("Attribute name {text!r} is reserved (a document's own column); choose another.").format(
+                            text=text))
     return text
 
 
@@ -59,20 +61,23 @@ def check_attribute_value(value: Any, name: str = "the attribute") -> str | int 
     """A value an attribute may hold: text (trimmed, at most 10,000 characters, no NUL) or a
     finite number (integral floats stay floats); ``CodingError`` otherwise (booleans, NaN, lists)."""
     if isinstance(value, bool) or value is None:
-        raise CodingError(f"The value of {name} must be text or a number, got {value!r}.")
+        raise CodingError(_("The value of {name} must be text or a number, got {value!r}.").format(
+                            name=name, value=value))
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
         if not math.isfinite(float(value)):
-            raise CodingError(f"The value of {name} must be a finite number, got {value!r}.")
+            raise CodingError(_("The value of {name} must be a finite number, got {value!r}.").format(
+                                name=name, value=value))
         return float(value)
     if isinstance(value, str):
         text = value.strip()
         if "\x00" in text or len(text) > MAX_ATTRIBUTE_TEXT:
-            raise CodingError(f"The value of {name} must be text of at most {MAX_ATTRIBUTE_TEXT:,} characters "
-                              "without NUL.")
+            raise CodingError(_("The value of {name} must be text of at most {max_attribute_text:,} characters "
+                                "without NUL.").format(name=name, max_attribute_text=MAX_ATTRIBUTE_TEXT))
         return text
-    raise CodingError(f"The value of {name} must be text or a number, got {type(value).__name__}.")
+    raise CodingError(_("The value of {name} must be text or a number, got {name2}.").format(
+                        name=name, name2=type(value).__name__))
 
 
 def attribute_ops(session: Session, changes: dict[int, dict[str, Any]]) -> tuple[list[dict], list[dict]]:
@@ -140,21 +145,24 @@ def _bulk(session: Session, ops: list[dict]) -> None:
     session.expire_all()
 
 
-def write_attribute_ops(session: Session, ops: list[dict], description: str, coder: str,
+def write_attribute_ops(session: Session, ops: list[dict], description: str | dict, coder: str,
                         document_id: int | None = None) -> int | None:
     """Carry out ``ops`` (in bulk, see :func:`_bulk`) and record one ``attributes_set`` event whose
-    payload holds them (undo reverts them through :mod:`coding.rowops`); ``None`` when empty."""
+    payload holds them (undo reverts them through :mod:`coding.rowops`); ``None`` when empty.
+    ``description`` is the history's text as stored: a string, or the dict of
+    :func:`coding.events.stored_description` (shown in the reader's language)."""
     if not ops:
         return None
     if any(op["op"] not in ("insert", "update") or op["table"] not in _KEYS for op in ops):
-        raise CodingError("Attribute changes may only insert or update document and city attribute rows.")
+        raise CodingError(_("Attribute changes may only insert or update document and city attribute rows."))
     _bulk(session, ops)
-    return record(session, EventType.ATTRIBUTES_SET, {"ops": json_safe(ops), "description": description}, coder,
+    described = description if isinstance(description, dict) else {"description": description}
+    return record(session, EventType.ATTRIBUTES_SET, {"ops": json_safe(ops), **described}, coder,
                   document_id)
 
 
 def set_document_attributes(session: Session, changes: dict[int, dict[str, Any]], *, coder: str,
-                            description: str | None = None) -> list[dict[str, Any]]:
+                            description: str | dict | None = None) -> list[dict[str, Any]]:
     """Set (or, with ``None``, delete) many attribute cells in one undoable change.
 
     Parameters
@@ -178,15 +186,19 @@ def set_document_attributes(session: Session, changes: dict[int, dict[str, Any]]
     clean = {}
     for doc_id, values in changes.items():
         if not isinstance(values, dict):
-            raise CodingError(f"Attributes of document {doc_id!r} must be a mapping of name to value.")
+            raise CodingError(_("Attributes of document {doc_id!r} must be a mapping of name to value.").format(
+                                doc_id=doc_id))
         clean[as_id(doc_id, "Document id")] = {
             (n := check_attribute_name(k)): (None if v is None else check_attribute_value(v, f"attribute {n!r}"))
             for k, v in values.items()}
     ops, cells = attribute_ops(session, clean)
     if cells:
         docs = sorted({c["document"] for c in cells})
-        text = description or (f"edited {len(cells)} attribute value(s) of {len(docs)} document(s)" if len(cells) > 1
-                               else f"set attribute “{cells[0]['name']}” of “{docs[0]}”")
+        text = description or (
+            stored_description(N_("edited {n} attribute value(s) of {n_documents} document(s)"), n=len(cells),
+                               n_documents=len(docs)) if len(cells) > 1
+            else stored_description(N_("set attribute “{name}” of “{document}”"), name=cells[0]["name"],
+                                    document=docs[0]))
         write_attribute_ops(session, ops, text, coder, cells[0]["document_id"] if len(docs) == 1 else None)
     return cells
 
@@ -207,7 +219,7 @@ def set_document_attribute(session: Session, document_id: int, name: str, value:
         or value (not text or a finite number).
     """
     if value is None:
-        raise CodingError("An attribute value cannot be empty; delete the attribute instead.")
+        raise CodingError(_("An attribute value cannot be empty; delete the attribute instead."))
     cells = set_document_attributes(session, {document_id: {name: value}}, coder=coder)
     return cells[0] if cells else None
 
@@ -223,9 +235,10 @@ def delete_document_attribute(session: Session, document_id: int, name: str, *, 
     key = check_attribute_name(name)
     doc = get_document(session, document_id)
     if key not in (doc.attributes or {}):
-        raise CodingError(f"Document {doc.name!r} has no attribute {key!r}.")
+        raise CodingError(_("Document {name!r} has no attribute {key!r}.").format(name=doc.name, key=key))
     cells = set_document_attributes(session, {doc.id: {key: None}}, coder=coder,
-                                    description=f"deleted attribute “{key}” of “{doc.name}”")
+                                    description=stored_description(N_("deleted attribute “{name}” of “{document}”"),
+                                                                   name=key, document=doc.name))
     return cells[0]["before"]
 
 
@@ -250,14 +263,15 @@ def rename_document_attribute(session: Session, name: str, new_name: str, *, cod
     old, new = check_attribute_name(name), check_attribute_name(new_name)
     docs = _all_with(session, old)
     if not docs:
-        raise CodingError(f"No document has an attribute {old!r}.")
+        raise CodingError(_("No document has an attribute {old!r}.").format(old=old))
     clash = [d.name for d in docs if new in (d.attributes or {}) and new != old]
     if clash:
-        raise CodingError(f"Attribute {new!r} already exists on {', '.join(clash[:3])}; rename or delete it first.")
+        raise CodingError(_("Attribute {new!r} already exists on {names}; rename or delete it first.").format(
+                            new=new, names=', '.join(clash[:3])))
     if new == old:
         return 0
     changes = {d.id: {old: None, new: d.attributes[old]} for d in docs}
-    ops, _ = attribute_ops(session, changes)
+    ops, _unused = attribute_ops(session, changes)
     write_attribute_ops(session, ops, f"renamed attribute “{old}” to “{new}” ({len(docs)} document(s))", coder)
     return len(docs)
 
@@ -273,8 +287,8 @@ def delete_attribute(session: Session, name: str, *, coder: str) -> int:
     key = check_attribute_name(name)
     docs = _all_with(session, key)
     if not docs:
-        raise CodingError(f"No document has an attribute {key!r}.")
-    ops, _ = attribute_ops(session, {d.id: {key: None} for d in docs})
+        raise CodingError(_("No document has an attribute {key!r}.").format(key=key))
+    ops, _unused = attribute_ops(session, {d.id: {key: None} for d in docs})
     write_attribute_ops(session, ops, f"deleted attribute “{key}” from {len(docs)} document(s)", coder)
     return len(docs)
 

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_id, get_document
 from coding.errors import CodingError
@@ -30,7 +31,7 @@ SEGMENT_COLUMNS = ["idx", "start", "end", "text", "codes", "code_ids"]
 def check_kind(kind: Any) -> str:
     """``kind`` if it is ``"sentence"`` or ``"paragraph"``, else ``CodingError``."""
     if kind not in SEGMENT_KINDS:
-        raise CodingError(f"Segment kind {kind!r} is unknown; use 'sentence' or 'paragraph'.")
+        raise CodingError(_("Segment kind {kind!r} is unknown; use 'sentence' or 'paragraph'.").format(kind=kind))
     return kind
 
 
@@ -72,7 +73,7 @@ def document_text(session: Session, document_id: int) -> str:
     doc_id = as_id(document_id, "Document id")
     text = session.scalar(select(store.Document.text).where(store.Document.id == doc_id))
     if text is None:
-        raise CodingError(f"Document {document_id!r} does not exist.")
+        raise CodingError(_("Document {document_id!r} does not exist.").format(document_id=document_id))
     return text
 
 
@@ -84,7 +85,8 @@ def get_segment(session: Session, document_id: int, kind: str, idx: int) -> stor
     seg = session.scalar(select(store.Segment).where(
         store.Segment.document_id == doc.id, store.Segment.kind == kind, store.Segment.idx == number))
     if seg is None:
-        raise CodingError(f"Document {doc.name!r} has no {kind} number {number}.")
+        raise CodingError(_("Document {name!r} has no {kind} number {number}.").format(
+                            name=doc.name, kind=kind, number=number))
     return seg
 
 
@@ -145,7 +147,7 @@ def segments(session: Session, document_id: int, kind: str) -> pd.DataFrame:
     rows = []
     for idx, start, end in segs:
         on = sorted(coded.get((start, end), {}).items(), key=lambda kv: (kv[1], kv[0]))
-        rows.append((idx, start, end, text[start:end], [n for _, n in on], [c for c, _ in on]))
+        rows.append((idx, start, end, text[start:end], [n for _unused, n in on], [c for c, _unused in on]))
     return pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
 
 
@@ -164,13 +166,14 @@ def paragraph_of(session: Session, document_id: int, offset: int) -> int:
     doc = get_document(session, document_id)
     pos = as_id(offset, "Offset")
     if not 0 <= pos <= doc.n_chars:
-        raise CodingError(f"Offset {pos} is outside document {doc.name!r} (0 to {doc.n_chars} code points).")
+        raise CodingError(_("Offset {pos} is outside document {name!r} (0 to {n_chars} code points).").format(
+                            pos=pos, name=doc.name, n_chars=doc.n_chars))
     base = select(store.Segment.idx).where(store.Segment.document_id == doc.id, store.Segment.kind == "paragraph")
     idx = session.scalar(base.where(store.Segment.start <= pos).order_by(store.Segment.start.desc()).limit(1))
     if idx is None:
         idx = session.scalar(base.order_by(store.Segment.start).limit(1))
     if idx is None:
-        raise CodingError(f"Document {doc.name!r} has no paragraph segments.")
+        raise CodingError(_("Document {name!r} has no paragraph segments.").format(name=doc.name))
     return int(idx)
 
 
@@ -221,7 +224,8 @@ def documents_where(session: Session, *, kinds: Any = None, attributes: dict[str
         Attributes that are not a mapping.
     """
     if attributes is not None and not isinstance(attributes, dict):
-        raise CodingError(f"Document attributes {attributes!r} must be a mapping of key to value.")
+        raise CodingError(_("Document attributes {attributes!r} must be a mapping of key to value.").format(
+                            attributes=attributes))
     wanted = None if kinds is None else ({kinds} if isinstance(kinds, str) else set(kinds))
     frame = document_attributes(session)
     keep = []

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder
 from coding.errors import CodingError
@@ -138,9 +139,10 @@ def record(
         kind = EventType(type)
     except ValueError:
         allowed = ", ".join(e.value for e in EventType)
-        raise CodingError(f"Event type {type!r} is unknown; use one of {allowed}.") from None
+        raise CodingError(_("Event type {type!r} is unknown; use one of {allowed}.").format(
+                            type=type, allowed=allowed)) from None
     if not isinstance(payload, dict):
-        raise CodingError(f"Event payload must be a dict, got {payload.__class__.__name__}.")
+        raise CodingError(_("Event payload must be a dict, got {name}.").format(name=payload.__class__.__name__))
     if kind not in HISTORY_TYPES:  # a new change clears this coder's redo stack, as editors do
         session.execute(update(store.Event).where(store.Event.coder == who, store.Event.undone == 1)
                         .values(undone=2))
@@ -197,3 +199,19 @@ def event_log(
         stmt = stmt.limit(int(limit))
     rows = session.execute(stmt).all()
     return pd.DataFrame(rows, columns=["id", "ts", "type", "coder", "document_id", "payload", "undone"])
+
+
+def stored_description(template: str, **params: Any) -> dict[str, Any]:
+    """Payload keys that let :func:`describe` show a self-described event (a run, a worklist
+    change, a dimension map) in the reader's language.
+
+    ``template`` is an English sentence marked with ``N_`` (``N_("mapped code “{name}” to {names}")``)
+    and ``params`` its placeholders (names, numbers: data, never translated). The event stores the
+    English text (``description``, what older Tandem versions show) plus the template and the
+    params; :func:`describe` translates the template when it shows the event, so the stored form
+    never depends on the language of the person who made the change.
+
+    Returns ``{"description": str, "description_template": str, "description_params": dict}``.
+    """
+    return {"description": template.format(**params), "description_template": template,
+            "description_params": dict(params)}

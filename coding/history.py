@@ -29,14 +29,15 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder
 from coding.errors import CodingError
-from coding.events import HISTORY_TYPES, EventType, record
+from coding.events import HISTORY_TYPES, EventType, record, stored_description
 from coding.rowops import Op, revert_ops
 
-__all__ = ["HISTORY_COLUMNS", "describe", "forward_ops", "history", "peek", "redo", "redo_effect", "undo",
-           "undo_effect"]
+__all__ = ["HISTORY_COLUMNS", "describe", "stored_description", "forward_ops", "history", "peek", "redo",
+           "redo_effect", "undo", "undo_effect"]
 
 HISTORY_COLUMNS = ["id", "ts", "coder", "type", "document_id", "summary", "state", "target_event"]
 _STATE = {0: "done", 1: "undone", 2: "discarded"}
@@ -97,7 +98,8 @@ def forward_ops(event_type: str, payload: dict[str, Any], session: Session | Non
     try:
         kind = EventType(event_type)
     except ValueError:
-        raise CodingError(f"Event type {event_type!r} is unknown, so it cannot be undone.") from None
+        raise CodingError(_("Event type {event_type!r} is unknown, so it cannot be undone.").format(
+                            event_type=event_type)) from None
     p = payload
     try:
         if kind is EventType.CODEBOOK_SEED:
@@ -140,8 +142,9 @@ def forward_ops(event_type: str, payload: dict[str, Any], session: Session | Non
         if kind is EventType.MEMO_DELETE:
             return [_del("memos", p["memo"])]
     except (KeyError, TypeError) as err:
-        raise CodingError(f"A {kind.value} event lacks {err} in its payload, so it cannot be undone.") from None
-    raise CodingError(f"A {kind.value} event carries no row operations, so it cannot be undone.")
+        raise CodingError(_("A {value} event lacks {err} in its payload, so it cannot be undone.").format(
+                            value=kind.value, err=err)) from None
+    raise CodingError(_("A {value} event carries no row operations, so it cannot be undone.").format(value=kind.value))
 
 
 def _short(text: Any, width: int = 24) -> str:
@@ -149,64 +152,98 @@ def _short(text: Any, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _names(values: Any) -> str:
+    return ", ".join(str(v) for v in values or [])
+
+
 def describe(event_type: str, payload: dict[str, Any]) -> str:
-    """A one-line description of an event for the history view (from the payload alone)."""
+    """A one-line description of an event for the history view, built from the payload alone and
+    in the current interface language (``i18n``); data in it (code names, quotes, ids) stays as
+    stored. The event log stores only the structured payload, so the same event reads in English
+    or Chinese depending on who looks. Events that describe themselves (runs, worklist, dimension
+    maps) are shown from ``description_template``/``description_params`` when they carry them
+    (see :func:`stored_description`), else from their stored ``description`` as written."""
     p = payload or {}
     t = event_type
-    if t in (EventType.UNDO, EventType.REDO):
-        return f"{'undid' if t == EventType.UNDO else 'redid'} event {p.get('event_id')} ({p.get('event_type')})"
+    if t == EventType.UNDO:
+        return _("undid event {id} ({type})").format(id=p.get("event_id"), type=p.get("event_type"))
+    if t == EventType.REDO:
+        return _("redid event {id} ({type})").format(id=p.get("event_id"), type=p.get("event_type"))
     if t == EventType.CODEBOOK_SEED:
-        return f"seeded the default codebook ({len(p.get('code_ids', []))} codes)"
+        return _("seeded the default codebook ({n} codes)").format(n=len(p.get("code_ids", [])))
     if t == EventType.CODE_ADD:
-        return f"added code “{_short(p.get('code', {}).get('name'))}”"
+        return _("added code “{name}”").format(name=_short(p.get("code", {}).get("name")))
     if t in (EventType.CODE_RENAME, EventType.CODE_UPDATE):
         before, after = p.get("before", {}), p.get("after", {})
         if set(after) == {"name"}:
-            return f"renamed code {p.get('code_id')} “{_short(before.get('name'))}” → “{_short(after['name'])}”"
-        return f"edited code {p.get('code_id')} ({', '.join(sorted(after))})"
+            return _("renamed code {id} “{old}” → “{new}”").format(
+                id=p.get("code_id"), old=_short(before.get("name")), new=_short(after["name"]))
+        return _("edited code {id} ({fields})").format(id=p.get("code_id"), fields=_names(sorted(after)))
     if t == EventType.CODE_MOVE:
         parent = p.get("after", {}).get("parent_id")
-        return f"moved code {p.get('code_id')} " + ("to the top level" if parent is None else f"under code {parent}")
+        if parent is None:
+            return _("moved code {id} to the top level").format(id=p.get("code_id"))
+        return _("moved code {id} under code {parent}").format(id=p.get("code_id"), parent=parent)
     if t == EventType.CODE_DELETE:
         name = next((c.get("name") for c in p.get("codes", []) if c.get("id") == p.get("code_id")), "?")
         n_codes, n_codings = len(p.get("codes", [])), len(p.get("codings", []))
-        return f"deleted code “{_short(name)}” ({n_codes} code(s), {n_codings} coding(s))"
+        return _("deleted code “{name}” ({n_codes} code(s), {n_codings} coding(s))").format(
+            name=_short(name), n_codes=n_codes, n_codings=n_codings)
     if t == EventType.CODE_MERGE:
-        return (f"merged code “{_short(p.get('source_name'))}” into “{_short(p.get('target_name'))}” "
-                f"({p.get('moved', 0)} coding(s) moved, {p.get('collapsed', 0)} collapsed)")
+        return _("merged code “{source}” into “{target}” ({moved} coding(s) moved, {collapsed} collapsed)").format(
+            source=_short(p.get("source_name")), target=_short(p.get("target_name")), moved=p.get("moved", 0),
+            collapsed=p.get("collapsed", 0))
     if t == EventType.CODE_SPLIT:
         names = "”, “".join(_short(n) for n in p.get("names", []))
-        return f"split code {p.get('code_id')} into “{names}”"
+        return _("split code {id} into “{names}”").format(id=p.get("code_id"), names=names)
     if t == EventType.VARIABLE_MAP_SET:
-        return f"mapped code {p.get('code_id')} to {', '.join(p.get('after', [])) or 'no variables'}"
+        if not p.get("after"):
+            return _("mapped code {id} to no variables").format(id=p.get("code_id"))
+        return _("mapped code {id} to {names}").format(id=p.get("code_id"), names=_names(p.get("after")))
     if t == EventType.CODING_ADD:
         rows = p.get("codings", [])
         first = rows[0] if rows else {}
-        return (f"coded [{first.get('start')}, {first.get('end')}) “{_short(first.get('quote'))}” with "
-                f"{len(rows)} code(s)")
+        return _("coded [{start}, {end}) “{quote}” with {n} code(s)").format(
+            start=first.get("start"), end=first.get("end"), quote=_short(first.get("quote")), n=len(rows))
     if t == EventType.CODING_UPDATE:
-        return f"edited coding {p.get('coding_id')} ({', '.join(sorted(p.get('after', {})))})"
+        return _("edited coding {id} ({fields})").format(id=p.get("coding_id"),
+                                                        fields=_names(sorted(p.get("after", {}))))
     if t == EventType.CODING_DELETE:
         c = p.get("coding", {})
-        return f"deleted coding {c.get('id')} [{c.get('start')}, {c.get('end')}) “{_short(c.get('quote'))}”"
+        return _("deleted coding {id} [{start}, {end}) “{quote}”").format(
+            id=c.get("id"), start=c.get("start"), end=c.get("end"), quote=_short(c.get("quote")))
     if t in (EventType.LINK_ADD, EventType.LINK_DELETE):
         k = p.get("link", {})
-        target = f"city {k.get('city_code')}" if k.get("city_code") else f"dyad {k.get('dyad_id')}"
-        verb = "linked" if t == EventType.LINK_ADD else "unlinked"
-        return f"{verb} coding {k.get('coding_id')} {'to' if verb == 'linked' else 'from'} {target}"
+        target = (_("city {code}").format(code=k.get("city_code")) if k.get("city_code")
+                  else _("dyad {id}").format(id=k.get("dyad_id")))
+        if t == EventType.LINK_ADD:
+            return _("linked coding {id} to {target}").format(id=k.get("coding_id"), target=target)
+        return _("unlinked coding {id} from {target}").format(id=k.get("coding_id"), target=target)
     if t in (EventType.MEMO_ADD, EventType.MEMO_DELETE):
         m = p.get("memo", {})
-        verb = "wrote" if t == EventType.MEMO_ADD else "deleted"
-        return f"{verb} a memo on {m.get('target_type')} {m.get('target_id') or ''}".rstrip()
+        target = f"{m.get('target_type')} {m.get('target_id') or ''}".rstrip()
+        if t == EventType.MEMO_ADD:
+            return _("wrote a memo on {target}").format(target=target)
+        return _("deleted a memo on {target}").format(target=target)
     if t == EventType.MEMO_UPDATE:
-        return f"edited memo {p.get('memo_id')} ({', '.join(sorted(k for k in p.get('after', {}) if k != 'updated'))})"
+        return _("edited memo {id} ({fields})").format(
+            id=p.get("memo_id"), fields=_names(sorted(k for k in p.get("after", {}) if k != "updated")))
     if t == EventType.DOCUMENT_IMPORT:
         d = p.get("document", {})
-        return f"imported document “{_short(d.get('name'), 40)}” ({d.get('n_chars')} code points)"
+        return _("imported document “{name}” ({n} code points)").format(name=_short(d.get("name"), 40),
+                                                                       n=d.get("n_chars"))
     if t == EventType.DOCUMENT_VERSION:
-        counts = ", ".join(f"{v} {k}" for k, v in sorted(p.get("methods", {}).items()))
-        return (f"imported “{_short(p.get('new_name'), 40)}” as the new version of document "
-                f"{p.get('old_document_id')} ({counts or 'no codings'})")
+        counts = _names(f"{v} {k}" for k, v in sorted(p.get("methods", {}).items()))
+        name, old = _short(p.get("new_name"), 40), p.get("old_document_id")
+        if not counts:
+            return _("imported “{name}” as the new version of document {id} (no codings)").format(name=name, id=old)
+        return _("imported “{name}” as the new version of document {id} ({counts})").format(
+            name=name, id=old, counts=counts)
+    if p.get("description_template"):  # self-described, stored as template + params (stored_description)
+        try:
+            return _(str(p["description_template"])).format(**(p.get("description_params") or {}))
+        except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: the English
+            return str(p.get("description") or p["description_template"])
     if p.get("description"):  # runs, worklist and dimension maps describe themselves
         return str(p["description"])
     return str(t)
@@ -244,7 +281,10 @@ def _revert_and_log(session: Session, who: str, event: store.Event, ops: Callabl
     try:
         done = revert_ops(session, ops())
     except CodingError as err:
-        raise CodingError(f"Event {event.id} ({describe(event.type, event.payload)}) cannot be {verb}: {err}") from err
+        message = (_("Event {id} ({description}) cannot be undone: {reason}") if verb == "undone"
+                   else _("Event {id} ({description}) cannot be redone: {reason}"))
+        raise CodingError(message.format(id=event.id, description=describe(event.type, event.payload),
+                                         reason=err)) from err
     session.execute(update(store.Event).where(store.Event.id == event.id).values(undone=undone))
     log_id = record(session, log_type, {"event_id": event.id, "event_type": event.type, "ops": done},
                     who, event.document_id)
@@ -309,7 +349,8 @@ def redo(session: Session, coder: str, *, by: str | None = None) -> dict[str, An
         return None
     back = _last_ops(session, EventType.UNDO, event.id)
     if back is None:
-        raise CodingError(f"Event {event.id} is marked undone but has no undo record, so it cannot be redone.")
+        raise CodingError(_("Event {id} is marked undone but has no undo record, so it cannot be redone.").format(
+                            id=event.id))
     return _revert_and_log(session, who if by is None else as_coder(by), event, lambda: back,
                            log_type=EventType.REDO, undone=0, verb="redone")
 
@@ -357,7 +398,7 @@ def history(session: Session, coder: str | None = None, limit: int = 200) -> pd.
         ``limit`` is not a positive integer, or a bad coder.
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise CodingError(f"History limit must be a positive integer, got {limit!r}.")
+        raise CodingError(_("History limit must be a positive integer, got {limit!r}.").format(limit=limit))
     stmt = select(store.Event).order_by(store.Event.id.desc()).limit(limit)
     if coder is not None:
         stmt = stmt.where(store.Event.coder == as_coder(coder))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import corpus
+from i18n import _
 import store
 from coding.checks import as_coder, get_document
 from coding.errors import CodingError
@@ -50,7 +51,8 @@ def record_import(session: Session, document_id: int, *, coder: str = "researche
     known = session.scalar(select(store.Event.id).where(store.Event.type == EventType.DOCUMENT_IMPORT.value,
                                                         store.Event.document_id == doc.id).limit(1))
     if known is not None:
-        raise CodingError(f"The import of document {doc.name!r} is already recorded (event {known}).")
+        raise CodingError(_("The import of document {name!r} is already recorded (event {known}).").format(
+                            name=doc.name, known=known))
     meta = {"id": doc.id, "guid": doc.guid, "name": doc.name, "kind": doc.kind, "language": doc.language,
             "n_chars": doc.n_chars, "text_sha256": doc.text_sha256, "source_filename": doc.source_filename}
     ops = [{"op": "insert", "table": "documents", "row": {"id": doc.id, "guid": doc.guid, "name": doc.name}}]
@@ -100,12 +102,12 @@ def import_source(
                                             attributes=attributes, encoding=encoding)
         elif isinstance(source, str):
             if name is None:
-                raise CodingError("A text imported from a string needs a name.")
+                raise CodingError(_("A text imported from a string needs a name."))
             result = corpus.import_text(session, source, name=name, kind=kind, language=language,
                                         attributes=attributes)
         else:
-            raise CodingError(f"A source must be a text (str) or a file path (pathlib.Path), got "
-                              f"{type(source).__name__}.")
+            raise CodingError(_("A source must be a text (str) or a file path (pathlib.Path), got {name}.").format(
+                                name=type(source).__name__))
     except corpus.CorpusError as err:
         raise CodingError(str(err)) from err
     record_import(session, result.document_id, coder=who)

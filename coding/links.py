@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder, get_city, get_coding, get_row
 from coding.errors import CodingError
@@ -34,7 +35,7 @@ def fold_pair(session: Session, city_a: str, city_b: str) -> tuple[str, str]:
     """
     a, b = get_city(session, city_a).code, get_city(session, city_b).code
     if a == b:
-        raise CodingError(f"A dyad needs two different cities; got {a!r} twice.")
+        raise CodingError(_("A dyad needs two different cities; got {a!r} twice.").format(a=a))
     return (a, b) if a < b else (b, a)
 
 
@@ -64,7 +65,7 @@ def dyad_for(session: Session, city_a: str, city_b: str) -> tuple[store.Dyad, bo
 
 def _origin(origin: Any) -> str:
     if origin not in ORIGINS:
-        raise CodingError(f"Link origin {origin!r} is unknown; use 'manual' or 'suggestion'.")
+        raise CodingError(_("Link origin {origin!r} is unknown; use 'manual' or 'suggestion'.").format(origin=origin))
     return origin
 
 
@@ -290,4 +291,5 @@ def accept_suggestion(session: Session, coding_id: int, suggestion: dict[str, An
         return link_city(session, coding_id, suggestion["city_code"], "suggestion", coder=coder)
     if kind == "dyad" and "city_a" in suggestion and "city_b" in suggestion:
         return link_dyad(session, coding_id, suggestion["city_a"], suggestion["city_b"], "suggestion", coder=coder)
-    raise CodingError(f"Suggestion {suggestion!r} is neither a city nor a dyad suggestion.")
+    raise CodingError(_("Suggestion {suggestion!r} is neither a city nor a dyad suggestion.").format(
+                        suggestion=suggestion))

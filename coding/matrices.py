@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, distinct, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.cooccurrence import cooccurrence_cell, cooccurrence_matrix, cooccurrence_table
 from coding.errors import CodingError
@@ -46,7 +47,7 @@ KINDS = ("document", "city", "dyad", "cooccurrence")
 
 def _measure(measure: Any) -> str:
     if measure not in MEASURES:
-        raise CodingError(f"Measure {measure!r} is unknown; use 'count' or 'presence'.")
+        raise CodingError(_("Measure {measure!r} is unknown; use 'count' or 'presence'.").format(measure=measure))
     return measure
 
 
@@ -192,7 +193,7 @@ def code_dyad_matrix(
     counts = session.execute(select(c.code_id, link.dyad_id, func.count(distinct(c.id)))
                              .join(link, link.coding_id == c.id).where(link.dyad_id.is_not(None), *conds)
                              .group_by(c.code_id, link.dyad_id)).all()
-    used = {d for _, d, _ in counts}
+    used = {d for _unused, d, _unused in counts}
     dyads = [r for r in session.execute(select(dyad.id, dyad.city_a, dyad.city_b)
                                         .order_by(dyad.city_a, dyad.city_b)).all() if r[0] in used]
     return _frame(session, counts, [d[0] for d in dyads], [f"{d[1]}-{d[2]}" for d in dyads],
@@ -237,7 +238,8 @@ def matrix_cell_codings(
         Unknown kind, code, document, city or dyad.
     """
     if kind not in KINDS:
-        raise CodingError(f"Matrix kind {kind!r} is unknown; use one of {', '.join(KINDS)}.")
+        raise CodingError(_("Matrix kind {kind!r} is unknown; use one of {names}.").format(
+                            kind=kind, names=', '.join(KINDS)))
     conds = coding_filters(session, coder, document_ids)
     if kind == "cooccurrence":
         return cooccurrence_cell(session, resolve_code(session, row), resolve_code(session, col), unit=unit,
@@ -282,13 +284,13 @@ def export_matrix(df: pd.DataFrame, path_or_buffer: str | Path | io.IOBase, fmt:
         Unknown format, not a DataFrame, or a text buffer for XLSX.
     """
     if fmt not in ("csv", "xlsx"):
-        raise CodingError(f"Export format {fmt!r} is unknown; use 'csv' or 'xlsx'.")
+        raise CodingError(_("Export format {fmt!r} is unknown; use 'csv' or 'xlsx'.").format(fmt=fmt))
     if not isinstance(df, pd.DataFrame):
-        raise CodingError(f"Only a DataFrame can be exported, got {type(df).__name__}.")
+        raise CodingError(_("Only a DataFrame can be exported, got {name}.").format(name=type(df).__name__))
     is_text = isinstance(path_or_buffer, io.TextIOBase)
     if fmt == "xlsx":
         if is_text:
-            raise CodingError("An XLSX file needs a path or a binary buffer, not a text buffer.")
+            raise CodingError(_("An XLSX file needs a path or a binary buffer, not a text buffer."))
         data = to_xlsx_bytes(df, index=True, sheet=str(df.attrs.get("kind", "matrix")) or "matrix")
     elif is_text:
         path_or_buffer.write(to_csv_text(df, index=True))

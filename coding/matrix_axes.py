@@ -8,6 +8,7 @@ from typing import Any, Iterable
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_id, as_ids, get_city, get_code, get_document
 from coding.errors import CodingError
@@ -24,7 +25,7 @@ def coding_filters(session: Session, coder: Any, document_ids: Any) -> list[Colu
     if coder is not None:
         coders = [coder] if isinstance(coder, str) else list(coder)
         if not coders or not all(isinstance(c, str) for c in coders):
-            raise CodingError(f"Coder filter {coder!r} must be a name or a list of names.")
+            raise CodingError(_("Coder filter {coder!r} must be a name or a list of names.").format(coder=coder))
         conds.append(store.Coding.coder.in_(coders))
     if document_ids is not None:
         conds.append(store.Coding.document_id.in_(check_document_ids(session, document_ids)))
@@ -51,7 +52,7 @@ def code_rows(session: Session, include_subcodes: bool, code_ids: int | Iterable
     known = set(book["id"].astype(int))
     missing = [i for i in wanted if i not in known]
     if missing:
-        raise CodingError(f"Code {missing[0]} does not exist.")
+        raise CodingError(_("Code {value} does not exist.").format(value=missing[0]))
     keep = set(wanted)
     return [r for r in rows if r[0] in keep]
 
@@ -61,7 +62,7 @@ def roll_up(session: Session, rows: list[tuple[int, str]], base: dict[int, list[
     """Cell values per row: the code's own counts, plus its descendants' when asked."""
     zeros = [0] * n_cols
     if not include_subcodes:
-        return [list(base.get(cid, zeros)) for cid, _ in rows]
+        return [list(base.get(cid, zeros)) for cid, _unused in rows]
     parents = dict(session.execute(select(store.Code.id, store.Code.parent_id)).all())
     children: dict[int | None, list[int]] = {}
     for cid, parent in parents.items():
@@ -78,7 +79,7 @@ def roll_up(session: Session, rows: list[tuple[int, str]], base: dict[int, list[
         for child in children.get(cid, []):
             acc = [a + b for a, b in zip(acc, total[child])]
         total[cid] = acc
-    return [total.get(cid, list(zeros)) for cid, _ in rows]
+    return [total.get(cid, list(zeros)) for cid, _unused in rows]
 
 
 def resolve_code(session: Session, value: Any) -> int:
@@ -100,7 +101,7 @@ def resolve_column(session: Session, kind: str, col: Any) -> Any:
         if isinstance(col, str):
             found = session.scalar(select(store.Document.id).where(store.Document.name == col))
             if found is None:
-                raise CodingError(f"No document is named {col!r}.")
+                raise CodingError(_("No document is named {col!r}.").format(col=col))
             return found
         return get_document(session, col).id
     if kind == "city":
@@ -108,16 +109,17 @@ def resolve_column(session: Session, kind: str, col: Any) -> Any:
     if isinstance(col, str):
         parts = col.replace("–", "-").split("-")
         if len(parts) != 2:
-            raise CodingError(f"Dyad label {col!r} is not of the form 'a-b'.")
+            raise CodingError(_("Dyad label {col!r} is not of the form 'a-b'.").format(col=col))
         col = tuple(parts)
     if isinstance(col, (tuple, list)):
         if len(col) != 2:
-            raise CodingError(f"A dyad is an id or a pair of city codes, got {col!r}.")
+            raise CodingError(_("A dyad is an id or a pair of city codes, got {col!r}.").format(col=col))
         found = find_dyad(session, col[0], col[1])
         if found is None:
-            raise CodingError(f"Cities {col[0]} and {col[1]} have no dyad in the project.")
+            raise CodingError(_("Cities {value} and {value2} have no dyad in the project.").format(
+                                value=col[0], value2=col[1]))
         return found
     dyad = session.get(store.Dyad, as_id(col, "Dyad id"))
     if dyad is None:
-        raise CodingError(f"Dyad {col!r} does not exist.")
+        raise CodingError(_("Dyad {col!r} does not exist.").format(col=col))
     return dyad.id

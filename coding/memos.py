@@ -31,7 +31,8 @@ MAX_TITLE = 300
 
 def _check_type(target_type: Any) -> str:
     if target_type not in TARGET_TYPES:
-        raise CodingError(f"Memo target type {target_type!r} is unknown; use one of {', '.join(TARGET_TYPES)}.")
+        raise CodingError(_("Memo target type {target_type!r} is unknown; use one of {names}.").format(
+                            target_type=target_type, names=', '.join(TARGET_TYPES)))
     return target_type
 
 
@@ -39,10 +40,10 @@ def _resolve(session: Session, target_type: str, target_id: Any, create: bool) -
     """``(stored target_id, document_id for the event, created dyad or None)``."""
     if target_type == "project":
         if target_id is not None:
-            raise CodingError(f"A project memo takes no target id, got {target_id!r}.")
+            raise CodingError(_("A project memo takes no target id, got {target_id!r}.").format(target_id=target_id))
         return None, None, None
     if target_id is None:
-        raise CodingError(f"A {target_type} memo needs a target id.")
+        raise CodingError(_("A {target_type} memo needs a target id.").format(target_type=target_type))
     if target_type == "document":
         doc = get_document(session, target_id)
         return str(doc.id), doc.id, None
@@ -55,7 +56,8 @@ def _resolve(session: Session, target_type: str, target_id: Any, create: bool) -
         return get_city(session, target_id).code, None, None
     if isinstance(target_id, (tuple, list)):
         if len(target_id) != 2:
-            raise CodingError(f"A dyad is an id or a pair of city codes, got {target_id!r}.")
+            raise CodingError(_("A dyad is an id or a pair of city codes, got {target_id!r}.").format(
+                                target_id=target_id))
         if not create:
             found = find_dyad(session, *target_id)
             return (None if found is None else str(found)), None, None
@@ -112,9 +114,10 @@ def add_memo(
     kind = _check_type(target_type)
     body, head = as_text(text, "Memo text"), _title(title)
     if not body.strip() and not head:
-        raise CodingError("A memo needs a title or some text; both are empty.")
+        raise CodingError(_("A memo needs a title or some text; both are empty."))
     if len(head) > MAX_TITLE:
-        raise CodingError(f"Memo title {head[:30]!r}... is longer than {MAX_TITLE} characters.")
+        raise CodingError(_("Memo title {value!r}... is longer than {max_title} characters.").format(
+                            value=head[:30], max_title=MAX_TITLE))
     target, doc_id, new_dyad = _resolve(session, kind, target_id, create=True)
     memo = store.Memo(target_type=kind, target_id=target, title=head, text=body, author=who)
     session.add(memo)
@@ -158,12 +161,13 @@ def update_memo(session: Session, memo_id: int, *, text: str | None = None, titl
     if title is not None:
         new["title"] = _title(title)
         if len(new["title"]) > MAX_TITLE:
-            raise CodingError(f"Memo title {new['title'][:30]!r}... is longer than {MAX_TITLE} characters.")
+            raise CodingError(_("Memo title {value!r}... is longer than {max_title} characters.").format(
+                                value=new['title'][:30], max_title=MAX_TITLE))
     changed = {k: v for k, v in new.items() if getattr(memo, k) != v}
     if not changed:
         return
     if not changed.get("text", memo.text).strip() and not changed.get("title", memo.title):
-        raise CodingError(f"Memo {memo.id} would have neither title nor text.")
+        raise CodingError(_("Memo {id} would have neither title nor text.").format(id=memo.id))
     before = {k: getattr(memo, k) for k in (*changed, "updated")}
     for k, v in changed.items():
         setattr(memo, k, v)
@@ -220,16 +224,17 @@ def list_memos(session: Session, target_type: str | None = None, target_id: Any 
         stmt = stmt.where(store.Memo.target_type == kind)
         if target_id is not None:
             if kind == "project":
-                raise CodingError(f"A project memo takes no target id, got {target_id!r}.")
+                raise CodingError(_("A project memo takes no target id, got {target_id!r}.").format(
+                                    target_id=target_id))
             if kind == "dyad" and isinstance(target_id, (tuple, list)):
-                target, _, _ = _resolve(session, kind, target_id, create=False)
+                target, _unused, _unused = _resolve(session, kind, target_id, create=False)
             elif kind == "city":
                 target = str(target_id).strip()
             else:
                 target = str(as_id(target_id, f"{kind.capitalize()} id"))
             stmt = stmt.where(store.Memo.target_id == target) if target is not None else stmt.where(false())
     elif target_id is not None:
-        raise CodingError(f"Target id {target_id!r} needs a target type.")
+        raise CodingError(_("Target id {target_id!r} needs a target type.").format(target_id=target_id))
     if search:
         needle = as_text(search, "Search").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{needle}%"

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder, get_code
 from coding.codebook import _check_sibling_name, _clean_name, _next_position
@@ -38,18 +39,18 @@ def _upd(table: str, row_id: int, after: dict[str, Any]) -> Op:
 def _check_merge(session: Session, src: store.Code, tgt: store.Code, n_codings: int,
                  children: list[store.Code]) -> None:
     if src.id == tgt.id:
-        raise CodingError(f"Code {src.name!r} cannot be merged into itself.")
+        raise CodingError(_("Code {name!r} cannot be merged into itself.").format(name=src.name))
     if tgt.id in descendants(session, src.id):
-        raise CodingError(f"Code {tgt.name!r} lies below {src.name!r}; merge the other way round or move it "
-                          "out first.")
+        raise CodingError(_("Code {name!r} lies below {name2!r}; merge the other way round or move it out first.").format(
+                            name=tgt.name, name2=src.name))
     if n_codings and not tgt.codable:
-        raise CodingError(f"Code {tgt.name!r} is a category, so the {n_codings} coding(s) of {src.name!r} "
-                          "cannot move to it.")
+        raise CodingError(_("Code {name!r} is a category, so the {n_codings} coding(s) of {name2!r} cannot move to "
+                            "it.").format(name=tgt.name, n_codings=n_codings, name2=src.name))
     taken = {n.casefold() for n in session.scalars(select(store.Code.name).where(store.Code.parent_id == tgt.id))}
     clash = [c.name for c in children if c.name.casefold() in taken]
     if clash:
-        raise CodingError(f"Sub-code(s) {', '.join(map(repr, clash))} of {src.name!r} have namesakes under "
-                          f"{tgt.name!r}; merge or rename them first.")
+        raise CodingError(_("Sub-code(s) {names} of {name!r} have namesakes under {name2!r}; merge or rename them "
+                            "first.").format(names=', '.join(map(repr, clash)), name=src.name, name2=tgt.name))
 
 
 def _coding_ops(session: Session, src: store.Code, tgt: store.Code) -> tuple[list[Op], int, int]:
@@ -208,14 +209,14 @@ def split_code(session: Session, code_id: int, new_names: Iterable[str], *, code
     who = as_coder(coder)
     code = get_code(session, code_id)
     if isinstance(new_names, (str, bytes)) or not hasattr(new_names, "__iter__"):
-        raise CodingError(f"New code names must be a list of names, got {new_names!r}.")
+        raise CodingError(_("New code names must be a list of names, got {new_names!r}.").format(new_names=new_names))
     names = [_clean_name(n) for n in new_names]
     if not names:
-        raise CodingError(f"Splitting code {code.name!r} needs at least one new name.")
+        raise CodingError(_("Splitting code {name!r} needs at least one new name.").format(name=code.name))
     seen: set[str] = set()
     for name in names:
         if name.casefold() in seen:
-            raise CodingError(f"New code name {name!r} is given twice.")
+            raise CodingError(_("New code name {name!r} is given twice.").format(name=name))
         seen.add(name.casefold())
         _check_sibling_name(session, code.id, name, None)
     first = _next_position(session, code.id)

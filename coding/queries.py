@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, distinct, false, func, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_id, as_ids, get_city, get_document
 from coding.errors import CodingError
@@ -47,18 +48,18 @@ def expand_codes(session: Session, code_ids: Any, include_subcodes: bool = True)
         known = set(session.scalars(select(store.Code.id).where(store.Code.id.in_(out))))
         missing = [i for i in out if i not in known]
         if missing:
-            raise CodingError(f"Code {missing[0]} does not exist.")
+            raise CodingError(_("Code {value} does not exist.").format(value=missing[0]))
     return out
 
 
 def _dyad_id(session: Session, dyad: Any) -> int | None:
     if isinstance(dyad, (tuple, list)):
         if len(dyad) != 2:
-            raise CodingError(f"A dyad is an id or a pair of city codes, got {dyad!r}.")
+            raise CodingError(_("A dyad is an id or a pair of city codes, got {dyad!r}.").format(dyad=dyad))
         return find_dyad(session, dyad[0], dyad[1])
     found = session.get(store.Dyad, as_id(dyad, "Dyad id"))
     if found is None:
-        raise CodingError(f"Dyad {dyad!r} does not exist.")
+        raise CodingError(_("Dyad {dyad!r} does not exist.").format(dyad=dyad))
     return found.id
 
 
@@ -92,7 +93,7 @@ def _conditions(session: Session, *, code_ids: Any, include_subcodes: bool, docu
     if coder is not None:
         coders = [coder] if isinstance(coder, str) else list(coder)
         if not coders or not all(isinstance(c, str) for c in coders):
-            raise CodingError(f"Coder filter {coder!r} must be a name or a list of names.")
+            raise CodingError(_("Coder filter {coder!r} must be a name or a list of names.").format(coder=coder))
         conds.append(store.Coding.coder.in_(coders))
     return conds
 
@@ -158,7 +159,7 @@ def retrieve(
     """
     span = as_id(context, "Context")
     if span < 0:
-        raise CodingError(f"Context {span} must be 0 or more code points.")
+        raise CodingError(_("Context {span} must be 0 or more code points.").format(span=span))
     conds = _conditions(session, code_ids=code_ids, include_subcodes=include_subcodes, document_ids=document_ids,
                         city=city, dyad=dyad, coder=coder, via_dyads=via_dyads, coding_ids=coding_ids)
     c = store.Coding

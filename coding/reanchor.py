@@ -41,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import corpus
+from i18n import _
 import store
 from coding.anchor import DEFAULT_THRESHOLD, OffsetMap, place
 from coding.checks import as_coder, get_document
@@ -153,8 +154,8 @@ def _read(doc: store.Document, source: Any, encoding: str | None) -> tuple[str, 
         notes = [] if text == source else [
             f"The new text of {doc.name!r} was normalised (BOM, line breaks or Unicode NFC) before storing."]
         return text, None, notes
-    raise CodingError(f"A new version of document {doc.name!r} must be a text (str) or a file path "
-                      f"(pathlib.Path), got {type(source).__name__}.")
+    raise CodingError(_("A new version of document {name!r} must be a text (str) or a file path (pathlib.Path), got "
+                        "{name2}.").format(name=doc.name, name2=type(source).__name__))
 
 
 def _placements(session: Session, old_text: str, new_text: str, doc_id: int, new_id: int,
@@ -236,15 +237,17 @@ def import_new_version(
     who = as_coder(coder)
     old = get_document(session, document_id)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
-        raise CodingError(f"Threshold {threshold!r} is not valid; give a similarity ratio in (0, 1].")
+        raise CodingError(_("Threshold {threshold!r} is not valid; give a similarity ratio in (0, 1].").format(
+                            threshold=threshold))
     if old.superseded_by is not None:
-        raise CodingError(f"Document {old.name!r} was already replaced by document {old.superseded_by}; "
-                          "import the correction as a new version of that one.")
+        raise CodingError(_("Document {name!r} was already replaced by document {superseded_by}; import the "
+                            "correction as a new version of that one.").format(
+                            name=old.name, superseded_by=old.superseded_by))
     old_text = document_text(session, old.id)
     new_text, read, notes = _read(old, new_text_or_path, encoding)
     if new_text == old_text:
-        raise CodingError(f"The new text of document {old.name!r} is identical to the stored one; nothing to "
-                          "re-anchor.")
+        raise CodingError(_("The new text of document {name!r} is identical to the stored one; nothing to re-anchor.").format(
+                            name=old.name))
     new_name = _default_name(session, old) if name is None else name
     try:
         result = corpus.import_text(

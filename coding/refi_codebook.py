@@ -32,6 +32,7 @@ from defusedxml.ElementTree import fromstring
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.codebook_merge import CodeNode, canonical_guid, merge_code_tree
 from coding.errors import CodingError
@@ -95,7 +96,7 @@ def codebook_xml(session: Session, *, origin: str = "Tandem") -> bytes:
     """
     book = codebook(session)
     if book.empty:
-        raise CodingError("The codebook has no codes; a .qdc file needs at least one.")
+        raise CodingError(_("The codebook has no codes; a .qdc file needs at least one."))
     ET.register_namespace("", NS)
     root = ET.Element(f"{{{NS}}}CodeBook", {"origin": _xml_text(origin)})
     codes = ET.SubElement(root, f"{{{NS}}}Codes")
@@ -104,7 +105,8 @@ def codebook_xml(session: Session, *, origin: str = "Tandem") -> bytes:
     for row in book.itertuples(index=False):
         guid = canonical_guid(guids[row.id])
         if guid is None:
-            raise CodingError(f"Code {row.path!r} has GUID {guids[row.id]!r}, which is not a GUID.")
+            raise CodingError(_("Code {path!r} has GUID {value!r}, which is not a GUID.").format(
+                                path=row.path, value=guids[row.id]))
         parent = codes if row.parent_id is None else element[int(row.parent_id)]
         node = ET.SubElement(parent, f"{{{NS}}}Code", {
             "guid": guid, "name": _xml_text(row.name), "isCodable": "true" if row.codable else "false",
@@ -207,17 +209,18 @@ def validate_codebook_xml(data: bytes, xsd_path: str | Path | None = None) -> di
         try:
             schema = _schema(str(path.resolve()), path.stat().st_mtime)
         except Exception as exc:  # xmlschema raises its own parse errors
-            raise CodingError(f"Codebook XSD {path} cannot be read: {exc.__class__.__name__}.") from None
+            raise CodingError(_("Codebook XSD {path} cannot be read: {name}.").format(
+                                path=path, name=exc.__class__.__name__)) from None
         for error in schema.iter_errors(io.BytesIO(data)):
             reason = getattr(error, "reason", None) or str(error).splitlines()[0]
-            raise CodingError(f"The codebook is not valid against {path.name}: {reason} "
-                              f"(at {getattr(error, 'path', '?')}).")
+            raise CodingError(_("The codebook is not valid against {name}: {reason} (at {at}).").format(
+                                name=path.name, reason=reason, at=getattr(error, 'path', '?')))
         return {"validation": "xsd", "schema": str(path), "note": f"validated against {path}"}
     if explicit:
-        raise CodingError(f"Codebook XSD {path} does not exist.")
+        raise CodingError(_("Codebook XSD {path} does not exist.").format(path=path))
     errors = _structural_errors(fromstring(data))
     if errors:
-        raise CodingError(f"The codebook is not valid: {errors[0]}.")
+        raise CodingError(_("The codebook is not valid: {value}.").format(value=errors[0]))
     return {"validation": "structural", "schema": None,
             "note": f"the Codebook XSD was not found at {path}; checked structurally against its rules instead"}
 
@@ -257,10 +260,11 @@ def export_codebook_qdc(session: Session, path_or_buffer: str | Path | io.IOBase
             os.replace(tmp, target)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise CodingError(f"Codebook file {target} cannot be written: {exc.strerror or exc}.") from None
+            raise CodingError(_("Codebook file {target} cannot be written: {value}.").format(
+                                target=target, value=exc.strerror or exc)) from None
     else:
         path_or_buffer.write(data)
-    return {"codes": sum(1 for _ in fromstring(data).iter(f"{{{NS}}}Code")), **report}
+    return {"codes": sum(1 for _unused in fromstring(data).iter(f"{{{NS}}}Code")), **report}
 
 
 def _read_bytes(source: Any) -> bytes:
@@ -270,7 +274,8 @@ def _read_bytes(source: Any) -> bytes:
         try:
             return Path(source).read_bytes()
         except OSError as exc:
-            raise CodingError(f"Codebook file {source} cannot be read: {exc.strerror or exc}.") from None
+            raise CodingError(_("Codebook file {source} cannot be read: {value}.").format(
+                                source=source, value=exc.strerror or exc)) from None
     data = source.read()
     return data.encode("utf-8") if isinstance(data, str) else data
 
@@ -282,29 +287,31 @@ def _codes_element(data: bytes, label: str = "The .qdpx archive") -> tuple[ET.El
             with open_zip(data, label) as zf:
                 qde = [n for n in zf.namelist() if "/" not in n and n.lower().endswith(".qde")]
                 if len(qde) != 1:
-                    raise CodingError(f"The .qdpx archive holds {len(qde)} .qde files at its root; expected one.")
+                    raise CodingError(_("The .qdpx archive holds {n} .qde files at its root; expected one.").format(
+                                        n=len(qde)))
                 data = read_member(zf, qde[0], label)
         except ArchiveError as exc:
             raise CodingError(str(exc)) from None
     try:
         root = fromstring(data)
     except (ET.ParseError, DefusedXmlException) as exc:
-        raise CodingError(f"The codebook file is not readable XML: {exc}.") from None
+        raise CodingError(_("The codebook file is not readable XML: {exc}.").format(exc=exc)) from None
     book = root if _local(root.tag) == "CodeBook" else next(
         (c for c in root if _local(c.tag) == "CodeBook"), None) if _local(root.tag) == "Project" else None
     if book is None:
-        raise CodingError(f"The file's root element is {_local(root.tag)!r}; expected CodeBook or Project.")
+        raise CodingError(_("The file's root element is {local!r}; expected CodeBook or Project.").format(
+                            local=_local(root.tag)))
     codes = next((c for c in book if _local(c.tag) == "Codes"), None)
     if codes is None or not any(_local(c.tag) == "Code" for c in codes):
-        raise CodingError("The codebook file holds no codes.")
+        raise CodingError(_("The codebook file holds no codes."))
     n_sets = sum(1 for el in root.iter() if _local(el.tag) == "Set")
     return codes, n_sets
 
 
 def _node(el: ET.Element, where: str, depth: int = 0) -> CodeNode:
     if depth > MAX_DEPTH:
-        raise CodingError(f"The codebook file nests codes more than {MAX_DEPTH} levels deep (under "
-                          f"{where[:60]!r}); refused.")
+        raise CodingError(_("The codebook file nests codes more than {max_depth} levels deep (under {value!r}); "
+                            "refused.").format(max_depth=MAX_DEPTH, value=where[:60]))
     desc = next((c for c in el if _local(c.tag) == "Description"), None)
     fields = split_description(desc.text or "") if desc is not None else {}
     codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")

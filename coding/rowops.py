@@ -37,6 +37,7 @@ from typing import Any, Iterable
 from sqlalchemy import DateTime, LargeBinary, Table, and_, exc, func, select
 from sqlalchemy.orm import Session
 
+from i18n import N_, _
 import store
 from coding.errors import CodingError
 from coding.events import json_safe
@@ -46,12 +47,12 @@ Op = dict[str, Any]
 
 NEW_ID_TABLES = frozenset({"segments", "place_mentions", "code_variable_map", "code_dimension_map"})
 MEMO_TARGET = {"documents": "document", "codes": "code", "codings": "coding", "dyads": "dyad"}
-NOUN = {"documents": "Document", "segments": "Segment", "place_mentions": "Place mention", "codes": "Code",
-        "codings": "Coding", "coding_links": "Link", "memos": "Memo", "dyads": "Dyad",
-        "city_attributes": "City attribute"}
-_FK_NOUN = {"document_id": "document", "code_id": "code", "coding_id": "coding", "city_code": "city",
-            "dyad_id": "dyad", "parent_id": "parent code", "superseded_by": "newer version",
-            "city_a": "city", "city_b": "city", "rule_id": "auto-coding rule"}
+NOUN = {"documents": N_("Document"), "segments": N_("Segment"), "place_mentions": N_("Place mention"),
+        "codes": N_("Code"), "codings": N_("Coding"), "coding_links": N_("Link"), "memos": N_("Memo"),
+        "dyads": N_("Dyad"), "city_attributes": N_("City attribute")}  # English; shown through _()
+_FK_NOUN = {"document_id": N_("document"), "code_id": N_("code"), "coding_id": N_("coding"), "city_code": N_("city"),
+            "dyad_id": N_("dyad"), "parent_id": N_("parent code"), "superseded_by": N_("newer version"),
+            "city_a": N_("city"), "city_b": N_("city"), "rule_id": N_("auto-coding rule")}
 # foreign keys whose referencing rows are checked by hand, not captured generically
 _HANDLED = {("codes", "parent_id"), ("codings", "code_id"), ("codings", "document_id"),
             ("code_variable_map", "code_id"), ("documents", "superseded_by"), ("coding_links", "dyad_id"),
@@ -62,7 +63,7 @@ def table(name: str) -> Table:
     """The ``store`` table called ``name``, or ``CodingError``."""
     found = store.Base.metadata.tables.get(name)
     if found is None:
-        raise CodingError(f"Table {name!r} is not part of the project store.")
+        raise CodingError(_("Table {name!r} is not part of the project store.").format(name=name))
     return found
 
 
@@ -95,7 +96,7 @@ def fetch_row(session: Session, name: str, row_id: Any) -> dict[str, Any] | None
 
 
 def _label(name: str, row: dict[str, Any]) -> str:
-    noun = NOUN.get(name, f"Row of {name}")
+    noun = _(NOUN[name]) if name in NOUN else _("Row of {table}").format(table=name)
     number = "" if row.get("id") is None else f" ({row['id']})"
     if name in ("codes", "documents") and row.get("name"):
         return f"{noun} {row['name']!r}{number}"
@@ -121,8 +122,9 @@ def _check_fks(session: Session, t: Table, values: dict[str, Any], label: str) -
     for fk in t.foreign_keys:
         key = fk.parent.name
         if key in values and values[key] is not None and not _exists(session, fk.column, values[key]):
-            noun = _FK_NOUN.get(key, key)
-            raise CodingError(f"{label} cannot be put back: its {noun} {values[key]!r} no longer exists.")
+            noun = _(_FK_NOUN[key]) if key in _FK_NOUN else key
+            raise CodingError(_("{label} cannot be put back: its {noun} {value!r} no longer exists.").format(
+                                label=label, noun=noun, value=values[key]))
 
 
 def _check_sibling(session: Session, parent_id: Any, name: str, exclude: Any, label: str) -> None:
@@ -130,8 +132,8 @@ def _check_sibling(session: Session, parent_id: Any, name: str, exclude: Any, la
     where = c.parent_id.is_(None) if parent_id is None else c.parent_id == parent_id
     for cid, other in session.execute(select(c.id, c.name).where(where)):
         if cid != exclude and other.casefold() == name.casefold():
-            raise CodingError(f"{label} cannot be put back: code {other!r} ({cid}) now has that name "
-                              "at the same level.")
+            raise CodingError(_("{label} cannot be put back: code {other!r} ({cid}) now has that name at the same "
+                                "level.").format(label=label, other=other, cid=cid))
 
 
 def _check_memo_target(session: Session, kind: Any, target: Any, label: str) -> None:
@@ -143,7 +145,8 @@ def _check_memo_target(session: Session, kind: Any, target: Any, label: str) -> 
     else:
         found = str(target).isdigit() and _exists(session, table(tables[kind]).c.id, int(target))
     if not found:
-        raise CodingError(f"{label} cannot be put back: the {kind} {target} it was written on no longer exists.")
+        raise CodingError(_("{label} cannot be put back: the {kind} {target} it was written on no longer exists.").format(
+                            label=label, kind=_(kind), target=target))
 
 
 def _check_span(session: Session, values: dict[str, Any], label: str) -> None:
@@ -151,8 +154,9 @@ def _check_span(session: Session, values: dict[str, Any], label: str) -> None:
         return
     n = session.scalar(select(table("documents").c.n_chars).where(table("documents").c.id == values["document_id"]))
     if n is not None and values["end"] > n:
-        raise CodingError(f"{label} cannot be put back: [{values['start']}, {values['end']}) lies beyond the "
-                          f"{n} code points of document {values['document_id']}.")
+        raise CodingError(_("{label} cannot be put back: [{start}, {end}) lies beyond the {n} code points of "
+                            "document {document_id}.").format(
+                            label=label, start=values['start'], end=values['end'], n=n, document_id=values['document_id']))
 
 
 ONE_SPAN = ("document_id", "code_id", "start", "end", "coder")
@@ -165,23 +169,26 @@ def _check_one_span(session: Session, values: dict[str, Any], exclude: Any, labe
         return
     same = session.scalar(select(c.id).where(*(c[k] == values[k] for k in ONE_SPAN), c.id != (exclude or -1)))
     if same is not None:
-        raise CodingError(f"{label} cannot be put back: coding {same} now holds the same code on the same span "
-                          "for the same coder.")
+        raise CodingError(_("{label} cannot be put back: coding {same} now holds the same code on the same span for "
+                            "the same coder.").format(label=label, same=same))
 
 
 def _check_codable(session: Session, code_id: Any, label: str) -> None:
     codable = session.scalar(select(table("codes").c.codable).where(table("codes").c.id == code_id))
     if codable == 0:
-        raise CodingError(f"{label} cannot be put back: code {code_id} is now a category.")
+        raise CodingError(_("{label} cannot be put back: code {code_id} is now a category.").format(
+                            label=label, code_id=code_id))
 
 
 def _check_insert(session: Session, name: str, t: Table, values: dict[str, Any], label: str) -> None:
     if "id" in values and _exists(session, t.c.id, values["id"]):
-        raise CodingError(f"{label} cannot be put back: a row with id {values['id']} already exists.")
+        raise CodingError(_("{label} cannot be put back: a row with id {id} already exists.").format(
+                            label=label, id=values['id']))
     if "id" not in t.c and fetch_row(session, name, _row_key(t, values)) is not None:
-        raise CodingError(f"{label} cannot be put back: it exists again.")
+        raise CodingError(_("{label} cannot be put back: it exists again.").format(label=label))
     if values.get("guid") and "guid" in t.c and _exists(session, t.c.guid, values["guid"]):
-        raise CodingError(f"{label} cannot be put back: its GUID {values['guid']} is already in use.")
+        raise CodingError(_("{label} cannot be put back: its GUID {guid} is already in use.").format(
+                            label=label, guid=values['guid']))
     _check_fks(session, t, values, label)
     if name == "codes":
         _check_sibling(session, values.get("parent_id"), values["name"], None, label)
@@ -195,17 +202,19 @@ def _check_insert(session: Session, name: str, t: Table, values: dict[str, Any],
                     c.city_code.is_(None) if values.get("city_code") is None else c.city_code == values["city_code"],
                     c.dyad_id.is_(None) if values.get("dyad_id") is None else c.dyad_id == values["dyad_id"])
         if session.execute(select(c.id).where(same)).first() is not None:
-            raise CodingError(f"{label} cannot be put back: coding {values['coding_id']} has that link again.")
+            raise CodingError(_("{label} cannot be put back: coding {coding_id} has that link again.").format(
+                                label=label, coding_id=values['coding_id']))
     elif name == "memos":
         _check_memo_target(session, values.get("target_type"), values.get("target_id"), label)
     elif name == "dyads":
         c = t.c
         if session.execute(select(c.id).where(c.city_a == values["city_a"], c.city_b == values["city_b"])).first():
-            raise CodingError(f"{label} cannot be put back: the pair {values['city_a']}–{values['city_b']} "
-                              "exists again under another id.")
+            raise CodingError(_("{label} cannot be put back: the pair {city_a}–{city_b} exists again under another "
+                                "id.").format(label=label, city_a=values['city_a'], city_b=values['city_b']))
     elif name == "documents":
         if _exists(session, t.c.name, values["name"]):
-            raise CodingError(f"{label} cannot be put back: another document is now named {values['name']!r}.")
+            raise CodingError(_("{label} cannot be put back: another document is now named {name!r}.").format(
+                                label=label, name=values['name']))
 
 
 def _insert(session: Session, op: Op) -> list[Op]:
@@ -237,20 +246,23 @@ def _refuse_dependents(session: Session, name: str, row: dict[str, Any], label: 
     if name == "codes":
         n = session.scalar(select(func.count()).where(table("codings").c.code_id == row["id"]))
         if n:
-            raise CodingError(f"{label} cannot be removed: it now has {n} coding(s); delete or move them first.")
+            raise CodingError(_("{label} cannot be removed: it now has {n} coding(s); delete or move them first.").format(
+                                label=label, n=n))
         n = session.scalar(select(func.count()).where(table("codes").c.parent_id == row["id"]))
         if n:
-            raise CodingError(f"{label} cannot be removed: it now has {n} sub-code(s); move or delete them first.")
+            raise CodingError(_("{label} cannot be removed: it now has {n} sub-code(s); move or delete them first.").format(
+                                label=label, n=n))
     elif name == "documents":
         n = session.scalar(select(func.count()).where(table("codings").c.document_id == row["id"]))
         if n:
-            raise CodingError(f"{label} cannot be removed: it now has {n} coding(s); delete them first.")
+            raise CodingError(_("{label} cannot be removed: it now has {n} coding(s); delete them first.").format(
+                                label=label, n=n))
         newer = row.get("superseded_by")
         older = session.scalar(select(table("documents").c.id).where(table("documents").c.superseded_by == row["id"]))
         if newer is not None or older is not None:
             other = newer if newer is not None else older
-            raise CodingError(f"{label} cannot be removed: it is one version of document {other}; undo that "
-                              "version first.")
+            raise CodingError(_("{label} cannot be removed: it is one version of document {other}; undo that version "
+                                "first.").format(label=label, other=other))
 
 
 def referencing(name: str) -> tuple[tuple[Table, str], ...]:
@@ -277,10 +289,11 @@ def _delete(session: Session, op: Op) -> list[Op]:
     label = _label(name, wanted)
     current = fetch_row(session, name, _row_key(t, wanted))
     if current is None:
-        raise CodingError(f"{label} cannot be removed: it no longer exists.")
+        raise CodingError(_("{label} cannot be removed: it no longer exists.").format(label=label))
     for key in ("guid", "coding_id", "city_code", "dyad_id", "city_a", "city_b"):
         if key in wanted and key in current and wanted[key] != current[key]:
-            raise CodingError(f"{label} cannot be removed: it is no longer the same row ({key} changed).")
+            raise CodingError(_("{label} cannot be removed: it is no longer the same row ({key} changed).").format(
+                                label=label, key=key))
     if name == "dyads" and _dyad_in_use(session, current["id"]):
         return []  # a pair other links or memos still use stays; nothing to undo then
     label = _label(name, current)
@@ -309,7 +322,8 @@ def _delete_dependents(session: Session, name: str, current: dict[str, Any], lab
     for other, key in referencing(name):
         if "id" not in other.c:
             if _exists(session, other.c[key], current["id"]):
-                raise CodingError(f"{label} cannot be removed: rows of {other.name} refer to it.")
+                raise CodingError(_("{label} cannot be removed: rows of {name} refer to it.").format(
+                                    label=label, name=other.name))
             continue
         refs = session.scalars(select(other.c.id).where(other.c[key] == current["id"]).order_by(other.c.id)).all()
         for ref_id in refs:
@@ -323,13 +337,15 @@ def _check_update(session: Session, name: str, current: dict[str, Any], after: d
     if name == "codes":
         if "parent_id" in after and after["parent_id"] is not None and (
                 after["parent_id"] == current["id"] or after["parent_id"] in descendants(session, current["id"])):
-            raise CodingError(f"{label} cannot move under code {after['parent_id']}: that code now lies below it.")
+            raise CodingError(_("{label} cannot move under code {parent_id}: that code now lies below it.").format(
+                                label=label, parent_id=after['parent_id']))
         if {"name", "parent_id"} & set(after):
             _check_sibling(session, merged["parent_id"], merged["name"], current["id"], label)
         if after.get("codable") == 0 and current["codable"]:
             n = session.scalar(select(func.count()).where(table("codings").c.code_id == current["id"]))
             if n:
-                raise CodingError(f"{label} cannot become a category again: it now has {n} coding(s).")
+                raise CodingError(_("{label} cannot become a category again: it now has {n} coding(s).").format(
+                                    label=label, n=n))
     elif name == "codings":
         if "code_id" in after:
             _check_codable(session, after["code_id"], label)
@@ -346,7 +362,8 @@ def _update(session: Session, op: Op) -> list[Op]:
     t = table(name)
     current = fetch_row(session, name, row_id)
     if current is None:
-        raise CodingError(f"{NOUN.get(name, name)} {row_id} cannot be changed: it no longer exists.")
+        raise CodingError(_("{get} {row_id} cannot be changed: it no longer exists.").format(
+                            get=_(NOUN[name]) if name in NOUN else name, row_id=row_id))
     after = {k: v for k, v in op["after"].items() if k in t.c}
     _check_update(session, name, current, after, _label(name, current))
     stamped = [c.name for c in t.c if c.onupdate is not None and c.name not in after]
@@ -364,7 +381,8 @@ def _vmap(session: Session, op: Op) -> list[Op]:
     if current == after:
         return []
     if after and not _exists(session, table("codes").c.id, code_id):
-        raise CodingError(f"The model variables of code {code_id} cannot be put back: the code no longer exists.")
+        raise CodingError(_("The model variables of code {code_id} cannot be put back: the code no longer exists.").format(
+                            code_id=code_id))
     session.execute(t.delete().where(t.c.code_id == code_id))
     for variable in after:
         session.execute(t.insert().values(code_id=code_id, variable=variable))
@@ -384,14 +402,14 @@ def execute(session: Session, op: Op) -> list[Op]:
         row it needs no longer exists, a code would get a cycle, ...).
     """
     if not isinstance(op, dict) or op.get("op") not in _EXECUTORS:
-        raise CodingError(f"Operation {op!r} is not one of insert, delete, update, vmap.")
+        raise CodingError(_("Operation {op!r} is not one of insert, delete, update, vmap.").format(op=op))
     try:
         with store.savepoint(session):  # on PostgreSQL a refused statement must not abort the transaction
             return _EXECUTORS[op["op"]](session, op)
     except exc.IntegrityError as err:  # a concurrent writer got there between the checks and the statement
         first = str(err.orig).strip().splitlines()[0] if str(err.orig).strip() else "a constraint"
-        raise CodingError(f"The database refused {op['op']} on {op.get('table', 'code_variable_map')}: "
-                          f"{first.rstrip('.')}.") from err
+        raise CodingError(_("The database refused {op} on {get}: {rstrip}.").format(
+                            op=op['op'], get=op.get('table', 'code_variable_map'), rstrip=first.rstrip('.'))) from err
 
 
 def inverse(op: Op) -> Op:
@@ -405,7 +423,7 @@ def inverse(op: Op) -> Op:
         return {"op": "update", "table": op["table"], "id": op["id"], "before": op["after"], "after": op["before"]}
     if kind == "vmap":
         return {"op": "vmap", "code_id": op["code_id"], "before": op["after"], "after": op["before"]}
-    raise CodingError(f"Operation {op!r} is not one of insert, delete, update, vmap.")
+    raise CodingError(_("Operation {op!r} is not one of insert, delete, update, vmap.").format(op=op))
 
 
 def apply_ops(session: Session, ops: Iterable[Op]) -> list[Op]:

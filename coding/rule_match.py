@@ -20,6 +20,7 @@ import regex as _regex
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.errors import CodingError
 from coding.folding import fold, folded_text
@@ -39,21 +40,22 @@ _CHUNK = 20_000  # code points of text handed to the spaCy tokenizer at a time
 def check_unit(unit: Any) -> str:
     """``unit`` if it is ``"match"``, ``"sentence"`` or ``"paragraph"``, else ``CodingError``."""
     if unit not in UNITS:
-        raise CodingError(f"Unit {unit!r} is unknown; use 'match', 'sentence' or 'paragraph'.")
+        raise CodingError(_("Unit {unit!r} is unknown; use 'match', 'sentence' or 'paragraph'.").format(unit=unit))
     return unit
 
 
 def _keywords(pattern: Any) -> list[str]:
     items = pattern.split("|") if isinstance(pattern, str) else pattern
     if not isinstance(items, (list, tuple)) or not all(isinstance(k, str) for k in items):
-        raise CodingError(f"Keywords {pattern!r} must be a list of strings or one 'a|b|c' string.")
+        raise CodingError(_("Keywords {pattern!r} must be a list of strings or one 'a|b|c' string.").format(
+                            pattern=pattern))
     out: list[str] = []
     for k in items:
         word = unicodedata.normalize("NFC", k.strip())
         if word and word not in out:
             out.append(word)
     if not out:
-        raise CodingError(f"Keywords {pattern!r} hold no word; give at least one.")
+        raise CodingError(_("Keywords {pattern!r} hold no word; give at least one.").format(pattern=pattern))
     return out
 
 
@@ -81,7 +83,7 @@ def _spacy_patterns(pattern: Any) -> list[list[dict]]:
         pattern = [pattern]
     if (not isinstance(pattern, list) or not pattern
             or not all(isinstance(p, list) and p and all(isinstance(t, dict) for t in p) for p in pattern)):
-        raise CodingError("spaCy patterns must be a list of token patterns, each a non-empty list of dicts.")
+        raise CodingError(_("spaCy patterns must be a list of token patterns, each a non-empty list of dicts."))
     try:
         json.dumps(pattern)
         from spacy.matcher import Matcher
@@ -89,14 +91,16 @@ def _spacy_patterns(pattern: Any) -> list[list[dict]]:
         Matcher(_pipeline("en").vocab, validate=True).add("RULE", pattern)
     except Exception as exc:  # spaCy raises MatchPatternError, ValueError or KeyError
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        raise CodingError(f"spaCy pattern {pattern!r} is not valid: {first}") from None
+        raise CodingError(_("spaCy pattern {pattern!r} is not valid: {first}").format(
+                            pattern=pattern, first=first)) from None
     return pattern
 
 
 def check_pattern(kind: Any, pattern: Any) -> Any:
     """``pattern`` in the stored form for ``kind``, or ``CodingError`` saying why not."""
     if kind not in RULE_KINDS:
-        raise CodingError(f"Rule kind {kind!r} is unknown; use one of {', '.join(RULE_KINDS)}.")
+        raise CodingError(_("Rule kind {kind!r} is unknown; use one of {names}.").format(
+                            kind=kind, names=', '.join(RULE_KINDS)))
     if kind == "keywords":
         return _keywords(pattern)
     if kind == "regex":
@@ -182,7 +186,7 @@ def _line_chunks(text: str, size: int):
 
 def widen(spans: list[tuple[int, int]], segs: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
     """``(unit_start, unit_end, match_start, match_end)`` for each match (``segs`` sorted)."""
-    starts = [s for s, _ in segs]
+    starts = [s for s, _unused in segs]
     out = []
     for s, e in spans:
         k1 = bisect.bisect_right(starts, s) - 1

@@ -26,6 +26,7 @@ import regex as _regex
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder, as_id, as_ids, get_code
 from coding.codings import add_coding
@@ -78,10 +79,11 @@ def compile_pattern(pattern: Any, *, regex: bool = False, fold_traditional: bool
         or the regular expression is invalid.
     """
     if not isinstance(pattern, str) or not pattern:
-        raise CodingError(f"Search pattern {pattern!r} is not valid; give a non-empty string.")
+        raise CodingError(_("Search pattern {pattern!r} is not valid; give a non-empty string.").format(
+                            pattern=pattern))
     if len(pattern) > MAX_PATTERN:
-        raise CodingError(f"Search pattern {pattern[:30]!r}… is {len(pattern)} characters long; at most "
-                          f"{MAX_PATTERN} are allowed.")
+        raise CodingError(_("Search pattern {value!r}… is {n} characters long; at most {max_pattern} are allowed.").format(
+                            value=pattern[:30], n=len(pattern), max_pattern=MAX_PATTERN))
     text = unicodedata.normalize("NFC", pattern)
     if fold_traditional:
         text = fold(text)
@@ -91,16 +93,20 @@ def compile_pattern(pattern: Any, *, regex: bool = False, fold_traditional: bool
             re.compile(source, re.IGNORECASE if ignore_case else 0)
         except re.error as exc:
             where = "" if exc.pos is None else f" at position {exc.pos}"
-            raise CodingError(f"Regular expression {pattern!r} is not valid: {exc.msg}{where}.") from None
+            raise CodingError(_("Regular expression {pattern!r} is not valid: {msg}{where}.").format(
+                                pattern=pattern, msg=exc.msg, where=where)) from None
         except (OverflowError, RecursionError, MemoryError):
-            raise CodingError(f"Regular expression {pattern[:60]!r} is too complex to compile.") from None
+            raise CodingError(_("Regular expression {value!r} is too complex to compile.").format(
+                                value=pattern[:60])) from None
     try:
         return _regex.compile(source, _regex.V0 | (_regex.IGNORECASE if ignore_case else 0))
     except _regex.error as exc:
         where = "" if getattr(exc, "pos", None) is None else f" at position {exc.pos}"
-        raise CodingError(f"Regular expression {pattern!r} is not valid: {exc.msg}{where}.") from None
+        raise CodingError(_("Regular expression {pattern!r} is not valid: {msg}{where}.").format(
+                            pattern=pattern, msg=exc.msg, where=where)) from None
     except (OverflowError, RecursionError, MemoryError):
-        raise CodingError(f"Regular expression {pattern[:60]!r} is too complex to compile.") from None
+        raise CodingError(_("Regular expression {value!r} is too complex to compile.").format(
+                            value=pattern[:60])) from None
 
 
 def find_spans(text: str, compiled: Any, fold_traditional: bool = True, *, where: str = "a document",
@@ -139,8 +145,8 @@ def find_spans(text: str, compiled: Any, fold_traditional: bool = True, *, where
     try:
         return [m.span() for m in compiled.finditer(hay, timeout=limit) if m.end() > m.start()]
     except TimeoutError:
-        raise PatternTimeoutError(f"The pattern {compiled.pattern[:80]} took longer than {limit:g} s on {where}; "
-                                  "simplify it.") from None
+        raise PatternTimeoutError(_("The pattern {value} took longer than {limit:g} s on {where}; simplify it.").format(
+                                    value=compiled.pattern[:80], limit=limit, where=where)) from None
 
 
 def paragraph_starts(session: Session, document_id: int) -> tuple[list[int], list[int]]:
@@ -168,7 +174,7 @@ def check_document_ids(session: Session, document_ids: Any) -> list[int]:
     known = set(session.scalars(select(store.Document.id).where(store.Document.id.in_(wanted))))
     missing = [d for d in wanted if d not in known]
     if missing:
-        raise CodingError(f"Document {missing[0]} does not exist.")
+        raise CodingError(_("Document {value} does not exist.").format(value=missing[0]))
     return wanted
 
 
@@ -221,7 +227,7 @@ def search(
     span = as_id(context, "Context")
     cap = None if limit is None else as_id(limit, "Limit")
     if span < 0 or (cap is not None and cap < 0):
-        raise CodingError(f"Context {span} and limit {limit} must be 0 or more.")
+        raise CodingError(_("Context {span} and limit {limit} must be 0 or more.").format(span=span, limit=limit))
     compiled = compile_pattern(pattern, regex=regex, fold_traditional=fold_traditional, ignore_case=ignore_case)
     rows: list[tuple] = []
     deadline = time.monotonic() + SEARCH_BUDGET
@@ -237,8 +243,9 @@ def search(
         except PatternTimeoutError:
             if left > REGEX_TIMEOUT:
                 raise
-            raise PatternTimeoutError(f"The pattern {compiled.pattern[:80]} took longer than {SEARCH_BUDGET:g} s over "
-                                      f"the corpus (stopped at {name}); simplify it.") from None
+            raise PatternTimeoutError(_("The pattern {value} took longer than {search_budget:g} s over the corpus "
+                                        "(stopped at {name}); simplify it.").format(
+                                        value=compiled.pattern[:80], search_budget=SEARCH_BUDGET, name=name)) from None
         if not spans:
             continue
         starts, numbers = paragraph_starts(session, doc_id)
@@ -292,12 +299,12 @@ def code_hits(
     """
     who = as_coder(coder)
     if not isinstance(hits, pd.DataFrame) or not {"document_id", "start", "end"} <= set(hits.columns):
-        raise CodingError("Hits must be a DataFrame with document_id, start and end columns (from search).")
+        raise CodingError(_("Hits must be a DataFrame with document_id, start and end columns (from search)."))
     codes = as_ids(code_ids, "Code ids")
     for cid in codes:
         code = get_code(session, cid)
         if not code.codable:
-            raise CodingError(f"Code {code.name!r} is a category and cannot be applied to text.")
+            raise CodingError(_("Code {name!r} is a category and cannot be applied to text.").format(name=code.name))
     spans: dict[tuple[int, int, int], None] = {}
     texts: dict[int, str] = {}
     for k, row in enumerate(hits.itertuples(index=False)):
@@ -305,14 +312,17 @@ def code_hits(
         if doc_id not in texts:
             found = session.scalar(select(store.Document.text).where(store.Document.id == doc_id))
             if found is None:
-                raise CodingError(f"Hit {k + 1}: document {doc_id} does not exist.")
+                raise CodingError(_("Hit {value}: document {doc_id} does not exist.").format(
+                                    value=k + 1, doc_id=doc_id))
             texts[doc_id] = found
         text = texts[doc_id]
         if not 0 <= s < e <= len(text) or not text[s:e].strip():
-            raise CodingError(f"Hit {k + 1}: span [{s}, {e}) is empty, blank or outside document {doc_id}.")
+            raise CodingError(_("Hit {value}: span [{s}, {e}) is empty, blank or outside document {doc_id}.").format(
+                                value=k + 1, s=s, e=e, doc_id=doc_id))
         if "match" in hits.columns and text[s:e] != getattr(row, "match"):
-            raise CodingError(f"Hit {k + 1}: the text at [{s}, {e}) of document {doc_id} no longer reads "
-                              f"{getattr(row, 'match')!r}.")
+            raise CodingError(_("Hit {value}: the text at [{s}, {e}) of document {doc_id} no longer reads "
+                                "{match!r}.").format(
+                                value=k + 1, s=s, e=e, doc_id=doc_id, match=getattr(row, "match")))
         spans[(doc_id, s, e)] = None
     out: list[int] = []
     for doc_id, s, e in spans:

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import get_code
 from coding.errors import CodingError
@@ -44,11 +45,13 @@ def depth_of(session: Session, code_id: int | None) -> int:
     while parents.get(cid) is not None:
         cid = parents[cid]
         if cid in seen:
-            raise CodingError(f"The codebook's parent links loop through code {cid}; repair the project.")
+            raise CodingError(_("The codebook's parent links loop through code {cid}; repair the project.").format(
+                                cid=cid))
         seen.add(cid)
         depth += 1
         if depth > MAX_DEPTH:
-            raise CodingError(f"Code {code_id} lies more than {MAX_DEPTH} levels deep in the codebook.")
+            raise CodingError(_("Code {code_id} lies more than {max_depth} levels deep in the codebook.").format(
+                                code_id=code_id, max_depth=MAX_DEPTH))
     return depth
 
 
@@ -70,7 +73,8 @@ def descendants(session: Session, code_id: int) -> list[int]:
     while stack:
         cid = stack.pop()
         if cid in seen:
-            raise CodingError(f"The codebook's parent links loop through code {cid}; repair the project.")
+            raise CodingError(_("The codebook's parent links loop through code {cid}; repair the project.").format(
+                                cid=cid))
         seen.add(cid)
         out.append(cid)
         stack.extend(sorted(children.get(cid, []), reverse=True))
@@ -104,8 +108,8 @@ def codebook(session: Session) -> pd.DataFrame:
     while stack:  # depth first, siblings by position; iterative, so no RecursionError
         code, n, prefix, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise CodingError(f"The codebook is more than {MAX_DEPTH} levels deep (at code {code.name[:40]!r}); "
-                              "repair the project.")
+            raise CodingError(_("The codebook is more than {max_depth} levels deep (at code {value!r}); repair the "
+                                "project.").format(max_depth=MAX_DEPTH, value=code.name[:40]))
         path = f"{prefix}/{code.name}" if prefix else code.name
         out.append({
             "id": code.id, "parent_id": code.parent_id, "name": code.name, "path": path, "depth": depth,
@@ -115,8 +119,9 @@ def codebook(session: Session) -> pd.DataFrame:
         })
         stack.extend((c, k, path, depth + 1) for c, k in reversed(children.get(code.id, [])))
     if len(out) < len(rows):
-        lost = sorted({code.id for code, _ in rows} - {row["id"] for row in out})
-        raise CodingError(f"The codebook's parent links loop through code {lost[0]}; repair the project.")
+        lost = sorted({code.id for code, _unused in rows} - {row["id"] for row in out})
+        raise CodingError(_("The codebook's parent links loop through code {value}; repair the project.").format(
+                            value=lost[0]))
     frame = pd.DataFrame(out, columns=CODEBOOK_COLUMNS)
     frame["parent_id"] = pd.Series([row["parent_id"] for row in out], dtype=object)
     return frame
@@ -134,7 +139,7 @@ def code_id_by_name(session: Session, name_or_path: str) -> int:
         No code matches, or a bare name matches several (the message lists their paths).
     """
     if not isinstance(name_or_path, str) or not name_or_path.strip("/ "):
-        raise CodingError(f"Code name {name_or_path!r} is not valid.")
+        raise CodingError(_("Code name {name_or_path!r} is not valid.").format(name_or_path=name_or_path))
     wanted = unicodedata.normalize("NFC", name_or_path.strip().strip("/"))
     table = codebook(session)
     column = "path" if "/" in wanted else "name"
@@ -144,7 +149,8 @@ def code_id_by_name(session: Session, name_or_path: str) -> int:
     if hits.empty:
         hits = table[values.str.casefold() == key.casefold()]
     if hits.empty:
-        raise CodingError(f"No code is named {name_or_path!r}.")
+        raise CodingError(_("No code is named {name_or_path!r}.").format(name_or_path=name_or_path))
     if len(hits) > 1:
-        raise CodingError(f"Code name {name_or_path!r} is ambiguous; use a path: {', '.join(hits['path'])}.")
+        raise CodingError(_("Code name {name_or_path!r} is ambiguous; use a path: {names}.").format(
+                            name_or_path=name_or_path, names=', '.join(hits['path'])))
     return int(hits["id"].iloc[0])

@@ -6,6 +6,7 @@ from typing import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder, get_code
 from coding.errors import CodingError
@@ -42,11 +43,12 @@ def set_variable_map(session: Session, code_id: int, variables: Iterable[str], *
     coder = as_coder(coder)
     code = get_code(session, code_id)
     if isinstance(variables, str):
-        raise CodingError(f"Variables must be a list of names, got the string {variables!r}.")
+        raise CodingError(_("Variables must be a list of names, got the string {variables!r}.").format(
+                            variables=variables))
     new: list[str] = []
     for v in variables:
         if not isinstance(v, str) or not v.strip() or "\n" in v or len(v.strip()) > 200:
-            raise CodingError(f"Variable {v!r} is not valid; give a non-empty single-line name.")
+            raise CodingError(_("Variable {v!r} is not valid; give a non-empty single-line name.").format(v=v))
         if v.strip() not in new:
             new.append(v.strip())
     before = variable_map(session).get(code.id, [])

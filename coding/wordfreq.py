@@ -47,6 +47,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.documents import document_attributes
 from coding.errors import CodingError
@@ -94,13 +95,15 @@ def _clean_words(words: Any) -> list[str]:
     if isinstance(words, str):
         words = words.split()
     if not isinstance(words, (list, tuple, set, frozenset)) or not all(isinstance(w, str) for w in words):
-        raise CodingError("Stop words must be text: one word a line (or separated by spaces).")
+        raise CodingError(_("Stop words must be text: one word a line (or separated by spaces)."))
     out = sorted({unicodedata.normalize("NFC", w.strip()).lower() for w in words if w.strip()})
     if len(out) > MAX_STOPWORDS:
-        raise CodingError(f"{len(out):,} stop words are too many; keep at most {MAX_STOPWORDS:,}.")
+        raise CodingError(_("{n:,} stop words are too many; keep at most {max_stopwords:,}.").format(
+                            n=len(out), max_stopwords=MAX_STOPWORDS))
     long = [w for w in out if len(w) > MAX_WORD]
     if long:
-        raise CodingError(f"Stop word {long[0][:20]!r}… is longer than {MAX_WORD} characters; give one word a line.")
+        raise CodingError(_("Stop word {value!r}… is longer than {max_word} characters; give one word a line.").format(
+                            value=long[0][:20], max_word=MAX_WORD))
     return out
 
 
@@ -246,7 +249,7 @@ def word_counts(text: str, words: list[str] | None = None) -> Counter:
             _cache[key] = counts
             _cache_pairs += len(counts)
         while _cache and (len(_cache) > CACHE_ENTRIES or _cache_pairs > CACHE_PAIRS):
-            _, dropped = _cache.popitem(last=False)
+            _unused, dropped = _cache.popitem(last=False)
             _cache_pairs -= len(dropped)
     return counts
 
@@ -287,7 +290,7 @@ def _documents(session: Session, document_ids: Any) -> pd.DataFrame:
         wanted = {int(d) for d in ([document_ids] if isinstance(document_ids, int) else document_ids)}
         unknown = wanted - set(int(i) for i in document_attributes(session)["id"])
         if unknown:
-            raise CodingError(f"Document {min(unknown)} does not exist.")
+            raise CodingError(_("Document {min} does not exist.").format(min=min(unknown)))
         docs = docs[docs["id"].isin(wanted)]
     return docs
 
@@ -337,11 +340,12 @@ def word_frequencies(session: Session, *, by: str = "document", attribute: str |
         An unknown ``by``, attribute, document or code, ``min_length`` below 1 or ``top`` below 1.
     """
     if by not in BY:
-        raise CodingError(f"Word frequencies are counted by {', '.join(BY)}, not {by!r}.")
+        raise CodingError(_("Word frequencies are counted by {names}, not {by!r}.").format(names=', '.join(BY), by=by))
     if isinstance(min_length, bool) or not isinstance(min_length, int) or min_length < 1:
-        raise CodingError(f"Minimum word length {min_length!r} must be a whole number of characters, 1 or more.")
+        raise CodingError(_("Minimum word length {min_length!r} must be a whole number of characters, 1 or more.").format(
+                            min_length=min_length))
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
-        raise CodingError(f"Top {top!r} must be a whole number of words, 1 or more.")
+        raise CodingError(_("Top {top!r} must be a whole number of words, 1 or more.").format(top=top))
     stop = set(get_stopwords(session) if stopwords is None else _clean_words(list(stopwords)))
 
     def keep(word: str) -> bool:
@@ -354,7 +358,8 @@ def word_frequencies(session: Session, *, by: str = "document", attribute: str |
         if by == "group":
             if not attribute or attribute not in docs.columns or attribute in ("id", "name", "superseded_by"):
                 known = [c for c in document_attributes(session).columns if c not in ("id", "name", "superseded_by")]
-                raise CodingError(f"Documents have no attribute {attribute!r}; choose one of: {', '.join(known)}.")
+                raise CodingError(_("Documents have no attribute {attribute!r}; choose one of: {names}.").format(
+                                    attribute=attribute, names=', '.join(known)))
             labels = [NO_VALUE if v is None or pd.isna(v) else str(v) for v in docs[attribute]]
             for label in sorted(set(labels), key=lambda v: (v == NO_VALUE, v)):
                 groups[label] = _Group()
@@ -390,7 +395,7 @@ def word_frequencies(session: Session, *, by: str = "document", attribute: str |
                     per_doc.setdefault(doc, []).extend(spans)
             if per_doc:
                 plan.append((paths[cid], per_doc))
-        needed = sorted({doc for _, per_doc in plan for doc in per_doc})
+        needed = sorted({doc for _unused, per_doc in plan for doc in per_doc})
         for doc in needed:  # one document's text at a time
             text = _text(session, doc)
             for label, per_doc in plan:
@@ -399,7 +404,7 @@ def word_frequencies(session: Session, *, by: str = "document", attribute: str |
                     for s, e in _merged(per_doc[doc]):
                         counts.update(word_counts(text[s:e], words))
                     groups.setdefault(label, _Group()).add(doc, counts, keep)
-        groups = {label: groups[label] for label, _ in plan if label in groups}
+        groups = {label: groups[label] for label, _unused in plan if label in groups}
     rows = []
     for label, g in groups.items():
         ranked = sorted(g.counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from commands.common import CliError, session
+from commands.common import CliError, frame_text, session
 from i18n import N_, _
 
 __all__ = ["register", "cmd_attributes", "cmd_attributes_import"]
@@ -124,4 +124,4 @@ def cmd_attributes(args) -> str:
     if frame.empty:
         return _("The project has no documents.")
     shown = frame[names].fillna("").map(lambda v: v if len(str(v)) <= 30 else str(v)[:29] + "…")
-    return shown.to_string(index=False)
+    return frame_text(shown, index=False)

@@ -3,13 +3,15 @@ writing an output file completely or not at all."""
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from i18n import _
 
-__all__ = ["EXIT_ERROR", "CliError", "project", "session", "check_out", "atomic_out"]
+__all__ = ["EXIT_ERROR", "CliError", "project", "session", "check_out", "atomic_out", "display_width", "ljust",
+           "rjust", "frame_text"]
 
 EXIT_ERROR = 1
 
@@ -71,3 +73,36 @@ def atomic_out(out: Path, force: bool) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+# --- text tables aligned for Chinese: a CJK character takes two terminal columns --------------------
+
+def display_width(text: object) -> int:
+    """Terminal columns ``str(text)`` takes: 2 for a wide or full-width character (Unicode East Asian
+    Width W or F, UAX #11: 汉字, full-width punctuation such as ，), 0 for a combining mark or a
+    zero-width character (format characters, category Cf), 1 for any other."""
+    width = 0
+    for ch in str(text):
+        if unicodedata.combining(ch) or unicodedata.category(ch) == "Cf":
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def ljust(text: object, width: int) -> str:
+    """``str(text)`` padded with spaces on the right to ``width`` terminal columns (see :func:`display_width`)."""
+    text = str(text)
+    return text + " " * max(0, width - display_width(text))
+
+
+def rjust(text: object, width: int) -> str:
+    """``str(text)`` padded with spaces on the left to ``width`` terminal columns."""
+    text = str(text)
+    return " " * max(0, width - display_width(text)) + text
+
+
+def frame_text(frame, **kwargs) -> str:
+    """``frame.to_string(**kwargs)`` with columns aligned by display width (pandas' option
+    ``display.unicode.east_asian_width``), so names such as 广州市 line up with Latin text."""
+    import pandas as pd
+
+    with pd.option_context("display.unicode.east_asian_width", True):
+        return frame.to_string(**kwargs)

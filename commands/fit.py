@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from commands.common import CliError, session as _session
+from commands.common import CliError, frame_text, ljust, session as _session
 from i18n import _
 
 
@@ -54,18 +54,18 @@ def _extras_text(extras: dict) -> str:
         table = pd.DataFrame(extras["ame"]["table"]).set_index("term")
         lines += ["", _("Average marginal effects on {scale} (SE: {se_label})").format(
                       scale=extras["ame"]["scale"], se_label=extras["ame"]["se_label"]),
-                  table.to_string(float_format=lambda v: f"{v:.5g}")]
+                  frame_text(table, float_format=lambda v: f"{v:.5g}")]
     if "standardized" in extras:
         lines += ["", _("Standardised coefficients (per SD of x)"),
-                  pd.DataFrame(extras["standardized"]).set_index("term").to_string(float_format=lambda v: f"{v:.5g}")]
+                  frame_text(pd.DataFrame(extras["standardized"]).set_index("term"), float_format=lambda v: f"{v:.5g}")]
     if "vif" in extras:
         lines += ["", _("Variance inflation factors"),
-                  pd.DataFrame(extras["vif"]).set_index("term").to_string(float_format=lambda v: f"{v:.4g}")]
+                  frame_text(pd.DataFrame(extras["vif"]).set_index("term"), float_format=lambda v: f"{v:.4g}")]
     if "influence" in extras:
         top = pd.DataFrame(extras["influence"]["top"])
         lines += ["", _("Delete-a-city influence (one-step, exact refits for the top cities; SE: {se_type})").format(
                       se_type=extras["influence"]["se_type"]),
-                  top.to_string(index=False, float_format=lambda v: f"{v:.4g}")]
+                  frame_text(top, index=False, float_format=lambda v: f"{v:.4g}")]
         lines += [_("note: {warning}").format(warning=n) for n in extras["influence"]["notes"]]
         if "jackknife" in extras["influence"]:
             jack = extras["influence"]["jackknife"]
@@ -73,7 +73,7 @@ def _extras_text(extras: dict) -> str:
                 lines += [_("No node-jackknife covariance: some refits failed (see the notes).")]
             else:
                 lines += ["", _("Node-jackknife standard errors (every city left out once; (N-1)/N scaling)")]
-                lines += [f"  {t:<24} {se:.5g}" for t, se in jack["se"].items()]
+                lines += [f"  {ljust(t, 24)} {se:.5g}" for t, se in jack["se"].items()]
     if "compare" in extras:
         lines += ["", _("Nested tests against '{name}':").format(name=extras["compare"]["against"])]
         lines += [f"  {t['sentence']}" for t in extras["compare"]["tests"]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from commands.common import CliError, session
+from commands.common import CliError, frame_text, session
 from i18n import _
 
 __all__ = ["register", "cmd_runs"]
@@ -106,7 +106,7 @@ def _compare(s, args) -> str:
         return _dump({"runs": names, "rows": compare_records(long)})
     wide = compare_wide(long)
     note = _("estimate (SE), each run under its own SE type; * p < 0.05, ** p < 0.01, *** p < 0.001")
-    return wide.to_string() + "\n" + note
+    return frame_text(wide) + "\n" + note
 
 
 def _deleted(s, args) -> str:

@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from i18n import _
 from store import textcheck
 from store.errors import ProjectError
 from store.urls import database_url, is_url, mask_secrets, mask_url
@@ -91,8 +92,9 @@ def make_engine(url: str) -> Engine:
         try:
             engine = create_engine(url, pool_pre_ping=True, json_serializer=textcheck.json_serializer)
         except ModuleNotFoundError as exc:
-            raise ProjectError(f"Opening {mask_url(url)} needs the {exc.name} package; install Tandem's "
-                               "requirements (python -m pip install -r requirements.txt).") from None
+            raise ProjectError(_("Opening {mask_url} needs the {name} package; install Tandem's requirements (python "
+                                 "-m pip install -r requirements.txt).").format(
+                                 mask_url=mask_url(url), name=exc.name)) from None
     event.listen(engine, "before_cursor_execute", textcheck.before_cursor_execute)
     event.listen(engine, "handle_error", textcheck.handle_error)
     return engine
@@ -118,7 +120,7 @@ def _inspect_sqlite(path: Path) -> tuple[set[str], str | None]:
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
-        raise ProjectError(f"Project file {path} cannot be opened ({exc}).") from None
+        raise ProjectError(_("Project file {path} cannot be opened ({exc}).").format(path=path, exc=exc)) from None
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         revision = None
@@ -127,7 +129,8 @@ def _inspect_sqlite(path: Path) -> tuple[set[str], str | None]:
             revision = row[0] if row else None
         return tables - {"alembic_version", "sqlite_sequence"}, revision
     except sqlite3.DatabaseError as exc:
-        raise ProjectError(f"{path} is not a Tandem project: it is not an SQLite database ({exc}).") from None
+        raise ProjectError(_("{path} is not a Tandem project: it is not an SQLite database ({exc}).").format(
+                             path=path, exc=exc)) from None
     finally:
         conn.close()
 
@@ -135,31 +138,32 @@ def _inspect_sqlite(path: Path) -> tuple[set[str], str | None]:
 def _check_sqlite_file(path: Path, create: bool) -> None:
     """One sentence for a missing, unreadable, read-only or non-SQLite file or folder."""
     if path.is_dir():
-        raise ProjectError(f"{path} is a folder; give a project file inside it, e.g. {path / 'study.sqlite'}.")
+        raise ProjectError(_("{path} is a folder; give a project file inside it, e.g. {value}.").format(
+                             path=path, value=path / 'study.sqlite'))
     if not path.exists():
         if not create:
-            raise ProjectError(f"Project file {path} does not exist.")
+            raise ProjectError(_("Project file {path} does not exist.").format(path=path))
         if not path.parent.is_dir():
-            raise ProjectError(f"Folder {path.parent} does not exist; create it first (Tandem does not create "
-                               "folders).")
+            raise ProjectError(_("Folder {parent} does not exist; create it first (Tandem does not create folders).").format(
+                                 parent=path.parent))
         if not os.access(path.parent, os.W_OK | os.X_OK):
-            raise ProjectError(f"Folder {path.parent} is read-only, so project file {path.name} cannot be created "
-                               "there.")
+            raise ProjectError(_("Folder {parent} is read-only, so project file {name} cannot be created there.").format(
+                                 parent=path.parent, name=path.name))
         return
     if not path.is_file():  # a FIFO, socket or device: opening it could block for ever
-        raise ProjectError(f"{path} is not a regular file, so it cannot be a project file.")
+        raise ProjectError(_("{path} is not a regular file, so it cannot be a project file.").format(path=path))
     if not os.access(path, os.R_OK):
-        raise ProjectError(f"Project file {path} cannot be read (permission denied).")
+        raise ProjectError(_("Project file {path} cannot be read (permission denied).").format(path=path))
     with open(path, "rb") as fh:
         header = fh.read(len(SQLITE_HEADER))
     if header and header != SQLITE_HEADER:
-        raise ProjectError(f"{path} is not a Tandem project: it is not an SQLite database.")
+        raise ProjectError(_("{path} is not a Tandem project: it is not an SQLite database.").format(path=path))
     if not os.access(path, os.W_OK):
-        raise ProjectError(f"Project file {path} is read-only; Tandem writes to its project (copy it to a folder "
-                           "you can write to, or change its permissions).")
+        raise ProjectError(_("Project file {path} is read-only; Tandem writes to its project (copy it to a folder "
+                             "you can write to, or change its permissions).").format(path=path))
     if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise ProjectError(f"Project file {path} lies in a read-only folder; Tandem needs to write its journal "
-                           f"files beside it (copy the project to a folder you can write to).")
+        raise ProjectError(_("Project file {path} lies in a read-only folder; Tandem needs to write its journal "
+                             "files beside it (copy the project to a folder you can write to).").format(path=path))
 
 
 def _backup_sqlite(path: Path, revision: str) -> Path:
@@ -189,8 +193,9 @@ def _check_revision(label: str, tables: set[str], current: str | None, head: str
     """Refuse a database that is not a Tandem project or comes from a newer Tandem."""
     if current is None:
         if tables:
-            raise ProjectError(f"{label} is not a Tandem project: it holds other tables "
-                               f"({', '.join(sorted(tables)[:5])}{', ...' if len(tables) > 5 else ''}).")
+            names = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise ProjectError(_("{label} is not a Tandem project: it holds other tables ({names}).").format(
+                                 label=label, names=names))
         return
     try:
         known = _script().get_revision(current) is not None
@@ -198,9 +203,11 @@ def _check_revision(label: str, tables: set[str], current: str | None, head: str
         known = False
     if not known:
         if _TANDEM_TABLES <= tables:
-            raise ProjectError(f"{label} was saved by a newer version of Tandem (schema revision {current!r}, this "
-                               f"version knows up to {head!r}); update Tandem to open it.")
-        raise ProjectError(f"{label} is not a Tandem project: its schema revision {current!r} is not one of Tandem's.")
+            raise ProjectError(_("{label} was saved by a newer version of Tandem (schema revision {current!r}, this "
+                                 "version knows up to {head!r}); update Tandem to open it.").format(
+                                 label=label, current=current, head=head))
+        raise ProjectError(_("{label} is not a Tandem project: its schema revision {current!r} is not one of "
+                             "Tandem's.").format(label=label, current=current))
 
 
 #: Strings in Python's (code point) order; a database must compare them the same way.
@@ -224,9 +231,9 @@ def _check_text_order(engine: Engine, label: str) -> None:
         row = row if isinstance(row, dict) else {}
         icu = row.get("datlocprovider") not in (None, "c")
         collation = (row.get("datlocale") or row.get("daticulocale")) if icu else row.get("datcollate")
-        raise ProjectError(f"The database {label} sorts text by a language's rules (collation {collation!r}); Tandem "
-                           "needs code-point order: create it with CREATE DATABASE ... TEMPLATE template0 LOCALE_PROVIDER libc "
-                           "LOCALE 'C.UTF-8'.")
+        raise ProjectError(_("The database {label} sorts text by a language's rules (collation {collation!r}); "
+                             "Tandem needs code-point order: create it with CREATE DATABASE ... TEMPLATE template0 "
+                             "LOCALE_PROVIDER libc LOCALE 'C.UTF-8'.").format(label=label, collation=collation))
 
 
 def connect(target: str | Path, create: bool = True) -> Engine:
@@ -272,7 +279,8 @@ def connect(target: str | Path, create: bool = True) -> Engine:
                 tables = set(inspect(conn).get_table_names()) - {"alembic_version"}
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise ProjectError(f"Cannot open the database {label}: {_first_line(exc)}.") from None
+            raise ProjectError(_("Cannot open the database {label}: {first_line}.").format(
+                                 label=label, first_line=_first_line(exc))) from None
         try:
             _check_revision(f"The database {label}", tables, current, head)
             _check_text_order(engine, label)
@@ -281,8 +289,9 @@ def connect(target: str | Path, create: bool = True) -> Engine:
             raise
         if current not in (None, head):
             engine.dispose()
-            raise ProjectError(f"The database {label} is at schema revision {current}, Tandem needs {head}; back it "
-                               "up, then run `alembic upgrade head` with store/migrations.")
+            raise ProjectError(_("The database {label} is at schema revision {current}, Tandem needs {head}; back it "
+                                 "up, then run `alembic upgrade head` with store/migrations.").format(
+                                 label=label, current=current, head=head))
     if current == head:
         return engine
     try:
@@ -294,8 +303,9 @@ def connect(target: str | Path, create: bool = True) -> Engine:
         if isinstance(exc, ProjectError):
             raise
         if isinstance(exc, SQLAlchemyError):
-            raise ProjectError(f"{label} could not be {'upgraded' if current else 'created'}: "
-                               f"{_first_line(exc)}.") from None
+            message = (_("{label} could not be upgraded: {reason}.") if current
+                       else _("{label} could not be created: {reason}."))
+            raise ProjectError(message.format(label=label, reason=_first_line(exc))) from None
         raise
     return engine
 
@@ -318,7 +328,8 @@ def _upgrade(engine: Engine, url: str) -> None:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-                    raise ProjectError("Upgrading the project would break links between its rows; it was left as it was.")
+                    raise ProjectError(_("Upgrading the project would break links between its rows; it was left as "
+                                         "it was."))
         finally:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
@@ -344,7 +355,8 @@ def is_empty(target: str | Path) -> bool:
         with engine.connect() as conn:
             return not inspect(conn).get_table_names()
     except SQLAlchemyError as exc:
-        raise ProjectError(f"Cannot open the database {mask_url(target)}: {_first_line(exc)}.") from None
+        raise ProjectError(_("Cannot open the database {mask_url}: {first_line}.").format(
+                             mask_url=mask_url(target), first_line=_first_line(exc))) from None
     finally:
         engine.dispose()
 

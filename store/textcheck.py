@@ -19,6 +19,7 @@ import re
 import unicodedata
 from typing import Any
 
+from i18n import _
 from store.errors import TextError
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -59,8 +60,9 @@ def check_text(value: str, what: str) -> None:
     found = UNSTORABLE.search(value)
     if found is not None:
         pos = found.start()
-        raise TextError(f"The text for {what} ('{_preview(value, pos)}') holds {_char_name(found.group())} at code "
-                        f"point {pos}, which a project cannot store; remove it.")
+        raise TextError(_("The text for {what} ('{preview}') holds {char_name} at code point {pos}, which a project "
+                          "cannot store; remove it.").format(
+                          what=what, preview=_preview(value, pos), char_name=_char_name(found.group()), pos=pos))
 
 
 def check_json(value: Any, what: str) -> None:

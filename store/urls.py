@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from i18n import _
 from store.errors import ProjectError
 
 PG_DRIVER = "postgresql+psycopg"
@@ -89,23 +90,27 @@ def database_url(target: str | Path) -> str:
     try:
         url = make_url(text)
     except (ArgumentError, ValueError):
-        raise TargetError(f"{shown} is not a valid database URL; write postgresql+psycopg://user@host/database "
-                          "or give a project file path.") from None
+        raise TargetError(_("{shown} is not a valid database URL; write postgresql+psycopg://user@host/database or "
+                            "give a project file path.").format(shown=shown)) from None
     backend, driver = url.get_backend_name(), url.drivername.partition("+")[2]
     if backend == "sqlite":
         if driver not in ("", "pysqlite"):
-            raise TargetError(f"{shown} names the SQLite driver {driver!r}; Tandem opens SQLite files with Python's "
-                              "own sqlite3 (write sqlite:///path or just the path).")
+            raise TargetError(_("{shown} names the SQLite driver {driver!r}; Tandem opens SQLite files with Python's "
+                                "own sqlite3 (write sqlite:///path or just the path).").format(
+                                shown=shown, driver=driver))
         return url.render_as_string(hide_password=False)
     if backend in ("postgresql", "postgres"):
         if driver not in ("", "psycopg"):
-            raise TargetError(f"{shown} names the PostgreSQL driver {driver!r}; Tandem talks to PostgreSQL through "
-                              f"psycopg 3: write {PG_DRIVER}://user@host/database.")
+            raise TargetError(_("{shown} names the PostgreSQL driver {driver!r}; Tandem talks to PostgreSQL through "
+                                "psycopg 3: write {pg_driver}://user@host/database.").format(
+                                shown=shown, driver=driver, pg_driver=PG_DRIVER))
         if not url.database:
-            raise TargetError(f"{shown} names no database; add it after the host, e.g. {PG_DRIVER}://user@host/tandem.")
+            raise TargetError(_("{shown} names no database; add it after the host, e.g. "
+                                "{pg_driver}://user@host/tandem.").format(shown=shown, pg_driver=PG_DRIVER))
         return url.set(drivername=PG_DRIVER).render_as_string(hide_password=False)
-    raise TargetError(f"{shown} is a {backend} URL; a Tandem project is a SQLite file or a PostgreSQL database "
-                      f"({PG_DRIVER}://user@host/database).")
+    raise TargetError(_("{shown} is a {backend} URL; a Tandem project is a SQLite file or a PostgreSQL database "
+                        "({pg_driver}://user@host/database).").format(
+                        shown=shown, backend=backend, pg_driver=PG_DRIVER))
 
 
 def display_name(target: str | Path) -> str:

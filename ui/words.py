@@ -20,11 +20,13 @@ from mixed.evidence import city_names, dyad_label
 from quant import data as qdata
 from ui import state
 
-_CITY = re.compile(r"\bcity (\d{6})\b")
-_DYAD = re.compile(r"\bdyad (\d+)\b")
-_CODE = re.compile(r"\bcode (\d+)\b")
-_DOCUMENT = re.compile(r"\bdocument (\d+)\b")
-_POINTS = re.compile(r"\(([^()]*) code points\)")
+# English descriptions, and the Chinese ones coding.history.describe gives on a Chinese page
+# (its catalogue writes 城市 440100, 城市对 1925, 代码 12, 文档 3, （n 个码位）)
+_CITY = re.compile(r"(?:\bcity |城市 )(\d{6})\b")
+_DYAD = re.compile(r"(?:\bdyad |城市对 )(\d+)\b")
+_CODE = re.compile(r"(?:\bcode |代码 )(\d+)\b")
+_DOCUMENT = re.compile(r"(?:\bdocument |文档 )(\d+)\b")
+_POINTS = re.compile(r"\(([^()]*) code points\)|（([^（）]*) 个码位）")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -89,7 +91,7 @@ def humanize(text: str) -> str:
     sub(_DYAD, "dyad", _("pair {name}"))
     sub(_CODE, "code", _("code “{name}”"))
     sub(_DOCUMENT, "document", _("document “{name}”"))
-    return _POINTS.sub(lambda m: _("({n} characters)").format(n=m.group(1)), text)
+    return _POINTS.sub(lambda m: _("({n} characters)").format(n=m.group(1) or m.group(2)), text)
 
 
 def p_value(p: Any) -> str:

@@ -43,6 +43,8 @@ from corpus.errors import OffsetError
 from corpus.offsets import OffsetIndex
 from corpus.text import normalise_with_map
 
+from i18n import _
+
 __all__ = ["CONVENTIONS", "SourceText", "Placement", "choose_convention", "place"]
 
 CONVENTIONS = ("codepoints", "utf16", "utf16_crlf", "codepoints_crlf")
@@ -84,11 +86,11 @@ class SourceText:
             Out of range, or inside a character (surrogate pair, CRLF) in that convention.
         """
         if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
-            raise OffsetError(f"Offset {offset!r} is not an integer.")
+            raise OffsetError(_("Offset {offset!r} is not an integer.").format(offset=offset))
         x = [int(offset)]
         if convention == "codepoints":
             if not 0 <= x[0] <= len(self.lf):
-                raise OffsetError(f"Offset {x[0]} is outside the text (0..{len(self.lf)}).")
+                raise OffsetError(_("Offset {value} is outside the text (0..{n}).").format(value=x[0], n=len(self.lf)))
             i = x[0]
         elif convention == "utf16":
             i = int(self._lf_index.from_utf16(x)[0])
@@ -100,7 +102,8 @@ class SourceText:
             j = int(self._crlf_index.from_utf16(x)[0])
             i = int(self._lf_index.from_crlf([j])[0])
         else:
-            raise OffsetError(f"Unknown offset convention {convention!r}; choose one of {', '.join(CONVENTIONS)}.")
+            raise OffsetError(_("Unknown offset convention {convention!r}; choose one of {names}.").format(
+                                convention=convention, names=', '.join(CONVENTIONS)))
         return int(self._map[i])
 
     def span(self, start, end, convention: str) -> tuple[int, int] | None:
@@ -176,7 +179,8 @@ def choose_convention(items: list[tuple[SourceText, object]], origin: str = "",
         ``convention`` is not ``"auto"`` or one of ``CONVENTIONS``.
     """
     if convention != "auto" and convention not in CONVENTIONS:
-        raise ValueError(f"Unknown offset convention {convention!r}; choose auto or one of {', '.join(CONVENTIONS)}.")
+        raise ValueError(_("Unknown offset convention {convention!r}; choose auto or one of {names}.").format(
+                           convention=convention, names=', '.join(CONVENTIONS)))
     scores = {c: score(items, c) for c in CONVENTIONS}
     hint = producer_convention(origin)
     order = [hint] + [c for c in CONVENTIONS if c != hint] if hint else list(CONVENTIONS)

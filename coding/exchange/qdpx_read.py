@@ -36,6 +36,8 @@ from coding.refi_codebook import split_description
 from coding.tree import MAX_DEPTH
 from corpus.archive import DEFAULT_LIMITS, ArchiveError, check_zip, open_zip, read_member
 
+from i18n import _
+
 __all__ = ["RCoding", "RSelection", "RSource", "RNote", "RCase", "RVariable", "RSet", "QdpxProject",
            "read_qdpx", "parse_qde"]
 
@@ -129,7 +131,8 @@ def _int(value: Any) -> int | None:
 
 def _code_node(el: ET.Element, where: str, notes: dict[str, list[str]], depth: int = 0) -> CodeNode:
     if depth > MAX_DEPTH:
-        raise CodingError(f"The project nests codes more than {MAX_DEPTH} levels deep; refused.")
+        raise CodingError(_("The project nests codes more than {max_depth} levels deep; refused.").format(
+                            max_depth=MAX_DEPTH))
     fields = split_description(_text(_kid(el, "Description")))
     name = el.get("name")
     here = f"{where}/{name}" if where else str(name)
@@ -192,8 +195,8 @@ def _source(el: ET.Element, files: _Files, p: QdpxProject) -> None:
         src.selections = [_selection(s) for s in _kids(el, "PlainTextSelection")]
         src.created = _when(el.get("creationDateTime"))
         if raw is not None and not el.get("plainTextPath") and _kid(el, "PlainTextContent") is None:
-            p.warnings.append(f"{src.name}: read from its rich-text file (no plain text in the export); the "
-                              "producer's offsets count over its own plain text, so check its codings.")
+            p.warnings.append(_("{name}: read from its rich-text file (no plain text in the export); the producer's "
+                                "offsets count over its own plain text, so check its codings.").format(name=src.name))
     elif tag == "PDFSource":
         rep = _kid(el, "Representation")
         raw, missing = (_text_source(rep, files) if rep is not None
@@ -231,12 +234,13 @@ def parse_qde(xml: bytes, files: Any = None) -> QdpxProject:
     try:
         root = fromstring(xml, forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise CodingError(f"The project file is refused: it declares a DTD or entities "
-                          f"({exc.__class__.__name__}), which a REFI-QDA project never needs.") from None
+        raise CodingError(_("The project file is refused: it declares a DTD or entities ({name}), which a REFI-QDA "
+                            "project never needs.").format(name=exc.__class__.__name__)) from None
     except ET.ParseError as exc:
-        raise CodingError(f"The project file is not readable XML: {exc}.") from None
+        raise CodingError(_("The project file is not readable XML: {exc}.").format(exc=exc)) from None
     if _local(root.tag) != "Project":
-        raise CodingError(f"The project file's root element is {_local(root.tag)!r}; expected Project.")
+        raise CodingError(_("The project file's root element is {local!r}; expected Project.").format(
+                            local=_local(root.tag)))
     files = files or _NoFiles()
     p = QdpxProject(root.get("name") or "", root.get("origin") or "", canonical_guid(root.get("creatingUserGUID")),
                     {}, [], {}, {}, [], [], {}, [], [], _refs(root, "NoteRef"))
@@ -301,15 +305,16 @@ def read_qdpx(data: bytes, label: str = "The .qdpx archive") -> QdpxProject:
     """
     if not data.startswith(b"PK"):
         if len(data) > DEFAULT_LIMITS.max_markup:
-            raise CodingError(f"{label}: refused, the project file is larger than "
-                              f"{DEFAULT_LIMITS.max_markup // 2**20} MB of markup.")
+            raise CodingError(_("{label}: refused, the project file is larger than {value} MB of markup.").format(
+                                label=label, value=DEFAULT_LIMITS.max_markup // 2**20))
         return parse_qde(data)
     try:
         check_zip(data, label)
         with open_zip(data, label) as zf:
             qde = [n for n in zf.namelist() if "/" not in n and n.lower().endswith(".qde")]
             if len(qde) != 1:
-                raise CodingError(f"{label} holds {len(qde)} .qde files at its root; expected one.")
+                raise CodingError(_("{label} holds {n} .qde files at its root; expected one.").format(
+                                    label=label, n=len(qde)))
             project = parse_qde(read_member(zf, qde[0], label), _Files(zf, label))
     except ArchiveError as exc:
         raise CodingError(str(exc)) from None

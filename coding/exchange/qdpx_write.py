@@ -38,6 +38,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.codebook_merge import canonical_guid
 from coding.errors import CodingError
@@ -80,16 +81,17 @@ def validate_project_xml(data: bytes, xsd_path: str | Path | None = None) -> str
     """
     path = Path(xsd_path) if xsd_path is not None else default_project_xsd()
     if not path.is_file():
-        raise CodingError(f"The REFI-QDA Project schema {path} is missing, so the export cannot be checked; "
-                          "set TANDEM_PROJECT_XSD to Project-mrt2019.xsd.")
+        raise CodingError(_("The REFI-QDA Project schema {path} is missing, so the export cannot be checked; set "
+                            "TANDEM_PROJECT_XSD to Project-mrt2019.xsd.").format(path=path))
     try:
         schema = _schema(str(path.resolve()), path.stat().st_mtime)
     except Exception as exc:  # xmlschema raises its own parse errors
-        raise CodingError(f"The Project schema {path} cannot be read: {exc.__class__.__name__}.") from None
+        raise CodingError(_("The Project schema {path} cannot be read: {name}.").format(
+                            path=path, name=exc.__class__.__name__)) from None
     for error in schema.iter_errors(io.BytesIO(data)):
         reason = getattr(error, "reason", None) or str(error).splitlines()[0]
-        raise CodingError(f"The export is not valid against {path.name}: {reason} "
-                          f"(at {getattr(error, 'path', '?')}); nothing was written.")
+        raise CodingError(_("The export is not valid against {name}: {reason} (at {at}); nothing was written.").format(
+                            name=path.name, reason=reason, at=getattr(error, 'path', '?')))
     return str(path)
 
 
@@ -308,5 +310,6 @@ def _number(value: float | None, vtype: str | None) -> float | int | bool | None
 def _guid(value: str, what: str) -> str:
     g = canonical_guid(value)
     if g is None:
-        raise CodingError(f"A stored {what} GUID {value!r} is not a GUID; the export was refused.")
+        raise CodingError(_("A stored {what} GUID {value!r} is not a GUID; the export was refused.").format(
+                            what=what, value=value))
     return g

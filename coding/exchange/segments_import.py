@@ -40,6 +40,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
 from coding.checks import as_coder
 from coding.codebook import add_code
@@ -92,8 +93,9 @@ def read_segments_table(source: str | Path | bytes, filename: str | None = None)
             roles[role] = found
     missing = [r for r in ("document", "code", "segment") if r not in roles]
     if missing:
-        raise CodingError(f"{label} has no {', '.join(missing)} column (MAXQDA names them Document name, Code and "
-                          f"Segment); its columns are: {', '.join(map(str, frame.columns))[:300]}.")
+        raise CodingError(_("{label} has no {names} column (MAXQDA names them Document name, Code and Segment); its "
+                            "columns are: {value}.").format(
+                            label=label, names=', '.join(missing), value=', '.join(map(str, frame.columns))[:300]))
     return frame, roles
 
 
@@ -148,7 +150,7 @@ def _code_for(session: Session, path: str, coder: str, created: list[str], cache
     parts = [" ".join(p.split()).replace("/", "／") for p in path.split("\\")]
     parts = [p for p in parts if p]
     if not parts:
-        raise CodingError("the code is empty")
+        raise CodingError(_("the code is empty"))
     key = tuple(name_key(p) for p in parts)
     if key in cache:
         return cache[key]
@@ -163,7 +165,8 @@ def _code_for(session: Session, path: str, coder: str, created: list[str], cache
         parent = found
     code = session.get(store.Code, parent)
     if not code.codable:
-        raise CodingError(f"the code {'/'.join(parts)} is a category, which cannot be applied to text")
+        raise CodingError(_("the code {names} is a category, which cannot be applied to text").format(
+                            names='/'.join(parts)))
     cache[key] = parent
     return parent
 
