@@ -111,19 +111,23 @@ def _clean(nodes: list[CodeNode], report: dict, seen_guids: set[str], path: str 
             name = f"{base} ({k})"
             k += 1
         if name != base:
-            report["warnings"].append(f"{node.where}: a sibling is also named {base!r}; imported as {name!r}.")
+            report["warnings"].append(_("{where}: a sibling is also named {base!r}; imported as {name!r}.").format(
+                                        where=node.where, base=base, name=name))
         taken.add(name_key(name))
         node.name = name
         colour = _clean_colour(node.colour)
         if colour is None:
             problem = "no colour" if not node.colour else f"colour {node.colour!r} is not #RRGGBB"
-            report["warnings"].append(f"{node.where}: {problem}; a default colour is used.")
+            report["warnings"].append(_("{where}: {problem}; a default colour is used.").format(
+                                        where=node.where, problem=problem))
         node.colour = colour
         guid = canonical_guid(node.guid)
         if node.guid is not None and guid is None:
-            report["warnings"].append(f"{node.where}: GUID {node.guid!r} is not valid; a new one is used.")
+            report["warnings"].append(_("{where}: GUID {guid!r} is not valid; a new one is used.").format(
+                                        where=node.where, guid=node.guid))
         elif guid is not None and guid in seen_guids:
-            report["warnings"].append(f"{node.where}: GUID {guid} appears twice; the second code gets a new one.")
+            report["warnings"].append(_("{where}: GUID {guid} appears twice; the second code gets a new one.").format(
+                                        where=node.where, guid=guid))
             guid = None
         if guid is not None:
             seen_guids.add(guid)
@@ -153,13 +157,15 @@ def _update(session: Session, code: store.Code, node: CodeNode, report: dict, wh
         if clash is None or clash.id == code.id:
             fields["name"] = node.name
         else:
-            report["warnings"].append(f"{node.where}: code {code.name!r} keeps its name; {node.name!r} is taken.")
+            report["warnings"].append(_("{where}: code {name!r} keeps its name; {name2!r} is taken.").format(
+                                        where=node.where, name=code.name, name2=node.name))
     if bool(node.codable) != bool(code.codable):
         used = session.scalar(select(func.count(store.Coding.id)).where(store.Coding.code_id == code.id))
         if node.codable or not used:
             fields["codable"] = bool(node.codable)
         else:
-            report["warnings"].append(f"{node.where}: code {code.name!r} has codings and stays codable.")
+            report["warnings"].append(_("{where}: code {name!r} has codings and stays codable.").format(
+                                        where=node.where, name=code.name))
     if fields:
         update_code(session, code.id, coder=who, **fields)
         report["updated"].append(code.id)
@@ -174,8 +180,9 @@ def _write(session: Session, nodes: list[CodeNode], parent_id: int | None, repor
             if code is not None:
                 report["matched_guid"].append(code.id)
                 if code.parent_id != parent_id:
-                    report["warnings"].append(f"{node.where}: code {code.name!r} (GUID {node.guid}) sits elsewhere "
-                                              "in the project's tree and was not moved.")
+                    report["warnings"].append(_("{where}: code {name!r} (GUID {guid}) sits elsewhere in the "
+                                                "project's tree and was not moved.").format(
+                                                where=node.where, name=code.name, guid=node.guid))
         if code is None:
             code = _sibling(session, parent_id, node.name)
             if code is not None:

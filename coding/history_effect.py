@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import _, ngettext, pgettext
 import store
 from coding.checks import as_coder
 from coding.errors import CodingError
@@ -32,6 +33,13 @@ CONFIRM_CODINGS = 3  # ask before removing more codings than this (or any docume
 
 
 def _plural(n: int, word: str) -> str:
+    """``n`` codings, memos or links, in the interface language."""
+    if word == "coding":
+        return ngettext("{n} coding", "{n} codings", n).format(n=n)
+    if word == "memo":
+        return ngettext("{n} memo", "{n} memos", n).format(n=n)
+    if word == "link":
+        return ngettext("{n} link", "{n} links", n).format(n=n)
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -94,8 +102,8 @@ def effect_of(session: Session, event: store.Event | None, action: str) -> dict[
         going = ids - moved_away
         staying = going - coding_ids
         if staying and out["refused"] is None:
-            out["refused"] = (f"“{name}” now has {_plural(len(staying), 'coding')} that this change did not make; "
-                              "delete them (or undo them) first.")
+            out["refused"] = _("“{name}” now has {codings} that this change did not make; delete them (or undo "
+                               "them) first.").format(name=name, codings=_plural(len(staying), "coding"))
         coding_ids |= going
         out["documents"].append({"id": doc_id, "name": name, "codings": len(going)})
     code_rows = removed.pop("codes", {})
@@ -121,7 +129,10 @@ def effect_of(session: Session, event: store.Event | None, action: str) -> dict[
 
 
 def _listed(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    """``a, b and c`` in the interface language (Chinese: ``a、b和c``)."""
+    if len(parts) == 1:
+        return parts[0]
+    return _("{items} and {last}").format(items=pgettext("list separator", ", ").join(parts[:-1]), last=parts[-1])
 
 
 def _question(effect: dict[str, Any], action: str) -> str:
@@ -130,14 +141,16 @@ def _question(effect: dict[str, Any], action: str) -> str:
     extra = [_plural(effect[k], w) for k, w in (("memos", "memo"), ("links", "link")) if effect[k]]
     if effect["type"] == EventType.DOCUMENT_IMPORT.value and action == "undo" and len(docs) == 1:
         doc = docs[0]
-        first = ["the document", f"its {_plural(doc['codings'], 'coding')}"] if doc["codings"] else \
-            ["the document (it has no codings)"]
-        return f"Undo the import of “{doc['name']}”? It removes {_listed(first + extra)}."
-    parts = [f"the document “{d['name']}”" for d in docs]
+        first = ([_("the document"), _("its {codings}").format(codings=_plural(doc["codings"], "coding"))]
+                 if doc["codings"] else [_("the document (it has no codings)")])
+        return _("Undo the import of “{name}”? It removes {what}.").format(name=doc["name"],
+                                                                         what=_listed(first + extra))
+    parts = [_("the document “{name}”").format(name=d["name"]) for d in docs]
     if effect["codings"]:
         parts.append(_plural(effect["codings"], "coding"))
-    verb = "Undo" if action == "undo" else "Redo"
-    return f"{verb} “{effect['summary']}”? It removes {_listed(parts + extra)}."
+    question = (_("Undo “{change}”? It removes {what}.") if action == "undo"
+                else _("Redo “{change}”? It removes {what}."))
+    return question.format(change=effect["summary"], what=_listed(parts + extra))
 
 
 def undo_effect(session: Session, coder: str) -> dict[str, Any]:

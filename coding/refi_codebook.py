@@ -369,5 +369,6 @@ def import_codebook_qdc(session: Session, source: str | Path | bytes | io.IOBase
     report = merge_code_tree(session, nodes, update_existing=update_existing, coder=coder)
     report["sets_ignored"] = n_sets
     if n_sets:
-        report["warnings"].append(f"{n_sets} code set(s) were not imported (Tandem has no code sets).")
+        report["warnings"].append(_("{n_sets} code set(s) were not imported (Tandem has no code sets).").format(
+                                    n_sets=n_sets))
     return report

@@ -13,7 +13,7 @@ prints what it finds.
 Library mode (``unmarked_library``; ``python -m i18n.lint --library PATH...``, folders searched for
 ``*.py``) finds the messages a library raises or reports: a literal with a Latin word that is (part
 of) the first argument of ``raise <Name>Error(...)`` / ``raise <Name>Exception(...)``, of a call
-``<Name>Warning(...)``, of ``<...>warnings.append(...)`` and of ``warn(...)`` / ``<...>.warn(...)``. Programmer errors
+``<Name>Warning(...)``, of ``<...>warnings.append(...)`` (also ``report["warnings"].append(...)``) and of ``warn(...)`` / ``<...>.warn(...)``. Programmer errors
 the user never reads (``TypeError``, ``AssertionError``, ``KeyError``, ``IndexError``,
 ``AttributeError``, ``NotImplementedError``, ``LookupError``, ``StopIteration``) are left out. A
 literal is fine inside ``_()``/``N_()``/``ngettext()``/``pgettext()``, and a call is skipped when its
@@ -117,7 +117,12 @@ def _library_message(node: ast.AST, raised: set[int]) -> ast.AST | None:
     if name == "warn":  # warnings.warn(...), log.warn(...), warn(...) imported from warnings
         return node.args[0]
     if isinstance(node.func, ast.Attribute):
-        if node.func.attr == "append" and (_name(node.func.value) or "").lower().endswith("warnings"):
+        owner = node.func.value
+        if isinstance(owner, ast.Subscript) and isinstance(owner.slice, ast.Constant):  # report["warnings"]
+            owner_name = str(owner.slice.value)
+        else:
+            owner_name = _name(owner) or ""
+        if node.func.attr == "append" and owner_name.lower().endswith("warnings"):
             return node.args[0]
     return None
 

@@ -34,9 +34,10 @@ def test_library_lint_finds_what_it_should(tmp_path):
         '    raise MixedError("—")\n'                                          # no Latin word
         '    raise ProjectError(N_("Marked."))\n'
         '    raise RuntimeError("Never shown")  # i18n: internal\n'
-        '    raise ValueError(_("a") if x else "Bad value")\n',                 # 20
+        '    raise ValueError(_("a") if x else "Bad value")\n'                  # 20
+        '    report["warnings"].append(f"row {x}: skipped")\n',                # 21
         encoding="utf-8")
-    assert [line for line, _ in lint.unmarked_library(mod)] == [3, 7, 8, 12, 14, 15, 16, 20]
+    assert [line for line, _ in lint.unmarked_library(mod)] == [3, 7, 8, 12, 14, 15, 16, 20, 21]
     assert lint.main(["--library", str(tmp_path)]) == 1
     (tmp_path / "mod.py").write_text('raise CodingError(_("Fine."))\n', encoding="utf-8")
     assert lint.main(["--library", str(tmp_path)]) == 0
@@ -216,3 +217,23 @@ def test_import_name_clash_offers_the_cli_option(tmp_path, capsys, monkeypatch):
     assert cli.main(["import", "--project", project, str(path)]) == 1
     assert ("已拒绝 访谈1.txt：项目中已有名为 '访谈1' 的文档；请重命名文件，或用 --name 新名称 以另一个名称导入。"
             in capsys.readouterr().err)
+
+
+def test_undo_question_in_chinese(project):
+    import coding
+    import store
+    from coding.history import undo_effect
+
+    with store.session_scope(project) as s:
+        trust = coding.add_code(s, "信任", coder="甲")
+        doc = coding.import_source(s, "苏州与上海签署协议。杭州也加入。", name="访谈-苏州", coder="甲").document_id
+        first = coding.add_coding(s, doc, 0, 2, [trust], coder="乙")[0]
+        coding.add_coding(s, doc, 3, 5, [trust], coder="乙")
+        coding.add_memo(s, "coding", first, "一条备忘", author="乙")
+    with store.session_scope(project) as s, i18n.using("zh"):
+        effect = undo_effect(s, "甲")
+    assert effect["question"] == "撤销“访谈-苏州”的导入？这将删除该文档、其 2 个编码片段和1 条备忘录。"
+    assert effect["refused"] == "“访谈-苏州”现在有 2 个编码片段不是由这次修改产生的；请先删除（或撤销）它们。"
+    with store.session_scope(project) as s:
+        assert undo_effect(s, "甲")["question"] == \
+            "Undo the import of “访谈-苏州”? It removes the document, its 2 codings and 1 memo."

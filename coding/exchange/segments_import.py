@@ -270,8 +270,8 @@ def import_coded_segments(session: Session, source: str | Path | bytes, filename
             try:
                 who = as_coder(author)
             except CodingError:
-                report["warnings"].append(f"row {i}: the author {author[:40]!r} is not a usable coder name; "
-                                          f"coded as {coder}.")
+                report["warnings"].append(_("row {i}: the author {value!r} is not a usable coder name; coded as "
+                                            "{coder}.").format(i=i, value=author[:40], coder=coder))
         item["coder"] = who
         try:
             code_id = _code_for(session, path, coder, report["codes_created"], cache)
