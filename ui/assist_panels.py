@@ -77,9 +77,12 @@ def prepare(unit: str, key: str, done=None) -> bool:
     if embed is None:
         unavailable()
         return False
-    status = state.attempt(state.read, embed.status, unit=unit)
+    signature = (state.project_path(), state.revision(), unit)  # counting reads every unit: once per change
+    kept = st.session_state.get(f"{key}_status")
+    status = kept[1] if kept and kept[0] == signature else state.attempt(state.read, embed.status, unit=unit)
     if status is None:
         return False
+    st.session_state[f"{key}_status"] = (signature, status)
     missing = max(0, int(status["units"]) - int(status["embedded"]))
     if not missing:
         st.caption(_("{n:,} passages ready for the assistant (model {model}).").format(
