@@ -182,8 +182,9 @@ def _placements(session: Session, old_text: str, new_text: str, doc_id: int, new
         else:  # placed where the same coder's same code already landed: one coding per span (ux_codings_one_span)
             status = "folded"
             ops += fold_coding_ops(session, c, keep, memo_text)
-            notes.append(f"Coding {c.id} landed on the span [{s}, {e}) where coding {keep.id} of the same code and "
-                         "coder already sits, so it was folded into it (its links and memos moved there).")
+            notes.append(_("Coding {id} landed on the span [{start}, {end}) where coding {keep} of the same code and "
+                           "coder already sits, so it was folded into it (its links and memos moved there).").format(
+                               id=c.id, start=s, end=e, keep=keep.id))
         rows.append({"coding_id": c.id, "code_id": c.code_id, "coder": c.coder, "method": method, "status": status,
                      "score": score, "old_start": c.start, "old_end": c.end, "start": s, "end": e, "quote": c.quote,
                      "new_quote": after.get("quote", c.quote)})

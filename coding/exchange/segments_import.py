@@ -289,16 +289,17 @@ def import_coded_segments(session: Session, source: str | Path | bytes, filename
 
 def segments_report_text(report: dict) -> str:
     """The report as lines a person reads: totals, then every row not placed and every note."""
-    lines = [f"{report['file']}: {report['rows']} coded segment(s): {report['placed']} placed, "
-             f"{report['already_present']} already present, {report['ambiguous']} ambiguous, "
-             f"{report['not_found']} not found, {report['refused']} refused; "
-             f"{len(report['codes_created'])} code(s) created"
-             + (f" ({', '.join(report['codes_created'][:10])}"
-                + (" …" if len(report["codes_created"]) > 10 else "") + ")" if report["codes_created"] else "")
-             + "."]
+    created = report["codes_created"]
+    names = (" (" + ", ".join(created[:10]) + (" …" if len(created) > 10 else "") + ")") if created else ""
+    lines = [_("{file}: {rows} coded segment(s): {placed} placed, {present} already present, {ambiguous} ambiguous, "
+               "{not_found} not found, {refused} refused; {created} code(s) created{names}.").format(
+                   file=report["file"], rows=report["rows"], placed=report["placed"],
+                   present=report["already_present"], ambiguous=report["ambiguous"], not_found=report["not_found"],
+                   refused=report["refused"], created=len(created), names=names)]
     for item in report["items"]:
         if item["status"] not in ("placed", "already present") or item["reason"]:
-            lines.append(f"  row {item['row']} {item['status']}: {item['document']} / {item['code']}: "
-                         f"{item['text']!r} — {item['reason']}")
-    lines += [f"  note: {w}" for w in report["warnings"]]
+            lines.append("  " + _("row {row} {status}: {document} / {code}: {text} — {reason}").format(
+                row=item["row"], status=item["status"], document=item["document"], code=item["code"],
+                text=repr(item["text"]), reason=item["reason"]))
+    lines += ["  " + _("note: {note}").format(note=w) for w in report["warnings"]]
     return "\n".join(lines)
