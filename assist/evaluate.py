@@ -64,6 +64,8 @@ EVAL_COLUMNS = ["code_id", "code", "documents", "units", "gold", "predicted", "t
 HEADERS = {"code": N_("Code"), "documents": N_("Documents"), "units": N_("Units"), "gold": N_("Human"),
            "predicted": N_("Assistant"), "tp": N_("Both"), "precision": N_("Precision"), "recall": N_("Recall"),
            "kappa": N_("Cohen's κ"), "alpha": N_("Krippendorff's α")}
+#: The unit words of :func:`methods_sentence`, translated when the sentence is made.
+UNIT_WORDS = {"sentence": N_("sentence"), "paragraph": N_("paragraph")}
 
 
 class EncoderScorer:
@@ -266,8 +268,9 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 
 def kappa_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The evaluation table as people read it: translated headers, numbers as text (3 decimals,
-    "—" where undefined), the pooled row's label translated.
+    """The evaluation table as people read it: headers translated at call time (``HEADERS`` are
+    ``N_``-marked, e.g. Human -> 人工 under ``i18n.using("zh")``), numbers as text (3 decimals, "—"
+    where undefined), the pooled row's label translated.
 
     Parameters
     ----------
@@ -293,13 +296,15 @@ def kappa_table(table: pd.DataFrame) -> pd.DataFrame:
 def methods_sentence(table: pd.DataFrame) -> str:
     """One sentence for a report's methods section: how the assistant agreed with the humans.
 
-    Uses the pooled row and ``table.attrs`` (from :func:`assist_eval`)."""
+    Uses the pooled row and ``table.attrs`` (from :func:`assist_eval`). The sentence (one template
+    with named placeholders) and the unit word are translated when this is called, so a draft made
+    under ``i18n.using("zh")`` reads in Chinese; the numbers are the same in every language."""
     pooled = table[table["code_id"].isna()].iloc[0]
     a = table.attrs
     return _("Suggestions from {model} were checked by leave-one-document-out evaluation against the human "
              "coding of {n_docs} documents ({n_codes} codes, unit: {unit}, score threshold {threshold}): "
              "precision {precision}, recall {recall}, Cohen's κ {kappa}, Krippendorff's α {alpha}.").format(
         model=a.get("model", "?"), n_docs=len(a.get("documents", [])), n_codes=len(a.get("codes", [])),
-        unit=_(a.get("unit", "sentence")), threshold=f"{a.get('threshold', float('nan')):.2f}",
+        unit=_(UNIT_WORDS.get(a.get("unit", "sentence"), a.get("unit", "sentence"))), threshold=f"{a.get('threshold', float('nan')):.2f}",
         precision=_fmt(pooled["precision"], 2), recall=_fmt(pooled["recall"], 2), kappa=_fmt(pooled["kappa"]),
         alpha=_fmt(pooled["alpha"]))
