@@ -39,8 +39,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from i18n import _
 import store
-from coding.codebook_merge import CodeNode, merge_code_tree
+from coding.codebook_merge import NO_COLOUR, CodeNode, merge_code_tree
 from coding.codebook_table import (  # noqa: F401  (re-exported: the reader lives there)
     PATH_ALIASES, SEPARATORS, CodebookTable, read_codebook_table, table_columns, tree_from_table,
 )
@@ -151,10 +152,11 @@ def import_codebook_table(session: Session, t: CodebookTable, *, update_existing
     """Import a table read by :func:`read_codebook_table` (see :func:`import_codebook_csv`)."""
     nodes = tree_from_table(t)
     report = merge_code_tree(session, nodes, update_existing=update_existing, coder=coder)
-    plain = [w for w in report.get("warnings", []) if not w.endswith(": no colour; a default colour is used.")]
+    no_colour = _(NO_COLOUR).format(where="")  # the wording's tail, in the language it was written in
+    plain = [w for w in report.get("warnings", []) if not w.endswith(no_colour)]
     n_default = len(report.get("warnings", [])) - len(plain)
-    report["warnings"] = [*t.warnings, *plain] + ([f"{n_default} code(s) have no colour in the file; default "
-                                                  "colours are used."] if n_default else [])
+    report["warnings"] = [*t.warnings, *plain] + ([_("{n} code(s) have no colour in the file; default colours are "
+                                                    "used.").format(n=n_default)] if n_default else [])
     return {**report, **_options(t)}
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from i18n import _
+from i18n import N_, _
 import store
 from coding.checks import as_coder
 from coding.codebook import add_code, update_code
@@ -29,6 +29,9 @@ from corpus.name_keys import label_form, name_key
 from corpus.names import BIDI_CONTROLS
 
 __all__ = ["CodeNode", "canonical_guid", "merge_code_tree"]
+
+#: The warning for a code without a colour (English; shown through _()).
+NO_COLOUR = N_("{where}: no colour; a default colour is used.")
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _COLOUR6 = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -117,9 +120,11 @@ def _clean(nodes: list[CodeNode], report: dict, seen_guids: set[str], path: str 
         node.name = name
         colour = _clean_colour(node.colour)
         if colour is None:
-            problem = "no colour" if not node.colour else f"colour {node.colour!r} is not #RRGGBB"
-            report["warnings"].append(_("{where}: {problem}; a default colour is used.").format(
-                                        where=node.where, problem=problem))
+            if not node.colour:  # coding.codebook_csv counts these by their wording (NO_COLOUR)
+                report["warnings"].append(_(NO_COLOUR).format(where=node.where))
+            else:
+                report["warnings"].append(_("{where}: colour {colour!r} is not #RRGGBB; a default colour is "
+                                            "used.").format(where=node.where, colour=node.colour))
         node.colour = colour
         guid = canonical_guid(node.guid)
         if node.guid is not None and guid is None:

@@ -282,15 +282,18 @@ def _foreign_warnings(names: list[str], t: CodebookTable) -> list[str]:
         hits = list(dict.fromkeys(n for n in names if sep in n))
         if not hits:
             continue
-        shown = ", ".join(repr(n) for n in hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
+        shown = ", ".join(repr(n) for n in hits[:3])
+        if len(hits) > 3:
+            shown = _("{names} and {n} more").format(names=shown, n=len(hits) - 3)
         if sep == "::":
-            advice = "ATLAS.ti's group prefix is kept as part of the name"
+            advice = _("ATLAS.ti's group prefix is kept as part of the name")
         elif sep == "/":
-            advice = "'/' in a name is stored as '／'; choose '/' as the separator if these are levels"
+            advice = _("'/' in a name is stored as '／'; choose '/' as the separator if these are levels")
         else:
-            advice = f"choose {sep!r} as the separator if these are levels"
-        out.append(f"{len(hits)} code name(s) still hold {sep!r} ({tool}'s separator) after splitting on "
-                   f"{t.separator!r}: {shown}; {advice}.")
+            advice = _("choose {sep!r} as the separator if these are levels").format(sep=sep)
+        out.append(_("{n} code name(s) still hold {sep!r} ({tool}'s separator) after splitting on {separator!r}: "
+                     "{names}; {advice}.").format(n=len(hits), sep=sep, tool=tool, separator=t.separator,
+                                                  names=shown, advice=advice))
     return out
 
 

@@ -237,3 +237,18 @@ def test_undo_question_in_chinese(project):
     with store.session_scope(project) as s:
         assert undo_effect(s, "甲")["question"] == \
             "Undo the import of “访谈-苏州”? It removes the document, its 2 codings and 1 memo."
+
+
+def test_codebook_import_warnings_in_chinese_count_the_same(project, tmp_path):
+    """The CSV import folds the per-code "no colour" warnings into one count in either language."""
+    import coding
+    import store
+
+    table = tmp_path / "book.csv"
+    table.write_text("path,colour\n信任,\n信任/纵向,\n需求,#12345A\n", encoding="utf-8")
+    with store.session_scope(project) as s, i18n.using("zh"):
+        report = coding.import_codebook_csv(s, table, coder="甲")
+    assert "文件中有 2 个代码没有颜色；已使用默认颜色。" in report["warnings"]
+    assert not any("没有颜色；已使用默认颜色" in w and "文件中" not in w for w in report["warnings"])
+    with store.session_scope(project) as s:
+        assert [c.colour for c in s.query(store.Code).order_by(store.Code.id)][-1] == "#12345A"
