@@ -159,7 +159,8 @@ with tab_queue:
     if queue is None:
         st.stop()
     if queue.empty:
-        st.info(_("Nothing waiting for review. Run a rule on the Rules tab.") if what == "coding" else
+        st.info(_("Nothing waiting for review. Run a rule on the Rules tab, or ask the assistant on the Assistant "
+                  "tab.") if what == "coding" else
                 _("Nothing waiting for review. Press “Find place-name links” to look for place names in coded "
                   "passages."))
         st.stop()
