@@ -16,10 +16,11 @@ import streamlit as st
 import applog
 import team
 from i18n import _, pgettext
-from ui import language, sidebar, state
+from ui import language, sidebar, state, uploader_words
 
 st.set_page_config(page_title=_("Tandem"), page_icon=":material/join_inner:", layout="wide")
 language.apply()  # this rerun's interface language (sidebar switch, remembered; browser default)
+uploader_words.uploader_words()  # Streamlit's own file-uploader words in that language
 applog.ensure_setup(applog.verbose_from_env())  # the log file in the user data folder (TANDEM_VERBOSE: also stderr)
 
 PAGES = {

@@ -5,6 +5,7 @@ import streamlit as st
 
 from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from mixed.case_views import ADVERTISED_RULE, VIEW_RULES, VIEW_TITLES, case_view
+from mixed.labels import case_type_label, people_table
 from i18n import N_, _
 from mixed.worklist import add_cases
 from ui import state
@@ -124,13 +125,13 @@ if len(with_quotes):
     st.subheader(_("Quotes"))
     for row in with_quotes.itertuples(index=False):
         with st.expander(_("{case} — {case_type} · {n} coded passage(s)").format(
-                case=row.case, case_type=row.case_type, n=row.n_passages)):
+                case=row.case, case_type=case_type_label(row.case_type), n=row.n_passages)):
             for q in row.quotes:
                 st.text(q["quote"])  # literal: a quote is data, never markup
                 st.caption(f"{q['cite']} · {q['code']}")
 
 d1, d2, _spare = st.columns([1, 1, 3])
-export = view[shown]
+export = people_table(view[shown])  # headers and case types in the reader's language
 d1.download_button(_("Download CSV"), to_csv_bytes(export), f"cases-{rule}.csv", "text/csv", key="cases_csv",
                    icon=":material/download:", help=_("UTF-8 for Excel; a cell a spreadsheet would run as a formula "
                                                       "starts with '."))
