@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import i18n
 from i18n import N_, _
 import store
 from coding.doc_attributes import attribute_ops, check_attribute_name, check_attribute_value, write_attribute_ops
@@ -124,8 +125,8 @@ def _document_matcher(session: Session) -> Callable[[str], tuple[int | None, str
             if len(found) == 1:
                 return found[0][0], found[0][1], None
             if len(found) > 1:
-                return None, None, f"names {len(found)} documents ({', '.join(n for _unused, n in found[:3])})"
-        return None, None, "matches no document name or file name"
+                return None, None, _("names {n} documents ({names})").format(n=len(found), names=", ".join(n for _unused, n in found[:3]))
+        return None, None, _("matches no document name or file name")
     return _or_folded(match)
 
 
@@ -155,9 +156,11 @@ def _city_matcher(session: Session) -> Callable[[str], tuple[str | None, str | N
 
     def match(value: str) -> tuple[str | None, str | None, str | None]:
         try:
-            code = resolver.resolve(value)
+            with i18n.using("en"):  # the resolver's English words tell an ambiguous name from an unknown one
+                code = resolver.resolve(value)
         except QuantError as exc:
-            return None, None, "is ambiguous" if "ambiguous" in str(exc) else "matches no city of the project"
+            return None, None, (_("is ambiguous") if "ambiguous" in str(exc)
+                                else _("matches no city of the project"))
         return code, resolver.name(code), None
     return _or_folded(match)
 
@@ -204,7 +207,7 @@ def match_case_table(session: Session, frame: pd.DataFrame, *, per: str, id_colu
             continue
         cells, is_num = _values(frame[col])
         if all(v is None for v in cells):
-            skipped[str(col)] = f"Column {col!r} is empty."
+            skipped[str(col)] = _("Column {column!r} is empty.").format(column=col)
             continue
         columns.append(name)
         values[name] = cells
@@ -215,14 +218,15 @@ def match_case_table(session: Session, frame: pd.DataFrame, *, per: str, id_colu
         row = k + 2  # the header is line 1
         value = "" if raw is None or (isinstance(raw, float) and pd.isna(raw)) else str(raw).strip()
         if not value:
-            unmatched.append({"row": row, "value": "", "reason": "has no name in the id column"})
+            unmatched.append({"row": row, "value": "", "reason": _("has no name in the id column")})
             continue
         key, label, reason = match(value)
         if key is None:
             unmatched.append({"row": row, "value": value, "reason": reason})
             continue
         if key in seen:
-            unmatched.append({"row": row, "value": value, "reason": f"names {label} again (row {seen[key]} is used)"})
+            unmatched.append({"row": row, "value": value, "reason": _("names {label} again (row {row} is used)").format(
+                label=label, row=seen[key])})
             continue
         seen[key] = row
         matched.append((row, value, label, key))
