@@ -251,3 +251,19 @@ def test_evaluation_table_and_sentence_in_chinese(tmp_path):
                         "分数阈值 0.50）：精确率 1.00，召回率 1.00，科恩 κ 1.000，克里彭多夫 α 1.000。")
     # and English again outside the block
     assert list(kappa_table(t).columns)[3] == "Human" and methods_sentence(t).startswith("Suggestions from told")
+
+
+def test_page_on_sqlite_and_postgresql(project_url, monkeypatch):
+    """The tiny project on either backend: the assistant against 王老师, kappa 1/6 and alpha 5/24."""
+    engine = store.connect(project_url)
+    with store.session_scope(engine) as s:
+        _build_tiny(s)
+    engine.dispose()
+    at = _open(project_url, monkeypatch)
+    at.selectbox(key="agr_unit").set_value("sentence")
+    at.number_input(key="agr_boot").set_value(0)
+    at.run()
+    _ok(at)
+    assert at.multiselect(key="agr_coders").value == ["王老师", ASSISTANT]
+    table = at.dataframe[0].value
+    assert table["Cohen's κ"].iloc[0] == KAPPA and table["Krippendorff's α"].iloc[0] == ALPHA
