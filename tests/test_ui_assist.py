@@ -56,10 +56,10 @@ def read(path, func_, *args, **kwargs):
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     from assist import embed
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     path = tmp_path_factory.mktemp("assist_ui") / "demo.sqlite"
-    build_demo(path)
+    demo_copy(path)
     engine = store.connect(path)
     with store.session_scope(engine) as s:  # prepared once: each test's copy starts embedded
         embed.ensure(s, unit="sentence")
@@ -363,10 +363,10 @@ def test_semantic_search_query_code_one_and_like_a_coding(project, monkeypatch, 
 
 
 def test_semantic_search_prepares_passages_first(demo_file, monkeypatch, tmp_path):
-    from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
     fresh = tmp_path / "fresh.sqlite"
-    build_demo(fresh)
+    demo_copy(fresh)  # not embedded yet
     status = read(fresh, lambda s: __import__("assist.embed", fromlist=["status"]).status(s, unit="paragraph"))
     at = open_page(fresh, "ui/semantic.py", monkeypatch, tmp_path)
     at.segmented_control(key="sem_unit").set_value("paragraph")
