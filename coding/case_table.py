@@ -319,7 +319,8 @@ def import_case_table(session: Session, source: str | Path | bytes | pd.DataFram
     """
     frame = source if isinstance(source, pd.DataFrame) else read_case_table(source, filename)
     m = match_case_table(session, frame, per=per, id_column=id_column)
-    label = filename or (Path(source).name if isinstance(source, (str, Path)) else "the table")
+    named = filename or (Path(source).name if isinstance(source, (str, Path)) else None)
+    label = named or _("the table")
     if m["matched"].empty:
         shown = ", ".join(repr(u["value"]) for u in m["unmatched"][:5])
         message = (_("No row of {label} names a document of the project (column {id_column!r}: {shown}).")
@@ -334,7 +335,8 @@ def import_case_table(session: Session, source: str | Path | bytes | pd.DataFram
         n_cells = len(ops)
     template = (N_("imported {n_columns} attribute column(s) of {n} document(s) from {label}") if per == "document"
                 else N_("imported {n_columns} attribute column(s) of {n} city(s) from {label}"))
-    description = stored_description(template, n_columns=len(m["columns"]), n=len(m["matched"]), label=label)
+    description = stored_description(template, n_columns=len(m["columns"]), n=len(m["matched"]),
+                                     label=named or "the table")  # stored: English, translated when shown
     event_id = write_attribute_ops(session, ops, description, coder)
     summary = _("{matched} row(s) matched, {unmatched} not matched; {n_columns} column(s) imported ({columns}); "
                 "{written} value(s) written, {overwritten} overwritten.").format(

@@ -75,7 +75,8 @@ def _decode(source: Any) -> tuple[str, str]:
     from corpus.errors import CorpusError
     from corpus.read_txt import decode
 
-    label = f"Codebook CSV {Path(source).name}" if isinstance(source, (str, Path)) else "Codebook CSV"
+    label = (_("Codebook CSV {name}").format(name=Path(source).name) if isinstance(source, (str, Path))
+             else _("Codebook CSV"))
     try:
         if isinstance(source, (str, Path)):
             data = Path(source).read_bytes()
@@ -225,7 +226,7 @@ def read_codebook_table(source: Any, *, path_column: str | None = None, separato
     if frame is None:
         frame, header, comments, label = _parse(source, path_column, label)
     else:
-        label = label or "The codebook table"
+        label = label or _("The codebook table")
         frame = frame.copy()
         frame.columns = [_header(c) for c in frame.columns]
         frame = frame.fillna("").astype(str)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from i18n import _
 from coding.codebook_csv import (
     CodebookTable, codebook_frame, import_codebook_table, preview_codebook_csv, read_codebook_table,
 )
@@ -62,7 +63,8 @@ def read_codebook_xlsx(source: str | Path | bytes, filename: str = "codebook.xls
         frame = read_table(source if isinstance(source, (str, Path)) else bytes(source), name, as_text=True)
     except QuantError as exc:
         raise CodingError(str(exc)) from None
-    return read_codebook_table(None, frame=frame, label=f"Codebook workbook {name}", path_column=path_column,
+    label = _("Codebook workbook {name}").format(name=name)
+    return read_codebook_table(None, frame=frame, label=label, path_column=path_column,
                                separator=separator)
 
 

@@ -337,7 +337,7 @@ def read_codebook_qdc(source: str | Path | bytes | io.IOBase) -> tuple[list[Code
         ``coding.tree.MAX_DEPTH`` deep, or a .qdpx refused by ``corpus.archive`` (too many
         entries, unsafe names, inflating past 200 MB).
     """
-    label = Path(source).name if isinstance(source, (str, Path)) else "The .qdpx archive"
+    label = Path(source).name if isinstance(source, (str, Path)) else _("The .qdpx archive")
     codes, n_sets = _codes_element(_read_bytes(source), label)
     return [_node(c, "") for c in codes if _local(c.tag) == "Code"], n_sets
 

@@ -84,7 +84,7 @@ def read_segments_table(source: str | Path | bytes, filename: str | None = None)
         frame = read_table(source, filename, as_text=True)
     except ValueError as exc:
         raise CodingError(str(exc)) from None
-    label = filename or (Path(source).name if isinstance(source, (str, Path)) else "the table")
+    label = filename or (Path(source).name if isinstance(source, (str, Path)) else _("the table"))
     keys = {" ".join(str(c).split()).casefold(): c for c in frame.columns}
     roles = {}
     for role, names in COLUMN_NAMES.items():
@@ -200,7 +200,7 @@ def import_coded_segments(session: Session, source: str | Path | bytes, filename
     """
     coder = as_coder(coder)
     frame, roles = read_segments_table(source, filename)
-    label = filename or (Path(source).name if isinstance(source, (str, Path)) else "the table")
+    label = filename or (Path(source).name if isinstance(source, (str, Path)) else _("the table"))
     docs: dict[str, store.Document] = {}
     for doc in session.scalars(select(store.Document).order_by(store.Document.id)):
         key = name_key(doc.name)
