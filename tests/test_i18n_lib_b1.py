@@ -252,3 +252,28 @@ def test_codebook_import_warnings_in_chinese_count_the_same(project, tmp_path):
     assert not any("没有颜色；已使用默认颜色" in w and "文件中" not in w for w in report["warnings"])
     with store.session_scope(project) as s:
         assert [c.colour for c in s.query(store.Code).order_by(store.Code.id)][-1] == "#12345A"
+
+
+def test_sidebar_history_in_chinese(tmp_path, monkeypatch):
+    """The sidebar's History panel shows the stored events in the page's language, with names put in."""
+    from streamlit.testing.v1 import AppTest
+
+    import coding
+    import store
+
+    path = tmp_path / "p.sqlite"
+    eng = store.connect(path)
+    with store.session_scope(eng) as s:
+        trust = coding.add_code(s, "信任", coder="researcher")
+        top = coding.add_code(s, "Needs", coder="researcher")
+        coding.move_code(s, trust, top, coder="researcher")
+    eng.dispose()
+    monkeypatch.setenv("TANDEM_PROJECT", str(path))
+    monkeypatch.setenv("TANDEM_HOME", str(tmp_path / "home"))
+    at = AppTest.from_file(str(ROOT / "workbench.py"), default_timeout=120)
+    at.session_state["tandem_language"] = "zh"
+    at.run()
+    assert not at.exception, at.exception
+    frames = [d.value for d in at.sidebar.dataframe]
+    change = next(f["更改"] for f in frames if "更改" in f.columns)
+    assert list(change)[:3] == ["将代码“信任” 移到代码“Needs” 之下", "添加了代码“Needs”", "添加了代码“信任”"]
