@@ -362,6 +362,33 @@ def test_semantic_search_query_code_one_and_like_a_coding(project, monkeypatch, 
     assert not any(b.key == target.key for b in at.button)
 
 
+def test_semantic_search_city_and_document_filters(project, monkeypatch, tmp_path):
+    """A city keeps only passages inside codings linked to it (or to one of its pairs), as Retrieve finds them."""
+    at = open_page(project, "ui/semantic.py", monkeypatch, tmp_path)
+    at.text_input(key="sem_query").set_value("跨城办件")
+    at.number_input(key="sem_limit").set_value(500)
+    counts = read(project, coding.counts_by_city)
+    city = counts.sort_values("n_total", ascending=False)["city_code"].iloc[0]  # the city most spoken about
+    at.multiselect(key="sem_cities").set_value([city])
+    at.run()
+    ok(at)
+    linked = read(project, coding.retrieve, city=city)  # the codings that speak about the city
+    spans = [(d, a, b) for d, a, b in zip(linked["document_id"], linked["start"], linked["end"])]
+    keys = [b.key for b in at.button if b.key.startswith("sem_code_")]
+    assert keys
+    for key in keys:
+        _sem, _code, doc, start, end = key.split("_")
+        assert any(d == int(doc) and a < int(end) and int(start) < b for d, a, b in spans), key
+    # one document only: every result is in it
+    at.multiselect(key="sem_cities").set_value([])
+    doc = int(linked["document_id"].iloc[0])
+    at.multiselect(key="sem_docs").set_value([doc])
+    at.run()
+    ok(at)
+    keys = [b.key for b in at.button if b.key.startswith("sem_code_")]
+    assert keys and {int(k.split("_")[2]) for k in keys} == {doc}
+
+
 def test_semantic_search_prepares_passages_first(demo_file, monkeypatch, tmp_path):
     from demo_runs import demo_copy
 
