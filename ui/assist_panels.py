@@ -112,8 +112,9 @@ def prepare(unit: str, key: str, done=None) -> bool:
     return False
 
 
-def human_counts(paths: dict) -> dict:
-    """Human codings per codable code id (the codebook's own count of codings of each code)."""
+def coding_counts(paths: dict) -> dict:
+    """Codings per codable code id, any coder and origin (the codebook's ``n_codings``); the library
+    itself counts only human codings as examples and skips a code with too few."""
     book = state.read(coding.codebook)
     counts = dict(zip(book["id"], book["n_codings"]))
     return {c: int(counts.get(c, 0) or 0) for c in paths}
@@ -129,7 +130,7 @@ def examples_panel(paths: dict, done) -> None:
     if suggest is None:
         unavailable()
         return
-    counts = human_counts(paths)
+    counts = coding_counts(paths)
     ready = [c for c in paths if counts[c] >= MIN_EXAMPLES]
 
     def label(c):
