@@ -30,8 +30,8 @@ _SUFFIX = re.compile(r"(_\d+)?(__\d+)?$")
 
 def _char_name(ch: str) -> str:
     if ch == "\x00":
-        return "a NUL character (U+0000)"
-    return f"an unpaired surrogate (U+{ord(ch):04X})"
+        return _("a NUL character (U+0000)")
+    return _("an unpaired surrogate (U+{code})").format(code=f"{ord(ch):04X}")
 
 
 def _preview(text: str, pos: int) -> str:
@@ -83,7 +83,7 @@ def check_json(value: Any, what: str) -> None:
 
 def json_serializer(value: Any) -> str:
     """The engines' JSON serialiser: :func:`check_json`, then ``json.dumps`` (as SQLAlchemy's default)."""
-    check_json(value, "a JSON value")
+    check_json(value, _("a JSON value"))
     return json.dumps(value)
 
 
@@ -97,7 +97,7 @@ def _where(context: Any, key: Any) -> str:
         names = getattr(compiled, "positiontup", None) or []
         name = names[key] if key < len(names) else None
     if name is None:
-        return "a value of the statement"
+        return _("a value of the statement")
     name = _SUFFIX.sub("", name)
     table = getattr(getattr(compiled, "statement", None), "table", None)
     table_name = getattr(table, "name", None)

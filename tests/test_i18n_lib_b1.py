@@ -277,3 +277,13 @@ def test_sidebar_history_in_chinese(tmp_path, monkeypatch):
     frames = [d.value for d in at.sidebar.dataframe]
     change = next(f["更改"] for f in frames if "更改" in f.columns)
     assert list(change)[:3] == ["将代码“信任” 移到代码“Needs” 之下", "添加了代码“Needs”", "添加了代码“信任”"]
+
+
+def test_text_guard_in_chinese(project):
+    import coding
+    import store
+
+    with store.session_scope(project) as s, i18n.using("zh"):
+        with pytest.raises(store.TextError) as info:
+            coding.add_memo(s, "project", None, "a\x00b", author="甲")
+    assert str(info.value) == "memos.text 的文本（'a\\u0000b'）在码位 1 处含有 NUL 字符（U+0000），项目无法存储它；请删除。"
