@@ -132,8 +132,10 @@ if found.empty:
 
 head, pick = st.columns([2, 2], vertical_alignment="bottom")
 head.markdown(_("**{n} passage(s)**, closest first (score: cosine similarity, 1 = same meaning)").format(n=len(found)))
+may_code = state.can("code")  # a viewer searches and reads; coding is for coders
 code_id = pick.selectbox(_("Code with"), list(codable), format_func=codable.get, key="sem_code_with",
-                         index=None, placeholder=_("Choose a code, then press Code on a passage"))
+                         index=None, placeholder=_("Choose a code, then press Code on a passage"), disabled=not may_code,
+                         help=None if may_code else _("Your role may search and read passages; coding them is for coders."))
 n_pages = max(1, -(-len(found) // PER_PAGE))
 page = st.columns([1, 4])[0].number_input(_("Page of {n}").format(n=n_pages), 1, n_pages, 1, key="sem_page") \
     if n_pages > 1 else 1
@@ -146,7 +148,7 @@ for row in found.iloc[(page - 1) * PER_PAGE: page * PER_PAGE].itertuples():
             end=int(row.end)) + (" · " + _("coded: {codes}").format(codes=ap.md(codes)) if codes else ""))
         left.text(row.text)
         if right.button(pgettext("button", "Code"), key=f"sem_code_{row.document_id}_{row.start}_{row.end}",
-                        disabled=code_id is None, icon=":material/ink_highlighter:", width="stretch"):
+                        disabled=code_id is None or not may_code, icon=":material/ink_highlighter:", width="stretch"):
             made = state.write(coding.add_coding, int(row.document_id), int(row.start), int(row.end), [code_id],
                                coder=state.coder())
             if made is not None:
