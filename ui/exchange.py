@@ -90,8 +90,8 @@ def show_qdpx_report(r: dict) -> None:
     if not problems.empty:
         st.warning(_("{n} coding(s) were not placed exactly; each is listed with the reason.").format(
             n=f"{len(problems):,}"))
-        if "Status" in problems:
-            problems["Status"] = [_(QDPX_STATUS[v]) if v in QDPX_STATUS else v for v in problems["Status"]]
+        for status in {"Status", _("Status")} & set(problems.columns):  # the library names it in the reader's language
+            problems[status] = [_(QDPX_STATUS[v]) if v in QDPX_STATUS else v for v in problems[status]]
         problems = problems.rename(columns=lambda c: _(QDPX_COLUMNS[c]) if c in QDPX_COLUMNS else c)
         st.dataframe(problems, hide_index=True, width="stretch", key="qdpx_problems")
     missing = r["sources"].get("missing") or []
