@@ -212,5 +212,5 @@ def test_models_page_in_chinese_labels_models_and_standard_errors(demo_path, mon
     # the dyadic-robust SE column is the SE of the table reported with dyadic SEs
     assert table["标准误"].tolist() == table["标准误（二元稳健标准误）"].tolist()
     assert [t.label for t in at.tabs] == ["边际效应", "标准化系数与 VIF", "城市影响力", "城市残差"]
-    assert any(s.value.startswith("合作连接: logit（逻辑回归）") for s in at.subheader)
+    assert any(s.value.startswith("合作连接：logit（逻辑回归）") for s in at.subheader)
     assert "模型设定并列比较" in [s.value for s in at.subheader]
