@@ -10,7 +10,7 @@ functions (``quant.margins``, ``quant.inference``, ``quant.influence``) need.
 """
 from __future__ import annotations
 
-from i18n import _
+from i18n import N_, _
 import re
 from dataclasses import dataclass, field
 
@@ -74,8 +74,10 @@ def default_spec(dimension: str, columns, model: str | None = None) -> Spec:
         terms = fallback_terms(dimension, columns)
     if not terms:
         raise QuantError(
-            _("The project has no numeric {value} variable to use as a "
-            "predictor of {dimension}; load attributes or build dyad covariates, or give a formula.").format(value='city' if dimension == 'breadth' else 'dyad', dimension=dimension)
+            (_("The project has no numeric city variable to use as a predictor of {dimension}; load attributes or "
+               "build dyad covariates, or give a formula.") if dimension == "breadth" else
+             _("The project has no numeric dyad variable to use as a predictor of {dimension}; load attributes or "
+               "build dyad covariates, or give a formula.")).format(dimension=dimension)
         )
     return Spec(dimension, model or DEFAULT_MODEL[dimension], f"{outcome} ~ " + " + ".join(terms))
 
@@ -268,7 +270,7 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
         formula = check_formula(formula, operators=True)
     if zero_formula and str(zero_formula).strip():
         zero_formula = check_formula(zero_formula, outcome="optional", operators=True,
-                                     what="The zero-part formula")
+                                     what=N_("The zero-part formula"))
     if data is None:
         if directed:
             from quant.directed import directed_frame

@@ -52,8 +52,8 @@ def _current(session, run) -> tuple:
     stale = fingerprint(md) != run.info.fingerprint
     notes = []
     if stale:
-        notes.append(f"The data changed since the run '{run.info.name}' was fitted; the cases below come from "
-                     "a refit on the current data.")
+        notes.append(_("The data changed since the run '{name}' was fitted; the cases below come from "
+                     "a refit on the current data.").format(name=run.info.name))
     return md, stale, notes
 
 
@@ -158,7 +158,7 @@ def _pathway(session, run, sub, outcome, *, variable, reduced, n):
         fu[c], ru[c] = fu[c].astype(str), ru[c].astype(str)
     both = fu.merge(ru, on=ids, how="inner")
     if len(both) < len(fu):
-        notes.append(f"{len(fu) - len(both)} unit(s) of the full model are missing from the reduced one and are left out.")
+        notes.append(_("{value} unit(s) of the full model are missing from the reduced one and are left out.").format(value=len(fu) - len(both)))
     rtype = str(run.result.meta.get("residual") or "Pearson residual")
     table = cr.case_table(both[ids], both["y"], both["fitted"], both["pearson"], rtype)
     if outcome is not None:  # tie / non-tie, on the current data
@@ -241,7 +241,7 @@ def _influential(session, run, sub, keep, *, n, method="residual", outcome=None)
     frame.attrs["id_columns"] = ["city"]
     attrs = {"stale": stale, "notes": notes, "id_columns": ["city"], "se_type": infl.se_type}
     if keep is not None:
-        notes.append("Influential cities are cities, not dyads: the tie/non-tie choice does not apply.")
+        notes.append(_("Influential cities are cities, not dyads: the tie/non-tie choice does not apply."))
     return frame, {"measure": "delete-a-city", "se_type": infl.se_type}, attrs
 
 
@@ -280,7 +280,7 @@ def _matching(run, sub, keep, rule, *, variable, controls, n):
         from quant.case_select import MAX_PAIRS
 
         n = MAX_PAIRS
-        notes.append(f"At most {MAX_PAIRS} pairs are listed.")
+        notes.append(_("At most {max_pairs} pairs are listed.").format(max_pairs=MAX_PAIRS))
     outcome_name = str(run.result.meta.get("outcome") or run.info.dimension)
     if rule == "similar":
         if key_col is not None:
@@ -290,15 +290,15 @@ def _matching(run, sub, keep, rule, *, variable, controls, n):
             frame = crm.similar_pairs(sub, C, key, key_name=key_col, n=n)
         else:
             frame = crm.similar_pairs(sub, C, sub["observed"].to_numpy(float), key_name=outcome_name, n=n)
-            notes.append("These pairs differ on the outcome, which suits exploratory work (finding causes); to "
+            notes.append(_("These pairs differ on the outcome, which suits exploratory work (finding causes); to "
                          "estimate a variable's effect choose pairs that differ on that variable instead "
-                         "(Seawright & Gerring 2008).")
+                         "(Seawright & Gerring 2008)."))
     else:
         frame = crm.different_pairs(sub, C, sub["observed"].to_numpy(float), key_name=outcome_name, n=n)
     params = {"controls": ctrl, "metric": "mahalanobis", "key": key_col or outcome_name}
     if len(sub) > crm.EXACT_PAIRS_MAX:
-        notes.append(f"With {len(sub)} cases not every pair is scored: candidates are each case's nearest "
-                     "neighbours (most-similar) or the most outlying cases (most-different).")
+        notes.append(_("With {n} cases not every pair is scored: candidates are each case's nearest "
+                     "neighbours (most-similar) or the most outlying cases (most-different).").format(n=len(sub)))
     return frame, params, {"notes": notes, "metric": "Mahalanobis distance on standardized controls"}
 
 

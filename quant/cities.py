@@ -7,7 +7,7 @@ collides: Suzhou = 苏州/宿州, Taizhou = 泰州/台州, Fuzhou = 福州/抚�
 """
 from __future__ import annotations
 
-from i18n import _
+from i18n import _, ngettext
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -46,6 +46,10 @@ CANONICAL_ALIASES = {
     "latitude": "lat",
     "longitude": "lon",
     "lng": "lon",
+    # Chinese headers (a city table made in China names its columns in Chinese)
+    "城市": "name", "城市名称": "name", "名称": "name", "地级市": "name", "城市名": "name",
+    "简称": "short_name", "拼音": "pinyin", "省份": "province", "省": "province", "所属省份": "province",
+    "纬度": "lat", "经度": "lon",
 }
 
 _SIX_DIGITS = re.compile(r"^\d{6}$")
@@ -182,17 +186,19 @@ class CityResolver:
                 return [self._full_names[full]]
         return []
 
-    def _problem(self, value: Any) -> tuple[str | None, str | None]:
-        """(code, None) or (None, reason) for one value."""
+    def _problem(self, value: Any, label: str) -> tuple[str | None, str | None, bool]:
+        """(code, None, False) or (None, what is wrong at ``label`` in the current language, ambiguous)."""
         if is_missing(value):
-            return None, "the value is empty"
+            return None, _("{label}: the value is empty").format(label=label), False
         found = self._match(value)
         if len(found) == 1:
-            return found[0], None
+            return found[0], None, False
         if not found:
-            return None, "matches no city (not a code, full name, short name or pinyin of the table)"
+            return None, _("{label}: {value!r} matches no city (not a code, full name, short name or pinyin of the "
+                           "table)").format(label=label, value=value), False
         listing = ", ".join(self.label(c) for c in found)
-        return None, f"is ambiguous: {listing}; use the adcode or the Chinese name"
+        return None, _("{label}: {value!r} is ambiguous: {listing}; use the adcode or the Chinese name").format(
+            label=label, value=value, listing=listing), True
 
     def resolve(self, value: Any) -> str:
         """The code of one city.
@@ -229,7 +235,7 @@ class CityResolver:
             )
         labels = [self.label(c) for c in found]
         raise AmbiguousCityError(
-            _("{value!r} is ambiguous: it could be {labels}; use the adcode or the Chinese name.").format(value=value, labels=' or '.join(labels)),
+            _("{value!r} is ambiguous: it could be {labels}; use the adcode or the Chinese name.").format(value=value, labels=_(" or ").join(labels)),
             candidates=labels,
         )
 
@@ -259,20 +265,22 @@ class CityResolver:
         """
         values = list(values)
         if labels is None:
-            labels = [f"row {i + 1}" for i in range(len(values))]
+            labels = [_("row {n}").format(n=i + 1) for i in range(len(values))]
         codes, problems, unknown, candidates = [], [], False, []
         for label, value in zip(labels, values):
-            code, reason = self._problem(value)
+            code, reason, ambiguous = self._problem(value, label)
             codes.append(code)
             if reason is not None:
-                problems.append(f"{label}: {reason}" if is_missing(value) else f"{label}: {value!r} {reason}")
-                if reason.startswith("is ambiguous"):
+                problems.append(reason)
+                if ambiguous:
                     candidates.extend(self.label(c) for c in self._match(value))
                 else:
                     unknown = True
         if problems:
-            shown = "; ".join(problems[:50]) + (f"; and {len(problems) - 50} more" if len(problems) > 50 else "")
-            message = f"{len(problems)} value(s) do not resolve to one city — {shown}."
+            shown = "; ".join(problems[:50])
+            if len(problems) > 50:
+                shown = _("{problems}; and {n} more").format(problems=shown, n=len(problems) - 50)
+            message = _("{n} value(s) do not resolve to one city — {problems}.").format(n=len(problems), problems=shown)
             if unknown:
                 raise UnknownCityError(message)
             raise AmbiguousCityError(message, candidates=list(dict.fromkeys(candidates)))
@@ -322,7 +330,7 @@ def load_city_table(
     UnknownCityError, AmbiguousCityError
         From the resolver, listing every bad value with its row.
     """
-    label = "the city table"
+    label = _("the city table")
     if isinstance(path_or_df, pd.DataFrame):
         raw = path_or_df.copy()
     else:
@@ -351,7 +359,7 @@ def load_city_table(
                     "them; load the cities first or give an id column.").format(label=label, column=column)
                 )
             by_name = True
-    labels = [f"row {i + 1}" for i in range(len(raw))]
+    labels = [_("row {n}").format(n=i + 1) for i in range(len(raw))]
     if resolver is not None:
         codes = resolver.resolve_many(raw[column].tolist(), labels=labels)
     else:
@@ -370,7 +378,9 @@ def load_city_table(
     dupes = {code: rows for code, rows in seen.items() if len(rows) > 1}
     if dupes:
         listing = "; ".join(f"{code} ({', '.join(rows)})" for code, rows in list(dupes.items())[:20])
-        raise QuantError(_("{label} lists {n} cit{value} more than once: {listing}.").format(label=label, n=len(dupes), value='y' if len(dupes) == 1 else 'ies', listing=listing))
+        raise QuantError(ngettext("{label} lists {n} city more than once: {listing}.",
+                                  "{label} lists {n} cities more than once: {listing}.", len(dupes)).format(
+            label=label, n=len(dupes), listing=listing))
     attrs = raw.drop(columns=[column]).rename(columns=CANONICAL_ALIASES)
     if "code" in attrs.columns:
         attrs = attrs.drop(columns=["code"])

@@ -8,7 +8,7 @@ transaction (``store.session_scope``) and only after the whole input has been va
 """
 from __future__ import annotations
 
-from i18n import _
+from i18n import _, ngettext
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -145,8 +145,10 @@ def save_cities(session: Session, df: pd.DataFrame) -> int:
     nameless = [r["code"] for r in new if r.get("name") is None]
     if nameless:
         raise QuantError(
-            _("{n} cit{value} not in the project and the table gives "
-            "no name for them: {nameless}; load the city list (code and name) first.").format(n=len(nameless), value='y is' if len(nameless) == 1 else 'ies are', nameless=', '.join(nameless[:20]))
+            ngettext("{n} city is not in the project and the table gives no name for them: {nameless}; load the city "
+                     "list (code and name) first.",
+                     "{n} cities are not in the project and the table gives no name for them: {nameless}; load the "
+                     "city list (code and name) first.", len(nameless)).format(n=len(nameless), nameless=', '.join(nameless[:20]))
         )
     attr_rows: list[dict[str, Any]] = []
     for col in attributes:
@@ -273,8 +275,9 @@ def save_dyads(session: Session, df: pd.DataFrame, replace_attributes: bool = Tr
     unknown = sorted((set(city_a) | set(city_b)) - known)
     if unknown:
         raise UnknownCityError(
-            _("The dyad table names {n} cit{value} not in the project: "
-            "{unknown}{value2}; load them into the city table first.").format(n=len(unknown), value='y' if len(unknown) == 1 else 'ies', unknown=', '.join(unknown[:30]), value2=' ...' if len(unknown) > 30 else '')
+            ngettext("The dyad table names {n} city not in the project: {unknown}; load them into the city table first.",
+                     "The dyad table names {n} cities not in the project: {unknown}; load them into the city table "
+                     "first.", len(unknown)).format(n=len(unknown), unknown=', '.join(unknown[:30]) + (' ...' if len(unknown) > 30 else ''))
         )
     columns = [c for c in df.columns if c not in _DYAD_KEYS]
     numeric = [c for c in columns if _is_numeric(df[c])]

@@ -86,8 +86,10 @@ def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool,
         unknown = [f"{lab}: {c}" for lab, c in zip(labels, codes) if c not in position]
         if unknown:
             raise UnknownCityError(
-                i18n._("The directed dyad table names {n} cit{value} not in the "
-                "project ({unknown}); load them into the city table first.").format(n=len(unknown), value='y' if len(unknown) == 1 else 'ies', unknown='; '.join(unknown[:20]))
+                i18n.ngettext("The directed dyad table names {n} city not in the project ({unknown}); load them into "
+                              "the city table first.",
+                              "The directed dyad table names {n} cities not in the project ({unknown}); load them into "
+                              "the city table first.", len(unknown)).format(n=len(unknown), unknown='; '.join(unknown[:20]))
             )
     pos = np.array([position[c] for c in codes], dtype=np.int64)[idx]
     return pos[:n], pos[n:]
@@ -212,11 +214,11 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
         before = len(table)
         table = (table.groupby("key", sort=False, as_index=False).agg(how) if names
                  else table.drop_duplicates("key"))
-        notes.append(f"{before - len(table):,} repeated rows were combined by {aggregate} into "
-                     f"{int(dup.sum()) - (before - len(table)):,} ordered pairs.")
+        notes.append(_("{value:,} repeated rows were combined by {aggregate} into "
+                     "{value2:,} ordered pairs.").format(value=before - len(table), aggregate=aggregate, value2=int(dup.sum()) - (before - len(table))))
     if text:
-        notes.append(f"Text columns are not stored as directed dyad variables: {', '.join(text)}. Load them as "
-                     "categories (--text-as-categories) to use them as C(name) in a formula.")
+        notes.append(_("Text columns are not stored as directed dyad variables: {text}. Load them as "
+                     "categories (--text-as-categories) to use them as C(name) in a formula.").format(text=', '.join(text)))
     # Checked: write. Keys are integers (sender position × cities + receiver position), so neither the
     # table nor the stored dyads are ever held as millions of Python tuples.
     key = table["key"].to_numpy()

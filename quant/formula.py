@@ -125,8 +125,9 @@ def _node_positions(dyads: pd.DataFrame, nodes: pd.DataFrame, id_col: str) -> tu
     if (ia < 0).any() or (ib < 0).any():
         missing = sorted(set(a_uniq[ids.get_indexer(a_uniq) < 0]) | set(b_uniq[ids.get_indexer(b_uniq) < 0]), key=str)
         raise UnknownCityError(
-            _("The dyads name {n} cit{value} missing from the node table: "
-            "{map}.").format(n=len(missing), value='y' if len(missing) == 1 else 'ies', map=', '.join(map(str, missing[:20])))
+            ngettext("The dyads name {n} city missing from the node table: {cities}.",
+                     "The dyads name {n} cities missing from the node table: {cities}.", len(missing)).format(
+                n=len(missing), cities=', '.join(map(str, missing[:20])))
         )
     return ia, ib
 

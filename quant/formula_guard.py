@@ -47,7 +47,7 @@ How the check works, and why it is sound
 """
 from __future__ import annotations
 
-from i18n import _
+from i18n import N_, _
 import ast
 import unicodedata
 
@@ -124,15 +124,18 @@ class _Check:
     """State of one check: the formula's label and whether node operators are allowed."""
 
     def __init__(self, what: str, operators: bool) -> None:
-        self.what, self.operators = what, operators
+        # ``what`` is English ("The formula", "The zero-part formula", N_-marked); shown translated
+        self.english, self.what, self.operators = what, _(what), operators
 
     def label(self, formula: str) -> str:
         """The formula's label with its text quoted: "The formula 'y x'" or "The formula of … ('y x')"."""
         quoted = repr(_short(formula))
-        return f"{self.what} {quoted}" if self.what == "The formula" else f"{self.what} ({quoted})"
+        if self.english == "The formula":
+            return _("The formula {quoted}").format(quoted=quoted)
+        return _("{what} ({quoted})").format(what=self.what, quoted=quoted)
 
     def refuse(self, piece: str, reason: str) -> FormulaError:
-        return FormulaError(f"{self.what} uses `{_short(piece)}`, {reason}; {_allowed(self.operators)}.")
+        return FormulaError(f"{self.english} uses `{_short(piece)}`, {reason}; {_allowed(self.operators)}.")
 
     # -- raw text ---------------------------------------------------------------------------------
     def text(self, formula) -> str:
@@ -371,7 +374,7 @@ class _Check:
 
 
 def check_formula(formula, *, outcome: str = "required", operators: bool = False,
-                  what: str = "The formula") -> str:
+                  what: str = N_("The formula")) -> str:
     """Refuse a formula unless it is written in Tandem's formula language (module docstring).
 
     Parameters

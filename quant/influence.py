@@ -324,7 +324,7 @@ def city_influence(
                 dg.check_covariates(part.X[keep], part.names)
                 exact[c, idx] = _refit(result, part, keep, theta[idx]) - theta[idx]
             except (ModelError, QuantError, ValueError, np.linalg.LinAlgError) as exc:
-                notes.append(f"refit without {cities[c]} ({part.prefix or result.model}) failed: {exc}")
+                notes.append(i18n._("refit without {cities} ({value}) failed: {exc}").format(cities=cities[c], value=part.prefix or result.model, exc=exc))
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # cities not refitted: an all-NaN row
         # nanmax: one parameter with an undefined SE must not hide a city's shift in the others

@@ -200,7 +200,7 @@ def run_fit(
                 res, label = polished, f"{att.label}, polished by newton"
         notes = []
         if tried:
-            notes.append(f"{what}: accepted {label} after " + "; ".join(tried) + ".")
+            notes.append(_("{what}: accepted {label} after {tried}.").format(what=what, label=label, tried="; ".join(tried)))
         notes += _overflow_note(records)
         return res, label, notes
     raise ModelError(
@@ -336,9 +336,9 @@ def covariances(
         neg = diag < 0
         if neg.any():
             notes.append(
-                f"the {key} variance of {', '.join(names[j] for j in np.flatnonzero(neg))} is "
+                _("the {key} variance of {items} is "
                 "negative (the matrix is not positive semi-definite), so its SE is NaN; use "
-                "psd='clip' or conservative=True."
+                "psd='clip' or conservative=True.").format(key=key, items=', '.join((names[j] for j in np.flatnonzero(neg))))
             )
         ses[key] = pd.Series(np.sqrt(np.where(neg, np.nan, diag)), index=names, dtype=float)
     return Covariances(cov=cov, se=ses, labels=labels, meta=meta, warnings=notes)

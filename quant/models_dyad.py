@@ -158,9 +158,9 @@ def _covariances_from_sums(H, sums, names, se, N, n_pairs, n_rows, small_sample,
         neg = diag < 0
         if neg.any():
             notes.append(
-                f"the {key} variance of {', '.join(names[j] for j in np.flatnonzero(neg))} is "
+                _("the {key} variance of {items} is "
                 "negative (the matrix is not positive semi-definite), so its SE is NaN; use "
-                "psd='clip' or conservative=True."
+                "psd='clip' or conservative=True.").format(key=key, items=', '.join((names[j] for j in np.flatnonzero(neg))))
             )
         ses[key] = pd.Series(np.sqrt(np.where(neg, np.nan, diag)), index=names, dtype=float)
     return Covariances(cov=cov, se=ses, labels=labels, meta=meta, warnings=notes)

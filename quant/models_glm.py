@@ -173,7 +173,7 @@ def _fit_ml(family, y, X, names, off, outcome):
         raise ModelError(_("the {family} GLM did not converge in 300 IRLS iterations; look for a covariate "
                          "that predicts the outcome perfectly, or rescale covariates.").format(family=family))
     if any(issubclass(r.category, RuntimeWarning) for r in records):
-        notes.append("numerical warnings occurred while fitting and were checked: the estimate is finite.")
+        notes.append(_("numerical warnings occurred while fitting and were checked: the estimate is finite."))
     fitted = np.asarray(res.fittedvalues, float)
     with dg.captured_warnings():
         S, H = m.score_obs(params, scale=1.0), m.hessian(params, scale=1.0)

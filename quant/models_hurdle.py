@@ -24,7 +24,7 @@ Fafchamps, M. & Gubert, F. (2007); Aronow, Samii & Assenova (2015): see ``quant.
 from __future__ import annotations
 
 import i18n
-from i18n import _
+from i18n import N_, _
 from collections.abc import Sequence
 
 import numpy as np
@@ -64,7 +64,7 @@ def hurdle_rhs(zero_formula: str | None, formula: str) -> str:
     if zero_formula is None or not str(zero_formula).strip():
         text = check_formula(formula)
     else:
-        text = check_formula(zero_formula, outcome="optional", what="The zero-part formula")
+        text = check_formula(zero_formula, outcome="optional", what=N_("The zero-part formula"))
     rhs = text.split("~", 1)[-1].strip()
     if not rhs:
         raise QuantError(_("the zero-part formula {zero_formula!r} has no terms after '~'.").format(zero_formula=zero_formula))

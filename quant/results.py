@@ -8,7 +8,6 @@ a new covariance makes a new result.
 """
 from __future__ import annotations
 
-from i18n import _
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,14 +15,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from i18n import N_, _
 from quant.errors import QuantError
 
-__all__ = ["FitResult", "DIMENSIONS", "MODELS", "P_DISTS", "SE_TYPES"]
+__all__ = ["FitResult", "DIMENSIONS", "DIMENSION_OUTCOMES", "DIMENSION_NAMES", "MODELS", "P_DISTS", "SE_TYPES"]
 
 DIMENSIONS = ("breadth", "connection", "degree")
 MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle", "cloglog", "firth",
           "gaussian")
 P_DISTS = ("normal", "t")
+#: Each dimension's own outcome variable, and its name as shown (translate with ``_``).
+DIMENSION_OUTCOMES = {"breadth": "breadth", "connection": "connection", "degree": "degree"}
+DIMENSION_NAMES = {"breadth": N_("breadth"), "connection": N_("connection"), "degree": N_("degree")}
 SE_TYPES = ("model", "hc0", "hc1", "hc2", "hc3", "dyadic")
 
 
@@ -154,7 +157,28 @@ class FitResult:
 
     def p_label(self) -> str:
         """How p-values are computed, e.g. ``"t with N − 1 = 154 df"`` or ``"standard normal"``."""
-        return "standard normal" if self.p_dist == "normal" else f"t with N - 1 = {self.df} df"
+        return _("standard normal") if self.p_dist == "normal" else _("t with N - 1 = {df} df").format(df=self.df)
+
+    @property
+    def outcome(self) -> str:
+        """The outcome of the formula (its left-hand side, e.g. ``"connection"`` or ``"n_projects"``)."""
+        return str(self.formula).split("~", 1)[0].strip()
+
+    def title(self, model_label: str | None = None, dimension_label: str | None = None) -> str:
+        """The fit's header line in the current language.
+
+        ``"{dimension}: {model}"`` when the outcome is the dimension's own variable (``breadth``,
+        ``connection``, ``degree``); otherwise the outcome is named, ``"{outcome} ({dimension}): {model}"``,
+        so a model of another outcome is not presented as the default dimension's. ``model_label``
+        and ``dimension_label`` are the names as shown (default: the model key and the translated
+        dimension word).
+        """
+        dim = dimension_label if dimension_label is not None else (
+            _(DIMENSION_NAMES[self.dimension]) if self.dimension in DIMENSION_NAMES else str(self.dimension))
+        model = model_label if model_label is not None else str(self.model)
+        if self.outcome == DIMENSION_OUTCOMES.get(self.dimension):
+            return _("{dimension}: {model}").format(dimension=dim, model=model)
+        return _("Outcome {outcome} ({dimension}): {model}").format(outcome=self.outcome, dimension=dim, model=model)
 
     # ------------------------------------------------------------------ tables
     def table(self, se_type: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
@@ -267,20 +291,24 @@ class FitResult:
         key = self.se_type if se_type is None else se_type
         tab = self.table(key, alpha)
         level = round(100 * (1 - alpha), 6)
+        dim = _(DIMENSION_NAMES[self.dimension]) if self.dimension in DIMENSION_NAMES else str(self.dimension)
+        stats = (_("n = {n}, nodes = {nodes}, log-likelihood = {llf:.6g}, AIC = {aic:.6g}, BIC = {bic:.6g}")
+                 if self.n_nodes is not None else
+                 _("n = {n}, log-likelihood = {llf:.6g}, AIC = {aic:.6g}, BIC = {bic:.6g}"))
         lines = [
-            f"{self.dimension} · {self.model} · {self.formula}",
-            f"n = {self.n}"
-            + (f", nodes = {self.n_nodes}" if self.n_nodes is not None else "")
-            + f", log-likelihood = {self.llf:.6g}, AIC = {self.aic:.6g}, BIC = {self.bic:.6g}"
-            + ("" if self.converged else ", NOT CONVERGED"),
+            f"{dim} · {self.model} · {self.formula}",
+            stats.format(n=self.n, nodes=self.n_nodes, llf=self.llf, aic=self.aic, bic=self.bic)
+            + ("" if self.converged else _(", NOT CONVERGED")),
             "",
         ]
         width = max(8, *(len(str(t)) for t in tab.index))
         prof = self.meta.get("profile_ci") if isinstance(self.meta.get("profile_ci"), dict) else None
         prof = prof if prof and "error" not in prof else None
+        term_h, est_h, se_h = _("term"), _("estimate"), _("se")
+        ci_h, prof_h = _("[{level}% CI]").format(level=f"{level:g}"), _("[95% profile CI]")
         head = (
-            f"{'term':<{width}}  {'estimate':>11} {'se':>11} {'z':>8} {'p':>8}"
-            f"  {f'[{level:g}% CI]':>25}" + (f"  {'[95% profile CI]':>25}" if prof else "")
+            f"{term_h:<{width}}  {est_h:>11} {se_h:>11} {'z':>8} {'p':>8}  {ci_h:>25}"
+            + (f"  {prof_h:>25}" if prof else "")
         )
         lines.append(head)
         lines.append("-" * len(head))
@@ -292,11 +320,11 @@ class FitResult:
                    if prof else "")
             )
         lines.append("")
-        lines.append(f"SE: {self.se_labels.get(key, key)}; p and CI: {self.p_label()}")
+        lines.append(_("SE: {se}; p and CI: {p}").format(se=self.se_labels.get(key, key), p=self.p_label()))
         if prof:
-            lines.append("Profile CI: penalised profile likelihood (Heinze & Schemper 2002)")
+            lines.append(_("Profile CI: penalised profile likelihood (Heinze & Schemper 2002)"))
         elif isinstance(self.meta.get("profile_ci"), dict) and "error" in self.meta["profile_ci"]:
-            lines.append(f"Profile CI not available: {self.meta['profile_ci']['error']}")
+            lines.append(_("Profile CI not available: {error}").format(error=self.meta["profile_ci"]["error"]))
         for w in self.warnings:
-            lines.append(f"warning: {w}")
+            lines.append(_("warning: {warning}").format(warning=w))
         return "\n".join(lines)

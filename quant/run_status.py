@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import store
+from i18n import _
 from quant.errors import QuantError
 from quant.run_data import fingerprint
 
@@ -97,17 +98,29 @@ def run_status(session: Session, name) -> dict[str, Any]:
     stamp = _data_stamp(session)
     cached = _STATUS_CACHE.get(row.id)
     if cached is not None and cached[0] == stamp and cached[1].get("_fp") == row.fingerprint:
-        return {k: v for k, v in cached[1].items() if not k.startswith("_")}
+        return _shown(cached[1])
     try:
         current = fingerprint(run_model_data(session, _info(row), stamp=stamp))
     except QuantError as exc:
-        out = {"stale": True, "fingerprint": None,
-               "message": f"The run '{row.name}' no longer fits the project's data ({exc}); refit or delete it."}
+        out = {"stale": True, "fingerprint": None, "_kind": "unfit", "_name": row.name, "_why": str(exc)}
     else:
         stale = current != row.fingerprint
-        out = {"stale": stale, "fingerprint": current,
-               "message": (f"The data changed since the run '{row.name}' was fitted; its estimates describe the "
-                           "earlier data. Refit it to update." if stale else
-                           f"The run '{row.name}' describes the project's current data.")}
+        out = {"stale": stale, "fingerprint": current, "_kind": "stale" if stale else "current", "_name": row.name}
     _STATUS_CACHE[row.id] = (stamp, {**out, "_fp": row.fingerprint})
-    return out
+    return _shown(out)
+
+
+def _shown(status: dict) -> dict[str, Any]:
+    """The public status with its sentence in the current language (the cache keeps the parts, so a
+    user who switches language gets the sentence in the new one; the reason of an unfit run was
+    raised in the language current when it was first checked)."""
+    kind, name = status["_kind"], status["_name"]
+    if kind == "unfit":
+        message = _("The run '{name}' no longer fits the project's data ({reason}); refit or delete it.").format(
+            name=name, reason=status["_why"])
+    elif kind == "stale":
+        message = _("The data changed since the run '{name}' was fitted; its estimates describe the earlier "
+                    "data. Refit it to update.").format(name=name)
+    else:
+        message = _("The run '{name}' describes the project's current data.").format(name=name)
+    return {"stale": status["stale"], "message": message, "fingerprint": status["fingerprint"]}

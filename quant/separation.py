@@ -17,7 +17,7 @@ and ``detectseparation`` programs).
 """
 from __future__ import annotations
 
-from i18n import _
+from i18n import _, pgettext
 from dataclasses import dataclass
 
 import numpy as np
@@ -275,5 +275,5 @@ def check_separation(X: np.ndarray, y: np.ndarray, names: list[str], outcome: st
             _("{kind} separation of {outcome!r} by {items} "
             "({detail}); the maximum-likelihood estimate does not exist, so drop or recode "
             "the variable, or refit with --model firth (Firth's penalized logit), whose "
-            "estimates stay finite.").format(kind=sep.kind, outcome=outcome, items=', '.join((repr(v) for v in sep.variables)), detail=sep.detail)
+            "estimates stay finite.").format(kind=pgettext("separation", "complete") if sep.kind == "complete" else pgettext("separation", "quasi-complete"), outcome=outcome, items=', '.join((repr(v) for v in sep.variables)), detail=sep.detail)
         )

@@ -174,7 +174,8 @@ if fit_now or f"fit_{dimension}" not in st.session_state:
 result = fits.current(dimension, fit_default=False)
 if result is not None:
     state.simulated_banner()
-    st.subheader(f"{dimension_label(result.dimension)}: {panels.model_label(result.model)}")
+    st.subheader(result.title(model_label=panels.model_label(result.model),
+                              dimension_label=dimension_label(result.dimension)))
     zero_part = result.meta.get("zero_formula")
     st.code(result.formula + ("\n" + _("zero part: {formula}").format(formula=zero_part) if zero_part else ""),
             language=None, wrap_lines=True)
