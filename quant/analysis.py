@@ -111,8 +111,10 @@ def check_dimension(dimension: str, model: str | None = None) -> None:
         if model in MODEL_OUTCOMES:  # a known model on the other unit
             unit = "cities" if UNIT[dimension] == "city" else "dyads"
             raise QuantError(
-                _("Model '{model}' is fitted on {value}, not {unit} (the "
-                "{dimension} dimension's unit); choose one of {models}.").format(model=model, value='dyads' if unit == 'cities' else 'cities', unit=unit, dimension=dimension, models=', '.join(MODELS[dimension]))
+                (_("Model '{model}' is fitted on dyads, not cities (the {dimension} dimension's unit); choose one "
+                   "of {models}.") if unit == "cities" else
+                 _("Model '{model}' is fitted on cities, not dyads (the {dimension} dimension's unit); choose one "
+                   "of {models}.")).format(model=model, dimension=dimension, models=', '.join(MODELS[dimension]))
             )
         raise QuantError(
             _("Model '{model}' does not fit the {dimension} dimension; choose one of {models}.").format(model=model, dimension=dimension, models=', '.join(MODELS[dimension]))
@@ -280,8 +282,10 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
             data = dimension_data(session, dimension)
     for col in (offset, exposure):
         if col and col not in data.columns:
-            raise QuantError(_("The {value} column '{col}' is not a variable "
-                             "of the {dimension} table.").format(value='offset' if col == offset else 'exposure', col=col, dimension=dimension))
+            raise QuantError((_("The offset column '{col}' is not a variable of the {dimension} table.")
+                              if col == offset else
+                              _("The exposure column '{col}' is not a variable of the {dimension} table.")).format(
+                col=col, dimension=dimension))
     spec = default_spec(dimension, data, model) if not formula else Spec(
         dimension, model or DEFAULT_MODEL[dimension], formula.strip())
     if "~" not in spec.formula:

@@ -15,7 +15,7 @@ two directions; quant.md §3), written with ``quant.data.save_dyads``.
 from __future__ import annotations
 
 import i18n
-from i18n import _
+from i18n import _, ngettext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,9 +71,10 @@ def _resolve(session: Session, raw: pd.DataFrame, a: str, b: str, resolve: bool,
     idx, uniq = pd.factorize(both, use_na_sentinel=True)
     empty = np.flatnonzero(idx < 0)
     if len(empty):
-        labels = [f"row {k % n + 1} {a if k < n else b}" for k in empty[:20]]
-        raise DyadError(i18n._("The directed dyad table has empty city ids in {labels}"
-                        "{value}.").format(labels=', '.join(labels), value=' and more' if len(empty) > 20 else ''))
+        labels = [i18n._("row {n} {column}").format(n=k % n + 1, column=a if k < n else b) for k in empty[:20]]
+        raise DyadError((i18n._("The directed dyad table has empty city ids in {labels} and more.") if len(empty) > 20
+                         else i18n._("The directed dyad table has empty city ids in {labels}.")).format(
+            labels=', '.join(labels)))
     _, first = np.unique(idx, return_index=True)  # first position of each distinct value (codes 0..k-1)
     labels = [f"row {k % n + 1} {a if k < n else b}" for k in first]
     if resolve:
@@ -179,17 +180,21 @@ def load_directed(session: Session, raw: pd.DataFrame, *, a: str, b: str, resolv
     names = [str(c) for c in numeric]
     reserved = [n for n in names if n in RESERVED]
     if reserved:
-        raise QuantError(_("The column{value} {map} cannot name "
-                         "a directed dyad variable (reserved: {reserved}); rename it.").format(value='s' if len(reserved) > 1 else '', map=', '.join(map(repr, reserved)), reserved=', '.join(RESERVED)))
+        raise QuantError(ngettext("The column {names} cannot name a directed dyad variable (reserved: {reserved}); "
+                                  "rename it.",
+                                  "The columns {names} cannot name a directed dyad variable (reserved: {reserved}); "
+                                  "rename it.", len(reserved)).format(
+            names=', '.join(map(repr, reserved)), reserved=', '.join(RESERVED)))
     too_long = [n for n in names if len(n) > _NAME_LIMIT]
     if too_long:
         raise QuantError(_("Attribute names longer than {name_limit} characters: {too_long}.").format(name_limit=_NAME_LIMIT, too_long=', '.join(too_long)))
     stored = set(directed_attributes(session))
     clash = [n for n in names if n in stored]
     if clash and not replace:
-        raise QuantError(_("The project already has the directed variable{value} "
-                         "{map}; load with --replace to overwrite "
-                         "{value2}.").format(value='s' if len(clash) > 1 else '', map=', '.join(map(repr, clash)), value2='them' if len(clash) > 1 else 'it'))
+        raise QuantError(ngettext("The project already has the directed variable {names}; load with --replace to "
+                                  "overwrite it.",
+                                  "The project already has the directed variables {names}; load with --replace to "
+                                  "overwrite them.", len(clash)).format(names=', '.join(map(repr, clash))))
     key = snd * m + rcv
     del snd, rcv
     table = pd.DataFrame({"key": key})

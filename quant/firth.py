@@ -309,8 +309,10 @@ def profile_ci(
                 dist *= 1.05 * z / r if r > 1e-8 else 4.0  # a factor ≥ 1.05 (r ≤ z here)
             if outer is None:
                 raise ModelError(
-                    i18n._("the {value} profile-likelihood bound of "
-                    "{name!r} could not be bracketed; the penalized likelihood is flat there.").format(value='lower' if sign < 0 else 'upper', name=name)
+                    (i18n._("the lower profile-likelihood bound of {name!r} could not be bracketed; the penalized "
+                            "likelihood is flat there.") if sign < 0 else
+                     i18n._("the upper profile-likelihood bound of {name!r} could not be bracketed; the penalized "
+                            "likelihood is flat there.")).format(name=name)
                 )
             lo, hi = (outer, inner) if sign < 0 else (inner, outer)
             out.loc[name, col] = optimize.brentq(g, lo, hi, xtol=tol, rtol=4 * np.finfo(float).eps)

@@ -100,8 +100,9 @@ def _refuse_unknown_attributes(terms: list[tuple[str, str]], nodes: pd.DataFrame
     if unknown:
         calls = [f"{op}({var})" for op, var in terms if var in unknown]
         raise QuantError(
-            _("The formula uses {calls}, but {map} "
-            "{value}.").format(calls=', '.join(calls), map=', '.join(map(repr, unknown)), value='is not a city attribute' if len(unknown) == 1 else 'are not city attributes')
+            ngettext("The formula uses {calls}, but {names} is not a city attribute.",
+                     "The formula uses {calls}, but {names} are not city attributes.", len(unknown)).format(
+                calls=', '.join(calls), names=', '.join(map(repr, unknown)))
         )
 
 
@@ -198,9 +199,13 @@ def prepare_dyad_formula(
     directed = [f"{op}({var})" for op, var in terms if op in DIRECTED_OPERATORS]
     if directed:
         raise QuantError(
-            _("{directed} {value} directed dyads (sender → receiver, "
-            "loaded with `dyads --directed` and fitted as directed pairs); an undirected pair has no sender or "
-            "receiver and one value, so use sum(), absdiff(), min(), max(), product(), same() or both().").format(directed=', '.join(directed), value='needs' if len(directed) == 1 else 'need')
+            ngettext("{directed} needs directed dyads (sender → receiver, loaded with `dyads --directed` and fitted as "
+                     "directed pairs); an undirected pair has no sender or receiver and one value, so use sum(), "
+                     "absdiff(), min(), max(), product(), same() or both().",
+                     "{directed} need directed dyads (sender → receiver, loaded with `dyads --directed` and fitted as "
+                     "directed pairs); an undirected pair has no sender or receiver and one value, so use sum(), "
+                     "absdiff(), min(), max(), product(), same() or both().", len(directed)).format(
+                directed=', '.join(directed))
         )
     _refuse_unknown_attributes(terms, nodes)
     data = dyads.copy()
@@ -308,10 +313,11 @@ def prepare_directed_formula(
                          "(text).").format(text=text[0]))
     if bad:
         raise QuantError(
-            _("The formula uses {items}, but "
-            "{map} "
-            "{value}"
-            " (reciprocal() takes the value of a dyad variable on the opposite ordering).").format(items=', '.join((f'reciprocal({v})' for v in bad)), map=', '.join(map(repr, bad)), value='is not a directed dyad variable' if len(bad) == 1 else 'are not directed dyad variables')
+            ngettext("The formula uses {items}, but {names} is not a directed dyad variable (reciprocal() takes the "
+                     "value of a dyad variable on the opposite ordering).",
+                     "The formula uses {items}, but {names} are not directed dyad variables (reciprocal() takes the "
+                     "value of a dyad variable on the opposite ordering).", len(bad)).format(
+                items=', '.join(f'reciprocal({v})' for v in bad), names=', '.join(map(repr, bad)))
         )
     out = data.copy()
     informative: list[str] = []

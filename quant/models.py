@@ -23,7 +23,7 @@ ZTNB. Defaults: breadth nb, connection logit, degree ztnb.
 """
 from __future__ import annotations
 
-from i18n import _
+from i18n import N_, _
 import inspect
 
 import numpy as np
@@ -94,8 +94,8 @@ MODEL_OUTCOMES = {
     "nb_pos": ("count",), "hurdle": ("count",),
     "gaussian": OUTCOME_TYPES,
 }
-_TYPE_WORDS = {"binary": "binary (0/1)", "count": "a count", "nonnegative": "non-negative with fractions",
-               "continuous": "continuous (negative values occur)"}
+_TYPE_WORDS = {"binary": N_("binary (0/1)"), "count": N_("a count"), "nonnegative": N_("non-negative with fractions"),
+               "continuous": N_("continuous (negative values occur)")}
 # Order in which a message suggests models for each outcome type.
 _SUGGEST = ("logit", "probit", "cloglog", "firth", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle",
             "gaussian")
@@ -136,7 +136,7 @@ def models_for(kind: str, unit: str) -> tuple[str, ...]:
 
 def _or(names) -> str:
     names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return names[0] if len(names) == 1 else _("{items} or {last}").format(items=", ".join(names[:-1]), last=names[-1])
 
 
 def check_model_outcome(model: str, y, outcome: str, unit: str) -> str:
@@ -154,13 +154,14 @@ def check_model_outcome(model: str, y, outcome: str, unit: str) -> str:
         "model 'ztnb' is fitted on dyads, not cities; ...".
     """
     if model not in MODELS_BY_UNIT[unit]:
-        other = "dyads" if unit == "city" else "cities"
-        raise QuantError(_("model {model!r} is fitted on {other}, not {value}; "
-                         "choose one of {models_by_unit}.").format(model=model, other=other, value='cities' if unit == 'city' else 'dyads', models_by_unit=', '.join(MODELS_BY_UNIT[unit])))
+        raise QuantError((_("model {model!r} is fitted on dyads, not cities; choose one of {models_by_unit}.")
+                          if unit == "city" else
+                          _("model {model!r} is fitted on cities, not dyads; choose one of {models_by_unit}.")).format(
+            model=model, models_by_unit=', '.join(MODELS_BY_UNIT[unit])))
     kind = outcome_type(y)
     if kind not in MODEL_OUTCOMES[model]:
         raise QuantError(_("'{outcome}' is {type_words}, which {model} does not fit; choose "
-                         "{or_}.").format(outcome=outcome, type_words=_TYPE_WORDS[kind], model=model, or_=_or(models_for(kind, unit))))
+                         "{or_}.").format(outcome=outcome, type_words=_(_TYPE_WORDS[kind]), model=model, or_=_or(models_for(kind, unit))))
     return kind
 
 
