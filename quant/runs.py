@@ -154,8 +154,11 @@ def _row(session: Session, name: Any, *, deleted: bool = False) -> store.Run:
         shown = name if not isinstance(name, str) else " ".join(name.split())
         known = session.scalars(select(store.Run.name).where(store.Run.deleted.is_(None))
                                 .order_by(store.Run.created.desc()).limit(8)).all()
-        hint = f" Saved runs: {', '.join(known)}." if known else " No run is saved yet; save a fit first."
-        raise QuantError(_("There is no run called '{shown}'.{hint}").format(shown=shown, hint=hint))
+        if known:
+            raise QuantError(_("There is no run called '{shown}'. Saved runs: {names}.").format(
+                shown=shown, names=", ".join(known)))
+        raise QuantError(_("There is no run called '{shown}'. No run is saved yet; save a fit first.").format(
+            shown=shown))
     return row
 
 
@@ -334,8 +337,8 @@ def rename_run(session: Session, name, new_name: str, *, by: str = "researcher")
         return _info(row)
     taken = session.scalar(select(store.Run).where(store.Run.name == clean))
     if taken is not None:
-        what = "a deleted run" if taken.deleted is not None else "another run"
-        raise QuantError(_("The name '{clean}' is used by {what}; choose another.").format(clean=clean, what=what))
+        raise QuantError((_("The name '{clean}' is used by a deleted run; choose another.") if taken.deleted is not None
+                          else _("The name '{clean}' is used by another run; choose another.")).format(clean=clean))
     ops = [{"op": "update", "table": "runs", "id": row.id, "before": {"name": row.name}, "after": {"name": clean}}]
     old = row.name
     row.name = clean

@@ -92,7 +92,7 @@ def test_fit_errors_in_chinese(proj):
         assert str(err.value) == "公式 'connection + log_distance'中没有分隔结果变量与各项的“~”。"
         with pytest.raises(QuantError) as err:
             runs.load_run(s, "没有这个")
-        assert str(err.value).startswith("没有名为“没有这个”的分析记录。")
+        assert str(err.value) == "没有名为“没有这个”的分析记录。目前还没有保存任何分析记录；请先保存一个拟合。"
 
 
 def test_run_status_sentence_follows_the_language_of_each_call(proj):
