@@ -45,6 +45,7 @@ from coding.search import check_document_ids
 from coding.suggestions import (  # _rule: the rule with this id, or CodingError
     SuggestionModel, _rule, accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule,
 )
+from i18n import _
 from store.models import AutocodeRule
 
 __all__ = [
@@ -71,9 +72,10 @@ def parse_rule_pattern(kind: str, text: str) -> str | list:
         Unknown kind, empty text, or spaCy JSON that does not parse.
     """
     if kind not in RULE_KINDS:
-        raise CodingError(f"Rule kind {kind!r} is unknown; use one of {', '.join(RULE_KINDS)}.")
+        raise CodingError(_("Rule kind {kind!r} is unknown; use one of {kinds}.").format(
+            kind=kind, kinds=", ".join(RULE_KINDS)))
     if not isinstance(text, str) or not text.strip():
-        raise CodingError(f"The {kind} pattern is empty; type at least one word or pattern.")
+        raise CodingError(_("The {kind} pattern is empty; type at least one word or pattern.").format(kind=kind))
     if kind == "keywords":
         return [w.strip() for line in text.splitlines() for w in line.split("|") if w.strip()]
     if kind == "regex":
@@ -81,8 +83,8 @@ def parse_rule_pattern(kind: str, text: str) -> str | list:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CodingError(f"The spaCy pattern is not valid JSON: {exc.msg} (line {exc.lineno}, column "
-                          f"{exc.colno}).") from None
+        raise CodingError(_("The spaCy pattern is not valid JSON: {error} (line {line}, column {column}).").format(
+            error=exc.msg, line=exc.lineno, column=exc.colno)) from None
 
 
 def add_rule(
@@ -127,7 +129,8 @@ def add_rule(
     who = as_coder(coder)
     code = get_code(session, code_id)
     if not code.codable:
-        raise CodingError(f"Code {code.name!r} is a category; rules can only suggest codable codes.")
+        raise CodingError(_("Code {name!r} is a category; rules can only suggest codable codes.").format(
+            name=code.name))
     stored = check_pattern(kind, pattern)
     rule = AutocodeRule(code_id=code.id, kind=kind, pattern=stored, unit=check_unit(unit),
                         fold_traditional=int(bool(fold_traditional)), ignore_case=int(bool(ignore_case)),
@@ -205,7 +208,7 @@ def preview_rule(
     compiled = CompiledRule(kind, check_pattern(kind, pattern), fold_traditional, ignore_case)
     unit, span = check_unit(unit), as_id(context, "Context")
     if span < 0:
-        raise CodingError(f"Context {span} must be 0 or more code points.")
+        raise CodingError(_("Context {n} must be 0 or more code points.").format(n=span))
     rows = []
     for doc_id in check_document_ids(session, document_ids):
         doc = session.get(store.Document, doc_id)
@@ -255,7 +258,8 @@ def run_rules(
     for rule in chosen:
         code = get_code(session, rule.code_id)
         if not code.codable:
-            raise CodingError(f"Rule {rule.id} suggests code {code.name!r}, which is now a category.")
+            raise CodingError(_("Rule {key} suggests code {name!r}, which is now a category.").format(
+                key=rule.id, name=code.name))
     compiled = {r.id: CompiledRule(r.kind, r.pattern, r.fold_traditional, r.ignore_case) for r in chosen}
     docs = check_document_ids(session, document_ids)
     new: list[dict[str, Any]] = []

@@ -72,17 +72,19 @@ def _check_span(doc: store.Document, text: str, start: Any, end: Any) -> tuple[i
     s = as_id(start, "Start offset")
     e = as_id(end, "End offset")
     if s < 0 or e > len(text) or s >= e:
-        raise CodingError(f"Span [{s}, {e}) is not valid in document {doc.name!r}: it needs "
-                          f"0 <= start < end <= {len(text)} (code points).")
+        raise CodingError(_("Span [{start}, {end}) is not valid in document {document!r}: it needs "
+                            "0 <= start < end <= {n} (code points).").format(start=s, end=e, document=doc.name,
+                                                                            n=len(text)))
     if not text[s:e].strip():
-        raise CodingError(f"Span [{s}, {e}) of document {doc.name!r} holds only whitespace.")
+        raise CodingError(_("Span [{start}, {end}) of document {document!r} holds only whitespace.").format(
+            start=s, end=e, document=doc.name))
     return s, e
 
 
 def _codable(session: Session, code_id: Any) -> store.Code:
     code = get_code(session, code_id)
     if not code.codable:
-        raise CodingError(f"Code {code.name!r} is a category and cannot be applied to text.")
+        raise CodingError(_("Code {name!r} is a category and cannot be applied to text.").format(name=code.name))
     return code
 
 
@@ -255,7 +257,7 @@ def set_segment_codes(
     who = as_coder(coder)
     seg = get_segment(session, document_id, kind, idx)
     if isinstance(code_ids, (str, bytes)) or not hasattr(code_ids, "__iter__"):
-        raise CodingError(f"Code ids must be a list of integer ids, got {code_ids!r}.")
+        raise CodingError(_("Code ids must be a list of integer ids, got {value!r}.").format(value=code_ids))
     items = list(code_ids)
     wanted = as_ids(items, "Code ids") if items else []
     ids = add_coding(session, seg.document_id, seg.start, seg.end, wanted, coder=who, origin=origin,
@@ -330,7 +332,8 @@ def update_coding(
         store.Coding.start == key["start"], store.Coding.end == key["end"],
         store.Coding.code_id == key["code_id"], store.Coding.id != row.id))
     if clash is not None:
-        raise CodingError(f"Coding {row.id} would then duplicate coding {clash} (same span, code and coder).")
+        raise CodingError(_("Coding {key} would then duplicate coding {other} (same span, code and coder).").format(
+            key=row.id, other=clash))
     before = {k: getattr(row, k) for k in new}
     try:
         with store.savepoint(session):
@@ -339,7 +342,8 @@ def update_coding(
     except IntegrityError:  # a concurrent writer made the same coding since the check above
         session.refresh(row)
         clash = _same_span(session, row.document_id, key["code_id"], key["start"], key["end"], row.coder)
-        raise CodingError(f"Coding {row.id} would then duplicate coding {clash} (same span, code and coder).") from None
+        raise CodingError(_("Coding {key} would then duplicate coding {other} (same span, code and coder).").format(
+            key=row.id, other=clash)) from None
     record(session, EventType.CODING_UPDATE, {"coding_id": row.id, "before": before, "after": new}, actor, doc.id)
 
 

@@ -21,6 +21,7 @@ from coding.checks import as_coder, as_id, as_ids, get_code, get_coding, get_row
 from coding.codings import add_coding, delete_coding
 from coding.errors import CodingError
 from coding.links import DASH, link_city, link_dyad, suggest_links
+from i18n import _
 from store.models import AutocodeRule, Suggestion as SuggestionModel, utcnow
 
 __all__ = ["PENDING_COLUMNS", "SuggestionModel", "accept", "accept_rule", "origin_of", "pending",
@@ -36,7 +37,11 @@ KINDS = ("coding", "city", "dyad")
 def _get(session: Session, suggestion_id: Any) -> SuggestionModel:
     row = get_row(session, SuggestionModel, suggestion_id, "Suggestion")
     if row.status != "pending":
-        raise CodingError(f"Suggestion {row.id} was already {row.status}.")
+        if row.status == "accepted":
+            raise CodingError(_("Suggestion {key} was already accepted.").format(key=row.id))
+        if row.status == "rejected":
+            raise CodingError(_("Suggestion {key} was already rejected.").format(key=row.id))
+        raise CodingError(_("Suggestion {key} was already {status}.").format(key=row.id, status=row.status))
     return row
 
 
@@ -85,10 +90,10 @@ def pending(
     s = SuggestionModel
     kinds = [kind] if isinstance(kind, str) else list(kind) if kind is not None else list(KINDS)
     if not kinds or any(k not in KINDS for k in kinds):
-        raise CodingError(f"Suggestion kind {kind!r} is unknown; use 'coding', 'city' or 'dyad'.")
+        raise CodingError(_("Suggestion kind {kind!r} is unknown; use 'coding', 'city' or 'dyad'.").format(kind=kind))
     span = as_id(context, "Context")
     if span < 0:
-        raise CodingError(f"Context {span} must be 0 or more code points.")
+        raise CodingError(_("Context {n} must be 0 or more code points.").format(n=span))
     stmt = (select(s, store.Code.name, store.Document.name)
             .outerjoin(store.Code, store.Code.id == s.code_id)
             .join(store.Document, store.Document.id == s.document_id)
@@ -235,7 +240,8 @@ def accept_rule(session: Session, rule_id: int, coder: str = "researcher") -> li
     rule = _rule(session, rule_id)
     code = get_code(session, rule.code_id)
     if not code.codable:
-        raise CodingError(f"Rule {rule.id} suggests code {code.name!r}, which is now a category.")
+        raise CodingError(_("Rule {key} suggests code {name!r}, which is now a category.").format(
+            key=rule.id, name=code.name))
     out = []
     started = utcnow()
     detail = rule_detail(rule)

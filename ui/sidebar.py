@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 import coding
-from i18n import _
+from i18n import _, pgettext
 from ui import language, state, words
 
 WHOSE_KEY = "tandem_undo_whose"
@@ -118,6 +118,18 @@ def _who() -> None:
         st.rerun()
 
 
+def _state_label(value: str) -> str:
+    """A history event's stored state (``done``, ``undone``, ``discarded``; coding.history) in the
+    reader's language; anything else as stored."""
+    if value == "done":
+        return pgettext("history state", "done")
+    if value == "undone":
+        return pgettext("history state", "undone")
+    if value == "discarded":
+        return pgettext("history state", "discarded")
+    return value
+
+
 def render() -> None:
     with st.sidebar:
         language.switch()
@@ -137,6 +149,7 @@ def render() -> None:
                 shown = log[["ts", "coder", "summary", "state"]].rename(
                     columns={"ts": _("When"), "coder": _("Who"), "summary": _("Change"), "state": _("State")})
                 shown[_("Change")] = [words.humanize(t) for t in shown[_("Change")]]
+                shown[_("State")] = [_state_label(v) for v in shown[_("State")]]
                 st.dataframe(shown, hide_index=True, width="stretch",
                              column_config={_("When"): st.column_config.DatetimeColumn(_("When"), format="MMM D, HH:mm")})
             else:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from coding.agreement.data import select_codings
 from coding.documents import document_text
+from i18n import _
 
 __all__ = ["COLOURS", "COMPARE_COLUMNS", "coder_codings", "compare_coders", "highlight_html", "legend_html"]
 
@@ -56,7 +57,7 @@ def compare_coders(session: Session, document: Any, coders: Any, *, codes: Any =
     if isinstance(coders, str) or len(list(coders)) != 2:
         from coding.errors import CodingError
 
-        raise CodingError("The side-by-side view compares exactly two coders; choose two.")
+        raise CodingError(_("The side-by-side view compares exactly two coders; choose two."))
     sel, frame = select_codings(session, coders, codes, [document], origins)
     (doc_id, (doc_name, n)), = sel.documents.items()
     text = document_text(session, doc_id)

@@ -36,7 +36,7 @@ from coding.checks import as_coder
 from coding.errors import CodingError
 from coding.queries import coders as all_coders
 from coding.tree import code_id_by_name, codebook
-from i18n import _
+from i18n import N_, _
 
 __all__ = ["ORIGINS", "RULES_CODER", "UNITS", "Selection", "agreement", "agreement_coders", "as_origins",
            "codings_frame", "pseudo_coders", "select_codings"]
@@ -47,17 +47,27 @@ RULES_CODER = "auto-coding rules"
 
 UNITS = ("character", "sentence", "paragraph", "document", "segment")
 CONVENTIONS = {
-    "character": "Each character of each chosen document, per code, is a unit coded or not by each coder "
-                 "(NVivo's coding comparison); bootstrap intervals resample documents.",
-    "sentence": "A sentence is coded by a coder when one of their codings with the code overlaps it by at least "
-                "one character; a coder with no coding in a document is missing there; intervals resample sentences.",
-    "paragraph": "A paragraph is coded by a coder when one of their codings with the code overlaps it by at least "
-                 "one character; a coder with no coding in a document is missing there; intervals resample "
-                 "paragraphs.",
-    "document": "A document is coded by a coder when they applied the code anywhere in it; a coder with no coding "
-                "in a document is missing there; intervals resample documents.",
-    "segment": "Coded segments of both coders; a segment agrees when the other coder applied the same code to a "
-               "segment overlapping it by at least the chosen share (MAXQDA); intervals resample segments.",
+    "character": N_("Each character of each chosen document, per code, is a unit coded or not by each coder "
+                    "(NVivo's coding comparison); bootstrap intervals resample documents."),
+    "sentence": N_("A sentence is coded by a coder when one of their codings with the code overlaps it by at "
+                   "least one character; a coder with no coding in a document is missing there; intervals "
+                   "resample sentences."),
+    "paragraph": N_("A paragraph is coded by a coder when one of their codings with the code overlaps it by at "
+                    "least one character; a coder with no coding in a document is missing there; intervals "
+                    "resample paragraphs."),
+    "document": N_("A document is coded by a coder when they applied the code anywhere in it; a coder with no "
+                   "coding in a document is missing there; intervals resample documents."),
+    "segment": N_("Coded segments of both coders; a segment agrees when the other coder applied the same code to "
+                  "a segment overlapping it by at least the chosen share (MAXQDA); intervals resample segments."),
+}
+#: The convention sentences are English here; ``agreement`` puts them in the reader's language.
+#: Unit names inside sentences (the English stays "sentence", "paragraph", ...).
+UNIT_NAMES = {"character": N_("character"), "sentence": N_("sentence"), "paragraph": N_("paragraph"),
+              "document": N_("document"), "segment": N_("segment")}
+#: "no sentences/paragraphs stored" as whole sentences, one per segmented unit.
+_NOT_SEGMENTED = {
+    "sentence": N_("The chosen documents have no sentences stored; segment them first or choose another unit."),
+    "paragraph": N_("The chosen documents have no paragraphs stored; segment them first or choose another unit."),
 }
 
 
@@ -165,19 +175,21 @@ def codings_frame(session: Session, coders: Sequence[str], document_ids: Sequenc
 def _coders(session: Session, coders: Any) -> list[str]:
     pseudo = pseudo_coders(session)
     if isinstance(coders, str) or coders is None:
-        raise CodingError("Choose at least two coders to compare.")
+        raise CodingError(_("Choose at least two coders to compare."))
     chosen: list[str] = []
     for value in coders:
         name = as_coder(value)
         if name not in chosen:
             chosen.append(name)
     if len(chosen) < 2:
-        raise CodingError("Choose at least two different coders to compare.")
+        raise CodingError(_("Choose at least two different coders to compare."))
     known = list(all_coders(session)) + list(pseudo)
     for name in chosen:
         if name not in known:
-            listed = ", ".join(known) if known else "none yet"
-            raise CodingError(f"Coder {name!r} has no codings; coders with codings: {listed}.")
+            if not known:
+                raise CodingError(_("Coder {name!r} has no codings; coders with codings: none yet.").format(name=name))
+            raise CodingError(_("Coder {name!r} has no codings; coders with codings: {listed}.").format(
+                name=name, listed=", ".join(known)))
     return chosen
 
 
@@ -198,7 +210,8 @@ def _documents(session: Session, documents: Any, coders: list[str], origins: tup
                 raise CodingError(_("No document is coded by all of {coders} (human codings only); choose the "
                                     "documents to compare, or count machine codings too.").format(
                                         coders=", ".join(coders)))
-            raise CodingError(f"No document is coded by all of {', '.join(coders)}; choose the documents to compare.")
+            raise CodingError(_("No document is coded by all of {coders}; choose the documents to compare.").format(
+                coders=", ".join(coders)))
         return out
     if isinstance(documents, (str, int)):
         documents = [documents]
@@ -207,14 +220,14 @@ def _documents(session: Session, documents: Any, coders: list[str], origins: tup
     for value in documents:
         if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             if int(value) not in by_id:
-                raise CodingError(f"Document {value!r} does not exist.")
+                raise CodingError(_("Document {value!r} does not exist.").format(value=value))
             out[int(value)] = by_id[int(value)]
         elif isinstance(value, str) and value in by_name:
             out[by_name[value]] = by_id[by_name[value]]
         else:
-            raise CodingError(f"No current document is named {value!r}.")
+            raise CodingError(_("No current document is named {value!r}.").format(value=value))
     if not out:
-        raise CodingError("Choose at least one document.")
+        raise CodingError(_("Choose at least one document."))
     return out
 
 
@@ -225,7 +238,7 @@ def _codes(session: Session, codes: Any, used: set[int]) -> dict[int, str]:
     if codes is None:
         ids = [i for i in book["id"] if i in used]
         if not ids:
-            raise CodingError("The chosen coders applied no code in the chosen documents.")
+            raise CodingError(_("The chosen coders applied no code in the chosen documents."))
     else:
         if isinstance(codes, (str, int)):
             codes = [codes]
@@ -236,7 +249,7 @@ def _codes(session: Session, codes: Any, used: set[int]) -> dict[int, str]:
             elif isinstance(value, (int, np.integer)) and not isinstance(value, bool) and int(value) in names:
                 cid = int(value)
             else:
-                raise CodingError(f"Code {value!r} does not exist.")
+                raise CodingError(_("Code {value!r} does not exist.").format(value=value))
             if cid not in ids:
                 ids.append(cid)
     shown = [names[i] for i in ids]
@@ -272,7 +285,7 @@ def _units(session: Session, unit: str, docs: dict[int, tuple[str, int]]) -> pd.
     rows = session.execute(select(s.document_id, s.start, s.end).where(
         s.kind == unit, s.document_id.in_(list(docs))).order_by(s.document_id, s.start)).all()
     if not rows:
-        raise CodingError(f"The chosen documents have no {unit}s stored; segment them first or choose another unit.")
+        raise CodingError(_(_NOT_SEGMENTED[unit]))
     return pd.DataFrame(rows, columns=["document_id", "start", "end"])
 
 
@@ -301,14 +314,15 @@ def _presence_table(session: Session, unit: str, sel: Selection, frame: pd.DataF
     values = presence(units, frame, sel.coders, ids, coded)
     if exclusive:
         if len(ids) < 2:
-            raise CodingError("Codes as one variable need at least two codes; choose the codes of the set.")
+            raise CodingError(_("Codes as one variable need at least two codes; choose the codes of the set."))
         values, clash = as_one_variable(values)
         if len(clash):
             u = units.iloc[int(clash[0])]
-            raise CodingError(
-                f"{len(clash)} {unit}(s) carry two or more codes of the set from one coder, e.g. "
-                f"[{int(u['start'])}, {int(u['end'])}) of {sel.documents[int(u['document_id'])][0]!r}; "
-                "the codes are not mutually exclusive there.")
+            raise CodingError(_(
+                "{n} {unit}(s) carry two or more codes of the set from one coder, e.g. [{start}, {end}) of "
+                "{document!r}; the codes are not mutually exclusive there.").format(
+                    n=len(clash), unit=_(UNIT_NAMES[unit]), start=int(u["start"]), end=int(u["end"]),
+                    document=sel.documents[int(u["document_id"])][0]))
         domain = tuple(range(len(ids)))
         patterns, counts = pattern_counts(values, base=len(ids))
         return agreement_table(patterns, counts, [ONE_VARIABLE], replicates=replicates, seed=seed,
@@ -371,24 +385,26 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
         exclusive where ``exclusive`` (one sentence).
     """
     if unit not in UNITS:
-        raise CodingError(f"Unit {unit!r} is not one of {', '.join(UNITS)}.")
+        raise CodingError(_("Unit {unit!r} is not one of {units}.").format(unit=unit, units=", ".join(UNITS)))
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or not 0 <= bootstrap <= 100_000:
-        raise CodingError(f"Bootstrap replicates {bootstrap!r} must be a whole number from 0 to 100000.")
+        raise CodingError(_("Bootstrap replicates {value!r} must be a whole number from 0 to 100000.").format(
+            value=bootstrap))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CodingError(f"Seed {seed!r} must be a whole number of 0 or more.")
+        raise CodingError(_("Seed {value!r} must be a whole number of 0 or more.").format(value=seed))
     share = check_overlap(overlap)
     if coded_only and unit != "character":
-        raise CodingError("Only characters coded by someone is a variant of the character unit, "
-                          f"not of the {unit} unit.")
+        raise CodingError(_("Only characters coded by someone is a variant of the character unit, "
+                            "not of the {unit} unit.").format(unit=_(UNIT_NAMES[unit])))
     if exclusive and unit in ("character", "segment"):
-        raise CodingError(f"Codes as one variable work on sentences, paragraphs or documents, not on the {unit} unit.")
+        raise CodingError(_("Codes as one variable work on sentences, paragraphs or documents, not on the {unit} "
+                            "unit.").format(unit=_(UNIT_NAMES[unit])))
     sel, frame = select_codings(session, coders, codes, documents, origins)
     ids, names = list(sel.codes), list(sel.codes.values())
     pseudo = pseudo_coders(session)
     attrs = {"origins": list(sel.origins), "pseudo_coders": [c for c in sel.coders if c in pseudo],
              "unit": unit, "coders": sel.coders, "documents": [n for n, _ in sel.documents.values()],
              "overlap": share if unit == "segment" else None, "bootstrap": int(bootstrap), "seed": int(seed),
-             "convention": CONVENTIONS[unit], "exclusive": bool(exclusive),
+             "convention": _(CONVENTIONS[unit]), "exclusive": bool(exclusive),
              "coded_only": bool(coded_only)}
     if unit == "segment":
         matched = match_segments(frame, sel.coders, share)
@@ -400,7 +416,8 @@ def agreement(session: Session, coders: Sequence[str], *, codes: Any = None, doc
             for d, c, who, s, e, q, b in zip(miss["document_id"], miss["code_id"], miss["coder"], miss["start"],
                                              miss["end"], miss["quote"], miss["best_overlap"])]
     elif unit == "character":
-        patterns, counts, _ = character_counts({i: n for i, (_, n) in sel.documents.items()}, frame, sel.coders, ids)
+        lengths = {i: n for i, (_, n) in sel.documents.items()}
+        patterns, counts, _spans = character_counts(lengths, frame, sel.coders, ids)
         if coded_only:
             counts = counts * (patterns.sum(axis=1) > 0)[None, None, :]  # drop "coded by nobody"
             attrs["convention"] = ("Only the characters at least one coder coded with the code are units (not "

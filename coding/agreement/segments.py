@@ -24,6 +24,7 @@ import pandas as pd
 
 from coding.agreement.bootstrap import percentile_interval
 from coding.errors import CodingError
+from i18n import _
 
 __all__ = ["DEFAULT_OVERLAP", "SEGMENT_COLUMNS", "check_overlap", "match_segments", "overlap_share", "segment_table"]
 
@@ -37,9 +38,11 @@ def check_overlap(overlap) -> float:
     try:
         x = float(overlap)
     except (TypeError, ValueError):
-        raise CodingError(f"The minimum overlap {overlap!r} is not a number; give a share such as 0.9.") from None
+        raise CodingError(_("The minimum overlap {value!r} is not a number; give a share such as 0.9.").format(
+            value=overlap)) from None
     if not 0.0 < x <= 1.0:
-        raise CodingError(f"The minimum overlap {overlap!r} is not a share between 0 and 1 (e.g. 0.9 for 90%).")
+        raise CodingError(_("The minimum overlap {value!r} is not a share between 0 and 1 (e.g. 0.9 for 90%).").format(
+            value=overlap))
     return x
 
 
@@ -69,7 +72,7 @@ def match_segments(codings: pd.DataFrame, coders: Sequence[str], overlap: float)
         other coder, same code and document) and ``matched`` (``best_overlap >= overlap``).
     """
     if len(coders) != 2:
-        raise CodingError("Segment agreement compares exactly two coders; choose two.")
+        raise CodingError(_("Segment agreement compares exactly two coders; choose two."))
     x = check_overlap(overlap)
     rows = codings[codings["coder"].isin(coders)].copy()
     best = np.zeros(len(rows))

@@ -34,6 +34,7 @@ from coding.errors import CodingError
 from coding.exchange.qdpx_info import get_info, set_info
 from coding.exchange.qdpx_origin import add_origin_notes
 from coding.exchange.qdpx_write import NS, default_project_xsd, project_qde, validate_project_xml
+from i18n import _
 
 __all__ = ["export_qdpx", "qdpx_bytes", "structural_check"]
 
@@ -66,9 +67,10 @@ def structural_check(data: bytes, files: dict[str, str]) -> dict[str, int]:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise CodingError(f"The export is not well-formed XML ({exc}); nothing was written.") from None
+        raise CodingError(_("The export is not well-formed XML ({error}); nothing was written.").format(
+            error=exc)) from None
     if root.tag != f"{{{NS}}}Project":
-        raise CodingError("The export's root element is not a REFI-QDA Project; nothing was written.")
+        raise CodingError(_("The export's root element is not a REFI-QDA Project; nothing was written."))
     kinds: dict[str, str] = {}
     for el in root.iter():
         g = el.get("guid")
@@ -76,9 +78,11 @@ def structural_check(data: bytes, files: dict[str, str]) -> dict[str, int]:
             continue
         what = etree.QName(el).localname
         if not _CANONICAL.match(g):
-            raise CodingError(f"The export holds a {what} GUID {g!r} that is not canonical; nothing was written.")
+            raise CodingError(_("The export holds a {element} GUID {guid!r} that is not canonical; nothing was "
+                                "written.").format(element=what, guid=g))
         if g in kinds:
-            raise CodingError(f"The export uses the GUID {g} twice ({kinds[g]} and {what}); nothing was written.")
+            raise CodingError(_("The export uses the GUID {guid} twice ({first} and {second}); nothing was "
+                                "written.").format(guid=g, first=kinds[g], second=what))
         kinds[g] = what
     n_refs = 0
     for el in root.iter():
@@ -87,8 +91,9 @@ def structural_check(data: bytes, files: dict[str, str]) -> dict[str, int]:
             if ref is not None:
                 n_refs += 1
                 if ref not in kinds:
-                    raise CodingError(f"The export's {etree.QName(el).localname} refers to {ref} ({attr}), which "
-                                      "is not in the file; nothing was written.")
+                    raise CodingError(_("The export's {element} refers to {guid} ({attribute}), which is not in "
+                                        "the file; nothing was written.").format(
+                                            element=etree.QName(el).localname, guid=ref, attribute=attr))
     n_sel = n_cod = 0
     for src in root.iter(f"{{{NS}}}TextSource"):
         path = src.get("plainTextPath") or ""
@@ -97,27 +102,29 @@ def structural_check(data: bytes, files: dict[str, str]) -> dict[str, int]:
         name = src.get("name") or src.get("guid")
         sels = list(src.iter(f"{{{NS}}}PlainTextSelection"))
         if text is None and sels:
-            raise CodingError(f"The export's source {name!r} has codings but its text {path!r} is not in the "
-                              "package; nothing was written.")
+            raise CodingError(_("The export's source {name!r} has codings but its text {path!r} is not in the "
+                                "package; nothing was written.").format(name=name, path=path))
         for sel in sels:
             n_sel += 1
             try:
                 start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
             except (TypeError, ValueError):
-                raise CodingError(f"A selection in source {name!r} has no whole-number positions; nothing was "
-                                  "written.") from None
+                raise CodingError(_("A selection in source {name!r} has no whole-number positions; nothing was "
+                                    "written.").format(name=name)) from None
             if not 0 <= start < end <= len(text):
-                raise CodingError(f"A selection in source {name!r} runs from {start} to {end}, outside its text of "
-                                  f"{len(text)} characters; nothing was written.")
+                raise CodingError(_("A selection in source {name!r} runs from {start} to {end}, outside its text "
+                                    "of {n} characters; nothing was written.").format(
+                                        name=name, start=start, end=end, n=len(text)))
             for coding in sel.iter(f"{{{NS}}}Coding"):
                 n_cod += 1
                 ref = coding.find(f"{{{NS}}}CodeRef")
                 target = None if ref is None else ref.get("targetGUID")
                 if kinds.get(target) != "Code":
-                    raise CodingError(f"A coding in source {name!r} does not refer to a code of the file; nothing "
-                                      "was written.")
+                    raise CodingError(_("A coding in source {name!r} does not refer to a code of the file; "
+                                        "nothing was written.").format(name=name))
     if n_cod != sum(1 for _ in root.iter(f"{{{NS}}}Coding")):
-        raise CodingError("The export holds a coding outside a text selection of a source; nothing was written.")
+        raise CodingError(_("The export holds a coding outside a text selection of a source; nothing was "
+                            "written."))
     return {"guids": len(kinds), "references": n_refs, "codings": n_cod, "selections": n_sel}
 
 
@@ -184,7 +191,8 @@ def export_qdpx(session: Session, target: str | Path | io.IOBase, *,
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            raise CodingError(f"{path} cannot be written: {exc.strerror or exc}.") from None
+            raise CodingError(_("{path} cannot be written: {error}.").format(path=path, error=exc.strerror or exc)
+                              ) from None
     else:
         target.write(data)
     return report

@@ -56,6 +56,7 @@ from coding.exchange.qdpx_read import QdpxProject, read_qdpx
 from coding.imports import record_import
 from coding.memos import add_memo
 from corpus.name_keys import name_key
+from i18n import _
 
 __all__ = ["import_qdpx", "import_project", "get_info", "set_info"]
 
@@ -154,8 +155,9 @@ def _document(session: Session, src, text: str, who: str, report: dict) -> int:
         doc.guid = src.guid
         session.flush()
     elif taken:
-        report["warnings"].append(f"{src.name}: a document with this source's GUID but another text is already in "
-                                  f"the project; imported as the new document {name!r}.")
+        report["warnings"].append(_("{source}: a document with this source's GUID but another text is already in "
+                                    "the project; imported as the new document {name!r}.").format(
+                                        source=src.name, name=name))
     record_import(session, doc.id, coder=who)
     report["sources"]["imported"] += 1
     return doc.id
@@ -349,7 +351,8 @@ def import_qdpx(session: Session, source: str | Path | bytes, *, convention: str
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise CodingError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+            raise CodingError(_("{path}: cannot be read ({error}).").format(path=path, error=exc.strerror or exc)
+                              ) from None
         label = path.name
     else:
         data, label = bytes(source), "The .qdpx archive"

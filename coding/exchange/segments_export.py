@@ -32,6 +32,7 @@ from coding.queries import retrieve
 from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes, write_bytes_atomic
 from coding.tree import codebook
 from corpus.offsets import OffsetIndex
+from i18n import _
 
 __all__ = ["COLUMNS", "HEADERS", "DEFAULT_SEPARATOR", "segments_table", "segments_file_frame", "segments_csv_bytes",
            "segments_xlsx_bytes", "write_segments"]
@@ -54,8 +55,8 @@ _MAX_SEPARATOR = 10
 def _check_separator(separator: Any) -> str:
     if not isinstance(separator, str) or not separator.strip() or len(separator) > _MAX_SEPARATOR \
             or any(ch in separator for ch in "\r\n\t"):
-        raise CodingError(f"Code path separator {str(separator)[:20]!r} must be 1 to {_MAX_SEPARATOR} characters "
-                          "on one line, such as ' > ' or '/'.")
+        raise CodingError(_("Code path separator {value!r} must be 1 to {n} characters on one line, such as "
+                            "' > ' or '/'.").format(value=str(separator)[:20], n=_MAX_SEPARATOR))
     return separator
 
 
@@ -200,4 +201,4 @@ def write_segments(table: pd.DataFrame, path: str | Path) -> Path:
         return write_bytes_atomic(target, segments_csv_bytes(table))
     if suffix == ".xlsx":
         return write_bytes_atomic(target, segments_xlsx_bytes(table))
-    raise CodingError(f"{target.name} should end in .csv or .xlsx.")
+    raise CodingError(_("{name} should end in .csv or .xlsx.").format(name=target.name))
