@@ -58,7 +58,7 @@ def test_models_follow_the_outcome_and_poisson_takes_an_exposure(app):
     at.radio(key="offset_kind_connection").set_value("exposure")
     _fit(at)
     assert not at.error, [e.value for e in at.error]
-    assert [s.value for s in at.subheader][0] == "connection: poisson"
+    assert [s.value for s in at.subheader][0] == "Outcome flow (connection): poisson"  # the outcome is named
     ref = sm.GLM(frame["flow"].to_numpy(), sm.add_constant(frame["log_distance"].to_numpy()),
                  family=sm.families.Poisson(), exposure=frame["expo"].to_numpy()).fit(tol=1e-14)
     shown = at.dataframe[0].value
@@ -76,7 +76,7 @@ def test_min_events_and_firth_profile_limits(app):
     pytest.importorskip("quant.firth")
     at.selectbox(key="model_connection").set_value("firth")
     _fit(at)
-    assert [s.value for s in at.subheader][0] == "connection: firth"
+    assert [s.value for s in at.subheader][0] == "Outcome six (connection): firth"
     assert {"profile ci_low", "profile ci_high"} <= set(at.dataframe[0].value.columns)
 
 
@@ -109,7 +109,7 @@ def test_directed_pairs_choice_fits_on_the_directed_table(tmp_path, monkeypatch)
     at.text_input(key="formula_connection").set_value("flow ~ ldist")
     _fit(at)
     assert not at.error, [e.value for e in at.error]
-    assert [s.value for s in at.subheader][0] == "connection: poisson"
+    assert [s.value for s in at.subheader][0] == "Outcome flow (connection): poisson"  # the outcome is named
     raw = raw.sort_values(["from", "to"])
     ref = sm.GLM(raw["flow"].to_numpy(), sm.add_constant(raw["ldist"].to_numpy()),
                  family=sm.families.Poisson()).fit(tol=1e-14)
