@@ -319,7 +319,9 @@ def load_city_table(
     DataFrame
         Column ``code`` (str) first, then every other column but the id column. Known aliases are renamed to canonical names (name_zh
         -> name, name_short_zh -> short_name, name_pinyin -> pinyin, province_zh ->
-        province, latitude -> lat, longitude/lng -> lon). Columns whose cells all parse as
+        province, latitude -> lat, longitude/lng -> lon; Chinese headers 城市/城市名称/名称/地级市 -> name,
+        简称 -> short_name, 拼音 -> pinyin, 省份/省/所属省份 -> province, 纬度 -> lat, 经度 -> lon; the id
+        column may be 代码/行政区划代码 or a name column 城市/城市名称/名称). Columns whose cells all parse as
         numbers are numeric. Row order is kept.
 
     Raises

@@ -96,11 +96,12 @@ def check_binary_outcome(y: np.ndarray, outcome: str, min_events: int = MIN_EVEN
             "a binary model cannot be fitted.").format(outcome=outcome, n=len(y), y=int(y[0]))
         )
     if min(ones, zeros) < min_events:
-        rare = "ones" if ones < zeros else "zeros"
         raise ModelError(
-            _("outcome {outcome!r} has only {min} {rare} among {n} rows; "
-            "at least {min_events} events are needed for a stable fit (lower the floor with "
-            "--min-events, or use --model firth).").format(outcome=outcome, min=min(ones, zeros), rare=rare, n=len(y), min_events=min_events)
+            (_("outcome {outcome!r} has only {min} ones among {n} rows; at least {min_events} events are needed for a "
+               "stable fit (lower the floor with --min-events, or use --model firth).") if ones < zeros else
+             _("outcome {outcome!r} has only {min} zeros among {n} rows; at least {min_events} events are needed for a "
+               "stable fit (lower the floor with --min-events, or use --model firth).")).format(
+                outcome=outcome, min=min(ones, zeros), n=len(y), min_events=min_events)
         )
 
 

@@ -90,11 +90,14 @@ def _offset(data: pd.DataFrame, rows: np.ndarray, offset: str | None, exposure: 
     if not col:
         return None, None
     if col not in data.columns:
-        raise QuantError(_("the {value} column {col!r} is not in the table.").format(value='offset' if offset else 'exposure', col=col))
+        raise QuantError((_("the offset column {col!r} is not in the table.") if offset else
+                          _("the exposure column {col!r} is not in the table.")).format(col=col))
     v = pd.to_numeric(data[col], errors="coerce").to_numpy(float)[rows]
     if not np.all(np.isfinite(v)):
-        raise ModelError(_("the {value} column {col!r} has "
-                         "{sum} missing or infinite value(s) among the rows used.").format(value='offset' if offset else 'exposure', col=col, sum=int((~np.isfinite(v)).sum())))
+        raise ModelError((_("the offset column {col!r} has {sum} missing or infinite value(s) among the rows used.")
+                          if offset else
+                          _("the exposure column {col!r} has {sum} missing or infinite value(s) among the rows used.")
+                          ).format(col=col, sum=int((~np.isfinite(v)).sum())))
     if offset:
         return v, f"offset {col} (already on the log scale)"
     if (v <= 0).any():
