@@ -355,7 +355,7 @@ def import_qdpx(session: Session, source: str | Path | bytes, *, convention: str
                               ) from None
         label = path.name
     else:
-        data, label = bytes(source), "The .qdpx archive"
+        data, label = bytes(source), _("The .qdpx archive")
     project = read_qdpx(data, label)
     return import_project(session, project, convention=convention, coder=coder, resolve_city=resolve_city,
                           label=label)
