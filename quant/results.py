@@ -9,6 +9,7 @@ a new covariance makes a new result.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,19 @@ SE_TYPES = ("model", "hc0", "hc1", "hc2", "hc3", "dyadic")
 def _num(x: Any) -> str:
     """A number for a text table (5 significant digits), "n/a" for None or NaN."""
     return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):.5g}"
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _ljust(text: str, n: int) -> str:
+    return text + " " * max(0, n - _width(text))
+
+
+def _rjust(text: str, n: int) -> str:
+    return " " * max(0, n - _width(text)) + text
 
 
 def _json_float(x: Any) -> float | None:
@@ -301,20 +315,21 @@ class FitResult:
             + ("" if self.converged else _(", NOT CONVERGED")),
             "",
         ]
-        width = max(8, *(len(str(t)) for t in tab.index))
+        width = max(8, *(_width(str(t)) for t in tab.index))
         prof = self.meta.get("profile_ci") if isinstance(self.meta.get("profile_ci"), dict) else None
         prof = prof if prof and "error" not in prof else None
         term_h, est_h, se_h = _("term"), _("estimate"), _("se")
+        width = max(width, _width(term_h))
         ci_h, prof_h = _("[{level}% CI]").format(level=f"{level:g}"), _("[95% profile CI]")
         head = (
-            f"{term_h:<{width}}  {est_h:>11} {se_h:>11} {'z':>8} {'p':>8}  {ci_h:>25}"
-            + (f"  {prof_h:>25}" if prof else "")
+            f"{_ljust(term_h, width)}  {_rjust(est_h, 11)} {_rjust(se_h, 11)} {'z':>8} {'p':>8}  {_rjust(ci_h, 25)}"
+            + (f"  {_rjust(prof_h, 25)}" if prof else "")
         )
         lines.append(head)
-        lines.append("-" * len(head))
+        lines.append("-" * _width(head))
         for term, row in tab.iterrows():
             lines.append(
-                f"{str(term):<{width}}  {row.estimate:>11.5g} {row.se:>11.5g} {row.z:>8.3f}"
+                f"{_ljust(str(term), width)}  {row.estimate:>11.5g} {row.se:>11.5g} {row.z:>8.3f}"
                 f" {row.p:>8.4f}  {row.ci_low:>12.5g} {row.ci_high:>12.5g}"
                 + (f"  {_num(prof.get(str(term), [None])[0]):>12} {_num(prof.get(str(term), [None, None])[-1]):>12}"
                    if prof else "")

@@ -5,6 +5,7 @@ and a lint that fails on an unmarked message in quant/.
 The Chinese expectations are written here by hand (not read back from the catalogue)."""
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -126,4 +127,7 @@ def test_fit_header_names_the_outcome_when_it_is_not_the_dimensions(proj):
     assert first == "合作连接 · logit · connection ~ log_distance"
     assert stats.startswith(f"n = {own.n}，节点 = {own.n_nodes}，对数似然 = ")
     assert "标准误：" in summary and "p 值与置信区间：标准正态分布" in summary
+    head, rule = summary.splitlines()[3:5]  # Chinese labels take two terminal columns each
+    assert head.startswith("变量项") and "[95% 置信区间]" in head
+    assert sum(2 if unicodedata.east_asian_width(c) == "W" else 1 for c in head) == len(rule)
     assert own.summary_text().splitlines()[1].startswith(f"n = {own.n}, nodes = {own.n_nodes}, log-likelihood = ")  # English
