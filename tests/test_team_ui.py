@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["ui/project.py", "ui/documents.py", "ui/code.py", "ui/codebook.py", "ui/cities.py", "ui/models.py",
          "ui/joint.py", "ui/cases.py", "ui/report.py", "ui/retrieve.py", "ui/search.py", "ui/suggestions.py",
          "ui/matrices.py", "ui/memos.py", "ui/agreement.py", "ui/runs.py", "ui/map.py", "ui/network.py",
-         "ui/worklist.py", "ui/users.py", "ui/exchange.py", "ui/frequencies.py", "ui/attributes.py"]
+         "ui/worklist.py", "ui/users.py", "ui/exchange.py", "ui/frequencies.py", "ui/attributes.py", "ui/semantic.py"]
 PASSWORDS = {"Olga": "owner-pass-123", "Bo": "coder-pass-456", "Vic": "viewer-pass-789"}
 ROLES = {"Olga": "owner", "Bo": "coder", "Vic": "viewer"}
 KINDS = ["title", "header", "subheader", "markdown", "caption", "text", "metric", "error", "warning", "info",
