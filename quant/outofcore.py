@@ -283,8 +283,9 @@ def fit_outofcore(
     if n_inf:
         raise ModelError(i18n._("{n_inf:,} row(s) hold infinite values; fix or drop them before fitting.").format(n_inf=n_inf))
     if n_bad:
-        what = "0 or 1" if model == "logit" else "a count ≥ 0"
-        raise ModelError(i18n._("outcome {yname!r} is not {what} in {n_bad:,} row(s).").format(yname=yname, what=what, n_bad=n_bad))
+        raise ModelError((i18n._("outcome {yname!r} is not 0 or 1 in {n_bad:,} row(s).") if model == "logit" else
+                          i18n._("outcome {yname!r} is not a count ≥ 0 in {n_bad:,} row(s).")).format(
+            yname=yname, n_bad=n_bad))
     if model == "logit" and (ysum == 0 or ysum == n):
         raise ModelError(i18n._("outcome {yname!r} is constant ({ysum:,} events in {n:,} rows).").format(yname=yname, ysum=int(ysum), n=n))
     warnings: list[str] = []
