@@ -3,9 +3,11 @@
 - An endpoint is an OpenAI-compatible *base* URL, ``http://127.0.0.1:11434/v1`` for Ollama;
   ``http`` or ``https`` only, no user name or password in it (an API key comes from the
   environment variable ``TANDEM_LLM_API_KEY`` only), no query or fragment.
-- A host is **local** when it is ``localhost`` (or ``*.localhost``) or a literal IP address that
-  is loopback or private (RFC 1918, RFC 4193, link-local). A host *name* is never resolved, so
-  any other name counts as remote: the text would leave the machine.
+- A host is **local** when it is exactly ``localhost`` or a literal IP address that is loopback or
+  private (RFC 1918, RFC 4193). A host *name* is never resolved, so any other name counts as
+  remote: the text would leave the machine. ``*.localhost`` and ``localhost.`` are not local (a
+  resolver may send them to DNS), nor are link-local addresses (169.254.0.0/16, fe80::/10: the
+  cloud metadata service lives at 169.254.169.254).
 - :func:`post` uses no proxy (``http_proxy`` and friends are ignored, so text goes only where the
   researcher said), follows no redirect (a redirect could carry the key and the text elsewhere),
   stops after ``timeout`` seconds in all (connect + answer + reading, checked between reads) and
@@ -61,14 +63,14 @@ def api_key() -> str | None:
 
 def is_local(host: str) -> bool:
     """True for ``localhost`` and loopback or private IP literals (see the module docstring)."""
-    host = (host or "").strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
+    host = (host or "").strip("[]").lower()
+    if host == "localhost":
         return True
     try:
         address = ipaddress.ip_address(host.split("%")[0])
     except ValueError:
         return False
-    return address.is_loopback or address.is_private or address.is_link_local
+    return (address.is_loopback or address.is_private) and not address.is_link_local
 
 
 def host_of(endpoint: str) -> str:

@@ -95,7 +95,10 @@ def test_off_by_default_and_propose_refuses_in_one_sentence(project):
             llm.configure(s, enabled=True)
 
 
-@pytest.mark.parametrize("url", ["https://api.openai.com/v1", "http://8.8.8.8:11434/v1", "http://llm.example.org/v1"])
+@pytest.mark.parametrize("url", ["https://api.openai.com/v1", "http://8.8.8.8:11434/v1", "http://llm.example.org/v1",
+                                 # names a resolver may send to DNS, and the link-local cloud metadata address
+                                 "http://evil.localhost/v1", "http://localhost./v1", "http://169.254.169.254/v1",
+                                 "http://[fe80::1]:11434/v1"])
 def test_remote_host_refused_without_allow_remote(project, url):
     engine, _, _ = project
     with store.session_scope(engine) as s:
