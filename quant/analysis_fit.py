@@ -99,7 +99,7 @@ def _vif_warnings(result, data) -> list[str]:
     if high.empty:
         return []
     listed = ", ".join(f"{t} ({v:.3g})" for t, v in high["vif"].items())
-    return [f"near-collinear covariates: variance inflation factor above {VIF_WARN:g} for {listed}; "
-            "their coefficients are imprecise and hard to separate."]
+    return [_("near-collinear covariates: variance inflation factor above {limit:g} for {listed}; their coefficients "
+              "are imprecise and hard to separate.").format(limit=VIF_WARN, listed=listed)]
 
 

@@ -199,18 +199,18 @@ def regression_table(
     keys = [r.se_type if se_type is None else se_type for r in results]
     se_labels = [r.se_labels.get(k, k) for r, k in zip(results, keys)]
     if len(set(se_labels)) == 1:
-        se_part = f"Standard errors in parentheses: {se_labels[0]}."
+        se_part = _("Standard errors in parentheses: {se}.").format(se=se_labels[0])
     else:
-        se_part = "Standard errors in parentheses: " + "; ".join(
-            f"{lab}: {s}" for lab, s in zip(labels, se_labels)
-        ) + "."
-    p_labels = [getattr(r, "p_label", lambda: "standard normal")() for r in results]
+        se_part = _("Standard errors in parentheses: {se}.").format(
+            se="; ".join(f"{lab}: {s}" for lab, s in zip(labels, se_labels)))
+    p_labels = [getattr(r, "p_label", lambda: _("standard normal"))() for r in results]
     if len(set(p_labels)) == 1:
-        p_part = f"Two-sided p from the {p_labels[0]}" if p_labels[0] == "standard normal" else f"Two-sided p from {p_labels[0]}"
+        p_part = (_("Two-sided p from the {dist}") if p_labels[0] == _("standard normal") else
+                  _("Two-sided p from {dist}")).format(dist=p_labels[0])
     else:
-        p_part = "Two-sided p from " + "; ".join(f"{lab}: {p}" for lab, p in zip(labels, p_labels))
+        p_part = _("Two-sided p from {dist}").format(dist="; ".join(f"{lab}: {p}" for lab, p in zip(labels, p_labels)))
     df.attrs.update(
-        note=f"{se_part} {p_part}; {stars_note(levels)}.",
+        note=_("{se} {p}; {stars}.").format(se=se_part, p=p_part, stars=stars_note(levels)),
         se_labels=se_labels,
         stars=levels,
         n_coef_rows=n_coef,
