@@ -25,6 +25,7 @@ import re
 import sys
 from pathlib import Path
 
+import applog
 from commands.common import EXIT_ERROR, CliError
 from i18n import N_, _
 from commands.common import project as _project, session as _session
@@ -60,6 +61,13 @@ def cmd_demo(args) -> str:
                                                                        parts=parts)
 
 
+def _LOCKED() -> str:  # noqa: N802 - a sentence, looked up in the current language
+    """The sentence for SQLite's "database is locked" (another process held the write lock past the
+    busy timeout): nothing of this command was written."""
+    return _("Another program is writing to this project (for example embedding or importing); nothing was "
+             "changed by this command: run it again when the other one has finished.")
+
+
 def cmd_import(args) -> str:
     from sqlalchemy import select
 
@@ -88,7 +96,9 @@ def cmd_import(args) -> str:
                     coding.record_import(s, result.document_id, coder=args.coder)
             except Exception as exc:  # noqa: BLE001 - reported per file; the batch goes on
                 reason = str(exc).strip() or exc.__class__.__name__
-                if not isinstance(exc, (ValueError, OSError, CliError)):
+                if "database is locked" in reason:
+                    reason = _LOCKED()
+                elif not isinstance(exc, (ValueError, OSError, CliError)):
                     reason = f"{exc.__class__.__name__}: {reason.splitlines()[0]}"
                 refused.append(_shown(path.name))
                 own = reason.startswith((f"{path.name}:", f"{path.name}："))  # the reason names the file itself
@@ -134,7 +144,8 @@ def cmd_users(args) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=_program(), description=_("Tandem: mixed-methods workbench for dyads."),
                                      formatter_class=_HelpFormatter)
-    verbose_help = _("also print the log (and the traceback of an unexpected error) on standard error")
+    verbose_help = _("also print the log (and the traceback of an unexpected error) on standard error; the log "
+                     "file is {path}").format(path=applog.log_file())
     parser.add_argument("--verbose", action="store_true", help=verbose_help)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -300,7 +311,6 @@ def _main(argv: list[str] | None) -> int:
     if given[:1] == ["users"]:  # extra arguments are reported by the top-level parser
         parser.error = _quiet_error(parser)
     args = parser.parse_args(argv)
-    import applog
 
     applog.setup(verbose=bool(getattr(args, "verbose", False)))
     from store.urls import mask_secrets  # never print a password, whatever the error quotes
@@ -314,6 +324,9 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:  # store/SQL errors: still one sentence, never a traceback (that goes to the log)
         orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
         first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), "")
+        if "database is locked" in first:  # SQLite: another process held the write lock past the busy timeout
+            print(_("error: {message}").format(message=_LOCKED()), file=sys.stderr)
+            return EXIT_ERROR
         logged = applog.log_unexpected(exc, "cli")
         sentence = mask_secrets(f"{orig.__class__.__name__}: {first}".rstrip(": "))
         print(_("error: {message}").format(message=sentence) if logged is None else

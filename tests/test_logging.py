@@ -83,3 +83,29 @@ def test_verbose_from_env(monkeypatch):
     for value, expected in (("1", True), ("yes", True), ("on", True), ("0", False), ("", False), ("no", False)):
         monkeypatch.setenv("TANDEM_VERBOSE", value)
         assert applog.verbose_from_env() is expected
+
+
+def test_a_locked_project_is_one_sentence_not_a_bug(home, monkeypatch, capsys, tmp_path):
+    """Another process holding SQLite's write lock (a long embedding, say) past the busy timeout: the
+    command says so in one sentence, logs no traceback, and changes nothing."""
+    import sqlite3
+
+    import store.db
+
+    project = tmp_path / "p.sqlite"
+    assert cli.main(["new", "--project", str(project)]) == 0
+    monkeypatch.setattr(store.db, "BUSY_TIMEOUT_MS", 200)
+    (tmp_path / "a.txt").write_text("常州市和盐城市签署了协议。", encoding="utf-8")
+    holder = sqlite3.connect(project, timeout=0.1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert cli.main(["import", "--project", str(project), str(tmp_path / "a.txt")]) == 1
+    finally:
+        holder.rollback()
+        holder.close()
+    err = capsys.readouterr().err
+    assert "Another program is writing to this project" in err and "OperationalError" not in err
+    assert "details in" not in err
+    log = home / "logs" / "tandem.log"
+    assert not log.exists() or "Traceback" not in log.read_text(encoding="utf-8")
+    assert cli.main(["import", "--project", str(project), str(tmp_path / "a.txt")]) == 0  # nothing was left half-done
