@@ -124,7 +124,7 @@ def examples_panel(paths: dict, done) -> None:
     """"From coded examples (sentence encoder)": choose codes, top N, definition; run ``suggest.suggest``."""
     st.subheader(_("From coded examples (sentence encoder)"))
     st.caption(_("For each code with at least {n} coded passages, the passages most like its examples are put in "
-                 "the review queue with their score (cosine similarity, 0–1) and the nearest example. Nothing is "
+                 "the review queue with their score (mean cosine similarity to the nearest examples; 1 = same meaning) and the nearest example. Nothing is "
                  "coded until you accept it. Everything runs on this computer.").format(n=MIN_EXAMPLES))
     suggest = module("suggest")
     if suggest is None:

@@ -210,6 +210,10 @@ with tab_queue:
                 st.caption(_("Suggested by the {origin} ({model}), score {score:.2f}.").format(
                     origin=_(assist_panels.ORIGINS.get(picked["origin"], picked["origin"])),
                     model=assist_panels.md(picked.get("model") or ""), score=float(picked["score"])))
+                st.caption(_("Suggested code: {code}").format(code=assist_panels.md(str(picked.get("label") or ""))))
+                if picked.get("origin") == "llm" and isinstance(picked.get("reason"), str) and picked["reason"]:
+                    st.caption(_("The model's reason:"))
+                    st.text(picked["reason"])  # the model's words: data, never markup
                 if isinstance(picked.get("example_quote"), str) and picked["example_quote"]:  # not None/NaN
                     st.caption(_("Nearest coded example:"))
                     st.text(picked["example_quote"])
