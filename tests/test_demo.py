@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import re
 from collections import Counter
 from pathlib import Path
@@ -358,7 +359,7 @@ def test_default_demo_path_honours_tandem_home(tmp_path, monkeypatch):
     assert demo_build.default_demo_path() == tmp_path / "home" / "demo.sqlite"
     monkeypatch.delenv("TANDEM_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    if demo_build.sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux"):
         assert demo_build.default_demo_path() == tmp_path / "xdg" / "tandem" / "demo.sqlite"
 
 
