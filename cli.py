@@ -123,7 +123,7 @@ def cmd_import(args) -> str:
 
 
 def cmd_cities(args) -> str:
-    from quant.loading import load_cities
+    from quant.data.loading import load_cities
 
     with _session(args.project) as s:
         loaded = load_cities(s, Path(args.file), id_column=args.id)

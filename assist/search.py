@@ -6,7 +6,7 @@ is compared with every stored unit vector (sentences or paragraphs, ``assist.emb
 similarity, i.e. the dot product of L2-normalised vectors (the encoder's rows are normalised);
 the best ``limit`` units come back with their score.
 
-Filters, as on the Retrieve page (``coding.queries``, ``coding.documents.documents_where``):
+Filters, as on the Retrieve page (``coding.retrieval.queries``, ``coding.documents.documents_where``):
 documents (ids or names; default every current document), document attributes (``{key: value or
 [values]}``), cities and dyads. A unit is *in* a city when it overlaps a coding linked to that city
 or to a dyad containing it (``coding.retrieve(city=..., via_dyads=True)``), and *in* a dyad when
@@ -31,7 +31,7 @@ from assist.errors import AssistError
 from assist.spans import check_unit, codes_on, codings_frame, document_ids, overlap_mask
 from coding.documents import documents_where
 from coding.errors import CodingError
-from coding.queries import retrieve
+from coding.retrieval.queries import retrieve
 from i18n import _
 
 __all__ = ["RESULT_COLUMNS", "MAX_QUERY", "search", "query_vector"]

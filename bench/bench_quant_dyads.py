@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import store  # noqa: E402
-from quant import data  # noqa: E402
-from quant.cities import standard_cities  # noqa: E402
-from quant.dyads import build_dyads  # noqa: E402
+from quant.data import project as data  # noqa: E402
+from quant.data.cities import standard_cities  # noqa: E402
+from quant.data.dyads import build_dyads  # noqa: E402
 
 SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
 

@@ -3,8 +3,8 @@
 Run from the repository root: ``python bench/cases_cli.py [PROJECT]``. Without a project it
 builds the demo into a temporary folder and saves the default connection run ("conn"). Printed,
 wall-clock seconds (best of 3): the subprocess ``cli.py cases --run conn --rule deviant --json``,
-``python -c "import mixed.case_views, quant.case_select"`` (the import cost it pays), and in one
-process ``quant.runs.load_run``, ``mixed.evidence.EvidenceIndex.from_session`` and
+``python -c "import mixed.case_views, quant.cases.select"`` (the import cost it pays), and in one
+process ``quant.runs.saved.load_run``, ``mixed.evidence.EvidenceIndex.from_session`` and
 ``mixed.case_views.case_view`` for the typical, deviant and over-predicted rules. The load average
 is printed first: other processes on the two cores inflate every figure. Target (issue 8):
 ``cli.py cases`` under 2 s on the demo.
@@ -40,7 +40,7 @@ def main(argv: list[str]) -> None:
         run = "conn"
     else:
         from data.demo.build import build_demo
-        from quant import runs
+        from quant.runs import saved as runs
 
         project = Path(tempfile.mkdtemp()) / "demo.sqlite"
         build_demo(project)
@@ -52,11 +52,11 @@ def main(argv: list[str]) -> None:
     cmd = [sys.executable, "cli.py", "cases", "--project", str(project), "--run", run, "--rule", "deviant", "--json"]
     whole = _best(lambda: subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True))
     print(f"cli.py cases (subprocess):       {whole:.2f} s")
-    imp = [sys.executable, "-c", "import mixed.case_views, quant.case_select, quant.runs"]
+    imp = [sys.executable, "-c", "import mixed.case_views, quant.cases.select, quant.runs.saved"]
     print(f"imports alone (subprocess):      {_best(lambda: subprocess.run(imp, cwd=ROOT, check=True)):.2f} s")
     from mixed.case_views import case_view
     from mixed.evidence import EvidenceIndex
-    from quant import runs
+    from quant.runs import saved as runs
 
     engine = store.connect(str(project))
     with store.session_scope(engine) as s:

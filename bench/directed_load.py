@@ -18,9 +18,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import store  # noqa: E402
-from quant import data as qdata  # noqa: E402
-from quant.directed import directed_frame  # noqa: E402
-from quant.directed_load import fold_directed, load_directed  # noqa: E402
+from quant.data import project as qdata  # noqa: E402
+from quant.data.directed import directed_frame  # noqa: E402
+from quant.data.directed_load import fold_directed, load_directed  # noqa: E402
 
 
 def peak_mb() -> float:

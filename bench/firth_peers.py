@@ -1,4 +1,4 @@
-"""Firth's penalized logit: Tandem (quant.firth) vs firthmodels, side by side on all dyads.
+"""Firth's penalized logit: Tandem (quant.models.firth) vs firthmodels, side by side on all dyads.
 
 Run from the repository root: ``python bench/firth_peers.py [--sizes 155 1000 2846]``.
 
@@ -8,8 +8,8 @@ population, sum of a node score; a rare tie, about 0.5 % connected) and saves it
 Each measurement is a fresh child process that loads the arrays and times the fit; its peak
 resident memory (``ru_maxrss``) covers the load and the fit.
 
-- Tandem: ``quant.firth.fit_firth_logit`` and the dyadic-robust covariance of its penalized
-  scores (``quant.dyadic.dyadic_vcov`` with bread ``inv(info)``).
+- Tandem: ``quant.models.firth.fit_firth_logit`` and the dyadic-robust covariance of its penalized
+  scores (``quant.inference.dyadic.dyadic_vcov`` with bread ``inv(info)``).
 - firthmodels (PyPI, ``FirthLogisticRegression(backend="numpy")``, estimates only) when it
   can be imported; otherwise a note is printed. Tandem does not depend on it: install it
   anywhere on ``PYTHONPATH`` to compare.
@@ -38,8 +38,8 @@ d = {dir!r}
 X = np.load(d + "/X.npy"); y = np.load(d + "/y.npy"); a = np.load(d + "/a.npy"); b = np.load(d + "/b.npy")
 names = ["Intercept", "log_distance", "same_province", "sum_log_pop", "sum_score"]
 if {who!r} == "tandem":
-    from quant.firth import fit_firth_logit
-    from quant.dyadic import dyadic_vcov
+    from quant.models.firth import fit_firth_logit
+    from quant.inference.dyadic import dyadic_vcov
 else:
     from firthmodels import FirthLogisticRegression
 t = time.perf_counter()  # imports excluded

@@ -11,12 +11,12 @@ file and then times formula → result ``REPEAT`` times; its peak resident memor
 (VmHWM, taken after the read and after the fits) covers both, so it is the memory a user needs end to end;
 the table also gives the high-water mark of the fits alone (reset after the read) and what it
 adds over the resident size after the read. Tandem's dyad fits first hand back the memory a
-Parquet read left in Arrow's pool (``quant.dyadic.release_arrow_pool``), so its "+over data"
+Parquet read left in Arrow's pool (``quant.inference.dyadic.release_arrow_pool``), so its "+over data"
 can be small while the fits' own arrays still count in the peak.
 
-- Tandem: the table read with ``quant.data_parquet.read_model_columns(path, formula)`` (the
+- Tandem: the table read with ``quant.data.parquet.read_model_columns(path, formula)`` (the
   formula's columns and the two id columns, dictionary-encoded), then
-  ``quant.models.fit_connection(data, formula, se=("model", "hc0", "dyadic"))``
+  ``quant.models.dispatch.fit_connection(data, formula, se=("model", "hc0", "dyadic"))``
   (estimates, three covariance matrices, units table with Pearson residuals). Imports are
   made before the clock starts and count in the process peak (a lean logit loads neither
   statsmodels nor scipy).
@@ -27,9 +27,9 @@ can be small while the fits' own arrays still count in the peak.
 - R: ``glm(..., family = binomial)`` and the same node-sum meat with ``rowsum`` (only when
   ``Rscript`` is on PATH; otherwise a note is printed).
 
-Poisson and NB2 on all dyads are measured when ``quant.models_glm`` exists (guarded import):
+Poisson and NB2 on all dyads are measured when ``quant.models.glm`` exists (guarded import):
 its ``fit_glm`` (statsmodels GLM / NegativeBinomialP inside) and, on a second row, the lean
-blocked Newton fits of ``quant.glm_lean`` with node score sums (what ``fit_glm`` could use).
+blocked Newton fits of ``quant.models.glm_lean`` with node score sums (what ``fit_glm`` could use).
 The ratio printed is Tandem's median over statsmodels' median (lower is better). Estimates and
 dyadic SEs of the two are compared and the largest relative difference printed.
 """
@@ -76,25 +76,25 @@ def _tandem(model: str, data):
     import numpy as np
 
     if model == "logit":
-        from quant.models import fit_connection
+        from quant.models.dispatch import fit_connection
 
         r = fit_connection(data, FORMULAS[model], se=("model", "hc0", "dyadic"))
     else:
-        from quant.models_glm import fit_glm  # guarded by the caller
+        from quant.models.glm import fit_glm  # guarded by the caller
 
         r = fit_glm(data, FORMULAS[model], family=model, unit="dyad", se=("model", "hc0", "dyadic"))
     return np.asarray(r.params, float), np.sqrt(np.diag(r.cov["dyadic"]))
 
 
 def _lean_glm(model: str, data):
-    """What ``quant.glm_lean`` gives a dyad Poisson or NB2: design, node ids, blocked Newton with node
+    """What ``quant.models.glm_lean`` gives a dyad Poisson or NB2: design, node ids, blocked Newton with node
     score sums in its last pass, dyadic covariance from the sums (no (n, k) scores)."""
     import numpy as np
 
-    from quant.design import build_design
-    from quant.dyadic import dyadic_vcov_from_sums, pair_count
-    from quant.glm_lean import fit_nb2_newton, fit_poisson_newton
-    from quant.models_dyad import _Nodes
+    from quant.models.design import build_design
+    from quant.inference.dyadic import dyadic_vcov_from_sums, pair_count
+    from quant.models.glm_lean import fit_nb2_newton, fit_poisson_newton
+    from quant.models.connection import _Nodes
 
     d = build_design(data, FORMULAS[model], id_cols=("city_a", "city_b"))
     nodes = _Nodes(data, "city_a", "city_b", d.rows)
@@ -175,18 +175,18 @@ def child(kind: str, model: str, path: str, repeat: int) -> dict:
     fn = {"tandem": _tandem, "lean": _lean_glm}.get(kind, _statsmodels)
     # imports outside the timing and before the memory baseline, for both
     if kind in ("tandem", "lean"):
-        import quant.models  # noqa: F401
-        import quant.separation  # noqa: F401
+        import quant.models.dispatch  # noqa: F401
+        import quant.models.separation  # noqa: F401
 
         if model != "logit":
-            import quant.models_glm  # noqa: F401
+            import quant.models.glm  # noqa: F401
     else:
         import statsmodels.api  # noqa: F401
         import statsmodels.formula.api  # noqa: F401
     t0 = time.perf_counter()
     if kind in ("tandem", "lean"):
         # Tandem's reader: only the formula's columns and the ids, dictionary-encoded
-        from quant.data_parquet import read_model_columns
+        from quant.data.parquet import read_model_columns
 
         data = read_model_columns(path, FORMULAS[model])
     else:
@@ -242,7 +242,7 @@ def main(argv) -> None:
     ap.add_argument("--write", default=None, help="append the table to this Markdown file")
     args = ap.parse_args(argv)
     try:
-        import quant.models_glm  # noqa: F401
+        import quant.models.glm  # noqa: F401
         have_glm = True
     except ImportError:
         have_glm = False
@@ -251,7 +251,7 @@ def main(argv) -> None:
              f"{os.getloadavg()[0]:.2f}; median of {args.repeat} runs, each kind in a fresh "
              "process that reads the Parquet table (peak RSS includes the table)."]
     if not have_glm:
-        lines.append("Poisson and NB2 on all dyads: quant.models_glm is not on this branch yet; skipped.")
+        lines.append("Poisson and NB2 on all dyads: quant.models.glm is not on this branch yet; skipped.")
     if not shutil.which("Rscript"):
         lines.append("R: Rscript is not installed on this machine; R column skipped.")
     lines.append("")
@@ -269,7 +269,7 @@ def main(argv) -> None:
                 s = _run_child("statsmodels", model, path, args.repeat)
                 for kind in ("tandem",) if model == "logit" else ("tandem", "lean"):
                     t = _run_child(kind, model, path, args.repeat)
-                    row = _row(n, rows, model if kind == "tandem" else f"{model} (quant.glm_lean)", t, s,
+                    row = _row(n, rows, model if kind == "tandem" else f"{model} (quant.models.glm_lean)", t, s,
                                _run_r(path, args.repeat) if model == "logit" else None)
                     print(row, flush=True)
                     lines.append(row)

@@ -8,13 +8,13 @@ project lacks them; nothing timed below fits a model.
 Timed (median of ``--repeat`` runs, min and max beside it; wall-clock seconds):
 
 - ``report html``: ``report.run_sections.load_runset`` + ``report.draft.render(fmt="html")`` from
-  the three saved runs, in process, with the staleness cache of ``quant.runs.run_status``
+  the three saved runs, in process, with the staleness cache of ``quant.runs.saved.run_status``
   cleared before each run (so every draft checks the data fingerprint again). Target < 3 s.
 - ``report html (status cached)``: the same with ``run_status`` answered from its cache (the data
   did not change since the last check), as on the Report page of a running workbench.
 - ``cli report html``: ``python cli.py report --out draft.html --force`` in a fresh process
   (Python start and imports included). No target; for reference.
-- ``run_joint``: ``quant.runs.load_run`` + ``mixed.run_joint.run_joint`` of the connection run
+- ``run_joint``: ``quant.runs.saved.load_run`` + ``mixed.run_joint.run_joint`` of the connection run
   (11,935 dyads). Target < 1 s.
 - ``cli cases``: ``python cli.py cases --dimension connection --rule deviant`` in a fresh
   process, if the command exists. Target < 2 s.
@@ -40,7 +40,7 @@ DIMS = ("breadth", "connection", "degree")
 
 def _ensure_runs(path: Path) -> dict[str, str]:
     import store
-    from quant import runs
+    from quant.runs import saved as runs
 
     engine = store.connect(path, create=False)
     try:
@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     names = _ensure_runs(path)
 
     import store
-    from quant import runs
+    from quant.runs import saved as runs
     from report.draft import render
     from report.run_sections import load_runset
 

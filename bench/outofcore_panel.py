@@ -8,7 +8,7 @@ Run from the repository root: ``nice -n 10 python bench/outofcore_panel.py [--un
    hash of the unit id; each pair i < j and year t gets log distance, same province, the sum
    of log population, the sum of that year's GDP and a logit outcome drawn from a hash of
    (i, j, t) — deterministic, so reruns fit the same data.
-2. A fresh child process runs ``quant.outofcore.fit_outofcore`` (logit; dyadic-robust SEs with
+2. A fresh child process runs ``quant.models.outofcore.fit_outofcore`` (logit; dyadic-robust SEs with
    the 20 rows of a pair as one cluster) and prints wall time and its peak RSS (``ru_maxrss``).
 
 Target: peak memory under 4 GB.
@@ -73,7 +73,7 @@ def write_panel(out: Path, units: int, years: int) -> int:
 
 
 def child(path: str, model: str) -> dict:
-    from quant.outofcore import fit_outofcore
+    from quant.models.outofcore import fit_outofcore
 
     t = time.perf_counter()
     cpu = time.process_time()

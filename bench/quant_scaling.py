@@ -6,10 +6,10 @@ resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is its own. Prin
 wall-clock seconds (best of ``REPEAT`` runs, and the first run in brackets, which also pays for
 first-touch memory):
 
-- ``build``: ``quant.dyads.build_dyads`` from a simulated node table (distance, same province,
+- ``build``: ``quant.data.dyads.build_dyads`` from a simulated node table (distance, same province,
   sum and absolute difference of two attributes);
 - ``logit``: ``fit_connection(..., se=("model",))`` (design matrix, checks, logit fit);
-- ``dyadic``: ``quant.dyadic.dyadic_vcov`` alone on the logit scores, string city ids;
+- ``dyadic``: ``quant.inference.dyadic.dyadic_vcov`` alone on the logit scores, string city ids;
 - ``connection``: ``fit_connection`` with model, HC0 and dyadic-robust SEs (what the UI runs);
 - ``ztnb``: ``fit_degree`` (zero-truncated NB2 on the collaborating dyads, three SE types);
 - ``pipeline``: build + connection + ztnb.
@@ -18,9 +18,9 @@ Inference and the two-part model run in a second fresh process per size (so the 
 memory above stays its own), on the same simulated dyads:
 
 - ``hurdle``: ``fit_hurdle`` (logit on all dyads + ZTNB on ties, joint covariances, 3 SE types);
-- ``ame``: ``quant.margins.average_marginal_effects`` of the connection logit, dyadic SEs;
+- ``ame``: ``quant.inference.margins.average_marginal_effects`` of the connection logit, dyadic SEs;
 - ``ame_hurdle``: the same for the hurdle's E[y] (two parts);
-- ``influence``: ``quant.influence.city_influence`` one-step for every city, exact refit of the
+- ``influence``: ``quant.inference.influence.city_influence`` one-step for every city, exact refit of the
   top one.
 
 Targets at 2,846 cities on 2 cores: logit + dyadic < 3 s, pipeline < 6 s, peak < 1.5 GB.
@@ -79,7 +79,7 @@ def _nodes(n_cities: int):
 def _build(nodes):
     import warnings
 
-    from quant.dyads import build_dyads
+    from quant.data.dyads import build_dyads
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -106,9 +106,9 @@ def _outcomes(dyads, rng) -> None:
 
 
 def run_one(n_cities: int) -> dict:
-    from quant.design import build_design
-    from quant.dyadic import dyadic_vcov
-    from quant.models import fit_connection, fit_degree
+    from quant.models.design import build_design
+    from quant.inference.dyadic import dyadic_vcov
+    from quant.models.dispatch import fit_connection, fit_degree
 
     nodes, rng = _nodes(n_cities)
     out: dict = {"cities": n_cities, "load": os.getloadavg()[0]}
@@ -147,9 +147,9 @@ def run_one(n_cities: int) -> dict:
 
 
 def run_extras(n_cities: int) -> dict:
-    from quant.influence import city_influence
-    from quant.margins import average_marginal_effects
-    from quant.models import fit_connection, fit_hurdle
+    from quant.inference.influence import city_influence
+    from quant.inference.margins import average_marginal_effects
+    from quant.models.dispatch import fit_connection, fit_hurdle
 
     nodes, rng = _nodes(n_cities)
     dyads = _build(nodes)

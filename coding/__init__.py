@@ -4,32 +4,32 @@ retrieval queries, and the event log that records every change.
 Import the public API from here (``from coding import add_coding``); offsets are Python
 code points over the stored NFC text, ``[start, end)``, 0-based.
 """
-from coding.autocode import add_rule, delete_rule, preview_rule, rules, run_rules
-from coding.codebook import (
+from coding.rules.autocode import add_rule, delete_rule, preview_rule, rules, run_rules
+from coding.codebook.codes import (
     DEFAULT_CODEBOOK, DEFAULT_VARIABLE_MAP, CodeSpec, add_code, code_id_by_name, codebook, delete_code,
     descendants, ensure_default_codebook, move_code, rename_code, set_variable_map, update_code, variable_map,
 )
-from coding.codebook_csv import export_codebook_csv, import_codebook_csv
+from coding.exchange.codebook_csv import export_codebook_csv, import_codebook_csv
 from coding.codings import (
     add_coding, code_segment, codings_in_document, delete_coding, document_text, documents, paragraph_of,
     segments, set_segment_codes, update_coding,
 )
 from coding.documents import segment_spans
 from coding.errors import CodingError
-from coding.events import EventType, event_log, record
-from coding.history import history, peek, redo, undo
+from coding.history.events import EventType, event_log, record
+from coding.history.undo import history, peek, redo, undo
 from coding.imports import import_source, record_import
-from coding.links import accept_suggestion, link_city, link_dyad, links_of, suggest_links, unlink
-from coding.matrices import (
+from coding.links.linking import accept_suggestion, link_city, link_dyad, links_of, suggest_links, unlink
+from coding.retrieval.matrices import (
     code_city_matrix, code_document_matrix, code_dyad_matrix, cooccurrence_matrix, cooccurrence_table, export_matrix,
     matrix_cell_codings,
 )
 from coding.memos import add_memo, delete_memo, list_memos, update_memo
-from coding.merge import merge_codes, split_code
-from coding.queries import counts_by_city, counts_by_dyad, retrieve
-from coding.reanchor import ReanchorReport, codings_to_review, import_new_version, versions
-from coding.refi_codebook import export_codebook_qdc, import_codebook_qdc
-from coding.search import code_hits, search
+from coding.codebook.merge import merge_codes, split_code
+from coding.retrieval.queries import counts_by_city, counts_by_dyad, retrieve
+from coding.versions.reanchor import ReanchorReport, codings_to_review, import_new_version, versions
+from coding.exchange.refi_codebook import export_codebook_qdc, import_codebook_qdc
+from coding.retrieval.search import code_hits, search
 from coding.suggestions import (
     accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule,
 )

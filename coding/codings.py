@@ -10,7 +10,7 @@ existing coding is returned, with no second event). Each coding records its orig
 ``human`` (typed or clicked by a coder), ``rule`` (an auto-coding rule, detail = its name),
 ``encoder`` (the sentence encoder, detail = "model@version") or ``llm`` (a local LLM, detail = its
 model); a suggestion accepted by a coder keeps the suggester's origin. Every change writes one event
-(see :mod:`coding.events`). In a blind project (:mod:`coding.blind`) reads show a coder only
+(see :mod:`coding.history.events`). In a blind project (:mod:`coding.blind`) reads show a coder only
 their own codings, and a coder may not edit or delete another coder's.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from coding.documents import (
     document_text, documents, get_segment, paragraph_of, segments,
 )
 from coding.errors import CodingError
-from coding.events import EventType, record, snapshot
+from coding.history.events import EventType, record, snapshot
 from i18n import _
 
 __all__ = [
@@ -284,7 +284,7 @@ def update_coding(
 
     A new span re-takes the quote, prefix and suffix from the text. Giving ``start`` or
     ``end`` for a coding whose ``status`` is ``review`` or ``unanchored`` (after
-    re-anchoring, :mod:`coding.reanchor`) places it there and marks it ``anchored``.
+    re-anchoring, :mod:`coding.versions.reanchor`) places it there and marks it ``anchored``.
 
     Parameters
     ----------
@@ -388,7 +388,7 @@ def codings_in_document(session: Session, document_id: int) -> pd.DataFrame:
         origin_detail``, sorted by
         start, end, id; offsets in code points. ``status`` is ``anchored``, ``review`` or
         ``unanchored``; the offsets of an unanchored coding are those it had on the
-        superseded text, so do not highlight them (see :mod:`coding.reanchor`).
+        superseded text, so do not highlight them (see :mod:`coding.versions.reanchor`).
 
     Raises
     ------

@@ -8,7 +8,7 @@ attributes (``Document.attributes``, a JSON object of name -> text or number):
 :func:`set_document_attribute`, :func:`delete_document_attribute`,
 :func:`set_document_attributes` (many cells at once), :func:`rename_document_attribute` and
 :func:`delete_attribute` (defined in :mod:`coding.doc_attributes`); each writes one
-``attributes_set`` event whose row ops undo it (:mod:`coding.history`).
+``attributes_set`` event whose row ops undo it (:mod:`coding.history.undo`).
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def documents(session: Session) -> pd.DataFrame:
         ``n_chars`` in code points, ``n_codings`` counts codings of all coders,
         ``illustrative`` is a bool (True for texts written by the team for the demo),
         ``superseded_by`` the id of the corrected version that replaced the document
-        (``None`` for a current one; see :mod:`coding.reanchor`).
+        (``None`` for a current one; see :mod:`coding.versions.reanchor`).
     """
     n_sub = (select(store.Coding.document_id, func.count(store.Coding.id).label("n"))
              .group_by(store.Coding.document_id).subquery())

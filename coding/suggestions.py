@@ -20,7 +20,7 @@ import store
 from coding.checks import as_coder, as_id, as_ids, get_code, get_coding, get_row
 from coding.codings import add_coding, delete_coding
 from coding.errors import CodingError
-from coding.links import DASH, link_city, link_dyad, suggest_links
+from coding.links.linking import DASH, link_city, link_dyad, suggest_links
 from i18n import _
 from store.models import AutocodeRule, Suggestion as SuggestionModel, utcnow
 

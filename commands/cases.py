@@ -21,7 +21,7 @@ from i18n import _
 
 __all__ = ["register", "cmd_cases", "cmd_worklist", "CASE_RULES"]
 
-#: Every rule ``cases --rule`` accepts (``quant.case_select.RULES`` and ``advertised``).
+#: Every rule ``cases --rule`` accepts (``quant.cases.select.RULES`` and ``advertised``).
 CASE_RULES = ("typical", "deviant", "extreme_x", "extreme_y", "overpredicted", "underpredicted", "influential",
               "pathway", "similar", "different", "advertised")
 DIMENSIONS = ("breadth", "connection", "degree")
@@ -88,7 +88,7 @@ def _n(text: str):
 
 
 def _latest(s, dimension: str) -> str:
-    from quant import runs
+    from quant.runs import saved as runs
 
     name = runs.latest_runs(s).get(dimension)
     if name is None:
@@ -129,7 +129,7 @@ def cmd_cases(args) -> str:
                          n=_n(args.n), controls=controls, outcome=args.outcome, max_quotes=args.quotes)
         status = None
         if view.attrs.get("run_id") is not None:
-            from quant import runs
+            from quant.runs import saved as runs
 
             status = runs.run_status(s, int(view.attrs["run_id"]))
     attrs = view.attrs
@@ -168,7 +168,7 @@ def cmd_cases(args) -> str:
 
 def _unit_row(s, run, level: str, key: str, c: float) -> dict:
     """The run's values for one unit and its case type (typical/deviant at c)."""
-    from quant.case_select import case_label, is_binary
+    from quant.cases.select import case_label, is_binary
 
     units = run.units
     if level == "city":
@@ -229,7 +229,7 @@ def cmd_worklist(args) -> str:
     messages: list[str] = []
     with session(args.project) as s:
         if args.add:
-            from quant import runs
+            from quant.runs import saved as runs
 
             run = runs.load_run(s, args.add_run)
             rows = []

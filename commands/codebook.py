@@ -9,7 +9,7 @@ separator_detected, header, comments, created, matched_guid, matched_name, updat
 summary``.
 
 ``python cli.py codebook-export --project P --out FILE.{csv,xlsx,qdc} [--force]`` writes the codebook
-(CSV and XLSX through ``coding.spreadsheet``: safe in Excel, Chinese intact).
+(CSV and XLSX through ``coding.exchange.spreadsheet``: safe in Excel, Chinese intact).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from i18n import _
 
 __all__ = ["register", "cmd_codebook_export", "cmd_codebook_import"]
 
-#: ``coding.codebook_csv.SEPARATORS`` (repeated so that building the parser imports no library).
+#: ``coding.exchange.codebook_csv.SEPARATORS`` (repeated so that building the parser imports no library).
 SEPARATORS = ("/", " > ", ">>", "\\")
 
 
@@ -46,7 +46,7 @@ def register(add) -> None:
 def cmd_codebook_import(args) -> str:
     """Import in one transaction; nothing is written when the file is refused."""
     import coding
-    from coding.codebook_xlsx import import_codebook_xlsx
+    from coding.exchange.codebook_xlsx import import_codebook_xlsx
 
     if not args.file.is_file():
         raise CliError(_("{file} does not exist or is not a file.").format(file=args.file))
@@ -81,7 +81,7 @@ def cmd_codebook_import(args) -> str:
 def cmd_codebook_export(args) -> str:
     """Write the file atomically, never over an existing one without --force."""
     import coding
-    from coding.codebook_xlsx import export_codebook_xlsx
+    from coding.exchange.codebook_xlsx import export_codebook_xlsx
 
     out = args.out
     suffix = out.suffix.lower()

@@ -76,7 +76,7 @@ def cmd_report(args) -> str:
         with atomic_out(out, args.force) as tmp:
             report.draft.write(s, runset, tmp, assets=f"{out.stem}_files",
                                figures=not getattr(args, "no_figures", False), **_language(args))
-        from quant import runs as qruns
+        from quant.runs import saved as qruns
 
         lines = []
         for dim, run in runset.runs.items():

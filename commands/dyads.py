@@ -20,8 +20,8 @@ def _parse_ops(values: list[str] | None) -> dict[str, list[str]]:
 
 
 def _cmd_directed(args) -> str:
-    from quant.cities import read_table
-    from quant.directed_load import load_directed
+    from quant.data.cities import read_table
+    from quant.data.directed_load import load_directed
 
     if args.build or args.fold:
         raise CliError(_("--directed loads a directed table FILE; give it without --build or --fold."))
@@ -41,7 +41,7 @@ def _cmd_directed(args) -> str:
 
 
 def _cmd_fold(args) -> str:
-    from quant.directed_load import fold_directed
+    from quant.data.directed_load import fold_directed
 
     if args.file or args.build:
         raise CliError(_("--fold works on the project's directed dyads; give no FILE or --build with it."))
@@ -60,8 +60,8 @@ def _cmd_fold(args) -> str:
 
 
 def cmd_dyads(args) -> str:
-    from quant.cities import read_table
-    from quant.loading import build_all_dyads, is_agreement_list, load_dyads
+    from quant.data.cities import read_table
+    from quant.data.loading import build_all_dyads, is_agreement_list, load_dyads
 
     if args.directed:
         return _cmd_directed(args)

@@ -49,7 +49,7 @@ def cmd_qdpx_import(args) -> str:
         raise CliError(_("{file} does not exist or is not a file.").format(file=args.file))
     with session(args.project) as s:
         try:
-            from quant.data import city_resolver
+            from quant.data.project import city_resolver
 
             resolver = city_resolver(s)
             resolve = resolver.resolve

@@ -1,5 +1,5 @@
 """Commands of the exports group: tables for other tools (``coding.exchange.segments_export``,
-``coding.wordfreq``).
+``coding.retrieval.wordfreq``).
 
 ``python cli.py segments-export --project P --out FILE.{csv,xlsx} [--codes NAME ...] [--no-subcodes]
 [--documents NAME ...] [--coder NAME ...] [--separator " > "] [--force]`` writes one row per coding with
@@ -53,7 +53,7 @@ def register(add) -> None:
 def _code_ids(s, names: list[str] | None, separator: str) -> list[int] | None:
     if not names:
         return None
-    from coding.tree import code_id_by_name
+    from coding.codebook.tree import code_id_by_name
 
     ids = []
     for name in names:
@@ -101,7 +101,7 @@ def cmd_segments_export(args) -> str:
 
 def cmd_frequencies(args) -> str:
     """Print or write the frequency table."""
-    from coding.wordfreq import frequency_file_frame, word_frequencies
+    from coding.retrieval.wordfreq import frequency_file_frame, word_frequencies
 
     if args.top < 0:
         raise CliError(_("--top {n} must be 0 (all words) or more.").format(n=args.top))
@@ -115,7 +115,7 @@ def cmd_frequencies(args) -> str:
         table = word_frequencies(s, by=args.by, attribute=args.attribute, min_length=args.min_length,
                                  include_subcodes=not args.no_subcodes, top=args.top or None)
     if args.out is not None:
-        from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
+        from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
 
         frame = frequency_file_frame(table, args.by)
         csv_out = args.out.suffix.lower() == ".csv"

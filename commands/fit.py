@@ -9,11 +9,11 @@ from i18n import _
 
 def _fit_extras(args, md, result) -> dict:
     """The inference the user asked for (AME, standardised coefficients, VIF, influence)."""
-    from quant.inference import standardized, vif
+    from quant.inference.hypotheses import standardized, vif
     import numpy as np
 
-    from quant.influence import city_influence
-    from quant.margins import average_marginal_effects
+    from quant.inference.influence import city_influence
+    from quant.inference.margins import average_marginal_effects
 
     extras: dict = {}
     if args.ame:
@@ -37,8 +37,8 @@ def _fit_extras(args, md, result) -> dict:
 
 
 def _compare(s, args, result) -> dict:
-    from quant.inference import lr_test, wald_nested
-    from quant.specs import fit_spec
+    from quant.inference.hypotheses import lr_test, wald_nested
+    from quant.runs.specs import fit_spec
 
     other = fit_spec(s, args.compare)
     small, big = (other, result) if len(other.params) < len(result.params) else (result, other)
@@ -81,9 +81,9 @@ def _extras_text(extras: dict) -> str:
 
 
 def cmd_fit(args) -> str:
-    from quant.analysis import fit_prepared, model_data
-    from quant.results import _json_value
-    from quant.specs import load_spec, save_spec, spec_fit_kwargs
+    from quant.runs.analysis import fit_prepared, model_data
+    from quant.models.results import _json_value
+    from quant.runs.specs import load_spec, save_spec, spec_fit_kwargs
 
     if args.replace_run and args.save is None:
         raise CliError(_("--replace-run goes with --save NAME."))
@@ -121,7 +121,7 @@ def cmd_fit(args) -> str:
                               replace=args.replace_spec)
         run = None
         if args.save is not None:  # an empty name is refused by save_run, never skipped
-            from quant.runs import save_run
+            from quant.runs.saved import save_run
 
             settings = {k: v for k, v in {**options, **data_options}.items() if v not in (None, False)}
             if args.spec:

@@ -80,7 +80,7 @@ def _joint_text(j) -> str:
 def cmd_joint(args) -> str:
     """``joint``: the joint display of one saved run (text or JSON)."""
     from mixed.run_joint import run_joint
-    from quant import runs
+    from quant.runs import saved as runs
 
     if args.quotes < 0:
         raise CliError(_("--quotes must be 0 or more, not {n}.").format(n=args.quotes))
@@ -99,7 +99,7 @@ def cmd_joint(args) -> str:
 def cmd_decoupling(args) -> str:
     """``decoupling``: the Needs–Supply factors against one run per dimension (text or JSON)."""
     from mixed.decoupling import decoupling_long, decoupling_table, decoupling_text, load_decoupling_runs
-    from quant import runs
+    from quant.runs import saved as runs
 
     names = None
     if args.runs is not None:

@@ -1,5 +1,5 @@
 """``fit-parquet``: fit a dyad table too large for memory from Parquet, out of core through
-DuckDB (``quant.outofcore``): logit or Poisson, model-based, HC0 and dyadic-robust SEs.
+DuckDB (``quant.models.outofcore``): logit or Poisson, model-based, HC0 and dyadic-robust SEs.
 
 The formula here is plain column names joined by ``+`` (``y ~ x1 + x2``, an intercept added);
 logs, dummies and interactions must be columns of the file. No project is needed.
@@ -35,7 +35,7 @@ def register(add) -> None:
 
 def cmd_fit_parquet(args) -> str:
     from quant.errors import QuantError
-    from quant.outofcore import fit_outofcore
+    from quant.models.outofcore import fit_outofcore
 
     if not args.file.exists():
         raise CliError(_("{file} does not exist; give a .parquet file or a folder of them.").format(file=args.file))

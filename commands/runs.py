@@ -1,5 +1,5 @@
 """Commands of the runs group: list, show, rename, delete, restore, refit and compare saved runs
-(``quant.runs``). Saving a run is ``fit --save NAME`` (cli.py).
+(``quant.runs.saved``). Saving a run is ``fit --save NAME`` (cli.py).
 
 ``runs --project P`` lists the runs with their status (current / stale); one action at a time:
 ``--show NAME``, ``--rename OLD NEW``, ``--delete NAME``, ``--restore NAME``, ``--deleted``,
@@ -46,13 +46,13 @@ def _when(value) -> str:
 
 
 def _dump(obj) -> str:
-    from quant.results import _json_value
+    from quant.models.results import _json_value
 
     return json.dumps(_json_value(obj), ensure_ascii=False, indent=2)
 
 
 def _list(s, args) -> str:
-    from quant import runs
+    from quant.runs import saved as runs
 
     table = runs.list_runs(s, args.dimension, with_status=True)
     if args.json:
@@ -76,7 +76,7 @@ def _list(s, args) -> str:
 
 
 def _show(s, args) -> str:
-    from quant import runs
+    from quant.runs import saved as runs
 
     run = runs.load_run(s, args.show)
     status = runs.run_status(s, run.info.id)
@@ -93,8 +93,8 @@ def _show(s, args) -> str:
 
 
 def _compare(s, args) -> str:
-    from quant import runs
-    from quant.run_compare import compare_records, compare_wide
+    from quant.runs import saved as runs
+    from quant.runs.compare import compare_records, compare_wide
 
     names = [n.strip() for n in args.compare.split(",") if n.strip()]
     if len(names) < 2:
@@ -110,7 +110,7 @@ def _compare(s, args) -> str:
 
 
 def _deleted(s, args) -> str:
-    from quant import runs
+    from quant.runs import saved as runs
 
     table = runs.deleted_runs(s)
     if args.json:
@@ -124,7 +124,7 @@ def _deleted(s, args) -> str:
 
 
 def _change(s, args) -> str:
-    from quant import runs
+    from quant.runs import saved as runs
 
     if args.rename:
         info = runs.rename_run(s, args.rename[0], args.rename[1], by=args.coder)

@@ -26,3 +26,12 @@ def exception_reason(exc: BaseException) -> str:
     """
     msg = str(exc).strip().rstrip(".")
     return msg[:200] if msg else exc.__class__.__name__
+
+
+class TableError(CorpusError):
+    """A table (CSV, TSV, XLSX) that cannot be read: missing, empty, undecodable, too wide,
+    malformed, or with a repeated column name; or a value that is not a valid unit id.
+
+    Raised by :mod:`corpus.tables`; ``quant`` gives the same sentence as ``QuantError``
+    (:mod:`quant.data.tables`), ``coding`` as ``CodingError``.
+    """

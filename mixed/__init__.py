@@ -48,7 +48,7 @@ __all__ = [
 
 def __getattr__(name: str):
     module = _LAZY.get(name)
-    if module is None:  # a submodule (``quant.models``) reached as an attribute
+    if module is None:  # a submodule (``quant.models.dispatch``) reached as an attribute
         try:
             return importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

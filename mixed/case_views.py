@@ -1,6 +1,6 @@
 """Case views: the cases one rule selects from a saved run, with names, one label, evidence and quotes.
 
-``case_view(session, run, rule, **params)`` runs ``quant.case_select.select_run_cases`` (the
+``case_view(session, run, rule, **params)`` runs ``quant.cases.select.select_run_cases`` (the
 statistics: Seawright & Gerring 2008; Lieberman 2005; quant.md §4) and adds what a researcher
 needs to choose fieldwork sites: the unit's name (广州市, or 广州市–佛山市 for a dyad), its case type
 in words (one label per row), the number of coded passages that speak about it, up to three
@@ -35,23 +35,23 @@ MARK_CODE = "Mark"
 
 
 def _rules() -> tuple[str, ...]:
-    from quant.case_select import RULES
+    from quant.cases.select import RULES
 
     return tuple(RULES)
 
 
 def _titles() -> dict[str, str]:
-    from quant.case_select import RULE_TITLES
+    from quant.cases.select import RULE_TITLES
 
     out = dict(RULE_TITLES)
     out[ADVERTISED_RULE] = N_("Advertised partners, few services (many agreements, low mean degree)")
     return out
 
 
-try:  # the statistics module (quant.case_select) defines the rule list
+try:  # the statistics module (quant.cases.select) defines the rule list
     VIEW_RULES: tuple[str, ...] = _rules() + (ADVERTISED_RULE,)
     VIEW_TITLES: dict[str, str] = _titles()
-except ImportError:  # pragma: no cover - only while quant.case_select is not installed
+except ImportError:  # pragma: no cover - only while quant.cases.select is not installed
     VIEW_RULES = (ADVERTISED_RULE,)
     VIEW_TITLES = {ADVERTISED_RULE: "Advertised partners, few services"}
 
@@ -115,7 +115,7 @@ def worklist_keys(session: Session) -> set[tuple[str, str]]:
 
 def _mark_ids(session: Session, idx: EvidenceIndex) -> set[int]:
     """Ids of codings with the code *Mark* or one of its sub-codes."""
-    from coding.tree import descendants
+    from coding.codebook.tree import descendants
 
     mark = session.scalar(select(store.Code.id).where(store.Code.name == MARK_CODE))
     if mark is None:
@@ -127,7 +127,7 @@ def _mark_ids(session: Session, idx: EvidenceIndex) -> set[int]:
 
 def _advertised(session: Session, run, idx: EvidenceIndex) -> pd.DataFrame:
     from mixed.cases import advertised_not_implemented
-    from quant import data as qdata
+    from quant.data import project as qdata
 
     dyads = qdata.dyad_frame(session, ["connection", "degree"])
     missing = [c for c in ("connection", "degree") if c not in dyads.columns]
@@ -162,12 +162,12 @@ def case_view(session: Session, run, rule: str, *, variable: str | None = None, 
     Parameters
     ----------
     session : Session
-    run : quant.runs.Run, str, int or None
+    run : quant.runs.saved.Run, str, int or None
         The saved run (or its name or id); ``None`` only for the ``advertised`` rule.
     rule : str
-        One of :data:`VIEW_RULES` (``quant.case_select.RULES`` and ``"advertised"``).
+        One of :data:`VIEW_RULES` (``quant.cases.select.RULES`` and ``"advertised"``).
     variable, reduced, threshold, n, controls, outcome
-        As ``quant.case_select.select_run_cases`` (ignored by ``advertised``).
+        As ``quant.cases.select.select_run_cases`` (ignored by ``advertised``).
     max_quotes : int
         Quotes kept per case (0–10; default 3).
     index : EvidenceIndex, optional
@@ -199,7 +199,7 @@ def case_view(session: Session, run, rule: str, *, variable: str | None = None, 
     if isinstance(max_quotes, bool) or not isinstance(max_quotes, (int, np.integer)) or not 0 <= max_quotes <= 10:
         raise MixedError(_("max_quotes = {max_quotes!r} must be a whole number from 0 to 10.")
                          .format(max_quotes=max_quotes))
-    from quant import runs as qruns
+    from quant.runs import saved as qruns
 
     if run is not None and not isinstance(run, qruns.Run):
         run = qruns.load_run(session, run)
@@ -211,7 +211,7 @@ def case_view(session: Session, run, rule: str, *, variable: str | None = None, 
     else:
         if run is None:
             raise MixedError(_("The {rule} rule needs a saved run; choose one.").format(rule=rule))
-        from quant.case_select import select_run_cases
+        from quant.cases.select import select_run_cases
 
         frame = select_run_cases(session, run, rule, variable=variable, reduced=reduced, threshold=threshold,
                                  n=n, controls=controls, outcome=outcome)

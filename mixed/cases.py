@@ -1,6 +1,6 @@
 """Case tables: residual-based case selection with city names and the coded evidence per case.
 
-``case_table`` runs ``quant.cases.select_cases`` (typical / deviant cases from Pearson residuals,
+``case_table`` runs ``quant.cases.typical_deviant.select_cases`` (typical / deviant cases from Pearson residuals,
 quant.md §4.3) and adds, for each selected city or dyad, its names and how many coded passages
 already speak about it, so the researcher sees which cases still lack evidence.
 ``advertised_not_implemented`` finds the domain's "advertised partners but implemented no
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex
-from quant import cases as quant_cases
+from quant.cases import typical_deviant as quant_cases
 
 __all__ = ["ADVERTISED", "add_evidence", "case_table", "advertised_not_implemented"]
 
@@ -81,7 +81,7 @@ def case_table(
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    result : quant.results.FitResult
+    result : quant.models.results.FitResult
         A breadth (cities), connection (dyads) or degree (collaborating dyads) fit.
     c : float
         Residual cut-off: deviant iff |Pearson residual| > c (quant.md §4.3; Lieberman 2005).
@@ -93,7 +93,7 @@ def case_table(
     Returns
     -------
     pandas.DataFrame
-        ``quant.cases.select_cases(result, c=c, n_typical=n_typical)`` (unit ids, ``y``,
+        ``quant.cases.typical_deviant.select_cases(result, c=c, n_typical=n_typical)`` (unit ids, ``y``,
         ``fitted``, ``pearson``, ``abs_r``, ``case_type``, ``cell``, ``rule``) plus the columns
         of :func:`add_evidence` (names, ``n_passages``, ``no_evidence``). ``df.attrs`` holds
         ``c``, ``n_typical``, ``dimension`` and ``model`` (read by

@@ -4,7 +4,7 @@ For an explanatory sequential design, Guetterman, Fetters & Creswell (2015) desc
 displays that list the cases chosen from the quantitative strand with what the qualitative
 strand found in each. Tandem's case comparison (quant.md §6) has one row per selected city or
 dyad: how it was selected (``selection_rule``, ``rule_parameters``: the residual rule of
-``quant.cases.select_cases``, Lieberman 2005), its observed and fitted values and residual, the
+``quant.cases.typical_deviant.select_cases``, Lieberman 2005), its observed and fitted values and residual, the
 values of the model's covariates ("key X"), the codes of its coded passages (``qual_themes``)
 and the researcher's meta-inference with its note (``mixed.meta``; Fetters, Curry & Creswell
 2013).
@@ -25,7 +25,7 @@ import re
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.tree import codebook as read_codebook
+from coding.codebook.tree import codebook as read_codebook
 from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, dyad_label
@@ -53,7 +53,7 @@ def x_variables(result, columns) -> list[str]:
 
     Parameters
     ----------
-    result : quant.results.FitResult
+    result : quant.models.results.FitResult
     columns : iterable of str
         Column names of the fit's data table.
 
@@ -76,7 +76,7 @@ def _x_lookup(result, level: str, data: pd.DataFrame | None, session: Session) -
     """``({unit id: {variable: value}}, variables, note)`` from ``data`` or the project's table."""
     note = ""
     if data is None:
-        from quant.analysis import dimension_data
+        from quant.runs.analysis import dimension_data
 
         try:
             data = dimension_data(session, result.dimension)
@@ -136,7 +136,7 @@ def case_comparison(
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    result : quant.results.FitResult
+    result : quant.models.results.FitResult
         The fit the cases were selected from.
     cases : pandas.DataFrame
         Selected cases, usually ``mixed.cases.case_table`` output (any subset of its rows);
@@ -147,7 +147,7 @@ def case_comparison(
         ``case_table``).
     data : pandas.DataFrame, optional
         The table the model was fitted on, for the key X values; default the project's table of
-        the dimension (``quant.analysis.dimension_data``).
+        the dimension (``quant.runs.analysis.dimension_data``).
     index : EvidenceIndex, optional
         A prebuilt index of the project's codings.
 

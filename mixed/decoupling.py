@@ -24,10 +24,10 @@ import math
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.codebook import codebook as read_codebook
-from coding.codebook import variable_map
-from coding.dimensions import DIMENSIONS
-from coding.queries import retrieve
+from coding.codebook.codes import codebook as read_codebook
+from coding.codebook.codes import variable_map
+from coding.codebook.dimensions import DIMENSIONS
+from coding.retrieval.queries import retrieve
 from i18n import _
 from mixed.errors import MixedError
 from mixed.terms import NON_TERMS, codes_for_term
@@ -59,7 +59,7 @@ def load_decoupling_runs(session: Session, names=None) -> dict:
     quant.QuantError
         A named run does not exist.
     """
-    from quant import runs as qruns
+    from quant.runs import saved as qruns
 
     if names is None:
         latest = qruns.latest_runs(session)
@@ -105,7 +105,7 @@ def decoupling_long(session: Session, runs: dict | None = None, alpha: float = 0
     Parameters
     ----------
     session : Session
-    runs : dict of str to quant.runs.Run, optional
+    runs : dict of str to quant.runs.saved.Run, optional
         ``{dimension: run}``; default the latest run of each dimension (:func:`load_decoupling_runs`).
     alpha : float
         1 − confidence level, and the significance level, in (0, 1).

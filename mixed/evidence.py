@@ -1,6 +1,6 @@
 """Coded passages as evidence for model terms and for units (cities, dyads).
 
-Reads codings only through ``coding.queries.retrieve`` and city names from ``store.City``,
+Reads codings only through ``coding.retrieval.queries.retrieve`` and city names from ``store.City``,
 and turns rows into plain *quote records* (dicts) that joint displays, case tables and reports
 share. A quote record has the keys
 
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
-from coding.queries import retrieve
+from coding.retrieval.queries import retrieve
 
 __all__ = [
     "EvidenceIndex",
@@ -103,7 +103,7 @@ def order_passages(frame: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     frame : pandas.DataFrame
-        Rows of ``coding.queries.retrieve``.
+        Rows of ``coding.retrieval.queries.retrieve``.
 
     Returns
     -------
@@ -130,7 +130,7 @@ def quote_records(
     dyad_keys: dict[str, tuple[str, str]] | None = None,
     max_n: int | None = None,
 ) -> list[dict]:
-    """Quote records (module docstring) for rows of ``coding.queries.retrieve``, in row order.
+    """Quote records (module docstring) for rows of ``coding.retrieval.queries.retrieve``, in row order.
 
     Parameters
     ----------
@@ -187,7 +187,7 @@ class EvidenceIndex:
     Attributes
     ----------
     frame : pandas.DataFrame
-        ``coding.queries.retrieve`` output for the whole project, indexed by ``coding_id``.
+        ``coding.retrieval.queries.retrieve`` output for the whole project, indexed by ``coding_id``.
     names : dict of str to str
         City code → name.
     dyad_keys : dict of str to tuple
@@ -207,7 +207,7 @@ class EvidenceIndex:
 
     @classmethod
     def from_session(cls, session: Session) -> "EvidenceIndex":
-        """Read every coding (``coding.queries.retrieve(session)``), city names and dyads."""
+        """Read every coding (``coding.retrieval.queries.retrieve(session)``), city names and dyads."""
         frame = retrieve(session)
         names = city_names(session)
         keys = dyad_keys(session)

@@ -15,9 +15,9 @@ import math
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.codebook import codebook as read_codebook
-from coding.codebook import variable_map
-from coding.queries import retrieve
+from coding.codebook.codes import codebook as read_codebook
+from coding.codebook.codes import variable_map
+from coding.retrieval.queries import retrieve
 from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import (
@@ -65,7 +65,7 @@ def joint_display(
     ----------
     session : sqlalchemy.orm.Session
         Open session on the project.
-    result : quant.results.FitResult
+    result : quant.models.results.FitResult
         One fit (any dimension).
     se_type : str, optional
         Key of ``result.se`` for SE, p and CI; default ``result.se_type``.
@@ -235,7 +235,7 @@ def unit_evidence(
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    result : quant.results.FitResult
+    result : quant.models.results.FitResult
         A fit whose ``units`` contain the unit (cities for breadth, dyads otherwise).
     unit : str or tuple
         A city code; or a dyad as ``(a, b)`` in either order or ``"a-b"``.

@@ -1,7 +1,7 @@
 """Case types and worklist labels in the interface language, translated when shown.
 
 A case's type is STORED in English (``WorklistCase.case_type``, a case table's ``case_type``
-column, written by ``quant.case_select.case_label`` and ``quant.case_groups``), so a project reads
+column, written by ``quant.cases.select.case_label`` and ``quant.cases.groups``), so a project reads
 the same whoever opens it; :func:`case_type_label` renders a stored type in the current language
 (``i18n.language()``) at display or export time. The fixed types are marked here with ``N_``; a
 group label joined with " · " ("deviant · over-predicted · tie") is translated part by part; a
@@ -14,7 +14,7 @@ from i18n import N_, _
 
 __all__ = ["CASE_HEADERS", "CASE_TYPES", "STORED_NOTES", "case_type_label", "people_table", "stored_note_label"]
 
-#: Every fixed case type Tandem writes (quant.case_select.case_label, quant.case_groups).
+#: Every fixed case type Tandem writes (quant.cases.select.case_label, quant.cases.groups).
 CASE_TYPES = (
     N_("typical"), N_("deviant"), N_("other"),
     N_("typical tie"), N_("typical non-tie"),

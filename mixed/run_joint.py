@@ -1,15 +1,15 @@
 """The joint display of a saved run: every term beside its passages, and every code of the run's
 dimension across the run's case groups.
 
-``run_joint`` reads a saved run (``quant.runs``; it never refits) and builds three parts:
+``run_joint`` reads a saved run (``quant.runs.saved``; it never refits) and builds three parts:
 
 (a) ``terms`` — each model term's estimate, CI and p under the run's own SE type beside the codes
     mapped to it through the code ↔ variable map and their passages: the rows of
     ``mixed.joint.joint_display`` (the side-by-side display of Guetterman, Fetters & Creswell
     2015; same term rule ``mixed.terms``, same quote order), built from one index of the project's
     codings so that opening a run takes well under a second;
-(b) ``codes`` — for every code mapped to the run's dimension (``coding.dimensions``), how its
-    passages fall across the run's case groups (``quant.case_groups``: typical/deviant after
+(b) ``codes`` — for every code mapped to the run's dimension (``coding.codebook.dimensions``), how its
+    passages fall across the run's case groups (``quant.cases.groups``: typical/deviant after
     Lieberman 2005 and quant.md §4.3, over/under-predicted, tie/non-tie), with quotes per group;
 (c) ``unmapped`` — codes that have passages but are mapped neither to a term of the run nor to its
     dimension, each with a hint, so that no code is silently left out.
@@ -37,15 +37,15 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.codebook import codebook as read_codebook
-from coding.codebook import variable_map
-from coding.dimensions import dimension_map
+from coding.codebook.codes import codebook as read_codebook
+from coding.codebook.codes import variable_map
+from coding.codebook.dimensions import dimension_map
 from i18n import N_, _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, dyad_label, quote_records
 from mixed.meta import meta_lookup
 from mixed.terms import NON_TERMS, codes_for_term
-from quant.case_groups import DIRECTIONS, FIT_GROUPS, TIES, case_groups, group_labels
+from quant.cases.groups import DIRECTIONS, FIT_GROUPS, TIES, case_groups, group_labels
 
 __all__ = ["RunJoint", "run_joint", "NOT_LINKED", "UNMAPPED_HINT", "FACETS"]
 
@@ -124,7 +124,7 @@ class RunJoint:
 def informative_groupings(groups: pd.DataFrame) -> list[str]:
     """The groupings of :data:`GROUPINGS` that carry information for one run's units.
 
-    ``groups`` is ``quant.case_groups.case_groups(...)`` (one row per unit, columns of
+    ``groups`` is ``quant.cases.groups.case_groups(...)`` (one row per unit, columns of
     :data:`GROUPINGS`; ``tie`` None for cities). typical/deviant is always kept. tie/non-tie is
     kept only when both groups have units (a degree run's units are all ties), and
     over-/under-predicted is dropped when it splits the units exactly as a grouping kept
@@ -263,8 +263,8 @@ def run_joint(session: Session, run, *, c: float = 2.0, max_quotes: int = 5, alp
     Parameters
     ----------
     session : Session
-    run : quant.runs.Run
-        A run read with ``quant.runs.load_run``.
+    run : quant.runs.saved.Run
+        A run read with ``quant.runs.saved.load_run``.
     c : float
         Residual threshold for typical/deviant (|r| > c is deviant), > 0.
     max_quotes : int
@@ -286,7 +286,7 @@ def run_joint(session: Session, run, *, c: float = 2.0, max_quotes: int = 5, alp
         ``c`` not a positive number, or ``alpha`` outside (0, 1).
     """
     if not hasattr(run, "result") or not hasattr(run, "info"):
-        raise MixedError(_("run_joint needs a saved run (quant.runs.load_run); got something else."))
+        raise MixedError(_("run_joint needs a saved run (quant.runs.saved.load_run); got something else."))
     if max_quotes < 0:
         raise MixedError(_("max_quotes must be 0 or more, not {max_quotes}.").format(max_quotes=max_quotes))
     result = run.result

@@ -7,7 +7,7 @@ code; the cases are the units of one fit (cities or dyads) that have coded evide
 least one coding linked to them; the groups are formed from the fit (quant.md §6):
 
 - ``"case_type"``: typical (|r| ≤ c) versus deviant (|r| > c) by the Pearson residual r, the
-  rule of ``quant.cases.select_cases`` (Lieberman 2005). Here *every* unit with evidence is
+  rule of ``quant.cases.typical_deviant.select_cases`` (Lieberman 2005). Here *every* unit with evidence is
   classified, not only the few typical cases ``select_cases`` lists.
 - ``"outcome"``: for a binary outcome (logit, probit) collaborating (y = 1) versus not (y = 0);
   for a count, y above versus at or below its median.
@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.tree import codebook as read_codebook
+from coding.codebook.tree import codebook as read_codebook
 from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex
@@ -130,7 +130,7 @@ def themes_display(
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    result : quant.results.FitResult
+    result : quant.models.results.FitResult
         A city (breadth) or dyad (connection, degree) fit.
     grouping : {"case_type", "outcome", "tercile"}
         How the units with evidence are grouped.

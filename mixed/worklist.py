@@ -6,7 +6,7 @@ with ``a < b``), with the run and rule that chose it and the values shown when i
 (``store.WorklistCase``); each unit is on the list at most once.
 
 Every change (add, memo, reorder, remove) writes one event whose payload is
-``{"ops": [...], "description": ...}`` in ``coding.rowops`` form, so the sidebar's undo/redo
+``{"ops": [...], "description": ...}`` in ``coding.history.rowops`` form, so the sidebar's undo/redo
 reverses it. In team mode the table needs the ``memo`` action (``team.roles``).
 """
 from __future__ import annotations
@@ -42,8 +42,8 @@ WORKLIST_COLUMNS = ["id", "position", "case", "name", "level", "unit_key", "case
 def _event(session: Session, kind, ops: list, template: str, by: str, **params) -> None:
     """Record the change; its description is stored in English (``description``) and as an
     ``N_``-marked template with its params (``description_template``/``description_params``, the
-    form ``coding.history.describe`` shows in the reader's language)."""
-    from coding.events import record
+    form ``coding.history.undo.describe`` shows in the reader's language)."""
+    from coding.history.events import record
 
     record(session, kind, {"ops": ops, "description": template.format(**params), "description_template": template,
                            "description_params": dict(params)}, by)
@@ -91,7 +91,7 @@ def _label(session: Session, level: str, key: str) -> str:
 
 
 def _row_dict(session: Session, row_id: int) -> dict:
-    from coding.rowops import fetch_row
+    from coding.history.rowops import fetch_row
 
     return fetch_row(session, TABLE, row_id)
 
@@ -127,7 +127,7 @@ def add_cases(session: Session, cases: Iterable[Mapping] | pd.DataFrame, *, run=
         Rows of ``mixed.case_views.case_view`` (or any rows with ``city`` or ``city_a``/``city_b``,
         or ``level`` and ``unit_key``), with ``case_type``, ``observed``, ``predicted`` and
         ``residual`` where known.
-    run : quant.runs.Run, RunInfo, str, int or None
+    run : quant.runs.saved.Run, RunInfo, str, int or None
         The run that chose them (default: ``cases.attrs["run_id"]`` for a case view).
     rule : str
         The rule (default: ``cases.attrs["rule"]``).
@@ -145,7 +145,7 @@ def add_cases(session: Session, cases: Iterable[Mapping] | pd.DataFrame, *, run=
     MixedError
         A row names no unit, or the run does not exist.
     """
-    from coding.events import EventType
+    from coding.history.events import EventType
 
     by = _coder(by)
     if isinstance(cases, pd.DataFrame):
@@ -216,7 +216,7 @@ def update_memo(session: Session, unit, memo: str, *, by: str = "researcher") ->
     Returns ``{"id", "case", "memo"}``. Raises ``MixedError`` if the case is not on the list or
     the memo is longer than :data:`MAX_MEMO` code points.
     """
-    from coding.events import EventType
+    from coding.history.events import EventType
 
     by = _coder(by)
     row = _find(session, unit)
@@ -235,7 +235,7 @@ def reorder(session: Session, order: list[int], *, by: str = "researcher") -> No
 
     Raises ``MixedError`` if ``order`` is not a permutation of the worklist's entry ids.
     """
-    from coding.events import EventType
+    from coding.history.events import EventType
 
     by = _coder(by)
     rows = {r.id: r for r in session.scalars(select(store.WorklistCase))}
@@ -256,7 +256,7 @@ def reorder(session: Session, order: list[int], *, by: str = "researcher") -> No
 
 def remove_case(session: Session, unit, *, by: str = "researcher") -> dict:
     """Take a case off the worklist (undoable: its memo comes back too). Returns ``{"id", "case"}``."""
-    from coding.events import EventType
+    from coding.history.events import EventType
 
     by = _coder(by)
     row = _find(session, unit)
@@ -344,7 +344,7 @@ def resolve_unit(session: Session, text: str) -> tuple[str, str]:
     MixedError
         Empty text, or a name no city (or more than one) matches (one sentence).
     """
-    from quant.data import city_resolver
+    from quant.data.project import city_resolver
     from quant.errors import QuantError
 
     value = " ".join(str(text or "").split())

@@ -1,54 +1,57 @@
 """Quantitative side of Tandem: cities and dyads, models per collaboration dimension.
 
-Data side: ``quant.cities`` (tables, name resolution), ``quant.dyads`` (pairs, covariates,
-dyad tables), ``quant.agreements`` (agreement lists to prefecture dyads), ``quant.formula``
-(node-attribute operators in formulas), ``quant.formula_guard`` (every formula checked
-before patsy sees it: formulas are data, never code), ``quant.data`` (the store).
+Sub-packages, one concept each:
 
-Models: ``quant.models`` (breadth, connection, degree, the two-part hurdle), ``quant.analysis``
-(fitting from a project), ``quant.specs`` (saved specifications), ``quant.quantitize``
-(variables from codings). Inference: ``quant.margins`` (average marginal effects),
-``quant.inference`` (VIF, standardised coefficients, Wald and LR tests), ``quant.influence``
-(delete-a-city influence). Only ``data``, ``analysis``, ``outcomes``, ``specs`` and
-``quantitize`` touch ``store``.
+- ``quant.data`` — city tables and name resolution, dyads, dyad tables, agreements folded into
+  dyads, directed dyads, boundaries, quantitized codes; ``project``, ``loading``, ``outcomes``
+  and ``quantitize`` read and write the store.
+- ``quant.formula`` — formulas are data, never code: the guard, patsy's namespace, node-attribute
+  operators.
+- ``quant.models`` — the dispatcher and one module per model family, the lean fits for millions
+  of dyads, design matrices, the checks that stop a fit, ``FitResult``.
+- ``quant.inference`` — dyadic-robust covariance, Wald/LR tests and VIF, marginal effects,
+  delete-a-city influence.
+- ``quant.cases`` — Pearson residuals and case selection.
+- ``quant.runs`` — fitting from a project, saved specifications and saved runs.
+
+``quant.errors`` holds the errors; ``quant.blas`` keeps narrow linear algebra on one BLAS thread.
 """
 # Names are imported on first use (PEP 562), so `import quant` and a command that needs
 # one module do not load statsmodels, scipy and spaCy for every other.
-import importlib
-
+from lazy_exports import exports
 from quant.errors import AmbiguousCityError, DyadError, FormulaError, ModelError, QuantError, UnknownCityError
 
 _LAZY = {
-    'CityResolver': 'quant.cities',
-    'DyadicVcov': 'quant.dyadic',
-    'FitResult': 'quant.results',
-    'all_pairs': 'quant.dyads',
-    'average_marginal_effects': 'quant.margins',
-    'breadth_from_dyads': 'quant.dyads',
-    'build_dyads': 'quant.dyads',
-    'check_formula': 'quant.formula_guard',
-    'city_influence': 'quant.influence',
-    'city_residual_from_dyads': 'quant.cases',
-    'dyadic_vcov': 'quant.dyadic',
-    'fit': 'quant.models',
-    'fit_breadth': 'quant.models',
-    'fit_connection': 'quant.models',
-    'fit_degree': 'quant.models',
-    'fit_hurdle': 'quant.models',
-    'fold_agreements': 'quant.agreements',
-    'great_circle_km': 'quant.dyads',
-    'hc0_vcov': 'quant.dyadic',
-    'load_city_table': 'quant.cities',
-    'lr_test': 'quant.inference',
-    'prepare_dyad_formula': 'quant.formula',
-    'read_dyad_table': 'quant.dyads',
-    'read_table': 'quant.cities',
-    'select_cases': 'quant.cases',
-    'standard_cities': 'quant.cities',
-    'standardized': 'quant.inference',
-    'vif': 'quant.inference',
-    'wald_nested': 'quant.inference',
-    'wald_test': 'quant.inference',
+    'CityResolver': 'quant.data.cities',
+    'DyadicVcov': 'quant.inference.dyadic',
+    'FitResult': 'quant.models.results',
+    'all_pairs': 'quant.data.dyads',
+    'average_marginal_effects': 'quant.inference.margins',
+    'breadth_from_dyads': 'quant.data.dyads',
+    'build_dyads': 'quant.data.dyads',
+    'check_formula': 'quant.formula.guard',
+    'city_influence': 'quant.inference.influence',
+    'city_residual_from_dyads': 'quant.cases.typical_deviant',
+    'dyadic_vcov': 'quant.inference.dyadic',
+    'fit': 'quant.models.dispatch',
+    'fit_breadth': 'quant.models.dispatch',
+    'fit_connection': 'quant.models.dispatch',
+    'fit_degree': 'quant.models.dispatch',
+    'fit_hurdle': 'quant.models.dispatch',
+    'fold_agreements': 'quant.data.agreements',
+    'great_circle_km': 'quant.data.dyads',
+    'hc0_vcov': 'quant.inference.dyadic',
+    'load_city_table': 'quant.data.cities',
+    'lr_test': 'quant.inference.hypotheses',
+    'prepare_dyad_formula': 'quant.formula.nodes',
+    'read_dyad_table': 'quant.data.dyads',
+    'read_table': 'quant.data.cities',
+    'select_cases': 'quant.cases.typical_deviant',
+    'standard_cities': 'quant.data.cities',
+    'standardized': 'quant.inference.hypotheses',
+    'vif': 'quant.inference.hypotheses',
+    'wald_nested': 'quant.inference.hypotheses',
+    'wald_test': 'quant.inference.hypotheses',
 }
 
 __all__ = [
@@ -59,21 +62,4 @@ __all__ = [
     "great_circle_km", "hc0_vcov", "load_city_table", "lr_test", "prepare_dyad_formula", "read_dyad_table",
     "read_table", "select_cases", "standard_cities", "standardized", "vif", "wald_nested", "wald_test",
 ]
-
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:  # a submodule (``quant.models``) reached as an attribute
-        try:
-            return importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = exports(__name__, _LAZY)

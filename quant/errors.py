@@ -32,7 +32,7 @@ class ModelError(QuantError):
 class FormulaError(QuantError):
     """A model formula uses something other than the formula language Tandem allows.
 
-    Raised by ``quant.formula_guard.check_formula`` before patsy sees the text: a name, call,
+    Raised by ``quant.formula.guard.check_formula`` before patsy sees the text: a name, call,
     attribute, string or construct outside the allowlist (the message names the piece), or a
     formula too long, too deeply nested or expanding to too many terms.
     """

@@ -42,7 +42,7 @@ def factor_table(wide: pd.DataFrame, items: dict, *, stars=DEFAULT_STARS, digits
     ----------
     wide : pandas.DataFrame
         ``decoupling_table(session, runs)``.
-    items : dict of str to quant.runs.Run
+    items : dict of str to quant.runs.saved.Run
         The runs, keyed by dimension, in column order.
     stars : sequence of float
         Levels of the marks.

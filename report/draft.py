@@ -1,6 +1,6 @@
 """Report drafts: a plain context dict from the project and its saved runs, laid out as MD, HTML or DOCX.
 
-Drafts read saved runs (``quant.runs``) and never refit: ``report.run_sections.load_runset`` picks
+Drafts read saved runs (``quant.runs.saved``) and never refit: ``report.run_sections.load_runset`` picks
 the runs (named, or the latest of each dimension). ``build_context`` gathers everything a draft
 shows (project facts, the runs named with fingerprint and date and flagged when stale, the
 decoupling table of the runs side by side, per-dimension methods,
@@ -208,18 +208,18 @@ def build_context(
     """Everything a report draft shows, as plain data (strings, numbers, lists, dicts).
 
     Nothing is refitted: estimates, SEs, fitted values and residuals come from the saved runs
-    (``quant.runs``), and a run whose data changed since it was fitted is flagged.
+    (``quant.runs.saved``), and a run whose data changed since it was fitted is flagged.
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    runs : report.run_sections.RunSet or dict of str to quant.runs.Run
+    runs : report.run_sections.RunSet or dict of str to quant.runs.saved.Run
         Runs to report keyed by dimension, in report order (``load_runset`` picks the latest run
-        of each dimension). A ``quant.results.FitResult`` value is accepted too (a fit never
+        of each dimension). A ``quant.models.results.FitResult`` value is accepted too (a fit never
         saved: the draft says so). May be empty.
     cases : dict of str to pandas.DataFrame, optional
         Selected cases per key of ``runs`` (``mixed.cases.case_table`` or
-        ``quant.cases.select_cases`` output); other keys are selected with ``options.c`` and
+        ``quant.cases.typical_deviant.select_cases`` output); other keys are selected with ``options.c`` and
         ``options.n_typical``.
     options : report.options.ReportOptions, optional
         Layout settings (SE type, stars, digits, quotes, case caps, themes grouping, row
@@ -375,7 +375,7 @@ def render(session: Session, runs, fmt: str = "md", **kw) -> str | bytes:
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    runs : RunSet or dict of str to quant.runs.Run
+    runs : RunSet or dict of str to quant.runs.saved.Run
         As for :func:`build_context`.
     fmt : {"md", "html", "docx"}
         Output format. HTML is a standalone page; its template environment autoescapes every
@@ -411,7 +411,7 @@ def write(session: Session, runs, path, *, assets: str | None = None, **kw) -> P
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    runs : RunSet or dict of str to quant.runs.Run
+    runs : RunSet or dict of str to quant.runs.saved.Run
     path : str or Path
     assets : str, optional
         Folder name (beside ``path``) of a Markdown draft's figure files.

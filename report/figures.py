@@ -120,7 +120,7 @@ def build_figures(session: Session, runs: dict, *, c: float = 2.0, names: dict |
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-    runs : dict of str to quant.runs.Run (or quant.results.FitResult)
+    runs : dict of str to quant.runs.saved.Run (or quant.models.results.FitResult)
         Keyed by dimension, in report order. A FitResult gets no map (it has no saved pairs).
     c : float
         Deviant iff |Pearson residual| > c.

@@ -1,9 +1,9 @@
-"""Report sections that read saved runs (``quant.runs``): which runs, the
+"""Report sections that read saved runs (``quant.runs.saved``): which runs, the
 codes mapped to each dimension, the fieldwork worklist. Nothing here refits a model.
 
 ``load_runset`` picks the runs a draft reports (named ones, or the latest of each dimension);
 ``run_facts`` states a run for the methods paragraph (name, model, formula, SE type, n, data
-fingerprint, date, and whether the data changed since: ``quant.runs.run_status``);
+fingerprint, date, and whether the data changed since: ``quant.runs.saved.run_status``);
 ``mapped_section`` reads ``mixed.run_joint.run_joint`` (codes mapped to a dimension, counted by
 case group, with quotes) and ``worklist_section`` the cases ticked for fieldwork
 (``mixed.worklist``). The last two degrade to one sentence when their module is not installed
@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from i18n import _
-from quant.results import DIMENSIONS, FitResult
+from quant.models.results import DIMENSIONS, FitResult
 from report.errors import ReportError
 from report.tables import fmt_num, to_markdown
 
@@ -51,12 +51,12 @@ class RunSet:
 
 def load_runset(session: Session, names=None) -> RunSet:
     """The runs to report: ``names`` (run names or ids, one per dimension), or the latest run of
-    each dimension (``quant.runs.latest_runs``).
+    each dimension (``quant.runs.saved.latest_runs``).
 
     Returns
     -------
     RunSet
-        ``runs`` maps dimension → ``quant.runs.Run`` (breadth, connection, degree order);
+        ``runs`` maps dimension → ``quant.runs.saved.Run`` (breadth, connection, degree order);
         ``skipped`` has one sentence per dimension without a run (only when ``names`` is None).
 
     Raises
@@ -64,7 +64,7 @@ def load_runset(session: Session, names=None) -> RunSet:
     ReportError
         Two named runs of the same dimension; QuantError (a ValueError) for an unknown run.
     """
-    from quant import runs as qruns
+    from quant.runs import saved as qruns
 
     chosen: dict = {}
     skipped: list[str] = []
@@ -92,7 +92,7 @@ def load_runset(session: Session, names=None) -> RunSet:
 
 
 def is_run(item) -> bool:
-    """Whether ``item`` is a saved run (``quant.runs.Run``) rather than a bare fit."""
+    """Whether ``item`` is a saved run (``quant.runs.saved.Run``) rather than a bare fit."""
     return hasattr(item, "info") and hasattr(item, "result")
 
 
@@ -109,7 +109,7 @@ def run_facts(session: Session, key: str, item, *, se_type: str | None = None) -
     session : Session
     key : str
         The dimension label in the draft.
-    item : quant.runs.Run or quant.results.FitResult
+    item : quant.runs.saved.Run or quant.models.results.FitResult
         A saved run, or (older callers, tests) a fit never saved as a run.
     se_type : str, optional
         SE type reported; default the run's own.
@@ -130,7 +130,7 @@ def run_facts(session: Session, key: str, item, *, se_type: str | None = None) -
         return facts | {"saved": False, "name": "unsaved fit", "id": None, "fingerprint": "", "created": "",
                         "created_by": "", "tandem_version": "", "zero_formula": "", "stale": False,
                         "status": "This fit was not saved as a run; save it to cite it by name."}
-    from quant import runs as qruns
+    from quant.runs import saved as qruns
 
     info = item.info
     status = qruns.run_status(session, info.id)

@@ -362,7 +362,7 @@ def zh_blocks(ctx: dict, results: dict, *, stars, c: float) -> list[dict]:
     ----------
     ctx : dict
         The context, built inside ``i18n.using("zh")``.
-    results : dict of str to quant.results.FitResult
+    results : dict of str to quant.models.results.FitResult
         The fits by dimension key (for the conclusion's significant terms).
     stars : tuple of float
         The draft's significance levels (strictly decreasing).

@@ -3,7 +3,7 @@ dates and numbers in zh_CN conventions, and the GB/T 7714-2015 reference list.
 
 Every label is an English msgid marked with ``N_`` and translated with ``_`` when shown (inside
 ``i18n.using("zh")``), so the Chinese comes from the catalogue (``i18n/locale/zh_CN/parts/i7.tsv``).
-Values from other modules (case types of ``quant.case_rules``, meta-inference labels of
+Values from other modules (case types of ``quant.cases.rules``, meta-inference labels of
 ``mixed.meta``) are looked up the same way: a value without a msgid is shown as it is.
 
 References follow GB/T 7714-2015 (信息与文献 参考文献著录规则), numeric system (顺序编码制):

@@ -84,7 +84,7 @@ class Document(Base):
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     illustrative: Mapped[int] = mapped_column(Integer, default=0)  # 1 = written by the team for the demo
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # the corrected version this document was replaced by (coding.reanchor); kept, never coded again
+    # the corrected version this document was replaced by (coding.versions.reanchor); kept, never coded again
     superseded_by: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
 
     segments: Mapped[list["Segment"]] = relationship(
@@ -561,7 +561,7 @@ class Run(Base):
 
     ``result`` is ``FitResult.to_dict()`` (estimates, every SE type with its full covariance matrix,
     labels, fit statistics, warnings, meta); ``units`` the per-unit table (ids, observed ``y``,
-    ``fitted``, ``pearson`` and the design columns), zlib-compressed JSON (``quant.runs``);
+    ``fitted``, ``pearson`` and the design columns), zlib-compressed JSON (``quant.runs.saved``);
     ``fingerprint`` the SHA-256 of the data the run was fitted on (unit ids, outcome, every
     covariate, quantitized codes included), compared with the project's current data to say
     whether the run is stale. ``deleted`` is set when the run is deleted (undoable); a deleted

@@ -41,8 +41,8 @@ def city_names(n: int = qsp.N_CITIES) -> dict[str, str]:
 
 def build(engine) -> Built:
     """Fill an empty project on ``engine``; save runs ``conn`` and ``breadth``; code passages."""
-    from quant import data as qdata
-    from quant import runs
+    from quant.data import project as qdata
+    from quant.runs import saved as runs
 
     cities, dyads = qsp.tables()
     names = city_names(len(cities))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import store
 from data.demo.build import build_demo
-from quant import runs
+from quant.runs import saved as runs
 
 RUN_NAMES = {"breadth": "广度 1", "connection": "connection 1", "degree": "degree 1"}
 _BUILT: dict[bool, Path] = {}

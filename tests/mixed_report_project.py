@@ -1,7 +1,7 @@
 """A small project for the mixed/ and report/ tests, built with store models directly.
 
 Twenty cities, all 190 dyads, a seeded simulated connection outcome fitted with
-``quant.models.fit_connection``, two documents split into paragraph segments, a codebook with a
+``quant.models.dispatch.fit_connection``, two documents split into paragraph segments, a codebook with a
 subcode and a code↔variable map, and codings linked to cities and dyads. Helper module (not
 collected): the tests import ``build`` from here.
 """
@@ -88,7 +88,7 @@ def _document(session, name: str, kind: str, paragraphs: list[str]) -> tuple[sto
 
 def build(session) -> Project:
     """Fill an empty project (``session`` on the ``engine`` fixture) and fit the connection model."""
-    from quant.models import fit_breadth, fit_connection
+    from quant.models.dispatch import fit_breadth, fit_connection
 
     cities, data, city_data = simulate()
     result = fit_connection(data, "connection ~ log_gravity + same_province", model="logit")

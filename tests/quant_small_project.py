@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 import store
-from quant import data as qdata
+from quant.data import project as qdata
 
 N_CITIES = 30
 TRUE = {"Intercept": -0.3, "sum_log_pop": 0.7, "same_province": 0.8, "log_distance": -0.6}
@@ -65,7 +65,7 @@ def build(engine, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def with_operators(cities: pd.DataFrame, dyads: pd.DataFrame) -> pd.DataFrame:
     """The dyad table with sum_log_pop, absdiff_log_pop, same_province, min_urban and both_prog
-    built by hand (loops over dyads, not quant.dyads), for checking the formula operators."""
+    built by hand (loops over dyads, not quant.data.dyads), for checking the formula operators."""
     attr = cities.set_index("code")
     rows = []
     for a, b in zip(dyads["city_a"], dyads["city_b"]):

@@ -38,7 +38,7 @@ import store
 import team
 from coding import CodingError, blind
 from coding.agreement import agreement, compare_coders
-from coding.cooccurrence import cooccurrence_table
+from coding.retrieval.cooccurrence import cooccurrence_table
 
 A, B, C = "310000", "320500", "330500"
 D1 = "苏州的领导说要多签协议。\n\n湖州和苏州之间其实没有检查。"
@@ -133,7 +133,7 @@ def test_coder_a_sees_only_her_codings_everywhere(engine, world):
         assert sorted(got["coding_id"]) == sorted([ids["a1"], ids["a2"], ids["a3"]])
         assert set(got["coder"]) == {"甲"}
         assert got.set_index("coding_id").loc[ids["a1"], "cities"] == [B]
-        assert coding.queries.coders(s) == ["甲"]
+        assert coding.retrieval.queries.coders(s) == ["甲"]
         in_d1 = coding.codings_in_document(s, ids["d1"])
         assert list(in_d1["id"]) == [ids["a1"], ids["a2"]]
         assert _cities(coding.counts_by_city(s)) == {A: (0, 1, 1), B: (1, 1, 2), C: (0, 0, 0)}
@@ -185,7 +185,7 @@ def test_unblinding_shows_everything(engine, world):
         blind.set_blind(s, False, "Olga")
     with _as(engine, "甲") as s:
         assert blind.viewer_filter(s) is None
-        assert len(coding.retrieve(s)) == 5 and coding.queries.coders(s) == ["乙", "甲"]
+        assert len(coding.retrieve(s)) == 5 and coding.retrieval.queries.coders(s) == ["乙", "甲"]
         assert len(coding.codings_in_document(s, world["d1"])) == 4
 
 
@@ -234,9 +234,9 @@ def test_reads_inside_a_write_see_every_coding_except_a_team_coders(engine, worl
 
 
 def test_mixed_evidence_and_quantitized_counts_are_blind_too(engine, world):
-    """Code that reads codings through the library (mixed.evidence, quant.quantitize) is blind at once."""
+    """Code that reads codings through the library (mixed.evidence, quant.data.quantitize) is blind at once."""
     from mixed.evidence import EvidenceIndex
-    from quant.quantitize import quantitized_values
+    from quant.data.quantitize import quantitized_values
 
     with _as(engine, "甲") as s:
         index = EvidenceIndex.from_session(s)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from quant.case_groups import case_groups, fit_unit, group_labels
+from quant.cases.groups import case_groups, fit_unit, group_labels
 from quant.errors import QuantError
 
 
@@ -63,7 +63,7 @@ def test_a_poisson_fit_on_dyads_gives_tie_groups_end_to_end():
 
     import numpy as np
 
-    from quant.models_glm import fit_glm
+    from quant.models.glm import fit_glm
 
     rng = np.random.default_rng(3)
     pairs = list(itertools.combinations([f"城{i}" for i in range(10)], 2))

@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 import coding
 import store
-from coding.case_table import import_case_table, match_case_table, read_case_table
+from mixed.case_table import import_case_table, match_case_table, read_case_table
 from coding.documents import (
     delete_attribute, delete_document_attribute, document_attributes, rename_document_attribute,
     set_document_attribute, set_document_attributes,
 )
 from coding.errors import CodingError
 from corpus.importer import import_text
-from quant import data as qdata
+from quant.data import project as qdata
 
 WHO = "olga"
 

@@ -30,7 +30,7 @@ def project(tmp_path_factory):
     try:
         build(engine)
         with store.session_scope(engine) as s:
-            from quant import runs
+            from quant.runs import saved as runs
 
             units = runs.load_run(s, "conn").units
     finally:

@@ -18,8 +18,8 @@ from sqlalchemy import text
 import store
 from demo_runs import RUN_NAMES, build_demo_with_runs
 from mixed.evidence import EvidenceIndex
-from quant import data as qdata
-from quant import runs
+from quant.data import project as qdata
+from quant.runs import saved as runs
 from report.charts import export, network, plots
 from report.charts import map as cmap
 from report.errors import ReportError
@@ -328,7 +328,7 @@ def test_clicked_city_and_pair_show_their_passages(demo, monkeypatch):
 
 def test_map_and_network_on_both_backends(engine, tmp_path):
     """A hand-made project: four cities, three with squares; ties 甲–乙 (degree 4) and 乙–丁 (degree 2)."""
-    from quant.boundaries import load_boundaries
+    from quant.data.boundaries import load_boundaries
 
     squares = {"甲市": "POLYGON((0 0,1 0,1 1,0 1,0 0))", "乙市": "POLYGON((1 0,2 0,2 1,1 1,1 0))",
                "丙市": "POLYGON((2 1,3 1,3 2,2 2,2 1))"}

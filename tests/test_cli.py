@@ -51,7 +51,7 @@ def test_cli_fit_json_has_every_se_type(demo_project, capsys):
     import statsmodels.api as sm
 
     import store
-    from quant.data import dyad_frame
+    from quant.data.project import dyad_frame
 
     assert cli.main(["fit", "--project", str(demo_project), "--dimension", "connection", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

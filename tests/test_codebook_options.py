@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 import coding
 import store
-from coding.codebook_csv import preview_codebook_csv, read_codebook_csv
-from coding.codebook_xlsx import export_codebook_xlsx, import_codebook_xlsx, preview_codebook_xlsx
+from coding.exchange.codebook_csv import preview_codebook_csv, read_codebook_csv
+from coding.exchange.codebook_xlsx import export_codebook_xlsx, import_codebook_xlsx, preview_codebook_xlsx
 from coding.errors import CodingError
 
 
@@ -94,7 +94,7 @@ def test_import_with_options_reports_them_and_writes_the_tree(engine):
         assert report["separator"] == " > " and report["path_column"] == "Code" and report["comments"] == 2
         assert len(report["created"]) == 5
         book = coding.codebook(s).set_index("path")
-        # "/" inside a name is stored as the full-width "／" (coding.codebook_merge)
+        # "/" inside a name is stored as the full-width "／" (coding.exchange.codebook_merge)
         assert book.loc["Needs/Economic ／ fiscal", "definition"] == "经济"
         assert not book.loc["Needs", "codable"] and book.loc["Supply/Hole, formal", "codable"]
         assert any("'/'" in w for w in report["warnings"])
@@ -112,7 +112,7 @@ def test_codebook_xlsx_has_the_csv_columns_chinese_names_and_no_formula(engine, 
     assert n == 3
     ws = load_workbook(tmp_path / "cb.xlsx").active
     rows = [[c.value for c in r] for r in ws.iter_rows()]
-    assert rows[0] == coding.codebook_csv.CSV_COLUMNS
+    assert rows[0] == coding.exchange.codebook_csv.CSV_COLUMNS
     assert [r[0] for r in rows[1:]] == ["需求", '需求/=HYPERLINK("x")', "需求/社会需求"]
     assert [r[1] for r in rows[1:]] == ["需求", '\'=HYPERLINK("x")', "社会需求"]  # quoted: never a formula
     assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
@@ -130,7 +130,7 @@ def test_codebook_xlsx_has_the_csv_columns_chinese_names_and_no_formula(engine, 
 
 
 def test_codebook_xlsx_preview_takes_the_same_options(tmp_path):
-    from coding.spreadsheet import to_xlsx_bytes
+    from coding.exchange.spreadsheet import to_xlsx_bytes
     import pandas as pd
 
     data = to_xlsx_bytes(pd.DataFrame({"Code": ["区域 > 广佛", "区域 > 深莞"], "Memo": ["a", "b"]}))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 import coding
 import store
 from coding import CodingError, EventType
-from coding.dimensions import set_dimension_map
+from coding.codebook.dimensions import set_dimension_map
 from coding.documents import set_document_attribute
 
 TEXT = "苏州与上海签署了跨城通办协议。"
@@ -81,7 +81,7 @@ RUN_STEPS_TYPES = [EventType.RUN_SAVE, EventType.RUN_RENAME, EventType.RUN_DELET
 def test_events_runs_and_worklist_write_one_event_each(tmp_path):
     """Saved runs and the fieldwork worklist write one event per change, like coding does."""
     from mixed import worklist
-    from quant import runs
+    from quant.runs import saved as runs
     from tests.quant_small_project import build
 
     engine = store.connect(tmp_path / "runs.sqlite", create=True)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 import coding
 import store
 from coding import CodingError
-from coding import refi_codebook as refi
+from coding.exchange import refi_codebook as refi
 
 NS = {"q": "urn:QDA-XML:codebook:1.0"}
 

@@ -15,7 +15,7 @@ import corpus
 import store
 from coding import CodingError
 from coding import folding
-from coding.search import HIT_COLUMNS
+from coding.retrieval.search import HIT_COLUMNS
 
 # 😀 (U+1F600) and 𠀀 (U+20000) each take two UTF-16 units: any unit mix-up shifts spans.
 T1 = ("😀𠀀甲：推進政務服務「通辦」，讓群眾少跑腿。\n\n"

@@ -368,11 +368,11 @@ def test_truth_json_is_valid_json():
     assert "SIMULATED" in truth["label"]
 
 
-# --- truth recovery (through quant.models) ----------------------------------------------------
+# --- truth recovery (through quant.models.dispatch) ----------------------------------------------------
 
 @pytest.mark.parametrize("dimension", ["connection", "degree"])
 def test_truth_recovery_inside_dyadic_ci(tables, dimension):
-    from quant.models import fit_connection, fit_degree
+    from quant.models.dispatch import fit_connection, fit_degree
 
     _, dyads, _ = tables
     truth = load_truth()[dimension]

@@ -13,12 +13,12 @@ import pytest
 import statsmodels.api as sm
 
 import store
-from quant import data as qdata
-from quant.directed import NO_DIRECTED, directed_frame, has_directed, prepare_directed_formula
-from quant.directed_load import fold_directed, load_directed
-from quant.dyadic import dyadic_vcov
+from quant.data import project as qdata
+from quant.data.directed import NO_DIRECTED, directed_frame, has_directed, prepare_directed_formula
+from quant.data.directed_load import fold_directed, load_directed
+from quant.inference.dyadic import dyadic_vcov
 from quant.errors import DyadError, QuantError, UnknownCityError
-from quant.formula import prepare_dyad_formula
+from quant.formula.nodes import prepare_dyad_formula
 
 NAMES = ["广州市", "深圳市", "珠海市", "汕头市", "佛山市", "韶关市", "湛江市", "肇庆市", "江门市", "茂名市", "惠州市", "梅州市",
          "汕尾市", "河源市", "阳江市", "清远市", "东莞市", "中山市", "潮州市", "揭阳市", "云浮市"]
@@ -193,7 +193,7 @@ def _brute_meat(S, a, b):
 
 
 def test_logit_fit_matches_statsmodels_and_brute_force(engine):
-    from quant.models import fit_connection
+    from quant.models.dispatch import fit_connection
 
     cities, _, _ = make_project(engine)
     with store.session_scope(engine) as s:
@@ -233,7 +233,7 @@ def test_ppml_dyadic_pair_grouping_equals_double_sum(engine):
 
 
 def _fit(frame, city, formula):
-    from quant.models import fit_connection
+    from quant.models.dispatch import fit_connection
 
     f, prepared, _ = prepare_directed_formula(formula, frame, city)
     return fit_connection(prepared, f, group="pair", n_nodes=N)
@@ -323,7 +323,7 @@ def test_cli_directed_load_and_fold(tmp_path, capsys):
 
 
 def test_ppml_fit_with_reciprocal_matches_statsmodels_and_double_sum(engine):
-    from quant.models_glm import fit_glm
+    from quant.models.glm import fit_glm
 
     cities, table, _ = make_project(engine)
     with store.session_scope(engine) as s:

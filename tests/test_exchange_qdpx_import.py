@@ -225,7 +225,7 @@ def test_all_or_nothing(engine, monkeypatch):
 
 
 def test_case_naming_a_city_gives_city_attributes(engine, tmp_path):
-    from quant.data import city_resolver
+    from quant.data.project import city_resolver
 
     from coding.exchange.qdpx_export import export_qdpx
 

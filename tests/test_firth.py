@@ -1,4 +1,4 @@
-"""Firth's penalized logit (quant.firth) against logistf's published results and independent
+"""Firth's penalized logit (quant.models.firth) against logistf's published results and independent
 computations (direct maximisation of ℓ + ½log|XᵀWX| with slogdet, explicit hat matrices, a
 brute-force dyadic double sum)."""
 from __future__ import annotations
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from scipy import optimize, special, stats
 
-from quant.dyadic import dyadic_vcov
+from quant.inference.dyadic import dyadic_vcov
 from quant.errors import ModelError
-from quant.firth import firth_lr_test, fit_firth_logit, profile_ci
+from quant.models.firth import firth_lr_test, fit_firth_logit, profile_ci
 
 SEX2_NAMES = ["Intercept", "age", "oc", "vic", "vicl", "vis", "dia"]
 
@@ -279,7 +279,7 @@ def test_result_fields_and_profile_arguments():
     import dataclasses
 
     from quant.errors import QuantError
-    from quant.firth import FirthFit
+    from quant.models.firth import FirthFit
 
     assert [f.name for f in dataclasses.fields(FirthFit)] == [
         "params", "llf", "info", "scores", "fitted", "hat", "converged", "iterations"]
@@ -324,7 +324,7 @@ def test_finely_separated_data_converge_to_the_penalized_maximum():
 
 def test_fisher_scoring_and_secant_steps_reach_the_same_estimate(sex2, monkeypatch):
     """The secant-corrected steps only speed up Heinze & Schemper's iteration."""
-    import quant.firth_engine as qf
+    import quant.models.firth_engine as qf
 
     y, X, fit = sex2
     monkeypatch.setattr(qf, "_SECANT", False)

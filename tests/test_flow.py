@@ -13,7 +13,7 @@ import corpus
 import store
 from mixed.cases import add_evidence
 from mixed.joint import joint_display
-from quant.analysis import fit_dimension
+from quant.runs.analysis import fit_dimension
 from report.draft import render
 
 PHRASE = "跨省通办"

@@ -1,4 +1,4 @@
-"""Formulas are data, never code (issue 7, point 1): ``quant.formula_guard``.
+"""Formulas are data, never code (issue 7, point 1): ``quant.formula.guard``.
 
 Every injection below is a formula whose Python part would create a sentinel file if patsy
 evaluated it. ``test_payloads_are_live_under_plain_patsy`` shows that they do (the test can
@@ -24,13 +24,13 @@ from sqlalchemy import text
 import cli
 import store
 from quant import check_formula
-from quant.analysis import fit_dimension, model_data
-from quant.design import build_design
+from quant.runs.analysis import fit_dimension, model_data
+from quant.models.design import build_design
 from quant.errors import FormulaError, QuantError
-from quant.formula_env import safe_environment
-from quant.formula_guard import MAX_DEPTH, MAX_LENGTH, MAX_NESTING, MAX_TERMS
-from quant.models_hurdle import fit_hurdle
-from quant.specs import delete_spec, fit_spec, list_specs, load_spec, save_spec
+from quant.formula.env import safe_environment
+from quant.formula.guard import MAX_DEPTH, MAX_LENGTH, MAX_NESTING, MAX_TERMS
+from quant.models.hurdle import fit_hurdle
+from quant.runs.specs import delete_spec, fit_spec, list_specs, load_spec, save_spec
 from quant_small_project import build, tables, with_operators
 
 # (id, formula template, live under plain patsy). {P} is the sentinel path as a Python string
@@ -220,7 +220,7 @@ def spec_project(engine):
     build(engine)
     with store.session_scope(engine) as s:
         import coding
-        from quant.quantitize import quantitize
+        from quant.data.quantitize import quantitize
 
         coding.ensure_default_codebook(s)
         quantitize(s, "Mark", level="city", name="q_mark")
@@ -303,7 +303,7 @@ def test_saving_a_hostile_specification_is_refused(spec_project, tmp_path):
 def test_quantitized_variable_names_are_formula_names(spec_project):
     engine, _ = spec_project
     with store.session_scope(engine) as s:
-        from quant.quantitize import quantitize
+        from quant.data.quantitize import quantitize
 
         for bad in ("_q_mark", "__import__", "np", "Q"):
             with pytest.raises(QuantError, match="cannot name a variable"):
@@ -435,7 +435,7 @@ def test_the_demo_formulas_fit_with_unchanged_estimates():
     demo's 11,935 dyads, against statsmodels Logit on columns taken from the table here."""
     from data.demo.build import demo_tables
     from data.demo.simulate import load_truth
-    from quant.models import fit_connection
+    from quant.models.dispatch import fit_connection
 
     _, dyads, _ = demo_tables()
     truth = load_truth()["connection"]["formula"]
@@ -469,7 +469,7 @@ def test_legitimate_formula_through_the_cli_and_the_hurdle_zero_part(project, ca
                                                   "np.log(np.exp(log_distance))")]
     np.testing.assert_allclose(got, ref.params, rtol=1e-6)
     # the hurdle's zero part written with operators and functions: its logit is an ordinary logit
-    # of (degree > 0) on all dyads (the two parts are fitted separately, quant.models_hurdle)
+    # of (degree > 0) on all dyads (the two parts are fitted separately, quant.models.hurdle)
     with store.session_scope(engine) as s:
         md = model_data(s, "degree", model="hurdle", formula="degree ~ shared_border",
                         zero_formula="~ sum(log_pop) + center(log_distance)")
@@ -524,7 +524,7 @@ def test_models_page_shows_the_refusal_and_runs_nothing(tmp_path, monkeypatch):
 def test_a_design_too_wide_is_refused_before_it_is_built(monkeypatch):
     """C() of a continuous variable makes one column per distinct value: the width is checked
     once patsy has learnt the levels, before any matrix is allocated."""
-    import quant.design as design
+    import quant.models.design as design
 
     _, dyads = tables()
     width = 1 + dyads["log_distance"].nunique() - 1  # intercept + treatment dummies
@@ -562,7 +562,7 @@ def test_arithmetic_on_a_text_column_fails_at_once():
 def test_a_categorical_with_too_many_levels_is_refused_before_patsy_builds_its_contrasts(formula, column):
     """patsy's contrast matrix has levels × (levels - 1) cells: 11,935 levels took 2.4 GB before
     the design-width cap could speak; now the factor is refused at 3,001 levels with one sentence."""
-    from quant.design import build_design
+    from quant.models.design import build_design
     from quant.errors import FormulaError
 
     n = 3_001

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import coding
 import store
-from coding.wordfreq import get_stopwords, tokenize, word_frequencies
+from coding.retrieval.wordfreq import get_stopwords, tokenize, word_frequencies
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +81,7 @@ def test_frequencies_page_by_document_group_code_and_stop_words(project, monkeyp
     assert list(shown["word"]) == list(expected["word"]) and list(shown["count"]) == list(expected["count"])
     # the top word's count, recounted here from jieba's tokens of the document text
     text = read(project, coding.document_text, read(project, coding.documents).set_index("name").loc[first_doc, "id"])
-    from coding.wordfreq import project_words
+    from coding.retrieval.wordfreq import project_words
 
     words = read(project, project_words)
     top_word = shown["word"].iloc[0]

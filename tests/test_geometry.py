@@ -1,4 +1,4 @@
-"""quant.geometry (parsing, simplification, contiguity) and quant.boundaries (stored polygons).
+"""quant.data.geometry (parsing, simplification, contiguity) and quant.data.boundaries (stored polygons).
 
 Expected values come from hand-drawn squares, from the DE-9IM relation of the full-resolution
 polygons (shapely.relate, a different GEOS predicate than the code's boundary-intersection
@@ -14,9 +14,10 @@ import pytest
 import shapely
 
 import store
-from quant import boundaries, geometry
-from quant import data as qdata
-from quant.geometry import GeometryError
+from quant.data import boundaries
+from quant.data import geometry
+from quant.data import project as qdata
+from quant.data.geometry import GeometryError
 
 GUANGZHOU, FOSHAN, WENZHOU, ZHOUSHAN = "440100", "440600", "330300", "330900"
 

@@ -1,4 +1,4 @@
-"""Lean Poisson (quant.glm_lean) against statsmodels GLM(Poisson) and numpy sums of its scores."""
+"""Lean Poisson (quant.models.glm_lean) against statsmodels GLM(Poisson) and numpy sums of its scores."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-import quant.glm_lean as gl
-from quant.dyadic import dyadic_vcov_from_sums
+import quant.models.glm_lean as gl
+from quant.inference.dyadic import dyadic_vcov_from_sums
 
 
 def _data(n=30_000, seed=2):

@@ -31,7 +31,7 @@ from corpus.importer import import_bytes, import_text
 from corpus.read_html import read_html
 from corpus.segment import MAX_PIECE, pieces, segment
 from quant.errors import QuantError
-from quant.tables import read_table
+from quant.data.tables import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 GB = 2**30
@@ -237,7 +237,7 @@ def test_real_docx_and_qdpx_still_read(shared):
     from corpus.readers import read_file
 
     assert len(read_file(shared("transcripts", "qualcoder", "ID1.docx")).text) > 100
-    nodes, _ = coding.refi_codebook.read_codebook_qdc(shared("refi", "qdpx_toolkit_hand_authored.qdpx"))
+    nodes, _ = coding.exchange.refi_codebook.read_codebook_qdc(shared("refi", "qdpx_toolkit_hand_authored.qdpx"))
     assert nodes and all(n.name for n in nodes)
 
 
@@ -269,7 +269,7 @@ def test_catastrophic_search_pattern_stops_with_a_sentence(session_with_text):
 def test_search_has_a_budget_over_the_whole_corpus(session_with_text, monkeypatch):
     import importlib
 
-    module = importlib.import_module("coding.search")  # coding re-exports the function search
+    module = importlib.import_module("coding.retrieval.search")  # coding re-exports the function search
     monkeypatch.setattr(module, "SEARCH_BUDGET", 1.0)
     import_text(session_with_text, "a" * 3000 + "c", name="访谈B", language="zh")
     with pytest.raises(CodingError) as err:
@@ -416,7 +416,7 @@ def test_deep_qdc_and_csv_paths_are_refused(project):
     qdc = (f'<CodeBook xmlns="{ns}"><Codes>' + "".join(f'<Code name="c{k}" isCodable="true">' for k in range(10_000))
            + "</Code>" * 10_000 + "</Codes></CodeBook>").encode()
     with pytest.raises(CodingError, match=r"^The codebook file nests codes more than 100 levels deep"):
-        coding.refi_codebook.read_codebook_qdc(qdc)
+        coding.exchange.refi_codebook.read_codebook_qdc(qdc)
     csv = ("path\n" + "/".join(f"c{k}" for k in range(10_000)) + "\n").encode()
     engine = store.connect(project)
     with store.session_scope(engine) as s:
@@ -603,7 +603,7 @@ def test_entity_expansion_in_a_codebook_is_refused_without_expanding():
            "</CodeBook>").encode()
     t0 = time.perf_counter()
     with pytest.raises(CodingError, match=r"^The codebook file is not readable XML: EntitiesForbidden"):
-        coding.refi_codebook.read_codebook_qdc(lol)
+        coding.exchange.refi_codebook.read_codebook_qdc(lol)
     assert time.perf_counter() - t0 < 5
 
 

@@ -178,7 +178,7 @@ def test_search_in_chinese(demo, monkeypatch):
 @pytest.fixture
 def small(tmp_path, monkeypatch):
     """The 30-city project with two saved connection runs."""
-    from quant import runs
+    from quant.runs import saved as runs
     from tests import quant_small_project
 
     path = tmp_path / "small.sqlite"

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import i18n
 import store
 import team
-from quant import runs
+from quant.runs import saved as runs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,10 +15,10 @@ from sqlalchemy import text
 import i18n
 import store
 from i18n import lint
-from quant import data as qdata
-from quant import runs
+from quant.data import project as qdata
+from quant.runs import saved as runs
 from quant.errors import QuantError
-from quant.loading import load_cities
+from quant.data.loading import load_cities
 from quant_small_project import build
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,10 +17,10 @@ from scipy.special import expit
 from statsmodels.discrete.discrete_model import NegativeBinomial, Poisson
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from quant.inference import standardized, vif
-from quant.influence import city_influence
-from quant.margins import average_marginal_effects
-from quant.models_glm import fit_glm
+from quant.inference.hypotheses import standardized, vif
+from quant.inference.influence import city_influence
+from quant.inference.margins import average_marginal_effects
+from quant.models.glm import fit_glm
 
 
 def _dyads(n_nodes=16, seed=5):
@@ -258,8 +258,8 @@ def test_exact_delete_a_city_refit_matches_statsmodels(family, outcome, opts):
 
 def test_cloglog_influence_derivatives_match_numerical_loglik():
     """g and h used by the one-step equal numerical derivatives of the Bernoulli log-likelihood."""
-    from quant.inference import Part
-    from quant.influence import _index_derivatives
+    from quant.inference.hypotheses import Part
+    from quant.inference.influence import _index_derivatives
 
     rng = np.random.default_rng(0)
     eta = rng.normal(scale=1.2, size=50)
@@ -291,7 +291,7 @@ def test_cli_ame_and_influence_for_cloglog_and_poisson_with_exposure(tmp_path, c
 
     import cli
     import store
-    from quant import data as qdata
+    from quant.data import project as qdata
     from quant_small_project import build
 
     path = tmp_path / "small.sqlite"

@@ -12,7 +12,7 @@ import store
 from case_views_project import build
 from mixed.case_views import case_view, unit_name
 from mixed.errors import MixedError
-from quant import runs
+from quant.runs import saved as runs
 
 C = 2.0
 

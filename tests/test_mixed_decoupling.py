@@ -15,11 +15,11 @@ from scipy import stats
 from sqlalchemy import select, text
 
 import store
-from coding.default_codebook import DEFAULT_VARIABLE_MAP
+from coding.codebook.default import DEFAULT_VARIABLE_MAP
 from demo_runs import RUN_NAMES, build_demo_with_runs
 from mixed.decoupling import decoupling_long, decoupling_table, decoupling_text, load_decoupling_runs
 from mixed.errors import MixedError
-from quant import runs
+from quant.runs import saved as runs
 
 ROOT = Path(__file__).resolve().parent.parent
 

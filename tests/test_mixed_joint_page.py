@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 import store
 from mixed.meta import meta_lookup
-from quant import runs
-from quant.analysis import ModelData, Spec
+from quant.runs import saved as runs
+from quant.runs.analysis import ModelData, Spec
 from mixed_report_project import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def test_joint_page_codes_across_case_groups_and_decoupling(page):
     at, engine, proj = page
     import numpy as np
 
-    from coding.dimensions import set_dimension_map
+    from coding.codebook.dimensions import set_dimension_map
 
     assert any("No code is mapped to connection yet" in m.value for m in at.info)
     with store.session_scope(engine) as s:

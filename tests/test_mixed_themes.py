@@ -20,7 +20,7 @@ import pytest
 import store
 from mixed.errors import MixedError
 from mixed.themes import themes_display, themes_long
-from quant.results import FitResult
+from quant.models.results import FitResult
 from mixed_report_project import build
 
 CITIES = {"A": "100", "B": "200", "C": "300", "D": "400", "E": "500", "F": "600"}

@@ -160,7 +160,7 @@ def test_a_deleted_or_purged_run_is_named_so_everywhere(project):
     from sqlalchemy import update
 
     from commands.cases import cmd_worklist
-    from quant import runs
+    from quant.runs import saved as runs
     from report.run_sections import worklist_section
 
     engine, _ = project

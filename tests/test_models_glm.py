@@ -1,4 +1,4 @@
-"""quant.models_glm against references outside Tandem: statsmodels GLM/OLS/NegativeBinomial and a
+"""quant.models.glm against references outside Tandem: statsmodels GLM/OLS/NegativeBinomial and a
 brute-force dyadic double sum written with plain loops (quant.md §1.2)."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from quant.errors import ModelError, QuantError
-from quant.models_glm import fit_glm
+from quant.models.glm import fit_glm
 
 
 def _dyads(n_nodes=14, seed=3):
@@ -155,7 +155,7 @@ def test_city_gaussian_matches_ols_with_hc_types():
 
 
 def test_ppml_lean_engine_equals_statsmodels_path():
-    pytest.importorskip("quant.glm_lean")
+    pytest.importorskip("quant.models.glm_lean")
     df = _dyads(n_nodes=25, seed=12)
     df["log_expo"] = np.log(df["expo"])
     lean = fit_glm(df, "flow ~ x1 + x2", family="poisson", unit="dyad", offset="log_expo", engine="lean")

@@ -10,7 +10,7 @@ import statsmodels.api as sm
 
 import cli
 import store
-from quant import data as qdata
+from quant.data import project as qdata
 from quant_small_project import build
 
 
@@ -96,7 +96,7 @@ def test_cli_run_keeps_exposure_and_min_events_and_refits(project, capsys):
     p, _ = project
     out = _fit(p, capsys, "--model", "poisson", "--formula", "flow ~ shared_border", "--exposure", "expo",
                "--min-events", "3", "--save", "ppml")
-    from quant import runs
+    from quant.runs import saved as runs
 
     engine = store.connect(p)
     with store.session_scope(engine) as s:
@@ -124,8 +124,8 @@ def _firth_reference(y, X):
 
 
 def test_firth_through_fit_glm_matches_direct_maximisation_and_brute_dyadic():
-    pytest.importorskip("quant.firth")
-    from quant.models_glm import fit_glm
+    pytest.importorskip("quant.models.firth")
+    from quant.models.glm import fit_glm
     from test_models_glm import _brute_dyadic, _dyads
 
     df = _dyads(n_nodes=12, seed=9)
@@ -150,7 +150,7 @@ def test_firth_through_fit_glm_matches_direct_maximisation_and_brute_dyadic():
 
 
 def test_cli_firth_prints_profile_ci_beside_wald(project, capsys):
-    pytest.importorskip("quant.firth")
+    pytest.importorskip("quant.models.firth")
     p, _ = project
     out = _fit(p, capsys, "--model", "firth", "--formula", "six ~ log_distance", "--min-events", "5")
     assert out["model"] == "firth" and set(out["profile_ci"]) == set(out["terms"])

@@ -18,8 +18,8 @@ from quant_small_project import build
 
 @pytest.fixture
 def project(tmp_path):
-    pytest.importorskip("quant.directed_load")
-    from quant.directed_load import load_directed
+    pytest.importorskip("quant.data.directed_load")
+    from quant.data.directed_load import load_directed
 
     path = tmp_path / "small.sqlite"
     engine = store.connect(path)
@@ -65,7 +65,7 @@ def test_directed_ppml_matches_statsmodels_and_brute_force(project, capsys):
     V = _brute(S, np.linalg.inv(X.T @ (X * mu[:, None])), raw["from"].to_numpy(), raw["to"].to_numpy())
     np.testing.assert_allclose(np.array(out["cov"]["dyadic"]), V, rtol=1e-10, atol=1e-14)
     assert out["meta"]["directed"] is True and out["meta"]["covariance"]["n_pairs"] == len(raw) // 2
-    from quant import runs
+    from quant.runs import saved as runs
 
     engine = store.connect(p)
     with store.session_scope(engine) as s:

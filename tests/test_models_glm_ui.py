@@ -10,7 +10,7 @@ import statsmodels.api as sm
 from streamlit.testing.v1 import AppTest
 
 import store
-from quant import data as qdata
+from quant.data import project as qdata
 from quant_small_project import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def test_min_events_and_firth_profile_limits(app):
     at.number_input(key="min_events_connection").set_value(5)
     _fit(at)
     assert any("only 6 events" in w.value for w in at.warning)
-    pytest.importorskip("quant.firth")
+    pytest.importorskip("quant.models.firth")
     at.selectbox(key="model_connection").set_value("firth")
     _fit(at)
     assert [s.value for s in at.subheader][0] == "Outcome six (connection): firth"
@@ -81,12 +81,12 @@ def test_min_events_and_firth_profile_limits(app):
 
 
 def test_directed_pairs_choice_fits_on_the_directed_table(tmp_path, monkeypatch):
-    pytest.importorskip("quant.directed_load")
+    pytest.importorskip("quant.data.directed_load")
     import itertools
 
     import pandas as pd
 
-    from quant.directed_load import load_directed
+    from quant.data.directed_load import load_directed
 
     path = tmp_path / "directed.sqlite"
     engine = store.connect(path)

@@ -2,8 +2,8 @@
 table and a GB18030 codebook CSV read correctly (issue 10, part 4)."""
 from __future__ import annotations
 
-from coding.codebook_csv import read_codebook_csv
-from quant.tables import read_table
+from coding.exchange.codebook_csv import read_codebook_csv
+from quant.data.tables import read_table
 
 BIG5_ROWS = "城市,人口\n廣州市,1868\n臺北市,260\n高雄市,277\n彰化縣,127\n"
 GB_ROWS = ("path,name,definition\n行为,行为,干部面对改革任务的行为\n行为/留痕,留痕,下级向上级发出“任务已完成”的信号\n"

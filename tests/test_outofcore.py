@@ -1,4 +1,4 @@
-"""Out-of-core fits (quant.outofcore) from Parquet and DuckDB tables against references computed
+"""Out-of-core fits (quant.models.outofcore) from Parquet and DuckDB tables against references computed
 outside the out-of-core path: statsmodels Logit/Poisson (estimates, model and HC0 covariances)
 and a brute-force dyadic double sum over every pair of rows sharing a node (an n × n matrix),
 also for a panel whose pairs repeat; plus the in-memory fit_connection path to 1e-8."""
@@ -11,8 +11,8 @@ import pytest
 import statsmodels.api as sm
 
 from quant.errors import DyadError, FormulaError, ModelError, QuantError
-from quant.models import fit_connection
-from quant.outofcore import fit_outofcore, parse_plain_formula, quote_ident
+from quant.models.dispatch import fit_connection
+from quant.models.outofcore import fit_outofcore, parse_plain_formula, quote_ident
 
 
 def _dyads(n_nodes=60, years=1, seed=3):

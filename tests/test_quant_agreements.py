@@ -1,4 +1,4 @@
-"""quant.agreements: folding the agreement-events list into prefecture dyads."""
+"""quant.data.agreements: folding the agreement-events list into prefecture dyads."""
 from __future__ import annotations
 
 import math
@@ -6,8 +6,8 @@ import math
 import pandas as pd
 import pytest
 
-from quant.agreements import fold_agreements, parse_event_date, parse_item_count
-from quant.cities import CityResolver, read_table, standard_cities
+from quant.data.agreements import fold_agreements, parse_event_date, parse_item_count
+from quant.data.cities import CityResolver, read_table, standard_cities
 from quant.errors import QuantError
 
 # Derived by reading tongban_agreement_events_from_news.csv by hand: each party mapped to

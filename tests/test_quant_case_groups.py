@@ -1,10 +1,10 @@
-"""quant.case_groups: labels checked against hand-worked units (quant.md §4.3)."""
+"""quant.cases.groups: labels checked against hand-worked units (quant.md §4.3)."""
 import math
 
 import pandas as pd
 import pytest
 
-from quant.case_groups import case_groups, group_labels
+from quant.cases.groups import case_groups, group_labels
 from quant.errors import QuantError
 
 

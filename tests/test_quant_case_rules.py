@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from quant import case_rules as cr
-from quant import case_rules_more as crm
+from quant.cases import rules as cr
+from quant.cases import rules_more as crm
 from quant.errors import QuantError
 
 # mtcars (R datasets): car, mpg, disp, wt — in R's row order.

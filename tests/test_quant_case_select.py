@@ -12,8 +12,8 @@ import pytest
 import statsmodels.api as sm
 
 import store
-from quant import runs
-from quant.case_select import RULES, case_label, select_run_cases
+from quant.runs import saved as runs
+from quant.cases.select import RULES, case_label, select_run_cases
 from quant.errors import QuantError
 from tests import quant_small_project as qs
 
@@ -230,7 +230,7 @@ def test_fast_rules_on_every_backend(engine):
 def test_stale_run_says_so_for_refitting_rules(tmp_path):
     eng = store.connect(tmp_path / "p.sqlite")
     cities, dyads = _build(eng)
-    from quant import data as qdata
+    from quant.data import project as qdata
 
     changed = dyads.copy()
     changed.loc[0, "log_distance"] += 0.5

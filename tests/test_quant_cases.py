@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quant.cases import city_residual_from_dyads, select_cases
+from quant.cases.typical_deviant import city_residual_from_dyads, select_cases
 from quant.errors import QuantError
-from quant.models import fit_breadth, fit_connection
+from quant.models.dispatch import fit_breadth, fit_connection
 
 
 def _saturated_example():

@@ -1,4 +1,4 @@
-"""quant.cities: reading tables, resolving city names, the canonical city frame."""
+"""quant.data.cities: reading tables, resolving city names, the canonical city frame."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from quant.cities import CityResolver, load_city_table, normalise_code, read_table, standard_cities
+from quant.data.cities import CityResolver, load_city_table, normalise_code, read_table, standard_cities
 from quant.errors import AmbiguousCityError, QuantError, UnknownCityError
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import cli
 import store
-from quant import data as qdata
+from quant.data import project as qdata
 from quant_small_project import build
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,13 +17,13 @@ import patsy
 import pytest
 import statsmodels.api as sm
 
-from quant.design import build_design
-from quant.design_columns import ColumnMatrix
-from quant.diagnostics import check_covariates
+from quant.models.design import build_design
+from quant.models.design_columns import ColumnMatrix
+from quant.models.diagnostics import check_covariates
 from quant.errors import ModelError
-from quant.logit_lean import fit_logit_newton
-from quant.models_dyad import fit_connection
-from quant.separation import find_separation
+from quant.models.logit_lean import fit_logit_newton
+from quant.models.connection import fit_connection
+from quant.models.separation import find_separation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,7 +106,7 @@ def test_checks_name_the_variable_on_columns():
 
 
 def test_read_model_columns_reads_only_what_the_formula_needs(tmp_path):
-    from quant.data_parquet import read_model_columns
+    from quant.data.parquet import read_model_columns
 
     d = _dyads()
     d["unused"] = 1.5
@@ -126,8 +126,8 @@ def test_read_model_columns_reads_only_what_the_formula_needs(tmp_path):
 def test_lean_fit_loads_no_statsmodels_scipy_or_store():
     code = (
         "import sys, json, numpy as np, pandas as pd\n"
-        "import quant.models\n"
-        "from quant.models import fit_connection\n"
+        "import quant.models.dispatch\n"
+        "from quant.models.dispatch import fit_connection\n"
         "rng = np.random.default_rng(0)\n"
         "i, j = np.triu_indices(40, 1)\n"
         "d = pd.DataFrame({'city_a': i, 'city_b': j, 'x': rng.normal(size=len(i))})\n"

@@ -1,4 +1,4 @@
-"""quant.data: cities and dyads in the project store."""
+"""quant.data.project: cities and dyads in the project store."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 import store
-from quant import data
-from quant.cities import CityResolver, load_city_table, standard_cities
-from quant.dyads import build_dyads
+from quant.data import project as data
+from quant.data.cities import CityResolver, load_city_table, standard_cities
+from quant.data.dyads import build_dyads
 from quant.errors import DyadError, QuantError, UnknownCityError
 
 

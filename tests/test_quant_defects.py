@@ -6,9 +6,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from quant import models
-from quant.dyadic import dyadic_vcov
-from quant.influence import city_influence
+from quant.models import dispatch as models
+from quant.inference.dyadic import dyadic_vcov
+from quant.inference.influence import city_influence
 from tests.quant_small_project import tables
 
 
@@ -74,8 +74,8 @@ def test_dyad_table_text_columns_are_one_sentence_not_a_warning(tmp_path, recwar
     """A dyad CSV with a text column leaked a raw UserWarning; it is now one sentence in the
     load's warnings, and the numeric columns are stored."""
     import store
-    from quant import data as qdata
-    from quant.loading import load_dyads
+    from quant.data import project as qdata
+    from quant.data.loading import load_dyads
     from tests.quant_small_project import build
 
     engine = store.connect(tmp_path / "p.sqlite", create=True)

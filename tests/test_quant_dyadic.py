@@ -9,9 +9,9 @@ import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomialP
 from statsmodels.discrete.truncated_model import TruncatedLFNegativeBinomialP
 
-from quant.dyadic import dyadic_vcov, hc0_vcov, node_index
+from quant.inference.dyadic import dyadic_vcov, hc0_vcov, node_index
 from quant.errors import DyadError, QuantError
-from quant.models import fit_connection, fit_degree
+from quant.models.dispatch import fit_connection, fit_degree
 
 
 # ---------------------------------------------------------------- oracles (written for tests)

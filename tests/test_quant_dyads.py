@@ -1,4 +1,4 @@
-"""quant.dyads: all pairs, covariates from node attributes, dyad tables, breadth."""
+"""quant.data.dyads: all pairs, covariates from node attributes, dyad tables, breadth."""
 from __future__ import annotations
 
 import csv
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quant.cities import CityResolver, standard_cities
-from quant.dyads import (
+from quant.data.cities import CityResolver, standard_cities
+from quant.data.dyads import (
     EARTH_RADIUS_KM,
     CollinearityWarning,
     all_pairs,

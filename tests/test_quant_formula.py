@@ -1,14 +1,14 @@
-"""quant.formula: node-attribute operators inside dyad formulas."""
+"""quant.formula.nodes: node-attribute operators inside dyad formulas."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from quant.cities import standard_cities
-from quant.dyads import build_dyads
+from quant.data.cities import standard_cities
+from quant.data.dyads import build_dyads
 from quant.errors import DyadError, QuantError, UnknownCityError
-from quant.formula import find_operator_terms, prepare_dyad_formula
+from quant.formula.nodes import find_operator_terms, prepare_dyad_formula
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_formula_leaves_other_functions_alone(nodes, dyads):
     assert formula == ("connection ~ np.log(distance_km) + I(distance_km ** 2) + C(same_province, Treatment('x'))"
                        " + np.sqrt(distance_km)")
     assert "same_province" in data.columns
-    # numpy functions outside the allowlist are refused before anything is built (quant.formula_guard)
+    # numpy functions outside the allowlist are refused before anything is built (quant.formula.guard)
     with pytest.raises(QuantError, match=r"`np\.max`"):
         prepare_dyad_formula("connection ~ np.max(distance_km)", dyads, nodes)
 

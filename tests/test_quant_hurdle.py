@@ -16,7 +16,7 @@ from scipy import stats
 from statsmodels.discrete.truncated_model import TruncatedLFNegativeBinomialP
 
 from quant.errors import ModelError, QuantError
-from quant.models import fit, fit_connection, fit_degree, fit_hurdle
+from quant.models.dispatch import fit, fit_connection, fit_degree, fit_hurdle
 from quant_small_project import tables
 
 COUNT = "degree ~ shared_border + log_distance"
@@ -131,21 +131,21 @@ def test_hurdle_fitted_mean_and_pearson_from_the_pmf(small, hurdle):
 
 
 def test_hurdle_lean_zero_part_equals_statsmodels(small, hurdle, monkeypatch):
-    import quant.influence
-    import quant.models_hurdle
+    import quant.inference.influence
+    import quant.models.hurdle
 
-    monkeypatch.setattr(quant.models_hurdle, "LEAN_LOGIT_MIN_ROWS", 0)  # the path used from 200,000 dyads
+    monkeypatch.setattr(quant.models.hurdle, "LEAN_LOGIT_MIN_ROWS", 0)  # the path used from 200,000 dyads
     lean = fit_hurdle(small, COUNT, zero_formula=ZERO + " + sum_log_pop", n_nodes=30)
     assert lean.meta["optimizer"].startswith("zero: tandem lean Newton logit")
     np.testing.assert_allclose(lean.params, hurdle.params, rtol=1e-8)
     for key in ("model", "hc0", "dyadic"):
         np.testing.assert_allclose(lean.cov[key], hurdle.cov[key], rtol=1e-6, atol=1e-14)
     assert lean.llf == pytest.approx(hurdle.llf, abs=1e-8)
-    from quant.influence import city_influence
+    from quant.inference.influence import city_influence
 
-    monkeypatch.setattr(quant.influence, "LEAN_LOGIT_MIN_ROWS", 0)
+    monkeypatch.setattr(quant.inference.influence, "LEAN_LOGIT_MIN_ROWS", 0)
     a = city_influence(lean, small, n_exact=2).table
-    monkeypatch.setattr(quant.influence, "LEAN_LOGIT_MIN_ROWS", 10**9)
+    monkeypatch.setattr(quant.inference.influence, "LEAN_LOGIT_MIN_ROWS", 10**9)
     b = city_influence(lean, small, n_exact=2).table
     cols = [c for c in a.columns if c.startswith(("exact:zero:", "step:"))]
     np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-6, atol=1e-10)

@@ -17,10 +17,10 @@ from statsmodels.discrete.discrete_model import NegativeBinomialP, Poisson
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from quant.errors import QuantError
-from quant.inference import lr_test, standardized, vif, wald_nested, wald_test
-from quant.influence import city_influence
-from quant.margins import average_marginal_effects, part_mean
-from quant.models import fit, fit_breadth, fit_connection, fit_degree, fit_hurdle
+from quant.inference.hypotheses import lr_test, standardized, vif, wald_nested, wald_test
+from quant.inference.influence import city_influence
+from quant.inference.margins import average_marginal_effects, part_mean
+from quant.models.dispatch import fit, fit_breadth, fit_connection, fit_degree, fit_hurdle
 from quant_small_project import tables
 from report.tables import regression_table
 
@@ -376,8 +376,8 @@ def test_binomial_breadth_ame_and_influence(small):
 def test_influence_row_derivatives_reproduce_statsmodels_score_and_hessian(small, demo_cities, model):
     from statsmodels.discrete.truncated_model import TruncatedLFNegativeBinomialP
 
-    from quant.inference import model_parts
-    from quant.influence import _hessian, _index_derivatives
+    from quant.inference.hypotheses import model_parts
+    from quant.inference.influence import _hessian, _index_derivatives
 
     _, d = small
     if model in ("logit", "probit"):

@@ -14,10 +14,10 @@ from scipy import stats
 from statsmodels.discrete.truncated_model import TruncatedLFNegativeBinomialP
 
 from quant.errors import DyadError, ModelError, QuantError
-from quant.logit_lean import fit_logit_newton
-from quant.models import fit, fit_breadth, fit_connection, fit_degree
-from quant.models_common import Attempt, check_se, run_fit
-from quant.residuals import pearson_nb2, ztnb_moments
+from quant.models.logit_lean import fit_logit_newton
+from quant.models.dispatch import fit, fit_breadth, fit_connection, fit_degree
+from quant.models.common import Attempt, check_se, run_fit
+from quant.cases.residuals import pearson_nb2, ztnb_moments
 
 # ergm 4.12.0, flomarriage ~ edges + nodecov("wealth") (quant.md §5)
 FLO_COEF = [-2.5949290317864602, 0.010545912833824604]
@@ -344,7 +344,7 @@ def test_models_probit_agrees_with_statsmodels(flo):
 def test_models_ztnb_analytic_hessian_matches_numerical():
     from statsmodels.tools.numdiff import approx_fprime
 
-    from quant.ztnb import ZTNB2
+    from quant.models.ztnb import ZTNB2
 
     rng = np.random.default_rng(17)
     X = sm.add_constant(rng.normal(size=(900, 2)))
@@ -384,7 +384,7 @@ def test_models_formula_functions_and_categoricals(flo):
 
 
 def test_models_chunked_design_equals_one_chunk(flo, monkeypatch):
-    import quant.design as design
+    import quant.models.design as design
 
     df = flo.assign(band=(flo["w_sum"] // 50).astype(int).astype(str))
     formula = "tie ~ C(band) + center(w_sum) + np.log(w_absdiff + 1)"

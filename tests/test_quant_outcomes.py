@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 import store
-from quant import data as qdata
-from quant.agreements import fold_agreements
-from quant.cities import standard_cities
+from quant.data import project as qdata
+from quant.data.agreements import fold_agreements
+from quant.data.cities import standard_cities
 from quant.errors import QuantError
-from quant.outcomes import save_agreement_outcome
+from quant.data.outcomes import save_agreement_outcome
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 import coding
 import store
-from quant import data as qdata
-from quant.analysis import fit_dimension
+from quant.data import project as qdata
+from quant.runs.analysis import fit_dimension
 from quant.errors import QuantError
-from quant.quantitize import (INFO_KEY, constructions, delete_quantitized, quantitize, quantitized_status,
+from quant.data.quantitize import (INFO_KEY, constructions, delete_quantitized, quantitize, quantitized_status,
                               quantitized_values)
-from quant.specs import load_spec, save_spec
+from quant.runs.specs import load_spec, save_spec
 from quant_small_project import build
 
 TEXT = "甲乙丙丁戊己庚辛壬癸" * 20

@@ -7,9 +7,9 @@ import pytest
 import statsmodels.api as sm
 
 import store
-from quant.analysis import fit_dimension, model_data
+from quant.runs.analysis import fit_dimension, model_data
 from quant.errors import ModelError, QuantError
-from quant.specs import delete_spec, fit_spec, list_specs, load_spec, save_spec
+from quant.runs.specs import delete_spec, fit_spec, list_specs, load_spec, save_spec
 from quant_small_project import build, with_operators
 
 OPS = "connection ~ sum(log_pop) + absdiff(log_pop) + same(province) + min(urban) + both(prog) + log_distance"
@@ -83,7 +83,7 @@ def test_bad_specifications_are_one_sentence(project, formula, kind, words):
 
 def test_diagnostics_constant_outcome_infinite_values_and_breadth_operators(project):
     engine, *_ = project
-    from quant import data as qdata
+    from quant.data import project as qdata
 
     with store.session_scope(engine) as s:
         frame = qdata.dyad_frame(s)

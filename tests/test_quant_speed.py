@@ -10,11 +10,11 @@ import patsy
 import pytest
 import statsmodels.api as sm
 
-import quant.logit_lean as ll
-import quant.models_dyad as md
-from quant.design import _plain_numeric, build_design
-from quant.dyadic import pair_count
-from quant.models import fit_connection
+import quant.models.logit_lean as ll
+import quant.models.connection as md
+from quant.models.design import _plain_numeric, build_design
+from quant.inference.dyadic import pair_count
+from quant.models.dispatch import fit_connection
 
 
 def _table(n_nodes=50, seed=11):

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import store
-from quant import data as qdata
+from quant.data import project as qdata
 from quant_small_project import build
 
 ROOT = Path(__file__).resolve().parent.parent

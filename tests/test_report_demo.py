@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 import store
 from demo_runs import demo_copy
-from quant import runs
+from quant.runs import saved as runs
 from report.draft import render
 from report.run_sections import load_runset
 

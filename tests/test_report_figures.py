@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import store
-from quant import runs as qruns
+from quant.runs import saved as qruns
 from report.draft import build_context, render_context, write_context
 from report.run_sections import load_runset
 from demo_runs import RUN_NAMES, build_demo_with_runs

@@ -4,7 +4,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 import store
-from quant import runs
+from quant.runs import saved as runs
 from tests import quant_small_project as small
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 import store
 from demo_runs import demo_copy
-from quant import runs as qruns
+from quant.runs import saved as qruns
 from report.draft import render
 from report.run_sections import load_runset
 
@@ -236,7 +236,7 @@ def test_cli_report_reads_saved_runs_and_never_refits(demo, tmp_path):
             for attr in s.scalars(select(store.CityAttribute).where(store.CityAttribute.name == "urban_share")):
                 attr.value = 1.0 - float(attr.value)
         with store.session_scope(engine) as s:  # what a refit would print now differs from the run
-            from quant.analysis import fit_dimension
+            from quant.runs.analysis import fit_dimension
 
             run = qruns.load_run(s, demo["runs"]["breadth"].info.name)
             refit = fit_dimension(s, "breadth", model=run.info.model, formula=run.info.formula)
@@ -296,7 +296,7 @@ def test_cli_report_skips_a_dimension_without_a_run_and_names_runs(demo, tmp_pat
 def test_codes_mapped_to_a_dimension_are_counted_and_quoted(demo):
     """The demo maps Mark to every dimension: its row counts all Mark passages (counted here from
     the codings table) and quotes a Mark passage."""
-    from coding.dimensions import dimension_map
+    from coding.codebook.dimensions import dimension_map
 
     with store.session_scope(demo["engine"]) as s:
         mark = s.scalars(select(store.Code).where(store.Code.name == "Mark")).one()

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from quant.results import FitResult
+from quant.models.results import FitResult
 from report.errors import ReportError
 from report.tables import regression_table, star_string, to_html, to_markdown
 
@@ -93,7 +93,7 @@ def test_report_tables_to_html_escapes_cells_headers_and_note():
 
 def test_report_tables_stars_on_a_real_fit_match_normal_p_values():
     from mixed_report_project import simulate
-    from quant.models import fit_connection
+    from quant.models.dispatch import fit_connection
 
     _, data, _ = simulate(n_cities=16, seed=11)
     res = fit_connection(data, "connection ~ log_gravity + same_province", model="logit")

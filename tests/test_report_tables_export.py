@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from coding.spreadsheet import restore
-from quant.models import fit_connection, fit_degree
+from coding.exchange.spreadsheet import restore
+from quant.models.dispatch import fit_connection, fit_degree
 from quant_small_project import tables
 from report.errors import ReportError
 from report.tables import EXPORT_FORMATS, export_table, latex_escape, regression_table, to_latex

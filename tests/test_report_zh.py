@@ -18,7 +18,7 @@ from sqlalchemy import select
 import i18n
 import store
 from demo_runs import demo_copy
-from quant import runs
+from quant.runs import saved as runs
 from report.draft import build_context, render_context
 from report.errors import ReportError
 from report.options import ReportOptions

@@ -1,6 +1,6 @@
-"""quant.runs on SQLite and PostgreSQL: what a run stores (checked against statsmodels and numpy on
+"""quant.runs.saved on SQLite and PostgreSQL: what a run stores (checked against statsmodels and numpy on
 the hand-built tables), staleness, names, the undo of save/replace/rename/delete, refit and
-compare; quant.run_compare's formatting."""
+compare; quant.runs.compare's formatting."""
 from __future__ import annotations
 
 import math
@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 import coding
 import store
-from quant import runs
+from quant.runs import saved as runs
 from quant.errors import QuantError
-from quant.run_compare import compare_wide, format_cell, format_p, stars
+from quant.runs.compare import compare_wide, format_cell, format_p, stars
 from quant_small_project import build, with_operators
 
 FORMULA = "connection ~ log_distance + sum(log_pop)"

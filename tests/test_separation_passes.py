@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quant import diagnostics as dg
-from quant import separation as sep
+from quant.models import diagnostics as dg
+from quant.models import separation as sep
 from quant.errors import ModelError
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from coding.codebook_table import read_codebook_table
+from coding.exchange.codebook_table import read_codebook_table
 from coding.errors import CodingError
 from corpus.read_txt import MAX_TABLE_COLUMNS
 from quant.errors import QuantError
-from quant.tables import read_table
+from quant.data.tables import read_table
 
 
 def _wide(n: int) -> bytes:

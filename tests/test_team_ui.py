@@ -361,7 +361,7 @@ def test_a_password_reset_ends_the_users_open_session_but_not_ones_own(project, 
 def _with_connection_run(path) -> str:
     """Save a small connection run and one judgement of its first term; return the term."""
     from mixed.meta import set_meta_inference
-    from quant import runs
+    from quant.runs import saved as runs
 
     def go(s):
         _, result = runs.fit_and_save(s, "conn viewer", "connection", formula="connection ~ log_distance",

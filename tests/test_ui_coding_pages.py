@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 import coding
 import corpus
 import store
-from coding.autocode import parse_rule_pattern
+from coding.rules.autocode import parse_rule_pattern
 from coding.documents import document_attributes, documents_where
 from coding.memos import memo_target_labels
-from coding.queries import coders
+from coding.retrieval.queries import coders
 
 ROOT = Path(__file__).resolve().parent.parent
 

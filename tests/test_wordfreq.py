@@ -26,8 +26,8 @@ import pytest
 import coding
 import store
 from coding import CodingError
-from coding import wordfreq
-from coding.wordfreq import get_stopwords, reset_stopwords, set_stopwords, word_frequencies
+from coding.retrieval import wordfreq
+from coding.retrieval.wordfreq import get_stopwords, reset_stopwords, set_stopwords, word_frequencies
 
 ROOT = Path(__file__).resolve().parent.parent
 D1 = "我们去三沙市调研，林芝市和三沙市之间合作。合作协议很多。"

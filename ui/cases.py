@@ -1,9 +1,9 @@
 """Cases page: the cases one rule selects from a saved run, with names, one case type each, coded
 passages and quotes; tick cases into the fieldwork worklist. Library: ``mixed.case_views``,
-``mixed.worklist``; statistics: ``quant.case_select``."""
+``mixed.worklist``; statistics: ``quant.cases.select``."""
 import streamlit as st
 
-from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
+from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from mixed.case_views import ADVERTISED_RULE, VIEW_RULES, VIEW_TITLES, case_view
 from mixed.labels import case_type_label, people_table
 from i18n import N_, _
@@ -39,7 +39,7 @@ state.simulated_banner()
 
 params: dict = {}
 if run is not None and rule != ADVERTISED_RULE:
-    from quant.case_select import covariate_choices
+    from quant.cases.select import covariate_choices
 
     choices = covariate_choices(run)
     c1, c2, c3 = st.columns(3)

@@ -3,9 +3,9 @@ import altair as alt
 import streamlit as st
 
 from i18n import N_, _
-from quant import data as qdata
-from quant.cities import read_table
-from quant.loading import build_all_dyads, load_cities, load_dyads
+from quant.data import project as qdata
+from quant.data.cities import read_table
+from quant.data.loading import build_all_dyads, load_cities, load_dyads
 from ui import state
 
 st.title(_("Cities & dyads"))

@@ -6,10 +6,10 @@ import io
 import streamlit as st
 
 import coding
-from coding.case_table import read_case_table
-from coding.codebook_csv import SEPARATORS, preview_codebook_csv, table_columns
-from coding.codebook_xlsx import export_codebook_xlsx, import_codebook_xlsx, preview_codebook_xlsx
-from coding.dimensions import DIMENSIONS, dimension_map, set_dimension_map
+from mixed.case_table import read_case_table
+from coding.exchange.codebook_csv import SEPARATORS, preview_codebook_csv, table_columns
+from coding.exchange.codebook_xlsx import export_codebook_xlsx, import_codebook_xlsx, preview_codebook_xlsx
+from coding.codebook.dimensions import DIMENSIONS, dimension_map, set_dimension_map
 from i18n import N_, _, pgettext
 from ui import state
 

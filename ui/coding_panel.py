@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 import coding
-from quant import data as qdata
+from quant.data import project as qdata
 from i18n import N_, _
 from ui import state
 

@@ -59,7 +59,7 @@ SEGMENT_STATUS = {"placed": N_("placed"), "already present": N_("already present
 
 def _import_qdpx(session, data: bytes, convention: str, coder: str) -> dict:
     try:
-        from quant.data import city_resolver
+        from quant.data.project import city_resolver
 
         resolve = city_resolver(session).resolve
     except ValueError:  # no cities yet: cases stay document cases

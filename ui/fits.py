@@ -2,15 +2,15 @@
 
 Other pages read saved runs (:mod:`ui.run_picker`), never a fit kept here: :func:`current`
 no longer fits anything by itself. :func:`save_as_run` stores the fit on screen, with the data it
-was fitted on, as a run (``quant.runs.save_run``).
+was fitted on, as a run (``quant.runs.saved.save_run``).
 """
 from __future__ import annotations
 
 import streamlit as st
 
 from i18n import _
-from quant.analysis import fit_prepared, model_data
-from quant.runs import DATA_OPTIONS, FIT_OPTIONS, save_run
+from quant.runs.analysis import fit_prepared, model_data
+from quant.runs.saved import DATA_OPTIONS, FIT_OPTIONS, save_run
 from ui import state
 
 _FIT, _DATA, _OPTS = "fit_{}", "fit_data_{}", "fit_opts_{}"  # all cleared by state.open_project
@@ -34,7 +34,7 @@ def fit(dimension: str, **spec):
     :func:`save_as_run`); ``None`` (with a message) on failure.
 
     ``spec``: ``model``, ``formula``, ``zero_formula``, the data options ``directed``, ``offset``,
-    ``exposure`` and the fit options of ``quant.runs.FIT_OPTIONS`` (``min_events`` among them).
+    ``exposure`` and the fit options of ``quant.runs.saved.FIT_OPTIONS`` (``min_events`` among them).
     """
     out = state.attempt(state.read, _fit, dimension, **spec)
     if out is not None:
@@ -66,7 +66,7 @@ def current(dimension: str, *, fit_default: bool = True):
 def save_as_run(dimension: str, name: str, *, replace: bool = False, spec_name: str | None = None):
     """Save the fit kept for ``dimension`` as run ``name`` (by the current coder).
 
-    Returns the ``quant.runs.RunInfo`` or None (a message is shown: no fit, bad or taken name,
+    Returns the ``quant.runs.saved.RunInfo`` or None (a message is shown: no fit, bad or taken name,
     a viewer in team mode).
     """
     result = st.session_state.get(_FIT.format(dimension))

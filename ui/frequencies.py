@@ -1,12 +1,12 @@
 """Word frequencies page: the most frequent words of the corpus, of each document, of each code's
-coded text or of each group of documents, with the project's stop-word list (coding.wordfreq)."""
+coded text or of each group of documents, with the project's stop-word list (coding.retrieval.wordfreq)."""
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from coding.documents import document_attributes
-from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
-from coding.wordfreq import (frequency_file_frame, get_stopwords, reset_stopwords, set_stopwords,
+from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
+from coding.retrieval.wordfreq import (frequency_file_frame, get_stopwords, reset_stopwords, set_stopwords,
                              word_frequencies)
 from i18n import N_, _
 from report.charts.style import inline, styled

@@ -1,15 +1,15 @@
 """Map page: city polygons and pairs (ties, deviant pairs of a run, pairs with coded passages),
 coloured by tie, degree, Pearson residual or coded-passage count; click a city or a pair to read
 its coded passages; PNG/SVG downloads; load a boundary file. Library: ``report.charts.map``,
-``quant.boundaries``, ``mixed.evidence``."""
+``quant.data.boundaries``, ``mixed.evidence``."""
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
 from i18n import N_, _
-from quant import data as qdata
-from quant.boundaries import load_boundaries, save_shared_border
+from quant.data import project as qdata
+from quant.data.boundaries import load_boundaries, save_shared_border
 from report.charts import map as cmap
 from ui import chart_panels, state
 from ui.run_picker import dimension_label, pick_run

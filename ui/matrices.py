@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 import coding
-from coding.queries import coders
+from coding.retrieval.queries import coders
 from i18n import N_, _
-from quant import data as qdata
+from quant.data import project as qdata
 from ui import state
 
 st.title(_("Matrices"))

@@ -5,7 +5,7 @@ import streamlit as st
 import coding
 from i18n import N_, _
 from coding.memos import memo_target_labels
-from quant import data as qdata
+from quant.data import project as qdata
 from ui import state
 
 st.title(_("Memos"))

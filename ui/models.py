@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from i18n import N_, _
-from quant.analysis import DEFAULT_MODEL, MODELS, default_spec, dimension_data
-from quant.models import UNIT, inference_note
-from quant.specs import list_specs
+from quant.runs.analysis import DEFAULT_MODEL, MODELS, default_spec, dimension_data
+from quant.models.dispatch import UNIT, inference_note
+from quant.runs.specs import list_specs
 from ui import fits, models_panels as panels, state
 from ui.run_picker import DIMENSION_LABELS, dimension_label
 
@@ -33,7 +33,7 @@ dimension = st.segmented_control(_("Dimension"), list(DIMENSION_LABELS), default
 def _dimension_data(project: str, revision: int, dimension: str, directed: bool = False) -> pd.DataFrame:
     """The dimension's model data, read once per project, data revision and dimension (1-2 s on the demo)."""
     if directed:
-        from quant.directed import directed_frame
+        from quant.data.directed import directed_frame
 
         return state.read(directed_frame)
     return state.read(dimension_data, dimension)
@@ -42,7 +42,7 @@ def _dimension_data(project: str, revision: int, dimension: str, directed: bool 
 @st.cache_data(max_entries=6, show_spinner=False)
 def _has_directed(project: str, revision: int) -> bool:
     try:
-        from quant.directed import has_directed
+        from quant.data.directed import has_directed
     except ImportError:
         return False
     return bool(state.read(has_directed))

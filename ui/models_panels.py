@@ -7,16 +7,16 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from coding.spreadsheet import to_csv_bytes
+from coding.exchange.spreadsheet import to_csv_bytes
 from i18n import N_, _
-from quant import data as qdata
-from quant.analysis import model_data
-from quant.cases import city_residual_from_dyads
-from quant.inference import lr_test, standardized, vif, wald_nested
-from quant.influence import city_influence
-from quant.margins import average_marginal_effects
-from quant.quantitize import LEVELS, MEASURES, quantitize, quantitized_status
-from quant.specs import delete_spec, fit_spec, load_spec, save_spec
+from quant.data import project as qdata
+from quant.runs.analysis import model_data
+from quant.cases.typical_deviant import city_residual_from_dyads
+from quant.inference.hypotheses import lr_test, standardized, vif, wald_nested
+from quant.inference.influence import city_influence
+from quant.inference.margins import average_marginal_effects
+from quant.data.quantitize import LEVELS, MEASURES, quantitize, quantitized_status
+from quant.runs.specs import delete_spec, fit_spec, load_spec, save_spec
 from report.tables import EXPORT_FORMATS, STAT_ROWS, export_table, regression_table
 from ui import fits, state
 
@@ -356,7 +356,7 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _codebook(project: str, revision: int):
-    from coding.tree import codebook
+    from coding.codebook.tree import codebook
 
     return state.read(codebook)
 
@@ -408,7 +408,7 @@ def _quantitize_form(book) -> None:
 def model_choices(models, data: pd.DataFrame, formula: str | None, unit: str) -> list[str]:
     """The models (of ``models``) whose outcome type fits the formula's outcome column; all of them
     when the outcome is an expression or not a column."""
-    from quant.models import MODEL_OUTCOMES, outcome_type, outcome_values
+    from quant.models.dispatch import MODEL_OUTCOMES, outcome_type, outcome_values
 
     y = outcome_values(data, formula) if formula and "~" in formula else None
     if y is None:

@@ -4,7 +4,7 @@ PNG/SVG downloads. Library: ``report.charts.network``."""
 import streamlit as st
 
 from i18n import N_, _
-from quant import data as qdata
+from quant.data import project as qdata
 from report.charts import network
 from ui import chart_panels, state
 from ui.run_picker import dimension_label, pick_run

@@ -8,9 +8,9 @@ import streamlit as st
 import coding
 from coding.documents import document_attributes, documents_where
 from coding.exchange.segments_export import segments_csv_bytes, segments_table, segments_xlsx_bytes
-from coding.queries import coders
+from coding.retrieval.queries import coders
 from i18n import N_, _
-from quant import data as qdata
+from quant.data import project as qdata
 from ui import state
 
 #: Document kinds as stored and as shown (a kind with no label is shown as stored).

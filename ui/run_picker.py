@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 import pandas as pd
 import streamlit as st
 
-from quant import runs
+from quant.runs import saved as runs
 from i18n import N_, _
-from quant.results import DIMENSIONS
+from quant.models.results import DIMENSIONS
 from ui import state
 
 __all__ = ["pick_run", "pick_runs", "run_label", "default_run_name", "DIMENSION_LABELS", "dimension_label"]
@@ -110,7 +110,7 @@ def pick_run(dimension: str, *, key: str, container=None):
 
     Returns
     -------
-    quant.runs.Run or None
+    quant.runs.saved.Run or None
         The chosen run (estimates and units read back, nothing refitted), or None when the
         dimension has no run yet or reading failed (a message is shown then).
     """
@@ -157,7 +157,7 @@ def pick_run(dimension: str, *, key: str, container=None):
 def pick_runs(key: str, dimensions=DIMENSIONS) -> dict:
     """One run per dimension that has runs (a selectbox each, in columns).
 
-    Returns ``{dimension: quant.runs.Run}`` for the dimensions with a run chosen; a dimension
+    Returns ``{dimension: quant.runs.saved.Run}`` for the dimensions with a run chosen; a dimension
     without runs shows nothing here (the Models page or :func:`pick_run` saves one).
     """
     latest = state.attempt(state.read, runs.latest_runs)

@@ -1,19 +1,19 @@
 """Runs page: the saved analyses (fits kept in the project) with whether the data changed since
 each was fitted; rename, delete (undoable), restore, refit, and compare 2–3 runs side by side with
-CSV/XLSX downloads. Thin: every number comes from ``quant.runs`` and ``quant.run_compare``."""
+CSV/XLSX downloads. Thin: every number comes from ``quant.runs.saved`` and ``quant.runs.compare``."""
 import pandas as pd
 import streamlit as st
 
-from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
+from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from i18n import N_, _
-from quant import runs
-from quant.run_compare import compare_records, compare_wide, format_p
+from quant.runs import saved as runs
+from quant.runs.compare import compare_records, compare_wide, format_p
 from ui import state
 
 COLUMNS = {"name": N_("run"), "state": N_("status"), "dimension": N_("dimension"), "model": N_("model"),
            "se_type": N_("SE type"), "n": N_("n"), "created": N_("created (UTC)"), "created_by": N_("by"),
            "formula": N_("formula")}
-#: Columns of the comparison (``quant.runs.compare_runs``) -> headers shown.
+#: Columns of the comparison (``quant.runs.saved.compare_runs``) -> headers shown.
 COMPARED = {"run": N_("run"), "dimension": N_("dimension"), "model": N_("model"), "se_type": N_("se_type"),
             "term": N_("term"), "estimate": N_("estimate"), "se": N_("se"), "p": N_("p"), "ci_low": N_("ci_low"),
             "ci_high": N_("ci_high")}

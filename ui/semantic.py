@@ -6,7 +6,7 @@ import streamlit as st
 import coding
 from coding.documents import document_attributes, documents_where
 from i18n import N_, _, pgettext
-from quant import data as qdata
+from quant.data import project as qdata
 from ui import assist_panels as ap
 from ui import state
 

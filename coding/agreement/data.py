@@ -34,8 +34,8 @@ from coding.agreement.table import POOLED, agreement_table
 from coding.agreement.units import as_one_variable, pattern_counts, presence
 from coding.checks import as_coder
 from coding.errors import CodingError
-from coding.queries import coders as all_coders
-from coding.tree import code_id_by_name, codebook
+from coding.retrieval.queries import coders as all_coders
+from coding.codebook.tree import code_id_by_name, codebook
 from i18n import N_, _
 
 __all__ = ["ORIGINS", "RULES_CODER", "UNITS", "Selection", "agreement", "agreement_coders", "as_origins",

@@ -5,7 +5,7 @@ commits only when the import finished; any error rolls all of it back):
 
 - users become coders; their GUIDs are kept in ``ProjectInfo["refi_users"]`` (name -> GUID)
   so an export writes them back;
-- the codebook through :func:`coding.codebook_merge.merge_code_tree` (GUIDs kept, matched by
+- the codebook through :func:`coding.exchange.codebook_merge.merge_code_tree` (GUIDs kept, matched by
   GUID then name; while the project has never been exported, a code matched by name takes the
   file's GUID, so a round trip through a new project with the default codebook keeps GUIDs);
   code sets in ``ProjectInfo["refi_sets"]`` (Tandem has no set table);
@@ -23,7 +23,7 @@ commits only when the import finished; any error rolls all of it back):
   else the project; the note's GUID is kept;
 - cases: variables become attributes of the case's documents (``Document.attributes``), or
   city attributes when the case's name resolves to a project city (``resolve_city``, e.g.
-  ``quant.data.city_resolver(session).resolve``); cases and variables (with GUIDs and types)
+  ``quant.data.project.city_resolver(session).resolve``); cases and variables (with GUIDs and types)
   are kept in ``ProjectInfo["refi_cases"]`` / ``["refi_variables"]`` for export.
 
 The report (a dict, stable keys) counts placed / moved / not placed / already present
@@ -44,10 +44,10 @@ from sqlalchemy.orm import Session
 import corpus
 import store
 from coding.checks import as_coder
-from coding.codebook_merge import merge_code_tree
+from coding.exchange.codebook_merge import merge_code_tree
 from coding.codings import add_coding
 from coding.errors import CodingError
-from coding.events import EventType, record, snapshot
+from coding.history.events import EventType, record, snapshot
 from coding.exchange.qdpx_place import SourceText, choose_convention, place
 from coding.exchange.qdpx_attach import cases as _cases, code_sets as _sets, memos as _memos
 from coding.exchange.qdpx_info import get_info, set_info

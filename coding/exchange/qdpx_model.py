@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from coding.codebook_merge import CodeNode
+from coding.exchange.codebook_merge import CodeNode
 
 __all__ = ["RCoding", "RSelection", "RSource", "RNote", "RCase", "RVariable", "RSet", "QdpxProject"]
 

@@ -6,7 +6,7 @@ ATLAS.ti names it) is parsed with ``defusedxml`` (no DTD, no entity expansion: a
 laughs" file is refused). Nothing here touches the project database.
 
 What is read (``docs/qda.md`` §2): users, the codebook (``CodeNode`` trees, as
-:mod:`coding.refi_codebook`), code sets, variables, cases, text sources (``plainTextPath``
+:mod:`coding.exchange.refi_codebook`), code sets, variables, cases, text sources (``plainTextPath``
 inside the zip, matched case-insensitively under ``sources/``, or inline
 ``PlainTextContent``), PDF sources that carry a plain-text ``Representation``, their
 selections with codings, notes, links and every ``NoteRef``. Everything else (pictures,
@@ -27,13 +27,13 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from coding.codebook_merge import CodeNode, canonical_guid as _canonical
+from coding.exchange.codebook_merge import CodeNode, canonical_guid as _canonical
 from coding.exchange.qdpx_files import ArchiveFiles as _Files
 from coding.exchange.qdpx_model import (QdpxProject, RCase, RCoding, RNote, RSelection, RSet, RSource,
                                         RVariable)
 from coding.errors import CodingError
-from coding.refi_codebook import split_description
-from coding.tree import MAX_DEPTH
+from coding.exchange.refi_codebook import split_description
+from coding.codebook.tree import MAX_DEPTH
 from corpus.archive import DEFAULT_LIMITS, ArchiveError, check_zip, open_zip, read_member
 
 from i18n import _

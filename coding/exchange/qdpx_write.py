@@ -6,7 +6,7 @@
   (``ProjectInfo["refi_users"]``) or derived deterministically,
   ``uuid5(TANDEM_NS, "user:" + name)``, so exports agree with each other;
 - ``CodeBook``: every code with its stored GUID, ``isCodable``, colour, description
-  (:func:`coding.refi_codebook.describe`) and the ``NoteRef`` of its memos;
+  (:func:`coding.exchange.refi_codebook.describe`) and the ``NoteRef`` of its memos;
 - ``Variables`` (document attribute names, typed from their values; GUIDs kept from an
   import or derived), ``Cases`` (those kept from an import, ``ProjectInfo["refi_cases"]``);
 - ``Sources``: one ``TextSource`` per current document, ``plainTextPath=internal://<guid>.txt``
@@ -14,7 +14,7 @@
   with a ``Coding`` per code and coder (stored coding GUIDs). **Offsets are Unicode code points
   over that .txt** (0-based, end exclusive; a line break counts one), the selection ``name``
   holds the selected text (as QualCoder does), and its ``Description`` the codings' memos;
-  codings left *unanchored* by a corrected version (``coding.reanchor``) have no place in the
+  codings left *unanchored* by a corrected version (``coding.versions.reanchor``) have no place in the
   text and are left out, counted in ``codings_not_exported``;
 - ``Notes``: every memo (GUID kept), pointed at by ``NoteRef`` from its object (project,
   document, code, coding; city and dyad memos hang on the project);
@@ -40,11 +40,11 @@ from sqlalchemy.orm import Session
 
 from i18n import _
 import store
-from coding.codebook_merge import canonical_guid
+from coding.exchange.codebook_merge import canonical_guid
 from coding.errors import CodingError
 from coding.exchange.qdpx_info import get_info
-from coding.refi_codebook import describe
-from coding.tree import codebook
+from coding.exchange.refi_codebook import describe
+from coding.codebook.tree import codebook
 
 __all__ = ["NS", "TANDEM_NS", "project_qde", "validate_project_xml", "default_project_xsd", "user_guid"]
 

@@ -2,7 +2,7 @@
 (human, rule, encoder or llm, and which rule or model: issue 13), offsets
 in code points and in UTF-16 units, paragraph, quote, memo and when it was coded (issue 10, part 6).
 
-The rows come from :func:`coding.queries.retrieve`, so every filter of the Retrieve page (codes
+The rows come from :func:`coding.retrieval.queries.retrieve`, so every filter of the Retrieve page (codes
 with or without sub-codes, documents, coders, and any viewer filter such as blind coding) applies
 to the export as well; extra keyword filters are passed on to it unchanged.
 
@@ -14,7 +14,7 @@ ord(c) > 0xFFFF}``. A coding whose status is ``unanchored`` (it could not be pla
 version of its document) keeps the code-point offsets it had on the old text; its UTF-16 offsets
 are left empty, since the current text is not the one they count in.
 
-Files: CSV (UTF-8 with a byte-order mark) and XLSX, written only through :mod:`coding.spreadsheet`
+Files: CSV (UTF-8 with a byte-order mark) and XLSX, written only through :mod:`coding.exchange.spreadsheet`
 (a cell a spreadsheet would run as a formula gets a leading ``'``).
 """
 from __future__ import annotations
@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 import store
 from coding.errors import CodingError
-from coding.queries import retrieve
-from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes, write_bytes_atomic
-from coding.tree import codebook
+from coding.retrieval.queries import retrieve
+from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes, write_bytes_atomic
+from coding.codebook.tree import codebook
 from corpus.offsets import OffsetIndex
 from i18n import _
 
@@ -84,7 +84,7 @@ def segments_table(session: Session, *, code_ids: Any = None, include_subcodes: 
     separator : str
         Joins the names of a code path (default ``" > "``; 1-10 characters on one line).
     **filters
-        Passed on to :func:`coding.queries.retrieve` (``city``, ``dyad``, a viewer filter, ...).
+        Passed on to :func:`coding.retrieval.queries.retrieve` (``city``, ``dyad``, a viewer filter, ...).
 
     Returns
     -------

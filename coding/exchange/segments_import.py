@@ -26,7 +26,7 @@ score, Author, Created, Comment. The code column holds the code path with ``\\``
 Every row is reported — placed, already present, ambiguous, not found (no such document, or the
 text is not in it), or refused (empty text or code, a code that is a category) — with the
 document, the code and the first 30 characters of the text; nothing is dropped silently. The
-table is read by ``quant.tables.read_table`` (CSV or XLSX, the one decoder). Everything happens
+table is read by ``corpus.tables.read_table`` (CSV or XLSX, the one decoder). Everything happens
 in the caller's transaction.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from i18n import _
 import store
 from coding.checks import as_coder
-from coding.codebook import add_code
+from coding.codebook.codes import add_code
 from coding.codings import add_coding
 from coding.errors import CodingError
 from corpus.name_keys import name_key
@@ -78,7 +78,7 @@ def read_segments_table(source: str | Path | bytes, filename: str | None = None)
     CodingError
         Unreadable table (the reader's sentence), or no column for the document, code or segment.
     """
-    from quant.tables import read_table
+    from corpus.tables import read_table
 
     try:
         frame = read_table(source, filename, as_text=True)

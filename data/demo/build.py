@@ -209,7 +209,7 @@ def _write_memos(session, documents: dict[str, tuple[int, str]], dyads: pd.DataF
 
 def _populate(session, progress=None) -> dict:
     import coding
-    from quant.data import save_cities, save_dyads
+    from quant.data.project import save_cities, save_dyads
 
     _require_empty(session)
     texts = load_documents()
@@ -219,7 +219,7 @@ def _populate(session, progress=None) -> dict:
     cities, dyads, sim = demo_tables()
     _write_info(session, sim, truth)
     save_cities(session, cities)
-    save_cities(session, load_boundaries())  # city text attribute boundary_wkt (quant.boundaries)
+    save_cities(session, load_boundaries())  # city text attribute boundary_wkt (quant.data.boundaries)
     _tell(progress, "dyads", f"{len(dyads):,} city pairs: covariates and simulated outcomes")
     save_dyads(session, dyads)
     n_codes = coding.ensure_default_codebook(session, coder="Tandem team")

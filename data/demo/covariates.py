@@ -1,7 +1,7 @@
 """Dyad covariates of the demo, derived from the city facts.
 
 The variable names are a contract: the default codebook maps codes to them
-(``coding.default_codebook.DEFAULT_VARIABLE_MAP``) and ``quant.analysis`` uses them as
+(``coding.codebook.default.DEFAULT_VARIABLE_MAP``) and ``quant.runs.analysis`` uses them as
 default model terms. Definitions (README.md repeats them):
 
 ==================  ====================================================================
@@ -58,7 +58,7 @@ def dyad_covariates(cities: pd.DataFrame, borders: pd.DataFrame | None = None) -
         Two cities share coordinates (distance 0, so log_distance is undefined), or a
         border pair names a city that is not in ``cities``.
     """
-    from quant.dyads import build_dyads
+    from quant.data.dyads import build_dyads
 
     ops = {"min": ["urban_share", "log_pop"], "max": ["capital"], "both": list(STRATEGY_COLUMNS)}
     raw = build_dyads(cities, id_col="code", ops=ops, distance=True)

@@ -2,7 +2,7 @@
 
 Run ``python -m data.demo.coverage [--reps 200] [--first-seed 0]``: it redraws the SIMULATED
 outcomes with seeds first-seed .. first-seed + reps − 1, fits the connection logit and the
-degree ZTNB of ``truth.json`` through ``quant.models`` with dyadic-robust standard errors,
+degree ZTNB of ``truth.json`` through ``quant.models.dispatch`` with dyadic-robust standard errors,
 and prints, per term, the share of intervals that contain the true value. Takes about a
 third of a second per replication. Not part of the test suite (quant.md §5: coverage
 belongs to benchmarks).
@@ -32,7 +32,7 @@ def coverage(reps: int = 200, first_seed: int = 0, level: float = 0.95) -> pd.Da
     ValueError
         ``reps`` below 1 or ``level`` outside (0, 1).
     """
-    from quant.models import fit_connection, fit_degree
+    from quant.models.dispatch import fit_connection, fit_degree
 
     if reps < 1 or not 0 < level < 1:
         raise ValueError(f"Need reps ≥ 1 and 0 < level < 1, got reps={reps}, level={level}.")

@@ -3,7 +3,7 @@
 ``cities.csv`` and ``boundaries.csv`` are written by ``make_facts.py`` from ``../shared/data``
 (facts only: names, adcodes, coordinates, 2020 census figures, strategy memberships, boundary
 polygons simplified with shapely; sources in ``README.md``). Reading them needs nothing outside
-the repository. Shared borders are computed from the polygons (``quant.geometry.contiguity``).
+the repository. Shared borders are computed from the polygons (``quant.data.geometry.contiguity``).
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def load_boundaries(path: Path | str = BOUNDARIES_CSV) -> pd.DataFrame:
 
 @lru_cache(maxsize=2)
 def _borders(path: str) -> pd.DataFrame:
-    from quant.geometry import contiguity
+    from quant.data.geometry import contiguity
 
     table = load_boundaries(path)
     return contiguity(dict(zip(table["code"], table["boundary_wkt"])))[["city_a", "city_b"]]
@@ -80,7 +80,7 @@ def _borders(path: str) -> pd.DataFrame:
 def load_borders(path: Path | str = BOUNDARIES_CSV) -> pd.DataFrame:
     """Pairs of cities sharing a land border: columns city_a, city_b (adcodes, city_a < city_b).
 
-    Computed from the boundary polygons in ``path`` with ``quant.geometry.contiguity``: the two
+    Computed from the boundary polygons in ``path`` with ``quant.data.geometry.contiguity``: the two
     polygons intersect and their outlines share a line of positive length (a corner touch does
     not count). The simplification keeps shared borders shared, so the pairs equal those of the
     full-resolution polygons (399 pairs; only the island city 舟山 has none).
@@ -88,6 +88,6 @@ def load_borders(path: Path | str = BOUNDARIES_CSV) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        The file is not a boundary table; quant.geometry.GeometryError for a bad polygon.
+        The file is not a boundary table; quant.data.geometry.GeometryError for a bad polygon.
     """
     return _borders(str(path)).copy()

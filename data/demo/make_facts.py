@@ -6,7 +6,7 @@ Writes two committed files beside this script, so the demo builds without ``../s
   coordinates), their 2020 census figures, and fact flags (``capital`` and membership of
   real regional strategies; sources in ``README.md``);
 - ``boundaries.csv``: each city's boundary polygon from ``city_boundaries_wkt_southeast.csv``,
-  simplified together with ``quant.geometry.simplify`` (shared borders stay shared), as WKT.
+  simplified together with ``quant.data.geometry.simplify`` (shared borders stay shared), as WKT.
   The ``shared_border`` covariate is computed from it by ``facts.load_borders``.
 
 Run ``python -m data.demo.make_facts [SHARED_DATA_DIR]``. Only facts are carried over.
@@ -132,7 +132,7 @@ def _urban_share(census: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def _boundary_geometries(shared: Path) -> dict[str, object]:
     """``{adcode: shapely polygon}`` from ``city_boundaries_wkt_southeast.csv`` (full resolution)."""
-    from quant.geometry import parse_wkt
+    from quant.data.geometry import parse_wkt
 
     b = pd.read_csv(shared / "cities" / "city_boundaries_wkt_southeast.csv", dtype={"city_code": str})
     return {code: parse_wkt(wkt, f"{name} {code}") for code, name, wkt in zip(b["city_code"], b["city"], b["coord_wkt"])}
@@ -141,21 +141,21 @@ def _boundary_geometries(shared: Path) -> dict[str, object]:
 def make_borders(shared: Path) -> pd.DataFrame:
     """Pairs of cities whose full-resolution boundary polygons share a border of positive length.
 
-    Computed with ``quant.geometry.contiguity`` (polygons intersect and their boundaries share a
+    Computed with ``quant.data.geometry.contiguity`` (polygons intersect and their boundaries share a
     line, so a corner touch does not count). Returns a DataFrame with columns city_a, city_b
     (adcodes, city_a < city_b).
     """
-    from quant.geometry import contiguity
+    from quant.data.geometry import contiguity
 
     return contiguity(_boundary_geometries(shared))[["city_a", "city_b"]]
 
 
 def make_boundaries(shared: Path, tolerance: float | None = None) -> pd.DataFrame:
-    """The 155 boundaries simplified together (``quant.geometry.simplify``, coverage-preserving).
+    """The 155 boundaries simplified together (``quant.data.geometry.simplify``, coverage-preserving).
 
     Returns a DataFrame with columns code, boundary_wkt (WKT, lon lat, 4 decimals), sorted by code.
     """
-    from quant.geometry import DEFAULT_TOLERANCE, simplify, to_wkt
+    from quant.data.geometry import DEFAULT_TOLERANCE, simplify, to_wkt
 
     geoms = _boundary_geometries(shared)
     codes = sorted(geoms)

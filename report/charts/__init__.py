@@ -1,6 +1,6 @@
 """Figures as Altair charts: maps of cities and pairs, collaboration networks, analysis plots.
 
-Every function is pure (DataFrames, a ``quant.runs.Run`` or a ``FitResult`` in, an Altair chart
+Every function is pure (DataFrames, a ``quant.runs.saved.Run`` or a ``FitResult`` in, an Altair chart
 out) or takes a ``Session`` first and only reads; none draws map tiles or touches the network.
 :mod:`report.charts.export` turns a chart into PNG bytes or SVG text with vl-convert, offline,
 using the CJK font :data:`report.charts.style.FONT` so Chinese names render.

@@ -1,7 +1,7 @@
 """Map of cities and pairs: city polygons, and lines between city centroids for selected pairs.
 
 No tiles and no network: the polygons are the project's stored boundaries (city attribute
-``boundary_wkt``, :mod:`quant.boundaries`) drawn as Vega-Lite ``geoshape`` marks (Mercator
+``boundary_wkt``, :mod:`quant.data.boundaries`) drawn as Vega-Lite ``geoshape`` marks (Mercator
 projection); pairs are ``rule`` marks from centroid to centroid (the polygon centroid; the
 city-seat lat/lon when a city has no boundary).
 
@@ -111,7 +111,7 @@ def map_tables(
         A filter names an unknown province or column, ``value`` is not a column of ``pairs``,
         or more than ``MAX_PAIRS`` pairs remain.
     """
-    from quant.geometry import parse_wkt
+    from quant.data.geometry import parse_wkt
 
     keep = cities.copy()
     keep["code"] = keep["code"].astype(str)
@@ -166,7 +166,7 @@ def map_tables(
 
 def _pair_values(session, colour: str, run, index) -> pd.DataFrame:
     """city_a, city_b, value for every dyad that has the colour variable."""
-    from quant import data as qdata
+    from quant.data import project as qdata
 
     if colour == "pearson":
         if run is None or run.info.dimension == "breadth":
@@ -195,7 +195,7 @@ def _pair_values(session, colour: str, run, index) -> pd.DataFrame:
 
 
 def _pair_set(session, which: str, run, index, c: float) -> pd.DataFrame:
-    from quant import data as qdata
+    from quant.data import project as qdata
 
     if which == "ties":
         if run is not None and run.info.dimension in ("connection", "degree"):
@@ -227,7 +227,7 @@ def map_data(session, *, run=None, colour: str = "tie", pairs: str = "ties", pro
 
     Parameters
     ----------
-    run : quant.runs.Run, optional
+    run : quant.runs.saved.Run, optional
         A breadth run colours the polygons by its Pearson residual; a connection/degree run
         supplies pairs ("ties" = y > 0, "deviant" = |Pearson| > c, "all" = its units) and the
         "pearson" colour.
@@ -241,8 +241,8 @@ def map_data(session, *, run=None, colour: str = "tie", pairs: str = "ties", pro
         is bad (see :func:`map_tables`).
     """
     from mixed.evidence import EvidenceIndex
-    from quant import data as qdata
-    from quant.boundaries import stored_boundaries
+    from quant.data import project as qdata
+    from quant.data.boundaries import stored_boundaries
 
     bounds = stored_boundaries(session)
     if not bounds:

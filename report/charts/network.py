@@ -61,7 +61,7 @@ def edges_from_outcome(session, outcome: str = "connection", degree: str | None 
     ReportError
         ``outcome`` is not a dyad variable of the project.
     """
-    from quant import data as qdata
+    from quant.data import project as qdata
 
     try:
         d = qdata.dyad_frame(session, columns=[outcome])

@@ -4,7 +4,7 @@
   dimension: the decoupling display (Needs–Supply terms that drive breadth and connection but not
   degree) as a figure. :func:`coefficient_table` is its data.
 - :func:`observed_predicted_plot`, :func:`residual_plot` — per unit of a fit, with case types
-  from ``quant.cases.select_cases`` (deviant iff |Pearson residual| > c; quant.md §4.3).
+  from ``quant.cases.typical_deviant.select_cases`` (deviant iff |Pearson residual| > c; quant.md §4.3).
 - :func:`breadth_degree_plot` — "advertised partners vs services delivered": breadth (number of
   ties) against mean degree per city, Mark-coded cities highlighted, with the quartile lines of
   ``mixed.cases.advertised_not_implemented`` (top-quartile breadth, bottom-quartile mean degree).
@@ -94,7 +94,7 @@ def latest_coefficient_plot(session, **kwargs) -> alt.FacetChart:
     ReportError
         No run is saved.
     """
-    from quant import runs
+    from quant.runs import saved as runs
 
     latest = runs.latest_runs(session)
     order = [d for d in ("breadth", "connection", "degree") if d in latest]
@@ -114,9 +114,9 @@ def case_points(result, names: Mapping[str, str], c: float = 2.0) -> pd.DataFram
     Raises
     ------
     QuantError
-        From ``quant.cases.select_cases`` (bad c, missing residuals).
+        From ``quant.cases.typical_deviant.select_cases`` (bad c, missing residuals).
     """
-    from quant.cases import select_cases
+    from quant.cases.typical_deviant import select_cases
 
     res = _result(result)
     pts = select_cases(res, c=c, n_typical=0, n_deviant=None, include_other=True)
@@ -248,7 +248,7 @@ def breadth_degree_plot(table: pd.DataFrame, marked: set[str] | None = None, *, 
 
 
 def code_counts_by_document(frame: pd.DataFrame) -> pd.DataFrame:
-    """Codings per (document, code): columns document, code, n (``coding.queries.retrieve`` rows)."""
+    """Codings per (document, code): columns document, code, n (``coding.retrieval.queries.retrieve`` rows)."""
     if frame.empty:
         return pd.DataFrame(columns=["document", "code", "n"])
     return frame.groupby(["document", "code"]).size().rename("n").reset_index()
