@@ -25,15 +25,13 @@ EOS).
 """
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Forward", "HALO", "one_blas_thread"]
+from quant.blas import one_blas_thread
+
+__all__ = ["Forward", "HALO"]
 
 #: Tokens either side a token's features depend on (2 convolution layers × reach 2).
 HALO = 4
@@ -42,35 +40,6 @@ _MAX_LEFT, _MAX_RIGHT = 2, 2
 _CNN = 256
 _EMB = 512
 _NUM_CHUNKS = 17
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_setter():
-    """OpenBLAS's thread-local ``openblas_set_num_threads_local`` from numpy's bundled library, or None."""
-    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
-    for path in sorted(libs.glob("*openblas*.so*")) if libs.is_dir() else []:
-        try:
-            fn = ctypes.CDLL(str(path)).openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        fn.argtypes = [ctypes.c_int]
-        fn.restype = ctypes.c_int
-        return fn
-    return None
-
-
-@contextlib.contextmanager
-def one_blas_thread():
-    """BLAS calls from this thread use one thread within the block (no-op where unsupported)."""
-    fn = _blas_setter()
-    if fn is None:
-        yield
-        return
-    previous = fn(1)
-    try:
-        yield
-    finally:
-        fn(previous)
 
 
 class Forward:
