@@ -19,7 +19,8 @@ from coding.errors import CodingError
 from coding.history.events import EventType, event_log, record
 from coding.history.undo import history, peek, redo, undo
 from coding.imports import import_source, record_import
-from coding.links.linking import accept_suggestion, link_city, link_dyad, links_of, suggest_links, unlink
+from coding.links.linking import link_city, link_dyad, links_of, unlink
+from coding.links.suggest import accept_suggestion, place_link_suggestions, suggest_links
 from coding.retrieval.matrices import (
     code_city_matrix, code_document_matrix, code_dyad_matrix, cooccurrence_matrix, cooccurrence_table, export_matrix,
     matrix_cell_codings,
@@ -30,9 +31,7 @@ from coding.retrieval.queries import counts_by_city, counts_by_dyad, retrieve
 from coding.versions.reanchor import ReanchorReport, codings_to_review, import_new_version, versions
 from coding.exchange.refi_codebook import export_codebook_qdc, import_codebook_qdc
 from coding.retrieval.search import code_hits, search
-from coding.suggestions import (
-    accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule,
-)
+from coding.suggestions import accept, accept_rule, pending, reject, reject_rule, revert_rule
 
 __all__ = [
     "DEFAULT_CODEBOOK", "DEFAULT_VARIABLE_MAP", "CodeSpec", "CodingError", "EventType", "ReanchorReport", "accept",

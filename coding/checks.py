@@ -109,6 +109,12 @@ def get_coding(session: Session, coding_id: Any) -> store.Coding:
     return get_row(session, store.Coding, coding_id, "Coding")
 
 
+def get_rule(session: Session, rule_id: Any) -> store.models.AutocodeRule:
+    """The auto-coding rule with this id, or ``CodingError`` (``"Auto-coding rule 7 does not exist."``;
+    a bad id is named "Rule id")."""
+    return get_row(session, store.models.AutocodeRule, rule_id, "Auto-coding rule", id_what="Rule id")
+
+
 def get_city(session: Session, city_code: Any) -> store.City:
     """The city with this code (exact string), or ``CodingError``."""
     if not isinstance(city_code, str) or not city_code.strip():

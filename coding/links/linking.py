@@ -1,12 +1,12 @@
-"""Links from a coding to the city or the dyad it speaks about, and link suggestions
-from the place names found in the text (``store.PlaceMention`` rows).
+"""Links from a coding to the city or the dyad it speaks about.
+
+Suggested links (from the place names in the text) live in :mod:`coding.links.suggest`.
 
 Cities are keyed by their code (adcode); a dyad is stored once with ``city_a < city_b``,
 so a pair given in either order is folded. Every change writes one event.
 """
 from __future__ import annotations
 
-from itertools import combinations
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -18,8 +18,8 @@ from coding.checks import as_coder, get_city, get_coding, get_row
 from coding.errors import CodingError
 from coding.history.events import EventType, record, snapshot
 
-__all__ = ["ORIGINS", "accept_suggestion", "fold_pair", "link_city", "link_dyad", "links_of", "suggest_links",
-           "unlink"]
+__all__ = ["DASH", "ORIGINS", "city_names", "dyad_for", "find_dyad", "fold_pair", "link_city", "link_dyad",
+           "links_of", "unlink"]
 
 ORIGINS = ("manual", "suggestion")
 DASH = "–"
@@ -163,7 +163,8 @@ def unlink(session: Session, link_id: int, *, coder: str | None = None) -> None:
     record(session, EventType.LINK_DELETE, payload, actor, coding.document_id)
 
 
-def _names(session: Session, codes: set[str]) -> dict[str, str]:
+def city_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """``{city code: city name}`` for the given codes (those in the project; an empty set reads nothing)."""
     if not codes:
         return {}
     return dict(session.execute(select(store.City.code, store.City.name).where(store.City.code.in_(codes))).all())
@@ -192,7 +193,7 @@ def links_of(session: Session, coding_id: int) -> list[dict[str, Any]]:
         .where(store.CodingLink.coding_id == coding.id)
         .order_by(store.CodingLink.id)
     ).all()
-    names = _names(session, {c for r in rows for c in (r.city_code, r.city_a, r.city_b) if c})
+    names = city_names(session, {c for r in rows for c in (r.city_code, r.city_a, r.city_b) if c})
     out: list[dict[str, Any]] = []
     for r in rows:
         if r.city_code is not None:
@@ -202,94 +203,3 @@ def links_of(session: Session, coding_id: int) -> list[dict[str, Any]]:
             out.append({"id": r.id, "kind": "dyad", "dyad_id": r.dyad_id, "city_a": r.city_a, "city_b": r.city_b,
                         "label": f"{names[r.city_a]}{DASH}{names[r.city_b]}", "origin": r.origin})
     return out
-
-
-def _mentions(session: Session, document_id: int, start: int, end: int) -> list[tuple[str, str]]:
-    return [tuple(r) for r in session.execute(
-        select(store.PlaceMention.city_code, store.PlaceMention.surface)
-        .where(store.PlaceMention.document_id == document_id, store.PlaceMention.start >= start,
-               store.PlaceMention.end <= end)
-        .order_by(store.PlaceMention.start, store.PlaceMention.id)
-    ).all()]
-
-
-def suggest_links(session: Session, coding_id: int) -> list[dict[str, Any]]:
-    """Cities and dyads a coding probably speaks about, from the place names in the text.
-
-    Place mentions lying wholly inside the coded span are used; if there are none, those
-    inside the paragraph(s) the span touches. Each distinct city gives a city suggestion
-    and each pair of distinct cities a dyad suggestion (in order of first mention);
-    targets the coding is already linked to are left out.
-
-    Returns
-    -------
-    list of dict
-        ``{"kind": "city", "city_code", "label", "reason"}`` and
-        ``{"kind": "dyad", "city_a", "city_b", "label", "reason"}`` (``city_a < city_b``);
-        labels use the cities' Chinese names; ``reason`` says where the names were found.
-
-    Raises
-    ------
-    CodingError
-        Unknown coding.
-    """
-    coding = get_coding(session, coding_id)
-    found = _mentions(session, coding.document_id, coding.start, coding.end)
-    where = "the coded passage"
-    if not found:
-        paras = session.execute(
-            select(store.Segment.idx, store.Segment.start, store.Segment.end)
-            .where(store.Segment.document_id == coding.document_id, store.Segment.kind == "paragraph",
-                   store.Segment.start < coding.end, store.Segment.end > coding.start)
-            .order_by(store.Segment.start)
-        ).all()
-        for p in paras:
-            found.extend(_mentions(session, coding.document_id, p.start, p.end))
-        if paras:
-            first, last = paras[0].idx, paras[-1].idx
-            where = f"¶ {first}" if first == last else f"¶ {first}{DASH}{last}"
-    surfaces: dict[str, list[str]] = {}
-    for code, surface in found:
-        seen = surfaces.setdefault(code, [])
-        if surface not in seen:
-            seen.append(surface)
-    linked = links_of(session, coding.id)
-    linked_cities = {k["city_code"] for k in linked if k["kind"] == "city"}
-    linked_dyads = {(k["city_a"], k["city_b"]) for k in linked if k["kind"] == "dyad"}
-    names = _names(session, set(surfaces))
-    out: list[dict[str, Any]] = []
-    for code, said in surfaces.items():
-        if code not in linked_cities:
-            quoted = "、".join(f"“{s}”" for s in said)
-            out.append({"kind": "city", "city_code": code, "label": names[code],
-                        "reason": f"named in {where} as {quoted}"})
-    for x, y in combinations(surfaces, 2):
-        a, b = (x, y) if x < y else (y, x)
-        if (a, b) not in linked_dyads:
-            out.append({"kind": "dyad", "city_a": a, "city_b": b, "label": f"{names[a]}{DASH}{names[b]}",
-                        "reason": f"both named in {where}"})
-    return out
-
-
-def accept_suggestion(session: Session, coding_id: int, suggestion: dict[str, Any], *,
-                      coder: str | None = None) -> int:
-    """Turn one item of :func:`suggest_links` into a link with ``origin="suggestion"``.
-
-    Returns
-    -------
-    int
-        The link id.
-
-    Raises
-    ------
-    CodingError
-        The suggestion is not a city or dyad suggestion, or any error of
-        :func:`link_city` / :func:`link_dyad`.
-    """
-    kind = suggestion.get("kind") if isinstance(suggestion, dict) else None
-    if kind == "city" and "city_code" in suggestion:
-        return link_city(session, coding_id, suggestion["city_code"], "suggestion", coder=coder)
-    if kind == "dyad" and "city_a" in suggestion and "city_b" in suggestion:
-        return link_dyad(session, coding_id, suggestion["city_a"], suggestion["city_b"], "suggestion", coder=coder)
-    raise CodingError(_("Suggestion {suggestion!r} is neither a city nor a dyad suggestion.").format(
-                        suggestion=suggestion))

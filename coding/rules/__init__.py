@@ -17,7 +17,6 @@ _NAMES = {
     'keyword_regex': 'coding.rules.match',
     'parse_rule_pattern': 'coding.rules.autocode',
     'pending': 'coding.rules.autocode',
-    'place_link_suggestions': 'coding.rules.autocode',
     'preview_rule': 'coding.rules.autocode',
     'reject': 'coding.rules.autocode',
     'reject_rule': 'coding.rules.autocode',

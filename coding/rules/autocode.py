@@ -38,19 +38,17 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 import store
-from coding.checks import as_coder, as_id, as_ids, get_code
+from coding.checks import as_coder, as_id, as_ids, get_code, get_rule
 from coding.errors import CodingError
 from coding.rules.match import RULE_KINDS, UNITS, CompiledRule, check_pattern, check_unit, rule_matches
 from coding.retrieval.search import check_document_ids
-from coding.suggestions import (  # _rule: the rule with this id, or CodingError
-    SuggestionModel, _rule, accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule,
-)
+from coding.suggestions import SuggestionModel, accept, accept_rule, pending, reject, reject_rule, revert_rule
 from i18n import _
 from store.models import AutocodeRule
 
 __all__ = [
     "RULE_KINDS", "UNITS", "accept", "accept_rule", "add_rule", "delete_rule", "parse_rule_pattern", "pending",
-    "place_link_suggestions", "preview_rule", "reject", "reject_rule", "revert_rule", "rules", "run_rules",
+    "preview_rule", "reject", "reject_rule", "revert_rule", "rules", "run_rules",
 ]
 
 RULE_COLUMNS = ["id", "code_id", "code", "kind", "pattern", "unit", "fold_traditional", "ignore_case",
@@ -148,7 +146,7 @@ def delete_rule(session: Session, rule_id: int) -> None:
     CodingError
         Unknown rule.
     """
-    rule = _rule(session, rule_id)
+    rule = get_rule(session, rule_id)
     session.delete(rule)
     session.flush()
 
@@ -254,7 +252,7 @@ def run_rules(
     if rule_ids is None:
         chosen = list(session.scalars(select(AutocodeRule).order_by(AutocodeRule.id)))
     else:
-        chosen = [_rule(session, r) for r in as_ids(rule_ids, "Rule ids")]
+        chosen = [get_rule(session, r) for r in as_ids(rule_ids, "Rule ids")]
     for rule in chosen:
         code = get_code(session, rule.code_id)
         if not code.codable:
