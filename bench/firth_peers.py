@@ -9,7 +9,7 @@ Each measurement is a fresh child process that loads the arrays and times the fi
 resident memory (``ru_maxrss``) covers the load and the fit.
 
 - Tandem: ``quant.models.firth.fit_firth_logit`` and the dyadic-robust covariance of its penalized
-  scores (``quant.inference.dyadic.dyadic_vcov`` with bread ``inv(info)``).
+  scores (``quant.covariance.dyadic.dyadic_vcov`` with bread ``inv(info)``).
 - firthmodels (PyPI, ``FirthLogisticRegression(backend="numpy")``, estimates only) when it
   can be imported; otherwise a note is printed. Tandem does not depend on it: install it
   anywhere on ``PYTHONPATH`` to compare.
@@ -39,7 +39,7 @@ X = np.load(d + "/X.npy"); y = np.load(d + "/y.npy"); a = np.load(d + "/a.npy");
 names = ["Intercept", "log_distance", "same_province", "sum_log_pop", "sum_score"]
 if {who!r} == "tandem":
     from quant.models.firth import fit_firth_logit
-    from quant.inference.dyadic import dyadic_vcov
+    from quant.covariance.dyadic import dyadic_vcov
 else:
     from firthmodels import FirthLogisticRegression
 t = time.perf_counter()  # imports excluded

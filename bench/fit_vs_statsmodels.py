@@ -11,10 +11,10 @@ file and then times formula → result ``REPEAT`` times; its peak resident memor
 (VmHWM, taken after the read and after the fits) covers both, so it is the memory a user needs end to end;
 the table also gives the high-water mark of the fits alone (reset after the read) and what it
 adds over the resident size after the read. Tandem's dyad fits first hand back the memory a
-Parquet read left in Arrow's pool (``quant.inference.dyadic.release_arrow_pool``), so its "+over data"
+Parquet read left in Arrow's pool (``quant.covariance.dyadic.release_arrow_pool``), so its "+over data"
 can be small while the fits' own arrays still count in the peak.
 
-- Tandem: the table read with ``quant.data.parquet.read_model_columns(path, formula)`` (the
+- Tandem: the table read with ``quant.models.parquet.read_model_columns(path, formula)`` (the
   formula's columns and the two id columns, dictionary-encoded), then
   ``quant.models.dispatch.fit_connection(data, formula, se=("model", "hc0", "dyadic"))``
   (estimates, three covariance matrices, units table with Pearson residuals). Imports are
@@ -92,7 +92,7 @@ def _lean_glm(model: str, data):
     import numpy as np
 
     from quant.models.design import build_design
-    from quant.inference.dyadic import dyadic_vcov_from_sums, pair_count
+    from quant.covariance.dyadic import dyadic_vcov_from_sums, pair_count
     from quant.models.glm_lean import fit_nb2_newton, fit_poisson_newton
     from quant.models.connection import _Nodes
 
@@ -186,7 +186,7 @@ def child(kind: str, model: str, path: str, repeat: int) -> dict:
     t0 = time.perf_counter()
     if kind in ("tandem", "lean"):
         # Tandem's reader: only the formula's columns and the ids, dictionary-encoded
-        from quant.data.parquet import read_model_columns
+        from quant.models.parquet import read_model_columns
 
         data = read_model_columns(path, FORMULAS[model])
     else:

@@ -9,7 +9,7 @@ first-touch memory):
 - ``build``: ``quant.data.dyads.build_dyads`` from a simulated node table (distance, same province,
   sum and absolute difference of two attributes);
 - ``logit``: ``fit_connection(..., se=("model",))`` (design matrix, checks, logit fit);
-- ``dyadic``: ``quant.inference.dyadic.dyadic_vcov`` alone on the logit scores, string city ids;
+- ``dyadic``: ``quant.covariance.dyadic.dyadic_vcov`` alone on the logit scores, string city ids;
 - ``connection``: ``fit_connection`` with model, HC0 and dyadic-robust SEs (what the UI runs);
 - ``ztnb``: ``fit_degree`` (zero-truncated NB2 on the collaborating dyads, three SE types);
 - ``pipeline``: build + connection + ztnb.
@@ -107,7 +107,7 @@ def _outcomes(dyads, rng) -> None:
 
 def run_one(n_cities: int) -> dict:
     from quant.models.design import build_design
-    from quant.inference.dyadic import dyadic_vcov
+    from quant.covariance.dyadic import dyadic_vcov
     from quant.models.dispatch import fit_connection, fit_degree
 
     nodes, rng = _nodes(n_cities)

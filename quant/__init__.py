@@ -23,7 +23,7 @@ from quant.errors import AmbiguousCityError, DyadError, FormulaError, ModelError
 
 _LAZY = {
     'CityResolver': 'quant.data.cities',
-    'DyadicVcov': 'quant.inference.dyadic',
+    'DyadicVcov': 'quant.covariance.dyadic',
     'FitResult': 'quant.models.results',
     'all_pairs': 'quant.data.dyads',
     'average_marginal_effects': 'quant.inference.margins',
@@ -32,7 +32,7 @@ _LAZY = {
     'check_formula': 'quant.formula.guard',
     'city_influence': 'quant.inference.influence',
     'city_residual_from_dyads': 'quant.cases.typical_deviant',
-    'dyadic_vcov': 'quant.inference.dyadic',
+    'dyadic_vcov': 'quant.covariance.dyadic',
     'fit': 'quant.models.dispatch',
     'fit_breadth': 'quant.models.dispatch',
     'fit_connection': 'quant.models.dispatch',
@@ -40,7 +40,7 @@ _LAZY = {
     'fit_hurdle': 'quant.models.dispatch',
     'fold_agreements': 'quant.data.agreements',
     'great_circle_km': 'quant.data.dyads',
-    'hc0_vcov': 'quant.inference.dyadic',
+    'hc0_vcov': 'quant.covariance.dyadic',
     'load_city_table': 'quant.data.cities',
     'lr_test': 'quant.inference.hypotheses',
     'prepare_dyad_formula': 'quant.formula.nodes',

@@ -14,9 +14,10 @@ import statsmodels.api as sm
 
 import store
 from quant.data import project as qdata
-from quant.data.directed import NO_DIRECTED, directed_frame, has_directed, prepare_directed_formula
+from quant.data.directed import NO_DIRECTED, directed_frame, has_directed
+from quant.formula.nodes import prepare_directed_formula
 from quant.data.directed_load import fold_directed, load_directed
-from quant.inference.dyadic import dyadic_vcov
+from quant.covariance.dyadic import dyadic_vcov
 from quant.errors import DyadError, QuantError, UnknownCityError
 from quant.formula.nodes import prepare_dyad_formula
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import optimize, special, stats
 
-from quant.inference.dyadic import dyadic_vcov
+from quant.covariance.dyadic import dyadic_vcov
 from quant.errors import ModelError
 from quant.models.firth import firth_lr_test, fit_firth_logit, profile_ci
 

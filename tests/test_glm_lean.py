@@ -7,7 +7,7 @@ import pytest
 import statsmodels.api as sm
 
 import quant.models.glm_lean as gl
-from quant.inference.dyadic import dyadic_vcov_from_sums
+from quant.covariance.dyadic import dyadic_vcov_from_sums
 
 
 def _data(n=30_000, seed=2):

@@ -1,6 +1,6 @@
 """NB2 (and PPML) on all dyads from 200,000 rows go through quant.models.glm_lean with the dyadic
 covariance from node score sums; estimates and every SE type equal the statsmodels path
-(``NegativeBinomialP`` Newton, (n, k + 1) scores, ``quant.inference.dyadic``) at 1e-6, and the NB2
+(``NegativeBinomialP`` Newton, (n, k + 1) scores, ``quant.covariance.dyadic``) at 1e-6, and the NB2
 estimate equals statsmodels' own ``NegativeBinomial(loglike_method="nb2")`` fit."""
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from quant.inference.dyadic import node_index, release_arrow_pool
+from quant.covariance.dyadic import node_index, release_arrow_pool
 
 
 def _by_hand(a, b):

@@ -106,7 +106,7 @@ def test_checks_name_the_variable_on_columns():
 
 
 def test_read_model_columns_reads_only_what_the_formula_needs(tmp_path):
-    from quant.data.parquet import read_model_columns
+    from quant.models.parquet import read_model_columns
 
     d = _dyads()
     d["unused"] = 1.5

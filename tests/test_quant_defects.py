@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from quant.models import dispatch as models
-from quant.inference.dyadic import dyadic_vcov
+from quant.covariance.dyadic import dyadic_vcov
 from quant.inference.influence import city_influence
 from tests.quant_small_project import tables
 

@@ -9,7 +9,7 @@ import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomialP
 from statsmodels.discrete.truncated_model import TruncatedLFNegativeBinomialP
 
-from quant.inference.dyadic import dyadic_vcov, hc0_vcov, node_index
+from quant.covariance.dyadic import dyadic_vcov, hc0_vcov, node_index
 from quant.errors import DyadError, QuantError
 from quant.models.dispatch import fit_connection, fit_degree
 

@@ -17,7 +17,7 @@ from quant.errors import DyadError, ModelError, QuantError
 from quant.models.logit_lean import fit_logit_newton
 from quant.models.dispatch import fit, fit_breadth, fit_connection, fit_degree
 from quant.models.common import Attempt, check_se, run_fit
-from quant.cases.residuals import pearson_nb2, ztnb_moments
+from quant.models.residuals import pearson_nb2, ztnb_moments
 
 # ergm 4.12.0, flomarriage ~ edges + nodecov("wealth") (quant.md §5)
 FLO_COEF = [-2.5949290317864602, 0.010545912833824604]

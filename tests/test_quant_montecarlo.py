@@ -19,7 +19,7 @@ from scipy import stats
 from scipy.special import logit as logit_fn
 
 from quant.blas import one_blas_thread
-from quant.inference.dyadic import dyadic_vcov, hc0_vcov
+from quant.covariance.dyadic import dyadic_vcov, hc0_vcov
 from quant.models.logit_lean import fit_logit_newton
 
 Z975 = stats.norm.ppf(0.975)

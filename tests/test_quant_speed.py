@@ -13,7 +13,7 @@ import statsmodels.api as sm
 import quant.models.logit_lean as ll
 import quant.models.connection as md
 from quant.models.design import _plain_numeric, build_design
-from quant.inference.dyadic import pair_count
+from quant.covariance.dyadic import pair_count
 from quant.models.dispatch import fit_connection
 
 

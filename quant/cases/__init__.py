@@ -1,4 +1,4 @@
-"""Case selection (quant.md §4): Pearson residuals (``residuals``), typical and deviant cases
+"""Case selection (quant.md §4): typical and deviant cases by Pearson residual
 (``typical_deviant``), the rules on residuals and raw values (``rules``, ``rules_more``), case
 groups of a fit (``groups``) and selection for a saved run (``select``, ``select_more``).
 
@@ -33,17 +33,10 @@ _NAMES = {
     'interval_status': 'quant.cases.rules_more',
     'leverage': 'quant.cases.rules',
     'MAX_PAIRS': 'quant.cases.select',
-    'nb2_zero_probability': 'quant.cases.residuals',
     'order_by': 'quant.cases.rules',
     'overpredicted': 'quant.cases.rules',
     'pair_candidates': 'quant.cases.rules_more',
     'pathway': 'quant.cases.rules_more',
-    'pearson_binary': 'quant.cases.residuals',
-    'pearson_binomial': 'quant.cases.residuals',
-    'pearson_gaussian': 'quant.cases.residuals',
-    'pearson_nb2': 'quant.cases.residuals',
-    'pearson_poisson': 'quant.cases.residuals',
-    'pearson_ztnb': 'quant.cases.residuals',
     'reduced_formula': 'quant.cases.select_more',
     'resolve_variable': 'quant.cases.select',
     'RULE_TITLES': 'quant.cases.select',
@@ -57,7 +50,6 @@ _NAMES = {
     'underpredicted': 'quant.cases.rules',
     'unit_id_columns': 'quant.cases.typical_deviant',
     'variable_label': 'quant.cases.select',
-    'ztnb_moments': 'quant.cases.residuals',
     'ztnb_mu_from_mean': 'quant.cases.rules_more',
 }
 __all__ = sorted(_NAMES)

@@ -1,5 +1,5 @@
 """Data for the models: city tables and name resolution, dyads and dyad tables, agreement lists
-folded into dyads, directed dyads, Parquet columns, boundaries and contiguity, quantitized codes,
+folded into dyads, node-attribute operators, boundaries and contiguity, quantitized codes,
 and the project's cities and dyads in the store (``project``, ``loading``, ``outcomes``).
 
 Public names load on first use (``lazy_exports``); import a module by its path to see where a
@@ -44,6 +44,7 @@ _NAMES = {
     'has_directed': 'quant.data.directed',
     'INFO_KEY': 'quant.data.quantitize',
     'is_agreement_list': 'quant.data.loading',
+    'is_missing': 'quant.data.tables',
     'LEVELS': 'quant.data.quantitize',
     'load_boundaries': 'quant.data.boundaries',
     'load_cities': 'quant.data.loading',
@@ -64,13 +65,11 @@ _NAMES = {
     'parse_geojson_geometry': 'quant.data.geometry',
     'parse_item_count': 'quant.data.agreements',
     'parse_wkt': 'quant.data.geometry',
-    'prepare_directed_formula': 'quant.data.directed',
     'project_summary': 'quant.data.project',
     'quantitized_status': 'quant.data.quantitize',
     'quantitized_values': 'quant.data.quantitize',
     'read_boundary_file': 'quant.data.geometry',
     'read_dyad_table': 'quant.data.dyad_tables',
-    'read_model_columns': 'quant.data.parquet',
     'read_table': 'quant.data.cities',
     'RESERVED': 'quant.data.directed',
     'save_agreement_outcome': 'quant.data.outcomes',

@@ -2,13 +2,13 @@
 
 A directed table keeps (i, j) and (j, i) as two rows (``store.DirectedDyad``, both orderings
 at most once each) with numeric attributes (``store.DirectedDyadAttribute``). This module reads
-them as one wide frame for the fitters, and gives the formula preparation that adds
-``sender(x)``, ``receiver(x)`` and ``reciprocal(y)`` to the undirected operators
-(``quant.formula.nodes.prepare_directed_formula``, re-exported here).
+them as one wide frame for the fitters; the formula preparation that adds ``sender(x)``,
+``receiver(x)`` and ``reciprocal(y)`` to the undirected operators is
+``quant.formula.nodes.prepare_directed_formula``.
 
 Covariance: both orderings of one unordered pair are one repeated dyad (quant.md §1.1, §1.5:
 "directed data put both directions in one group g"), so fitters pass ``group = frame["pair"]``
-to ``quant.inference.dyadic.dyadic_vcov``; two rows are dependent when they share a city, and the two rows
+to ``quant.covariance.dyadic.dyadic_vcov``; two rows are dependent when they share a city, and the two rows
 of one pair are one cluster.
 
 Loading and folding to undirected outcomes live in ``quant.data.directed_load``.
@@ -24,11 +24,9 @@ from sqlalchemy.orm import Session
 
 import store
 from quant.errors import QuantError
-from quant.formula.nodes import prepare_directed_formula
 
 __all__ = ["NO_DIRECTED", "RESERVED", "has_directed", "directed_frame", "directed_attributes", "directed_categories",
-           "pair_ids",
-           "prepare_directed_formula"]
+           "pair_ids"]
 
 #: The sentence when a project has no directed dyads.
 NO_DIRECTED = "The project has no directed dyads; load them with `dyads --directed`."

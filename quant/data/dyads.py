@@ -38,7 +38,7 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 
 #: Node-attribute constructions, each symmetric in (i, j); column name ``<op>_<variable>``.
-from quant.formula.operators import OPERATORS  # noqa: E402  (defined there for quant.formula.guard)
+from quant.data.operators import OPERATORS  # noqa: E402  (defined there for quant.formula.guard)
 
 _COLLINEAR = ("sum", "absdiff", "min", "max")
 

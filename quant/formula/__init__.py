@@ -1,6 +1,7 @@
 """Model formulas: formulas are data, never code. ``guard`` checks every formula before patsy
-sees it, ``env`` is the namespace patsy evaluates in, ``nodes`` and ``operators`` turn node
-attributes (``sum(x)``, ``absdiff(x)``…) into dyad columns.
+sees it, ``env`` is the namespace patsy evaluates in, ``nodes`` turns node attributes
+(``sum(x)``, ``absdiff(x)``…, their constructions in ``quant.data.operators``) into dyad columns,
+for undirected and directed dyads.
 
 Public names load on first use (``lazy_exports``); import a module by its path to see where a
 name lives.
@@ -20,7 +21,6 @@ _NAMES = {
     'MAX_NESTING': 'quant.formula.guard',
     'MAX_TERMS': 'quant.formula.guard',
     'NP_FUNCTIONS': 'quant.formula.guard',
-    'OPERATORS': 'quant.formula.operators',
     'prepare_directed_formula': 'quant.formula.nodes',
     'prepare_dyad_formula': 'quant.formula.nodes',
     'safe_environment': 'quant.formula.env',

@@ -54,7 +54,7 @@ import unicodedata
 import patsy
 from patsy.parse_formula import parse_formula
 
-from quant.formula.operators import OPERATORS
+from quant.data.operators import OPERATORS
 from quant.errors import FormulaError
 
 __all__ = ["MAX_LENGTH", "MAX_NESTING", "MAX_DEPTH", "MAX_TERMS", "FUNCTIONS", "NP_FUNCTIONS", "DIRECTED_OPERATORS",

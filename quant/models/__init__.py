@@ -1,7 +1,8 @@
 """Models per collaboration dimension: the dispatcher (``dispatch``: which model fits which
 outcome on which unit), breadth, connection, degree (zero-truncated NB2, hurdle), GLMs, Firth's
-logit, the lean Newton fits for millions of dyads, out-of-core fits, design matrices, the checks
-that stop a fit (``diagnostics``, ``separation``) and ``FitResult``.
+logit, the lean Newton fits for millions of dyads, out-of-core fits and Parquet columns, design
+matrices, the checks that stop a fit (``diagnostics``, ``separation``), Pearson residuals per
+family (``residuals``) and ``FitResult``.
 
 Public names load on first use (``lazy_exports``); import a module by its path to see where a
 name lives.
@@ -69,6 +70,7 @@ _NAMES = {
     'MODELS_BY_UNIT': 'quant.models.dispatch',
     'models_for': 'quant.models.dispatch',
     'nb2_derivatives': 'quant.models.ztnb',
+    'nb2_zero_probability': 'quant.models.residuals',
     'NodeSums': 'quant.models.glm_lean',
     'OLS_SE': 'quant.models.glm',
     'outcome_type': 'quant.models.dispatch',
@@ -77,9 +79,16 @@ _NAMES = {
     'P_DISTS': 'quant.models.results',
     'parse_plain_formula': 'quant.models.outofcore',
     'PassChecks': 'quant.models.logit_lean',
+    'pearson_binary': 'quant.models.residuals',
+    'pearson_binomial': 'quant.models.residuals',
+    'pearson_gaussian': 'quant.models.residuals',
+    'pearson_nb2': 'quant.models.residuals',
+    'pearson_poisson': 'quant.models.residuals',
+    'pearson_ztnb': 'quant.models.residuals',
     'profile_ci': 'quant.models.firth',
     'quote_ident': 'quant.models.outofcore',
     'ranges_and_gram': 'quant.models.diagnostics',
+    'read_model_columns': 'quant.models.parquet',
     'run_fit': 'quant.models.common',
     'SE_LABELS': 'quant.models.common',
     'SE_TYPES': 'quant.models.results',
@@ -90,6 +99,7 @@ _NAMES = {
     'ZERO_OUTCOME': 'quant.models.hurdle',
     'ZTNB2': 'quant.models.ztnb',
     'ztnb_derivatives': 'quant.models.ztnb',
+    'ztnb_moments': 'quant.models.residuals',
 }
 __all__ = sorted(_NAMES)
 __getattr__, __dir__ = exports(__name__, _NAMES)

@@ -20,7 +20,7 @@ from quant.blas import single_blas_thread
 from quant.models.design import build_design
 from quant.errors import ModelError, QuantError
 from quant.models.common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
-from quant.cases.residuals import pearson_binomial, pearson_nb2, pearson_poisson
+from quant.models.residuals import pearson_binomial, pearson_nb2, pearson_poisson
 from quant.models.results import FitResult
 
 __all__ = ["fit_breadth"]

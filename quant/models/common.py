@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from quant.models.diagnostics import captured_warnings
-from quant.inference.dyadic import dyadic_vcov, hc0_vcov
+from quant.covariance.dyadic import dyadic_vcov, hc0_vcov
 from quant.errors import ModelError, QuantError
 
 __all__ = [
@@ -275,7 +275,7 @@ def covariances(
     se : tuple of {"model", "hc0", "dyadic"}
         Types to compute.
     a, b, group, n_nodes, small_sample, psd, conservative, blocks
-        Passed to ``quant.inference.dyadic.dyadic_vcov`` for "dyadic".
+        Passed to ``quant.covariance.dyadic.dyadic_vcov`` for "dyadic".
     model_label : str, optional
         Label of the model-based covariance (default ``SE_LABELS["model"]``).
 

@@ -16,14 +16,14 @@ import pandas as pd
 from quant.models import diagnostics as dg
 from quant.blas import single_blas_thread
 from quant.models.design import Design, build_design
-from quant.inference.dyadic import dyadic_vcov_from_sums, node_index, pair_count, release_arrow_pool
+from quant.covariance.dyadic import dyadic_vcov_from_sums, node_index, pair_count, release_arrow_pool
 from quant.errors import DyadError, ModelError, QuantError
 from quant.models.design_columns import ColumnMatrix
 from quant.models.logit_lean import PassChecks, fit_logit_newton
 from quant.models.common import (
     SE_LABELS, Attempt, Covariances, check_se, covariances, information_criteria, run_fit,
 )
-from quant.cases.residuals import pearson_binary
+from quant.models.residuals import pearson_binary
 from quant.models.results import FitResult
 from quant.models.separation import LP_MAX_CELLS, check_separation
 

@@ -17,7 +17,7 @@ from quant.models.design import build_design
 from quant.errors import ModelError, QuantError
 from quant.models.common import ALPHA_FLOOR, Attempt, check_se, run_fit
 from quant.models.connection import _DYAD_SE, _common_checks, _finish, _Nodes
-from quant.cases.residuals import pearson_nb2, pearson_ztnb
+from quant.models.residuals import pearson_nb2, pearson_ztnb
 from quant.models.results import FitResult
 from quant.models.ztnb import ZTNB2
 

@@ -33,7 +33,7 @@ under load: 4,048,435 rows × 5 columns, 6 iterations, 8.4 s, 5–9× faster tha
 
 The passes over X and the step rule are in ``quant.models.firth_engine``.
 
-For a sandwich (e.g. the dyadic-robust covariance of ``quant.inference.dyadic.dyadic_vcov``) use the
+For a sandwich (e.g. the dyadic-robust covariance of ``quant.covariance.dyadic.dyadic_vcov``) use the
 per-row modified scores ``FirthFit.scores`` with bread ``inv(FirthFit.info)``: U*(β̂) = 0
 defines β̂, and the Hessian of ℓ* differs from −I(β̂) only by the O(1) penalty term.
 

@@ -36,7 +36,7 @@ from quant.blas import single_blas_thread
 from quant.models.design import build_design
 from quant.errors import ModelError, QuantError
 from quant.models.common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
-from quant.cases.residuals import pearson_binary, pearson_gaussian, pearson_nb2, pearson_poisson
+from quant.models.residuals import pearson_binary, pearson_gaussian, pearson_nb2, pearson_poisson
 from quant.models.glm_parts import _fit_firth, _fit_lean, _ols, _sums_plan
 from quant.models.results import FitResult
 
@@ -225,7 +225,7 @@ def fit_glm(
         "model", "hc0", "dyadic" (dyads only); Gaussian also "hc1", "hc2", "hc3". Default: model,
         hc0 and (dyads) dyadic.
     a, b, id_col, group, n_nodes, small_sample, psd, conservative
-        Dyadic covariance options (``quant.inference.dyadic.dyadic_vcov``).
+        Dyadic covariance options (``quant.covariance.dyadic.dyadic_vcov``).
     min_events : int
         Least number of rows of the rarer class (binary) or of rows (others); default 10.
     dimension : str, optional

@@ -4,7 +4,7 @@ Same contract as ``quant.models.logit_lean.fit_logit_newton``: one blocked pass 
 iteration accumulates the log-likelihood, score and Hessian of each block while it is in cache
 (no n-sized temporaries besides the fitted values), an evenly spaced 1/16 subsample gives the
 start from ``WARM_START_MIN_ROWS`` rows, and the last pass can accumulate the node score sums
-and Σ s sᵀ that the dyadic-robust covariance needs (``quant.inference.dyadic.dyadic_vcov_from_sums``)
+and Σ s sᵀ that the dyadic-robust covariance needs (``quant.covariance.dyadic.dyadic_vcov_from_sums``)
 instead of the (n, k) per-row scores. statsmodels ``GLM(Poisson)`` fits the same MLE with
 full-size weighted copies of X in each IRLS step (tests/test_glm_lean.py checks it to 1e-8).
 

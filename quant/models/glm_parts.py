@@ -7,10 +7,10 @@ from __future__ import annotations
 from i18n import _
 import numpy as np
 
-from quant.inference.dyadic import hc0_vcov
+from quant.covariance.dyadic import hc0_vcov
 from quant.errors import ModelError
 from quant.models.common import SE_LABELS
-from quant.cases.residuals import pearson_binary
+from quant.models.residuals import pearson_binary
 
 __all__ = ["_ols", "_fit_firth", "_sums_plan", "_fit_lean"]
 
@@ -77,7 +77,7 @@ def _sums_plan(data, a, b, rows, group, n_nodes, n_rows: int, unit: str, cov_opt
     the (n, k) scores are needed (``dyadic_vcov`` then names any error)."""
     if unit != "dyad":
         return None, None
-    from quant.inference.dyadic import pair_count
+    from quant.covariance.dyadic import pair_count
     from quant.models.connection import _Nodes
 
     nodes = _Nodes(data, a, b, rows)
@@ -104,7 +104,7 @@ def _fit_lean(family: str, y, X, names, off, nodes, cov_args: dict | None):
     from quant.models.glm_lean import fit_nb2_newton, fit_poisson_newton
     from quant.models.common import ALPHA_FLOOR
     from quant.models.connection import _covariances_from_sums
-    from quant.cases.residuals import pearson_nb2, pearson_poisson
+    from quant.models.residuals import pearson_nb2, pearson_poisson
 
     by_sums = cov_args is not None
     node_arg = (nodes.ia, nodes.ib, len(nodes.labels)) if by_sums else None

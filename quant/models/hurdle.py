@@ -19,7 +19,7 @@ References
 Mullahy, J. (1986). Specification and testing of some modified count data models. *Journal of
 Econometrics* 33(3): 341–365 (the hurdle model).
 Cameron, A. C. & Trivedi, P. K. (2013). *Regression Analysis of Count Data*, 2nd ed., §4.5.
-Fafchamps, M. & Gubert, F. (2007); Aronow, Samii & Assenova (2015): see ``quant.inference.dyadic``.
+Fafchamps, M. & Gubert, F. (2007); Aronow, Samii & Assenova (2015): see ``quant.covariance.dyadic``.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from quant.models.common import Attempt, check_se, run_fit
 from quant.models.degree import fit_ztnb
 from quant.models.logit_lean import fit_logit_newton
 from quant.models.connection import _DYAD_SE, LEAN_LOGIT_MIN_ROWS, _common_checks, _finish, _Nodes
-from quant.cases.residuals import ztnb_moments
+from quant.models.residuals import ztnb_moments
 from quant.models.separation import check_separation
 
 __all__ = ["fit_hurdle", "ZERO_OUTCOME", "hurdle_rhs"]

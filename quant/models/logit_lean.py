@@ -31,7 +31,7 @@ class NodeSums:
     Attributes
     ----------
     U : ndarray, (m, k)
-        U_i = Σ_{d: a_d = i or b_d = i} s_d, the score sum of every node (quant.inference.dyadic).
+        U_i = Σ_{d: a_d = i or b_d = i} s_d, the score sum of every node (quant.covariance.dyadic).
     outer : ndarray, (k, k)
         Σ_d s_d s_dᵀ = Xᵀ diag((y − p̂)²) X, the HC0 meat (and the pair term of the dyadic
         meat when every pair has one row).
@@ -218,7 +218,7 @@ def fit_logit_newton(
     nodes : (ia, ib, m), optional
         Integer node indices (n,) of each row's two nodes, in 0..m−1: the last pass then
         accumulates the node score sums U (m, k) and Σ s sᵀ that the dyadic-robust covariance
-        needs (``quant.inference.dyadic.dyadic_vcov_from_sums``), without an (n, k) score matrix.
+        needs (``quant.covariance.dyadic.dyadic_vcov_from_sums``), without an (n, k) score matrix.
     warm_start : bool
         From ``WARM_START_MIN_ROWS`` rows, first fit every 16th row (a 1/16 copy of X) and
         start the full Newton iterations there: about half the passes over all rows. The

@@ -12,9 +12,9 @@ numbers. At the estimate, one more query per piece gives what the covariances ne
 - Σ_g S_g S_gᵀ over unordered pairs g = {least(a, b), greatest(a, b)}: a ``GROUP BY`` pair
   inside, the products summed outside (equal to Σ_d s_d s_dᵀ when every pair has one row).
 
-Then B̂ = Σ_i U_iU_iᵀ − Σ_g S_gS_gᵀ and V̂ = H⁻¹B̂H⁻¹, exactly ``quant.inference.dyadic.dyadic_vcov``
+Then B̂ = Σ_i U_iU_iᵀ − Σ_g S_gS_gᵀ and V̂ = H⁻¹B̂H⁻¹, exactly ``quant.covariance.dyadic.dyadic_vcov``
 (Fafchamps & Gubert 2007; Aronow, Samii & Assenova 2015; Graham 2020 for the conservative
-form), finished by ``quant.inference.dyadic.dyadic_vcov_from_sums``. The estimates and SEs equal the
+form), finished by ``quant.covariance.dyadic.dyadic_vcov_from_sums``. The estimates and SEs equal the
 in-memory path's (tests/test_outofcore.py, to 1e-8).
 
 A bigger engine, same estimator
@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from quant.inference.dyadic import dyadic_vcov_from_sums
+from quant.covariance.dyadic import dyadic_vcov_from_sums
 from quant.errors import DyadError, FormulaError, ModelError, QuantError
 
 __all__ = ["OutOfCoreFit", "fit_outofcore", "parse_plain_formula", "quote_ident", "MODELS"]
@@ -217,7 +217,7 @@ def fit_outofcore(
     n_nodes : int, optional
         N for the dyadic label and the N/(N−1) factor (default: distinct node ids).
     small_sample, psd, conservative
-        As ``quant.inference.dyadic.dyadic_vcov``.
+        As ``quant.covariance.dyadic.dyadic_vcov``.
     tol, maxiter
         Newton stops when max|Δβ| ≤ tol·(1 + max|β|) (or the next step is predicted to).
 

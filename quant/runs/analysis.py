@@ -237,7 +237,7 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     directed : bool
         Fit on the project's directed dyads (``quant.data.directed.directed_frame``; dyad dimensions
         only): formulas may also use ``sender(x)``, ``receiver(x)`` and ``reciprocal(y)``
-        (``quant.data.directed.prepare_directed_formula``), and ``group="pair"``.
+        (``quant.formula.nodes.prepare_directed_formula``), and ``group="pair"``.
     offset, exposure : str, optional
         A column of the table used as offset (log scale) or exposure (log taken) by poisson, nb
         and the binary models.
@@ -314,7 +314,7 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     cities = qdata.city_frame(session)
     prepare = prepare_dyad_formula
     if directed:
-        from quant.data.directed import prepare_directed_formula as prepare
+        from quant.formula.nodes import prepare_directed_formula as prepare
     design_formula, prepared, notes = prepare(spec.formula, data, cities)
     operators = find_operator_terms(spec.formula)
     zero_design = None
