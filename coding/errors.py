@@ -6,6 +6,8 @@ naming the value and the reason, before anything is written.
 """
 from __future__ import annotations
 
+from applog.errors import TandemError
 
-class CodingError(ValueError):
+
+class CodingError(TandemError):
     """Bad input to the codebook, codings, links, memos or queries; the message says why."""

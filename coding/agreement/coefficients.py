@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from coding.errors import CodingError
 from i18n import _
 
 __all__ = ["COEFFICIENTS", "coefficients", "coefficients_batch", "undefined_reason"]
@@ -43,7 +44,7 @@ def _prepare(values: np.ndarray, categories: tuple) -> dict[str, np.ndarray]:
     """Per-pattern quantities that do not depend on the weights."""
     v = np.asarray(values, dtype=float)
     if v.ndim != 2 or v.shape[1] < 2:
-        raise ValueError(_("Ratings need one column per coder and at least two coders."))
+        raise CodingError(_("Ratings need one column per coder and at least two coders."))
     m = v.shape[1]
     n = np.stack([(v == c).sum(axis=1) for c in categories], axis=1).astype(float)  # k x Q
     r = n.sum(axis=1)

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coding.errors import CodingError
 from corpus.errors import OffsetError
 from corpus.offsets import OffsetIndex
 from corpus.text import normalise_with_map
@@ -175,11 +176,11 @@ def choose_convention(items: list[tuple[SourceText, object]], origin: str = "",
 
     Raises
     ------
-    ValueError
+    CodingError
         ``convention`` is not ``"auto"`` or one of ``CONVENTIONS``.
     """
     if convention != "auto" and convention not in CONVENTIONS:
-        raise ValueError(_("Unknown offset convention {convention!r}; choose auto or one of {names}.").format(
+        raise CodingError(_("Unknown offset convention {convention!r}; choose auto or one of {names}.").format(
                            convention=convention, names=', '.join(CONVENTIONS)))
     scores = {c: score(items, c) for c in CONVENTIONS}
     hint = producer_convention(origin)
