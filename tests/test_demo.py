@@ -298,7 +298,8 @@ def test_build_demo_writes_everything(demo_engine, tables):
         n_dyad = s.scalar(select(func.count()).select_from(store.CodingLink).where(store.CodingLink.dyad_id.is_not(None)))
         assert n_city >= 10 and n_dyad >= 15
         assert _count(s, store.Memo) >= 2
-        # Stored outcomes equal the simulation at the seed.
+        # Stored outcomes equal the simulation at the seed (a round trip through the store; the
+        # independent checks of what is stored are in test_build_demo_stores_consistent_facts).
         stored = dict(s.execute(
             select(store.Dyad.city_a + "-" + store.Dyad.city_b, store.DyadAttribute.value)
             .join(store.DyadAttribute, store.DyadAttribute.dyad_id == store.Dyad.id)
@@ -309,6 +310,44 @@ def test_build_demo_writes_everything(demo_engine, tables):
         breadth = dict(s.execute(select(store.CityAttribute.city_code, store.CityAttribute.value)
                                  .where(store.CityAttribute.name == "breadth")).all())
         assert breadth == {c: float(b) for c, b in zip(cities["code"], cities["breadth"])}
+
+
+def test_build_demo_stores_consistent_facts(demo_engine):
+    """What the built project holds, read back with SQL and pandas alone and checked against values
+    computed here: every pair of the 155 committed cities once; distance_km by the spherical law of
+    cosines (R = 6371.0088 km; the library uses the haversine form); log_gravity = ln(P_a·P_b / (D/100)²)
+    from the committed 2020 populations; each city's breadth = its number of stored connected pairs;
+    degree ≥ 1 exactly on connected pairs; a density in the designed 3–6 %."""
+    from itertools import combinations
+
+    committed = pd.read_csv(DEMO_DIR / "cities.csv", dtype={"code": str}).set_index("code")
+    with demo_engine.connect() as conn:
+        dyads = pd.read_sql("SELECT id, city_a, city_b FROM dyads", conn).set_index("id")
+        attrs = pd.read_sql("SELECT dyad_id, name, value FROM dyad_attributes", conn)
+        city = pd.read_sql("SELECT city_code, value FROM city_attributes WHERE name = 'breadth'", conn)
+    wide = attrs.pivot(index="dyad_id", columns="name", values="value")
+    d = dyads.join(wide, how="left")
+    pairs = {tuple(sorted(p)) for p in combinations(committed.index, 2)}
+    assert len(d) == len(pairs) == 155 * 154 // 2
+    assert set(zip(d["city_a"], d["city_b"])) == pairs
+    lat = np.radians(committed["lat"])
+    lon = np.radians(committed["lon"])
+    la, lb = lat.reindex(d["city_a"]).to_numpy(), lat.reindex(d["city_b"]).to_numpy()
+    oa, ob = lon.reindex(d["city_a"]).to_numpy(), lon.reindex(d["city_b"]).to_numpy()
+    cos_angle = np.sin(la) * np.sin(lb) + np.cos(la) * np.cos(lb) * np.cos(oa - ob)
+    km = 6371.0088 * np.arccos(np.clip(cos_angle, -1.0, 1.0))
+    np.testing.assert_allclose(d["distance_km"].to_numpy(), km, rtol=1e-6)
+    pop = committed["pop_2020"] / 1e6
+    gravity = np.log(pop.reindex(d["city_a"]).to_numpy() * pop.reindex(d["city_b"]).to_numpy() / (km / 100) ** 2)
+    np.testing.assert_allclose(d["log_gravity"].to_numpy(), gravity, rtol=1e-6, atol=1e-9)
+    assert set(d["connection"].unique()) == {0.0, 1.0}
+    assert ((d["degree"] >= 1) == (d["connection"] == 1)).all()
+    assert 0.03 <= d["connection"].mean() <= 0.06
+    ties = d[d["connection"] == 1]
+    partners = pd.concat([ties["city_a"], ties["city_b"]]).value_counts()
+    stored_breadth = city.set_index("city_code")["value"]
+    assert len(stored_breadth) == 155
+    assert (stored_breadth == partners.reindex(stored_breadth.index, fill_value=0).astype(float)).all()
 
 
 def test_build_demo_links_ties_and_non_ties(demo_engine, tables):

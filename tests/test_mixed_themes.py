@@ -168,7 +168,6 @@ def test_themes_on_dyads_of_a_real_fit(engine):
     """Connection logit on 190 dyads: the typical dyad carries Social needs, the deviant one Mark."""
     with store.session_scope(engine) as s:
         proj = build(s)
-    units = proj.result.units
     # Pearson residuals recomputed outside Tandem: statsmodels' logit on the same dyads, (y - p) / sqrt(p(1 - p))
     import statsmodels.formula.api as smf
 
@@ -186,7 +185,7 @@ def test_themes_on_dyads_of_a_real_fit(engine):
     assert cells["Social needs"][t] == "1 (100%)"  # the one typical dyad carries Social needs
     assert cells["Mark"][d] == "1 (100%)" and cells["Mark"][t].startswith("0")  # the one deviant dyad, Mark
     assert set(cells) == {"Social needs", "Mark"}  # the subcode's coding is city-linked only
-    y = dict(zip(zip(units["city_a"], units["city_b"]), units["y"]))
+    y = dict(zip(zip(data["city_a"], data["city_b"]), data["connection"]))  # the simulated input, not the fit's
     yes, no = "collaborating (y = 1)", "not collaborating (y = 0)"
     n_yes = int(y[proj.typical_dyad] == 1) + int(y[proj.deviant_dyad] == 1)
     assert out.attrs["sizes"] == {yes: n_yes, no: 2 - n_yes, "all": 2}

@@ -94,20 +94,30 @@ def test_report_draft_no_banner_without_simulation_and_bad_input(engine, project
 
 
 def test_report_draft_deviant_cap_keeps_cases_with_evidence(engine, project):
-    with store.session_scope(engine) as s:
-        full = case_table(s, project.result, c=2.0, n_typical=2)
-        ctx = build_context(s, {"connection": project.result}, c=2.0, n_typical=2, max_deviant=0)
-    deviant_all = full[full["case_type"] == "deviant"]
-    with_evidence = deviant_all[deviant_all["n_passages"] > 0]
-    cases = ctx["dimensions"][0]["cases"]
-    shown = [r for r in cases["rows"] if r["case_type"] == "deviant"]
-    # cap 0: only the deviant cases that already have coded passages remain
-    assert [r["unit"] for r in shown] == [f"{a}-{b}" for a, b in zip(with_evidence.city_a, with_evidence.city_b)]
+    """Cap 0 keeps only the deviant dyads that have coded passages. The expected cases are computed
+    here, not by Tandem: Pearson residuals (y − p) / √(p(1 − p)) of statsmodels' logit on the same
+    dyads, deviant iff |r| > 2; of the project's codings only two are dyad-linked (the typical and
+    the deviant dyad, tests/mixed_report_project.py), so exactly one deviant dyad has evidence."""
+    import numpy as np
+    import statsmodels.formula.api as smf
+
+    data = project.data.assign(connection=lambda d: d["connection"].astype(float))
+    p_hat = smf.logit("connection ~ log_gravity + same_province", data).fit(disp=0).predict(data)
+    pearson = (data["connection"] - p_hat) / np.sqrt(p_hat * (1 - p_hat))
+    r = dict(zip(zip(data["city_a"], data["city_b"]), pearson))
     da, db = project.deviant_dyad
-    # the largest |r| of this seeded fit exceeds c = 2, so the Mark-coded dyad is deviant and shown
-    assert (full.loc[(full.city_a == da) & (full.city_b == db), "case_type"] == "deviant").all()
-    assert f"{da}-{db}" in [r["unit"] for r in shown]
-    assert cases["n_deviant"] == len(deviant_all) and cases["n_deviant_shown"] == len(with_evidence)
+    # the largest |r| of this seeded fit exceeds c = 2, so the Mark-coded dyad is deviant; the other
+    # dyad-linked coding is on the typical dyad (|r| ≤ 2)
+    assert abs(r[(da, db)]) > 2 and abs(r[project.typical_dyad]) <= 2
+    n_deviant = int((pearson.abs() > 2).sum())
+    assert n_deviant > 1  # the cap has something to drop
+    with store.session_scope(engine) as s:
+        ctx = build_context(s, {"connection": project.result}, c=2.0, n_typical=2, max_deviant=0)
+    cases = ctx["dimensions"][0]["cases"]
+    shown = [r["unit"] for r in cases["rows"] if r["case_type"] == "deviant"]
+    # cap 0: only the deviant cases that already have coded passages remain
+    assert shown == [f"{da}-{db}"]
+    assert cases["n_deviant"] == n_deviant and cases["n_deviant_shown"] == 1
 
 
 def test_report_draft_themes_comparison_and_meta_inferences(engine, project):
