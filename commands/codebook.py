@@ -9,7 +9,7 @@ separator_detected, header, comments, created, matched_guid, matched_name, updat
 summary``.
 
 ``python cli.py codebook-export --project P --out FILE.{csv,xlsx,qdc} [--force]`` writes the codebook
-(CSV and XLSX through ``coding.exchange.spreadsheet``: safe in Excel, Chinese intact).
+(CSV and XLSX through ``coding.spreadsheet``: safe in Excel, Chinese intact).
 """
 from __future__ import annotations
 

@@ -115,7 +115,7 @@ def cmd_frequencies(args) -> str:
         table = word_frequencies(s, by=args.by, attribute=args.attribute, min_length=args.min_length,
                                  include_subcodes=not args.no_subcodes, top=args.top or None)
     if args.out is not None:
-        from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
+        from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 
         frame = frequency_file_frame(table, args.by)
         csv_out = args.out.suffix.lower() == ".csv"

@@ -1,4 +1,4 @@
-"""The fieldwork worklist as a file: CSV and XLSX (through ``coding.exchange.spreadsheet``, formula-safe)
+"""The fieldwork worklist as a file: CSV and XLSX (through ``coding.spreadsheet``, formula-safe)
 and DOCX (python-docx), one section per case.
 
 The DOCX names an East Asian font in every run's ``w:rFonts/@w:eastAsia`` (ECMA-376 Part 1,
@@ -56,15 +56,15 @@ def export_table(cases: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(session: Session, *, max_quotes: int = 3) -> bytes:
-    """The worklist as CSV bytes (UTF-8 with BOM; OWASP formula quote, ``coding.exchange.spreadsheet``)."""
-    from coding.exchange import spreadsheet
+    """The worklist as CSV bytes (UTF-8 with BOM; OWASP formula quote, ``coding.spreadsheet``)."""
+    from coding import spreadsheet
 
     return spreadsheet.to_csv_bytes(export_table(_cases(session, max_quotes)))
 
 
 def to_xlsx_bytes(session: Session, *, max_quotes: int = 3) -> bytes:
-    """The worklist as XLSX bytes (text never a formula, ``coding.exchange.spreadsheet``)."""
-    from coding.exchange import spreadsheet
+    """The worklist as XLSX bytes (text never a formula, ``coding.spreadsheet``)."""
+    from coding import spreadsheet
 
     return spreadsheet.to_xlsx_bytes(export_table(_cases(session, max_quotes)), sheet=_("Worklist"))
 
@@ -170,7 +170,7 @@ def export_bytes(session: Session, fmt: str, *, max_quotes: int = 3) -> bytes:
 
 def write_export(session: Session, path: str | Path, *, max_quotes: int = 3) -> Path:
     """Write the worklist to ``path`` (format from its suffix), completely or not at all."""
-    from coding.exchange.spreadsheet import write_bytes_atomic
+    from coding.spreadsheet import write_bytes_atomic
 
     path = Path(path)
     return write_bytes_atomic(path, export_bytes(session, path.suffix, max_quotes=max_quotes))

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import pandas as pd
 from markupsafe import Markup, escape
 
-from coding.exchange.spreadsheet import to_csv_text
+from coding.spreadsheet import to_csv_text
 from i18n import _
 from report.errors import ReportError
 
@@ -293,7 +293,7 @@ def to_html(df: pd.DataFrame, *, index: bool = False, caption: str | None = None
 def to_csv(df: pd.DataFrame, *, note: str | None = None) -> str:
     """The table as CSV text; the note, if any, as a last one-cell row.
 
-    Written by :func:`coding.exchange.spreadsheet.to_csv_text`: starts with the byte-order mark
+    Written by :func:`coding.spreadsheet.to_csv_text`: starts with the byte-order mark
     ``\ufeff`` (encode as UTF-8 for Excel), LF line ends, text quoted, and a cell a
     spreadsheet would run as a formula gets a leading ``'`` (``-0.345**`` becomes
     ``'-0.345**``; a bare number such as ``-0.345`` stays as it is).

@@ -11,7 +11,7 @@ from typing import Optional
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from store.models import Base, utcnow
+from store.base import Base, utcnow
 
 __all__ = ["UnitEmbedding", "LlmExchange", "ORIGINS"]
 

@@ -12,7 +12,7 @@ from typing import Optional
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import Base
+from store.base import Base
 
 __all__ = ["DirectedDyad", "DirectedDyadAttribute"]
 

@@ -130,7 +130,7 @@ def test_codebook_xlsx_has_the_csv_columns_chinese_names_and_no_formula(engine, 
 
 
 def test_codebook_xlsx_preview_takes_the_same_options(tmp_path):
-    from coding.exchange.spreadsheet import to_xlsx_bytes
+    from coding.spreadsheet import to_xlsx_bytes
     import pandas as pd
 
     data = to_xlsx_bytes(pd.DataFrame({"Code": ["区域 > 广佛", "区域 > 深莞"], "Memo": ["a", "b"]}))

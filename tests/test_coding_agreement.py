@@ -294,7 +294,7 @@ def test_segment_agreement_on_hand_made_spans(engine):
 
 def test_readable_table_and_its_csv(engine):
     from coding.agreement import readable
-    from coding.exchange.spreadsheet import to_csv_bytes
+    from coding.spreadsheet import to_csv_bytes
 
     _nvivo_project(engine)
     with store.session_scope(engine) as s:

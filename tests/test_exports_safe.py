@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 import coding
 import store
-from coding.exchange.spreadsheet import neutralise, restore, to_csv_bytes, to_xlsx_bytes
+from coding.spreadsheet import neutralise, restore, to_csv_bytes, to_xlsx_bytes
 from mixed.cases import case_table
 from mixed.comparison import case_comparison
 from mixed.joint import joint_display, joint_long
@@ -33,7 +33,7 @@ CR = "\r=1+1"
 HOSTILE = [LINK, DDE, ARITH, AT, TAB, CR]
 BOM = b"\xef\xbb\xbf"
 # What a spreadsheet reads as a plain number (ASCII digits, optional sign, point and exponent): written
-# independently of coding.exchange.spreadsheet, from the OWASP rule "no cell may begin with = + - @ tab CR".
+# independently of coding.spreadsheet, from the OWASP rule "no cell may begin with = + - @ tab CR".
 _PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", re.ASCII)
 
 
@@ -263,7 +263,7 @@ def test_regression_table_csv_is_safe(world):
 
 
 def test_no_export_bypasses_coding_spreadsheet():
-    """Every CSV/XLSX writer in the application goes through coding.exchange.spreadsheet (a new export that calls
+    """Every CSV/XLSX writer in the application goes through coding.spreadsheet (a new export that calls
     pandas or openpyxl directly fails here). Development scripts that write the demo's own source
     tables (data/demo/make_facts.py) and benchmarks are not exports."""
     from pathlib import Path
@@ -278,7 +278,7 @@ def test_no_export_bypasses_coding_spreadsheet():
     assert {"cli.py", "workbench.py"} <= {p.name for p in files}
     for path in files:
         rel = path.relative_to(root).as_posix()
-        if rel in ("coding/exchange/spreadsheet.py", "data/demo/make_facts.py"):
+        if rel in ("coding/spreadsheet.py", "data/demo/make_facts.py"):
             continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if writer.search(line):

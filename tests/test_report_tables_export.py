@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from coding.exchange.spreadsheet import restore
+from coding.spreadsheet import restore
 from quant.models.dispatch import fit_connection, fit_degree
 from quant_small_project import tables
 from report.errors import ReportError

@@ -12,7 +12,7 @@ import coding
 from coding import agreement as ag
 from coding import blind
 from coding.agreement.data import codings_frame
-from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
+from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from i18n import N_, _, pgettext
 from ui import state
 

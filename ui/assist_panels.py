@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import coding
-from coding.exchange.spreadsheet import to_csv_bytes
+from coding.spreadsheet import to_csv_bytes
 from i18n import N_, _, pgettext
 from ui import state
 

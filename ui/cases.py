@@ -3,7 +3,7 @@ passages and quotes; tick cases into the fieldwork worklist. Library: ``mixed.ca
 ``mixed.worklist``; statistics: ``quant.cases.select``."""
 import streamlit as st
 
-from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
+from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from mixed.case_views import ADVERTISED_RULE, VIEW_RULES, VIEW_TITLES, case_view
 from mixed.labels import case_type_label, people_table
 from i18n import N_, _

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from coding.documents import document_attributes
-from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
+from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from coding.retrieval.wordfreq import (frequency_file_frame, get_stopwords, reset_stopwords, set_stopwords,
                              word_frequencies)
 from i18n import N_, _

@@ -5,7 +5,7 @@ Everything is read from saved runs (ui/run_picker); nothing is refitted here."""
 import pandas as pd
 import streamlit as st
 
-from coding.exchange.spreadsheet import to_csv_bytes
+from coding.spreadsheet import to_csv_bytes
 from i18n import N_, _
 from mixed.cases import case_table
 from mixed.comparison import case_comparison

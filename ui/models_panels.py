@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from coding.exchange.spreadsheet import to_csv_bytes
+from coding.spreadsheet import to_csv_bytes
 from i18n import N_, _
 from quant.data import project as qdata
 from quant.runs.analysis import model_data

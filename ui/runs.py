@@ -4,7 +4,7 @@ CSV/XLSX downloads. Thin: every number comes from ``quant.runs.saved`` and ``qua
 import pandas as pd
 import streamlit as st
 
-from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes
+from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from i18n import N_, _
 from quant.runs import saved as runs
 from quant.runs.compare import compare_records, compare_wide, format_p

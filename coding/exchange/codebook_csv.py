@@ -5,7 +5,7 @@ Columns: ``path, name, definition, inclusion, exclusion, example, colour, codabl
 ``true`` or ``false`` (categories); ``guid`` is the persisted GUID (canonical form). The file
 is UTF-8 with a byte-order mark so that spreadsheet programs read Chinese names, and a cell a
 spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) starts with ``'``
-(:mod:`coding.exchange.spreadsheet`); the import drops that quote again, so export → import is exact.
+(:mod:`coding.spreadsheet`); the import drops that quote again, so export → import is exact.
 
 Import options (codebooks from other tools):
 
@@ -45,7 +45,7 @@ from coding.exchange.codebook_merge import NO_COLOUR, CodeNode, merge_code_tree
 from coding.exchange.codebook_table import (  # noqa: F401  (re-exported: the reader lives there)
     PATH_ALIASES, SEPARATORS, CodebookTable, read_codebook_table, table_columns, tree_from_table,
 )
-from coding.exchange.spreadsheet import to_csv_bytes, to_csv_text, write_csv
+from coding.spreadsheet import to_csv_bytes, to_csv_text, write_csv
 from coding.codebook.tree import codebook
 
 __all__ = ["CSV_COLUMNS", "PATH_ALIASES", "SEPARATORS", "CodebookTable", "codebook_frame", "export_codebook_csv",

@@ -22,7 +22,7 @@ from coding.exchange.codebook_merge import CodeNode
 from corpus.errors import CorpusError
 from corpus.read_txt import check_table_width
 from coding.errors import CodingError
-from coding.exchange.spreadsheet import restore
+from coding.spreadsheet import restore
 from coding.codebook.tree import MAX_DEPTH
 from corpus.name_keys import name_key
 
@@ -230,7 +230,7 @@ def read_codebook_table(source: Any, *, path_column: str | None = None, separato
         frame = frame.copy()
         frame.columns = [_header(c) for c in frame.columns]
         frame = frame.fillna("").astype(str)
-    frame = frame.map(restore)  # undo the export's formula quote (coding.exchange.spreadsheet)
+    frame = frame.map(restore)  # undo the export's formula quote (coding.spreadsheet)
     columns = list(frame.columns)
     memo = None
     if header:

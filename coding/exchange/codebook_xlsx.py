@@ -1,5 +1,5 @@
 """The codebook as an XLSX workbook: the same table as the CSV (:data:`coding.exchange.codebook_csv.CSV_COLUMNS`),
-written through :mod:`coding.exchange.spreadsheet` (text cells never formulas, a leading ``= + - @``
+written through :mod:`coding.spreadsheet` (text cells never formulas, a leading ``= + - @``
 quoted) and read back with the same options as the CSV (path column, separator).
 
 The workbook is read by :func:`corpus.tables.read_table` (first sheet; the archive is checked by
@@ -19,7 +19,7 @@ from coding.exchange.codebook_csv import (
     CodebookTable, codebook_frame, import_codebook_table, preview_codebook_csv, read_codebook_table,
 )
 from coding.errors import CodingError
-from coding.exchange.spreadsheet import to_xlsx_bytes, write_xlsx
+from coding.spreadsheet import to_xlsx_bytes, write_xlsx
 
 __all__ = ["export_codebook_xlsx", "import_codebook_xlsx", "preview_codebook_xlsx", "read_codebook_xlsx"]
 

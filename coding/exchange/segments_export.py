@@ -14,7 +14,7 @@ ord(c) > 0xFFFF}``. A coding whose status is ``unanchored`` (it could not be pla
 version of its document) keeps the code-point offsets it had on the old text; its UTF-16 offsets
 are left empty, since the current text is not the one they count in.
 
-Files: CSV (UTF-8 with a byte-order mark) and XLSX, written only through :mod:`coding.exchange.spreadsheet`
+Files: CSV (UTF-8 with a byte-order mark) and XLSX, written only through :mod:`coding.spreadsheet`
 (a cell a spreadsheet would run as a formula gets a leading ``'``).
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 import store
 from coding.errors import CodingError
 from coding.retrieval.queries import retrieve
-from coding.exchange.spreadsheet import to_csv_bytes, to_xlsx_bytes, write_bytes_atomic
+from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes, write_bytes_atomic
 from coding.codebook.tree import codebook
 from corpus.offsets import OffsetIndex
 from i18n import _

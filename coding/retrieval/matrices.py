@@ -33,7 +33,7 @@ from coding.retrieval.cooccurrence import cooccurrence_cell, cooccurrence_matrix
 from coding.errors import CodingError
 from coding.retrieval.matrix_axes import code_rows, coding_filters, resolve_code, resolve_column, roll_up
 from coding.retrieval.search import check_document_ids
-from coding.exchange.spreadsheet import to_csv_bytes, to_csv_text, to_xlsx_bytes, write_bytes_atomic
+from coding.spreadsheet import to_csv_bytes, to_csv_text, to_xlsx_bytes, write_bytes_atomic
 from coding.codebook.tree import descendants
 
 __all__ = [
@@ -274,7 +274,7 @@ def export_matrix(df: pd.DataFrame, path_or_buffer: str | Path | io.IOBase, fmt:
         text buffer.
     fmt : {"csv", "xlsx"}
         CSV is UTF-8 with a byte-order mark (so Excel reads Chinese labels); XLSX has one
-        sheet named after the matrix kind. Both go through :mod:`coding.exchange.spreadsheet`: a code
+        sheet named after the matrix kind. Both go through :mod:`coding.spreadsheet`: a code
         or column label a spreadsheet would run as a formula starts with ``'``, XLSX text is
         never a formula, and a file is written atomically.
 

@@ -420,7 +420,7 @@ _GROUP_HEADER = {"corpus": "corpus", "document": "document", "code": "code", "gr
 
 
 def frequency_file_frame(table: pd.DataFrame, by: str = "document") -> pd.DataFrame:
-    """:func:`word_frequencies`' table with readable headers, for CSV/XLSX (through ``coding.exchange.spreadsheet``)."""
+    """:func:`word_frequencies`' table with readable headers, for CSV/XLSX (through ``coding.spreadsheet``)."""
     return table[COLUMNS].rename(columns={
         "group": _GROUP_HEADER.get(by, "group"), "word": "word", "count": "count", "per_1000": "per 1,000 tokens",
         "n_documents": "documents with the word", "tokens": "tokens", "group_documents": "documents"})
