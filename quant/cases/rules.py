@@ -35,8 +35,9 @@ from scipy import stats
 
 from quant.errors import QuantError
 
-__all__ = ["case_table", "order_by", "typical", "deviant", "deviant_residstd", "deviant_predint",
-           "overpredicted", "underpredicted", "extreme_x", "extreme_y", "case_label", "case_labels", "leverage"]
+__all__ = ["case_table", "case_id_columns", "order_by", "typical", "deviant", "deviant_residstd",
+           "deviant_predint", "overpredicted", "underpredicted", "extreme_x", "extreme_y", "case_label",
+           "case_labels", "leverage"]
 
 BASE = ("observed", "predicted", "residual")
 
@@ -76,7 +77,9 @@ def case_table(ids: pd.DataFrame, observed, predicted, residual, residual_type: 
     return out
 
 
-def _ids(table: pd.DataFrame) -> list[str]:
+def case_id_columns(table: pd.DataFrame) -> list[str]:
+    """The id columns of a ``case_table`` (``attrs["id_columns"]``), else whichever of ``city``,
+    ``city_a``, ``city_b`` it has."""
     return list(table.attrs.get("id_columns") or [c for c in table.columns if c in ("city", "city_a", "city_b")])
 
 
@@ -97,7 +100,7 @@ def order_by(table: pd.DataFrame, score, *, descending: bool, keep=None, n: int 
     1..m over the eligible rows. ``n=None`` keeps all of them.
     """
     score = np.asarray(score, dtype=float)
-    ids = _ids(table)
+    ids = case_id_columns(table)
     value = np.round(score, 10)
     value = -value if descending else value
     order = np.lexsort(tuple(reversed(_id_keys(table, ids))) + (value,))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from quant.cases.rules import _ids, order_by
+from quant.cases.rules import case_id_columns, order_by
 from quant.errors import QuantError
 
 __all__ = ["pathway", "glm_influence", "influential", "standardize", "pair_candidates",
@@ -303,7 +303,7 @@ def _keys(frame: pd.DataFrame, ids: list[str]) -> np.ndarray:
 
 
 def _pair_output(table, i, j, dist, delta, score, n, kind, key_name):
-    ids = _ids(table)
+    ids = case_id_columns(table)
     score = np.asarray(score, float)
     if n is not None and len(score) > 4 * max(n, 1):
         # Only pairs scoring at least the n-th best (to 10 decimals) can be selected.

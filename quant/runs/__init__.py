@@ -1,6 +1,7 @@
 """Fitting from a project and keeping the fit: ``analysis`` (a dimension's model data and fit),
 ``analysis_fit`` (the options and the dispatcher for a prepared specification), ``specs``
-(saved specifications), ``saved`` (runs: a fit the researcher keeps), ``data`` and ``status``
+(saved specifications), ``saved`` (runs: a fit the researcher keeps) and ``records`` (a run's
+record), ``data`` and ``status``
 (what a run stores and whether it still describes the data) and ``compare`` (runs side by side).
 
 Public names load on first use (``lazy_exports``); import a module by its path to see where a
@@ -10,6 +11,7 @@ from lazy_exports import exports
 
 _NAMES = {
     'check_dimension': 'quant.runs.analysis',
+    'clean_run_name': 'quant.runs.records',
     'compare_records': 'quant.runs.compare',
     'compare_runs': 'quant.runs.saved',
     'compare_wide': 'quant.runs.compare',
@@ -27,6 +29,7 @@ _NAMES = {
     'forget_status': 'quant.runs.status',
     'format_cell': 'quant.runs.compare',
     'format_p': 'quant.runs.compare',
+    'formula_names': 'quant.runs.data',
     'latest_runs': 'quant.runs.saved',
     'list_runs': 'quant.runs.saved',
     'list_specs': 'quant.runs.specs',
@@ -40,18 +43,20 @@ _NAMES = {
     'rename_run': 'quant.runs.saved',
     'restore_run': 'quant.runs.saved',
     'result_from': 'quant.runs.data',
-    'Run': 'quant.runs.saved',
+    'Run': 'quant.runs.records',
+    'run_info': 'quant.runs.records',
     'run_model_data': 'quant.runs.saved',
+    'run_row': 'quant.runs.records',
     'run_status': 'quant.runs.saved',
-    'RunInfo': 'quant.runs.saved',
+    'RunInfo': 'quant.runs.records',
     'save_run': 'quant.runs.saved',
     'save_spec': 'quant.runs.specs',
     'Spec': 'quant.runs.analysis',
     'spec_fit_kwargs': 'quant.runs.specs',
     'STARS': 'quant.runs.compare',
     'stars': 'quant.runs.compare',
-    'tandem_version': 'quant.runs.saved',
-    'unit_key': 'quant.runs.saved',
+    'tandem_version': 'quant.runs.records',
+    'unit_key': 'quant.runs.records',
     'unpack_units': 'quant.runs.data',
     'used_columns': 'quant.runs.data',
     'X_PREFIX': 'quant.runs.data',

@@ -11,7 +11,6 @@ functions (``quant.inference.margins``, ``quant.inference.hypotheses``, ``quant.
 from __future__ import annotations
 
 from i18n import N_, _
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -19,6 +18,7 @@ import pandas as pd
 from quant.errors import QuantError
 from quant.models.dispatch import DEFAULT_MODELS as DEFAULT_MODEL, MODELS_BY_DIMENSION as MODELS
 from quant.models.results import DIMENSIONS
+from quant.runs.data import formula_names
 
 # Default right-hand sides (Needs–Supply proxies, see data/demo/README.md). Terms
 # missing from the project are dropped; an empty right-hand side is an error.
@@ -44,10 +44,6 @@ class Spec:
     dimension: str
     model: str
     formula: str
-
-
-def _identifiers(formula: str) -> set[str]:
-    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
 
 
 def default_spec(dimension: str, columns, model: str | None = None) -> Spec:
@@ -293,7 +289,7 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
     if zero_formula and spec.model != "hurdle":
         raise QuantError(_("A zero-part formula belongs to the hurdle model only; choose model 'hurdle' or leave it empty."))
     outcome = spec.formula.split("~", 1)[0].strip()
-    lhs_names = set(_identifiers(outcome)) - {"np", "log", "log1p", "sqrt", "exp", "abs", "I", "Q"}
+    lhs_names = set(formula_names(outcome)) - {"np", "log", "log1p", "sqrt", "exp", "abs", "I", "Q"}
     if not outcome or not lhs_names or any(n not in data.columns for n in lhs_names):
         missing = ", ".join(sorted(n for n in lhs_names if n not in data.columns)) or outcome or "(none)"
         raise QuantError(_("The outcome '{missing}' is not a variable of the {dimension} table.").format(missing=missing, dimension=dimension))
@@ -396,4 +392,4 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
 
 
 # fit_prepared lives in quant/runs/analysis_fit.py (kept importable from here)
-from quant.runs.analysis_fit import _sparse_outcome_note, _vif_warnings, fit_prepared  # noqa: E402,F401
+from quant.runs.analysis_fit import fit_prepared  # noqa: E402,F401

@@ -10,6 +10,7 @@ from __future__ import annotations
 from i18n import _
 import hashlib
 import json
+import re
 import zlib
 
 import numpy as np
@@ -18,27 +19,31 @@ import pandas as pd
 from quant.errors import QuantError
 from quant.models.results import FitResult
 
-__all__ = ["X_PREFIX", "fingerprint", "pack_units", "unpack_units", "result_from", "used_columns"]
+__all__ = ["X_PREFIX", "formula_names", "fingerprint", "pack_units", "unpack_units", "result_from", "used_columns"]
 
 X_PREFIX = "x:"
 _UNITS_LIMIT = 200_000_000  # bytes of JSON a stored units table may inflate to
 
 
+def formula_names(formula: str) -> set[str]:
+    """Every identifier-like word of a formula (column names, functions, operators), e.g.
+    ``{"y", "log", "x"}`` for ``"y ~ log(x)"``."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
+
+
 def used_columns(md) -> list[str]:
     """Columns of ``md.data`` that the (design) formula and zero part name, outcome first."""
-    from quant.runs.analysis import _identifiers
-
     texts = [md.design_formula] + ([md.zero_design_formula] if md.zero_design_formula else [])
     cols: list[str] = []
     for text in texts:
-        for name in sorted(_identifiers(text)):
+        for name in sorted(formula_names(text)):
             if name in md.data.columns and name not in cols:
                 cols.append(name)
     for name in (getattr(md, "offset", None), getattr(md, "exposure", None)):
         if name and name in md.data.columns and name not in cols:
             cols.append(name)
     outcome = md.design_formula.split("~", 1)[0]
-    first = [c for c in cols if c in _identifiers(outcome)]
+    first = [c for c in cols if c in formula_names(outcome)]
     return first + [c for c in cols if c not in first]
 
 

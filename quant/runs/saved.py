@@ -17,12 +17,8 @@ the sidebar's undo/redo reverses it.
 from __future__ import annotations
 
 from i18n import _
-import dataclasses
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +26,8 @@ from sqlalchemy.orm import Session
 import store
 from quant.errors import QuantError
 from quant.models.results import DIMENSIONS, FitResult
-from quant.runs.data import X_PREFIX, fingerprint, pack_units, result_from, unpack_units
+from quant.runs.data import fingerprint, pack_units, result_from, unpack_units
+from quant.runs.records import Run, RunInfo, clean_run_name, run_info, run_row, tandem_version, unit_key
 
 __all__ = ["RunInfo", "Run", "FIT_OPTIONS", "fingerprint", "save_run", "fit_and_save", "list_runs",
            "load_run", "latest_runs", "rename_run", "delete_run", "restore_run", "run_status",
@@ -41,125 +38,6 @@ FIT_OPTIONS = ("se", "small_sample", "psd", "conservative", "pvalues", "min_even
 #: Data options a run keeps in ``settings`` (from its ``ModelData``) and passes back to
 #: ``quant.runs.analysis.model_data`` on a refit and a staleness check.
 DATA_OPTIONS = ("directed", "offset", "exposure")
-
-
-def tandem_version() -> str:
-    """Tandem's version string (from the installed package metadata, else pyproject.toml)."""
-    try:
-        from importlib.metadata import version
-
-        return version("tandem")
-    except Exception:  # noqa: BLE001 - not installed as a package: read the project file
-        from pathlib import Path
-
-        path = Path(__file__).resolve().parents[2] / "pyproject.toml"
-        try:
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip().startswith("version"):
-                    return line.split("=", 1)[1].strip().strip('"')
-        except OSError:
-            pass
-    return "unknown"
-
-
-def unit_key(level: str, ids) -> str:
-    """The key of a unit: a city code, or ``"a|b"`` for a dyad (codes in stored order)."""
-    if level == "city":
-        return str(ids if isinstance(ids, str) else ids[0])
-    a, b = ids
-    return f"{a}|{b}"
-
-
-# ------------------------------------------------------------------ records
-@dataclass(frozen=True)
-class RunInfo:
-    """A run as listed: everything but the estimates and the units table.
-
-    ``created`` is timezone-aware UTC; ``settings`` holds the fit options (:data:`FIT_OPTIONS`)
-    and, for a run made from a saved specification, ``spec``.
-    """
-
-    id: int
-    name: str
-    dimension: str
-    model: str
-    formula: str
-    zero_formula: str | None
-    se_type: str
-    settings: dict
-    n: int
-    n_nodes: int | None
-    fingerprint: str
-    created: datetime
-    created_by: str
-    tandem_version: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (``created`` as an ISO 8601 string)."""
-        out = dataclasses.asdict(self)
-        out["created"] = self.created.isoformat()
-        return out
-
-
-@dataclass(frozen=True)
-class Run:
-    """A run read back: its :class:`RunInfo`, the :class:`FitResult` (units without covariates)
-    and ``units`` (the stored table: ids, ``y``, ``fitted``, ``pearson`` and ``x:<column>`` for each
-    raw covariate the formula used)."""
-
-    info: RunInfo
-    result: FitResult
-    units: pd.DataFrame
-
-    def covariates(self) -> pd.DataFrame:
-        """Ids and the raw covariates (columns named as in the formula), one row per unit."""
-        ids = [c for c in ("city", "city_a", "city_b") if c in self.units.columns]
-        xs = [c for c in self.units.columns if c.startswith(X_PREFIX)]
-        return self.units[ids + xs].rename(columns={c: c[len(X_PREFIX):] for c in xs})
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
-
-
-def _info(row: store.Run) -> RunInfo:
-    return RunInfo(id=row.id, name=row.name, dimension=row.dimension, model=row.model, formula=row.formula,
-                   zero_formula=row.zero_formula, se_type=row.se_type, settings=dict(row.settings or {}),
-                   n=row.n, n_nodes=row.n_nodes, fingerprint=row.fingerprint, created=_aware(row.created),
-                   created_by=row.created_by, tandem_version=row.tandem_version)
-
-
-def _clean_run_name(name: Any) -> str:
-    from corpus.names import BadNameError, clean_name
-
-    try:
-        return clean_name(name, "run name")
-    except BadNameError as exc:
-        raise QuantError(str(exc)) from None
-
-
-def _row(session: Session, name: Any, *, deleted: bool = False) -> store.Run:
-    """The run called ``name`` (or with id ``name`` when an int); deleted runs only if asked."""
-    stmt = select(store.Run)
-    if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
-        stmt = stmt.where(store.Run.id == int(name))
-    else:
-        stmt = stmt.where(store.Run.name == _clean_run_name(name))
-    row = session.scalar(stmt)
-    if row is None or (row.deleted is not None) != deleted:
-        if row is not None and row.deleted is not None:
-            raise QuantError(_("The run '{name}' was deleted; restore it first.").format(name=row.name))
-        shown = name if not isinstance(name, str) else " ".join(name.split())
-        known = session.scalars(select(store.Run.name).where(store.Run.deleted.is_(None))
-                                .order_by(store.Run.created.desc()).limit(8)).all()
-        if known:
-            raise QuantError(_("There is no run called '{shown}'. Saved runs: {names}.").format(
-                shown=shown, names=", ".join(known)))
-        raise QuantError(_("There is no run called '{shown}'. No run is saved yet; save a fit first.").format(
-            shown=shown))
-    return row
 
 
 def _event(session: Session, kind, ops: list, description: str, by: str) -> None:
@@ -208,7 +86,7 @@ def save_run(session: Session, name: str, result: FitResult, md, *, settings: di
     from coding.history.events import EventType, json_safe
 
     by = as_coder(by)
-    clean = _clean_run_name(name)
+    clean = clean_run_name(name)
     if result.dimension != md.spec.dimension:
         raise QuantError(_("The fit is of {dimension} but its data is the {dimension2} table.").format(dimension=result.dimension, dimension2=md.spec.dimension))
     ops: list = []
@@ -247,7 +125,7 @@ def save_run(session: Session, name: str, result: FitResult, md, *, settings: di
                 "after": {"deleted": None, "name": clean}})
     _event(session, EventType.RUN_SAVE, ops, f"saved run “{clean}” ({result.dimension}, {result.model})", by)
     forget_status(row.id)
-    return _info(row)
+    return run_info(row)
 
 
 def fit_and_save(session: Session, name: str, dimension: str, *, model: str | None = None,
@@ -291,7 +169,7 @@ def list_runs(session: Session, dimension: str | None = None, *, with_status: bo
                                                                           store.Run.id.desc())
     if dimension is not None:
         stmt = stmt.where(store.Run.dimension == dimension)
-    rows = [_info(r).to_dict() for r in session.scalars(stmt)]
+    rows = [run_info(r).to_dict() for r in session.scalars(stmt)]
     cols = ["id", "name", "dimension", "model", "formula", "zero_formula", "se_type", "n", "n_nodes", "created",
             "created_by", "tandem_version", "fingerprint"]
     frame = pd.DataFrame(rows, columns=cols + ["settings"])[cols]
@@ -320,9 +198,9 @@ def load_run(session: Session, name) -> Run:
     QuantError
         No such run (the message lists saved ones), or it was deleted.
     """
-    row = _row(session, name)
+    row = run_row(session, name)
     units = unpack_units(row.units)
-    return Run(info=_info(row), result=result_from(row.result, units), units=units)
+    return Run(info=run_info(row), result=result_from(row.result, units), units=units)
 
 
 def rename_run(session: Session, name, new_name: str, *, by: str = "researcher") -> RunInfo:
@@ -331,10 +209,10 @@ def rename_run(session: Session, name, new_name: str, *, by: str = "researcher")
     from coding.history.events import EventType
 
     by = as_coder(by)
-    row = _row(session, name)
-    clean = _clean_run_name(new_name)
+    row = run_row(session, name)
+    clean = clean_run_name(new_name)
     if clean == row.name:
-        return _info(row)
+        return run_info(row)
     taken = session.scalar(select(store.Run).where(store.Run.name == clean))
     if taken is not None:
         raise QuantError((_("The name '{clean}' is used by a deleted run; choose another.") if taken.deleted is not None
@@ -344,7 +222,7 @@ def rename_run(session: Session, name, new_name: str, *, by: str = "researcher")
     row.name = clean
     session.flush()
     _event(session, EventType.RUN_RENAME, ops, f"renamed run “{old}” to “{clean}”", by)
-    return _info(row)
+    return run_info(row)
 
 
 def delete_run(session: Session, name, *, by: str = "researcher") -> None:
@@ -353,7 +231,7 @@ def delete_run(session: Session, name, *, by: str = "researcher") -> None:
     from coding.history.events import EventType
 
     by = as_coder(by)
-    row = _row(session, name)
+    row = run_row(session, name)
     stamp = _now()
     ops = [{"op": "update", "table": "runs", "id": row.id, "before": {"deleted": None},
             "after": {"deleted": stamp.isoformat()}}]
@@ -368,13 +246,13 @@ def restore_run(session: Session, name, *, by: str = "researcher") -> RunInfo:
     from coding.history.events import EventType
 
     by = as_coder(by)
-    row = _row(session, name, deleted=True)
+    row = run_row(session, name, deleted=True)
     ops = [{"op": "update", "table": "runs", "id": row.id, "before": {"deleted": row.deleted.isoformat()},
             "after": {"deleted": None}}]
     row.deleted = None
     session.flush()
     _event(session, EventType.RUN_RESTORE, ops, f"restored run “{row.name}”", by)
-    return _info(row)
+    return run_info(row)
 
 
 def deleted_runs(session: Session) -> pd.DataFrame:
@@ -387,8 +265,8 @@ def deleted_runs(session: Session) -> pd.DataFrame:
 def refit_run(session: Session, name, *, new_name: str | None = None, by: str = "researcher") -> RunInfo:
     """Fit a run's specification again on the current data and save it — under ``new_name``, or
     replacing the run itself (the old one stays restorable by undo)."""
-    row = _row(session, name)
-    info = _info(row)
+    row = run_row(session, name)
+    info = run_info(row)
     options = {k: v for k, v in info.settings.items() if k in FIT_OPTIONS + DATA_OPTIONS}
     if isinstance(options.get("se"), list):
         options["se"] = tuple(options["se"])

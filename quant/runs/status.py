@@ -92,15 +92,15 @@ def run_status(session: Session, name) -> dict[str, Any]:
     QuantError
         No such run, or it was deleted.
     """
-    from quant.runs.saved import _info, _row
+    from quant.runs.records import run_info, run_row
 
-    row = _row(session, name)
+    row = run_row(session, name)
     stamp = _data_stamp(session)
     cached = _STATUS_CACHE.get(row.id)
     if cached is not None and cached[0] == stamp and cached[1].get("_fp") == row.fingerprint:
         return _shown(cached[1])
     try:
-        current = fingerprint(run_model_data(session, _info(row), stamp=stamp))
+        current = fingerprint(run_model_data(session, run_info(row), stamp=stamp))
     except QuantError as exc:
         out = {"stale": True, "fingerprint": None, "_kind": "unfit", "_name": row.name, "_why": str(exc)}
     else:
