@@ -34,7 +34,8 @@ LANGUAGES = {"en": "English", "zh": "简体中文"}
 DEFAULT = "en"
 DOMAIN = "tandem"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-_LOCALES = {"zh": "zh_CN"}
+#: Interface languages besides English, each with its gettext locale folder.
+LOCALES = {"zh": "zh_CN"}
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("tandem_language", default=DEFAULT)
 
@@ -57,7 +58,7 @@ def normalise(value: str | None) -> str | None:
 
 @lru_cache(maxsize=None)
 def _translations(lang: str) -> _gettext.NullTranslations:
-    locale = _LOCALES.get(lang)
+    locale = LOCALES.get(lang)
     if locale is None:
         return _gettext.NullTranslations()
     try:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from i18n import DOMAIN, LOCALE_DIR, _LOCALES
+from i18n import DOMAIN, LOCALE_DIR, LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["ui", "commands", "report", "mixed", "assist", "quant", "coding", "corpus", "team", "store", "applog", "data", "i18n"]
@@ -29,7 +29,7 @@ TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 
 
 def _po(lang: str) -> Path:
-    return LOCALE_DIR / _LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return LOCALE_DIR / LOCALES[lang] / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def extract():
@@ -73,7 +73,7 @@ def compile_catalog(po: Path) -> bytes:
 
 
 def _parts(lang: str) -> dict[str, str]:
-    folder = LOCALE_DIR / _LOCALES[lang] / "parts"
+    folder = LOCALE_DIR / LOCALES[lang] / "parts"
     found: dict[str, tuple[str, str]] = {}
     clashes = []
     paths = sorted(folder.glob("*.tsv"), key=lambda q: (q.name != "lead.tsv", q.name)) if folder.exists() else []
@@ -95,7 +95,7 @@ def _parts(lang: str) -> dict[str, str]:
 def fill_from_parts(lang: str) -> None:
     """Copy the parts' translations into the language's .po (strings the code uses only)."""
     po = _po(lang)
-    catalog = read(po, _LOCALES[lang])
+    catalog = read(po, LOCALES[lang])
     parts = _parts(lang)
     for message in catalog:
         if not message.id:
@@ -121,7 +121,7 @@ def main(argv: list[str]) -> int:
         print(f"wrote {TEMPLATE.relative_to(ROOT)}")
     elif cmd == "update":
         template = read(TEMPLATE)
-        for lang, locale in _LOCALES.items():
+        for lang, locale in LOCALES.items():
             po = _po(lang)
             catalog = read(po, locale) if po.exists() else None
             if catalog is None:
@@ -137,19 +137,19 @@ def main(argv: list[str]) -> int:
             write(catalog, po)
             print(f"updated {po.relative_to(ROOT)}")
     elif cmd == "compile":
-        for lang in _LOCALES:
+        for lang in LOCALES:
             po = _po(lang)
             po.with_suffix(".mo").write_bytes(compile_catalog(po))
             print(f"compiled {po.with_suffix('.mo').relative_to(ROOT)}")
     elif cmd == "build":
         for step in ("extract", "update"):
             main([step])
-        for lang in _LOCALES:
+        for lang in LOCALES:
             fill_from_parts(lang)
         main(["compile"])
     elif cmd == "check":
         bad = 0
-        for lang in _LOCALES:
+        for lang in LOCALES:
             missing = [m.id for m in read(_po(lang)) if m.id and not translated(m)]
             bad += len(missing)
             print(f"{lang}: {len(missing)} untranslated")
