@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 import store  # noqa: E402
 from corpus import detect_language, import_text, normalise, normalise_with_map, segment  # noqa: E402
 from corpus.places import PlaceMatcher  # noqa: E402
-from corpus.segment import _nlp  # noqa: E402
+from corpus.segment import pipeline  # noqa: E402
 from corpus.places import _char_nlp, _latin_nlp  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -46,8 +46,8 @@ def main() -> None:
         rows = list(csv.DictReader(fh))
     cities = [{"code": r["adcode"], "name": r["name_zh"], "short_name": r["name_short_zh"], "pinyin": r["name_pinyin"]} for r in rows]
     print("one-off loading")
-    timed("spaCy zh (jieba) + sentencizer", lambda: _nlp("zh")("预热。"))
-    timed("spaCy en + sentencizer", lambda: _nlp("en")("Warm up."))
+    timed("spaCy zh (jieba) + sentencizer", lambda: pipeline("zh")("预热。"))
+    timed("spaCy en + sentencizer", lambda: pipeline("en")("Warm up."))
     timed("char/latin pipelines", lambda: (_char_nlp(), _latin_nlp()))
     matcher = timed("PlaceMatcher(155 cities)", lambda: PlaceMatcher(cities))
     texts = {

@@ -75,6 +75,9 @@ from corpus.errors import CorpusError
 from corpus.longruns import tame
 from i18n import _
 
+__all__ = ["LINES_PER_BLANK", "MAX_PIECE", "SEGMENTATION_KEY", "SEMICOLON_MODES", "WRAP_SHARE", "ZH_PUNCT_CHARS",
+           "Segmentation", "paragraphs", "pieces", "pipeline", "segment", "sentences"]
+
 LINES_PER_BLANK = 20
 WRAP_SHARE = 0.75
 _WRAP_MIN_LINE = 20
@@ -211,9 +214,29 @@ def _check_semicolons(semicolons: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _nlp(language: str, semicolons: str = "split"):
-    """A blank spaCy pipeline with a sentencizer for ``language`` (cached per process and
-    semicolon mode: in "join" mode ；and ; do not end a sentence)."""
+def pipeline(language: str, semicolons: str = "split"):
+    """The segmenter's spaCy pipeline for ``language``: ``spacy.blank`` (``zh`` with the jieba
+    segmenter) plus a sentencizer, cached per process, language and semicolon mode (in
+    ``"join"`` mode ；and ; do not end a sentence).
+
+    Auto-coding's spaCy rules run on its tokens (``coding.rules.match``) and the demo builder
+    loads it early; callers must not add pipes to it.
+
+    Parameters
+    ----------
+    language : {"zh", "en"}
+    semicolons : {"split", "join"}
+        Not checked here (``segment`` checks it first).
+
+    Returns
+    -------
+    spacy.language.Language
+
+    Raises
+    ------
+    CorpusError
+        Any other language.
+    """
     import spacy
 
     if language == "zh":
@@ -338,7 +361,7 @@ def _give_openers(text: str, spans: list[Span]) -> list[Span]:
 def sentences(text: str, language: str, paragraph_spans: list[Span], semicolons: str = "split") -> list[Span]:
     """Sentence spans inside each paragraph span (see ``segment``); paragraphs longer than
     ``MAX_PIECE`` go to spaCy in pieces (``pieces``)."""
-    nlp = _nlp(language, _check_semicolons(semicolons))
+    nlp = pipeline(language, _check_semicolons(semicolons))
     out: list[Span] = []
     chunks = [piece for a, b in paragraph_spans for piece in pieces(text, a, b, language)]
     # English: spaCy's affix rules are quadratic in a run of brackets/quotes; ``tame`` breaks
@@ -377,6 +400,6 @@ def segment(text: str, language: str, semicolons: str = "split") -> Segmentation
     CorpusError
         ``language`` is not ``"zh"`` or ``"en"``, or ``semicolons`` is not a mode.
     """
-    _nlp(language, _check_semicolons(semicolons))  # refuse an unsupported language before any work
+    pipeline(language, _check_semicolons(semicolons))  # refuse an unsupported language before any work
     paras = paragraphs(text)
     return Segmentation(paragraphs=paras, sentences=sentences(text, language, paras, semicolons))

@@ -27,8 +27,8 @@ from i18n import _, N_
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex
 
-__all__ = ["VIEW_RULES", "VIEW_TITLES", "ADVERTISED_RULE", "MARK_CODE", "case_view", "unit_name",
-           "unit_key_of", "shown_columns"]
+__all__ = ["VIEW_RULES", "VIEW_TITLES", "ADVERTISED_RULE", "MARK_CODE", "case_view", "quote_text", "unit_name",
+           "unit_key_of", "unit_passages", "shown_columns", "worklist_keys"]
 
 ADVERTISED_RULE = "advertised"
 MARK_CODE = "Mark"
@@ -88,9 +88,27 @@ def quote_text(quotes: list[dict]) -> str:
     return "\n".join(f"“{q['quote']}” ({q['cite']})" for q in quotes)
 
 
-def _evidence(idx: EvidenceIndex, level: str, key: str, max_quotes: int,
-              first: set[int] | None = None) -> tuple[int, list[dict]]:
-    """(number of coded passages, top quotes) of one unit; ``first`` ids are quoted first."""
+def unit_passages(idx: EvidenceIndex, level: str, key: str, max_quotes: int,
+                  first: set[int] | None = None) -> tuple[int, list[dict]]:
+    """The coded passages of one unit: how many, and its top quotes.
+
+    Parameters
+    ----------
+    idx : EvidenceIndex
+    level : {"city", "dyad"}
+    key : str
+        The unit key (:func:`unit_key_of`): a city code, or ``"a|b"`` for a dyad.
+    max_quotes : int
+        At most this many quotes (0 for none).
+    first : set of int, optional
+        Coding ids quoted before the others (the *Mark* passages of the advertised rule).
+
+    Returns
+    -------
+    (int, list of dict)
+        The number of codings (a city's: linked to the city or one of its dyads, each once; a
+        dyad's: linked to it) and up to ``max_quotes`` dicts ``quote, cite, code, coding_id``.
+    """
     if level == "city":
         direct, via = idx.city(key)
         ids = direct + via
@@ -221,7 +239,7 @@ def case_view(session: Session, run, rule: str, *, variable: str | None = None, 
     on_list = worklist_keys(session)
     counts, quotes = [], []
     for level, key in keys:
-        k, q = _evidence(idx, level, key, int(max_quotes), mark)
+        k, q = unit_passages(idx, level, key, int(max_quotes), mark)
         counts.append(k)
         quotes.append(q)
     out["level"] = [lv for lv, _ in keys]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 import store
 from i18n import N_, _
-from mixed.case_views import quote_text, unit_key_of, unit_name
+from mixed.case_views import quote_text, unit_key_of, unit_name, unit_passages
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, city_names
 
@@ -307,8 +307,6 @@ def worklist_cases(session: Session, *, max_quotes: int = 3, index: EvidenceInde
         (city: to the city or one of its dyads), ``quotes`` up to ``max_quotes`` dicts ``quote,
         cite, code, coding_id``; ``quote_text`` the same as one text cell.
     """
-    from mixed.case_views import _evidence
-
     stmt = (select(store.WorklistCase, store.Run.name, store.Run.deleted)
             .outerjoin(store.Run, store.Run.id == store.WorklistCase.run_id)
             .order_by(store.WorklistCase.position, store.WorklistCase.id))
@@ -318,7 +316,7 @@ def worklist_cases(session: Session, *, max_quotes: int = 3, index: EvidenceInde
     idx = index if index is not None else EvidenceIndex.from_session(session)
     records: list[dict[str, Any]] = []
     for w, run_name, run_gone in rows:
-        n, quotes = _evidence(idx, w.level, w.unit_key, max(int(max_quotes), 0))
+        n, quotes = unit_passages(idx, w.level, w.unit_key, max(int(max_quotes), 0))
         records.append({
             "id": w.id, "position": w.position, "case": unit_name(w.level, w.unit_key, idx.names), "level": w.level,
             "name": unit_name(w.level, w.unit_key, idx.names),

@@ -13,7 +13,7 @@ import coding
 import corpus
 import store
 from coding import CodingError
-from corpus.segment import _nlp as zh_pipeline  # the pipeline spaCy rules run on
+from corpus.segment import pipeline as zh_pipeline  # the pipeline spaCy rules run on
 from store.models import Suggestion
 
 # Paragraph 1 has two sentences; no spaces between Chinese words.

@@ -9,6 +9,8 @@ from lazy_exports import exports
 
 _NAMES = {
     'add_code': 'coding.codebook.codes',
+    'check_sibling_name': 'coding.codebook.codes',
+    'clean_code_name': 'coding.codebook.codes',
     'code_id_by_name': 'coding.codebook.codes',
     'codebook': 'coding.codebook.codes',
     'codes_for_dimension': 'coding.codebook.dimensions',
@@ -22,8 +24,10 @@ _NAMES = {
     'DIMENSIONS': 'coding.codebook.dimensions',
     'ensure_default_codebook': 'coding.codebook.codes',
     'fold_coding_ops': 'coding.codebook.merge',
+    'MAX_NAME': 'coding.codebook.codes',
     'merge_codes': 'coding.codebook.merge',
     'move_code': 'coding.codebook.codes',
+    'next_position': 'coding.codebook.codes',
     'rename_code': 'coding.codebook.codes',
     'set_dimension_map': 'coding.codebook.dimensions',
     'set_variable_map': 'coding.codebook.codes',

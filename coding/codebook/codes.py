@@ -28,9 +28,9 @@ from corpus.names import BadNameError
 from coding.codebook.variables import set_variable_map, variable_map
 
 __all__ = [
-    "DEFAULT_CODEBOOK", "DEFAULT_VARIABLE_MAP", "CodeSpec", "add_code", "code_id_by_name", "codebook",
-    "delete_code", "descendants", "ensure_default_codebook", "move_code", "rename_code",
-    "set_variable_map", "update_code", "variable_map",
+    "DEFAULT_CODEBOOK", "DEFAULT_VARIABLE_MAP", "MAX_NAME", "CodeSpec", "add_code", "check_sibling_name",
+    "clean_code_name", "code_id_by_name", "codebook", "delete_code", "descendants", "ensure_default_codebook",
+    "move_code", "next_position", "rename_code", "set_variable_map", "update_code", "variable_map",
 ]
 
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -41,10 +41,16 @@ MAX_NAME = 200
 
 # --- checks -------------------------------------------------------------------------------
 
-def _clean_name(name: Any) -> str:
-    """``corpus.name_keys.clean_label`` (NFKC but full-width punctuation such as ``（：／`` kept,
-    invisible characters removed; controls and bidi overrides refused), then no ``/`` and at
-    most ``MAX_NAME`` code points."""
+def clean_code_name(name: Any) -> str:
+    """A code name as stored: ``corpus.name_keys.clean_label`` (NFKC but full-width punctuation
+    such as ``（：／`` kept, invisible characters removed; controls and bidi overrides refused),
+    then no ``/`` and at most ``MAX_NAME`` code points.
+
+    Raises
+    ------
+    CodingError
+        Not a non-empty string, a refused character, a ``/``, or too long.
+    """
     if not isinstance(name, str) or not name.strip():
         raise CodingError(_("Code name {name!r} is not valid; give a non-empty name.").format(name=name))
     try:
@@ -67,7 +73,15 @@ def _clean_colour(colour: Any) -> str:
     return colour.strip().upper()
 
 
-def _check_sibling_name(session: Session, parent_id: int | None, name: str, exclude_id: int | None) -> None:
+def check_sibling_name(session: Session, parent_id: int | None, name: str, exclude_id: int | None) -> None:
+    """Refuse ``name`` under ``parent_id`` (``None``: the top of the codebook) when a sibling other
+    than ``exclude_id`` has the same name key (``corpus.name_keys.name_key``: "Ｍａｒｋ" = "Mark").
+
+    Raises
+    ------
+    CodingError
+        The clash, naming the existing code and its id.
+    """
     stmt = select(store.Code.id, store.Code.name).where(
         store.Code.parent_id.is_(None) if parent_id is None else store.Code.parent_id == parent_id
     )
@@ -83,7 +97,8 @@ def _check_sibling_name(session: Session, parent_id: int | None, name: str, excl
             raise CodingError(message.format(other=other, parent=parent_id, cid=cid))
 
 
-def _next_position(session: Session, parent_id: int | None) -> int:
+def next_position(session: Session, parent_id: int | None) -> int:
+    """The position after the last child of ``parent_id`` (``None``: top level); 0 if it has none."""
     stmt = select(func.max(store.Code.position)).where(
         store.Code.parent_id.is_(None) if parent_id is None else store.Code.parent_id == parent_id
     )
@@ -107,7 +122,7 @@ def _insert_code(session: Session, *, name: str, parent_id: int | None, colour: 
     code = store.Code(
         name=name, parent_id=parent_id, colour=colour, codable=1 if codable else 0,
         definition=definition, inclusion=inclusion, exclusion=exclusion, example=example,
-        position=_next_position(session, parent_id),
+        position=next_position(session, parent_id),
     )
     session.add(code)
     session.flush()
@@ -158,14 +173,14 @@ def add_code(
         or bidi override, unknown parent, a tree deeper than ``MAX_DEPTH``, bad colour or coder.
     """
     coder = as_coder(coder)
-    clean = _clean_name(name)
+    clean = clean_code_name(name)
     parent = None if parent_id is None else get_code(session, parent_id).id
     if depth_of(session, parent) + 1 > MAX_DEPTH:
         raise CodingError(_("Code {value!r} would lie more than {max_depth} levels deep in the codebook.").format(
                             value=clean[:40], max_depth=MAX_DEPTH))
     texts = {f: as_text(v, f"Code {f}") for f, v in zip(_TEXT_FIELDS, (definition, inclusion, exclusion, example))}
     chosen = _auto_colour(session) if colour is None else _clean_colour(colour)
-    _check_sibling_name(session, parent, clean, None)
+    check_sibling_name(session, parent, clean, None)
     code = _insert_code(session, name=clean, parent_id=parent, colour=chosen, codable=bool(codable), **texts)
     record(session, EventType.CODE_ADD, {"code": snapshot(code)}, coder)
     return code.id
@@ -247,8 +262,8 @@ def update_code(session: Session, code_id: int, *, coder: str = "researcher", **
     new: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "name":
-            new[key] = _clean_name(value)
-            _check_sibling_name(session, code.parent_id, new[key], code.id)
+            new[key] = clean_code_name(value)
+            check_sibling_name(session, code.parent_id, new[key], code.id)
         elif key == "colour":
             new[key] = _clean_colour(value)
         elif key == "codable":
@@ -304,10 +319,10 @@ def move_code(session: Session, code_id: int, new_parent_id: int | None, *, code
     if depth_of(session, parent) + 1 + height > MAX_DEPTH:
         raise CodingError(_("Code {name!r} cannot move under code {parent}: its sub-codes would lie more than "
                             "{max_depth} levels deep.").format(name=code.name, parent=parent, max_depth=MAX_DEPTH))
-    _check_sibling_name(session, parent, code.name, code.id)
+    check_sibling_name(session, parent, code.name, code.id)
     before = {"parent_id": code.parent_id, "position": code.position}
     code.parent_id = parent
-    code.position = _next_position(session, parent)
+    code.position = next_position(session, parent)
     session.flush()
     after = {"parent_id": code.parent_id, "position": code.position}
     record(session, EventType.CODE_MOVE, {"code_id": code.id, "before": before, "after": after}, coder)

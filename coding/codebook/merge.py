@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from i18n import _
 import store
 from coding.checks import as_coder, get_code
-from coding.codebook.codes import _check_sibling_name, _clean_name, _next_position
+from coding.codebook.codes import check_sibling_name, clean_code_name, next_position
 from coding.codebook.default import AUTO_COLOURS
 from coding.errors import CodingError
 from coding.history.events import EventType, record
@@ -144,7 +144,7 @@ def merge_codes(session: Session, source_id: int, target_id: int, *, coder: str 
     memo_ids = list(session.scalars(select(store.Memo.id).where(
         store.Memo.target_type == "code", store.Memo.target_id == str(src.id)).order_by(store.Memo.id)))
     ops += [_upd("memos", m, {"target_id": str(tgt.id)}) for m in memo_ids]
-    first = _next_position(session, tgt.id)
+    first = next_position(session, tgt.id)
     ops += [_upd("codes", child.id, {"parent_id": tgt.id, "position": first + i}) for i, child in enumerate(children)]
     for other, key in referencing("codes"):
         ops += [_upd(other.name, rid, {key: tgt.id})
@@ -210,7 +210,7 @@ def split_code(session: Session, code_id: int, new_names: Iterable[str], *, code
     code = get_code(session, code_id)
     if isinstance(new_names, (str, bytes)) or not hasattr(new_names, "__iter__"):
         raise CodingError(_("New code names must be a list of names, got {new_names!r}.").format(new_names=new_names))
-    names = [_clean_name(n) for n in new_names]
+    names = [clean_code_name(n) for n in new_names]
     if not names:
         raise CodingError(_("Splitting code {name!r} needs at least one new name.").format(name=code.name))
     seen: set[str] = set()
@@ -218,8 +218,8 @@ def split_code(session: Session, code_id: int, new_names: Iterable[str], *, code
         if name.casefold() in seen:
             raise CodingError(_("New code name {name!r} is given twice.").format(name=name))
         seen.add(name.casefold())
-        _check_sibling_name(session, code.id, name, None)
-    first = _next_position(session, code.id)
+        check_sibling_name(session, code.id, name, None)
+    first = next_position(session, code.id)
     ops = [{"op": "insert", "table": "codes",
             "row": {"name": name, "parent_id": code.id, "colour": colour, "codable": 1, "position": first + i}}
            for i, (name, colour) in enumerate(zip(names, _colours(session, len(names))))]

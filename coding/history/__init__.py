@@ -20,6 +20,8 @@ _NAMES = {
     'HISTORY_COLUMNS': 'coding.history.undo',
     'inverse': 'coding.history.rowops',
     'json_safe': 'coding.history.events',
+    'last_ops': 'coding.history.events',
+    'latest_event': 'coding.history.events',
     'peek': 'coding.history.undo',
     'record': 'coding.history.events',
     'redo': 'coding.history.undo',

@@ -26,7 +26,7 @@ from i18n import _, ngettext, pgettext
 import store
 from coding.checks import as_coder
 from coding.errors import CodingError
-from coding.history.events import EventType
+from coding.history.events import EventType, last_ops, latest_event
 from coding.history.rowops import inverse
 
 CONFIRM_CODINGS = 3  # ask before removing more codings than this (or any document)
@@ -45,14 +45,14 @@ def _plural(n: int, word: str) -> str:
 
 def _executed(session: Session, event: store.Event, action: str) -> list[dict[str, Any]]:
     """The ops :func:`coding.history.undo.undo`/``redo`` would execute for ``event``, in order."""
-    from coding.history.undo import _last_ops, forward_ops
+    from coding.history.undo import forward_ops
 
     if action == "undo":
-        done = _last_ops(session, EventType.REDO, event.id)
+        done = last_ops(session, EventType.REDO, event.id)
         if done is None:
             done = forward_ops(event.type, event.payload, session)
     else:
-        done = _last_ops(session, EventType.UNDO, event.id) or []
+        done = last_ops(session, EventType.UNDO, event.id) or []
     return [inverse(op) for op in reversed(list(done))]
 
 
@@ -158,13 +158,9 @@ def undo_effect(session: Session, coder: str) -> dict[str, Any]:
 
     Raises :class:`~coding.errors.CodingError` for a bad coder or an event that cannot be undone.
     """
-    from coding.history.undo import _top
-
-    return effect_of(session, _top(session, as_coder(coder), 0), "undo")
+    return effect_of(session, latest_event(session, as_coder(coder), 0), "undo")
 
 
 def redo_effect(session: Session, coder: str) -> dict[str, Any]:
     """What :func:`coding.history.undo.redo` would remove for ``coder`` now (see :func:`effect_of`)."""
-    from coding.history.undo import _top
-
-    return effect_of(session, _top(session, as_coder(coder), 1), "redo")
+    return effect_of(session, latest_event(session, as_coder(coder), 1), "redo")

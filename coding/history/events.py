@@ -215,3 +215,25 @@ def stored_description(template: str, **params: Any) -> dict[str, Any]:
     """
     return {"description": template.format(**params), "description_template": template,
             "description_params": dict(params)}
+
+
+def latest_event(session: Session, coder: str, undone: int) -> store.Event | None:
+    """The event the next undo (``undone=0``: the coder's newest change not undone) or redo
+    (``undone=1``: the coder's oldest undone change) of ``coder`` acts on, or ``None``; undo and
+    redo entries themselves (:data:`HISTORY_TYPES`) are never chosen."""
+    stmt = select(store.Event).where(store.Event.coder == coder, store.Event.undone == undone,
+                                     store.Event.type.not_in([t.value for t in HISTORY_TYPES]))
+    order = store.Event.id.desc() if undone == 0 else store.Event.id.asc()
+    return session.scalars(stmt.order_by(order).limit(1)).first()
+
+
+def last_ops(session: Session, kind: EventType, event_id: int) -> list[dict[str, Any]] | None:
+    """The row ops (``coding.history.rowops.Op`` dicts) that the newest ``kind`` entry
+    (``EventType.UNDO`` or ``EventType.REDO``) about event ``event_id`` logged, or ``None`` if
+    there is no such entry."""
+    payload = session.scalars(
+        select(store.Event.payload)
+        .where(store.Event.type == kind.value, store.Event.payload["event_id"].as_integer() == event_id)
+        .order_by(store.Event.id.desc()).limit(1)
+    ).first()
+    return None if payload is None else payload["ops"]

@@ -33,7 +33,7 @@ from i18n import _
 import store
 from coding.checks import as_coder
 from coding.errors import CodingError
-from coding.history.events import HISTORY_TYPES, EventType, record, stored_description
+from coding.history.events import HISTORY_TYPES, EventType, last_ops, latest_event, record, stored_description
 from coding.history.rowops import Op, revert_ops
 
 __all__ = ["HISTORY_COLUMNS", "describe", "stored_description", "forward_ops", "history", "peek", "redo",
@@ -249,22 +249,6 @@ def describe(event_type: str, payload: dict[str, Any]) -> str:
     return str(t)
 
 
-def _top(session: Session, coder: str, undone: int) -> store.Event | None:
-    stmt = select(store.Event).where(store.Event.coder == coder, store.Event.undone == undone,
-                                     store.Event.type.not_in([t.value for t in HISTORY_TYPES]))
-    order = store.Event.id.desc() if undone == 0 else store.Event.id.asc()
-    return session.scalars(stmt.order_by(order).limit(1)).first()
-
-
-def _last_ops(session: Session, kind: EventType, event_id: int) -> list[Op] | None:
-    payload = session.scalars(
-        select(store.Event.payload)
-        .where(store.Event.type == kind.value, store.Event.payload["event_id"].as_integer() == event_id)
-        .order_by(store.Event.id.desc()).limit(1)
-    ).first()
-    return None if payload is None else payload["ops"]
-
-
 def _summary(event: store.Event, log_id: int) -> dict[str, Any]:
     return {"event_id": event.id, "type": event.type, "coder": event.coder, "document_id": event.document_id,
             "summary": describe(event.type, event.payload), "log_id": log_id}
@@ -318,10 +302,10 @@ def undo(session: Session, coder: str, *, by: str | None = None) -> dict[str, An
         nothing is written then and the change stays at the top of the undo stack.
     """
     who = as_coder(coder)
-    event = _top(session, who, 0)
+    event = latest_event(session, who, 0)
     if event is None:
         return None
-    fwd = _last_ops(session, EventType.REDO, event.id)
+    fwd = last_ops(session, EventType.REDO, event.id)
     return _revert_and_log(
         session, who if by is None else as_coder(by), event, lambda: forward_ops(event.type, event.payload, session) if fwd is None else fwd,
         log_type=EventType.UNDO, undone=1, verb="undone",
@@ -344,10 +328,10 @@ def redo(session: Session, coder: str, *, by: str | None = None) -> dict[str, An
         needs was deleted since); nothing is written then.
     """
     who = as_coder(coder)
-    event = _top(session, who, 1)
+    event = latest_event(session, who, 1)
     if event is None:
         return None
-    back = _last_ops(session, EventType.UNDO, event.id)
+    back = last_ops(session, EventType.UNDO, event.id)
     if back is None:
         raise CodingError(_("Event {id} is marked undone but has no undo record, so it cannot be redone.").format(
                             id=event.id))
@@ -367,7 +351,7 @@ def peek(session: Session, coder: str) -> dict[str, dict[str, Any] | None]:
     who = as_coder(coder)
     out: dict[str, dict[str, Any] | None] = {}
     for key, flag in (("undo", 0), ("redo", 1)):
-        event = _top(session, who, flag)
+        event = latest_event(session, who, flag)
         out[key] = None if event is None else {"event_id": event.id, "type": event.type,
                                                "summary": describe(event.type, event.payload)}
     return out

@@ -73,9 +73,9 @@ def keyword_regex(keywords: list[str], *, fold_traditional: bool, ignore_case: b
 
 def _pipeline(language: str):
     """The cached spaCy pipeline of ``corpus.segment`` for a language (tokenizer used only)."""
-    from corpus.segment import _nlp  # the segmenter's cached per-language pipelines
+    from corpus.segment import pipeline  # the segmenter's cached per-language pipelines
 
-    return _nlp(language)
+    return pipeline(language)
 
 
 def _spacy_patterns(pattern: Any) -> list[list[dict]]:

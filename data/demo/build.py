@@ -122,10 +122,10 @@ def _warm_segmenter(languages: set[str]):
 
     def load():
         try:
-            from corpus.segment import _nlp
+            from corpus.segment import pipeline
 
             for language in sorted(languages):
-                _nlp(language)
+                pipeline(language)
         except Exception:  # the build's own segmenting call raises it again, with its message
             pass
 
