@@ -12,6 +12,7 @@ from coding import blind
 from i18n import _, pgettext
 from ui import code_place, state
 from ui.coding_panel import coding_panel, unit_coder
+from ui.pieces import section_bounds
 from ui.span_coder import span_coder
 
 PLACE = "tandem_code_place"  # {"doc", "per", "firsts": {doc: first paragraph shown, 0-based}, "coding", "p"}
@@ -71,7 +72,8 @@ per_section = top[1].selectbox(_("Paragraphs per section"), code_place.PER_SECTI
 paragraphs = state.read(coding.segment_spans, doc_id, "paragraph")
 codings = state.read(coding.codings_in_document, doc_id)
 coding_ids = [int(i) for i in codings["id"]]
-n_sections = max(1, -(-len(paragraphs) // per_section))
+spans = list(zip(paragraphs["start"], paragraphs["end"]))
+n_sections = max(1, section_bounds(spans, 0, per_section)[2])
 starts = [int(s) for s in paragraphs["start"]]
 section_key = f"section_{doc_id}"
 firsts = dict(saved.get("firsts") or {})
@@ -138,7 +140,7 @@ if chunk.empty:
     st.info(_("This document has no paragraphs: it may be empty, or its import was cut short. Import it again on "
               "the Documents page."))
     st.stop()
-bounds = (int(chunk["start"].iloc[0]), int(chunk["end"].iloc[-1]))
+bounds = section_bounds(spans, section - 1, per_section)[:2]
 c3.caption(_("Paragraphs ¶ {first}–{last} of {n} (characters {start:,}–{end:,}).").format(
     first=chunk["idx"].iloc[0], last=chunk["idx"].iloc[-1], n=len(paragraphs), start=bounds[0], end=bounds[1]))
 
