@@ -1,6 +1,7 @@
 """Report drafts (Markdown, HTML) from a project's fits, joint displays and cases.
 
-``report.draft`` builds a plain context and renders the jinja2 templates in ``templates/``;
+``report.draft`` builds a plain context, ``report.render`` lays it out (the jinja2 templates in
+``templates/``, or DOCX);
 ``report.tables`` makes journal-style regression tables and small Markdown/HTML tables.
 Imports ``store``, ``mixed`` (and through it ``coding``, ``quant``); never Streamlit.
 """

@@ -60,7 +60,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
 
     helped = run("--help")
     assert helped.returncode == 0 and helped.stdout.startswith("usage: tandem"), helped.stderr
-    where = subprocess.run([sys.executable, "-c", "import report.draft, cli; print(report.draft.TEMPLATES); print(cli.__file__)"],
+    where = subprocess.run([sys.executable, "-c", "import report.render, cli; print(report.render.TEMPLATES); print(cli.__file__)"],
                            capture_output=True, text=True, cwd=work, env=env)
     templates, cli_file = where.stdout.split()
     assert Path(cli_file).is_relative_to(site) and Path(templates).is_relative_to(site)  # not the checkout

@@ -10,7 +10,8 @@ from docx.oxml.ns import qn
 import store
 from mixed.meta import set_meta_inference
 from mixed_report_project import XSS, build
-from report.draft import build_context, render, render_context, write
+from report.draft import build_context, render, write
+from report.render import render_context
 from report.errors import ReportError
 from report.sections import META_COLOURS
 

@@ -19,7 +19,8 @@ import i18n
 import store
 from demo_runs import demo_copy
 from quant.runs import saved as runs
-from report.draft import build_context, render_context
+from report.draft import build_context
+from report.render import render_context
 from report.errors import ReportError
 from report.options import ReportOptions
 from report.run_sections import load_runset
