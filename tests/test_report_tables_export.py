@@ -14,7 +14,8 @@ from coding.spreadsheet import restore
 from quant.models.dispatch import fit_connection, fit_degree
 from quant_small_project import tables
 from report.errors import ReportError
-from report.tables import EXPORT_FORMATS, export_table, latex_escape, regression_table, to_latex
+from report.table_export import EXPORT_FORMATS, export_table, latex_escape, to_latex
+from report.tables import regression_table
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ from quant.inference.influence import city_influence
 from quant.inference.margins import average_marginal_effects
 from quant.data.quantitize import LEVELS, MEASURES, quantitize, quantitized_status
 from quant.runs.specs import delete_spec, fit_spec, load_spec, save_spec
-from report.tables import EXPORT_FORMATS, STAT_ROWS, export_table, regression_table
+from report.table_export import EXPORT_FORMATS, export_table
+from report.tables import STAT_ROWS, regression_table
 from ui import fits, state
 
 _FORMAT_LABELS = {"md": N_("Markdown"), "html": N_("HTML"), "csv": N_("CSV"), "tex": N_("LaTeX"), "docx": N_("Word (DOCX)")}
