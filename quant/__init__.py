@@ -22,7 +22,7 @@ from lazy_exports import exports
 from quant.errors import AmbiguousCityError, DyadError, FormulaError, ModelError, QuantError, UnknownCityError
 
 _LAZY = {
-    'CityResolver': 'quant.data.cities',
+    'CityResolver': 'quant.data.resolver',
     'DyadicVcov': 'quant.covariance.dyadic',
     'FitResult': 'quant.models.results',
     'all_pairs': 'quant.data.dyads',

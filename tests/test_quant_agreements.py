@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from quant.data.agreements import fold_agreements, parse_event_date, parse_item_count
-from quant.data.cities import CityResolver, read_table, standard_cities
+from quant.data.cities import read_table, standard_cities
+from quant.data.resolver import CityResolver
 from quant.errors import QuantError
 
 # Derived by reading tongban_agreement_events_from_news.csv by hand: each party mapped to

@@ -8,7 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from quant.data.cities import CityResolver, load_city_table, normalise_code, read_table, standard_cities
+from quant.data.cities import load_city_table, normalise_code, read_table, standard_cities
+from quant.data.resolver import CityResolver
 from quant.errors import AmbiguousCityError, QuantError, UnknownCityError
 
 

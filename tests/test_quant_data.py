@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 import store
 from quant.data import project as data
-from quant.data.cities import CityResolver, load_city_table, standard_cities
+from quant.data.cities import load_city_table, standard_cities
+from quant.data.resolver import CityResolver
 from quant.data.dyads import build_dyads
 from quant.errors import DyadError, QuantError, UnknownCityError
 

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quant.data.cities import CityResolver, standard_cities
+from quant.data.cities import standard_cities
+from quant.data.resolver import CityResolver
 from quant.data.dyads import (
     EARTH_RADIUS_KM,
     CollinearityWarning,

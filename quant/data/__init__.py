@@ -19,7 +19,7 @@ _NAMES = {
     'city_frame': 'quant.data.project',
     'city_resolver': 'quant.data.project',
     'CityLoad': 'quant.data.loading',
-    'CityResolver': 'quant.data.cities',
+    'CityResolver': 'quant.data.resolver',
     'collinearity_warnings': 'quant.data.dyads',
     'CollinearityWarning': 'quant.data.dyads',
     'constructions': 'quant.data.quantitize',

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quant.data.cities import CityResolver
+from quant.data.resolver import CityResolver
 from quant.errors import AmbiguousCityError, QuantError, UnknownCityError
 from quant.data.tables import normalise_code, read_table
 

@@ -4,7 +4,7 @@
 rows (each ordered pair at most once) and its numeric columns as
 ``store.DirectedDyadAttribute`` rows, inside the caller's transaction and only after the whole
 table has been checked. City columns are resolved by the project's
-:class:`quant.data.cities.CityResolver` (names, short names, adcodes) exactly as
+:class:`quant.data.resolver.CityResolver` (names, short names, adcodes) exactly as
 ``quant.data.loading.load_dyads`` does, once per distinct value (a 4-million-row table names a few
 thousand cities), and rows are written in chunks (bounded memory).
 

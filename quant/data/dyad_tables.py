@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from quant.data.cities import CityResolver
+from quant.data.resolver import CityResolver
 from quant.errors import DyadError, QuantError
 from quant.data.tables import normalise_code, numeric_where_possible, read_table
 

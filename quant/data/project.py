@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import store
-from quant.data.cities import CANONICAL_COLUMNS, CityResolver
+from quant.data.cities import CANONICAL_COLUMNS
+from quant.data.resolver import CityResolver
 from quant.data.dyad_tables import fold_pairs
 from quant.errors import DyadError, QuantError, UnknownCityError
 from quant.data.tables import normalise_code
@@ -358,7 +359,7 @@ def dyad_frame(session: Session, columns: Sequence[str] | None = None) -> pd.Dat
 
 
 def city_resolver(session: Session) -> CityResolver:
-    """A :class:`~quant.data.cities.CityResolver` over the project's cities.
+    """A :class:`~quant.data.resolver.CityResolver` over the project's cities.
 
     Raises
     ------
