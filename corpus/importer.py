@@ -13,7 +13,6 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -25,9 +24,11 @@ from corpus.errors import CorpusError
 from corpus.language import detect_language
 from corpus.name_keys import clean_label, name_key
 from corpus.names import BadNameError
-from corpus.places import Mention, PlaceMatcher, city_rows
+from corpus.mentions import matcher_for_session
+from corpus.places import Mention
 from corpus.readers import ReadResult, read_bytes, read_file
 from corpus.segment import segment
+from corpus.segment_setting import segmentation_setting
 from corpus.text import max_text_chars, normalise, too_long_message
 from i18n import _
 
@@ -349,38 +350,6 @@ def _import(
     )
 
 
-def segmentation_setting(session: Session) -> str:
-    """How the project segments list items ending in ；: "split" (default) or "join"
-    (``store.ProjectInfo`` key ``corpus.segment.SEGMENTATION_KEY``, ``{"semicolons": ...}``)."""
-    from corpus.segment import SEGMENTATION_KEY, SEMICOLON_MODES
-
-    row = session.get(store.ProjectInfo, SEGMENTATION_KEY)
-    value = row.value.get("semicolons") if row is not None and isinstance(row.value, dict) else None
-    return value if value in SEMICOLON_MODES else "split"
-
-
-def set_segmentation_setting(session: Session, semicolons: str) -> str:
-    """Store how documents imported from now on segment list items ending in ；("split" or "join").
-
-    Raises
-    ------
-    CorpusError
-        ``semicolons`` is not one of the modes.
-    """
-    from corpus.segment import SEGMENTATION_KEY, SEMICOLON_MODES
-
-    if semicolons not in SEMICOLON_MODES:
-        raise CorpusError(_("Semicolon handling {semicolons!r} must be 'split' (each list item a sentence) or 'join'.")
-                          .format(semicolons=semicolons))
-    row = session.get(store.ProjectInfo, SEGMENTATION_KEY)
-    if row is None:
-        session.add(store.ProjectInfo(key=SEGMENTATION_KEY, value={"semicolons": semicolons}))
-    else:
-        row.value = {**(row.value if isinstance(row.value, dict) else {}), "semicolons": semicolons}
-    session.flush()
-    return semicolons
-
-
 def _ambiguity_warnings(session, label: str, mentions: list[Mention]) -> list[str]:
     if not mentions:
         return []
@@ -397,17 +366,3 @@ def _ambiguity_warnings(session, label: str, mentions: list[Mention]) -> list[st
             f"{label}: {surface!r} ({times}) could be {options}; these mentions are not stored, link them by hand."
         )
     return out
-
-
-def matcher_for_session(session: Session) -> PlaceMatcher | None:
-    """A ``PlaceMatcher`` over the project's cities with the project's place-name rules
-    (``corpus.place_context.project_rules``), cached per distinct city list and rules; None if no city."""
-    from corpus.place_context import project_rules
-
-    rows = city_rows(session)
-    return _cached_matcher(rows, tuple(project_rules(session))) if rows else None
-
-
-@lru_cache(maxsize=4)
-def _cached_matcher(rows: tuple[tuple, ...], rules: tuple[str, ...]) -> PlaceMatcher:
-    return PlaceMatcher.from_rows(rows, rules=rules)

@@ -1,5 +1,5 @@
-"""Place mentions found again in documents already imported, after the cities or the project's
-place-name rules changed (``corpus.place_context``).
+"""The project's place matcher, and place mentions found again in documents already imported
+after the cities or the project's place-name rules changed (``corpus.place_context``).
 
 The importer stores the unambiguous mentions of a document once, at import. When the researcher
 edits the context rules (or loads a fuller city table), ``refind_mentions`` replaces every stored
@@ -8,12 +8,29 @@ codings and their links are untouched (links are stored on codings, not on menti
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 import store
+from corpus.places import PlaceMatcher, city_rows
 
-__all__ = ["refind_mentions"]
+__all__ = ["matcher_for_session", "refind_mentions"]
+
+
+def matcher_for_session(session: Session) -> PlaceMatcher | None:
+    """A ``PlaceMatcher`` over the project's cities with the project's place-name rules
+    (``corpus.place_context.project_rules``), cached per distinct city list and rules; None if no city."""
+    from corpus.place_context import project_rules
+
+    rows = city_rows(session)
+    return _cached_matcher(rows, tuple(project_rules(session))) if rows else None
+
+
+@lru_cache(maxsize=4)
+def _cached_matcher(rows: tuple[tuple, ...], rules: tuple[str, ...]) -> PlaceMatcher:
+    return PlaceMatcher.from_rows(rows, rules=rules)
 
 
 def refind_mentions(session: Session, document_ids=None) -> dict:
@@ -31,8 +48,6 @@ def refind_mentions(session: Session, document_ids=None) -> dict:
         ``documents`` refreshed, mentions ``before`` and ``after``, and ``ambiguous`` (found but not
         stored: several cities share the name), all counts.
     """
-    from corpus.importer import matcher_for_session
-
     q = select(store.Document.id).where(store.Document.superseded_by.is_(None))
     if document_ids is not None:
         ids = [int(i) for i in document_ids]

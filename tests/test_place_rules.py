@@ -42,7 +42,7 @@ def test_semicolon_setting_applies_to_later_imports(engine):
     import pytest
 
     from corpus.errors import CorpusError
-    from corpus.importer import segmentation_setting, set_segmentation_setting
+    from corpus.segment_setting import segmentation_setting, set_segmentation_setting
 
     text = "（一）建立机制；（二）完善标准；（三）加强监督。"
     with store.session_scope(engine) as s:
