@@ -30,7 +30,7 @@ from corpus.readers import ReadResult, read_bytes, read_file
 from corpus.segment import segment
 from corpus.segment_setting import segmentation_setting
 from corpus.text import max_text_chars, normalise, too_long_message
-from i18n import _
+from i18n import _, ngettext
 
 KINDS = ("interview", "field note", "policy")
 LANGUAGES = ("zh", "en")
@@ -360,9 +360,9 @@ def _ambiguity_warnings(session, label: str, mentions: list[Mention]) -> list[st
     names = dict(session.execute(select(store.City.code, store.City.name).where(store.City.code.in_(codes))).all())
     out = []
     for (surface, cs), count in groups.items():
-        options = " or ".join(f"{names.get(c, c)} ({c})" for c in cs)
-        times = "once" if count == 1 else f"{count} times"
-        out.append(
-            f"{label}: {surface!r} ({times}) could be {options}; these mentions are not stored, link them by hand."
-        )
+        options = _(" or ").join(f"{names.get(c, c)} ({c})" for c in cs)
+        out.append(ngettext(
+            "{label}: {surface!r} (once) could be {options}; this mention is not stored, link it by hand.",
+            "{label}: {surface!r} ({n} times) could be {options}; these mentions are not stored, link them by hand.",
+            count).format(label=label, surface=surface, n=count, options=options))
     return out
