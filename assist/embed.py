@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 
 from assist.errors import AssistError
 from i18n import _
+from applog.program import command_name
 
 __all__ = ["UNITS", "MIN_CHARS", "ensure", "vectors", "status", "text_hash"]
 
@@ -210,7 +211,7 @@ def vectors(session, unit: str = "sentence", document_ids: Iterable[int] | None 
             blocks.append(np.vstack(vecs))
     if missing:
         raise AssistError(_("{n} units are not embedded yet; embed the documents first "
-                            "(`python cli.py embed`).").format(n=missing))
+                            "(`{cli} embed`).").format(n=missing, cli=command_name()))
     frame = pd.DataFrame(refs, columns=["document_id", "document", "start", "end", "text"])
     if not blocks:
         from assist.encoder import DIM

@@ -15,6 +15,7 @@ import store
 from assist.errors import AssistError
 from assist.llm_http import api_key, check_endpoint
 from i18n import _
+from applog.program import command_name
 
 __all__ = ["DEFAULTS", "KEY", "PASSAGE_RANGE", "TIMEOUT_RANGE", "configure", "ready", "settings"]
 
@@ -131,7 +132,7 @@ def ready(session: Session) -> dict:
     cfg = settings(session)
     if not cfg["enabled"]:
         raise AssistError(_("The local LLM is off for this project; set its endpoint and model and turn it on "
-                            "first (python cli.py llm-config --endpoint URL --model NAME --enable)."))
+                            "first ({cli} llm-config --endpoint URL --model NAME --enable).").format(cli=command_name()))
     if not cfg["endpoint"] or not cfg["model"]:
         raise AssistError(_("Set an endpoint and a model before turning the LLM on."))
     check_endpoint(cfg["endpoint"], allow_remote=cfg["allow_remote"])

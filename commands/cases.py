@@ -18,6 +18,7 @@ from pathlib import Path
 
 from commands.common import CliError, atomic_out, check_out, session
 from i18n import _
+from applog.program import command_name
 
 __all__ = ["register", "cmd_cases", "cmd_worklist", "CASE_RULES"]
 
@@ -92,8 +93,8 @@ def _latest(s, dimension: str) -> str:
 
     name = runs.latest_runs(s).get(dimension)
     if name is None:
-        raise CliError(_("No {dimension} run is saved yet; save one with `python cli.py fit --dimension {dimension} "
-                         "--save NAME`.").format(dimension=dimension))
+        raise CliError(_("No {dimension} run is saved yet; save one with `{cli} fit --dimension {dimension} "
+                         "--save NAME`.").format(dimension=dimension, cli=command_name()))
     return name
 
 

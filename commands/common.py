@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from applog.errors import TandemError
+from applog.program import command_name
 from i18n import _
 
 __all__ = ["EXIT_ERROR", "CliError", "project", "session", "check_out", "atomic_out", "display_width", "ljust",
@@ -16,8 +18,8 @@ __all__ = ["EXIT_ERROR", "CliError", "project", "session", "check_out", "atomic_
 EXIT_ERROR = 1
 
 
-class CliError(Exception):
-    """An error the user can fix; printed as one sentence."""
+class CliError(TandemError):
+    """An error the user can fix; printed as one sentence (a :class:`applog.errors.TandemError`)."""
 
 
 @contextmanager
@@ -29,9 +31,9 @@ def project(project: str, *, must_exist: bool = True) -> Iterator:
         shown = store.mask_url(project)
         if store.is_url(project):
             raise CliError(_("The database {shown} holds no project yet; create it with "
-                             "`python cli.py new --project {shown}`.").format(shown=shown))
+                             "`{cli} new --project {shown}`.").format(shown=shown, cli=command_name()))
         raise CliError(_("Project file {shown} does not exist; create it with "
-                         "`python cli.py new --project {shown}`.").format(shown=shown))
+                         "`{cli} new --project {shown}`.").format(shown=shown, cli=command_name()))
     engine = store.connect(project, create=not must_exist)
     try:
         yield engine

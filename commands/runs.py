@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from commands.common import CliError, frame_text, session
+from applog.program import command_name
 from i18n import _
 
 __all__ = ["register", "cmd_runs"]
@@ -46,9 +47,9 @@ def _when(value) -> str:
 
 
 def _dump(obj) -> str:
-    from quant.models.results import _json_value
+    from quant.models.results import json_value
 
-    return json.dumps(_json_value(obj), ensure_ascii=False, indent=2)
+    return json.dumps(json_value(obj), ensure_ascii=False, indent=2)
 
 
 def _list(s, args) -> str:
@@ -61,9 +62,9 @@ def _list(s, args) -> str:
         return _dump(table[keep].to_dict(orient="records"))
     if table.empty:
         if args.dimension:
-            return _("No run of {dimension} is saved yet; save one with `python cli.py fit ... --save NAME`.").format(
-                dimension=args.dimension)
-        return _("No run is saved yet; save one with `python cli.py fit ... --save NAME`.")
+            return _("No run of {dimension} is saved yet; save one with `{cli} fit ... --save NAME`.").format(
+                dimension=args.dimension, cli=command_name())
+        return _("No run is saved yet; save one with `{cli} fit ... --save NAME`.").format(cli=command_name())
     lines = []
     for row in table.itertuples(index=False):
         formula = row.formula + (_(" | zero part {formula}").format(formula=row.zero_formula) if row.zero_formula else "")

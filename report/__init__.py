@@ -1,6 +1,6 @@
 """Report drafts (Markdown, HTML) from a project's fits, joint displays and cases.
 
-``report.draft`` builds a plain context, ``report.render`` lays it out (the jinja2 templates in
+``report.draft`` builds a plain context, ``report.layout`` lays it out (the jinja2 templates in
 ``templates/``, or DOCX);
 ``report.tables`` makes journal-style regression tables and small Markdown/HTML tables.
 Imports ``store``, ``mixed`` (and through it ``coding``, ``quant``); never Streamlit.

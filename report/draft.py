@@ -10,7 +10,7 @@ with their quotes, the codes mapped to each dimension, the fieldwork worklist wi
 quotes, the evidence appendix), formatted as strings, so the templates in
 ``templates/`` (``report.md.j2``, ``report.html.j2``) and ``report.docx`` only lay it out.
 ``render`` produces one format and ``write`` saves a file by its extension, both through
-``report.render`` (which also escapes: HTML autoescaped, no live tag in Markdown, user text only
+``report.layout`` (which also escapes: HTML autoescaped, no live tag in Markdown, user text only
 ever the text of a DOCX run).
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from report.displays import comparison_section, themes_section
 from report.errors import ReportError
 from report.figures import build_figures
 from report.options import ReportOptions, options_from
-from report.render import FORMATS, format_of, render_context, write_context
+from report.layout import FORMATS, format_of, render_context, write_context
 from report.provenance import provenance_section
 from report.decoupling import decoupling_section
 from report.run_sections import RunSet, mapped_section, result_of, run_facts, run_joint_of

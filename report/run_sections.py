@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from i18n import _
+from applog.program import command_name
 from quant.models.results import DIMENSIONS, FitResult
 from report.errors import ReportError
 from report.tables import fmt_num, to_markdown
@@ -76,8 +77,9 @@ def load_runset(session: Session, names=None) -> RunSet:
             else:
                 # "<dimension>: " stays first and "--project P" stays literal: the zh draft reads the
                 # dimension back, the CLI puts the project in
-                skipped.append(_("{dim}: no run is saved; save one with `python cli.py fit --project P --dimension "
-                                 "{dim} --save NAME` (or on the Models page), then draft again.").format(dim=dim))
+                skipped.append(_("{dim}: no run is saved; save one with `{cli} fit --project P --dimension "
+                                 "{dim} --save NAME` (or on the Models page), then draft again.").format(
+                                     dim=dim, cli=command_name()))
     else:
         for name in names:
             run = qruns.load_run(session, name)

@@ -22,6 +22,7 @@ from typing import Callable, TextIO
 from sqlalchemy.orm import Session
 
 from i18n import _
+from applog.program import command_name
 from team.errors import TeamError
 from team.mode import set_team_mode
 from team.roles import ROLES
@@ -92,7 +93,8 @@ def run(session: Session, args: argparse.Namespace, *, stdin: TextIO | None = No
     if action == "list":
         users = list_users(session)
         if not users:
-            return _("No users yet; add the owner with `python cli.py users add --name NAME --role owner`.")
+            return _("No users yet; add the owner with `{cli} users add --name NAME --role owner`.").format(
+                cli=command_name())
         width = max(len(u["name"]) for u in users)
         return "\n".join(_("{name}  {role}  since {date}").format(
             name=f"{u['name']:<{width}}", role=f"{u['role']:<6}", date=f"{u['created']:%Y-%m-%d}") for u in users)

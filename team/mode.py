@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import store
 from i18n import _
+from applog.program import command_name
 from team.errors import TeamError
 from team.users import count_owners
 
@@ -63,7 +64,8 @@ def set_team_mode(session: Session, on: bool) -> bool:
         Switching on while the project has no owner (nobody could log in to manage it).
     """
     if on and count_owners(session) == 0:
-        raise TeamError(_("The project has no owner yet; add one with `python cli.py users add --role owner` first."))
+        raise TeamError(_("The project has no owner yet; add one with `{cli} users add --role owner` first.")
+                        .format(cli=command_name()))
     row = session.get(store.ProjectInfo, KEY)
     if row is None:
         session.add(store.ProjectInfo(key=KEY, value=bool(on)))

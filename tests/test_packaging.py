@@ -60,8 +60,9 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
 
     helped = run("--help")
     assert helped.returncode == 0 and helped.stdout.startswith("usage: tandem"), helped.stderr
-    where = subprocess.run([sys.executable, "-c", "import report.render, cli; print(report.render.TEMPLATES); print(cli.__file__)"],
+    where = subprocess.run([sys.executable, "-c", "import report.layout, cli; print(report.layout.TEMPLATES); print(cli.__file__)"],
                            capture_output=True, text=True, cwd=work, env=env)
+    assert where.returncode == 0, where.stderr[-2000:]
     templates, cli_file = where.stdout.split()
     assert Path(cli_file).is_relative_to(site) and Path(templates).is_relative_to(site)  # not the checkout
     built = run("demo", "--project", "x.sqlite")
@@ -75,3 +76,16 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     assert chinese.returncode == 1 and "已存在" in chinese.stderr  # the compiled catalogue is package data
     shown = run("workbench", "--project", "x.sqlite", "--print")
     assert shown.returncode == 0 and str(site / "workbench.py") in shown.stdout
+    missing = run("runs", "--project", "nothing-here.sqlite")
+    assert missing.returncode == 1
+    assert "create it with `tandem new --project nothing-here.sqlite`" in missing.stderr  # never `python cli.py`
+    assert "cli.py" not in missing.stderr
+    words = subprocess.run([sys.executable, "-c", "from applog.program import command_name; print(command_name())"],
+                           capture_output=True, text=True, cwd=work, env=env)
+    assert words.stdout.strip() == "tandem"  # what the workbench's pages say too (no console script in argv there)
+
+
+def test_a_checkout_names_its_own_command():
+    from applog.program import command_name
+
+    assert (ROOT / "cli.py").is_file() and command_name() == "python cli.py"

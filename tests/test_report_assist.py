@@ -14,7 +14,7 @@ import coding
 import store
 from report import provenance
 from report.draft import build_context
-from report.render import render_context
+from report.layout import render_context
 
 # Two documents of four sentences each (the sentence splitter cuts after 。). A unit "mentions 甲"
 # when its text holds 甲: the constructed scorer below rates exactly those units 1.

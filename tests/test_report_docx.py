@@ -11,7 +11,7 @@ import store
 from mixed.meta import set_meta_inference
 from mixed_report_project import XSS, build
 from report.draft import build_context, render, write
-from report.render import render_context
+from report.layout import render_context
 from report.errors import ReportError
 from report.sections import META_COLOURS
 

@@ -20,7 +20,7 @@ import store
 from demo_runs import demo_copy
 from quant.runs import saved as runs
 from report.draft import build_context
-from report.render import render_context
+from report.layout import render_context
 from report.errors import ReportError
 from report.options import ReportOptions
 from report.run_sections import load_runset

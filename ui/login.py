@@ -2,6 +2,7 @@
 import streamlit as st
 
 from i18n import _
+from applog.program import command_name
 from ui import state
 
 st.title(_("Tandem"))
@@ -23,4 +24,4 @@ if submitted:
             st.error(result.message)
 
 st.caption(_("No account yet? The team's owner adds people on the Users page, or on the server with "
-             "`python cli.py users add --project P --name NAME --role coder`."))
+             "`{cli} users add --project P --name NAME --role coder`.").format(cli=command_name()))

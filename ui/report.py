@@ -6,7 +6,7 @@ import i18n
 from i18n import N_, _
 from mixed.themes import GROUPINGS
 from report.draft import build_context
-from report.render import MIME_TYPES, render_context
+from report.layout import MIME_TYPES, render_context
 from report.options import LANGUAGES, ReportOptions
 from ui import state
 from ui.run_picker import pick_runs

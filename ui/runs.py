@@ -6,6 +6,7 @@ import streamlit as st
 
 from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from i18n import N_, _
+from applog.program import command_name
 from quant.runs import saved as runs
 from quant.runs.compare import compare_records, compare_wide, format_p
 from ui import state
@@ -23,7 +24,7 @@ DIMENSIONS = {"all": N_("all"), "breadth": N_("breadth"), "connection": N_("conn
 st.title(_("Runs"))
 st.caption(_("A run is a fit saved in the project: its estimates, every covariance, the per-unit fit and a "
              "fingerprint of the data. The Joint display, Cases and Report pages read runs and never refit "
-             "silently; save one on the Models page (or `python cli.py fit … --save NAME`)."))
+             "silently; save one on the Models page (or `{cli} fit … --save NAME`).").format(cli=command_name()))
 
 flash = st.session_state.pop("runs_flash", None)
 if flash:
