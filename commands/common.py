@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from applog.errors import TandemError
 from applog.program import command_name
 from i18n import _
 
@@ -18,8 +17,8 @@ __all__ = ["EXIT_ERROR", "CliError", "project", "session", "check_out", "atomic_
 EXIT_ERROR = 1
 
 
-class CliError(TandemError):
-    """An error the user can fix; printed as one sentence (a :class:`applog.errors.TandemError`)."""
+class CliError(Exception):
+    """An error the user can fix; printed as one sentence."""
 
 
 @contextmanager
