@@ -11,9 +11,9 @@ from coding.codebook.codes import (
 )
 from coding.exchange.codebook_csv import export_codebook_csv, import_codebook_csv
 from coding.codings import (
-    add_coding, code_segment, codings_in_document, delete_coding, document_text, documents, paragraph_of,
-    segments, set_segment_codes, update_coding,
+    add_coding, codings_in_document, delete_coding, document_text, documents, paragraph_of, segments, update_coding,
 )
+from coding.unit_coding import code_segment, set_segment_codes
 from coding.documents import segment_spans
 from coding.errors import CodingError
 from coding.history.events import EventType, event_log, record

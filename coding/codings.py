@@ -11,7 +11,8 @@ existing coding is returned, with no second event). Each coding records its orig
 ``encoder`` (the sentence encoder, detail = "model@version") or ``llm`` (a local LLM, detail = its
 model); a suggestion accepted by a coder keeps the suggester's origin. Every change writes one event
 (see :mod:`coding.history.events`). In a blind project (:mod:`coding.blind`) reads show a coder only
-their own codings, and a coder may not edit or delete another coder's.
+their own codings, and a coder may not edit or delete another coder's. Codes on a whole sentence or
+paragraph: :mod:`coding.unit_coding`.
 """
 from __future__ import annotations
 
@@ -25,16 +26,14 @@ from sqlalchemy.orm import Session
 import store
 from coding import blind
 from coding.checks import as_coder, as_id, as_ids, as_text, get_code, get_coding, get_document
-from coding.documents import (
-    document_text, documents, get_segment, paragraph_of, segments,
-)
+from coding.documents import document_text, documents, paragraph_of, segments
 from coding.errors import CodingError
 from coding.history.events import EventType, record, snapshot
 from i18n import _
 
 __all__ = [
-    "CONTEXT", "ORIGINS", "add_coding", "code_segment", "codings_in_document", "delete_coding", "document_text",
-    "documents", "paragraph_of", "segments", "set_segment_codes", "update_coding",
+    "CONTEXT", "ORIGINS", "add_coding", "as_origin", "codings_in_document", "delete_coding", "document_text",
+    "documents", "paragraph_of", "segments", "update_coding",
 ]
 
 CONTEXT = 32
@@ -181,93 +180,6 @@ def add_coding(
     if created:
         record(session, EventType.CODING_ADD, {"codings": [snapshot(c) for c in created]}, coder, doc.id)
     return [r if isinstance(r, int) else r.id for r in rows]
-
-
-def code_segment(
-    session: Session,
-    document_id: int,
-    kind: str,
-    idx: int,
-    code_ids: int | Iterable[int],
-    *,
-    coder: str = "researcher",
-    memo: str = "",
-    origin: str = "human",
-    origin_detail: str = "",
-) -> list[int]:
-    """Apply codes to a whole sentence or paragraph (unit coding); same rows as :func:`add_coding`.
-
-    Parameters
-    ----------
-    kind : {"sentence", "paragraph"}
-    idx : int
-        1-based segment number.
-
-    Returns
-    -------
-    list of int
-        Coding ids, as :func:`add_coding`.
-
-    Raises
-    ------
-    CodingError
-        Unknown document, kind or segment number, and every error of :func:`add_coding`.
-    """
-    seg = get_segment(session, document_id, kind, idx)
-    return add_coding(session, seg.document_id, seg.start, seg.end, code_ids, coder=coder, memo=memo,
-                      origin=origin, origin_detail=origin_detail)
-
-
-def set_segment_codes(
-    session: Session,
-    document_id: int,
-    kind: str,
-    idx: int,
-    code_ids: Iterable[int],
-    *,
-    coder: str = "researcher",
-    origin: str = "human",
-    origin_detail: str = "",
-) -> list[int]:
-    """Make one coder's codes on a whole sentence or paragraph exactly ``code_ids``.
-
-    Codings of this coder on exactly the segment's span are added or deleted (each with
-    its own event); other coders' codings and codings on other spans are left alone.
-
-    Parameters
-    ----------
-    kind : {"sentence", "paragraph"}
-    idx : int
-        1-based segment number.
-    code_ids : iterable of int
-        The codes wanted; empty removes them all.
-    origin, origin_detail : str
-        Of the codings added (:func:`add_coding`).
-
-    Returns
-    -------
-    list of int
-        The coder's coding ids on the segment afterwards, in the order of ``code_ids``.
-
-    Raises
-    ------
-    CodingError
-        Unknown document, kind, segment or code, or a category code. Nothing is written then.
-    """
-    who = as_coder(coder)
-    seg = get_segment(session, document_id, kind, idx)
-    if isinstance(code_ids, (str, bytes)) or not hasattr(code_ids, "__iter__"):
-        raise CodingError(_("Code ids must be a list of integer ids, got {value!r}.").format(value=code_ids))
-    items = list(code_ids)
-    wanted = as_ids(items, "Code ids") if items else []
-    ids = add_coding(session, seg.document_id, seg.start, seg.end, wanted, coder=who, origin=origin,
-                     origin_detail=origin_detail) if wanted else []
-    stale = session.scalars(select(store.Coding.id).where(
-        store.Coding.document_id == seg.document_id, store.Coding.start == seg.start,
-        store.Coding.end == seg.end, store.Coding.coder == who, store.Coding.code_id.not_in(wanted))).all()
-    for cid in stale:
-        delete_coding(session, cid, coder=who)
-    return ids
 
 
 def update_coding(

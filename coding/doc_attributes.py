@@ -126,7 +126,7 @@ def _bulk(session: Session, ops: list[dict]) -> None:
     """
     from sqlalchemy import and_, bindparam
 
-    from coding.history.rowops import table
+    from coding.history.rowtables import table
 
     session.flush()
     for name, keys in _KEYS.items():

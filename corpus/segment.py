@@ -215,28 +215,11 @@ def _check_semicolons(semicolons: str) -> str:
 
 @lru_cache(maxsize=None)
 def pipeline(language: str, semicolons: str = "split"):
-    """The segmenter's spaCy pipeline for ``language``: ``spacy.blank`` (``zh`` with the jieba
-    segmenter) plus a sentencizer, cached per process, language and semicolon mode (in
-    ``"join"`` mode ；and ; do not end a sentence).
-
-    Auto-coding's spaCy rules run on its tokens (``coding.rules.match``) and the demo builder
-    loads it early; callers must not add pipes to it.
-
-    Parameters
-    ----------
-    language : {"zh", "en"}
-    semicolons : {"split", "join"}
-        Not checked here (``segment`` checks it first).
-
-    Returns
-    -------
-    spacy.language.Language
-
-    Raises
-    ------
-    CorpusError
-        Any other language.
-    """
+    """The segmenter's spaCy pipeline for ``language`` (``"zh"``: ``spacy.blank`` with the jieba
+    segmenter; ``"en"``), plus a sentencizer; cached per process, language and ``semicolons``
+    (``"join"``: ；and ; do not end a sentence; not checked here). Auto-coding's spaCy rules run on
+    its tokens (``coding.rules.match``); callers must not add pipes. Raises ``CorpusError`` for
+    any other language."""
     import spacy
 
     if language == "zh":

@@ -91,7 +91,7 @@ def _label(session: Session, level: str, key: str) -> str:
 
 
 def _row_dict(session: Session, row_id: int) -> dict:
-    from coding.history.rowops import fetch_row
+    from coding.history.rowtables import fetch_row
 
     return fetch_row(session, TABLE, row_id)
 

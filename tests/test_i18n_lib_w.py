@@ -26,7 +26,8 @@ FILES = ["coding/agreement/__init__.py", "coding/agreement/bootstrap.py", "codin
          "coding/agreement/coefficients.py", "coding/agreement/compare.py", "coding/agreement/data.py",
          "coding/agreement/segments.py", "coding/agreement/table.py", "coding/agreement/units.py",
          "coding/exchange/qdpx_export.py", "coding/exchange/qdpx_import.py", "coding/exchange/segments_export.py",
-         "coding/rules/autocode.py", "coding/codings.py", "coding/suggestions.py"]
+         "coding/rules/autocode.py", "coding/codings.py", "coding/suggestions.py",
+         "coding/agreement/selection.py", "coding/unit_coding.py", "coding/links/suggest.py"]
 
 
 @pytest.mark.parametrize("path", FILES)

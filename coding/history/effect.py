@@ -27,6 +27,8 @@ import store
 from coding.checks import as_coder
 from coding.errors import CodingError
 from coding.history.events import EventType, last_ops, latest_event
+from coding.history.forward import forward_ops
+from coding.history.wording import describe
 from coding.history.rowops import inverse
 
 CONFIRM_CODINGS = 3  # ask before removing more codings than this (or any document)
@@ -45,8 +47,6 @@ def _plural(n: int, word: str) -> str:
 
 def _executed(session: Session, event: store.Event, action: str) -> list[dict[str, Any]]:
     """The ops :func:`coding.history.undo.undo`/``redo`` would execute for ``event``, in order."""
-    from coding.history.undo import forward_ops
-
     if action == "undo":
         done = last_ops(session, EventType.REDO, event.id)
         if done is None:
@@ -72,8 +72,6 @@ def effect_of(session: Session, event: store.Event | None, action: str) -> dict[
         naming them; empty when ``confirm`` is false) and ``refused`` (the reason the
         library will refuse it, or ``None``).
     """
-    from coding.history.undo import describe
-
     out: dict[str, Any] = {"event_id": None, "type": None, "summary": "", "documents": [], "codings": 0,
                            "memos": 0, "links": 0, "codes": [], "other": {}, "confirm": False, "question": "",
                            "refused": None}

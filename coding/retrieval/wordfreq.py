@@ -12,7 +12,7 @@ Words
 - Numbers and punctuation are dropped (anything with no letter, a word touching a digit such as
   ``3rd`` or ``covid19``, a Chinese word made only of numeral characters such as 八十六, or of
   numerals and one measure word such as 一项, 两个 or 十二项); so are **stop words** (the project's list,
-  :func:`get_stopwords`) and words shorter than ``min_length`` code points (default 2, which drops
+  :func:`coding.retrieval.stopwords.get_stopwords`) and words shorter than ``min_length`` code points (default 2, which drops
   Chinese single characters).
 
 Measures, for each group (a document, a code's coded text, a group of documents, or the corpus):
@@ -38,9 +38,7 @@ import logging
 import re
 import sys
 import threading
-import unicodedata
 from collections import Counter, OrderedDict
-from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
@@ -52,6 +50,9 @@ import store
 from coding.documents import document_attributes
 from coding.errors import CodingError
 from coding.retrieval.queries import expand_codes, retrieve
+# the stop-word list has its own module; its names stay importable from here, where callers look
+from coding.retrieval.stopwords import (STOPWORDS_KEY, clean_stopwords, default_stopwords, get_stopwords,
+                                        reset_stopwords, set_stopwords)
 from coding.codebook.tree import codebook
 
 __all__ = ["BY", "CACHE_ENTRIES", "STOPWORDS_KEY", "COLUMNS", "default_stopwords", "get_stopwords", "set_stopwords",
@@ -59,8 +60,6 @@ __all__ = ["BY", "CACHE_ENTRIES", "STOPWORDS_KEY", "COLUMNS", "default_stopwords
 
 #: Ways to group the text.
 BY = ("corpus", "document", "code", "group")
-#: ``store.ProjectInfo`` key of the project's stop-word list (a JSON list of words).
-STOPWORDS_KEY = "stopwords"
 #: Texts whose word counts are kept in memory, and the most (word, count) pairs kept over all of them
 #: (about 100 bytes each: ~100 MB at the limit; words are interned, so shared between texts).
 CACHE_ENTRIES = 4096
@@ -70,10 +69,6 @@ COLUMNS = ["group", "word", "count", "per_1000", "n_documents", "tokens", "group
 #: Group label of the whole corpus and of documents without the grouping attribute.
 ALL_DOCUMENTS = "All documents"
 NO_VALUE = "(no value)"
-MAX_STOPWORDS = 20_000
-MAX_WORD = 50
-
-_HERE = Path(__file__).resolve().parent
 _HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_RUN = re.compile(f"([{_HAN_CLASS}]+)")
 _HAN_ONLY = re.compile(f"[{_HAN_CLASS}]+")
@@ -87,76 +82,6 @@ _cache_pairs = 0
 _cache_lock = threading.Lock()
 _tokenizer: tuple[str, Any] | None = None  # (key of the added words, jieba.Tokenizer)
 _tokenizer_lock = threading.Lock()
-
-
-# --- stop words -----------------------------------------------------------------------------
-
-def _clean_words(words: Any) -> list[str]:
-    if isinstance(words, str):
-        words = words.split()
-    if not isinstance(words, (list, tuple, set, frozenset)) or not all(isinstance(w, str) for w in words):
-        raise CodingError(_("Stop words must be text: one word a line (or separated by spaces)."))
-    out = sorted({unicodedata.normalize("NFC", w.strip()).lower() for w in words if w.strip()})
-    if len(out) > MAX_STOPWORDS:
-        raise CodingError(_("{n:,} stop words are too many; keep at most {max_stopwords:,}.").format(
-                            n=len(out), max_stopwords=MAX_STOPWORDS))
-    long = [w for w in out if len(w) > MAX_WORD]
-    if long:
-        raise CodingError(_("Stop word {value!r}… is longer than {max_word} characters; give one word a line.").format(
-                            value=long[0][:20], max_word=MAX_WORD))
-    return out
-
-
-def default_stopwords() -> list[str]:
-    """Tandem's default list: ``coding/stopwords_zh.txt`` + ``coding/stopwords_en.txt`` (``#`` lines are comments)."""
-    words: list[str] = []
-    for name in ("stopwords_zh.txt", "stopwords_en.txt"):
-        for line in (_HERE / name).read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                words.append(line.strip())
-    return _clean_words(words)
-
-
-def get_stopwords(session: Session) -> list[str]:
-    """The project's stop words (sorted, lower case, NFC), or the default list when it has none of its own."""
-    row = session.get(store.ProjectInfo, STOPWORDS_KEY)
-    if row is None or not isinstance(row.value, list):
-        return default_stopwords()
-    return _clean_words([w for w in row.value if isinstance(w, str)])
-
-
-def set_stopwords(session: Session, words: str | Iterable[str]) -> list[str]:
-    """Store the project's own stop-word list (replacing the default); returns it cleaned.
-
-    Parameters
-    ----------
-    words : str or iterable of str
-        Text with one word a line (or separated by spaces), or a list of words; blanks and
-        duplicates are dropped, words are lower-cased and NFC-normalised. An empty list means
-        "no stop words".
-
-    Raises
-    ------
-    CodingError
-        Not text, more than 20,000 words, or a word longer than 50 characters.
-    """
-    clean = _clean_words(list(words) if not isinstance(words, str) and not isinstance(words, list) else words)
-    row = session.get(store.ProjectInfo, STOPWORDS_KEY)
-    if row is None:
-        session.add(store.ProjectInfo(key=STOPWORDS_KEY, value=clean))
-    else:
-        row.value = clean
-    session.flush()
-    return clean
-
-
-def reset_stopwords(session: Session) -> list[str]:
-    """Drop the project's own list, so the default applies again; returns the default list."""
-    row = session.get(store.ProjectInfo, STOPWORDS_KEY)
-    if row is not None:
-        session.delete(row)
-        session.flush()
-    return default_stopwords()
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -346,7 +271,7 @@ def word_frequencies(session: Session, *, by: str = "document", attribute: str |
                             min_length=min_length))
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise CodingError(_("Top {top!r} must be a whole number of words, 1 or more.").format(top=top))
-    stop = set(get_stopwords(session) if stopwords is None else _clean_words(list(stopwords)))
+    stop = set(get_stopwords(session) if stopwords is None else clean_stopwords(list(stopwords)))
 
     def keep(word: str) -> bool:
         return len(word) >= min_length and word not in stop
