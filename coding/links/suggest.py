@@ -122,7 +122,7 @@ def _link_key(kind: str, city_code: str | None, a: str | None, b: str | None) ->
 
 
 def place_link_suggestions(session: Session, coding_ids: int | Iterable[int] | None = None) -> pd.DataFrame:
-    """Queue the city and dyad links suggested by place names (:func:`coding.suggest_links`).
+    """Queue in the review queue the city and dyad links suggested by place names (:func:`suggest_links`).
 
     New suggestions are stored as pending (a target already pending, rejected or linked is
     not added again); pending ones whose target has been linked meanwhile are dropped.
@@ -135,7 +135,7 @@ def place_link_suggestions(session: Session, coding_ids: int | Iterable[int] | N
     Returns
     -------
     DataFrame
-        The pending link suggestions of these codings, as :func:`pending`.
+        The pending link suggestions of these codings, as :func:`coding.suggestions.pending`.
 
     Raises
     ------
