@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 
 import pytest
 
@@ -105,18 +104,17 @@ def test_sweep_matches_a_naive_reference_on_random_overlaps():
         assert build_pieces(text, codings, start, end) == _naive_pieces(text, codings, start, end)
 
 
-def test_sweep_scales_to_thousands_of_codings():
+def test_sweep_over_thousands_of_codings_tiles_the_text():
+    """5,000 codings over 300k code points: the pieces tile the text exactly (the time this takes is
+    measured by bench/unit_timings.py, not asserted here)."""
     rng = random.Random(7)
     text = "我们推进跨城通办😀。" * 30_000  # 300k code points
     codings = []
     for cid in range(5_000):
         s = rng.randrange(0, len(text) - 200)
         codings.append(_coding(cid, s, s + rng.randint(5, 200)))
-    began = time.perf_counter()
     pieces = build_pieces(text, codings)
-    elapsed = time.perf_counter() - began
     assert "".join(p["t"] for p in pieces) == text
-    assert elapsed < 1.5, f"build_pieces took {elapsed:.2f} s for 5,000 codings (an O(n·m) loop?)"
 
 
 # ---------------------------------------------------------------- colours
