@@ -102,3 +102,13 @@ def engine(backend, tmp_path, request):
     yield eng
     eng.dispose()
     server.drop(url)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium (marker ``browser``) are integration tests by nature and take
+    5–60 s each: they are also ``slow``, so ``-m "not slow"`` (the quick local run) leaves them
+    out; CI runs everything, these included."""
+    slow = pytest.mark.slow
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(slow)

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 import store
-from data.demo.build import build_demo
+from data.demo.build import ensure_demo
 from quant.runs import saved as runs
 
 RUN_NAMES = {"breadth": "广度 1", "connection": "connection 1", "degree": "degree 1"}
@@ -23,16 +23,22 @@ def _built(with_runs: bool) -> Path:
         atexit.register(shutil.rmtree, folder, True)
         path = folder / "demo.sqlite"
         if with_runs:
-            shutil.copyfile(_built(False), path)
+            demo_copy(path)  # SQLite's backup API: whole even while another test holds the build open
             engine = store.connect(path, create=False)
             with store.session_scope(engine) as s:
                 for dim, name in RUN_NAMES.items():
                     runs.fit_and_save(s, name, dim, by="tester")
             engine.dispose()
         else:
-            build_demo(path)
+            assert ensure_demo(path) == path  # the workbench's first-start build (tests/test_demo.py checks it)
         _BUILT[with_runs] = path
     return _BUILT[with_runs]
+
+
+def built_demo() -> Path:
+    """The session's one demo build itself, to READ only (tests/test_demo.py checks what the build
+    wrote and that ``ensure_demo`` leaves it in place); copy it with :func:`demo_copy` to change it."""
+    return _built(False)
 
 
 def demo_copy(path: Path, with_runs: bool = False) -> Path:

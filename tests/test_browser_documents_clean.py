@@ -9,6 +9,8 @@ from tests.browser_support import app_env, db, fail_on_exception, idle, launched
 from tests.browser_support import streamlit_app
 from tests.test_corpus_transcript_clean import ZH_CLEAN, ZH_PAGES
 
+pytestmark = pytest.mark.browser  # drives Chromium: in the slow set (tests/conftest.py)
+
 
 @pytest.fixture
 def project(tmp_path):

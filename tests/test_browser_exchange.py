@@ -12,6 +12,8 @@ import store
 from tests.browser_support import app_env, db, fail_on_exception, idle, launched_chromium, new_page, require_browser
 from tests.browser_support import streamlit_app
 
+pytestmark = pytest.mark.browser  # drives Chromium: in the slow set (tests/conftest.py)
+
 
 @pytest.fixture
 def project(tmp_path):

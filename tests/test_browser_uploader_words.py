@@ -11,6 +11,8 @@ import pytest
 
 from browser_support import app_env, launched_chromium, new_page, require_browser, streamlit_app
 
+pytestmark = pytest.mark.browser  # drives Chromium: in the slow set (tests/conftest.py)
+
 APP = """\
 import streamlit as st
 

@@ -35,11 +35,12 @@ def tables():
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    """The demo project, built once through ensure_demo into a temporary folder."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    assert demo_build.ensure_demo(path) == path
-    return path
+def demo_path():
+    """The demo project, built once per test session through ensure_demo into a temporary folder of
+    its own (tests/demo_runs.py); these tests only read it."""
+    from demo_runs import built_demo
+
+    return built_demo()
 
 
 @pytest.fixture(scope="module")

@@ -116,6 +116,7 @@ def test_joint_page_in_chinese_keeps_stored_values(demo_path, monkeypatch, tmp_p
 
 
 
+@pytest.mark.browser
 def test_switching_language_in_the_browser_keeps_choices_valid(demo_path, tmp_path):
     """Switching English ↔ 简体中文 in the sidebar of a real browser (widgets keep their state across the
     switch, and the browser sends them back as their shown labels) leaves the Joint display (all tabs
