@@ -20,6 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import store
+from coding.checks import as_coder
+from coding.history.events import EventType, record
+from coding.history.rowtables import fetch_row
 from i18n import N_, _
 from mixed.case_views import quote_text, unit_key_of, unit_name, unit_passages
 from mixed.errors import MixedError
@@ -43,15 +46,11 @@ def _event(session: Session, kind, ops: list, template: str, by: str, **params) 
     """Record the change; its description is stored in English (``description``) and as an
     ``N_``-marked template with its params (``description_template``/``description_params``, the
     form ``coding.history.undo.describe`` shows in the reader's language)."""
-    from coding.history.events import record
-
     record(session, kind, {"ops": ops, "description": template.format(**params), "description_template": template,
                            "description_params": dict(params)}, by)
 
 
 def _coder(by: str) -> str:
-    from coding.checks import as_coder
-
     return as_coder(by)
 
 
@@ -91,8 +90,6 @@ def _label(session: Session, level: str, key: str) -> str:
 
 
 def _row_dict(session: Session, row_id: int) -> dict:
-    from coding.history.rowtables import fetch_row
-
     return fetch_row(session, TABLE, row_id)
 
 
@@ -145,8 +142,6 @@ def add_cases(session: Session, cases: Iterable[Mapping] | pd.DataFrame, *, run=
     MixedError
         A row names no unit, or the run does not exist.
     """
-    from coding.history.events import EventType
-
     by = _coder(by)
     if isinstance(cases, pd.DataFrame):
         attrs = cases.attrs
@@ -216,8 +211,6 @@ def update_memo(session: Session, unit, memo: str, *, by: str = "researcher") ->
     Returns ``{"id", "case", "memo"}``. Raises ``MixedError`` if the case is not on the list or
     the memo is longer than :data:`MAX_MEMO` code points.
     """
-    from coding.history.events import EventType
-
     by = _coder(by)
     row = _find(session, unit)
     text = "" if memo is None else str(memo).replace("\r\n", "\n")
@@ -235,8 +228,6 @@ def reorder(session: Session, order: list[int], *, by: str = "researcher") -> No
 
     Raises ``MixedError`` if ``order`` is not a permutation of the worklist's entry ids.
     """
-    from coding.history.events import EventType
-
     by = _coder(by)
     rows = {r.id: r for r in session.scalars(select(store.WorklistCase))}
     wanted = [int(i) for i in order]
@@ -256,8 +247,6 @@ def reorder(session: Session, order: list[int], *, by: str = "researcher") -> No
 
 def remove_case(session: Session, unit, *, by: str = "researcher") -> dict:
     """Take a case off the worklist (undoable: its memo comes back too). Returns ``{"id", "case"}``."""
-    from coding.history.events import EventType
-
     by = _coder(by)
     row = _find(session, unit)
     name = _label(session, row.level, row.unit_key)
