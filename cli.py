@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 import applog
+from applog.errors import TandemError, is_locked, locked_sentence, unexpected_sentence
 from commands.common import EXIT_ERROR, CliError
 from i18n import N_, _
 from commands.common import project as _project, session as _session
@@ -63,9 +64,8 @@ def cmd_demo(args) -> str:
 
 def _LOCKED() -> str:  # noqa: N802 - a sentence, looked up in the current language
     """The sentence for SQLite's "database is locked" (another process held the write lock past the
-    busy timeout): nothing of this command was written."""
-    return _("Another program is writing to this project (for example embedding or importing); nothing was "
-             "changed by this command: run it again when the other one has finished.")
+    busy timeout): nothing of this command was written (:func:`applog.errors.locked_sentence`)."""
+    return locked_sentence()
 
 
 def cmd_import(args) -> str:
@@ -96,9 +96,10 @@ def cmd_import(args) -> str:
                     coding.record_import(s, result.document_id, coder=args.coder)
             except Exception as exc:  # noqa: BLE001 - reported per file; the batch goes on
                 reason = str(exc).strip() or exc.__class__.__name__
-                if "database is locked" in reason:
+                if is_locked(exc):
                     reason = _LOCKED()
-                elif not isinstance(exc, (ValueError, OSError, CliError)):
+                elif not isinstance(exc, (TandemError, OSError)):  # a bug: named, and its traceback logged
+                    applog.log_unexpected(exc, "cli")
                     reason = f"{exc.__class__.__name__}: {reason.splitlines()[0]}"
                 refused.append(_shown(path.name))
                 own = reason.startswith((f"{path.name}:", f"{path.name}："))  # the reason names the file itself
@@ -317,20 +318,16 @@ def _main(argv: list[str] | None) -> int:
 
     try:
         message = args.func(args)
-    except (CliError, ValueError, OSError) as exc:
+    except (TandemError, OSError) as exc:  # a refusal (or a file the system refused): the user's one sentence
         text = str(exc).strip() or exc.__class__.__name__
         print(_("error: {message}").format(message=_shown(mask_secrets(text))), file=sys.stderr)
         return EXIT_ERROR
-    except Exception as exc:  # store/SQL errors: still one sentence, never a traceback (that goes to the log)
-        orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
-        first = next((ln.strip() for ln in str(orig).splitlines() if ln.strip()), "")
-        if "database is locked" in first:  # SQLite: another process held the write lock past the busy timeout
+    except Exception as exc:  # a bug (a library's bare ValueError included): one sentence; the traceback to the log
+        if is_locked(exc):  # SQLite: another process held the write lock past the busy timeout
             print(_("error: {message}").format(message=_LOCKED()), file=sys.stderr)
             return EXIT_ERROR
         logged = applog.log_unexpected(exc, "cli")
-        sentence = mask_secrets(f"{orig.__class__.__name__}: {first}".rstrip(": "))
-        print(_("error: {message}").format(message=sentence) if logged is None else
-              _("error: {message} (details in {log})").format(message=sentence, log=logged), file=sys.stderr)
+        print(_("error: {message}").format(message=unexpected_sentence(exc, logged)), file=sys.stderr)
         return EXIT_ERROR
     if message:
         try:

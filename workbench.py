@@ -14,7 +14,9 @@ Suggestions page, owners also get Users), and every session is guarded by the ro
 import streamlit as st
 
 import applog
+import store
 import team
+from applog.errors import TandemError
 from i18n import _, pgettext
 from ui import language, sidebar, state, uploader_words
 
@@ -96,6 +98,8 @@ else:
 sidebar.render()
 try:
     page.run()
+except TandemError as exc:  # a refusal that reached the page (e.g. through state.read): its one sentence, no log
+    st.error(store.mask_secrets(str(exc)))
 except Exception as exc:  # one sentence on the page; the traceback goes to the log file (applog)
     logged = applog.log_unexpected(exc, "workbench")
     st.error(_("This page stopped on an unexpected error ({error}). The details are written to {log}; please "

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from applog.errors import TandemError
 from i18n import _
 
 __all__ = ["CodeBrief", "Proposal", "ReplyError", "MAX_RATIONALE", "build_request", "parse_reply", "system_prompt"]
@@ -37,7 +38,7 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(?P<body>.*?)```", re.DOTALL)
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 
 
-class ReplyError(ValueError):
+class ReplyError(TandemError):
     """The model's answer cannot be used (one sentence saying why); the exchange is logged as
     ``refused`` and nothing is proposed from that passage."""
 

@@ -11,6 +11,7 @@ import json
 import os
 
 from commands.common import CliError, session
+from applog.errors import TandemError
 from i18n import _
 
 __all__ = ["register", "cmd_blind"]
@@ -43,7 +44,7 @@ def cmd_blind(args) -> str:
     Raises
     ------
     CliError
-        ``--by`` is not a valid name (through ``coding.CodingError``, a ValueError, shown as is).
+        ``--by`` is not a valid name (through ``coding.CodingError``, a TandemError, shown as is).
     """
     from coding import blind
 
@@ -52,7 +53,7 @@ def cmd_blind(args) -> str:
         if args.switch in ("on", "off"):
             try:
                 state = blind.set_blind(s, args.switch == "on", by)
-            except ValueError as exc:
+            except TandemError as exc:  # coding.CodingError: the same sentence, as the command's error
                 raise CliError(str(exc)) from None
         else:
             state = blind.blind_state(s)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from applog.errors import TandemError
 from applog.program import command_name
 from i18n import _
 
@@ -17,8 +18,8 @@ __all__ = ["EXIT_ERROR", "CliError", "project", "session", "check_out", "atomic_
 EXIT_ERROR = 1
 
 
-class CliError(Exception):
-    """An error the user can fix; printed as one sentence."""
+class CliError(TandemError):
+    """An error the user can fix; printed as one sentence (a :class:`applog.errors.TandemError`)."""
 
 
 @contextmanager

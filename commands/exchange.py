@@ -48,12 +48,12 @@ def cmd_qdpx_import(args) -> str:
     if not args.file.is_file():
         raise CliError(_("{file} does not exist or is not a file.").format(file=args.file))
     with session(args.project) as s:
-        try:
-            from quant.data.project import city_resolver
+        from quant.data.project import city_resolver
+        from quant.errors import QuantError
 
-            resolver = city_resolver(s)
-            resolve = resolver.resolve
-        except ValueError:
+        try:
+            resolve = city_resolver(s).resolve
+        except QuantError:  # no cities yet: cases stay document cases
             resolve = None
         report = import_qdpx(s, args.file, convention=args.convention, coder=args.coder, resolve_city=resolve)
     if args.json:

@@ -1,8 +1,10 @@
 """Errors raised by ``corpus``: one clear sentence naming the file (or value) and the reason."""
 from __future__ import annotations
 
+from applog.errors import TandemError
 
-class CorpusError(ValueError):
+
+class CorpusError(TandemError):
     """Bad input to the corpus layer.
 
     The message is one sentence that names the file, document or value and says why it

@@ -22,6 +22,7 @@ Offsets are code points of the line; nothing here changes the text.
 from __future__ import annotations
 
 import logging
+from corpus.errors import CorpusError
 from i18n import _
 from typing import Iterable
 
@@ -72,7 +73,7 @@ def check_rules(rules: Iterable[str]) -> list[str]:
 
     Raises
     ------
-    ValueError
+    CorpusError
         A rule longer than 30 code points, with more than one ``{}``, made of ``{}`` alone, holding a
         line break, or more than 500 rules.
     """
@@ -82,12 +83,12 @@ def check_rules(rules: Iterable[str]) -> list[str]:
         if not rule or rule in out:
             continue
         if len(rule) > _MAX_RULE_LEN or "\n" in rule or rule.count("{}") > 1 or rule == "{}":
-            raise ValueError(_("The place rule {rule!r} is not a word or a pattern such as '{{}}路' (one {{}} for the "
+            raise CorpusError(_("The place rule {rule!r} is not a word or a pattern such as '{{}}路' (one {{}} for the "
                                "name, at most {max_rule_len} characters).")
                              .format(rule=rule[:40], max_rule_len=_MAX_RULE_LEN))
         out.append(rule)
     if len(out) > _MAX_RULES:
-        raise ValueError(_("{n} place rules are more than the {max_rules} Tandem keeps; remove some.")
+        raise CorpusError(_("{n} place rules are more than the {max_rules} Tandem keeps; remove some.")
                          .format(n=len(out), max_rules=_MAX_RULES))
     return out
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from corpus.errors import CorpusError
 from i18n import _
 
 BOM = "\ufeff"
@@ -74,7 +75,7 @@ def max_text_chars() -> int:
 
     Raises
     ------
-    ValueError
+    CorpusError
         ``TANDEM_MAX_IMPORT_CHARS`` is set but is not a positive whole number.
     """
     import os
@@ -83,7 +84,7 @@ def max_text_chars() -> int:
     if not env:
         return DEFAULT_MAX_CHARS
     if not env.isdigit() or int(env) <= 0:
-        raise ValueError(_("{max_chars_env}={env!r} must be a positive whole number of characters.")
+        raise CorpusError(_("{max_chars_env}={env!r} must be a positive whole number of characters.")
                          .format(max_chars_env=MAX_CHARS_ENV, env=env))
     return int(env)
 

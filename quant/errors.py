@@ -1,10 +1,12 @@
-"""Errors raised by ``quant``: each a ``ValueError`` subclass carrying one clear sentence.
+"""Errors raised by ``quant``: each a ``TandemError`` (``ValueError``) subclass carrying one clear sentence.
 
 The CLI prints the message to stderr and exits non-zero; the UI shows it with ``st.error``.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from applog.errors import TandemError
 
 __all__ = [
     "QuantError",
@@ -16,7 +18,7 @@ __all__ = [
 ]
 
 
-class QuantError(ValueError):
+class QuantError(TandemError):
     """Bad input to a quantitative routine (the message names the value and the reason)."""
 
 

@@ -1,8 +1,10 @@
-"""Errors of the team package: one sentence each, ``ValueError`` subclasses like the rest of Tandem."""
+"""Errors of the team package: one sentence each, ``applog.errors.TandemError`` (``ValueError``) subclasses like the rest of Tandem."""
 from __future__ import annotations
 
+from applog.errors import TandemError
 
-class TeamError(ValueError):
+
+class TeamError(TandemError):
     """Bad input about users, passwords, logins or the team-mode setting (one sentence)."""
 
 

@@ -58,11 +58,12 @@ SEGMENT_STATUS = {"placed": N_("placed"), "already present": N_("already present
 
 
 def _import_qdpx(session, data: bytes, convention: str, coder: str) -> dict:
-    try:
-        from quant.data.project import city_resolver
+    from quant.data.project import city_resolver
+    from quant.errors import QuantError
 
+    try:
         resolve = city_resolver(session).resolve
-    except ValueError:  # no cities yet: cases stay document cases
+    except QuantError:  # no cities yet: cases stay document cases
         resolve = None
     report = exchange.import_qdpx(session, data, convention=convention, coder=coder, resolve_city=resolve)
     return {k: v for k, v in report.items() if not k.startswith("_")}

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import streamlit as st
 
+import applog
+from applog.errors import TandemError
 from data.demo.build import STEPS, default_demo_path, ensure_demo
 from i18n import N_, _
 
@@ -50,6 +52,8 @@ class DemoBuild:
         try:
             ensure_demo(self.path, progress=self._progress)
         except Exception as exc:  # shown on the page as one sentence
+            if not isinstance(exc, TandemError):  # a bug, not a refusal: its traceback goes to the log
+                applog.log_unexpected(exc, "ui")
             with self._lock:
                 self.error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         with self._lock:

@@ -9,6 +9,7 @@ import streamlit as st
 from i18n import N_, _
 from quant.runs.analysis import DEFAULT_MODEL, MODELS, default_spec, dimension_data
 from quant.models.dispatch import UNIT, inference_note
+from quant.errors import QuantError
 from quant.runs.specs import list_specs
 from ui import fits, models_panels as panels, state
 from ui.run_picker import DIMENSION_LABELS, dimension_label
@@ -75,7 +76,7 @@ if model_key not in st.session_state:
 if formula_key not in st.session_state:
     try:
         st.session_state[formula_key] = default_spec(dimension, data, st.session_state[model_key]).formula
-    except ValueError as exc:
+    except QuantError as exc:  # no usable columns for a default formula: said, the field left empty
         st.session_state[formula_key] = ""
         st.info(str(exc))
 choices = panels.model_choices(MODELS[dimension], data, st.session_state.get(formula_key), UNIT[dimension])

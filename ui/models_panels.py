@@ -16,6 +16,7 @@ from quant.inference.hypotheses import lr_test, standardized, vif, wald_nested
 from quant.inference.influence import city_influence
 from quant.inference.margins import average_marginal_effects
 from quant.data.quantitize import LEVELS, MEASURES, quantitize, quantitized_status
+from quant.errors import QuantError
 from quant.runs.specs import delete_spec, fit_spec, load_spec, save_spec
 from report.table_export import EXPORT_FORMATS, export_table
 from report.tables import STAT_ROWS, regression_table
@@ -340,7 +341,7 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
                                                         key=lambda pair: len(pair[1].params))
                 try:
                     tests = [lr_test(small, big), wald_nested(small, big, se_key)]
-                except ValueError:
+                except QuantError:  # not nested, or not on the same rows: no test to show
                     continue
                 la, lb = labels[i_small], labels[i_big]
                 lines += [_("{small} within {big}: {test}").format(small=la, big=lb, test=t.sentence())
@@ -416,7 +417,7 @@ def model_choices(models, data: pd.DataFrame, formula: str | None, unit: str) ->
         return list(models)
     try:
         kind = outcome_type(y)
-    except ValueError:
+    except QuantError:  # no numeric outcome: every model stays offered
         return list(models)
     return [m for m in models if kind in MODEL_OUTCOMES[m]] or list(models)
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
+from applog.errors import TandemError
+
 DEFAULT_PER_SECTION = 20  # paragraphs shown at a time
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _FALLBACK_COLOUR = "#999999"
 
 
-class SelectionError(ValueError):
+class SelectionError(TandemError):
     """An event from the browser does not describe a usable span, code or coding."""
 
 

@@ -18,6 +18,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
 
+import applog
+from applog.errors import TandemError, unexpected_sentence
 from i18n import N_, _
 from ui.pieces import (
     build_payload,
@@ -154,8 +156,10 @@ def span_coder(
             ids = selected_code_ids(event, code_ids)
             if on_code is not None:
                 on_code(span[0], span[1], ids)
-        except ValueError as exc:
+        except TandemError as exc:  # a refusal (ui.pieces.SelectionError, coding.CodingError): its sentence
             st.session_state[error_key] = str(exc)
+        except Exception as exc:  # a bug: one sentence here, the traceback in the log
+            st.session_state[error_key] = unexpected_sentence(exc, applog.log_unexpected(exc, "ui"))
 
     def _on_select() -> None:
         event = _trigger_value(key, "select")
@@ -165,8 +169,10 @@ def span_coder(
             coding_id = handle_select_event(event, coding_ids)
             if on_select_coding is not None:
                 on_select_coding(coding_id)
-        except ValueError as exc:
+        except TandemError as exc:  # a refusal (ui.pieces.SelectionError, coding.CodingError): its sentence
             st.session_state[error_key] = str(exc)
+        except Exception as exc:  # a bug: one sentence here, the traceback in the log
+            st.session_state[error_key] = unexpected_sentence(exc, applog.log_unexpected(exc, "ui"))
 
     message = st.session_state.pop(error_key, None)
     if message:

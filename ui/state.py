@@ -21,8 +21,10 @@ from typing import Any, Callable, Iterator
 
 import streamlit as st
 
+import applog
 import store
 import team
+from applog.errors import TandemError, is_locked, locked_sentence, unexpected_sentence
 from i18n import N_, _
 
 PROJECT_KEY = "tandem_project"
@@ -56,7 +58,7 @@ def _remembered() -> str | None:
         return None
     try:
         return team.project_target(path)
-    except ValueError:  # remembered before the rules (another suffix): not reopened silently
+    except team.TeamError:  # remembered before the rules (another suffix): not reopened silently
         return None
 
 
@@ -210,6 +212,8 @@ def refresh_auth() -> dict[str, Any]:
     except Exception as exc:  # a broken or unreadable project: say so, show no data
         if on:
             raise
+        if not isinstance(exc, TandemError):  # not a refusal (store.ProjectError): keep its traceback
+            applog.log_unexpected(exc, "ui")
         error = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     if name and user is None:  # removed since, or team mode was switched off
         _reset_session()
@@ -372,22 +376,36 @@ def redo(whose: str | None = None) -> Any:
 def attempt(func: Callable[..., Any], *args, success: str | None = None, **kwargs) -> Any:
     """Run a library call; show a clear message instead of a traceback on failure.
 
-    Errors raised by Tandem for bad input (``ValueError`` subclasses) are shown as they
-    are; anything else is shown as one line naming the error type. Returns ``None`` on
-    failure, else the call's result (``True`` when the call returned ``None``).
+    A refusal (:class:`applog.errors.TandemError`: ``QuantError``, ``CodingError``, ``ProjectError``,
+    ``team.AccessDenied``...) is shown as its one sentence and not logged. Anything else, a library's
+    bare ``ValueError`` included, is a bug: :func:`unexpected` shows one generic sentence and writes
+    the traceback to the log (SQLite's "database is locked" is one sentence of its own). Returns
+    ``None`` on failure, else the call's result (``True`` when the call returned ``None``).
     """
     try:
         result = func(*args, **kwargs)
-    except ValueError as exc:
+    except TandemError as exc:
         st.error(store.mask_secrets(str(exc)))
         return None
-    except Exception as exc:  # a page must never show a traceback (nor a password a driver error quotes)
-        st.error(store.mask_secrets(_("Something went wrong ({error}): {message}").format(
-            error=exc.__class__.__name__, message=str(exc).splitlines()[0] if str(exc) else "")))
+    except Exception as exc:  # a page must never show a raw error (nor a password a driver error quotes)
+        unexpected(exc)
         return None
     if success:
         st.success(success)
     return True if result is None else result
+
+
+def unexpected(exc: BaseException) -> None:
+    """Show an unexpected exception as one sentence naming its class and the log file, and write its
+    traceback to the log (:func:`applog.log_unexpected`, logger ``ui``); with ``TANDEM_VERBOSE`` the
+    page also shows the traceback. SQLite's "database is locked" is not a bug: its own sentence, no log."""
+    if is_locked(exc):
+        st.error(locked_sentence())
+        return
+    logged = applog.log_unexpected(exc, "ui")
+    st.error(unexpected_sentence(exc, logged))
+    if applog.verbose_from_env():
+        st.exception(exc)
 
 
 def write(func: Callable[..., Any], *args, success: str | None = None, **kwargs) -> Any:

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 import store
+from applog.errors import TandemError
 from data.demo import atomic
 from data.demo.covariates import CITY_VARIABLES, dyad_covariates
 from data.demo.facts import load_borders, load_boundaries, load_cities
@@ -46,7 +47,7 @@ _TABLES_THAT_MUST_BE_EMPTY = (
 )
 
 
-class DemoBuildError(ValueError):
+class DemoBuildError(TandemError):
     """The demo cannot be built into the given target (the message says why)."""
 
 
