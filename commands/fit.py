@@ -81,8 +81,9 @@ def _extras_text(extras: dict) -> str:
 
 
 def cmd_fit(args) -> str:
-    from quant.runs.analysis import fit_prepared, model_data
-    from quant.models.results import _json_value
+    from quant.runs.analysis import model_data
+    from quant.runs.analysis_fit import fit_with_options
+    from quant.models.results import json_value
     from quant.runs.specs import load_spec, save_spec, spec_fit_kwargs
 
     if args.replace_run and args.save is None:
@@ -107,7 +108,7 @@ def cmd_fit(args) -> str:
         else:
             dimension, model, formula, zero = args.dimension or "connection", args.model, args.formula, args.zero_formula
         md = model_data(s, dimension, model=model, formula=formula, zero_formula=zero, **data_options)
-        result = fit_prepared(md, **options)
+        result = fit_with_options(md, options)
         extras = _fit_extras(args, md, result)
         if args.compare:
             extras["compare"] = _compare(s, args, result)
@@ -132,7 +133,7 @@ def cmd_fit(args) -> str:
         out["covariance_settings"] = out["meta"].get("covariance", {})
         if isinstance(out["meta"].get("profile_ci"), dict):  # Firth: beside each term's Wald CI
             out["profile_ci"] = out["meta"]["profile_ci"]
-        out.update(_json_value(extras))
+        out.update(json_value(extras))
         if saved:
             out["saved_spec"] = saved["name"]
         if run:

@@ -47,9 +47,9 @@ def _when(value) -> str:
 
 
 def _dump(obj) -> str:
-    from quant.models.results import _json_value
+    from quant.models.results import json_value
 
-    return json.dumps(_json_value(obj), ensure_ascii=False, indent=2)
+    return json.dumps(json_value(obj), ensure_ascii=False, indent=2)
 
 
 def _list(s, args) -> str:

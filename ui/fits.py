@@ -9,7 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import _
-from quant.runs.analysis import fit_prepared, model_data
+from quant.runs.analysis import model_data
+from quant.runs.analysis_fit import fit_with_options
 from quant.runs.saved import DATA_OPTIONS, FIT_OPTIONS, save_run
 from ui import state
 
@@ -26,7 +27,7 @@ def _fit(session, dimension: str, model=None, formula=None, zero_formula=None, d
          exposure=None, **options):
     md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula,
                     directed=bool(directed), offset=offset or None, exposure=exposure or None)
-    return md, fit_prepared(md, **{k: v for k, v in options.items() if v is not None})
+    return md, fit_with_options(md, options)
 
 
 def fit(dimension: str, **spec):

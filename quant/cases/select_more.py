@@ -31,15 +31,13 @@ __all__ = ["select", "reduced_formula"]
 
 
 def _fit(md, run, *, se=None):
-    from quant.runs.analysis import fit_prepared
+    from quant.runs.analysis_fit import fit_with_options
     from quant.runs.saved import FIT_OPTIONS
 
-    opts = {k: v for k, v in (run.info.settings or {}).items() if k in FIT_OPTIONS and v is not None}
-    if isinstance(opts.get("se"), list):
-        opts["se"] = tuple(opts["se"])
+    opts = {k: v for k, v in (run.info.settings or {}).items() if k in FIT_OPTIONS}
     if se is not None:
         opts["se"] = se
-    return fit_prepared(md, **opts)
+    return fit_with_options(md, opts)
 
 
 def _current(session, run) -> tuple:

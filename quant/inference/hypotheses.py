@@ -128,9 +128,9 @@ def _offset_of(result: FitResult, data: pd.DataFrame, index: np.ndarray) -> np.n
     src = offset_source(result)
     if src is None:
         return None
-    from quant.models.glm import _offset
+    from quant.models.glm_parts import offset_vector
 
-    off, _ = _offset(data, index, src.get("offset"), src.get("exposure"))
+    off, _ = offset_vector(data, index, src.get("offset"), src.get("exposure"))
     return off
 
 

@@ -28,7 +28,7 @@ import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomialP, Poisson
 
 from quant.models import diagnostics as dg
-from quant.covariance.dyadic import node_index
+from quant.covariance.nodes import node_index
 from quant.errors import ModelError, QuantError
 from quant.inference.hypotheses import Part, model_parts
 from quant.models.logit_lean import fit_logit_newton

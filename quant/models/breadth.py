@@ -8,7 +8,6 @@ offered (quant.md pitfall 4).
 from __future__ import annotations
 
 from i18n import _
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ from statsmodels.discrete.discrete_model import NegativeBinomialP, Poisson
 from quant.models import diagnostics as dg
 from quant.blas import single_blas_thread
 from quant.models.design import build_design
+from quant.covariance.settings import CovarianceSettings, covariance_settings
 from quant.errors import ModelError, QuantError
 from quant.models.common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
 from quant.models.residuals import pearson_binomial, pearson_nb2, pearson_poisson
@@ -42,8 +42,9 @@ def fit_breadth(
     model: str = "nb",
     n_possible: int | str | None = None,
     id_col: str = "code",
-    se: Sequence[str] = ("model", "hc0"),
+    cov: CovarianceSettings | None = None,
     min_events: int = dg.MIN_EVENTS,
+    **options,
 ) -> FitResult:
     """Fit the number of partner cities per city.
 
@@ -61,10 +62,13 @@ def fit_breadth(
         for "binomial": rows in ``data`` − 1. Ignored by the count models.
     id_col : str
         City id column.
-    se : sequence of {"model", "hc0"}
-        Standard errors; "model" is reported by default.
+    cov : CovarianceSettings, optional
+        Its ``se`` ("model", "hc0"; default both, "model" reported); the dyad fields are not
+        used by a city model.
     min_events : int
         Least number of cities (default 10).
+    **options
+        The fields of ``CovarianceSettings`` as keywords (``se=``), instead of ``cov``.
 
     Returns
     -------
@@ -83,7 +87,8 @@ def fit_breadth(
     """
     if model not in ("nb", "poisson", "binomial"):
         raise QuantError(_("breadth model {model!r} is not one of nb, poisson, binomial.").format(model=model))
-    se = check_se(se, _CITY_SE, "city")
+    cov = covariance_settings(cov, options, where="fit_breadth")
+    se = check_se(cov.se or _CITY_SE, _CITY_SE, "city")
     if not isinstance(data, pd.DataFrame):
         raise QuantError(_("data must be a pandas DataFrame, got {name__}.").format(name__=type(data).__name__))
     design = build_design(data, formula, id_cols=(id_col,))

@@ -5,7 +5,6 @@ model-based, HC0 and dyadic-robust standard errors.
 from __future__ import annotations
 
 from i18n import _
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,9 +13,10 @@ from statsmodels.discrete.discrete_model import NegativeBinomialP, Poisson
 from quant.models import diagnostics as dg
 from quant.blas import single_blas_thread
 from quant.models.design import build_design
+from quant.covariance.settings import CovarianceSettings, covariance_settings
 from quant.errors import ModelError, QuantError
 from quant.models.common import ALPHA_FLOOR, Attempt, check_se, run_fit
-from quant.models.connection import _DYAD_SE, _common_checks, _finish, _Nodes
+from quant.models.shared import DYAD_SE, DyadNodes, check_dyad_columns, finish_dyad_fit
 from quant.models.residuals import pearson_nb2, pearson_ztnb
 from quant.models.results import FitResult
 from quant.models.ztnb import ZTNB2
@@ -98,16 +98,10 @@ def fit_degree(
     data: pd.DataFrame,
     formula: str,
     model: str = "ztnb",
-    se: Sequence[str] = ("model", "hc0", "dyadic"),
-    a: str = "city_a",
-    b: str = "city_b",
-    group: str | None = None,
-    n_nodes: int | None = None,
-    small_sample: str = "none",
-    psd: str = "none",
-    conservative: bool = False,
+    cov: CovarianceSettings | None = None,
     connected: str | None = None,
     min_events: int = dg.MIN_EVENTS,
+    **options,
 ) -> FitResult:
     """Fit how many service items collaborating dyads deliver: ZTNB or NB2 on those dyads.
 
@@ -121,13 +115,15 @@ def fit_degree(
         "ztnb": zero-truncated NB2 (``TruncatedLFNegativeBinomialP``, p = 2), the count part of
         the two-part model; "nb_pos": plain NB2 (``NegativeBinomialP``) on collaborating dyads,
         for data where an agreement can list 0 items.
-    se, a, b, group, n_nodes, small_sample, psd, conservative
+    cov : CovarianceSettings, optional
         As in ``fit_connection``; ``n_nodes`` defaults to the cities of the whole table.
     connected : str, optional
         0/1 column marking collaborating dyads. Default: dyads with outcome > 0. With "ztnb"
         every connected dyad must have outcome ≥ 1.
     min_events : int
         Least number of collaborating dyads (default 10).
+    **options
+        The fields of ``CovarianceSettings`` as keywords, instead of ``cov``.
 
     Returns
     -------
@@ -155,8 +151,9 @@ def fit_degree(
     """
     if model not in ("ztnb", "nb_pos"):
         raise QuantError(_("degree model {model!r} is not one of ztnb, nb_pos.").format(model=model))
-    se = check_se(se, _DYAD_SE, "dyad")
-    ids = _common_checks(data, a, b, group)
+    cov = covariance_settings(cov, options, where="fit_degree")
+    se = check_se(cov.se or DYAD_SE, DYAD_SE, "dyad")
+    ids = check_dyad_columns(data, cov)
     if connected is not None and connected not in data.columns:
         raise QuantError(_("column {connected!r} (connected) is not in the dyad table.").format(connected=connected))
     full = build_design(data, formula, id_cols=ids)
@@ -182,7 +179,7 @@ def fit_degree(
             "zero-truncated model cannot hold; use model='nb_pos'.").format(sum=int((y < 1).sum()), outcome=design.outcome)
         )
     dg.check_covariates(X, names)
-    nodes = _Nodes(data, a, b, design.rows)
+    nodes = DyadNodes(data, cov.a, cov.b, design.rows)
     warnings = list(design.warnings)
     warnings.append(
         _("degree is modelled on the {n:,} collaborating dyads ({rule}) of "
@@ -216,12 +213,11 @@ def fit_degree(
         H = m.hessian(params)
     if not np.all(np.isfinite(H)):
         raise ModelError(_("the {what} Hessian has non-finite values at the estimate.").format(what=what))
-    group_vals = data[group].to_numpy()[design.rows] if group else None
-    return _finish(
+    group_vals = data[cov.group].to_numpy()[design.rows] if cov.group else None
+    return finish_dyad_fit(
         dimension="degree", model=model, formula=formula, design=design, nodes=nodes,
         params=params, names=pnames, S=S, H=H, llf=float(res.llf), fitted=fitted,
-        pearson=pearson, se=se, group_vals=group_vals, n_nodes=n_nodes,
-        small_sample=small_sample, psd=psd, conservative=conservative, converged=True,
+        pearson=pearson, se=se, cov=cov, group_vals=group_vals, converged=True,
         warnings=warnings,
         meta={"engine": f"statsmodels {type(m).__name__}", "optimizer": optimizer,
               "residual": resid, "selection": rule},

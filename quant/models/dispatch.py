@@ -31,6 +31,7 @@ import pandas as pd
 
 from typing import TYPE_CHECKING
 
+from quant.covariance.settings import FIELDS as COVARIANCE_FIELDS, CovarianceSettings, covariance_settings
 from quant.errors import QuantError
 
 if TYPE_CHECKING:  # the fitting modules load on first use (PEP 562 ``__getattr__`` below)
@@ -179,7 +180,7 @@ def _call(func, data, formula, kw):
 
 
 def fit(data: pd.DataFrame, dimension: str, model: str | None = None, formula: str | None = None,
-        **kw) -> FitResult:
+        cov: CovarianceSettings | None = None, **kw) -> FitResult:
     """Fit any model that fits the outcome on the dimension's unit.
 
     Parameters
@@ -192,11 +193,14 @@ def fit(data: pd.DataFrame, dimension: str, model: str | None = None, formula: s
         One of ``MODELS_BY_DIMENSION[dimension]`` whose outcome type fits (``MODEL_OUTCOMES``).
     formula : str
         Patsy formula (required).
+    cov : CovarianceSettings, optional
+        Standard errors and the dyadic covariance options (``quant.covariance.settings``), passed
+        to the fitter as one object.
     **kw
-        Options of the fitter: ``se``, ``min_events``, ``offset``/``exposure`` (log-link and
-        binary models), dyad covariance options (``n_nodes``, ``group``, ``small_sample``,
-        ``psd``, ``conservative``), ``zero_formula`` (hurdle), ``n_possible`` (binomial). Options
-        a fitter does not take are ignored, except ``offset``/``exposure``.
+        Options of the fitter: ``min_events``, ``offset``/``exposure`` (log-link and binary
+        models), ``zero_formula`` (hurdle), ``n_possible`` (binomial), ``engine``. Options a
+        fitter does not take are ignored, except ``offset``/``exposure``. The fields of
+        ``CovarianceSettings`` (``se``, ``n_nodes``...) are also taken here, instead of ``cov``.
 
     Routing: breadth nb/poisson/binomial → ``fit_breadth``; dyad logit/probit →
     ``fit_connection``; ztnb/nb_pos → ``fit_degree``; hurdle → ``fit_hurdle``; the rest (and
@@ -219,8 +223,9 @@ def fit(data: pd.DataFrame, dimension: str, model: str | None = None, formula: s
     y = outcome_values(data, formula)
     kind = check_model_outcome(model, y, formula.split("~", 1)[0].strip(), unit) if y is not None else None
     kw = {k: v for k, v in kw.items() if v is not None}
-    se = kw.get("se")
-    if unit == "city" and se is not None and "dyadic" in ((se,) if isinstance(se, str) else tuple(se)):
+    cov = covariance_settings(cov, {k: kw.pop(k) for k in COVARIANCE_FIELDS if k in kw}, where="fit")
+    kw["cov"] = cov
+    if unit == "city" and cov.se is not None and "dyadic" in (s.lower() for s in cov.se):
         raise QuantError(
             _("dyadic-robust standard errors are for dyads (rows that share a city); a city-level "
             "model has no pairs, so use 'model' or 'hc0'."))

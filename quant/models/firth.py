@@ -60,7 +60,9 @@ from scipy import optimize, stats
 
 from quant.blas import single_blas_thread
 from quant.errors import ModelError, QuantError
-from quant.models.firth_engine import _check_inputs, _chol, _newton, _Problem, _start
+from quant.models.firth_engine import (
+    FirthProblem, check_inputs, cholesky_information, penalized_newton, start_values,
+)
 
 __all__ = ["FirthFit", "fit_firth_logit", "profile_ci", "firth_lr_test"]
 
@@ -159,10 +161,10 @@ def fit_firth_logit(
     passes (no extra pass over X).
     """
     names = [str(v) for v in names]
-    y, X, offset = _check_inputs(y, X, names, offset)
+    y, X, offset = check_inputs(y, X, names, offset)
     k = X.shape[1]
-    prob = _Problem(y, X, offset, names, keep_hat=True)
-    beta, pen, converged, it, info, L = _newton(prob, _start(y, X, offset), np.ones(k, bool),
+    prob = FirthProblem(y, X, offset, names, keep_hat=True)
+    beta, pen, converged, it, info, L = penalized_newton(prob, start_values(y, X, offset), np.ones(k, bool),
                                                 maxiter, tol)
     if not converged:
         raise ModelError(
@@ -182,13 +184,13 @@ def fit_firth_logit(
     )
 
 
-def _check_fit(prob: _Problem, fit: FirthFit) -> None:
+def _check_fit(prob: FirthProblem, fit: FirthFit) -> None:
     """QuantError unless ℓ*(β̂) on these data equals ``fit.llf`` (same rows, columns, offset)."""
     k = prob.X.shape[1]
     if len(fit.params) != k:
         raise QuantError(i18n._("the fit has {n} coefficients but X has {k} columns.").format(n=len(fit.params), k=k))
     llf, _, info = prob.eval(np.asarray(fit.params, dtype=np.float64))
-    _, logdet = _chol(info, prob.names)
+    _, logdet = cholesky_information(info, prob.names)
     if not abs(llf + 0.5 * logdet - fit.llf) <= 1e-7 * (1.0 + abs(fit.llf)):
         raise QuantError(
             i18n._("the Firth fit was made on other data (rows, columns or offset differ from those "
@@ -196,14 +198,14 @@ def _check_fit(prob: _Problem, fit: FirthFit) -> None:
         )
 
 
-def _profile(prob: _Problem, j: int, value: float, start, tol: float, maxiter: int = 200):
+def _profile(prob: FirthProblem, j: int, value: float, start, tol: float, maxiter: int = 200):
     """max over β_{−j} of ℓ*(β) with β_j = value; returns (ℓ*, β). Penalty on the full X."""
     beta = np.array(start, dtype=np.float64)
     beta[j] = value
     free = np.ones(len(beta), bool)
     free[j] = False
     try:
-        beta, pen, converged, it, _, _ = _newton(prob, beta, free, maxiter, tol, stall_ok=True)
+        beta, pen, converged, it, _, _ = penalized_newton(prob, beta, free, maxiter, tol, stall_ok=True)
         why = f"in {it} iterations"
     except ModelError:  # the information underflows to singular that far out
         converged, why = False, "(the Fisher information is numerically singular there)"
@@ -268,12 +270,12 @@ def profile_ci(
     if not 0.0 < level < 1.0:
         raise QuantError(i18n._("the confidence level must be between 0 and 1, got {level}.").format(level=level))
     names = [str(v) for v in names]
-    y, X, offset = _check_inputs(y, X, names, offset)
+    y, X, offset = check_inputs(y, X, names, offset)
     wanted = names if which is None else list(which)
     for w in wanted:
         if w not in names:
             raise QuantError(i18n._("{w!r} is not a coefficient of this model ({names}).").format(w=w, names=', '.join(names)))
-    prob = _Problem(y, X, offset, names)
+    prob = FirthProblem(y, X, offset, names)
     _check_fit(prob, fit)
     z = float(np.sqrt(stats.chi2.ppf(level, 1)))
     bhat = np.asarray(fit.params, dtype=np.float64)
@@ -354,7 +356,7 @@ def firth_lr_test(
         If the restricted fit does not converge.
     """
     names = [str(v) for v in names]
-    y, X, offset = _check_inputs(y, X, names, offset)
+    y, X, offset = check_inputs(y, X, names, offset)
     if not drop:
         raise QuantError(i18n._("name at least one coefficient to test."))
     free = np.ones(len(names), bool)
@@ -362,10 +364,10 @@ def firth_lr_test(
         if d not in names:
             raise QuantError(i18n._("{d!r} is not a coefficient of this model ({names}).").format(d=d, names=', '.join(names)))
         free[names.index(d)] = False
-    prob = _Problem(y, X, offset, names)
+    prob = FirthProblem(y, X, offset, names)
     _check_fit(prob, fit)
     start = np.where(free, fit.params, 0.0)
-    _, pen0, converged, it, _, _ = _newton(prob, start, free, 200, tol)
+    _, pen0, converged, it, _, _ = penalized_newton(prob, start, free, 200, tol)
     if not converged:
         raise ModelError(
             i18n._("the restricted Firth fit without {items} did not "

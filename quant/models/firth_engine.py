@@ -14,14 +14,24 @@ from scipy import linalg
 
 from quant.errors import ModelError, QuantError
 
+__all__ = ["check_inputs", "FirthProblem", "cholesky_information", "penalized_newton", "start_values"]
+
 _BLOCK = 1 << 14
 _MAXSTEP = 5.0       # largest change of any coefficient in one iteration (logistf's maxstep)
 _MAXHALF = 30        # step halvings per iteration at most
 _SECANT = True       # learn the penalty's curvature by secant updates (superlinear steps)
 
 
-def _check_inputs(y, X, names, offset):
-    """Validated float64 copies (only when needed): y (n,), X (n, k), offset (n,) or None."""
+def check_inputs(y, X, names, offset):
+    """Validated float64 copies (only when needed): y (n,), X (n, k), offset (n,) or None.
+
+    Raises
+    ------
+    QuantError
+        Shapes that disagree (X not 2-d, y or ``names`` of another length).
+    ModelError
+        No rows or columns, an outcome other than 0/1, a non-finite covariate (named) or offset.
+    """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
     if X.ndim != 2:
@@ -45,7 +55,7 @@ def _check_inputs(y, X, names, offset):
     return y, X, offset
 
 
-class _Problem:
+class FirthProblem:
     """Data and work buffers for repeated passes (the main fit and the profile refits).
 
     ``p`` (n,) holds the fitted probabilities of the last ``eval``; ``hat`` (n,), when kept,
@@ -107,7 +117,7 @@ class _Problem:
         return total
 
 
-def _chol(info, names):
+def cholesky_information(info, names):
     """Cholesky factor L of I (lower, k × k) and log|I|.
 
     Factorises the scale-free correlation form D^-½ I D^-½ (D = diag I), so a covariate in
@@ -162,7 +172,7 @@ def _tri_inv(L):
     return Linv
 
 
-def _newton(prob: _Problem, beta, free, maxiter, tol, stall_ok=False):
+def penalized_newton(prob: FirthProblem, beta, free, maxiter, tol, stall_ok=False):
     """Maximise ℓ* over the coordinates where ``free`` (others fixed at ``beta``).
 
     Returns (β, penalized llf, converged, iterations, info, L). The step is
@@ -178,7 +188,7 @@ def _newton(prob: _Problem, beta, free, maxiter, tol, stall_ok=False):
     names = prob.names
     beta = np.array(beta, dtype=np.float64)
     llf0, g, info = prob.eval(beta)
-    L, logdet = _chol(info, names)
+    L, logdet = cholesky_information(info, names)
     pen = llf0 + 0.5 * logdet
     converged = False
     it = 0
@@ -212,7 +222,7 @@ def _newton(prob: _Problem, beta, free, maxiter, tol, stall_ok=False):
             trial = beta + step
             llf_t, g_t, info_t = prob.eval(trial)
             try:
-                L_t, logdet_t = _chol(info_t, names)
+                L_t, logdet_t = cholesky_information(info_t, names)
                 pen_t = llf_t + 0.5 * logdet_t
             except ModelError:
                 pen_t = -np.inf
@@ -268,7 +278,7 @@ def _ascent_step(info_ff, A, Uf):
     return linalg.solve(info_ff, Uf, assume_a="pos")
 
 
-def _start(y, X, offset):
+def start_values(y, X, offset):
     """Start values: zeros, except the intercept (a column of ones, when there is no offset)
     at the intercept-only Firth estimate logit((Σy + ½)/(n + 1))."""
     n, k = X.shape

@@ -24,7 +24,6 @@ returns HC0 under those labels; quant.md pitfall 4).
 from __future__ import annotations
 
 from i18n import _
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,10 +33,12 @@ from statsmodels.discrete.discrete_model import NegativeBinomialP
 from quant.models import diagnostics as dg
 from quant.blas import single_blas_thread
 from quant.models.design import build_design
+from quant.covariance.settings import CovarianceSettings, covariance_settings
 from quant.errors import ModelError, QuantError
 from quant.models.common import ALPHA_FLOOR, Attempt, check_se, covariances, information_criteria, run_fit
 from quant.models.residuals import pearson_binary, pearson_gaussian, pearson_nb2, pearson_poisson
-from quant.models.glm_parts import _fit_firth, _fit_lean, _ols, _sums_plan
+from quant.models.glm_parts import fit_firth, fit_lean, fit_ols, offset_vector, sums_plan
+from quant.models.shared import DyadNodes, check_dyad_columns, finish_dyad_fit
 from quant.models.results import FitResult
 
 __all__ = ["fit_glm", "FAMILIES", "UNITS", "OLS_SE"]
@@ -80,29 +81,6 @@ def _check_se(se, family: str, unit: str) -> tuple[str, ...]:
             raise QuantError(_("at least one standard-error type is needed."))
         return tuple(out)
     return check_se(se, ("model", "hc0", "dyadic") if unit == "dyad" else ("model", "hc0"), unit)
-
-
-def _offset(data: pd.DataFrame, rows: np.ndarray, offset: str | None, exposure: str | None):
-    """The offset vector (n,) on the log scale and a sentence saying where it came from."""
-    if offset and exposure:
-        raise QuantError(_("give an offset column or an exposure column, not both."))
-    col = offset or exposure
-    if not col:
-        return None, None
-    if col not in data.columns:
-        raise QuantError((_("the offset column {col!r} is not in the table.") if offset else
-                          _("the exposure column {col!r} is not in the table.")).format(col=col))
-    v = pd.to_numeric(data[col], errors="coerce").to_numpy(float)[rows]
-    if not np.all(np.isfinite(v)):
-        raise ModelError((_("the offset column {col!r} has {sum} missing or infinite value(s) among the rows used.")
-                          if offset else
-                          _("the exposure column {col!r} has {sum} missing or infinite value(s) among the rows used.")
-                          ).format(col=col, sum=int((~np.isfinite(v)).sum())))
-    if offset:
-        return v, f"offset {col} (already on the log scale)"
-    if (v <= 0).any():
-        raise ModelError(_("the exposure column {col!r} must be positive; {sum} row(s) are not.").format(col=col, sum=int((v <= 0).sum())))
-    return np.log(v), f"exposure {col} (log(exposure) as offset)"
 
 
 def _check_outcome(y: np.ndarray, outcome: str, family: str, min_events: int) -> None:
@@ -191,20 +169,14 @@ def fit_glm(
     *,
     family: str,
     unit: str,
+    cov: CovarianceSettings | None = None,
     offset: str | None = None,
     exposure: str | None = None,
-    se: Sequence[str] | None = None,
-    a: str = "city_a",
-    b: str = "city_b",
     id_col: str = "code",
-    group: str | None = None,
-    n_nodes: int | None = None,
-    small_sample: str = "none",
-    psd: str = "none",
-    conservative: bool = False,
     min_events: int = dg.MIN_EVENTS,
     dimension: str | None = None,
     engine: str = "auto",
+    **options,
 ) -> FitResult:
     """Fit one GLM family on cities or dyads.
 
@@ -212,7 +184,7 @@ def fit_glm(
     ----------
     data : pandas.DataFrame
         City table (one row per city, id column ``id_col``) or dyad table (node id columns
-        ``a``, ``b``; several rows per pair with ``group``).
+        ``cov.a``, ``cov.b``; several rows per pair with ``cov.group``).
     formula : str
         Patsy formula ``y ~ x1 + x2``.
     family : {"logit", "probit", "cloglog", "firth", "poisson", "nb", "gaussian"}
@@ -221,11 +193,12 @@ def fit_glm(
     offset, exposure : str, optional
         Poisson/NB/binary families: a column already on the log (linear-predictor) scale, or a
         positive column whose log is used; ``meta["offset"]`` says which.
-    se : sequence of str, optional
-        "model", "hc0", "dyadic" (dyads only); Gaussian also "hc1", "hc2", "hc3". Default: model,
-        hc0 and (dyads) dyadic.
-    a, b, id_col, group, n_nodes, small_sample, psd, conservative
-        Dyadic covariance options (``quant.covariance.dyadic.dyadic_vcov``).
+    cov : CovarianceSettings, optional
+        ``se``: "model", "hc0", "dyadic" (dyads only); Gaussian also "hc1", "hc2", "hc3".
+        Default: model, hc0 and (dyads) dyadic. On dyads, the node and pair columns, ``n_nodes``
+        and the dyadic options (``quant.covariance.settings``).
+    id_col : str
+        City id column (city unit).
     min_events : int
         Least number of rows of the rarer class (binary) or of rows (others); default 10.
     dimension : str, optional
@@ -236,6 +209,8 @@ def fit_glm(
         ``quant.models.connection.LEAN_LOGIT_MIN_ROWS`` rows (NB: without an offset). Lean NB2 on dyads
         with one row per pair computes its covariances from per-node score sums (no (n, k + 1)
         score matrix), as the lean logit does.
+    **options
+        The fields of ``CovarianceSettings`` as keywords, instead of ``cov``.
 
     Returns
     -------
@@ -253,8 +228,7 @@ def fit_glm(
         An outcome the family cannot take, too few events, collinear or constant covariates,
         separation, non-convergence, a bad offset/exposure.
     """
-    from quant.models.connection import _Nodes, _common_checks, _finish
-
+    cov = covariance_settings(cov, options, where="fit_glm")
     if family not in FAMILIES:
         raise QuantError(_("model {family!r} is not one of {families}.").format(family=family, families=', '.join(FAMILIES)))
     if engine not in ("auto", "statsmodels", "lean"):
@@ -266,12 +240,11 @@ def fit_glm(
     if offset or exposure:
         if family == "gaussian":
             raise QuantError(_("an offset or exposure belongs to log-link models (poisson, nb), not gaussian."))
-    if se is None:
-        se = ("model", "hc0", "dyadic") if unit == "dyad" else ("model", "hc0")
+    se = cov.se or (("model", "hc0", "dyadic") if unit == "dyad" else ("model", "hc0"))
     se = _check_se(se, family, unit)
     dimension = dimension or _DEFAULT_DIMENSION[unit]
     if unit == "dyad":
-        ids = _common_checks(data, a, b, group)
+        ids = check_dyad_columns(data, cov)
     else:
         if not isinstance(data, pd.DataFrame):
             raise QuantError(_("data must be a pandas DataFrame, got {name__}.").format(name__=type(data).__name__))
@@ -284,7 +257,7 @@ def fit_glm(
     dg.check_covariates(X, names)
     if family in ("poisson", "nb"):
         dg.check_zero_levels(X, y, names, design.outcome)
-    off, off_note = _offset(data, design.rows, offset, exposure)
+    off, off_note = offset_vector(data, design.rows, offset, exposure)
     warnings = list(design.warnings)
     meta: dict = {"residual": _RESIDUAL[family], "offset": off_note, "unit": unit}
     if off_note:  # the column, so quant.inference.hypotheses can rebuild the offset (AME, influence)
@@ -292,7 +265,7 @@ def fit_glm(
     ml_se = tuple(s for s in se if s in ("model", "hc0", "dyadic"))
     extra_cov, extra_labels, sums_cov, nodes = {}, {}, None, None
     if family == "gaussian":
-        params, e, sigma2, XtX, extra_cov, extra_labels = _ols(y, X, se)
+        params, e, sigma2, XtX, extra_cov, extra_labels = fit_ols(y, X, se)
         fitted = y - e
         n, k = X.shape
         llf = -0.5 * n * (np.log(2.0 * np.pi * float(e @ e) / n) + 1.0)
@@ -301,15 +274,13 @@ def fit_glm(
         meta.update(engine="least squares (numpy)", optimizer="closed form", sigma=float(np.sqrt(sigma2)))
         ml_se = tuple(s for s in se if s == "dyadic")
     elif family == "firth":
-        params, llf, fitted, pearson, S, H, pnames, prof = _fit_firth(y, X, names, off)
+        params, llf, fitted, pearson, S, H, pnames, prof = fit_firth(y, X, names, off)
         meta.update(engine="Firth penalised logit (quant.models.firth)", optimizer="modified Newton",
                     profile_ci=prof, llf_note="penalised log-likelihood")
     elif family in ("poisson", "nb") and (family == "poisson" or off is None) and (
             engine == "lean" or (engine == "auto" and len(y) >= _lean_rows())):
-        nodes, cov_args = _sums_plan(data, a, b, design.rows, group, n_nodes, len(y), unit,
-                                     dict(se=ml_se or ("hc0",), small_sample=small_sample, psd=psd,
-                                          conservative=conservative))
-        params, llf, fitted, pearson, S, H, pnames, sums_cov = _fit_lean(family, y, X, names, off, nodes, cov_args)
+        nodes, sums_args = sums_plan(data, design.rows, len(y), unit, cov, ml_se or ("hc0",))
+        params, llf, fitted, pearson, S, H, pnames, sums_cov = fit_lean(family, y, X, names, off, nodes, sums_args)
         meta.update(engine=f"tandem lean Newton {'Poisson' if family == 'poisson' else 'NB2'} (quant.models.glm_lean)",
                     optimizer="newton")
     else:
@@ -320,13 +291,13 @@ def fit_glm(
     if family in _BINARY:
         warnings += dg.few_events_warning(y, design.outcome)
     if unit == "dyad":
-        nodes = _Nodes(data, a, b, design.rows) if nodes is None else nodes
-        group_vals = data[group].to_numpy()[design.rows] if group else None
-        result = _finish(
+        nodes = DyadNodes(data, cov.a, cov.b, design.rows) if nodes is None else nodes
+        group_vals = data[cov.group].to_numpy()[design.rows] if cov.group else None
+        result = finish_dyad_fit(
             dimension=dimension, model=family, formula=formula, design=design.without_matrix(), nodes=nodes,
             params=params, names=pnames, S=S, H=H, llf=llf, fitted=fitted, pearson=pearson,
-            se=ml_se or ("hc0",), group_vals=group_vals, n_nodes=n_nodes, small_sample=small_sample,
-            psd=psd, conservative=conservative, converged=True, warnings=warnings, meta=meta, cov=sums_cov)
+            se=ml_se or ("hc0",), cov=cov, group_vals=group_vals, converged=True, warnings=warnings,
+            meta=meta, computed=sums_cov)
     else:
         city = data[id_col].to_numpy()[design.rows]
         dup = pd.Series(city).duplicated()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import i18n
 from i18n import N_, _
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,12 +33,14 @@ import statsmodels.api as sm
 from quant.models import diagnostics as dg
 from quant.blas import single_blas_thread
 from quant.models.design import Design, build_design, formula_columns
+from quant.covariance.settings import CovarianceSettings, covariance_settings
 from quant.errors import ModelError, QuantError
 from quant.formula.guard import check_formula
 from quant.models.common import Attempt, check_se, run_fit
 from quant.models.degree import fit_ztnb
 from quant.models.logit_lean import fit_logit_newton
-from quant.models.connection import _DYAD_SE, LEAN_LOGIT_MIN_ROWS, _common_checks, _finish, _Nodes
+from quant.models.connection import LEAN_LOGIT_MIN_ROWS
+from quant.models.shared import DYAD_SE, DyadNodes, check_dyad_columns, finish_dyad_fit
 from quant.models.residuals import ztnb_moments
 from quant.models.separation import check_separation
 
@@ -116,16 +117,10 @@ def fit_hurdle(
     data: pd.DataFrame,
     formula: str,
     zero_formula: str | None = None,
-    se: Sequence[str] = ("model", "hc0", "dyadic"),
-    a: str = "city_a",
-    b: str = "city_b",
-    group: str | None = None,
-    n_nodes: int | None = None,
-    small_sample: str = "none",
-    psd: str = "none",
-    conservative: bool = False,
+    cov: CovarianceSettings | None = None,
     connected: str | None = None,
     min_events: int = dg.MIN_EVENTS,
+    **options,
 ):
     """Fit the two-part (hurdle) model of degree: logit on all dyads + ZTNB2 on collaborating ones.
 
@@ -139,13 +134,15 @@ def fit_hurdle(
     zero_formula : str, optional
         Right-hand side of the zero (logit) part, e.g. ``"~ log_gravity + same_strategy"``;
         default: the count part's right-hand side.
-    se, a, b, group, n_nodes, small_sample, psd, conservative
+    cov : CovarianceSettings, optional
         As in ``quant.models.dispatch.fit_connection``; the covariances are joint (stacked scores).
     connected : str, optional
         0/1 column marking collaborating dyads (default: outcome > 0). Connected dyads must
         have outcome ≥ 1; unconnected ones any value (ignored by the count part).
     min_events : int
         Least number of collaborating and of non-collaborating dyads (default 10).
+    **options
+        The fields of ``CovarianceSettings`` as keywords, instead of ``cov``.
 
     Returns
     -------
@@ -170,8 +167,9 @@ def fit_hurdle(
         non-convergence).
     """
     formula = check_formula(formula)
-    se = check_se(se, _DYAD_SE, "dyad")
-    ids = _common_checks(data, a, b, group)
+    cov = covariance_settings(cov, options, where="fit_hurdle")
+    se = check_se(cov.se or DYAD_SE, DYAD_SE, "dyad")
+    ids = check_dyad_columns(data, cov)
     if connected is not None and connected not in data.columns:
         raise QuantError(i18n._("column {connected!r} (connected) is not in the dyad table.").format(connected=connected))
     rhs = hurdle_rhs(zero_formula, formula)
@@ -241,13 +239,12 @@ def fit_hurdle(
     warnings += notes_z + notes_c
     warnings.append(i18n._("hurdle: the zero part uses all {n:,} dyads; the count part the "
                     "{sum:,} collaborating ones ({rule}).").format(n=len(rows), sum=int(pos.sum()), rule=rule))
-    nodes = _Nodes(data, a, b, rows)
-    group_vals = data[group].to_numpy()[rows] if group else None
-    out = _finish(
+    nodes = DyadNodes(data, cov.a, cov.b, rows)
+    group_vals = data[cov.group].to_numpy()[rows] if cov.group else None
+    out = finish_dyad_fit(
         dimension="degree", model="hurdle", formula=formula, design=design, nodes=nodes,
         params=np.concatenate([gz, bc]), names=names, S=S, H=H, llf=llf_z + float(res.llf),
-        fitted=mean, pearson=pearson, se=se, group_vals=group_vals, n_nodes=n_nodes,
-        small_sample=small_sample, psd=psd, conservative=conservative, converged=True,
+        fitted=mean, pearson=pearson, se=se, cov=cov, group_vals=group_vals, converged=True,
         warnings=warnings, blocks=[slice(0, kz), slice(kz, kz + kc)],
         meta={
             "engine": f"zero: {'statsmodels Logit' if opt_z != 'tandem lean Newton logit' else opt_z}; count: "

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import i18n
 from i18n import _
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,42 +49,15 @@ import pandas as pd
 from scipy import stats
 
 from quant.covariance.dyadic import dyadic_vcov_from_sums
-from quant.errors import DyadError, FormulaError, ModelError, QuantError
+from quant.covariance.settings import CovarianceSettings, covariance_settings
+from quant.errors import DyadError, ModelError, QuantError
+from quant.models.outofcore_sql import parse_plain_formula, quote_ident  # noqa: F401 (importable here)
 
-__all__ = ["OutOfCoreFit", "fit_outofcore", "parse_plain_formula", "quote_ident", "MODELS"]
+__all__ = ["OutOfCoreFit", "fit_outofcore", "MODELS"]
 
 MODELS = ("logit", "poisson")
-_NAME = r"[^\W\d]\w*"
-_PLAIN = re.compile(rf"^\s*({_NAME})\s*~\s*({_NAME}(?:\s*\+\s*{_NAME})*)\s*$", re.UNICODE)
 _SE_LABEL_MODEL = "model-based (inverse observed information)"
 _SE_LABEL_HC0 = "HC0 sandwich (Huber 1967; White 1980), rows treated as independent"
-
-
-def quote_ident(name: str) -> str:
-    """``name`` as a SQL identifier: in double quotes, inner double quotes doubled."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def parse_plain_formula(formula: str) -> tuple[str, list[str]]:
-    """Outcome and covariate columns of ``"y ~ x1 + x2"``.
-
-    Raises
-    ------
-    FormulaError
-        Anything but column names (letters, digits, underscores; not starting with a digit)
-        joined by ``+``, or a column named twice.
-    """
-    m = _PLAIN.match(str(formula))
-    if not m:
-        raise FormulaError(
-            _("out-of-core formula {formula!r} must be plain column names joined by + "
-            "(e.g. 'y ~ x1 + x2'); compute logs, dummies and interactions as columns first.").format(formula=formula)
-        )
-    y = m.group(1)
-    xs = [t.strip() for t in m.group(2).split("+")]
-    if len(set(xs)) != len(xs) or y in xs:
-        raise FormulaError(_("out-of-core formula {formula!r} names a column twice.").format(formula=formula))
-    return y, xs
 
 
 @dataclass(frozen=True)
@@ -187,18 +159,14 @@ def _link_sql(model: str) -> dict[str, str]:
 def fit_outofcore(
     source=None,
     formula: str = "",
-    a: str = "city_a",
-    b: str = "city_b",
     model: str = "logit",
     *,
+    cov: CovarianceSettings | None = None,
     table: str | None = None,
     con=None,
-    n_nodes: int | None = None,
-    small_sample: str = "none",
-    psd: str = "none",
-    conservative: bool = False,
     tol: float = 1e-10,
     maxiter: int = 50,
+    **options,
 ) -> OutOfCoreFit:
     """Fit a logit or Poisson GLM on a dyad table by streaming aggregation queries.
 
@@ -208,18 +176,21 @@ def fit_outofcore(
         A Parquet file, or a folder searched recursively for ``*.parquet``.
     formula : str
         ``"y ~ x1 + x2"``: plain numeric column names joined by ``+`` (an intercept is added).
-    a, b : str
-        The two node id columns (any type; order within a row does not matter).
     model : {"logit", "poisson"}
+    cov : CovarianceSettings, optional
+        The two node id columns ``a``, ``b`` (any type; order within a row does not matter),
+        ``n_nodes`` (N for the dyadic label and the N/(N−1) factor; default: distinct node ids)
+        and the dyadic options ``small_sample``, ``psd``, ``conservative``; model, HC0 and
+        dyadic SEs are always computed and the rows of a pair are one cluster, so ``se`` and
+        ``group`` are refused.
     table, con : optional
         Instead of ``source``: a table or view name in the DuckDB connection ``con``
         (e.g. MotherDuck). Without ``con`` an in-memory DuckDB is used.
-    n_nodes : int, optional
-        N for the dyadic label and the N/(N−1) factor (default: distinct node ids).
-    small_sample, psd, conservative
-        As ``quant.covariance.dyadic.dyadic_vcov``.
     tol, maxiter
         Newton stops when max|Δβ| ≤ tol·(1 + max|β|) (or the next step is predicted to).
+    **options
+        The fields of ``CovarianceSettings`` as keywords (``a=``, ``b=``, ``n_nodes=``...),
+        instead of ``cov``.
 
     Returns
     -------
@@ -237,6 +208,11 @@ def fit_outofcore(
         Outcome not 0/1 (logit) or negative (Poisson), infinite values, collinear covariates,
         no convergence.
     """
+    cov = covariance_settings(cov, options, where="fit_outofcore")
+    if cov.se is not None or cov.group is not None:
+        raise QuantError(i18n._("the out-of-core fit always computes model-based, HC0 and dyadic-robust standard "
+                                "errors and treats the rows of a pair as one cluster; it takes no se or group."))
+    a, b, n_nodes = cov.a, cov.b, cov.n_nodes
     if model not in MODELS:
         raise QuantError(i18n._("out-of-core model {model!r} is not one of {models}.").format(model=model, models=', '.join(MODELS)))
     yname, xnames = parse_plain_formula(formula)
@@ -376,7 +352,7 @@ def fit_outofcore(
 
     outer, pair_outer = sym(outer_vals), sym(pair_vals[1:])
     m = len(U)
-    N = m if n_nodes is None else int(n_nodes)
+    N = m if n_nodes is None else n_nodes
     if N < m:
         raise DyadError(i18n._("n_nodes = {n} is fewer than the {m} distinct nodes in the dyads.").format(n=N, m=m))
     try:
@@ -386,7 +362,7 @@ def fit_outofcore(
     Vm = -Hinv
     Vh = Hinv @ outer @ Hinv.T
     d = dyadic_vcov_from_sums(U, pair_outer, Hinv, n_pairs=n_pairs, n_rows=n, n_nodes=N,
-                              small_sample=small_sample, psd=psd, conservative=conservative)
+                              **cov.dyadic_options())
     if n_pairs < n:
         warnings.append(i18n._("{n:,} rows form {n_pairs:,} distinct pairs; rows of one pair are treated "
                         "as one cluster in the dyadic-robust covariance.").format(n=n, n_pairs=n_pairs))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from i18n import _
 from quant.models.design import formula_columns
-from quant.covariance.dyadic import release_arrow_pool
+from quant.covariance.nodes import release_arrow_pool
 from quant.errors import QuantError
 
 __all__ = ["read_model_columns"]

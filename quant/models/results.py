@@ -19,7 +19,7 @@ import pandas as pd
 from i18n import N_, _
 from quant.errors import QuantError
 
-__all__ = ["FitResult", "DIMENSIONS", "DIMENSION_OUTCOMES", "DIMENSION_NAMES", "MODELS", "P_DISTS", "SE_TYPES"]
+__all__ = ["FitResult", "json_value", "DIMENSIONS", "DIMENSION_OUTCOMES", "DIMENSION_NAMES", "MODELS", "P_DISTS", "SE_TYPES"]
 
 DIMENSIONS = ("breadth", "connection", "degree")
 MODELS = ("logit", "probit", "poisson", "nb", "binomial", "ztnb", "nb_pos", "hurdle", "cloglog", "firth",
@@ -57,14 +57,18 @@ def _json_float(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _json_value(v: Any) -> Any:
-    """Recursively turn numpy/pandas scalars and containers into JSON-able Python values."""
+def json_value(v: Any) -> Any:
+    """Recursively turn numpy/pandas scalars and containers into JSON-able Python values.
+
+    Dicts (keys as str), lists, tuples and arrays are converted item by item; numpy booleans,
+    integers and floats become Python ones, NaN and infinities ``None``.
+    """
     if isinstance(v, dict):
-        return {str(k): _json_value(x) for k, x in v.items()}
+        return {str(k): json_value(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_json_value(x) for x in v]
+        return [json_value(x) for x in v]
     if isinstance(v, np.ndarray):
-        return _json_value(v.tolist())
+        return json_value(v.tolist())
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
     if isinstance(v, (int, np.integer)):
@@ -283,8 +287,8 @@ class FitResult:
             "df": self.df,
             "terms": [str(t) for t in self.params.index],
             "params": params,
-            "cov": {k: _json_value(np.asarray(v)) for k, v in self.cov.items()},
-            "meta": _json_value(self.meta),
+            "cov": {k: json_value(np.asarray(v)) for k, v in self.cov.items()},
+            "meta": json_value(self.meta),
         }
 
     def summary_text(self, se_type: str | None = None, alpha: float = 0.05) -> str:

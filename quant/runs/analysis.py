@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from quant.covariance.settings import CovarianceSettings, covariance_settings
 from quant.errors import QuantError
 from quant.models.dispatch import DEFAULT_MODELS as DEFAULT_MODEL, MODELS_BY_DIMENSION as MODELS
 from quant.models.results import DIMENSIONS
@@ -332,10 +333,9 @@ def model_data(session, dimension: str, *, model: str | None = None, formula: st
 
 
 def fit_dimension(session, dimension: str, *, model: str | None = None, formula: str | None = None,
-                  se: tuple[str, ...] | None = None, small_sample: str = "none", psd: str = "none",
-                  conservative: bool = False, pvalues: str = "normal", zero_formula: str | None = None,
+                  cov: CovarianceSettings | None = None, pvalues: str = "normal", zero_formula: str | None = None,
                   min_events: int | None = None, directed: bool = False, offset: str | None = None,
-                  exposure: str | None = None):
+                  exposure: str | None = None, **options):
     """Fit the model of one collaboration dimension on the project's data.
 
     Parameters
@@ -351,15 +351,12 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
         ``~``. Dyad formulas may use node-attribute operators over city attributes:
         ``sum(x)``, ``absdiff(x)``, ``min(x)``, ``max(x)``, ``product(x)``, ``same(x)``,
         ``both(x)`` (quant.md §3). Default ``default_spec``.
-    se : tuple of {"model", "hc0", "dyadic"}, optional
-        Standard-error types to compute (dyad models default to all three); gaussian also takes
-        "hc1", "hc2", "hc3"; "dyadic" is for dyads only.
-    small_sample : {"none", "nodes"}
-        The N/(N−1) option for the dyadic-robust covariance.
-    psd : {"none", "clip"}
-        Clip negative eigenvalues of the dyadic-robust covariance.
-    conservative : bool
-        Graham's always-PSD dyadic form (V̂ + V̂_HC0).
+    cov : CovarianceSettings, optional
+        ``se``: standard-error types to compute ("model", "hc0", "dyadic"; dyad models default
+        to all three; gaussian also takes "hc1", "hc2", "hc3"; "dyadic" is for dyads only);
+        ``small_sample`` ("none" or "nodes": × N/(N−1)), ``psd`` ("clip": negative eigenvalues
+        to zero), ``conservative`` (Graham's V̂ + V̂_HC0). N and the pair column come from the
+        data. The same fields are taken as keywords (``se=``...) instead of ``cov``.
     pvalues : {"normal", "t"}
         Reference distribution of p-values and intervals (t: N − 1 df, N = cities).
     zero_formula : str, optional
@@ -385,10 +382,10 @@ def fit_dimension(session, dimension: str, *, model: str | None = None, formula:
         fails (non-convergence, separation, collinear operator sets), with one sentence
         saying why.
     """
+    cov = covariance_settings(cov, options, where="fit_dimension")
     md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula,
                     directed=directed, offset=offset, exposure=exposure)
-    return fit_prepared(md, se=se, small_sample=small_sample, psd=psd, conservative=conservative,
-                        pvalues=pvalues, min_events=min_events)
+    return fit_prepared(md, cov, pvalues=pvalues, min_events=min_events)
 
 
 # fit_prepared lives in quant/runs/analysis_fit.py (kept importable from here)

@@ -41,7 +41,7 @@ DATA_OPTIONS = ("directed", "offset", "exposure")
 
 
 def _event(session: Session, kind, ops: list, description: str, by: str) -> None:
-    from coding.history.events import record
+    from coding.eventlog.events import record
 
     record(session, kind, {"ops": ops, "description": description}, by)
 
@@ -83,7 +83,7 @@ def save_run(session: Session, name: str, result: FitResult, md, *, settings: di
         belong to ``md``'s dimension.
     """
     from coding.checks import as_coder
-    from coding.history.events import EventType, json_safe
+    from coding.eventlog.events import EventType, json_safe
 
     by = as_coder(by)
     clean = clean_run_name(name)
@@ -140,14 +140,15 @@ def fit_and_save(session: Session, name: str, dimension: str, *, model: str | No
     saved specification the fit came from (kept in the settings). Raises what ``model_data``,
     ``fit_prepared`` and :func:`save_run` raise.
     """
-    from quant.runs.analysis import fit_prepared, model_data
+    from quant.runs.analysis import model_data
+    from quant.runs.analysis_fit import fit_with_options
 
     unknown = sorted(set(options) - set(FIT_OPTIONS))
     if unknown:
         raise QuantError(_("Unknown fit option(s) {unknown}; use {fit_options}.").format(unknown=', '.join(unknown), fit_options=', '.join(FIT_OPTIONS)))
     md = model_data(session, dimension, model=model, formula=formula, zero_formula=zero_formula,
                     directed=bool(directed), offset=offset, exposure=exposure)
-    result = fit_prepared(md, **{k: v for k, v in options.items() if v is not None})
+    result = fit_with_options(md, options)
     settings = dict(options)
     if spec:
         settings["spec"] = spec
@@ -206,7 +207,7 @@ def load_run(session: Session, name) -> Run:
 def rename_run(session: Session, name, new_name: str, *, by: str = "researcher") -> RunInfo:
     """Give a run a new name (undoable). Raises ``QuantError`` for a bad or taken name."""
     from coding.checks import as_coder
-    from coding.history.events import EventType
+    from coding.eventlog.events import EventType
 
     by = as_coder(by)
     row = run_row(session, name)
@@ -228,7 +229,7 @@ def rename_run(session: Session, name, new_name: str, *, by: str = "researcher")
 def delete_run(session: Session, name, *, by: str = "researcher") -> None:
     """Mark a run deleted (undoable: :func:`restore_run` or the coder's undo brings it back)."""
     from coding.checks import as_coder
-    from coding.history.events import EventType
+    from coding.eventlog.events import EventType
 
     by = as_coder(by)
     row = run_row(session, name)
@@ -243,7 +244,7 @@ def delete_run(session: Session, name, *, by: str = "researcher") -> None:
 def restore_run(session: Session, name, *, by: str = "researcher") -> RunInfo:
     """Bring back a deleted run. Raises ``QuantError`` if no deleted run has that name or id."""
     from coding.checks import as_coder
-    from coding.history.events import EventType
+    from coding.eventlog.events import EventType
 
     by = as_coder(by)
     row = run_row(session, name, deleted=True)
