@@ -94,10 +94,10 @@ def _lean_glm(model: str, data):
     from quant.models.design import build_design
     from quant.covariance.dyadic import dyadic_vcov_from_sums, pair_count
     from quant.models.glm_lean import fit_nb2_newton, fit_poisson_newton
-    from quant.models.connection import _Nodes
+    from quant.models.shared import DyadNodes
 
     d = build_design(data, FORMULAS[model], id_cols=("city_a", "city_b"))
-    nodes = _Nodes(data, "city_a", "city_b", d.rows)
+    nodes = DyadNodes(data, "city_a", "city_b", d.rows)
     m = len(nodes.labels)
     fitter = fit_poisson_newton if model == "poisson" else fit_nb2_newton
     fit = fitter(d.y, d.X, nodes=(nodes.ia, nodes.ib, m))
