@@ -5,7 +5,7 @@ Import the public API from here (``from coding import add_coding``); offsets are
 code points over the stored NFC text, ``[start, end)``, 0-based.
 """
 from coding.rules.autocode import add_rule, delete_rule, preview_rule, rules, run_rules
-from coding.codebook.codes import (
+from coding.codes.book import (
     DEFAULT_CODEBOOK, DEFAULT_VARIABLE_MAP, CodeSpec, add_code, code_id_by_name, codebook, delete_code,
     descendants, ensure_default_codebook, move_code, rename_code, set_variable_map, update_code, variable_map,
 )
@@ -16,8 +16,8 @@ from coding.codings import (
 from coding.unit_coding import code_segment, set_segment_codes
 from coding.documents import segment_spans
 from coding.errors import CodingError
-from coding.history.events import EventType, event_log, record
-from coding.history.undo import history, peek, redo, undo
+from coding.eventlog.events import EventType, event_log, record
+from coding.eventlog.undo import history, peek, redo, undo
 from coding.imports import import_source, record_import
 from coding.links.linking import link_city, link_dyad, links_of, unlink
 from coding.links.suggest import accept_suggestion, place_link_suggestions, suggest_links
@@ -26,7 +26,7 @@ from coding.retrieval.matrices import (
     matrix_cell_codings,
 )
 from coding.memos import add_memo, delete_memo, list_memos, update_memo
-from coding.codebook.merge import merge_codes, split_code
+from coding.codes.merge import merge_codes, split_code
 from coding.retrieval.queries import counts_by_city, counts_by_dyad, retrieve
 from coding.versions.reanchor import ReanchorReport, codings_to_review, import_new_version, versions
 from coding.exchange.refi_codebook import export_codebook_qdc, import_codebook_qdc

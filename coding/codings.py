@@ -10,7 +10,7 @@ existing coding is returned, with no second event). Each coding records its orig
 ``human`` (typed or clicked by a coder), ``rule`` (an auto-coding rule, detail = its name),
 ``encoder`` (the sentence encoder, detail = "model@version") or ``llm`` (a local LLM, detail = its
 model); a suggestion accepted by a coder keeps the suggester's origin. Every change writes one event
-(see :mod:`coding.history.events`). In a blind project (:mod:`coding.blind`) reads show a coder only
+(see :mod:`coding.eventlog.events`). In a blind project (:mod:`coding.blind`) reads show a coder only
 their own codings, and a coder may not edit or delete another coder's. Codes on a whole sentence or
 paragraph: :mod:`coding.unit_coding`.
 """
@@ -28,7 +28,7 @@ from coding import blind
 from coding.checks import as_coder, as_id, as_ids, as_text, get_code, get_coding, get_document
 from coding.documents import document_text, documents, paragraph_of, segments
 from coding.errors import CodingError
-from coding.history.events import EventType, record, snapshot
+from coding.eventlog.events import EventType, record, snapshot
 from i18n import _
 
 __all__ = [

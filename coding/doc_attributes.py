@@ -1,7 +1,7 @@
 """Writing document attributes (``Document.attributes``: a JSON object of name -> text or number).
 
 Every writer records one ``attributes_set`` event whose payload holds the row ops
-(:mod:`coding.history.rowops`) that did it, so :func:`coding.history.undo.undo` reverts it exactly and
+(:mod:`coding.eventlog.rowops`) that did it, so :func:`coding.eventlog.undo.undo` reverts it exactly and
 ``redo`` re-applies it. Names: non-empty, at most 100 characters, no control or direction
 characters, not one of a document's own columns; values: text or a finite number. Re-exported
 by :mod:`coding.documents`.
@@ -21,7 +21,7 @@ from i18n import N_, _
 import store
 from coding.checks import as_id, get_document
 from coding.errors import CodingError
-from coding.history.events import EventType, json_safe, record, stored_description
+from coding.eventlog.events import EventType, json_safe, record, stored_description
 from corpus.names import BIDI_CONTROLS
 
 __all__ = [
@@ -120,13 +120,13 @@ _KEYS = {"documents": ("id",), "city_attributes": ("city_code", "name")}
 def _bulk(session: Session, ops: list[dict]) -> None:
     """Carry out insert and update ops on ``documents``/``city_attributes`` in bulk (executemany).
 
-    The ops are exactly those :func:`coding.history.rowops.apply_ops` would return for them (the
+    The ops are exactly those :func:`coding.eventlog.rowops.apply_ops` would return for them (the
     callers built ``before`` from the stored rows in this transaction), so undo reverts them
-    through :mod:`coding.history.rowops` as usual; one statement per table instead of several per cell.
+    through :mod:`coding.eventlog.rowops` as usual; one statement per table instead of several per cell.
     """
     from sqlalchemy import and_, bindparam
 
-    from coding.history.rowtables import table
+    from coding.eventlog.rowtables import table
 
     session.flush()
     for name, keys in _KEYS.items():
@@ -148,9 +148,9 @@ def _bulk(session: Session, ops: list[dict]) -> None:
 def write_attribute_ops(session: Session, ops: list[dict], description: str | dict, coder: str,
                         document_id: int | None = None) -> int | None:
     """Carry out ``ops`` (in bulk, see :func:`_bulk`) and record one ``attributes_set`` event whose
-    payload holds them (undo reverts them through :mod:`coding.history.rowops`); ``None`` when empty.
+    payload holds them (undo reverts them through :mod:`coding.eventlog.rowops`); ``None`` when empty.
     ``description`` is the history's text as stored: a string, or the dict of
-    :func:`coding.history.events.stored_description` (shown in the reader's language)."""
+    :func:`coding.eventlog.events.stored_description` (shown in the reader's language)."""
     if not ops:
         return None
     if any(op["op"] not in ("insert", "update") or op["table"] not in _KEYS for op in ops):

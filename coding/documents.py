@@ -8,7 +8,7 @@ attributes (``Document.attributes``, a JSON object of name -> text or number):
 :func:`set_document_attribute`, :func:`delete_document_attribute`,
 :func:`set_document_attributes` (many cells at once), :func:`rename_document_attribute` and
 :func:`delete_attribute` (defined in :mod:`coding.doc_attributes`); each writes one
-``attributes_set`` event whose row ops undo it (:mod:`coding.history.undo`).
+``attributes_set`` event whose row ops undo it (:mod:`coding.eventlog.undo`).
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from i18n import _
 import store
 from coding.checks import as_coder, get_document
 from coding.errors import CodingError
-from coding.history.events import EventType, record
+from coding.eventlog.events import EventType, record
 
 __all__ = ["import_source", "record_import"]
 

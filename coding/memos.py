@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 import store
 from coding.checks import as_coder, as_id, as_text, get_city, get_code, get_coding, get_document, get_row
 from coding.errors import CodingError
-from coding.history.events import EventType, record, snapshot
+from coding.eventlog.events import EventType, record, snapshot
 from coding.links.linking import DASH, dyad_for, find_dyad
-from coding.codebook.tree import codebook
+from coding.codes.tree import codebook
 from i18n import N_, _
 from corpus.name_keys import clean_label
 from corpus.names import BadNameError

@@ -18,7 +18,7 @@ The id column: the one given, else the one header that names cases (:data:`ID_AL
 ``case``, ``document``, ``name``, ``city``, ``adcode`` …); several such headers are refused
 (the user chooses), none means the first column (said in the report). Empty cells are not
 written (an import never deletes a value). One import is one undoable change (an
-``attributes_set`` event of row ops, :mod:`coding.history.undo`).
+``attributes_set`` event of row ops, :mod:`coding.eventlog.undo`).
 
 ``quant`` is imported inside the functions: ``coding`` sits to its left in the package order.
 """
@@ -36,7 +36,7 @@ from i18n import N_, _
 import store
 from coding.doc_attributes import attribute_ops, check_attribute_name, check_attribute_value, write_attribute_ops
 from coding.errors import CodingError
-from coding.history.events import stored_description
+from coding.eventlog.events import stored_description
 from corpus.name_keys import name_key
 
 __all__ = ["ID_ALIASES", "PER", "import_case_table", "match_case_table", "read_case_table"]

@@ -15,8 +15,8 @@ import math
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.codebook.codes import codebook as read_codebook
-from coding.codebook.codes import variable_map
+from coding.codes.book import codebook as read_codebook
+from coding.codes.book import variable_map
 from coding.retrieval.queries import retrieve
 from i18n import _
 from mixed.errors import MixedError

@@ -8,7 +8,7 @@ dimension across the run's case groups.
     ``mixed.joint.joint_display`` (the side-by-side display of Guetterman, Fetters & Creswell
     2015; same term rule ``mixed.terms``, same quote order), built from one index of the project's
     codings so that opening a run takes well under a second;
-(b) ``codes`` — for every code mapped to the run's dimension (``coding.codebook.dimensions``), how its
+(b) ``codes`` — for every code mapped to the run's dimension (``coding.codes.dimensions``), how its
     passages fall across the run's case groups (``quant.cases.groups``: typical/deviant after
     Lieberman 2005 and quant.md §4.3, over/under-predicted, tie/non-tie), with quotes per group;
 (c) ``unmapped`` — codes that have passages but are mapped neither to a term of the run nor to its
@@ -37,9 +37,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.codebook.codes import codebook as read_codebook
-from coding.codebook.codes import variable_map
-from coding.codebook.dimensions import dimension_map
+from coding.codes.book import codebook as read_codebook
+from coding.codes.book import variable_map
+from coding.codes.dimensions import dimension_map
 from i18n import N_, _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, dyad_label, quote_records

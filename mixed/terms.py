@@ -90,7 +90,7 @@ def codes_for_term(term: str, variable_map: Mapping[int, Iterable[str]]) -> list
     term : str
         A model term.
     variable_map : mapping of int to iterable of str
-        ``{code_id: [variable, ...]}`` as returned by ``coding.codebook.codes.variable_map``.
+        ``{code_id: [variable, ...]}`` as returned by ``coding.codes.book.variable_map``.
 
     Returns
     -------

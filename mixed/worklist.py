@@ -6,7 +6,7 @@ with ``a < b``), with the run and rule that chose it and the values shown when i
 (``store.WorklistCase``); each unit is on the list at most once.
 
 Every change (add, memo, reorder, remove) writes one event whose payload is
-``{"ops": [...], "description": ...}`` in ``coding.history.rowops`` form, so the sidebar's undo/redo
+``{"ops": [...], "description": ...}`` in ``coding.eventlog.rowops`` form, so the sidebar's undo/redo
 reverses it. In team mode the table needs the ``memo`` action (``team.roles``).
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 import store
 from coding.checks import as_coder
-from coding.history.events import EventType, record
-from coding.history.rowtables import fetch_row
+from coding.eventlog.events import EventType, record
+from coding.eventlog.rowtables import fetch_row
 from i18n import N_, _
 from mixed.case_views import quote_text, unit_key_of, unit_name, unit_passages
 from mixed.errors import MixedError
@@ -45,7 +45,7 @@ WORKLIST_COLUMNS = ["id", "position", "case", "name", "level", "unit_key", "case
 def _event(session: Session, kind, ops: list, template: str, by: str, **params) -> None:
     """Record the change; its description is stored in English (``description``) and as an
     ``N_``-marked template with its params (``description_template``/``description_params``, the
-    form ``coding.history.undo.describe`` shows in the reader's language)."""
+    form ``coding.eventlog.undo.describe`` shows in the reader's language)."""
     record(session, kind, {"ops": ops, "description": template.format(**params), "description_template": template,
                            "description_params": dict(params)}, by)
 

@@ -1,4 +1,4 @@
-"""coding.codebook.dimensions: the code ↔ dimension map, its default seed, and undo/redo (SQLite and PostgreSQL)."""
+"""coding.codes.dimensions: the code ↔ dimension map, its default seed, and undo/redo (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import pytest
@@ -7,9 +7,9 @@ from sqlalchemy import select
 import coding
 import store
 from coding import CodingError
-from coding.codebook.default import DEFAULT_DIMENSION_MAP, DEFAULT_VARIABLE_MAP
-from coding.codebook.dimensions import codes_for_dimension, dimension_map, set_dimension_map
-from coding.history.undo import history
+from coding.codes.default import DEFAULT_DIMENSION_MAP, DEFAULT_VARIABLE_MAP
+from coding.codes.dimensions import codes_for_dimension, dimension_map, set_dimension_map
+from coding.eventlog.undo import history
 
 A = "A"
 

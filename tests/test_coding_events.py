@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 import coding
 import store
 from coding import CodingError, EventType
-from coding.codebook.dimensions import set_dimension_map
+from coding.codes.dimensions import set_dimension_map
 from coding.documents import set_document_attribute
 
 TEXT = "苏州与上海签署了跨城通办协议。"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 import coding
 import store
 from coding import CodingError
-from coding.history.undo import HISTORY_COLUMNS
+from coding.eventlog.undo import HISTORY_COLUMNS
 from store.models import AutocodeRule, Suggestion
 from coding_state import TEXT, add_cities, base_project, count, dump
 

@@ -1,6 +1,6 @@
 """Undo and redo that would remove a document or more than three codings ask first.
 
-``coding.history.undo.undo_effect`` / ``redo_effect`` read what would go from the event's ops and
+``coding.eventlog.undo.undo_effect`` / ``redo_effect`` read what would go from the event's ops and
 change nothing; the counts are checked against SQL counts made here, and against what the
 undo then really does. The sidebar asks with the document's name and the number of
 codings; Cancel leaves everything in place, Confirm does it.
@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import coding
 import store
-from coding.history.undo import redo_effect, undo_effect
+from coding.eventlog.undo import redo_effect, undo_effect
 from coding_state import add_cities, dump
 
 ROOT = Path(__file__).resolve().parent.parent

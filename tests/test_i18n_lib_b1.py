@@ -122,7 +122,7 @@ def test_coding_errors_in_chinese(project):
 def test_history_reads_in_the_viewers_language_and_stores_no_translation(project):
     import coding
     import store
-    from coding.codebook.dimensions import set_dimension_map
+    from coding.codes.dimensions import set_dimension_map
 
     with store.session_scope(project) as s:
         trust = coding.add_code(s, "信任", coder="甲")
@@ -143,7 +143,7 @@ def test_history_reads_in_the_viewers_language_and_stores_no_translation(project
     assert stored[0]["description_template"] == "mapped code “{name}” to {dimensions}"
     assert stored[0]["description_params"] == {"name": "信任", "dimensions": "breadth"}
     # an event stored before templates existed still shows its stored words
-    from coding.history.undo import describe
+    from coding.eventlog.undo import describe
     with i18n.using("zh"):
         assert describe("run_save", {"description": "saved run “conn 1”"}) == "saved run “conn 1”"
 
@@ -222,7 +222,7 @@ def test_import_name_clash_offers_the_cli_option(tmp_path, capsys, monkeypatch):
 def test_undo_question_in_chinese(project):
     import coding
     import store
-    from coding.history.undo import undo_effect
+    from coding.eventlog.undo import undo_effect
 
     with store.session_scope(project) as s:
         trust = coding.add_code(s, "信任", coder="甲")

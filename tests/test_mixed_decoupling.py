@@ -15,7 +15,7 @@ from scipy import stats
 from sqlalchemy import select, text
 
 import store
-from coding.codebook.default import DEFAULT_VARIABLE_MAP
+from coding.codes.default import DEFAULT_VARIABLE_MAP
 from demo_runs import RUN_NAMES, build_demo_with_runs
 from mixed.decoupling import decoupling_long, decoupling_table, decoupling_text, load_decoupling_runs
 from mixed.errors import MixedError

@@ -98,7 +98,7 @@ def test_joint_page_codes_across_case_groups_and_decoupling(page):
     at, engine, proj = page
     import numpy as np
 
-    from coding.codebook.dimensions import set_dimension_map
+    from coding.codes.dimensions import set_dimension_map
 
     assert any("No code is mapped to connection yet" in m.value for m in at.info)
     with store.session_scope(engine) as s:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 import store
-from coding.codebook.dimensions import set_dimension_map
+from coding.codes.dimensions import set_dimension_map
 from demo_runs import RUN_NAMES, build_demo_with_runs
 from mixed.joint import joint_display
 from mixed.run_joint import NOT_LINKED, UNMAPPED_HINT, run_joint

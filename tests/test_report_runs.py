@@ -296,7 +296,7 @@ def test_cli_report_skips_a_dimension_without_a_run_and_names_runs(demo, tmp_pat
 def test_codes_mapped_to_a_dimension_are_counted_and_quoted(demo):
     """The demo maps Mark to every dimension: its row counts all Mark passages (counted here from
     the codings table) and quotes a Mark passage."""
-    from coding.codebook.dimensions import dimension_map
+    from coding.codes.dimensions import dimension_map
 
     with store.session_scope(demo["engine"]) as s:
         mark = s.scalars(select(store.Code).where(store.Code.name == "Mark")).one()

@@ -9,7 +9,7 @@ import coding
 from mixed.case_table import read_case_table
 from coding.exchange.codebook_csv import SEPARATORS, preview_codebook_csv, table_columns
 from coding.exchange.codebook_xlsx import export_codebook_xlsx, import_codebook_xlsx, preview_codebook_xlsx
-from coding.codebook.dimensions import DIMENSIONS, dimension_map, set_dimension_map
+from coding.codes.dimensions import DIMENSIONS, dimension_map, set_dimension_map
 from i18n import N_, _, pgettext
 from ui import state
 

@@ -39,7 +39,7 @@ def _perform(action: str, whose: str | None) -> None:
 def _ask_or_perform(action: str, whose: str | None, who: str) -> None:
     """Undo or redo at once, unless it would remove a document or more than a few codings: then
     keep the question (naming them) for the confirmation shown on the next run."""
-    from coding.history.undo import redo_effect, undo_effect
+    from coding.eventlog.undo import redo_effect, undo_effect
 
     effect = state.attempt(state.read, undo_effect if action == "undo" else redo_effect, who)
     if effect is None:

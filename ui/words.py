@@ -1,7 +1,7 @@
 """Human words on the workbench: city and pair names instead of adcodes and dyad ids, code and
 document names instead of their numbers, p-values as ``<0.001``.
 
-The history's one-line descriptions (``coding.history.undo.describe``) are built from event
+The history's one-line descriptions (``coding.eventlog.undo.describe``) are built from event
 payloads and say "city 440100", "dyad 1925", "code 12"; :func:`humanize` puts the names in
 ("广州市", "广州市 – 佛山市", "“Trust”") for display. Lookups are cached per project and
 revision (every write bumps it), so a page pays for them once.
@@ -20,7 +20,7 @@ from mixed.evidence import city_names, dyad_label
 from quant.data import project as qdata
 from ui import state
 
-# English descriptions, and the Chinese ones coding.history.undo.describe gives on a Chinese page
+# English descriptions, and the Chinese ones coding.eventlog.undo.describe gives on a Chinese page
 # (its catalogue writes 城市 440100, 城市对 1925, 代码 12, 文档 3, （n 个码位）)
 _CITY = re.compile(r"(?:\bcity |城市 )(\d{6})\b")
 _DYAD = re.compile(r"(?:\bdyad |城市对 )(\d+)\b")

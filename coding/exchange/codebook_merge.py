@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from i18n import N_, _
 import store
 from coding.checks import as_coder
-from coding.codebook.codes import add_code, update_code
+from coding.codes.book import add_code, update_code
 from coding.errors import CodingError
-from coding.history.events import EventType, record
-from coding.codebook.tree import MAX_DEPTH
+from coding.eventlog.events import EventType, record
+from coding.codes.tree import MAX_DEPTH
 from corpus.name_keys import label_form, name_key
 from corpus.names import BIDI_CONTROLS
 
@@ -86,7 +86,7 @@ def _clean_name(value: Any) -> str:
 
 
 def check_depth(nodes: list[CodeNode]) -> None:
-    """Refuse a tree deeper than ``coding.codebook.tree.MAX_DEPTH`` (walked iteratively).
+    """Refuse a tree deeper than ``coding.codes.tree.MAX_DEPTH`` (walked iteratively).
 
     Raises
     ------
@@ -236,7 +236,7 @@ def merge_code_tree(session: Session, nodes: list[CodeNode], *, update_existing:
     Raises
     ------
     CodingError
-        A bad coder, or a tree deeper than ``coding.codebook.tree.MAX_DEPTH``; other file problems
+        A bad coder, or a tree deeper than ``coding.codes.tree.MAX_DEPTH``; other file problems
         are repaired and reported.
     """
     who = as_coder(coder)

@@ -47,7 +47,7 @@ from coding.checks import as_coder
 from coding.exchange.codebook_merge import merge_code_tree
 from coding.codings import add_coding
 from coding.errors import CodingError
-from coding.history.events import EventType, record, snapshot
+from coding.eventlog.events import EventType, record, snapshot
 from coding.exchange.qdpx_place import SourceText, choose_convention, place
 from coding.exchange.qdpx_attach import cases as _cases, code_sets as _sets, memos as _memos
 from coding.exchange.qdpx_info import get_info, set_info

@@ -44,7 +44,7 @@ from coding.exchange.codebook_merge import canonical_guid
 from coding.errors import CodingError
 from coding.exchange.qdpx_info import get_info
 from coding.exchange.refi_codebook import describe
-from coding.codebook.tree import codebook
+from coding.codes.tree import codebook
 
 __all__ = ["NS", "TANDEM_NS", "project_qde", "validate_project_xml", "default_project_xsd", "user_guid"]
 

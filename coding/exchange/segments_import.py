@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from i18n import _
 import store
 from coding.checks import as_coder
-from coding.codebook.codes import add_code
+from coding.codes.book import add_code
 from coding.codings import add_coding
 from coding.errors import CodingError
 from corpus.name_keys import name_key

@@ -16,7 +16,7 @@ from i18n import _
 import store
 from coding.checks import as_coder, get_city, get_coding, get_row
 from coding.errors import CodingError
-from coding.history.events import EventType, record, snapshot
+from coding.eventlog.events import EventType, record, snapshot
 
 __all__ = ["DASH", "ORIGINS", "city_names", "dyad_for", "find_dyad", "fold_pair", "link_city", "link_dyad",
            "links_of", "unlink"]

@@ -48,9 +48,9 @@ from coding.checks import as_coder, get_document
 from coding.codings import CONTEXT
 from coding.documents import document_text
 from coding.errors import CodingError
-from coding.history.events import EventType, record
-from coding.codebook.merge import fold_coding_ops
-from coding.history.rowops import apply_ops
+from coding.eventlog.events import EventType, record
+from coding.codes.merge import fold_coding_ops
+from coding.eventlog.rowops import apply_ops
 
 __all__ = ["REVIEW_COLUMNS", "ReanchorReport", "codings_to_review", "import_new_version", "versions"]
 

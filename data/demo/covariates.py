@@ -1,7 +1,7 @@
 """Dyad covariates of the demo, derived from the city facts.
 
 The variable names are a contract: the default codebook maps codes to them
-(``coding.codebook.default.DEFAULT_VARIABLE_MAP``) and ``quant.runs.analysis`` uses them as
+(``coding.codes.default.DEFAULT_VARIABLE_MAP``) and ``quant.runs.analysis`` uses them as
 default model terms. Definitions (README.md repeats them):
 
 ==================  ====================================================================

@@ -1,6 +1,6 @@
 """What an event did, as row ops: :func:`forward_ops` reads them from the event's type and payload
 (events written before row ops were stored in payloads describe their rows instead). Undo reverts
-these ops (:mod:`coding.history.undo`); :mod:`coding.history.effect` counts what reverting them
+these ops (:mod:`coding.eventlog.undo`); :mod:`coding.eventlog.effect` counts what reverting them
 would remove.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from i18n import _
 import store
 from coding.errors import CodingError
-from coding.history.events import EventType
-from coding.history.rowops import Op
+from coding.eventlog.events import EventType
+from coding.eventlog.rowops import Op
 
 __all__ = ["forward_ops"]
 
@@ -53,7 +53,7 @@ def forward_ops(event_type: str, payload: dict[str, Any], session: Session | Non
     Parameters
     ----------
     event_type : str
-        An :class:`~coding.history.events.EventType` value other than ``undo``/``redo``.
+        An :class:`~coding.eventlog.events.EventType` value other than ``undo``/``redo``.
     payload : dict
         The event's payload; one holding ``"ops"`` is returned as is.
     session : Session, optional
@@ -62,7 +62,7 @@ def forward_ops(event_type: str, payload: dict[str, Any], session: Session | Non
     Returns
     -------
     list of dict
-        Ops for :func:`coding.history.rowops.revert_ops`.
+        Ops for :func:`coding.eventlog.rowops.revert_ops`.
 
     Raises
     ------

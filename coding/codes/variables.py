@@ -10,7 +10,7 @@ from i18n import _
 import store
 from coding.checks import as_coder, get_code
 from coding.errors import CodingError
-from coding.history.events import EventType, record
+from coding.eventlog.events import EventType, record
 
 
 def variable_map(session: Session) -> dict[int, list[str]]:

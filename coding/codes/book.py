@@ -3,8 +3,8 @@ the map from codes to model variables.
 
 Code names are unique among siblings (compared case-insensitively) and may not contain
 ``/``, which separates the levels of a path such as ``"Needs/Social needs"``. Every change
-writes one event (see :mod:`coding.history.events`). Reading the tree lives in
-:mod:`coding.codebook.tree` and the variable map in :mod:`coding.codebook.variables`; both are re-exported
+writes one event (see :mod:`coding.eventlog.events`). Reading the tree lives in
+:mod:`coding.codes.tree` and the variable map in :mod:`coding.codes.variables`; both are re-exported
 here.
 """
 from __future__ import annotations
@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 from i18n import _
 import store
 from coding.checks import as_coder, as_text, get_code
-from coding.codebook.default import (AUTO_COLOURS, DEFAULT_CODEBOOK, DEFAULT_DIMENSION_MAP, DEFAULT_VARIABLE_MAP,
+from coding.codes.default import (AUTO_COLOURS, DEFAULT_CODEBOOK, DEFAULT_DIMENSION_MAP, DEFAULT_VARIABLE_MAP,
                                      CodeSpec)
 from coding.errors import CodingError
-from coding.history.events import EventType, record, snapshot
-from coding.codebook.tree import MAX_DEPTH, code_id_by_name, codebook, depth_of, descendants
+from coding.eventlog.events import EventType, record, snapshot
+from coding.codes.tree import MAX_DEPTH, code_id_by_name, codebook, depth_of, descendants
 from corpus.name_keys import clean_label, name_key
 from corpus.names import BadNameError
-from coding.codebook.variables import set_variable_map, variable_map
+from coding.codes.variables import set_variable_map, variable_map
 
 __all__ = [
     "DEFAULT_CODEBOOK", "DEFAULT_VARIABLE_MAP", "MAX_NAME", "CodeSpec", "add_code", "check_sibling_name",
@@ -202,7 +202,7 @@ def ensure_default_codebook(session: Session, *, coder: str = "researcher") -> i
 
     One ``codebook_seed`` event records it; its payload holds ``code_ids``, ``variable_map`` and
     ``dimension_map`` (code id as text -> list). Undoing it removes the codes, which takes their
-    variable and dimension rows with them (``coding.history.rowops``), and redo puts all back.
+    variable and dimension rows with them (``coding.eventlog.rowops``), and redo puts all back.
 
     Idempotent: a project that has any code is left alone.
 

@@ -1,8 +1,8 @@
 """The store's tables as row ops see them: a table by name, one row by id (or by primary key),
 and how a row is named in a refusal.
 
-Used by :mod:`coding.history.rowops` (executing ops) and :mod:`coding.history.rowchecks`
-(checking them first). Rows are dicts of JSON-safe values (:func:`coding.history.events.json_safe`).
+Used by :mod:`coding.eventlog.rowops` (executing ops) and :mod:`coding.eventlog.rowchecks`
+(checking them first). Rows are dicts of JSON-safe values (:func:`coding.eventlog.events.json_safe`).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from i18n import N_, _
 import store
 from coding.errors import CodingError
-from coding.history.events import json_safe
+from coding.eventlog.events import json_safe
 
 __all__ = ["NOUN", "fetch_row", "primary_key", "row_exists", "row_key", "row_label", "table", "where_row"]
 

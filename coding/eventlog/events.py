@@ -7,7 +7,7 @@ ISO 8601 strings.
 
 ``Event.undone`` is 0 for a change in force, 1 for a change undone that can be redone,
 and 2 for an undone change whose redo was cleared because its coder made a new change
-(see :mod:`coding.history.undo`).
+(see :mod:`coding.eventlog.undo`).
 """
 from __future__ import annotations
 
@@ -228,7 +228,7 @@ def latest_event(session: Session, coder: str, undone: int) -> store.Event | Non
 
 
 def last_ops(session: Session, kind: EventType, event_id: int) -> list[dict[str, Any]] | None:
-    """The row ops (``coding.history.rowops.Op`` dicts) that the newest ``kind`` entry
+    """The row ops (``coding.eventlog.rowops.Op`` dicts) that the newest ``kind`` entry
     (``EventType.UNDO`` or ``EventType.REDO``) about event ``event_id`` logged, or ``None`` if
     there is no such entry."""
     payload = session.scalars(

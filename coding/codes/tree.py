@@ -1,6 +1,6 @@
 """Reading the codebook tree: display order, paths, look-up by name, descendants.
 
-Nothing here writes; :mod:`coding.codebook.codes` re-exports these functions.
+Nothing here writes; :mod:`coding.codes.book` re-exports these functions.
 """
 from __future__ import annotations
 

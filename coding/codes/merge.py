@@ -1,8 +1,8 @@
 """Merging two codes into one and splitting a code into new sub-codes, both undoable.
 
-Each function plans its change as reversible row ops (:mod:`coding.history.rowops`), checks
+Each function plans its change as reversible row ops (:mod:`coding.eventlog.rowops`), checks
 everything before the first write, carries the ops out and records them in one event
-(``code_merge`` / ``code_split``), so :func:`coding.history.undo.undo` restores the tree, the
+(``code_merge`` / ``code_split``), so :func:`coding.eventlog.undo.undo` restores the tree, the
 codings, their links and memos exactly (same ids and GUIDs).
 """
 from __future__ import annotations
@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from i18n import _
 import store
 from coding.checks import as_coder, get_code
-from coding.codebook.codes import check_sibling_name, clean_code_name, next_position
-from coding.codebook.default import AUTO_COLOURS
+from coding.codes.book import check_sibling_name, clean_code_name, next_position
+from coding.codes.default import AUTO_COLOURS
 from coding.errors import CodingError
-from coding.history.events import EventType, record
-from coding.history.rowops import Op, apply_ops, referencing
-from coding.codebook.tree import descendants
-from coding.codebook.variables import variable_map
+from coding.eventlog.events import EventType, record
+from coding.eventlog.rowops import Op, apply_ops, referencing
+from coding.codes.tree import descendants
+from coding.codes.variables import variable_map
 
 __all__ = ["fold_coding_ops", "merge_codes", "split_code"]
 

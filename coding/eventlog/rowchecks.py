@@ -3,7 +3,7 @@ of failing half-way: a row put back must find every row it refers to, its id, GU
 free and valid; a row removed must have no codings or sub-codes left on it; an update must not
 make a code its own ancestor or a coding a twin of another (``ux_codings_one_span``).
 
-Each check raises :class:`~coding.errors.CodingError` naming the row (:func:`coding.history.rowtables.row_label`) and the
+Each check raises :class:`~coding.errors.CodingError` naming the row (:func:`coding.eventlog.rowtables.row_label`) and the
 reason. Spans are code points, ``[start, end)``.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from i18n import N_, _
 from coding.errors import CodingError
-from coding.codebook.tree import descendants
-from coding.history.rowtables import fetch_row, row_exists, row_key, table
+from coding.codes.tree import descendants
+from coding.eventlog.rowtables import fetch_row, row_exists, row_key, table
 
 __all__ = ["ONE_SPAN", "check_insert", "check_update", "refuse_dependents"]
 

@@ -4,10 +4,10 @@ A code mapped to a dimension is *evidence for that dimension*: the joint display
 the dimension shows how the code's passages fall across the run's case groups (typical/deviant,
 over/under-predicted, tie/non-tie), even when the code speaks to no single model term — Mark and
 Hole, the study's key codes, are the reason this map exists. The code ↔ variable map
-(:mod:`coding.codebook.variables`) ties a code to model *terms*; this one ties it to whole *dimensions*.
+(:mod:`coding.codes.variables`) ties a code to model *terms*; this one ties it to whole *dimensions*.
 
 Changes are undoable: :func:`set_dimension_map` writes a ``dimension_map_set`` event whose
-payload holds the row ops (:mod:`coding.history.rowops`) it did.
+payload holds the row ops (:mod:`coding.eventlog.rowops`) it did.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from i18n import N_, _
 import store
-from coding.history import rowops
+from coding.eventlog import rowops
 from coding.checks import as_coder, get_code
 from coding.errors import CodingError
-from coding.history.events import EventType, record, stored_description
+from coding.eventlog.events import EventType, record, stored_description
 
 __all__ = ["DIMENSIONS", "dimension_map", "codes_for_dimension", "set_dimension_map"]
 

@@ -2,8 +2,8 @@
 
 Every change in ``coding`` is an ``Event`` row whose payload says how to invert it and
 re-apply it: either a list of reversible row ops (``payload["ops"]``, see
-:mod:`coding.history.rowops`) or, for the older event kinds, snapshots and before/after values
-that :func:`coding.history.forward.forward_ops` turns into such ops.
+:mod:`coding.eventlog.rowops`) or, for the older event kinds, snapshots and before/after values
+that :func:`coding.eventlog.forward.forward_ops` turns into such ops.
 
 Each coder has an undo stack and a redo stack, both derived from the database alone, so
 they survive restarts:
@@ -15,7 +15,7 @@ they survive restarts:
   the lowest id, since undo always takes the newest one), marks it ``undone=0`` and
   appends a ``redo`` event with the ops that re-applied it;
 - any new change by the coder clears their redo stack (``undone=2``, see
-  :func:`coding.history.events.record`), as editors do.
+  :func:`coding.eventlog.events.record`), as editors do.
 
 Undo and redo are refused with :class:`~coding.errors.CodingError` when they are
 impossible (the document a coding pointed to was deleted since, a code has codings by
@@ -33,10 +33,10 @@ from i18n import _
 import store
 from coding.checks import as_coder
 from coding.errors import CodingError
-from coding.history.events import HISTORY_TYPES, EventType, last_ops, latest_event, record, stored_description
-from coding.history.forward import forward_ops
-from coding.history.wording import describe
-from coding.history.rowops import Op, revert_ops
+from coding.eventlog.events import HISTORY_TYPES, EventType, last_ops, latest_event, record, stored_description
+from coding.eventlog.forward import forward_ops
+from coding.eventlog.wording import describe
+from coding.eventlog.rowops import Op, revert_ops
 
 __all__ = ["HISTORY_COLUMNS", "describe", "stored_description", "history", "peek", "redo",
            "redo_effect", "undo", "undo_effect"]
@@ -198,13 +198,13 @@ def undo_effect(session: Session, coder: str) -> dict[str, Any]:
     changing anything: documents by name, numbers of codings, memos and links, whether to ask
     first, the question to ask, and the reason the undo would be refused (if it would).
     See :func:`coding.undo_effect.effect_of` for the keys."""
-    from coding.history import effect
+    from coding.eventlog import effect
 
     return effect.undo_effect(session, coder)
 
 
 def redo_effect(session: Session, coder: str) -> dict[str, Any]:
     """What :func:`redo` would remove for ``coder`` now (as :func:`undo_effect`)."""
-    from coding.history import effect
+    from coding.eventlog import effect
 
     return effect.redo_effect(session, coder)

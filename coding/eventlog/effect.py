@@ -4,7 +4,7 @@ The workbench asks before an undo or redo that removes a document or more than a
 codings (:data:`CONFIRM_CODINGS`); this module counts what would go:
 
 - the rows the reverting ops delete directly (a ``delete`` op after inversion, as
-  :func:`coding.history.rowops.revert_ops` would run them);
+  :func:`coding.eventlog.rowops.revert_ops` would run them);
 - what hangs on them and goes with them: the codings of a removed document (unless an
   update op of the same change moves them to another document first, as undoing a new
   version does), the links of removed codings, the memos on removed documents, codes and
@@ -26,10 +26,10 @@ from i18n import _, ngettext, pgettext
 import store
 from coding.checks import as_coder
 from coding.errors import CodingError
-from coding.history.events import EventType, last_ops, latest_event
-from coding.history.forward import forward_ops
-from coding.history.wording import describe
-from coding.history.rowops import inverse
+from coding.eventlog.events import EventType, last_ops, latest_event
+from coding.eventlog.forward import forward_ops
+from coding.eventlog.wording import describe
+from coding.eventlog.rowops import inverse
 
 CONFIRM_CODINGS = 3  # ask before removing more codings than this (or any document)
 
@@ -46,7 +46,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _executed(session: Session, event: store.Event, action: str) -> list[dict[str, Any]]:
-    """The ops :func:`coding.history.undo.undo`/``redo`` would execute for ``event``, in order."""
+    """The ops :func:`coding.eventlog.undo.undo`/``redo`` would execute for ``event``, in order."""
     if action == "undo":
         done = last_ops(session, EventType.REDO, event.id)
         if done is None:
@@ -152,7 +152,7 @@ def _question(effect: dict[str, Any], action: str) -> str:
 
 
 def undo_effect(session: Session, coder: str) -> dict[str, Any]:
-    """What :func:`coding.history.undo.undo` would remove for ``coder`` now (see :func:`effect_of`).
+    """What :func:`coding.eventlog.undo.undo` would remove for ``coder`` now (see :func:`effect_of`).
 
     Raises :class:`~coding.errors.CodingError` for a bad coder or an event that cannot be undone.
     """
@@ -160,5 +160,5 @@ def undo_effect(session: Session, coder: str) -> dict[str, Any]:
 
 
 def redo_effect(session: Session, coder: str) -> dict[str, Any]:
-    """What :func:`coding.history.undo.redo` would remove for ``coder`` now (see :func:`effect_of`)."""
+    """What :func:`coding.eventlog.undo.redo` would remove for ``coder`` now (see :func:`effect_of`)."""
     return effect_of(session, latest_event(session, as_coder(coder), 1), "redo")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from i18n import _
-from coding.history.events import EventType
+from coding.eventlog.events import EventType
 
 __all__ = ["describe"]
 
@@ -27,7 +27,7 @@ def describe(event_type: str, payload: dict[str, Any]) -> str:
     stored. The event log stores only the structured payload, so the same event reads in English
     or Chinese depending on who looks. Events that describe themselves (runs, worklist, dimension
     maps) are shown from ``description_template``/``description_params`` when they carry them
-    (see :func:`coding.history.events.stored_description`), else from their stored ``description`` as written."""
+    (see :func:`coding.eventlog.events.stored_description`), else from their stored ``description`` as written."""
     p = payload or {}
     t = event_type
     if t == EventType.UNDO:

@@ -23,8 +23,8 @@ same span for the same coder (the unique index ``ux_codings_one_span``). Each op
 inside a savepoint (:func:`store.savepoint`), so a statement the database refuses
 leaves the transaction usable on PostgreSQL too.
 
-Everything is checked before a statement runs (:mod:`coding.history.rowchecks`; tables and rows
-by name and id: :mod:`coding.history.rowtables`); a refused op raises
+Everything is checked before a statement runs (:mod:`coding.eventlog.rowchecks`; tables and rows
+by name and id: :mod:`coding.eventlog.rowtables`); a refused op raises
 :class:`~coding.errors.CodingError` naming the row and the reason, and
 :func:`apply_ops` then cancels the ops it had already done, so nothing is left
 half-written. Offsets inside rows are code points, as everywhere in ``coding``.
@@ -41,8 +41,8 @@ from sqlalchemy.orm import Session
 from i18n import _
 import store
 from coding.errors import CodingError
-from coding.history.rowchecks import check_insert, check_update, refuse_dependents
-from coding.history.rowtables import NOUN, fetch_row, row_exists, row_key, row_label, table, where_row
+from coding.eventlog.rowchecks import check_insert, check_update, refuse_dependents
+from coding.eventlog.rowtables import NOUN, fetch_row, row_exists, row_key, row_label, table, where_row
 
 Op = dict[str, Any]
 

@@ -228,7 +228,7 @@ DEFAULT_DIMENSION_MAP: dict[str, list[str]] = {
     "Connection": ["connection"],
     "Degree": ["degree"],
 }
-"""Code name -> collaboration dimensions its passages are evidence for (``coding.codebook.dimensions``).
+"""Code name -> collaboration dimensions its passages are evidence for (``coding.codes.dimensions``).
 
 Mark and Hole speak to no single model term but to every dimension (the study's argument is that
 the signal of task completion and the upper level's tolerance of it act differently on breadth,
