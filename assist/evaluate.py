@@ -51,7 +51,7 @@ from assist.errors import AssistError
 from assist.spans import check_unit, codings_frame, document_ids, overlap_mask
 from assist.suggest import NEIGHBOURS, example_scores, resolve_codes
 from coding.agreement import POOLED, coefficients
-from coding.codes.tree import codebook
+from coding.tree import codebook
 from i18n import N_, _
 
 __all__ = ["EVAL_COLUMNS", "SWEEP", "EncoderScorer", "assist_eval", "kappa_table", "methods_sentence", "Scorer"]

@@ -40,7 +40,7 @@ from assist.errors import AssistError
 from assist.spans import check_unit, codings_frame, document_ids, overlap_mask
 from coding.errors import CodingError
 from coding.suggestions import pending
-from coding.codes.tree import code_id_by_name
+from coding.tree import code_id_by_name
 from i18n import N_, _
 
 __all__ = ["DEFINITION_WEIGHT", "NEIGHBOURS", "PENDING_EXTRA", "example_scores", "pending_table", "resolve_codes",

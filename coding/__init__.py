@@ -4,7 +4,7 @@ retrieval queries, and the event log that records every change.
 Import the public API from here (``from coding import add_coding``); offsets are Python
 code points over the stored NFC text, ``[start, end)``, 0-based.
 """
-from coding.rules.autocode import add_rule, delete_rule, preview_rule, rules, run_rules
+from coding.autocoding.autocode import add_rule, delete_rule, preview_rule, rules, run_rules
 from coding.codes.book import (
     DEFAULT_CODEBOOK, DEFAULT_VARIABLE_MAP, CodeSpec, add_code, code_id_by_name, codebook, delete_code,
     descendants, ensure_default_codebook, move_code, rename_code, set_variable_map, update_code, variable_map,
@@ -20,7 +20,7 @@ from coding.eventlog.events import EventType, event_log, record
 from coding.eventlog.undo import history, peek, redo, undo
 from coding.imports import import_source, record_import
 from coding.links.linking import link_city, link_dyad, links_of, unlink
-from coding.links.suggest import accept_suggestion, place_link_suggestions, suggest_links
+from coding.links.suggest import accept_suggestion, suggest_links
 from coding.retrieval.matrices import (
     code_city_matrix, code_document_matrix, code_dyad_matrix, cooccurrence_matrix, cooccurrence_table, export_matrix,
     matrix_cell_codings,
@@ -28,10 +28,10 @@ from coding.retrieval.matrices import (
 from coding.memos import add_memo, delete_memo, list_memos, update_memo
 from coding.codes.merge import merge_codes, split_code
 from coding.retrieval.queries import counts_by_city, counts_by_dyad, retrieve
-from coding.versions.reanchor import ReanchorReport, codings_to_review, import_new_version, versions
+from coding.reanchoring.reanchor import ReanchorReport, codings_to_review, import_new_version, versions
 from coding.exchange.refi_codebook import export_codebook_qdc, import_codebook_qdc
 from coding.retrieval.search import code_hits, search
-from coding.suggestions import accept, accept_rule, pending, reject, reject_rule, revert_rule
+from coding.suggestions import accept, accept_rule, pending, place_link_suggestions, reject, reject_rule, revert_rule
 
 __all__ = [
     "DEFAULT_CODEBOOK", "DEFAULT_VARIABLE_MAP", "CodeSpec", "CodingError", "EventType", "ReanchorReport", "accept",

@@ -196,7 +196,7 @@ def update_coding(
 
     A new span re-takes the quote, prefix and suffix from the text. Giving ``start`` or
     ``end`` for a coding whose ``status`` is ``review`` or ``unanchored`` (after
-    re-anchoring, :mod:`coding.versions.reanchor`) places it there and marks it ``anchored``.
+    re-anchoring, :mod:`coding.reanchoring.reanchor`) places it there and marks it ``anchored``.
 
     Parameters
     ----------
@@ -300,7 +300,7 @@ def codings_in_document(session: Session, document_id: int) -> pd.DataFrame:
         origin_detail``, sorted by
         start, end, id; offsets in code points. ``status`` is ``anchored``, ``review`` or
         ``unanchored``; the offsets of an unanchored coding are those it had on the
-        superseded text, so do not highlight them (see :mod:`coding.versions.reanchor`).
+        superseded text, so do not highlight them (see :mod:`coding.reanchoring.reanchor`).
 
     Raises
     ------

@@ -45,7 +45,7 @@ def documents(session: Session) -> pd.DataFrame:
         ``n_chars`` in code points, ``n_codings`` counts codings of all coders,
         ``illustrative`` is a bool (True for texts written by the team for the demo),
         ``superseded_by`` the id of the corrected version that replaced the document
-        (``None`` for a current one; see :mod:`coding.versions.reanchor`).
+        (``None`` for a current one; see :mod:`coding.reanchoring.reanchor`).
     """
     n_sub = (select(store.Coding.document_id, func.count(store.Coding.id).label("n"))
              .group_by(store.Coding.document_id).subquery())

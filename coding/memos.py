@@ -17,7 +17,7 @@ from coding.checks import as_coder, as_id, as_text, get_city, get_code, get_codi
 from coding.errors import CodingError
 from coding.eventlog.events import EventType, record, snapshot
 from coding.links.linking import DASH, dyad_for, find_dyad
-from coding.codes.tree import codebook
+from coding.tree import codebook
 from i18n import N_, _
 from corpus.name_keys import clean_label
 from corpus.names import BadNameError

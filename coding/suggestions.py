@@ -1,5 +1,5 @@
 """The review queue: suggested codings (from auto-coding rules and coded examples) and suggested
-city and dyad links (from place names, queued by :func:`coding.links.suggest.place_link_suggestions`),
+city and dyad links (from place names, queued by :func:`place_link_suggestions` from ``coding.links.suggest``),
 accepted or rejected by a researcher.
 
 A suggestion becomes a coding or a link only through :func:`accept` / :func:`accept_rule`,
@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
-from coding.checks import as_coder, as_id, as_ids, get_code, get_row, get_rule
+from coding.checks import as_coder, as_id, as_ids, get_code, get_coding, get_row, get_rule
 from coding.codings import add_coding, delete_coding
 from coding.errors import CodingError
 from coding.links.linking import DASH, link_city, link_dyad
+from coding.links.suggest import suggest_links
 from i18n import _
 from store.models import AutocodeRule, Suggestion as SuggestionModel, utcnow
 
@@ -300,3 +301,55 @@ def _made_at_acceptance(made: store.Coding, row: SuggestionModel) -> bool:
     is no older than that stamp; both are UTC (SQLite returns them naive).
     """
     return made.created.replace(tzinfo=None) >= row.decided.replace(tzinfo=None)
+
+
+def _link_key(kind: str, city_code: str | None, a: str | None, b: str | None) -> tuple:
+    return (kind, city_code) if kind == "city" else (kind, a, b)
+
+
+def place_link_suggestions(session: Session, coding_ids: int | Iterable[int] | None = None) -> pd.DataFrame:
+    """Queue in the review queue the city and dyad links suggested by place names (``coding.links.suggest.suggest_links``).
+
+    New suggestions are stored as pending (a target already pending, rejected or linked is
+    not added again); pending ones whose target has been linked meanwhile are dropped.
+
+    Parameters
+    ----------
+    coding_ids : int or iterable of int, optional
+        Default: every coding of a document with at least one place mention.
+
+    Returns
+    -------
+    DataFrame
+        The pending link suggestions of these codings, as :func:`pending`.
+
+    Raises
+    ------
+    CodingError
+        An unknown coding.
+    """
+    if coding_ids is None:
+        with_places = select(store.PlaceMention.document_id).distinct()
+        ids = list(session.scalars(select(store.Coding.id).where(store.Coding.document_id.in_(with_places))
+                                   .order_by(store.Coding.id)))
+    else:
+        ids = [get_coding(session, c).id for c in as_ids(coding_ids, "Coding ids")]
+    s = SuggestionModel
+    for cid in ids:
+        doc_id = session.scalar(select(store.Coding.document_id).where(store.Coding.id == cid))
+        current = {_link_key(x["kind"], x.get("city_code"), x.get("city_a"), x.get("city_b")): x
+                   for x in suggest_links(session, cid)}
+        stored = list(session.scalars(select(s).where(s.coding_id == cid, s.kind.in_(("city", "dyad")),
+                                                      s.status.in_(("pending", "rejected")))))
+        known = {_link_key(r.kind, r.city_code, r.city_a, r.city_b) for r in stored}
+        for r in stored:
+            if r.status == "pending" and _link_key(r.kind, r.city_code, r.city_a, r.city_b) not in current:
+                session.delete(r)
+        for key, item in current.items():
+            if key not in known:
+                session.add(s(kind=item["kind"], document_id=doc_id, coding_id=cid, city_code=item.get("city_code"),
+                              city_a=item.get("city_a"), city_b=item.get("city_b"), reason=item["reason"]))
+    session.flush()
+    if not ids:
+        return pending(session, kind=["city", "dyad"], limit=0)
+    return pending(session, kind=["city", "dyad"], coding_ids=ids)

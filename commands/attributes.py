@@ -1,5 +1,5 @@
 """Commands for attributes: case/variable tables in, document attributes shown and edited
-(``mixed.case_table``, ``coding.documents``).
+(``mixed.case_attributes``, ``coding.documents``).
 
 ``python cli.py attributes-import --project P --per document|city [--id COLUMN] FILE [--json]`` imports a
 CSV/XLSX table with one row per document (matched by name, or file name without extension) or per city
@@ -48,7 +48,7 @@ def register(add) -> None:
 
 def cmd_attributes_import(args) -> str:
     """Import the table in one transaction; print the report."""
-    from mixed.case_table import import_case_table
+    from mixed.case_attributes import import_case_table
 
     if not args.file.is_file():
         raise CliError(_("{file} does not exist or is not a file.").format(file=args.file))

@@ -53,7 +53,7 @@ def register(add) -> None:
 def _code_ids(s, names: list[str] | None, separator: str) -> list[int] | None:
     if not names:
         return None
-    from coding.codes.tree import code_id_by_name
+    from coding.tree import code_id_by_name
 
     ids = []
     for name in names:

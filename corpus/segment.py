@@ -218,7 +218,7 @@ def pipeline(language: str, semicolons: str = "split"):
     """The segmenter's spaCy pipeline for ``language`` (``"zh"``: ``spacy.blank`` with the jieba
     segmenter; ``"en"``), plus a sentencizer; cached per process, language and ``semicolons``
     (``"join"``: ；and ; do not end a sentence; not checked here). Auto-coding's spaCy rules run on
-    its tokens (``coding.rules.match``); callers must not add pipes. Raises ``CorpusError`` for
+    its tokens (``coding.autocoding.match``); callers must not add pipes. Raises ``CorpusError`` for
     any other language."""
     import spacy
 

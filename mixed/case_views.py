@@ -133,7 +133,7 @@ def worklist_keys(session: Session) -> set[tuple[str, str]]:
 
 def _mark_ids(session: Session, idx: EvidenceIndex) -> set[int]:
     """Ids of codings with the code *Mark* or one of its sub-codes."""
-    from coding.codes.tree import descendants
+    from coding.tree import descendants
 
     mark = session.scalar(select(store.Code.id).where(store.Code.name == MARK_CODE))
     if mark is None:

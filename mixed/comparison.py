@@ -25,7 +25,7 @@ import re
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from coding.codes.tree import codebook as read_codebook
+from coding.tree import codebook as read_codebook
 from i18n import _
 from mixed.errors import MixedError
 from mixed.evidence import EvidenceIndex, dyad_label

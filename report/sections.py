@@ -1,6 +1,6 @@
 """Pieces of the report context: the joint display and the selected cases of one dimension.
 
-Each function turns library output (``mixed.joint_display``, ``mixed.case_table``) into plain
+Each function turns library output (``mixed.joint_display``, ``mixed.case_attributes``) into plain
 dicts of display strings, plus a pre-rendered Markdown table, so templates only lay them out.
 """
 from __future__ import annotations

@@ -62,7 +62,7 @@ class Document(Base):
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     illustrative: Mapped[int] = mapped_column(Integer, default=0)  # 1 = written by the team for the demo
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # the corrected version this document was replaced by (coding.versions.reanchor); kept, never coded again
+    # the corrected version this document was replaced by (coding.reanchoring.reanchor); kept, never coded again
     superseded_by: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
 
     segments: Mapped[list["Segment"]] = relationship(

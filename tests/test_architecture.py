@@ -43,6 +43,16 @@ LONG_MODULES = {
                        "and foreign key in one place (the assist and directed tables have their own modules)",
 }
 
+#: A package name that is also one of its modules, allowed (package, name) -> reason.
+SHADOWS = {
+    ("corpus", "segment"): "corpus.segment() is the one entry point of corpus/segment.py, public API since 0.1; "
+                           "Tandem imports the module by path (from corpus.segment import ...)",
+    ("coding", "documents"): "coding.documents() lists the project's documents (coding/codings.py), public API since "
+                             "0.1; the module coding/documents.py is imported by path",
+    ("coding.agreement", "coefficients"): "coefficients() is the module's one entry point; the module is imported "
+                                          "by path",
+}
+
 #: `from module import _name` across modules allowed in production code, each with its reason.
 PRIVATE_IMPORTS: dict[tuple[str, str], str] = {}
 
@@ -126,6 +136,44 @@ def test_modules_import_names_from_their_defining_module_not_from_their_own_pack
     wrong = [_where(e) + f" ({', '.join(e.names)})" for e in GRAPH.edges
              if e.names and e.source.startswith(e.target + ".") and not set(e.names) <= _defined_in(e.target)]
     assert not wrong, "import these from the module that defines them:\n" + "\n".join(wrong)
+
+
+def _bound_in_init(path) -> dict[str, str]:
+    """Names a package's ``__init__`` binds -> what binds them: imports (``from x import name``),
+    definitions, assignments, and the keys of a lazy re-export table (``_NAMES``/``_LAZY``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bound = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                bound[alias.asname or alias.name] = f"from {node.module} import {alias.name}"
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound[node.name] = "def"
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in ("_NAMES", "_LAZY") and isinstance(node.value, ast.Dict):
+                    for key, value in zip(node.value.keys, node.value.values):
+                        bound[ast.literal_eval(key)] = f"lazy from {ast.literal_eval(value)}"
+                elif isinstance(target, ast.Name):
+                    bound[target.id] = "assignment"
+    return bound
+
+
+def test_no_package_name_shadows_its_own_sub_module():
+    """``report/__init__`` binding the function ``render`` hid the module ``report.render``:
+    ``import report.render; report.render.TEMPLATES`` failed. A package's names and its modules'
+    names stay apart (unless the name is that very module)."""
+    wrong = []
+    for module, path in GRAPH.files.items():
+        if path.name != "__init__.py":
+            continue
+        children = {p.stem for p in path.parent.glob("*.py")} | {p.name for p in path.parent.iterdir()
+                                                                 if (p / "__init__.py").is_file()}
+        for name, how in _bound_in_init(path).items():
+            if (name in children - {"__init__"} and how != f"from {module} import {name}"
+                    and (module, name) not in SHADOWS):
+                wrong.append(f"{path.relative_to(ig.ROOT)}: {name} ({how}) hides the module {module}.{name}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_streamlit_only_in_the_ui():

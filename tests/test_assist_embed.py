@@ -109,7 +109,7 @@ def test_recomputed_only_when_text_or_model_changes(project, monkeypatch):
         assert embed.vectors(s)[1].shape == (first, 512)
     monkeypatch.undo()
     # a new version of a document: only its units are embedded, the old one stays as it was
-    from coding.versions.reanchor import import_new_version
+    from coding.reanchoring.reanchor import import_new_version
 
     with store.session_scope(engine) as s:
         assert embed.ensure(s) == first  # back to the real model

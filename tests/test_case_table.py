@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 import coding
 import store
-from mixed.case_table import import_case_table, match_case_table, read_case_table
+from mixed.case_attributes import import_case_table, match_case_table, read_case_table
 from coding.documents import (
     delete_attribute, delete_document_attribute, document_attributes, rename_document_attribute,
     set_document_attribute, set_document_attributes,

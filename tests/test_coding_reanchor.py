@@ -8,7 +8,7 @@ import coding
 import corpus
 import store
 from coding import CodingError
-from coding.versions.anchor import OffsetMap, pieces, place
+from coding.reanchoring.anchor import OffsetMap, pieces, place
 from coding_state import add_cities, count, dump
 
 A = "A"

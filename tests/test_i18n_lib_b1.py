@@ -47,7 +47,7 @@ def test_library_lint_finds_what_it_should(tmp_path):
 
 #: Files of coding/ another helper edits this session (their strings are listed in B1's report),
 #: and command modules new this session.
-_OTHERS = {"coding/codings.py", "coding/suggestions.py", "coding/rules/autocode.py", "coding/exchange/segments_export.py",
+_OTHERS = {"coding/codings.py", "coding/suggestions.py", "coding/autocoding/autocode.py", "coding/exchange/segments_export.py",
            "coding/exchange/qdpx_export.py", "coding/exchange/qdpx_import.py", "commands/outofcore.py"}
 
 

@@ -16,7 +16,7 @@ import store
 from coding import CodingError
 from coding.agreement import agreement
 from coding.agreement.segments import check_overlap
-from coding.rules.autocode import parse_rule_pattern
+from coding.autocoding.autocode import parse_rule_pattern
 from coding.exchange.qdpx_export import structural_check
 from coding.exchange.segments_export import write_segments
 from i18n import lint
@@ -26,7 +26,7 @@ FILES = ["coding/agreement/__init__.py", "coding/agreement/bootstrap.py", "codin
          "coding/agreement/coefficients.py", "coding/agreement/compare.py", "coding/agreement/data.py",
          "coding/agreement/segments.py", "coding/agreement/table.py", "coding/agreement/units.py",
          "coding/exchange/qdpx_export.py", "coding/exchange/qdpx_import.py", "coding/exchange/segments_export.py",
-         "coding/rules/autocode.py", "coding/codings.py", "coding/suggestions.py",
+         "coding/autocoding/autocode.py", "coding/codings.py", "coding/suggestions.py",
          "coding/agreement/selection.py", "coding/unit_coding.py", "coding/links/suggest.py"]
 
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import coding
 import corpus
 import store
-from coding.rules.autocode import parse_rule_pattern
+from coding.autocoding.autocode import parse_rule_pattern
 from coding.documents import document_attributes, documents_where
 from coding.memos import memo_target_labels
 from coding.retrieval.queries import coders

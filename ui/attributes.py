@@ -1,9 +1,9 @@
 """Attributes page: import a case/variable table (one row per document or per city) with a preview of
 the matching by name, then edit document attributes in a table (add, rename and delete columns). Every
-change is one undoable step (sidebar Undo). Calls mixed.case_table and coding.documents only."""
+change is one undoable step (sidebar Undo). Calls mixed.case_attributes and coding.documents only."""
 import streamlit as st
 
-from mixed.case_table import ID_ALIASES, import_case_table, match_case_table, read_case_table
+from mixed.case_attributes import ID_ALIASES, import_case_table, match_case_table, read_case_table
 from coding.documents import (
     changes_from_table, delete_attribute, document_attributes, parse_value, rename_document_attribute,
     set_document_attributes,

@@ -6,7 +6,7 @@ import io
 import streamlit as st
 
 import coding
-from mixed.case_table import read_case_table
+from mixed.case_attributes import read_case_table
 from coding.exchange.codebook_csv import SEPARATORS, preview_codebook_csv, table_columns
 from coding.exchange.codebook_xlsx import export_codebook_xlsx, import_codebook_xlsx, preview_codebook_xlsx
 from coding.codes.dimensions import DIMENSIONS, dimension_map, set_dimension_map

@@ -358,7 +358,7 @@ def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _codebook(project: str, revision: int):
-    from coding.codes.tree import codebook
+    from coding.tree import codebook
 
     return state.read(codebook)
 

@@ -3,7 +3,7 @@ preview and runs, and one review queue for suggested codings and place-name link
 import streamlit as st
 
 import coding
-from coding.rules.autocode import parse_rule_pattern
+from coding.autocoding.autocode import parse_rule_pattern
 from i18n import pgettext, N_, _
 from ui import assist_panels, state
 

@@ -24,7 +24,7 @@ from coding import blind
 from coding.checks import as_coder
 from coding.errors import CodingError
 from coding.retrieval.queries import coders as all_coders
-from coding.codes.tree import code_id_by_name, codebook
+from coding.tree import code_id_by_name, codebook
 from i18n import _
 
 __all__ = ["ORIGINS", "RULES_CODER", "Selection", "agreement_coders", "as_origins", "codings_frame",

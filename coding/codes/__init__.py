@@ -21,7 +21,7 @@ _NAMES = {
     'DEFAULT_CODEBOOK': 'coding.codes.book',
     'DEFAULT_VARIABLE_MAP': 'coding.codes.book',
     'delete_code': 'coding.codes.book',
-    'depth_of': 'coding.codes.tree',
+    'depth_of': 'coding.tree',
     'descendants': 'coding.codes.book',
     'dimension_map': 'coding.codes.dimensions',
     'DIMENSIONS': 'coding.codes.dimensions',

@@ -4,7 +4,7 @@ the map from codes to model variables.
 Code names are unique among siblings (compared case-insensitively) and may not contain
 ``/``, which separates the levels of a path such as ``"Needs/Social needs"``. Every change
 writes one event (see :mod:`coding.eventlog.events`). Reading the tree lives in
-:mod:`coding.codes.tree` and the variable map in :mod:`coding.codes.variables`; both are re-exported
+:mod:`coding.tree` and the variable map in :mod:`coding.codes.variables`; both are re-exported
 here.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from coding.codes.default import (AUTO_COLOURS, DEFAULT_CODEBOOK, DEFAULT_DIMENS
                                      CodeSpec)
 from coding.errors import CodingError
 from coding.eventlog.events import EventType, record, snapshot
-from coding.codes.tree import MAX_DEPTH, code_id_by_name, codebook, depth_of, descendants
+from coding.tree import MAX_DEPTH, code_id_by_name, codebook, depth_of, descendants
 from corpus.name_keys import clean_label, name_key
 from corpus.names import BadNameError
 from coding.codes.variables import set_variable_map, variable_map

@@ -20,7 +20,7 @@ from coding.codes.default import AUTO_COLOURS
 from coding.errors import CodingError
 from coding.eventlog.events import EventType, record
 from coding.eventlog.rowops import Op, apply_ops, referencing
-from coding.codes.tree import descendants
+from coding.tree import descendants
 from coding.codes.variables import variable_map
 
 __all__ = ["fold_coding_ops", "merge_codes", "split_code"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from i18n import N_, _
 from coding.errors import CodingError
-from coding.codes.tree import descendants
+from coding.tree import descendants
 from coding.eventlog.rowtables import fetch_row, row_exists, row_key, table
 
 __all__ = ["ONE_SPAN", "check_insert", "check_update", "refuse_dependents"]

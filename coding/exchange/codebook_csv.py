@@ -46,7 +46,7 @@ from coding.exchange.codebook_table import (  # noqa: F401  (re-exported: the re
     PATH_ALIASES, SEPARATORS, CodebookTable, read_codebook_table, table_columns, tree_from_table,
 )
 from coding.spreadsheet import to_csv_bytes, to_csv_text, write_csv
-from coding.codes.tree import codebook
+from coding.tree import codebook
 
 __all__ = ["CSV_COLUMNS", "PATH_ALIASES", "SEPARATORS", "CodebookTable", "codebook_frame", "export_codebook_csv",
            "import_codebook_csv", "preview_codebook_csv", "read_codebook_csv", "read_codebook_table",

@@ -24,7 +24,7 @@ from coding.checks import as_coder
 from coding.codes.book import add_code, update_code
 from coding.errors import CodingError
 from coding.eventlog.events import EventType, record
-from coding.codes.tree import MAX_DEPTH
+from coding.tree import MAX_DEPTH
 from corpus.name_keys import label_form, name_key
 from corpus.names import BIDI_CONTROLS
 
@@ -86,7 +86,7 @@ def _clean_name(value: Any) -> str:
 
 
 def check_depth(nodes: list[CodeNode]) -> None:
-    """Refuse a tree deeper than ``coding.codes.tree.MAX_DEPTH`` (walked iteratively).
+    """Refuse a tree deeper than ``coding.tree.MAX_DEPTH`` (walked iteratively).
 
     Raises
     ------
@@ -236,7 +236,7 @@ def merge_code_tree(session: Session, nodes: list[CodeNode], *, update_existing:
     Raises
     ------
     CodingError
-        A bad coder, or a tree deeper than ``coding.codes.tree.MAX_DEPTH``; other file problems
+        A bad coder, or a tree deeper than ``coding.tree.MAX_DEPTH``; other file problems
         are repaired and reported.
     """
     who = as_coder(coder)

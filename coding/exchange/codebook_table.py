@@ -23,7 +23,7 @@ from corpus.errors import CorpusError
 from corpus.read_txt import check_table_width
 from coding.errors import CodingError
 from coding.spreadsheet import restore
-from coding.codes.tree import MAX_DEPTH
+from coding.tree import MAX_DEPTH
 from corpus.name_keys import name_key
 
 from i18n import _
@@ -306,7 +306,7 @@ def tree_from_table(t: CodebookTable) -> list[CodeNode]:
     CodingError
         A row without a path, a name that contradicts its path, a repeated path (compared
         by ``corpus.name_keys.name_key``, so full-width and zero-width variants repeat), a
-        path deeper than ``coding.codes.tree.MAX_DEPTH``, a bad ``codable`` or ``colour`` value.
+        path deeper than ``coding.tree.MAX_DEPTH``, a bad ``codable`` or ``colour`` value.
     """
     lower = {c.lower(): c for c in t.frame.columns} if t.header else {}
     get = {f: lower.get(f) for f in _FIELDS}

@@ -33,7 +33,7 @@ from coding.exchange.qdpx_model import (QdpxProject, RCase, RCoding, RNote, RSel
                                         RVariable)
 from coding.errors import CodingError
 from coding.exchange.refi_codebook import split_description
-from coding.codes.tree import MAX_DEPTH
+from coding.tree import MAX_DEPTH
 from corpus.archive import DEFAULT_LIMITS, ArchiveError, check_zip, open_zip, read_member
 
 from i18n import _

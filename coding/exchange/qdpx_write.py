@@ -14,7 +14,7 @@
   with a ``Coding`` per code and coder (stored coding GUIDs). **Offsets are Unicode code points
   over that .txt** (0-based, end exclusive; a line break counts one), the selection ``name``
   holds the selected text (as QualCoder does), and its ``Description`` the codings' memos;
-  codings left *unanchored* by a corrected version (``coding.versions.reanchor``) have no place in the
+  codings left *unanchored* by a corrected version (``coding.reanchoring.reanchor``) have no place in the
   text and are left out, counted in ``codings_not_exported``;
 - ``Notes``: every memo (GUID kept), pointed at by ``NoteRef`` from its object (project,
   document, code, coding; city and dyad memos hang on the project);
@@ -44,7 +44,7 @@ from coding.exchange.codebook_merge import canonical_guid
 from coding.errors import CodingError
 from coding.exchange.qdpx_info import get_info
 from coding.exchange.refi_codebook import describe
-from coding.codes.tree import codebook
+from coding.tree import codebook
 
 __all__ = ["NS", "TANDEM_NS", "project_qde", "validate_project_xml", "default_project_xsd", "user_guid"]
 

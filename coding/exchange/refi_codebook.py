@@ -36,7 +36,7 @@ from i18n import _
 import store
 from coding.exchange.codebook_merge import CodeNode, canonical_guid, merge_code_tree
 from coding.errors import CodingError
-from coding.codes.tree import MAX_DEPTH, codebook
+from coding.tree import MAX_DEPTH, codebook
 from corpus.archive import ArchiveError, open_zip, read_member
 
 __all__ = ["NS", "codebook_xml", "default_xsd_path", "export_codebook_qdc", "import_codebook_qdc",
@@ -334,7 +334,7 @@ def read_codebook_qdc(source: str | Path | bytes | io.IOBase) -> tuple[list[Code
     ------
     CodingError
         Unreadable file or XML, no CodeBook, no codes, codes nested more than
-        ``coding.codes.tree.MAX_DEPTH`` deep, or a .qdpx refused by ``corpus.archive`` (too many
+        ``coding.tree.MAX_DEPTH`` deep, or a .qdpx refused by ``corpus.archive`` (too many
         entries, unsafe names, inflating past 200 MB).
     """
     label = Path(source).name if isinstance(source, (str, Path)) else _("The .qdpx archive")

@@ -30,7 +30,7 @@ import store
 from coding.errors import CodingError
 from coding.retrieval.queries import retrieve
 from coding.spreadsheet import to_csv_bytes, to_xlsx_bytes, write_bytes_atomic
-from coding.codes.tree import codebook
+from coding.tree import codebook
 from corpus.offsets import OffsetIndex
 from i18n import _
 

@@ -17,7 +17,6 @@ _NAMES = {
     'link_dyad': 'coding.links.linking',
     'links_of': 'coding.links.linking',
     'ORIGINS': 'coding.links.linking',
-    'place_link_suggestions': 'coding.links.suggest',
     'suggest_links': 'coding.links.suggest',
     'unlink': 'coding.links.linking',
 }

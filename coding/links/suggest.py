@@ -1,8 +1,8 @@
 """Link suggestions, in one place: the place names (``store.PlaceMention`` rows) found in a
 coding's span or paragraph become suggested city and dyad links (:func:`suggest_links`); one
 of them is accepted as a link (:func:`accept_suggestion`), or all are queued in the review
-queue of :mod:`coding.suggestions` (:func:`place_link_suggestions`), where
-:func:`coding.suggestions.accept` turns one into a link.
+queue (``coding.suggestions.place_link_suggestions``), where ``coding.suggestions.accept``
+turns one into a link.
 
 Linking itself (``link_city``, ``link_dyad``, ``unlink``, ``links_of``) is
 :mod:`coding.links.linking`. Spans are Python code points over the stored text, ``[start, end)``.
@@ -10,20 +10,18 @@ Linking itself (``link_city``, ``link_dyad``, ``unlink``, ``links_of``) is
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Any, Iterable
+from typing import Any
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import store
-from coding.checks import as_ids, get_coding
+from coding.checks import get_coding
 from coding.errors import CodingError
 from coding.links.linking import DASH, city_names, link_city, link_dyad, links_of
-from coding.suggestions import SuggestionModel, pending
 from i18n import _
 
-__all__ = ["accept_suggestion", "place_link_suggestions", "suggest_links"]
+__all__ = ["accept_suggestion", "suggest_links"]
 
 
 def _mentions(session: Session, document_id: int, start: int, end: int) -> list[tuple[str, str]]:
@@ -115,55 +113,3 @@ def accept_suggestion(session: Session, coding_id: int, suggestion: dict[str, An
         return link_dyad(session, coding_id, suggestion["city_a"], suggestion["city_b"], "suggestion", coder=coder)
     raise CodingError(_("Suggestion {suggestion!r} is neither a city nor a dyad suggestion.").format(
                         suggestion=suggestion))
-
-
-def _link_key(kind: str, city_code: str | None, a: str | None, b: str | None) -> tuple:
-    return (kind, city_code) if kind == "city" else (kind, a, b)
-
-
-def place_link_suggestions(session: Session, coding_ids: int | Iterable[int] | None = None) -> pd.DataFrame:
-    """Queue in the review queue the city and dyad links suggested by place names (:func:`suggest_links`).
-
-    New suggestions are stored as pending (a target already pending, rejected or linked is
-    not added again); pending ones whose target has been linked meanwhile are dropped.
-
-    Parameters
-    ----------
-    coding_ids : int or iterable of int, optional
-        Default: every coding of a document with at least one place mention.
-
-    Returns
-    -------
-    DataFrame
-        The pending link suggestions of these codings, as :func:`coding.suggestions.pending`.
-
-    Raises
-    ------
-    CodingError
-        An unknown coding.
-    """
-    if coding_ids is None:
-        with_places = select(store.PlaceMention.document_id).distinct()
-        ids = list(session.scalars(select(store.Coding.id).where(store.Coding.document_id.in_(with_places))
-                                   .order_by(store.Coding.id)))
-    else:
-        ids = [get_coding(session, c).id for c in as_ids(coding_ids, "Coding ids")]
-    s = SuggestionModel
-    for cid in ids:
-        doc_id = session.scalar(select(store.Coding.document_id).where(store.Coding.id == cid))
-        current = {_link_key(x["kind"], x.get("city_code"), x.get("city_a"), x.get("city_b")): x
-                   for x in suggest_links(session, cid)}
-        stored = list(session.scalars(select(s).where(s.coding_id == cid, s.kind.in_(("city", "dyad")),
-                                                      s.status.in_(("pending", "rejected")))))
-        known = {_link_key(r.kind, r.city_code, r.city_a, r.city_b) for r in stored}
-        for r in stored:
-            if r.status == "pending" and _link_key(r.kind, r.city_code, r.city_a, r.city_b) not in current:
-                session.delete(r)
-        for key, item in current.items():
-            if key not in known:
-                session.add(s(kind=item["kind"], document_id=doc_id, coding_id=cid, city_code=item.get("city_code"),
-                              city_a=item.get("city_a"), city_b=item.get("city_b"), reason=item["reason"]))
-    session.flush()
-    if not ids:
-        return pending(session, kind=["city", "dyad"], limit=0)
-    return pending(session, kind=["city", "dyad"], coding_ids=ids)

@@ -34,7 +34,7 @@ from coding.errors import CodingError
 from coding.retrieval.matrix_axes import code_rows, coding_filters, resolve_code, resolve_column, roll_up
 from coding.retrieval.search import check_document_ids
 from coding.spreadsheet import to_csv_bytes, to_csv_text, to_xlsx_bytes, write_bytes_atomic
-from coding.codes.tree import descendants
+from coding.tree import descendants
 
 __all__ = [
     "MEASURES", "code_city_matrix", "code_document_matrix", "code_dyad_matrix", "cooccurrence_matrix",

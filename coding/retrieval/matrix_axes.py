@@ -14,7 +14,7 @@ from coding.checks import as_id, as_ids, get_city, get_code, get_document
 from coding.errors import CodingError
 from coding.links.linking import find_dyad
 from coding.retrieval.search import check_document_ids
-from coding.codes.tree import code_id_by_name, codebook
+from coding.tree import code_id_by_name, codebook
 
 __all__ = ["code_rows", "coding_filters", "resolve_code", "resolve_column", "roll_up"]
 

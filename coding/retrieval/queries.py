@@ -21,7 +21,7 @@ import store
 from coding.checks import as_id, as_ids, get_city, get_document
 from coding.errors import CodingError
 from coding.links.linking import find_dyad
-from coding.codes.tree import descendants
+from coding.tree import descendants
 
 __all__ = ["coders", "counts_by_city", "counts_by_dyad", "retrieve", "expand_codes"]
 

@@ -53,7 +53,7 @@ from coding.retrieval.queries import expand_codes, retrieve
 # the stop-word list has its own module; its names stay importable from here, where callers look
 from coding.retrieval.stopwords import (STOPWORDS_KEY, clean_stopwords, default_stopwords, get_stopwords,
                                         reset_stopwords, set_stopwords)
-from coding.codes.tree import codebook
+from coding.tree import codebook
 
 __all__ = ["BY", "CACHE_ENTRIES", "STOPWORDS_KEY", "COLUMNS", "default_stopwords", "get_stopwords", "set_stopwords",
            "reset_stopwords", "tokenize", "word_counts", "project_words", "word_frequencies", "frequency_file_frame"]

@@ -52,7 +52,7 @@ _RESERVED = {"code", "name", "short_name", "pinyin", "province", "lat", "lon", "
 
 
 def _code(session: Session, code: Any) -> tuple[int, str]:
-    from coding.codes.tree import code_id_by_name, codebook
+    from coding.tree import code_id_by_name, codebook
 
     code_id = code_id_by_name(session, code) if isinstance(code, str) else int(code)
     book = codebook(session)

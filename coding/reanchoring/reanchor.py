@@ -5,7 +5,7 @@ is therefore imported as a **new document** (through :func:`corpus.import_text`,
 normalised and gets its own segments and place mentions), and every coding of the old
 document **moves** to it, keeping its id, GUID, links and memos (they point at the
 coding, so they travel with it). Each coding is placed by the rules of
-:mod:`coding.versions.anchor` (qda.md §1.1):
+:mod:`coding.reanchoring.anchor` (qda.md §1.1):
 
 - ``same_offsets``, ``context``, ``nearest_quote`` — exact; status ``anchored``, except
   a ``nearest_quote`` far from where the old start landed: ``review``;
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 import corpus
 from i18n import _
 import store
-from coding.versions.anchor import DEFAULT_THRESHOLD, OffsetMap, place
+from coding.reanchoring.anchor import DEFAULT_THRESHOLD, OffsetMap, place
 from coding.checks import as_coder, get_document
 from coding.codings import CONTEXT
 from coding.documents import document_text

@@ -1,5 +1,5 @@
 """Matching for auto-coding rules: checking patterns, running them over a text, widening
-matches to sentences or paragraphs (the rules and their queue live in :mod:`coding.rules.autocode`).
+matches to sentences or paragraphs (the rules and their queue live in :mod:`coding.autocoding.autocode`).
 
 Every span is ``[start, end)`` in Python code points over the stored text. Keywords and
 regular expressions run over the text folded to simplified Chinese (same length, see

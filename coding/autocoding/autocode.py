@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 import store
 from coding.checks import as_coder, as_id, as_ids, get_code, get_rule
 from coding.errors import CodingError
-from coding.rules.match import RULE_KINDS, UNITS, CompiledRule, check_pattern, check_unit, rule_matches
+from coding.autocoding.match import RULE_KINDS, UNITS, CompiledRule, check_pattern, check_unit, rule_matches
 from coding.retrieval.search import check_document_ids
 from coding.suggestions import SuggestionModel, accept, accept_rule, pending, reject, reject_rule, revert_rule
 from i18n import _
