@@ -41,6 +41,7 @@ def _tables(url: str) -> list[str]:
 
 # --- demo -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # whole demo builds through the CLI/ensure_demo (interrupted, then complete): CI runs it
 def test_demo_interrupted_leaves_nothing_and_a_rerun_works(project_url, backend, tmp_path, monkeypatch, capsys):
     """A build step fails late (after cities, dyads, documents and codings are written): nothing stays."""
     def power_cut(*_a, **_k):
@@ -72,6 +73,7 @@ def _temps(folder: Path, name: str) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.startswith(f".{name}."))
 
 
+@pytest.mark.slow  # whole demo builds through the CLI/ensure_demo (interrupted, then complete): CI runs it
 def test_demo_killed_mid_build_leaves_nothing_and_the_next_start_sweeps(tmp_path):
     """SIGKILL while the demo's transaction is being written: the target never appears; the
     workbench's next first start (ensure_demo) removes the dead build's files and builds the demo."""
@@ -103,6 +105,7 @@ def test_demo_killed_mid_build_leaves_nothing_and_the_next_start_sweeps(tmp_path
     assert _count(target, store.City) == 155 and _count(target, store.Document) > 0
 
 
+@pytest.mark.slow  # whole demo builds through the CLI/ensure_demo (interrupted, then complete): CI runs it
 def test_demo_killed_mid_transaction_on_postgresql_leaves_no_data_and_a_rerun_works(pg_server, capsys):
     """SIGKILL while the demo's rows are being inserted into a server database: the server rolls the
     transaction back, so no demo data is there; `demo` into the same database then works."""

@@ -370,6 +370,7 @@ def test_build_demo_refuses_a_non_empty_project(engine):
         assert _count(s, store.ProjectInfo) == 1 and _count(s, store.City) == 0
 
 
+@pytest.mark.slow  # two demo builds that fail at their last step (a file, an engine): CI runs it
 def test_build_demo_leaves_nothing_when_a_quote_is_missing(tmp_path, monkeypatch):
     items = load_codings()
     broken = [*items[:-1], items[-1].__class__(**{**items[-1].__dict__, "quote": "a sentence nobody wrote"})]

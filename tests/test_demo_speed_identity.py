@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+# three whole demo builds (one behind the workbench's first page, two racing processes, the old way):
+# integration by nature, ~10 s each on an idle machine; CI runs them
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:?\d\d|Z)?")

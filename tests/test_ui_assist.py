@@ -287,12 +287,16 @@ def test_local_llm_panel_off_by_default_then_proposes(project, monkeypatch, tmp_
     assert not any("sk-secret" in t for t in texts(at))
 
 
-def test_assistant_on_sqlite_and_postgresql(project_url, monkeypatch, tmp_path):
+def test_assistant_on_sqlite_and_postgresql(project_url, backend, monkeypatch, tmp_path):
     """The same pages on a server project: suggestions from examples, accept one, code one search result."""
     from assist import embed
     from data.demo.build import build_demo
+    from demo_runs import demo_copy
 
-    build_demo(project_url)
+    if backend == "sqlite":
+        demo_copy(project_url)  # the session's one build (tests/demo_runs.py)
+    else:
+        build_demo(project_url)
     read(project_url, lambda s: embed.ensure(s, unit="sentence"))
     code_five_as_mark(project_url)
     mark = read(project_url, coding.code_id_by_name, MARK)
