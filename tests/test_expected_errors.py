@@ -147,7 +147,7 @@ def _numpy_bug(*args, **kwargs):
 def test_cli_library_value_error_is_a_logged_bug(home, demo, monkeypatch, capsys):
     import quant.runs.analysis
 
-    monkeypatch.setattr(quant.runs.analysis, "fit_prepared", _numpy_bug)
+    monkeypatch.setattr(quant.runs.analysis, "model_data", _numpy_bug)  # what `fit` reads the data with
     code = cli.main(["fit", "--project", str(demo), "--dimension", "connection"])
     err = capsys.readouterr().err
     log = home / "logs" / "tandem.log"
@@ -163,7 +163,7 @@ def test_cli_library_value_error_is_a_logged_bug(home, demo, monkeypatch, capsys
 def test_cli_library_value_error_with_verbose_shows_the_message(home, demo, monkeypatch, capsys):
     import quant.runs.analysis
 
-    monkeypatch.setattr(quant.runs.analysis, "fit_prepared", _numpy_bug)
+    monkeypatch.setattr(quant.runs.analysis, "model_data", _numpy_bug)  # what `fit` reads the data with
     assert cli.main(["--verbose", "fit", "--project", str(demo), "--dimension", "connection"]) == 1
     err = capsys.readouterr().err
     assert NUMPY_MESSAGE in err and "Traceback (most recent call last)" in err and "in _numpy_bug" in err
