@@ -7,7 +7,9 @@ command line (``cli.py``) and the workbench (``workbench.py``) call :func:`setup
 INFO and above of Tandem's packages to ``user_data_dir()/logs/tandem.log`` (rotated at 1 MB, three
 old files kept) and, with ``verbose=True``, DEBUG and above to standard error as well. An
 unexpected exception is written there with its traceback by :func:`log_unexpected`, while the user
-sees one sentence that names the file. Messages never hold passwords: URLs are masked by the
+sees one sentence that names the file (:func:`applog.errors.unexpected_sentence`). A refusal, an
+:class:`applog.errors.TandemError` (the base of every package's error class), is not unexpected: its
+own sentence is shown and nothing is logged. Messages never hold passwords: URLs are masked by the
 callers (``store.mask_url``) before they are logged, and :class:`_MaskSecrets` masks any
 ``scheme://user:password@`` that slips through, tracebacks included.
 """
