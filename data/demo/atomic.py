@@ -8,7 +8,9 @@ the temporary files of builds whose process no longer runs (a crash, ``SIGKILL``
 laptop), so that a later start cleans up after an interrupted one. A build that was killed
 therefore leaves nothing at the target, and at most a hidden temporary file until the next
 build of the same target sweeps it. :func:`build_lock` lets builds of one target in several
-processes take turns (the later ones then find the finished file and build nothing).
+processes take turns (the later ones then find the finished file and build nothing). On a
+server database there is no file to publish: a failed build into a database that was empty
+drops the tables it made (:func:`drop_tandem_tables`).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["build_lock", "publish", "remove_sqlite", "sweep_stale", "temp_path"]
+__all__ = ["build_lock", "drop_tandem_tables", "publish", "remove_sqlite", "sweep_stale", "temp_path"]
 
 _SIDECARS = ("", "-wal", "-shm", "-journal")
 
@@ -153,3 +155,15 @@ def build_lock(final: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def drop_tandem_tables(engine) -> None:
+    """Drop Tandem's tables and Alembic's from a database that had no tables before this build."""
+    from sqlalchemy import MetaData
+
+    import store
+
+    ours = set(store.Base.metadata.tables) | {"alembic_version"}
+    meta = MetaData()
+    meta.reflect(engine, only=lambda name, _meta: name in ours)
+    meta.drop_all(engine)

@@ -26,6 +26,7 @@ from data.demo.qualitative import (
     ILLUSTRATIVE_NOTE, DemoDataError, load_codings, load_documents, locate,
 )
 from data.demo.simulate import SIMULATED_NOTE, Simulated, load_truth, simulate_outcomes
+from i18n import _
 
 PROJECT_NAME = "Tandem demo: cross-city service delivery (simulated outcomes, illustrative corpus)"
 DEMO_FILENAME = "demo.sqlite"
@@ -309,16 +310,17 @@ def _build_in_place(path: Path) -> dict:
 
 def _build_into_new_file(final: Path) -> dict:
     if final.exists():
-        raise DemoBuildError(f"{final} already exists; the demo is built into a new file.")
+        raise DemoBuildError(_("{final} already exists; the demo is built into a new file.").format(final=final))
     if not final.parent.is_dir():
-        raise DemoBuildError(f"The folder {final.parent} does not exist; create it first.")
+        raise DemoBuildError(_("The folder {folder} does not exist; create it first.").format(folder=final.parent))
     atomic.sweep_stale(final)
     tmp = atomic.temp_path(final)
     try:
         summary = _build_in_place(tmp)
         atomic.checkpoint(tmp)
         if not atomic.publish(tmp, final):
-            raise DemoBuildError(f"{final} appeared while the demo was being built; it was left as it is.")
+            raise DemoBuildError(_("{final} appeared while the demo was being built; it was left as it is.").format(
+                final=final))
     finally:
         atomic.remove_sqlite(tmp)
     return summary
@@ -331,20 +333,10 @@ def _build_on_server(url: str) -> dict:
         return _build_into(engine)
     except BaseException:
         if was_empty:
-            _drop_everything(engine)
+            atomic.drop_tandem_tables(engine)
         raise
     finally:
         engine.dispose()
-
-
-def _drop_everything(engine: Engine) -> None:
-    """Drop Tandem's tables and Alembic's from a database that had no tables before this build."""
-    from sqlalchemy import MetaData
-
-    ours = set(store.Base.metadata.tables) | {"alembic_version"}
-    meta = MetaData()
-    meta.reflect(engine, only=lambda name, _meta: name in ours)
-    meta.drop_all(engine)
 
 
 def user_data_dir() -> Path:
