@@ -11,7 +11,7 @@ from quant.runs.analysis import DEFAULT_MODEL, MODELS, default_spec, dimension_d
 from quant.models.dispatch import UNIT, inference_note
 from quant.errors import QuantError
 from quant.runs.specs import list_specs
-from ui import fits, models_panels as panels, state
+from ui import fits, models_panels as panels, spec_compare, state
 from ui.run_picker import DIMENSION_LABELS, dimension_label
 
 PAIRS = {"Undirected pairs": N_("Undirected pairs"), "Directed pairs": N_("Directed pairs")}
@@ -232,6 +232,6 @@ if result is not None:
             panels.city_residuals(result)
 
 st.divider()
-panels.compare_specs(saved, result, dimension)
+spec_compare.compare_specs(saved, result, dimension)
 st.divider()
 panels.quantitized_codes()

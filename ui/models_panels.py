@@ -1,5 +1,5 @@
-"""Panels of the Models page (ui/models.py): inference on the current fit, saved specifications
-side by side with downloads, quantitized codes. Thin: every number comes from ``quant``/``report``."""
+"""Panels of the Models page (ui/models.py): inference on the current fit, saving and loading
+specifications, quantitized codes (saved specifications side by side: ``ui/spec_compare.py``). Thin: every number comes from ``quant``/``report``."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,18 +12,14 @@ from i18n import N_, _
 from quant.data import project as qdata
 from quant.runs.analysis import model_data
 from quant.cases.typical_deviant import city_residual_from_dyads
-from quant.inference.hypotheses import lr_test, standardized, vif, wald_nested
+from quant.inference.hypotheses import standardized, vif
 from quant.inference.influence import city_influence
 from quant.inference.margins import average_marginal_effects
 from quant.data.quantitize import LEVELS, MEASURES, quantitize, quantitized_status
 from quant.errors import QuantError
-from quant.runs.specs import delete_spec, fit_spec, load_spec, save_spec
-from report.table_export import EXPORT_FORMATS, export_table
-from report.tables import STAT_ROWS, regression_table
+from quant.runs.specs import load_spec, save_spec
 from ui import fits, state
 
-_FORMAT_LABELS = {"md": N_("Markdown"), "html": N_("HTML"), "csv": N_("CSV"), "tex": N_("LaTeX"), "docx": N_("Word (DOCX)")}
-_ENGLISH_WORD = "Word"  # the DOCX button's English label, kept as it was ("Word" alone is 词语 elsewhere)
 _INFLUENCE_AUTO_ROWS = 50_000
 
 # Labels of models, SE types and table columns shown in a translated interface. In English the page
@@ -47,17 +43,12 @@ COLUMN_LABELS = {
     "profile ci_low": N_("profile-likelihood 95% CI, lower limit"),
     "profile ci_high": N_("profile-likelihood 95% CI, upper limit"),
 }
-CURRENT_FIT = N_("(current fit)")  # an option value as well as its English label
-CMP_SE = ("each fit's default", "model", "hc0", "dyadic")
-DEFAULT_ROWS = ("N", "Nodes", "Log-likelihood", "AIC")
 _DUMMY = {"auto": N_("discrete change 0→1"), "derivative": N_("derivative")}
 _LEVELS = {"city": N_("city"), "dyad": N_("dyad")}
 _MEASURES = {"count": N_("count"), "presence": N_("presence")}
-STAT_LABELS = {"N": N_("N"), "Nodes": N_("Nodes"), "Log-likelihood": N_("Log-likelihood"), "AIC": N_("AIC"),
-               "BIC": N_("BIC")}
 
 
-def _shown(table: dict, key) -> str:
+def shown_label(table: dict, key) -> str:
     """``key`` as shown: itself in English, its translated label in another interface language."""
     if i18n.language() == i18n.DEFAULT or key not in table:
         return str(key)
@@ -66,19 +57,19 @@ def _shown(table: dict, key) -> str:
 
 def model_label(model: str) -> str:
     """A model key (``"nb"``) as shown: the key in English, e.g. ``负二项回归 (nb)`` in Chinese."""
-    return _shown(MODEL_LABELS, model)
+    return shown_label(MODEL_LABELS, model)
 
 
 def se_label(se_type: str) -> str:
     """An SE type key (``"dyadic"``) as shown: the key in English, ``二元稳健标准误`` in Chinese."""
-    return _shown(SE_LABELS, se_type)
+    return shown_label(SE_LABELS, se_type)
 
 
 def column_label(column: str) -> str:
     """A results-table column (``estimate``, ``se``, ``ci_low``, ``se (dyadic)`` …) as shown."""
     if column.startswith("se (") and column.endswith(")") and i18n.language() != i18n.DEFAULT:
         return _("se ({se_type})").format(se_type=se_label(column[4:-1]))
-    return _shown(COLUMN_LABELS, column)
+    return shown_label(COLUMN_LABELS, column)
 
 
 def with_headers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -270,90 +261,6 @@ def city_residuals(result) -> None:
                                 "name": st.column_config.TextColumn(_("city"))})
     st.download_button(_("Download CSV"), to_csv_bytes(res), "city_residuals.csv", "text/csv",
                        key="cityres_csv")
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def _fit_saved(project: str, revision: int, name: str, signature: str):
-    return state.read(fit_spec, name)
-
-
-def compare_specs(saved: pd.DataFrame, current, dimension: str) -> None:
-    """Several saved specifications side by side in one regression table, with downloads."""
-    st.subheader(_("Specifications side by side"))
-    if saved.empty:
-        st.info(_("No saved specification yet: fit one and use “Save this specification”."))
-        return
-    options = saved["name"].tolist() + ([CURRENT_FIT] if current is not None else [])
-    known = st.session_state.get("cmp_known")
-    if "cmp_specs" not in st.session_state:
-        st.session_state["cmp_specs"] = saved.loc[saved["dimension"] == dimension, "name"].tolist()[:3]
-    else:  # keep the choice in step with the saved list: drop deleted specs, add newly saved ones
-        fresh = [n for n in saved["name"] if known is not None and n not in known]
-        st.session_state["cmp_specs"] = [n for n in st.session_state["cmp_specs"] if n in options] + fresh
-    st.session_state["cmp_known"] = saved["name"].tolist()
-    chosen = st.multiselect(_("Specifications"), options, key="cmp_specs",
-                            format_func=lambda n: _(n) if n == CURRENT_FIT else n)
-    c1, c2, c3 = st.columns(3)
-    se_choice = c1.selectbox(_("Standard errors"), list(CMP_SE), key="cmp_se", format_func=se_label)
-    stars_text = c2.text_input(_("Star levels"), "0.05, 0.01, 0.001", key="cmp_stars",
-                               help=_("Significance levels for *, **, ***, strictly decreasing."))
-    rows = c3.multiselect(_("Bottom rows"), list(STAT_ROWS), default=list(DEFAULT_ROWS), key="cmp_rows",
-                          format_func=lambda k: _shown(STAT_LABELS, k))
-    results, labels = [], []
-    for i, name in enumerate(chosen, start=1):
-        if name == CURRENT_FIT:
-            r = current
-        else:
-            row = saved[saved["name"] == name].iloc[0]
-            signature = f"{row['dimension']}|{row['model']}|{row['formula']}|{row['options']}"
-            r = state.attempt(_fit_saved, state.project_path(), state.revision(), name, signature)
-        if r is not None:
-            results.append(r)
-            labels.append(f"({i}) {_(name) if name == CURRENT_FIT else name}")
-    if not results:
-        return
-    try:
-        stars = tuple(float(x) for x in stars_text.replace(";", ",").split(",") if x.strip())
-    except ValueError:
-        st.error(_("Star levels {text} must be numbers separated by commas, e.g. 0.05, 0.01, 0.001.").format(
-            text=repr(stars_text)))
-        return
-    se_key = None if se_choice == "each fit's default" else se_choice
-    table = state.attempt(regression_table, results, se_key, stars, labels=labels, stats=rows)
-    if table is None:
-        return
-    st.dataframe(table, hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 1400))
-    st.caption(table.attrs["note"])
-    cols = st.columns(len(EXPORT_FORMATS))
-    for col, fmt in zip(cols, EXPORT_FORMATS):
-        data = state.attempt(export_table, table, fmt, caption=_("Regression estimates"))
-        if data is not None:
-            col.download_button(_ENGLISH_WORD if fmt == "docx" and i18n.language() == i18n.DEFAULT
-                                else _(_FORMAT_LABELS[fmt]), data, f"regression_table.{fmt}", EXPORT_FORMATS[fmt],
-                                key=f"cmp_dl_{fmt}")
-    if len(results) >= 2:
-        lines = []
-        for a in range(len(results)):
-            for b in range(a + 1, len(results)):
-                if results[a].dimension != results[b].dimension:
-                    continue  # models of different dimensions are never nested
-                (i_small, small), (i_big, big) = sorted(((a, results[a]), (b, results[b])),
-                                                        key=lambda pair: len(pair[1].params))
-                try:
-                    tests = [lr_test(small, big), wald_nested(small, big, se_key)]
-                except QuantError:  # not nested, or not on the same rows: no test to show
-                    continue
-                la, lb = labels[i_small], labels[i_big]
-                lines += [_("{small} within {big}: {test}").format(small=la, big=lb, test=t.sentence())
-                          for t in tests]
-        if lines:
-            st.markdown(_("**Nested tests**") + "\n\n" + "\n".join(f"- {x}" for x in lines))
-    if not state.can("fit"):
-        return
-    with st.expander(_("Delete a saved specification")):
-        gone = st.selectbox(_("Specification"), saved["name"].tolist(), key="cmp_delete")
-        if st.button(_("Delete"), key="cmp_delete_btn"):
-            state.write(delete_spec, gone, success=_("Deleted '{name}'.").format(name=gone))
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
