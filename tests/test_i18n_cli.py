@@ -59,6 +59,7 @@ def test_command_help_follows_lang_and_wraps_chinese_by_columns():
     assert max(_columns(line) for line in runs.stdout.splitlines() if "[" not in line) <= 100
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_success_and_failure_messages_follow_lang(tmp_path):
     project = tmp_path / "项目.sqlite"
     made = cli("zh_CN.UTF-8", "new", "--project", str(project))

@@ -133,6 +133,7 @@ def test_cli_decoupling_json(demo):
         assert c["ci_high"] == pytest.approx(stored[c["dimension"]][c["term"]]["ci_high"], rel=1e-9)
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_cli_decoupling_flags_a_stale_run(demo, tmp_path):
     """Change one city's urban share (a breadth covariate): text and JSON say the breadth run is stale."""
     import sqlite3

@@ -136,6 +136,7 @@ def test_to_dict_is_json_with_stable_keys(demo):
     assert d["not_linked"]["label"] == NOT_LINKED and d["level"] == "dyad"
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_cli_joint_json_and_errors(demo):
     engine, path = demo
     cmd = [sys.executable, str(ROOT / "cli.py"), "joint", "--project", str(path), "--run", RUN_NAMES["breadth"]]

@@ -269,6 +269,7 @@ def test_agreement_counts_human_codings_unless_told(engine):
         assert len(allb[allb["coder"] == "B"]) == 4
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_agreement_cli_origin(tmp_path):
     import json
     import subprocess

@@ -227,6 +227,7 @@ def test_stale_run_is_flagged_in_the_draft(demo, tmp_path):
     assert f"**Stale run.** The data changed since the run '{breadth}' was fitted" in md
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_cli_report_reads_saved_runs_and_never_refits(demo, tmp_path):
     path = tmp_path / "changed.sqlite"
     _copy(demo["path"], path)
@@ -261,6 +262,7 @@ def test_cli_report_reads_saved_runs_and_never_refits(demo, tmp_path):
         engine.dispose()
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_cli_report_skips_a_dimension_without_a_run_and_names_runs(demo, tmp_path):
     path = tmp_path / "two.sqlite"
     _copy(demo["path"], path)

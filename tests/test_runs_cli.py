@@ -19,6 +19,10 @@ import coding
 import store
 from quant_small_project import build, with_operators
 
+# every command in its own process (a run must survive a restart): 20–60 s per test on a shared machine;
+# CI runs them
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 FORMULA = "connection ~ log_distance + sum(log_pop)"
 

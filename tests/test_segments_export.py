@@ -142,6 +142,7 @@ def test_unanchored_coding_has_no_utf16_offsets(world):
     assert row["status"] == "unanchored" and pd.isna(row["start_utf16"]) and pd.isna(row["end_utf16"])
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_segments_export_command(world, tmp_path, backend):
     if backend != "sqlite":
         pytest.skip("the command is checked on the SQLite project; the library runs on both backends above")

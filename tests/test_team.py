@@ -439,6 +439,7 @@ def project(tmp_path):
     return path
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_cli_users_end_to_end(project):
     p = str(project)
     assert _cli("list", "--project", p).stdout.startswith("No users yet")
@@ -471,6 +472,7 @@ def test_cli_users_end_to_end(project):
         engine.dispose()
 
 
+@pytest.mark.slow  # a CLI round trip, each command in its own process (~3 s of start-up each): CI runs it
 def test_cli_users_never_takes_or_prints_a_password(project):
     p = str(project)
     on_argv = _cli("add", "--project", p, "--name", "Olga", "--role", "owner", "--password", OWNER_PW)
