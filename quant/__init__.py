@@ -9,8 +9,9 @@ Sub-packages, one concept each:
   operators.
 - ``quant.models`` — the dispatcher and one module per model family, the lean fits for millions
   of dyads, design matrices, the checks that stop a fit, ``FitResult``.
-- ``quant.inference`` — dyadic-robust covariance, Wald/LR tests and VIF, marginal effects,
-  delete-a-city influence.
+- ``quant.covariance`` — ``CovarianceSettings`` (what every fit's covariance is) and the
+  dyadic-robust and HC0 estimators.
+- ``quant.inference`` — Wald/LR tests and VIF, marginal effects, delete-a-city influence.
 - ``quant.cases`` — Pearson residuals and case selection.
 - ``quant.runs`` — fitting from a project, saved specifications and saved runs.
 
@@ -23,6 +24,7 @@ from quant.errors import AmbiguousCityError, DyadError, FormulaError, ModelError
 
 _LAZY = {
     'CityResolver': 'quant.data.resolver',
+    'CovarianceSettings': 'quant.covariance.settings',
     'DyadicVcov': 'quant.covariance.dyadic',
     'FitResult': 'quant.models.results',
     'all_pairs': 'quant.data.dyads',
@@ -55,7 +57,7 @@ _LAZY = {
 }
 
 __all__ = [
-    "AmbiguousCityError", "CityResolver", "DyadError", "DyadicVcov", "FitResult", "FormulaError",
+    "AmbiguousCityError", "CityResolver", "CovarianceSettings", "DyadError", "DyadicVcov", "FitResult", "FormulaError",
     "ModelError", "QuantError", "UnknownCityError", "all_pairs", "average_marginal_effects",
     "breadth_from_dyads", "build_dyads", "check_formula", "city_influence", "city_residual_from_dyads",
     "dyadic_vcov", "fit", "fit_breadth", "fit_connection", "fit_degree", "fit_hurdle", "fold_agreements",
