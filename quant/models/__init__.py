@@ -103,6 +103,7 @@ _NAMES = {
     'SE_LABELS': 'quant.models.common',
     'SE_TYPES': 'quant.models.results',
     'Separation': 'quant.models.separation',
+    'standard_errors': 'quant.models.common',
     'start_values': 'quant.models.firth_engine',
     'sums_plan': 'quant.models.glm_parts',
     'UNIT': 'quant.models.dispatch',

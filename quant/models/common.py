@@ -23,6 +23,7 @@ from quant.errors import ModelError, QuantError
 __all__ = [
     "Attempt",
     "Covariances",
+    "standard_errors",
     "check_se",
     "run_fit",
     "covariances",
@@ -330,6 +331,15 @@ def covariances(
                 "n_nodes": d.n_nodes,
                 "n_pairs": d.n_pairs,
             }
+    return Covariances(cov=cov, se=standard_errors(cov, names, notes), labels=labels, meta=meta, warnings=notes)
+
+
+def standard_errors(cov: dict[str, np.ndarray], names, notes: list[str]) -> dict[str, pd.Series]:
+    """The SEs of each covariance (square roots of its diagonal, indexed by ``names``).
+
+    A negative variance (a covariance that is not positive semi-definite, possible for the
+    dyadic form without ``psd="clip"``) gives a NaN SE and one sentence appended to ``notes``.
+    """
     ses: dict[str, pd.Series] = {}
     for key, V in cov.items():
         diag = np.diag(V)
@@ -341,7 +351,7 @@ def covariances(
                 "psd='clip' or conservative=True.").format(key=key, items=', '.join((names[j] for j in np.flatnonzero(neg))))
             )
         ses[key] = pd.Series(np.sqrt(np.where(neg, np.nan, diag)), index=names, dtype=float)
-    return Covariances(cov=cov, se=ses, labels=labels, meta=meta, warnings=notes)
+    return ses
 
 
 def information_criteria(llf: float, k: int, n: int) -> tuple[float, float]:

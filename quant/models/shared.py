@@ -18,7 +18,7 @@ from quant.covariance.dyadic import dyadic_vcov_from_sums
 from quant.covariance.nodes import node_index
 from quant.covariance.settings import CovarianceSettings
 from quant.errors import DyadError, ModelError, QuantError
-from quant.models.common import SE_LABELS, Covariances, covariances, information_criteria
+from quant.models.common import SE_LABELS, Covariances, covariances, information_criteria, standard_errors
 from quant.models.design import Design
 from quant.models.results import FitResult
 
@@ -189,15 +189,4 @@ def covariances_from_sums(H, sums, names, se, *, n_nodes: int, n_pairs: int, n_r
             meta = {"small_sample": cov.small_sample, "psd": cov.psd, "conservative": cov.conservative,
                     "clipped": d.clipped, "min_eigenvalue": d.min_eigenvalue, "n_nodes": d.n_nodes,
                     "n_pairs": d.n_pairs}
-    ses = {}
-    for key, V in out.items():
-        diag = np.diag(V)
-        neg = diag < 0
-        if neg.any():
-            notes.append(
-                _("the {key} variance of {items} is "
-                "negative (the matrix is not positive semi-definite), so its SE is NaN; use "
-                "psd='clip' or conservative=True.").format(key=key, items=', '.join((names[j] for j in np.flatnonzero(neg))))
-            )
-        ses[key] = pd.Series(np.sqrt(np.where(neg, np.nan, diag)), index=names, dtype=float)
-    return Covariances(cov=out, se=ses, labels=labels, meta=meta, warnings=notes)
+    return Covariances(cov=out, se=standard_errors(out, names, notes), labels=labels, meta=meta, warnings=notes)
