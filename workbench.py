@@ -95,15 +95,10 @@ if auth["error"]:  # single-user, unreadable project: only the Project page (the
     page = st.navigation([PAGES[_("Project")][0]], position="hidden")
 else:
     page = st.navigation(_team_pages() if auth["team"] else PAGES, expanded=True)
-sidebar.render()
 try:
+    sidebar.render()  # inside: a project that cannot be opened stops here, as one sentence
     page.run()
 except TandemError as exc:  # a refusal that reached the page (e.g. through state.read): its one sentence, no log
     st.error(store.mask_secrets(str(exc)))
 except Exception as exc:  # one sentence on the page; the traceback goes to the log file (applog)
-    logged = applog.log_unexpected(exc, "workbench")
-    st.error(_("This page stopped on an unexpected error ({error}). The details are written to {log}; please "
-               "include that file when you report it.").format(error=exc.__class__.__name__, log=logged)
-             if logged else _("This page stopped on an unexpected error ({error}).").format(error=exc.__class__.__name__))
-    if applog.verbose_from_env():
-        st.exception(exc)
+    state.unexpected(exc)

@@ -208,7 +208,11 @@ def _attempt_app():
 
         return np.ones(3) + np.ones(4)
 
-    result = state.attempt(refusal if st.session_state.get("case", "refusal") == "refusal" else bug)
+    def secret():
+        raise ValueError("cannot reach postgresql://alice:s3cretPW@db.example.org/tandem")
+
+    case = st.session_state.get("case", "refusal")
+    result = state.attempt({"refusal": refusal, "bug": bug, "secret": secret}[case])
     st.write(f"result={result!r}")
 
 
@@ -247,8 +251,18 @@ def test_ui_attempt_with_tandem_verbose_shows_the_traceback(home, monkeypatch):
     monkeypatch.setenv("TANDEM_VERBOSE", "1")
     applog.setup(False)
     at = _run_attempt("bug")
-    assert len(at.error) == 1 and len(at.exception) == 1
-    assert NUMPY_MESSAGE in at.exception[0].message
+    assert len(at.error) == 1 and not at.exception  # the traceback as text (masked), not st.exception
+    shown = at.code[0].value
+    assert "Traceback (most recent call last)" in shown and NUMPY_MESSAGE in shown
+
+
+def test_ui_verbose_traceback_never_shows_a_password(home, monkeypatch):
+    """A tester saw TANDEM_VERBOSE print a server URL's password on the page while the log masked it."""
+    monkeypatch.setenv("TANDEM_VERBOSE", "1")
+    applog.setup(False)
+    at = _run_attempt("secret")
+    page = " ".join([e.value for e in at.error] + [c.value for c in at.code])
+    assert "alice:***@db.example.org" in page and "s3cretPW" not in page
 
 
 def test_a_locked_database_is_not_a_bug():
@@ -264,3 +278,20 @@ def test_a_locked_database_is_not_a_bug():
     assert is_locked(exc)
     assert not is_locked(sqlalchemy.exc.OperationalError("SELECT ...", {}, sqlite3.OperationalError("no such table: x")))
     assert not is_locked(ValueError("the database is fine"))
+
+
+def test_the_workbench_on_a_file_that_is_not_a_project_says_so_in_one_sentence(home, tmp_path, monkeypatch):
+    """A tester opened the workbench on a non-database file: the sidebar raised before any page's
+    guard and Streamlit showed its own traceback. Now the project's refusal is the page's sentence."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("not a database", encoding="utf-8")
+    monkeypatch.setenv("TANDEM_PROJECT", str(bad))
+    monkeypatch.setenv("TANDEM_VERBOSE", "0")
+    root = Path(__file__).resolve().parent.parent
+    at = AppTest.from_file(str(root / "workbench.py"), default_timeout=120).run()
+    assert not at.exception
+    assert any(e.value == f"{bad} is not a Tandem project: it is not an SQLite database." for e in at.error)

@@ -15,6 +15,7 @@ Single-user mode (no login) works as before, except that :func:`open_project` ta
 from __future__ import annotations
 
 import os
+import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -404,8 +405,8 @@ def unexpected(exc: BaseException) -> None:
         return
     logged = applog.log_unexpected(exc, "ui")
     st.error(unexpected_sentence(exc, logged))
-    if applog.verbose_from_env():
-        st.exception(exc)
+    if applog.verbose_from_env():  # the traceback as the log has it: passwords masked
+        st.code(store.mask_secrets("".join(traceback.format_exception(exc))), language=None)
 
 
 def write(func: Callable[..., Any], *args, success: str | None = None, **kwargs) -> Any:
