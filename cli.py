@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 import applog
+from applog.program import command_name
 from applog.errors import TandemError, is_locked, locked_sentence, unexpected_sentence
 from commands.common import EXIT_ERROR, CliError
 from i18n import N_, _
@@ -98,9 +99,8 @@ def cmd_import(args) -> str:
                 reason = str(exc).strip() or exc.__class__.__name__
                 if is_locked(exc):
                     reason = _LOCKED()
-                elif not isinstance(exc, (TandemError, OSError)):  # a bug: named, and its traceback logged
-                    applog.log_unexpected(exc, "cli")
-                    reason = f"{exc.__class__.__name__}: {reason.splitlines()[0]}"
+                elif not isinstance(exc, (TandemError, OSError)):  # a bug: the general sentence, traceback logged
+                    reason = unexpected_sentence(exc, applog.log_unexpected(exc, "cli"))
                 refused.append(_shown(path.name))
                 own = reason.startswith((f"{path.name}:", f"{path.name}："))  # the reason names the file itself
                 line = (_("refused {reason}").format(reason=reason) if own
@@ -291,8 +291,8 @@ def _quiet_error(parser: argparse.ArgumentParser):
 
 
 def _program() -> str:
-    """How the user started Tandem: ``tandem`` (the installed command) or ``python cli.py``."""
-    return "tandem" if Path(sys.argv[0] or "").stem == "tandem" else "python cli.py"
+    """How the user started Tandem (:func:`applog.program.command_name`)."""
+    return command_name()
 
 
 def main(argv: list[str] | None = None) -> int:
