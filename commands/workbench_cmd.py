@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from commands.common import CliError
+from commands.common import CliError, project
 from i18n import _
 
 __all__ = ["register", "cmd_workbench", "streamlit_command", "STREAMLIT_FLAGS"]
@@ -60,8 +60,10 @@ def streamlit_command(port: int = 8501) -> list[str]:
 def cmd_workbench(args) -> str:
     """Run Streamlit in the foreground until it is stopped (Ctrl+C); returns nothing to print."""
     command = streamlit_command(args.port)
+    with project(args.project):  # a missing or unreadable project is one sentence here, not a new empty file
+        pass
     if args.print_only:
-        return shlex.join(command)
+        return f"TANDEM_PROJECT={shlex.quote(str(args.project))} {shlex.join(command)}"
     env = dict(os.environ, TANDEM_PROJECT=str(args.project))
     try:
         subprocess.run(command, env=env, check=False)

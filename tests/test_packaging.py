@@ -36,6 +36,22 @@ def test_workbench_refuses_a_bad_port(tmp_path):
     assert cli  # imported from the checkout
 
 
+def test_workbench_refuses_a_missing_project_and_prints_the_project_it_opens(tmp_path):
+    """A tester's `workbench --project typo.sqlite` created an empty project silently; every other
+    command refuses a missing one. The printed command also carries the project now."""
+    missing = tmp_path / "typo.sqlite"
+    result = subprocess.run([sys.executable, str(ROOT / "cli.py"), "workbench", "--project", str(missing), "--print"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1 and "does not exist; create it with" in result.stderr
+    assert not missing.exists()
+    made = subprocess.run([sys.executable, str(ROOT / "cli.py"), "new", "--project", str(missing)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    shown = subprocess.run([sys.executable, str(ROOT / "cli.py"), "workbench", "--project", str(missing), "--print"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert shown.returncode == 0 and shown.stdout.startswith(f"TANDEM_PROJECT={missing} ")
+
+
 @pytest.mark.slow
 def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     wheel_dir, site, source = tmp_path / "wheel", tmp_path / "site", tmp_path / "source"
