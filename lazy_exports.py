@@ -28,7 +28,8 @@ def exports(package: str, table: Mapping[str, str]) -> tuple[Callable[[str], obj
     (getattr, dir)
         ``getattr(name)`` imports the defining module, caches the value in the package and
         returns it; a name not in ``table`` is tried as a submodule (``quant.models`` reached
-        as an attribute), else ``AttributeError``. ``dir()`` lists ``table``'s names.
+        as an attribute), else ``AttributeError``. ``dir()`` lists ``table``'s names and the
+        package's ``__all__`` (names it defines itself, such as its errors).
     """
     namespace = importlib.import_module(package).__dict__
 
@@ -46,6 +47,6 @@ def exports(package: str, table: Mapping[str, str]) -> tuple[Callable[[str], obj
         return value
 
     def __dir__() -> list[str]:
-        return sorted(table)
+        return sorted(set(table) | set(namespace.get("__all__", ())))
 
     return __getattr__, __dir__

@@ -34,7 +34,7 @@ def register(add) -> None:
             "predicted, influential, pathway, most-similar/-different, or 'advertised': many agreements, few "
             "services), with names, one case type each, coded passages and top quotes."))
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--run", metavar="NAME", help=_("the saved run (see `cli.py runs`)"))
+    which.add_argument("--run", metavar="NAME", help=_("the saved run (see the runs command)"))
     which.add_argument("--dimension", choices=DIMENSIONS, help=_("use this dimension's latest run"))
     p.add_argument("--rule", required=True, choices=CASE_RULES)
     p.add_argument("--variable", default=None, help=_("extreme_x / pathway / similar: the covariate"))

@@ -5,14 +5,14 @@ Sub-packages, one concept each:
 - ``quant.data`` — city tables and name resolution, dyads, dyad tables, agreements folded into
   dyads, directed dyads, boundaries, quantitized codes; ``project``, ``loading``, ``outcomes``
   and ``quantitize`` read and write the store.
-- ``quant.formula`` — formulas are data, never code: the guard, patsy's namespace, node-attribute
-  operators.
+- ``quant.formula`` — formulas are data, never code: the guard, patsy's namespace, node
+  attributes as dyad columns.
 - ``quant.models`` — the dispatcher and one module per model family, the lean fits for millions
-  of dyads, design matrices, the checks that stop a fit, ``FitResult``.
+  of dyads, design matrices, the checks that stop a fit, Pearson residuals, ``FitResult``.
 - ``quant.covariance`` — ``CovarianceSettings`` (what every fit's covariance is) and the
   dyadic-robust and HC0 estimators.
 - ``quant.inference`` — Wald/LR tests and VIF, marginal effects, delete-a-city influence.
-- ``quant.cases`` — Pearson residuals and case selection.
+- ``quant.cases`` — case selection (typical and deviant cases by Pearson residual, and more rules).
 - ``quant.runs`` — fitting from a project, saved specifications and saved runs.
 
 ``quant.errors`` holds the errors; ``quant.blas`` keeps narrow linear algebra on one BLAS thread.

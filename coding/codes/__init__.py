@@ -1,5 +1,5 @@
-"""Codes and the codebook: the tree of codes (``book``: read, add, move, rename, delete; ``tree``:
-order, paths, look-up), the starting codebook (``default``), merging and splitting codes
+"""Codes and the codebook: the tree of codes (``book``: read, add, move, rename, delete; reading
+the tree is ``coding.tree``), the starting codebook (``default``), merging and splitting codes
 (``merge``), and the maps from codes to collaboration dimensions (``dimensions``) and to model
 variables (``variables``).
 
