@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
-import re
 import sys
 from pathlib import Path
+
+from applog.masking import mask_secrets
 
 __all__ = ["PACKAGES", "user_data_dir", "log_file", "setup", "ensure_setup", "verbose_from_env", "log_unexpected"]
 
@@ -28,7 +29,6 @@ __all__ = ["PACKAGES", "user_data_dir", "log_file", "setup", "ensure_setup", "ve
 PACKAGES = ("assist", "cli", "coding", "commands", "corpus", "data", "i18n", "mixed", "quant", "report", "store",
             "team", "ui", "workbench")
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_SECRET = re.compile(r"(\w+://[^/\s:@]*:)[^@\s/]+@")
 _HANDLERS: dict[str, logging.Handler] = {}
 
 
@@ -56,11 +56,11 @@ def log_file() -> Path:
 
 
 class _MaskSecrets(logging.Formatter):
-    """Formats as ``_FORMAT`` and replaces the password of any ``scheme://user:password@host`` in the
-    whole text (message and traceback) by ``***``."""
+    """Formats as ``_FORMAT`` and replaces every secret in the whole text (message and traceback) by
+    ``***`` (:func:`applog.masking.mask_secrets`)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return _SECRET.sub(r"\1***@", super().format(record))
+        return mask_secrets(super().format(record))
 
 
 def setup(verbose: bool = False) -> Path | None:

@@ -12,21 +12,18 @@ replace them by ``***`` in anything shown to a user (messages, errors, logs, lab
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from applog.masking import mask_secrets  # noqa: F401  (store.mask_secrets, re-exported)
 from i18n import _
 from store.errors import ProjectError
 
 PG_DRIVER = "postgresql+psycopg"
 
 # user:password@ inside any scheme://...; password=... in a query string or a libpq DSN
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s'\"]*:)(?P<pw>[^\s'\"]*)(?P<at>@)")
-_KEY_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?!\*\*\*)(?P<pw>'[^']*'|\"[^\"]*\"|[^&\s'\"]+)",
-                           re.IGNORECASE)
 
 
 class TargetError(ProjectError):
@@ -39,17 +36,6 @@ def is_url(target: str | Path) -> bool:
     A ``pathlib.Path`` is always a path (a ``Path`` cannot hold ``//`` anyway).
     """
     return not isinstance(target, Path) and "://" in str(target)
-
-
-def mask_secrets(text: str) -> str:
-    """``text`` with every password in it replaced by ``***``.
-
-    Covers ``scheme://user:password@host`` anywhere in the text and ``password=...`` as
-    written in URL query strings and libpq connection strings. Used on every message
-    that may quote a URL (SQLAlchemy and psycopg errors sometimes do).
-    """
-    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", str(text))
-    return _KEY_PASSWORD.sub(lambda m: f"{m['head']}***", text)
 
 
 def mask_url(target: str | Path) -> str:
