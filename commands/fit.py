@@ -1,6 +1,7 @@
 """The ``fit`` command: fit one dimension's model, print or save it (a run or a specification)."""
 from __future__ import annotations
 
+import argparse
 import json
 
 from commands.common import CliError, frame_text, ljust, session as _session
@@ -144,6 +145,18 @@ def cmd_fit(args) -> str:
     return text + ("\n" + _("Saved the fit as the run '{name}'.").format(name=run.name) if run else "")
 
 
+def _influence_count(text: str) -> int:
+    """``--influence K``: a whole number of cities to refit exactly (≥ 0), or -1 for every city."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < -1:
+        raise argparse.ArgumentTypeError(_("give a whole number of cities (0 or more), or -1 for every city, "
+                                           "not {text!r}").format(text=text))
+    return value
+
+
 def register(add) -> None:
     """Add the ``fit`` command."""
     p = add("fit", cmd_fit, _("Fit the model of one collaboration dimension and print the table."))
@@ -190,7 +203,7 @@ def register(add) -> None:
     p.add_argument("--ame", action="store_true", help=_("average marginal effects (delta-method SEs)"))
     p.add_argument("--standardized", action="store_true", help=_("coefficients per SD of each covariate"))
     p.add_argument("--vif", action="store_true", help=_("variance inflation factors"))
-    p.add_argument("--influence", type=int, default=None, metavar="K",
+    p.add_argument("--influence", type=_influence_count, default=None, metavar="K",
                    help=_("delete-a-city influence, exact refits for the top K cities (-1: all, with the jackknife)"))
     p.add_argument("--compare", default=None, metavar="NAME",
                    help=_("likelihood-ratio and Wald tests against a saved nested specification"))

@@ -58,13 +58,18 @@ def streamlit_command(port: int = 8501) -> list[str]:
 
 
 def cmd_workbench(args) -> str:
-    """Run Streamlit in the foreground until it is stopped (Ctrl+C); returns nothing to print."""
+    """Run Streamlit in the foreground until it is stopped (Ctrl+C, or a signal to this process:
+    on POSIX Streamlit replaces it, so no server outlives the command); returns nothing to print."""
     command = streamlit_command(args.port)
     with project(args.project):  # a missing or unreadable project is one sentence here, not a new empty file
         pass
     if args.print_only:
         return f"TANDEM_PROJECT={shlex.quote(str(args.project))} {shlex.join(command)}"
     env = dict(os.environ, TANDEM_PROJECT=str(args.project))
+    if os.name == "posix":  # Streamlit takes this process's place: stopping `tandem` stops the server
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(command[0], command, env)
     try:
         subprocess.run(command, env=env, check=False)
     except KeyboardInterrupt:

@@ -105,3 +105,41 @@ def test_a_checkout_names_its_own_command():
     from applog.program import command_name
 
     assert (ROOT / "cli.py").is_file() and command_name() == "python cli.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="on POSIX Streamlit replaces the command's process")
+def test_stopping_the_workbench_command_stops_its_server(tmp_path):
+    """A tester killed `tandem workbench` and its Streamlit server went on listening (re-parented
+    to PID 1). Now the server is the command's own process: one signal stops both."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    project = tmp_path / "p.sqlite"
+    assert subprocess.run([sys.executable, str(ROOT / "cli.py"), "new", "--project", str(project)],
+                          capture_output=True, cwd=tmp_path).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "workbench", "--project", str(project),
+                             "--port", str(port)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    health = f"http://127.0.0.1:{port}/_stcore/health"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(health, timeout=1).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the workbench did not start")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        time.sleep(1)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(health, timeout=2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
