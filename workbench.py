@@ -96,7 +96,12 @@ if auth["error"]:  # single-user, unreadable project: only the Project page (the
 else:
     page = st.navigation(_team_pages() if auth["team"] else PAGES, expanded=True)
 try:
-    sidebar.render()  # inside: a project that cannot be opened stops here, as one sentence
+    sidebar.render()
+except TandemError as exc:  # e.g. a project that cannot be opened: one sentence, and the page still runs
+    st.error(store.mask_secrets(str(exc)))  # (the Project page, to open another project)
+except Exception as exc:
+    state.unexpected(exc)
+try:
     page.run()
 except TandemError as exc:  # a refusal that reached the page (e.g. through state.read): its one sentence, no log
     st.error(store.mask_secrets(str(exc)))

@@ -302,3 +302,5 @@ def test_the_workbench_on_a_file_that_is_not_a_project_says_so_in_one_sentence(h
     at = AppTest.from_file(str(root / "workbench.py"), default_timeout=120).run()
     assert not at.exception
     assert any(e.value == f"{bad} is not a Tandem project: it is not an SQLite database." for e in at.error)
+    assert [t.value for t in at.title] == ["Project"]  # the Project page still runs, to open another project
+    assert any(t.label.startswith("Project file") for t in at.text_input)

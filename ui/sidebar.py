@@ -130,6 +130,12 @@ def _state_label(value: str) -> str:
     return value
 
 
+def _history_log():
+    """The last 50 changes for the History box; a blind coder sees only their own (their quotes would
+    show what others coded). Inside ``state.attempt``: an unreadable project is its sentence there."""
+    return state.read(coding.history, state.coder() if state.blind_for_me() else None, 50)
+
+
 def render() -> None:
     with st.sidebar:
         language.switch()
@@ -143,8 +149,7 @@ def render() -> None:
         _who()
         _undo_redo()
         with st.expander(_("History")):
-            # a blind coder sees only their own changes (their quotes would show what others coded)
-            log = state.attempt(state.read, coding.history, state.coder() if state.blind_for_me() else None, 50)
+            log = state.attempt(_history_log)
             if log is not None and len(log):
                 shown = log[["ts", "coder", "summary", "state"]].rename(
                     columns={"ts": _("When"), "coder": _("Who"), "summary": _("Change"), "state": _("State")})
